@@ -1,0 +1,25 @@
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConfigurationServiceClientCredentialFactory } from 'botbuilder';
+import type { BotAuth } from '../services/config';
+import type { Logger } from '../services/logging';
+
+/**
+ * With no app id the adapter accepts unauthenticated requests (local use only); with one, the
+ * SDK authenticates every inbound request and signs outbound calls.
+ */
+export function createAdapter(auth: BotAuth, log: Logger): CloudAdapter {
+  const settings =
+    auth.mode === 'none'
+      ? {}
+      : auth.mode === 'singleTenant'
+        ? { MicrosoftAppId: auth.appId, MicrosoftAppPassword: auth.password, MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: auth.tenantId }
+        : { MicrosoftAppId: auth.appId, MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: auth.tenantId };
+  const credentials = new ConfigurationServiceClientCredentialFactory(settings);
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(settings, credentials));
+  adapter.onTurnError = async (context, error) => {
+    log.error({ err: error.name, type: context.activity.type }, 'unhandled error in a turn');
+    if (context.activity.type === 'message') {
+      await context.sendActivity('Sorry, something went wrong. Please try again.').catch(() => undefined);
+    }
+  };
+  return adapter;
+}

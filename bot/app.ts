@@ -1,0 +1,99 @@
+/** The composition root: everything the app needs is wired here, once, from a validated Config. */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import restify from 'restify';
+import type { Config } from '../services/config';
+import { createLogger, type Logger } from '../services/logging';
+import { loadProfile } from '../services/profile/load';
+import { conversationRepository } from '../services/store/conversations';
+import { createCosmosClient, openContainers } from '../services/store/cosmos';
+import { startEmbeddedCosmos, type EmbeddedCosmos } from '../services/store/embedded';
+import { peopleRepository } from '../services/store/people';
+import { rethinkRepository } from '../services/store/rethinks';
+import { createAdapter } from './adapter';
+import { RethinkBot } from './rethinkBot';
+
+export interface App {
+  readonly url: string;
+  readonly port: number;
+  /** Where the Cosmos data lives: the embedded server's address, or the Azure endpoint. */
+  readonly storeEndpoint: string;
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  readonly logger?: Logger;
+  readonly clock?: () => Date;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const profile = loadProfile(config.profilePath);
+  const retentionSeconds = profile.retentionDays * 86_400;
+
+  let embedded: EmbeddedCosmos | undefined;
+  let storeEndpoint: string;
+  let client;
+  if (config.store.kind === 'embedded') {
+    embedded = await startEmbeddedCosmos(config.store.port);
+    storeEndpoint = embedded.endpoint;
+    client = createCosmosClient({ endpoint: storeEndpoint, local: true });
+    log.info({ endpoint: storeEndpoint }, 'using the embedded Cosmos-compatible store (data is kept in memory until the app stops)');
+  } else {
+    storeEndpoint = config.store.endpoint;
+    const { DefaultAzureCredential } = await import('@azure/identity');
+    // Plain HTTP is only ever a local Cosmos-compatible server (endpoint discovery must be off there).
+    const local = storeEndpoint.startsWith('http://');
+    client = createCosmosClient(config.store.key ? { endpoint: storeEndpoint, key: config.store.key, local } : { endpoint: storeEndpoint, credential: new DefaultAzureCredential(), local });
+  }
+  const containers = await openContainers(client, config.databaseId, retentionSeconds);
+
+  if (config.auth.mode === 'none') {
+    log.warn('NO MICROSOFT APP ID IS SET: the bot accepts unauthenticated requests. Use this for local development only.');
+  }
+  const adapter = createAdapter(config.auth, log);
+  const bot = new RethinkBot(
+    {
+      profile,
+      rethinks: rethinkRepository(containers.rethinks),
+      people: peopleRepository(containers.people, retentionSeconds),
+      conversations: conversationRepository(containers.conversations, retentionSeconds),
+      log,
+      newId: randomUUID,
+    },
+    { allowedTenantIds: config.allowedTenantIds, clock: options.clock ?? (() => new Date()) },
+  );
+
+  const server = restify.createServer({ name: 'rethink' });
+  server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
+  server.post('/api/messages', async (req, res) => {
+    await adapter.process(req, res, (context) => bot.run(context));
+  });
+  server.get('/healthz', async (_req, res) => {
+    try {
+      await containers.database.read();
+      res.send(200, { status: 'ok', store: 'reachable' });
+    } catch {
+      res.send(503, { status: 'unavailable', store: 'unreachable' });
+    }
+  });
+
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  log.info({ port }, 'Re-think is listening');
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    storeEndpoint,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.server.closeAllConnections?.();
+      });
+      client.dispose();
+      await embedded?.stop();
+    },
+  };
+}

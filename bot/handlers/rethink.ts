@@ -1,0 +1,161 @@
+/** Card actions on a running Re-think: each parses its input, then the engine decides. */
+import { EXTERNAL_OWNER, renderRethinkCard, type CardNotice, type Drafts, type Viewer } from '../../cards/rethink';
+import { renderSummaryCard } from '../../cards/summary';
+import { ok, refuse, type Refusal, type Result } from '../../services/result';
+import { applyCommand, type Command } from '../../services/rethink/engine';
+import { NEXT_STEPS, OUTCOMES, type NextStep, type OutcomeKind, type Rethink } from '../../services/rethink/types';
+import { engineContext, flagField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+
+type Parse = (data: CardData) => Result<Command>;
+
+interface CommandSpec {
+  readonly parse: Parse;
+  /** Told to the person when it worked. */
+  readonly done: (r: Rethink) => string;
+  /** What they typed, kept on their card if it needs correcting. */
+  readonly drafts?: (data: CardData) => Drafts;
+}
+
+const actionFields = (data: CardData, suffix = '') => ({
+  description: textField(data, `${suffix ? 'editDescription' : 'actionDescription'}${suffix}`),
+  ownerParticipantId: (() => {
+    const owner = textField(data, `${suffix ? 'editOwner' : 'actionOwner'}${suffix}`);
+    return owner === EXTERNAL_OWNER ? '' : owner;
+  })(),
+  ownerName: textField(data, `${suffix ? 'editOwnerName' : 'actionOwnerName'}${suffix}`),
+  dueDate: textField(data, `${suffix ? 'editDue' : 'actionDue'}${suffix}`),
+});
+
+const specs = {
+  join: {
+    parse: (d) => ok({ kind: 'join', role: textField(d, 'role'), agency: textField(d, 'agency') }),
+    done: () => 'You have joined. Add your contribution when you are ready.',
+  },
+  contribute: {
+    parse: (d) => ok({ kind: 'contribute', text: textField(d, 'contribution') }),
+    done: () => 'Your contribution is saved. You can edit it until the group moves on.',
+    drafts: (d) => ({ contribution: textField(d, 'contribution') }),
+  },
+  contributeOnBehalf: {
+    parse: (d) => ok({ kind: 'contributeOnBehalf', name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText') }),
+    done: () => 'Their contribution is recorded, noted as recorded by you.',
+  },
+  advance: {
+    parse: (d) => ok({ kind: 'advance', confirmed: flagField(d, 'confirmed') }),
+    done: (r) => `The group has moved on to stage ${r.stage}.`,
+  },
+  handOver: {
+    parse: (d) => {
+      const to = textField(d, 'handOverTo');
+      return to ? ok({ kind: 'handOver', toParticipantId: to }) : refuse('invalidInput', 'Please choose who will facilitate from now on.');
+    },
+    done: (r) => `${r.participants.find((p) => p.id === r.facilitatorId)?.name ?? 'They'} is now facilitating.`,
+  },
+  addAction: {
+    parse: (d) => ok({ kind: 'addAction', ...actionFields(d) }),
+    done: () => 'The action is added.',
+    drafts: (d) => ({ action: { description: textField(d, 'actionDescription'), owner: textField(d, 'actionOwner'), ownerName: textField(d, 'actionOwnerName'), dueDate: textField(d, 'actionDue') } }),
+  },
+  editAction: {
+    parse: (d) => {
+      const actionId = textField(d, 'actionId');
+      return actionId ? ok({ kind: 'editAction', actionId, ...actionFields(d, `-${actionId}`) }) : refuse('invalidInput', 'That action could not be identified. Please try again from the latest card.');
+    },
+    done: () => 'The action is updated.',
+  },
+  removeAction: {
+    parse: (d) => {
+      const actionId = textField(d, 'actionId');
+      return actionId ? ok({ kind: 'removeAction', actionId }) : refuse('invalidInput', 'That action could not be identified. Please try again from the latest card.');
+    },
+    done: () => 'The action is removed.',
+  },
+  close: {
+    parse: (d) => {
+      const outcome = textField(d, 'outcome') as OutcomeKind;
+      if (!OUTCOMES.includes(outcome)) return refuse('invalidInput', 'Please choose the outcome: resolved, partly resolved or not resolved.');
+      const nextStep = textField(d, 'nextStep') as NextStep;
+      return ok({ kind: 'close', outcome, ...(NEXT_STEPS.includes(nextStep) ? { nextStep } : {}) });
+    },
+    done: () => 'The outcome is recorded and the Re-think is closed. The summary is posted in the conversation.',
+  },
+} satisfies Record<string, CommandSpec>;
+
+export type RethinkVerb = keyof typeof specs;
+
+/** Who may, is it valid, do it: the engine answers the first two inside one conditional write. */
+function commandHandler(spec: CommandSpec): Handler {
+  return async (input, deps) => {
+    const rethinkId = textField(input.data, 'rethinkId');
+    if (!rethinkId) return { notice: MESSAGES.notFound };
+    const viewer = viewerOf(input);
+    const drafts = spec.drafts?.(input.data);
+
+    const parsed = spec.parse(input.data);
+    if (!parsed.ok) {
+      const current = await deps.rethinks.get(input.where.conversationId, rethinkId);
+      return current ? refused(input, deps, current, parsed.error, viewer, drafts) : { notice: MESSAGES.notFound };
+    }
+
+    const ctx = engineContext(deps, input.now);
+    const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, input.actor, ctx, input.activityId));
+    if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
+    if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts);
+
+    const r = outcome.doc;
+    if (parsed.value.kind === 'join') await rememberRole(input, deps, parsed.value);
+    return changed(input, deps, r, { text: spec.done(r), tone: 'good' }, viewer);
+  };
+}
+
+export const rethinkHandlers = Object.fromEntries(Object.entries(specs).map(([verb, spec]) => [verb, commandHandler(spec)])) as Record<RethinkVerb, Handler>;
+
+/** After a change: the person's own view, everyone's card in place, and the summary on closing. */
+export function changed(input: TurnInput, deps: Deps, r: Rethink, notice: CardNotice, viewer: Viewer): HandlerResult {
+  const shared = renderRethinkCard(deps.profile, r, { now: input.now });
+  return {
+    view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }),
+    shared: { card: shared, activityId: r.cardActivityId },
+    posts: r.status === 'closed' ? [{ card: renderSummaryCard(deps.profile, r) }] : [],
+  };
+}
+
+function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts): HandlerResult {
+  const confirming = refusal.code === 'needsConfirmation' && refusal.waitingFor;
+  return {
+    view: renderRethinkCard(deps.profile, r, {
+      viewer,
+      now: input.now,
+      ...(confirming ? { confirmWaitingFor: refusal.waitingFor } : { notice: { text: refusal.message, tone: 'attention' } }),
+      ...(drafts ? { drafts } : {}),
+    }),
+    notice: refusal.message,
+  };
+}
+
+function viewerOf(input: TurnInput): Viewer {
+  const role = textField(input.data, 'role') || textField(input.data, 'rememberedRole');
+  const agency = textField(input.data, 'agency') || textField(input.data, 'rememberedAgency');
+  return { id: input.actor.id, ...(role ? { rememberedRole: role } : {}), ...(agency ? { rememberedAgency: agency } : {}) };
+}
+
+/** Role and agency are remembered for next time, written only when they changed. */
+async function rememberRole(input: TurnInput, deps: Deps, join: { role: string; agency: string }): Promise<void> {
+  const { aadObjectId } = input.actor;
+  if (!aadObjectId) return;
+  const role = join.role.trim();
+  const agency = join.agency.trim();
+  if (role === textField(input.data, 'rememberedRole').trim() && agency === textField(input.data, 'rememberedAgency').trim()) return;
+  try {
+    await deps.people.remember(aadObjectId, { role, agency }, input.now);
+  } catch (error) {
+    // The join itself is saved; only the preference for next time is not.
+    deps.log.warn({ err: (error as Error).name }, 'could not remember role and agency');
+  }
+}
+
+/** Remembers where the Re-think card now lives, so later changes update that copy in place. */
+export async function recordCardActivity(input: TurnInput, deps: Deps, rethinkId: string, activityId: string): Promise<void> {
+  const ctx = engineContext(deps, input.now);
+  await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, { kind: 'recordCard', activityId }, input.actor, ctx));
+}

@@ -1,0 +1,89 @@
+/** Starting a Re-think: the form, the recommended strategy, and the choice. */
+import { renderRethinkCard } from '../../cards/rethink';
+import { renderStartCard, startCardData, type StartFormValues } from '../../cards/start';
+import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
+import { applyCommand, startRethink } from '../../services/rethink/engine';
+import type { StrategyNumber } from '../../services/rethink/types';
+import { changed, recordCardActivity } from './rethink';
+import { createHash } from 'node:crypto';
+import { engineContext, flagField, MESSAGES, textField, type CardData, type Handler } from './types';
+
+const formValues = (data: CardData): StartFormValues => ({
+  caseReference: textField(data, 'caseReference'),
+  concernCategory: textField(data, 'concernCategory'),
+  summary: textField(data, 'summary'),
+  mode: textField(data, 'mode'),
+  role: textField(data, 'role'),
+  agency: textField(data, 'agency'),
+  isLeadProfessional: flagField(data, 'isLeadProfessional'),
+  raisedWithLeadProfessional: flagField(data, 'raisedWithLeadProfessional'),
+  groupMeetingHeld: flagField(data, 'groupMeetingHeld'),
+});
+
+/** The start form is submitted: a proposed Re-think is saved and a strategy recommended. */
+export const submitStart: Handler = async (input, deps) => {
+  const values = formValues(input.data);
+  const { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld } = values;
+  // The id follows from the activity, so a redelivered submit finds the Re-think it already saved.
+  const ctx = { ...engineContext(deps, input.now), ...(input.activityId ? { newId: () => stableId(input.where.conversationId, input.activityId ?? '') } : {}) };
+  const started = startRethink({ ...values, answers: { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld } }, input.actor, input.where, ctx);
+  if (!started.ok) {
+    return { view: renderStartCard(startCardData(deps.profile, values, started.error.message)), notice: started.error.message };
+  }
+  const created = (await deps.rethinks.create(started.value)) ?? (await deps.rethinks.get(input.where.conversationId, started.value.id));
+  if (!created) return { notice: MESSAGES.unexpected };
+  if (input.actor.aadObjectId) {
+    await deps.people.remember(input.actor.aadObjectId, { role: values.role.trim(), agency: values.agency.trim() }, input.now).catch(() => undefined);
+  }
+  const card = renderStrategyCard(strategyCardData(deps.profile, created));
+  return { view: card, shared: { card, activityId: input.replyToId } };
+};
+
+const STRATEGIES: Record<string, StrategyNumber> = { '1': 1, '2': 2, '3': 3 };
+
+export const confirmStrategy: Handler = async (input, deps) => {
+  const rethinkId = textField(input.data, 'rethinkId');
+  const typed = { strategy: textField(input.data, 'strategy'), reason: textField(input.data, 'strategyReason') };
+  const strategy = STRATEGIES[typed.strategy];
+  const current = strategy ? undefined : await deps.rethinks.get(input.where.conversationId, rethinkId);
+  if (!strategy) {
+    if (!current) return { notice: MESSAGES.notFound };
+    const message = 'Please choose which strategy you will use.';
+    return { view: renderStrategyCard(strategyCardData(deps.profile, current, typed, message)), notice: message };
+  }
+  const ctx = engineContext(deps, input.now);
+  const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (r) =>
+    applyCommand(r, { kind: 'confirmStrategy', strategy, reason: typed.reason, ...(input.replyToId ? { cardActivityId: input.replyToId } : {}) }, input.actor, ctx, input.activityId),
+  );
+  if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
+  if (outcome.kind === 'refused') {
+    return { view: renderStrategyCard(strategyCardData(deps.profile, outcome.doc, typed, outcome.refusal.message)), notice: outcome.refusal.message };
+  }
+  const r = outcome.doc;
+  const result = changed(input, deps, r, { text: 'The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.', tone: 'good' }, { id: input.actor.id });
+  if (r.cardActivityId) return result;
+  // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one.
+  return { ...result, posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (id) => recordCardActivity(input, deps, r.id, id) }] };
+};
+
+export const cancelStart: Handler = async (input, deps) => {
+  const rethinkId = textField(input.data, 'rethinkId');
+  const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (r) => applyCommand(r, { kind: 'cancel' }, input.actor, engineContext(deps, input.now), input.activityId));
+  if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
+  if (outcome.kind === 'refused') return { notice: outcome.refusal.message };
+  const card = renderStartCard(startCardData(deps.profile, { ...emptyFrom(outcome.doc) }, 'This Re-think was cancelled before it started. You can start again with this form.'));
+  return { view: card, shared: { card, activityId: input.replyToId } };
+};
+
+const emptyFrom = (r: { caseReference: string; concernCategory: string; summary: string; mode: string; answers: { isLeadProfessional: boolean; raisedWithLeadProfessional: boolean; groupMeetingHeld: boolean }; participants: { role: string; agency: string }[] }): StartFormValues => ({
+  caseReference: r.caseReference,
+  concernCategory: r.concernCategory,
+  summary: r.summary,
+  mode: r.mode,
+  role: r.participants[0]?.role ?? '',
+  agency: r.participants[0]?.agency ?? '',
+  ...r.answers,
+});
+
+const stableId = (conversationId: string, activityId: string): string =>
+  createHash('sha256').update(`${conversationId}\n${activityId}`).digest('base64url').slice(0, 22);

@@ -1,0 +1,69 @@
+/** What a handler sees and returns: plain data, so handlers never touch botbuilder. */
+import type { AdaptiveCard } from '../../cards/render';
+import type { Logger } from '../../services/logging';
+import type { PartnershipProfile } from '../../services/profile/types';
+import type { EngineContext, Where } from '../../services/rethink/engine';
+import type { Actor } from '../../services/rethink/types';
+import type { ConversationRepository } from '../../services/store/conversations';
+import type { PeopleRepository } from '../../services/store/people';
+import type { RethinkRepository } from '../../services/store/rethinks';
+
+export type CardData = Readonly<Record<string, unknown>>;
+
+export interface TurnInput {
+  readonly actor: Actor;
+  readonly where: Where;
+  /** Teams' id for this activity: a redelivered invoke carries the same one. */
+  readonly activityId: string | undefined;
+  /** The card the person acted on. */
+  readonly replyToId: string | undefined;
+  readonly data: CardData;
+  readonly now: Date;
+}
+
+export interface Deps {
+  readonly profile: PartnershipProfile;
+  readonly rethinks: RethinkRepository;
+  readonly people: PeopleRepository;
+  readonly conversations: ConversationRepository;
+  readonly log: Logger;
+  readonly newId: () => string;
+}
+
+export interface Outgoing {
+  readonly card?: AdaptiveCard;
+  readonly text?: string;
+  /** Called with the posted activity's id, e.g. to remember where a card lives. */
+  readonly onPosted?: (activityId: string) => Promise<void>;
+}
+
+export interface HandlerResult {
+  /** What the person who acted sees in place of the card they used (Action.Execute only). */
+  readonly view?: AdaptiveCard;
+  /** The card everyone sees, updated in place; without an id, the card acted on. */
+  readonly shared?: { readonly card: AdaptiveCard; readonly activityId: string | undefined };
+  /** A message for the person who acted, where it cannot be shown on their own view. */
+  readonly notice?: string;
+  readonly posts?: readonly Outgoing[];
+}
+
+export type Handler = (input: TurnInput, deps: Deps) => Promise<HandlerResult>;
+
+export const engineContext = (deps: Deps, now: Date): EngineContext => ({ now, profile: deps.profile, newId: deps.newId });
+
+/** Card input as text; anything that is not text counts as not given. */
+export const textField = (data: CardData, key: string): string => {
+  const value = data[key];
+  return typeof value === 'string' ? value : '';
+};
+
+export const flagField = (data: CardData, key: string): boolean => data[key] === true || data[key] === 'true';
+
+export const MESSAGES = {
+  notFound: 'I can’t find that Re-think in this conversation. It may belong to another chat: type **list** to see the Re-thinks here.',
+  storeUnavailable: 'Sorry, that wasn’t saved: Re-think couldn’t reach its store just now. Nothing you had already recorded is affected. Please try again in a moment.',
+  unexpected: 'Sorry, something went wrong and that may not have been saved. Please try again; if it keeps happening, let your partnership administrator know.',
+  unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one.',
+  unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list** or **help**.',
+  noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one.',
+} as const;

@@ -1,0 +1,60 @@
+/** Handlers that show things: help, the start form, status, list, refresh. */
+import { renderListCard, listCardData } from '../../cards/list';
+import { renderRethinkCard, type Viewer } from '../../cards/rethink';
+import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
+import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
+import type { Rethink } from '../../services/rethink/types';
+import { recordCardActivity } from './rethink';
+import { MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+
+export const help: Handler = async (_input, deps) => ({ posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }] });
+
+/** A fresh start form, with the person's role and agency remembered from last time. */
+export const showStartForm: Handler = async (input, deps) => {
+  const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
+  const values = { ...EMPTY_START_FORM, role: person?.role ?? '', agency: person?.agency ?? '' };
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values)) }] };
+};
+
+/** Pressed on the welcome card: the welcome stays as it is and a start form follows. */
+export const showStartFromCard: Handler = async (input, deps) => ({
+  ...(await showStartForm(input, deps)),
+  view: renderWelcomeCard(welcomeCardData(deps.profile)),
+});
+
+export const list: Handler = async (input, deps) => {
+  const items = await deps.rethinks.list(input.where.conversationId, 15);
+  return { posts: [{ card: renderListCard(listCardData(items)) }] };
+};
+
+/** Posts the Re-think card again (for clients where cards do not refresh) and follows that copy. */
+function repost(input: TurnInput, deps: Deps, r: Rethink): HandlerResult {
+  return {
+    posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (activityId) => recordCardActivity(input, deps, r.id, activityId) }],
+  };
+}
+
+export const status: Handler = async (input, deps) => {
+  const r = await deps.rethinks.latestOpen(input.where.conversationId);
+  return r ? repost(input, deps, r) : { notice: MESSAGES.noOpenRethink };
+};
+
+export const showRethink: Handler = async (input, deps) => {
+  const r = await deps.rethinks.get(input.where.conversationId, textField(input.data, 'rethinkId'));
+  if (!r) return { notice: MESSAGES.notFound };
+  return { ...repost(input, deps, r), notice: 'Here is that Re-think’s card again, below.' };
+};
+
+/** Each person's own view: sent automatically by Teams when a participant sees the card. */
+export const refresh: Handler = async (input, deps) => {
+  const r = await deps.rethinks.get(input.where.conversationId, textField(input.data, 'rethinkId'));
+  if (!r) return { notice: MESSAGES.notFound };
+  const viewer: Viewer = { id: input.actor.id };
+  const joined = r.participants.some((p) => p.id === input.actor.id);
+  if (!joined && r.status === 'open' && input.actor.aadObjectId) {
+    const person = await deps.people.get(input.actor.aadObjectId);
+    if (person?.role) viewer.rememberedRole = person.role;
+    if (person?.agency) viewer.rememberedAgency = person.agency;
+  }
+  return { view: renderRethinkCard(deps.profile, r, { viewer, now: input.now }) };
+};

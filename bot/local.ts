@@ -1,0 +1,48 @@
+/**
+ * `npm start`: the bot, the embedded Cosmos-compatible store and the Agents Playground (the local
+ * Teams client), all in one command. The playground is only started in local (no app id) mode.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { loadConfig } from '../services/config';
+import { createLogger } from '../services/logging';
+import { createApp } from './app';
+import { reportStartupError } from './main';
+
+async function startLocal(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger(config.logLevel);
+  const app = await createApp(config, { logger: log });
+  let playground: ChildProcess | undefined;
+
+  if (config.auth.mode === 'none') {
+    const bin = path.join(process.cwd(), 'node_modules', '.bin', 'agentsplayground');
+    playground = spawn(bin, ['-e', `http://127.0.0.1:${app.port}/api/messages`, '-c', 'msteams', '--dt', '-p', String(config.playgroundPort)], {
+      env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', APPLICATION_INSIGHTS_NO_STATSBEAT: 'true', M365_AGENTS_PLAYGROUND_LOGFILE: path.join(process.cwd(), '.playground.log') },
+      stdio: 'ignore',
+    });
+    playground.on('exit', (code) => log.warn({ code }, 'the Agents Playground stopped'));
+  }
+
+  process.stdout.write(
+    [
+      '',
+      '  Re-think is running.',
+      `  Bot endpoint:      ${app.url}/api/messages`,
+      `  Health:            ${app.url}/healthz`,
+      `  Cosmos store:      ${app.storeEndpoint}${config.store.kind === 'embedded' ? ' (embedded; use any key with the @azure/cosmos SDK, endpoint discovery off)' : ''}`,
+      playground ? `  Local Teams client: open http://localhost:${config.playgroundPort} in your browser and type "start".` : '  (Agents Playground not started: an app id is configured.)',
+      '',
+    ].join('\n') + '\n',
+  );
+
+  const stop = async (): Promise<void> => {
+    playground?.kill();
+    await app.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+startLocal().catch(reportStartupError);

@@ -1,0 +1,26 @@
+/** Production entry: configuration from the environment, validated once, then the app. */
+import { ConfigError, loadConfig } from '../services/config';
+import { createLogger } from '../services/logging';
+import { ProfileError } from '../services/profile/load';
+import { createApp, type App } from './app';
+
+export async function main(): Promise<App> {
+  const config = loadConfig(process.env);
+  const log = createLogger(config.logLevel);
+  const app = await createApp(config, { logger: log });
+  const shutdown = async (): Promise<void> => {
+    await app.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+  return app;
+}
+
+export function reportStartupError(error: unknown): never {
+  const message = error instanceof ConfigError || error instanceof ProfileError ? error.message : `Re-think could not start: ${(error as Error).message}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+if (require.main === module) main().catch(reportStartupError);

@@ -1,0 +1,47 @@
+/** Turns a handler's result into Teams replies: the invoke response, in-place updates, new posts. */
+import { CardFactory, MessageFactory, type AdaptiveCardInvokeResponse, type TurnContext } from 'botbuilder';
+import type { AdaptiveCard } from '../cards/render';
+import type { Logger } from '../services/logging';
+import type { HandlerResult, Outgoing } from './handlers/types';
+
+const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
+
+async function post(context: TurnContext, outgoing: Outgoing, log: Logger): Promise<void> {
+  const activity = outgoing.card ? cardActivity(outgoing.card) : MessageFactory.text(outgoing.text ?? '');
+  const response = await context.sendActivity(activity);
+  if (response?.id && outgoing.onPosted) {
+    try {
+      await outgoing.onPosted(response.id);
+    } catch (error) {
+      log.warn({ err: (error as Error).name }, 'posted a card but could not record where it is');
+    }
+  }
+}
+
+/** The record is already saved: a card that cannot be updated (deleted, say) is logged, not fatal. */
+async function updateInPlace(context: TurnContext, activityId: string, card: AdaptiveCard, log: Logger): Promise<void> {
+  try {
+    await context.updateActivity({ ...cardActivity(card), id: activityId });
+  } catch (error) {
+    log.warn({ err: (error as Error).name, activityId }, 'could not update a card in place');
+  }
+}
+
+export async function respondToInvoke(context: TurnContext, result: HandlerResult, log: Logger): Promise<AdaptiveCardInvokeResponse> {
+  if (result.shared?.activityId) await updateInPlace(context, result.shared.activityId, result.shared.card, log);
+  for (const outgoing of result.posts ?? []) await post(context, outgoing, log);
+  const card = result.view ?? result.shared?.card;
+  if (card) return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: result.notice ?? 'Done.' } as unknown as AdaptiveCardInvokeResponse;
+}
+
+/** Text commands and Action.Submit: no per-person view, so notices are sent as messages. */
+export async function respondToMessage(context: TurnContext, result: HandlerResult, log: Logger): Promise<void> {
+  if (result.shared) {
+    const activityId = result.shared.activityId ?? context.activity.replyToId;
+    if (activityId) await updateInPlace(context, activityId, result.shared.card, log);
+    else await post(context, { card: result.shared.card }, log);
+  }
+  if (result.notice) await post(context, { text: result.notice }, log);
+  for (const outgoing of result.posts ?? []) await post(context, outgoing, log);
+}

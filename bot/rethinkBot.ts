@@ -1,0 +1,102 @@
+import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import { renderWelcomeCard, welcomeCardData } from '../cards/welcome';
+import { StoreUnavailableError } from '../services/store/repository';
+import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult } from './handlers/types';
+import { respondToInvoke, respondToMessage } from './respond';
+import { cardActionFor, commandFor } from './router';
+import { asCardData, tenantOf, turnInput } from './turn';
+
+export interface BotOptions {
+  readonly allowedTenantIds: readonly string[] | undefined;
+  readonly clock: () => Date;
+}
+
+/** Kept small on purpose: it finds the handler and hands the result to `respond`. */
+export class RethinkBot extends TeamsActivityHandler {
+  constructor(
+    private readonly deps: Deps,
+    private readonly options: BotOptions,
+  ) {
+    super();
+    this.onMessage(async (context, next) => {
+      await this.message(context);
+      await next();
+    });
+    this.onInstallationUpdateAdd(async (context, next) => {
+      await this.installed(context);
+      await next();
+    });
+  }
+
+  /** Activities from a tenant outside the allow-list are ignored before anything is read or written. */
+  override async run(context: TurnContext): Promise<void> {
+    const allowed = this.options.allowedTenantIds;
+    if (allowed && !allowed.includes(tenantOf(context) ?? '')) {
+      this.deps.log.warn({ type: context.activity.type, tenant: tenantOf(context) }, 'ignored an activity from a tenant that is not allowed');
+      return;
+    }
+    await super.run(context);
+  }
+
+  protected override async onAdaptiveCardInvoke(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const verb = typeof value.action?.verb === 'string' ? value.action.verb : '';
+    const result = await this.execute(cardActionFor(verb), context, asCardData(value.action?.data), verb);
+    return respondToInvoke(context, result, this.deps.log);
+  }
+
+  private async message(context: TurnContext): Promise<void> {
+    const { activity } = context;
+    const value = asCardData(activity.value);
+    // Action.Submit arrives as a message carrying the card's data and no text.
+    if (!activity.text && typeof value.verb === 'string') {
+      const result = await this.execute(cardActionFor(value.verb), context, value, value.verb);
+      await respondToMessage(context, result, this.deps.log);
+      return;
+    }
+    const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
+    const handler = commandFor(text);
+    const result = handler ? await this.execute(handler, context, value, 'command') : { notice: MESSAGES.unknownCommand };
+    await respondToMessage(context, result, this.deps.log);
+  }
+
+  private async execute(handler: Handler | undefined, context: TurnContext, data: CardData, verb: string): Promise<HandlerResult> {
+    if (!handler) return { notice: MESSAGES.unknownAction };
+    const input = turnInput(context, data, this.options.clock());
+    const log = this.deps.log.child({ verb, conversationKind: input.where.conversationKind, activityId: input.activityId });
+    try {
+      const result = await handler(input, { ...this.deps, log });
+      log.debug('handled');
+      return result;
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        log.warn({ err: errorName(error) }, 'store unavailable: nothing saved');
+        return { notice: MESSAGES.storeUnavailable };
+      }
+      log.error({ err: errorName(error), stack: (error as Error).stack }, 'handler failed');
+      return { notice: MESSAGES.unexpected };
+    }
+  }
+
+  /** Captures where to reach this conversation later, and says hello. */
+  private async installed(context: TurnContext): Promise<void> {
+    const input = turnInput(context, {}, this.options.clock());
+    const address = {
+      conversationId: input.where.conversationId,
+      serviceUrl: context.activity.serviceUrl,
+      tenantId: input.where.tenantId,
+      botId: context.activity.recipient.id,
+      conversationKind: input.where.conversationKind,
+    };
+    try {
+      await this.deps.conversations.save(address, input.actor.aadObjectId, input.now);
+      if (input.where.conversationKind === 'personal' && input.actor.aadObjectId) {
+        await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: address }, input.now);
+      }
+    } catch (error) {
+      this.deps.log.warn({ err: errorName(error) }, 'could not save the conversation reference on install');
+    }
+    await context.sendActivity({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: renderWelcomeCard(welcomeCardData(this.deps.profile)) }] });
+  }
+}
+
+const errorName = (error: unknown): string => (error instanceof Error ? `${error.name}${error.cause instanceof Error ? `/${error.cause.name}:${(error.cause as NodeJS.ErrnoException).code ?? ''}` : ''}` : 'unknown');

@@ -1,0 +1,34 @@
+/** Reads a Teams activity into a handler's plain input. */
+import type { TurnContext } from 'botbuilder';
+import type { ConversationKind } from '../services/rethink/types';
+import type { CardData, TurnInput } from './handlers/types';
+
+const KINDS: Record<string, ConversationKind> = { personal: 'personal', groupChat: 'groupChat', channel: 'channel' };
+
+export function tenantOf(context: TurnContext): string | undefined {
+  const activity = context.activity;
+  const channelTenant = (activity.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id;
+  return typeof channelTenant === 'string' ? channelTenant : activity.conversation?.tenantId;
+}
+
+export function turnInput(context: TurnContext, data: CardData, now: Date): TurnInput {
+  const { activity } = context;
+  return {
+    actor: {
+      id: activity.from.id,
+      name: activity.from.name ?? '',
+      ...(activity.from.aadObjectId ? { aadObjectId: activity.from.aadObjectId } : {}),
+    },
+    where: {
+      conversationId: activity.conversation.id,
+      conversationKind: KINDS[activity.conversation.conversationType ?? ''] ?? (activity.conversation.isGroup ? 'groupChat' : 'personal'),
+      tenantId: tenantOf(context) ?? '',
+    },
+    activityId: activity.id || undefined,
+    replyToId: activity.replyToId || undefined,
+    data,
+    now,
+  };
+}
+
+export const asCardData = (value: unknown): CardData => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as CardData) : {});

@@ -1,0 +1,48 @@
+/** Shared card plumbing: expand a template with typed data, keep actions Submit-safe, fit the size. */
+import { Template } from 'adaptivecards-templating';
+
+export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
+
+/** Teams rejects cards over 28 KB: leave headroom for the activity envelope. */
+export const MAX_CARD_BYTES = 27_000;
+
+export function expand<T extends object>(template: object, data: T): AdaptiveCard {
+  const card = new Template(template).expand({ $root: data }) as AdaptiveCard;
+  return withSubmitFallbacks(card);
+}
+
+export const cardBytes = (card: object): number => Buffer.byteLength(JSON.stringify(card), 'utf8');
+
+/**
+ * Where a client cannot run Action.Execute it runs the fallback, an Action.Submit that carries the
+ * verb in its data; the bot routes both the same way.
+ */
+function withSubmitFallbacks<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(withSubmitFallbacks) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const entries = Object.entries(node).map(([key, value]) => [key, withSubmitFallbacks(value)] as const);
+  const copy = Object.fromEntries(entries) as Record<string, unknown>;
+  if (copy.type === 'Action.Execute' && typeof copy.verb === 'string' && copy.fallback === undefined) {
+    const data = typeof copy.data === 'object' && copy.data !== null ? copy.data : {};
+    copy.fallback = { type: 'Action.Submit', title: copy.title, data: { ...data, verb: copy.verb } };
+  }
+  return copy as T;
+}
+
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+}
+
+/**
+ * Renders with the longest text limit that keeps the card within size: long contributions are
+ * summarised on the card, while the record keeps every word.
+ */
+export function fitToSize(render: (textLimit: number) => AdaptiveCard, limits: readonly number[] = [4000, 2000, 1200, 800, 500, 300, 200, 120, 80, 40]): AdaptiveCard {
+  let card: AdaptiveCard | undefined;
+  for (const limit of limits) {
+    card = render(limit);
+    if (cardBytes(card) <= MAX_CARD_BYTES) return card;
+  }
+  return card ?? render(40);
+}

@@ -1,0 +1,197 @@
+import type { PartnershipProfile } from '../services/profile/types';
+import { contributionsAt, isFacilitator, listNames, waitingFor } from '../services/rethink/engine';
+import type { Participant, Rethink } from '../services/rethink/types';
+import { formatUkDate, ukToday } from '../services/rethink/validation';
+import template from './rethink.json';
+import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
+import { NEXT_STEP_LABELS, OUTCOME_LABELS, PRIVACY_REMINDER, STATUS_LABELS } from './wording';
+
+/** Who is looking at the card: absent for the shared card everyone sees. */
+export interface Viewer {
+  id: string;
+  /** Remembered from an earlier Re-think, to pre-fill the join form. */
+  rememberedRole?: string;
+  rememberedAgency?: string;
+}
+
+export interface CardNotice {
+  text: string;
+  tone: 'good' | 'attention' | 'accent';
+}
+
+/** What the person typed, shown again when something needs correcting. */
+export interface Drafts {
+  contribution?: string;
+  action?: { description: string; owner: string; ownerName: string; dueDate: string };
+}
+
+export const EXTERNAL_OWNER = '__external';
+const REFRESH_LIMIT = 60;
+
+interface Line {
+  line: string;
+}
+interface Choice {
+  title: string;
+  value: string;
+}
+
+export interface RethinkCardData {
+  rethinkId: string;
+  caseReference: string;
+  subtitle: string;
+  statusLabel: string;
+  statusColour: string;
+  hasRefresh: boolean;
+  refreshUserIds: string[];
+  hasNotice: boolean;
+  notice: string;
+  noticeStyle: string;
+  hasConfirmation: boolean;
+  confirmation: string;
+  isOpen: boolean;
+  isClosed: boolean;
+  outcomeLine: string;
+  stage: number;
+  stageTitle: string;
+  stagePrompt: string;
+  participants: Line[];
+  progress: string;
+  noContributions: boolean;
+  contributions: { who: string; text: string }[];
+  isActionsStage: boolean;
+  showActions: boolean;
+  noActions: boolean;
+  actions: { id: string; description: string; ownerLine: string; canChange: boolean; editDescription: string; ownerChoice: string; ownerName: string; dueDate: string }[];
+  ownerChoices: Choice[];
+  handOverChoices: Choice[];
+  outcomeChoices: Choice[];
+  nextStepChoices: Choice[];
+  privacy: string;
+  showJoin: boolean;
+  joinTitle: string;
+  viewerRole: string;
+  viewerAgency: string;
+  showContribute: boolean;
+  contributeTitle: string;
+  draft: string;
+  showAddAction: boolean;
+  draftAction: { description: string; owner: string; ownerName: string; dueDate: string };
+  showFacilitator: boolean;
+  facilitatorNote: string;
+  canAdvance: boolean;
+  nextStage: number;
+  nextStageTitle: string;
+  today: string;
+  nameMax: number;
+  actionMax: number;
+  contributionMax: number;
+}
+
+export interface RethinkCardOptions {
+  viewer?: Viewer;
+  notice?: CardNotice;
+  /** Names still to contribute, when the facilitator is asked to confirm moving on. */
+  confirmWaitingFor?: readonly string[];
+  drafts?: Drafts;
+  now: Date;
+}
+
+export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000): RethinkCardData {
+  const { viewer, notice, drafts, now } = options;
+  const byId = new Map(r.participants.map((p) => [p.id, p]));
+  const stageText = profile.stages[r.stage - 1] ?? { title: `Stage ${r.stage}`, prompt: '' };
+  const nextStageText = profile.stages[r.stage];
+  const isOpen = r.status === 'open';
+  const isActionsStage = isOpen && r.stage === 5;
+  const me = viewer ? byId.get(viewer.id) : undefined;
+  const facilitating = viewer ? isFacilitator(r, viewer.id) : true;
+  const ownContribution = viewer ? contributionsAt(r, r.stage).find((c) => c.participantId === viewer.id)?.text : undefined;
+  const waiting = waitingFor(r);
+  const contributed = r.participants.filter((p) => !waiting.includes(p));
+  const inTeams = r.participants.filter((p) => !p.external);
+  const strategy = r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : 'Strategy to be chosen';
+  const confirmNames = options.confirmWaitingFor ?? [];
+
+  return {
+    rethinkId: r.id,
+    caseReference: r.caseReference,
+    subtitle: `${strategy} · ${profile.concernCategories.find((c) => c.id === r.concernCategory)?.label ?? 'Concern'} · started ${formatUkDate(r.createdAt)}`,
+    statusLabel: STATUS_LABELS[r.status] ?? r.status,
+    statusColour: isOpen ? 'Accent' : 'Good',
+    hasRefresh: isOpen && inTeams.length > 0,
+    refreshUserIds: inTeams.slice(0, REFRESH_LIMIT).map((p) => p.id),
+    hasNotice: Boolean(notice),
+    notice: notice?.text ?? '',
+    noticeStyle: notice?.tone ?? 'default',
+    hasConfirmation: confirmNames.length > 0,
+    confirmation: confirmNames.length > 0 ? `${listNames(confirmNames)} ${confirmNames.length === 1 ? 'has' : 'have'} not contributed to this stage yet. Every perspective matters before the group moves on. Move on without them?` : '',
+    isOpen,
+    isClosed: r.status === 'closed',
+    outcomeLine: r.outcome ? `Outcome: ${OUTCOME_LABELS[r.outcome.kind]}${r.outcome.nextStep ? `. Next step: ${NEXT_STEP_LABELS[r.outcome.nextStep]}` : ''}` : '',
+    stage: r.stage,
+    stageTitle: stageText.title,
+    stagePrompt: stageText.prompt,
+    participants: r.participants.map((p) => ({ line: participantLine(p, r) })),
+    progress: isOpen ? progressLine(contributed, waiting) : '',
+    noContributions: isOpen && contributionsAt(r, r.stage).length === 0,
+    contributions: isOpen
+      ? contributionsAt(r, r.stage).map((c) => {
+          const who = byId.get(c.participantId);
+          return { who: who ? `${who.name} (${who.role}, ${who.agency})${c.recordedBy !== c.participantId ? ', recorded by the facilitator' : ''}` : 'Someone', text: truncate(c.text, textLimit) };
+        })
+      : [],
+    isActionsStage,
+    showActions: r.stage === 5 || r.actions.length > 0,
+    noActions: isActionsStage && r.actions.length === 0,
+    actions: r.actions.map((a) => ({
+      id: a.id,
+      description: truncate(a.description, Math.min(textLimit, 500)),
+      ownerLine: `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'} · due ${formatUkDate(a.dueDate)}`,
+      canChange: isActionsStage && (!viewer || a.addedBy === viewer.id || facilitating),
+      editDescription: a.description,
+      ownerChoice: a.owner.participantId ?? EXTERNAL_OWNER,
+      ownerName: a.owner.participantId ? '' : a.owner.name,
+      dueDate: a.dueDate,
+    })),
+    ownerChoices: [...r.participants.map((p) => ({ title: `${p.name} (${p.agency})`, value: p.id })), { title: 'Someone outside Teams (type their name)', value: EXTERNAL_OWNER }],
+    handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: `${p.name} (${p.role}, ${p.agency})`, value: p.id })),
+    outcomeChoices: Object.entries(OUTCOME_LABELS).map(([value, title]) => ({ title, value })),
+    nextStepChoices: Object.entries(NEXT_STEP_LABELS).map(([value, title]) => ({ title, value })),
+    privacy: PRIVACY_REMINDER,
+    showJoin: isOpen && !me,
+    joinTitle: 'Join this Re-think',
+    viewerRole: viewer?.rememberedRole ?? '',
+    viewerAgency: viewer?.rememberedAgency ?? '',
+    showContribute: isOpen && (!viewer || Boolean(me)),
+    contributeTitle: !viewer ? 'Add or edit your contribution' : ownContribution ? 'Edit your contribution' : 'Add your contribution',
+    draft: drafts?.contribution ?? ownContribution ?? '',
+    showAddAction: isActionsStage && (!viewer || Boolean(me)),
+    draftAction: drafts?.action ?? { description: '', owner: '', ownerName: '', dueDate: '' },
+    showFacilitator: isOpen && facilitating,
+    facilitatorNote: viewer ? 'You are facilitating. Move the group on when every perspective has been heard.' : 'For the facilitator only.',
+    canAdvance: isOpen && r.stage < 5,
+    nextStage: Math.min(r.stage + 1, 5),
+    nextStageTitle: nextStageText?.title ?? '',
+    today: ukToday(now),
+    nameMax: profile.limits.nameMaxLength,
+    actionMax: profile.limits.actionMaxLength,
+    contributionMax: profile.limits.contributionMaxLength,
+  };
+}
+
+function participantLine(p: Participant, r: Rethink): string {
+  const tags = [p.id === r.facilitatorId ? 'facilitator' : '', p.external ? 'by phone or face to face' : ''].filter(Boolean);
+  return `${p.name} · ${p.role}, ${p.agency}${tags.length ? ` (${tags.join(', ')})` : ''}`;
+}
+
+function progressLine(contributed: Participant[], waiting: Participant[]): string {
+  const done = contributed.length ? `Contributed: ${listNames(contributed.map((p) => p.name))}.` : '';
+  const still = waiting.length ? `Still to contribute: ${listNames(waiting.map((p) => p.name))}.` : 'Everyone taking part has contributed to this stage.';
+  return [done, still].filter(Boolean).join(' ');
+}
+
+/** The Re-think card, with long contributions summarised so it always fits Teams' limit. */
+export function renderRethinkCard(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): AdaptiveCard {
+  return fitToSize((limit) => expand(template, rethinkCardData(profile, r, options, limit)));
+}

@@ -1,0 +1,75 @@
+import type { PartnershipProfile } from '../services/profile/types';
+import template from './start.json';
+import { expand, type AdaptiveCard } from './render';
+import { PRIVACY_REMINDER } from './wording';
+
+/** What the person has typed so far: kept on the card when something needs correcting. */
+export interface StartFormValues {
+  caseReference: string;
+  concernCategory: string;
+  summary: string;
+  mode: string;
+  role: string;
+  agency: string;
+  isLeadProfessional: boolean;
+  raisedWithLeadProfessional: boolean;
+  groupMeetingHeld: boolean;
+}
+
+export interface StartCardData {
+  hasError: boolean;
+  error: string;
+  privacy: string;
+  caseExample: string;
+  caseHint: string;
+  caseReference: string;
+  categories: { id: string; label: string }[];
+  concernCategory: string;
+  summary: string;
+  summaryMax: number;
+  mode: string;
+  role: string;
+  agency: string;
+  nameMax: number;
+  questions: PartnershipProfile['strategyQuestions'];
+  isLeadProfessional: string;
+  raisedWithLeadProfessional: string;
+  groupMeetingHeld: string;
+}
+
+export const EMPTY_START_FORM: StartFormValues = {
+  caseReference: '',
+  concernCategory: '',
+  summary: '',
+  mode: 'teams',
+  role: '',
+  agency: '',
+  isLeadProfessional: false,
+  raisedWithLeadProfessional: false,
+  groupMeetingHeld: false,
+};
+
+export function startCardData(profile: PartnershipProfile, values: StartFormValues, error?: string): StartCardData {
+  return {
+    hasError: Boolean(error),
+    error: error ?? '',
+    privacy: PRIVACY_REMINDER,
+    caseExample: profile.caseReference.example,
+    caseHint: profile.caseReference.hint,
+    caseReference: values.caseReference,
+    categories: profile.concernCategories.map((c) => ({ id: c.id, label: c.label })),
+    concernCategory: values.concernCategory,
+    summary: values.summary,
+    summaryMax: profile.limits.summaryMaxLength,
+    mode: values.mode,
+    role: values.role,
+    agency: values.agency,
+    nameMax: profile.limits.nameMaxLength,
+    questions: profile.strategyQuestions,
+    isLeadProfessional: String(values.isLeadProfessional),
+    raisedWithLeadProfessional: String(values.raisedWithLeadProfessional),
+    groupMeetingHeld: String(values.groupMeetingHeld),
+  };
+}
+
+export const renderStartCard = (data: StartCardData): AdaptiveCard => expand(template, data);

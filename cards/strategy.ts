@@ -1,0 +1,45 @@
+import type { PartnershipProfile } from '../services/profile/types';
+import { canChooseStrategy } from '../services/rethink/strategy';
+import type { Rethink, StrategyNumber } from '../services/rethink/types';
+import template from './strategy.json';
+import { expand, type AdaptiveCard } from './render';
+
+export interface StrategyCardData {
+  rethinkId: string;
+  caseReference: string;
+  hasError: boolean;
+  error: string;
+  recommendedTitle: string;
+  recommendedDescription: string;
+  reason: string;
+  facilitatedBy: string;
+  options: { text: string }[];
+  chosen: string;
+  choices: { title: string; value: string }[];
+  strategyReason: string;
+  showStrategy3Note: boolean;
+  strategy3Note: string;
+}
+
+export function strategyCardData(profile: PartnershipProfile, r: Rethink, typed: { strategy?: string; reason?: string } = {}, error?: string): StrategyCardData {
+  const recommended = profile.strategies[r.recommended.strategy - 1] ?? profile.strategies[0];
+  const allowed = profile.strategies.filter((s) => canChooseStrategy(s.number as StrategyNumber, r.answers));
+  return {
+    rethinkId: r.id,
+    caseReference: r.caseReference,
+    hasError: Boolean(error),
+    error: error ?? '',
+    recommendedTitle: recommended?.title ?? `Strategy ${r.recommended.strategy}`,
+    recommendedDescription: recommended?.description ?? '',
+    reason: r.recommended.reason,
+    facilitatedBy: recommended?.facilitatedBy ?? '',
+    options: (recommended?.options ?? []).map((text) => ({ text })),
+    chosen: typed.strategy ?? String(r.recommended.strategy),
+    choices: allowed.map((s) => ({ title: s.title, value: String(s.number) })),
+    strategyReason: typed.reason ?? '',
+    showStrategy3Note: allowed.length < profile.strategies.length,
+    strategy3Note: 'Strategy 3, an independent facilitator, becomes available once strategies 1 and 2 have been tried.',
+  };
+}
+
+export const renderStrategyCard = (data: StrategyCardData): AdaptiveCard => expand(template, data);

@@ -1,0 +1,77 @@
+import type { PartnershipProfile } from '../services/profile/types';
+import { contributionsAt } from '../services/rethink/engine';
+import { STAGES, type Rethink } from '../services/rethink/types';
+import { formatUkDate } from '../services/rethink/validation';
+import template from './summary.json';
+import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
+import { MODE_LABELS, NEXT_STEP_LABELS, OUTCOME_LABELS } from './wording';
+
+export interface SummaryCardData {
+  caseReference: string;
+  facts: { title: string; value: string }[];
+  participants: { line: string }[];
+  stages: { number: number; title: string; empty: boolean; contributions: { who: string; text: string }[] }[];
+  noActions: boolean;
+  actions: { line: string }[];
+  outcomeLine: string;
+  nextStepText: string;
+  truncated: boolean;
+  showProtocol: boolean;
+  protocolTitle: string;
+  protocolUrl: string;
+}
+
+const NEXT_STEP_TEXT = {
+  resolved: 'The concern is resolved. Thank you for working on it together.',
+  partlyResolved: 'The group continues with the agreed actions. Each owner follows up their action by its due date.',
+  nextStrategy: 'The concern is not resolved: the next strategy is the way forward.',
+  escalation: 'The concern is not resolved: escalation under the HIPS protocol is the next step. Re-think records that it was started and keeps this history.',
+};
+
+export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000): SummaryCardData {
+  const byId = new Map(r.participants.map((p) => [p.id, p]));
+  const outcome = r.outcome;
+  const next = outcome?.kind === 'notResolved' ? (outcome.nextStep ?? 'nextStrategy') : (outcome?.kind ?? 'partlyResolved');
+  let truncated = false;
+  const shorten = (text: string): string => {
+    const short = truncate(text, textLimit);
+    if (short !== text) truncated = true;
+    return short;
+  };
+  const stages = STAGES.map((n) => {
+    const contributions = contributionsAt(r, n).map((c) => {
+      const who = byId.get(c.participantId);
+      return { who: who ? `${who.name} (${who.agency})` : 'Someone', text: shorten(c.text) };
+    });
+    return { number: n, title: profile.stages[n - 1]?.title ?? `Stage ${n}`, empty: contributions.length === 0, contributions };
+  });
+  const facilitator = byId.get(r.facilitatorId);
+  return {
+    caseReference: r.caseReference,
+    facts: [
+      { title: 'Strategy', value: r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : '' },
+      ...(r.strategyReason ? [{ title: 'Why this strategy', value: shorten(r.strategyReason) }] : []),
+      { title: 'Concern', value: profile.concernCategories.find((c) => c.id === r.concernCategory)?.label ?? r.concernCategory },
+      { title: 'Summary', value: shorten(r.summary) },
+      { title: 'How', value: MODE_LABELS[r.mode] ?? r.mode },
+      { title: 'Facilitator', value: facilitator ? `${facilitator.name} (${facilitator.agency})` : '' },
+      { title: 'Agencies', value: [...new Set(r.participants.map((p) => p.agency))].join(', ') },
+      { title: 'Started', value: formatUkDate(r.createdAt) },
+      ...(outcome ? [{ title: 'Closed', value: formatUkDate(outcome.at) }] : []),
+    ],
+    participants: r.participants.map((p) => ({ line: `${p.name} · ${p.role}, ${p.agency}${p.external ? ' (by phone or face to face)' : ''}` })),
+    stages,
+    noActions: r.actions.length === 0,
+    actions: r.actions.map((a) => ({ line: `${truncate(a.description, Math.min(textLimit, 500))}: ${a.owner.name}, by ${formatUkDate(a.dueDate)}` })),
+    outcomeLine: outcome ? `Outcome: ${OUTCOME_LABELS[outcome.kind]}${outcome.nextStep ? `. Next step: ${NEXT_STEP_LABELS[outcome.nextStep]}` : ''}` : 'Outcome not yet recorded',
+    nextStepText: NEXT_STEP_TEXT[next],
+    truncated,
+    showProtocol: outcome?.nextStep === 'escalation',
+    protocolTitle: 'HIPS escalation protocol',
+    protocolUrl: profile.partnership.escalationProtocolUrl,
+  };
+}
+
+export function renderSummaryCard(profile: PartnershipProfile, r: Rethink): AdaptiveCard {
+  return fitToSize((limit) => expand(template, summaryCardData(profile, r, limit)));
+}

@@ -1,0 +1,26 @@
+import type { PartnershipProfile } from '../services/profile/types';
+import template from './welcome.json';
+import { expand, type AdaptiveCard } from './render';
+import { PRIVACY_REMINDER } from './wording';
+
+export interface WelcomeCardData {
+  intro: string;
+  steps: { text: string }[];
+  commands: string;
+  privacy: string;
+  guidanceTitle: string;
+  guidanceUrl: string;
+}
+
+export function welcomeCardData(profile: PartnershipProfile): WelcomeCardData {
+  return {
+    intro: `Re-think helps the professionals around a child resolve a concern or a disagreement about the case together, in a safe, restorative conversation. Any professional in the network can start one. (${profile.partnership.name})`,
+    steps: profile.stages.map((stage, i) => ({ text: `${i + 1}. **${stage.title}**` })),
+    commands: 'Type **start** to begin a Re-think, **status** to see the current one again, **list** for this conversation’s Re-thinks, or **help** to see this message.',
+    privacy: PRIVACY_REMINDER,
+    guidanceTitle: 'Partnership guidance',
+    guidanceUrl: profile.partnership.guidanceUrl,
+  };
+}
+
+export const renderWelcomeCard = (data: WelcomeCardData): AdaptiveCard => expand(template, data);

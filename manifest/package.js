@@ -1,0 +1,133 @@
+'use strict';
+/**
+ * Builds the Teams app package (manifest/build/rethink.zip) for sideloading or upload to the
+ * Teams admin centre.
+ *
+ *   npm run package -- --app-id <guid>
+ *   MICROSOFT_APP_ID=<guid> npm run package
+ *   npm run package -- --app-id <guid> --out <path/to/file.zip>
+ *
+ * Replaces ${{MICROSOFT_APP_ID}} in manifest.json with the bot's Microsoft App ID, validates
+ * the result against the Teams manifest schema bundled in @microsoft/app-manifest (offline),
+ * and zips manifest.json, color.png and outline.png at the root of the package.
+ *
+ * Without an app id it uses a clearly fake placeholder and warns: that package validates but
+ * will not reach a real bot.
+ */
+const fs = require('fs');
+const path = require('path');
+const JSZip = require('jszip');
+const { AppManifestUtils } = require('@microsoft/app-manifest');
+
+const MANIFEST_DIR = __dirname;
+const DEFAULT_OUT_FILE = path.join(MANIFEST_DIR, 'build', 'rethink.zip');
+const PLACEHOLDER = '${{MICROSOFT_APP_ID}}';
+const LOCAL_PLACEHOLDER_APP_ID = '00000000-0000-4000-8000-000000000000';
+const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const ICONS = ['color.png', 'outline.png'];
+
+class PackageError extends Error {
+  constructor(message, details = []) {
+    super(message);
+    this.name = 'PackageError';
+    this.details = details;
+  }
+}
+
+/** Replaces every ${{MICROSOFT_APP_ID}} in the manifest text and parses the result. */
+function renderManifest(templateText, appId) {
+  if (!GUID_PATTERN.test(appId)) {
+    throw new PackageError(`The app id "${appId}" is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).`);
+  }
+  const text = templateText.split(PLACEHOLDER).join(appId);
+  const leftover = text.match(/\$\{\{[^}]*\}\}/g);
+  if (leftover) {
+    throw new PackageError(`manifest.json has placeholders this script does not fill: ${[...new Set(leftover)].join(', ')}`);
+  }
+  return JSON.parse(text);
+}
+
+/**
+ * Builds the package. Resolves to { outFile, manifest }; rejects with a PackageError (with
+ * `details` listing schema errors) if the app id or the manifest is invalid.
+ *
+ * @param {{ appId: string, outFile?: string, manifestDir?: string }} options
+ */
+async function buildPackage(options) {
+  const { appId, outFile = DEFAULT_OUT_FILE, manifestDir = MANIFEST_DIR } = options;
+  const template = fs.readFileSync(path.join(manifestDir, 'manifest.json'), 'utf8');
+  const manifest = renderManifest(template, appId);
+
+  const errors = await AppManifestUtils.validateAgainstSchema(manifest);
+  if (errors.length > 0) {
+    throw new PackageError(`manifest.json does not match its schema (${manifest.$schema}).`, errors);
+  }
+  for (const icon of ICONS) {
+    if (!fs.existsSync(path.join(manifestDir, icon))) {
+      throw new PackageError(`${icon} is missing from ${manifestDir}. Run "node manifest/icons.js" to draw the icons.`);
+    }
+  }
+
+  const zip = new JSZip();
+  // A fixed date keeps the zip byte-for-byte the same for the same inputs.
+  const date = new Date('2020-01-01T00:00:00Z');
+  zip.file('manifest.json', JSON.stringify(manifest, null, 2) + '\n', { date });
+  for (const icon of ICONS) zip.file(icon, fs.readFileSync(path.join(manifestDir, icon)), { date });
+  const content = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } });
+
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, content);
+  return { outFile, manifest };
+}
+
+function parseArgs(argv) {
+  const args = { appId: undefined, outFile: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline !== undefined ? inline : argv[++i];
+      if (v === undefined || v === '') throw new PackageError(`${flag} needs a value.`);
+      return v;
+    };
+    if (flag === '--app-id') args.appId = value();
+    else if (flag === '--out') args.outFile = path.resolve(value());
+    else if (flag === '--help' || flag === '-h') args.help = true;
+    else throw new PackageError(`Unknown argument "${arg}". Use --app-id <guid> and, optionally, --out <file.zip>.`);
+  }
+  return args;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log('Usage: npm run package -- [--app-id <guid>] [--out <file.zip>]\n' +
+      'The app id can also come from the MICROSOFT_APP_ID environment variable.');
+    return;
+  }
+  let appId = args.appId || process.env.MICROSOFT_APP_ID;
+  if (!appId) {
+    appId = LOCAL_PLACEHOLDER_APP_ID;
+    console.warn(
+      `Warning: no app id given (--app-id <guid> or MICROSOFT_APP_ID), so using the fake local placeholder ${LOCAL_PLACEHOLDER_APP_ID}.\n` +
+        'This package will not reach a real bot: do not upload it to Teams.',
+    );
+  }
+  const { outFile } = await buildPackage({ appId: appId.trim(), outFile: args.outFile });
+  const shown = path.relative(process.cwd(), outFile);
+  console.log(`Wrote ${shown && !shown.startsWith('..') ? shown : outFile} (app id ${appId.trim()}).`);
+}
+
+module.exports = { buildPackage, renderManifest, PackageError, LOCAL_PLACEHOLDER_APP_ID, DEFAULT_OUT_FILE };
+
+if (require.main === module) {
+  main().catch((err) => {
+    if (err instanceof PackageError) {
+      console.error(`Could not build the Teams app package: ${err.message}`);
+      for (const detail of err.details) console.error(`  - ${detail}`);
+    } else {
+      console.error(err);
+    }
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The one place that reads the environment. Every mistake is collected and reported together,
+ * so an operator fixes a deployment in one pass rather than one error at a time.
+ */
+import path from 'node:path';
+
+export type BotAuth =
+  | { mode: 'none' }
+  | { mode: 'singleTenant'; appId: string; password: string; tenantId: string }
+  | { mode: 'managedIdentity'; appId: string; tenantId: string };
+
+export type StoreConfig =
+  | { kind: 'embedded'; port: number }
+  | { kind: 'cosmos'; endpoint: string; key?: string };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly auth: BotAuth;
+  readonly allowedTenantIds: readonly string[] | undefined;
+  readonly store: StoreConfig;
+  readonly databaseId: string;
+  readonly profilePath: string;
+  readonly logLevel: LogLevel;
+  readonly playgroundPort: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Re-think cannot start: the configuration has ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_PROFILE_PATH = path.join(__dirname, 'profile', 'portsmouth.json');
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const portOf = (name: string, fallback: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      problems.push(`${name} must be a port number between 0 and 65535 (got "${raw}").`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const auth = readAuth(get, problems);
+  const allowedTenantIds = get('ALLOWED_TENANT_IDS')
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  for (const tenant of allowedTenantIds ?? []) {
+    if (!GUID.test(tenant)) problems.push(`ALLOWED_TENANT_IDS holds "${tenant}", which is not a tenant id (a GUID).`);
+  }
+
+  let store: StoreConfig;
+  const endpoint = get('COSMOS_ENDPOINT');
+  if (endpoint) {
+    if (!/^https?:\/\/[^\s]+$/.test(endpoint)) problems.push(`COSMOS_ENDPOINT must be a URL such as https://my-account.documents.azure.com:443/ (got "${endpoint}").`);
+    const key = get('COSMOS_KEY');
+    store = key ? { kind: 'cosmos', endpoint, key } : { kind: 'cosmos', endpoint };
+  } else {
+    if (get('COSMOS_KEY')) problems.push('COSMOS_KEY is set but COSMOS_ENDPOINT is not: set both, or neither to use the embedded store.');
+    store = { kind: 'embedded', port: portOf('EMBEDDED_COSMOS_PORT', 8081) };
+  }
+
+  const databaseId = get('COSMOS_DATABASE') ?? 'rethink';
+  if (!/^[A-Za-z0-9_-]{1,255}$/.test(databaseId)) problems.push(`COSMOS_DATABASE may hold only letters, digits, "-" and "_" (got "${databaseId}").`);
+
+  const logLevel = (get('LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
+
+  const config: Config = {
+    port: portOf('PORT', 3978),
+    host: get('HOST') ?? '0.0.0.0',
+    auth,
+    allowedTenantIds,
+    store,
+    databaseId,
+    profilePath: get('PARTNERSHIP_PROFILE') ?? DEFAULT_PROFILE_PATH,
+    logLevel,
+    playgroundPort: portOf('PLAYGROUND_PORT', 56150),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function readAuth(get: (name: string) => string | undefined, problems: string[]): BotAuth {
+  const appId = get('MICROSOFT_APP_ID');
+  const password = get('MICROSOFT_APP_PASSWORD');
+  const tenantId = get('MICROSOFT_APP_TENANT_ID');
+  const type = get('MICROSOFT_APP_TYPE') ?? (appId ? 'SingleTenant' : undefined);
+  if (!appId) {
+    if (password || tenantId) problems.push('MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID is set without MICROSOFT_APP_ID: set the app id too, or none of them for local use.');
+    return { mode: 'none' };
+  }
+  if (!GUID.test(appId)) problems.push(`MICROSOFT_APP_ID must be the bot's app (client) id, a GUID (got "${appId}").`);
+  if (!tenantId) problems.push('MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_ID (single-tenant and managed identity bots belong to one tenant).');
+  else if (!GUID.test(tenantId)) problems.push(`MICROSOFT_APP_TENANT_ID must be a GUID (got "${tenantId}").`);
+  if (type === 'SingleTenant') {
+    if (!password) problems.push('MICROSOFT_APP_PASSWORD (the client secret) is required when MICROSOFT_APP_TYPE is SingleTenant.');
+    return { mode: 'singleTenant', appId, password: password ?? '', tenantId: tenantId ?? '' };
+  }
+  if (type === 'UserAssignedMSI') {
+    if (password) problems.push('MICROSOFT_APP_PASSWORD must not be set with a managed identity (MICROSOFT_APP_TYPE=UserAssignedMSI).');
+    return { mode: 'managedIdentity', appId, tenantId: tenantId ?? '' };
+  }
+  problems.push(`MICROSOFT_APP_TYPE must be SingleTenant or UserAssignedMSI (got "${type ?? ''}"); multi-tenant bots are not supported.`);
+  return { mode: 'none' };
+}

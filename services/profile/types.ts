@@ -1,0 +1,49 @@
+/** What a partnership can change without code: see the practice model's "Partnership profile". */
+export interface Choice {
+  readonly id: string;
+  readonly label: string;
+}
+
+export interface StageText {
+  readonly title: string;
+  readonly prompt: string;
+}
+
+export interface StrategyText {
+  readonly number: 1 | 2 | 3;
+  readonly title: string;
+  readonly description: string;
+  readonly facilitatedBy: string;
+  readonly options: readonly string[];
+}
+
+export interface PartnershipProfile {
+  readonly partnership: {
+    readonly name: string;
+    readonly shortName: string;
+    readonly guidanceUrl: string;
+    readonly escalationProtocolUrl: string;
+    readonly escalationProtocolName: string;
+  };
+  readonly caseReference: { readonly pattern: string; readonly example: string; readonly hint: string };
+  readonly retentionDays: number;
+  readonly limits: {
+    readonly contributionMaxLength: number;
+    readonly summaryMaxLength: number;
+    readonly actionMaxLength: number;
+    readonly nameMaxLength: number;
+  };
+  /** Exactly five, in order. */
+  readonly stages: readonly StageText[];
+  /** Strategies 1, 2 and 3, in order. */
+  readonly strategies: readonly StrategyText[];
+  readonly strategyQuestions: {
+    readonly isLeadProfessional: string;
+    readonly raisedWithLeadProfessional: string;
+    readonly groupMeetingHeld: string;
+  };
+  readonly concernCategories: readonly Choice[];
+  readonly tiersOfNeed: readonly Choice[];
+  readonly escalationStages: readonly string[];
+  readonly reminders: { readonly openRethinkDays: number; readonly actionDueSoonDays: number };
+}

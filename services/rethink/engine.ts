@@ -1,0 +1,383 @@
+/**
+ * The five-stage engine: pure functions from (Re-think, command, actor) to a new Re-think or a
+ * refusal. It knows nothing of Teams or storage, so every rule is testable on its own.
+ */
+import type { PartnershipProfile } from '../profile/types';
+import { ok, refuse, type Result } from '../result';
+import { canChooseStrategy, recommendStrategy } from './strategy';
+import type {
+  Actor,
+  AgreedAction,
+  AuditWhat,
+  ConversationKind,
+  ConversationMode,
+  NextStep,
+  OutcomeKind,
+  Participant,
+  Rethink,
+  StageNumber,
+  StrategyAnswers,
+  StrategyNumber,
+} from './types';
+import { checkCaseReference, checkDueDate, checkText } from './validation';
+
+export interface EngineContext {
+  readonly now: Date;
+  readonly profile: PartnershipProfile;
+  readonly newId: () => string;
+}
+
+export interface StartInput {
+  caseReference: string;
+  concernCategory: string;
+  summary: string;
+  mode: string;
+  role: string;
+  agency: string;
+  answers: StrategyAnswers;
+}
+
+export interface Where {
+  conversationId: string;
+  conversationKind: ConversationKind;
+  tenantId: string;
+}
+
+export type Command =
+  | { kind: 'confirmStrategy'; strategy: StrategyNumber; reason: string; cardActivityId?: string }
+  | { kind: 'recordCard'; activityId: string }
+  | { kind: 'cancel' }
+  | { kind: 'join'; role: string; agency: string }
+  | { kind: 'contribute'; text: string }
+  | { kind: 'contributeOnBehalf'; name: string; role: string; agency: string; text: string }
+  | { kind: 'advance'; confirmed: boolean }
+  | { kind: 'handOver'; toParticipantId: string }
+  | { kind: 'addAction'; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
+  | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
+  | { kind: 'removeAction'; actionId: string }
+  | { kind: 'close'; outcome: OutcomeKind; nextStep?: NextStep };
+
+const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
+const APPLIED_IDS_KEPT = 200;
+
+/** A new Re-think, proposed with a recommended strategy; the starter joins and facilitates. */
+export function startRethink(input: StartInput, actor: Actor, where: Where, ctx: EngineContext): Result<Rethink> {
+  const { profile } = ctx;
+  const caseReference = checkCaseReference(input.caseReference, profile);
+  if (!caseReference.ok) return caseReference;
+  if (!profile.concernCategories.some((c) => c.id === input.concernCategory)) {
+    return refuse('invalidInput', 'Please choose what the concern is about.');
+  }
+  const summary = checkText(input.summary, 'a short summary of the concern', profile.limits.summaryMaxLength);
+  if (!summary.ok) return summary;
+  const mode = MODES[input.mode];
+  if (!mode) return refuse('invalidInput', 'Please choose how the conversation will happen: in Teams, by phone or face to face.');
+  const person = checkPerson(input.role, input.agency, profile);
+  if (!person.ok) return person;
+
+  const at = ctx.now.toISOString();
+  const starter: Participant = { ...participantOf(actor), ...person.value, external: false, joinedAt: at };
+  return ok({
+    id: ctx.newId(),
+    ...where,
+    caseReference: caseReference.value,
+    concernCategory: input.concernCategory,
+    summary: summary.value,
+    mode,
+    answers: input.answers,
+    recommended: recommendStrategy(input.answers),
+    status: 'proposed',
+    stage: 1,
+    facilitatorId: actor.id,
+    createdBy: actor.id,
+    createdAt: at,
+    updatedAt: at,
+    participants: [starter],
+    contributions: [],
+    actions: [],
+    appliedActivityIds: [],
+    audit: [{ at, by: actor.id, what: 'started' }],
+    ttl: profile.retentionDays * 86_400,
+  });
+}
+
+type Handler<K extends Command['kind']> = (r: Rethink, c: Extract<Command, { kind: K }>, actor: Actor, ctx: EngineContext) => Result<Rethink>;
+type Handlers = { [K in Command['kind']]: Handler<K> };
+
+const handlers: Handlers = {
+  confirmStrategy(r, c, actor) {
+    if (r.status !== 'proposed') return refuse('notOpen', 'This Re-think has already started.');
+    if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can choose its strategy.');
+    if (!canChooseStrategy(c.strategy, r.answers)) {
+      return refuse('invalidInput', 'Strategy 3 (an independent facilitator) follows strategies 1 and 2. Please choose strategy 1 or 2 for now.');
+    }
+    const reason = c.reason.trim();
+    if (c.strategy !== r.recommended.strategy && reason.length < 3) {
+      return refuse('invalidInput', `You chose strategy ${c.strategy} rather than the recommended strategy ${r.recommended.strategy}: please give the reason, so it is recorded.`);
+    }
+    const tooLong = checkText(reason, 'the reason', 500, { required: false });
+    if (!tooLong.ok) return tooLong;
+    r.strategy = c.strategy;
+    if (c.strategy !== r.recommended.strategy) r.strategyReason = reason;
+    r.status = 'open';
+    if (c.cardActivityId) r.cardActivityId = c.cardActivityId;
+    return ok(r);
+  },
+
+  recordCard(r, c) {
+    if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled.');
+    r.cardActivityId = c.activityId;
+    return ok(r);
+  },
+
+  cancel(r, _c, actor) {
+    if (r.status !== 'proposed') return refuse('notOpen', 'Only a Re-think that has not started yet can be cancelled.');
+    if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can cancel it.');
+    r.status = 'cancelled';
+    return ok(r);
+  },
+
+  join(r, c, actor, ctx) {
+    const open = mustBeOpen(r);
+    if (!open.ok) return open;
+    const person = checkPerson(c.role, c.agency, ctx.profile);
+    if (!person.ok) return person;
+    const existing = r.participants.find((p) => p.id === actor.id);
+    if (existing) Object.assign(existing, person.value, { name: actor.name || existing.name });
+    else r.participants.push({ ...participantOf(actor), ...person.value, external: false, joinedAt: ctx.now.toISOString() });
+    return ok(r);
+  },
+
+  contribute(r, c, actor, ctx) {
+    const open = mustBeOpen(r);
+    if (!open.ok) return open;
+    if (!r.participants.some((p) => p.id === actor.id)) {
+      return refuse('notParticipant', 'Please join first, with your role and agency, so everyone knows whose perspective this is. Your text is kept below.');
+    }
+    const text = checkText(c.text, 'your contribution', ctx.profile.limits.contributionMaxLength);
+    if (!text.ok) return text;
+    upsertContribution(r, actor.id, text.value, actor.id, ctx);
+    return ok(r);
+  },
+
+  contributeOnBehalf(r, c, actor, ctx) {
+    const may = mustFacilitate(r, actor);
+    if (!may.ok) return may;
+    const name = checkText(c.name, 'the name of the person taking part', ctx.profile.limits.nameMaxLength);
+    if (!name.ok) return name;
+    const person = checkPerson(c.role, c.agency, ctx.profile);
+    if (!person.ok) return person;
+    const text = checkText(c.text, 'their contribution', ctx.profile.limits.contributionMaxLength);
+    if (!text.ok) return text;
+    const key = name.value.toLocaleLowerCase('en-GB');
+    let participant = r.participants.find((p) => p.external && p.name.toLocaleLowerCase('en-GB') === key);
+    if (!participant) {
+      participant = { id: `ext:${ctx.newId()}`, name: name.value, ...person.value, external: true, joinedAt: ctx.now.toISOString() };
+      r.participants.push(participant);
+    } else {
+      Object.assign(participant, person.value);
+    }
+    upsertContribution(r, participant.id, text.value, actor.id, ctx);
+    return ok(r);
+  },
+
+  advance(r, c, actor) {
+    const may = mustFacilitate(r, actor);
+    if (!may.ok) return may;
+    if (r.stage === 5) return refuse('wrongStage', 'This is the last stage. When the actions are agreed, record the outcome to close the Re-think.');
+    const waiting = waitingFor(r);
+    if (waiting.length > 0 && !c.confirmed) {
+      const names = waiting.map((p) => p.name);
+      return refuse('needsConfirmation', `${listNames(names)} ${names.length === 1 ? 'has' : 'have'} not contributed to this stage yet. Every perspective matters: move on without them?`, { waitingFor: names });
+    }
+    r.stage = (r.stage + 1) as StageNumber;
+    return ok(r);
+  },
+
+  handOver(r, c, actor) {
+    const may = mustFacilitate(r, actor);
+    if (!may.ok) return may;
+    const to = r.participants.find((p) => p.id === c.toParticipantId);
+    if (!to || to.external) return refuse('invalidInput', 'Please choose someone who has joined this Re-think in Teams to hand over to.');
+    if (to.id === r.facilitatorId) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
+    r.facilitatorId = to.id;
+    return ok(r);
+  },
+
+  addAction(r, c, actor, ctx) {
+    const may = mayEditActions(r, actor);
+    if (!may.ok) return may;
+    const action = checkAction(r, c, ctx);
+    if (!action.ok) return action;
+    if (r.actions.length >= 50) return refuse('invalidInput', 'This Re-think already has 50 actions, the most it can hold.');
+    r.actions.push({ id: ctx.newId(), ...action.value, addedBy: actor.id, at: ctx.now.toISOString() });
+    return ok(r);
+  },
+
+  editAction(r, c, actor, ctx) {
+    const may = mayEditActions(r, actor);
+    if (!may.ok) return may;
+    const existing = r.actions.find((a) => a.id === c.actionId);
+    if (!existing) return refuse('notFound', 'That action is no longer on this Re-think.');
+    const owns = mayChangeAction(r, existing, actor);
+    if (!owns.ok) return owns;
+    const action = checkAction(r, c, ctx);
+    if (!action.ok) return action;
+    Object.assign(existing, action.value, { editedAt: ctx.now.toISOString() });
+    return ok(r);
+  },
+
+  removeAction(r, c, actor) {
+    const may = mayEditActions(r, actor);
+    if (!may.ok) return may;
+    const index = r.actions.findIndex((a) => a.id === c.actionId);
+    const existing = r.actions[index];
+    if (!existing) return refuse('notFound', 'That action is no longer on this Re-think.');
+    const owns = mayChangeAction(r, existing, actor);
+    if (!owns.ok) return owns;
+    r.actions.splice(index, 1);
+    return ok(r);
+  },
+
+  close(r, c, actor, ctx) {
+    const may = mustFacilitate(r, actor);
+    if (!may.ok) return may;
+    if (r.stage !== 5) return refuse('wrongStage', 'Please take the Re-think through to stage 5, agreeing actions, before recording the outcome.');
+    if (c.outcome === 'partlyResolved' && r.actions.length === 0) {
+      return refuse('invalidInput', 'A partly resolved Re-think continues with the agreed actions: please add at least one action first.');
+    }
+    if (c.outcome === 'notResolved' && !c.nextStep) {
+      return refuse('invalidInput', 'Please choose the next step: the next strategy, or escalation under the HIPS protocol.');
+    }
+    r.status = 'closed';
+    r.outcome = { kind: c.outcome, recordedBy: actor.id, at: ctx.now.toISOString(), ...(c.outcome === 'notResolved' && c.nextStep ? { nextStep: c.nextStep } : {}) };
+    return ok(r);
+  },
+};
+
+/** What each command records in the audit trail. */
+function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor): { what: AuditWhat; ref?: string } {
+  switch (command.kind) {
+    case 'confirmStrategy':
+      return { what: 'strategyConfirmed', ref: String(command.strategy) };
+    case 'contribute':
+      return { what: before.contributions.some((x) => x.stage === before.stage && x.participantId === actor.id) ? 'contributionEdited' : 'contributed', ref: `stage${before.stage}` };
+    case 'contributeOnBehalf':
+      return { what: 'contributedOnBehalf', ref: after.participants.find((p) => p.external && p.name.toLocaleLowerCase('en-GB') === command.name.trim().toLocaleLowerCase('en-GB'))?.id };
+    case 'advance':
+      return { what: waitingFor(before).length > 0 ? 'advancedWithoutEveryone' : 'advanced', ref: `stage${after.stage}` };
+    case 'handOver':
+      return { what: 'handedOver', ref: command.toParticipantId };
+    case 'addAction':
+      return { what: 'actionAdded', ref: after.actions[after.actions.length - 1]?.id };
+    case 'editAction':
+    case 'removeAction':
+      return { what: command.kind === 'editAction' ? 'actionEdited' : 'actionRemoved', ref: command.actionId };
+    case 'close':
+      return { what: 'closed', ref: command.outcome };
+    case 'cancel':
+      return { what: 'cancelled' };
+    case 'join':
+      return { what: 'joined' };
+    case 'recordCard':
+      return { what: 'cardPosted' };
+  }
+}
+
+/**
+ * Applies a command. A replayed activity (same id) is recognised and changes nothing, inside the
+ * same conditional write that records it.
+ */
+export function applyCommand(current: Rethink, command: Command, actor: Actor, ctx: EngineContext, activityId?: string): Result<Rethink> & { replay?: boolean } {
+  if (activityId && current.appliedActivityIds.includes(activityId)) return { ok: true, value: current, replay: true };
+  const next = structuredClone(current);
+  const handler = handlers[command.kind] as Handler<Command['kind']>;
+  const result = handler(next, command as never, actor, ctx);
+  if (!result.ok) return result;
+  const at = ctx.now.toISOString();
+  next.updatedAt = at;
+  next.audit.push({ at, by: actor.id, ...auditOf(current, next, command, actor) });
+  if (activityId) next.appliedActivityIds = [...next.appliedActivityIds, activityId].slice(-APPLIED_IDS_KEPT);
+  return ok(next);
+}
+
+/** People who joined but have not yet contributed to the current stage. */
+export function waitingFor(r: Rethink): Participant[] {
+  return r.participants.filter((p) => !r.contributions.some((c) => c.stage === r.stage && c.participantId === p.id));
+}
+
+export function contributionsAt(r: Rethink, stage: StageNumber) {
+  return r.contributions.filter((c) => c.stage === stage);
+}
+
+export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilitatorId === actorId;
+
+export function listNames(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+function upsertContribution(r: Rethink, participantId: string, text: string, recordedBy: string, ctx: EngineContext): void {
+  const at = ctx.now.toISOString();
+  const existing = r.contributions.find((c) => c.stage === r.stage && c.participantId === participantId);
+  if (existing) Object.assign(existing, { text, recordedBy, editedAt: at });
+  else r.contributions.push({ participantId, stage: r.stage, text, recordedBy, at });
+}
+
+function participantOf(actor: Actor): Pick<Participant, 'id' | 'name' | 'aadObjectId'> {
+  return { id: actor.id, name: actor.name || 'Someone', ...(actor.aadObjectId ? { aadObjectId: actor.aadObjectId } : {}) };
+}
+
+function checkPerson(role: string, agency: string, profile: PartnershipProfile): Result<{ role: string; agency: string }> {
+  const r = checkText(role, 'a role (for example, social worker)', profile.limits.nameMaxLength);
+  if (!r.ok) return r;
+  const a = checkText(agency, 'an agency (for example, children’s social care)', profile.limits.nameMaxLength);
+  if (!a.ok) return a;
+  return ok({ role: r.value, agency: a.value });
+}
+
+function checkAction(r: Rethink, c: { description: string; ownerParticipantId: string; ownerName: string; dueDate: string }, ctx: EngineContext): Result<Pick<AgreedAction, 'description' | 'owner' | 'dueDate'>> {
+  const description = checkText(c.description, 'what the action is', ctx.profile.limits.actionMaxLength);
+  if (!description.ok) return description;
+  let owner: AgreedAction['owner'];
+  const participant = r.participants.find((p) => p.id === c.ownerParticipantId);
+  if (participant) owner = { participantId: participant.id, name: participant.name };
+  else {
+    const name = checkText(c.ownerName, 'who owns the action (choose a participant, or type the name of someone outside Teams)', ctx.profile.limits.nameMaxLength);
+    if (!name.ok) return name;
+    owner = { name: name.value };
+  }
+  const dueDate = checkDueDate(c.dueDate, ctx.now);
+  if (!dueDate.ok) return dueDate;
+  return ok({ description: description.value, owner, dueDate: dueDate.value });
+}
+
+function mustBeOpen(r: Rethink): Result<true> {
+  if (r.status === 'closed') return refuse('closed', 'This Re-think is closed, so it can no longer be changed.');
+  if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled.');
+  if (r.status === 'proposed') return refuse('notOpen', 'This Re-think has not started yet: its strategy is still to be chosen.');
+  return ok(true);
+}
+
+function mustFacilitate(r: Rethink, actor: Actor): Result<true> {
+  const open = mustBeOpen(r);
+  if (!open.ok) return open;
+  if (!isFacilitator(r, actor.id)) {
+    const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
+    return refuse('notFacilitator', `Only the facilitator${facilitator ? `, ${facilitator.name},` : ''} can do this.`);
+  }
+  return ok(true);
+}
+
+function mayEditActions(r: Rethink, actor: Actor): Result<true> {
+  const open = mustBeOpen(r);
+  if (!open.ok) return open;
+  if (r.stage !== 5) return refuse('wrongStage', 'Actions are agreed at stage 5. The facilitator will move the group on when every perspective has been heard.');
+  if (!r.participants.some((p) => p.id === actor.id)) return refuse('notParticipant', 'Please join this Re-think first, with your role and agency.');
+  return ok(true);
+}
+
+function mayChangeAction(r: Rethink, action: AgreedAction, actor: Actor): Result<true> {
+  if (action.addedBy === actor.id || isFacilitator(r, actor.id)) return ok(true);
+  return refuse('notFacilitator', 'Only the person who added this action, or the facilitator, can change or remove it.');
+}

@@ -1,0 +1,39 @@
+import type { Recommendation, StrategyAnswers, StrategyNumber } from './types';
+
+/**
+ * The practice model's entry rules. A lead professional goes straight to strategy 2, and
+ * strategy 3 follows only once strategies 1 and 2 have been tried (strategy 1 does not apply
+ * to the lead professional, who is the person strategy 1 would talk to).
+ */
+export function recommendStrategy(answers: StrategyAnswers): Recommendation {
+  const strategy1Done = answers.raisedWithLeadProfessional || answers.isLeadProfessional;
+  if (answers.groupMeetingHeld && strategy1Done) {
+    return {
+      strategy: 3,
+      reason: 'Strategies 1 and 2 have been tried and there are still concerns, so an independent facilitator can help.',
+    };
+  }
+  if (answers.isLeadProfessional) {
+    return {
+      strategy: 2,
+      reason: 'You are the lead professional, so go straight to strategy 2: a group Re-think with the team around the family.',
+    };
+  }
+  if (answers.raisedWithLeadProfessional) {
+    return {
+      strategy: 2,
+      reason: 'You have raised your concerns with the lead professional and they are not resolved, so strategy 2 is next: a group Re-think with the team around the family.',
+    };
+  }
+  return {
+    strategy: 1,
+    reason: answers.groupMeetingHeld
+      ? 'Strategy 3 needs strategy 1 first: start by talking your concerns through with the lead professional.'
+      : 'Start by talking your concerns through with the lead professional: the right conversation with the right person often resolves things.',
+  };
+}
+
+/** Strategy 3 is reachable only when the entry rules reach it; 1 and 2 may be chosen with a reason. */
+export function canChooseStrategy(chosen: StrategyNumber, answers: StrategyAnswers): boolean {
+  return chosen !== 3 || recommendStrategy(answers).strategy === 3;
+}

@@ -1,0 +1,135 @@
+/** The Re-think aggregate: everything that must change together lives in this one document. */
+export type StageNumber = 1 | 2 | 3 | 4 | 5;
+export type StrategyNumber = 1 | 2 | 3;
+export type ConversationMode = 'teams' | 'phone' | 'faceToFace';
+export type RethinkStatus = 'proposed' | 'open' | 'closed' | 'cancelled';
+export type OutcomeKind = 'resolved' | 'partlyResolved' | 'notResolved';
+export type NextStep = 'nextStrategy' | 'escalation';
+export type ConversationKind = 'personal' | 'groupChat' | 'channel';
+
+export const STAGES: readonly StageNumber[] = [1, 2, 3, 4, 5];
+export const MODES: readonly ConversationMode[] = ['teams', 'phone', 'faceToFace'];
+export const OUTCOMES: readonly OutcomeKind[] = ['resolved', 'partlyResolved', 'notResolved'];
+export const NEXT_STEPS: readonly NextStep[] = ['nextStrategy', 'escalation'];
+
+/** The person acting in this turn, as Teams identifies them. */
+export interface Actor {
+  readonly id: string;
+  readonly name: string;
+  readonly aadObjectId?: string;
+}
+
+export interface Participant {
+  /** Teams user id, or `ext:<n>` for someone taking part by phone or face to face. */
+  id: string;
+  name: string;
+  role: string;
+  agency: string;
+  aadObjectId?: string;
+  /** Recorded by the facilitator: not in Teams, so never a facilitator and never refreshed. */
+  external: boolean;
+  joinedAt: string;
+}
+
+export interface Contribution {
+  participantId: string;
+  stage: StageNumber;
+  text: string;
+  recordedBy: string;
+  at: string;
+  editedAt?: string;
+}
+
+export interface ActionOwner {
+  /** Set when the owner is a participant; otherwise a named person outside Teams. */
+  participantId?: string;
+  name: string;
+}
+
+export interface AgreedAction {
+  id: string;
+  description: string;
+  owner: ActionOwner;
+  /** ISO date, YYYY-MM-DD. */
+  dueDate: string;
+  addedBy: string;
+  at: string;
+  editedAt?: string;
+}
+
+export interface Outcome {
+  kind: OutcomeKind;
+  nextStep?: NextStep;
+  recordedBy: string;
+  at: string;
+}
+
+export interface StrategyAnswers {
+  isLeadProfessional: boolean;
+  raisedWithLeadProfessional: boolean;
+  groupMeetingHeld: boolean;
+}
+
+export interface Recommendation {
+  strategy: StrategyNumber;
+  reason: string;
+}
+
+export type AuditWhat =
+  | 'started'
+  | 'strategyConfirmed'
+  | 'cancelled'
+  | 'joined'
+  | 'contributed'
+  | 'contributionEdited'
+  | 'contributedOnBehalf'
+  | 'advanced'
+  | 'advancedWithoutEveryone'
+  | 'handedOver'
+  | 'actionAdded'
+  | 'actionEdited'
+  | 'actionRemoved'
+  | 'closed'
+  | 'cardPosted';
+
+/** Who did what, when; `ref` is an id (participant, action or stage), never free text. */
+export interface AuditEvent {
+  at: string;
+  by: string;
+  what: AuditWhat;
+  ref?: string;
+}
+
+export interface Rethink {
+  id: string;
+  /** Partition key: a Re-think is only ever found from its own conversation. */
+  conversationId: string;
+  conversationKind: ConversationKind;
+  tenantId: string;
+  caseReference: string;
+  concernCategory: string;
+  summary: string;
+  mode: ConversationMode;
+  answers: StrategyAnswers;
+  recommended: Recommendation;
+  strategy?: StrategyNumber;
+  /** Why another strategy than the recommended one was chosen. */
+  strategyReason?: string;
+  status: RethinkStatus;
+  stage: StageNumber;
+  facilitatorId: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  participants: Participant[];
+  contributions: Contribution[];
+  actions: AgreedAction[];
+  outcome?: Outcome;
+  /** The posted Re-think card, kept up to date in place. */
+  cardActivityId?: string;
+  /** Recent activity ids already applied, so a redelivered invoke changes nothing. */
+  appliedActivityIds: string[];
+  audit: AuditEvent[];
+  /** Seconds: Cosmos DB expires the record this long after its last change. */
+  ttl: number;
+}

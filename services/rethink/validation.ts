@@ -1,0 +1,62 @@
+import type { PartnershipProfile } from '../profile/types';
+import { ok, refuse, type Result } from '../result';
+
+const DATE_LIKE = [
+  /\b\d{1,2}[/.\s-]\d{1,2}[/.\s-]\d{2,4}\b/,
+  /\b\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b/,
+  /\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i,
+  /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(st|nd|rd|th)?\b/i,
+];
+const NAME_LIKE = /^\p{L}[\p{L}'’ .-]*$/u;
+
+/** A pseudonymous case reference, never a name or date of birth: refused with the reason. */
+export function checkCaseReference(input: string, profile: PartnershipProfile): Result<string> {
+  const value = input.trim();
+  const example = profile.caseReference.example;
+  if (value === '') return refuse('invalidInput', `Please enter the case reference, for example ${example}.`);
+  if (DATE_LIKE.some((pattern) => pattern.test(value))) {
+    return refuse('invalidInput', `That looks like a date. Please don't enter a child's date of birth: use the pseudonymous case reference, for example ${example}.`);
+  }
+  const normalised = value.toUpperCase();
+  if (new RegExp(profile.caseReference.pattern).test(normalised)) return ok(normalised);
+  if (NAME_LIKE.test(value)) {
+    return refuse('invalidInput', `That looks like a person's name. Please don't enter names: use the pseudonymous case reference, for example ${example}.`);
+  }
+  return refuse('invalidInput', `That isn't a case reference we recognise. It should look like ${example}.`);
+}
+
+/** Trimmed text within a length limit; `label` names the field in the message. */
+export function checkText(input: string, label: string, max: number, { required = true } = {}): Result<string> {
+  const value = input.trim();
+  if (required && value === '') return refuse('invalidInput', `Please enter ${label}.`);
+  if (value.length > max) {
+    return refuse('invalidInput', `${capitalise(label)} is ${value.length.toLocaleString('en-GB')} characters long; the limit is ${max.toLocaleString('en-GB')}. Please shorten it and try again.`);
+  }
+  return ok(value);
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Today's date where the partnership works, as YYYY-MM-DD. */
+export function ukToday(now: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+export function checkDueDate(input: string, now: Date): Result<string> {
+  const value = input.trim();
+  if (value === '') return refuse('invalidInput', 'Please choose a due date for the action.');
+  const match = ISO_DATE.exec(value);
+  const date = match ? new Date(`${value}T00:00:00Z`) : undefined;
+  if (!match || !date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
+    return refuse('invalidInput', 'The due date must be a real date, for example 2026-12-24.');
+  }
+  if (value < ukToday(now)) return refuse('invalidInput', 'The due date is in the past. Please choose today or a later date.');
+  return ok(value);
+}
+
+export function formatUkDate(isoDate: string): string {
+  const date = new Date(isoDate.length === 10 ? `${isoDate}T12:00:00Z` : isoDate);
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }).format(date);
+}
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,0 +1,59 @@
+import { CosmosClient, type Container, type Database } from '@azure/cosmos';
+import type { TokenCredential } from '@azure/identity';
+
+/** The well-known public key of the local Cosmos emulator: any key works for the embedded server. */
+export const EMULATOR_KEY = 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
+
+export interface CosmosAccess {
+  readonly endpoint: string;
+  readonly key?: string;
+  readonly credential?: TokenCredential;
+  /** Plain-HTTP local server: endpoint discovery must be off. */
+  readonly local: boolean;
+}
+
+export function createCosmosClient(access: CosmosAccess): CosmosClient {
+  return new CosmosClient({
+    endpoint: access.endpoint,
+    ...(access.key ? { key: access.key } : access.credential ? { aadCredentials: access.credential } : { key: EMULATOR_KEY }),
+    connectionPolicy: {
+      enableEndpointDiscovery: !access.local,
+      // Teams retries an invoke after about 5 s: fail fast enough to say "not saved" before then.
+      requestTimeout: 3_000,
+      retryOptions: { maxRetryAttemptCount: 3, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 3 },
+    },
+  });
+}
+
+export interface Containers {
+  readonly database: Database;
+  readonly rethinks: Container;
+  readonly people: Container;
+  readonly conversations: Container;
+}
+
+/** Partition keys follow the queries: a conversation's Re-thinks; a person by Entra id. */
+export const CONTAINERS = {
+  rethinks: '/conversationId',
+  people: '/aadObjectId',
+  conversations: '/conversationId',
+} as const;
+
+/** Creates the database and containers when missing, with retention as the default TTL. */
+export async function openContainers(client: CosmosClient, databaseId: string, retentionSeconds: number): Promise<Containers> {
+  const { database } = await client.databases.createIfNotExists({ id: databaseId });
+  const open = async (id: keyof typeof CONTAINERS): Promise<Container> => {
+    const { container, resource } = await database.containers.createIfNotExists({
+      id,
+      partitionKey: { paths: [CONTAINERS[id]] },
+      defaultTtl: retentionSeconds,
+    });
+    // A partnership may change its retention period: keep an existing container in step.
+    if (resource && resource.defaultTtl !== retentionSeconds) {
+      await container.replace({ ...resource, id, partitionKey: resource.partitionKey ?? { paths: [CONTAINERS[id]] }, defaultTtl: retentionSeconds });
+    }
+    return container;
+  };
+  const [rethinks, people, conversations] = await Promise.all([open('rethinks'), open('people'), open('conversations')]);
+  return { database, rethinks, people, conversations };
+}

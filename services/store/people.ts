@@ -1,0 +1,49 @@
+import type { Container } from '@azure/cosmos';
+import { readItem, upsertItem } from './repository';
+
+/** What Re-think remembers about a professional between Re-thinks (by Entra object id). */
+export interface PersonRecord {
+  id: string;
+  aadObjectId: string;
+  role?: string;
+  agency?: string;
+  /** Their personal chat with the bot, for messages sent to them alone. */
+  personalConversation?: ConversationAddress;
+  updatedAt: string;
+  ttl: number;
+}
+
+/** Enough to message a conversation proactively; the bot layer maps it to a Bot Framework reference. */
+export interface ConversationAddress {
+  conversationId: string;
+  serviceUrl: string;
+  tenantId: string;
+  botId: string;
+  conversationKind: string;
+}
+
+export interface PeopleRepository {
+  get(aadObjectId: string): Promise<PersonRecord | undefined>;
+  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation'>>, now: Date): Promise<void>;
+}
+
+export function peopleRepository(container: Container, retentionSeconds: number): PeopleRepository {
+  return {
+    get: (aadObjectId) => readItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId),
+    remember: async (aadObjectId, change, now) => {
+      const current = await readItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId);
+      // Last writer wins here: these are preferences, never part of a Re-think record.
+      await upsertItem<PersonRecord>(container, {
+        ...(current ?? {}),
+        ...change,
+        id: safeId(aadObjectId),
+        aadObjectId,
+        updatedAt: now.toISOString(),
+        ttl: retentionSeconds,
+      });
+    },
+  };
+}
+
+/** Cosmos ids may not hold / \ ? or #. */
+export const safeId = (value: string): string => value.replace(/[/\\?#]/g, '_');

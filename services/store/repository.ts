@@ -1,0 +1,87 @@
+/**
+ * The storage rules every repository follows: a 404 is `undefined`, every update is a
+ * conditional replace on the ETag, retried from a fresh read on 412.
+ */
+import type { Container, ItemDefinition } from '@azure/cosmos';
+import type { Refusal, Result } from '../result';
+
+/** The store could not be reached or failed: nothing was saved, and the caller may try again. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('The store is unavailable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export type Stored<T> = T & { _etag: string };
+
+export type UpdateOutcome<T> =
+  | { kind: 'updated'; doc: Stored<T>; replay: boolean }
+  | { kind: 'refused'; refusal: Refusal; doc: Stored<T> }
+  | { kind: 'notFound' };
+
+export type Change<T> = (current: Stored<T>) => Result<T> & { replay?: boolean };
+
+const statusOf = (error: unknown): number | undefined => {
+  const code = (error as { code?: unknown; statusCode?: unknown }).code ?? (error as { statusCode?: unknown }).statusCode;
+  return typeof code === 'number' ? code : undefined;
+};
+
+/** Expected answers (404, 409, 412) come back as status codes; anything else means unavailable. */
+async function call<R>(run: () => Promise<R>, expected: readonly number[]): Promise<R | number> {
+  try {
+    return await run();
+  } catch (error) {
+    const status = statusOf(error);
+    if (status !== undefined && expected.includes(status)) return status;
+    throw new StoreUnavailableError(error);
+  }
+}
+
+export async function readItem<T>(container: Container, id: string, partitionKey: string): Promise<Stored<T> | undefined> {
+  const result = await call(() => container.item(id, partitionKey).read<ItemDefinition>(), [404]);
+  if (typeof result === 'number' || result.statusCode === 404 || !result.resource) return undefined;
+  return result.resource as unknown as Stored<T>;
+}
+
+/** Creates a document; `undefined` when one with that id already exists. */
+export async function createItem<T extends { id: string }>(container: Container, doc: T): Promise<Stored<T> | undefined> {
+  const result = await call(() => container.items.create(doc as unknown as ItemDefinition), [409]);
+  if (typeof result === 'number') return undefined;
+  return result.resource as unknown as Stored<T>;
+}
+
+export async function upsertItem<T extends { id: string }>(container: Container, doc: T): Promise<Stored<T>> {
+  const result = await call(() => container.items.upsert(doc as unknown as ItemDefinition), []);
+  if (typeof result === 'number') throw new StoreUnavailableError(result);
+  return result.resource as unknown as Stored<T>;
+}
+
+export async function queryItems<T>(container: Container, query: string, parameters: { name: string; value: string | number }[], partitionKey: string): Promise<T[]> {
+  const result = await call(() => container.items.query<T>({ query, parameters }, { partitionKey }).fetchAll(), []);
+  if (typeof result === 'number') throw new StoreUnavailableError(result);
+  return result.resources;
+}
+
+/**
+ * Read, change, replace-if-unchanged. Concurrent writers each win eventually: on 412 the change is
+ * applied again to the fresh document, so no one's update overwrites another's.
+ */
+export async function updateItem<T extends { id: string }>(container: Container, id: string, partitionKey: string, change: Change<T>, maxAttempts = 40): Promise<UpdateOutcome<T>> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await readItem<T>(container, id, partitionKey);
+    if (!current) return { kind: 'notFound' };
+    const next = change(current);
+    if (!next.ok) return { kind: 'refused', refusal: next.error, doc: current };
+    if (next.replay) return { kind: 'updated', doc: current, replay: true };
+    const result = await call(
+      () => container.item(id, partitionKey).replace(next.value as unknown as ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag } }),
+      [412, 404],
+    );
+    if (result === 404) return { kind: 'notFound' };
+    if (typeof result !== 'number') return { kind: 'updated', doc: result.resource as unknown as Stored<T>, replay: false };
+    if (attempt >= maxAttempts) throw new StoreUnavailableError(new Error(`Gave up after ${attempt} conflicting writes`));
+    // Back off with jitter so concurrent writers spread out rather than collide again.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
+  }
+}

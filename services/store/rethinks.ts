@@ -1,0 +1,50 @@
+import type { Container } from '@azure/cosmos';
+import type { Rethink, RethinkStatus, StrategyNumber } from '../rethink/types';
+import { createItem, queryItems, readItem, updateItem, type Change, type Stored, type UpdateOutcome } from './repository';
+
+export interface RethinkListItem {
+  id: string;
+  caseReference: string;
+  strategy?: StrategyNumber;
+  status: RethinkStatus;
+  stage: number;
+  updatedAt: string;
+  outcome?: Rethink['outcome'];
+}
+
+export interface RethinkRepository {
+  get(conversationId: string, id: string): Promise<Stored<Rethink> | undefined>;
+  create(rethink: Rethink): Promise<Stored<Rethink> | undefined>;
+  update(conversationId: string, id: string, change: Change<Rethink>): Promise<UpdateOutcome<Rethink>>;
+  /** This conversation's Re-thinks, newest first (one partition). */
+  list(conversationId: string, limit: number): Promise<RethinkListItem[]>;
+  /** The most recently changed open Re-think in this conversation. */
+  latestOpen(conversationId: string): Promise<Stored<Rethink> | undefined>;
+}
+
+export function rethinkRepository(container: Container): RethinkRepository {
+  return {
+    get: (conversationId, id) => readItem<Rethink>(container, id, conversationId),
+    create: (rethink) => createItem(container, rethink),
+    update: (conversationId, id, change) => updateItem<Rethink>(container, id, conversationId, change),
+    list: (conversationId, limit) =>
+      queryItems<RethinkListItem>(
+        container,
+        'SELECT TOP @limit c.id, c.caseReference, c.strategy, c.status, c.stage, c.updatedAt, c.outcome FROM c WHERE c.conversationId = @conversationId AND c.status != "cancelled" ORDER BY c.updatedAt DESC',
+        [
+          { name: '@limit', value: limit },
+          { name: '@conversationId', value: conversationId },
+        ],
+        conversationId,
+      ),
+    latestOpen: async (conversationId) => {
+      const [latest] = await queryItems<Stored<Rethink>>(
+        container,
+        'SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = "open" ORDER BY c.updatedAt DESC',
+        [{ name: '@conversationId', value: conversationId }],
+        conversationId,
+      );
+      return latest;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/** Teams-shaped test activities, built from the recorded fixtures rather than guessed. */
+import { randomUUID } from 'node:crypto';
+import fixtures from '../fixtures/teams-activities.json';
+
+type Json = Record<string, unknown>;
+
+export interface TestUser {
+  id: string;
+  name: string;
+  aadObjectId: string;
+}
+
+export interface TestConversation {
+  id: string;
+  conversationType: 'personal' | 'groupChat' | 'channel';
+  isGroup?: boolean;
+}
+
+export const TENANT = fixtures.personalMessage.conversation.tenantId;
+
+export const users = {
+  alex: { id: fixtures.personalMessage.from.id, name: fixtures.personalMessage.from.name, aadObjectId: fixtures.personalMessage.from.aadObjectId },
+  megan: { id: fixtures.groupChatMessageWithMention.from.id, name: fixtures.groupChatMessageWithMention.from.name, aadObjectId: fixtures.groupChatMessageWithMention.from.aadObjectId },
+  adele: { id: fixtures.meetingChatMessageWithMention.from.id, name: fixtures.meetingChatMessageWithMention.from.name, aadObjectId: fixtures.meetingChatMessageWithMention.from.aadObjectId },
+  isaiah: { id: fixtures.channelMessageWithMention.from.id, name: fixtures.channelMessageWithMention.from.name, aadObjectId: fixtures.channelMessageWithMention.from.aadObjectId },
+} satisfies Record<string, TestUser>;
+
+/** Another professional, for tests with many people. */
+export const person = (n: number): TestUser => ({
+  id: `29:1Professional${n}`,
+  name: `Professional ${n}`,
+  aadObjectId: `6a1f2c3d-0000-4000-8000-${String(1000 + n).padStart(12, '0')}`,
+});
+
+export const conversations = {
+  personal: { id: fixtures.personalMessage.conversation.id, conversationType: 'personal' },
+  group: { id: fixtures.groupChatMessageWithMention.conversation.id, conversationType: 'groupChat', isGroup: true },
+} satisfies Record<string, TestConversation>;
+
+/** A group chat of its own, so tests never share records by accident. */
+export const newGroupChat = (): TestConversation => ({ id: `19:${randomUUID().replace(/-/g, '')}@thread.v2`, conversationType: 'groupChat', isGroup: true });
+
+interface Where {
+  user: TestUser;
+  conversation: TestConversation;
+  serviceUrl: string;
+  tenantId?: string;
+}
+
+function envelope(base: Json, where: Where): Json {
+  const tenantId = where.tenantId ?? TENANT;
+  return {
+    ...structuredClone(base),
+    id: `${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+    timestamp: new Date().toISOString(),
+    serviceUrl: where.serviceUrl,
+    from: { ...where.user },
+    conversation: { ...where.conversation, tenantId },
+    channelData: { tenant: { id: tenantId } },
+  };
+}
+
+/** A typed message; in a group chat it @mentions the bot as Teams does. */
+export function message(text: string, where: Where): Json {
+  const group = where.conversation.conversationType !== 'personal';
+  const base = group ? fixtures.groupChatMessageWithMention : fixtures.personalMessage;
+  return { ...envelope(base, where), text: group ? `<at>Re-think</at> ${text}` : text };
+}
+
+/** An Action.Execute press: `adaptiveCard/action` with the verb and the card's merged data. */
+export function execute(verb: string, data: Json, where: Where & { replyToId?: string; id?: string }): Json {
+  const activity = envelope(fixtures.adaptiveCardExecuteInvoke, where);
+  return {
+    ...activity,
+    ...(where.id ? { id: where.id } : { id: `f:${randomUUID()}` }),
+    ...(where.replyToId ? { replyToId: where.replyToId } : { replyToId: undefined }),
+    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+  };
+}
+
+/** An Action.Submit press: a message with the data as its value and no text. */
+export function submit(data: Json, where: Where & { replyToId?: string }): Json {
+  const activity = envelope(fixtures.adaptiveCardSubmitMessage, where);
+  delete activity.text;
+  return { ...activity, ...(where.replyToId ? { replyToId: where.replyToId } : {}), value: data };
+}
+
+export function installed(where: Where): Json {
+  return envelope(fixtures.installationUpdateAdd, where);
+}

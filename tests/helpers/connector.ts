@@ -1,0 +1,110 @@
+/**
+ * A local stand-in for the Bot Framework Connector: it records what the bot posts and updates,
+ * and can be told to fail, so tests see exactly what Teams would receive.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Captured {
+  method: 'POST' | 'PUT';
+  conversationId: string;
+  /** The id the connector gave (POST) or the id updated (PUT). */
+  activityId: string;
+  replyToId?: string;
+  activity: {
+    type: string;
+    text?: string;
+    attachments?: { contentType: string; content: Record<string, unknown> }[];
+  };
+}
+
+export interface Connector {
+  readonly serviceUrl: string;
+  readonly captured: Captured[];
+  posts(conversationId?: string): Captured[];
+  updates(conversationId?: string): Captured[];
+  /** Makes the next requests answer with this status until `fail(undefined)`. */
+  fail(status: number | undefined): void;
+  waitFor(predicate: (c: Captured) => boolean, timeoutMs?: number): Promise<Captured>;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => resolve(body));
+  });
+
+/** restify patches Node's ServerResponse so writeHead no longer chains: keep the calls apart. */
+function reply(res: ServerResponse, status: number, body: object): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(body));
+}
+
+export async function startConnector(): Promise<Connector> {
+  const captured: Captured[] = [];
+  let failing: number | undefined;
+  let next = 1;
+  const server: Server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    if (failing) {
+      reply(res, failing, { error: { code: 'Failing', message: 'test' } });
+      return;
+    }
+    const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
+    if (match && (req.method === 'POST' || req.method === 'PUT')) {
+      const conversationId = decodeURIComponent(match[1] ?? '');
+      const target = match[2] ? decodeURIComponent(match[2]) : undefined;
+      const activityId = req.method === 'PUT' && target ? target : `posted-${next++}`;
+      captured.push({
+        method: req.method,
+        conversationId,
+        activityId,
+        ...(req.method === 'POST' && target ? { replyToId: target } : {}),
+        activity: JSON.parse(body || '{}'),
+      });
+      reply(res, 200, { id: activityId });
+      return;
+    }
+    reply(res, 200, {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const filter = (method: string, conversationId?: string) => captured.filter((c) => c.method === method && (!conversationId || c.conversationId === conversationId));
+  return {
+    serviceUrl: `http://127.0.0.1:${port}/`,
+    captured,
+    posts: (conversationId) => filter('POST', conversationId),
+    updates: (conversationId) => filter('PUT', conversationId),
+    fail: (status) => {
+      failing = status;
+    },
+    waitFor: async (predicate, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = captured.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error('The connector received nothing matching in time');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    reset: () => {
+      captured.length = 0;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The first Adaptive Card in a captured activity. */
+export const cardOf = (c: Captured): Record<string, unknown> => {
+  const card = c.activity.attachments?.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')?.content;
+  if (!card) throw new Error(`No Adaptive Card in the ${c.method} to ${c.conversationId}: ${JSON.stringify(c.activity).slice(0, 200)}`);
+  return card;
+};

@@ -1,0 +1,156 @@
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import zlib from 'zlib';
+import JSZip from 'jszip';
+import { AppManifestUtils, type AppManifest } from '@microsoft/app-manifest';
+
+// @microsoft/app-manifest requires strip-bom, which is ES-module only: plain Node 20 loads it with
+// require(esm), but Jest's module loader cannot. This stand-in does the same thing (drops a
+// leading byte-order mark); jest.mock is hoisted above the imports.
+jest.mock('strip-bom', () => ({
+  __esModule: true,
+  default: (text: string): string => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text),
+}));
+
+interface BuildResult {
+  outFile: string;
+  manifest: unknown;
+}
+interface PackageModule {
+  buildPackage(options: { appId: string; outFile?: string; manifestDir?: string }): Promise<BuildResult>;
+}
+// manifest/package.js is a plain CommonJS script (run by `npm run package`), so it has no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildPackage } = require('../../manifest/package.js') as PackageModule;
+
+interface Command {
+  title: string;
+  description: string;
+}
+interface Manifest {
+  $schema: string;
+  id: string;
+  bots: { botId: string; scopes: string[]; commandLists: { scopes: string[]; commands: Command[] }[] }[];
+}
+
+const APP_ID = '3f2b8c1e-7d4a-4e59-9b6c-0a1d2e3f4a5b';
+const COMMANDS = ['start', 'status', 'list', 'help'];
+const SCOPES = ['personal', 'groupChat', 'team'];
+
+interface Png {
+  width: number;
+  height: number;
+  /** RGBA, 4 bytes a pixel, rows top to bottom. */
+  pixels: Uint8Array;
+}
+
+/** Reads the IHDR size of a PNG. */
+function pngSize(png: Buffer): { width: number; height: number } {
+  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  expect(png.toString('ascii', 12, 16)).toBe('IHDR');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+/** Decodes an 8-bit RGBA, non-interlaced PNG whose rows all use filter type 0 (as manifest/icons.js writes). */
+function decodePng(png: Buffer): Png {
+  const { width, height } = pngSize(png);
+  expect(png[24]).toBe(8); // bit depth
+  expect(png[25]).toBe(6); // RGBA
+  expect(png[28]).toBe(0); // not interlaced
+  const idat: Buffer[] = [];
+  for (let offset = 8; offset < png.length; ) {
+    const length = png.readUInt32BE(offset);
+    if (png.toString('ascii', offset + 4, offset + 8) === 'IDAT') idat.push(png.subarray(offset + 8, offset + 8 + length));
+    offset += 12 + length;
+  }
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = width * 4;
+  expect(raw.length).toBe((stride + 1) * height);
+  const pixels = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    expect(raw[y * (stride + 1)]).toBe(0); // filter type 0
+    pixels.set(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)), y * stride);
+  }
+  return { width, height, pixels };
+}
+
+describe('Teams app package', () => {
+  let dir: string;
+  let zip: JSZip;
+  let manifest: Manifest;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rethink-manifest-'));
+    const outFile = path.join(dir, 'rethink.zip');
+    const result = await buildPackage({ appId: APP_ID, outFile });
+    expect(result.outFile).toBe(outFile);
+    zip = await JSZip.loadAsync(fs.readFileSync(outFile));
+    const manifestFile = zip.file('manifest.json');
+    if (!manifestFile) throw new Error('manifest.json is missing from the package');
+    manifest = JSON.parse(await manifestFile.async('string')) as Manifest;
+  });
+
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function entry(name: string): Promise<Buffer> {
+    const file = zip.file(name);
+    if (!file) throw new Error(`${name} is missing from the package`);
+    return file.async('nodebuffer');
+  }
+
+  it('holds exactly manifest.json, color.png and outline.png at the root', () => {
+    const names = Object.values(zip.files)
+      .filter((f) => !f.dir)
+      .map((f) => f.name)
+      .sort();
+    expect(names).toEqual(['color.png', 'manifest.json', 'outline.png']);
+  });
+
+  it('validates against the Teams manifest schema it names', async () => {
+    expect(manifest.$schema).toMatch(/^https:\/\/developer\.microsoft\.com\/json-schemas\/teams\/v1\.\d+\/MicrosoftTeams\.schema\.json$/);
+    await expect(AppManifestUtils.validateAgainstSchema(manifest as unknown as AppManifest)).resolves.toEqual([]);
+  });
+
+  it('uses the given app id for the app and the bot, with no placeholders left', async () => {
+    expect(manifest.id).toBe(APP_ID);
+    expect(manifest.bots).toHaveLength(1);
+    expect(manifest.bots[0]?.botId).toBe(APP_ID);
+    expect((await entry('manifest.json')).toString('utf8')).not.toContain('${{');
+  });
+
+  it('offers start, status, list and help in personal, group chat and team scopes', () => {
+    const bot = manifest.bots[0];
+    if (!bot) throw new Error('no bot');
+    expect([...bot.scopes].sort()).toEqual([...SCOPES].sort());
+    for (const scope of SCOPES) {
+      const titles = bot.commandLists.filter((l) => l.scopes.includes(scope)).flatMap((l) => l.commands.map((c) => c.title));
+      expect(titles).toEqual(expect.arrayContaining(COMMANDS));
+    }
+  });
+
+  it('has a 192x192 colour icon and a 32x32 outline icon', async () => {
+    expect(pngSize(await entry('color.png'))).toEqual({ width: 192, height: 192 });
+    expect(pngSize(await entry('outline.png'))).toEqual({ width: 32, height: 32 });
+  });
+
+  it('draws the outline icon in white on transparent only', async () => {
+    const { width, height, pixels } = decodePng(await entry('outline.png'));
+    let visible = 0;
+    for (let i = 0; i < width * height * 4; i += 4) {
+      const [r, g, b, a] = [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]];
+      if (a === 0) continue;
+      visible++;
+      expect([r, g, b]).toEqual([255, 255, 255]);
+    }
+    expect(visible).toBeGreaterThan(0);
+    expect(visible).toBeLessThan(width * height); // some of it is transparent
+  });
+
+  it('rejects an app id that is not a GUID', async () => {
+    await expect(buildPackage({ appId: 'not-a-guid', outFile: path.join(dir, 'bad.zip') })).rejects.toThrow(/not a GUID/);
+    expect(fs.existsSync(path.join(dir, 'bad.zip'))).toBe(false);
+  });
+});
