@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, DEFAULT_PROFILE_PATH, loadConfig } from '../../services/config';
+import { loadProfile, ProfileError } from '../../services/profile/load';
+import portsmouth from '../../services/profile/portsmouth.json';
+
+const APP = '11111111-2222-4333-8444-555555555555';
+const TENANT = '72f988bf-0000-4000-8000-00000000abcd';
+
+describe('configuration from the environment', () => {
+  test('an empty environment is local mode: no auth, the embedded store on 8081, port 3978', () => {
+    expect(loadConfig({})).toMatchObject({ port: 3978, auth: { mode: 'none' }, store: { kind: 'embedded', port: 8081 }, allowedTenantIds: undefined, databaseId: 'rethink' });
+  });
+
+  test('single-tenant credentials, real Cosmos and a tenant allow-list are switched on by configuration alone', () => {
+    const config = loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 'secret-value', MICROSOFT_APP_TENANT_ID: TENANT, COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/', COSMOS_KEY: 'k', ALLOWED_TENANT_IDS: `${TENANT}, ${APP}` });
+    expect(config.auth).toEqual({ mode: 'singleTenant', appId: APP, password: 'secret-value', tenantId: TENANT });
+    expect(config.store).toEqual({ kind: 'cosmos', endpoint: 'https://acct.documents.azure.com:443/', key: 'k' });
+    expect(config.allowedTenantIds).toEqual([TENANT, APP]);
+  });
+
+  test('a managed identity needs no secret', () => {
+    expect(loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: TENANT }).auth).toEqual({ mode: 'managedIdentity', appId: APP, tenantId: TENANT });
+  });
+
+  test('every mistake is reported at once, clearly', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', MICROSOFT_APP_ID: 'not-a-guid', MICROSOFT_APP_TYPE: 'MultiTenant', ALLOWED_TENANT_IDS: 'contoso', COSMOS_KEY: 'k', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/PORT must be a port number/);
+    expect(problems).toMatch(/MICROSOFT_APP_ID must be the bot's app \(client\) id/);
+    expect(problems).toMatch(/MICROSOFT_APP_TENANT_ID is required/);
+    expect(problems).toMatch(/MICROSOFT_APP_TYPE must be SingleTenant or UserAssignedMSI/);
+    expect(problems).toMatch(/ALLOWED_TENANT_IDS holds "contoso"/);
+    expect(problems).toMatch(/COSMOS_KEY is set but COSMOS_ENDPOINT is not/);
+    expect(problems).toMatch(/LOG_LEVEL must be one of/);
+  });
+
+  test('a secret without an app id is refused rather than silently ignored', () => {
+    expect(() => loadConfig({ MICROSOFT_APP_PASSWORD: 'x' })).toThrow(/without MICROSOFT_APP_ID/);
+    expect(() => loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT })).toThrow(/MICROSOFT_APP_PASSWORD \(the client secret\) is required/);
+  });
+});
+
+describe('the partnership profile', () => {
+  const write = (content: unknown): string => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'profile-')), 'profile.json');
+    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    return file;
+  };
+
+  test('the Portsmouth default loads: five stages, three strategies', () => {
+    const profile = loadProfile(DEFAULT_PROFILE_PATH);
+    expect(profile.stages.map((s) => s.title)).toEqual(['What has happened?', 'Thinking and feeling', 'Who has been affected, and how?', 'What is needed?', 'Agreeing actions']);
+    expect(profile.strategies.map((s) => s.number)).toEqual([1, 2, 3]);
+  });
+
+  test('another partnership changes the texts without code', () => {
+    const custom = { ...portsmouth, partnership: { ...portsmouth.partnership, name: 'Southampton SCP' }, retentionDays: 365 };
+    expect(loadProfile(write(custom))).toMatchObject({ partnership: { name: 'Southampton SCP' }, retentionDays: 365 });
+  });
+
+  test('a broken profile is refused at start-up with every problem and where it is', () => {
+    const broken = { ...portsmouth, stages: portsmouth.stages.slice(0, 4), retentionDays: -1, caseReference: { ...portsmouth.caseReference, pattern: '([' }, concernCategories: [{ id: 'a', label: 'A' }, { id: 'a', label: 'B' }] };
+    let error: unknown;
+    try {
+      loadProfile(write(broken));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ProfileError);
+    const problems = (error as ProfileError).problems;
+    expect(problems).toEqual(expect.arrayContaining(['profile.stages must hold exactly 5 entries', 'profile.retentionDays must be a whole number above 0', 'profile.caseReference.pattern is not a valid regular expression', 'profile.concernCategories has repeated ids']));
+    expect(() => loadProfile(write('{ not json'))).toThrow(/cannot be read as JSON/);
+  });
+});

@@ -1,0 +1,170 @@
+import { DEFAULT_PROFILE_PATH } from '../../services/config';
+import { loadProfile } from '../../services/profile/load';
+import { applyCommand, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
+import type { Actor, Rethink } from '../../services/rethink/types';
+
+const profile = loadProfile(DEFAULT_PROFILE_PATH);
+let n = 0;
+const ctx: EngineContext = { now: new Date('2026-11-26T10:00:00Z'), profile, newId: () => `id-${++n}` };
+const where = { conversationId: '19:chat@thread.v2', conversationKind: 'groupChat' as const, tenantId: 't' };
+
+const lead: Actor = { id: '29:lead', name: 'Megan Bowen', aadObjectId: 'a1' };
+const teacher: Actor = { id: '29:teacher', name: 'Adele Vance', aadObjectId: 'a2' };
+const nurse: Actor = { id: '29:nurse', name: 'Isaiah Langer', aadObjectId: 'a3' };
+
+function started(): Rethink {
+  const result = startRethink(
+    { caseReference: 'PSCP-2026-0042', concernCategory: 'plan', summary: 'The plan has drifted.', mode: 'teams', role: 'Social worker', agency: 'Children’s social care', answers: { isLeadProfessional: true, raisedWithLeadProfessional: false, groupMeetingHeld: false } },
+    lead,
+    where,
+    ctx,
+  );
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
+function apply(r: Rethink, command: Command, actor: Actor, activityId?: string): Rethink {
+  const result = applyCommand(r, command, actor, ctx, activityId);
+  if (!result.ok) throw new Error(`${command.kind} refused: ${result.error.message}`);
+  return result.value;
+}
+
+function refusal(r: Rethink, command: Command, actor: Actor) {
+  const result = applyCommand(r, command, actor, ctx);
+  if (result.ok) throw new Error(`${command.kind} was expected to be refused`);
+  return result.error;
+}
+
+const open = (): Rethink => {
+  let r = apply(started(), { kind: 'confirmStrategy', strategy: 2, reason: '' }, lead);
+  r = apply(r, { kind: 'join', role: 'Teacher', agency: 'Primary school' }, teacher);
+  return r;
+};
+
+describe('starting', () => {
+  test('a new Re-think is proposed with the recommended strategy; the starter joins and facilitates', () => {
+    const r = started();
+    expect(r).toMatchObject({ status: 'proposed', stage: 1, facilitatorId: lead.id, recommended: { strategy: 2 }, caseReference: 'PSCP-2026-0042', ttl: 730 * 86400 });
+    expect(r.participants).toEqual([expect.objectContaining({ id: lead.id, role: 'Social worker', external: false })]);
+    expect(r.audit).toEqual([{ at: ctx.now.toISOString(), by: lead.id, what: 'started' }]);
+  });
+
+  test('a name as the case reference is refused', () => {
+    const result = startRethink({ caseReference: 'Jane Smith', concernCategory: 'plan', summary: 's', mode: 'teams', role: 'r', agency: 'a', answers: { isLeadProfessional: false, raisedWithLeadProfessional: false, groupMeetingHeld: false } }, lead, where, ctx);
+    expect(result.ok).toBe(false);
+  });
+
+  test('choosing another strategy needs a reason, which is recorded; strategy 3 is not open yet', () => {
+    const r = started();
+    expect(refusal(r, { kind: 'confirmStrategy', strategy: 1, reason: '' }, lead).message).toMatch(/please give the reason/);
+    expect(refusal(r, { kind: 'confirmStrategy', strategy: 3, reason: 'stuck' }, lead).message).toMatch(/Strategy 3/);
+    expect(refusal(r, { kind: 'confirmStrategy', strategy: 2, reason: '' }, teacher).code).toBe('notFacilitator');
+    const chosen = apply(r, { kind: 'confirmStrategy', strategy: 1, reason: 'Talk to the head first' }, lead);
+    expect(chosen).toMatchObject({ status: 'open', strategy: 1, strategyReason: 'Talk to the head first' });
+  });
+});
+
+describe('the five stages', () => {
+  test('only joined people contribute; a contribution can be edited; over-long text is refused with the limit', () => {
+    let r = open();
+    expect(refusal(r, { kind: 'contribute', text: 'hello' }, nurse).code).toBe('notParticipant');
+    r = apply(r, { kind: 'contribute', text: 'First account' }, teacher);
+    r = apply(r, { kind: 'contribute', text: 'Edited account' }, teacher);
+    expect(r.contributions).toEqual([expect.objectContaining({ participantId: teacher.id, stage: 1, text: 'Edited account' })]);
+    expect(r.audit.map((a) => a.what)).toEqual(['started', 'strategyConfirmed', 'joined', 'contributed', 'contributionEdited']);
+    expect(refusal(r, { kind: 'contribute', text: 'x'.repeat(4001) }, teacher).message).toMatch(/the limit is 4,000/);
+  });
+
+  test('moving on asks the facilitator to confirm while anyone who joined has not contributed, naming them', () => {
+    let r = open();
+    r = apply(r, { kind: 'contribute', text: 'Lead account' }, lead);
+    const ask = refusal(r, { kind: 'advance', confirmed: false }, lead);
+    expect(ask.code).toBe('needsConfirmation');
+    expect(ask.waitingFor).toEqual(['Adele Vance']);
+    expect(ask.message).toMatch(/Adele Vance has not contributed/);
+    r = apply(r, { kind: 'advance', confirmed: true }, lead);
+    expect(r.stage).toBe(2);
+    expect(r.audit.at(-1)).toMatchObject({ what: 'advancedWithoutEveryone', ref: 'stage2' });
+  });
+
+  test('when everyone has contributed the group moves on without a question', () => {
+    let r = open();
+    r = apply(r, { kind: 'contribute', text: 'a' }, lead);
+    r = apply(r, { kind: 'contribute', text: 'b' }, teacher);
+    expect(waitingFor(r)).toEqual([]);
+    expect(apply(r, { kind: 'advance', confirmed: false }, lead).stage).toBe(2);
+  });
+
+  test('only the facilitator advances, records on behalf, hands over and closes', () => {
+    const r = open();
+    for (const command of [
+      { kind: 'advance', confirmed: true },
+      { kind: 'handOver', toParticipantId: teacher.id },
+      { kind: 'contributeOnBehalf', name: 'Pat', role: 'GP', agency: 'Surgery', text: 't' },
+      { kind: 'close', outcome: 'resolved' },
+    ] as Command[]) {
+      expect(refusal(r, command, teacher)).toMatchObject({ code: 'notFacilitator', message: expect.stringContaining('Only the facilitator, Megan Bowen,') });
+    }
+  });
+
+  test('the facilitator records contributions for people on the phone, once per person', () => {
+    let r = open();
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'Pat Jones', role: 'GP', agency: 'Surgery', text: 'By phone' }, lead);
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'pat jones', role: 'GP', agency: 'Surgery', text: 'Corrected' }, lead);
+    const pat = r.participants.filter((p) => p.external);
+    expect(pat).toHaveLength(1);
+    expect(r.contributions).toEqual([expect.objectContaining({ participantId: pat[0]?.id, text: 'Corrected', recordedBy: lead.id })]);
+  });
+
+  test('hand-over moves facilitation; the old facilitator can no longer advance', () => {
+    let r = open();
+    r = apply(r, { kind: 'handOver', toParticipantId: teacher.id }, lead);
+    expect(r.facilitatorId).toBe(teacher.id);
+    expect(refusal(r, { kind: 'advance', confirmed: true }, lead).code).toBe('notFacilitator');
+    expect(apply(r, { kind: 'advance', confirmed: true }, teacher).stage).toBe(2);
+    expect(refusal(r, { kind: 'handOver', toParticipantId: 'ext:nobody' }, teacher).code).toBe('invalidInput');
+  });
+
+  test('a replayed activity changes nothing', () => {
+    const r = apply(open(), { kind: 'contribute', text: 'once' }, teacher, 'activity-1');
+    const again = applyCommand(r, { kind: 'contribute', text: 'once' }, teacher, ctx, 'activity-1');
+    expect(again).toMatchObject({ ok: true, replay: true });
+    if (again.ok) expect(again.value).toBe(r);
+  });
+});
+
+describe('actions and closing', () => {
+  const atStage5 = (): Rethink => {
+    let r = open();
+    for (let i = 0; i < 4; i++) r = apply(r, { kind: 'advance', confirmed: true }, lead);
+    return r;
+  };
+  const action = { description: 'Book a TAF meeting', ownerParticipantId: teacher.id, ownerName: '', dueDate: '2026-12-10' };
+
+  test('actions only at stage 5, with an owner and a due date not in the past', () => {
+    expect(refusal(open(), { kind: 'addAction', ...action }, teacher).code).toBe('wrongStage');
+    let r = atStage5();
+    expect(refusal(r, { kind: 'addAction', ...action, dueDate: '2026-11-25' }, teacher).message).toMatch(/in the past/);
+    expect(refusal(r, { kind: 'addAction', ...action, ownerParticipantId: '', ownerName: '' }, teacher).message).toMatch(/who owns the action/);
+    r = apply(r, { kind: 'addAction', ...action }, teacher);
+    r = apply(r, { kind: 'addAction', ...action, ownerParticipantId: '', ownerName: 'Family support worker' }, lead);
+    expect(r.actions.map((a) => a.owner)).toEqual([{ participantId: teacher.id, name: 'Adele Vance' }, { name: 'Family support worker' }]);
+    const [first, second] = r.actions;
+    r = apply(r, { kind: 'editAction', actionId: first?.id ?? '', ...action, description: 'Book it this week' }, teacher);
+    expect(r.actions[0]?.description).toBe('Book it this week');
+    expect(refusal(r, { kind: 'removeAction', actionId: second?.id ?? '' }, teacher).code).toBe('notFacilitator');
+    r = apply(r, { kind: 'removeAction', actionId: second?.id ?? '' }, lead);
+    expect(r.actions).toHaveLength(1);
+  });
+
+  test('closing records the outcome and makes the Re-think read-only', () => {
+    let r = atStage5();
+    expect(refusal(open(), { kind: 'close', outcome: 'resolved' }, lead).code).toBe('wrongStage');
+    expect(refusal(r, { kind: 'close', outcome: 'notResolved' }, lead).message).toMatch(/next step/);
+    expect(refusal(r, { kind: 'close', outcome: 'partlyResolved' }, lead).message).toMatch(/at least one action/);
+    r = apply(r, { kind: 'close', outcome: 'notResolved', nextStep: 'escalation' }, lead);
+    expect(r).toMatchObject({ status: 'closed', outcome: { kind: 'notResolved', nextStep: 'escalation', recordedBy: lead.id } });
+    expect(refusal(r, { kind: 'contribute', text: 'late' }, teacher).code).toBe('closed');
+    expect(refusal(r, { kind: 'addAction', ...action }, teacher).code).toBe('closed');
+  });
+});

@@ -1,0 +1,36 @@
+import { canChooseStrategy, recommendStrategy } from '../../services/rethink/strategy';
+
+const answers = (isLeadProfessional: boolean, raisedWithLeadProfessional: boolean, groupMeetingHeld: boolean) => ({ isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld });
+
+describe('the strategy entry rules', () => {
+  test.each([
+    // lead, raised (S1), group meeting (S2) → strategy
+    [false, false, false, 1],
+    [false, true, false, 2],
+    [true, false, false, 2],
+    [true, true, false, 2],
+    [false, true, true, 3],
+    [true, false, true, 3],
+    [true, true, true, 3],
+    [false, false, true, 1],
+  ])('lead professional %s, strategy 1 tried %s, strategy 2 tried %s → strategy %s', (lead, raised, meeting, expected) => {
+    expect(recommendStrategy(answers(lead, raised, meeting)).strategy).toBe(expected);
+  });
+
+  test('a lead professional goes straight to strategy 2, and is told why', () => {
+    expect(recommendStrategy(answers(true, false, false)).reason).toMatch(/lead professional, so go straight to strategy 2/);
+  });
+
+  test('strategy 3 only after strategies 1 and 2, with the reason saying so', () => {
+    const three = recommendStrategy(answers(false, true, true));
+    expect(three.reason).toMatch(/Strategies 1 and 2 have been tried/);
+    expect(recommendStrategy(answers(false, false, true)).reason).toMatch(/Strategy 3 needs strategy 1 first/);
+  });
+
+  test('strategy 3 cannot be chosen before the rules reach it; 1 and 2 always can', () => {
+    expect(canChooseStrategy(3, answers(false, true, false))).toBe(false);
+    expect(canChooseStrategy(3, answers(false, true, true))).toBe(true);
+    expect(canChooseStrategy(1, answers(true, true, true))).toBe(true);
+    expect(canChooseStrategy(2, answers(false, false, false))).toBe(true);
+  });
+});

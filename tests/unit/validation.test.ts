@@ -1,0 +1,52 @@
+import { loadProfile } from '../../services/profile/load';
+import { DEFAULT_PROFILE_PATH } from '../../services/config';
+import { checkCaseReference, checkDueDate, checkText, ukToday } from '../../services/rethink/validation';
+
+const profile = loadProfile(DEFAULT_PROFILE_PATH);
+
+describe('case references', () => {
+  test('a pseudonymous reference in the partnership pattern is accepted and normalised', () => {
+    expect(checkCaseReference(' pscp-2026-0042 ', profile)).toEqual({ ok: true, value: 'PSCP-2026-0042' });
+  });
+
+  test.each(['Jane Smith', 'jane', "Liam O'Brien", 'Zoë Ann-Marie'])('a name (%s) is refused, with the reason', (input) => {
+    const result = checkCaseReference(input, profile);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/looks like a person's name.*PSCP-2026-0042/);
+  });
+
+  test.each(['12/03/2015', '2015-03-12', '12 March 2015', 'March 12th', '3.4.19'])('a date of birth (%s) is refused, with the reason', (input) => {
+    const result = checkCaseReference(input, profile);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/looks like a date/);
+  });
+
+  test('something else that is not a reference is refused with the expected shape', () => {
+    const result = checkCaseReference('12345', profile);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/should look like PSCP-2026-0042/);
+    expect(checkCaseReference('', profile).ok).toBe(false);
+  });
+});
+
+describe('text and dates', () => {
+  test('text over the limit is refused, stating the limit', () => {
+    const result = checkText('x'.repeat(4001), 'your contribution', 4000);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toBe('Your contribution is 4,001 characters long; the limit is 4,000. Please shorten it and try again.');
+    expect(checkText('  fine  ', 'x', 10)).toEqual({ ok: true, value: 'fine' });
+    expect(checkText('   ', 'a summary', 10).ok).toBe(false);
+  });
+
+  test('due dates must be real and not in the past (UK time)', () => {
+    const now = new Date('2026-11-26T23:30:00Z');
+    expect(ukToday(now)).toBe('2026-11-26');
+    expect(checkDueDate('2026-11-26', now).ok).toBe(true);
+    expect(checkDueDate('2026-11-25', now).ok).toBe(false);
+    expect(checkDueDate('2026-02-30', now).ok).toBe(false);
+    expect(checkDueDate('next week', now).ok).toBe(false);
+    expect(checkDueDate('', now).ok).toBe(false);
+    // In summer, UK time is an hour ahead of UTC.
+    expect(ukToday(new Date('2026-07-01T23:30:00Z'))).toBe('2026-07-02');
+  });
+});
