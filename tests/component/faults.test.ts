@@ -1,0 +1,220 @@
+/** Bad input and faults: each gets a clear answer, and nothing recorded is lost or half-written. */
+import { newGroupChat, person, TENANT, users } from '../helpers/activities';
+import { startConnector, type Connector } from '../helpers/connector';
+import { Driver } from '../helpers/driver';
+import { cardText, send, startApp, startStore, storeReader, type App, type StoreReader } from '../helpers/harness';
+import { startProxy, type Proxy } from '../helpers/proxy';
+import { message } from '../helpers/activities';
+import type { EmbeddedCosmos } from '../../services/store/embedded';
+
+let store: EmbeddedCosmos;
+let connector: Connector;
+let app: App;
+let db: StoreReader;
+
+beforeAll(async () => {
+  store = await startStore();
+  connector = await startConnector();
+  app = await startApp(store.endpoint);
+  db = storeReader(store.endpoint);
+});
+afterAll(async () => {
+  db.dispose();
+  await app.stop();
+  await connector.stop();
+  await store.stop();
+});
+
+const { megan, adele } = users;
+
+async function openRethink(driver: Driver = new Driver(app, connector, newGroupChat())) {
+  const started = await driver.start(megan);
+  await driver.press(adele, 'join', { rethinkId: started.rethinkId, role: 'Teacher', agency: 'School' });
+  return { driver, ...started };
+}
+
+/** The stored document, to compare before and after something that must change nothing. */
+const snapshot = async (conversationId: string, id: string) => JSON.stringify(await db.rethink(conversationId, id));
+
+describe('bad input', () => {
+  test('a contribution over the limit is refused with the limit stated, and the typed text is kept', async () => {
+    const { driver, rethinkId } = await openRethink();
+    const before = await snapshot(driver.conversation.id, rethinkId);
+    const long = 'a'.repeat(4001);
+    const refused = await driver.press(adele, 'contribute', { rethinkId, contribution: long });
+    expect(cardText(refused.card)).toContain('Your contribution is 4,001 characters long; the limit is 4,000.');
+    expect(cardText(refused.card)).toContain(long);
+    expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
+  });
+
+  test('missing or wrong-typed card fields are refused clearly, changing nothing', async () => {
+    const { driver, rethinkId } = await openRethink();
+    const before = await snapshot(driver.conversation.id, rethinkId);
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['contribute', { rethinkId, contribution: 12345 }, 'Please enter your contribution.'],
+      ['contribute', { rethinkId }, 'Please enter your contribution.'],
+      ['join', { rethinkId, role: ['Teacher'], agency: 'School' }, 'Please enter a role'],
+      ['handOver', { rethinkId, handOverTo: { id: adele.id } }, 'Please choose who will facilitate'],
+      ['close', { rethinkId, outcome: 'maybe' }, 'Please choose the outcome'],
+      ['addAction', { rethinkId, actionDescription: 'x', actionDue: 20301231 }, 'Actions are agreed at stage 5'],
+      ['advance', { rethinkId: 42 }, 'I can’t find that Re-think'],
+    ];
+    for (const [verb, data, expected] of cases) {
+      const answer = await driver.press(verb === 'join' ? users.isaiah : megan, verb, data);
+      expect(answer.status).toBe(200);
+      expect(`${cardText(answer.card)}${answer.message ?? ''}`).toContain(expected);
+    }
+    expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
+  });
+
+  test('an unknown verb gets a friendly message and writes nothing', async () => {
+    const { driver, rethinkId } = await openRethink();
+    const before = await snapshot(driver.conversation.id, rethinkId);
+    const answer = await driver.press(megan, 'deleteEverything', { rethinkId });
+    expect(answer).toMatchObject({ status: 200, message: expect.stringContaining('I don’t recognise that button') });
+    const submitted = await driver.submit(megan, { verb: 'constructor', rethinkId });
+    expect(submitted.status).toBe(200);
+    expect(connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('I don’t recognise that button');
+    expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
+  });
+
+  test('card data naming a Re-think of another conversation is not found, and that Re-think is untouched', async () => {
+    const theirs = await openRethink();
+    const before = await snapshot(theirs.driver.conversation.id, theirs.rethinkId);
+    const elsewhere = new Driver(app, connector, newGroupChat());
+    for (const verb of ['contribute', 'advance', 'refresh', 'close']) {
+      const answer = await elsewhere.press(megan, verb, { rethinkId: theirs.rethinkId, contribution: 'sneaky', confirmed: true, outcome: 'resolved' });
+      expect(answer.message).toContain('I can’t find that Re-think in this conversation');
+    }
+    expect(await snapshot(theirs.driver.conversation.id, theirs.rethinkId)).toBe(before);
+  });
+
+  test('a malformed JSON body is a 400, and the app keeps serving', async () => {
+    const response = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message", "text": ' });
+    expect(response.status).toBe(400);
+    const notAnActivity = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2,3]' });
+    expect(notAnActivity.status).toBeGreaterThanOrEqual(400);
+    const driver = new Driver(app, connector, newGroupChat());
+    expect((await driver.say(megan, 'help')).status).toBe(200);
+  });
+});
+
+describe('concurrency and redelivery', () => {
+  test('20 people contributing to the same stage at the same moment are all recorded, none twice', async () => {
+    const driver = new Driver(app, connector, newGroupChat());
+    const { rethinkId } = await driver.start(megan);
+    const people = Array.from({ length: 20 }, (_, i) => person(i + 1));
+    await Promise.all(people.map((p) => driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency ${p.name}` })));
+    const answers = await Promise.all(people.map((p) => driver.press(p, 'contribute', { rethinkId, contribution: `View of ${p.name}` })));
+    expect(answers.every((a) => cardText(a.card).includes('Your contribution is saved'))).toBe(true);
+    const doc = await db.rethink(driver.conversation.id, rethinkId);
+    expect(doc?.participants).toHaveLength(21);
+    expect(doc?.contributions).toHaveLength(20);
+    expect(new Set(doc?.contributions.map((c) => c.participantId)).size).toBe(20);
+    expect(doc?.contributions.map((c) => c.text).sort()).toEqual(people.map((p) => `View of ${p.name}`).sort());
+  });
+
+  test('the same invoke delivered twice is recorded once', async () => {
+    const { driver, rethinkId } = await openRethink();
+    const id = 'f:redelivered-invoke-1';
+    const first = await driver.press(adele, 'contribute', { rethinkId, contribution: 'Said once' }, { id });
+    const second = await driver.press(adele, 'contribute', { rethinkId, contribution: 'Said once' }, { id });
+    expect(cardText(first.card)).toContain('Said once');
+    expect(cardText(second.card)).toContain('Said once');
+    const doc = await db.rethink(driver.conversation.id, rethinkId);
+    expect(doc?.contributions).toHaveLength(1);
+    expect(doc?.audit.filter((a) => a.what === 'contributed' || a.what === 'contributionEdited')).toHaveLength(1);
+
+    // An advance redelivered does not skip a stage.
+    const advanceId = 'f:redelivered-advance-1';
+    await driver.press(megan, 'advance', { rethinkId, confirmed: true }, { id: advanceId });
+    await driver.press(megan, 'advance', { rethinkId, confirmed: true }, { id: advanceId });
+    expect((await db.rethink(driver.conversation.id, rethinkId))?.stage).toBe(2);
+  });
+
+  test('a start form submitted twice creates one Re-think', async () => {
+    const driver = new Driver(app, connector, newGroupChat());
+    await driver.say(megan, 'start');
+    const formId = connector.posts(driver.conversation.id).at(-1)!.activityId;
+    const { START_FORM } = await import('../helpers/driver');
+    await driver.press(megan, 'startRethink', START_FORM, { replyToId: formId, id: 'f:start-once' });
+    await driver.press(megan, 'startRethink', START_FORM, { replyToId: formId, id: 'f:start-once' });
+    expect(await db.rethinksIn(driver.conversation.id)).toHaveLength(1);
+  });
+});
+
+describe('faults', () => {
+  let proxy: Proxy;
+  let proxied: App;
+  beforeAll(async () => {
+    proxy = await startProxy(store.endpoint);
+    proxied = await startApp(proxy.endpoint);
+  });
+  afterAll(async () => {
+    await proxied.stop();
+    await proxy.stop();
+  });
+
+  test('the store unreachable: "not saved, please try again", the app keeps serving, and the retry succeeds', async () => {
+    const { driver, rethinkId } = await openRethink(new Driver(proxied, connector, newGroupChat()));
+    expect((await fetch(`${proxied.url}/healthz`)).status).toBe(200);
+    await proxy.cut();
+    try {
+      const failed = await driver.press(adele, 'contribute', { rethinkId, contribution: 'Try to save this' });
+      expect(failed).toMatchObject({ status: 200, message: expect.stringContaining('that wasn’t saved') });
+      expect((await fetch(`${proxied.url}/healthz`)).status).toBe(503);
+      await driver.say(megan, 'status');
+      expect(connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('that wasn’t saved');
+    } finally {
+      await proxy.restore();
+    }
+    expect((await fetch(`${proxied.url}/healthz`)).status).toBe(200);
+    const retried = await driver.press(adele, 'contribute', { rethinkId, contribution: 'Try to save this' });
+    expect(cardText(retried.card)).toContain('Your contribution is saved');
+    const doc = await db.rethink(driver.conversation.id, rethinkId);
+    expect(doc?.contributions.map((c) => c.text)).toEqual(['Try to save this']);
+  }, 60_000);
+
+  test('a restart mid-Re-think loses nothing, and a second instance serves the same Re-think', async () => {
+    const first = await startApp(store.endpoint);
+    const driver = new Driver(first, connector, newGroupChat());
+    const { rethinkId } = await driver.start(megan);
+    await driver.press(megan, 'contribute', { rethinkId, contribution: 'Before the restart' });
+    await first.stop();
+
+    driver.app = await startApp(store.endpoint);
+    const second = await startApp(store.endpoint);
+    try {
+      await driver.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+      const other = new Driver(second, connector, driver.conversation);
+      await other.press(adele, 'contribute', { rethinkId, contribution: 'After the restart, on another instance' });
+      const moved = await driver.press(megan, 'advance', { rethinkId, confirmed: false });
+      expect(cardText(moved.card)).toContain('Stage 2 of 5');
+      const doc = await db.rethink(driver.conversation.id, rethinkId);
+      expect(doc?.contributions.map((c) => c.text)).toEqual(['Before the restart', 'After the restart, on another instance']);
+    } finally {
+      await driver.app.stop();
+      await second.stop();
+    }
+  });
+
+  test('activities from a tenant outside the allow-list are ignored and write nothing', async () => {
+    const guarded = await startApp(store.endpoint, { env: { ALLOWED_TENANT_IDS: '11111111-2222-4333-8444-555555555555' } });
+    try {
+      const chat = newGroupChat();
+      const where = { user: megan, conversation: chat, serviceUrl: connector.serviceUrl };
+      await send(guarded, message('start', where));
+      expect(connector.posts(chat.id)).toHaveLength(0);
+      const allowed = await startApp(store.endpoint, { env: { ALLOWED_TENANT_IDS: TENANT } });
+      try {
+        await send(allowed, message('start', where));
+        expect(connector.posts(chat.id)).toHaveLength(1);
+      } finally {
+        await allowed.stop();
+      }
+      expect(await db.rethinksIn(chat.id)).toEqual([]);
+    } finally {
+      await guarded.stop();
+    }
+  });
+});

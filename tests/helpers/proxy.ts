@@ -1,0 +1,38 @@
+/** A TCP proxy in front of the store, so a test can make the store unreachable and bring it back. */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export interface Proxy {
+  readonly endpoint: string;
+  /** Drops every connection and refuses new ones. */
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startProxy(targetEndpoint: string): Promise<Proxy> {
+  const target = new URL(targetEndpoint);
+  const sockets = new Set<Socket>();
+  let port = 0;
+  let server: Server | undefined;
+  const listen = async (): Promise<void> => {
+    server = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  };
+  const close = async (): Promise<void> => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+  };
+  await listen();
+  return { endpoint: `http://127.0.0.1:${port}`, cut: close, restore: listen, stop: close };
+}
