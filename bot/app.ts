@@ -46,7 +46,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const local = storeEndpoint.startsWith('http://');
     client = createCosmosClient(config.store.key ? { endpoint: storeEndpoint, key: config.store.key, local } : { endpoint: storeEndpoint, credential: new DefaultAzureCredential(), local });
   }
-  const containers = await openContainers(client, config.databaseId, retentionSeconds);
+  const containers = await openContainers(client, config.databaseId, retentionSeconds, (message) => log.warn(message));
 
   if (config.auth.mode === 'none') {
     log.warn('NO MICROSOFT APP ID IS SET: the bot accepts unauthenticated requests. Use this for local development only.');

@@ -40,7 +40,7 @@ export const CONTAINERS = {
 } as const;
 
 /** Creates the database and containers when missing, with retention as the default TTL. */
-export async function openContainers(client: CosmosClient, databaseId: string, retentionSeconds: number): Promise<Containers> {
+export async function openContainers(client: CosmosClient, databaseId: string, retentionSeconds: number, warn: (message: string) => void = () => undefined): Promise<Containers> {
   const { database } = await client.databases.createIfNotExists({ id: databaseId });
   const open = async (id: keyof typeof CONTAINERS): Promise<Container> => {
     const { container, resource } = await database.containers.createIfNotExists({
@@ -49,8 +49,13 @@ export async function openContainers(client: CosmosClient, databaseId: string, r
       defaultTtl: retentionSeconds,
     });
     // A partnership may change its retention period: keep an existing container in step.
+    // With Entra-only access (no keys) the app may not change containers: the deployment owns them.
     if (resource && resource.defaultTtl !== retentionSeconds) {
-      await container.replace({ ...resource, id, partitionKey: resource.partitionKey ?? { paths: [CONTAINERS[id]] }, defaultTtl: retentionSeconds });
+      try {
+        await container.replace({ ...resource, id, partitionKey: resource.partitionKey ?? { paths: [CONTAINERS[id]] }, defaultTtl: retentionSeconds });
+      } catch {
+        warn(`Container ${id} keeps its default TTL of ${resource.defaultTtl ?? 'none'} s: the app may not change it. Set the retention in the deployment to match the profile.`);
+      }
     }
     return container;
   };

@@ -2,6 +2,7 @@
 import type { Container } from '@azure/cosmos';
 import { createApp, type App } from '../../bot/app';
 import { loadConfig } from '../../services/config';
+import type { Logger } from '../../services/logging';
 import type { Rethink } from '../../services/rethink/types';
 import { createCosmosClient, EMULATOR_KEY } from '../../services/store/cosmos';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../services/store/embedded';
@@ -13,6 +14,7 @@ export const startStore = (): Promise<EmbeddedCosmos> => startEmbeddedCosmos(0);
 export interface StartOptions {
   env?: Record<string, string>;
   clock?: () => Date;
+  logger?: Logger;
 }
 
 export function startApp(storeEndpoint: string, options: StartOptions = {}): Promise<App> {
@@ -24,7 +26,7 @@ export function startApp(storeEndpoint: string, options: StartOptions = {}): Pro
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  return createApp(config, options.clock ? { clock: options.clock } : {});
+  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}) });
 }
 
 export interface Sent {

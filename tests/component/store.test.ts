@@ -1,0 +1,123 @@
+/** The storage rules, through the real SDK against the embedded server. */
+import { Writable } from 'node:stream';
+import { newGroupChat, users } from '../helpers/activities';
+import { startConnector } from '../helpers/connector';
+import { Driver } from '../helpers/driver';
+import { startApp, startStore, storeReader } from '../helpers/harness';
+import { createLogger } from '../../services/logging';
+import { ok } from '../../services/result';
+import { createCosmosClient, openContainers } from '../../services/store/cosmos';
+import { readItem, updateItem, upsertItem } from '../../services/store/repository';
+
+test('containers are created with the partition keys the queries need and the retention period as TTL', async () => {
+  const store = await startStore();
+  const app = await startApp(store.endpoint);
+  const db = storeReader(store.endpoint);
+  try {
+    const expected = { rethinks: '/conversationId', people: '/aadObjectId', conversations: '/conversationId' };
+    for (const [id, path] of Object.entries(expected)) {
+      const { resource } = await db.rethinks.database.container(id).read();
+      expect(resource?.partitionKey?.paths).toEqual([path]);
+      expect(resource?.defaultTtl).toBe(730 * 86_400);
+    }
+    const connector = await startConnector();
+    const driver = new Driver(app, connector, newGroupChat());
+    const { rethinkId } = await driver.start(users.megan);
+    expect((await db.rethink(driver.conversation.id, rethinkId))?.ttl).toBe(730 * 86_400);
+    await connector.stop();
+  } finally {
+    db.dispose();
+    await app.stop();
+    await store.stop();
+  }
+});
+
+test('reads answer undefined for 404; a conflicting write (412) is retried on the fresh document', async () => {
+  const store = await startStore();
+  const client = createCosmosClient({ endpoint: store.endpoint, local: true });
+  try {
+    const { rethinks } = await openContainers(client, 'repo-test', 3600);
+    expect(await readItem(rethinks, 'missing', 'c1')).toBeUndefined();
+    await upsertItem(rethinks, { id: 'doc', conversationId: 'c1', items: [] as string[] });
+    type Doc = { id: string; conversationId: string; items: string[] };
+    // Someone else writes between our read and our replace, so our ETag is stale at the replace.
+    let raced = false;
+    const racing = new Proxy(rethinks, {
+      get(target, prop) {
+        if (prop !== 'item') return Reflect.get(target, prop);
+        return (id: string, pk: string) => {
+          const item = target.item(id, pk);
+          return new Proxy(item, {
+            get(t, p) {
+              if (p === 'replace' && !raced) {
+                return async (...args: Parameters<typeof item.replace>) => {
+                  raced = true;
+                  const theirs = await readItem<Doc>(target, id, pk);
+                  await upsertItem(target, { id, conversationId: pk, items: [...(theirs?.items ?? []), 'theirs'] });
+                  return t.replace(...args);
+                };
+              }
+              const value = Reflect.get(t, p);
+              return typeof value === 'function' ? value.bind(t) : value;
+            },
+          });
+        };
+      },
+    });
+    let calls = 0;
+    const outcome = await updateItem<Doc>(racing, 'doc', 'c1', (current) => {
+      calls++;
+      return ok({ ...current, items: [...current.items, 'ours'] });
+    });
+    expect(outcome.kind).toBe('updated');
+    const stored = await readItem<{ items: string[] }>(rethinks, 'doc', 'c1');
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(stored?.items).toEqual(['theirs', 'ours']);
+    expect(await updateItem(rethinks, 'missing', 'c1', (c) => ok(c))).toEqual({ kind: 'notFound' });
+  } finally {
+    client.dispose();
+    await store.stop();
+  }
+});
+
+test('a changed retention period is applied to existing containers at start-up', async () => {
+  const store = await startStore();
+  const client = createCosmosClient({ endpoint: store.endpoint, local: true });
+  try {
+    await openContainers(client, 'retention', 100);
+    const { rethinks } = await openContainers(client, 'retention', 200);
+    expect((await rethinks.read()).resource?.defaultTtl).toBe(200);
+  } finally {
+    client.dispose();
+    await store.stop();
+  }
+});
+
+test('logs carry ids, never what people typed', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = createLogger('trace', sink);
+  logger.info({ text: 'secret words', nested: { caseReference: 'PSCP-2026-0042', deeper: { summary: 'private' } } }, 'checking redaction');
+  const store = await startStore();
+  const connector = await startConnector();
+  const app = await startApp(store.endpoint, { logger });
+  try {
+    const driver = new Driver(app, connector, newGroupChat());
+    const { rethinkId } = await driver.start(users.megan);
+    await driver.press(users.megan, 'contribute', { rethinkId, contribution: 'A very private contribution' });
+    await driver.press(users.megan, 'contribute', { rethinkId, contribution: 'x'.repeat(5000) });
+  } finally {
+    await app.stop();
+    await connector.stop();
+    await store.stop();
+  }
+  const all = lines.join('');
+  expect(lines.length).toBeGreaterThan(3);
+  expect(all).toContain('[redacted]');
+  for (const secret of ['secret words', 'PSCP-2026-0042', 'private', 'The child protection plan', 'Children’s social care']) expect(all).not.toContain(secret);
+});
