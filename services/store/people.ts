@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import { readItem, upsertItem } from './repository';
+import { patchOrCreate, readItem } from './repository';
 
 /** What Re-think remembers about a professional between Re-thinks (by Entra object id). */
 export interface PersonRecord {
@@ -30,18 +30,10 @@ export interface PeopleRepository {
 export function peopleRepository(container: Container, retentionSeconds: number): PeopleRepository {
   return {
     get: (aadObjectId) => readItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId),
-    remember: async (aadObjectId, change, now) => {
-      const current = await readItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId);
-      // Last writer wins here: these are preferences, never part of a Re-think record.
-      await upsertItem<PersonRecord>(container, {
-        ...(current ?? {}),
-        ...change,
-        id: safeId(aadObjectId),
-        aadObjectId,
-        updatedAt: now.toISOString(),
-        ttl: retentionSeconds,
-      });
-    },
+    // One patch for someone already known; a create the first time. Last writer wins: these are
+    // preferences, never part of a Re-think record.
+    remember: (aadObjectId, change, now) =>
+      patchOrCreate<PersonRecord>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, aadObjectId),
   };
 }
 

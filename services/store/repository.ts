@@ -85,3 +85,17 @@ export async function updateItem<T extends { id: string }>(container: Container,
     await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
   }
 }
+
+/** Sets the given fields on a document, creating it when it does not exist yet. */
+export async function patchOrCreate<T extends { id: string }>(container: Container, fields: Partial<T> & { id: string }, partitionKey: string): Promise<void> {
+  const operations = Object.entries(fields)
+    .filter(([key, value]) => key !== 'id' && value !== undefined)
+    .map(([key, value]) => ({ op: 'set' as const, path: `/${key}`, value }));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const patched = await call(() => container.item(fields.id, partitionKey).patch(operations), [404]);
+    if (typeof patched !== 'number') return;
+    const created = await call(() => container.items.create(fields as unknown as ItemDefinition), [409]);
+    if (typeof created !== 'number') return;
+  }
+  throw new StoreUnavailableError(new Error('Could not create or update the document'));
+}
