@@ -43,5 +43,6 @@ export async function respondToMessage(context: TurnContext, result: HandlerResu
     else await post(context, { card: result.shared.card }, log);
   }
   if (result.notice) await post(context, { text: result.notice }, log);
+  else if (result.view && result.postViewWithoutExecute) await post(context, { card: result.view }, log);
   for (const outgoing of result.posts ?? []) await post(context, outgoing, log);
 }

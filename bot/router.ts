@@ -1,5 +1,5 @@
 /** Typed lookup tables: text commands and card verbs each map to exactly one handler. */
-import { rethinkHandlers } from './handlers/rethink';
+import { rethinkHandlers, showActionEditor } from './handlers/rethink';
 import { cancelStart, confirmStrategy, submitStart } from './handlers/start';
 import type { Handler } from './handlers/types';
 import { help, list, refresh, showRethink, showStartForm, showStartFromCard, status } from './handlers/views';
@@ -18,6 +18,7 @@ export const cardActions = {
   cancelRethink: cancelStart,
   refresh,
   showRethink,
+  showActionEditor,
   ...rethinkHandlers,
 } satisfies Record<string, Handler>;
 

@@ -6,21 +6,32 @@ export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; ver
 /** Teams rejects cards over 28 KB: leave headroom for the activity envelope. */
 export const MAX_CARD_BYTES = 27_000;
 
+/** Parsing a template's expressions costs ~20 ms; expanding a parsed one ~2 ms: parse each once. */
+const parsed = new WeakMap<object, Template>();
+
 export function expand<T extends object>(template: object, data: T): AdaptiveCard {
-  const card = new Template(template).expand({ $root: data }) as AdaptiveCard;
+  let compiled = parsed.get(template);
+  if (!compiled) {
+    compiled = new Template(template);
+    parsed.set(template, compiled);
+  }
+  const card = compiled.expand({ $root: data }) as AdaptiveCard;
   return withSubmitFallbacks(card);
 }
 
 export const cardBytes = (card: object): number => Buffer.byteLength(JSON.stringify(card), 'utf8');
 
 /**
- * Where a client cannot run Action.Execute it runs the fallback, an Action.Submit that carries the
+ * Also removes nulls. Where a client cannot run Action.Execute it runs the fallback, an Action.Submit that carries the
  * verb in its data; the bot routes both the same way.
  */
 function withSubmitFallbacks<T>(node: T): T {
   if (Array.isArray(node)) return node.map(withSubmitFallbacks) as T;
   if (node === null || typeof node !== 'object') return node;
-  const entries = Object.entries(node).map(([key, value]) => [key, withSubmitFallbacks(value)] as const);
+  // A `$when` that is false on an object-valued property leaves null behind: drop it.
+  const entries = Object.entries(node)
+    .filter(([, value]) => value !== null)
+    .map(([key, value]) => [key, withSubmitFallbacks(value)] as const);
   const copy = Object.fromEntries(entries) as Record<string, unknown>;
   if (copy.type === 'Action.Execute' && typeof copy.verb === 'string' && copy.fallback === undefined) {
     const data = typeof copy.data === 'object' && copy.data !== null ? copy.data : {};

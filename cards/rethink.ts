@@ -20,9 +20,27 @@ export interface CardNotice {
 }
 
 /** What the person typed, shown again when something needs correcting. */
+export interface ActionDraft {
+  description: string;
+  owner: string;
+  ownerName: string;
+  dueDate: string;
+}
+
 export interface Drafts {
   contribution?: string;
-  action?: { description: string; owner: string; ownerName: string; dueDate: string };
+  action?: ActionDraft;
+  /** Typed into the editor of an existing action. */
+  edit?: ActionDraft;
+  /** Typed by the facilitator for someone on the phone or face to face. */
+  behalf?: BehalfDraft;
+}
+
+export interface BehalfDraft {
+  name: string;
+  role: string;
+  agency: string;
+  text: string;
 }
 
 export const EXTERNAL_OWNER = '__external';
@@ -62,7 +80,11 @@ export interface RethinkCardData {
   isActionsStage: boolean;
   showActions: boolean;
   noActions: boolean;
-  actions: { id: string; description: string; ownerLine: string; canChange: boolean; editDescription: string; ownerChoice: string; ownerName: string; dueDate: string }[];
+  actions: { id: string; description: string; ownerLine: string }[];
+  hasChangeable: boolean;
+  changeable: Choice[];
+  isEditing: boolean;
+  editing: ActionDraft & { id: string };
   ownerChoices: Choice[];
   handOverChoices: Choice[];
   outcomeChoices: Choice[];
@@ -76,7 +98,8 @@ export interface RethinkCardData {
   contributeTitle: string;
   draft: string;
   showAddAction: boolean;
-  draftAction: { description: string; owner: string; ownerName: string; dueDate: string };
+  draftAction: ActionDraft;
+  behalf: BehalfDraft;
   showFacilitator: boolean;
   facilitatorNote: string;
   canAdvance: boolean;
@@ -94,6 +117,8 @@ export interface RethinkCardOptions {
   /** Names still to contribute, when the facilitator is asked to confirm moving on. */
   confirmWaitingFor?: readonly string[];
   drafts?: Drafts;
+  /** The action this viewer is changing: its editor is shown, other forms are hidden. */
+  editingActionId?: string;
   now: Date;
 }
 
@@ -112,6 +137,9 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const inTeams = r.participants.filter((p) => !p.external);
   const strategy = r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : 'Strategy to be chosen';
   const confirmNames = options.confirmWaitingFor ?? [];
+  // Each action is changed by whoever added it or by the facilitator, until the Re-think closes.
+  const changeable = isActionsStage ? r.actions.filter((a) => !viewer || a.addedBy === viewer.id || facilitating) : [];
+  const editing = isActionsStage && viewer ? changeable.find((a) => a.id === options.editingActionId) : undefined;
 
   return {
     rethinkId: r.id,
@@ -148,27 +176,32 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
       id: a.id,
       description: truncate(a.description, Math.min(textLimit, 500)),
       ownerLine: `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'} · due ${formatUkDate(a.dueDate)}`,
-      canChange: isActionsStage && (!viewer || a.addedBy === viewer.id || facilitating),
-      editDescription: a.description,
-      ownerChoice: a.owner.participantId ?? EXTERNAL_OWNER,
-      ownerName: a.owner.participantId ? '' : a.owner.name,
-      dueDate: a.dueDate,
     })),
+    hasChangeable: !editing && changeable.length > 0,
+    changeable: changeable.map((a) => ({ title: truncate(a.description, 60), value: a.id })),
+    isEditing: Boolean(editing),
+    editing: editing
+      ? {
+          id: editing.id,
+          ...(drafts?.edit ?? { description: editing.description, owner: editing.owner.participantId ?? EXTERNAL_OWNER, ownerName: editing.owner.participantId ? '' : editing.owner.name, dueDate: editing.dueDate }),
+        }
+      : { id: '', description: '', owner: '', ownerName: '', dueDate: '' },
     ownerChoices: [...r.participants.map((p) => ({ title: `${p.name} (${p.agency})`, value: p.id })), { title: 'Someone outside Teams (type their name)', value: EXTERNAL_OWNER }],
     handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: `${p.name} (${p.role}, ${p.agency})`, value: p.id })),
     outcomeChoices: Object.entries(OUTCOME_LABELS).map(([value, title]) => ({ title, value })),
     nextStepChoices: Object.entries(NEXT_STEP_LABELS).map(([value, title]) => ({ title, value })),
     privacy: PRIVACY_REMINDER,
-    showJoin: isOpen && !me,
+    showJoin: isOpen && !me && !editing,
     joinTitle: 'Join this Re-think',
     viewerRole: viewer?.rememberedRole ?? '',
     viewerAgency: viewer?.rememberedAgency ?? '',
-    showContribute: isOpen && (!viewer || Boolean(me)),
+    showContribute: isOpen && (!viewer || Boolean(me)) && !editing,
     contributeTitle: !viewer ? 'Add or edit your contribution' : ownContribution ? 'Edit your contribution' : 'Add your contribution',
     draft: drafts?.contribution ?? ownContribution ?? '',
-    showAddAction: isActionsStage && (!viewer || Boolean(me)),
+    showAddAction: isActionsStage && (!viewer || Boolean(me)) && !editing,
     draftAction: drafts?.action ?? { description: '', owner: '', ownerName: '', dueDate: '' },
-    showFacilitator: isOpen && facilitating,
+    behalf: drafts?.behalf ?? { name: '', role: '', agency: '', text: '' },
+    showFacilitator: isOpen && facilitating && !editing,
     facilitatorNote: viewer ? 'You are facilitating. Move the group on when every perspective has been heard.' : 'For the facilitator only.',
     canAdvance: isOpen && r.stage < 5,
     nextStage: Math.min(r.stage + 1, 5),

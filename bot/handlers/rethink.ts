@@ -1,9 +1,9 @@
 /** Card actions on a running Re-think: each parses its input, then the engine decides. */
-import { EXTERNAL_OWNER, renderRethinkCard, type CardNotice, type Drafts, type Viewer } from '../../cards/rethink';
+import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, type Drafts, type Viewer } from '../../cards/rethink';
 import { renderSummaryCard } from '../../cards/summary';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
 import { applyCommand, type Command } from '../../services/rethink/engine';
-import { NEXT_STEPS, OUTCOMES, type NextStep, type OutcomeKind, type Rethink } from '../../services/rethink/types';
+import { NEXT_STEPS, OUTCOMES, STAGES, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 type Parse = (data: CardData) => Result<Command>;
@@ -14,17 +14,30 @@ interface CommandSpec {
   readonly done: (r: Rethink) => string;
   /** What they typed, kept on their card if it needs correcting. */
   readonly drafts?: (data: CardData) => Drafts;
+  /** The action whose editor stays open if it needs correcting. */
+  readonly editing?: (data: CardData) => string;
 }
 
-const actionFields = (data: CardData, suffix = '') => ({
-  description: textField(data, `${suffix ? 'editDescription' : 'actionDescription'}${suffix}`),
-  ownerParticipantId: (() => {
-    const owner = textField(data, `${suffix ? 'editOwner' : 'actionOwner'}${suffix}`);
-    return owner === EXTERNAL_OWNER ? '' : owner;
-  })(),
-  ownerName: textField(data, `${suffix ? 'editOwnerName' : 'actionOwnerName'}${suffix}`),
-  dueDate: textField(data, `${suffix ? 'editDue' : 'actionDue'}${suffix}`),
+/** The add form's inputs start `action…`; the editor's start `edit…`. */
+const actionDraft = (data: CardData, prefix: 'action' | 'edit'): ActionDraft => ({
+  description: textField(data, `${prefix}Description`),
+  owner: textField(data, `${prefix}Owner`),
+  ownerName: textField(data, `${prefix}OwnerName`),
+  dueDate: textField(data, `${prefix}Due`),
 });
+
+const actionFields = (data: CardData, prefix: 'action' | 'edit') => {
+  const { description, owner, ownerName, dueDate } = actionDraft(data, prefix);
+  return { description, ownerParticipantId: owner === EXTERNAL_OWNER ? '' : owner, ownerName, dueDate };
+};
+
+/** The stage the person was looking at: text typed for one stage never lands in the next. */
+const stageSeen = (data: CardData): { stage?: StageNumber } => {
+  const stage = Number(data.stage);
+  return STAGES.includes(stage as StageNumber) ? { stage: stage as StageNumber } : {};
+};
+
+const actionIdOf = (data: CardData): string => textField(data, 'actionId') || textField(data, 'chosenActionId');
 
 const specs = {
   join: {
@@ -32,13 +45,14 @@ const specs = {
     done: () => 'You have joined. Add your contribution when you are ready.',
   },
   contribute: {
-    parse: (d) => ok({ kind: 'contribute', text: textField(d, 'contribution') }),
+    parse: (d) => ok({ kind: 'contribute', text: textField(d, 'contribution'), ...stageSeen(d) }),
     done: () => 'Your contribution is saved. You can edit it until the group moves on.',
     drafts: (d) => ({ contribution: textField(d, 'contribution') }),
   },
   contributeOnBehalf: {
-    parse: (d) => ok({ kind: 'contributeOnBehalf', name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText') }),
+    parse: (d) => ok({ kind: 'contributeOnBehalf', name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), ...stageSeen(d) }),
     done: () => 'Their contribution is recorded, noted as recorded by you.',
+    drafts: (d) => ({ behalf: { name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText') } }),
   },
   advance: {
     parse: (d) => ok({ kind: 'advance', confirmed: flagField(d, 'confirmed') }),
@@ -52,21 +66,23 @@ const specs = {
     done: (r) => `${r.participants.find((p) => p.id === r.facilitatorId)?.name ?? 'They'} is now facilitating.`,
   },
   addAction: {
-    parse: (d) => ok({ kind: 'addAction', ...actionFields(d) }),
+    parse: (d) => ok({ kind: 'addAction', ...actionFields(d, 'action') }),
     done: () => 'The action is added.',
-    drafts: (d) => ({ action: { description: textField(d, 'actionDescription'), owner: textField(d, 'actionOwner'), ownerName: textField(d, 'actionOwnerName'), dueDate: textField(d, 'actionDue') } }),
+    drafts: (d) => ({ action: actionDraft(d, 'action') }),
   },
   editAction: {
     parse: (d) => {
-      const actionId = textField(d, 'actionId');
-      return actionId ? ok({ kind: 'editAction', actionId, ...actionFields(d, `-${actionId}`) }) : refuse('invalidInput', 'That action could not be identified. Please try again from the latest card.');
+      const actionId = actionIdOf(d);
+      return actionId ? ok({ kind: 'editAction', actionId, ...actionFields(d, 'edit') }) : refuse('invalidInput', 'Please choose which action to change.');
     },
     done: () => 'The action is updated.',
+    drafts: (d) => ({ edit: actionDraft(d, 'edit') }),
+    editing: actionIdOf,
   },
   removeAction: {
     parse: (d) => {
-      const actionId = textField(d, 'actionId');
-      return actionId ? ok({ kind: 'removeAction', actionId }) : refuse('invalidInput', 'That action could not be identified. Please try again from the latest card.');
+      const actionId = actionIdOf(d);
+      return actionId ? ok({ kind: 'removeAction', actionId }) : refuse('invalidInput', 'Please choose which action to remove.');
     },
     done: () => 'The action is removed.',
   },
@@ -94,13 +110,13 @@ function commandHandler(spec: CommandSpec): Handler {
     const parsed = spec.parse(input.data);
     if (!parsed.ok) {
       const current = await deps.rethinks.get(input.where.conversationId, rethinkId);
-      return current ? refused(input, deps, current, parsed.error, viewer, drafts) : { notice: MESSAGES.notFound };
+      return current ? refused(input, deps, current, parsed.error, viewer, drafts, spec.editing?.(input.data)) : { notice: MESSAGES.notFound };
     }
 
     const ctx = engineContext(deps, input.now);
     const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, input.actor, ctx, input.activityId));
     if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
-    if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts);
+    if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
     const r = outcome.doc;
     if (parsed.value.kind === 'join') await rememberRole(input, deps, parsed.value);
@@ -120,7 +136,7 @@ export function changed(input: TurnInput, deps: Deps, r: Rethink, notice: CardNo
   };
 }
 
-function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts): HandlerResult {
+function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts, editingActionId?: string): HandlerResult {
   const confirming = refusal.code === 'needsConfirmation' && refusal.waitingFor;
   return {
     view: renderRethinkCard(deps.profile, r, {
@@ -128,10 +144,27 @@ function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, vie
       now: input.now,
       ...(confirming ? { confirmWaitingFor: refusal.waitingFor } : { notice: { text: refusal.message, tone: 'attention' } }),
       ...(drafts ? { drafts } : {}),
+      ...(editingActionId ? { editingActionId } : {}),
     }),
     notice: refusal.message,
   };
 }
+
+/** Opens the editor of one action on the person's own card. */
+export const showActionEditor: Handler = async (input, deps) => {
+  const r = await deps.rethinks.get(input.where.conversationId, textField(input.data, 'rethinkId'));
+  if (!r) return { notice: MESSAGES.notFound };
+  const actionId = actionIdOf(input.data);
+  const action = r.actions.find((a) => a.id === actionId);
+  const may = action && (action.addedBy === input.actor.id || r.facilitatorId === input.actor.id);
+  const notice: CardNotice | undefined = !action
+    ? { text: 'Please choose which action to change.', tone: 'attention' }
+    : !may
+      ? { text: 'Only the person who added this action, or the facilitator, can change it.', tone: 'attention' }
+      : undefined;
+  const view = renderRethinkCard(deps.profile, r, { viewer: viewerOf(input), now: input.now, ...(notice ? { notice } : { editingActionId: actionId }) });
+  return { view, postViewWithoutExecute: true, ...(notice ? { notice: notice.text } : {}) };
+};
 
 function viewerOf(input: TurnInput): Viewer {
   const role = textField(input.data, 'role') || textField(input.data, 'rememberedRole');

@@ -45,6 +45,8 @@ export interface HandlerResult {
   /** A message for the person who acted, where it cannot be shown on their own view. */
   readonly notice?: string;
   readonly posts?: readonly Outgoing[];
+  /** Where there are no per-person views (Action.Submit), post `view` as a message of its own. */
+  readonly postViewWithoutExecute?: boolean;
 }
 
 export type Handler = (input: TurnInput, deps: Deps) => Promise<HandlerResult>;

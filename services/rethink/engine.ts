@@ -48,8 +48,8 @@ export type Command =
   | { kind: 'recordCard'; activityId: string }
   | { kind: 'cancel' }
   | { kind: 'join'; role: string; agency: string }
-  | { kind: 'contribute'; text: string }
-  | { kind: 'contributeOnBehalf'; name: string; role: string; agency: string; text: string }
+  | { kind: 'contribute'; text: string; stage?: StageNumber }
+  | { kind: 'contributeOnBehalf'; name: string; role: string; agency: string; text: string; stage?: StageNumber }
   | { kind: 'advance'; confirmed: boolean }
   | { kind: 'handOver'; toParticipantId: string }
   | { kind: 'addAction'; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
@@ -156,6 +156,8 @@ const handlers: Handlers = {
     }
     const text = checkText(c.text, 'your contribution', ctx.profile.limits.contributionMaxLength);
     if (!text.ok) return text;
+    const moved = stageMovedOn(r, c.stage, ctx);
+    if (!moved.ok) return moved;
     upsertContribution(r, actor.id, text.value, actor.id, ctx);
     return ok(r);
   },
@@ -169,6 +171,8 @@ const handlers: Handlers = {
     if (!person.ok) return person;
     const text = checkText(c.text, 'their contribution', ctx.profile.limits.contributionMaxLength);
     if (!text.ok) return text;
+    const moved = stageMovedOn(r, c.stage, ctx);
+    if (!moved.ok) return moved;
     const key = name.value.toLocaleLowerCase('en-GB');
     let participant = r.participants.find((p) => p.external && p.name.toLocaleLowerCase('en-GB') === key);
     if (!participant) {
@@ -380,4 +384,11 @@ function mayEditActions(r: Rethink, actor: Actor): Result<true> {
 function mayChangeAction(r: Rethink, action: AgreedAction, actor: Actor): Result<true> {
   if (action.addedBy === actor.id || isFacilitator(r, actor.id)) return ok(true);
   return refuse('notFacilitator', 'Only the person who added this action, or the facilitator, can change or remove it.');
+}
+
+/** Text written for one stage is never filed under another: the person decides where it belongs. */
+function stageMovedOn(r: Rethink, seen: StageNumber | undefined, ctx: EngineContext): Result<true> {
+  if (seen === undefined || seen === r.stage) return ok(true);
+  const title = ctx.profile.stages[r.stage - 1]?.title ?? '';
+  return refuse('wrongStage', `The group has moved on to stage ${r.stage}: ${title}. Your text is kept below: save it again if it belongs to this stage.`);
 }

@@ -37,9 +37,13 @@ export function checkText(input: string, label: string, max: number, { required 
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// Building a DateTimeFormat is far costlier than using one: build each once.
+const ISO_IN_LONDON = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+const UK_LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
+
 /** Today's date where the partnership works, as YYYY-MM-DD. */
 export function ukToday(now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return ISO_IN_LONDON.format(now);
 }
 
 export function checkDueDate(input: string, now: Date): Result<string> {
@@ -56,7 +60,7 @@ export function checkDueDate(input: string, now: Date): Result<string> {
 
 export function formatUkDate(isoDate: string): string {
   const date = new Date(isoDate.length === 10 ? `${isoDate}T12:00:00Z` : isoDate);
-  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' }).format(date);
+  return UK_LONG_DATE.format(date);
 }
 
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

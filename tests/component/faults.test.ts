@@ -47,6 +47,15 @@ describe('bad input', () => {
     expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
   });
 
+  test('a contribution from a card showing an earlier stage is refused, and the text is kept', async () => {
+    const { driver, rethinkId } = await openRethink();
+    await driver.press(megan, 'advance', { rethinkId, confirmed: true });
+    const stale = await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 1 account', stage: '1' });
+    expect(cardText(stale.card)).toContain('The group has moved on to stage 2: Thinking and feeling.');
+    expect(cardText(stale.card)).toContain('My stage 1 account');
+    expect((await db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([]);
+  });
+
   test('missing or wrong-typed card fields are refused clearly, changing nothing', async () => {
     const { driver, rethinkId } = await openRethink();
     const before = await snapshot(driver.conversation.id, rethinkId);

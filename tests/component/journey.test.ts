@@ -77,8 +77,16 @@ test('a group chat takes a Re-think from start through five stages and actions t
   await chat.press(adele, 'addAction', { rethinkId, actionDescription: 'A mistake', actionOwner: adele.id, actionDue: due });
   doc = await db.rethink(chat.conversation.id, rethinkId);
   const [health, , mistake] = doc?.actions ?? [];
-  await chat.press(isaiah, 'editAction', { rethinkId, actionId: health?.id, [`editDescription-${health?.id}`]: 'Arrange a health review within two weeks', [`editOwner-${health?.id}`]: isaiah.id, [`editDue-${health?.id}`]: due });
-  await chat.press(adele, 'removeAction', { rethinkId, actionId: mistake?.id });
+  // Isaiah opens the editor of his own action on his card, and saves the change.
+  const editor = await chat.press(isaiah, 'showActionEditor', { rethinkId, chosenActionId: health?.id });
+  expect(executeActions(editor.card).find((a) => a.verb === 'editAction')?.data.actionId).toBe(health?.id);
+  const notHis = await chat.press(isaiah, 'showActionEditor', { rethinkId, chosenActionId: mistake?.id });
+  expect(cardText(notHis.card)).toContain('Only the person who added this action, or the facilitator, can change it.');
+  const pastDate = await chat.press(isaiah, 'editAction', { rethinkId, actionId: health?.id, editDescription: 'Arrange a health review within two weeks', editOwner: isaiah.id, editDue: '2020-01-01' });
+  expect(cardText(pastDate.card)).toContain('The due date is in the past');
+  expect(cardText(pastDate.card)).toContain('Arrange a health review within two weeks');
+  await chat.press(isaiah, 'editAction', { rethinkId, actionId: health?.id, editDescription: 'Arrange a health review within two weeks', editOwner: isaiah.id, editDue: due });
+  await chat.press(adele, 'removeAction', { rethinkId, chosenActionId: mistake?.id });
 
   // Only the facilitator closes.
   const notYou = await chat.press(megan, 'close', { rethinkId, outcome: 'resolved' });

@@ -125,6 +125,14 @@ describe('the five stages', () => {
     expect(refusal(r, { kind: 'handOver', toParticipantId: 'ext:nobody' }, teacher).code).toBe('invalidInput');
   });
 
+  test('text written for a stage the group has left is refused, not filed under the next stage', () => {
+    let r = apply(open(), { kind: 'advance', confirmed: true }, lead);
+    expect(refusal(r, { kind: 'contribute', text: 'for stage 1', stage: 1 }, teacher)).toMatchObject({ code: 'wrongStage', message: expect.stringContaining('moved on to stage 2: Thinking and feeling') });
+    expect(refusal(r, { kind: 'contributeOnBehalf', name: 'Pat', role: 'GP', agency: 'Surgery', text: 't', stage: 1 }, lead).code).toBe('wrongStage');
+    r = apply(r, { kind: 'contribute', text: 'for stage 2', stage: 2 }, teacher);
+    expect(r.contributions).toEqual([expect.objectContaining({ stage: 2, text: 'for stage 2' })]);
+  });
+
   test('a replayed activity changes nothing', () => {
     const r = apply(open(), { kind: 'contribute', text: 'once' }, teacher, 'activity-1');
     const again = applyCommand(r, { kind: 'contribute', text: 'once' }, teacher, ctx, 'activity-1');

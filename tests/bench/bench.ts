@@ -1,0 +1,161 @@
+/**
+ * `npm run bench`: whole Re-thinks driven over HTTP by many simulated participants, against the
+ * embedded store, with a bare botbuilder echo turn on the same machine as the floor.
+ * Bounded in count and time; all traffic stays on 127.0.0.1.
+ */
+import { performance } from 'node:perf_hooks';
+import { startEchoFloor } from '../../bot/echoFloor';
+import { startEmbeddedCosmos } from '../../services/store/embedded';
+import { execute, newGroupChat, person, type TestUser } from '../helpers/activities';
+import { startConnector } from '../helpers/connector';
+import { Driver, START_FORM } from '../helpers/driver';
+import { startApp } from '../helpers/harness';
+
+const RETHINKS = Number(process.argv[2] ?? 20);
+const PARTICIPANTS = 5;
+const samples = new Map<string, number[]>();
+let storeRequests = 0;
+const storeRequestsByVerb = new Map<string, number[]>();
+const remembered = new Set<string>();
+
+const record = (verb: string, ms: number): void => {
+  const list = samples.get(verb) ?? [];
+  list.push(ms);
+  samples.set(verb, list);
+};
+
+/** Wraps a driver so every press is timed under its verb. */
+function timed(driver: Driver): Driver {
+  const press = driver.press.bind(driver);
+  driver.press = async (user, verb, data, options) => {
+    const started = performance.now();
+    const result = await press(user, verb, data, options);
+    const known = verb === 'join' && data.rememberedRole === '' ? 'join (first time)' : verb;
+    record(known, performance.now() - started);
+    if (!result.card) throw new Error(`${verb} answered without a card: ${result.message ?? ''}`);
+    return result;
+  };
+  return driver;
+}
+
+async function runRethink(driver: Driver, people: TestUser[], perAction?: (verb: string, requests: number) => void): Promise<void> {
+  const [lead, ...others] = people;
+  if (!lead) throw new Error('no lead');
+  const measure = async (verb: string, run: () => Promise<unknown>): Promise<void> => {
+    const before = storeRequests;
+    await run();
+    perAction?.(verb, storeRequests - before);
+  };
+  const { rethinkId } = await driver.start(lead, START_FORM);
+  // Sequential when accounting (one action at a time), concurrent under load.
+  const all = async (run: (p: TestUser) => Promise<unknown>, group: TestUser[]) => {
+    if (perAction) for (const p of group) await run(p);
+    else await Promise.all(group.map(run));
+  };
+  // Someone joining for the first time has their role remembered (one more write); after that the
+  // card offers the remembered role and nothing more is written.
+  await all(async (p) => {
+    const known = remembered.has(p.id);
+    const agency = `Agency of ${p.name}`;
+    await measure(known ? 'join' : 'join (first time)', () =>
+      driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency, rememberedRole: known ? 'Practitioner' : '', rememberedAgency: known ? agency : '' }),
+    );
+    remembered.add(p.id);
+  }, others);
+  for (let stage = 1; stage <= 5; stage++) {
+    await all((p) => measure('contribute', () => driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage ${stage}: ${'a considered view '.repeat(20)}` })), people);
+    if (stage < 5) await measure('advance', () => driver.press(lead, 'advance', { rethinkId, confirmed: false }));
+  }
+  await measure('refresh', () => driver.press(others[0] ?? lead, 'refresh', { rethinkId }));
+  for (const p of people.slice(0, 2)) {
+    await measure('addAction', () => driver.press(p, 'addAction', { rethinkId, actionDescription: 'Review the plan together', actionOwner: p.id, actionOwnerName: '', actionDue: '2030-01-31' }));
+  }
+  await measure('close', () => driver.press(lead, 'close', { rethinkId, outcome: 'resolved' }));
+}
+
+const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const stats = (list: number[]) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return { n: sorted.length, p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99) };
+};
+
+async function echoFloor(url: string, concurrency: number, perClient: number): Promise<number[]> {
+  const times: number[] = [];
+  const connector = await startConnector();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      const conversation = newGroupChat();
+      for (let k = 0; k < perClient; k++) {
+        const activity = execute('echo', { n: k }, { user: person(i), conversation, serviceUrl: connector.serviceUrl });
+        const started = performance.now();
+        const response = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+        await response.text();
+        times.push(performance.now() - started);
+      }
+    }),
+  );
+  await connector.stop();
+  return times;
+}
+
+async function main(): Promise<void> {
+  const deadline = setTimeout(() => {
+    process.stderr.write('The benchmark took longer than 5 minutes: stopping.\n');
+    process.exit(1);
+  }, 300_000);
+  const store = await startEmbeddedCosmos(0, '127.0.0.1', () => storeRequests++);
+  const connector = await startConnector();
+  const app = await startApp(store.endpoint, { env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' } });
+  const echo = await startEchoFloor();
+  const people = (r: number) => Array.from({ length: PARTICIPANTS }, (_, i) => person(r * PARTICIPANTS + i));
+
+  // 1. Warm-up and accounting: one Re-think, one action at a time, counting store requests.
+  await runRethink(new Driver(app, connector, newGroupChat()), people(900));
+  await runRethink(new Driver(app, connector, newGroupChat()), people(900), (verb, n) => {
+    const list = storeRequestsByVerb.get(verb) ?? [];
+    list.push(n);
+    storeRequestsByVerb.set(verb, list);
+  });
+  await echoFloor(echo.url, 4, 25);
+
+  // 2. Load: RETHINKS Re-thinks at once, PARTICIPANTS people each, contributing concurrently.
+  samples.clear();
+  const requestsBefore = storeRequests;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: RETHINKS }, (_, r) => runRethink(timed(new Driver(app, connector, newGroupChat())), people(r))));
+  const elapsed = performance.now() - started;
+  const loadRequests = storeRequests - requestsBefore;
+  const actions = [...samples.values()].reduce((n, list) => n + list.length, 0);
+
+  // 3. The floor: the same number of concurrent clients through a bare echo bot.
+  const floor = stats(await echoFloor(echo.url, RETHINKS, 60));
+
+  const rows = [...samples.entries()].map(([verb, list]) => {
+    const s = stats(list);
+    const perAction = storeRequestsByVerb.get(verb) ?? [];
+    return {
+      action: verb,
+      n: s.n,
+      'p50 ms': s.p50.toFixed(1),
+      'p95 ms': s.p95.toFixed(1),
+      'p99 ms': s.p99.toFixed(1),
+      'p99 / echo p99': (s.p99 / floor.p99).toFixed(2),
+      'store requests (one at a time)': perAction.length ? `${Math.min(...perAction)}–${Math.max(...perAction)}` : '',
+    };
+  });
+  process.stdout.write(`\nRe-think benchmark: ${RETHINKS} concurrent Re-thinks × ${PARTICIPANTS} participants, ${actions} card actions in ${(elapsed / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`Echo floor (bare botbuilder invoke, ${RETHINKS} concurrent clients): p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms\n`);
+  console.table(rows);
+  process.stdout.write(`Store requests under load: ${(loadRequests / actions).toFixed(2)} per card action on average (including retries after concurrent writes to the same Re-think, and the start form's person lookup).\n`);
+
+  await echo.stop();
+  await app.stop();
+  await connector.stop();
+  await store.stop();
+  clearTimeout(deadline);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,515 @@
+/**
+ * Every card, expanded from realistic Re-thinks, checked the way Teams will see it: a valid
+ * Adaptive Card 1.5 with nothing left unexpanded, within Teams' 28 KB, Submit-safe, with user text
+ * bound only as data and facilitator controls only where they belong.
+ */
+import path from 'node:path';
+import { listCardData, renderListCard } from '../../cards/list';
+import { cardBytes, type AdaptiveCard } from '../../cards/render';
+import { renderRethinkCard, type RethinkCardOptions } from '../../cards/rethink';
+import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
+import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
+import { renderSummaryCard } from '../../cards/summary';
+import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
+import { loadProfile } from '../../services/profile/load';
+import type { Participant, Rethink } from '../../services/rethink/types';
+import {
+  ANSWERS_FOR_STRATEGY,
+  closedRethink,
+  crowdedRethink,
+  largestRethink,
+  LIST_ITEMS,
+  NOW,
+  people,
+  proposedRethink,
+  stage1Rethink,
+  stage5Rethink,
+  TRICKY_TEXT,
+  TYPED_START_FORM,
+} from '../fixtures/cards/rethinks';
+import { checkCard, executeActions, input, isSummaryOf, nodes, ofType, TEAMS_SCHEMA_VERSION, texts, unexpanded, verbs, type Json } from '../helpers/adaptiveCards';
+
+const profile = loadProfile(path.join(__dirname, '../../services/profile/portsmouth.json'));
+
+/** Teams rejects a card over 28 KB. */
+const TEAMS_CARD_LIMIT = 28 * 1024;
+/** Verbs that only the facilitator may use (the server also checks who pressed). */
+const FACILITATOR_VERBS = ['advance', 'handOver', 'contributeOnBehalf', 'close'];
+/** Verbs that come before any Re-think exists, so carry no Re-think id. */
+const BEFORE_A_RETHINK = ['showStart', 'startRethink'];
+
+const rethinkCard = (r: Rethink, options: Partial<RethinkCardOptions> = {}): AdaptiveCard => renderRethinkCard(profile, r, { now: NOW, ...options });
+
+interface Variant {
+  render: () => AdaptiveCard;
+  /** The Re-think ids the card's actions may carry. */
+  rethinkIds: string[];
+}
+
+/**
+ * The checks every card must pass, whatever it shows: points 1 to 4 of the card contract.
+ * Each variant is rendered once, before its checks.
+ */
+function describeEveryVariant(variants: Record<string, Variant>): void {
+  describe.each(Object.entries(variants))('%s', (_name, variant) => {
+    let card: AdaptiveCard;
+    beforeAll(() => {
+      card = variant.render();
+    });
+
+    it('parses and renders as an Adaptive Card 1.5 with no errors or warnings', () => {
+      expect(card.type).toBe('AdaptiveCard');
+      expect(card.version).toBe(TEAMS_SCHEMA_VERSION);
+      expect(checkCard(card).problems).toEqual([]);
+    });
+
+    it('has nothing of the template left: no ${ and no $data or $when', () => {
+      expect(unexpanded(card)).toEqual([]);
+      const templateKeys = [...nodes(card)].flatMap(({ node, path: at }) => Object.keys(node).filter((k) => k.startsWith('$') && k !== '$schema').map((k) => `${at}.${k}`));
+      expect(templateKeys).toEqual([]);
+    });
+
+    it('has no null values (what a false $when leaves on a property)', () => {
+      expect(nullValues(card)).toEqual([]);
+    });
+
+    it('is under 28 KB', () => {
+      expect(cardBytes(card)).toBeLessThan(TEAMS_CARD_LIMIT);
+    });
+
+    it('gives every Action.Execute an Action.Submit fallback with the same verb and data', () => {
+      for (const action of executeActions(card)) {
+        expect(typeof action.verb).toBe('string');
+        expect(action.fallback).toEqual({ type: 'Action.Submit', title: action.title, data: { ...(action.data as Json | undefined), verb: action.verb } });
+      }
+    });
+
+    it('names the Re-think in every action about one', () => {
+      for (const action of executeActions(card).filter((a) => !BEFORE_A_RETHINK.includes(String(a.verb)))) {
+        const data = action.data as Json | undefined;
+        expect({ verb: action.verb, rethinkId: data?.rethinkId }).toEqual({ verb: action.verb, rethinkId: expect.any(String) });
+        expect(variant.rethinkIds).toContain(data?.rethinkId);
+      }
+    });
+
+    it('has no input whose id would overwrite an action’s data when submitted', () => {
+      const inputIds = new Set([...nodes(card)].map((n) => n.node).filter((n) => String(n.type).startsWith('Input.')).map((n) => String(n.id)));
+      const dataKeys = executeActions(card).flatMap((a) => Object.keys((a.data as Json | undefined) ?? {}));
+      expect(dataKeys.filter((k) => inputIds.has(k))).toEqual([]);
+    });
+  });
+}
+
+/** Paths of null values: the card schema has no nullable properties. */
+const nullValues = (card: object): string[] => [...nodes(card)].flatMap(({ node, path: at }) => Object.entries(node).filter(([, v]) => v === null).map(([k]) => `${at}.${k}`));
+
+const containerHolding = (card: AdaptiveCard, text: string): Json | undefined =>
+  ofType(card, 'Container').find((c) => texts(c).some((t) => t.includes(text)));
+
+describe('the card checker', () => {
+  it('reports what a Teams client would reject, so a clean result means something', () => {
+    const broken = {
+      type: 'AdaptiveCard',
+      version: '1.5',
+      body: [
+        { type: 'Container', style: 'fancy', items: [{ type: 'TextBlock', text: 'x' }] },
+        { type: 'Input.Text', id: 'same', label: 'One' },
+        { type: 'Input.Text', id: 'same', label: 'Two' },
+        { type: 'Carousel', pages: [] },
+      ],
+      actions: [{ type: 'Action.Execute', verb: 'known', title: 'Known' }, { type: 'Action.Bogus' }],
+    };
+    expect(checkCard(broken).problems.map((p) => p.split(':')[0])).toEqual(['InvalidPropertyValue', 'UnknownElementType', 'UnknownActionType', 'DuplicateId']);
+  });
+});
+
+describe('welcome card', () => {
+  describeEveryVariant({ welcome: { render: () => renderWelcomeCard(welcomeCardData(profile)), rethinkIds: [] } });
+
+  it('lists the five stages and links to the partnership guidance', () => {
+    const card = renderWelcomeCard(welcomeCardData(profile));
+    for (const stage of profile.stages) expect(texts(card).some((t) => t.includes(stage.title))).toBe(true);
+    expect(ofType(card, 'Action.OpenUrl').map((a) => a.url)).toEqual([profile.partnership.guidanceUrl]);
+    expect(verbs(card)).toEqual(['showStart']);
+  });
+});
+
+describe('start card', () => {
+  const empty = (): AdaptiveCard => renderStartCard(startCardData(profile, EMPTY_START_FORM));
+  const withError = (): AdaptiveCard => renderStartCard(startCardData(profile, TYPED_START_FORM, 'That isn’t a case reference we recognise. It should look like PSCP-2026-0042.'));
+
+  describeEveryVariant({ empty: { render: empty, rethinkIds: [] }, 'with an error and typed values': { render: withError, rethinkIds: [] } });
+
+  it('starts empty, in Teams, with every question answered no', () => {
+    const card = empty();
+    expect(input(card, 'caseReference')?.value).toBe('');
+    expect(input(card, 'summary')?.value).toBe('');
+    expect(input(card, 'mode')?.value).toBe('teams');
+    for (const id of ['isLeadProfessional', 'raisedWithLeadProfessional', 'groupMeetingHeld']) expect(input(card, id)?.value).toBe('false');
+    expect(ofType(card, 'Container').some((c) => c.style === 'attention')).toBe(false);
+    expect(verbs(card)).toEqual(['startRethink']);
+  });
+
+  it('shows the error and keeps everything the person typed', () => {
+    const card = withError();
+    expect(containerHolding(card, 'isn’t a case reference')?.style).toBe('attention');
+    expect(input(card, 'caseReference')?.value).toBe(TYPED_START_FORM.caseReference);
+    expect(input(card, 'concernCategory')?.value).toBe(TYPED_START_FORM.concernCategory);
+    expect(input(card, 'summary')?.value).toBe(TYPED_START_FORM.summary);
+    expect(input(card, 'mode')?.value).toBe(TYPED_START_FORM.mode);
+    expect(input(card, 'role')?.value).toBe(TYPED_START_FORM.role);
+    expect(input(card, 'agency')?.value).toBe(TYPED_START_FORM.agency);
+    expect(input(card, 'raisedWithLeadProfessional')?.value).toBe('true');
+    expect(input(card, 'isLeadProfessional')?.value).toBe('false');
+  });
+});
+
+describe('strategy card', () => {
+  const recommending = (n: 1 | 2 | 3) => (): AdaptiveCard => renderStrategyCard(strategyCardData(profile, proposedRethink(ANSWERS_FOR_STRATEGY[n])));
+  const withError = (): AdaptiveCard =>
+    renderStrategyCard(
+      strategyCardData(profile, proposedRethink(ANSWERS_FOR_STRATEGY[2]), { strategy: '1', reason: '' }, 'You chose strategy 1 rather than the recommended strategy 2: please give the reason, so it is recorded.'),
+    );
+  const id = proposedRethink(ANSWERS_FOR_STRATEGY[1]).id;
+
+  describeEveryVariant({
+    'recommending strategy 1': { render: recommending(1), rethinkIds: [id] },
+    'recommending strategy 2': { render: recommending(2), rethinkIds: [id] },
+    'recommending strategy 3': { render: recommending(3), rethinkIds: [id] },
+    'with an error': { render: withError, rethinkIds: [id] },
+  });
+
+  it.each([1, 2, 3] as const)('recommends strategy %i, pre-selected, and offers strategy 3 only once 1 and 2 are tried', (n) => {
+    const card = recommending(n)();
+    const strategy = profile.strategies[n - 1];
+    expect(texts(card)).toContain(`We recommend: ${strategy?.title}`);
+    const choice = input(card, 'strategy');
+    expect(choice?.value).toBe(String(n));
+    expect((choice?.choices as Json[]).map((c) => c.value)).toEqual(n === 3 ? ['1', '2', '3'] : ['1', '2']);
+    expect(verbs(card)).toEqual(['confirmStrategy', 'cancelRethink']);
+  });
+
+  it('shows the error and keeps the choice the person made', () => {
+    const card = withError();
+    expect(containerHolding(card, 'please give the reason')?.style).toBe('attention');
+    expect(input(card, 'strategy')?.value).toBe('1');
+  });
+});
+
+describe('Re-think card', () => {
+  const s1 = stage1Rethink();
+  const s5 = stage5Rethink();
+  const views = {
+    'shared base card (no viewer), stage 1': () => rethinkCard(s1),
+    'viewer who has not joined': () => rethinkCard(s1, { viewer: { id: people.sam.id, rememberedRole: 'Early help practitioner', rememberedAgency: 'Early help hub' } }),
+    'participant, stage 1': () => rethinkCard(s1, { viewer: { id: people.tom.id } }),
+    'facilitator, stage 1': () => rethinkCard(s1, { viewer: { id: people.priya.id } }),
+    'facilitator with a notice': () => rethinkCard(s1, { viewer: { id: people.priya.id }, notice: { text: 'Please add your contribution before the group moves on.', tone: 'attention' } }),
+    'facilitator asked to confirm moving on without every perspective': () => rethinkCard(s1, { viewer: { id: people.priya.id }, confirmWaitingFor: [people.jo.name, people.dan.name] }),
+    'shared base card, stage 5 with actions': () => rethinkCard(s5),
+    'participant, stage 5 with actions': () => rethinkCard(s5, { viewer: { id: people.tom.id } }),
+    'facilitator, stage 5 with actions': () => rethinkCard(s5, { viewer: { id: people.priya.id } }),
+    'closed, shared': () => rethinkCard(closedRethink('partlyResolved')),
+    'closed, participant': () => rethinkCard(closedRethink('partlyResolved'), { viewer: { id: people.tom.id } }),
+  };
+  describeEveryVariant(Object.fromEntries(Object.entries(views).map(([name, render]) => [name, { render, rethinkIds: [s1.id] }])));
+
+  describe('what each viewer sees', () => {
+    it('offers someone who has not joined the join form, pre-filled, and nothing else to do', () => {
+      const card = views['viewer who has not joined']();
+      expect(verbs(card).filter((v) => v !== 'refresh')).toEqual(['join']);
+      expect(input(card, 'role')?.value).toBe('Early help practitioner');
+      expect(input(card, 'agency')?.value).toBe('Early help hub');
+    });
+
+    it('offers a participant their own contribution to edit', () => {
+      const card = views['participant, stage 1']();
+      expect(verbs(card).filter((v) => v !== 'refresh')).toEqual(['contribute']);
+      expect(ofType(card, 'Action.ShowCard').map((a) => a.title)).toEqual(['Edit your contribution']);
+      expect(input(card, 'contribution')?.value).toBe(s1.contributions.find((c) => c.participantId === people.tom.id)?.text);
+    });
+
+    it('shows the stage, who has contributed and who is still to contribute', () => {
+      const card = views['shared base card (no viewer), stage 1']();
+      expect(texts(card)).toContain(`Stage 1 of 5: ${profile.stages[0]?.title}`);
+      expect(texts(card)).toContain('Contributed: Priya Shah and Tom Okafor. Still to contribute: Jo Marsh and Dan Hughes.');
+      for (const c of s1.contributions) expect(texts(card)).toContain(c.text);
+    });
+
+    it('shows a notice in its tone', () => {
+      const card = views['facilitator with a notice']();
+      expect(containerHolding(card, 'Please add your contribution before the group moves on.')?.style).toBe('attention');
+    });
+
+    it('asks the facilitator to confirm before moving on without every perspective', () => {
+      const card = views['facilitator asked to confirm moving on without every perspective']();
+      const confirmation = containerHolding(card, 'Every perspective matters');
+      expect(confirmation?.style).toBe('warning');
+      expect(texts(confirmation ?? {})[0]).toMatch(/^Jo Marsh and Dan Hughes have not contributed to this stage yet\./);
+      expect(executeActions(confirmation ?? {}).map((a) => [a.verb, (a.data as Json).confirmed])).toEqual([
+        ['advance', true],
+        ['refresh', undefined],
+      ]);
+    });
+
+    it('at stage 5 shows every action with its owner and due date, and lets people add one', () => {
+      const card = views['shared base card, stage 5 with actions']();
+      expect(texts(card)).toContain(`Stage 5 of 5: ${profile.stages[4]?.title}`);
+      for (const a of s5.actions) expect(texts(card)).toContain(`**${a.description}**`);
+      expect(texts(card)).toContain('Sergeant Claire Dunn (neighbourhood team) (outside Teams) · due 20 March 2026');
+      expect(verbs(card)).toContain('addAction');
+    });
+
+    it('lets a participant change only the actions they added', () => {
+      const card = views['participant, stage 5 with actions']();
+      const mine = s5.actions.filter((a) => a.addedBy === people.tom.id).map((a) => a.id);
+      const choices = (input(card, 'chosenActionId')?.choices ?? []) as { value: string }[];
+      expect(choices.map((c) => c.value)).toEqual(mine);
+      expect(verbs(card)).toEqual(expect.arrayContaining(['showActionEditor', 'removeAction']));
+      expect(verbs(card)).not.toContain('editAction');
+      const editor = rethinkCard(s5, { viewer: { id: people.tom.id }, editingActionId: mine[0] });
+      expect(executeActions(editor).filter((a) => a.verb === 'editAction').map((a) => (a.data as Json).actionId)).toEqual([mine[0]]);
+      expect(verbs(editor)).not.toContain('addAction');
+    });
+
+    it('once closed, shows the outcome and offers nothing to press', () => {
+      const card = views['closed, shared']();
+      expect(texts(card)).toContain('Outcome: Partly resolved: continuing with the agreed actions');
+      expect(verbs(card)).toEqual([]);
+      expect(ofType(card, 'Action.ShowCard')).toEqual([]);
+    });
+  });
+
+  describe('refresh', () => {
+    it('asks Teams to refresh the shared open card for the participants in Teams only', () => {
+      const card = views['shared base card (no viewer), stage 1']();
+      const refresh = card.refresh as { action: Json; userIds: string[] };
+      expect(refresh.action.verb).toBe('refresh');
+      expect((refresh.action.data as Json).rethinkId).toBe(s1.id);
+      expect(refresh.userIds).toEqual(s1.participants.filter((p) => !p.external).map((p) => p.id));
+      expect(refresh.userIds).not.toContain(people.dan.id);
+    });
+
+    it('lists at most 60 people, none of them outside Teams, even with 70 taking part', () => {
+      const r = crowdedRethink();
+      expect(r.participants).toHaveLength(70);
+      const card = rethinkCard(r);
+      const userIds = (card.refresh as { userIds: string[] }).userIds;
+      expect(userIds).toHaveLength(60);
+      expect(userIds.filter((id) => id.startsWith('ext:'))).toEqual([]);
+      expect(userIds).toEqual(r.participants.filter((p) => !p.external).slice(0, 60).map((p) => p.id));
+      expect(checkCard(card).problems).toEqual([]);
+      expect(cardBytes(card)).toBeLessThan(TEAMS_CARD_LIMIT);
+    });
+
+    it('is absent once the Re-think is closed', () => {
+      expect(Object.keys(views['closed, shared']())).not.toContain('refresh');
+      expect(Object.keys(views['closed, participant']())).not.toContain('refresh');
+    });
+  });
+
+  describe('facilitator controls', () => {
+    const facilitatorVerbs = (card: AdaptiveCard): string[] => [...new Set(verbs(card).filter((v) => FACILITATOR_VERBS.includes(v)))].sort();
+
+    it.each(['participant, stage 1', 'participant, stage 5 with actions', 'viewer who has not joined', 'closed, shared'] as const)('are absent from the %s view', (view) => {
+      expect(facilitatorVerbs(views[view]())).toEqual([]);
+    });
+
+    it.each(['facilitator, stage 1', 'shared base card (no viewer), stage 1'] as const)('at stage 1 are in the %s view: move on, hand over, record for someone', (view) => {
+      expect(facilitatorVerbs(views[view]())).toEqual(['advance', 'contributeOnBehalf', 'handOver']);
+    });
+
+    it.each(['facilitator, stage 5 with actions', 'shared base card, stage 5 with actions'] as const)('at stage 5 are in the %s view: close, hand over, record for someone', (view) => {
+      expect(facilitatorVerbs(views[view]())).toEqual(['close', 'contributeOnBehalf', 'handOver']);
+    });
+
+    it('offer the hand-over only to other participants in Teams', () => {
+      const card = views['facilitator, stage 1']();
+      expect((input(card, 'handOverTo')?.choices as Json[]).map((c) => c.value)).toEqual([people.tom.id, people.jo.id]);
+    });
+  });
+
+  describe('the largest realistic Re-think: 12 people, 2,000 characters each at every stage, 20 actions, stage 5', () => {
+    const r = largestRethink();
+    const facilitator = r.participants.find((p) => p.id === r.facilitatorId) as Participant;
+    const largeViews = {
+      'shared base card': () => rethinkCard(r),
+      'facilitator view': () => rethinkCard(r, { viewer: { id: facilitator.id } }),
+    };
+
+    it('is as large as promised', () => {
+      expect(r.participants).toHaveLength(12);
+      expect(r.contributions).toHaveLength(60);
+      expect(r.contributions.every((c) => c.text.length === 2000)).toBe(true);
+      expect(r.actions).toHaveLength(20);
+    });
+
+    describe.each(Object.entries(largeViews))('%s', (_name, render) => {
+      let card: AdaptiveCard;
+      beforeAll(() => {
+        card = render();
+      });
+
+      it('stays under 28 KB', () => {
+        expect(cardBytes(card)).toBeLessThan(TEAMS_CARD_LIMIT);
+      });
+
+      it('is still a valid Adaptive Card 1.5, fully expanded', () => {
+        expect(checkCard(card).problems).toEqual([]);
+        expect(unexpanded(card)).toEqual([]);
+      });
+
+      it('still shows, at least summarised, every contribution to this stage and every action', () => {
+        const blocks = texts(card);
+        for (const c of r.contributions.filter((x) => x.stage === r.stage)) {
+          const who = r.participants.find((p) => p.id === c.participantId) as Participant;
+          const at = blocks.findIndex((t) => t.startsWith(`**${who.name} (${who.role}, ${who.agency})`));
+          expect({ who: who.name, shown: at >= 0 && isSummaryOf(blocks[at + 1] ?? '', c.text) }).toEqual({ who: who.name, shown: true });
+        }
+        for (const a of r.actions) {
+          expect({ action: a.id, shown: blocks.some((t) => t.startsWith('**') && t.endsWith('**') && isSummaryOf(t.slice(2, -2), a.description)) }).toEqual({ action: a.id, shown: true });
+        }
+      });
+    });
+
+    describe('summary card', () => {
+      let card: AdaptiveCard;
+      beforeAll(() => {
+        card = renderSummaryCard(profile, r);
+      });
+
+      it('stays under 28 KB and is a valid, fully expanded Adaptive Card 1.5', () => {
+        expect(cardBytes(card)).toBeLessThan(TEAMS_CARD_LIMIT);
+        expect(checkCard(card).problems).toEqual([]);
+        expect(unexpanded(card)).toEqual([]);
+      });
+
+      it('still shows, at least summarised, every contribution at every stage and every action', () => {
+        const blocks = texts(card);
+        for (const c of r.contributions) {
+          const who = r.participants.find((p) => p.id === c.participantId) as Participant;
+          const prefix = `**${who.name} (${who.agency}):** `;
+          const shown = blocks.some((t) => t.startsWith(prefix) && isSummaryOf(t.slice(prefix.length), c.text));
+          expect({ stage: c.stage, who: who.name, shown }).toEqual({ stage: c.stage, who: who.name, shown: true });
+        }
+        for (const a of r.actions) {
+          const shown = blocks.some((t) => t.startsWith('• ') && isSummaryOf(t.slice(2, t.lastIndexOf(`: ${a.owner.name}, by `)), a.description));
+          expect({ action: a.id, shown }).toEqual({ action: a.id, shown: true });
+        }
+        expect(blocks).toContain('Some contributions are shortened to fit this card; the full record is kept.');
+      });
+    });
+  });
+});
+
+describe('summary card', () => {
+  const variants = {
+    resolved: () => renderSummaryCard(profile, closedRethink('resolved')),
+    'partly resolved': () => renderSummaryCard(profile, closedRethink('partlyResolved')),
+    'not resolved, with escalation': () => renderSummaryCard(profile, closedRethink('notResolved', 'escalation')),
+  };
+  describeEveryVariant(Object.fromEntries(Object.entries(variants).map(([name, render]) => [name, { render, rethinkIds: [] }])));
+
+  it('records every stage, every contribution and every action', () => {
+    const r = closedRethink('resolved');
+    const card = variants.resolved();
+    for (const [i, stage] of profile.stages.entries()) expect(texts(card)).toContain(`Stage ${i + 1}: ${stage.title}`);
+    for (const c of r.contributions) expect(texts(card).some((t) => t.endsWith(`:** ${c.text}`))).toBe(true);
+    expect(texts(card)).toContain('• Add a flag on the address so calls are shared with the lead professional.: Sergeant Claire Dunn (neighbourhood team), by 20 March 2026');
+  });
+
+  it.each([
+    ['resolved', 'Outcome: Resolved', 'The concern is resolved.'],
+    ['partly resolved', 'Outcome: Partly resolved: continuing with the agreed actions', 'The group continues with the agreed actions.'],
+    ['not resolved, with escalation', 'Outcome: Not resolved. Next step: Escalate under the HIPS protocol', 'escalation under the HIPS protocol is the next step'],
+  ] as const)('when %s, says so and what happens next', (variant, outcome, next) => {
+    const blocks = texts(variants[variant]());
+    expect(blocks).toContain(outcome);
+    expect(blocks.some((t) => t.includes(next))).toBe(true);
+  });
+
+  it('links to the escalation protocol only when escalating', () => {
+    expect(ofType(variants['not resolved, with escalation'](), 'Action.OpenUrl').map((a) => a.url)).toEqual([profile.partnership.escalationProtocolUrl]);
+    expect(ofType(variants.resolved(), 'Action.OpenUrl')).toEqual([]);
+    expect(ofType(variants['partly resolved'](), 'Action.OpenUrl')).toEqual([]);
+  });
+});
+
+describe('list card', () => {
+  const empty = (): AdaptiveCard => renderListCard(listCardData([]));
+  const withItems = (): AdaptiveCard => renderListCard(listCardData(LIST_ITEMS));
+  describeEveryVariant({ empty: { render: empty, rethinkIds: [] }, 'with items': { render: withItems, rethinkIds: LIST_ITEMS.map((i) => i.id) } });
+
+  it('says when there are no Re-thinks', () => {
+    expect(texts(empty())).toContain('There are no Re-thinks here yet. Type **start** to begin one.');
+  });
+
+  it('lists each Re-think, and offers to show the open ones', () => {
+    const card = withItems();
+    for (const item of LIST_ITEMS) expect(texts(card).some((t) => t.startsWith(`**Case ${item.caseReference}**`))).toBe(true);
+    expect(texts(card)).toContain('In progress · stage 3 of 5 · last changed 9 March 2026');
+    expect(texts(card)).toContain('Closed · Not resolved · last changed 20 February 2026');
+    const open = LIST_ITEMS.filter((i) => i.status === 'open').map((i) => i.id);
+    expect(executeActions(card).map((a) => [a.verb, (a.data as Json).rethinkId])).toEqual(open.map((id) => ['showRethink', id]));
+  });
+});
+
+describe('user text is bound only as data', () => {
+  /** A Re-think whose user text is full of template syntax, quotes and markdown. */
+  function trickyRethink(): Rethink {
+    const r = stage5Rethink();
+    const tom = r.contributions.find((c) => c.participantId === people.tom.id && c.stage === 5);
+    if (tom) tom.text = TRICKY_TEXT;
+    const action = r.actions.find((a) => a.addedBy === people.tom.id);
+    if (action) action.description = TRICKY_TEXT;
+    return r;
+  }
+
+  it('shows a contribution exactly as typed on the shared card and in the author’s edit box', () => {
+    const r = trickyRethink();
+    expect(texts(rethinkCard(r))).toContain(TRICKY_TEXT);
+    const tomsView = rethinkCard(r, { viewer: { id: people.tom.id } });
+    expect(input(tomsView, 'contribution')?.value).toBe(TRICKY_TEXT);
+  });
+
+  it('shows an action exactly as typed, and pre-fills its edit box with it', () => {
+    const r = trickyRethink();
+    const action = r.actions.find((a) => a.description === TRICKY_TEXT);
+    const card = rethinkCard(r, { viewer: { id: people.tom.id }, ...(action ? { editingActionId: action.id } : {}) });
+    expect(texts(card)).toContain(`**${TRICKY_TEXT}**`);
+    expect(input(card, 'editDescription')?.value).toBe(TRICKY_TEXT);
+  });
+
+  it('keeps ${x} literal: it is never evaluated against the card data', () => {
+    const r = trickyRethink();
+    const shown = texts(rethinkCard(r)).find((t) => t.startsWith('I typed '));
+    expect(shown).toContain('${injected}');
+    expect(shown).toContain('${caseReference}');
+    expect(shown).toContain('${$root.rethinkId}');
+    expect(shown).not.toContain(r.caseReference);
+    expect(shown).not.toContain(r.id);
+  });
+
+  it('keeps it literal on the summary card, in names and roles, and on the start form', () => {
+    const r = trickyRethink();
+    r.status = 'closed';
+    r.outcome = { kind: 'resolved', recordedBy: people.priya.id, at: NOW.toISOString() };
+    const jo = r.participants.find((p) => p.id === people.jo.id);
+    if (jo) jo.role = 'Lead for ${role}';
+    const summary = renderSummaryCard(profile, r);
+    expect(texts(summary).some((t) => t.endsWith(`:** ${TRICKY_TEXT}`))).toBe(true);
+    expect(texts(summary)).toContain(`Jo Marsh · Lead for \${role}, ${people.jo.agency}`);
+
+    const start = renderStartCard(startCardData(profile, { ...TYPED_START_FORM, summary: TRICKY_TEXT, role: '${role}' }));
+    expect(input(start, 'summary')?.value).toBe(TRICKY_TEXT);
+    expect(input(start, 'role')?.value).toBe('${role}');
+  });
+
+  it('still renders valid Adaptive Cards', () => {
+    const r = trickyRethink();
+    expect(checkCard(rethinkCard(r)).problems).toEqual([]);
+    expect(checkCard(rethinkCard(r, { viewer: { id: people.tom.id } })).problems).toEqual([]);
+    const closed: Rethink = { ...r, status: 'closed', outcome: { kind: 'resolved', recordedBy: people.priya.id, at: NOW.toISOString() } };
+    expect(checkCard(renderSummaryCard(profile, closed)).problems).toEqual([]);
+  });
+});
