@@ -7,4 +7,5 @@ module.exports = {
   testTimeout: 60000,
   // The component and end-to-end suites each start servers; two workers suit a 2-core machine.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/tests/summaryReporter.js'],
 };

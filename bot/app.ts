@@ -11,6 +11,7 @@ import { startEmbeddedCosmos, type EmbeddedCosmos } from '../services/store/embe
 import { peopleRepository } from '../services/store/people';
 import { rethinkRepository } from '../services/store/rethinks';
 import { createAdapter } from './adapter';
+import { Deliveries } from './deliveries';
 import { RethinkBot } from './rethinkBot';
 
 export interface App {
@@ -18,6 +19,8 @@ export interface App {
   readonly port: number;
   /** Where the Cosmos data lives: the embedded server's address, or the Azure endpoint. */
   readonly storeEndpoint: string;
+  /** Resolves when no card update or post is in flight. */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log.warn('NO MICROSOFT APP ID IS SET: the bot accepts unauthenticated requests. Use this for local development only.');
   }
   const adapter = createAdapter(config.auth, log);
+  const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log);
   const bot = new RethinkBot(
     {
       profile,
@@ -60,8 +64,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       conversations: conversationRepository(containers.conversations, retentionSeconds),
       log,
       newId: randomUUID,
+      later: (what, task) => deliveries.later(what, task),
     },
-    { allowedTenantIds: config.allowedTenantIds, clock: options.clock ?? (() => new Date()) },
+    { allowedTenantIds: config.allowedTenantIds, clock: options.clock ?? (() => new Date()), deliveries },
   );
 
   const server = restify.createServer({ name: 'rethink' });
@@ -87,11 +92,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     url: `http://${host}:${port}`,
     port,
     storeEndpoint,
+    idle: () => deliveries.idle(),
     stop: async () => {
+      // Stop taking turns, let what is in flight finish, then close the store.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await deliveries.idle();
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
         server.server.closeAllConnections?.();
+        resolve();
       });
+      await closed;
       client.dispose();
       await embedded?.stop();
     },

@@ -2,6 +2,7 @@
 import { CardFactory, MessageFactory, type AdaptiveCardInvokeResponse, type TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/render';
 import type { Logger } from '../services/logging';
+import type { Deliveries } from './deliveries';
 import type { HandlerResult, Outgoing } from './handlers/types';
 
 const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
@@ -27,9 +28,15 @@ async function updateInPlace(context: TurnContext, activityId: string, card: Ada
   }
 }
 
-export async function respondToInvoke(context: TurnContext, result: HandlerResult, log: Logger): Promise<AdaptiveCardInvokeResponse> {
-  if (result.shared?.activityId) await updateInPlace(context, result.shared.activityId, result.shared.card, log);
-  for (const outgoing of result.posts ?? []) await post(context, outgoing, log);
+/** The person's own card is the answer; everyone's card and new posts follow once it is sent. */
+export async function respondToInvoke(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): Promise<AdaptiveCardInvokeResponse> {
+  const { shared, posts = [] } = result;
+  if (shared?.activityId || posts.length > 0) {
+    deliveries.afterTurn(context, 'card update', async (later) => {
+      if (shared?.activityId) await updateInPlace(later, shared.activityId, shared.card, log);
+      for (const outgoing of posts) await post(later, outgoing, log);
+    });
+  }
   const card = result.view ?? result.shared?.card;
   if (card) return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
   return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: result.notice ?? 'Done.' } as unknown as AdaptiveCardInvokeResponse;

@@ -1,6 +1,7 @@
 import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
 import { renderWelcomeCard, welcomeCardData } from '../cards/welcome';
 import { StoreUnavailableError } from '../services/store/repository';
+import type { Deliveries } from './deliveries';
 import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor } from './router';
@@ -9,6 +10,7 @@ import { asCardData, tenantOf, turnInput } from './turn';
 export interface BotOptions {
   readonly allowedTenantIds: readonly string[] | undefined;
   readonly clock: () => Date;
+  readonly deliveries: Deliveries;
 }
 
 /** Kept small on purpose: it finds the handler and hands the result to `respond`. */
@@ -41,7 +43,7 @@ export class RethinkBot extends TeamsActivityHandler {
   protected override async onAdaptiveCardInvoke(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const verb = typeof value.action?.verb === 'string' ? value.action.verb : '';
     const result = await this.execute(cardActionFor(verb), context, asCardData(value.action?.data), verb);
-    return respondToInvoke(context, result, this.deps.log);
+    return respondToInvoke(context, result, this.deps.log, this.options.deliveries);
   }
 
   private async message(context: TurnContext): Promise<void> {

@@ -119,7 +119,7 @@ function commandHandler(spec: CommandSpec): Handler {
     if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
     const r = outcome.doc;
-    if (parsed.value.kind === 'join') await rememberRole(input, deps, parsed.value);
+    if (parsed.value.kind === 'join') rememberRole(input, deps, parsed.value);
     return changed(input, deps, r, { text: spec.done(r), tone: 'good' }, viewer);
   };
 }
@@ -172,19 +172,14 @@ function viewerOf(input: TurnInput): Viewer {
   return { id: input.actor.id, ...(role ? { rememberedRole: role } : {}), ...(agency ? { rememberedAgency: agency } : {}) };
 }
 
-/** Role and agency are remembered for next time, written only when they changed. */
-async function rememberRole(input: TurnInput, deps: Deps, join: { role: string; agency: string }): Promise<void> {
+/** Role and agency are remembered for next time, written only when they changed, after the answer. */
+function rememberRole(input: TurnInput, deps: Deps, join: { role: string; agency: string }): void {
   const { aadObjectId } = input.actor;
   if (!aadObjectId) return;
   const role = join.role.trim();
   const agency = join.agency.trim();
   if (role === textField(input.data, 'rememberedRole').trim() && agency === textField(input.data, 'rememberedAgency').trim()) return;
-  try {
-    await deps.people.remember(aadObjectId, { role, agency }, input.now);
-  } catch (error) {
-    // The join itself is saved; only the preference for next time is not.
-    deps.log.warn({ err: (error as Error).name }, 'could not remember role and agency');
-  }
+  deps.later('remember role', () => deps.people.remember(aadObjectId, { role, agency }, input.now));
 }
 
 /** Remembers where the Re-think card now lives, so later changes update that copy in place. */

@@ -28,6 +28,8 @@ export interface Deps {
   readonly conversations: ConversationRepository;
   readonly log: Logger;
   readonly newId: () => string;
+  /** Work that need not delay the answer (e.g. remembering a preference); failures are logged. */
+  readonly later: (what: string, task: () => Promise<void>) => void;
 }
 
 export interface Outgoing {

@@ -1,20 +1,47 @@
 /**
- * `npm run bench`: whole Re-thinks driven over HTTP by many simulated participants, against the
- * embedded store, with a bare botbuilder echo turn on the same machine as the floor.
+ * `npm run bench [rethinks=20] [thinkMs=3000]`: whole Re-thinks driven over HTTP by many simulated
+ * participants, against the embedded store, with a bare botbuilder echo turn on the same machine, under
+ * the same load, as the floor. Setting thinkMs to 0 turns it into a burst (a queueing test).
+ * The store, the app and the echo bot each run in a process of their own; this process is the
+ * participants and the Bot Connector stand-in.
  * Bounded in count and time; all traffic stays on 127.0.0.1.
  */
 import { performance } from 'node:perf_hooks';
-import { startEchoFloor } from '../../bot/echoFloor';
-import { startEmbeddedCosmos } from '../../services/store/embedded';
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { execute, newGroupChat, person, type TestUser } from '../helpers/activities';
 import { startConnector } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
-import { startApp } from '../helpers/harness';
+import type { App } from '../helpers/harness';
 
 const RETHINKS = Number(process.argv[2] ?? 20);
 const PARTICIPANTS = 5;
+/** People read and type between presses: each waits up to this long (uniformly) before acting. */
+const THINK_MS = Number(process.argv[3] ?? 3000);
+const think = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.random() * THINK_MS));
 const samples = new Map<string, number[]>();
-let storeRequests = 0;
+const children: ChildProcess[] = [];
+
+/** Starts one server in a process of its own and waits for its address. */
+async function spawnServer(kind: 'store' | 'app' | 'echo', storeUrl?: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(path.join(__dirname, 'serverProcess.js'), [kind, ...(storeUrl ? [storeUrl] : [])], { stdio: 'inherit' });
+  children.push(child);
+  const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
+  return { child, url };
+}
+
+let storeProcess: ChildProcess;
+
+/** How many requests the store has served so far. */
+function storeRequests(): Promise<number> {
+  return new Promise((resolve) => {
+    storeProcess.once('message', (m: { served: number }) => resolve(m.served));
+    storeProcess.send('count');
+  });
+}
+
+/** Enough of an app for the Driver: where to send activities. */
+const remoteApp = (url: string): App => ({ url, port: Number(new URL(url).port), storeEndpoint: '', idle: async () => undefined, stop: async () => undefined });
 const storeRequestsByVerb = new Map<string, number[]>();
 const remembered = new Set<string>();
 
@@ -42,11 +69,19 @@ async function runRethink(driver: Driver, people: TestUser[], perAction?: (verb:
   const [lead, ...others] = people;
   if (!lead) throw new Error('no lead');
   const measure = async (verb: string, run: () => Promise<unknown>): Promise<void> => {
-    const before = storeRequests;
+    if (!perAction) {
+      await think();
+      await run();
+      return;
+    }
+    const before = await storeRequests();
     await run();
-    perAction?.(verb, storeRequests - before);
+    perAction(verb, (await storeRequests()) - before);
   };
-  const { rethinkId } = await driver.start(lead, START_FORM);
+  let rethinkId = '';
+  await measure('start form → strategy → open (3 turns)', async () => {
+    rethinkId = (await driver.start(lead, START_FORM)).rethinkId;
+  });
   // Sequential when accounting (one action at a time), concurrent under load.
   const all = async (run: (p: TestUser) => Promise<unknown>, group: TestUser[]) => {
     if (perAction) for (const p of group) await run(p);
@@ -86,6 +121,7 @@ async function echoFloor(url: string, concurrency: number, perClient: number): P
     Array.from({ length: concurrency }, async (_, i) => {
       const conversation = newGroupChat();
       for (let k = 0; k < perClient; k++) {
+        await think();
         const activity = execute('echo', { n: k }, { user: person(i), conversation, serviceUrl: connector.serviceUrl });
         const started = performance.now();
         const response = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
@@ -101,12 +137,14 @@ async function echoFloor(url: string, concurrency: number, perClient: number): P
 async function main(): Promise<void> {
   const deadline = setTimeout(() => {
     process.stderr.write('The benchmark took longer than 5 minutes: stopping.\n');
+    for (const child of children) child.kill();
     process.exit(1);
   }, 300_000);
-  const store = await startEmbeddedCosmos(0, '127.0.0.1', () => storeRequests++);
+  const store = await spawnServer('store');
+  storeProcess = store.child;
+  const app = remoteApp((await spawnServer('app', store.url)).url);
+  const echo = { url: (await spawnServer('echo')).url };
   const connector = await startConnector();
-  const app = await startApp(store.endpoint, { env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' } });
-  const echo = await startEchoFloor();
   const people = (r: number) => Array.from({ length: PARTICIPANTS }, (_, i) => person(r * PARTICIPANTS + i));
 
   // 1. Warm-up and accounting: one Re-think, one action at a time, counting store requests.
@@ -116,23 +154,25 @@ async function main(): Promise<void> {
     list.push(n);
     storeRequestsByVerb.set(verb, list);
   });
-  await echoFloor(echo.url, 4, 25);
+  await echoFloor(echo.url, 4, 5);
 
   // 2. Load: RETHINKS Re-thinks at once, PARTICIPANTS people each, contributing concurrently.
   samples.clear();
-  const requestsBefore = storeRequests;
+  const requestsBefore = await storeRequests();
   const started = performance.now();
   await Promise.all(Array.from({ length: RETHINKS }, (_, r) => runRethink(timed(new Driver(app, connector, newGroupChat())), people(r))));
   const elapsed = performance.now() - started;
-  const loadRequests = storeRequests - requestsBefore;
+  const loadRequests = (await storeRequests()) - requestsBefore;
   const actions = [...samples.values()].reduce((n, list) => n + list.length, 0);
 
-  // 3. The floor: the same number of concurrent clients through a bare echo bot.
-  const floor = stats(await echoFloor(echo.url, RETHINKS, 60));
+  // 3. The floor: as many clients as participants, with the same think time, through a bare echo bot.
+  const floor = stats(await echoFloor(echo.url, RETHINKS * PARTICIPANTS, Math.ceil(actions / (RETHINKS * PARTICIPANTS))));
 
-  const rows = [...samples.entries()].map(([verb, list]) => {
-    const s = stats(list);
+  const verbs = [...new Set([...storeRequestsByVerb.keys(), ...samples.keys()])];
+  const rows = verbs.map((verb) => {
+    const s = stats(samples.get(verb) ?? []);
     const perAction = storeRequestsByVerb.get(verb) ?? [];
+    if (s.n === 0) return { action: verb, n: 0, 'p50 ms': '', 'p95 ms': '', 'p99 ms': '', 'p99 / echo p99': '', 'store requests (one at a time)': `${Math.min(...perAction)}–${Math.max(...perAction)}` };
     return {
       action: verb,
       n: s.n,
@@ -143,19 +183,18 @@ async function main(): Promise<void> {
       'store requests (one at a time)': perAction.length ? `${Math.min(...perAction)}–${Math.max(...perAction)}` : '',
     };
   });
-  process.stdout.write(`\nRe-think benchmark: ${RETHINKS} concurrent Re-thinks × ${PARTICIPANTS} participants, ${actions} card actions in ${(elapsed / 1000).toFixed(1)} s\n`);
-  process.stdout.write(`Echo floor (bare botbuilder invoke, ${RETHINKS} concurrent clients): p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms\n`);
+  process.stdout.write(`\nRe-think benchmark: ${RETHINKS} concurrent Re-thinks × ${PARTICIPANTS} participants (think time 0–${THINK_MS} ms), ${actions} card actions in ${(elapsed / 1000).toFixed(1)} s (${(actions / (elapsed / 1000)).toFixed(0)} actions/s)\n`);
+  process.stdout.write(`Echo floor (bare botbuilder invoke, ${RETHINKS * PARTICIPANTS} clients, same think time, ${floor.n} turns): p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms\n`);
   console.table(rows);
   process.stdout.write(`Store requests under load: ${(loadRequests / actions).toFixed(2)} per card action on average (including retries after concurrent writes to the same Re-think, and the start form's person lookup).\n`);
 
-  await echo.stop();
-  await app.stop();
   await connector.stop();
-  await store.stop();
+  for (const child of children) child.send('stop');
   clearTimeout(deadline);
 }
 
 main().catch((error) => {
   process.stderr.write(`${(error as Error).stack}\n`);
+  for (const child of children) child.kill();
   process.exit(1);
 });

@@ -40,6 +40,8 @@ export class Driver {
 
   async press(user: TestUser, verb: string, data: Record<string, unknown>, options: { replyToId?: string; id?: string } = {}): Promise<Pressed> {
     const { status, body } = await send(this.app, execute(verb, data, { ...this.where(user), ...options }));
+    // Everyone's card and new posts follow the answer: wait for them, as the person would see them.
+    await this.app.idle();
     const response = body as { type?: string; value?: unknown } | undefined;
     if (response?.type === 'application/vnd.microsoft.card.adaptive') return { status, card: response.value as Record<string, unknown> };
     return { status, message: typeof response?.value === 'string' ? response.value : undefined };

@@ -1,0 +1,34 @@
+import { TurnContext, type CloudAdapter } from 'botbuilder';
+import type { Logger } from '../services/logging';
+
+/**
+ * Work that follows a turn rather than delaying it: Teams waits on an invoke's answer, so card
+ * updates for everyone and new posts go out after the answer, in a turn of their own. The record is
+ * already saved when they start; `idle()` lets shutdown (and tests) wait for what is in flight.
+ */
+export class Deliveries {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly appId: string,
+    private readonly log: Logger,
+  ) {}
+
+  later(what: string, task: () => Promise<void>): void {
+    const running: Promise<void> = task()
+      .catch((error: unknown) => this.log.warn({ err: (error as Error).name, what }, 'follow-up work failed'))
+      .finally(() => this.inFlight.delete(running));
+    this.inFlight.add(running);
+  }
+
+  /** Runs `work` in the same conversation once the current turn has been answered. */
+  afterTurn(context: TurnContext, what: string, work: (context: TurnContext) => Promise<void>): void {
+    const reference = TurnContext.getConversationReference(context.activity);
+    this.later(what, () => this.adapter.continueConversationAsync(this.appId, reference, work));
+  }
+
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}

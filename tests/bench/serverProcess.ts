@@ -1,0 +1,34 @@
+/**
+ * One server of the benchmark in a process of its own, as in production: the store (the stand-in
+ * for Cosmos DB), the Re-think app, or the bare echo bot. Each tells its parent its address; the
+ * store also says, when asked, how many requests it has served.
+ */
+import { startEchoFloor } from '../../bot/echoFloor';
+import { startEmbeddedCosmos } from '../../services/store/embedded';
+import { startApp } from '../helpers/harness';
+
+type Stoppable = { stop(): Promise<void> };
+
+async function serve(kind: string, storeEndpoint: string | undefined): Promise<void> {
+  let served = 0;
+  let server: Stoppable;
+  let url: string;
+  if (kind === 'store') {
+    const store = await startEmbeddedCosmos(0, '127.0.0.1', () => served++);
+    [server, url] = [store, store.endpoint];
+  } else if (kind === 'app' && storeEndpoint) {
+    const app = await startApp(storeEndpoint);
+    [server, url] = [app, app.url];
+  } else {
+    const echo = await startEchoFloor();
+    [server, url] = [echo, echo.url];
+  }
+  process.send?.({ url });
+  process.on('message', (message) => {
+    if (message === 'count') process.send?.({ served });
+    if (message === 'stop') void server.stop().then(() => process.exit(0));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+void serve(process.argv[2] ?? 'echo', process.argv[3]);
