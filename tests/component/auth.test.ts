@@ -1,0 +1,30 @@
+/** With an app id configured, the SDK authenticates every inbound request: configuration alone. */
+import { message, newGroupChat, users } from '../helpers/activities';
+import { startConnector } from '../helpers/connector';
+import { startApp, startStore, storeReader } from '../helpers/harness';
+
+test('with single-tenant credentials, a request without a valid Bot Framework token is refused and writes nothing', async () => {
+  const store = await startStore();
+  const connector = await startConnector();
+  const app = await startApp(store.endpoint, {
+    env: { MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555', MICROSOFT_APP_PASSWORD: 'not-a-real-secret', MICROSOFT_APP_TENANT_ID: '72f988bf-0000-4000-8000-00000000abcd' },
+  });
+  const db = storeReader(store.endpoint);
+  try {
+    const chat = newGroupChat();
+    const activity = message('start', { user: users.megan, conversation: chat, serviceUrl: connector.serviceUrl });
+    const anonymous = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    expect(anonymous.status).toBe(401);
+    // (A request with a token is not tried here: validating one fetches Microsoft's signing keys,
+    // and tests send traffic only to this machine.)
+    expect(connector.captured).toHaveLength(0);
+    expect(await db.rethinksIn(chat.id)).toEqual([]);
+    // The app keeps serving: its health check still answers.
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  } finally {
+    db.dispose();
+    await app.stop();
+    await connector.stop();
+    await store.stop();
+  }
+});
