@@ -1,40 +1,26 @@
 /** Bad input and faults: each gets a clear answer, and nothing recorded is lost or half-written. */
 import { newGroupChat, person, TENANT, users } from '../helpers/activities';
-import { startConnector, type Connector } from '../helpers/connector';
 import { Driver } from '../helpers/driver';
-import { cardText, send, startApp, startStore, storeReader, type App, type StoreReader } from '../helpers/harness';
+import { cardText, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import { startProxy, type Proxy } from '../helpers/proxy';
 import { message } from '../helpers/activities';
-import type { EmbeddedCosmos } from '../../services/store/embedded';
 
-let store: EmbeddedCosmos;
-let connector: Connector;
-let app: App;
-let db: StoreReader;
-
+let bed: TestBed;
 beforeAll(async () => {
-  store = await startStore();
-  connector = await startConnector();
-  app = await startApp(store.endpoint);
-  db = storeReader(store.endpoint);
+  bed = await startTestBed();
 });
-afterAll(async () => {
-  db.dispose();
-  await app.stop();
-  await connector.stop();
-  await store.stop();
-});
+afterAll(() => bed.stop());
 
 const { megan, adele } = users;
 
-async function openRethink(driver: Driver = new Driver(app, connector, newGroupChat())) {
+async function openRethink(driver: Driver = new Driver(bed.app, bed.connector, newGroupChat())) {
   const started = await driver.start(megan);
   await driver.press(adele, 'join', { rethinkId: started.rethinkId, role: 'Teacher', agency: 'School' });
   return { driver, ...started };
 }
 
 /** The stored document, to compare before and after something that must change nothing. */
-const snapshot = async (conversationId: string, id: string) => JSON.stringify(await db.rethink(conversationId, id));
+const snapshot = async (conversationId: string, id: string) => JSON.stringify(await bed.db.rethink(conversationId, id));
 
 describe('bad input', () => {
   test('a contribution over the limit is refused with the limit stated, and the typed text is kept', async () => {
@@ -53,7 +39,7 @@ describe('bad input', () => {
     const stale = await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 1 account', stage: '1' });
     expect(cardText(stale.card)).toContain('The group has moved on to stage 2: Thinking and feeling.');
     expect(cardText(stale.card)).toContain('My stage 1 account');
-    expect((await db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([]);
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([]);
   });
 
   test('missing or wrong-typed card fields are refused clearly, changing nothing', async () => {
@@ -83,14 +69,14 @@ describe('bad input', () => {
     expect(answer).toMatchObject({ status: 200, message: expect.stringContaining('I don’t recognise that button') });
     const submitted = await driver.submit(megan, { verb: 'constructor', rethinkId });
     expect(submitted.status).toBe(200);
-    expect(connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('I don’t recognise that button');
+    expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('I don’t recognise that button');
     expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
   });
 
   test('card data naming a Re-think of another conversation is not found, and that Re-think is untouched', async () => {
     const theirs = await openRethink();
     const before = await snapshot(theirs.driver.conversation.id, theirs.rethinkId);
-    const elsewhere = new Driver(app, connector, newGroupChat());
+    const elsewhere = new Driver(bed.app, bed.connector, newGroupChat());
     for (const verb of ['contribute', 'advance', 'refresh', 'close']) {
       const answer = await elsewhere.press(megan, verb, { rethinkId: theirs.rethinkId, contribution: 'sneaky', confirmed: true, outcome: 'resolved' });
       expect(answer.message).toContain('I can’t find that Re-think in this conversation');
@@ -99,24 +85,24 @@ describe('bad input', () => {
   });
 
   test('a malformed JSON body is a 400, and the app keeps serving', async () => {
-    const response = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message", "text": ' });
+    const response = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message", "text": ' });
     expect(response.status).toBe(400);
-    const notAnActivity = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2,3]' });
+    const notAnActivity = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2,3]' });
     expect(notAnActivity.status).toBeGreaterThanOrEqual(400);
-    const driver = new Driver(app, connector, newGroupChat());
+    const driver = new Driver(bed.app, bed.connector, newGroupChat());
     expect((await driver.say(megan, 'help')).status).toBe(200);
   });
 });
 
 describe('concurrency and redelivery', () => {
   test('20 people contributing to the same stage at the same moment are all recorded, none twice', async () => {
-    const driver = new Driver(app, connector, newGroupChat());
+    const driver = new Driver(bed.app, bed.connector, newGroupChat());
     const { rethinkId } = await driver.start(megan);
     const people = Array.from({ length: 20 }, (_, i) => person(i + 1));
     await Promise.all(people.map((p) => driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency ${p.name}` })));
     const answers = await Promise.all(people.map((p) => driver.press(p, 'contribute', { rethinkId, contribution: `View of ${p.name}` })));
     expect(answers.every((a) => cardText(a.card).includes('Your contribution is saved'))).toBe(true);
-    const doc = await db.rethink(driver.conversation.id, rethinkId);
+    const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
     expect(doc?.participants).toHaveLength(21);
     expect(doc?.contributions).toHaveLength(20);
     expect(new Set(doc?.contributions.map((c) => c.participantId)).size).toBe(20);
@@ -130,7 +116,7 @@ describe('concurrency and redelivery', () => {
     const second = await driver.press(adele, 'contribute', { rethinkId, contribution: 'Said once' }, { id });
     expect(cardText(first.card)).toContain('Said once');
     expect(cardText(second.card)).toContain('Said once');
-    const doc = await db.rethink(driver.conversation.id, rethinkId);
+    const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
     expect(doc?.contributions).toHaveLength(1);
     expect(doc?.audit.filter((a) => a.what === 'contributed' || a.what === 'contributionEdited')).toHaveLength(1);
 
@@ -138,17 +124,17 @@ describe('concurrency and redelivery', () => {
     const advanceId = 'f:redelivered-advance-1';
     await driver.press(megan, 'advance', { rethinkId, confirmed: true }, { id: advanceId });
     await driver.press(megan, 'advance', { rethinkId, confirmed: true }, { id: advanceId });
-    expect((await db.rethink(driver.conversation.id, rethinkId))?.stage).toBe(2);
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.stage).toBe(2);
   });
 
   test('a start form submitted twice creates one Re-think', async () => {
-    const driver = new Driver(app, connector, newGroupChat());
+    const driver = new Driver(bed.app, bed.connector, newGroupChat());
     await driver.say(megan, 'start');
-    const formId = connector.posts(driver.conversation.id).at(-1)!.activityId;
+    const formId = bed.connector.posts(driver.conversation.id).at(-1)!.activityId;
     const { START_FORM } = await import('../helpers/driver');
     await driver.press(megan, 'startRethink', START_FORM, { replyToId: formId, id: 'f:start-once' });
     await driver.press(megan, 'startRethink', START_FORM, { replyToId: formId, id: 'f:start-once' });
-    expect(await db.rethinksIn(driver.conversation.id)).toHaveLength(1);
+    expect(await bed.db.rethinksIn(driver.conversation.id)).toHaveLength(1);
   });
 });
 
@@ -156,7 +142,7 @@ describe('faults', () => {
   let proxy: Proxy;
   let proxied: App;
   beforeAll(async () => {
-    proxy = await startProxy(store.endpoint);
+    proxy = await startProxy(bed.store.endpoint);
     proxied = await startApp(proxy.endpoint);
   });
   afterAll(async () => {
@@ -165,7 +151,7 @@ describe('faults', () => {
   });
 
   test('the store unreachable: "not saved, please try again", the app keeps serving, and the retry succeeds', async () => {
-    const { driver, rethinkId } = await openRethink(new Driver(proxied, connector, newGroupChat()));
+    const { driver, rethinkId } = await openRethink(new Driver(proxied, bed.connector, newGroupChat()));
     expect((await fetch(`${proxied.url}/healthz`)).status).toBe(200);
     await proxy.cut();
     try {
@@ -173,33 +159,33 @@ describe('faults', () => {
       expect(failed).toMatchObject({ status: 200, message: expect.stringContaining('that wasn’t saved') });
       expect((await fetch(`${proxied.url}/healthz`)).status).toBe(503);
       await driver.say(megan, 'status');
-      expect(connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('that wasn’t saved');
+      expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('that wasn’t saved');
     } finally {
       await proxy.restore();
     }
     expect((await fetch(`${proxied.url}/healthz`)).status).toBe(200);
     const retried = await driver.press(adele, 'contribute', { rethinkId, contribution: 'Try to save this' });
     expect(cardText(retried.card)).toContain('Your contribution is saved');
-    const doc = await db.rethink(driver.conversation.id, rethinkId);
+    const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
     expect(doc?.contributions.map((c) => c.text)).toEqual(['Try to save this']);
   }, 60_000);
 
   test('a restart mid-Re-think loses nothing, and a second instance serves the same Re-think', async () => {
-    const first = await startApp(store.endpoint);
-    const driver = new Driver(first, connector, newGroupChat());
+    const first = await startApp(bed.store.endpoint);
+    const driver = new Driver(first, bed.connector, newGroupChat());
     const { rethinkId } = await driver.start(megan);
     await driver.press(megan, 'contribute', { rethinkId, contribution: 'Before the restart' });
     await first.stop();
 
-    driver.app = await startApp(store.endpoint);
-    const second = await startApp(store.endpoint);
+    driver.app = await startApp(bed.store.endpoint);
+    const second = await startApp(bed.store.endpoint);
     try {
       await driver.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
-      const other = new Driver(second, connector, driver.conversation);
+      const other = new Driver(second, bed.connector, driver.conversation);
       await other.press(adele, 'contribute', { rethinkId, contribution: 'After the restart, on another instance' });
       const moved = await driver.press(megan, 'advance', { rethinkId, confirmed: false });
       expect(cardText(moved.card)).toContain('Stage 2 of 5');
-      const doc = await db.rethink(driver.conversation.id, rethinkId);
+      const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
       expect(doc?.contributions.map((c) => c.text)).toEqual(['Before the restart', 'After the restart, on another instance']);
     } finally {
       await driver.app.stop();
@@ -208,20 +194,20 @@ describe('faults', () => {
   });
 
   test('activities from a tenant outside the allow-list are ignored and write nothing', async () => {
-    const guarded = await startApp(store.endpoint, { env: { ALLOWED_TENANT_IDS: '11111111-2222-4333-8444-555555555555' } });
+    const guarded = await startApp(bed.store.endpoint, { env: { ALLOWED_TENANT_IDS: '11111111-2222-4333-8444-555555555555' } });
     try {
       const chat = newGroupChat();
-      const where = { user: megan, conversation: chat, serviceUrl: connector.serviceUrl };
+      const where = { user: megan, conversation: chat, serviceUrl: bed.connector.serviceUrl };
       await send(guarded, message('start', where));
-      expect(connector.posts(chat.id)).toHaveLength(0);
-      const allowed = await startApp(store.endpoint, { env: { ALLOWED_TENANT_IDS: TENANT } });
+      expect(bed.connector.posts(chat.id)).toHaveLength(0);
+      const allowed = await startApp(bed.store.endpoint, { env: { ALLOWED_TENANT_IDS: TENANT } });
       try {
         await send(allowed, message('start', where));
-        expect(connector.posts(chat.id)).toHaveLength(1);
+        expect(bed.connector.posts(chat.id)).toHaveLength(1);
       } finally {
         await allowed.stop();
       }
-      expect(await db.rethinksIn(chat.id)).toEqual([]);
+      expect(await bed.db.rethinksIn(chat.id)).toEqual([]);
     } finally {
       await guarded.stop();
     }

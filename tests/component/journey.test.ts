@@ -3,40 +3,27 @@
  * the real SDK and a local connector that captures what the bot sends.
  */
 import { conversations, newGroupChat, person, users } from '../helpers/activities';
-import { cardOf, startConnector, type Connector } from '../helpers/connector';
+import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
-import { cardText, executeActions, startApp, startStore, storeReader, type App, type StoreReader } from '../helpers/harness';
-import type { EmbeddedCosmos } from '../../services/store/embedded';
+import { cardText, executeActions, startTestBed, type TestBed } from '../helpers/harness';
 
-let store: EmbeddedCosmos;
-let connector: Connector;
-let app: App;
-let db: StoreReader;
-
+let bed: TestBed;
 beforeAll(async () => {
-  store = await startStore();
-  connector = await startConnector();
-  app = await startApp(store.endpoint);
-  db = storeReader(store.endpoint);
+  bed = await startTestBed();
 });
-afterAll(async () => {
-  db.dispose();
-  await app.stop();
-  await connector.stop();
-  await store.stop();
-});
+afterAll(() => bed.stop());
 
 const { megan, adele, isaiah } = users;
 const due = '2030-01-31';
 
 test('a group chat takes a Re-think from start through five stages and actions to close', async () => {
-  const chat = new Driver(app, connector, newGroupChat());
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const { rethinkId, cardId, card } = await chat.start(megan);
 
   // Strategy 2 (lead professional); the start card became the Re-think card, facilitated by Megan.
   expect(cardText(card)).toContain('Stage 1 of 5: What has happened?');
   expect(cardText(card)).toContain('You are facilitating');
-  let doc = await db.rethink(chat.conversation.id, rethinkId);
+  let doc = await bed.db.rethink(chat.conversation.id, rethinkId);
   expect(doc).toMatchObject({ status: 'open', strategy: 2, stage: 1, facilitatorId: megan.id, cardActivityId: cardId, caseReference: 'PSCP-2026-0042' });
   expect(cardText(chat.sharedCard(cardId))).toContain('Stage 1 of 5');
 
@@ -54,7 +41,7 @@ test('a group chat takes a Re-think from start through five stages and actions t
       const asked = await chat.press(megan, 'advance', { rethinkId, confirmed: false });
       expect(cardText(asked.card)).toContain('Isaiah Langer has not contributed to this stage yet');
       expect(executeActions(asked.card).some((a) => a.verb === 'advance' && a.data.confirmed === true)).toBe(true);
-      expect((await db.rethink(chat.conversation.id, rethinkId))?.stage).toBe(1);
+      expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.stage).toBe(1);
     }
     await chat.press(isaiah, 'contribute', { rethinkId, contribution: `Isaiah at stage ${stage}` });
     if (stage === 3) {
@@ -75,7 +62,7 @@ test('a group chat takes a Re-think from start through five stages and actions t
   await chat.press(isaiah, 'addAction', { rethinkId, actionDescription: 'Arrange a health review', actionOwner: isaiah.id, actionOwnerName: '', actionDue: due });
   await chat.press(megan, 'addAction', { rethinkId, actionDescription: 'Share the updated plan', actionOwner: '__external', actionOwnerName: 'Team manager, children’s social care', actionDue: due });
   await chat.press(adele, 'addAction', { rethinkId, actionDescription: 'A mistake', actionOwner: adele.id, actionDue: due });
-  doc = await db.rethink(chat.conversation.id, rethinkId);
+  doc = await bed.db.rethink(chat.conversation.id, rethinkId);
   const [health, , mistake] = doc?.actions ?? [];
   // Isaiah opens the editor of his own action on his card, and saves the change.
   const editor = await chat.press(isaiah, 'showActionEditor', { rethinkId, chosenActionId: health?.id });
@@ -91,19 +78,19 @@ test('a group chat takes a Re-think from start through five stages and actions t
   // Only the facilitator closes.
   const notYou = await chat.press(megan, 'close', { rethinkId, outcome: 'resolved' });
   expect(cardText(notYou.card)).toContain('Only the facilitator');
-  const before = connector.posts(chat.conversation.id).length;
+  const before = bed.connector.posts(chat.conversation.id).length;
   const closed = await chat.press(adele, 'close', { rethinkId, outcome: 'partlyResolved' });
   expect(cardText(closed.card)).toContain('Outcome: Partly resolved');
 
   // The summary card is posted: case, strategy, people and agencies, each stage, actions, outcome.
-  const summary = cardText(cardOf(connector.posts(chat.conversation.id)[before]!));
+  const summary = cardText(cardOf(bed.connector.posts(chat.conversation.id)[before]!));
   for (const expected of ['Re-think summary · case PSCP-2026-0042', 'Strategy 2', 'Primary school', 'Stage 1: What has happened?', 'Isaiah at stage 4', 'Arrange a health review within two weeks: Isaiah Langer', 'Team manager, children’s social care', 'Outcome: Partly resolved']) {
     expect(summary).toContain(expected);
   }
   expect(summary).not.toContain('A mistake');
 
   // Everything is in Cosmos, audited with ids only.
-  doc = await db.rethink(chat.conversation.id, rethinkId);
+  doc = await bed.db.rethink(chat.conversation.id, rethinkId);
   expect(doc).toMatchObject({ status: 'closed', stage: 5, facilitatorId: adele.id, outcome: { kind: 'partlyResolved', recordedBy: adele.id } });
   expect(doc?.contributions).toHaveLength(15);
   expect(doc?.participants.map((p) => p.name)).toEqual(['Megan Bowen', 'Adele Vance', 'Isaiah Langer']);
@@ -121,7 +108,7 @@ test('a group chat takes a Re-think from start through five stages and actions t
 });
 
 test('in a personal chat the facilitator records contributions for people on the phone', async () => {
-  const chat = new Driver(app, connector, { id: `a:personal-${Date.now()}`, conversationType: 'personal' });
+  const chat = new Driver(bed.app, bed.connector, { id: `a:personal-${Date.now()}`, conversationType: 'personal' });
   const { rethinkId } = await chat.start(users.alex, { ...START_FORM, mode: 'phone', isLeadProfessional: 'false' }, '1');
   for (let stage = 1; stage <= 5; stage++) {
     await chat.press(users.alex, 'contribute', { rethinkId, contribution: `My view at stage ${stage}` });
@@ -131,14 +118,14 @@ test('in a personal chat the facilitator records contributions for people on the
   }
   await chat.press(users.alex, 'addAction', { rethinkId, actionDescription: 'Call back', actionOwner: '__external', actionOwnerName: 'Pat Jones', actionDue: due });
   await chat.press(users.alex, 'close', { rethinkId, outcome: 'resolved' });
-  const doc = await db.rethink(chat.conversation.id, rethinkId);
+  const doc = await bed.db.rethink(chat.conversation.id, rethinkId);
   expect(doc).toMatchObject({ status: 'closed', strategy: 1, mode: 'phone', outcome: { kind: 'resolved' } });
   expect(doc?.participants.filter((p) => p.external).map((p) => p.name)).toEqual(['Pat Jones']);
   expect(doc?.contributions).toHaveLength(10);
 });
 
 test('each person gets their own view on refresh: facilitator controls only for the facilitator', async () => {
-  const chat = new Driver(app, connector, newGroupChat());
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const { rethinkId, cardId } = await chat.start(megan);
   await chat.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
   const shared = chat.sharedCard(cardId) as { refresh?: { userIds?: string[]; action?: { verb?: string } } };
@@ -157,49 +144,49 @@ test('each person gets their own view on refresh: facilitator controls only for 
 });
 
 test('joining remembers role and agency for the next Re-think', async () => {
-  const chat = new Driver(app, connector, newGroupChat());
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const { rethinkId } = await chat.start(megan);
   const newcomer = person(501);
   await chat.press(newcomer, 'join', { rethinkId, role: 'School nurse', agency: 'School nursing', rememberedRole: '', rememberedAgency: '' });
-  const { resource } = await db.people.item(newcomer.aadObjectId, newcomer.aadObjectId).read();
+  const { resource } = await bed.db.people.item(newcomer.aadObjectId, newcomer.aadObjectId).read();
   expect(resource).toMatchObject({ role: 'School nurse', agency: 'School nursing' });
 
-  const next = new Driver(app, connector, newGroupChat());
+  const next = new Driver(bed.app, bed.connector, newGroupChat());
   const second = await next.start(megan);
   const view = await next.press(newcomer, 'refresh', { rethinkId: second.rethinkId });
   expect(cardText(view.card)).toContain('School nurse');
 });
 
 test('Action.Submit (where Execute is unsupported) is routed the same way and updates the card in place', async () => {
-  const chat = new Driver(app, connector, newGroupChat());
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const { rethinkId, cardId } = await chat.start(megan);
-  connector.reset();
+  bed.connector.reset();
   await chat.submit(adele, { verb: 'join', rethinkId, role: 'Teacher', agency: 'Primary school' }, cardId);
-  expect(connector.updates(chat.conversation.id).map((u) => u.activityId)).toContain(cardId);
+  expect(bed.connector.updates(chat.conversation.id).map((u) => u.activityId)).toContain(cardId);
   expect(cardText(chat.sharedCard(cardId))).toContain('Adele Vance · Teacher, Primary school');
 
   // A refusal reaches the person as a message, and the shared card is not changed.
-  connector.reset();
+  bed.connector.reset();
   await chat.submit(adele, { verb: 'advance', rethinkId, confirmed: false }, cardId);
-  expect(connector.updates()).toHaveLength(0);
-  expect(connector.posts(chat.conversation.id).map((p) => p.activity.text)).toEqual(['Only the facilitator, Megan Bowen, can do this.']);
+  expect(bed.connector.updates()).toHaveLength(0);
+  expect(bed.connector.posts(chat.conversation.id).map((p) => p.activity.text)).toEqual(['Only the facilitator, Megan Bowen, can do this.']);
 });
 
 describe('commands', () => {
   test('installing posts the welcome card and stores the conversation reference', async () => {
-    const chat = new Driver(app, connector, newGroupChat());
+    const chat = new Driver(bed.app, bed.connector, newGroupChat());
     const { installed } = await import('../helpers/activities');
-    await import('../helpers/harness').then(({ send }) => send(app, installed(chat.where(megan))));
-    const welcome = cardText(cardOf(connector.posts(chat.conversation.id).at(-1)!));
+    await import('../helpers/harness').then(({ send }) => send(bed.app, installed(chat.where(megan))));
+    const welcome = cardText(cardOf(bed.connector.posts(chat.conversation.id).at(-1)!));
     expect(welcome).toContain('Welcome to Re-think');
     expect(welcome).toContain('Please don’t enter names');
-    const { resources } = await db.conversations.items.query({ query: 'SELECT * FROM c WHERE c.conversationId = @c', parameters: [{ name: '@c', value: chat.conversation.id }] }).fetchAll();
-    expect(resources[0]).toMatchObject({ conversationId: chat.conversation.id, serviceUrl: connector.serviceUrl, conversationKind: 'groupChat' });
+    const { resources } = await bed.db.conversations.items.query({ query: 'SELECT * FROM c WHERE c.conversationId = @c', parameters: [{ name: '@c', value: chat.conversation.id }] }).fetchAll();
+    expect(resources[0]).toMatchObject({ conversationId: chat.conversation.id, serviceUrl: bed.connector.serviceUrl, conversationKind: 'groupChat' });
   });
 
   test('help, status, list and an unknown message', async () => {
-    const chat = new Driver(app, connector, newGroupChat());
-    const last = () => connector.posts(chat.conversation.id).at(-1)!;
+    const chat = new Driver(bed.app, bed.connector, newGroupChat());
+    const last = () => bed.connector.posts(chat.conversation.id).at(-1)!;
     await chat.say(megan, 'status');
     expect(last().activity.text).toMatch(/no Re-think in progress/);
     await chat.say(megan, 'HELP');
@@ -213,7 +200,7 @@ describe('commands', () => {
     expect(cardText(cardOf(reposted))).toContain('Stage 1 of 5');
     // Later changes update the re-posted copy in place.
     await chat.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
-    expect(connector.updates(chat.conversation.id).at(-1)?.activityId).toBe(reposted.activityId);
+    expect(bed.connector.updates(chat.conversation.id).at(-1)?.activityId).toBe(reposted.activityId);
 
     await chat.say(megan, 'list');
     const listed = cardText(cardOf(last()));
@@ -223,9 +210,9 @@ describe('commands', () => {
 });
 
 test('the start form explains what to correct and keeps what was typed', async () => {
-  const chat = new Driver(app, connector, newGroupChat());
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
   await chat.say(megan, 'start');
-  const startId = connector.posts(chat.conversation.id).at(-1)!.activityId;
+  const startId = bed.connector.posts(chat.conversation.id).at(-1)!.activityId;
   const named = await chat.press(megan, 'startRethink', { ...START_FORM, caseReference: 'Jane Smith' }, { replyToId: startId });
   expect(cardText(named.card)).toContain('That looks like a person\'s name');
   expect(cardText(named.card)).toContain(START_FORM.summary);
@@ -236,6 +223,6 @@ test('the start form explains what to correct and keeps what was typed', async (
   const noReason = await chat.press(megan, 'confirmStrategy', { rethinkId, strategy: '1', strategyReason: '' }, { replyToId: startId });
   expect(cardText(noReason.card)).toContain('please give the reason');
   await chat.press(megan, 'confirmStrategy', { rethinkId, strategy: '1', strategyReason: 'A one-to-one first' }, { replyToId: startId });
-  expect(await db.rethinksIn(chat.conversation.id)).toEqual([expect.objectContaining({ strategy: 1, strategyReason: 'A one-to-one first', recommended: expect.objectContaining({ strategy: 2 }) })]);
+  expect(await bed.db.rethinksIn(chat.conversation.id)).toEqual([expect.objectContaining({ strategy: 1, strategyReason: 'A one-to-one first', recommended: expect.objectContaining({ strategy: 2 }) })]);
   expect(conversations.group.id).not.toBe(chat.conversation.id);
 });

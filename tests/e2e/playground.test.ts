@@ -7,6 +7,7 @@
  * the group chat) joins from the card. Only the current user can type in the playground, but any
  * member of the chat can press a card's buttons, which is all Megan needs.
  */
+import { START_FORM } from '../helpers/driver';
 import { executeActions, cardText, startApp, startStore, storeReader, type App, type StoreReader } from '../helpers/harness';
 import { cardsOf, startPlayground, type InvokeResponse, type Playground, type PlaygroundUser, type StreamEvent } from '../helpers/playground';
 import { loadProfile } from '../../services/profile/load';
@@ -82,15 +83,10 @@ describe('a Re-think in the Agents Playground, by two people in a group chat', (
 
     // 2. Alex fills it in as the lead professional: strategy 2 is recommended.
     const strategyCard = await press(alex, startCard, 'startRethink', {
+      ...START_FORM,
       caseReference: CASE,
       concernCategory: 'progress',
       summary: 'Progress on the plan has stalled and the agencies see the next step differently.',
-      mode: 'teams',
-      role: 'Social worker',
-      agency: 'Children’s social care',
-      isLeadProfessional: 'true',
-      raisedWithLeadProfessional: 'false',
-      groupMeetingHeld: 'false',
     });
     expect(cardText(strategyCard)).toContain(profile.strategies[1]?.title);
     expect(cardText(strategyCard)).toContain('You are the lead professional');

@@ -6,6 +6,7 @@ import type { Logger } from '../../services/logging';
 import type { Rethink } from '../../services/rethink/types';
 import { createCosmosClient, EMULATOR_KEY } from '../../services/store/cosmos';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../services/store/embedded';
+import { startConnector, type Connector } from './connector';
 
 export type { App };
 
@@ -115,5 +116,34 @@ export function storeReader(endpoint: string, databaseId = 'rethink'): StoreRead
     rethinksIn: async (conversationId) =>
       (await rethinks.items.query<Rethink>({ query: 'SELECT * FROM c WHERE c.conversationId = @c', parameters: [{ name: '@c', value: conversationId }] }, { partitionKey: conversationId }).fetchAll()).resources,
     dispose: () => client.dispose(),
+  };
+}
+
+
+export interface TestBed {
+  store: EmbeddedCosmos;
+  connector: Connector;
+  app: App;
+  db: StoreReader;
+  stop(): Promise<void>;
+}
+
+/** A store, a connector stand-in and the app on port 0: what most component tests start with. */
+export async function startTestBed(): Promise<TestBed> {
+  const store = await startStore();
+  const connector = await startConnector();
+  const app = await startApp(store.endpoint);
+  const db = storeReader(store.endpoint);
+  return {
+    store,
+    connector,
+    app,
+    db,
+    stop: async () => {
+      db.dispose();
+      await app.stop();
+      await connector.stop();
+      await store.stop();
+    },
   };
 }
