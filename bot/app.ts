@@ -94,14 +94,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     storeEndpoint,
     idle: () => deliveries.idle(),
     stop: async () => {
-      // Stop taking turns, let what is in flight finish, then close the store.
+      // Stop taking new requests, let those under way and what follows them finish, then close.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.server.closeIdleConnections?.();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+      clearTimeout(timer);
+      server.server.closeAllConnections?.();
       await deliveries.idle();
-      await new Promise<void>((resolve) => {
-        server.server.closeAllConnections?.();
-        resolve();
-      });
-      await closed;
       client.dispose();
       await embedded?.stop();
     },

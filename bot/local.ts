@@ -41,8 +41,8 @@ async function startLocal(): Promise<void> {
     await app.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => stop().catch(() => process.exit(1)));
+  process.once('SIGTERM', () => stop().catch(() => process.exit(1)));
 }
 
 startLocal().catch(reportStartupError);

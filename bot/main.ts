@@ -12,8 +12,8 @@ export async function main(): Promise<App> {
     await app.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => shutdown().catch(() => process.exit(1)));
+  process.once('SIGTERM', () => shutdown().catch(() => process.exit(1)));
   return app;
 }
 

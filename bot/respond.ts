@@ -3,7 +3,7 @@ import { CardFactory, MessageFactory, type AdaptiveCardInvokeResponse, type Turn
 import type { AdaptiveCard } from '../cards/render';
 import type { Logger } from '../services/logging';
 import type { Deliveries } from './deliveries';
-import type { HandlerResult, Outgoing } from './handlers/types';
+import type { HandlerResult, Outgoing, SharedCard } from './handlers/types';
 
 const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
 
@@ -29,11 +29,26 @@ async function updateInPlace(context: TurnContext, activityId: string, card: Ada
 }
 
 /** The person's own card is the answer; everyone's card and new posts follow once it is sent. */
+/**
+ * Updates everyone's card, then makes sure it shows the latest stored version: another change may
+ * have sent its update first. A few rounds at most; each round is one point read.
+ */
+async function updateShared(context: TurnContext, shared: SharedCard, activityId: string, log: Logger): Promise<void> {
+  let current: { card: AdaptiveCard; version?: string } | undefined = shared;
+  for (let round = 0; current && round < 3; round++) {
+    await updateInPlace(context, activityId, current.card, log);
+    if (!shared.latest) return;
+    const latest = await shared.latest();
+    if (!latest || latest.version === current.version) return;
+    current = latest;
+  }
+}
+
 export async function respondToInvoke(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): Promise<AdaptiveCardInvokeResponse> {
   const { shared, posts = [] } = result;
   if (shared?.activityId || posts.length > 0) {
     deliveries.afterTurn(context, 'card update', async (later) => {
-      if (shared?.activityId) await updateInPlace(later, shared.activityId, shared.card, log);
+      if (shared?.activityId) await updateShared(later, shared, shared.activityId, log);
       for (const outgoing of posts) await post(later, outgoing, log);
     });
   }
@@ -46,7 +61,7 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
 export async function respondToMessage(context: TurnContext, result: HandlerResult, log: Logger): Promise<void> {
   if (result.shared) {
     const activityId = result.shared.activityId ?? context.activity.replyToId;
-    if (activityId) await updateInPlace(context, activityId, result.shared.card, log);
+    if (activityId) await updateShared(context, result.shared, activityId, log);
     else await post(context, { card: result.shared.card }, log);
   }
   if (result.notice) await post(context, { text: result.notice }, log);

@@ -74,7 +74,8 @@ export class RethinkBot extends TeamsActivityHandler {
         log.warn({ err: errorName(error) }, 'store unavailable: nothing saved');
         return { notice: MESSAGES.storeUnavailable };
       }
-      log.error({ err: errorName(error), stack: (error as Error).stack }, 'handler failed');
+      // The stack without its first line: an error's message can quote what someone typed.
+      log.error({ err: errorName(error), stack: (error as Error).stack?.split('\n').slice(1).join('\n') }, 'handler failed');
       return { notice: MESSAGES.unexpected };
     }
   }

@@ -20,7 +20,7 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
       ...(activity.from.aadObjectId ? { aadObjectId: activity.from.aadObjectId } : {}),
     },
     where: {
-      conversationId: activity.conversation.id,
+      conversationId: conversationKey(activity.conversation.id),
       conversationKind: KINDS[activity.conversation.conversationType ?? ''] ?? (activity.conversation.isGroup ? 'groupChat' : 'personal'),
       tenantId: tenantOf(context) ?? '',
     },
@@ -30,5 +30,11 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
     now,
   };
 }
+
+/**
+ * A channel's threads arrive as `<channel id>;messageid=<post>`: Re-think keeps one set of records
+ * per channel, so `status` and `list` find a Re-think from any thread. Replies still go to the thread.
+ */
+export const conversationKey = (conversationId: string): string => conversationId.split(';messageid=')[0] ?? conversationId;
 
 export const asCardData = (value: unknown): CardData => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as CardData) : {});

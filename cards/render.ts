@@ -45,15 +45,28 @@ export function truncate(text: string, max: number): string {
   return `${text.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
 }
 
+export class CardTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`The card is ${bytes} bytes even at its most compact; Teams accepts ${MAX_CARD_BYTES}.`);
+    this.name = 'CardTooLargeError';
+  }
+}
+
+const TEXT_LIMITS = [4000, 2000, 1200, 800, 500, 300, 200, 120, 80, 40];
+
 /**
  * Renders with the longest text limit that keeps the card within size: long contributions are
- * summarised on the card, while the record keeps every word.
+ * summarised on the card, while the record keeps every word. For very large groups the per-person
+ * lists are shortened too. A card Teams would reject is an error, never sent.
  */
-export function fitToSize(render: (textLimit: number) => AdaptiveCard, limits: readonly number[] = [4000, 2000, 1200, 800, 500, 300, 200, 120, 80, 40]): AdaptiveCard {
-  let card: AdaptiveCard | undefined;
-  for (const limit of limits) {
-    card = render(limit);
-    if (cardBytes(card) <= MAX_CARD_BYTES) return card;
+export function fitToSize(render: (textLimit: number, compact: boolean) => AdaptiveCard): AdaptiveCard {
+  let bytes = 0;
+  for (const compact of [false, true]) {
+    for (const limit of TEXT_LIMITS) {
+      const card = render(limit, compact);
+      bytes = cardBytes(card);
+      if (bytes <= MAX_CARD_BYTES) return card;
+    }
   }
-  return card ?? render(40);
+  throw new CardTooLargeError(bytes);
 }

@@ -1,10 +1,10 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { contributionsAt, isFacilitator, listNames, waitingFor } from '../services/rethink/engine';
+import { contributionsAt, isFacilitator, listNames, liveActions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
 import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
-import { NEXT_STEP_LABELS, OUTCOME_LABELS, PRIVACY_REMINDER, STATUS_LABELS } from './wording';
+import { nextStepLabels, OUTCOME_LABELS, PRIVACY_REMINDER, STATUS_LABELS } from './wording';
 
 /** Who is looking at the card: absent for the shared card everyone sees. */
 export interface Viewer {
@@ -114,15 +114,19 @@ export interface RethinkCardData {
 export interface RethinkCardOptions {
   viewer?: Viewer;
   notice?: CardNotice;
-  /** Names still to contribute, when the facilitator is asked to confirm moving on. */
-  confirmWaitingFor?: readonly string[];
+  /** Asks the facilitator to confirm moving on while some have not contributed. */
+  confirmation?: string;
   drafts?: Drafts;
   /** The action this viewer is changing: its editor is shown, other forms are hidden. */
   editingActionId?: string;
   now: Date;
 }
 
-export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000): RethinkCardData {
+/**
+ * `textLimit` shortens long texts; `compact` also shortens the per-person lists, for very large
+ * groups, so the card always fits Teams' size limit.
+ */
+export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000, compact = false): RethinkCardData {
   const { viewer, notice, drafts, now } = options;
   const byId = new Map(r.participants.map((p) => [p.id, p]));
   const stageText = profile.stages[r.stage - 1] ?? { title: `Stage ${r.stage}`, prompt: '' };
@@ -136,9 +140,11 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const contributed = r.participants.filter((p) => !waiting.includes(p));
   const inTeams = r.participants.filter((p) => !p.external);
   const strategy = r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : 'Strategy to be chosen';
-  const confirmNames = options.confirmWaitingFor ?? [];
+  const actions = liveActions(r);
+  const NEXT_STEP_LABELS = nextStepLabels(profile);
+  const person = (p: Participant): string => (compact ? p.name : `${p.name} (${p.role}, ${p.agency})`);
   // Each action is changed by whoever added it or by the facilitator, until the Re-think closes.
-  const changeable = isActionsStage ? r.actions.filter((a) => !viewer || a.addedBy === viewer.id || facilitating) : [];
+  const changeable = isActionsStage ? actions.filter((a) => !viewer || a.addedBy === viewer.id || facilitating) : [];
   const editing = isActionsStage && viewer ? changeable.find((a) => a.id === options.editingActionId) : undefined;
 
   return {
@@ -152,27 +158,28 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     hasNotice: Boolean(notice),
     notice: notice?.text ?? '',
     noticeStyle: notice?.tone ?? 'default',
-    hasConfirmation: confirmNames.length > 0,
-    confirmation: confirmNames.length > 0 ? `${listNames(confirmNames)} ${confirmNames.length === 1 ? 'has' : 'have'} not contributed to this stage yet. Every perspective matters before the group moves on. Move on without them?` : '',
+    hasConfirmation: Boolean(options.confirmation),
+    confirmation: options.confirmation ?? '',
     isOpen,
     isClosed: r.status === 'closed',
     outcomeLine: r.outcome ? `Outcome: ${OUTCOME_LABELS[r.outcome.kind]}${r.outcome.nextStep ? `. Next step: ${NEXT_STEP_LABELS[r.outcome.nextStep]}` : ''}` : '',
     stage: r.stage,
     stageTitle: stageText.title,
     stagePrompt: stageText.prompt,
-    participants: r.participants.map((p) => ({ line: participantLine(p, r) })),
+    participants: r.participants.map((p) => ({ line: compact ? `${p.name}${p.id === r.facilitatorId ? ' (facilitator)' : ''}` : participantLine(p, r) })),
     progress: isOpen ? progressLine(contributed, waiting) : '',
     noContributions: isOpen && contributionsAt(r, r.stage).length === 0,
     contributions: isOpen
       ? contributionsAt(r, r.stage).map((c) => {
           const who = byId.get(c.participantId);
-          return { who: who ? `${who.name} (${who.role}, ${who.agency})${c.recordedBy !== c.participantId ? ', recorded by the facilitator' : ''}` : 'Someone', text: truncate(c.text, textLimit) };
+          const name = who?.name ?? 'Someone';
+          return { who: `${name} (${c.role ?? who?.role ?? ''}, ${c.agency ?? who?.agency ?? ''})${c.recordedBy !== c.participantId ? ', recorded by the facilitator' : ''}`, text: truncate(c.text, textLimit) };
         })
       : [],
     isActionsStage,
-    showActions: r.stage === 5 || r.actions.length > 0,
-    noActions: isActionsStage && r.actions.length === 0,
-    actions: r.actions.map((a) => ({
+    showActions: r.stage === 5 || actions.length > 0,
+    noActions: isActionsStage && actions.length === 0,
+    actions: actions.map((a) => ({
       id: a.id,
       description: truncate(a.description, Math.min(textLimit, 500)),
       ownerLine: `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'} · due ${formatUkDate(a.dueDate)}`,
@@ -186,13 +193,13 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
           ...(drafts?.edit ?? { description: editing.description, owner: editing.owner.participantId ?? EXTERNAL_OWNER, ownerName: editing.owner.participantId ? '' : editing.owner.name, dueDate: editing.dueDate }),
         }
       : { id: '', description: '', owner: '', ownerName: '', dueDate: '' },
-    ownerChoices: [...r.participants.map((p) => ({ title: `${p.name} (${p.agency})`, value: p.id })), { title: 'Someone outside Teams (type their name)', value: EXTERNAL_OWNER }],
-    handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: `${p.name} (${p.role}, ${p.agency})`, value: p.id })),
+    ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: p.id })), { title: 'Someone outside Teams (type their name)', value: EXTERNAL_OWNER }],
+    handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: person(p), value: p.id })),
     outcomeChoices: Object.entries(OUTCOME_LABELS).map(([value, title]) => ({ title, value })),
     nextStepChoices: Object.entries(NEXT_STEP_LABELS).map(([value, title]) => ({ title, value })),
     privacy: PRIVACY_REMINDER,
     showJoin: isOpen && !me && !editing,
-    joinTitle: 'Join this Re-think',
+    joinTitle: viewer ? 'Join this Re-think' : 'Join, or update your role',
     viewerRole: viewer?.rememberedRole ?? '',
     viewerAgency: viewer?.rememberedAgency ?? '',
     showContribute: isOpen && (!viewer || Boolean(me)) && !editing,
@@ -226,5 +233,5 @@ function progressLine(contributed: Participant[], waiting: Participant[]): strin
 
 /** The Re-think card, with long contributions summarised so it always fits Teams' limit. */
 export function renderRethinkCard(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): AdaptiveCard {
-  return fitToSize((limit) => expand(template, rethinkCardData(profile, r, options, limit)));
+  return fitToSize((limit, compact) => expand(template, rethinkCardData(profile, r, options, limit, compact)));
 }

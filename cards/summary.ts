@@ -1,10 +1,10 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { contributionsAt } from '../services/rethink/engine';
+import { contributionsAt, liveActions } from '../services/rethink/engine';
 import { STAGES, type Rethink } from '../services/rethink/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './summary.json';
 import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
-import { MODE_LABELS, NEXT_STEP_LABELS, OUTCOME_LABELS } from './wording';
+import { MODE_LABELS, nextStepLabels, OUTCOME_LABELS } from './wording';
 
 export interface SummaryCardData {
   caseReference: string;
@@ -21,27 +21,29 @@ export interface SummaryCardData {
   protocolUrl: string;
 }
 
-const NEXT_STEP_TEXT = {
+const nextStepText = (profile: PartnershipProfile) => ({
   resolved: 'The concern is resolved. Thank you for working on it together.',
   partlyResolved: 'The group continues with the agreed actions. Each owner follows up their action by its due date.',
   nextStrategy: 'The concern is not resolved: the next strategy is the way forward.',
-  escalation: 'The concern is not resolved: escalation under the HIPS protocol is the next step. Re-think records that it was started and keeps this history.',
-};
+  escalation: `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step. Re-think records that it was started and keeps this history.`,
+});
 
 export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000): SummaryCardData {
   const byId = new Map(r.participants.map((p) => [p.id, p]));
   const outcome = r.outcome;
   const next = outcome?.kind === 'notResolved' ? (outcome.nextStep ?? 'nextStrategy') : (outcome?.kind ?? 'partlyResolved');
   let truncated = false;
-  const shorten = (text: string): string => {
-    const short = truncate(text, textLimit);
+  const actions = liveActions(r);
+  const shorten = (text: string, max = textLimit): string => {
+    const short = truncate(text, Math.min(max, textLimit));
     if (short !== text) truncated = true;
     return short;
   };
   const stages = STAGES.map((n) => {
     const contributions = contributionsAt(r, n).map((c) => {
       const who = byId.get(c.participantId);
-      return { who: who ? `${who.name} (${who.agency})` : 'Someone', text: shorten(c.text) };
+      const recordedFor = c.recordedBy !== c.participantId ? ', recorded by the facilitator' : '';
+      return { who: `${who?.name ?? 'Someone'} (${c.agency ?? who?.agency ?? ''})${recordedFor}`, text: shorten(c.text) };
     });
     return { number: n, title: profile.stages[n - 1]?.title ?? `Stage ${n}`, empty: contributions.length === 0, contributions };
   });
@@ -61,13 +63,13 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
     ],
     participants: r.participants.map((p) => ({ line: `${p.name} · ${p.role}, ${p.agency}${p.external ? ' (by phone or face to face)' : ''}` })),
     stages,
-    noActions: r.actions.length === 0,
-    actions: r.actions.map((a) => ({ line: `${truncate(a.description, Math.min(textLimit, 500))}: ${a.owner.name}, by ${formatUkDate(a.dueDate)}` })),
-    outcomeLine: outcome ? `Outcome: ${OUTCOME_LABELS[outcome.kind]}${outcome.nextStep ? `. Next step: ${NEXT_STEP_LABELS[outcome.nextStep]}` : ''}` : 'Outcome not yet recorded',
-    nextStepText: NEXT_STEP_TEXT[next],
+    noActions: actions.length === 0,
+    actions: actions.map((a) => ({ line: `${shorten(a.description, 500)}: ${a.owner.name}, by ${formatUkDate(a.dueDate)}` })),
+    outcomeLine: outcome ? `Outcome: ${OUTCOME_LABELS[outcome.kind]}${outcome.nextStep ? `. Next step: ${nextStepLabels(profile)[outcome.nextStep]}` : ''}` : 'Outcome not yet recorded',
+    nextStepText: nextStepText(profile)[next],
     truncated,
     showProtocol: outcome?.nextStep === 'escalation',
-    protocolTitle: 'HIPS escalation protocol',
+    protocolTitle: profile.partnership.escalationProtocolShortName,
     protocolUrl: profile.partnership.escalationProtocolUrl,
   };
 }

@@ -1,8 +1,8 @@
+import type { PartnershipProfile } from '../services/profile/types';
+
 /** Words that appear on more than one card, kept in one place. */
 export const PRIVACY_REMINDER =
   'Please don’t enter names, dates of birth, or health or sexual details. Use the pseudonymous case reference, roles and agencies: each agency’s own case system stays the record.';
-
-export const STRATEGY_LABEL = (n: number): string => `Strategy ${n}`;
 
 export const MODE_LABELS: Record<string, string> = { teams: 'In Teams', phone: 'By phone', faceToFace: 'Face to face' };
 
@@ -12,10 +12,10 @@ export const OUTCOME_LABELS: Record<string, string> = {
   notResolved: 'Not resolved',
 };
 
-export const NEXT_STEP_LABELS: Record<string, string> = {
+export const nextStepLabels = (profile: PartnershipProfile): Record<string, string> => ({
   nextStrategy: 'Move to the next strategy',
-  escalation: 'Escalate under the HIPS protocol',
-};
+  escalation: `Escalate under the ${profile.partnership.escalationProtocolShortName}`,
+});
 
 export const STATUS_LABELS: Record<string, string> = {
   proposed: 'Choosing a strategy',

@@ -58,10 +58,12 @@ export function loadConfig(env: Env): Config {
   };
 
   const auth = readAuth(get, problems);
-  const allowedTenantIds = get('ALLOWED_TENANT_IDS')
-    ?.split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
+  // With real credentials, only the bot's own tenant is served unless others are listed.
+  const allowedTenantIds =
+    get('ALLOWED_TENANT_IDS')
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean) ?? (auth.mode === 'none' ? undefined : [auth.tenantId]);
   for (const tenant of allowedTenantIds ?? []) {
     if (!GUID.test(tenant)) problems.push(`ALLOWED_TENANT_IDS holds "${tenant}", which is not a tenant id (a GUID).`);
   }

@@ -17,8 +17,7 @@ export type RefusalCode =
   | 'notOpen'
   | 'invalidInput'
   | 'needsConfirmation'
-  | 'wrongStage'
-  | 'conflict';
+  | 'wrongStage';
 
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
 export const refuse = (code: RefusalCode, message: string, extra: Partial<Refusal> = {}): Result<never> => ({

@@ -2,9 +2,10 @@
 import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, type Drafts, type Viewer } from '../../cards/rethink';
 import { renderSummaryCard } from '../../cards/summary';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
-import { applyCommand, type Command } from '../../services/rethink/engine';
+import { applyCommand, liveActions, type Command } from '../../services/rethink/engine';
+import type { Stored } from '../../services/store/repository';
 import { NEXT_STEPS, OUTCOMES, STAGES, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
-import { engineContext, flagField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
 
 type Parse = (data: CardData) => Result<Command>;
 
@@ -55,7 +56,7 @@ const specs = {
     drafts: (d) => ({ behalf: { name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText') } }),
   },
   advance: {
-    parse: (d) => ok({ kind: 'advance', confirmed: flagField(d, 'confirmed') }),
+    parse: (d) => ok({ kind: 'advance', confirmed: flagField(d, 'confirmed'), ...stageSeen(d) }),
     done: (r) => `The group has moved on to stage ${r.stage}.`,
   },
   handOver: {
@@ -63,7 +64,7 @@ const specs = {
       const to = textField(d, 'handOverTo');
       return to ? ok({ kind: 'handOver', toParticipantId: to }) : refuse('invalidInput', 'Please choose who will facilitate from now on.');
     },
-    done: (r) => `${r.participants.find((p) => p.id === r.facilitatorId)?.name ?? 'They'} is now facilitating.`,
+    done: (r) => `${r.participants.find((p) => p.id === r.facilitatorId)?.name ?? 'The new facilitator'} is now facilitating.`,
   },
   addAction: {
     parse: (d) => ok({ kind: 'addAction', ...actionFields(d, 'action') }),
@@ -102,7 +103,7 @@ export type RethinkVerb = keyof typeof specs;
 /** Who may, is it valid, do it: the engine answers the first two inside one conditional write. */
 function commandHandler(spec: CommandSpec): Handler {
   return async (input, deps) => {
-    const rethinkId = textField(input.data, 'rethinkId');
+    const rethinkId = rethinkIdOf(input.data);
     if (!rethinkId) return { notice: MESSAGES.notFound };
     const viewer = viewerOf(input);
     const drafts = spec.drafts?.(input.data);
@@ -119,43 +120,61 @@ function commandHandler(spec: CommandSpec): Handler {
     if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
     const r = outcome.doc;
+    const notice: CardNotice = { text: spec.done(r), tone: 'good' };
+    // A redelivered activity was applied the first time: show the result, send nothing again.
+    if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }) };
     if (parsed.value.kind === 'join') rememberRole(input, deps, parsed.value);
-    return changed(input, deps, r, { text: spec.done(r), tone: 'good' }, viewer);
+    return changed(input, deps, r, notice, viewer);
   };
 }
 
 export const rethinkHandlers = Object.fromEntries(Object.entries(specs).map(([verb, spec]) => [verb, commandHandler(spec)])) as Record<RethinkVerb, Handler>;
 
 /** After a change: the person's own view, everyone's card in place, and the summary on closing. */
-export function changed(input: TurnInput, deps: Deps, r: Rethink, notice: CardNotice, viewer: Viewer): HandlerResult {
-  const shared = renderRethinkCard(deps.profile, r, { now: input.now });
+export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice: CardNotice, viewer: Viewer): HandlerResult {
   return {
     view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }),
-    shared: { card: shared, activityId: r.cardActivityId },
+    shared: sharedCard(input, deps, r),
     posts: r.status === 'closed' ? [{ card: renderSummaryCard(deps.profile, r) }] : [],
   };
 }
 
-function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts, editingActionId?: string): HandlerResult {
-  const confirming = refusal.code === 'needsConfirmation' && refusal.waitingFor;
+/**
+ * Everyone's card, with a way to fetch the latest: updates sent after the answer can arrive out of
+ * order, so whoever sends one checks afterwards that no later change was left unshown.
+ */
+function sharedCard(input: TurnInput, deps: Deps, r: Stored<Rethink>): SharedCard {
   return {
-    view: renderRethinkCard(deps.profile, r, {
-      viewer,
-      now: input.now,
-      ...(confirming ? { confirmWaitingFor: refusal.waitingFor } : { notice: { text: refusal.message, tone: 'attention' } }),
-      ...(drafts ? { drafts } : {}),
-      ...(editingActionId ? { editingActionId } : {}),
-    }),
-    notice: refusal.message,
+    activityId: r.cardActivityId,
+    card: renderRethinkCard(deps.profile, r, { now: input.now }),
+    version: r._etag,
+    latest: async () => {
+      const fresh = await deps.rethinks.get(input.where.conversationId, r.id);
+      return fresh && { card: renderRethinkCard(deps.profile, fresh, { now: input.now }), version: fresh._etag };
+    },
   };
+}
+
+function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts, editingActionId?: string): HandlerResult {
+  const confirming = refusal.code === 'needsConfirmation';
+  const view = renderRethinkCard(deps.profile, r, {
+    viewer,
+    now: input.now,
+    ...(confirming ? { confirmation: refusal.message } : { notice: { text: refusal.message, tone: 'attention' } }),
+    ...(drafts ? { drafts } : {}),
+    ...(editingActionId ? { editingActionId } : {}),
+  });
+  // The confirmation needs its buttons: without per-person views it is posted as a card.
+  return confirming ? { view, postViewWithoutExecute: true } : { view, notice: refusal.message };
 }
 
 /** Opens the editor of one action on the person's own card. */
 export const showActionEditor: Handler = async (input, deps) => {
-  const r = await deps.rethinks.get(input.where.conversationId, textField(input.data, 'rethinkId'));
+  const rethinkId = rethinkIdOf(input.data);
+  const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
   if (!r) return { notice: MESSAGES.notFound };
   const actionId = actionIdOf(input.data);
-  const action = r.actions.find((a) => a.id === actionId);
+  const action = liveActions(r).find((a) => a.id === actionId);
   const may = action && (action.addedBy === input.actor.id || r.facilitatorId === input.actor.id);
   const notice: CardNotice | undefined = !action
     ? { text: 'Please choose which action to change.', tone: 'attention' }

@@ -3,10 +3,10 @@ import { renderRethinkCard } from '../../cards/rethink';
 import { renderStartCard, startCardData, type StartFormValues } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { applyCommand, startRethink } from '../../services/rethink/engine';
-import type { StrategyNumber } from '../../services/rethink/types';
+import type { Rethink, StrategyNumber } from '../../services/rethink/types';
 import { changed, recordCardActivity } from './rethink';
 import { createHash } from 'node:crypto';
-import { engineContext, flagField, MESSAGES, textField, type CardData, type Handler } from './types';
+import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Handler } from './types';
 
 const formValues = (data: CardData): StartFormValues => ({
   caseReference: textField(data, 'caseReference'),
@@ -30,11 +30,15 @@ export const submitStart: Handler = async (input, deps) => {
   if (!started.ok) {
     return { view: renderStartCard(startCardData(deps.profile, values, started.error.message)), notice: started.error.message };
   }
-  const created = (await deps.rethinks.create(started.value)) ?? (await deps.rethinks.get(input.where.conversationId, started.value.id));
-  if (!created) return { notice: MESSAGES.unexpected };
-  if (input.actor.aadObjectId) {
-    await deps.people.remember(input.actor.aadObjectId, { role: values.role.trim(), agency: values.agency.trim() }, input.now).catch(() => undefined);
+  const created = await deps.rethinks.create(started.value);
+  if (!created) {
+    // Redelivered: the Re-think exists. Show where it is, and never cover a card that has moved on.
+    const existing = await deps.rethinks.get(input.where.conversationId, started.value.id);
+    if (!existing) return { notice: MESSAGES.unexpected };
+    return existing.status === 'proposed' ? { view: renderStrategyCard(strategyCardData(deps.profile, existing)) } : { view: renderRethinkCard(deps.profile, existing, { viewer: { id: input.actor.id }, now: input.now }) };
   }
+  const { aadObjectId } = input.actor;
+  if (aadObjectId) deps.later('remember role', () => deps.people.remember(aadObjectId, { role: values.role.trim(), agency: values.agency.trim() }, input.now));
   const card = renderStrategyCard(strategyCardData(deps.profile, created));
   return { view: card, shared: { card, activityId: input.replyToId } };
 };
@@ -42,9 +46,10 @@ export const submitStart: Handler = async (input, deps) => {
 const STRATEGIES: Record<string, StrategyNumber> = { '1': 1, '2': 2, '3': 3 };
 
 export const confirmStrategy: Handler = async (input, deps) => {
-  const rethinkId = textField(input.data, 'rethinkId');
+  const rethinkId = rethinkIdOf(input.data);
   const typed = { strategy: textField(input.data, 'strategy'), reason: textField(input.data, 'strategyReason') };
   const strategy = STRATEGIES[typed.strategy];
+  if (!rethinkId) return { notice: MESSAGES.notFound };
   const current = strategy ? undefined : await deps.rethinks.get(input.where.conversationId, rethinkId);
   if (!strategy) {
     if (!current) return { notice: MESSAGES.notFound };
@@ -60,6 +65,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
     return { view: renderStrategyCard(strategyCardData(deps.profile, outcome.doc, typed, outcome.refusal.message)), notice: outcome.refusal.message };
   }
   const r = outcome.doc;
+  if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer: { id: input.actor.id }, now: input.now }) };
   const result = changed(input, deps, r, { text: 'The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.', tone: 'good' }, { id: input.actor.id });
   if (r.cardActivityId) return result;
   // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one.
@@ -67,15 +73,17 @@ export const confirmStrategy: Handler = async (input, deps) => {
 };
 
 export const cancelStart: Handler = async (input, deps) => {
-  const rethinkId = textField(input.data, 'rethinkId');
+  const rethinkId = rethinkIdOf(input.data);
+  if (!rethinkId) return { notice: MESSAGES.notFound };
   const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (r) => applyCommand(r, { kind: 'cancel' }, input.actor, engineContext(deps, input.now), input.activityId));
   if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
   if (outcome.kind === 'refused') return { notice: outcome.refusal.message };
-  const card = renderStartCard(startCardData(deps.profile, { ...emptyFrom(outcome.doc) }, 'This Re-think was cancelled before it started. You can start again with this form.'));
+  const card = renderStartCard(startCardData(deps.profile, formFrom(outcome.doc), 'This Re-think was cancelled before it started. You can start again with this form.'));
   return { view: card, shared: { card, activityId: input.replyToId } };
 };
 
-const emptyFrom = (r: { caseReference: string; concernCategory: string; summary: string; mode: string; answers: { isLeadProfessional: boolean; raisedWithLeadProfessional: boolean; groupMeetingHeld: boolean }; participants: { role: string; agency: string }[] }): StartFormValues => ({
+/** The start form as it was filled in for this Re-think. */
+const formFrom = (r: Rethink): StartFormValues => ({
   caseReference: r.caseReference,
   concernCategory: r.concernCategory,
   summary: r.summary,

@@ -43,12 +43,20 @@ export interface HandlerResult {
   /** What the person who acted sees in place of the card they used (Action.Execute only). */
   readonly view?: AdaptiveCard;
   /** The card everyone sees, updated in place; without an id, the card acted on. */
-  readonly shared?: { readonly card: AdaptiveCard; readonly activityId: string | undefined };
+  readonly shared?: SharedCard;
   /** A message for the person who acted, where it cannot be shown on their own view. */
   readonly notice?: string;
   readonly posts?: readonly Outgoing[];
   /** Where there are no per-person views (Action.Submit), post `view` as a message of its own. */
   readonly postViewWithoutExecute?: boolean;
+}
+
+export interface SharedCard {
+  readonly card: AdaptiveCard;
+  readonly activityId: string | undefined;
+  /** The stored version the card shows, and how to fetch the latest, to keep updates in order. */
+  readonly version?: string;
+  readonly latest?: () => Promise<{ card: AdaptiveCard; version: string } | undefined>;
 }
 
 export type Handler = (input: TurnInput, deps: Deps) => Promise<HandlerResult>;
@@ -61,11 +69,17 @@ export const textField = (data: CardData, key: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
+/** A Re-think id from card data, or '' when it cannot be one (ids are ours: letters, digits, - and _). */
+export const rethinkIdOf = (data: CardData): string => {
+  const id = textField(data, 'rethinkId');
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : '';
+};
+
 export const flagField = (data: CardData, key: string): boolean => data[key] === true || data[key] === 'true';
 
 export const MESSAGES = {
   notFound: 'I can’t find that Re-think in this conversation. It may belong to another chat: type **list** to see the Re-thinks here.',
-  storeUnavailable: 'Sorry, that wasn’t saved: Re-think couldn’t reach its store just now. Nothing you had already recorded is affected. Please try again in a moment.',
+  storeUnavailable: 'Sorry, Re-think couldn’t reach its store just now, so that wasn’t saved. Nothing already recorded is affected. Please try again in a moment.',
   unexpected: 'Sorry, something went wrong and that may not have been saved. Please try again; if it keeps happening, let your partnership administrator know.',
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one.',
   unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list** or **help**.',

@@ -5,7 +5,7 @@ import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/st
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import type { Rethink } from '../../services/rethink/types';
 import { recordCardActivity } from './rethink';
-import { MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { MESSAGES, rethinkIdOf, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 export const help: Handler = async (_input, deps) => ({ posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }] });
 
@@ -40,14 +40,17 @@ export const status: Handler = async (input, deps) => {
 };
 
 export const showRethink: Handler = async (input, deps) => {
-  const r = await deps.rethinks.get(input.where.conversationId, textField(input.data, 'rethinkId'));
+  const rethinkId = rethinkIdOf(input.data);
+  const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
   if (!r) return { notice: MESSAGES.notFound };
+  if (r.status !== 'open') return { notice: 'That Re-think is no longer open: its summary is in the conversation.' };
   return { ...repost(input, deps, r), notice: 'Here is that Re-think’s card again, below.' };
 };
 
 /** Each person's own view: sent automatically by Teams when a participant sees the card. */
 export const refresh: Handler = async (input, deps) => {
-  const r = await deps.rethinks.get(input.where.conversationId, textField(input.data, 'rethinkId'));
+  const rethinkId = rethinkIdOf(input.data);
+  const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
   if (!r) return { notice: MESSAGES.notFound };
   const viewer: Viewer = { id: input.actor.id };
   const joined = r.participants.some((p) => p.id === input.actor.id);

@@ -24,6 +24,8 @@ export interface PartnershipProfile {
     readonly guidanceUrl: string;
     readonly escalationProtocolUrl: string;
     readonly escalationProtocolName: string;
+    /** As it reads in a sentence, e.g. "HIPS protocol". */
+    readonly escalationProtocolShortName: string;
   };
   readonly caseReference: { readonly pattern: string; readonly example: string; readonly hint: string };
   readonly retentionDays: number;

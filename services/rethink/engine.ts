@@ -50,7 +50,7 @@ export type Command =
   | { kind: 'join'; role: string; agency: string }
   | { kind: 'contribute'; text: string; stage?: StageNumber }
   | { kind: 'contributeOnBehalf'; name: string; role: string; agency: string; text: string; stage?: StageNumber }
-  | { kind: 'advance'; confirmed: boolean }
+  | { kind: 'advance'; confirmed: boolean; stage?: StageNumber }
   | { kind: 'handOver'; toParticipantId: string }
   | { kind: 'addAction'; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
   | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
@@ -125,7 +125,8 @@ const handlers: Handlers = {
   },
 
   recordCard(r, c) {
-    if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled.');
+    const open = mustBeOpen(r);
+    if (!open.ok) return open;
     r.cardActivityId = c.activityId;
     return ok(r);
   },
@@ -152,13 +153,14 @@ const handlers: Handlers = {
     const open = mustBeOpen(r);
     if (!open.ok) return open;
     if (!r.participants.some((p) => p.id === actor.id)) {
-      return refuse('notParticipant', 'Please join first, with your role and agency, so everyone knows whose perspective this is. Your text is kept below.');
+      return refuse('notParticipant', 'Please join first, with your role and agency, so everyone knows whose perspective this is.');
     }
     const text = checkText(c.text, 'your contribution', ctx.profile.limits.contributionMaxLength);
     if (!text.ok) return text;
     const moved = stageMovedOn(r, c.stage, ctx);
     if (!moved.ok) return moved;
-    upsertContribution(r, actor.id, text.value, actor.id, ctx);
+    const me = r.participants.find((p) => p.id === actor.id);
+    if (me) upsertContribution(r, me, text.value, actor.id, ctx);
     return ok(r);
   },
 
@@ -173,21 +175,23 @@ const handlers: Handlers = {
     if (!text.ok) return text;
     const moved = stageMovedOn(r, c.stage, ctx);
     if (!moved.ok) return moved;
-    const key = name.value.toLocaleLowerCase('en-GB');
-    let participant = r.participants.find((p) => p.external && p.name.toLocaleLowerCase('en-GB') === key);
+    // The same name, role and agency is the same person; anyone else is someone new.
+    let participant = r.participants.find((p) => p.external && samePerson(p, { name: name.value, ...person.value }));
     if (!participant) {
       participant = { id: `ext:${ctx.newId()}`, name: name.value, ...person.value, external: true, joinedAt: ctx.now.toISOString() };
       r.participants.push(participant);
-    } else {
-      Object.assign(participant, person.value);
     }
-    upsertContribution(r, participant.id, text.value, actor.id, ctx);
+    upsertContribution(r, participant, text.value, actor.id, ctx);
     return ok(r);
   },
 
-  advance(r, c, actor) {
+  advance(r, c, actor, ctx) {
     const may = mustFacilitate(r, actor);
     if (!may.ok) return may;
+    // A second press, or a press on an older card, must not skip a stage.
+    if (c.stage !== undefined && c.stage !== r.stage) {
+      return refuse('wrongStage', `The group has already moved on to stage ${r.stage}: ${ctx.profile.stages[r.stage - 1]?.title ?? ''}.`);
+    }
     if (r.stage === 5) return refuse('wrongStage', 'This is the last stage. When the actions are agreed, record the outcome to close the Re-think.');
     const waiting = waitingFor(r);
     if (waiting.length > 0 && !c.confirmed) {
@@ -213,7 +217,7 @@ const handlers: Handlers = {
     if (!may.ok) return may;
     const action = checkAction(r, c, ctx);
     if (!action.ok) return action;
-    if (r.actions.length >= 50) return refuse('invalidInput', 'This Re-think already has 50 actions, the most it can hold.');
+    if (liveActions(r).length >= 50) return refuse('invalidInput', 'This Re-think already has 50 actions, the most it can hold.');
     r.actions.push({ id: ctx.newId(), ...action.value, addedBy: actor.id, at: ctx.now.toISOString() });
     return ok(r);
   },
@@ -221,25 +225,27 @@ const handlers: Handlers = {
   editAction(r, c, actor, ctx) {
     const may = mayEditActions(r, actor);
     if (!may.ok) return may;
-    const existing = r.actions.find((a) => a.id === c.actionId);
+    const existing = liveActions(r).find((a) => a.id === c.actionId);
     if (!existing) return refuse('notFound', 'That action is no longer on this Re-think.');
     const owns = mayChangeAction(r, existing, actor);
     if (!owns.ok) return owns;
     const action = checkAction(r, c, ctx);
     if (!action.ok) return action;
+    const { description, owner, dueDate } = existing;
+    existing.previous = [...(existing.previous ?? []), { description, owner, dueDate, at: existing.editedAt ?? existing.at }];
     Object.assign(existing, action.value, { editedAt: ctx.now.toISOString() });
     return ok(r);
   },
 
-  removeAction(r, c, actor) {
+  removeAction(r, c, actor, ctx) {
     const may = mayEditActions(r, actor);
     if (!may.ok) return may;
-    const index = r.actions.findIndex((a) => a.id === c.actionId);
-    const existing = r.actions[index];
+    const existing = liveActions(r).find((a) => a.id === c.actionId);
     if (!existing) return refuse('notFound', 'That action is no longer on this Re-think.');
     const owns = mayChangeAction(r, existing, actor);
     if (!owns.ok) return owns;
-    r.actions.splice(index, 1);
+    existing.removedAt = ctx.now.toISOString();
+    existing.removedBy = actor.id;
     return ok(r);
   },
 
@@ -247,11 +253,11 @@ const handlers: Handlers = {
     const may = mustFacilitate(r, actor);
     if (!may.ok) return may;
     if (r.stage !== 5) return refuse('wrongStage', 'Please take the Re-think through to stage 5, agreeing actions, before recording the outcome.');
-    if (c.outcome === 'partlyResolved' && r.actions.length === 0) {
+    if (c.outcome === 'partlyResolved' && liveActions(r).length === 0) {
       return refuse('invalidInput', 'A partly resolved Re-think continues with the agreed actions: please add at least one action first.');
     }
     if (c.outcome === 'notResolved' && !c.nextStep) {
-      return refuse('invalidInput', 'Please choose the next step: the next strategy, or escalation under the HIPS protocol.');
+      return refuse('invalidInput', `Please choose the next step: the next strategy, or escalation under the ${ctx.profile.partnership.escalationProtocolShortName}.`);
     }
     r.status = 'closed';
     r.outcome = { kind: c.outcome, recordedBy: actor.id, at: ctx.now.toISOString(), ...(c.outcome === 'notResolved' && c.nextStep ? { nextStep: c.nextStep } : {}) };
@@ -267,7 +273,7 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
     case 'contribute':
       return { what: before.contributions.some((x) => x.stage === before.stage && x.participantId === actor.id) ? 'contributionEdited' : 'contributed', ref: `stage${before.stage}` };
     case 'contributeOnBehalf':
-      return { what: 'contributedOnBehalf', ref: after.participants.find((p) => p.external && p.name.toLocaleLowerCase('en-GB') === command.name.trim().toLocaleLowerCase('en-GB'))?.id };
+      return { what: 'contributedOnBehalf', ref: after.participants.find((p) => p.external && samePerson(p, { name: command.name.trim(), role: command.role.trim(), agency: command.agency.trim() }))?.id };
     case 'advance':
       return { what: waitingFor(before).length > 0 ? 'advancedWithoutEveryone' : 'advanced', ref: `stage${after.stage}` };
     case 'handOver':
@@ -299,7 +305,10 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
   const result = handler(next, command as never, actor, ctx);
   if (!result.ok) return result;
   const at = ctx.now.toISOString();
-  next.updatedAt = at;
+  // Re-posting the card is not a change to the Re-think: it keeps its place in lists.
+  if (command.kind !== 'recordCard') next.updatedAt = at;
+  // Retention runs from the last change, under the partnership's current retention period.
+  next.ttl = ctx.profile.retentionDays * 86_400;
   next.audit.push({ at, by: actor.id, ...auditOf(current, next, command, actor) });
   if (activityId) next.appliedActivityIds = [...next.appliedActivityIds, activityId].slice(-APPLIED_IDS_KEPT);
   return ok(next);
@@ -321,12 +330,23 @@ export function listNames(names: readonly string[]): string {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
-function upsertContribution(r: Rethink, participantId: string, text: string, recordedBy: string, ctx: EngineContext): void {
+function upsertContribution(r: Rethink, who: Participant, text: string, recordedBy: string, ctx: EngineContext): void {
   const at = ctx.now.toISOString();
-  const existing = r.contributions.find((c) => c.stage === r.stage && c.participantId === participantId);
-  if (existing) Object.assign(existing, { text, recordedBy, editedAt: at });
-  else r.contributions.push({ participantId, stage: r.stage, text, recordedBy, at });
+  const existing = r.contributions.find((c) => c.stage === r.stage && c.participantId === who.id);
+  if (!existing) {
+    r.contributions.push({ participantId: who.id, stage: r.stage, text, role: who.role, agency: who.agency, recordedBy, at });
+    return;
+  }
+  if (existing.text === text) return;
+  existing.previous = [...(existing.previous ?? []), { text: existing.text, recordedBy: existing.recordedBy, at: existing.editedAt ?? existing.at }];
+  Object.assign(existing, { text, role: who.role, agency: who.agency, recordedBy, editedAt: at });
 }
+
+const samePerson = (p: Participant, q: { name: string; role: string; agency: string }): boolean =>
+  [p.name, p.role, p.agency].join('\n').toLocaleLowerCase('en-GB') === [q.name, q.role, q.agency].join('\n').toLocaleLowerCase('en-GB');
+
+/** The actions still on the Re-think (removed ones are kept in the record, marked). */
+export const liveActions = (r: Rethink): AgreedAction[] => r.actions.filter((a) => !a.removedAt);
 
 function participantOf(actor: Actor): Pick<Participant, 'id' | 'name' | 'aadObjectId'> {
   return { id: actor.id, name: actor.name || 'Someone', ...(actor.aadObjectId ? { aadObjectId: actor.aadObjectId } : {}) };

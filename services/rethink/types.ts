@@ -8,7 +8,6 @@ export type NextStep = 'nextStrategy' | 'escalation';
 export type ConversationKind = 'personal' | 'groupChat' | 'channel';
 
 export const STAGES: readonly StageNumber[] = [1, 2, 3, 4, 5];
-export const MODES: readonly ConversationMode[] = ['teams', 'phone', 'faceToFace'];
 export const OUTCOMES: readonly OutcomeKind[] = ['resolved', 'partlyResolved', 'notResolved'];
 export const NEXT_STEPS: readonly NextStep[] = ['nextStrategy', 'escalation'];
 
@@ -35,9 +34,14 @@ export interface Contribution {
   participantId: string;
   stage: StageNumber;
   text: string;
+  /** Role and agency as they were when this was said: a later change does not rewrite it. */
+  role?: string;
+  agency?: string;
   recordedBy: string;
   at: string;
   editedAt?: string;
+  /** Earlier versions, oldest first: an edit never loses what was recorded. */
+  previous?: { text: string; recordedBy: string; at: string }[];
 }
 
 export interface ActionOwner {
@@ -55,6 +59,11 @@ export interface AgreedAction {
   addedBy: string;
   at: string;
   editedAt?: string;
+  /** Earlier versions, oldest first. */
+  previous?: { description: string; owner: ActionOwner; dueDate: string; at: string }[];
+  /** Removed actions are kept, marked, and no longer shown. */
+  removedAt?: string;
+  removedBy?: string;
 }
 
 export interface Outcome {

@@ -20,7 +20,8 @@ export function createCosmosClient(access: CosmosAccess): CosmosClient {
       enableEndpointDiscovery: !access.local,
       // Teams retries an invoke after about 5 s: fail fast enough to say "not saved" before then.
       requestTimeout: 3_000,
-      retryOptions: { maxRetryAttemptCount: 3, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 3 },
+      // On 429 the SDK waits as long as Cosmos DB asks (retry-after), within these bounds.
+      retryOptions: { maxRetryAttemptCount: 3, maxWaitTimeInSeconds: 3 },
     },
   });
 }

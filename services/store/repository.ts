@@ -27,14 +27,29 @@ const statusOf = (error: unknown): number | undefined => {
   return typeof code === 'number' ? code : undefined;
 };
 
-/** Expected answers (404, 409, 412) come back as status codes; anything else means unavailable. */
+/** Statuses and network failures that mean "the store could not do it now": try again later. */
+const TRANSIENT_STATUSES = new Set([408, 429, 449, 500, 502, 503, 504]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
+
+function isUnavailable(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status !== undefined) return TRANSIENT_STATUSES.has(status);
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'TimeoutError' || name === 'AbortError' || (typeof code === 'string' && NETWORK_CODES.has(code));
+}
+
+/**
+ * Expected answers (404, 409, 412) come back as status codes; an unreachable or overloaded store
+ * is StoreUnavailableError; anything else is a bug and is thrown as it is.
+ */
 async function call<R>(run: () => Promise<R>, expected: readonly number[]): Promise<R | number> {
   try {
     return await run();
   } catch (error) {
     const status = statusOf(error);
     if (status !== undefined && expected.includes(status)) return status;
-    throw new StoreUnavailableError(error);
+    if (isUnavailable(error)) throw new StoreUnavailableError(error);
+    throw error;
   }
 }
 
@@ -52,22 +67,29 @@ export async function createItem<T extends { id: string }>(container: Container,
 }
 
 export async function upsertItem<T extends { id: string }>(container: Container, doc: T): Promise<Stored<T>> {
-  const result = await call(() => container.items.upsert(doc as unknown as ItemDefinition), []);
-  if (typeof result === 'number') throw new StoreUnavailableError(result);
-  return result.resource as unknown as Stored<T>;
+  const { resource } = await always(() => container.items.upsert(doc as unknown as ItemDefinition));
+  return resource as unknown as Stored<T>;
 }
 
 export async function queryItems<T>(container: Container, query: string, parameters: { name: string; value: string | number }[], partitionKey: string): Promise<T[]> {
-  const result = await call(() => container.items.query<T>({ query, parameters }, { partitionKey }).fetchAll(), []);
-  if (typeof result === 'number') throw new StoreUnavailableError(result);
-  return result.resources;
+  const { resources } = await always(() => container.items.query<T>({ query, parameters }, { partitionKey }).fetchAll());
+  return resources;
+}
+
+/** A call with no expected failure status. */
+async function always<R>(run: () => Promise<R>): Promise<R> {
+  const result = await call(run, []);
+  if (typeof result === 'number') throw new Error(`Unexpected status ${result}`);
+  return result;
 }
 
 /**
  * Read, change, replace-if-unchanged. Concurrent writers each win eventually: on 412 the change is
- * applied again to the fresh document, so no one's update overwrites another's.
+ * applied again to the fresh document, so no one's update overwrites another's. It gives up within
+ * Teams' few seconds for an answer, so the person hears "please try again" rather than nothing.
  */
-export async function updateItem<T extends { id: string }>(container: Container, id: string, partitionKey: string, change: Change<T>, maxAttempts = 40): Promise<UpdateOutcome<T>> {
+export async function updateItem<T extends { id: string }>(container: Container, id: string, partitionKey: string, change: Change<T>, budgetMs = 3_500): Promise<UpdateOutcome<T>> {
+  const deadline = Date.now() + budgetMs;
   for (let attempt = 1; ; attempt++) {
     const current = await readItem<T>(container, id, partitionKey);
     if (!current) return { kind: 'notFound' };
@@ -80,7 +102,7 @@ export async function updateItem<T extends { id: string }>(container: Container,
     );
     if (result === 404) return { kind: 'notFound' };
     if (typeof result !== 'number') return { kind: 'updated', doc: result.resource as unknown as Stored<T>, replay: false };
-    if (attempt >= maxAttempts) throw new StoreUnavailableError(new Error(`Gave up after ${attempt} conflicting writes`));
+    if (Date.now() > deadline) throw new StoreUnavailableError(new Error(`Gave up after ${attempt} conflicting writes`));
     // Back off with jitter so concurrent writers spread out rather than collide again.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
   }

@@ -205,7 +205,7 @@ describe('Re-think card', () => {
     'participant, stage 1': () => rethinkCard(s1, { viewer: { id: people.tom.id } }),
     'facilitator, stage 1': () => rethinkCard(s1, { viewer: { id: people.priya.id } }),
     'facilitator with a notice': () => rethinkCard(s1, { viewer: { id: people.priya.id }, notice: { text: 'Please add your contribution before the group moves on.', tone: 'attention' } }),
-    'facilitator asked to confirm moving on without every perspective': () => rethinkCard(s1, { viewer: { id: people.priya.id }, confirmWaitingFor: [people.jo.name, people.dan.name] }),
+    'facilitator asked to confirm moving on without every perspective': () => rethinkCard(s1, { viewer: { id: people.priya.id }, confirmation: `${people.jo.name} and ${people.dan.name} have not contributed to this stage yet. Every perspective matters: move on without them?` }),
     'shared base card, stage 5 with actions': () => rethinkCard(s5),
     'participant, stage 5 with actions': () => rethinkCard(s5, { viewer: { id: people.tom.id } }),
     'facilitator, stage 5 with actions': () => rethinkCard(s5, { viewer: { id: people.priya.id } }),
@@ -388,7 +388,8 @@ describe('Re-think card', () => {
         const blocks = texts(card);
         for (const c of r.contributions) {
           const who = r.participants.find((p) => p.id === c.participantId) as Participant;
-          const prefix = `**${who.name} (${who.agency}):** `;
+          const byPhone = c.recordedBy !== c.participantId ? ', recorded by the facilitator' : '';
+          const prefix = `**${who.name} (${who.agency})${byPhone}:** `;
           const shown = blocks.some((t) => t.startsWith(prefix) && isSummaryOf(t.slice(prefix.length), c.text));
           expect({ stage: c.stage, who: who.name, shown }).toEqual({ stage: c.stage, who: who.name, shown: true });
         }

@@ -1,7 +1,8 @@
 /** Bad input and faults: each gets a clear answer, and nothing recorded is lost or half-written. */
 import { newGroupChat, person, TENANT, users } from '../helpers/activities';
+import { cardOf } from '../helpers/connector';
 import { Driver } from '../helpers/driver';
-import { cardText, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
+import { cardText, executeActions, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import { startProxy, type Proxy } from '../helpers/proxy';
 import { message } from '../helpers/activities';
 
@@ -60,6 +61,27 @@ describe('bad input', () => {
       expect(`${cardText(answer.card)}${answer.message ?? ''}`).toContain(expected);
     }
     expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
+  });
+
+  test('a malformed Re-think id is simply not found', async () => {
+    const driver = new Driver(bed.app, bed.connector, newGroupChat());
+    for (const rethinkId of ['', '../../dbs', 'a/b', 'x'.repeat(300), 42]) {
+      for (const verb of ['refresh', 'contribute', 'showRethink', 'showActionEditor', 'confirmStrategy', 'cancelRethink']) {
+        const answer = await driver.press(megan, verb, { rethinkId, contribution: 'x', strategy: '1' });
+        expect(answer.message).toContain('I can’t find that Re-think');
+      }
+    }
+  });
+
+  test('on clients without Action.Execute, the facilitator still gets the "move on without them?" buttons', async () => {
+    const { driver, rethinkId, cardId } = await openRethink();
+    const before = bed.connector.posts(driver.conversation.id).length;
+    await driver.submit(megan, { verb: 'advance', rethinkId, confirmed: false, stage: '1' }, cardId);
+    const posted = bed.connector.posts(driver.conversation.id).slice(before);
+    expect(posted).toHaveLength(1);
+    const card = cardOf(posted[0]!);
+    expect(cardText(card)).toContain('have not contributed to this stage yet');
+    expect(executeActions(card).find((a) => a.title === 'Move on without them')?.data).toMatchObject({ rethinkId, confirmed: true, stage: 1 });
   });
 
   test('an unknown verb gets a friendly message and writes nothing', async () => {
@@ -127,6 +149,36 @@ describe('concurrency and redelivery', () => {
     expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.stage).toBe(2);
   });
 
+  test('a second press of "move on" (or one from an older card) does not skip a stage', async () => {
+    const { driver, rethinkId } = await openRethink();
+    await driver.press(megan, 'advance', { rethinkId, confirmed: true, stage: '1' });
+    const again = await driver.press(megan, 'advance', { rethinkId, confirmed: true, stage: '1' });
+    expect(cardText(again.card)).toContain('The group has already moved on to stage 2');
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.stage).toBe(2);
+  });
+
+  test('a redelivered close posts the summary once', async () => {
+    const { driver, rethinkId } = await openRethink();
+    for (let stage = 1; stage < 5; stage++) await driver.press(megan, 'advance', { rethinkId, confirmed: true, stage: String(stage) });
+    const summaries = () => bed.connector.posts(driver.conversation.id).filter((p) => cardText(cardOf(p)).includes('Re-think summary'));
+    await driver.press(megan, 'close', { rethinkId, outcome: 'resolved' }, { id: 'f:close-once' });
+    await driver.press(megan, 'close', { rethinkId, outcome: 'resolved' }, { id: 'f:close-once' });
+    expect(summaries()).toHaveLength(1);
+  });
+
+  test('everyone\'s card ends up showing the latest change, even when updates arrive out of order', async () => {
+    const { driver, rethinkId, cardId } = await openRethink();
+    bed.connector.slowNextUpdate(300);
+    await Promise.all([
+      driver.press(megan, 'contribute', { rethinkId, contribution: 'Megan first' }),
+      new Promise((resolve) => setTimeout(resolve, 50)).then(() => driver.press(adele, 'contribute', { rethinkId, contribution: 'Adele second' })),
+    ]);
+    await bed.app.idle();
+    const shown = cardText(driver.sharedCard(cardId));
+    expect(shown).toContain('Megan first');
+    expect(shown).toContain('Adele second');
+  });
+
   test('a start form submitted twice creates one Re-think', async () => {
     const driver = new Driver(bed.app, bed.connector, newGroupChat());
     await driver.say(megan, 'start');
@@ -156,7 +208,7 @@ describe('faults', () => {
     await proxy.cut();
     try {
       const failed = await driver.press(adele, 'contribute', { rethinkId, contribution: 'Try to save this' });
-      expect(failed).toMatchObject({ status: 200, message: expect.stringContaining('that wasn’t saved') });
+      expect(failed).toMatchObject({ status: 200, message: expect.stringContaining('so that wasn’t saved') });
       expect((await fetch(`${proxied.url}/healthz`)).status).toBe(503);
       await driver.say(megan, 'status');
       expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('that wasn’t saved');

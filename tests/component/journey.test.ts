@@ -94,7 +94,9 @@ test('a group chat takes a Re-think from start through five stages and actions t
   expect(doc).toMatchObject({ status: 'closed', stage: 5, facilitatorId: adele.id, outcome: { kind: 'partlyResolved', recordedBy: adele.id } });
   expect(doc?.contributions).toHaveLength(15);
   expect(doc?.participants.map((p) => p.name)).toEqual(['Megan Bowen', 'Adele Vance', 'Isaiah Langer']);
-  expect(doc?.actions.map((a) => a.description)).toEqual(['Arrange a health review within two weeks', 'Share the updated plan']);
+  expect(doc?.actions.filter((a) => !a.removedAt).map((a) => a.description)).toEqual(['Arrange a health review within two weeks', 'Share the updated plan']);
+  expect(doc?.actions.find((a) => a.description === 'A mistake')).toMatchObject({ removedBy: adele.id });
+  expect(doc?.actions[0]?.previous?.map((p) => p.description)).toEqual(['Arrange a health review']);
   const audit = doc?.audit.map((a) => a.what) ?? [];
   expect(audit.filter((w) => w === 'contributed')).toHaveLength(15);
   expect(audit).toEqual(expect.arrayContaining(['started', 'strategyConfirmed', 'joined', 'advanced', 'handedOver', 'actionAdded', 'actionEdited', 'actionRemoved', 'closed']));
@@ -182,6 +184,16 @@ describe('commands', () => {
     expect(welcome).toContain('Please don’t enter names');
     const { resources } = await bed.db.conversations.items.query({ query: 'SELECT * FROM c WHERE c.conversationId = @c', parameters: [{ name: '@c', value: chat.conversation.id }] }).fetchAll();
     expect(resources[0]).toMatchObject({ conversationId: chat.conversation.id, serviceUrl: bed.connector.serviceUrl, conversationKind: 'groupChat' });
+  });
+
+  test('in a channel, status finds the Re-think started in another thread of the same channel', async () => {
+    const channel = `19:${Date.now()}chan@thread.tacv2`;
+    const thread = new Driver(bed.app, bed.connector, { id: `${channel};messageid=111`, conversationType: 'channel', isGroup: true });
+    await thread.start(megan);
+    const newPost = new Driver(bed.app, bed.connector, { id: `${channel};messageid=222`, conversationType: 'channel', isGroup: true });
+    await newPost.say(adele, 'status');
+    expect(cardText(cardOf(bed.connector.posts(newPost.conversation.id).at(-1)!))).toContain('Stage 1 of 5');
+    expect((await bed.db.rethinksIn(channel)).map((r) => r.conversationKind)).toEqual(['channel']);
   });
 
   test('help, status, list and an unknown message', async () => {

@@ -25,6 +25,8 @@ export interface Connector {
   updates(conversationId?: string): Captured[];
   /** Makes the next requests answer with this status until `fail(undefined)`. */
   fail(status: number | undefined): void;
+  /** Holds the next card update this long before taking it, as a slow network would. */
+  slowNextUpdate(ms: number): void;
   waitFor(predicate: (c: Captured) => boolean, timeoutMs?: number): Promise<Captured>;
   reset(): void;
   stop(): Promise<void>;
@@ -47,12 +49,18 @@ function reply(res: ServerResponse, status: number, body: object): void {
 export async function startConnector(): Promise<Connector> {
   const captured: Captured[] = [];
   let failing: number | undefined;
+  let slowUpdate = 0;
   let next = 1;
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     if (failing) {
       reply(res, failing, { error: { code: 'Failing', message: 'test' } });
       return;
+    }
+    if (req.method === 'PUT' && slowUpdate > 0) {
+      const wait = slowUpdate;
+      slowUpdate = 0;
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
     if (match && (req.method === 'POST' || req.method === 'PUT')) {
@@ -81,6 +89,9 @@ export async function startConnector(): Promise<Connector> {
     updates: (conversationId) => filter('PUT', conversationId),
     fail: (status) => {
       failing = status;
+    },
+    slowNextUpdate: (ms) => {
+      slowUpdate = ms;
     },
     waitFor: async (predicate, timeoutMs = 5000) => {
       const deadline = Date.now() + timeoutMs;

@@ -20,6 +20,10 @@ describe('configuration from the environment', () => {
     expect(config.allowedTenantIds).toEqual([TENANT, APP]);
   });
 
+  test('with real credentials and no allow-list, only the bot\'s own tenant is served', () => {
+    expect(loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: TENANT }).allowedTenantIds).toEqual([TENANT]);
+  });
+
   test('a managed identity needs no secret', () => {
     expect(loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: TENANT }).auth).toEqual({ mode: 'managedIdentity', appId: APP, tenantId: TENANT });
   });

@@ -1,6 +1,6 @@
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
-import { applyCommand, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
+import { applyCommand, liveActions, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
 import type { Actor, Rethink } from '../../services/rethink/types';
 
 const profile = loadProfile(DEFAULT_PROFILE_PATH);
@@ -116,6 +116,31 @@ describe('the five stages', () => {
     expect(r.contributions).toEqual([expect.objectContaining({ participantId: pat[0]?.id, text: 'Corrected', recordedBy: lead.id })]);
   });
 
+  test('two people of the same name on the phone stay two people; a later role change does not rewrite what was said', () => {
+    let r = open();
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'Sam', role: 'GP', agency: 'Surgery', text: 'GP view' }, lead);
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'Sam', role: 'Officer', agency: 'Police', text: 'Police view' }, lead);
+    expect(r.participants.filter((p) => p.external)).toHaveLength(2);
+    expect(r.contributions.map((c) => [c.text, c.agency])).toEqual([['GP view', 'Surgery'], ['Police view', 'Police']]);
+    r = apply(r, { kind: 'contribute', text: 'As a teacher' }, teacher);
+    r = apply(r, { kind: 'join', role: 'Head teacher', agency: 'Primary school' }, teacher);
+    expect(r.contributions.find((c) => c.participantId === teacher.id)).toMatchObject({ role: 'Teacher', text: 'As a teacher' });
+    r = apply(r, { kind: 'contribute', text: 'As a head teacher' }, teacher);
+    expect(r.contributions.find((c) => c.participantId === teacher.id)).toMatchObject({ role: 'Head teacher', previous: [expect.objectContaining({ text: 'As a teacher' })] });
+  });
+
+  test('every change keeps the record for the partnership\'s current retention period', () => {
+    const r = open();
+    const shorter = { ...ctx, profile: { ...profile, retentionDays: 365 } };
+    const result = applyCommand(r, { kind: 'contribute', text: 'x' }, teacher, shorter);
+    expect(result.ok && result.value.ttl).toBe(365 * 86_400);
+  });
+
+  test('moving on from a card showing an earlier stage is refused', () => {
+    const r = apply(open(), { kind: 'advance', confirmed: true, stage: 1 }, lead);
+    expect(refusal(r, { kind: 'advance', confirmed: true, stage: 1 }, lead)).toMatchObject({ code: 'wrongStage', message: expect.stringContaining('already moved on to stage 2') });
+  });
+
   test('hand-over moves facilitation; the old facilitator can no longer advance', () => {
     let r = open();
     r = apply(r, { kind: 'handOver', toParticipantId: teacher.id }, lead);
@@ -162,7 +187,11 @@ describe('actions and closing', () => {
     expect(r.actions[0]?.description).toBe('Book it this week');
     expect(refusal(r, { kind: 'removeAction', actionId: second?.id ?? '' }, teacher).code).toBe('notFacilitator');
     r = apply(r, { kind: 'removeAction', actionId: second?.id ?? '' }, lead);
-    expect(r.actions).toHaveLength(1);
+    // Nothing recorded is lost: the edit keeps the earlier version, the removal is a mark.
+    expect(liveActions(r).map((a) => a.description)).toEqual(['Book it this week']);
+    expect(r.actions[0]?.previous).toEqual([expect.objectContaining({ description: 'Book a TAF meeting' })]);
+    expect(r.actions[1]).toMatchObject({ removedBy: lead.id, removedAt: ctx.now.toISOString() });
+    expect(refusal(r, { kind: 'editAction', actionId: second?.id ?? '', ...action }, lead).code).toBe('notFound');
   });
 
   test('closing records the outcome and makes the Re-think read-only', () => {
