@@ -34,7 +34,7 @@ async function updateInPlace(context: TurnContext, activityId: string, card: Ada
  * have sent its update first. A few rounds at most; each round is one point read.
  */
 async function updateShared(context: TurnContext, shared: SharedCard, activityId: string, log: Logger): Promise<void> {
-  let current: { card: AdaptiveCard; version?: string } | undefined = shared;
+  let current: { card: AdaptiveCard; version?: string } | undefined = { card: shared.render(), ...(shared.version ? { version: shared.version } : {}) };
   for (let round = 0; current && round < 3; round++) {
     await updateInPlace(context, activityId, current.card, log);
     if (!shared.latest) return;
@@ -52,7 +52,7 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
       for (const outgoing of posts) await post(later, outgoing, log);
     });
   }
-  const card = result.view ?? result.shared?.card;
+  const card = result.view ?? result.shared?.render();
   if (card) return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
   return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: result.notice ?? 'Done.' } as unknown as AdaptiveCardInvokeResponse;
 }
@@ -62,7 +62,7 @@ export async function respondToMessage(context: TurnContext, result: HandlerResu
   if (result.shared) {
     const activityId = result.shared.activityId ?? context.activity.replyToId;
     if (activityId) await updateShared(context, result.shared, activityId, log);
-    else await post(context, { card: result.shared.card }, log);
+    else await post(context, { card: result.shared.render() }, log);
   }
   if (result.notice) await post(context, { text: result.notice }, log);
   else if (result.view && result.postViewWithoutExecute) await post(context, { card: result.view }, log);

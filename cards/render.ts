@@ -22,22 +22,27 @@ export function expand<T extends object>(template: object, data: T): AdaptiveCar
 export const cardBytes = (card: object): number => Buffer.byteLength(JSON.stringify(card), 'utf8');
 
 /**
- * Also removes nulls. Where a client cannot run Action.Execute it runs the fallback, an Action.Submit that carries the
- * verb in its data; the bot routes both the same way.
+ * Also removes nulls. Where a client cannot run Action.Execute it runs the fallback, an
+ * Action.Submit that carries the verb in its data; the bot routes both the same way. The expanded
+ * card is a fresh object, so it is changed in place.
  */
 function withSubmitFallbacks<T>(node: T): T {
-  if (Array.isArray(node)) return node.map(withSubmitFallbacks) as T;
-  if (node === null || typeof node !== 'object') return node;
-  // A `$when` that is false on an object-valued property leaves null behind: drop it.
-  const entries = Object.entries(node)
-    .filter(([, value]) => value !== null)
-    .map(([key, value]) => [key, withSubmitFallbacks(value)] as const);
-  const copy = Object.fromEntries(entries) as Record<string, unknown>;
-  if (copy.type === 'Action.Execute' && typeof copy.verb === 'string' && copy.fallback === undefined) {
-    const data = typeof copy.data === 'object' && copy.data !== null ? copy.data : {};
-    copy.fallback = { type: 'Action.Submit', title: copy.title, data: { ...data, verb: copy.verb } };
+  if (Array.isArray(node)) {
+    node.forEach(withSubmitFallbacks);
+    return node;
   }
-  return copy as T;
+  if (node === null || typeof node !== 'object') return node;
+  const object = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(object)) {
+    // A `$when` that is false on an object-valued property leaves null behind: drop it.
+    if (value === null) delete object[key];
+    else withSubmitFallbacks(value);
+  }
+  if (object.type === 'Action.Execute' && typeof object.verb === 'string' && object.fallback === undefined) {
+    const data = typeof object.data === 'object' && object.data !== null ? object.data : {};
+    object.fallback = { type: 'Action.Submit', title: object.title, data: { ...data, verb: object.verb } };
+  }
+  return node;
 }
 
 export function truncate(text: string, max: number): string {

@@ -146,7 +146,7 @@ export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice
 function sharedCard(input: TurnInput, deps: Deps, r: Stored<Rethink>): SharedCard {
   return {
     activityId: r.cardActivityId,
-    card: renderRethinkCard(deps.profile, r, { now: input.now }),
+    render: () => renderRethinkCard(deps.profile, r, { now: input.now }),
     version: r._etag,
     latest: async () => {
       const fresh = await deps.rethinks.get(input.where.conversationId, r.id);

@@ -40,7 +40,7 @@ export const submitStart: Handler = async (input, deps) => {
   const { aadObjectId } = input.actor;
   if (aadObjectId) deps.later('remember role', () => deps.people.remember(aadObjectId, { role: values.role.trim(), agency: values.agency.trim() }, input.now));
   const card = renderStrategyCard(strategyCardData(deps.profile, created));
-  return { view: card, shared: { card, activityId: input.replyToId } };
+  return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };
 
 const STRATEGIES: Record<string, StrategyNumber> = { '1': 1, '2': 2, '3': 3 };
@@ -79,7 +79,7 @@ export const cancelStart: Handler = async (input, deps) => {
   if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
   if (outcome.kind === 'refused') return { notice: outcome.refusal.message };
   const card = renderStartCard(startCardData(deps.profile, formFrom(outcome.doc), 'This Re-think was cancelled before it started. You can start again with this form.'));
-  return { view: card, shared: { card, activityId: input.replyToId } };
+  return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };
 
 /** The start form as it was filled in for this Re-think. */

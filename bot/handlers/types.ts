@@ -52,7 +52,8 @@ export interface HandlerResult {
 }
 
 export interface SharedCard {
-  readonly card: AdaptiveCard;
+  /** Rendered when it is sent, after the answer, so the person who acted is not kept waiting. */
+  readonly render: () => AdaptiveCard;
   readonly activityId: string | undefined;
   /** The stored version the card shows, and how to fetch the latest, to keep updates in order. */
   readonly version?: string;
