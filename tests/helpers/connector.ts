@@ -27,6 +27,10 @@ export interface Connector {
   fail(status: number | undefined): void;
   /** Holds the next card update this long before taking it, as a slow network would. */
   slowNextUpdate(ms: number): void;
+  /** Answers the next `count` requests with 429 and a Retry-After of `seconds`. */
+  throttleNext(count: number, seconds: number): void;
+  /** Requests answered with 429 so far. */
+  readonly throttled: number;
   waitFor(predicate: (c: Captured) => boolean, timeoutMs?: number): Promise<Captured>;
   reset(): void;
   stop(): Promise<void>;
@@ -50,9 +54,19 @@ export async function startConnector(): Promise<Connector> {
   const captured: Captured[] = [];
   let failing: number | undefined;
   let slowUpdate = 0;
+  let throttleLeft = 0;
+  let throttleSeconds = 1;
+  let throttled = 0;
   let next = 1;
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
+    if (throttleLeft > 0) {
+      throttleLeft--;
+      throttled++;
+      res.setHeader('retry-after', String(throttleSeconds));
+      reply(res, 429, { error: { code: 'Throttled', message: 'test' } });
+      return;
+    }
     if (failing) {
       reply(res, failing, { error: { code: 'Failing', message: 'test' } });
       return;
@@ -92,6 +106,13 @@ export async function startConnector(): Promise<Connector> {
     },
     slowNextUpdate: (ms) => {
       slowUpdate = ms;
+    },
+    throttleNext: (count, seconds) => {
+      throttleLeft = count;
+      throttleSeconds = seconds;
+    },
+    get throttled() {
+      return throttled;
     },
     waitFor: async (predicate, timeoutMs = 5000) => {
       const deadline = Date.now() + timeoutMs;
