@@ -7,7 +7,7 @@ test('with single-tenant credentials, a request without a valid Bot Framework to
   const store = await startStore();
   const connector = await startConnector();
   const app = await startApp(store.endpoint, {
-    env: { MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555', MICROSOFT_APP_PASSWORD: 'not-a-real-secret', MICROSOFT_APP_TENANT_ID: '72f988bf-0000-4000-8000-00000000abcd' },
+    env: { MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555', MICROSOFT_APP_PASSWORD: 'fake', MICROSOFT_APP_TENANT_ID: '72f988bf-0000-4000-8000-00000000abcd' },
   });
   const db = storeReader(store.endpoint);
   try {
