@@ -4,7 +4,7 @@
 //                                   ├─ is attached to the Web App (the bot SDK and DefaultAzureCredential use it)
 //                                   └─ holds Cosmos DB Built-in Data Contributor on the Cosmos account
 //   Cosmos DB for NoSQL (serverless, keys disabled) ─ database `rethink`, containers rethinks / people / conversations
-//   Linux App Service plan + Node 20 Web App ─ serves POST /api/messages
+//   Linux App Service plan + Node 22 Web App ─ serves POST /api/messages
 //   Azure Bot (global) + Microsoft Teams channel ─ points at https://<web app>/api/messages
 //
 // Written and reviewed by hand; NOT compiled on the development machines (no Bicep compiler there).
@@ -262,7 +262,7 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
     clientAffinityEnabled: false
     siteConfig: {
       // Linux: the Node version comes from linuxFxVersion (WEBSITE_NODE_DEFAULT_VERSION is Windows only).
-      linuxFxVersion: 'NODE|20-lts'
+      linuxFxVersion: 'NODE|22-lts'
       appCommandLine: 'node dist/bot/main.js'
       alwaysOn: true
       http20Enabled: true
