@@ -28,7 +28,6 @@ async function updateInPlace(context: TurnContext, activityId: string, card: Ada
   }
 }
 
-/** The person's own card is the answer; everyone's card and new posts follow once it is sent. */
 /**
  * Updates everyone's card, then makes sure it shows the latest stored version: another change may
  * have sent its update first. A few rounds at most; each round is one point read.
@@ -38,12 +37,17 @@ async function updateShared(context: TurnContext, shared: SharedCard, activityId
   for (let round = 0; current && round < 3; round++) {
     await updateInPlace(context, activityId, current.card, log);
     if (!shared.latest) return;
-    const latest = await shared.latest();
+    // The change is saved whatever happens here: a failed check is logged, not reported as a failure.
+    const latest = await shared.latest().catch((error: unknown) => {
+      log.warn({ err: (error as Error).name }, 'could not check that everyone sees the latest card');
+      return undefined;
+    });
     if (!latest || latest.version === current.version) return;
     current = latest;
   }
 }
 
+/** The person's own card is the answer; everyone's card and new posts follow once it is sent. */
 export async function respondToInvoke(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): Promise<AdaptiveCardInvokeResponse> {
   const { shared, posts = [] } = result;
   if (shared?.activityId || posts.length > 0) {
