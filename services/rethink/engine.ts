@@ -59,6 +59,8 @@ export type Command =
 
 const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
 const APPLIED_IDS_KEPT = 200;
+/** Characters, well inside Cosmos DB's 2 MB item limit (multi-byte text and system fields need room). */
+const MAX_DOCUMENT_CHARS = 900_000;
 
 /** A new Re-think, proposed with a recommended strategy; the starter joins and facilitates. */
 export function startRethink(input: StartInput, actor: Actor, where: Where, ctx: EngineContext): Result<Rethink> {
@@ -304,6 +306,10 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
   const handler = handlers[command.kind] as Handler<Command['kind']>;
   const result = handler(next, command as never, actor, ctx);
   if (!result.ok) return result;
+  // Cosmos DB holds at most 2 MB per document: refuse clearly rather than fail to save.
+  if (JSON.stringify(next).length > MAX_DOCUMENT_CHARS) {
+    return refuse('invalidInput', 'This Re-think’s record has grown as large as it can be, so this could not be added. Please close it and start a new Re-think to continue.');
+  }
   const at = ctx.now.toISOString();
   // Re-posting the card is not a change to the Re-think: it keeps its place in lists.
   if (command.kind !== 'recordCard') next.updatedAt = at;

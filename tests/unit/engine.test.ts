@@ -158,6 +158,18 @@ describe('the five stages', () => {
     expect(r.contributions).toEqual([expect.objectContaining({ stage: 2, text: 'for stage 2' })]);
   });
 
+  test('a record about to outgrow what the store can hold is refused clearly, not half-saved', () => {
+    let r = open();
+    let refused: string | undefined;
+    for (let i = 0; i < 400 && !refused; i++) {
+      const result = applyCommand(r, { kind: 'contribute', text: `${i} ${'x'.repeat(3990)}` }, teacher, ctx);
+      if (result.ok) r = result.value;
+      else refused = result.error.message;
+    }
+    expect(refused).toMatch(/grown as large as it can be/);
+    expect(JSON.stringify(r).length).toBeLessThan(1_000_000);
+  });
+
   test('a replayed activity changes nothing', () => {
     const r = apply(open(), { kind: 'contribute', text: 'once' }, teacher, 'activity-1');
     const again = applyCommand(r, { kind: 'contribute', text: 'once' }, teacher, ctx, 'activity-1');
