@@ -17,7 +17,7 @@ export class Deliveries {
 
   later(what: string, task: () => Promise<void>): void {
     const running: Promise<void> = task()
-      .catch((error: unknown) => this.log.warn({ err: (error as Error).name, what }, 'follow-up work failed'))
+      .catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.name : typeof error, what }, 'follow-up work failed'))
       .finally(() => this.inFlight.delete(running));
     this.inFlight.add(running);
   }

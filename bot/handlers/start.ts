@@ -79,6 +79,7 @@ export const cancelStart: Handler = async (input, deps) => {
   if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
   if (outcome.kind === 'refused') return { notice: outcome.refusal.message };
   const card = renderStartCard(startCardData(deps.profile, formFrom(outcome.doc), 'This Re-think was cancelled before it started. You can start again with this form.'));
+  if (outcome.replay) return { view: card };
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };
 

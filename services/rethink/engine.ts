@@ -59,8 +59,9 @@ export type Command =
 
 const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
 const APPLIED_IDS_KEPT = 200;
-/** Characters, well inside Cosmos DB's 2 MB item limit (multi-byte text and system fields need room). */
-const MAX_DOCUMENT_CHARS = 900_000;
+/** Bytes, inside Cosmos DB's 2 MB item limit with room for closing and the audit trail. */
+const MAX_DOCUMENT_BYTES = 1_800_000;
+const GROWING = new Set<Command['kind']>(['join', 'contribute', 'contributeOnBehalf', 'addAction', 'editAction']);
 
 /** A new Re-think, proposed with a recommended strategy; the starter joins and facilitates. */
 export function startRethink(input: StartInput, actor: Actor, where: Where, ctx: EngineContext): Result<Rethink> {
@@ -177,11 +178,14 @@ const handlers: Handlers = {
     if (!text.ok) return text;
     const moved = stageMovedOn(r, c.stage, ctx);
     if (!moved.ok) return moved;
-    // The same name, role and agency is the same person; anyone else is someone new.
-    let participant = r.participants.find((p) => p.external && samePerson(p, { name: name.value, ...person.value }));
+    // The same name is the same person (a corrected role or agency is updated; each contribution
+    // keeps the role and agency it was recorded under).
+    let participant = r.participants.find((p) => p.external && sameName(p.name, name.value));
     if (!participant) {
       participant = { id: `ext:${ctx.newId()}`, name: name.value, ...person.value, external: true, joinedAt: ctx.now.toISOString() };
       r.participants.push(participant);
+    } else {
+      Object.assign(participant, person.value);
     }
     upsertContribution(r, participant, text.value, actor.id, ctx);
     return ok(r);
@@ -275,7 +279,7 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
     case 'contribute':
       return { what: before.contributions.some((x) => x.stage === before.stage && x.participantId === actor.id) ? 'contributionEdited' : 'contributed', ref: `stage${before.stage}` };
     case 'contributeOnBehalf':
-      return { what: 'contributedOnBehalf', ref: after.participants.find((p) => p.external && samePerson(p, { name: command.name.trim(), role: command.role.trim(), agency: command.agency.trim() }))?.id };
+      return { what: 'contributedOnBehalf', ref: after.participants.find((p) => p.external && sameName(p.name, command.name))?.id };
     case 'advance':
       return { what: waitingFor(before).length > 0 ? 'advancedWithoutEveryone' : 'advanced', ref: `stage${after.stage}` };
     case 'handOver':
@@ -306,9 +310,13 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
   const handler = handlers[command.kind] as Handler<Command['kind']>;
   const result = handler(next, command as never, actor, ctx);
   if (!result.ok) return result;
-  // Cosmos DB holds at most 2 MB per document: refuse clearly rather than fail to save.
-  if (JSON.stringify(next).length > MAX_DOCUMENT_CHARS) {
-    return refuse('invalidInput', 'This Re-think’s record has grown as large as it can be, so this could not be added. Please close it and start a new Re-think to continue.');
+  // Pressing Save again with nothing changed records nothing and sends nothing.
+  // (JSON equality: the clone keeps key order, and it is indifferent to which realm made the objects.)
+  if (JSON.stringify(next) === JSON.stringify(current)) return { ok: true, value: current, replay: true };
+  // Cosmos DB holds at most 2 MB per document: refuse what would add to a full record, clearly,
+  // rather than fail to save it. Closing and other small changes are always allowed.
+  if (GROWING.has(command.kind) && Buffer.byteLength(JSON.stringify(next), 'utf8') > MAX_DOCUMENT_BYTES) {
+    return refuse('invalidInput', 'This Re-think’s record has grown as large as it can be, so this could not be added. Please agree the actions and close it, then start a new Re-think to continue.');
   }
   const at = ctx.now.toISOString();
   // Re-posting the card is not a change to the Re-think: it keeps its place in lists.
@@ -344,12 +352,12 @@ function upsertContribution(r: Rethink, who: Participant, text: string, recorded
     return;
   }
   if (existing.text === text) return;
-  existing.previous = [...(existing.previous ?? []), { text: existing.text, recordedBy: existing.recordedBy, at: existing.editedAt ?? existing.at }];
+  const { text: was, role, agency, recordedBy: by } = existing;
+  existing.previous = [...(existing.previous ?? []), { text: was, ...(role ? { role } : {}), ...(agency ? { agency } : {}), recordedBy: by, at: existing.editedAt ?? existing.at }];
   Object.assign(existing, { text, role: who.role, agency: who.agency, recordedBy, editedAt: at });
 }
 
-const samePerson = (p: Participant, q: { name: string; role: string; agency: string }): boolean =>
-  [p.name, p.role, p.agency].join('\n').toLocaleLowerCase('en-GB') === [q.name, q.role, q.agency].join('\n').toLocaleLowerCase('en-GB');
+const sameName = (a: string, b: string): boolean => a.trim().toLocaleLowerCase('en-GB') === b.trim().toLocaleLowerCase('en-GB');
 
 /** The actions still on the Re-think (removed ones are kept in the record, marked). */
 export const liveActions = (r: Rethink): AgreedAction[] => r.actions.filter((a) => !a.removedAt);

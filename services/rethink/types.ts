@@ -41,7 +41,7 @@ export interface Contribution {
   at: string;
   editedAt?: string;
   /** Earlier versions, oldest first: an edit never loses what was recorded. */
-  previous?: { text: string; recordedBy: string; at: string }[];
+  previous?: { text: string; role?: string; agency?: string; recordedBy: string; at: string }[];
 }
 
 export interface ActionOwner {

@@ -23,19 +23,23 @@ export type UpdateOutcome<T> =
 export type Change<T> = (current: Stored<T>) => Result<T> & { replay?: boolean };
 
 const statusOf = (error: unknown): number | undefined => {
+  if (error === null || typeof error !== 'object') return undefined;
   const code = (error as { code?: unknown; statusCode?: unknown }).code ?? (error as { statusCode?: unknown }).statusCode;
   return typeof code === 'number' ? code : undefined;
 };
 
 /** Statuses and network failures that mean "the store could not do it now": try again later. */
 const TRANSIENT_STATUSES = new Set([408, 429, 449, 500, 502, 503, 504]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'REQUEST_SEND_ERROR']);
+const UNAVAILABLE_NAMES = new Set(['TimeoutError', 'AbortError', 'CredentialUnavailableError', 'AuthenticationError']);
 
 function isUnavailable(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
   const status = statusOf(error);
-  if (status !== undefined) return TRANSIENT_STATUSES.has(status);
+  // 410 and 403/3 are answers during a failover: the write was refused, try again.
+  if (status !== undefined) return TRANSIENT_STATUSES.has(status) || status === 410 || (status === 403 && (error as { substatus?: unknown }).substatus === 3);
   const { name, code } = error as { name?: unknown; code?: unknown };
-  return name === 'TimeoutError' || name === 'AbortError' || (typeof code === 'string' && NETWORK_CODES.has(code));
+  return (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) || (typeof code === 'string' && NETWORK_CODES.has(code));
 }
 
 /**
