@@ -33,17 +33,22 @@ async function updateInPlace(context: TurnContext, activityId: string, card: Ada
  * have sent its update first. A few rounds at most; each round is one point read.
  */
 async function updateShared(context: TurnContext, shared: SharedCard, activityId: string, log: Logger): Promise<void> {
-  let current: { card: AdaptiveCard; version?: string } | undefined = { card: shared.render(), ...(shared.version ? { version: shared.version } : {}) };
+  let current: { card: AdaptiveCard; version?: string; activityId: string } | undefined = {
+    card: shared.render(),
+    ...(shared.version ? { version: shared.version } : {}),
+    activityId,
+  };
   for (let round = 0; current && round < 3; round++) {
-    await updateInPlace(context, activityId, current.card, log);
+    await updateInPlace(context, current.activityId, current.card, log);
     if (!shared.latest) return;
     // The change is saved whatever happens here: a failed check is logged, not reported as a failure.
     const latest = await shared.latest().catch((error: unknown) => {
-      log.warn({ err: (error as Error).name }, 'could not check that everyone sees the latest card');
+      log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not check that everyone sees the latest card');
       return undefined;
     });
-    if (!latest || latest.version === current.version) return;
-    current = latest;
+    // Done when nothing changed since, and the card was not re-posted elsewhere meanwhile.
+    if (!latest || (latest.version === current.version && (latest.activityId ?? current.activityId) === current.activityId)) return;
+    current = { card: latest.card, version: latest.version, activityId: latest.activityId ?? current.activityId };
   }
 }
 

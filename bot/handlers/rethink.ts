@@ -150,7 +150,7 @@ function sharedCard(input: TurnInput, deps: Deps, r: Stored<Rethink>): SharedCar
     version: r._etag,
     latest: async () => {
       const fresh = await deps.rethinks.get(input.where.conversationId, r.id);
-      return fresh && { card: renderRethinkCard(deps.profile, fresh, { now: input.now }), version: fresh._etag };
+      return fresh && { card: renderRethinkCard(deps.profile, fresh, { now: input.now }), version: fresh._etag, activityId: fresh.cardActivityId };
     },
   };
 }

@@ -57,7 +57,7 @@ export interface SharedCard {
   readonly activityId: string | undefined;
   /** The stored version the card shows, and how to fetch the latest, to keep updates in order. */
   readonly version?: string;
-  readonly latest?: () => Promise<{ card: AdaptiveCard; version: string } | undefined>;
+  readonly latest?: () => Promise<{ card: AdaptiveCard; version: string; activityId: string | undefined } | undefined>;
 }
 
 export type Handler = (input: TurnInput, deps: Deps) => Promise<HandlerResult>;
