@@ -94,16 +94,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     storeEndpoint,
     idle: () => deliveries.idle(),
     stop: async () => {
-      // Stop taking new requests, let those under way and what follows them finish, then close.
+      // Stop taking new requests, let those under way and what follows them finish (within
+      // bounds: a throttled Teams can hold an update for long), then close.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.server.closeIdleConnections?.();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
-      clearTimeout(timer);
+      await within(closed, 5_000);
       server.server.closeAllConnections?.();
-      await deliveries.idle();
+      if (!(await within(deliveries.idle(), 15_000))) log.warn('stopped with card updates still in flight');
       client.dispose();
       await embedded?.stop();
     },
   };
+}
+
+/** Whether `work` finished within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const finished = await Promise.race([work.then(() => true as const), timeout]);
+  clearTimeout(timer);
+  return finished;
 }
