@@ -16,7 +16,9 @@ export class Deliveries {
   ) {}
 
   later(what: string, task: () => Promise<void>): void {
-    const running: Promise<void> = task()
+    // Started on the next turn of the event loop, so the answer is written before any of this runs.
+    const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(task)
       .catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.name : typeof error, what }, 'follow-up work failed'))
       .finally(() => this.inFlight.delete(running));
     this.inFlight.add(running);
