@@ -108,7 +108,7 @@ export async function updateItem<T extends { id: string }>(container: Container,
     if (typeof result !== 'number') return { kind: 'updated', doc: result.resource as unknown as Stored<T>, replay: false };
     if (Date.now() > deadline) throw new StoreUnavailableError(new Error(`Gave up after ${attempt} conflicting writes`));
     // Back off with jitter so concurrent writers spread out rather than collide again.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 5 * attempt)));
   }
 }
 
