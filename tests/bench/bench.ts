@@ -1,5 +1,5 @@
 /**
- * `npm run bench [rethinks=20] [thinkMs=3000]`: whole Re-thinks driven over HTTP by many simulated
+ * `npm run bench [rethinks=20] [thinkMs=3000] [rounds=3]`: whole Re-thinks driven over HTTP by many simulated
  * participants, against the embedded store, with a bare botbuilder echo turn on the same machine, under
  * the same load, as the floor. Setting thinkMs to 0 turns it into a burst (a queueing test).
  * The store, the app and the echo bot each run in a process of their own; this process is the
@@ -18,6 +18,7 @@ const RETHINKS = Number(process.argv[2] ?? 20);
 const PARTICIPANTS = 5;
 /** People read and type between presses: each waits up to this long (uniformly) before acting. */
 const THINK_MS = Number(process.argv[3] ?? 3000);
+const ROUNDS = Number(process.argv[4] ?? 3);
 const think = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.random() * THINK_MS));
 const samples = new Map<string, number[]>();
 const children: ChildProcess[] = [];
@@ -139,10 +140,10 @@ async function echoFloor(url: string, concurrency: number, perClient: number): P
 
 async function main(): Promise<void> {
   const deadline = setTimeout(() => {
-    process.stderr.write('The benchmark took longer than 5 minutes: stopping.\n');
+    process.stderr.write('The benchmark took longer than 8 minutes: stopping.\n');
     for (const child of children) child.kill();
     process.exit(1);
-  }, 300_000);
+  }, 480_000);
   const store = await spawnServer('store');
   storeProcess = store.child;
   const app = remoteApp((await spawnServer('app', store.url)).url);
@@ -159,17 +160,24 @@ async function main(): Promise<void> {
   });
   await echoFloor(echo.url, 4, 5);
 
-  // 2. Load: RETHINKS Re-thinks at once, PARTICIPANTS people each, contributing concurrently.
+  // 2. Load, in rounds so each action has enough samples for a steady p99: RETHINKS Re-thinks at
+  // once, PARTICIPANTS people each; after each round, the floor under the same load: as many echo
+  // clients as participants, with the same think time, making as many turns.
   samples.clear();
+  const floorSamples: number[] = [];
   const requestsBefore = await storeRequests();
-  const started = performance.now();
-  await Promise.all(Array.from({ length: RETHINKS }, (_, r) => runRethink(timed(new Driver(app, connector, newGroupChat())), people(r))));
-  const elapsed = performance.now() - started;
+  let elapsed = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const before = [...samples.values()].reduce((n, list) => n + list.length, 0);
+    const started = performance.now();
+    await Promise.all(Array.from({ length: RETHINKS }, (_, r) => runRethink(timed(new Driver(app, connector, newGroupChat())), people(round * RETHINKS + r))));
+    elapsed += performance.now() - started;
+    const inRound = [...samples.values()].reduce((n, list) => n + list.length, 0) - before;
+    floorSamples.push(...(await echoFloor(echo.url, RETHINKS * PARTICIPANTS, Math.ceil(inRound / (RETHINKS * PARTICIPANTS)))));
+  }
   const loadRequests = (await storeRequests()) - requestsBefore;
   const actions = [...samples.values()].reduce((n, list) => n + list.length, 0);
-
-  // 3. The floor: as many clients as participants, with the same think time, through a bare echo bot.
-  const floor = stats(await echoFloor(echo.url, RETHINKS * PARTICIPANTS, Math.ceil(actions / (RETHINKS * PARTICIPANTS))));
+  const floor = stats(floorSamples);
 
   const verbs = [...new Set([...storeRequestsByVerb.keys(), ...samples.keys()])];
   const rows = verbs.map((verb) => {
@@ -188,7 +196,7 @@ async function main(): Promise<void> {
       'store requests: answer + after': requests,
     };
   });
-  process.stdout.write(`\nRe-think benchmark: ${RETHINKS} concurrent Re-thinks × ${PARTICIPANTS} participants (think time 0–${THINK_MS} ms), ${actions} card actions in ${(elapsed / 1000).toFixed(1)} s (${(actions / (elapsed / 1000)).toFixed(0)} actions/s)\n`);
+  process.stdout.write(`\nRe-think benchmark: ${ROUNDS} rounds of ${RETHINKS} concurrent Re-thinks × ${PARTICIPANTS} participants (think time 0–${THINK_MS} ms), ${actions} card actions in ${(elapsed / 1000).toFixed(1)} s (${(actions / (elapsed / 1000)).toFixed(0)} actions/s)\n`);
   process.stdout.write(`Echo floor (bare botbuilder invoke, ${RETHINKS * PARTICIPANTS} clients, same think time, ${floor.n} turns): p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms\n`);
   console.table(rows);
   process.stdout.write(`Store requests under load: ${(loadRequests / actions).toFixed(2)} per card action on average (including retries after concurrent writes to the same Re-think, and the start form's person lookup).\n`);
