@@ -98,6 +98,8 @@ export class RethinkBot extends TeamsActivityHandler {
     } catch (error) {
       this.deps.log.warn({ err: errorName(error) }, 'could not save the conversation reference on install');
     }
+    // An upgrade of an installed app is not a new arrival: no second welcome.
+    if (context.activity.action === 'add-upgrade') return;
     await context.sendActivity({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: renderWelcomeCard(welcomeCardData(this.deps.profile)) }] });
   }
 }

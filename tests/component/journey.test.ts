@@ -182,6 +182,10 @@ describe('commands', () => {
     const welcome = cardText(cardOf(bed.connector.posts(chat.conversation.id).at(-1)!));
     expect(welcome).toContain('Welcome to Re-think');
     expect(welcome).toContain('Please don’t enter names');
+    const upgraded = { ...installed(chat.where(megan)), action: 'add-upgrade' };
+    const before = bed.connector.posts(chat.conversation.id).length;
+    await import('../helpers/harness').then(({ send }) => send(bed.app, upgraded));
+    expect(bed.connector.posts(chat.conversation.id)).toHaveLength(before);
     const { resources } = await bed.db.conversations.items.query({ query: 'SELECT * FROM c WHERE c.conversationId = @c', parameters: [{ name: '@c', value: chat.conversation.id }] }).fetchAll();
     expect(resources[0]).toMatchObject({ conversationId: chat.conversation.id, serviceUrl: bed.connector.serviceUrl, conversationKind: 'groupChat' });
   });
