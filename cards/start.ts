@@ -1,20 +1,12 @@
 import type { PartnershipProfile } from '../services/profile/types';
+import type { StartInput } from '../services/rethink/engine';
+import type { StrategyAnswers } from '../services/rethink/types';
 import template from './start.json';
 import { expand, type AdaptiveCard } from './render';
 import { PRIVACY_REMINDER } from './wording';
 
 /** What the person has typed so far: kept on the card when something needs correcting. */
-export interface StartFormValues {
-  caseReference: string;
-  concernCategory: string;
-  summary: string;
-  mode: string;
-  role: string;
-  agency: string;
-  isLeadProfessional: boolean;
-  raisedWithLeadProfessional: boolean;
-  groupMeetingHeld: boolean;
-}
+export type StartFormValues = Omit<StartInput, 'answers'> & StrategyAnswers;
 
 export interface StartCardData {
   hasError: boolean;

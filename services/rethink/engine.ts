@@ -229,12 +229,9 @@ const handlers: Handlers = {
   },
 
   editAction(r, c, actor, ctx) {
-    const may = mayEditActions(r, actor);
-    if (!may.ok) return may;
-    const existing = liveActions(r).find((a) => a.id === c.actionId);
-    if (!existing) return refuse('notFound', 'That action is no longer on this Re-think.');
-    const owns = mayChangeAction(r, existing, actor);
-    if (!owns.ok) return owns;
+    const found = changeableAction(r, c.actionId, actor);
+    if (!found.ok) return found;
+    const existing = found.value;
     const action = checkAction(r, c, ctx);
     if (!action.ok) return action;
     const { description, owner, dueDate } = existing;
@@ -244,12 +241,9 @@ const handlers: Handlers = {
   },
 
   removeAction(r, c, actor, ctx) {
-    const may = mayEditActions(r, actor);
-    if (!may.ok) return may;
-    const existing = liveActions(r).find((a) => a.id === c.actionId);
-    if (!existing) return refuse('notFound', 'That action is no longer on this Re-think.');
-    const owns = mayChangeAction(r, existing, actor);
-    if (!owns.ok) return owns;
+    const found = changeableAction(r, c.actionId, actor);
+    if (!found.ok) return found;
+    const existing = found.value;
     existing.removedAt = ctx.now.toISOString();
     existing.removedBy = actor.id;
     return ok(r);
@@ -415,8 +409,13 @@ function mayEditActions(r: Rethink, actor: Actor): Result<true> {
   return ok(true);
 }
 
-function mayChangeAction(r: Rethink, action: AgreedAction, actor: Actor): Result<true> {
-  if (action.addedBy === actor.id || isFacilitator(r, actor.id)) return ok(true);
+/** An action this person may change: by whoever added it or the facilitator, at stage 5, while open. */
+function changeableAction(r: Rethink, actionId: string, actor: Actor): Result<AgreedAction> {
+  const may = mayEditActions(r, actor);
+  if (!may.ok) return may;
+  const action = liveActions(r).find((a) => a.id === actionId);
+  if (!action) return refuse('notFound', 'That action is no longer on this Re-think.');
+  if (action.addedBy === actor.id || isFacilitator(r, actor.id)) return ok(action);
   return refuse('notFacilitator', 'Only the person who added this action, or the facilitator, can change or remove it.');
 }
 
