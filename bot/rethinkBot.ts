@@ -4,7 +4,7 @@ import { StoreUnavailableError } from '../services/store/repository';
 import type { Deliveries } from './deliveries';
 import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
-import { cardActionFor, commandFor } from './router';
+import { cardActionFor, commandFor, readOnly } from './router';
 import { asCardData, tenantOf, turnInput } from './turn';
 
 export interface BotOptions {
@@ -72,7 +72,7 @@ export class RethinkBot extends TeamsActivityHandler {
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
         log.warn({ err: errorName(error) }, 'store unavailable: nothing saved');
-        return { notice: MESSAGES.storeUnavailable };
+        return { notice: readOnly.has(handler) ? MESSAGES.storeUnreachable : MESSAGES.storeUnavailable };
       }
       // The stack without its first line: an error's message can quote what someone typed.
       log.error({ err: errorName(error), stack: (error as Error).stack?.split('\n').slice(1).join('\n') }, 'handler failed');

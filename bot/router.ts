@@ -32,3 +32,6 @@ const lookup = <T extends object>(table: T, key: string): T[keyof T] | undefined
 export const commandFor = (text: string): Handler | undefined => lookup(commands, text.trim().toLowerCase().replace(/\s+/g, ' '));
 
 export const cardActionFor = (verb: string): Handler | undefined => lookup(cardActions, verb);
+
+/** Handlers that only read: if the store is out of reach, nothing was being saved. */
+export const readOnly: ReadonlySet<Handler> = new Set<Handler>([...Object.values(commands), showStartFromCard, refresh, showRethink, showActionEditor]);

@@ -81,6 +81,7 @@ export const flagField = (data: CardData, key: string): boolean => data[key] ===
 export const MESSAGES = {
   notFound: 'I can’t find that Re-think in this conversation. It may belong to another chat: type **list** to see the Re-thinks here.',
   storeUnavailable: 'Sorry, Re-think couldn’t reach its store just now, so that wasn’t saved. Nothing already recorded is affected. Please try again in a moment.',
+  storeUnreachable: 'Sorry, Re-think couldn’t reach its store just now. Please try again in a moment.',
   unexpected: 'Sorry, something went wrong and that may not have been saved. Please try again; if it keeps happening, let your partnership administrator know.',
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one.',
   unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list** or **help**.',

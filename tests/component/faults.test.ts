@@ -211,7 +211,7 @@ describe('faults', () => {
       expect(failed).toMatchObject({ status: 200, message: expect.stringContaining('so that wasn’t saved') });
       expect((await fetch(`${proxied.url}/healthz`)).status).toBe(503);
       await driver.say(megan, 'status');
-      expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('that wasn’t saved');
+      expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toBe('Sorry, Re-think couldn’t reach its store just now. Please try again in a moment.');
     } finally {
       await proxy.restore();
     }
