@@ -306,10 +306,11 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
   if (!result.ok) return result;
   // Pressing Save again with nothing changed records nothing and sends nothing.
   // (JSON equality: the clone keeps key order, and it is indifferent to which realm made the objects.)
-  if (JSON.stringify(next) === JSON.stringify(current)) return { ok: true, value: current, replay: true };
+  const nextJson = JSON.stringify(next);
+  if (nextJson === JSON.stringify(current)) return { ok: true, value: current, replay: true };
   // Cosmos DB holds at most 2 MB per document: refuse what would add to a full record, clearly,
   // rather than fail to save it. Closing and other small changes are always allowed.
-  if (GROWING.has(command.kind) && Buffer.byteLength(JSON.stringify(next), 'utf8') > MAX_DOCUMENT_BYTES) {
+  if (GROWING.has(command.kind) && Buffer.byteLength(nextJson, 'utf8') > MAX_DOCUMENT_BYTES) {
     return refuse('invalidInput', 'This Re-think’s record has grown as large as it can be, so this could not be added. Please agree the actions and close it, then start a new Re-think to continue.');
   }
   const at = ctx.now.toISOString();
