@@ -12,6 +12,7 @@ import { peopleRepository } from '../services/store/people';
 import { rethinkRepository } from '../services/store/rethinks';
 import { createAdapter } from './adapter';
 import { Deliveries } from './deliveries';
+import { mountEchoFloor } from './echoFloor';
 import { RethinkBot } from './rethinkBot';
 
 export interface App {
@@ -27,6 +28,8 @@ export interface App {
 export interface AppOptions {
   readonly logger?: Logger;
   readonly clock?: () => Date;
+  /** The benchmark's floor: a bare echo bot on this same server at `/bench/echo`. Never in production. */
+  readonly echoFloor?: boolean;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -74,6 +77,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   server.post('/api/messages', async (req, res) => {
     await adapter.process(req, res, (context) => bot.run(context));
   });
+  if (options.echoFloor) mountEchoFloor(server, '/bench/echo');
   server.get('/healthz', async (_req, res) => {
     try {
       await containers.database.read();

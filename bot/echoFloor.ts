@@ -1,10 +1,10 @@
 /**
- * A bare botbuilder echo bot on restify, for the benchmark's floor: the cost of a turn through the
- * same stack with no store and no cards to build.
+ * A bare botbuilder echo bot, for the benchmark's floor: the cost of a turn through the same stack
+ * with no store and no cards to build. The benchmark mounts it on the app's own server, so under load
+ * it waits in the same queue as the Re-think's turns.
  */
-import type { AddressInfo } from 'node:net';
 import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication, type AdaptiveCardInvokeResponse } from 'botbuilder';
-import restify from 'restify';
+import type restify from 'restify';
 
 class EchoBot extends ActivityHandler {
   constructor() {
@@ -20,22 +20,11 @@ class EchoBot extends ActivityHandler {
   }
 }
 
-export async function startEchoFloor(): Promise<{ url: string; stop(): Promise<void> }> {
+/** Serves the echo bot at `path` on `server` (unauthenticated: for the benchmark only). */
+export function mountEchoFloor(server: restify.Server, path: string): void {
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
   const bot = new EchoBot();
-  const server = restify.createServer({ name: 'echo' });
-  server.use(restify.plugins.bodyParser({ mapParams: false }));
-  server.post('/api/messages', async (req, res) => {
+  server.post(path, async (req, res) => {
     await adapter.process(req, res, (context) => bot.run(context));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.server.closeAllConnections?.();
-      }),
-  };
 }

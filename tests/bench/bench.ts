@@ -1,9 +1,10 @@
 /**
  * `npm run bench [rethinks=20] [thinkMs=3000] [rounds=3]`: whole Re-thinks driven over HTTP by many simulated
- * participants, against the embedded store, with a bare botbuilder echo turn on the same machine, under
- * the same load, as the floor. Setting thinkMs to 0 turns it into a burst (a queueing test).
- * The store, the app and the echo bot each run in a process of their own; this process is the
- * participants and the Bot Connector stand-in.
+ * participants, against the embedded store. The floor is a bare botbuilder echo turn on the same
+ * server, measured at the same time as the Re-thinks, so both wait in the same queue; the echo alone
+ * on an idle server is printed too. Setting thinkMs to 0 turns it into a burst (a queueing test).
+ * The store and the app each run in a process of their own; this process is the participants and
+ * the Bot Connector stand-in.
  * Bounded in count and time; all traffic stays on 127.0.0.1.
  */
 import { performance } from 'node:perf_hooks';
@@ -24,7 +25,7 @@ const samples = new Map<string, number[]>();
 const children: ChildProcess[] = [];
 
 /** Starts one server in a process of its own and waits for its address. */
-async function spawnServer(kind: 'store' | 'app' | 'echo', storeUrl?: string): Promise<{ child: ChildProcess; url: string }> {
+async function spawnServer(kind: 'store' | 'app', storeUrl?: string): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(path.join(__dirname, 'serverProcess.js'), [kind, ...(storeUrl ? [storeUrl] : [])], { stdio: 'inherit' });
   children.push(child);
   const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
@@ -118,23 +119,38 @@ const stats = (list: number[]) => {
   return { n: sorted.length, p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99) };
 };
 
-async function echoFloor(url: string, concurrency: number, perClient: number): Promise<number[]> {
+async function echoTurn(url: string, activity: object): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${url}/bench/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+  await response.text();
+  return performance.now() - started;
+}
+
+const echoActivity = (i: number, k: number, conversation: ReturnType<typeof newGroupChat>) => execute('echo', { n: k }, { user: person(i), conversation, serviceUrl: 'http://127.0.0.1:9/' });
+
+/** `turns` echo turns one after another on an otherwise idle server. */
+async function echoAlone(url: string, turns: number): Promise<number[]> {
+  const conversation = newGroupChat();
   const times: number[] = [];
-  const connector = await startConnector();
+  for (let k = 0; k < turns; k++) times.push(await echoTurn(url, echoActivity(0, k, conversation)));
+  return times;
+}
+
+/** Echo turns from `clients` people, each thinking as the participants do, until `until` is settled. */
+async function echoFloor(url: string, clients: number, until: Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  let done = false;
+  void until.finally(() => (done = true));
   await Promise.all(
-    Array.from({ length: concurrency }, async (_, i) => {
+    Array.from({ length: clients }, async (_, i) => {
       const conversation = newGroupChat();
-      for (let k = 0; k < perClient; k++) {
+      for (let k = 0; !done; k++) {
         await think();
-        const activity = execute('echo', { n: k }, { user: person(i), conversation, serviceUrl: connector.serviceUrl });
-        const started = performance.now();
-        const response = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-        await response.text();
-        times.push(performance.now() - started);
+        if (done) break;
+        times.push(await echoTurn(url, echoActivity(i, k, conversation)));
       }
     }),
   );
-  await connector.stop();
   return times;
 }
 
@@ -147,7 +163,6 @@ async function main(): Promise<void> {
   const store = await spawnServer('store');
   storeProcess = store.child;
   const app = remoteApp((await spawnServer('app', store.url)).url);
-  const echo = { url: (await spawnServer('echo')).url };
   const connector = await startConnector();
   const people = (r: number) => Array.from({ length: PARTICIPANTS }, (_, i) => person(r * PARTICIPANTS + i));
 
@@ -158,22 +173,21 @@ async function main(): Promise<void> {
     list.push([answer, after]);
     storeRequestsByVerb.set(verb, list);
   });
-  await echoFloor(echo.url, 4, 5);
+  const idleFloor = stats(await echoAlone(app.url, 300));
 
   // 2. Load, in rounds so each action has enough samples for a steady p99: RETHINKS Re-thinks at
-  // once, PARTICIPANTS people each; after each round, the floor under the same load: as many echo
-  // clients as participants, with the same think time, making as many turns.
+  // once, PARTICIPANTS people each, and meanwhile the floor: one echo client per Re-think, with the
+  // same think time, on the same server.
   samples.clear();
   const floorSamples: number[] = [];
   const requestsBefore = await storeRequests();
   let elapsed = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const before = [...samples.values()].reduce((n, list) => n + list.length, 0);
     const started = performance.now();
-    await Promise.all(Array.from({ length: RETHINKS }, (_, r) => runRethink(timed(new Driver(app, connector, newGroupChat())), people(round * RETHINKS + r))));
+    const load = Promise.all(Array.from({ length: RETHINKS }, (_, r) => runRethink(timed(new Driver(app, connector, newGroupChat())), people(round * RETHINKS + r))));
+    const [, floorTimes] = await Promise.all([load, echoFloor(app.url, RETHINKS, load)]);
     elapsed += performance.now() - started;
-    const inRound = [...samples.values()].reduce((n, list) => n + list.length, 0) - before;
-    floorSamples.push(...(await echoFloor(echo.url, RETHINKS * PARTICIPANTS, Math.ceil(inRound / (RETHINKS * PARTICIPANTS)))));
+    floorSamples.push(...floorTimes);
   }
   const loadRequests = (await storeRequests()) - requestsBefore;
   const actions = [...samples.values()].reduce((n, list) => n + list.length, 0);
@@ -197,7 +211,8 @@ async function main(): Promise<void> {
     };
   });
   process.stdout.write(`\nRe-think benchmark: ${ROUNDS} rounds of ${RETHINKS} concurrent Re-thinks × ${PARTICIPANTS} participants (think time 0–${THINK_MS} ms), ${actions} card actions in ${(elapsed / 1000).toFixed(1)} s (${(actions / (elapsed / 1000)).toFixed(0)} actions/s)\n`);
-  process.stdout.write(`Echo floor (bare botbuilder invoke, ${RETHINKS * PARTICIPANTS} clients, same think time, ${floor.n} turns): p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms\n`);
+  process.stdout.write(`Echo floor (bare botbuilder invoke on the same server during the load, ${RETHINKS} clients, same think time, ${floor.n} turns): p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms\n`);
+  process.stdout.write(`Echo alone on an idle server (${idleFloor.n} turns): p50 ${idleFloor.p50.toFixed(1)} ms, p95 ${idleFloor.p95.toFixed(1)} ms, p99 ${idleFloor.p99.toFixed(1)} ms\n`);
   console.table(rows);
   process.stdout.write(`Store requests under load: ${(loadRequests / actions).toFixed(2)} per card action on average (including retries after concurrent writes to the same Re-think, and the start form's person lookup).\n`);
 

@@ -1,9 +1,9 @@
 /**
  * One server of the benchmark in a process of its own, as in production: the store (the stand-in
- * for Cosmos DB), the Re-think app, or the bare echo bot. Each tells its parent its address; the
- * store also says, when asked, how many requests it has served.
+ * for Cosmos DB), or the Re-think app with the bare echo bot beside it on the same server (the
+ * floor). Each tells its parent its address; the store also says, when asked, how many requests it
+ * has served.
  */
-import { startEchoFloor } from '../../bot/echoFloor';
 import { startEmbeddedCosmos } from '../../services/store/embedded';
 import { startApp } from '../helpers/harness';
 
@@ -16,12 +16,11 @@ async function serve(kind: string, storeEndpoint: string | undefined): Promise<v
   if (kind === 'store') {
     const store = await startEmbeddedCosmos(0, '127.0.0.1', () => served++);
     [server, url] = [store, store.endpoint];
-  } else if (kind === 'app' && storeEndpoint) {
-    const app = await startApp(storeEndpoint);
+  } else if (storeEndpoint) {
+    const app = await startApp(storeEndpoint, { echoFloor: true });
     [server, url] = [app, app.url];
   } else {
-    const echo = await startEchoFloor();
-    [server, url] = [echo, echo.url];
+    throw new Error('the app needs the store address');
   }
   process.send?.({ url });
   process.on('message', (message) => {
@@ -31,4 +30,4 @@ async function serve(kind: string, storeEndpoint: string | undefined): Promise<v
   process.on('disconnect', () => process.exit(0));
 }
 
-void serve(process.argv[2] ?? 'echo', process.argv[3]);
+void serve(process.argv[2] ?? 'app', process.argv[3]);
