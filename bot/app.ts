@@ -10,6 +10,13 @@ import { createCosmosClient, openContainers } from '../services/store/cosmos';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../services/store/embedded';
 import { peopleRepository } from '../services/store/people';
 import { rethinkRepository } from '../services/store/rethinks';
+import { Dispatcher } from '../services/requests/dispatcher';
+import { RateLimiter } from '../services/requests/rateLimiter';
+import type { ConversationAddress } from '../services/store/people';
+import { poolRepository } from '../services/store/pool';
+import { requestRepository } from '../services/store/requests';
+import { connectorClient, tokenSource } from './connectorClient';
+import { requestSender } from './requestSender';
 import { createAdapter } from './adapter';
 import { Deliveries } from './deliveries';
 import { mountEchoFloor } from './echoFloor';
@@ -30,6 +37,8 @@ export interface AppOptions {
   readonly clock?: () => Date;
   /** The benchmark's floor: a bare echo bot on this same server at `/bench/echo`. Never in production. */
   readonly echoFloor?: boolean;
+  /** How the outbox is delivered; tests shorten these. */
+  readonly delivery?: { readonly pollMs?: number; readonly leaseMs?: number; readonly sendTimeoutMs?: number };
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -59,17 +68,39 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }
   const adapter = createAdapter(config.auth, log);
   const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log);
+  const clock = options.clock ?? (() => new Date());
+  const people = peopleRepository(containers.people, retentionSeconds);
+  const requests = requestRepository(containers.requests);
+  const dispatcher = new Dispatcher({
+    requests,
+    sender: requestSender(profile, connectorClient(tokenSource(config.auth), options.delivery?.sendTimeoutMs ?? 15_000)),
+    limiter: new RateLimiter(),
+    log: log.child({ component: 'dispatcher' }),
+    clock,
+    newId: randomUUID,
+    owner: randomUUID(),
+    administrators: async () => {
+      const found = await Promise.all(config.administrators.map((id) => people.get(id)));
+      return found.map((p) => p?.personalConversation).filter((c): c is ConversationAddress => c !== undefined);
+    },
+    ...(options.delivery?.leaseMs ? { leaseMs: options.delivery.leaseMs } : {}),
+    ...(options.delivery?.pollMs ? { pollMs: options.delivery.pollMs } : {}),
+  });
   const bot = new RethinkBot(
     {
       profile,
       rethinks: rethinkRepository(containers.rethinks),
-      people: peopleRepository(containers.people, retentionSeconds),
+      people,
       conversations: conversationRepository(containers.conversations, retentionSeconds),
+      requests,
+      pool: poolRepository(containers.settings),
+      dispatch: (requestId) => dispatcher.kick(requestId),
+      administrators: config.administrators,
       log,
       newId: randomUUID,
       later: (what, task) => deliveries.later(what, task),
     },
-    { allowedTenantIds: config.allowedTenantIds, clock: options.clock ?? (() => new Date()), deliveries },
+    { allowedTenantIds: config.allowedTenantIds, clock, deliveries },
   );
 
   const server = restify.createServer({ name: 'rethink' });
@@ -91,12 +122,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   log.info({ port }, 'Re-think is listening');
+  // Sends what earlier turns (or an instance that stopped) left in the outbox, then keeps watch.
+  dispatcher.start();
 
   return {
     url: `http://${host}:${port}`,
     port,
     storeEndpoint,
-    idle: () => deliveries.idle(),
+    idle: async () => {
+      await deliveries.idle();
+      await dispatcher.idle();
+    },
     stop: async () => {
       // Stop taking new requests, let those under way and what follows them finish (within
       // bounds: a throttled Teams can hold an update for long), then close.
@@ -105,6 +141,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await within(closed, 5_000);
       server.server.closeAllConnections?.();
       if (!(await within(deliveries.idle(), 15_000))) log.warn('stopped with card updates still in flight');
+      // Undelivered messages stay in the store: another instance, or this one restarted, sends them.
+      if (!(await within(dispatcher.stop(), 10_000))) log.warn('stopped with a delivery round still in flight');
       client.dispose();
       await embedded?.stop();
     },

@@ -1,7 +1,8 @@
-import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
+import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type FileConsentCardResponse } from 'botbuilder';
 import { renderWelcomeCard, welcomeCardData } from '../cards/welcome';
 import { StoreUnavailableError } from '../services/store/repository';
 import type { Deliveries } from './deliveries';
+import { acceptFile, declineFile } from './fileConsent';
 import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor, readOnly } from './router';
@@ -46,6 +47,14 @@ export class RethinkBot extends TeamsActivityHandler {
     return respondToInvoke(context, result, this.deps.log, this.options.deliveries);
   }
 
+  protected override async handleTeamsFileConsentAccept(context: TurnContext, response: FileConsentCardResponse): Promise<void> {
+    await acceptFile(context, response, this.deps, this.options.clock());
+  }
+
+  protected override async handleTeamsFileConsentDecline(context: TurnContext, response: FileConsentCardResponse): Promise<void> {
+    await declineFile(context, response, this.deps, this.options.clock());
+  }
+
   private async message(context: TurnContext): Promise<void> {
     const { activity } = context;
     const value = asCardData(activity.value);
@@ -56,8 +65,8 @@ export class RethinkBot extends TeamsActivityHandler {
       return;
     }
     const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
-    const handler = commandFor(text);
-    const result = handler ? await this.execute(handler, context, value, 'command') : { notice: MESSAGES.unknownCommand };
+    const command = commandFor(text);
+    const result = command ? await this.execute(command.handler, context, { ...value, argument: command.argument }, 'command') : { notice: MESSAGES.unknownCommand };
     await respondToMessage(context, result, this.deps.log);
   }
 
@@ -83,13 +92,7 @@ export class RethinkBot extends TeamsActivityHandler {
   /** Captures where to reach this conversation later, and says hello. */
   private async installed(context: TurnContext): Promise<void> {
     const input = turnInput(context, {}, this.options.clock());
-    const address = {
-      conversationId: input.where.conversationId,
-      serviceUrl: context.activity.serviceUrl,
-      tenantId: input.where.tenantId,
-      botId: context.activity.recipient.id,
-      conversationKind: input.where.conversationKind,
-    };
+    const address = input.address;
     try {
       await this.deps.conversations.save(address, input.actor.aadObjectId, input.now);
       if (input.where.conversationKind === 'personal' && input.actor.aadObjectId) {

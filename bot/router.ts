@@ -1,5 +1,8 @@
 /** Typed lookup tables: text commands and card verbs each map to exactly one handler. */
+import { addFacilitator, removeFacilitator, setFacilitatorChannel, showPool } from './handlers/admin';
+import { escalate, escalateCommand, showEscalation } from './handlers/escalation';
 import { rethinkHandlers, showActionEditor } from './handlers/rethink';
+import { acceptRequest, answerQuestion, askQuestion, declineRequest, myRequests, poolRequests, requestFacilitator, scheduleRequest, showRequestForm, submitRequest, withdrawRequest } from './handlers/requests';
 import { cancelStart, confirmStrategy, submitStart } from './handlers/start';
 import type { Handler } from './handlers/types';
 import { help, list, refresh, showRethink, showStartForm, showStartFromCard, status } from './handlers/views';
@@ -9,7 +12,18 @@ export const commands = {
   status,
   list,
   help,
+  'request facilitator': requestFacilitator,
+  'my requests': myRequests,
+  requests: poolRequests,
+  escalate: escalateCommand,
+  'set facilitator channel': setFacilitatorChannel,
+  'add facilitator': addFacilitator,
+  'remove facilitator': removeFacilitator,
+  facilitators: showPool,
 } satisfies Record<string, Handler>;
+
+/** Commands followed by a value, e.g. "request facilitator PSCP-2026-0042". */
+const TAKES_ARGUMENT: readonly (keyof typeof commands)[] = ['request facilitator', 'add facilitator', 'remove facilitator'];
 
 export const cardActions = {
   showStart: showStartFromCard,
@@ -20,6 +34,16 @@ export const cardActions = {
   showRethink,
   showActionEditor,
   ...rethinkHandlers,
+  showRequestForm,
+  submitRequest,
+  acceptRequest,
+  declineRequest,
+  askQuestion,
+  answerQuestion,
+  scheduleRequest,
+  withdrawRequest,
+  showEscalation,
+  escalate,
 } satisfies Record<string, Handler>;
 
 export type CommandName = keyof typeof commands;
@@ -28,10 +52,19 @@ export type CardVerb = keyof typeof cardActions;
 const lookup = <T extends object>(table: T, key: string): T[keyof T] | undefined =>
   Object.prototype.hasOwnProperty.call(table, key) ? table[key as keyof T] : undefined;
 
-/** Text as typed, with the bot's @mention already removed: "Start", " start " and "START" alike. */
-export const commandFor = (text: string): Handler | undefined => lookup(commands, text.trim().toLowerCase().replace(/\s+/g, ' '));
+/**
+ * Text as typed, with the bot's @mention already removed: "Start", " start " and "START" alike.
+ * A command that takes a value gets what follows it as `argument`, as typed.
+ */
+export function commandFor(text: string): { handler: Handler; argument: string } | undefined {
+  const typed = text.trim().replace(/\s+/g, ' ');
+  const exact = lookup(commands, typed.toLowerCase());
+  if (exact) return { handler: exact, argument: '' };
+  const name = TAKES_ARGUMENT.find((n) => typed.toLowerCase().startsWith(`${n} `));
+  return name ? { handler: commands[name], argument: typed.slice(name.length + 1) } : undefined;
+}
 
 export const cardActionFor = (verb: string): Handler | undefined => lookup(cardActions, verb);
 
 /** Handlers that only read: if the store is out of reach, nothing was being saved. */
-export const readOnly: ReadonlySet<Handler> = new Set<Handler>([...Object.values(commands), showStartFromCard, refresh, showRethink, showActionEditor]);
+export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, showStartFromCard, refresh, showRethink, showActionEditor, showRequestForm, showEscalation]);

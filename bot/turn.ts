@@ -13,17 +13,19 @@ export function tenantOf(context: TurnContext): string | undefined {
 
 export function turnInput(context: TurnContext, data: CardData, now: Date): TurnInput {
   const { activity } = context;
+  const where = {
+    conversationId: conversationKey(activity.conversation.id),
+    conversationKind: KINDS[activity.conversation.conversationType ?? ''] ?? (activity.conversation.isGroup ? 'groupChat' : 'personal'),
+    tenantId: tenantOf(context) ?? '',
+  };
   return {
     actor: {
       id: activity.from.id,
       name: activity.from.name ?? '',
       ...(activity.from.aadObjectId ? { aadObjectId: activity.from.aadObjectId } : {}),
     },
-    where: {
-      conversationId: conversationKey(activity.conversation.id),
-      conversationKind: KINDS[activity.conversation.conversationType ?? ''] ?? (activity.conversation.isGroup ? 'groupChat' : 'personal'),
-      tenantId: tenantOf(context) ?? '',
-    },
+    where,
+    address: { ...where, serviceUrl: activity.serviceUrl, botId: activity.recipient?.id ?? '' },
     activityId: activity.id || undefined,
     replyToId: activity.replyToId || undefined,
     data,

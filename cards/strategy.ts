@@ -19,6 +19,8 @@ export interface StrategyCardData {
   strategyReason: string;
   showStrategy3Note: boolean;
   strategy3Note: string;
+  /** Strategy 3 is recommended: the way in is the facilitator request form. */
+  offerRequest: boolean;
 }
 
 export function strategyCardData(profile: PartnershipProfile, r: Rethink, typed: { strategy?: string; reason?: string } = {}, error?: string): StrategyCardData {
@@ -39,6 +41,7 @@ export function strategyCardData(profile: PartnershipProfile, r: Rethink, typed:
     strategyReason: typed.reason ?? '',
     showStrategy3Note: allowed.length < profile.strategies.length,
     strategy3Note: 'Strategy 3, an independent facilitator, becomes available once strategies 1 and 2 have been tried.',
+    offerRequest: r.recommended.strategy === 3,
   };
 }
 

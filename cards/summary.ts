@@ -7,7 +7,10 @@ import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
 import { MODE_LABELS, nextStepLabels, OUTCOME_LABELS } from './wording';
 
 export interface SummaryCardData {
+  rethinkId: string;
   caseReference: string;
+  offerRequest: boolean;
+  offerEscalation: boolean;
   facts: { title: string; value: string }[];
   participants: { line: string }[];
   stages: { number: number; title: string; empty: boolean; contributions: { who: string; text: string }[] }[];
@@ -24,7 +27,7 @@ export interface SummaryCardData {
 const nextStepText = (profile: PartnershipProfile) => ({
   resolved: 'The concern is resolved. Thank you for working on it together.',
   partlyResolved: 'The group continues with the agreed actions. Each owner follows up their action by its due date.',
-  nextStrategy: 'The concern is not resolved: the next strategy is the way forward.',
+  nextStrategy: 'The concern is not resolved: the next strategy is the way forward. After strategy 2, that is an independent facilitator: press “Request an independent facilitator” below.',
   escalation: `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step. Re-think records that it was started and keeps this history.`,
 });
 
@@ -49,7 +52,10 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
   });
   const facilitator = byId.get(r.facilitatorId);
   return {
+    rethinkId: r.id,
     caseReference: r.caseReference,
+    offerRequest: r.status === 'closed' && r.strategy !== 3,
+    offerEscalation: r.status === 'closed' && outcome?.kind === 'notResolved',
     facts: [
       { title: 'Strategy', value: r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : '' },
       ...(r.strategyReason ? [{ title: 'Why this strategy', value: shorten(r.strategyReason) }] : []),

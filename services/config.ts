@@ -25,6 +25,8 @@ export interface Config {
   readonly profilePath: string;
   readonly logLevel: LogLevel;
   readonly playgroundPort: number;
+  /** Entra object ids of the partnership's administrators (ADMIN_IDS). */
+  readonly administrators: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -85,6 +87,15 @@ export function loadConfig(env: Env): Config {
   const logLevel = (get('LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}").`);
 
+  const administrators =
+    get('ADMIN_IDS')
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean) ?? [];
+  for (const id of administrators) {
+    if (!GUID.test(id)) problems.push(`ADMIN_IDS holds "${id}", which is not a Microsoft Entra object id (a GUID).`);
+  }
+
   const config: Config = {
     port: portOf('PORT', 3978),
     host: get('HOST') ?? '0.0.0.0',
@@ -95,6 +106,7 @@ export function loadConfig(env: Env): Config {
     profilePath: get('PARTNERSHIP_PROFILE') ?? DEFAULT_PROFILE_PATH,
     logLevel,
     playgroundPort: portOf('PLAYGROUND_PORT', 56150),
+    administrators,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

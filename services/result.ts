@@ -17,7 +17,8 @@ export type RefusalCode =
   | 'notOpen'
   | 'invalidInput'
   | 'needsConfirmation'
-  | 'wrongStage';
+  | 'wrongStage'
+  | 'notAllowed';
 
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
 export const refuse = (code: RefusalCode, message: string, extra: Partial<Refusal> = {}): Result<never> => ({

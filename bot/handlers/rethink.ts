@@ -1,6 +1,7 @@
 /** Card actions on a running Re-think: each parses its input, then the engine decides. */
 import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, type Drafts, type Viewer } from '../../cards/rethink';
 import { renderSummaryCard } from '../../cards/summary';
+import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
 import { applyCommand, liveActions, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
@@ -132,6 +133,7 @@ export const rethinkHandlers = Object.fromEntries(Object.entries(specs).map(([ve
 
 /** After a change: the person's own view, everyone's card in place, and the summary on closing. */
 export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice: CardNotice, viewer: Viewer): HandlerResult {
+  if (r.status === 'closed' && r.strategy === 3) deps.later('complete the request this Re-think follows', () => completeLinkedRequests(deps, r, input));
   return {
     view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }),
     shared: sharedCard(input, deps, r),

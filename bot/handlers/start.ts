@@ -4,6 +4,7 @@ import { renderStartCard, startCardData, type StartFormValues } from '../../card
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { applyCommand, startRethink } from '../../services/rethink/engine';
 import type { Rethink, StrategyNumber } from '../../services/rethink/types';
+import { linkStrategyThree } from './requests';
 import { changed, recordCardActivity } from './rethink';
 import { createHash } from 'node:crypto';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Handler } from './types';
@@ -66,6 +67,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
   }
   const r = outcome.doc;
   if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer: { id: input.actor.id }, now: input.now }) };
+  deps.later('link the request this Re-think follows', () => linkStrategyThree(deps, r, input));
   const result = changed(input, deps, r, { text: 'The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.', tone: 'good' }, { id: input.actor.id });
   if (r.cardActivityId) return result;
   // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one.

@@ -5,7 +5,9 @@ import type { PartnershipProfile } from '../../services/profile/types';
 import type { EngineContext, Where } from '../../services/rethink/engine';
 import type { Actor } from '../../services/rethink/types';
 import type { ConversationRepository } from '../../services/store/conversations';
-import type { PeopleRepository } from '../../services/store/people';
+import type { ConversationAddress, PeopleRepository } from '../../services/store/people';
+import type { PoolRepository } from '../../services/store/pool';
+import type { RequestRepository } from '../../services/store/requests';
 import type { RethinkRepository } from '../../services/store/rethinks';
 
 export type CardData = Readonly<Record<string, unknown>>;
@@ -13,6 +15,8 @@ export type CardData = Readonly<Record<string, unknown>>;
 export interface TurnInput {
   readonly actor: Actor;
   readonly where: Where;
+  /** How to reach this conversation later (proactive messages). */
+  readonly address: ConversationAddress;
   /** Teams' id for this activity: a redelivered invoke carries the same one. */
   readonly activityId: string | undefined;
   /** The card the person acted on. */
@@ -26,6 +30,12 @@ export interface Deps {
   readonly rethinks: RethinkRepository;
   readonly people: PeopleRepository;
   readonly conversations: ConversationRepository;
+  readonly requests: RequestRepository;
+  readonly pool: PoolRepository;
+  /** Starts delivering a request's outbox now, after its change is saved. */
+  readonly dispatch: (requestId: string) => void;
+  /** Entra object ids of the partnership's administrators. */
+  readonly administrators: readonly string[];
   readonly log: Logger;
   readonly newId: () => string;
   /** Work that need not delay the answer (e.g. remembering a preference); failures are logged. */
@@ -70,11 +80,13 @@ export const textField = (data: CardData, key: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
-/** A Re-think id from card data, or '' when it cannot be one (ids are ours: letters, digits, - and _). */
-export const rethinkIdOf = (data: CardData): string => {
-  const id = textField(data, 'rethinkId');
+/** An id from card data, or '' when it cannot be one (ids are ours: letters, digits, - and _). */
+export const idField = (data: CardData, key: string): string => {
+  const id = textField(data, key);
   return /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : '';
 };
+
+export const rethinkIdOf = (data: CardData): string => idField(data, 'rethinkId');
 
 export const flagField = (data: CardData, key: string): boolean => data[key] === true || data[key] === 'true';
 
@@ -84,6 +96,9 @@ export const MESSAGES = {
   storeUnreachable: 'Sorry, Re-think couldn’t reach its store just now. Please try again in a moment.',
   unexpected: 'Sorry, something went wrong and that may not have been saved. Please try again; if it keeps happening, let your partnership administrator know.',
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one.',
-  unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list** or **help**.',
+  unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests** or **help**.',
   noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one.',
+  requestNotFound: 'I can’t find that request. It may have been removed: type **my requests** to see yours.',
+  notPool: 'Only the partnership’s independent facilitators can do that. If you should be one, please ask your partnership administrator.',
+  notAdministrator: 'Only the partnership’s administrators can change the facilitator pool.',
 } as const;

@@ -77,6 +77,7 @@ const profileShape = object({
   tiersOfNeed: choices,
   escalationStages: list(text),
   reminders: object({ openRethinkDays: positive, actionDueSoonDays: positive }),
+  requestForm: object({ planTypes: choices, urgencies: choices, formats: choices, familyAware: choices, managerAgrees: choices }),
 });
 
 export function validateProfile(raw: unknown): string[] {

@@ -48,4 +48,12 @@ export interface PartnershipProfile {
   readonly tiersOfNeed: readonly Choice[];
   readonly escalationStages: readonly string[];
   readonly reminders: { readonly openRethinkDays: number; readonly actionDueSoonDays: number };
+  /** The choices on the independent facilitator request form. */
+  readonly requestForm: {
+    readonly planTypes: readonly Choice[];
+    readonly urgencies: readonly Choice[];
+    readonly formats: readonly Choice[];
+    readonly familyAware: readonly Choice[];
+    readonly managerAgrees: readonly Choice[];
+  };
 }

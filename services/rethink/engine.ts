@@ -55,7 +55,8 @@ export type Command =
   | { kind: 'addAction'; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
   | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
   | { kind: 'removeAction'; actionId: string }
-  | { kind: 'close'; outcome: OutcomeKind; nextStep?: NextStep };
+  | { kind: 'close'; outcome: OutcomeKind; nextStep?: NextStep }
+  | { kind: 'escalate'; stage: number; reason: string };
 
 const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
 const APPLIED_IDS_KEPT = 200;
@@ -263,6 +264,21 @@ const handlers: Handlers = {
     r.outcome = { kind: c.outcome, recordedBy: actor.id, at: ctx.now.toISOString(), ...(c.outcome === 'notResolved' && c.nextStep ? { nextStep: c.nextStep } : {}) };
     return ok(r);
   },
+
+  /** Recorded, not run: the protocol itself happens outside the app. */
+  escalate(r, c, actor, ctx) {
+    const protocol = ctx.profile.partnership.escalationProtocolShortName;
+    if (r.status !== 'closed' || r.outcome?.kind !== 'notResolved') return refuse('notOpen', `Escalation under the ${protocol} follows a Re-think that closed not resolved.`);
+    const me = r.participants.find((p) => p.id === actor.id && !p.external);
+    if (!me) return refuse('notParticipant', 'Only someone who took part in this Re-think can start an escalation from it.');
+    const stageName = ctx.profile.escalationStages[c.stage - 1];
+    if (!stageName) return refuse('invalidInput', 'Please choose the stage of the escalation.');
+    if (r.escalations?.some((e) => e.stage === c.stage)) return refuse('invalidInput', `An escalation at the stage “${stageName}” is already recorded for this Re-think.`);
+    const reason = checkText(c.reason, 'the reason for escalating', ctx.profile.limits.summaryMaxLength);
+    if (!reason.ok) return reason;
+    r.escalations = [...(r.escalations ?? []), { stage: c.stage, stageName, startedBy: actor.id, startedByName: me.name, at: ctx.now.toISOString(), reason: reason.value }];
+    return ok(r);
+  },
 };
 
 /** What each command records in the audit trail. */
@@ -287,6 +303,8 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: 'closed', ref: command.outcome };
     case 'cancel':
       return { what: 'cancelled' };
+    case 'escalate':
+      return { what: 'escalationStarted', ref: `stage${command.stage}` };
     case 'join':
       return { what: 'joined' };
     case 'recordCard':

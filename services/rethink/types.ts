@@ -73,6 +73,16 @@ export interface Outcome {
   at: string;
 }
 
+export interface Escalation {
+  /** 1-based, into the profile's escalation stages. */
+  stage: number;
+  stageName: string;
+  startedBy: string;
+  startedByName: string;
+  at: string;
+  reason: string;
+}
+
 export interface StrategyAnswers {
   isLeadProfessional: boolean;
   raisedWithLeadProfessional: boolean;
@@ -99,7 +109,8 @@ export type AuditWhat =
   | 'actionEdited'
   | 'actionRemoved'
   | 'closed'
-  | 'cardPosted';
+  | 'cardPosted'
+  | 'escalationStarted';
 
 /** Who did what, when; `ref` is an id (participant, action or stage), never free text. */
 export interface AuditEvent {
@@ -134,6 +145,8 @@ export interface Rethink {
   contributions: Contribution[];
   actions: AgreedAction[];
   outcome?: Outcome;
+  /** Escalations under the partnership's protocol, started after it closed not resolved. */
+  escalations?: Escalation[];
   /** The posted Re-think card, kept up to date in place. */
   cardActivityId?: string;
   /** Recent activity ids already applied, so a redelivered invoke changes nothing. */

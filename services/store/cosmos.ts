@@ -31,13 +31,20 @@ export interface Containers {
   readonly rethinks: Container;
   readonly people: Container;
   readonly conversations: Container;
+  readonly requests: Container;
+  readonly settings: Container;
 }
 
-/** Partition keys follow the queries: a conversation's Re-thinks; a person by Entra id. */
+/**
+ * Partition keys follow the queries: a conversation's Re-thinks; a person by Entra id; a request by
+ * its id (its outbox lives in it); partnership settings such as the facilitator pool, by name.
+ */
 export const CONTAINERS = {
   rethinks: '/conversationId',
   people: '/aadObjectId',
   conversations: '/conversationId',
+  requests: '/id',
+  settings: '/id',
 } as const;
 
 /** Creates the database and containers when missing, with retention as the default TTL. */
@@ -60,6 +67,6 @@ export async function openContainers(client: CosmosClient, databaseId: string, r
     }
     return container;
   };
-  const [rethinks, people, conversations] = await Promise.all([open('rethinks'), open('people'), open('conversations')]);
-  return { database, rethinks, people, conversations };
+  const [rethinks, people, conversations, requests, settings] = await Promise.all([open('rethinks'), open('people'), open('conversations'), open('requests'), open('settings')]);
+  return { database, rethinks, people, conversations, requests, settings };
 }

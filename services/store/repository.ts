@@ -80,6 +80,12 @@ export async function queryItems<T>(container: Container, query: string, paramet
   return resources;
 }
 
+/** A query over every partition: for lists and the dispatcher's search, never on a card action's path. */
+export async function queryAcross<T>(container: Container, query: string, parameters: { name: string; value: string | number }[]): Promise<T[]> {
+  const { resources } = await always(() => container.items.query<T>({ query, parameters }).fetchAll());
+  return resources;
+}
+
 /** A call with no expected failure status. */
 async function always<R>(run: () => Promise<R>): Promise<R> {
   const result = await call(run, []);

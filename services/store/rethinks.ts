@@ -1,6 +1,6 @@
 import type { Container } from '@azure/cosmos';
 import type { Rethink, RethinkStatus, StrategyNumber } from '../rethink/types';
-import { createItem, queryItems, readItem, updateItem, type Change, type Stored, type UpdateOutcome } from './repository';
+import { createItem, queryAcross, queryItems, readItem, updateItem, type Change, type Stored, type UpdateOutcome } from './repository';
 
 export interface RethinkListItem {
   id: string;
@@ -20,6 +20,8 @@ export interface RethinkRepository {
   list(conversationId: string, limit: number): Promise<RethinkListItem[]>;
   /** The most recently changed open Re-think in this conversation. */
   latestOpen(conversationId: string): Promise<Stored<Rethink> | undefined>;
+  /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
+  forCase(caseReference: string): Promise<Rethink[]>;
 }
 
 export function rethinkRepository(container: Container): RethinkRepository {
@@ -46,5 +48,9 @@ export function rethinkRepository(container: Container): RethinkRepository {
       );
       return latest;
     },
+    forCase: (caseReference) =>
+      queryAcross<Rethink>(container, 'SELECT * FROM c WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC', [
+        { name: '@caseReference', value: caseReference },
+      ]),
   };
 }

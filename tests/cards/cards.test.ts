@@ -11,7 +11,14 @@ import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/st
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { renderSummaryCard } from '../../cards/summary';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
+import { renderEscalationCard } from '../../cards/escalation';
+import { questionCardData, renderQuestionCard } from '../../cards/question';
+import { renderRequestCard } from '../../cards/request';
+import { renderRequestFormCard, requestFormCardData } from '../../cards/requestForm';
+import { renderRequestListCard, requestListCardData } from '../../cards/requestList';
 import { loadProfile } from '../../services/profile/load';
+import { FORM_FIELDS } from '../../services/requests/form';
+import { request, REQUEST_AT } from '../fixtures/cards/requests';
 import type { Participant, Rethink } from '../../services/rethink/types';
 import {
   ANSWERS_FOR_STRATEGY,
@@ -35,8 +42,8 @@ const profile = loadProfile(path.join(__dirname, '../../services/profile/portsmo
 const TEAMS_CARD_LIMIT = 28 * 1024;
 /** Verbs that only the facilitator may use (the server also checks who pressed). */
 const FACILITATOR_VERBS = ['advance', 'handOver', 'contributeOnBehalf', 'close'];
-/** Verbs that come before any Re-think exists, so carry no Re-think id. */
-const BEFORE_A_RETHINK = ['showStart', 'startRethink'];
+/** Verbs that are not about one Re-think (before one exists, or about a request), so carry no Re-think id. */
+const BEFORE_A_RETHINK = ['showStart', 'startRethink', 'showRequestForm', 'submitRequest', 'acceptRequest', 'declineRequest', 'askQuestion', 'scheduleRequest', 'withdrawRequest', 'answerQuestion'];
 
 const rethinkCard = (r: Rethink, options: Partial<RethinkCardOptions> = {}): AdaptiveCard => renderRethinkCard(profile, r, { now: NOW, ...options });
 
@@ -186,7 +193,7 @@ describe('strategy card', () => {
     const choice = input(card, 'strategy');
     expect(choice?.value).toBe(String(n));
     expect((choice?.choices as Json[]).map((c) => c.value)).toEqual(n === 3 ? ['1', '2', '3'] : ['1', '2']);
-    expect(verbs(card)).toEqual(['confirmStrategy', 'cancelRethink']);
+    expect(verbs(card)).toEqual(n === 3 ? ['confirmStrategy', 'showRequestForm', 'cancelRethink'] : ['confirmStrategy', 'cancelRethink']);
   });
 
   it('shows the error and keeps the choice the person made', () => {
@@ -409,7 +416,12 @@ describe('summary card', () => {
     'partly resolved': () => renderSummaryCard(profile, closedRethink('partlyResolved')),
     'not resolved, with escalation': () => renderSummaryCard(profile, closedRethink('notResolved', 'escalation')),
   };
-  describeEveryVariant(Object.fromEntries(Object.entries(variants).map(([name, render]) => [name, { render, rethinkIds: [] }])));
+  describeEveryVariant(Object.fromEntries(Object.entries(variants).map(([name, render]) => [name, { render, rethinkIds: [closedRethink('resolved').id] }])));
+
+  it('offers the facilitator request on every closed summary, and escalation only when not resolved', () => {
+    expect(verbs(variants.resolved())).toEqual(['showRequestForm']);
+    expect(verbs(variants['not resolved, with escalation']())).toEqual(['showRequestForm', 'showEscalation']);
+  });
 
   it('records every stage, every contribution and every action', () => {
     const r = closedRethink('resolved');
@@ -512,5 +524,49 @@ describe('user text is bound only as data', () => {
     expect(checkCard(rethinkCard(r, { viewer: { id: people.tom.id } })).problems).toEqual([]);
     const closed: Rethink = { ...r, status: 'closed', outcome: { kind: 'resolved', recordedBy: people.priya.id, at: NOW.toISOString() } };
     expect(checkCard(renderSummaryCard(profile, closed)).problems).toEqual([]);
+  });
+});
+
+describe('request cards', () => {
+  const statuses = ['submitted', 'accepted', 'scheduled', 'completed', 'withdrawn'] as const;
+  const requestVariants = Object.fromEntries(
+    statuses.flatMap((status) => (['pool', 'requester'] as const).map((audience) => [`${status}, ${audience}’s copy`, { render: () => renderRequestCard(profile, request(status), audience, 'A notice'), rethinkIds: [] }])),
+  );
+  const history = request('submitted').history;
+  const formVariants = {
+    'form, pre-filled': { render: () => renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { requesterRole: 'Health visitor' }, history })), rethinkIds: [] },
+    'form, no history, with errors': {
+      render: () =>
+        renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: 'Health; social care' }, history: [], errors: { requesterContact: 'Please enter how the facilitator can contact you.' }, notice: 'Please check the field marked below.' })),
+      rethinkIds: [],
+    },
+  };
+  const others = {
+    question: { render: () => renderQuestionCard(questionCardData(profile, request('accepted'), 'q1') !), rethinkIds: [] },
+    'request list': { render: () => renderRequestListCard(requestListCardData(profile, 'Your requests', 'None yet', [{ id: 'r1', caseReference: 'PSCP-2026-0042', status: 'accepted', submittedAt: REQUEST_AT, requesterName: 'Alex', acceptedBy: 'Adele', urgency: 'soon' }])), rethinkIds: [] },
+    'escalation form': { render: () => renderEscalationCard(profile, { rethink: closedRethink('notResolved', 'escalation') }), rethinkIds: [closedRethink('notResolved', 'escalation').id] },
+  };
+  describeEveryVariant({ ...requestVariants, ...formVariants, ...others });
+
+  it('the form holds every field of the request once, with the profile’s choices', () => {
+    const card = renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history: [] }));
+    const ids = [...nodes(card)].map((n) => n.node).filter((n) => String(n.type).startsWith('Input.')).map((n) => n.id);
+    expect([...ids].sort()).toEqual([...FORM_FIELDS].sort());
+    expect(JSON.stringify(card)).toContain('Child in need');
+  });
+
+  it('shows what people typed as it was typed, never as template', () => {
+    const card = renderRequestCard(profile, request('submitted', { form: { ...request('submitted').form, network: TRICKY_TEXT } }), 'pool');
+    const facts = ofType(card, 'FactSet').flatMap((f) => f.facts as Json[]);
+    expect(facts.find((f) => f.title === 'Network')?.value).toBe(TRICKY_TEXT);
+  });
+
+  it('offers accept only on the pool’s copy of a submitted request, and withdraw only on the requester’s', () => {
+    expect(verbs(renderRequestCard(profile, request('submitted'), 'pool'))).toEqual(expect.arrayContaining(['acceptRequest', 'declineRequest', 'askQuestion']));
+    expect(verbs(renderRequestCard(profile, request('submitted'), 'pool'))).not.toContain('withdrawRequest');
+    expect(verbs(renderRequestCard(profile, request('submitted'), 'requester'))).toEqual(['withdrawRequest']);
+    expect(verbs(renderRequestCard(profile, request('accepted'), 'pool'))).not.toContain('acceptRequest');
+    expect(texts(renderRequestCard(profile, request('accepted'), 'pool')).join(' ')).toContain('Accepted by Adele Vance');
+    expect(verbs(renderRequestCard(profile, request('completed'), 'pool'))).toEqual([]);
   });
 });

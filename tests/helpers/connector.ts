@@ -31,16 +31,23 @@ export interface Connector {
   throttleNext(count: number, seconds: number): void;
   /** Requests answered with 429 so far. */
   readonly throttled: number;
+  /** Answers requests to one conversation with this status until `failConversation(id, undefined)`. */
+  failConversation(conversationId: string, status: number | undefined): void;
+  /** Never answers the next `count` requests (a timeout), and records nothing for them. */
+  hangNext(count: number): void;
+  /** Where a file consent upload goes: PUTs here are kept in `uploads`. */
+  uploadUrl(token: string): string;
+  readonly uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[];
   waitFor(predicate: (c: Captured) => boolean, timeoutMs?: number): Promise<Captured>;
   reset(): void;
   stop(): Promise<void>;
 }
 
-const readBody = (req: IncomingMessage): Promise<string> =>
+const readBytes = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => resolve(body));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
   });
 
 /** restify patches Node's ServerResponse so writeHead no longer chains: keep the calls apart. */
@@ -58,8 +65,28 @@ export async function startConnector(): Promise<Connector> {
   let throttleSeconds = 1;
   let throttled = 0;
   let next = 1;
+  let hangLeft = 0;
+  const failingConversations = new Map<string, number>();
+  const uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[] = [];
   const server: Server = createServer(async (req, res) => {
-    const body = await readBody(req);
+    const bytes = await readBytes(req);
+    const upload = /^\/upload\/([^/?]+)/.exec(req.url ?? '');
+    if (upload && req.method === 'PUT') {
+      uploads.push({ token: decodeURIComponent(upload[1] ?? ''), bytes, contentRange: req.headers['content-range'] });
+      reply(res, 201, { id: 'uploaded' });
+      return;
+    }
+    const body = bytes.toString('utf8');
+    if (hangLeft > 0) {
+      hangLeft--;
+      return;
+    }
+    const conversation = decodeURIComponent(/^\/v3\/conversations\/([^/]+)/.exec(req.url ?? '')?.[1] ?? '');
+    const failingHere = failingConversations.get(conversation);
+    if (failingHere) {
+      reply(res, failingHere, { error: { code: 'Failing', message: 'test' } });
+      return;
+    }
     if (throttleLeft > 0) {
       throttleLeft--;
       throttled++;
@@ -114,6 +141,15 @@ export async function startConnector(): Promise<Connector> {
     get throttled() {
       return throttled;
     },
+    failConversation: (conversationId, status) => {
+      if (status) failingConversations.set(conversationId, status);
+      else failingConversations.delete(conversationId);
+    },
+    hangNext: (count) => {
+      hangLeft = count;
+    },
+    uploadUrl: (token) => `http://127.0.0.1:${port}/upload/${encodeURIComponent(token)}`,
+    uploads,
     waitFor: async (predicate, timeoutMs = 5000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -3,6 +3,7 @@ import type { Container } from '@azure/cosmos';
 import { createApp, type App } from '../../bot/app';
 import { loadConfig } from '../../services/config';
 import type { Logger } from '../../services/logging';
+import type { FacilitatorRequest } from '../../services/requests/types';
 import type { Rethink } from '../../services/rethink/types';
 import { createCosmosClient, EMULATOR_KEY } from '../../services/store/cosmos';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../services/store/embedded';
@@ -17,6 +18,7 @@ export interface StartOptions {
   clock?: () => Date;
   logger?: Logger;
   echoFloor?: boolean;
+  delivery?: { pollMs?: number; leaseMs?: number; sendTimeoutMs?: number };
 }
 
 export function startApp(storeEndpoint: string, options: StartOptions = {}): Promise<App> {
@@ -28,7 +30,7 @@ export function startApp(storeEndpoint: string, options: StartOptions = {}): Pro
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}) });
+  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}), ...(options.delivery ? { delivery: options.delivery } : {}) });
 }
 
 export interface Sent {
@@ -92,7 +94,9 @@ export interface StoreReader {
   rethinks: Container;
   people: Container;
   conversations: Container;
+  requests: Container;
   rethink(conversationId: string, id: string): Promise<Rethink | undefined>;
+  request(id: string): Promise<FacilitatorRequest | undefined>;
   rethinksIn(conversationId: string): Promise<Rethink[]>;
   dispose(): void;
 }
@@ -105,6 +109,15 @@ export function storeReader(endpoint: string, databaseId = 'rethink'): StoreRead
   return {
     rethinks,
     people: db.container('people'),
+    requests: db.container('requests'),
+    request: async (id) => {
+      try {
+        const { resource } = await db.container('requests').item(id, id).read<FacilitatorRequest>();
+        return resource;
+      } catch {
+        return undefined;
+      }
+    },
     conversations: db.container('conversations'),
     rethink: async (conversationId, id) => {
       try {
@@ -130,10 +143,10 @@ export interface TestBed {
 }
 
 /** A store, a connector stand-in and the app on port 0: what most component tests start with. */
-export async function startTestBed(): Promise<TestBed> {
+export async function startTestBed(options: StartOptions = {}): Promise<TestBed> {
   const store = await startStore();
   const connector = await startConnector();
-  const app = await startApp(store.endpoint);
+  const app = await startApp(store.endpoint, options);
   const db = storeReader(store.endpoint);
   return {
     store,

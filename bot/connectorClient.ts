@@ -1,0 +1,72 @@
+/**
+ * The few Bot Connector calls the dispatcher makes, over plain HTTP so that it alone decides about
+ * retries (the SDK's own client retries inside a call, with no say over Retry-After or timeouts).
+ * Requests are signed with the same credentials as the adapter's.
+ */
+import { ConfigurationServiceClientCredentialFactory } from 'botbuilder';
+import type { BotAuth } from '../services/config';
+import type { SendOutcome } from '../services/requests/dispatcher';
+import type { ConversationAddress } from '../services/store/people';
+
+export interface ConnectorClient {
+  post(to: ConversationAddress, activity: object): Promise<SendOutcome>;
+  update(to: ConversationAddress, activityId: string, activity: object): Promise<SendOutcome>;
+}
+
+type TokenSource = () => Promise<string | undefined>;
+
+/** No token without an app id (local use); otherwise one from Entra, cached by the SDK's credentials. */
+export function tokenSource(auth: BotAuth): TokenSource {
+  if (auth.mode === 'none') return async () => undefined;
+  const settings =
+    auth.mode === 'singleTenant'
+      ? { MicrosoftAppId: auth.appId, MicrosoftAppPassword: auth.password, MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: auth.tenantId }
+      : { MicrosoftAppId: auth.appId, MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: auth.tenantId };
+  const factory = new ConfigurationServiceClientCredentialFactory(settings);
+  let credentials: Promise<{ getToken(force?: boolean): Promise<string> }> | undefined;
+  return async () => {
+    credentials ??= factory.createCredentials(auth.appId, 'https://api.botframework.com', `https://login.microsoftonline.com/${auth.tenantId}`, true) as unknown as Promise<{
+      getToken(force?: boolean): Promise<string>;
+    }>;
+    return (await credentials).getToken();
+  };
+}
+
+/** Retry-After is seconds or an HTTP date. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+const conversationUrl = (to: ConversationAddress): string => `${to.serviceUrl.replace(/\/+$/, '')}/v3/conversations/${encodeURIComponent(to.conversationId)}/activities`;
+
+export function connectorClient(token: TokenSource, timeoutMs: number): ConnectorClient {
+  const call = async (method: 'POST' | 'PUT', url: string, activity: object): Promise<SendOutcome> => {
+    try {
+      const bearer = await token();
+      const response = await fetch(url, {
+        method,
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: JSON.stringify(activity),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await response.text();
+      if (!response.ok) {
+        const wait = retryAfterMs(response.headers.get('retry-after'));
+        return { ok: false, status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
+      }
+      const id = (JSON.parse(text || '{}') as { id?: unknown }).id;
+      return { ok: true, ...(typeof id === 'string' ? { activityId: id } : {}) };
+    } catch {
+      // Timed out, refused or reset: Teams may not have it; try again later.
+      return { ok: false, status: 0 };
+    }
+  };
+  return {
+    post: (to, activity) => call('POST', conversationUrl(to), { type: 'message', ...activity }),
+    update: (to, activityId, activity) => call('PUT', `${conversationUrl(to)}/${encodeURIComponent(activityId)}`, { type: 'message', id: activityId, ...activity }),
+  };
+}

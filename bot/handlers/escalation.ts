@@ -1,0 +1,46 @@
+/** Recording an escalation under the partnership's protocol after a Re-think closed not resolved. */
+import { renderEscalationCard } from '../../cards/escalation';
+import { historyFor } from '../../services/requests/history';
+import { applyCommand } from '../../services/rethink/engine';
+import type { Rethink } from '../../services/rethink/types';
+import { engineContext, MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type TurnInput } from './types';
+
+const escalatable = (r: Rethink): boolean => r.status === 'closed' && r.outcome?.kind === 'notResolved';
+
+function offer(deps: Deps, r: Rethink | undefined) {
+  if (!r) return { notice: MESSAGES.notFound };
+  if (!escalatable(r)) return { notice: `Escalation under the ${deps.profile.partnership.escalationProtocolShortName} follows a Re-think that closed not resolved.` };
+  return { posts: [{ card: renderEscalationCard(deps.profile, { rethink: r }) }] };
+}
+
+/** `escalate`: for this conversation's most recent Re-think that closed not resolved. */
+export const escalateCommand: Handler = async (input, deps) => {
+  const items = await deps.rethinks.list(input.where.conversationId, 15);
+  const latest = items.find((i) => i.status === 'closed' && i.outcome?.kind === 'notResolved');
+  if (!latest) return { notice: `There’s no Re-think here that closed not resolved, so there is nothing to escalate under the ${deps.profile.partnership.escalationProtocolShortName}.` };
+  return offer(deps, await deps.rethinks.get(input.where.conversationId, latest.id));
+};
+
+/** The summary's button. */
+export const showEscalation: Handler = async (input, deps) => {
+  const rethinkId = rethinkIdOf(input.data);
+  return { ...offer(deps, rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined) };
+};
+
+export const escalate: Handler = async (input: TurnInput, deps) => {
+  const rethinkId = rethinkIdOf(input.data);
+  const typed = { stage: textField(input.data, 'escalationStage'), reason: textField(input.data, 'escalationReason') };
+  const outcome = rethinkId
+    ? await deps.rethinks.update(input.where.conversationId, rethinkId, (current) =>
+        applyCommand(current, { kind: 'escalate', stage: Number(typed.stage), reason: typed.reason }, input.actor, engineContext(deps, input.now), input.activityId),
+      )
+    : ({ kind: 'notFound' } as const);
+  if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
+  if (outcome.kind === 'refused') {
+    return { view: renderEscalationCard(deps.profile, { rethink: outcome.doc, notice: outcome.refusal.message, typed }), notice: outcome.refusal.message };
+  }
+  const history = historyFor(await deps.rethinks.forCase(outcome.doc.caseReference), input.actor);
+  const render = () => renderEscalationCard(deps.profile, { rethink: outcome.doc, history });
+  // The form becomes the escalation summary for everyone in the conversation.
+  return { view: render(), shared: { render, activityId: input.replyToId }, notice: 'The escalation is recorded. Its summary is on the card.' };
+};

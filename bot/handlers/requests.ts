@@ -1,0 +1,218 @@
+/** The independent facilitator request: the form, its submission, and what facilitators and requesters do with it. */
+import { renderQuestionCard, questionCardData } from '../../cards/question';
+import { renderRequestCard } from '../../cards/request';
+import { renderRequestFormCard, requestFormCardData } from '../../cards/requestForm';
+import { renderRequestListCard, requestListCardData } from '../../cards/requestList';
+import { formFromData } from '../../services/requests/form';
+import { historyFor, networkOf, prefill } from '../../services/requests/history';
+import * as lifecycle from '../../services/requests/lifecycle';
+import type { Audience, FacilitatorRequest, PersonRef } from '../../services/requests/types';
+import type { Result } from '../../services/result';
+import type { Rethink } from '../../services/rethink/types';
+import { checkCaseReference } from '../../services/rethink/validation';
+import type { ConversationAddress } from '../../services/store/people';
+import type { Stored } from '../../services/store/repository';
+import { idField, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+
+const personOf = (input: TurnInput): PersonRef => ({ id: input.actor.id, name: input.actor.name, ...(input.actor.aadObjectId ? { aadObjectId: input.actor.aadObjectId } : {}) });
+const context = (input: TurnInput, deps: Deps): lifecycle.RequestContext => ({ now: input.now, newId: deps.newId, profile: deps.profile });
+
+const chatOf = async (deps: Deps, aadObjectId: string | undefined): Promise<ConversationAddress | undefined> =>
+  aadObjectId ? (await deps.people.get(aadObjectId))?.personalConversation : undefined;
+
+// ---- The form ----
+
+/** `request facilitator`: the form for this conversation's latest case, or a question for the case reference. */
+export const requestFacilitator: Handler = async (input, deps) => {
+  const given = textField(input.data, 'argument');
+  const [latest] = given ? [] : await deps.rethinks.list(input.where.conversationId, 1);
+  const caseReference = given || latest?.caseReference;
+  if (!caseReference) {
+    return { notice: `Which case is the request for? Type **request facilitator** followed by the case reference, for example **request facilitator ${deps.profile.caseReference.example}**.` };
+  }
+  return formFor(input, deps, caseReference);
+};
+
+/** The summary's and the strategy card's button. */
+export const showRequestForm: Handler = async (input, deps) => formFor(input, deps, textField(input.data, 'caseReference'), true);
+
+async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, fromCard = false): Promise<HandlerResult> {
+  const caseReference = checkCaseReference(rawCaseReference, deps.profile);
+  if (!caseReference.ok) return { notice: caseReference.error.message };
+  const [rethinks, remembered] = await Promise.all([deps.rethinks.forCase(caseReference.value), input.actor.aadObjectId ? deps.people.get(input.actor.aadObjectId) : undefined]);
+  const person = personOf(input);
+  const card = renderRequestFormCard(
+    requestFormCardData(deps.profile, {
+      requestId: deps.newId(),
+      caseReference: caseReference.value,
+      values: prefill(rethinks, person, { ...(remembered?.role ? { role: remembered.role } : {}), ...(remembered?.agency ? { agency: remembered.agency } : {}) }),
+      history: historyFor(rethinks, person),
+    }),
+  );
+  // A new card of its own, so the card pressed (a summary, say) stays as it was.
+  return { posts: [{ card }], ...(fromCard ? { notice: 'The request form is below.' } : {}) };
+}
+
+export const submitRequest: Handler = async (input, deps) => {
+  const requestId = idField(input.data, 'requestId');
+  const caseReference = checkCaseReference(textField(input.data, 'caseReference'), deps.profile);
+  if (!requestId || !caseReference.ok) return { notice: 'This form is missing what it needs. Please type **request facilitator** for a fresh one.' };
+  // Submitted already (a second press, or a redelivery): show it, change nothing.
+  const existing = await deps.requests.get(requestId);
+  if (existing) return requestView(deps, existing, audienceFor(existing, input), 'This request has already been submitted. Here it is as it stands.');
+
+  const person = personOf(input);
+  const rethinks = await deps.rethinks.forCase(caseReference.value);
+  const history = historyFor(rethinks, person);
+  const form = formFromData(input.data);
+  const [pool, requesterChat] = await Promise.all([poolTargets(deps), chatOf(deps, input.actor.aadObjectId)]);
+  const result = lifecycle.submitRequest(
+    {
+      id: requestId,
+      tenantId: input.where.tenantId,
+      caseReference: caseReference.value,
+      requester: person,
+      requestedIn: input.address,
+      ...(requesterChat ? { requesterChat } : {}),
+      ...(input.replyToId ? { formActivityId: input.replyToId } : {}),
+      form,
+      history,
+      network: networkOf(rethinks, person).filter((p) => p.aadObjectId !== person.aadObjectId),
+    },
+    pool,
+    context(input, deps),
+  );
+  if (!result.ok) {
+    // Everything typed stays on the card, with each problem beside its field.
+    const card = renderRequestFormCard(requestFormCardData(deps.profile, { requestId, caseReference: caseReference.value, values: form, history, errors: result.errors, notice: result.message }));
+    return { view: card, postViewWithoutExecute: true };
+  }
+  const created = await deps.requests.create(result.value);
+  if (!created) {
+    const now = await deps.requests.get(requestId);
+    return now ? requestView(deps, now, 'requester', 'This request has already been submitted. Here it is as it stands.') : { notice: MESSAGES.unexpected };
+  }
+  deps.dispatch(requestId);
+  return requestView(deps, created, 'requester', 'Your request has been sent to the independent facilitators. You will be told here when one accepts it.');
+};
+
+async function poolTargets(deps: Deps): Promise<lifecycle.PoolTargets> {
+  const pool = await deps.pool.get();
+  const chats = await Promise.all((pool?.facilitators ?? []).map((f) => chatOf(deps, f.aadObjectId)));
+  return { ...(pool?.channel ? { channel: pool.channel } : {}), facilitators: chats.filter((c): c is ConversationAddress => c !== undefined) };
+}
+
+// ---- Acting on a request ----
+
+const audienceFor = (r: FacilitatorRequest, input: TurnInput): Audience =>
+  r.requester.id === input.actor.id && r.requestedIn.conversationId === input.where.conversationId ? 'requester' : 'pool';
+
+function requestView(deps: Deps, r: FacilitatorRequest, audience: Audience, notice: string): HandlerResult {
+  return { view: renderRequestCard(deps.profile, r, audience, notice), notice, postViewWithoutExecute: false };
+}
+
+/** A pool member: acting in the facilitator channel, or a named facilitator (anywhere). */
+async function isPoolMember(input: TurnInput, deps: Deps): Promise<boolean> {
+  const pool = await deps.pool.get();
+  if (!pool) return false;
+  if (pool.channel && pool.channel.conversationId === input.where.conversationId) return true;
+  return !!input.actor.aadObjectId && pool.facilitators.some((f) => f.aadObjectId === input.actor.aadObjectId);
+}
+
+type Change = (r: Stored<FacilitatorRequest>, input: TurnInput, deps: Deps) => Promise<(current: Stored<FacilitatorRequest>) => Result<FacilitatorRequest> & { replay?: boolean }>;
+
+/**
+ * Who may, is the input valid, do it: `poolOnly` actions need a facilitator; the lifecycle checks
+ * the rest (requester-only, acceptor-only, state) inside the conditional write, so two facilitators
+ * accepting at once cannot both win.
+ */
+function requestAction(poolOnly: boolean, done: string, prepare: Change): Handler {
+  return async (input, deps) => {
+    const requestId = idField(input.data, 'requestId');
+    const found = requestId ? await deps.requests.get(requestId) : undefined;
+    if (!found) return { notice: MESSAGES.requestNotFound };
+    if (poolOnly && !(await isPoolMember(input, deps))) return requestView(deps, found, audienceFor(found, input), MESSAGES.notPool);
+    const apply = await prepare(found, input, deps);
+    const outcome = await deps.requests.update(requestId, apply);
+    if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
+    const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
+    if (outcome.kind === 'refused') return requestView(deps, outcome.doc, audience, outcome.refusal.message);
+    if (!outcome.replay) deps.dispatch(requestId);
+    return requestView(deps, outcome.doc, audience, done);
+  };
+}
+
+export const acceptRequest = requestAction(true, 'You have accepted this request. The requester is being told, and the completed form is on its way to your personal chat.', async (_r, input, deps) => {
+  const chat = await chatOf(deps, input.actor.aadObjectId);
+  return (current) => lifecycle.acceptRequest(current, personOf(input), chat, input.activityId, context(input, deps));
+});
+
+export const declineRequest = requestAction(true, 'You have declined this request. Another facilitator can still accept it.', async (_r, input, deps) => (current) =>
+  lifecycle.declineRequest(current, personOf(input), input.activityId, context(input, deps)),
+);
+
+export const askQuestion = requestAction(true, 'Your question has been sent to the requester. Their answer will appear on this card.', async (_r, input, deps) => (current) =>
+  lifecycle.askQuestion(current, personOf(input), textField(input.data, 'question'), input.activityId, context(input, deps)),
+);
+
+export const scheduleRequest = requestAction(true, 'The meeting is saved. The requester and the people from the earlier Re-thinks are being told.', async (r, input, deps) => {
+  const chats = await Promise.all(r.network.map((p) => chatOf(deps, p.aadObjectId)));
+  const tell = chats.filter((c): c is ConversationAddress => c !== undefined);
+  const when = { date: textField(input.data, 'meetingDate'), time: textField(input.data, 'meetingTime'), format: textField(input.data, 'meetingFormat') };
+  return (current) => lifecycle.scheduleRequest(current, personOf(input), when, tell, input.activityId, context(input, deps));
+});
+
+export const withdrawRequest = requestAction(false, 'The request is withdrawn. The facilitators’ cards now say so.', async (_r, input, deps) => (current) =>
+  lifecycle.withdrawRequest(current, personOf(input), textField(input.data, 'withdrawReason'), input.activityId, context(input, deps)),
+);
+
+export const answerQuestion: Handler = async (input, deps) => {
+  const requestId = idField(input.data, 'requestId');
+  const questionId = idField(input.data, 'questionId');
+  const found = requestId ? await deps.requests.get(requestId) : undefined;
+  if (!found || !questionId) return { notice: MESSAGES.requestNotFound };
+  const asker = found.questions.find((q) => q.id === questionId)?.askedBy;
+  const askerChat = await chatOf(deps, asker?.aadObjectId);
+  const outcome = await deps.requests.update(requestId, (current) =>
+    lifecycle.answerQuestion(current, personOf(input), questionId, textField(input.data, 'answer'), askerChat, input.activityId, context(input, deps)),
+  );
+  if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
+  if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(requestId);
+  const notice = outcome.kind === 'refused' ? outcome.refusal.message : 'Thank you: your answer has been sent to the facilitator.';
+  const data = questionCardData(deps.profile, outcome.doc, questionId, notice);
+  return data ? { view: renderQuestionCard(data), notice } : { notice };
+};
+
+// ---- Lists ----
+
+export const myRequests: Handler = async (input, deps) => {
+  const items = await deps.requests.byRequester(input.actor.id, input.actor.aadObjectId, 20);
+  return { posts: [{ card: renderRequestListCard(requestListCardData(deps.profile, 'Your facilitator requests', 'You haven’t requested an independent facilitator yet.', items)) }] };
+};
+
+export const poolRequests: Handler = async (input, deps) => {
+  if (!(await isPoolMember(input, deps)) && !deps.administrators.includes(input.actor.aadObjectId ?? '')) return { notice: MESSAGES.notPool };
+  const items = await deps.requests.open(30);
+  return { posts: [{ card: renderRequestListCard(requestListCardData(deps.profile, 'Open facilitator requests', 'There are no open requests.', items)) }] };
+};
+
+// ---- The strategy 3 Re-think ----
+
+/** A strategy 3 Re-think started by the facilitator who accepted a request for the case follows that request. */
+export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput): Promise<void> {
+  if (r.strategy !== 3) return;
+  const accepted = await deps.requests.acceptedFor(r.caseReference, input.actor.id);
+  for (const request of accepted.filter((x) => !x.rethink)) {
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, context(input, deps)));
+    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
+  }
+}
+
+/** When that Re-think closes, the request is completed. */
+export async function completeLinkedRequests(deps: Deps, r: Rethink, input: TurnInput): Promise<void> {
+  if (r.status !== 'closed' || r.strategy !== 3) return;
+  for (const request of await deps.requests.linkedTo(r.id)) {
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, input.actor.id, context(input, deps)));
+    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
+  }
+}

@@ -1,0 +1,70 @@
+import type { PartnershipProfile } from '../services/profile/types';
+import type { HistoryEntry } from '../services/requests/types';
+import type { Rethink } from '../services/rethink/types';
+import { formatUkDate } from '../services/rethink/validation';
+import template from './escalation.json';
+import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
+import { historyLine } from './requestText';
+
+export interface EscalationCardData {
+  title: string;
+  intro: string;
+  rethinkId: string;
+  recorded: boolean;
+  facts: { title: string; value: string }[];
+  stages: { id: string; label: string }[];
+  stageValue: string;
+  reasonValue: string;
+  textMaxLength: number;
+  hasNotice: boolean;
+  notice: string;
+  noHistory: boolean;
+  history: { line: string }[];
+  protocolTitle: string;
+  protocolUrl: string;
+}
+
+export interface EscalationInput {
+  rethink: Rethink;
+  /** Shown once recorded: the latest escalation, and the case's Re-thinks the person took part in. */
+  history?: readonly HistoryEntry[];
+  notice?: string;
+  typed?: { stage: string; reason: string };
+}
+
+/** The form to record an escalation, or once recorded, its summary to hand over. */
+export function escalationCardData(profile: PartnershipProfile, input: EscalationInput, textLimit = 500): EscalationCardData {
+  const { rethink: r } = input;
+  const protocol = profile.partnership.escalationProtocolShortName;
+  const latest = input.history ? r.escalations?.at(-1) : undefined;
+  return {
+    title: latest ? `Escalation under the ${protocol} · case ${r.caseReference}` : `Escalate under the ${protocol} · case ${r.caseReference}`,
+    intro: latest
+      ? `Escalation has been started under the ${profile.partnership.escalationProtocolName}. Re-think records it and hands over this history; the protocol itself is followed outside Re-think. Timescales are driven by the child’s needs.`
+      : `The Re-think closed not resolved. If the network has decided to escalate, record the stage and the reason here. The ${protocol} itself is followed outside Re-think.`,
+    rethinkId: r.id,
+    recorded: !!latest,
+    facts: latest
+      ? [
+          { title: 'Stage', value: latest.stageName },
+          { title: 'Started by', value: latest.startedByName },
+          { title: 'When', value: formatUkDate(latest.at) },
+          { title: 'Reason', value: truncate(latest.reason, textLimit) },
+        ]
+      : [],
+    stages: profile.escalationStages.map((label, i) => ({ id: String(i + 1), label })),
+    stageValue: input.typed?.stage ?? '',
+    reasonValue: input.typed?.reason ?? '',
+    textMaxLength: profile.limits.summaryMaxLength,
+    hasNotice: Boolean(input.notice),
+    notice: input.notice ?? '',
+    noHistory: (input.history ?? []).length === 0,
+    history: (input.history ?? []).map((h) => ({ line: truncate(historyLine(profile, h), textLimit) })),
+    protocolTitle: `Read the ${protocol}`,
+    protocolUrl: profile.partnership.escalationProtocolUrl,
+  };
+}
+
+export function renderEscalationCard(profile: PartnershipProfile, input: EscalationInput): AdaptiveCard {
+  return fitToSize((limit) => expand(template, escalationCardData(profile, input, Math.min(limit, 500))));
+}

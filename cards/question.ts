@@ -1,0 +1,37 @@
+import type { PartnershipProfile } from '../services/profile/types';
+import type { FacilitatorRequest } from '../services/requests/types';
+import template from './question.json';
+import { expand, type AdaptiveCard } from './render';
+
+export interface QuestionCardData {
+  requestId: string;
+  questionId: string;
+  caseReference: string;
+  askedBy: string;
+  question: string;
+  answered: boolean;
+  answer: string;
+  textMaxLength: number;
+  hasNotice: boolean;
+  notice: string;
+}
+
+/** `undefined` when the request holds no such question. */
+export function questionCardData(profile: PartnershipProfile, r: FacilitatorRequest, questionId: string, notice = ''): QuestionCardData | undefined {
+  const q = r.questions.find((x) => x.id === questionId);
+  if (!q) return undefined;
+  return {
+    requestId: r.id,
+    questionId,
+    caseReference: r.caseReference,
+    askedBy: q.askedBy.name,
+    question: q.text,
+    answered: q.answer !== undefined,
+    answer: q.answer ?? '',
+    textMaxLength: profile.limits.summaryMaxLength,
+    hasNotice: notice !== '',
+    notice,
+  };
+}
+
+export const renderQuestionCard = (data: QuestionCardData): AdaptiveCard => expand(template, data);

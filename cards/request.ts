@@ -1,0 +1,96 @@
+import type { PartnershipProfile } from '../services/profile/types';
+import { labelOf } from '../services/requests/form';
+import type { Audience, FacilitatorRequest } from '../services/requests/types';
+import { formatUkDate } from '../services/rethink/validation';
+import template from './request.json';
+import { fitToSize, expand, truncate, type AdaptiveCard } from './render';
+import { historyLine, REQUEST_STATUS_LABELS, statusLine } from './requestText';
+import { PRIVACY_REMINDER } from './wording';
+
+export interface RequestCardData {
+  requestId: string;
+  caseReference: string;
+  statusLabel: string;
+  statusLine: string;
+  statusStyle: string;
+  facts: { title: string; value: string }[];
+  noHistory: boolean;
+  history: { line: string }[];
+  hasTriedInstead: boolean;
+  triedInstead: string;
+  hasQuestions: boolean;
+  questions: { line: string }[];
+  hasNotice: boolean;
+  notice: string;
+  privacyReminder: string;
+  textMaxLength: number;
+  canAccept: boolean;
+  canAsk: boolean;
+  canSchedule: boolean;
+  scheduleTitle: string;
+  meetingDate: string;
+  meetingTime: string;
+  meetingFormat: string;
+  formats: { id: string; label: string }[];
+  canWithdraw: boolean;
+}
+
+const STYLES: Record<FacilitatorRequest['status'], string> = { submitted: 'warning', accepted: 'accent', scheduled: 'accent', completed: 'good', withdrawn: 'default' };
+
+/**
+ * The pool's copy offers accept, decline, questions and scheduling; the requester's offers
+ * withdrawal. Who may press what is checked again when it is pressed.
+ */
+export function requestCardData(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', textLimit = 500): RequestCardData {
+  const f = r.form;
+  const open = r.status === 'submitted' || r.status === 'accepted' || r.status === 'scheduled';
+  const cut = (text: string): string => truncate(text, textLimit);
+  return {
+    requestId: r.id,
+    caseReference: r.caseReference,
+    statusLabel: REQUEST_STATUS_LABELS[r.status],
+    statusLine: statusLine(profile, r),
+    statusStyle: STYLES[r.status],
+    facts: [
+      { title: 'Requested by', value: `${r.requester.name}, ${f.requesterRole} (${f.requesterAgency})` },
+      { title: 'Contact', value: f.requesterContact },
+      { title: 'Line manager', value: `${f.lineManagerName}; agrees: ${labelOf(profile.requestForm.managerAgrees, f.managerAgrees)}` },
+      { title: 'Lead professional', value: `${f.leadProfessionalName} (${f.leadProfessionalAgency})` },
+      { title: 'Tier of need', value: labelOf(profile.tiersOfNeed, f.tierOfNeed) },
+      { title: 'Plan', value: labelOf(profile.requestForm.planTypes, f.planType) },
+      { title: 'Network', value: cut(f.network) },
+      { title: 'Concern', value: labelOf(profile.concernCategories, f.concernCategory) },
+      { title: 'Summary', value: cut(f.concernSummary) },
+      { title: 'Urgency', value: labelOf(profile.requestForm.urgencies, f.urgency) },
+      { title: 'Preferred format', value: labelOf(profile.requestForm.formats, f.preferredFormat) },
+      { title: 'Availability', value: cut(f.availability) },
+      { title: 'Family aware', value: labelOf(profile.requestForm.familyAware, f.familyAware) },
+      ...(r.declines.length ? [{ title: 'Declined by', value: r.declines.map((d) => d.by.name).join(', ') }] : []),
+      ...(r.rethink ? [{ title: 'Facilitated Re-think', value: `Linked on ${formatUkDate(r.rethink.linkedAt)}` }] : []),
+      ...(r.withdrawal ? [{ title: 'Why withdrawn', value: cut(r.withdrawal.reason) }] : []),
+    ],
+    noHistory: r.history.length === 0,
+    history: r.history.map((h) => ({ line: cut(historyLine(profile, h)) })),
+    hasTriedInstead: f.triedInstead !== '',
+    triedInstead: cut(f.triedInstead),
+    hasQuestions: r.questions.length > 0,
+    questions: r.questions.map((q) => ({ line: `**${q.askedBy.name} asked:** ${cut(q.text)}${q.answer !== undefined ? `\n\n**Answer:** ${cut(q.answer)}` : ' (waiting for an answer)'}` })),
+    hasNotice: notice !== '',
+    notice,
+    privacyReminder: PRIVACY_REMINDER,
+    textMaxLength: profile.limits.summaryMaxLength,
+    canAccept: audience === 'pool' && r.status === 'submitted',
+    canAsk: audience === 'pool' && open,
+    canSchedule: audience === 'pool' && (r.status === 'accepted' || r.status === 'scheduled'),
+    scheduleTitle: r.status === 'scheduled' ? 'Change the meeting' : 'Schedule the meeting',
+    meetingDate: r.schedule?.date ?? '',
+    meetingTime: r.schedule?.time ?? '',
+    meetingFormat: r.schedule?.format ?? f.preferredFormat,
+    formats: [...profile.requestForm.formats],
+    canWithdraw: audience === 'requester' && open,
+  };
+}
+
+export function renderRequestCard(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = ''): AdaptiveCard {
+  return fitToSize((limit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500))));
+}

@@ -1,0 +1,112 @@
+import type { Choice, PartnershipProfile } from '../services/profile/types';
+import { needsTriedInstead, type FieldErrors } from '../services/requests/form';
+import type { HistoryEntry, RequestForm } from '../services/requests/types';
+import template from './requestForm.json';
+import { historyLine } from './requestText';
+import { expand, type AdaptiveCard } from './render';
+import { PRIVACY_REMINDER } from './wording';
+
+interface Field {
+  id: keyof RequestForm;
+  label: string;
+  kind: 'text' | 'long' | 'choice';
+  value: string;
+  maxLength: number;
+  required: boolean;
+  requiredMessage: string;
+  choices: Choice[];
+  error: string;
+}
+
+export interface RequestFormCardData {
+  requestId: string;
+  caseReference: string;
+  intro: string;
+  privacyReminder: string;
+  hasNotice: boolean;
+  notice: string;
+  noHistory: boolean;
+  noHistoryText: string;
+  history: { line: string }[];
+  sections: { title: string; fields: Field[] }[];
+}
+
+export interface RequestFormInput {
+  requestId: string;
+  caseReference: string;
+  values: Partial<RequestForm>;
+  history: readonly HistoryEntry[];
+  errors?: FieldErrors;
+  notice?: string;
+}
+
+export function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput): RequestFormCardData {
+  const { nameMaxLength: short, summaryMaxLength: long } = profile.limits;
+  const needsTried = needsTriedInstead(input.history);
+  const field = (id: keyof RequestForm, label: string, kind: Field['kind'], choices: readonly Choice[] = []): Field => ({
+    id,
+    label,
+    kind,
+    value: input.values[id] ?? '',
+    maxLength: kind === 'long' ? long : short,
+    required: id !== 'triedInstead' || needsTried,
+    requiredMessage: 'This is needed for the request.',
+    choices: [...choices],
+    error: input.errors?.[id] ?? '',
+  });
+  const options = profile.requestForm;
+  return {
+    requestId: input.requestId,
+    caseReference: input.caseReference,
+    intro: 'Strategies 1 and 2 have been tried and there are still concerns: an independent facilitator can help. What Re-think already knows is filled in; please check it and complete the rest. The request goes to the partnership’s independent facilitators.',
+    privacyReminder: PRIVACY_REMINDER,
+    hasNotice: Boolean(input.notice),
+    notice: input.notice ?? '',
+    noHistory: input.history.length === 0,
+    noHistoryText: 'No Re-thinks you took part in are recorded for this case.',
+    history: input.history.map((h) => ({ line: historyLine(profile, h) })),
+    sections: [
+      {
+        title: 'About you',
+        fields: [
+          field('requesterRole', 'Your role', 'text'),
+          field('requesterAgency', 'Your agency', 'text'),
+          field('requesterContact', 'How the facilitator can contact you (work email or phone)', 'text'),
+          field('lineManagerName', 'Your line manager', 'text'),
+          field('managerAgrees', 'Does your line manager agree with this request?', 'choice', options.managerAgrees),
+        ],
+      },
+      { title: 'Lead professional', fields: [field('leadProfessionalName', 'Lead professional (may be you)', 'text'), field('leadProfessionalAgency', 'Their agency', 'text')] },
+      {
+        title: 'The case',
+        fields: [
+          field('tierOfNeed', 'Tier of need', 'choice', profile.tiersOfNeed),
+          field('planType', 'Type of plan', 'choice', options.planTypes),
+          field('network', 'Agencies and professionals involved', 'long'),
+        ],
+      },
+      {
+        title: 'The concern',
+        fields: [
+          field('concernCategory', 'What the concern is about', 'choice', profile.concernCategories),
+          field('concernSummary', 'A short summary of the concern', 'long'),
+          ...(needsTried || input.values.triedInstead ? [field('triedInstead', 'No strategy 1 and 2 Re-thinks are recorded: what has been tried instead? (dates and outcomes)', 'long')] : []),
+        ],
+      },
+      {
+        title: 'The meeting',
+        fields: [
+          field('urgency', 'How urgent is this?', 'choice', options.urgencies),
+          field('preferredFormat', 'Preferred format', 'choice', options.formats),
+          field('availability', 'When are you and the network available?', 'long'),
+          field('familyAware', 'Is the family aware of the Re-think?', 'choice', options.familyAware),
+        ],
+      },
+    ],
+  };
+}
+
+export const renderRequestFormCard = (data: RequestFormCardData): AdaptiveCard => expand(template, data);
+
+/** Every form field appears on the card exactly once (checked by the card tests). */
+export const formFieldIds = (data: RequestFormCardData): string[] => data.sections.flatMap((s) => s.fields.map((f) => f.id));

@@ -1,0 +1,29 @@
+import type { PartnershipProfile } from '../services/profile/types';
+import { labelOf } from '../services/requests/form';
+import type { RequestListItem } from '../services/store/requests';
+import { formatUkDate } from '../services/rethink/validation';
+import template from './requestList.json';
+import { expand, type AdaptiveCard } from './render';
+import { REQUEST_STATUS_LABELS } from './requestText';
+
+export interface RequestListCardData {
+  title: string;
+  empty: boolean;
+  emptyText: string;
+  items: { caseReference: string; status: string; detail: string }[];
+}
+
+export function requestListCardData(profile: PartnershipProfile, title: string, emptyText: string, items: readonly RequestListItem[]): RequestListCardData {
+  return {
+    title,
+    empty: items.length === 0,
+    emptyText,
+    items: items.map((i) => ({
+      caseReference: i.caseReference,
+      status: REQUEST_STATUS_LABELS[i.status] ?? i.status,
+      detail: [`submitted ${formatUkDate(i.submittedAt)} by ${i.requesterName}`, i.acceptedBy ? `accepted by ${i.acceptedBy}` : '', labelOf(profile.requestForm.urgencies, i.urgency)].filter(Boolean).join(' · '),
+    })),
+  };
+}
+
+export const renderRequestListCard = (data: RequestListCardData): AdaptiveCard => expand(template, data);

@@ -1,0 +1,38 @@
+/** Words about requests shared by the request cards and messages. */
+import type { PartnershipProfile } from '../services/profile/types';
+import { labelOf } from '../services/requests/form';
+import type { FacilitatorRequest, HistoryEntry, RequestStatus } from '../services/requests/types';
+import { formatUkDate } from '../services/rethink/validation';
+import { OUTCOME_LABELS, nextStepLabels } from './wording';
+
+export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
+  submitted: 'Submitted: waiting for a facilitator',
+  accepted: 'Accepted',
+  scheduled: 'Scheduled',
+  completed: 'Completed',
+  withdrawn: 'Withdrawn',
+};
+
+export function historyLine(profile: PartnershipProfile, h: HistoryEntry): string {
+  const strategy = h.strategy ? `Strategy ${h.strategy}` : 'Strategy not chosen';
+  const outcome = h.outcome ? OUTCOME_LABELS[h.outcome] : 'still open';
+  const next = h.nextStep ? ` (${nextStepLabels(profile)[h.nextStep]})` : '';
+  const actions = h.actions.length ? `; actions: ${h.actions.map((a) => `${a.description} (${a.owner}, by ${formatUkDate(a.dueDate)})`).join('; ')}` : '; no actions agreed';
+  return `${formatUkDate(h.date)} · ${strategy} · ${outcome}${next} · ${h.agencies.join(', ')}${actions}`;
+}
+
+/** One line saying where the request is, e.g. "Accepted by Jo Bloggs on 3 December 2026". */
+export function statusLine(profile: PartnershipProfile, r: FacilitatorRequest): string {
+  switch (r.status) {
+    case 'submitted':
+      return `Submitted on ${formatUkDate(r.submittedAt)}: waiting for a facilitator to accept.`;
+    case 'accepted':
+      return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'} on ${formatUkDate(r.accepted?.at ?? r.updatedAt)}.`;
+    case 'scheduled':
+      return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'}. Meeting on ${formatUkDate(r.schedule?.date ?? r.updatedAt)} at ${r.schedule?.time ?? ''} (${labelOf(profile.requestForm.formats, r.schedule?.format)}).`;
+    case 'completed':
+      return `Completed on ${formatUkDate(r.completedAt ?? r.updatedAt)}: the facilitated Re-think has closed.`;
+    case 'withdrawn':
+      return `Withdrawn by ${r.requester.name} on ${formatUkDate(r.withdrawal?.at ?? r.updatedAt)}.`;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Sends what the outbox holds. Runs in every instance: a lease in the document keeps two instances
+ * from sending the same message, and pending deliveries outlive a restart because they live in the
+ * store. A delivery is marked sent only after Teams took it, so nothing is lost; Teams offers no way
+ * to post idempotently, so a crash between sending and recording could repeat one message.
+ */
+import type { Logger } from '../logging';
+import type { Result } from '../result';
+import type { ConversationAddress } from '../store/people';
+import type { Stored } from '../store/repository';
+import type { RequestRepository } from '../store/requests';
+import { markFailed, markRetry, markSent, MAX_ATTEMPTS, pendingDue } from './outbox';
+import type { RateLimiter } from './rateLimiter';
+import type { Delivery, FacilitatorRequest } from './types';
+
+/** What Teams answered: the posted activity's id, or the HTTP status (0: timeout or network failure). */
+export type SendOutcome = { ok: true; activityId?: string } | { ok: false; status: number; retryAfterMs?: number };
+
+/** Renders and sends one delivery; implemented by the bot layer. */
+export interface Sender {
+  send(delivery: Delivery, request: FacilitatorRequest): Promise<SendOutcome>;
+}
+
+export interface DispatcherOptions {
+  readonly requests: RequestRepository;
+  readonly sender: Sender;
+  readonly limiter: RateLimiter;
+  readonly log: Logger;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  /** This instance's name in leases. */
+  readonly owner: string;
+  /** Where administrators are told of deliveries that failed for good. */
+  readonly administrators: () => Promise<ConversationAddress[]>;
+  readonly leaseMs?: number;
+  readonly pollMs?: number;
+}
+
+type Verdict = 'sent' | 'retry' | 'failed';
+
+/** 403: the app was removed or blocked there; 404: the conversation or message is gone. Both are final. */
+export function verdictFor(outcome: SendOutcome, attempts: number): Verdict {
+  if (outcome.ok) return 'sent';
+  if (outcome.status === 403 || outcome.status === 404 || outcome.status === 400) return 'failed';
+  return attempts + 1 >= MAX_ATTEMPTS ? 'failed' : 'retry';
+}
+
+export class Dispatcher {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private stopped = false;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.leaseMs = o.leaseMs ?? 60_000;
+    this.pollMs = o.pollMs ?? 5_000;
+  }
+
+  /** Looks for due deliveries now and every `pollMs`: those left by a restart, and retries coming due. */
+  start(): void {
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.sweeping = this.sweep().finally(() => {
+        this.sweeping = undefined;
+        if (!this.stopped) this.timer = setTimeout(tick, this.pollMs);
+      });
+    };
+    tick();
+  }
+
+  /** Delivers a request's pending messages now (called right after the change that queued them). */
+  kick(id: string): void {
+    if (this.stopped) return;
+    if (this.running.has(id)) {
+      this.again.add(id);
+      return;
+    }
+    const run = this.dispatch(id)
+      .catch((error: unknown) => this.o.log.warn({ err: error instanceof Error ? error.name : typeof error, request: id }, 'delivery round failed; it will be retried'))
+      .finally(() => {
+        this.running.delete(id);
+        if (this.again.delete(id)) this.kick(id);
+      });
+    this.running.set(id, run);
+  }
+
+  async sweep(): Promise<void> {
+    try {
+      const ids = await this.o.requests.due(this.o.clock(), 50);
+      for (const id of ids) this.kick(id);
+    } catch (error) {
+      this.o.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not look for due deliveries');
+    }
+  }
+
+  /** Resolves when no delivery round is under way. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0 || this.sweeping) await Promise.allSettled([...this.running.values(), this.sweeping]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.idle();
+  }
+
+  private async dispatch(id: string): Promise<void> {
+    const claimed = await this.update(id, (doc) => {
+      const now = this.o.clock();
+      const lease = doc.outboxLease;
+      if (lease && lease.owner !== this.o.owner && lease.until > now.toISOString()) return { ok: false, error: { code: 'notAllowed', message: 'leased' } };
+      if (pendingDue(doc, now).length === 0) return { ok: false, error: { code: 'notFound', message: 'nothing due' } };
+      return { ok: true, value: { ...doc, outboxLease: { owner: this.o.owner, until: new Date(now.getTime() + this.leaseMs).toISOString() } } };
+    });
+    if (!claimed) return;
+    let doc: Stored<FacilitatorRequest> = claimed;
+    try {
+      for (let due = pendingDue(doc, this.o.clock()); due.length > 0 && !this.stopped; due = pendingDue(doc, this.o.clock())) {
+        const [delivery] = due;
+        if (!delivery) break;
+        const next = await this.deliver(doc, delivery);
+        if (!next) return;
+        doc = next;
+      }
+    } finally {
+      await this.update(id, (current) => {
+        if (current.outboxLease?.owner !== this.o.owner) return { ok: false, error: { code: 'notAllowed', message: 'not ours' } };
+        const released: FacilitatorRequest = { ...current };
+        delete released.outboxLease;
+        return { ok: true, value: released };
+      }).catch(() => undefined);
+    }
+  }
+
+  private async deliver(doc: Stored<FacilitatorRequest>, delivery: Delivery): Promise<Stored<FacilitatorRequest> | undefined> {
+    await this.o.limiter.take(delivery.to.conversationId);
+    const outcome = await this.o.sender.send(delivery, doc).catch((): SendOutcome => ({ ok: false, status: 0 }));
+    const verdict = verdictFor(outcome, delivery.attempts);
+    const log = this.o.log.child({ request: doc.id, delivery: delivery.id, message: delivery.message.kind, action: delivery.action });
+    const administrators = verdict === 'failed' ? await this.o.administrators().catch(() => []) : [];
+    const now = this.o.clock();
+    const updated = await this.update(doc.id, (current) => {
+      let next: FacilitatorRequest;
+      if (outcome.ok) next = markSent(current, delivery.id, outcome.activityId, doc.revision, now, this.o.newId);
+      else if (verdict === 'retry') next = markRetry(current, delivery.id, outcome.status, outcome.retryAfterMs, now);
+      else next = markFailed(current, delivery.id, outcome.status, now, this.o.newId, administrators);
+      return { ok: true, value: { ...next, outboxLease: { owner: this.o.owner, until: new Date(now.getTime() + this.leaseMs).toISOString() } } };
+    });
+    if (outcome.ok) log.debug('delivered');
+    else if (verdict === 'retry') log.info({ status: outcome.status, attempts: delivery.attempts + 1 }, 'delivery failed; will retry');
+    else log.warn({ status: outcome.status }, 'delivery failed for good; administrators told');
+    return updated;
+  }
+
+  private async update(id: string, apply: (doc: Stored<FacilitatorRequest>) => Result<FacilitatorRequest>): Promise<Stored<FacilitatorRequest> | undefined> {
+    const outcome = await this.o.requests.update(id, apply);
+    return outcome.kind === 'updated' ? outcome.doc : undefined;
+  }
+}

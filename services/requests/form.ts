@@ -1,0 +1,77 @@
+/** Reading and checking the request form: every problem is reported at once, against its field. */
+import type { Choice, PartnershipProfile } from '../profile/types';
+import type { HistoryEntry, RequestForm } from './types';
+
+export type FieldErrors = Partial<Record<keyof RequestForm, string>>;
+
+export const FORM_FIELDS: readonly (keyof RequestForm)[] = [
+  'requesterRole',
+  'requesterAgency',
+  'requesterContact',
+  'lineManagerName',
+  'managerAgrees',
+  'leadProfessionalName',
+  'leadProfessionalAgency',
+  'tierOfNeed',
+  'planType',
+  'network',
+  'concernCategory',
+  'concernSummary',
+  'triedInstead',
+  'urgency',
+  'preferredFormat',
+  'availability',
+  'familyAware',
+];
+
+/** Whether the history lacks a strategy 1 or 2 Re-think, so the requester says what was tried instead. */
+export const needsTriedInstead = (history: readonly HistoryEntry[]): boolean => ![1, 2].every((s) => history.some((h) => h.strategy === s && h.status === 'closed'));
+
+/** The form as typed: anything that is not text counts as empty, so nothing typed is ever lost. */
+export function formFromData(data: Readonly<Record<string, unknown>>): RequestForm {
+  const form = {} as RequestForm;
+  for (const field of FORM_FIELDS) {
+    const value = data[field];
+    form[field] = typeof value === 'string' ? value : '';
+  }
+  return form;
+}
+
+/** The form, trimmed, or the problems with it, each worded for the person filling it in. */
+export function checkForm(raw: RequestForm, profile: PartnershipProfile, history: readonly HistoryEntry[]): { form: RequestForm; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const form = { ...raw };
+  const { nameMaxLength: short, summaryMaxLength: long } = profile.limits;
+  const text = (field: keyof RequestForm, label: string, max: number, required = true): void => {
+    const value = raw[field].trim();
+    form[field] = value;
+    if (required && value === '') errors[field] = `Please enter ${label}.`;
+    else if (value.length > max) errors[field] = `This is ${value.length.toLocaleString('en-GB')} characters long; the limit is ${max.toLocaleString('en-GB')}. Please shorten it.`;
+  };
+  const choice = (field: keyof RequestForm, label: string, choices: readonly Choice[]): void => {
+    const value = raw[field].trim();
+    form[field] = value;
+    if (!choices.some((c) => c.id === value)) errors[field] = `Please choose ${label}.`;
+  };
+  const { requestForm: options } = profile;
+  text('requesterRole', 'your role', short);
+  text('requesterAgency', 'your agency', short);
+  text('requesterContact', 'how the facilitator can contact you (a work email or phone number)', short);
+  text('lineManagerName', 'your line manager’s name', short);
+  choice('managerAgrees', 'whether your line manager agrees', options.managerAgrees);
+  text('leadProfessionalName', 'the lead professional’s name', short);
+  text('leadProfessionalAgency', 'the lead professional’s agency', short);
+  choice('tierOfNeed', 'the tier of need', profile.tiersOfNeed);
+  choice('planType', 'the type of plan', options.planTypes);
+  text('network', 'the agencies and professionals involved', long);
+  choice('concernCategory', 'what the concern is about', profile.concernCategories);
+  text('concernSummary', 'a short summary of the concern', long);
+  text('triedInstead', 'what has been tried instead of a strategy 1 or 2 Re-think (dates and outcomes)', long, needsTriedInstead(history));
+  choice('urgency', 'how urgent this is', options.urgencies);
+  choice('preferredFormat', 'a preferred format for the meeting', options.formats);
+  text('availability', 'when you and the network are available', long);
+  choice('familyAware', 'whether the family knows about the Re-think', options.familyAware);
+  return { form, errors };
+}
+
+export const labelOf = (choices: readonly Choice[], id: string | undefined): string => choices.find((c) => c.id === id)?.label ?? '';

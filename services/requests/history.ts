@@ -1,0 +1,54 @@
+/**
+ * What a request is pre-filled with: the case's Re-thinks that the requester took part in, and
+ * nothing from the ones they did not (only a Re-think's own people may see it).
+ */
+import { liveActions } from '../rethink/engine';
+import type { Actor, Rethink } from '../rethink/types';
+import type { HistoryEntry, PersonRef, RequestForm } from './types';
+
+export const tookPart = (r: Rethink, person: Actor | PersonRef): boolean =>
+  r.participants.some((p) => !p.external && (p.id === person.id || (person.aadObjectId !== undefined && p.aadObjectId === person.aadObjectId)));
+
+const dayOf = (iso: string): string => iso.slice(0, 10);
+
+export function historyFor(rethinks: readonly Rethink[], person: Actor | PersonRef): HistoryEntry[] {
+  return rethinks
+    .filter((r) => (r.status === 'open' || r.status === 'closed') && tookPart(r, person))
+    .map((r) => ({
+      rethinkId: r.id,
+      ...(r.strategy ? { strategy: r.strategy } : {}),
+      date: dayOf(r.outcome?.at ?? r.createdAt),
+      status: r.status,
+      ...(r.outcome ? { outcome: r.outcome.kind } : {}),
+      ...(r.outcome?.nextStep ? { nextStep: r.outcome.nextStep } : {}),
+      agencies: [...new Set(r.participants.map((p) => p.agency).filter(Boolean))],
+      actions: liveActions(r).map((a) => ({ description: a.description, owner: a.owner.name, dueDate: a.dueDate })),
+    }))
+    .sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** People from those Re-thinks who can be messaged in Teams (not those recorded by phone). */
+export function networkOf(rethinks: readonly Rethink[], person: Actor | PersonRef): PersonRef[] {
+  const seen = new Map<string, PersonRef>();
+  for (const r of rethinks.filter((x) => tookPart(x, person))) {
+    for (const p of r.participants) {
+      if (!p.external && p.aadObjectId && !seen.has(p.aadObjectId)) seen.set(p.aadObjectId, { id: p.id, name: p.name, aadObjectId: p.aadObjectId });
+    }
+  }
+  return [...seen.values()];
+}
+
+/** The form as the app can fill it in; the requester completes and corrects the rest. */
+export function prefill(rethinks: readonly Rethink[], person: Actor | PersonRef, remembered: { role?: string; agency?: string }): Partial<RequestForm> {
+  const seen = rethinks.filter((r) => tookPart(r, person)).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+  const latest = seen.at(-1);
+  const me = latest?.participants.find((p) => p.id === person.id || (person.aadObjectId !== undefined && p.aadObjectId === person.aadObjectId));
+  const roles = new Map<string, string>();
+  for (const r of seen) for (const p of r.participants) roles.set(`${p.name}|${p.agency}`, `${p.name}, ${p.role} (${p.agency})`);
+  return {
+    requesterRole: remembered.role ?? me?.role ?? '',
+    requesterAgency: remembered.agency ?? me?.agency ?? '',
+    network: [...roles.values()].join('; '),
+    ...(latest ? { concernCategory: latest.concernCategory, concernSummary: latest.summary } : {}),
+  };
+}

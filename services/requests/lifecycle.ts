@@ -1,0 +1,244 @@
+/**
+ * The request's life: submitted → accepted → scheduled → completed, or withdrawn. Pure functions
+ * from (request, who, input) to the changed request with its notifications, or a refusal.
+ */
+import type { PartnershipProfile } from '../profile/types';
+import { ok, refuse, type Result } from '../result';
+import { checkText, formatUkDate, ukToday } from '../rethink/validation';
+import type { ConversationAddress } from '../store/people';
+import { checkForm, labelOf, type FieldErrors } from './form';
+import { enqueue, updateCopies, type Enqueue } from './outbox';
+import type { FacilitatorRequest, HistoryEntry, PersonRef, RequestAuditWhat, RequestForm, RequestStatus } from './types';
+
+export interface RequestContext {
+  readonly now: Date;
+  readonly newId: () => string;
+  readonly profile: PartnershipProfile;
+}
+
+/** Where the facilitators are: a channel and/or named people's personal chats. */
+export interface PoolTargets {
+  channel?: ConversationAddress;
+  facilitators: readonly ConversationAddress[];
+}
+
+export interface NewRequest {
+  id: string;
+  tenantId: string;
+  caseReference: string;
+  requester: PersonRef;
+  requestedIn: ConversationAddress;
+  requesterChat?: ConversationAddress;
+  /** The form card the requester submitted: it becomes their copy of the request card. */
+  formActivityId?: string;
+  form: RequestForm;
+  history: HistoryEntry[];
+  network: PersonRef[];
+}
+
+export type SubmitResult = { ok: true; value: FacilitatorRequest } | { ok: false; errors: FieldErrors; message: string };
+
+const APPLIED_IDS_KEPT = 100;
+
+export function submitRequest(input: NewRequest, pool: PoolTargets, ctx: RequestContext): SubmitResult {
+  const { form, errors } = checkForm(input.form, ctx.profile, input.history);
+  const problems = Object.keys(errors).length;
+  if (problems > 0) return { ok: false, errors, message: problems === 1 ? 'Please check the field marked below.' : `Please check the ${problems} fields marked below.` };
+  if (!pool.channel && pool.facilitators.length === 0) {
+    return { ok: false, errors: {}, message: 'No independent facilitators are set up for your partnership yet, so this request can’t be sent. Nothing has been lost: please ask your partnership administrator to set up the facilitator pool, then submit again.' };
+  }
+  const at = ctx.now.toISOString();
+  let doc: FacilitatorRequest = {
+    id: input.id,
+    type: 'request',
+    tenantId: input.tenantId,
+    caseReference: input.caseReference,
+    status: 'submitted',
+    requester: input.requester,
+    requestedIn: input.requestedIn,
+    ...(input.requesterChat ? { requesterChat: input.requesterChat } : {}),
+    form,
+    history: input.history,
+    network: input.network,
+    submittedAt: at,
+    declines: [],
+    questions: [],
+    revision: 1,
+    cards: input.formActivityId ? [{ to: input.requestedIn, activityId: input.formActivityId, audience: 'requester' }] : [],
+    outbox: [],
+    appliedActivityIds: [],
+    audit: [{ at, by: input.requester.id, what: 'submitted' }],
+    updatedAt: at,
+    ttl: ctx.profile.retentionDays * 86_400,
+  };
+  const poolPosts: Enqueue[] = [...(pool.channel ? [pool.channel] : []), ...pool.facilitators].map((to) => ({ to, message: { kind: 'requestCard', audience: 'pool' } }));
+  // Others in the chat where it was asked see the form become the request; the requester has it already.
+  doc = enqueue(doc, [...poolPosts, ...updateCopies(doc), ...(input.requesterChat ? [{ to: input.requesterChat, message: { kind: 'document' as const } }] : [])], ctx.now, ctx.newId);
+  return { ok: true, value: doc };
+}
+
+/** Applies a change once: a redelivered activity, or the same change again, changes nothing. */
+function change(
+  doc: FacilitatorRequest,
+  activityId: string | undefined,
+  ctx: RequestContext,
+  by: string,
+  what: RequestAuditWhat,
+  apply: (d: FacilitatorRequest) => { doc: FacilitatorRequest; notify: Enqueue[]; cardChanged: boolean },
+): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (activityId && doc.appliedActivityIds.includes(activityId)) return { ok: true, value: doc, replay: true };
+  const at = ctx.now.toISOString();
+  const applied = apply(doc);
+  let next: FacilitatorRequest = {
+    ...applied.doc,
+    revision: doc.revision + (applied.cardChanged ? 1 : 0),
+    audit: [...doc.audit, { at, by, what }],
+    appliedActivityIds: activityId ? [...doc.appliedActivityIds, activityId].slice(-APPLIED_IDS_KEPT) : doc.appliedActivityIds,
+    updatedAt: at,
+    ttl: ctx.profile.retentionDays * 86_400,
+  };
+  next = enqueue(next, [...(applied.cardChanged ? updateCopies(next) : []), ...applied.notify], ctx.now, ctx.newId);
+  return ok(next);
+}
+
+const statusText: Record<RequestStatus, string> = {
+  submitted: 'waiting for a facilitator',
+  accepted: 'accepted',
+  scheduled: 'scheduled',
+  completed: 'completed',
+  withdrawn: 'withdrawn',
+};
+
+function mustBe(doc: FacilitatorRequest, allowed: readonly RequestStatus[]): Result<true> {
+  if (allowed.includes(doc.status)) return ok(true);
+  if (doc.accepted && allowed.includes('submitted') && (doc.status === 'accepted' || doc.status === 'scheduled')) {
+    return refuse('notAllowed', `This request has already been accepted by ${doc.accepted.by.name} on ${formatUkDate(doc.accepted.at)}. Nothing has been changed.`);
+  }
+  return refuse('notAllowed', `This request is ${statusText[doc.status]}, so that can’t be done now. Nothing has been changed.`);
+}
+
+const isRequester = (doc: FacilitatorRequest, who: PersonRef): boolean => doc.requester.id === who.id || (!!who.aadObjectId && doc.requester.aadObjectId === who.aadObjectId);
+const isAcceptor = (doc: FacilitatorRequest, who: PersonRef): boolean => !!doc.accepted && (doc.accepted.by.id === who.id || (!!who.aadObjectId && doc.accepted.by.aadObjectId === who.aadObjectId));
+const requesterTarget = (doc: FacilitatorRequest): ConversationAddress => doc.requesterChat ?? doc.requestedIn;
+
+/** First accept wins: the write is conditional on the version read, so a second accept sees this one. */
+export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: ConversationAddress | undefined, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  const allowed = mustBe(doc, ['submitted']);
+  if (!allowed.ok) return allowed;
+  return change(doc, activityId, ctx, who.id, 'accepted', (d) => ({
+    doc: { ...d, status: 'accepted', accepted: { by: who, at: ctx.now.toISOString(), ...(whoChat ? { chat: whoChat } : {}) } },
+    cardChanged: true,
+    notify: [
+      { to: requesterTarget(d), message: { kind: 'text', text: `${who.name} has accepted your request for an independent facilitator for ${d.caseReference}. They will be in touch to arrange the Re-think meeting.` } },
+      ...(whoChat ? [{ to: whoChat, message: { kind: 'document' as const } }] : []),
+    ],
+  }));
+}
+
+export function declineRequest(doc: FacilitatorRequest, who: PersonRef, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  const allowed = mustBe(doc, ['submitted']);
+  if (!allowed.ok) return allowed;
+  if (doc.declines.some((d) => d.by.id === who.id)) return refuse('notAllowed', 'You have already declined this request. Another facilitator can still accept it.');
+  return change(doc, activityId, ctx, who.id, 'declined', (d) => ({ doc: { ...d, declines: [...d.declines, { by: who, at: ctx.now.toISOString() }] }, cardChanged: true, notify: [] }));
+}
+
+export function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  const allowed = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
+  if (!allowed.ok) return allowed;
+  const question = checkText(text, 'your question', ctx.profile.limits.summaryMaxLength);
+  if (!question.ok) return question;
+  const id = ctx.newId();
+  return change(doc, activityId, ctx, who.id, 'questionAsked', (d) => ({
+    doc: { ...d, questions: [...d.questions, { id, askedBy: who, text: question.value, askedAt: ctx.now.toISOString() }] },
+    cardChanged: true,
+    notify: [{ to: requesterTarget(d), message: { kind: 'question', questionId: id } }],
+  }));
+}
+
+export function answerQuestion(
+  doc: FacilitatorRequest,
+  who: PersonRef,
+  questionId: string,
+  text: string,
+  askerChat: ConversationAddress | undefined,
+  activityId: string | undefined,
+  ctx: RequestContext,
+): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (!isRequester(doc, who)) return refuse('notAllowed', `Only ${doc.requester.name}, who made the request, can answer its questions.`);
+  const question = doc.questions.find((q) => q.id === questionId);
+  if (!question) return refuse('notFound', 'I can’t find that question on this request.');
+  if (question.answer !== undefined) return refuse('notAllowed', 'That question has already been answered. Nothing has been changed.');
+  const answer = checkText(text, 'your answer', ctx.profile.limits.summaryMaxLength);
+  if (!answer.ok) return answer;
+  return change(doc, activityId, ctx, who.id, 'questionAnswered', (d) => ({
+    doc: { ...d, questions: d.questions.map((q) => (q.id === questionId ? { ...q, answer: answer.value, answeredAt: ctx.now.toISOString() } : q)) },
+    cardChanged: true,
+    notify: askerChat ? [{ to: askerChat, message: { kind: 'text', text: `${who.name} has answered your question about request ${d.caseReference}: “${answer.value}”` } }] : [],
+  }));
+}
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export function scheduleRequest(
+  doc: FacilitatorRequest,
+  who: PersonRef,
+  input: { date: string; time: string; format: string },
+  tell: readonly ConversationAddress[],
+  activityId: string | undefined,
+  ctx: RequestContext,
+): Result<FacilitatorRequest> & { replay?: boolean } {
+  const allowed = mustBe(doc, ['accepted', 'scheduled']);
+  if (!allowed.ok) return allowed;
+  if (!isAcceptor(doc, who)) return refuse('notAllowed', `Only ${doc.accepted?.by.name ?? 'the facilitator who accepted it'} can schedule this request.`);
+  const date = input.date.trim();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(new Date(`${date}T00:00:00Z`).getTime())) return refuse('invalidInput', 'Please choose the date of the meeting.');
+  if (date < ukToday(ctx.now)) return refuse('invalidInput', 'The meeting date is in the past. Please choose today or a later date.');
+  const time = input.time.trim().slice(0, 5);
+  if (!TIME.test(time)) return refuse('invalidInput', 'Please choose the time of the meeting, for example 10:30.');
+  const format = labelOf(ctx.profile.requestForm.formats, input.format);
+  if (!format) return refuse('invalidInput', 'Please choose how the meeting will happen.');
+  const text = `The independent facilitator Re-think meeting for ${doc.caseReference} is arranged for ${formatUkDate(date)} at ${time} (${format}), facilitated by ${who.name}.`;
+  const targets = [requesterTarget(doc), ...tell].filter((t, i, all) => all.findIndex((x) => x.conversationId === t.conversationId) === i);
+  return change(doc, activityId, ctx, who.id, 'scheduled', (d) => ({
+    doc: { ...d, status: 'scheduled', schedule: { date, time, format: input.format, by: who.id, at: ctx.now.toISOString() } },
+    cardChanged: true,
+    notify: targets.map((to) => ({ to, message: { kind: 'text' as const, text } })),
+  }));
+}
+
+/** The facilitator's strategy 3 Re-think for this case follows the request. */
+export function linkRethink(doc: FacilitatorRequest, who: PersonRef, rethink: { id: string; conversationId: string }, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  const allowed = mustBe(doc, ['accepted', 'scheduled']);
+  if (!allowed.ok) return allowed;
+  if (!isAcceptor(doc, who)) return refuse('notAllowed', 'Only the facilitator who accepted the request can link a Re-think to it.');
+  if (doc.rethink?.id === rethink.id) return { ok: true, value: doc, replay: true };
+  return change(doc, undefined, ctx, who.id, 'rethinkLinked', (d) => ({ doc: { ...d, rethink: { ...rethink, linkedAt: ctx.now.toISOString() } }, cardChanged: true, notify: [] }));
+}
+
+/** Completed when its Re-think closes. */
+export function completeRequest(doc: FacilitatorRequest, rethinkId: string, by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (doc.status === 'completed') return { ok: true, value: doc, replay: true };
+  if (doc.rethink?.id !== rethinkId) return refuse('notAllowed', 'That Re-think is not linked to this request.');
+  const allowed = mustBe(doc, ['accepted', 'scheduled']);
+  if (!allowed.ok) return allowed;
+  return change(doc, undefined, ctx, by, 'completed', (d) => ({
+    doc: { ...d, status: 'completed', completedAt: ctx.now.toISOString() },
+    cardChanged: true,
+    notify: [{ to: requesterTarget(d), message: { kind: 'text', text: `The independent facilitator Re-think for ${d.caseReference} has been held and closed. Its summary is in the chat where it took place.` } }],
+  }));
+}
+
+export function withdrawRequest(doc: FacilitatorRequest, who: PersonRef, reason: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (!isRequester(doc, who)) return refuse('notAllowed', `Only ${doc.requester.name}, who made the request, can withdraw it.`);
+  const allowed = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
+  if (!allowed.ok) return allowed;
+  const why = checkText(reason, 'why the request is being withdrawn', ctx.profile.limits.summaryMaxLength);
+  if (!why.ok) return why;
+  return change(doc, activityId, ctx, who.id, 'withdrawn', (d) => ({
+    doc: { ...d, status: 'withdrawn', withdrawal: { reason: why.value, at: ctx.now.toISOString() } },
+    cardChanged: true,
+    notify: d.accepted?.chat ? [{ to: d.accepted.chat, message: { kind: 'text', text: `${who.name} has withdrawn the request for ${d.caseReference} that you accepted.` } }] : [],
+  }));
+}
+
+export const isOpenRequest = (doc: FacilitatorRequest): boolean => doc.status === 'submitted' || doc.status === 'accepted' || doc.status === 'scheduled';

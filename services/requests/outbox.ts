@@ -1,0 +1,99 @@
+/**
+ * The outbox: messages a change causes are added to the same document in the same write, then
+ * sent by the dispatcher. These pure functions add, settle and schedule deliveries.
+ */
+import type { ConversationAddress } from '../store/people';
+import type { Audience, Delivery, FacilitatorRequest, OutboxMessage } from './types';
+
+/** Tries before a delivery is given up on; with the back-off below, about a day. */
+export const MAX_ATTEMPTS = 12;
+const BASE_DELAY_MS = 2_000;
+const MAX_DELAY_MS = 4 * 60 * 60 * 1000;
+
+export interface Enqueue {
+  to: ConversationAddress;
+  message: OutboxMessage;
+  action?: 'post' | 'update';
+  activityId?: string;
+  reportFailure?: boolean;
+}
+
+export function enqueue(doc: FacilitatorRequest, items: readonly Enqueue[], now: Date, newId: () => string): FacilitatorRequest {
+  const outbox = [...doc.outbox];
+  for (const item of items) {
+    // A pending update of the same card already sends the latest state: one is enough.
+    if (item.action === 'update' && outbox.some((d) => d.status === 'pending' && d.action === 'update' && d.activityId === item.activityId && d.to.conversationId === item.to.conversationId)) continue;
+    outbox.push({
+      id: newId(),
+      to: item.to,
+      action: item.action ?? 'post',
+      ...(item.activityId ? { activityId: item.activityId } : {}),
+      message: item.message,
+      status: 'pending',
+      attempts: 0,
+      notBefore: now.toISOString(),
+      createdAt: now.toISOString(),
+      reportFailure: item.reportFailure ?? true,
+    });
+  }
+  return withDueAt({ ...doc, outbox });
+}
+
+/** Updates every posted copy of the request card, so everyone sees the change. */
+export const updateCopies = (doc: FacilitatorRequest): Enqueue[] =>
+  doc.cards.map((copy) => ({ to: copy.to, action: 'update' as const, activityId: copy.activityId, message: { kind: 'requestCard' as const, audience: copy.audience } }));
+
+export function withDueAt(doc: FacilitatorRequest): FacilitatorRequest {
+  const due = doc.outbox
+    .filter((d) => d.status === 'pending')
+    .map((d) => d.notBefore)
+    .sort()[0];
+  const next = { ...doc };
+  if (due) next.outboxDueAt = due;
+  else delete next.outboxDueAt;
+  return next;
+}
+
+const settle = (doc: FacilitatorRequest, id: string, change: (d: Delivery) => Delivery): FacilitatorRequest =>
+  withDueAt({ ...doc, outbox: doc.outbox.map((d) => (d.id === id && d.status === 'pending' ? change(d) : d)) });
+
+/** Sent: a posted request card becomes a copy to keep up to date, and catches up if it changed meanwhile. */
+export function markSent(doc: FacilitatorRequest, id: string, activityId: string | undefined, renderedRevision: number, now: Date, newId: () => string): FacilitatorRequest {
+  const delivery = doc.outbox.find((d) => d.id === id);
+  if (!delivery || delivery.status !== 'pending') return doc;
+  let next = settle(doc, id, (d) => ({ ...d, status: 'sent', attempts: d.attempts + 1, sentAt: now.toISOString(), ...(activityId ? { activityId } : {}) }));
+  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: 'dispatcher', what: 'delivered', ref: id }] };
+  const { message } = delivery;
+  if (message.kind !== 'requestCard') return next;
+  const cardId = delivery.action === 'post' ? activityId : delivery.activityId;
+  if (!cardId) return next;
+  if (delivery.action === 'post') next = { ...next, cards: [...next.cards, { to: delivery.to, activityId: cardId, audience: message.audience as Audience }] };
+  // The request changed while this card was on its way: send the latest.
+  if (next.revision !== renderedRevision) next = enqueue(next, [{ to: delivery.to, action: 'update', activityId: cardId, message }], now, newId);
+  return next;
+}
+
+/** Try again later: after Retry-After when Teams gives one, otherwise with exponential back-off and jitter. */
+export function markRetry(doc: FacilitatorRequest, id: string, status: number, retryAfterMs: number | undefined, now: Date, random = Math.random): FacilitatorRequest {
+  return settle(doc, id, (d) => {
+    const attempts = d.attempts + 1;
+    const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempts - 1)) * (0.5 + random() / 2);
+    const wait = retryAfterMs !== undefined ? Math.max(retryAfterMs, 0) : backoff;
+    return { ...d, attempts, lastStatus: status, notBefore: new Date(now.getTime() + wait).toISOString() };
+  });
+}
+
+/** Given up on: the app was removed or blocked (403), or tries ran out. Administrators are told. */
+export function markFailed(doc: FacilitatorRequest, id: string, status: number, now: Date, newId: () => string, administrators: readonly ConversationAddress[]): FacilitatorRequest {
+  const delivery = doc.outbox.find((d) => d.id === id);
+  if (!delivery || delivery.status !== 'pending') return doc;
+  let next = settle(doc, id, (d) => ({ ...d, status: 'failed', attempts: d.attempts + 1, lastStatus: status }));
+  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: 'dispatcher', what: 'deliveryFailed', ref: id }] };
+  if (!delivery.reportFailure) return next;
+  const where = delivery.to.conversationKind === 'personal' ? 'a personal chat' : delivery.to.conversationKind === 'channel' ? 'the facilitator channel' : 'a group chat';
+  const why = status === 403 ? 'Teams refused it: the app may have been removed there, or blocked' : `it failed ${MAX_ATTEMPTS} times (last status ${status || 'timeout'})`;
+  const text = `Re-think couldn’t deliver a message about facilitator request ${doc.caseReference} (request ${doc.id}) to ${where}: ${why}. Please check the app is installed where it should be.`;
+  return enqueue(next, administrators.map((to) => ({ to, message: { kind: 'text' as const, text }, reportFailure: false })), now, newId);
+}
+
+export const pendingDue = (doc: FacilitatorRequest, now: Date): Delivery[] => doc.outbox.filter((d) => d.status === 'pending' && d.notBefore <= now.toISOString());

@@ -1,0 +1,36 @@
+import type { Container } from '@azure/cosmos';
+import type { ConversationAddress } from './people';
+import { createItem, readItem, updateItem } from './repository';
+
+/** The partnership's independent facilitators: a Teams channel and/or named people. */
+export interface FacilitatorPool {
+  id: 'facilitatorPool';
+  channel?: ConversationAddress & { setBy: string; setAt: string };
+  /** Entra object ids of named facilitators; their personal chats are found through `people`. */
+  facilitators: { aadObjectId: string; addedBy: string; addedAt: string }[];
+  audit: { at: string; by: string; what: 'channelSet' | 'facilitatorAdded' | 'facilitatorRemoved'; ref?: string }[];
+  updatedAt: string;
+  /** Settings never expire (-1 overrides the container's retention). */
+  ttl: -1;
+}
+
+export interface PoolRepository {
+  get(): Promise<FacilitatorPool | undefined>;
+  change(apply: (pool: FacilitatorPool) => FacilitatorPool, now: Date): Promise<FacilitatorPool>;
+}
+
+const ID = 'facilitatorPool';
+const empty = (now: Date): FacilitatorPool => ({ id: ID, facilitators: [], audit: [], updatedAt: now.toISOString(), ttl: -1 });
+
+export function poolRepository(container: Container): PoolRepository {
+  return {
+    get: () => readItem<FacilitatorPool>(container, ID, ID),
+    change: async (apply, now) => {
+      // Created on first use; a concurrent first use is caught by the conditional update that follows.
+      if (!(await readItem<FacilitatorPool>(container, ID, ID))) await createItem(container, empty(now));
+      const outcome = await updateItem<FacilitatorPool>(container, ID, ID, (current) => ({ ok: true, value: { ...apply(current), updatedAt: now.toISOString() } }));
+      if (outcome.kind !== 'updated') throw new Error('The facilitator pool could not be saved');
+      return outcome.doc;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { Container } from '@azure/cosmos';
+import type { FacilitatorRequest, RequestStatus } from '../requests/types';
+import { createItem, queryAcross, readItem, updateItem, type Change, type Stored, type UpdateOutcome } from './repository';
+
+export interface RequestListItem {
+  id: string;
+  caseReference: string;
+  status: RequestStatus;
+  submittedAt: string;
+  requesterName: string;
+  acceptedBy?: string;
+  urgency: string;
+}
+
+export interface RequestRepository {
+  get(id: string): Promise<Stored<FacilitatorRequest> | undefined>;
+  /** `undefined` when a request with this id exists already: a form is submitted once. */
+  create(doc: FacilitatorRequest): Promise<Stored<FacilitatorRequest> | undefined>;
+  update(id: string, change: Change<FacilitatorRequest>): Promise<UpdateOutcome<FacilitatorRequest>>;
+  /** A person's requests, newest first. */
+  byRequester(personId: string, aadObjectId: string | undefined, limit: number): Promise<RequestListItem[]>;
+  /** Requests still waiting, accepted or scheduled, oldest first: what the pool works on. */
+  open(limit: number): Promise<RequestListItem[]>;
+  /** Open requests for a case that this facilitator accepted. */
+  acceptedFor(caseReference: string, personId: string): Promise<Stored<FacilitatorRequest>[]>;
+  /** The requests a Re-think follows (normally one). */
+  linkedTo(rethinkId: string): Promise<Stored<FacilitatorRequest>[]>;
+  /** Ids of requests with deliveries due by `now`. */
+  due(now: Date, limit: number): Promise<string[]>;
+}
+
+const LIST_FIELDS = 'c.id, c.caseReference, c.status, c.submittedAt, c.requester.name AS requesterName, c.accepted["by"].name AS acceptedBy, c.form.urgency AS urgency';
+
+export function requestRepository(container: Container): RequestRepository {
+  return {
+    get: (id) => readItem<FacilitatorRequest>(container, id, id),
+    create: (doc) => createItem(container, doc),
+    update: (id, change) => updateItem<FacilitatorRequest>(container, id, id, change),
+    byRequester: (personId, aadObjectId, limit) =>
+      queryAcross<RequestListItem>(
+        container,
+        `SELECT TOP @limit ${LIST_FIELDS} FROM c WHERE c.type = "request" AND (c.requester.id = @personId OR c.requester.aadObjectId = @aad) ORDER BY c.submittedAt DESC`,
+        [
+          { name: '@limit', value: limit },
+          { name: '@personId', value: personId },
+          { name: '@aad', value: aadObjectId ?? '-' },
+        ],
+      ),
+    open: (limit) =>
+      queryAcross<RequestListItem>(container, `SELECT TOP @limit ${LIST_FIELDS} FROM c WHERE c.type = "request" AND c.status IN ("submitted", "accepted", "scheduled") ORDER BY c.submittedAt ASC`, [
+        { name: '@limit', value: limit },
+      ]),
+    acceptedFor: (caseReference, personId) =>
+      queryAcross<Stored<FacilitatorRequest>>(
+        container,
+        'SELECT * FROM c WHERE c.type = "request" AND c.caseReference = @caseReference AND c.accepted["by"].id = @personId AND c.status IN ("accepted", "scheduled")',
+        [
+          { name: '@caseReference', value: caseReference },
+          { name: '@personId', value: personId },
+        ],
+      ),
+    linkedTo: (rethinkId) => queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT * FROM c WHERE c.type = "request" AND c.rethink.id = @rethinkId', [{ name: '@rethinkId', value: rethinkId }]),
+    due: async (now, limit) => {
+      const rows = await queryAcross<{ id: string }>(container, 'SELECT TOP @limit c.id FROM c WHERE c.type = "request" AND c.outboxDueAt <= @now ORDER BY c.outboxDueAt ASC', [
+        { name: '@limit', value: limit },
+        { name: '@now', value: now.toISOString() },
+      ]);
+      return rows.map((r) => r.id);
+    },
+  };
+}

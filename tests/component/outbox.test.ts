@@ -1,0 +1,146 @@
+/**
+ * Delivery that never loses a request: the Bot Connector failing in each way Teams can, a restart
+ * with deliveries pending, and the file consent flow for the request document.
+ */
+import JSZip from 'jszip';
+import { newGroupChat, person, users, type TestConversation } from '../helpers/activities';
+import fixtures from '../fixtures/teams-activities.json';
+import { cardOf, startConnector, type Connector } from '../helpers/connector';
+import { Driver } from '../helpers/driver';
+import { cardText, send, startApp, startStore, storeReader, type App } from '../helpers/harness';
+import { message } from '../helpers/activities';
+import { buttonData, COMPLETE_FORM, installPersonally, personalChat } from '../helpers/journeys';
+import type { EmbeddedCosmos } from '../../services/store/embedded';
+
+const admin = users.isaiah;
+const requester = users.alex;
+const facilitator = person(2);
+const channel: TestConversation = { id: '19:0utb0x0channel0000000000000000@thread.tacv2', conversationType: 'channel', isGroup: true };
+const DELIVERY = { pollMs: 100, leaseMs: 1_500, sendTimeoutMs: 400 };
+
+let store: EmbeddedCosmos;
+let connector: Connector;
+let app: App;
+const start = () => startApp(store.endpoint, { env: { ADMIN_IDS: admin.aadObjectId }, delivery: DELIVERY });
+const poolPosts = () => connector.posts(channel.id).filter((p) => JSON.stringify(p.activity).includes('Independent facilitator request'));
+
+beforeAll(async () => {
+  store = await startStore();
+  connector = await startConnector();
+  app = await start();
+  for (const user of [admin, requester, facilitator]) await installPersonally(app, connector, user);
+  await send(app, message('set facilitator channel', { user: admin, conversation: channel, serviceUrl: connector.serviceUrl }));
+  await send(app, message(`add facilitator ${facilitator.aadObjectId}`, { user: admin, conversation: personalChat(admin), serviceUrl: connector.serviceUrl }));
+});
+afterEach(() => {
+  connector.fail(undefined);
+  connector.hangNext(0);
+  connector.throttleNext(0, 1);
+  connector.failConversation(personalChat(facilitator).id, undefined);
+});
+afterAll(async () => {
+  await app.stop();
+  await connector.stop();
+  await store.stop();
+});
+
+/** Submits a complete request from a new group chat (breaking the connector just before); returns its id. */
+async function submitRequest(caseReference: string, breakIt: () => void = () => undefined): Promise<string> {
+  const driver = new Driver(app, connector, newGroupChat());
+  await driver.say(requester, `request facilitator ${caseReference}`);
+  const formPost = connector.posts(driver.conversation.id).at(-1);
+  if (!formPost) throw new Error('no form');
+  const data = buttonData(cardOf(formPost), 'submitRequest');
+  breakIt();
+  const answer = await driver.press(requester, 'submitRequest', { ...data, ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' }, { replyToId: formPost.activityId });
+  expect(cardText(answer.card)).toContain('Your request has been sent');
+  return String(data.requestId);
+}
+
+const postsFor = (requestId: string, c: ReturnType<typeof poolPosts>) => c.filter((p) => JSON.stringify(p.activity).includes(requestId));
+
+test.each([
+  ['429 with Retry-After', () => connector.throttleNext(3, 1)],
+  ['500', () => connector.fail(500)],
+  ['a timeout', () => connector.hangNext(2)],
+])('the connector failing (%s): delivered once when it recovers, never twice', async (_name, breakIt) => {
+  connector.reset();
+  const requestId = await submitRequest('PSCP-2026-1001', breakIt);
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  connector.fail(undefined);
+  await connector.waitFor((c) => c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId), 15_000);
+  await connector.waitFor((c) => c.conversationId === personalChat(facilitator).id && JSON.stringify(c.activity).includes(requestId), 15_000);
+  // Time for any duplicate to show up.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  expect(postsFor(requestId, poolPosts())).toHaveLength(1);
+  expect(postsFor(requestId, connector.posts(personalChat(facilitator).id))).toHaveLength(1);
+  const stored = await storeReader(store.endpoint).request(requestId);
+  expect(stored?.outbox.every((d) => d.status === 'sent')).toBe(true);
+  expect(stored?.outboxDueAt).toBeUndefined();
+}, 30_000);
+
+test('403 (the app removed from a chat): marked failed for good, and the administrators are told', async () => {
+  connector.reset();
+  const requestId = await submitRequest('PSCP-2026-1002', () => connector.failConversation(personalChat(facilitator).id, 403));
+  await connector.waitFor((c) => c.conversationId === personalChat(admin).id && (c.activity.text ?? '').includes('couldn’t deliver a message about facilitator request PSCP-2026-1002'), 10_000);
+  const stored = await storeReader(store.endpoint).request(requestId);
+  const failed = stored?.outbox.filter((d) => d.status === 'failed') ?? [];
+  expect(failed).toHaveLength(1);
+  expect(failed[0]).toMatchObject({ lastStatus: 403, to: { conversationId: personalChat(facilitator).id } });
+  expect(postsFor(requestId, poolPosts())).toHaveLength(1);
+  connector.failConversation(personalChat(facilitator).id, undefined);
+}, 20_000);
+
+test('a restart with deliveries pending: they are delivered after the restart, once', async () => {
+  connector.reset();
+  const requestId = await submitRequest('PSCP-2026-1003', () => connector.fail(503));
+  await app.stop();
+  const pending = await storeReader(store.endpoint).request(requestId);
+  expect(pending?.outbox.some((d) => d.status === 'pending')).toBe(true);
+  connector.fail(undefined);
+  app = await start();
+  await connector.waitFor((c) => c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId), 15_000);
+  await new Promise((resolve) => setTimeout(resolve, 800));
+  expect(postsFor(requestId, poolPosts())).toHaveLength(1);
+}, 30_000);
+
+test('file consent: accept uploads the document to the URL in the invoke and a file info card follows; decline uploads nothing', async () => {
+  connector.reset();
+  const requestId = await submitRequest('PSCP-2026-1004');
+  const consent = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent'));
+  const attachment = consent.activity.attachments?.[0] as { name?: string; content: { acceptContext: Record<string, unknown>; sizeInBytes: number } } | undefined;
+  expect(attachment?.name).toBe('Re-think request PSCP-2026-1004.docx');
+
+  const invoke = (action: 'accept' | 'decline', token: string) => ({
+    ...structuredClone(fixtures.fileConsentAccept),
+    id: `fc-${token}`,
+    serviceUrl: connector.serviceUrl,
+    from: { ...requester },
+    conversation: { ...fixtures.fileConsentAccept.conversation, id: personalChat(requester).id },
+    replyToId: consent.activityId,
+    value: { ...fixtures.fileConsentAccept.value, action, context: attachment?.content.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: connector.uploadUrl(token) } },
+  });
+
+  const declined = await send(app, invoke('decline', 'declined'));
+  expect(declined.status).toBe(200);
+  await app.idle();
+  expect(connector.uploads.filter((u) => u.token === 'declined')).toHaveLength(0);
+
+  const accepted = await send(app, invoke('accept', 'accepted'));
+  expect(accepted.status).toBe(200);
+  const upload = connector.uploads.find((u) => u.token === 'accepted');
+  if (!upload) throw new Error('Nothing was uploaded');
+  expect(upload.contentRange).toBe(`bytes 0-${upload.bytes.length - 1}/${upload.bytes.length}`);
+  const info = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.info'));
+  expect(JSON.stringify(info.activity)).toContain(fixtures.fileConsentAccept.value.uploadInfo.uniqueId);
+
+  // The document opens, and holds every field of the form.
+  const zip = await JSZip.loadAsync(upload.bytes);
+  const xml = (await zip.file('word/document.xml')?.async('string')) ?? '';
+  const text = xml.replace(/<[^>]+>/g, ' ').replace(/&amp;/g, '&').replace(/&apos;/g, "'").replace(/\s+/g, ' ');
+  for (const value of ['PSCP-2026-1004', COMPLETE_FORM.requesterContact, COMPLETE_FORM.lineManagerName, COMPLETE_FORM.leadProfessionalName, COMPLETE_FORM.availability, 'Targeted', 'Child in need', 'Soon: within two weeks', 'Virtual (Teams)', 'A professionals meeting in May.']) {
+    expect(text).toContain(value);
+  }
+  const stored = await storeReader(store.endpoint).request(requestId);
+  expect(stored?.audit.map((a) => a.what)).toEqual(expect.arrayContaining(['documentDeclined', 'documentSent']));
+}, 30_000);
