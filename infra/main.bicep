@@ -3,7 +3,7 @@
 //   user-assigned managed identity ─┬─ is the bot's identity (Azure Bot, msaAppType UserAssignedMSI)
 //                                   ├─ is attached to the Web App (the bot SDK and DefaultAzureCredential use it)
 //                                   └─ holds Cosmos DB Built-in Data Contributor on the Cosmos account
-//   Cosmos DB for NoSQL (serverless, keys disabled) ─ database `rethink`, containers rethinks / people / conversations
+//   Cosmos DB for NoSQL (serverless, keys disabled) ─ database `rethink`, containers rethinks / people / conversations / requests / settings
 //   Linux App Service plan + Node 22 Web App ─ serves POST /api/messages
 //   Azure Bot (global) + Microsoft Teams channel ─ points at https://<web app>/api/messages
 //
@@ -25,6 +25,9 @@ param location string = resourceGroup().location
 @description('Comma-separated Entra tenant ids (GUIDs) whose users may use the bot: one per partner agency. Defaults to the tenant of this deployment.')
 @minLength(36)
 param allowedTenantIds string = tenant().tenantId
+
+@description('Comma-separated Microsoft Entra object ids of the partnership administrators (they set up the facilitator pool and are told of failed deliveries).')
+param adminIds string = ''
 
 @description('How long records are kept, in days: the default TTL of every container. MUST equal retentionDays in the partnership profile the app loads, or the app will try (and, with Entra auth, fail) to change the TTL at start-up.')
 @minValue(1)
@@ -87,6 +90,14 @@ var containerDefinitions = [
   {
     name: 'people'
     partitionKeyPath: '/aadObjectId'
+  }
+  {
+    name: 'requests'
+    partitionKeyPath: '/id'
+  }
+  {
+    name: 'settings'
+    partitionKeyPath: '/id'
   }
   {
     name: 'conversations'
@@ -213,6 +224,10 @@ var baseAppSettings = [
   {
     name: 'ALLOWED_TENANT_IDS'
     value: allowedTenantIds
+  }
+  {
+    name: 'ADMIN_IDS'
+    value: adminIds
   }
   {
     name: 'COSMOS_ENDPOINT'

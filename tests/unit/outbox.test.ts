@@ -1,0 +1,90 @@
+/** The outbox and its dispatcher's rules, without Teams or a store. */
+import path from 'node:path';
+import { loadProfile } from '../../services/profile/load';
+import { verdictFor } from '../../services/requests/dispatcher';
+import { acceptRequest, submitRequest } from '../../services/requests/lifecycle';
+import { markFailed, markRetry, markSent, MAX_ATTEMPTS } from '../../services/requests/outbox';
+import { RateLimiter } from '../../services/requests/rateLimiter';
+import { request } from '../fixtures/cards/requests';
+
+const profile = loadProfile(path.join(__dirname, '../../services/profile/portsmouth.json'));
+const NOW = new Date('2026-11-26T09:00:00Z');
+let n = 0;
+const ctx = { now: NOW, newId: () => `id${++n}`, profile };
+const chat = (id: string) => ({ conversationId: id, serviceUrl: 'http://127.0.0.1:9/', tenantId: 't', botId: 'b', conversationKind: 'personal' });
+
+function submitted() {
+  const base = request('submitted');
+  const result = submitRequest(
+    { id: 'r1', tenantId: 't', caseReference: base.caseReference, requester: base.requester, requestedIn: base.requestedIn, requesterChat: chat('a:req'), formActivityId: 'form1', form: base.form, history: base.history, network: [] },
+    { channel: chat('19:pool'), facilitators: [chat('a:fac')] },
+    ctx,
+  );
+  if (!result.ok) throw new Error(result.message);
+  return result.value;
+}
+
+test('a submitted request holds its notifications: the pool’s cards, the requester’s copy updated, the document offered', () => {
+  const r = submitted();
+  expect(r.outbox.map((d) => [d.action, d.to.conversationId, d.message.kind])).toEqual([
+    ['post', '19:pool', 'requestCard'],
+    ['post', 'a:fac', 'requestCard'],
+    ['update', '19:group@thread.v2', 'requestCard'],
+    ['post', 'a:req', 'document'],
+  ]);
+  expect(r.outboxDueAt).toBe(NOW.toISOString());
+});
+
+test('no pool yet: refused with a clear message, nothing made', () => {
+  const base = request('submitted');
+  const result = submitRequest({ id: 'r1', tenantId: 't', caseReference: base.caseReference, requester: base.requester, requestedIn: base.requestedIn, form: base.form, history: base.history, network: [] }, { facilitators: [] }, ctx);
+  expect(result.ok).toBe(false);
+  if (!result.ok) expect(result.message).toContain('No independent facilitators are set up');
+});
+
+test('sent: a posted request card becomes a copy to keep up to date; one changed on its way is updated again', () => {
+  let r = submitted();
+  const [poolPost] = r.outbox;
+  if (!poolPost) throw new Error('no delivery');
+  const accepted = acceptRequest(r, { id: 'f1', name: 'Adele' }, undefined, 'act1', ctx);
+  if (!accepted.ok) throw new Error('not accepted');
+  r = markSent(accepted.value, poolPost.id, 'posted-1', 1, NOW, ctx.newId);
+  expect(r.cards).toContainEqual({ to: chat('19:pool'), activityId: 'posted-1', audience: 'pool' });
+  expect(r.outbox.filter((d) => d.action === 'update' && d.activityId === 'posted-1' && d.status === 'pending')).toHaveLength(1);
+});
+
+test('retry honours Retry-After, otherwise backs off exponentially; 403 fails for good and tells administrators', () => {
+  const r = submitted();
+  const [first] = r.outbox;
+  if (!first) throw new Error('no delivery');
+  const throttled = markRetry(r, first.id, 429, 7_000, NOW);
+  expect(throttled.outbox[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 429, notBefore: '2026-11-26T09:00:07.000Z' });
+  const backedOff = markRetry(throttled, first.id, 500, undefined, NOW, () => 1);
+  expect(backedOff.outbox[0]?.notBefore).toBe('2026-11-26T09:00:04.000Z');
+  const failed = markFailed(r, first.id, 403, NOW, ctx.newId, [chat('a:admin')]);
+  expect(failed.outbox[0]).toMatchObject({ status: 'failed', lastStatus: 403 });
+  const told = failed.outbox.find((d) => d.to.conversationId === 'a:admin');
+  expect(told).toMatchObject({ message: { kind: 'text' }, reportFailure: false });
+  expect(verdictFor({ ok: false, status: 403 }, 0)).toBe('failed');
+  expect(verdictFor({ ok: false, status: 500 }, 0)).toBe('retry');
+  expect(verdictFor({ ok: false, status: 0 }, MAX_ATTEMPTS - 1)).toBe('failed');
+});
+
+test('the rate limiter keeps to 7 a second and 60 in 30 seconds per conversation', async () => {
+  let now = 0;
+  const slept: number[] = [];
+  const limiter = new RateLimiter(undefined, () => now, async (ms) => {
+    slept.push(ms);
+    now += ms;
+  });
+  for (let i = 0; i < 7; i++) await limiter.take('c1');
+  expect(slept).toEqual([]);
+  await limiter.take('c1');
+  expect(slept).toEqual([1_000]);
+  await limiter.take('c2');
+  expect(slept).toEqual([1_000]);
+  for (let i = 0; i < 52; i++) await limiter.take('c1');
+  expect(now).toBeLessThan(30_000);
+  await limiter.take('c1');
+  expect(now).toBeGreaterThanOrEqual(30_000);
+});
