@@ -191,6 +191,13 @@ test('bad input: a forged request id, over-long text, an accept already taken �
   const second = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
   expect(cardText(second.card)).toContain(`already been accepted by ${channelFacilitator.name}`);
   expect((await bed.db.request(requestId))?.accepted?.by.id).toBe(channelFacilitator.id);
+
+  // The pool sees its open requests; someone outside it does not.
+  await say(channel, channelFacilitator, 'requests');
+  expect(lastText(channel.id)).toContain('**PSCP-2026-0888** · Accepted');
+  const outsiderChat = newGroupChat();
+  await say(outsiderChat, person(8), 'requests');
+  expect(lastText(outsiderChat.id)).toContain('Only the partnership’s independent facilitators can do that');
 }, 30_000);
 
 test('a facilitator asks the requester a question; the answer is recorded and the facilitator told', async () => {

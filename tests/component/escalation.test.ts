@@ -1,0 +1,73 @@
+/** Escalation under the HIPS protocol after a Re-think closed not resolved, and strategy 3 offered from the strategy questions. */
+import { newGroupChat, person, users } from '../helpers/activities';
+import { cardOf } from '../helpers/connector';
+import { Driver, START_FORM } from '../helpers/driver';
+import { cardText, executeActions, startTestBed, type TestBed } from '../helpers/harness';
+import { ANSWERS, buttonData, rethinkToClose } from '../helpers/journeys';
+
+let bed: TestBed;
+beforeAll(async () => {
+  bed = await startTestBed();
+});
+afterAll(() => bed.stop());
+
+test('escalate from the summary: stage and reason recorded, the summary with the case history and the protocol link posted for everyone', async () => {
+  const chat = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  const caseReference = 'PSCP-2026-0555';
+  await rethinkToClose(driver, users.alex, [users.megan], 1, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
+  const closed = await rethinkToClose(driver, users.alex, [users.megan], 2, { outcome: 'notResolved', nextStep: 'escalation' }, caseReference);
+  const summary = cardOf(closed.summary);
+  expect(executeActions(summary).map((a) => a.verb)).toEqual(['showRequestForm', 'showEscalation']);
+
+  const before = bed.connector.posts(chat.id).length;
+  await driver.press(users.megan, 'showEscalation', buttonData(summary, 'showEscalation'));
+  const formPost = bed.connector.posts(chat.id)[before];
+  if (!formPost) throw new Error('No escalation form was posted');
+  const form = cardOf(formPost);
+  expect(cardText(form)).toContain('Line managers / safeguarding leads');
+
+  // Someone who was not in the Re-think cannot start it; a missing stage or reason is explained.
+  const outsider = await driver.press(person(9), 'escalate', { ...buttonData(form, 'escalate'), escalationStage: '2', escalationReason: 'Not mine' }, { replyToId: formPost.activityId });
+  expect(cardText(outsider.card)).toContain('Only someone who took part in this Re-think can start an escalation');
+  const noReason = await driver.press(users.megan, 'escalate', { ...buttonData(form, 'escalate'), escalationStage: '2', escalationReason: '' }, { replyToId: formPost.activityId });
+  expect(cardText(noReason.card)).toContain('Please enter the reason for escalating');
+  expect((await bed.db.rethink(chat.id, closed.rethinkId))?.escalations).toBeUndefined();
+
+  const recorded = await driver.press(users.megan, 'escalate', { ...buttonData(form, 'escalate'), escalationStage: '2', escalationReason: 'Disagreement about the tier of need continues.' }, { replyToId: formPost.activityId });
+  const text = cardText(recorded.card);
+  expect(text).toContain('Escalation under the HIPS protocol · case PSCP-2026-0555');
+  expect(text).toContain('Line managers / safeguarding leads');
+  expect(text).toMatch(/Strategy 1 · Not resolved/);
+  expect(text).toMatch(/Strategy 2 · Not resolved/);
+  expect(JSON.stringify(recorded.card)).toContain('"type":"Action.OpenUrl"');
+  // Everyone in the chat sees the form become the summary.
+  const shared = bed.connector.updates(chat.id).filter((u) => u.activityId === formPost.activityId).at(-1);
+  expect(cardText(cardOf(shared ?? formPost))).toContain('Disagreement about the tier of need continues.');
+
+  const stored = await bed.db.rethink(chat.id, closed.rethinkId);
+  expect(stored?.escalations).toEqual([expect.objectContaining({ stage: 2, stageName: 'Line managers / safeguarding leads', startedBy: users.megan.id, reason: 'Disagreement about the tier of need continues.' })]);
+  expect(stored?.audit.at(-1)).toMatchObject({ what: 'escalationStarted', by: users.megan.id, ref: 'stage2' });
+
+  // The same stage twice is refused; nothing is overwritten.
+  const again = await driver.press(users.alex, 'escalate', { ...buttonData(form, 'escalate'), escalationStage: '2', escalationReason: 'Again' });
+  expect(cardText(again.card)).toContain('is already recorded');
+  expect((await bed.db.rethink(chat.id, closed.rethinkId))?.escalations).toHaveLength(1);
+}, 30_000);
+
+test('`escalate` with nothing closed not resolved here says so', async () => {
+  const driver = new Driver(bed.app, bed.connector, newGroupChat());
+  await driver.say(users.alex, 'escalate');
+  expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('nothing to escalate');
+});
+
+test('when the strategy questions lead to strategy 3, the strategy card offers the request form', async () => {
+  const driver = new Driver(bed.app, bed.connector, newGroupChat());
+  await driver.say(users.alex, 'start');
+  const startCard = bed.connector.posts(driver.conversation.id).at(-1);
+  if (!startCard) throw new Error('no start card');
+  const strategyCard = await driver.press(users.alex, 'startRethink', { ...START_FORM, ...ANSWERS[3] }, { replyToId: startCard.activityId });
+  expect(cardText(strategyCard.card)).toContain('We recommend: ');
+  const offer = executeActions(strategyCard.card).find((a) => a.verb === 'showRequestForm');
+  expect(offer?.data).toEqual({ caseReference: START_FORM.caseReference });
+});
