@@ -122,6 +122,9 @@ function commandHandler(spec: CommandSpec): Handler {
 
     const r = outcome.doc;
     const notice: CardNotice = { text: spec.done(r), tone: 'good' };
+    // Inside the turn, and again on a redelivery: if the first try stopped before this, Teams'
+    // retry finishes it (completing a request twice changes nothing).
+    if (parsed.value.kind === 'close') await completeLinkedRequests(deps, r, input);
     // A redelivered activity was applied the first time: show the result, send nothing again.
     if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }) };
     if (parsed.value.kind === 'join') rememberRole(input, deps, parsed.value);
@@ -133,7 +136,6 @@ export const rethinkHandlers = Object.fromEntries(Object.entries(specs).map(([ve
 
 /** After a change: the person's own view, everyone's card in place, and the summary on closing. */
 export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice: CardNotice, viewer: Viewer): HandlerResult {
-  if (r.status === 'closed' && r.strategy === 3) deps.later('complete the request this Re-think follows', () => completeLinkedRequests(deps, r, input));
   return {
     view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }),
     shared: sharedCard(input, deps, r),

@@ -66,8 +66,9 @@ export const confirmStrategy: Handler = async (input, deps) => {
     return { view: renderStrategyCard(strategyCardData(deps.profile, outcome.doc, typed, outcome.refusal.message)), notice: outcome.refusal.message };
   }
   const r = outcome.doc;
+  // In the turn, and on a redelivery too, so a first try that stopped short is finished.
+  await linkStrategyThree(deps, r, input);
   if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer: { id: input.actor.id }, now: input.now }) };
-  deps.later('link the request this Re-think follows', () => linkStrategyThree(deps, r, input));
   const result = changed(input, deps, r, { text: 'The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.', tone: 'good' }, { id: input.actor.id });
   if (r.cardActivityId) return result;
   // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one.
