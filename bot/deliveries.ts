@@ -1,5 +1,6 @@
 import { TurnContext, type CloudAdapter } from 'botbuilder';
 import type { Logger } from '../services/logging';
+import type { ConversationAddress } from '../services/store/people';
 
 /**
  * Work that follows a turn rather than delaying it: Teams waits on an invoke's answer, so card
@@ -27,6 +28,17 @@ export class Deliveries {
   /** Runs `work` in the same conversation once the current turn has been answered. */
   afterTurn(context: TurnContext, what: string, work: (context: TurnContext) => Promise<void>): void {
     const reference = TurnContext.getConversationReference(context.activity);
+    this.later(what, () => this.adapter.continueConversationAsync(this.appId, reference, work));
+  }
+
+  /** Runs `work` in another conversation, once the current turn has been answered. */
+  elsewhere(to: ConversationAddress, what: string, work: (context: TurnContext) => Promise<void>): void {
+    const reference = {
+      channelId: 'msteams',
+      serviceUrl: to.serviceUrl,
+      bot: { id: to.botId, name: '' },
+      conversation: { id: to.conversationId, conversationType: to.conversationKind, tenantId: to.tenantId, isGroup: to.conversationKind !== 'personal', name: '' },
+    };
     this.later(what, () => this.adapter.continueConversationAsync(this.appId, reference, work));
   }
 

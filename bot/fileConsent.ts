@@ -43,7 +43,7 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
   }).catch(() => undefined);
   if (!put?.ok) {
     deps.log.warn({ status: put?.status ?? 0, request: r.id }, 'could not upload the request document');
-    await context.sendActivity('Sorry, the document couldn’t be saved to your OneDrive just now. Type **my requests** and ask again later, or let your administrator know.');
+    await context.sendActivity('Sorry, the document couldn’t be saved to your OneDrive just now. The request itself is unaffected. If you need a copy for your records, please ask your partnership administrator.');
     return;
   }
   await context.sendActivity({

@@ -54,7 +54,9 @@ async function updateShared(context: TurnContext, shared: SharedCard, activityId
 
 /** The person's own card is the answer; everyone's card and new posts follow once it is sent. */
 export async function respondToInvoke(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): Promise<AdaptiveCardInvokeResponse> {
-  const { shared, posts = [] } = result;
+  const { shared } = result;
+  const posts = (result.posts ?? []).filter((p) => !p.to);
+  postElsewhere(result, log, deliveries);
   if (shared?.activityId || posts.length > 0) {
     deliveries.afterTurn(context, 'card update', async (later) => {
       if (shared?.activityId) await updateShared(later, shared, shared.activityId, log);
@@ -66,8 +68,16 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
   return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: result.notice ?? 'Done.' } as unknown as AdaptiveCardInvokeResponse;
 }
 
+/** Posts meant for another conversation, such as the person's personal chat. */
+function postElsewhere(result: HandlerResult, log: Logger, deliveries: Deliveries): void {
+  for (const outgoing of result.posts ?? []) {
+    if (outgoing.to) deliveries.elsewhere(outgoing.to, 'post in another conversation', (there) => post(there, outgoing, log));
+  }
+}
+
 /** Text commands and Action.Submit: no per-person view, so notices are sent as messages. */
-export async function respondToMessage(context: TurnContext, result: HandlerResult, log: Logger): Promise<void> {
+export async function respondToMessage(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): Promise<void> {
+  postElsewhere(result, log, deliveries);
   if (result.shared) {
     const activityId = result.shared.activityId ?? context.activity.replyToId;
     if (activityId) await updateShared(context, result.shared, activityId, log);
@@ -75,5 +85,5 @@ export async function respondToMessage(context: TurnContext, result: HandlerResu
   }
   if (result.notice) await post(context, { text: result.notice }, log);
   else if (result.view && result.postViewWithoutExecute) await post(context, { card: result.view }, log);
-  for (const outgoing of result.posts ?? []) await post(context, outgoing, log);
+  for (const outgoing of result.posts ?? []) if (!outgoing.to) await post(context, outgoing, log);
 }

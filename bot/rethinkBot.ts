@@ -61,13 +61,13 @@ export class RethinkBot extends TeamsActivityHandler {
     // Action.Submit arrives as a message carrying the card's data and no text.
     if (!activity.text && typeof value.verb === 'string') {
       const result = await this.execute(cardActionFor(value.verb), context, value, value.verb);
-      await respondToMessage(context, result, this.deps.log);
+      await respondToMessage(context, result, this.deps.log, this.options.deliveries);
       return;
     }
     const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
     const command = commandFor(text);
     const result = command ? await this.execute(command.handler, context, { ...value, argument: command.argument }, 'command') : { notice: MESSAGES.unknownCommand };
-    await respondToMessage(context, result, this.deps.log);
+    await respondToMessage(context, result, this.deps.log, this.options.deliveries);
   }
 
   private async execute(handler: Handler | undefined, context: TurnContext, data: CardData, verb: string): Promise<HandlerResult> {

@@ -90,7 +90,7 @@ export function requestFormCardData(profile: PartnershipProfile, input: RequestF
         fields: [
           field('concernCategory', 'What the concern is about', 'choice', profile.concernCategories),
           field('concernSummary', 'A short summary of the concern', 'long'),
-          ...(needsTried || input.values.triedInstead ? [field('triedInstead', 'No strategy 1 and 2 Re-thinks are recorded: what has been tried instead? (dates and outcomes)', 'long')] : []),
+          ...(needsTried || input.values.triedInstead ? [field('triedInstead', 'No strategy 1 and 2 Re-thinks that you took part in are recorded: what has been tried instead? (dates and outcomes)', 'long')] : []),
         ],
       },
       {

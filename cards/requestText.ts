@@ -2,7 +2,7 @@
 import type { PartnershipProfile } from '../services/profile/types';
 import { labelOf } from '../services/requests/form';
 import type { FacilitatorRequest, HistoryEntry, RequestStatus } from '../services/requests/types';
-import { formatUkDate } from '../services/rethink/validation';
+import { formatUkDate, formatUkTime } from '../services/rethink/validation';
 import { OUTCOME_LABELS, nextStepLabels } from './wording';
 
 export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
@@ -27,7 +27,7 @@ export function statusLine(profile: PartnershipProfile, r: FacilitatorRequest): 
     case 'submitted':
       return `Submitted on ${formatUkDate(r.submittedAt)}: waiting for a facilitator to accept.`;
     case 'accepted':
-      return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'} on ${formatUkDate(r.accepted?.at ?? r.updatedAt)}.`;
+      return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'} on ${formatUkDate(r.accepted?.at ?? r.updatedAt)} at ${formatUkTime(r.accepted?.at ?? r.updatedAt)}.`;
     case 'scheduled':
       return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'}. Meeting on ${formatUkDate(r.schedule?.date ?? r.updatedAt)} at ${r.schedule?.time ?? ''} (${labelOf(profile.requestForm.formats, r.schedule?.format)}).`;
     case 'completed':

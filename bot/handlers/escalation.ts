@@ -39,7 +39,9 @@ export const escalate: Handler = async (input: TurnInput, deps) => {
   if (outcome.kind === 'refused') {
     return { view: renderEscalationCard(deps.profile, { rethink: outcome.doc, notice: outcome.refusal.message, typed }), notice: outcome.refusal.message };
   }
-  const history = historyFor(await deps.rethinks.forCase(outcome.doc.caseReference), input.actor);
+  // Posted for everyone here: only this conversation's Re-thinks of the case, which they all could see.
+  const here = (await deps.rethinks.forCase(outcome.doc.caseReference)).filter((r) => r.conversationId === input.where.conversationId);
+  const history = historyFor(here, input.actor);
   const render = () => renderEscalationCard(deps.profile, { rethink: outcome.doc, history });
   // The form becomes the escalation summary for everyone in the conversation.
   return { view: render(), shared: { render, activityId: input.replyToId }, notice: 'The escalation is recorded. Its summary is on the card.' };

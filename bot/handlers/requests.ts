@@ -3,13 +3,14 @@ import { renderQuestionCard, questionCardData } from '../../cards/question';
 import { renderRequestCard } from '../../cards/request';
 import { renderRequestFormCard, requestFormCardData } from '../../cards/requestForm';
 import { renderRequestListCard, requestListCardData } from '../../cards/requestList';
+import { REQUEST_STATUS_LABELS } from '../../cards/requestText';
 import { formFromData } from '../../services/requests/form';
 import { historyFor, networkOf, prefill } from '../../services/requests/history';
 import * as lifecycle from '../../services/requests/lifecycle';
 import type { Audience, FacilitatorRequest, PersonRef } from '../../services/requests/types';
 import type { Result } from '../../services/result';
 import type { Rethink } from '../../services/rethink/types';
-import { checkCaseReference } from '../../services/rethink/validation';
+import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
 import type { Stored } from '../../services/store/repository';
 import { idField, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
@@ -36,9 +37,20 @@ export const requestFacilitator: Handler = async (input, deps) => {
 /** The summary's and the strategy card's button. */
 export const showRequestForm: Handler = async (input, deps) => formFor(input, deps, textField(input.data, 'caseReference'), true);
 
+/**
+ * The form shows the case's history from other chats, so it only ever opens in the person's own
+ * chat with Re-think: asked for anywhere else, it is sent there.
+ */
 async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, fromCard = false): Promise<HandlerResult> {
   const caseReference = checkCaseReference(rawCaseReference, deps.profile);
   if (!caseReference.ok) return { notice: caseReference.error.message };
+  const personal = input.where.conversationKind === 'personal';
+  const chat = personal ? undefined : await chatOf(deps, input.actor.aadObjectId);
+  if (!personal && !chat) {
+    return {
+      notice: `The request form shows the case’s history, so it opens only in your personal chat with Re-think. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add), then type **request facilitator ${caseReference.value}** there.`,
+    };
+  }
   const [rethinks, remembered] = await Promise.all([deps.rethinks.forCase(caseReference.value), input.actor.aadObjectId ? deps.people.get(input.actor.aadObjectId) : undefined]);
   const person = personOf(input);
   const card = renderRequestFormCard(
@@ -49,6 +61,7 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
       history: historyFor(rethinks, person),
     }),
   );
+  if (chat) return { posts: [{ card, to: chat }], notice: 'I’ve sent the request form to your personal chat with Re-think, so the case’s history stays private to you.' };
   // A new card of its own, so the card pressed (a summary, say) stays as it was.
   return { posts: [{ card }], ...(fromCard ? { notice: 'The request form is below.' } : {}) };
 }
@@ -62,6 +75,10 @@ export const submitRequest: Handler = async (input, deps) => {
   if (existing) return requestView(deps, existing, audienceFor(existing, input), 'This request has already been submitted. Here it is as it stands.');
 
   const person = personOf(input);
+  const open = await deps.requests.openFor(caseReference.value);
+  if (open) {
+    return { notice: `There is already an open request for an independent facilitator for ${caseReference.value} (${REQUEST_STATUS_LABELS[open.status].toLowerCase()}, made by ${open.requesterName} on ${formatUkDate(open.submittedAt)}). Nothing new has been sent; your form is kept above.` };
+  }
   const rethinks = await deps.rethinks.forCase(caseReference.value);
   const history = historyFor(rethinks, person);
   const form = formFromData(input.data);
@@ -126,7 +143,7 @@ type Change = (r: Stored<FacilitatorRequest>, input: TurnInput, deps: Deps) => P
  * the rest (requester-only, acceptor-only, state) inside the conditional write, so two facilitators
  * accepting at once cannot both win.
  */
-function requestAction(poolOnly: boolean, done: string, prepare: Change): Handler {
+function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest) => string), prepare: Change): Handler {
   return async (input, deps) => {
     const requestId = idField(input.data, 'requestId');
     const found = requestId ? await deps.requests.get(requestId) : undefined;
@@ -138,14 +155,21 @@ function requestAction(poolOnly: boolean, done: string, prepare: Change): Handle
     const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
     if (outcome.kind === 'refused') return requestView(deps, outcome.doc, audience, outcome.refusal.message);
     if (!outcome.replay) deps.dispatch(requestId);
-    return requestView(deps, outcome.doc, audience, done);
+    return requestView(deps, outcome.doc, audience, typeof done === 'string' ? done : done(outcome.doc));
   };
 }
 
-export const acceptRequest = requestAction(true, 'You have accepted this request. The requester is being told, and the completed form is on its way to your personal chat.', async (_r, input, deps) => {
-  const chat = await chatOf(deps, input.actor.aadObjectId);
-  return (current) => lifecycle.acceptRequest(current, personOf(input), chat, input.activityId, context(input, deps));
-});
+export const acceptRequest = requestAction(
+  true,
+  (r) =>
+    r.accepted?.chat
+      ? 'You have accepted this request. The requester is being told, and the completed form is on its way to your personal chat.'
+      : 'You have accepted this request, and the requester is being told. To receive the completed form and the requester’s answers, add Re-think for yourself (in Teams: Apps, then Re-think, then Add).',
+  async (_r, input, deps) => {
+    const chat = await chatOf(deps, input.actor.aadObjectId);
+    return (current) => lifecycle.acceptRequest(current, personOf(input), chat, input.activityId, context(input, deps));
+  },
+);
 
 export const declineRequest = requestAction(true, 'You have declined this request. Another facilitator can still accept it.', async (_r, input, deps) => (current) =>
   lifecycle.declineRequest(current, personOf(input), input.activityId, context(input, deps)),
@@ -162,9 +186,12 @@ export const scheduleRequest = requestAction(true, 'The meeting is saved. The re
   return (current) => lifecycle.scheduleRequest(current, personOf(input), when, tell, input.activityId, context(input, deps));
 });
 
-export const withdrawRequest = requestAction(false, 'The request is withdrawn. The facilitators’ cards now say so.', async (_r, input, deps) => (current) =>
-  lifecycle.withdrawRequest(current, personOf(input), textField(input.data, 'withdrawReason'), input.activityId, context(input, deps)),
-);
+export const withdrawRequest = requestAction(false, 'The request is withdrawn. The facilitators’ cards now say so.', async (r, input, deps) => {
+  // Whoever was told of a meeting is told it is off.
+  const chats = r.schedule ? await Promise.all(r.network.map((p) => chatOf(deps, p.aadObjectId))) : [];
+  const tell = chats.filter((c): c is ConversationAddress => c !== undefined);
+  return (current) => lifecycle.withdrawRequest(current, personOf(input), textField(input.data, 'withdrawReason'), tell, input.activityId, context(input, deps));
+});
 
 export const answerQuestion: Handler = async (input, deps) => {
   const requestId = idField(input.data, 'requestId');

@@ -45,6 +45,8 @@ export interface Deps {
 export interface Outgoing {
   readonly card?: AdaptiveCard;
   readonly text?: string;
+  /** Another conversation (e.g. the person's personal chat); by default, this one. */
+  readonly to?: ConversationAddress;
   /** Called with the posted activity's id, e.g. to remember where a card lives. */
   readonly onPosted?: (activityId: string) => Promise<void>;
 }

@@ -107,20 +107,30 @@ export class Dispatcher {
     await this.idle();
   }
 
+  /** Takes (or extends) the lease unless another instance holds a live one. */
+  private lease(doc: Stored<FacilitatorRequest>, needDue: boolean): Result<FacilitatorRequest> {
+    const now = this.o.clock();
+    const lease = doc.outboxLease;
+    if (lease && lease.owner !== this.o.owner && lease.until > now.toISOString()) return { ok: false, error: { code: 'notAllowed', message: 'leased' } };
+    if (needDue && pendingDue(doc, now).length === 0) return { ok: false, error: { code: 'notFound', message: 'nothing due' } };
+    return { ok: true, value: { ...doc, outboxLease: { owner: this.o.owner, until: new Date(now.getTime() + this.leaseMs).toISOString() } } };
+  }
+
   private async dispatch(id: string): Promise<void> {
-    const claimed = await this.update(id, (doc) => {
-      const now = this.o.clock();
-      const lease = doc.outboxLease;
-      if (lease && lease.owner !== this.o.owner && lease.until > now.toISOString()) return { ok: false, error: { code: 'notAllowed', message: 'leased' } };
-      if (pendingDue(doc, now).length === 0) return { ok: false, error: { code: 'notFound', message: 'nothing due' } };
-      return { ok: true, value: { ...doc, outboxLease: { owner: this.o.owner, until: new Date(now.getTime() + this.leaseMs).toISOString() } } };
-    });
+    const claimed = await this.update(id, (doc) => this.lease(doc, true));
     if (!claimed) return;
     let doc: Stored<FacilitatorRequest> = claimed;
     try {
       for (let due = pendingDue(doc, this.o.clock()); due.length > 0 && !this.stopped; due = pendingDue(doc, this.o.clock())) {
         const [delivery] = due;
         if (!delivery) break;
+        // Waiting (rate limits, a slow send) may have used up the lease: renew it before sending,
+        // and stop if another instance has taken over.
+        if (doc.outboxLease && Date.parse(doc.outboxLease.until) - this.o.clock().getTime() < this.leaseMs / 2) {
+          const renewed = await this.update(id, (current) => this.lease(current, false));
+          if (!renewed) return;
+          doc = renewed;
+        }
         const next = await this.deliver(doc, delivery);
         if (!next) return;
         doc = next;
@@ -138,21 +148,25 @@ export class Dispatcher {
   private async deliver(doc: Stored<FacilitatorRequest>, delivery: Delivery): Promise<Stored<FacilitatorRequest> | undefined> {
     await this.o.limiter.take(delivery.to.conversationId);
     const outcome = await this.o.sender.send(delivery, doc).catch((): SendOutcome => ({ ok: false, status: 0 }));
+    if (!outcome.ok && outcome.retryAfterMs !== undefined) this.o.limiter.block(delivery.to.conversationId, outcome.retryAfterMs);
     const verdict = verdictFor(outcome, delivery.attempts);
     const log = this.o.log.child({ request: doc.id, delivery: delivery.id, message: delivery.message.kind, action: delivery.action });
     const administrators = verdict === 'failed' ? await this.o.administrators().catch(() => []) : [];
     const now = this.o.clock();
+    // What happened is recorded whoever holds the lease now: it was sent (or not) either way.
     const updated = await this.update(doc.id, (current) => {
       let next: FacilitatorRequest;
       if (outcome.ok) next = markSent(current, delivery.id, outcome.activityId, doc.revision, now, this.o.newId);
       else if (verdict === 'retry') next = markRetry(current, delivery.id, outcome.status, outcome.retryAfterMs, now);
       else next = markFailed(current, delivery.id, outcome.status, now, this.o.newId, administrators);
-      return { ok: true, value: { ...next, outboxLease: { owner: this.o.owner, until: new Date(now.getTime() + this.leaseMs).toISOString() } } };
+      const stillOurs = !current.outboxLease || current.outboxLease.owner === this.o.owner;
+      return { ok: true, value: stillOurs ? { ...next, outboxLease: { owner: this.o.owner, until: new Date(now.getTime() + this.leaseMs).toISOString() } } : next };
     });
     if (outcome.ok) log.debug('delivered');
     else if (verdict === 'retry') log.info({ status: outcome.status, attempts: delivery.attempts + 1 }, 'delivery failed; will retry');
     else log.warn({ status: outcome.status }, 'delivery failed for good; administrators told');
-    return updated;
+    // Another instance took over while this one was sending: leave the rest to it.
+    return updated && updated.outboxLease?.owner === this.o.owner ? updated : undefined;
   }
 
   private async update(id: string, apply: (doc: Stored<FacilitatorRequest>) => Result<FacilitatorRequest>): Promise<Stored<FacilitatorRequest> | undefined> {

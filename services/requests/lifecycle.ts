@@ -125,6 +125,7 @@ const requesterTarget = (doc: FacilitatorRequest): ConversationAddress => doc.re
 export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: ConversationAddress | undefined, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
+  if (isRequester(doc, who)) return refuse('notAllowed', 'You made this request, so another facilitator needs to accept it: an independent facilitator is someone outside the case.');
   return change(doc, activityId, ctx, who.id, 'accepted', (d) => ({
     doc: { ...d, status: 'accepted', accepted: { by: who, at: ctx.now.toISOString(), ...(whoChat ? { chat: whoChat } : {}) } },
     cardChanged: true,
@@ -165,6 +166,8 @@ export function answerQuestion(
   ctx: RequestContext,
 ): Result<FacilitatorRequest> & { replay?: boolean } {
   if (!isRequester(doc, who)) return refuse('notAllowed', `Only ${doc.requester.name}, who made the request, can answer its questions.`);
+  const open = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
+  if (!open.ok) return open;
   const question = doc.questions.find((q) => q.id === questionId);
   if (!question) return refuse('notFound', 'I can’t find that question on this request.');
   if (question.answer !== undefined) return refuse('notAllowed', 'That question has already been answered. Nothing has been changed.');
@@ -178,6 +181,7 @@ export function answerQuestion(
 }
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const uniqueTargets = (all: readonly ConversationAddress[]): ConversationAddress[] => all.filter((t, i) => all.findIndex((x) => x.conversationId === t.conversationId) === i);
 
 export function scheduleRequest(
   doc: FacilitatorRequest,
@@ -198,7 +202,7 @@ export function scheduleRequest(
   const format = labelOf(ctx.profile.requestForm.formats, input.format);
   if (!format) return refuse('invalidInput', 'Please choose how the meeting will happen.');
   const text = `The independent facilitator Re-think meeting for ${doc.caseReference} is arranged for ${formatUkDate(date)} at ${time} (${format}), facilitated by ${who.name}.`;
-  const targets = [requesterTarget(doc), ...tell].filter((t, i, all) => all.findIndex((x) => x.conversationId === t.conversationId) === i);
+  const targets = uniqueTargets([requesterTarget(doc), ...tell]);
   return change(doc, activityId, ctx, who.id, 'scheduled', (d) => ({
     doc: { ...d, status: 'scheduled', schedule: { date, time, format: input.format, by: who.id, at: ctx.now.toISOString() } },
     cardChanged: true,
@@ -228,7 +232,14 @@ export function completeRequest(doc: FacilitatorRequest, rethinkId: string, by: 
   }));
 }
 
-export function withdrawRequest(doc: FacilitatorRequest, who: PersonRef, reason: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+export function withdrawRequest(
+  doc: FacilitatorRequest,
+  who: PersonRef,
+  reason: string,
+  tell: readonly ConversationAddress[],
+  activityId: string | undefined,
+  ctx: RequestContext,
+): Result<FacilitatorRequest> & { replay?: boolean } {
   if (!isRequester(doc, who)) return refuse('notAllowed', `Only ${doc.requester.name}, who made the request, can withdraw it.`);
   const allowed = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
   if (!allowed.ok) return allowed;
@@ -237,7 +248,11 @@ export function withdrawRequest(doc: FacilitatorRequest, who: PersonRef, reason:
   return change(doc, activityId, ctx, who.id, 'withdrawn', (d) => ({
     doc: { ...d, status: 'withdrawn', withdrawal: { reason: why.value, at: ctx.now.toISOString() } },
     cardChanged: true,
-    notify: d.accepted?.chat ? [{ to: d.accepted.chat, message: { kind: 'text', text: `${who.name} has withdrawn the request for ${d.caseReference} that you accepted.` } }] : [],
+    notify: [
+      ...(d.accepted?.chat ? [{ to: d.accepted.chat, message: { kind: 'text' as const, text: `${who.name} has withdrawn the request for ${d.caseReference} that you accepted.` } }] : []),
+      // A meeting was arranged: everyone told of it hears it is off.
+      ...(d.schedule ? uniqueTargets(tell).map((to) => ({ to, message: { kind: 'text' as const, text: `The independent facilitator Re-think meeting for ${d.caseReference} on ${formatUkDate(d.schedule?.date ?? d.updatedAt)} will not go ahead: the request has been withdrawn.` } })) : []),
+    ],
   }));
 }
 

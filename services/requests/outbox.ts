@@ -5,8 +5,8 @@
 import type { ConversationAddress } from '../store/people';
 import type { Audience, Delivery, FacilitatorRequest, OutboxMessage } from './types';
 
-/** Tries before a delivery is given up on; with the back-off below, about a day. */
-export const MAX_ATTEMPTS = 12;
+/** Tries before a delivery is given up on; with the back-off below (capped at 4 hours), about a day. */
+export const MAX_ATTEMPTS = 20;
 const BASE_DELAY_MS = 2_000;
 const MAX_DELAY_MS = 4 * 60 * 60 * 1000;
 
@@ -73,13 +73,20 @@ export function markSent(doc: FacilitatorRequest, id: string, activityId: string
   return next;
 }
 
-/** Try again later: after Retry-After when Teams gives one, otherwise with exponential back-off and jitter. */
+/**
+ * Try again later: after Retry-After when Teams gives one, otherwise with exponential back-off and
+ * jitter. Throttling is per conversation, so everything else waiting for it waits as long.
+ */
 export function markRetry(doc: FacilitatorRequest, id: string, status: number, retryAfterMs: number | undefined, now: Date, random = Math.random): FacilitatorRequest {
-  return settle(doc, id, (d) => {
-    const attempts = d.attempts + 1;
-    const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempts - 1)) * (0.5 + random() / 2);
-    const wait = retryAfterMs !== undefined ? Math.max(retryAfterMs, 0) : backoff;
-    return { ...d, attempts, lastStatus: status, notBefore: new Date(now.getTime() + wait).toISOString() };
+  const delivery = doc.outbox.find((d) => d.id === id);
+  if (!delivery || delivery.status !== 'pending') return doc;
+  const attempts = delivery.attempts + 1;
+  const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempts - 1)) * (0.5 + random() / 2);
+  const notBefore = new Date(now.getTime() + (retryAfterMs !== undefined ? Math.max(retryAfterMs, 0) : backoff)).toISOString();
+  const throttledHere = (d: Delivery) => retryAfterMs !== undefined && d.status === 'pending' && d.to.conversationId === delivery.to.conversationId && d.notBefore < notBefore;
+  return withDueAt({
+    ...doc,
+    outbox: doc.outbox.map((d) => (d.id === id ? { ...d, attempts, lastStatus: status, notBefore } : throttledHere(d) ? { ...d, notBefore } : d)),
   });
 }
 
@@ -89,9 +96,18 @@ export function markFailed(doc: FacilitatorRequest, id: string, status: number, 
   if (!delivery || delivery.status !== 'pending') return doc;
   let next = settle(doc, id, (d) => ({ ...d, status: 'failed', attempts: d.attempts + 1, lastStatus: status }));
   next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: 'dispatcher', what: 'deliveryFailed', ref: id }] };
+  // A card that can no longer be updated is not tried (nor reported) again at every change.
+  if (delivery.action === 'update') next = { ...next, cards: next.cards.filter((c) => !(c.activityId === delivery.activityId && c.to.conversationId === delivery.to.conversationId)) };
   if (!delivery.reportFailure) return next;
   const where = delivery.to.conversationKind === 'personal' ? 'a personal chat' : delivery.to.conversationKind === 'channel' ? 'the facilitator channel' : 'a group chat';
-  const why = status === 403 ? 'Teams refused it: the app may have been removed there, or blocked' : `it failed ${MAX_ATTEMPTS} times (last status ${status || 'timeout'})`;
+  const why =
+    status === 403
+      ? 'Teams refused it: the app may have been removed there, or blocked'
+      : status === 404
+        ? 'Teams could not find the conversation or the message any more'
+        : status === 400
+          ? 'Teams did not accept the message'
+          : `it failed ${MAX_ATTEMPTS} times (last status ${status || 'no answer'})`;
   const text = `Re-think couldn’t deliver a message about facilitator request ${doc.caseReference} (request ${doc.id}) to ${where}: ${why}. Please check the app is installed where it should be.`;
   return enqueue(next, administrators.map((to) => ({ to, message: { kind: 'text' as const, text }, reportFailure: false })), now, newId);
 }

@@ -24,9 +24,19 @@ export class RateLimiter {
     this.longest = Math.max(...windows.map((w) => w.ms));
   }
 
+  private readonly blockedUntil = new Map<string, number>();
+
+  /** Teams said to wait (429 with Retry-After): nothing goes to `key` before then. */
+  block(key: string, ms: number): void {
+    this.blockedUntil.set(key, Math.max(this.blockedUntil.get(key) ?? 0, this.clock() + ms));
+  }
+
   /** How long to wait before the next message to `key` keeps within every window. */
   waitFor(key: string): number {
     const now = this.clock();
+    const blocked = (this.blockedUntil.get(key) ?? 0) - now;
+    if (blocked > 0) return blocked;
+    this.blockedUntil.delete(key);
     const times = (this.sent.get(key) ?? []).filter((t) => t > now - this.longest);
     this.sent.set(key, times);
     let wait = 0;

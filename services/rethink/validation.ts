@@ -58,6 +58,11 @@ export function checkDueDate(input: string, now: Date): Result<string> {
   return ok(value);
 }
 
+const UK_TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
+
+/** The time of day where the partnership works, e.g. 14:05. */
+export const formatUkTime = (iso: string): string => UK_TIME.format(new Date(iso));
+
 export function formatUkDate(isoDate: string): string {
   const date = new Date(isoDate.length === 10 ? `${isoDate}T12:00:00Z` : isoDate);
   return UK_LONG_DATE.format(date);

@@ -21,6 +21,8 @@ export interface RequestRepository {
   byRequester(personId: string, aadObjectId: string | undefined, limit: number): Promise<RequestListItem[]>;
   /** Requests still waiting, accepted or scheduled, oldest first: what the pool works on. */
   open(limit: number): Promise<RequestListItem[]>;
+  /** The open request for a case, if there is one: a case has one at a time. */
+  openFor(caseReference: string): Promise<RequestListItem | undefined>;
   /** Open requests for a case that this facilitator accepted. */
   acceptedFor(caseReference: string, personId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** The requests a Re-think follows (normally one). */
@@ -50,6 +52,14 @@ export function requestRepository(container: Container): RequestRepository {
       queryAcross<RequestListItem>(container, `SELECT TOP @limit ${LIST_FIELDS} FROM c WHERE c.type = "request" AND c.status IN ("submitted", "accepted", "scheduled") ORDER BY c.submittedAt ASC`, [
         { name: '@limit', value: limit },
       ]),
+    openFor: async (caseReference) => {
+      const [first] = await queryAcross<RequestListItem>(
+        container,
+        `SELECT TOP 1 ${LIST_FIELDS} FROM c WHERE c.type = "request" AND c.caseReference = @caseReference AND c.status IN ("submitted", "accepted", "scheduled")`,
+        [{ name: '@caseReference', value: caseReference }],
+      );
+      return first;
+    },
     acceptedFor: (caseReference, personId) =>
       queryAcross<Stored<FacilitatorRequest>>(
         container,

@@ -3,13 +3,12 @@
  * with deliveries pending, and the file consent flow for the request document.
  */
 import JSZip from 'jszip';
-import { newGroupChat, person, users, type TestConversation } from '../helpers/activities';
+import { person, users, type TestConversation } from '../helpers/activities';
 import fixtures from '../fixtures/teams-activities.json';
-import { cardOf, startConnector, type Connector } from '../helpers/connector';
-import { Driver } from '../helpers/driver';
+import { startConnector, type Connector } from '../helpers/connector';
 import { cardText, send, startApp, startStore, storeReader, type App } from '../helpers/harness';
 import { message } from '../helpers/activities';
-import { buttonData, COMPLETE_FORM, installPersonally, personalChat } from '../helpers/journeys';
+import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, submitForm } from '../helpers/journeys';
 import type { EmbeddedCosmos } from '../../services/store/embedded';
 
 const admin = users.isaiah;
@@ -44,28 +43,24 @@ afterAll(async () => {
   await store.stop();
 });
 
-/** Submits a complete request from a new group chat (breaking the connector just before); returns its id. */
+/** Submits a complete request from the requester's personal chat (breaking the connector just before); returns its id. */
 async function submitRequest(caseReference: string, breakIt: () => void = () => undefined): Promise<string> {
-  const driver = new Driver(app, connector, newGroupChat());
-  await driver.say(requester, `request facilitator ${caseReference}`);
-  const formPost = connector.posts(driver.conversation.id).at(-1);
-  if (!formPost) throw new Error('no form');
-  const data = buttonData(cardOf(formPost), 'submitRequest');
+  const form = await openRequestForm(app, connector, requester, caseReference);
   breakIt();
-  const answer = await driver.press(requester, 'submitRequest', { ...data, ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' }, { replyToId: formPost.activityId });
+  const { requestId, answer } = await submitForm(app, connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   expect(cardText(answer.card)).toContain('Your request has been sent');
-  return String(data.requestId);
+  return requestId;
 }
 
 const postsFor = (requestId: string, c: ReturnType<typeof poolPosts>) => c.filter((p) => JSON.stringify(p.activity).includes(requestId));
 
 test.each([
-  ['429 with Retry-After', () => connector.throttleNext(3, 1)],
-  ['500', () => connector.fail(500)],
-  ['a timeout', () => connector.hangNext(2)],
-])('the connector failing (%s): delivered once when it recovers, never twice', async (_name, breakIt) => {
+  ['429 with Retry-After', 'PSCP-2026-1011', () => connector.throttleNext(3, 1)],
+  ['500', 'PSCP-2026-1012', () => connector.fail(500)],
+  ['a timeout', 'PSCP-2026-1013', () => connector.hangNext(2)],
+])('the connector failing (%s): delivered once when it recovers, never twice', async (_name, caseReference, breakIt) => {
   connector.reset();
-  const requestId = await submitRequest('PSCP-2026-1001', breakIt);
+  const requestId = await submitRequest(caseReference, breakIt);
   await new Promise((resolve) => setTimeout(resolve, 600));
   connector.fail(undefined);
   await connector.waitFor((c) => c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId), 15_000);
@@ -102,6 +97,25 @@ test('a restart with deliveries pending: they are delivered after the restart, o
   await connector.waitFor((c) => c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId), 15_000);
   await new Promise((resolve) => setTimeout(resolve, 800));
   expect(postsFor(requestId, poolPosts())).toHaveLength(1);
+}, 30_000);
+
+test('two instances on one store: each delivery is sent once', async () => {
+  connector.reset();
+  const second = await start();
+  try {
+    // Teams is down while they are submitted, so both instances' dispatchers find the same deliveries due when it is back.
+    const forms = [await openRequestForm(app, connector, requester, 'PSCP-2026-1021'), await openRequestForm(app, connector, requester, 'PSCP-2026-1022')];
+    connector.fail(503);
+    const ids: string[] = [];
+    for (const form of forms) ids.push((await submitForm(app, connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' })).requestId);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    connector.fail(undefined);
+    for (const id of ids) await connector.waitFor((c) => c.conversationId === channel.id && JSON.stringify(c.activity).includes(id), 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    for (const id of ids) expect(postsFor(id, poolPosts())).toHaveLength(1);
+  } finally {
+    await second.stop();
+  }
 }, 30_000);
 
 test('file consent: accept uploads the document to the URL in the invoke and a file info card follows; decline uploads nothing', async () => {

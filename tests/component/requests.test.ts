@@ -8,7 +8,7 @@ import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
 import { message } from '../helpers/activities';
-import { buttonData, COMPLETE_FORM, installPersonally, latestCard, personalChat, pressIn, rethinkToClose } from '../helpers/journeys';
+import { buttonData, COMPLETE_FORM, installPersonally, latestCard, openRequestForm, personalChat, pressIn, rethinkToClose, submitForm } from '../helpers/journeys';
 
 const admin = users.isaiah;
 const requester = users.alex;
@@ -42,12 +42,16 @@ test('strategy 1 and 2 not resolved → request pre-filled → submitted → poo
   await rethinkToClose(driver, requester, [colleague], 1, { outcome: 'notResolved', nextStep: 'nextStrategy' });
   const s2 = await rethinkToClose(driver, requester, [colleague], 2, { outcome: 'notResolved', nextStep: 'nextStrategy' });
 
-  // The summary offers the form; the form is posted, pre-filled from both Re-thinks.
+  // The summary offers the form; it opens in the requester's personal chat (it shows the case's
+  // history from other chats), pre-filled from both Re-thinks.
   const summary = cardOf(s2.summary);
   expect(cardText(summary)).toContain('Request an independent facilitator');
-  const before = bed.connector.posts(network.id).length;
-  await driver.press(requester, 'showRequestForm', buttonData(summary, 'showRequestForm'));
-  const formPost = bed.connector.posts(network.id)[before];
+  const mine = personalChat(requester);
+  const before = bed.connector.posts(mine.id).length;
+  const offered = await driver.press(requester, 'showRequestForm', buttonData(summary, 'showRequestForm'));
+  expect(offered.message).toContain('I’ve sent the request form to your personal chat');
+  expect(bed.connector.posts(network.id).some((p) => JSON.stringify(p.activity).includes('submitRequest'))).toBe(false);
+  const formPost = bed.connector.posts(mine.id).slice(before).find((p) => JSON.stringify(p.activity).includes('submitRequest'));
   if (!formPost) throw new Error('No form was posted');
   const form = cardOf(formPost);
   const formText = cardText(form);
@@ -57,17 +61,18 @@ test('strategy 1 and 2 not resolved → request pre-filled → submitted → poo
   expect(formText).toContain('Share the plan (strategy 2)');
   const submitData = buttonData(form, 'submitRequest');
   const requestId = String(submitData.requestId);
+  const press = (data: Record<string, unknown>) => pressIn(bed.app, bed.connector, mine, requester, 'submitRequest', data, formPost.activityId);
 
   // Missing fields: shown on the card, what was typed is kept, nothing saved.
-  const partial = await driver.press(requester, 'submitRequest', { ...submitData, requesterRole: 'Health visitor', urgency: 'soon' }, { replyToId: formPost.activityId });
+  const partial = await press({ ...submitData, requesterRole: 'Health visitor', urgency: 'soon' });
   expect(cardText(partial.card)).toContain('Please enter how the facilitator can contact you');
   expect(JSON.stringify(partial.card)).toContain('"value":"Health visitor"');
   expect(await bed.db.request(requestId)).toBeUndefined();
 
-  const submitted = await driver.press(requester, 'submitRequest', { ...submitData, ...COMPLETE_FORM }, { replyToId: formPost.activityId });
+  const submitted = await press({ ...submitData, ...COMPLETE_FORM });
   expect(cardText(submitted.card)).toContain('Your request has been sent to the independent facilitators');
   // Pressed again: one request, and it says so.
-  const again = await driver.press(requester, 'submitRequest', { ...submitData, ...COMPLETE_FORM }, { replyToId: formPost.activityId });
+  const again = await press({ ...submitData, ...COMPLETE_FORM });
   expect(cardText(again.card)).toContain('already been submitted');
 
   const stored = await bed.db.request(requestId);
@@ -98,7 +103,7 @@ test('strategy 1 and 2 not resolved → request pre-filled → submitted → poo
 
   // Every copy of the request card shows who accepted; the requester is told in their personal chat.
   await waitUntil(() => [latestCard(bed.connector, channel.id, poolCard.activityId), latestCard(bed.connector, personalChat(namedFacilitator).id, namedCard.activityId)].every((c) => cardText(c).includes(`Accepted by ${winner.name}`)));
-  await waitUntil(() => cardText(latestCard(bed.connector, network.id, formPost.activityId)).includes(`Accepted by ${winner.name}`));
+  await waitUntil(() => cardText(latestCard(bed.connector, mine.id, formPost.activityId)).includes(`Accepted by ${winner.name}`));
   await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').includes(`${winner.name} has accepted your request`));
 
   // Only the facilitator who accepted can schedule; the requester and the network are told.
@@ -130,26 +135,29 @@ test('access: no pre-filled history for someone who took part in none of the cas
   const caseReference = 'PSCP-2026-0777';
   await rethinkToClose(driver, requester, [colleague], 2, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
 
-  // A stranger asks for the form for that case: nothing of its history is shown, and they must say what was tried.
+  // Asked for in a group chat by someone with no personal chat with Re-think: told how to get one; nothing of the case shown.
   const stranger = person(7);
   const strangerChat = newGroupChat();
   await send(bed.app, message(`request facilitator ${caseReference}`, { user: stranger, conversation: strangerChat, serviceUrl: bed.connector.serviceUrl }));
-  const strangerPost = bed.connector.posts(strangerChat.id).at(-1);
-  if (!strangerPost) throw new Error('no form');
-  const strangerForm = cardOf(strangerPost);
+  expect(lastText(strangerChat.id)).toContain('opens only in your personal chat with Re-think');
+  // In their own chat: nothing of the history of Re-thinks they were not in, and they must say what was tried.
+  await installPersonally(bed.app, bed.connector, stranger);
+  const strangerForm = cardOf((await openRequestForm(bed.app, bed.connector, stranger, caseReference)).formPost);
   expect(cardText(strangerForm)).toContain('No Re-thinks you took part in are recorded for this case.');
   expect(cardText(strangerForm)).not.toContain('Share the plan');
   expect(cardText(strangerForm)).toContain('what has been tried instead');
 
   // The requester submits; a non-member of the pool cannot accept; a facilitator cannot withdraw.
-  await driver.say(requester, `request facilitator ${caseReference}`);
-  const formPost = bed.connector.posts(chat.id).at(-1);
-  if (!formPost) throw new Error('no form');
-  const data = buttonData(cardOf(formPost), 'submitRequest');
-  const requestId = String(data.requestId);
   // Only strategy 2 is recorded for this case: the form asks what was tried instead of strategy 1.
-  const submitted = await driver.press(requester, 'submitRequest', { ...data, ...COMPLETE_FORM, triedInstead: 'A conversation with the lead professional in March.' }, { replyToId: formPost.activityId });
+  const form = await openRequestForm(bed.app, bed.connector, requester, caseReference, chat);
+  const { requestId, answer: submitted } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A conversation with the lead professional in March.' });
   expect(cardText(submitted.card)).toContain('Your request has been sent');
+
+  // A second request for the same case while this one is open: refused, nothing sent.
+  const second = await openRequestForm(bed.app, bed.connector, colleague, caseReference);
+  const { requestId: secondId, answer: refusedSecond } = await submitForm(bed.app, bed.connector, colleague, second, { ...COMPLETE_FORM, triedInstead: 'x' });
+  expect(refusedSecond.message).toContain('There is already an open request');
+  expect(await bed.db.request(secondId)).toBeUndefined();
 
   const outsider = await pressIn(bed.app, bed.connector, newGroupChat(), stranger, 'acceptRequest', { requestId });
   expect(cardText(outsider.card)).toContain('Only the partnership’s independent facilitators can do that');
@@ -157,7 +165,7 @@ test('access: no pre-filled history for someone who took part in none of the cas
 
   const notRequester = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'withdrawRequest', { requestId, withdrawReason: 'Not mine to withdraw' });
   expect(cardText(notRequester.card)).toContain(`Only ${requester.name}, who made the request, can withdraw it`);
-  const withdrawn = await driver.press(requester, 'withdrawRequest', { requestId, withdrawReason: 'The family moved out of the area.' });
+  const withdrawn = await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'withdrawRequest', { requestId, withdrawReason: 'The family moved out of the area.' });
   expect(cardText(withdrawn.card)).toContain('The request is withdrawn');
   // Accepting a withdrawn request: a clear message, nothing changed.
   const late = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'acceptRequest', { requestId });
@@ -175,18 +183,15 @@ test('bad input: a forged request id, over-long text, an accept already taken �
   const injected = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'acceptRequest', { requestId: '../../etc' });
   expect(injected.message).toContain('I can’t find that request');
 
-  const chat = newGroupChat();
-  const driver = new Driver(bed.app, bed.connector, chat);
-  await driver.say(requester, 'request facilitator PSCP-2026-0888');
-  const formPost = bed.connector.posts(chat.id).at(-1);
-  if (!formPost) throw new Error('no form');
-  const data = buttonData(cardOf(formPost), 'submitRequest');
-  const tooLong = await driver.press(requester, 'submitRequest', { ...data, ...COMPLETE_FORM, triedInstead: 'Meetings in May and June.', concernSummary: 'x'.repeat(501) }, { replyToId: formPost.activityId });
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0888');
+  const { requestId: tooLongId, answer: tooLong } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'Meetings in May and June.', concernSummary: 'x'.repeat(501) });
   expect(cardText(tooLong.card)).toContain('the limit is 500');
-  expect(await bed.db.request(String(data.requestId))).toBeUndefined();
+  expect(await bed.db.request(tooLongId)).toBeUndefined();
 
-  await driver.press(requester, 'submitRequest', { ...data, ...COMPLETE_FORM, triedInstead: 'Meetings in May and June.' }, { replyToId: formPost.activityId });
-  const requestId = String(data.requestId);
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'Meetings in May and June.' });
+  // The requester, even if in the pool, cannot accept their own request.
+  const own = await pressIn(bed.app, bed.connector, channel, requester, 'acceptRequest', { requestId });
+  expect(cardText(own.card)).toContain('another facilitator needs to accept it');
   await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'acceptRequest', { requestId });
   const second = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
   expect(cardText(second.card)).toContain(`already been accepted by ${channelFacilitator.name}`);
@@ -201,16 +206,11 @@ test('bad input: a forged request id, over-long text, an accept already taken �
 }, 30_000);
 
 test('a facilitator asks the requester a question; the answer is recorded and the facilitator told', async () => {
-  const chat = newGroupChat();
-  const driver = new Driver(bed.app, bed.connector, chat);
-  await driver.say(requester, 'request facilitator PSCP-2026-0999');
-  const formPost = bed.connector.posts(chat.id).at(-1);
-  if (!formPost) throw new Error('no form');
-  const data = buttonData(cardOf(formPost), 'submitRequest');
-  const requestId = String(data.requestId);
-  await driver.press(requester, 'submitRequest', { ...data, ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' }, { replyToId: formPost.activityId });
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0999');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: 'Has the school been invited?' });
-  const questionCard = await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('Has the school been invited?'));
+  const questionCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('answerQuestion'));
+  expect(cardText(cardOf(questionCard))).toContain('Has the school been invited?');
   const answerData = buttonData(cardOf(questionCard), 'answerQuestion');
   const answered = await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'answerQuestion', { ...answerData, answer: 'Yes, the designated safeguarding lead.' });
   expect(cardText(answered.card)).toContain('your answer has been sent');
@@ -218,6 +218,35 @@ test('a facilitator asks the requester a question; the answer is recorded and th
   const stored = await bed.db.request(requestId);
   expect(stored?.questions[0]).toMatchObject({ text: 'Has the school been invited?', answer: 'Yes, the designated safeguarding lead.' });
 }, 30_000);
+
+test('decline; a meeting date in the past; withdrawing a scheduled request tells everyone who was told of the meeting; the document reaches the facilitator who accepted', async () => {
+  const caseReference = 'PSCP-2026-0444';
+  const driver = new Driver(bed.app, bed.connector, newGroupChat());
+  await rethinkToClose(driver, requester, [colleague], 1, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
+  await rethinkToClose(driver, requester, [colleague], 2, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, await openRequestForm(bed.app, bed.connector, requester, caseReference), COMPLETE_FORM);
+
+  const declined = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'declineRequest', { requestId });
+  expect(cardText(declined.card)).toContain('You have declined this request');
+  expect(cardText(declined.card)).toContain(channelFacilitator.name);
+  expect((await bed.db.request(requestId))?.declines.map((d) => d.by.id)).toEqual([channelFacilitator.id]);
+
+  await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
+  // The accepting facilitator is offered the completed form as a document in their personal chat.
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(namedFacilitator).id && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId));
+
+  const past = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'scheduleRequest', { requestId, meetingDate: '2020-01-01', meetingTime: '10:30', meetingFormat: 'virtual' });
+  expect(cardText(past.card)).toContain('The meeting date is in the past');
+  expect((await bed.db.request(requestId))?.schedule).toBeUndefined();
+  await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'scheduleRequest', { requestId, meetingDate: '2030-03-04', meetingTime: '14:00', meetingFormat: 'faceToFace' });
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(colleague).id && (c.activity.text ?? '').includes('4 March 2030 at 14:00'));
+
+  const withdrawn = await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'withdrawRequest', { requestId, withdrawReason: 'Resolved at the core group.' });
+  expect(cardText(withdrawn.card)).toContain('The request is withdrawn');
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(colleague).id && (c.activity.text ?? '').includes('4 March 2030 will not go ahead'));
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(namedFacilitator).id && (c.activity.text ?? '').includes('has withdrawn the request'));
+  expect(await bed.db.request(requestId)).toMatchObject({ status: 'withdrawn', withdrawal: { reason: 'Resolved at the core group.' } });
+}, 60_000);
 
 async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,5 @@
 /** Whole journeys the request tests build on: Re-thinks taken to close, personal chats installed. */
-import { execute, installed, type TestConversation, type TestUser } from './activities';
+import { execute, installed, message, type TestConversation, type TestUser } from './activities';
 import { cardOf, type Captured, type Connector } from './connector';
 import { Driver, START_FORM } from './driver';
 import { executeActions, send, type App } from './harness';
@@ -83,3 +83,23 @@ export const COMPLETE_FORM = {
   availability: 'Tuesdays and Thursdays, mornings',
   familyAware: 'yes',
 };
+
+/**
+ * `request facilitator <case>` typed in `where`: the form arrives in the requester's personal chat
+ * (it shows the case's history). Returns the posted form and its submit button's data.
+ */
+export async function openRequestForm(app: App, connector: Connector, requester: TestUser, caseReference: string, where: TestConversation = personalChat(requester)) {
+  const chat = personalChat(requester);
+  const before = connector.posts(chat.id).length;
+  await send(app, message(`request facilitator ${caseReference}`, { user: requester, conversation: where, serviceUrl: connector.serviceUrl }));
+  await app.idle();
+  const formPost = connector.posts(chat.id).slice(before).find((p) => JSON.stringify(p.activity).includes('submitRequest'));
+  if (!formPost) throw new Error('No request form reached the personal chat');
+  return { formPost, data: buttonData(cardOf(formPost), 'submitRequest') };
+}
+
+/** Submits the form from the requester's personal chat; returns the request id and the answer. */
+export async function submitForm(app: App, connector: Connector, requester: TestUser, form: { formPost: Captured; data: Record<string, unknown> }, fields: Record<string, string>) {
+  const answer = await pressIn(app, connector, personalChat(requester), requester, 'submitRequest', { ...form.data, ...fields }, form.formPost.activityId);
+  return { requestId: String(form.data.requestId), answer };
+}
