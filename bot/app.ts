@@ -20,6 +20,8 @@ import { requestSender } from './requestSender';
 import { createAdapter } from './adapter';
 import { Deliveries } from './deliveries';
 import { mountEchoFloor } from './echoFloor';
+import { completeClosedLinks } from './handlers/requests';
+import type { Deps } from './handlers/types';
 import { RethinkBot } from './rethinkBot';
 
 export interface App {
@@ -85,23 +87,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     ...(options.delivery?.leaseMs ? { leaseMs: options.delivery.leaseMs } : {}),
     ...(options.delivery?.pollMs ? { pollMs: options.delivery.pollMs } : {}),
+    housekeeping: () => completeClosedLinks(deps, clock()),
   });
-  const bot = new RethinkBot(
-    {
-      profile,
-      rethinks: rethinkRepository(containers.rethinks),
-      people,
-      conversations: conversationRepository(containers.conversations, retentionSeconds),
-      requests,
-      pool: poolRepository(containers.settings),
-      dispatch: (requestId) => dispatcher.kick(requestId),
-      administrators: config.administrators,
-      log,
-      newId: randomUUID,
-      later: (what, task) => deliveries.later(what, task),
-    },
-    { allowedTenantIds: config.allowedTenantIds, clock, deliveries },
-  );
+  const deps: Deps = {
+    profile,
+    rethinks: rethinkRepository(containers.rethinks),
+    people,
+    conversations: conversationRepository(containers.conversations, retentionSeconds),
+    requests,
+    pool: poolRepository(containers.settings),
+    dispatch: (requestId) => dispatcher.kick(requestId),
+    administrators: config.administrators,
+    log,
+    newId: randomUUID,
+    later: (what, task) => deliveries.later(what, task),
+  };
+  const bot = new RethinkBot(deps, { allowedTenantIds: config.allowedTenantIds, clock, deliveries });
 
   const server = restify.createServer({ name: 'rethink' });
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));

@@ -243,3 +243,18 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
     if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
   }
 }
+
+/**
+ * The periodic check behind `completeLinkedRequests`: a request whose Re-think closed while its
+ * completion could not be saved is completed now.
+ */
+export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> {
+  for (const request of await deps.requests.awaitingCompletion(50)) {
+    const link = request.rethink;
+    const r = link ? await deps.rethinks.get(link.conversationId, link.id) : undefined;
+    if (!r || r.status !== 'closed') continue;
+    const ctx = { now, newId: deps.newId, profile: deps.profile };
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, 'reconciler', ctx));
+    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
+  }
+}

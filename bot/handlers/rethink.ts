@@ -122,9 +122,9 @@ function commandHandler(spec: CommandSpec): Handler {
 
     const r = outcome.doc;
     const notice: CardNotice = { text: spec.done(r), tone: 'good' };
-    // Inside the turn, and again on a redelivery: if the first try stopped before this, Teams'
-    // retry finishes it (completing a request twice changes nothing).
-    if (parsed.value.kind === 'close') await completeLinkedRequests(deps, r, input);
+    // The Re-think is closed whatever happens here; a request left behind is completed by the
+    // dispatcher's periodic check.
+    if (parsed.value.kind === 'close') await completeLinkedRequests(deps, r, input).catch((error: unknown) => deps.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not complete the linked request now; the periodic check will'));
     // A redelivered activity was applied the first time: show the result, send nothing again.
     if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }) };
     if (parsed.value.kind === 'join') rememberRole(input, deps, parsed.value);

@@ -66,8 +66,9 @@ export const confirmStrategy: Handler = async (input, deps) => {
     return { view: renderStrategyCard(strategyCardData(deps.profile, outcome.doc, typed, outcome.refusal.message)), notice: outcome.refusal.message };
   }
   const r = outcome.doc;
-  // In the turn, and on a redelivery too, so a first try that stopped short is finished.
-  await linkStrategyThree(deps, r, input);
+  // In the turn, and on a redelivery too, so a first try that stopped short is finished. The
+  // Re-think has started whatever happens here.
+  await linkStrategyThree(deps, r, input).catch((error: unknown) => deps.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not link the request now'));
   if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer: { id: input.actor.id }, now: input.now }) };
   const result = changed(input, deps, r, { text: 'The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.', tone: 'good' }, { id: input.actor.id });
   if (r.cardActivityId) return result;

@@ -34,6 +34,8 @@ export interface DispatcherOptions {
   readonly administrators: () => Promise<ConversationAddress[]>;
   readonly leaseMs?: number;
   readonly pollMs?: number;
+  /** Occasional upkeep beside the deliveries (every twelfth sweep), e.g. completing requests left behind. */
+  readonly housekeeping?: () => Promise<void>;
 }
 
 type Verdict = 'sent' | 'retry' | 'failed';
@@ -87,7 +89,12 @@ export class Dispatcher {
     this.running.set(id, run);
   }
 
+  private sweeps = 0;
+
   async sweep(): Promise<void> {
+    if (this.o.housekeeping && this.sweeps++ % 12 === 0) {
+      await this.o.housekeeping().catch((error: unknown) => this.o.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'housekeeping failed; it runs again later'));
+    }
     try {
       const ids = await this.o.requests.due(this.o.clock(), 50);
       for (const id of ids) this.kick(id);

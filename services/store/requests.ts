@@ -25,6 +25,8 @@ export interface RequestRepository {
   openFor(caseReference: string): Promise<RequestListItem | undefined>;
   /** Open requests for a case that this facilitator accepted. */
   acceptedFor(caseReference: string, personId: string): Promise<Stored<FacilitatorRequest>[]>;
+  /** Accepted or scheduled requests with a linked Re-think: those that may be waiting to be completed. */
+  awaitingCompletion(limit: number): Promise<Stored<FacilitatorRequest>[]>;
   /** The requests a Re-think follows (normally one). */
   linkedTo(rethinkId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** Ids of requests with deliveries due by `now`. */
@@ -69,6 +71,8 @@ export function requestRepository(container: Container): RequestRepository {
           { name: '@personId', value: personId },
         ],
       ),
+    awaitingCompletion: (limit) =>
+      queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT TOP @limit * FROM c WHERE c.type = "request" AND IS_DEFINED(c.rethink) AND c.status IN ("accepted", "scheduled")', [{ name: '@limit', value: limit }]),
     linkedTo: (rethinkId) => queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT * FROM c WHERE c.type = "request" AND c.rethink.id = @rethinkId', [{ name: '@rethinkId', value: rethinkId }]),
     due: async (now, limit) => {
       const rows = await queryAcross<{ id: string }>(container, 'SELECT TOP @limit c.id FROM c WHERE c.type = "request" AND c.outboxDueAt <= @now ORDER BY c.outboxDueAt ASC', [

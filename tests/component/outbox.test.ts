@@ -3,12 +3,14 @@
  * with deliveries pending, and the file consent flow for the request document.
  */
 import JSZip from 'jszip';
-import { person, users, type TestConversation } from '../helpers/activities';
+import { newGroupChat, person, users, type TestConversation } from '../helpers/activities';
+import { Driver } from '../helpers/driver';
+import { request } from '../fixtures/cards/requests';
 import fixtures from '../fixtures/teams-activities.json';
 import { startConnector, type Connector } from '../helpers/connector';
 import { cardText, send, startApp, startStore, storeReader, type App } from '../helpers/harness';
 import { message } from '../helpers/activities';
-import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, submitForm } from '../helpers/journeys';
+import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, rethinkToClose, submitForm } from '../helpers/journeys';
 import type { EmbeddedCosmos } from '../../services/store/embedded';
 
 const admin = users.isaiah;
@@ -51,6 +53,8 @@ async function submitRequest(caseReference: string, breakIt: () => void = () => 
   expect(cardText(answer.card)).toContain('Your request has been sent');
   return requestId;
 }
+
+const personalChatAddress = () => ({ conversationId: personalChat(requester).id, serviceUrl: connector.serviceUrl, tenantId: 't', botId: '28:bot', conversationKind: 'personal' });
 
 const postsFor = (requestId: string, c: ReturnType<typeof poolPosts>) => c.filter((p) => JSON.stringify(p.activity).includes(requestId));
 
@@ -118,10 +122,34 @@ test('two instances on one store: each delivery is sent once', async () => {
   }
 }, 30_000);
 
+test('a request whose strategy 3 Re-think closed while its completion could not be saved is completed by the periodic check', async () => {
+  const driver = new Driver(app, connector, newGroupChat());
+  const closed = await rethinkToClose(driver, facilitator, [requester], 3, { outcome: 'resolved' }, 'PSCP-2026-1031');
+  // As the store would hold it had the completing write failed: scheduled, linked, its Re-think closed.
+  const reader = storeReader(store.endpoint);
+  const base = request('scheduled');
+  const here = (address: typeof base.requestedIn) => ({ ...address, serviceUrl: connector.serviceUrl });
+  const left = request('scheduled', {
+    id: 'left-behind',
+    caseReference: 'PSCP-2026-1031',
+    requestedIn: here(base.requestedIn),
+    requesterChat: here(personalChatAddress()),
+    rethink: { id: closed.rethinkId, conversationId: driver.conversation.id, linkedAt: new Date().toISOString() },
+  });
+  await reader.requests.items.create(left);
+  const deadline = Date.now() + 10_000;
+  while ((await reader.request('left-behind'))?.status !== 'completed') {
+    if (Date.now() > deadline) throw new Error('The request was never completed');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect((await reader.request('left-behind'))?.audit.find((a) => a.what === 'completed')).toMatchObject({ by: 'reconciler' });
+  await connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').includes('PSCP-2026-1031 has been held and closed'));
+}, 40_000);
+
 test('file consent: accept uploads the document to the URL in the invoke and a file info card follows; decline uploads nothing', async () => {
   connector.reset();
   const requestId = await submitRequest('PSCP-2026-1004');
-  const consent = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent'));
+  const consent = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId), 10_000);
   const attachment = consent.activity.attachments?.[0] as { name?: string; content: { acceptContext: Record<string, unknown>; sizeInBytes: number } } | undefined;
   expect(attachment?.name).toBe('Re-think request PSCP-2026-1004.docx');
 
@@ -143,7 +171,7 @@ test('file consent: accept uploads the document to the URL in the invoke and a f
   const accepted = await send(app, invoke('accept', 'accepted'));
   expect(accepted.status).toBe(200);
   const upload = connector.uploads.find((u) => u.token === 'accepted');
-  if (!upload) throw new Error('Nothing was uploaded');
+  if (!upload) throw new Error(`Nothing was uploaded; the bot said: ${JSON.stringify(connector.posts(personalChat(requester).id).slice(-2).map((p) => p.activity.text ?? p.activity.attachments?.[0]?.contentType))}`);
   expect(upload.contentRange).toBe(`bytes 0-${upload.bytes.length - 1}/${upload.bytes.length}`);
   const info = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.info'));
   expect(JSON.stringify(info.activity)).toContain(fixtures.fileConsentAccept.value.uploadInfo.uniqueId);
