@@ -3,6 +3,7 @@ import { renderWelcomeCard, welcomeCardData } from '../cards/welcome';
 import { StoreUnavailableError } from '../services/store/repository';
 import type { Deliveries } from './deliveries';
 import { acceptFile, declineFile } from './fileConsent';
+import { meetingEnded } from './handlers/meeting';
 import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor, readOnly } from './router';
@@ -23,6 +24,11 @@ export class RethinkBot extends TeamsActivityHandler {
     super();
     this.onMessage(async (context, next) => {
       await this.message(context);
+      await next();
+    });
+    this.onTeamsMeetingEndEvent(async (_meeting, context, next) => {
+      const result = await this.execute(meetingEnded, context, {}, 'meetingEnd');
+      await respondToMessage(context, result, this.deps.log, this.options.deliveries);
       await next();
     });
     this.onInstallationUpdateAdd(async (context, next) => {

@@ -1,5 +1,5 @@
 /** Reads a Teams activity into a handler's plain input. */
-import type { TurnContext } from 'botbuilder';
+import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { ConversationKind } from '../services/rethink/types';
 import type { CardData, TurnInput } from './handlers/types';
 
@@ -11,12 +11,29 @@ export function tenantOf(context: TurnContext): string | undefined {
   return typeof channelTenant === 'string' ? channelTenant : activity.conversation?.tenantId;
 }
 
+export function meetingOf(context: TurnContext): string | undefined {
+  const id = (context.activity.channelData as { meeting?: { id?: unknown } } | undefined)?.meeting?.id;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
+/** The person's role in the meeting now, from the Teams meeting participant API; none if not in it. */
+async function meetingRoleOf(context: TurnContext, meetingId: string, aadObjectId: string, tenantId: string): Promise<string | undefined> {
+  try {
+    const participant = await TeamsInfo.getMeetingParticipant(context, meetingId, aadObjectId, tenantId);
+    return participant.meeting?.role;
+  } catch {
+    return undefined;
+  }
+}
+
 export function turnInput(context: TurnContext, data: CardData, now: Date): TurnInput {
   const { activity } = context;
+  const meetingId = meetingOf(context);
   const where = {
     conversationId: conversationKey(activity.conversation.id),
     conversationKind: KINDS[activity.conversation.conversationType ?? ''] ?? (activity.conversation.isGroup ? 'groupChat' : 'personal'),
     tenantId: tenantOf(context) ?? '',
+    ...(meetingId ? { meetingId } : {}),
   };
   return {
     actor: {
@@ -26,6 +43,8 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
     },
     where,
     address: { ...where, serviceUrl: activity.serviceUrl, botId: activity.recipient?.id ?? '' },
+    // Asked of Teams each time it is needed: a presenter can be made an attendee mid-meeting.
+    ...(meetingId && activity.from.aadObjectId ? { meetingRole: () => meetingRoleOf(context, meetingId, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
     activityId: activity.id || undefined,
     replyToId: activity.replyToId || undefined,
     data,

@@ -12,6 +12,8 @@ export interface Viewer {
   /** Remembered from an earlier Re-think, to pre-fill the join form. */
   rememberedRole?: string;
   rememberedAgency?: string;
+  /** Whether they may facilitate, when it is not simply "is the facilitator" (a meeting's presenters). */
+  facilitates?: boolean;
 }
 
 export interface CardNotice {
@@ -78,6 +80,8 @@ export interface RethinkCardData {
   noContributions: boolean;
   contributions: { who: string; text: string }[];
   isActionsStage: boolean;
+  /** At stage 5; or earlier, once the meeting it was held in has ended. */
+  canClose: boolean;
   showActions: boolean;
   noActions: boolean;
   actions: { id: string; description: string; ownerLine: string }[];
@@ -134,7 +138,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const isOpen = r.status === 'open';
   const isActionsStage = isOpen && r.stage === 5;
   const me = viewer ? byId.get(viewer.id) : undefined;
-  const facilitating = viewer ? isFacilitator(r, viewer.id) : true;
+  const facilitating = viewer ? (viewer.facilitates ?? isFacilitator(r, viewer.id)) : true;
   const ownContribution = viewer ? contributionsAt(r, r.stage).find((c) => c.participantId === viewer.id)?.text : undefined;
   const waiting = waitingFor(r);
   const contributed = r.participants.filter((p) => !waiting.includes(p));
@@ -177,6 +181,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
         })
       : [],
     isActionsStage,
+    canClose: isOpen && (r.stage === 5 || Boolean(r.meetingEndRemindedAt)),
     showActions: r.stage === 5 || actions.length > 0,
     noActions: isActionsStage && actions.length === 0,
     actions: actions.map((a) => ({

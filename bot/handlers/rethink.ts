@@ -3,7 +3,7 @@ import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, t
 import { renderSummaryCard } from '../../cards/summary';
 import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
-import { applyCommand, liveActions, type Command } from '../../services/rethink/engine';
+import { applyCommand, liveActions, mayFacilitate, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
 import { NEXT_STEPS, OUTCOMES, STAGES, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
@@ -116,11 +116,13 @@ function commandHandler(spec: CommandSpec): Handler {
     }
 
     const ctx = engineContext(deps, input.now);
-    const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, input.actor, ctx, input.activityId));
+    const actor = await actorFor(input, parsed.value.kind);
+    const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, actor, ctx, input.activityId));
     if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
     if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
     const r = outcome.doc;
+    if (actor.meetingRole) viewer.facilitates = mayFacilitate(r, actor);
     const notice: CardNotice = { text: spec.done(r), tone: 'good' };
     // The Re-think is closed whatever happens here; a request left behind is completed by the
     // dispatcher's periodic check.
@@ -188,6 +190,15 @@ export const showActionEditor: Handler = async (input, deps) => {
   const view = renderRethinkCard(deps.profile, r, { viewer: viewerOf(input), now: input.now, ...(notice ? { notice } : { editingActionId: actionId }) });
   return { view, postViewWithoutExecute: true, ...(notice ? { notice: notice.text } : {}) };
 };
+
+/** What may need a facilitator; in a meeting, the person's role is asked of Teams for each of these. */
+const FACILITATING: ReadonlySet<string> = new Set(['advance', 'close', 'handOver', 'contributeOnBehalf', 'editAction', 'removeAction']);
+
+async function actorFor(input: TurnInput, kind: string) {
+  if (!input.meetingRole || !FACILITATING.has(kind)) return input.actor;
+  const meetingRole = await input.meetingRole();
+  return meetingRole ? { ...input.actor, meetingRole } : input.actor;
+}
 
 function viewerOf(input: TurnInput): Viewer {
   const role = textField(input.data, 'role') || textField(input.data, 'rememberedRole');

@@ -21,6 +21,8 @@ export interface TurnInput {
   readonly activityId: string | undefined;
   /** The card the person acted on. */
   readonly replyToId: string | undefined;
+  /** In a meeting: asks Teams for the person's role now (never cached). */
+  readonly meetingRole?: () => Promise<string | undefined>;
   readonly data: CardData;
   readonly now: Date;
 }

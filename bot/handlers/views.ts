@@ -3,6 +3,7 @@ import { renderListCard, listCardData } from '../../cards/list';
 import { renderRethinkCard, type Viewer } from '../../cards/rethink';
 import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
+import { mayFacilitate } from '../../services/rethink/engine';
 import type { Rethink } from '../../services/rethink/types';
 import { recordCardActivity } from './rethink';
 import { MESSAGES, rethinkIdOf, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
@@ -28,7 +29,7 @@ export const list: Handler = async (input, deps) => {
 };
 
 /** Posts the Re-think card again (for clients where cards do not refresh) and follows that copy. */
-function repost(input: TurnInput, deps: Deps, r: Rethink): HandlerResult {
+export function repost(input: TurnInput, deps: Deps, r: Rethink): HandlerResult {
   return {
     posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (activityId) => recordCardActivity(input, deps, r.id, activityId) }],
   };
@@ -53,6 +54,11 @@ export const refresh: Handler = async (input, deps) => {
   const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
   if (!r) return { notice: MESSAGES.notFound };
   const viewer: Viewer = { id: input.actor.id };
+  // In a meeting, presenters see the facilitator's controls: their role is asked of Teams now.
+  if (r.meetingId && r.status === 'open' && input.meetingRole) {
+    const meetingRole = await input.meetingRole();
+    viewer.facilitates = mayFacilitate(r, { ...input.actor, ...(meetingRole ? { meetingRole } : {}) });
+  }
   const joined = r.participants.some((p) => p.id === input.actor.id);
   if (!joined && r.status === 'open' && input.actor.aadObjectId) {
     const person = await deps.people.get(input.actor.aadObjectId);

@@ -41,6 +41,8 @@ export interface Where {
   conversationId: string;
   conversationKind: ConversationKind;
   tenantId: string;
+  /** Set when the conversation is a Teams meeting's chat. */
+  meetingId?: string;
 }
 
 export type Command =
@@ -56,7 +58,8 @@ export type Command =
   | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
   | { kind: 'removeAction'; actionId: string }
   | { kind: 'close'; outcome: OutcomeKind; nextStep?: NextStep }
-  | { kind: 'escalate'; stage: number; reason: string };
+  | { kind: 'escalate'; stage: number; reason: string }
+  | { kind: 'meetingEnded' };
 
 const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
 const APPLIED_IDS_KEPT = 200;
@@ -214,8 +217,10 @@ const handlers: Handlers = {
     if (!may.ok) return may;
     const to = r.participants.find((p) => p.id === c.toParticipantId);
     if (!to || to.external) return refuse('invalidInput', 'Please choose someone who has joined this Re-think in Teams to hand over to.');
-    if (to.id === r.facilitatorId) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
+    // In a meeting, a starter who is an attendee facilitates only once handed over to.
+    if (to.id === r.facilitatorId && (!r.meetingId || r.facilitatorByHandOver)) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
     r.facilitatorId = to.id;
+    r.facilitatorByHandOver = true;
     return ok(r);
   },
 
@@ -253,7 +258,8 @@ const handlers: Handlers = {
   close(r, c, actor, ctx) {
     const may = mustFacilitate(r, actor);
     if (!may.ok) return may;
-    if (r.stage !== 5) return refuse('wrongStage', 'Please take the Re-think through to stage 5, agreeing actions, before recording the outcome.');
+    // Once its meeting has ended, the outcome may be recorded at any stage.
+    if (r.stage !== 5 && !r.meetingEndRemindedAt) return refuse('wrongStage', 'Please take the Re-think through to stage 5, agreeing actions, before recording the outcome.');
     if (c.outcome === 'partlyResolved' && liveActions(r).length === 0) {
       return refuse('invalidInput', 'A partly resolved Re-think continues with the agreed actions: please add at least one action first.');
     }
@@ -262,6 +268,14 @@ const handlers: Handlers = {
     }
     r.status = 'closed';
     r.outcome = { kind: c.outcome, recordedBy: actor.id, at: ctx.now.toISOString(), ...(c.outcome === 'notResolved' && c.nextStep ? { nextStep: c.nextStep } : {}) };
+    return ok(r);
+  },
+
+  /** The meeting ended with the Re-think open: noted once, so the facilitator is reminded once. */
+  meetingEnded(r, _c, _actor, ctx) {
+    const open = mustBeOpen(r);
+    if (!open.ok) return open;
+    r.meetingEndRemindedAt ??= ctx.now.toISOString();
     return ok(r);
   },
 
@@ -305,6 +319,8 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: 'cancelled' };
     case 'escalate':
       return { what: 'escalationStarted', ref: `stage${command.stage}` };
+    case 'meetingEnded':
+      return { what: 'meetingEndReminded' };
     case 'join':
       return { what: 'joined' };
     case 'recordCard':
@@ -351,6 +367,17 @@ export function contributionsAt(r: Rethink, stage: StageNumber) {
 }
 
 export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilitatorId === actorId;
+
+const PRESENTING = new Set(['Organizer', 'Presenter']);
+
+/**
+ * Outside meetings, the facilitator (the starter, until handed over). In a meeting, its organiser and
+ * presenters, and anyone the facilitator has handed over to; the role is the one Teams gives now.
+ */
+export function mayFacilitate(r: Rethink, actor: Actor): boolean {
+  if (!r.meetingId) return isFacilitator(r, actor.id);
+  return PRESENTING.has(actor.meetingRole ?? '') || (r.facilitatorByHandOver === true && isFacilitator(r, actor.id));
+}
 
 export function listNames(names: readonly string[]): string {
   if (names.length <= 1) return names[0] ?? '';
@@ -413,7 +440,8 @@ function mustBeOpen(r: Rethink): Result<true> {
 function mustFacilitate(r: Rethink, actor: Actor): Result<true> {
   const open = mustBeOpen(r);
   if (!open.ok) return open;
-  if (!isFacilitator(r, actor.id)) {
+  if (!mayFacilitate(r, actor)) {
+    if (r.meetingId) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute.');
     const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
     return refuse('notFacilitator', `Only the facilitator${facilitator ? `, ${facilitator.name},` : ''} can do this.`);
   }
@@ -434,7 +462,7 @@ function changeableAction(r: Rethink, actionId: string, actor: Actor): Result<Ag
   if (!may.ok) return may;
   const action = liveActions(r).find((a) => a.id === actionId);
   if (!action) return refuse('notFound', 'That action is no longer on this Re-think.');
-  if (action.addedBy === actor.id || isFacilitator(r, actor.id)) return ok(action);
+  if (action.addedBy === actor.id || mayFacilitate(r, actor)) return ok(action);
   return refuse('notFacilitator', 'Only the person who added this action, or the facilitator, can change or remove it.');
 }
 

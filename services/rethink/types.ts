@@ -16,6 +16,8 @@ export interface Actor {
   readonly id: string;
   readonly name: string;
   readonly aadObjectId?: string;
+  /** In a meeting: the role Teams gives this person now (Organizer, Presenter or Attendee). */
+  readonly meetingRole?: string;
 }
 
 export interface Participant {
@@ -110,7 +112,8 @@ export type AuditWhat =
   | 'actionRemoved'
   | 'closed'
   | 'cardPosted'
-  | 'escalationStarted';
+  | 'escalationStarted'
+  | 'meetingEndReminded';
 
 /** Who did what, when; `ref` is an id (participant, action or stage), never free text. */
 export interface AuditEvent {
@@ -138,6 +141,12 @@ export interface Rethink {
   status: RethinkStatus;
   stage: StageNumber;
   facilitatorId: string;
+  /** The facilitator was handed over to (in a meeting, that lets an attendee facilitate). */
+  facilitatorByHandOver?: boolean;
+  /** The Teams meeting whose chat this Re-think is in. */
+  meetingId?: string;
+  /** When the meeting-end reminder was posted: once only. */
+  meetingEndRemindedAt?: string;
   createdBy: string;
   createdAt: string;
   updatedAt: string;

@@ -14,6 +14,8 @@ export interface TestConversation {
   id: string;
   conversationType: 'personal' | 'groupChat' | 'channel';
   isGroup?: boolean;
+  /** A meeting's chat: Teams adds the meeting to the channel data. */
+  meetingId?: string;
 }
 
 export const TENANT = fixtures.personalMessage.conversation.tenantId;
@@ -55,9 +57,21 @@ function envelope(base: Json, where: Where): Json {
     timestamp: new Date().toISOString(),
     serviceUrl: where.serviceUrl,
     from: { ...where.user },
-    conversation: { ...where.conversation, tenantId },
-    channelData: { tenant: { id: tenantId } },
+    conversation: { id: where.conversation.id, conversationType: where.conversation.conversationType, ...(where.conversation.isGroup ? { isGroup: true } : {}), tenantId },
+    channelData: { tenant: { id: tenantId }, ...(where.conversation.meetingId ? { meeting: { id: where.conversation.meetingId } } : {}) },
   };
+}
+
+/** A meeting's chat of its own, as Teams shapes it (fixture: meetingChatMessageWithMention). */
+export const newMeetingChat = (): TestConversation => {
+  const id = randomUUID().replace(/-/g, '');
+  return { id: `19:meeting_${id}@thread.v2`, conversationType: 'groupChat', isGroup: true, meetingId: Buffer.from(`0#19:meeting_${id}@thread.v2#0`).toString('base64') };
+};
+
+/** Teams' event when a meeting ends. */
+export function meetingEnd(where: Where): Json {
+  const activity = envelope(fixtures.meetingEndEvent, where);
+  return { ...activity, value: { ...fixtures.meetingEndEvent.value, Id: where.conversation.meetingId } };
 }
 
 /** A typed message; in a group chat it @mentions the bot as Teams does. */

@@ -35,6 +35,10 @@ export interface Connector {
   failConversation(conversationId: string, status: number | undefined): void;
   /** Never answers the next `count` requests (a timeout), and records nothing for them. */
   hangNext(count: number): void;
+  /** The meeting participant API: each person's role (absent: not in the meeting, 404). */
+  setMeetingRole(aadObjectId: string, role: 'Organizer' | 'Presenter' | 'Attendee' | undefined): void;
+  /** Role look-ups asked so far, in order (aad object ids). */
+  readonly roleLookups: string[];
   /** Where a file consent upload goes: PUTs here are kept in `uploads`. */
   uploadUrl(token: string): string;
   readonly uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[];
@@ -68,8 +72,19 @@ export async function startConnector(): Promise<Connector> {
   let hangLeft = 0;
   const failingConversations = new Map<string, number>();
   const uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[] = [];
+  const meetingRoles = new Map<string, string>();
+  const roleLookups: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const bytes = await readBytes(req);
+    const participant = /^\/v1\/meetings\/([^/]+)\/participants\/([^/?]+)/.exec(req.url ?? '');
+    if (participant && req.method === 'GET') {
+      const aad = decodeURIComponent(participant[2] ?? '');
+      roleLookups.push(aad);
+      const role = meetingRoles.get(aad);
+      if (!role) reply(res, 404, { error: { code: 'NotFound', message: 'not in the meeting' } });
+      else reply(res, 200, { user: { aadObjectId: aad }, meeting: { role, inMeeting: true }, conversation: { id: 'meeting chat' } });
+      return;
+    }
     const upload = /^\/upload\/([^/?]+)/.exec(req.url ?? '');
     if (upload && req.method === 'PUT') {
       uploads.push({ token: decodeURIComponent(upload[1] ?? ''), bytes, contentRange: req.headers['content-range'] });
@@ -148,6 +163,11 @@ export async function startConnector(): Promise<Connector> {
     hangNext: (count) => {
       hangLeft = count;
     },
+    setMeetingRole: (aadObjectId, role) => {
+      if (role) meetingRoles.set(aadObjectId, role);
+      else meetingRoles.delete(aadObjectId);
+    },
+    roleLookups,
     uploadUrl: (token) => `http://127.0.0.1:${port}/upload/${encodeURIComponent(token)}`,
     uploads,
     waitFor: async (predicate, timeoutMs = 5000) => {

@@ -1,0 +1,19 @@
+/** Teams meeting events for a Re-think held in the meeting's chat. */
+import { applyCommand } from '../../services/rethink/engine';
+import { repost } from './views';
+import { engineContext, type Handler } from './types';
+
+/**
+ * The meeting ended with its Re-think still open: the facilitator is reminded, once, to record the
+ * outcome, with the card (and its close controls) posted again. The Re-think stays open until then.
+ */
+export const meetingEnded: Handler = async (input, deps) => {
+  const open = await deps.rethinks.latestOpen(input.where.conversationId);
+  if (!open) return {};
+  const outcome = await deps.rethinks.update(input.where.conversationId, open.id, (current) => applyCommand(current, { kind: 'meetingEnded' }, input.actor, engineContext(deps, input.now), input.activityId));
+  if (outcome.kind !== 'updated' || outcome.replay) return {};
+  const r = outcome.doc;
+  const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
+  const text = `The meeting has ended and the Re-think for ${r.caseReference} is still open, at stage ${r.stage} of 5. ${facilitator ? `${facilitator.name}, when` : 'When'} you are ready, please record the outcome on the card below: the Re-think stays open until you do.`;
+  return { posts: [{ text }, ...(repost(input, deps, r).posts ?? [])] };
+};

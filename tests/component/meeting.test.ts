@@ -1,0 +1,106 @@
+/**
+ * A Re-think in a Teams meeting's chat: the organiser and presenters facilitate, attendees
+ * contribute, each role asked of the (local fake) meeting participant API at every action; and the
+ * meeting ending with the Re-think open reminds the facilitator once.
+ */
+import { meetingEnd, newMeetingChat, users } from '../helpers/activities';
+import { cardOf } from '../helpers/connector';
+import { Driver, START_FORM } from '../helpers/driver';
+import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
+
+const organiser = users.alex;
+const attendee = users.megan;
+const presenter = users.adele;
+
+let bed: TestBed;
+beforeAll(async () => {
+  bed = await startTestBed();
+});
+afterAll(() => bed.stop());
+
+test('the whole journey in a meeting chat: presenters facilitate, attendees contribute, roles checked at each action', async () => {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer');
+  bed.connector.setMeetingRole(attendee.aadObjectId, 'Attendee');
+  bed.connector.setMeetingRole(presenter.aadObjectId, 'Presenter');
+
+  const { rethinkId } = await driver.start(attendee, START_FORM);
+  const stored = await bed.db.rethink(chat.id, rethinkId);
+  expect(stored?.meetingId).toBe(chat.meetingId);
+  for (const p of [organiser, presenter]) await driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency of ${p.name}` });
+  for (const p of [attendee, organiser, presenter]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage 1`, stage: '1' });
+
+  // The attendee started it, but in a meeting attendees contribute: they cannot move the group on.
+  const before = bed.connector.roleLookups.length;
+  const refused = await driver.press(attendee, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+  expect(cardText(refused.card)).toContain('In a meeting, the organiser and presenters facilitate');
+  expect(bed.connector.roleLookups.slice(before)).toEqual([attendee.aadObjectId]);
+  expect((await bed.db.rethink(chat.id, rethinkId))?.stage).toBe(1);
+
+  // A presenter can, and sees the facilitator's controls.
+  const moved = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+  expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
+  expect(executeActions(moved.card).map((a) => a.verb)).toContain('advance');
+
+  // Roles are never cached: made a presenter mid-meeting, the attendee can now move on.
+  bed.connector.setMeetingRole(attendee.aadObjectId, 'Presenter');
+  const promoted = await driver.press(attendee, 'advance', { rethinkId, confirmed: 'true', stage: '2' });
+  expect(cardText(promoted.card)).toContain('The group has moved on to stage 3');
+  bed.connector.setMeetingRole(attendee.aadObjectId, 'Attendee');
+  const demoted = await driver.press(attendee, 'advance', { rethinkId, confirmed: 'true', stage: '3' });
+  expect(cardText(demoted.card)).toContain('In a meeting, the organiser and presenters facilitate');
+
+  // Someone no longer in the meeting (the participant API says 404) cannot facilitate either.
+  bed.connector.setMeetingRole(presenter.aadObjectId, undefined);
+  const left = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '3' });
+  expect(cardText(left.card)).toContain('In a meeting, the organiser and presenters facilitate');
+  bed.connector.setMeetingRole(presenter.aadObjectId, 'Presenter');
+
+  // The facilitator can still hand over to anyone, an attendee included, who may then facilitate.
+  const handed = await driver.press(organiser, 'handOver', { rethinkId, handOverTo: attendee.id });
+  expect(cardText(handed.card)).not.toMatch(/organiser and presenters facilitate|already facilitating|Please choose/);
+  expect((await bed.db.rethink(chat.id, rethinkId))).toMatchObject({ facilitatorId: attendee.id, facilitatorByHandOver: true });
+  const byHandOver = await driver.press(attendee, 'advance', { rethinkId, confirmed: 'true', stage: '3' });
+  expect(cardText(byHandOver.card)).toContain('The group has moved on to stage 4');
+  await driver.press(organiser, 'advance', { rethinkId, confirmed: 'true', stage: '4' });
+  await driver.press(attendee, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: attendee.id, actionOwnerName: '', actionDue: '2030-01-31' });
+  const closed = await driver.press(organiser, 'close', { rethinkId, outcome: 'resolved' });
+  expect(cardText(closed.card)).toContain('The outcome is recorded');
+  expect((await bed.db.rethink(chat.id, rethinkId))?.status).toBe('closed');
+}, 30_000);
+
+test('the meeting ends with its Re-think open: the facilitator is reminded once, with the card to close it; the Re-think stays open', async () => {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer');
+  const { rethinkId } = await driver.start(organiser, START_FORM);
+  const where = { user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl };
+  const before = bed.connector.posts(chat.id).length;
+  expect((await send(bed.app, meetingEnd(where))).status).toBe(200);
+  await bed.app.idle();
+  expect((await send(bed.app, meetingEnd(where))).status).toBe(200);
+  await bed.app.idle();
+  const posted = bed.connector.posts(chat.id).slice(before);
+  const reminders = posted.filter((p) => (p.activity.text ?? '').includes('The meeting has ended and the Re-think for PSCP-2026-0042 is still open'));
+  expect(reminders).toHaveLength(1);
+  const card = posted.find((p) => p.activity.attachments?.length);
+  if (!card) throw new Error('The card was not posted with the reminder');
+  expect(executeActions(cardOf(card)).map((a) => a.verb)).toContain('close');
+  const stored = await bed.db.rethink(chat.id, rethinkId);
+  expect(stored).toMatchObject({ status: 'open' });
+  expect(stored?.meetingEndRemindedAt).toEqual(expect.any(String));
+  // With the meeting over, the outcome can be recorded at whatever stage it reached.
+  const closed = await driver.press(organiser, 'close', { rethinkId, outcome: 'partlyResolved' });
+  expect(cardText(closed.card)).toContain('add at least one action first');
+  await driver.press(organiser, 'close', { rethinkId, outcome: 'notResolved', nextStep: 'nextStrategy' });
+  expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ status: 'closed', stage: 1, outcome: { kind: 'notResolved' } });
+});
+
+test('a meeting that ends with nothing open posts nothing', async () => {
+  const chat = newMeetingChat();
+  const before = bed.connector.posts(chat.id).length;
+  await send(bed.app, meetingEnd({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
+  await bed.app.idle();
+  expect(bed.connector.posts(chat.id).length).toBe(before);
+});
