@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'manifest/build/**', 'coverage/**', 'devTools/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'manifest/build/**', 'panel/build/**', 'coverage/**', 'devTools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

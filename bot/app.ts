@@ -22,6 +22,8 @@ import { Deliveries } from './deliveries';
 import { mountEchoFloor } from './echoFloor';
 import { completeClosedLinks } from './handlers/requests';
 import type { Deps } from './handlers/types';
+import { entraKeys, type PanelAuth } from './panel/auth';
+import { mountPanel } from './panel/api';
 import { RethinkBot } from './rethinkBot';
 
 export interface App {
@@ -39,6 +41,8 @@ export interface AppOptions {
   readonly clock?: () => Date;
   /** The benchmark's floor: a bare echo bot on this same server at `/bench/echo`. Never in production. */
   readonly echoFloor?: boolean;
+  /** The side panel's sign-in: tests trust a key of their own instead of Microsoft Entra's. */
+  readonly panelAuth?: PanelAuth;
   /** How the outbox is delivered; tests shorten these. */
   readonly delivery?: { readonly pollMs?: number; readonly leaseMs?: number; readonly sendTimeoutMs?: number };
 }
@@ -73,9 +77,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? (() => new Date());
   const people = peopleRepository(containers.people, retentionSeconds);
   const requests = requestRepository(containers.requests);
+  const connector = connectorClient(tokenSource(config.auth), options.delivery?.sendTimeoutMs ?? 15_000);
   const dispatcher = new Dispatcher({
     requests,
-    sender: requestSender(profile, connectorClient(tokenSource(config.auth), options.delivery?.sendTimeoutMs ?? 15_000)),
+    sender: requestSender(profile, connector),
     limiter: new RateLimiter(),
     log: log.child({ component: 'dispatcher' }),
     clock,
@@ -106,10 +111,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const server = restify.createServer({ name: 'rethink' });
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
+  server.use(restify.plugins.queryParser({ mapParams: false }));
   server.post('/api/messages', async (req, res) => {
     await adapter.process(req, res, (context) => bot.run(context));
   });
   if (options.echoFloor) mountEchoFloor(server, '/bench/echo');
+  const panelAuth = options.panelAuth ?? panelAuthFor(config);
+  if (panelAuth) mountPanel(server, { deps, auth: panelAuth, connector, deliveries, clock, log: log.child({ component: 'panel' }) });
+  else log.warn('PANEL_APP_ID_URI is not set: the meeting side panel is off.');
   server.get('/healthz', async (_req, res) => {
     try {
       await containers.database.read();
@@ -148,6 +157,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await embedded?.stop();
     },
   };
+}
+
+/** Teams SSO with an app id; the configured development identity without one (local use). */
+function panelAuthFor(config: Config): PanelAuth | undefined {
+  const { auth, panel } = config;
+  if (auth.mode === 'none') return { mode: 'development', user: { ...panel.developmentUser, teamsUserId: panel.developmentUser.id, tenantId: '', development: true } };
+  if (!panel.appIdUri) return undefined;
+  return { mode: 'entra', audience: panel.appIdUri, keys: entraKeys(), allowedTenantIds: config.allowedTenantIds };
 }
 
 /** Whether `work` finished within `ms`. */

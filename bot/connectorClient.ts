@@ -11,6 +11,8 @@ import type { ConversationAddress } from '../services/store/people';
 export interface ConnectorClient {
   post(to: ConversationAddress, activity: object): Promise<SendOutcome>;
   update(to: ConversationAddress, activityId: string, activity: object): Promise<SendOutcome>;
+  /** The meeting participant API: the person's Teams id and role now, or undefined if not in the meeting. */
+  meetingParticipant(serviceUrl: string, meetingId: string, aadObjectId: string, tenantId: string): Promise<{ teamsUserId: string; role: string } | undefined>;
 }
 
 type TokenSource = () => Promise<string | undefined>;
@@ -65,7 +67,20 @@ export function connectorClient(token: TokenSource, timeoutMs: number): Connecto
       return { ok: false, status: 0 };
     }
   };
+  const meetingParticipant: ConnectorClient['meetingParticipant'] = async (serviceUrl, meetingId, aadObjectId, tenantId) => {
+    const url = `${serviceUrl.replace(/\/+$/, '')}/v1/meetings/${encodeURIComponent(meetingId)}/participants/${encodeURIComponent(aadObjectId)}?tenantId=${encodeURIComponent(tenantId)}`;
+    try {
+      const bearer = await token();
+      const response = await fetch(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
+      if (!response.ok) return undefined;
+      const body = (await response.json()) as { user?: { id?: unknown }; meeting?: { role?: unknown } };
+      return { teamsUserId: typeof body.user?.id === 'string' ? body.user.id : '', role: typeof body.meeting?.role === 'string' ? body.meeting.role : '' };
+    } catch {
+      return undefined;
+    }
+  };
   return {
+    meetingParticipant,
     post: (to, activity) => call('POST', conversationUrl(to), { type: 'message', ...activity }),
     update: (to, activityId, activity) => call('PUT', `${conversationUrl(to)}/${encodeURIComponent(activityId)}`, { type: 'message', id: activityId, ...activity }),
   };

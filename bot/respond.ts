@@ -32,7 +32,7 @@ async function updateInPlace(context: TurnContext, activityId: string, card: Ada
  * Updates everyone's card, then makes sure it shows the latest stored version: another change may
  * have sent its update first. A few rounds at most; each round is one point read.
  */
-async function updateShared(context: TurnContext, shared: SharedCard, activityId: string, log: Logger): Promise<void> {
+export async function updateShared(context: TurnContext, shared: SharedCard, activityId: string, log: Logger): Promise<void> {
   let current: { card: AdaptiveCard; version?: string; activityId: string } | undefined = {
     card: shared.render(),
     ...(shared.version ? { version: shared.version } : {}),

@@ -27,6 +27,11 @@ export interface Config {
   readonly playgroundPort: number;
   /** Entra object ids of the partnership's administrators (ADMIN_IDS). */
   readonly administrators: readonly string[];
+  /** The meeting side panel: the app id URI its Teams SSO tokens are for, and who it runs as locally. */
+  readonly panel: {
+    readonly appIdUri: string | undefined;
+    readonly developmentUser: { readonly id: string; readonly name: string; readonly aadObjectId: string; readonly meetingRole: string };
+  };
 }
 
 export class ConfigError extends Error {
@@ -96,6 +101,11 @@ export function loadConfig(env: Env): Config {
     if (!GUID.test(id)) problems.push(`ADMIN_IDS holds "${id}", which is not a Microsoft Entra object id (a GUID).`);
   }
 
+  const appIdUri = get('PANEL_APP_ID_URI');
+  if (appIdUri && !/^api:\/\/\S+$/.test(appIdUri)) problems.push(`PANEL_APP_ID_URI must be the app's id URI, such as api://rethink.example.org/<app id> (got "${appIdUri}").`);
+  const meetingRole = get('DEV_USER_ROLE') ?? 'Organizer';
+  if (!['Organizer', 'Presenter', 'Attendee'].includes(meetingRole)) problems.push(`DEV_USER_ROLE must be Organizer, Presenter or Attendee (got "${meetingRole}").`);
+
   const config: Config = {
     port: portOf('PORT', 3978),
     host: get('HOST') ?? '0.0.0.0',
@@ -107,6 +117,15 @@ export function loadConfig(env: Env): Config {
     logLevel,
     playgroundPort: portOf('PLAYGROUND_PORT', 56150),
     administrators,
+    panel: {
+      appIdUri,
+      developmentUser: {
+        id: get('DEV_USER_ID') ?? '29:local-developer',
+        name: get('DEV_USER_NAME') ?? 'Local developer',
+        aadObjectId: get('DEV_USER_AAD_ID') ?? '00000000-0000-4000-8000-00000000d0e5',
+        meetingRole,
+      },
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -36,7 +36,7 @@ export interface Connector {
   /** Never answers the next `count` requests (a timeout), and records nothing for them. */
   hangNext(count: number): void;
   /** The meeting participant API: each person's role (absent: not in the meeting, 404). */
-  setMeetingRole(aadObjectId: string, role: 'Organizer' | 'Presenter' | 'Attendee' | undefined): void;
+  setMeetingRole(aadObjectId: string, role: 'Organizer' | 'Presenter' | 'Attendee' | undefined, teamsUserId?: string): void;
   /** Role look-ups asked so far, in order (aad object ids). */
   readonly roleLookups: string[];
   /** Where a file consent upload goes: PUTs here are kept in `uploads`. */
@@ -73,6 +73,7 @@ export async function startConnector(): Promise<Connector> {
   const failingConversations = new Map<string, number>();
   const uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[] = [];
   const meetingRoles = new Map<string, string>();
+  const teamsIds = new Map<string, string>();
   const roleLookups: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const bytes = await readBytes(req);
@@ -82,7 +83,7 @@ export async function startConnector(): Promise<Connector> {
       roleLookups.push(aad);
       const role = meetingRoles.get(aad);
       if (!role) reply(res, 404, { error: { code: 'NotFound', message: 'not in the meeting' } });
-      else reply(res, 200, { user: { aadObjectId: aad }, meeting: { role, inMeeting: true }, conversation: { id: 'meeting chat' } });
+      else reply(res, 200, { user: { id: teamsIds.get(aad) ?? `29:${aad}`, aadObjectId: aad }, meeting: { role, inMeeting: true }, conversation: { id: 'meeting chat' } });
       return;
     }
     const upload = /^\/upload\/([^/?]+)/.exec(req.url ?? '');
@@ -163,9 +164,10 @@ export async function startConnector(): Promise<Connector> {
     hangNext: (count) => {
       hangLeft = count;
     },
-    setMeetingRole: (aadObjectId, role) => {
+    setMeetingRole: (aadObjectId, role, teamsUserId) => {
       if (role) meetingRoles.set(aadObjectId, role);
       else meetingRoles.delete(aadObjectId);
+      if (teamsUserId) teamsIds.set(aadObjectId, teamsUserId);
     },
     roleLookups,
     uploadUrl: (token) => `http://127.0.0.1:${port}/upload/${encodeURIComponent(token)}`,

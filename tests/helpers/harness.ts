@@ -1,6 +1,7 @@
 /** Starts the whole app on port 0 against a store and a connector the test owns. */
 import type { Container } from '@azure/cosmos';
 import { createApp, type App } from '../../bot/app';
+import type { PanelAuth } from '../../bot/panel/auth';
 import { loadConfig } from '../../services/config';
 import type { Logger } from '../../services/logging';
 import type { FacilitatorRequest } from '../../services/requests/types';
@@ -19,6 +20,7 @@ export interface StartOptions {
   logger?: Logger;
   echoFloor?: boolean;
   delivery?: { pollMs?: number; leaseMs?: number; sendTimeoutMs?: number };
+  panelAuth?: PanelAuth;
 }
 
 export function startApp(storeEndpoint: string, options: StartOptions = {}): Promise<App> {
@@ -30,7 +32,7 @@ export function startApp(storeEndpoint: string, options: StartOptions = {}): Pro
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}), ...(options.delivery ? { delivery: options.delivery } : {}) });
+  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}), ...(options.delivery ? { delivery: options.delivery } : {}), ...(options.panelAuth ? { panelAuth: options.panelAuth } : {}) });
 }
 
 export interface Sent {

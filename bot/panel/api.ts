@@ -1,0 +1,182 @@
+/**
+ * The meeting side panel: its page and its API, on the app's own server. Who is calling comes from
+ * the token; the Re-think comes from this chat's own records; membership is asked of Teams. Nothing
+ * the request claims is trusted. Pages poll with If-None-Match: an unchanged Re-think costs one
+ * point read and answers 304, so any number of instances serve the panel with no shared memory.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Request, Response, Server } from 'restify';
+import { PRIVACY_REMINDER } from '../../cards/wording';
+import type { Logger } from '../../services/logging';
+import type { Refusal } from '../../services/result';
+import { applyCommand, type Command } from '../../services/rethink/engine';
+import { panelView } from '../../services/rethink/panelView';
+import { STAGES, type Actor, type Rethink, type StageNumber } from '../../services/rethink/types';
+import type { ConversationAddress } from '../../services/store/people';
+import type { Stored } from '../../services/store/repository';
+import type { ConnectorClient } from '../connectorClient';
+import type { Deliveries } from '../deliveries';
+import { changed } from '../handlers/rethink';
+import { engineContext, type Deps, type TurnInput } from '../handlers/types';
+import { updateShared } from '../respond';
+import { conversationKey } from '../turn';
+import { authenticate, type PanelAuth } from './auth';
+
+export interface PanelDeps {
+  readonly deps: Deps;
+  readonly auth: PanelAuth;
+  readonly connector: ConnectorClient;
+  readonly deliveries: Deliveries;
+  readonly clock: () => Date;
+  readonly log: Logger;
+}
+
+type Reply = { status: number; body?: unknown; etag?: string };
+
+const ROOT = [path.resolve(__dirname, '../..'), path.resolve(__dirname, '../../..')].find((dir) => existsSync(path.join(dir, 'package.json'))) ?? process.cwd();
+export const PANEL_BUILD = path.join(ROOT, 'panel', 'build');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
+const PANEL_VERBS = new Set(['join', 'contribute', 'advance', 'addAction']);
+
+const quoted = (etag: string): string => `"${etag.replace(/"/g, '')}"`;
+
+function send(res: Response, reply: Reply): void {
+  res.statusCode = reply.status;
+  res.setHeader('cache-control', 'no-store');
+  if (reply.etag) res.setHeader('etag', reply.etag);
+  if (reply.body === undefined) {
+    res.end();
+    return;
+  }
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(reply.body));
+}
+
+const fail = (status: number, message: string, extra: object = {}): Reply => ({ status, body: { message, ...extra } });
+
+/** The caller, the chat and its Re-think, and whether the caller is in the meeting: or why not. */
+async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefined): Promise<{ ok: true; actor: Actor; r: Stored<Rethink>; address: ConversationAddress } | { ok: false; reply: Reply }> {
+  const auth = await authenticate(req.header('authorization'), pd.auth);
+  if (!auth.ok) return { ok: false, reply: fail(auth.status, auth.message) };
+  const chatId = typeof req.query?.chatId === 'string' ? conversationKey(req.query.chatId) : '';
+  if (!chatId) return { ok: false, reply: fail(400, 'Please open the panel from a Teams meeting or chat.') };
+  const { rethinks, conversations } = pd.deps;
+  const r = rethinkId ? await rethinks.get(chatId, rethinkId) : await rethinks.latestOpen(chatId);
+  if (!r) return { ok: false, reply: fail(404, rethinkId ? 'That Re-think is not in this meeting.' : 'No Re-think is open in this meeting. To start one, type start in the meeting chat (or @mention Re-think).') };
+  const record = await conversations.get(chatId);
+  const address: ConversationAddress = { conversationId: chatId, serviceUrl: record?.serviceUrl ?? '', tenantId: r.tenantId, botId: record?.botId ?? '', conversationKind: r.conversationKind };
+  const { user } = auth;
+  if (user.development) {
+    return { ok: true, r, address, actor: { id: user.teamsUserId ?? user.aadObjectId, name: user.name, aadObjectId: user.aadObjectId, ...(user.meetingRole ? { meetingRole: user.meetingRole } : {}) } };
+  }
+  if (user.tenantId !== r.tenantId) return { ok: false, reply: fail(403, 'You are not in this meeting.') };
+  if (r.meetingId) {
+    const participant = record?.serviceUrl ? await pd.connector.meetingParticipant(record.serviceUrl, r.meetingId, user.aadObjectId, user.tenantId) : undefined;
+    if (!participant) return { ok: false, reply: fail(403, 'You are not in this meeting.') };
+    const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
+    return { ok: true, r, address, actor: { id: participant.teamsUserId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: participant.role } };
+  }
+  // A chat tab outside a meeting: those who have joined the Re-think.
+  const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
+  if (!joined) return { ok: false, reply: fail(403, 'Please join this Re-think from its card in the chat first.') };
+  return { ok: true, r, address, actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
+}
+
+const view = (pd: PanelDeps, r: Rethink, actor: Actor) => panelView(pd.deps.profile, r, actor, PRIVACY_REMINDER);
+const text = (body: Record<string, unknown>, key: string): string => (typeof body[key] === 'string' ? (body[key] as string) : '');
+const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } => {
+  const n = Number(body.stage);
+  return STAGES.includes(n as StageNumber) ? { stage: n as StageNumber } : {};
+};
+
+function commandFor(verb: string, body: Record<string, unknown>): Command | undefined {
+  switch (verb) {
+    case 'join':
+      return { kind: 'join', role: text(body, 'role'), agency: text(body, 'agency') };
+    case 'contribute':
+      return { kind: 'contribute', text: text(body, 'contribution'), ...stageOf(body) };
+    case 'advance':
+      return { kind: 'advance', confirmed: body.confirmed === true, ...stageOf(body) };
+    case 'addAction':
+      return { kind: 'addAction', description: text(body, 'description'), ownerParticipantId: text(body, 'owner'), ownerName: text(body, 'ownerName'), dueDate: text(body, 'dueDate') };
+    default:
+      return undefined;
+  }
+}
+
+async function current(req: Request, pd: PanelDeps): Promise<Reply> {
+  const found = await resolve(req, pd, undefined);
+  if (!found.ok) return found.reply;
+  return { status: 200, etag: quoted(found.r._etag), body: view(pd, found.r, found.actor) };
+}
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+async function one(req: Request, pd: PanelDeps, rethinkId: string): Promise<Reply> {
+  if (!ID.test(rethinkId)) return fail(404, 'That Re-think is not in this meeting.');
+  const found = await resolve(req, pd, rethinkId);
+  if (!found.ok) return found.reply;
+  const etag = quoted(found.r._etag);
+  if (req.header('if-none-match') === etag) return { status: 304, etag };
+  return { status: 200, etag, body: view(pd, found.r, found.actor) };
+}
+
+async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string): Promise<Reply> {
+  const body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
+  const command = PANEL_VERBS.has(verb) ? commandFor(verb, body) : undefined;
+  if (!command) return fail(400, 'That can’t be done from the panel.');
+  if (!ID.test(rethinkId)) return fail(404, 'That Re-think is not in this meeting.');
+  const found = await resolve(req, pd, rethinkId);
+  if (!found.ok) return found.reply;
+  const { actor, address } = found;
+  const now = pd.clock();
+  const requestId = text(body, 'requestId');
+  const outcome = await pd.deps.rethinks.update(address.conversationId, rethinkId, (r) => applyCommand(r, command, actor, engineContext(pd.deps, now), requestId ? `panel:${requestId}` : undefined));
+  if (outcome.kind === 'notFound') return fail(404, 'That Re-think is not in this meeting.');
+  if (outcome.kind === 'refused') return refusedReply(outcome.refusal, pd, outcome.doc, actor);
+  const r = outcome.doc;
+  if (!outcome.replay) {
+    // Everyone's card in the chat follows, as after a press on the card.
+    const input: TurnInput = { actor, where: { conversationId: address.conversationId, conversationKind: r.conversationKind, tenantId: r.tenantId }, address, activityId: undefined, replyToId: r.cardActivityId, data: {}, now };
+    const result = changed(input, pd.deps, r, { text: '', tone: 'good' }, { id: actor.id });
+    const shared = result.shared;
+    if (shared?.activityId && address.serviceUrl) {
+      const cardId = shared.activityId;
+      pd.deliveries.elsewhere(address, 'card update from the panel', (context) => updateShared(context, shared, cardId, pd.log));
+    }
+  }
+  return { status: 200, etag: quoted(r._etag), body: view(pd, r, actor) };
+}
+
+function refusedReply(refusal: Refusal, pd: PanelDeps, r: Stored<Rethink>, actor: Actor): Reply {
+  const status = refusal.code === 'notFacilitator' || refusal.code === 'notParticipant' ? 403 : 409;
+  return { status, etag: quoted(r._etag), body: { message: refusal.message, code: refusal.code, waitingFor: refusal.waitingFor ?? [], view: view(pd, r, actor) } };
+}
+
+function staticFile(res: Response, name: string): void {
+  const file = path.join(PANEL_BUILD, name);
+  if (!file.startsWith(PANEL_BUILD) || !existsSync(file)) {
+    send(res, fail(404, 'Not found'));
+    return;
+  }
+  res.statusCode = 200;
+  res.setHeader('content-type', TYPES[path.extname(file)] ?? 'application/octet-stream');
+  res.end(readFileSync(file));
+}
+
+export function mountPanel(server: Server, pd: PanelDeps): void {
+  const guard = (work: (req: Request) => Promise<Reply>) => async (req: Request, res: Response) => {
+    try {
+      send(res, await work(req));
+    } catch (error) {
+      pd.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'panel request failed');
+      send(res, fail(503, 'Re-think couldn’t reach its store just now. It will try again in a moment.'));
+    }
+  };
+  server.get('/api/panel/current', guard((req) => current(req, pd)));
+  server.get('/api/panel/rethinks/:id', guard((req) => one(req, pd, String(req.params.id ?? ''))));
+  server.post('/api/panel/rethinks/:id/:verb', guard((req) => act(req, pd, String(req.params.id ?? ''), String(req.params.verb ?? ''))));
+  server.get('/panel/', async (_req: Request, res: Response) => staticFile(res, 'index.html'));
+  server.get('/panel/:file', async (req: Request, res: Response) => staticFile(res, path.basename(String(req.params.file ?? ''))));
+}

@@ -1,0 +1,46 @@
+/**
+ * Who is calling the side panel's API: the Teams SSO token, checked against Microsoft Entra's
+ * signing keys (issuer, audience = the app's id URI, expiry, tenant on the allow-list). Without an
+ * app id (local use) the page runs outside Teams as the development identity set in configuration.
+ */
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+
+export type PanelAuth =
+  | { readonly mode: 'entra'; readonly audience: string; readonly keys: JWTVerifyGetKey; readonly allowedTenantIds: readonly string[] | undefined }
+  | { readonly mode: 'development'; readonly user: PanelUser };
+
+export interface PanelUser {
+  readonly aadObjectId: string;
+  readonly name: string;
+  readonly tenantId: string;
+  /** Local use only: the Teams id and meeting role it acts with. */
+  readonly teamsUserId?: string;
+  readonly meetingRole?: string;
+  readonly development: boolean;
+}
+
+export type AuthOutcome = { ok: true; user: PanelUser } | { ok: false; status: 401 | 403; message: string };
+
+/** Entra's keys for every tenant, fetched and cached by jose. */
+export const entraKeys = (): JWTVerifyGetKey => createRemoteJWKSet(new URL('https://login.microsoftonline.com/common/discovery/v2.0/keys'));
+
+const claim = (payload: Record<string, unknown>, name: string): string => (typeof payload[name] === 'string' ? (payload[name] as string) : '');
+
+export async function authenticate(header: string | undefined, auth: PanelAuth): Promise<AuthOutcome> {
+  if (auth.mode === 'development') return { ok: true, user: auth.user };
+  const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+  if (!token) return { ok: false, status: 401, message: 'Please open Re-think from Teams: it signs you in.' };
+  try {
+    const { payload } = await jwtVerify(token, auth.keys, { audience: auth.audience, algorithms: ['RS256'], clockTolerance: 60 });
+    const tenantId = claim(payload, 'tid');
+    const issuers = [`https://login.microsoftonline.com/${tenantId}/v2.0`, `https://sts.windows.net/${tenantId}/`];
+    if (!tenantId || !issuers.includes(claim(payload, 'iss'))) return { ok: false, status: 401, message: 'Your sign-in could not be checked. Please reopen the panel.' };
+    if (auth.allowedTenantIds && !auth.allowedTenantIds.includes(tenantId)) return { ok: false, status: 403, message: 'Re-think is not available to your organisation.' };
+    const aadObjectId = claim(payload, 'oid');
+    if (!aadObjectId) return { ok: false, status: 401, message: 'Your sign-in could not be checked. Please reopen the panel.' };
+    return { ok: true, user: { aadObjectId, name: claim(payload, 'name'), tenantId, development: false } };
+  } catch (error) {
+    const expired = error instanceof errors.JWTExpired;
+    return { ok: false, status: 401, message: expired ? 'Your sign-in has expired. Please reopen the panel.' : 'Your sign-in could not be checked. Please reopen the panel.' };
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The Re-think side panel (and its meeting-stage view). Inside Teams it signs in with Teams SSO and
+ * learns the chat from the Teams context; outside Teams (local use only) it reads `?chatId=` and the
+ * server acts as its configured development identity. It polls the Re-think with If-None-Match, so
+ * changes made anywhere (card, panel, another instance) appear within a few seconds.
+ */
+import { app, authentication, meeting } from '@microsoft/teams-js';
+import type { PanelView } from '../../services/rethink/panelView';
+
+const POLL_MS = 2_000;
+const params = new URLSearchParams(location.search);
+const root = document.getElementById('app') as HTMLElement;
+
+interface State {
+  inTeams: boolean;
+  stageView: boolean;
+  chatId: string;
+  rethinkId?: string;
+  etag?: string;
+  view?: PanelView;
+  /** Shown until the next change: what happened, or what went wrong. */
+  message?: { text: string; problem: boolean; confirmAdvance?: boolean };
+  emptyText?: string;
+  busy: boolean;
+}
+
+const state: State = { inTeams: false, stageView: params.get('view') === 'stage', chatId: params.get('chatId') ?? '', busy: false };
+
+function setTheme(theme: string | undefined): void {
+  document.body.dataset.theme = theme === 'dark' ? 'dark' : theme === 'contrast' ? 'contrast' : 'default';
+}
+
+async function token(): Promise<string | undefined> {
+  return state.inTeams ? authentication.getAuthToken() : undefined;
+}
+
+async function call(method: 'GET' | 'POST', url: string, body?: object): Promise<Response> {
+  const bearer = await token();
+  const headers: Record<string, string> = { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) };
+  if (method === 'GET' && state.etag) headers['if-none-match'] = state.etag;
+  return fetch(url, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+}
+
+const q = (): string => `chatId=${encodeURIComponent(state.chatId)}`;
+
+async function refresh(): Promise<void> {
+  const url = state.rethinkId ? `/api/panel/rethinks/${encodeURIComponent(state.rethinkId)}?${q()}` : `/api/panel/current?${q()}`;
+  const response = await call('GET', url);
+  if (response.status === 304) return;
+  const body = (await response.json()) as PanelView & { message?: string };
+  if (response.ok) {
+    state.view = body;
+    state.rethinkId = body.rethinkId;
+    state.etag = response.headers.get('etag') ?? undefined;
+    state.emptyText = undefined;
+  } else {
+    state.view = undefined;
+    state.rethinkId = undefined;
+    state.etag = undefined;
+    state.emptyText = body.message ?? 'Re-think couldn’t load just now.';
+  }
+  render();
+}
+
+async function act(verb: string, data: Record<string, unknown>): Promise<void> {
+  if (!state.rethinkId || state.busy) return;
+  state.busy = true;
+  try {
+    const response = await call('POST', `/api/panel/rethinks/${encodeURIComponent(state.rethinkId)}/${verb}?${q()}`, { ...data, requestId: crypto.randomUUID() });
+    const body = (await response.json()) as { message?: string; code?: string; view?: PanelView } & Partial<PanelView>;
+    if (response.ok) {
+      state.view = body as PanelView;
+      state.etag = response.headers.get('etag') ?? undefined;
+      state.message = { text: DONE[verb] ?? 'Saved.', problem: false };
+    } else {
+      if (body.view) state.view = body.view;
+      state.message = { text: body.message ?? 'That wasn’t saved. Please try again.', problem: true, confirmAdvance: body.code === 'needsConfirmation' };
+    }
+  } catch {
+    state.message = { text: 'Re-think couldn’t be reached, so that wasn’t saved. Please try again.', problem: true };
+  } finally {
+    state.busy = false;
+    render();
+  }
+}
+
+const DONE: Record<string, string> = {
+  join: 'You have joined. Add your contribution when you are ready.',
+  contribute: 'Your contribution is saved. You can edit it until the group moves on.',
+  advance: 'The group has moved on.',
+  addAction: 'The action is added.',
+};
+
+// ---- Rendering: text is always set as text, never as HTML ----
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { className?: string } = {}, children: (Node | string)[] = []): HTMLElementTagNameMap[K] {
+  const node = Object.assign(document.createElement(tag), props);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function field(id: string, label: string, control: HTMLInputElement | HTMLTextAreaElement): HTMLElement {
+  control.id = id;
+  return el('div', {}, [el('label', { htmlFor: id, textContent: label }), control]);
+}
+
+function form(onSubmit: (data: FormData) => void, children: Node[], submitLabel: string): HTMLFormElement {
+  const f = el('form', {}, [...children, el('button', { type: 'submit', textContent: submitLabel })]);
+  f.addEventListener('submit', (event) => {
+    event.preventDefault();
+    onSubmit(new FormData(f));
+  });
+  return f;
+}
+
+const value = (data: FormData, key: string): string => String(data.get(key) ?? '');
+
+function render(): void {
+  root.replaceChildren(...content());
+}
+
+function content(): Node[] {
+  const nodes: Node[] = [];
+  if (!state.inTeams) nodes.push(el('p', { className: 'banner', textContent: 'Development mode: this page is not running in Teams. It acts as the development identity set in the app’s configuration.' }));
+  const v = state.view;
+  if (!v) {
+    nodes.push(el('h1', { textContent: 'Re-think' }), el('p', { textContent: state.emptyText ?? 'Loading the Re-think…' }));
+    return nodes;
+  }
+  document.body.classList.toggle('big', state.stageView);
+  nodes.push(
+    el('h1', { textContent: `Re-think · case ${v.caseReference}` }),
+    el('p', { className: 'muted', textContent: v.strategy }),
+    el('section', { className: 'stage', ariaLabel: 'Current stage' }, [
+      el('h2', { textContent: v.status === 'open' ? `Stage ${v.stage} of 5: ${v.stageTitle}` : 'This Re-think is closed' }),
+      el('p', { className: 'prompt', textContent: v.status === 'open' ? v.prompt : 'Its summary is in the meeting chat.' }),
+    ]),
+  );
+  if (state.message) nodes.push(el('p', { className: state.message.problem ? 'message problem' : 'message', role: 'status', textContent: state.message.text }));
+  if (state.message?.confirmAdvance) {
+    const yes = el('button', { type: 'button', textContent: 'Move on anyway' });
+    yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: v.stage }));
+    nodes.push(yes);
+  }
+  nodes.push(el('h2', { textContent: 'Contributions at this stage' }));
+  nodes.push(
+    v.contributions.length
+      ? el('ul', {}, v.contributions.map((c) => el('li', {}, [el('strong', { textContent: `${c.who}: ` }), c.text])))
+      : el('p', { className: 'muted', textContent: 'No contributions yet.' }),
+  );
+  if (state.stageView) return nodes;
+
+  nodes.push(el('h2', { textContent: 'Taking part' }));
+  nodes.push(el('ul', {}, v.participants.map((p) => el('li', { className: p.contributed ? 'done' : '' }, [`${p.name} · ${p.role}, ${p.agency}${p.facilitator ? ' (facilitator)' : ''} · ${p.contributed ? 'has contributed' : 'not yet'}`]))));
+  for (const earlier of v.earlierStages) {
+    nodes.push(el('details', {}, [el('summary', { textContent: `Stage ${earlier.stage}: ${earlier.title}` }), el('ul', {}, earlier.contributions.map((c) => el('li', {}, [el('strong', { textContent: `${c.who}: ` }), c.text])))]));
+  }
+  if (v.actions.length || v.isActionsStage) {
+    nodes.push(el('h2', { textContent: 'Agreed actions' }));
+    nodes.push(v.actions.length ? el('ul', {}, v.actions.map((a) => el('li', { textContent: `${a.description}: ${a.owner}, by ${a.dueDate}` }))) : el('p', { className: 'muted', textContent: 'No actions yet.' }));
+  }
+  if (v.status !== 'open') return nodes;
+  nodes.push(el('p', { className: 'muted', textContent: v.privacyReminder }));
+  if (!v.me.joined) {
+    nodes.push(
+      el('h2', { textContent: 'Join this Re-think' }),
+      form((d) => void act('join', { role: value(d, 'role'), agency: value(d, 'agency') }), [field('role', 'Your role', el('input', { name: 'role', required: true })), field('agency', 'Your agency', el('input', { name: 'agency', required: true }))], 'Join'),
+    );
+  } else {
+    nodes.push(
+      el('h2', { textContent: v.me.contribution ? 'Your contribution (you can edit it)' : 'Your contribution' }),
+      form((d) => void act('contribute', { contribution: value(d, 'contribution'), stage: v.stage }), [field('contribution', `Your view on: ${v.stageTitle}`, el('textarea', { name: 'contribution', value: v.me.contribution, required: true }))], 'Save my contribution'),
+    );
+    if (v.isActionsStage) {
+      nodes.push(
+        el('h2', { textContent: 'Add an action' }),
+        form(
+          (d) => void act('addAction', { description: value(d, 'description'), owner: '', ownerName: value(d, 'ownerName'), dueDate: value(d, 'dueDate') }),
+          [field('description', 'What will be done', el('input', { name: 'description', required: true })), field('ownerName', 'Who will do it', el('input', { name: 'ownerName', required: true })), field('dueDate', 'By when', el('input', { name: 'dueDate', type: 'date', required: true }))],
+          'Add the action',
+        ),
+      );
+    }
+  }
+  if (v.me.mayFacilitate) nodes.push(...facilitatorControls(v));
+  return nodes;
+}
+
+function facilitatorControls(v: PanelView): Node[] {
+  const nodes: Node[] = [el('h2', { textContent: 'Facilitate' })];
+  if (v.waitingFor.length) nodes.push(el('p', { textContent: `Still to contribute: ${v.waitingFor.join(', ')}.` }));
+  if (v.stage < 5) {
+    const next = el('button', { type: 'button', textContent: 'Move to the next stage' });
+    next.addEventListener('click', () => void act('advance', { confirmed: false, stage: v.stage }));
+    nodes.push(next);
+  }
+  if (state.inTeams) {
+    const share = el('button', { type: 'button', className: 'secondary', textContent: 'Share this stage to the meeting' });
+    share.addEventListener('click', () => {
+      const url = `${location.origin}/panel/?view=stage`;
+      meeting.shareAppContentToStage((error) => {
+        state.message = error ? { text: 'The stage couldn’t be shared just now.', problem: true } : { text: 'The current stage is on the meeting stage for everyone.', problem: false };
+        render();
+      }, url);
+    });
+    nodes.push(share);
+  }
+  return nodes;
+}
+
+async function start(): Promise<void> {
+  try {
+    await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error('not in Teams')), 1500))]);
+    const context = await app.getContext();
+    state.inTeams = true;
+    state.chatId = context.chat?.id ?? state.chatId;
+    state.stageView ||= context.page.frameContext === 'meetingStage';
+    setTheme(context.app.theme);
+    app.registerOnThemeChangeHandler(setTheme);
+  } catch {
+    state.inTeams = false;
+    setTheme(params.get('theme') ?? undefined);
+  }
+  if (!state.chatId) {
+    state.emptyText = 'Please open Re-think from a Teams meeting.';
+    render();
+    return;
+  }
+  const poll = async (): Promise<void> => {
+    try {
+      if (!state.busy) await refresh();
+    } catch {
+      // Offline for a moment: the next poll tries again.
+    }
+    setTimeout(() => void poll(), POLL_MS);
+  };
+  await poll();
+}
+
+void start();

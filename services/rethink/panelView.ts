@@ -1,0 +1,57 @@
+/**
+ * What the meeting side panel shows of a Re-think, for one person: plain data, so the page only
+ * lays it out. It follows the same rules as the card (who may facilitate, what is shown).
+ */
+import type { PartnershipProfile } from '../profile/types';
+import { contributionsAt, liveActions, mayFacilitate, waitingFor } from './engine';
+import type { Actor, Rethink, StageNumber } from './types';
+
+export interface PanelView {
+  rethinkId: string;
+  caseReference: string;
+  strategy: string;
+  status: Rethink['status'];
+  stage: number;
+  stageTitle: string;
+  prompt: string;
+  participants: { name: string; role: string; agency: string; contributed: boolean; facilitator: boolean }[];
+  waitingFor: string[];
+  contributions: { who: string; text: string; mine: boolean }[];
+  earlierStages: { stage: number; title: string; contributions: { who: string; text: string }[] }[];
+  actions: { description: string; owner: string; dueDate: string }[];
+  me: { joined: boolean; contribution: string; mayFacilitate: boolean; name: string };
+  isActionsStage: boolean;
+  privacyReminder: string;
+}
+
+export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor, privacyReminder: string): PanelView {
+  const byId = new Map(r.participants.map((p) => [p.id, p]));
+  const who = (id: string) => {
+    const p = byId.get(id);
+    return p ? `${p.name} (${p.role}, ${p.agency})` : 'Someone';
+  };
+  const waiting = new Set(waitingFor(r).map((p) => p.id));
+  const mine = contributionsAt(r, r.stage).find((c) => c.participantId === viewer.id);
+  const stageText = (n: number) => profile.stages[n - 1];
+  return {
+    rethinkId: r.id,
+    caseReference: r.caseReference,
+    strategy: r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : 'Strategy to be chosen',
+    status: r.status,
+    stage: r.stage,
+    stageTitle: stageText(r.stage)?.title ?? `Stage ${r.stage}`,
+    prompt: stageText(r.stage)?.prompt ?? '',
+    participants: r.participants.map((p) => ({ name: p.name, role: p.role, agency: p.agency, contributed: !waiting.has(p.id), facilitator: p.id === r.facilitatorId })),
+    waitingFor: r.participants.filter((p) => waiting.has(p.id)).map((p) => p.name),
+    contributions: contributionsAt(r, r.stage).map((c) => ({ who: who(c.participantId), text: c.text, mine: c.participantId === viewer.id })),
+    earlierStages: Array.from({ length: r.stage - 1 }, (_, i) => (i + 1) as StageNumber).map((n) => ({
+      stage: n,
+      title: stageText(n)?.title ?? `Stage ${n}`,
+      contributions: contributionsAt(r, n).map((c) => ({ who: who(c.participantId), text: c.text })),
+    })),
+    actions: liveActions(r).map((a) => ({ description: a.description, owner: a.owner.name, dueDate: a.dueDate })),
+    me: { joined: byId.has(viewer.id), contribution: mine?.text ?? '', mayFacilitate: mayFacilitate(r, viewer), name: viewer.name },
+    isActionsStage: r.status === 'open' && r.stage === 5,
+    privacyReminder,
+  };
+}

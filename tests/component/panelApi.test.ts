@@ -1,0 +1,116 @@
+/**
+ * The side panel's API with Teams SSO: tokens minted here with a local signing key that the test
+ * trusts in place of Microsoft Entra's. Every refusal leaves the Re-think unchanged.
+ */
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { installed, newMeetingChat, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
+import { cardOf } from '../helpers/connector';
+import { Driver, START_FORM } from '../helpers/driver';
+import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
+
+const AUDIENCE = 'api://rethink.test/00000000-0000-4000-8000-0000000000bb';
+const OTHER_TENANT = '11111111-0000-4000-8000-00000000abcd';
+const organiser = users.alex;
+const attendee = users.megan;
+const outsider = users.isaiah;
+
+let bed: TestBed;
+let privateKey: KeyLike;
+let chat: TestConversation;
+let rethinkId: string;
+let cardId: string;
+
+async function mint(user: TestUser, overrides: { audience?: string; tenant?: string; expiresIn?: string | number; key?: KeyLike } = {}): Promise<string> {
+  const tenant = overrides.tenant ?? TENANT;
+  return new SignJWT({ oid: user.aadObjectId, name: user.name, tid: tenant })
+    .setProtectedHeader({ alg: 'RS256', kid: 'test' })
+    .setIssuer(`https://login.microsoftonline.com/${tenant}/v2.0`)
+    .setAudience(overrides.audience ?? AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(overrides.expiresIn ?? '10m')
+    .sign(overrides.key ?? privateKey);
+}
+
+async function api(path: string, options: { token?: string; method?: string; body?: object; etag?: string } = {}) {
+  const response = await fetch(`${bed.app.url}${path}`, {
+    method: options.method ?? 'GET',
+    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body ? { 'content-type': 'application/json' } : {}), ...(options.etag ? { 'if-none-match': options.etag } : {}) },
+    ...(options.body ? { body: JSON.stringify(options.body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, etag: response.headers.get('etag') ?? '', body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+beforeAll(async () => {
+  const keys = await generateKeyPair('RS256');
+  privateKey = keys.privateKey;
+  const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'test', alg: 'RS256' };
+  bed = await startTestBed({ panelAuth: { mode: 'entra', audience: AUDIENCE, keys: createLocalJWKSet({ keys: [jwk] }), allowedTenantIds: [TENANT] } });
+  chat = newMeetingChat();
+  await send(bed.app, installed({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer', organiser.id);
+  bed.connector.setMeetingRole(attendee.aadObjectId, 'Attendee', attendee.id);
+  const driver = new Driver(bed.app, bed.connector, chat);
+  ({ rethinkId, cardId } = await driver.start(organiser, START_FORM));
+});
+afterAll(() => bed.stop());
+
+const path = (id = rethinkId) => `/api/panel/rethinks/${id}?chatId=${encodeURIComponent(chat.id)}`;
+const stored = async () => (await bed.db.rethink(chat.id, rethinkId)) as { _etag?: string } | undefined;
+
+test('a member of the meeting sees the Re-think, and an unchanged one answers 304', async () => {
+  const first = await api(`/api/panel/current?chatId=${encodeURIComponent(chat.id)}`, { token: await mint(attendee) });
+  expect(first.status).toBe(200);
+  expect(first.body).toMatchObject({ rethinkId, caseReference: START_FORM.caseReference, stage: 1, me: { joined: false, mayFacilitate: false } });
+  const again = await api(path(), { token: await mint(attendee), etag: first.etag });
+  expect(again.status).toBe(304);
+});
+
+test('a contribution made in the panel is saved and appears on everyone’s card in the chat', async () => {
+  const token = await mint(attendee);
+  expect((await api(`${path()}`.replace('?', '/join?'), { token, method: 'POST', body: { role: 'Teacher', agency: 'School' } })).status).toBe(200);
+  const saved = await api(path().replace('?', '/contribute?'), { token, method: 'POST', body: { contribution: 'Said in the side panel', stage: 1 } });
+  expect(saved.status).toBe(200);
+  expect(saved.body).toMatchObject({ me: { joined: true, contribution: 'Said in the side panel' } });
+  await bed.app.idle();
+  const card = bed.connector.updates(chat.id).filter((u) => u.activityId === cardId).at(-1);
+  expect(card && cardText(cardOf(card))).toContain('Said in the side panel');
+});
+
+test.each([
+  ['no token', async () => undefined, 401],
+  ['an expired token', async () => mint(attendee, { expiresIn: Math.floor(Date.now() / 1000) - 600 }), 401],
+  ['a token for another audience', async () => mint(attendee, { audience: 'api://someone-else/app' }), 401],
+  ['a token signed by an untrusted key', async () => mint(attendee, { key: (await generateKeyPair('RS256')).privateKey }), 401],
+  ['a token from another tenant', async () => mint(attendee, { tenant: OTHER_TENANT }), 403],
+  ['someone who is not in the meeting', async () => mint(outsider), 403],
+])('refused: %s, and nothing changes', async (_name, token, status) => {
+  const before = await stored();
+  const read = await api(path(), { ...(await token().then((t) => (t ? { token: t } : {}))) });
+  expect(read.status).toBe(status);
+  const write = await api(path().replace('?', '/contribute?'), { ...(await token().then((t) => (t ? { token: t } : {}))), method: 'POST', body: { contribution: 'Should not be saved', stage: 1 } });
+  expect(write.status).toBe(status);
+  expect((await stored())?._etag).toBe(before?._etag);
+});
+
+test('a Re-think id from another meeting is not found here, and an attendee cannot advance', async () => {
+  const elsewhere = newMeetingChat();
+  await send(bed.app, installed({ user: organiser, conversation: elsewhere, serviceUrl: bed.connector.serviceUrl }));
+  const other = await new Driver(bed.app, bed.connector, elsewhere).start(organiser, START_FORM);
+  const crossed = await api(path(other.rethinkId), { token: await mint(attendee) });
+  expect(crossed.status).toBe(404);
+
+  const before = await stored();
+  const advance = await api(path().replace('?', '/advance?'), { token: await mint(attendee), method: 'POST', body: { confirmed: true, stage: 1 } });
+  expect(advance.status).toBe(403);
+  expect(String(advance.body.message)).toContain('organiser and presenters facilitate');
+  expect((await stored())?._etag).toBe(before?._etag);
+
+  // The organiser can, after confirming that someone has not contributed.
+  const unconfirmed = await api(path().replace('?', '/advance?'), { token: await mint(organiser), method: 'POST', body: { confirmed: false, stage: 1 } });
+  expect(unconfirmed.status).toBe(409);
+  expect(unconfirmed.body).toMatchObject({ code: 'needsConfirmation', waitingFor: [organiser.name] });
+  const moved = await api(path().replace('?', '/advance?'), { token: await mint(organiser), method: 'POST', body: { confirmed: true, stage: 1 } });
+  expect(moved.status).toBe(200);
+  expect(moved.body).toMatchObject({ stage: 2 });
+});
