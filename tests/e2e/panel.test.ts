@@ -1,0 +1,103 @@
+/**
+ * The meeting side panel in a real browser: Debian's Chromium driven by playwright-core, against the
+ * running app in local mode (the development identity), with every request outside 127.0.0.1
+ * blocked. Screenshots in light and dark themes at side panel width go to test-results/.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { installed, newMeetingChat, users, type TestConversation } from '../helpers/activities';
+import { cardOf } from '../helpers/connector';
+import { Driver, START_FORM } from '../helpers/driver';
+import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.join(__dirname, '../../test-results');
+const organiser = users.alex;
+const attendee = users.megan;
+const presenter = users.adele;
+
+let bed: TestBed;
+let browser: Browser;
+let chat: TestConversation;
+let driver: Driver;
+let rethinkId: string;
+let cardId: string;
+
+async function openPanel(theme: 'default' | 'dark'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
+  await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+  await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(chat.id)}&theme=${theme}`);
+  await page.getByRole('heading', { name: `Re-think · case ${START_FORM.caseReference}` }).waitFor({ timeout: 10_000 });
+  return page;
+}
+
+const sharedCardText = (): string => {
+  const last = bed.connector.updates(chat.id).filter((u) => u.activityId === cardId).at(-1);
+  return last ? cardText(cardOf(last)) : '';
+};
+
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run();
+    return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+  });
+}
+
+beforeAll(async () => {
+  bed = await startTestBed({ env: { DEV_USER_ID: organiser.id, DEV_USER_NAME: organiser.name, DEV_USER_AAD_ID: organiser.aadObjectId, DEV_USER_ROLE: 'Organizer' } });
+  chat = newMeetingChat();
+  await send(bed.app, installed({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
+  for (const [user, role] of [[organiser, 'Organizer'], [attendee, 'Attendee'], [presenter, 'Presenter']] as const) bed.connector.setMeetingRole(user.aadObjectId, role, user.id);
+  driver = new Driver(bed.app, bed.connector, chat);
+  ({ rethinkId, cardId } = await driver.start(organiser, START_FORM));
+  await driver.press(attendee, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+  await driver.press(attendee, 'contribute', { rethinkId, contribution: 'Attendance has improved since September.', stage: '1' });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await bed?.stop();
+});
+
+test('the panel shows the Re-think, follows changes made through the bot, saves a contribution to the card, and lets the facilitator move on', async () => {
+  const page = await openPanel('default');
+  expect(await page.getByText('Development mode').isVisible()).toBe(true);
+  expect(await page.getByText('Stage 1 of 5').isVisible()).toBe(true);
+  expect(await page.getByText('Attendance has improved since September.').isVisible()).toBe(true);
+
+  // A contribution made through the bot appears without a reload.
+  await driver.press(presenter, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
+  await driver.press(presenter, 'contribute', { rethinkId, contribution: 'The family engage well with health visiting.', stage: '1' });
+  await page.getByText('The family engage well with health visiting.').waitFor({ timeout: 6_000 });
+
+  // The organiser (who started it, so has joined) contributes in the panel: saved, and on everyone's card.
+  expect(await page.getByRole('button', { name: 'Join' }).count()).toBe(0);
+  await page.getByLabel(/Your view on/).fill('School and health see progress; social care is worried about evenings.');
+  await page.getByRole('button', { name: 'Save my contribution' }).click();
+  await page.getByText('Your contribution is saved').waitFor();
+  await bed.app.idle();
+  expect(sharedCardText()).toContain('social care is worried about evenings');
+
+  // The facilitator moves everyone on from the panel.
+  await page.getByRole('button', { name: 'Move to the next stage' }).click();
+  await page.getByText('Stage 2 of 5').waitFor();
+  expect((await bed.db.rethink(chat.id, rethinkId))?.stage).toBe(2);
+  await bed.app.idle();
+  expect(sharedCardText()).toContain('Stage 2 of 5');
+  await page.close();
+}, 60_000);
+
+test.each(['default', 'dark'] as const)('usable at side panel width in the %s theme, with no accessibility violations', async (theme) => {
+  const page = await openPanel(theme);
+  await page.screenshot({ path: path.join(SHOTS, `panel-${theme}.png`), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  expect(await axeViolations(page)).toEqual([]);
+  await page.close();
+}, 30_000);
