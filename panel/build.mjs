@@ -8,13 +8,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, 'build');
 mkdirSync(out, { recursive: true });
 await build({
-  entryPoints: [path.join(here, 'src', 'main.ts')],
+  entryPoints: { panel: path.join(here, 'src', 'main.ts'), config: path.join(here, 'src', 'config.ts') },
   bundle: true,
   minify: true,
   sourcemap: true,
   target: ['chrome110', 'edge110', 'safari16'],
-  outfile: path.join(out, 'panel.js'),
+  outdir: out,
   logLevel: 'warning',
 });
 copyFileSync(path.join(here, 'src', 'panel.css'), path.join(out, 'panel.css'));
-copyFileSync(path.join(here, 'index.html'), path.join(out, 'index.html'));
+for (const page of ['index.html', 'config.html']) copyFileSync(path.join(here, page), path.join(out, page));

@@ -93,6 +93,20 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
   await page.close();
 }, 60_000);
 
+test('the stage view: the prompt and the contributions so far, large, with nothing to fill in; and the tab set-up page loads', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+  await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(chat.id)}&view=stage`);
+  await page.getByRole('heading', { name: `Re-think · case ${START_FORM.caseReference}` }).waitFor({ timeout: 10_000 });
+  expect(await page.locator('body.big').count()).toBe(1);
+  expect(await page.getByRole('heading', { name: 'Contributions at this stage' }).isVisible()).toBe(true);
+  expect(await page.locator('textarea, input').count()).toBe(0);
+  await page.screenshot({ path: path.join(SHOTS, 'panel-stage.png') });
+  await page.goto(`${bed.app.url}/panel/config.html`);
+  expect(await page.getByRole('heading', { name: 'Add Re-think to this meeting' }).isVisible()).toBe(true);
+  await page.close();
+}, 30_000);
+
 test.each(['default', 'dark'] as const)('usable at side panel width in the %s theme, with no accessibility violations', async (theme) => {
   const page = await openPanel(theme);
   await page.screenshot({ path: path.join(SHOTS, `panel-${theme}.png`), fullPage: true });

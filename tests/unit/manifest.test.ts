@@ -131,6 +131,22 @@ describe('Teams app package', () => {
     }
   });
 
+  it('adds a configurable tab to meetings (chat, details, side panel, stage) with SSO and the consent the meeting features need', () => {
+    const m = manifest as unknown as {
+      configurableTabs: { configurationUrl: string; context: string[]; meetingSurfaces: string[] }[];
+      webApplicationInfo: { id: string; resource: string };
+      validDomains: string[];
+      authorization: { permissions: { resourceSpecific: { name: string }[] } };
+    };
+    const [tab] = m.configurableTabs;
+    expect(tab?.configurationUrl).toBe('https://rethink.example.org/panel/config.html');
+    expect([...(tab?.context ?? [])].sort()).toEqual(['meetingChatTab', 'meetingDetailsTab', 'meetingSidePanel', 'meetingStage']);
+    expect(tab?.meetingSurfaces).toEqual(['sidePanel', 'stage']);
+    expect(m.webApplicationInfo).toEqual({ id: APP_ID, resource: `api://rethink.example.org/${APP_ID}` });
+    expect(m.validDomains).toEqual(['rethink.example.org']);
+    expect(m.authorization.permissions.resourceSpecific.map((p) => p.name).sort()).toEqual(['MeetingStage.Write.Chat', 'OnlineMeeting.ReadBasic.Chat', 'OnlineMeetingParticipant.Read.Chat']);
+  });
+
   it('has a 192x192 colour icon and a 32x32 outline icon', async () => {
     expect(pngSize(await entry('color.png'))).toEqual({ width: 192, height: 192 });
     expect(pngSize(await entry('outline.png'))).toEqual({ width: 32, height: 32 });
