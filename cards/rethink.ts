@@ -1,6 +1,6 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { contributionsAt, isFacilitator, listNames, liveActions, waitingFor } from '../services/rethink/engine';
-import type { Participant, Rethink } from '../services/rethink/types';
+import { contributionsAt, isFacilitator, listNames, liveActions, visibleContributions, waitingFor } from '../services/rethink/engine';
+import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
 import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
@@ -79,6 +79,11 @@ export interface RethinkCardData {
   progress: string;
   noContributions: boolean;
   contributions: { who: string; text: string }[];
+  /** Reveal together: how many of the others' contributions are not shown yet. */
+  hiddenNote: string;
+  /** Reveal together: the stage just finished, now shown to everyone. */
+  revealedTitle: string;
+  revealed: { who: string; text: string }[];
   isActionsStage: boolean;
   /** At stage 5; or earlier, once the meeting it was held in has ended. */
   canClose: boolean;
@@ -140,6 +145,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const me = viewer ? byId.get(viewer.id) : undefined;
   const facilitating = viewer ? (viewer.facilitates ?? isFacilitator(r, viewer.id)) : true;
   const ownContribution = viewer ? contributionsAt(r, r.stage).find((c) => c.participantId === viewer.id)?.text : undefined;
+  const visible = visibleContributions(r, viewer?.id);
   const waiting = waitingFor(r);
   const contributed = r.participants.filter((p) => !waiting.includes(p));
   const inTeams = r.participants.filter((p) => !p.external);
@@ -173,8 +179,14 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     participants: r.participants.map((p) => ({ line: compact ? `${p.name}${p.id === r.facilitatorId ? ' (facilitator)' : ''}` : participantLine(p, r) })),
     progress: isOpen ? progressLine(contributed, waiting) : '',
     noContributions: isOpen && contributionsAt(r, r.stage).length === 0,
+    hiddenNote: isOpen && visible.hidden > 0 ? `${visible.hidden === 1 ? 'One contribution is' : `${visible.hidden} contributions are`} hidden until the facilitator moves on: this Re-think reveals each stage together.` : '',
+    revealedTitle: isOpen && r.revealTogether && r.stage > 1 ? `Revealed together: stage ${r.stage - 1}, ${profile.stages[r.stage - 2]?.title ?? ''}` : '',
+    revealed:
+      isOpen && r.revealTogether && r.stage > 1
+        ? contributionsAt(r, (r.stage - 1) as StageNumber).map((c) => ({ who: byId.get(c.participantId)?.name ?? 'Someone', text: truncate(c.text, textLimit) }))
+        : [],
     contributions: isOpen
-      ? contributionsAt(r, r.stage).map((c) => {
+      ? visible.shown.map((c) => {
           const who = byId.get(c.participantId);
           const name = who?.name ?? 'Someone';
           return { who: `${name} (${c.role ?? who?.role ?? ''}, ${c.agency ?? who?.agency ?? ''})${c.recordedBy !== c.participantId ? ', recorded by the facilitator' : ''}`, text: truncate(c.text, textLimit) };

@@ -27,6 +27,7 @@ export interface StartCardData {
   isLeadProfessional: string;
   raisedWithLeadProfessional: string;
   groupMeetingHeld: string;
+  revealTogether: string;
 }
 
 export const EMPTY_START_FORM: StartFormValues = {
@@ -39,6 +40,7 @@ export const EMPTY_START_FORM: StartFormValues = {
   isLeadProfessional: false,
   raisedWithLeadProfessional: false,
   groupMeetingHeld: false,
+  revealTogether: false,
 };
 
 export function startCardData(profile: PartnershipProfile, values: StartFormValues, error?: string): StartCardData {
@@ -61,6 +63,7 @@ export function startCardData(profile: PartnershipProfile, values: StartFormValu
     isLeadProfessional: String(values.isLeadProfessional),
     raisedWithLeadProfessional: String(values.raisedWithLeadProfessional),
     groupMeetingHeld: String(values.groupMeetingHeld),
+    revealTogether: String(values.revealTogether ?? false),
   };
 }
 

@@ -19,6 +19,7 @@ const formValues = (data: CardData): StartFormValues => ({
   isLeadProfessional: flagField(data, 'isLeadProfessional'),
   raisedWithLeadProfessional: flagField(data, 'raisedWithLeadProfessional'),
   groupMeetingHeld: flagField(data, 'groupMeetingHeld'),
+  revealTogether: flagField(data, 'revealTogether'),
 });
 
 /** The start form is submitted: a proposed Re-think is saved and a strategy recommended. */
@@ -96,6 +97,7 @@ const formFrom = (r: Rethink): StartFormValues => ({
   role: r.participants[0]?.role ?? '',
   agency: r.participants[0]?.agency ?? '',
   ...r.answers,
+  revealTogether: r.revealTogether === true,
 });
 
 const stableId = (conversationId: string, activityId: string): string =>

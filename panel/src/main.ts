@@ -146,8 +146,9 @@ function content(): Node[] {
   nodes.push(
     v.contributions.length
       ? el('ul', {}, v.contributions.map((c) => el('li', {}, [el('strong', { textContent: `${c.who}: ` }), c.text])))
-      : el('p', { className: 'muted', textContent: 'No contributions yet.' }),
+      : el('p', { className: 'muted', textContent: v.hiddenCount ? 'Nothing to show yet.' : 'No contributions yet.' }),
   );
+  if (v.hiddenCount) nodes.push(el('p', { className: 'muted', textContent: `${v.hiddenCount === 1 ? 'One contribution is' : `${v.hiddenCount} contributions are`} hidden until the facilitator moves on: this Re-think reveals each stage together.` }));
   if (state.stageView) return nodes;
 
   nodes.push(el('h2', { textContent: 'Taking part' }));

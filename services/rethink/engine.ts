@@ -28,6 +28,8 @@ export interface EngineContext {
 }
 
 export interface StartInput {
+  /** Contributions to a stage stay hidden from the others until the facilitator moves on. */
+  revealTogether?: boolean;
   caseReference: string;
   concernCategory: string;
   summary: string;
@@ -92,6 +94,7 @@ export function startRethink(input: StartInput, actor: Actor, where: Where, ctx:
     summary: summary.value,
     mode,
     answers: input.answers,
+    ...(input.revealTogether ? { revealTogether: true } : {}),
     recommended: recommendStrategy(input.answers),
     status: 'proposed',
     stage: 1,
@@ -360,6 +363,17 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
 /** People who joined but have not yet contributed to the current stage. */
 export function waitingFor(r: Rethink): Participant[] {
   return r.participants.filter((p) => !r.contributions.some((c) => c.stage === r.stage && c.participantId === p.id));
+}
+
+/**
+ * The current stage's contributions this person may see: all of them, or with "reveal together"
+ * only their own until the group moves on. `viewerId` undefined: everyone's shared view.
+ */
+export function visibleContributions(r: Rethink, viewerId: string | undefined) {
+  const all = contributionsAt(r, r.stage);
+  if (!r.revealTogether || r.status !== 'open') return { shown: all, hidden: 0 };
+  const shown = all.filter((c) => c.participantId === viewerId);
+  return { shown, hidden: all.length - shown.length };
 }
 
 export function contributionsAt(r: Rethink, stage: StageNumber) {

@@ -3,7 +3,7 @@
  * lays it out. It follows the same rules as the card (who may facilitate, what is shown).
  */
 import type { PartnershipProfile } from '../profile/types';
-import { contributionsAt, liveActions, mayFacilitate, waitingFor } from './engine';
+import { contributionsAt, liveActions, mayFacilitate, visibleContributions, waitingFor } from './engine';
 import type { Actor, Rethink, StageNumber } from './types';
 
 export interface PanelView {
@@ -17,6 +17,8 @@ export interface PanelView {
   participants: { name: string; role: string; agency: string; contributed: boolean; facilitator: boolean }[];
   waitingFor: string[];
   contributions: { who: string; text: string; mine: boolean }[];
+  /** Reveal together: the others' contributions not shown until the group moves on. */
+  hiddenCount: number;
   earlierStages: { stage: number; title: string; contributions: { who: string; text: string }[] }[];
   actions: { description: string; owner: string; dueDate: string }[];
   me: { joined: boolean; contribution: string; mayFacilitate: boolean; name: string };
@@ -43,7 +45,8 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     prompt: stageText(r.stage)?.prompt ?? '',
     participants: r.participants.map((p) => ({ name: p.name, role: p.role, agency: p.agency, contributed: !waiting.has(p.id), facilitator: p.id === r.facilitatorId })),
     waitingFor: r.participants.filter((p) => waiting.has(p.id)).map((p) => p.name),
-    contributions: contributionsAt(r, r.stage).map((c) => ({ who: who(c.participantId), text: c.text, mine: c.participantId === viewer.id })),
+    contributions: visibleContributions(r, viewer.id).shown.map((c) => ({ who: who(c.participantId), text: c.text, mine: c.participantId === viewer.id })),
+    hiddenCount: visibleContributions(r, viewer.id).hidden,
     earlierStages: Array.from({ length: r.stage - 1 }, (_, i) => (i + 1) as StageNumber).map((n) => ({
       stage: n,
       title: stageText(n)?.title ?? `Stage ${n}`,

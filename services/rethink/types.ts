@@ -134,6 +134,8 @@ export interface Rethink {
   summary: string;
   mode: ConversationMode;
   answers: StrategyAnswers;
+  /** Each stage's contributions are revealed together when the facilitator moves on. */
+  revealTogether?: boolean;
   recommended: Recommendation;
   strategy?: StrategyNumber;
   /** Why another strategy than the recommended one was chosen. */

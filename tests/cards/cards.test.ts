@@ -218,6 +218,9 @@ describe('Re-think card', () => {
     'facilitator, stage 5 with actions': () => rethinkCard(s5, { viewer: { id: people.priya.id } }),
     'closed, shared': () => rethinkCard(closedRethink('partlyResolved')),
     'closed, participant': () => rethinkCard(closedRethink('partlyResolved'), { viewer: { id: people.tom.id } }),
+    'reveal together, participant': () => rethinkCard({ ...s1, revealTogether: true }, { viewer: { id: people.tom.id } }),
+    'reveal together, stage 5 with stage 4 revealed': () => rethinkCard({ ...s5, revealTogether: true }),
+    'meeting ended before stage 5: the outcome can be recorded': () => rethinkCard({ ...s1, meetingId: 'm1', meetingEndRemindedAt: NOW.toISOString() }, { viewer: { id: people.priya.id } }),
   };
   describeEveryVariant(Object.fromEntries(Object.entries(views).map(([name, render]) => [name, { render, rethinkIds: [s1.id] }])));
 

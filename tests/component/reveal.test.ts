@@ -1,0 +1,42 @@
+/** "Reveal together": each stage's contributions stay hidden from the others until the facilitator moves on. */
+import { newGroupChat, users } from '../helpers/activities';
+import { Driver, START_FORM } from '../helpers/driver';
+import { cardText, startTestBed, type TestBed } from '../helpers/harness';
+
+let bed: TestBed;
+beforeAll(async () => {
+  bed = await startTestBed();
+});
+afterAll(() => bed.stop());
+
+test('hidden from the others (and from the shared card) until the group moves on, then revealed to everyone', async () => {
+  const driver = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId, cardId } = await driver.start(users.alex, { ...START_FORM, revealTogether: 'true' });
+  expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.revealTogether).toBe(true);
+  await driver.press(users.megan, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+  await driver.press(users.alex, 'contribute', { rethinkId, contribution: 'Alex’s view, not to anchor anyone', stage: '1' });
+  const megans = await driver.press(users.megan, 'contribute', { rethinkId, contribution: 'Megan’s own view', stage: '1' });
+
+  // Megan sees her own contribution, not Alex's; the card everyone sees shows neither.
+  expect(cardText(megans.card)).toContain('Megan’s own view');
+  expect(cardText(megans.card)).not.toContain('Alex’s view');
+  expect(cardText(megans.card)).toContain('One contribution is hidden until the facilitator moves on');
+  const shared = cardText(driver.sharedCard(cardId));
+  expect(shared).not.toContain('Megan’s own view');
+  expect(shared).not.toContain('Alex’s view');
+  expect(shared).toContain('2 contributions are hidden');
+
+  // Moving on reveals the stage to everyone.
+  await driver.press(users.alex, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+  const revealed = cardText(driver.sharedCard(cardId));
+  expect(revealed).toContain('Revealed together: stage 1');
+  expect(revealed).toContain('Alex’s view, not to anchor anyone');
+  expect(revealed).toContain('Megan’s own view');
+});
+
+test('the default is open: everyone sees each contribution as it is made', async () => {
+  const driver = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId, cardId } = await driver.start(users.alex);
+  await driver.press(users.alex, 'contribute', { rethinkId, contribution: 'Seen by all straight away', stage: '1' });
+  expect(cardText(driver.sharedCard(cardId))).toContain('Seen by all straight away');
+});
