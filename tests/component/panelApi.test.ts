@@ -6,7 +6,8 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type KeyLike } 
 import { installed, newMeetingChat, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
-import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
+import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
+import type { PanelAuth } from '../../bot/panel/auth';
 
 const AUDIENCE = 'api://rethink.test/00000000-0000-4000-8000-0000000000bb';
 const OTHER_TENANT = '11111111-0000-4000-8000-00000000abcd';
@@ -19,6 +20,7 @@ let privateKey: KeyLike;
 let chat: TestConversation;
 let rethinkId: string;
 let cardId: string;
+let panelAuthForTests: PanelAuth;
 
 async function mint(user: TestUser, overrides: { audience?: string; tenant?: string; expiresIn?: string | number; key?: KeyLike } = {}): Promise<string> {
   const tenant = overrides.tenant ?? TENANT;
@@ -45,7 +47,8 @@ beforeAll(async () => {
   const keys = await generateKeyPair('RS256');
   privateKey = keys.privateKey;
   const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'test', alg: 'RS256' };
-  bed = await startTestBed({ panelAuth: { mode: 'entra', audience: AUDIENCE, keys: createLocalJWKSet({ keys: [jwk] }), allowedTenantIds: [TENANT] } });
+  panelAuthForTests = { mode: 'entra', audience: AUDIENCE, keys: createLocalJWKSet({ keys: [jwk] }), allowedTenantIds: [TENANT] };
+  bed = await startTestBed({ panelAuth: panelAuthForTests });
   chat = newMeetingChat();
   await send(bed.app, installed({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
   bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer', organiser.id);
@@ -64,6 +67,20 @@ test('a member of the meeting sees the Re-think, and an unchanged one answers 30
   expect(first.body).toMatchObject({ rethinkId, caseReference: START_FORM.caseReference, stage: 1, me: { joined: false, mayFacilitate: false } });
   const again = await api(path(), { token: await mint(attendee), etag: first.etag });
   expect(again.status).toBe(304);
+});
+
+test('a change made through another instance of the app shows on the next poll (no shared memory)', async () => {
+  const token = await mint(attendee);
+  const before = await api(path(), { token });
+  const other = await startApp(bed.store.endpoint, { panelAuth: panelAuthForTests });
+  try {
+    await new Driver(other, bed.connector, chat).press(organiser, 'contribute', { rethinkId, contribution: 'Made through the other instance', stage: '1' });
+  } finally {
+    await other.stop();
+  }
+  const after = await api(path(), { token, etag: before.etag });
+  expect(after.status).toBe(200);
+  expect(JSON.stringify(after.body)).toContain('Made through the other instance');
 });
 
 test('a contribution made in the panel is saved and appears on everyone’s card in the chat', async () => {
@@ -107,9 +124,10 @@ test('a Re-think id from another meeting is not found here, and an attendee cann
   expect((await stored())?._etag).toBe(before?._etag);
 
   // The organiser can, after confirming that someone has not contributed.
+  await new Driver(bed.app, bed.connector, chat).press(users.adele, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
   const unconfirmed = await api(path().replace('?', '/advance?'), { token: await mint(organiser), method: 'POST', body: { confirmed: false, stage: 1 } });
   expect(unconfirmed.status).toBe(409);
-  expect(unconfirmed.body).toMatchObject({ code: 'needsConfirmation', waitingFor: [organiser.name] });
+  expect(unconfirmed.body).toMatchObject({ code: 'needsConfirmation', waitingFor: [users.adele.name] });
   const moved = await api(path().replace('?', '/advance?'), { token: await mint(organiser), method: 'POST', body: { confirmed: true, stage: 1 } });
   expect(moved.status).toBe(200);
   expect(moved.body).toMatchObject({ stage: 2 });
