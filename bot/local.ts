@@ -32,6 +32,9 @@ async function startLocal(): Promise<void> {
       `  Health:            ${app.url}/healthz`,
       `  Cosmos store:      ${app.storeEndpoint}${config.store.kind === 'embedded' ? ' (embedded; use any key with the @azure/cosmos SDK, endpoint discovery off)' : ''}`,
       playground ? `  Local Teams client: open http://localhost:${config.playgroundPort} in your browser and type "start".` : '  (Agents Playground not started: an app id is configured.)',
+      config.auth.mode === 'none'
+        ? `  Side panel (local):  ${app.url}/panel/?chatId=<the chat's conversation id>, acting as ${config.panel.developmentUser.name} (${config.panel.developmentUser.meetingRole}); see README.`
+        : `  Side panel:        ${app.url}/panel/ (opened by Teams in a meeting)`,
       '',
     ].join('\n') + '\n',
   );

@@ -230,6 +230,12 @@ var baseAppSettings = [
     value: adminIds
   }
   {
+    // Teams SSO for the meeting side panel: the id URI its tokens are for. Teams SSO needs an Entra app
+    // registration that exposes this URI (a managed identity cannot): see infra/README.md.
+    name: 'PANEL_APP_ID_URI'
+    value: 'api://${webAppName}.azurewebsites.net/${identity.properties.clientId}'
+  }
+  {
     name: 'COSMOS_ENDPOINT'
     value: cosmos.properties.documentEndpoint
   }
