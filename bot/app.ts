@@ -23,7 +23,7 @@ import { mountEchoFloor } from './echoFloor';
 import { completeClosedLinks } from './handlers/requests';
 import type { Deps } from './handlers/types';
 import { entraKeys, type PanelAuth } from './panel/auth';
-import { mountPanel } from './panel/api';
+import { mountPanel, mountPanelOff } from './panel/api';
 import { RethinkBot } from './rethinkBot';
 
 export interface App {
@@ -118,7 +118,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   if (options.echoFloor) mountEchoFloor(server, '/bench/echo');
   const panelAuth = options.panelAuth ?? panelAuthFor(config);
   if (panelAuth) mountPanel(server, { deps, auth: panelAuth, connector, deliveries, clock, log: log.child({ component: 'panel' }) });
-  else log.warn('PANEL_APP_ID_URI is not set: the meeting side panel is off.');
+  else {
+    mountPanelOff(server);
+    log.warn('PANEL_APP_ID_URI is not set: the meeting side panel is off.');
+  }
   server.get('/healthz', async (_req, res) => {
     try {
       await containers.database.read();

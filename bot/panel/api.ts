@@ -180,3 +180,11 @@ export function mountPanel(server: Server, pd: PanelDeps): void {
   server.get('/panel/', async (_req: Request, res: Response) => staticFile(res, 'index.html'));
   server.get('/panel/:file', async (req: Request, res: Response) => staticFile(res, path.basename(String(req.params.file ?? ''))));
 }
+
+/** With an app id but no PANEL_APP_ID_URI, the panel cannot check Teams sign-ins: it says so. */
+export function mountPanelOff(server: Server): void {
+  const off = async (_req: Request, res: Response) => send(res, fail(503, 'The Re-think side panel is not set up for this deployment yet: ask your administrator to set PANEL_APP_ID_URI.'));
+  server.get('/api/panel/current', off);
+  server.get('/api/panel/rethinks/:id', off);
+  server.post('/api/panel/rethinks/:id/:verb', off);
+}
