@@ -119,8 +119,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const panelAuth = options.panelAuth ?? panelAuthFor(config);
   if (panelAuth) mountPanel(server, { deps, auth: panelAuth, connector, deliveries, clock, log: log.child({ component: 'panel' }) });
   else {
-    mountPanelOff(server);
-    log.warn('PANEL_APP_ID_URI is not set: the meeting side panel is off.');
+    mountPanelOff(server, config.auth.mode === 'none' ? 'In local use, the side panel needs a development identity: set DEV_USER_ID (and DEV_USER_NAME, DEV_USER_ROLE).' : undefined);
+    log.warn(config.auth.mode === 'none' ? 'DEV_USER_ID is not set: the local side panel is off.' : 'PANEL_APP_ID_URI is not set: the meeting side panel is off.');
   }
   server.get('/healthz', async (_req, res) => {
     try {
@@ -165,7 +165,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 /** Teams SSO with an app id; the configured development identity without one (local use). */
 function panelAuthFor(config: Config): PanelAuth | undefined {
   const { auth, panel } = config;
-  if (auth.mode === 'none') return { mode: 'development', user: { ...panel.developmentUser, teamsUserId: panel.developmentUser.id, tenantId: '', development: true } };
+  if (auth.mode === 'none') {
+    const dev = panel.developmentUser;
+    return dev ? { mode: 'development', user: { ...dev, teamsUserId: dev.id, tenantId: '', development: true } } : undefined;
+  }
   if (!panel.appIdUri) return undefined;
   return { mode: 'entra', audience: panel.appIdUri, keys: entraKeys(), allowedTenantIds: config.allowedTenantIds };
 }

@@ -10,7 +10,9 @@ import { createApp } from './app';
 import { reportStartupError } from './main';
 
 async function startLocal(): Promise<void> {
-  const config = loadConfig(process.env);
+  // Locally, the side panel runs outside Teams as a development identity: chosen here unless set.
+  const env = process.env.MICROSOFT_APP_ID ? process.env : { DEV_USER_ID: '29:local-developer', DEV_USER_NAME: 'Local developer', DEV_USER_ROLE: 'Organizer', ...process.env };
+  const config = loadConfig(env);
   const log = createLogger(config.logLevel);
   const app = await createApp(config, { logger: log });
   let playground: ChildProcess | undefined;
@@ -32,8 +34,8 @@ async function startLocal(): Promise<void> {
       `  Health:            ${app.url}/healthz`,
       `  Cosmos store:      ${app.storeEndpoint}${config.store.kind === 'embedded' ? ' (embedded; use any key with the @azure/cosmos SDK, endpoint discovery off)' : ''}`,
       playground ? `  Local Teams client: open http://localhost:${config.playgroundPort} in your browser and type "start".` : '  (Agents Playground not started: an app id is configured.)',
-      config.auth.mode === 'none'
-        ? `  Side panel (local):  ${app.url}/panel/?chatId=<the chat's conversation id>, acting as ${config.panel.developmentUser.name} (${config.panel.developmentUser.meetingRole}); see README.`
+      config.panel.developmentUser
+        ? `  Side panel (local): ${app.url}/panel/?chatId=<the chat's conversation id>, acting as ${config.panel.developmentUser.name} (${config.panel.developmentUser.meetingRole}); see README.`
         : `  Side panel:        ${app.url}/panel/ (opened by Teams in a meeting)`,
       '',
     ].join('\n') + '\n',

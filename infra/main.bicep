@@ -29,6 +29,9 @@ param allowedTenantIds string = tenant().tenantId
 @description('Comma-separated Microsoft Entra object ids of the partnership administrators (they set up the facilitator pool and are told of failed deliveries).')
 param adminIds string = ''
 
+@description('The app id URI of the Entra app registration that exposes the API for Teams SSO (the meeting side panel), e.g. api://<web app host>/<SSO app id>. Empty: the side panel is off.')
+param panelAppIdUri string = ''
+
 @description('How long records are kept, in days: the default TTL of every container. MUST equal retentionDays in the partnership profile the app loads, or the app will try (and, with Entra auth, fail) to change the TTL at start-up.')
 @minValue(1)
 @maxValue(24855) // defaultTtl is a 32-bit count of seconds
@@ -230,10 +233,10 @@ var baseAppSettings = [
     value: adminIds
   }
   {
-    // Teams SSO for the meeting side panel: the id URI its tokens are for. Teams SSO needs an Entra app
-    // registration that exposes this URI (a managed identity cannot): see infra/README.md.
+    // Teams SSO for the meeting side panel: the id URI its tokens are for, exposed by an Entra app
+    // registration (a managed identity cannot): see infra/README.md.
     name: 'PANEL_APP_ID_URI'
-    value: 'api://${webAppName}.azurewebsites.net/${identity.properties.clientId}'
+    value: panelAppIdUri
   }
   {
     name: 'COSMOS_ENDPOINT'

@@ -23,6 +23,7 @@ const MANIFEST_DIR = __dirname;
 const DEFAULT_OUT_FILE = path.join(MANIFEST_DIR, 'build', 'rethink.zip');
 const PLACEHOLDER = '${{MICROSOFT_APP_ID}}';
 const DOMAIN_PLACEHOLDER = '${{APP_DOMAIN}}';
+const SSO_PLACEHOLDER = '${{SSO_APP_ID}}';
 const LOCAL_PLACEHOLDER_DOMAIN = 'rethink.example.org';
 const DOMAIN_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
 const LOCAL_PLACEHOLDER_APP_ID = '00000000-0000-4000-8000-000000000000';
@@ -38,14 +39,17 @@ class PackageError extends Error {
 }
 
 /** Replaces every ${{MICROSOFT_APP_ID}} and ${{APP_DOMAIN}} in the manifest text and parses the result. */
-function renderManifest(templateText, appId, domain = LOCAL_PLACEHOLDER_DOMAIN) {
+function renderManifest(templateText, appId, domain = LOCAL_PLACEHOLDER_DOMAIN, ssoAppId = appId) {
   if (!GUID_PATTERN.test(appId)) {
     throw new PackageError(`The app id "${appId}" is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).`);
+  }
+  if (!GUID_PATTERN.test(ssoAppId)) {
+    throw new PackageError(`The SSO app id "${ssoAppId}" is not a GUID.`);
   }
   if (!DOMAIN_PATTERN.test(domain)) {
     throw new PackageError(`The domain "${domain}" is not a host name such as rethink.example.org (no https://, no path).`);
   }
-  const text = templateText.split(PLACEHOLDER).join(appId).split(DOMAIN_PLACEHOLDER).join(domain);
+  const text = templateText.split(PLACEHOLDER).join(appId).split(DOMAIN_PLACEHOLDER).join(domain).split(SSO_PLACEHOLDER).join(ssoAppId);
   const leftover = text.match(/\$\{\{[^}]*\}\}/g);
   if (leftover) {
     throw new PackageError(`manifest.json has placeholders this script does not fill: ${[...new Set(leftover)].join(', ')}`);
@@ -60,9 +64,9 @@ function renderManifest(templateText, appId, domain = LOCAL_PLACEHOLDER_DOMAIN) 
  * @param {{ appId: string, outFile?: string, manifestDir?: string }} options
  */
 async function buildPackage(options) {
-  const { appId, domain, outFile = DEFAULT_OUT_FILE, manifestDir = MANIFEST_DIR } = options;
+  const { appId, domain, ssoAppId, outFile = DEFAULT_OUT_FILE, manifestDir = MANIFEST_DIR } = options;
   const template = fs.readFileSync(path.join(manifestDir, 'manifest.json'), 'utf8');
-  const manifest = renderManifest(template, appId, domain);
+  const manifest = renderManifest(template, appId, domain, ssoAppId);
 
   const errors = await AppManifestUtils.validateAgainstSchema(manifest);
   if (errors.length > 0) {
@@ -87,7 +91,7 @@ async function buildPackage(options) {
 }
 
 function parseArgs(argv) {
-  const args = { appId: undefined, domain: undefined, outFile: undefined };
+  const args = { appId: undefined, domain: undefined, ssoAppId: undefined, outFile: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -98,6 +102,7 @@ function parseArgs(argv) {
     };
     if (flag === '--app-id') args.appId = value();
     else if (flag === '--domain') args.domain = value();
+    else if (flag === '--sso-app-id') args.ssoAppId = value();
     else if (flag === '--out') args.outFile = path.resolve(value());
     else if (flag === '--help' || flag === '-h') args.help = true;
     else throw new PackageError(`Unknown argument "${arg}". Use --app-id <guid>, --domain <host> and, optionally, --out <file.zip>.`);
@@ -108,7 +113,7 @@ function parseArgs(argv) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    console.log('Usage: npm run package -- [--app-id <guid>] [--domain <host>] [--out <file.zip>]\n' +
+    console.log('Usage: npm run package -- [--app-id <guid>] [--domain <host>] [--sso-app-id <guid>] [--out <file.zip>]\n' +
       'The app id can also come from MICROSOFT_APP_ID, and the domain where the app is served (for the meeting side panel) from APP_DOMAIN.');
     return;
   }
@@ -125,7 +130,9 @@ async function main() {
     domain = LOCAL_PLACEHOLDER_DOMAIN;
     console.warn(`Warning: no domain given (--domain <host> or APP_DOMAIN), so using ${LOCAL_PLACEHOLDER_DOMAIN}: the meeting side panel will not load from this package.`);
   }
-  const { outFile } = await buildPackage({ appId: appId.trim(), domain: domain.trim(), outFile: args.outFile });
+  // Teams SSO needs an Entra app registration that exposes an API; with a managed-identity bot it is a separate app.
+  const ssoAppId = (args.ssoAppId || process.env.SSO_APP_ID || appId).trim();
+  const { outFile } = await buildPackage({ appId: appId.trim(), domain: domain.trim(), ssoAppId, outFile: args.outFile });
   const shown = path.relative(process.cwd(), outFile);
   console.log(`Wrote ${shown && !shown.startsWith('..') ? shown : outFile} (app id ${appId.trim()}).`);
 }

@@ -30,7 +30,7 @@ export interface Config {
   /** The meeting side panel: the app id URI its Teams SSO tokens are for, and who it runs as locally. */
   readonly panel: {
     readonly appIdUri: string | undefined;
-    readonly developmentUser: { readonly id: string; readonly name: string; readonly aadObjectId: string; readonly meetingRole: string };
+    readonly developmentUser: { readonly id: string; readonly name: string; readonly aadObjectId: string; readonly meetingRole: string } | undefined;
   };
 }
 
@@ -103,8 +103,10 @@ export function loadConfig(env: Env): Config {
 
   const appIdUri = get('PANEL_APP_ID_URI');
   if (appIdUri && !/^api:\/\/\S+$/.test(appIdUri)) problems.push(`PANEL_APP_ID_URI must be the app's id URI, such as api://rethink.example.org/<app id> (got "${appIdUri}").`);
-  const meetingRole = get('DEV_USER_ROLE') ?? 'Organizer';
+  const devUserId = get('DEV_USER_ID');
+  const meetingRole = get('DEV_USER_ROLE') ?? 'Attendee';
   if (!['Organizer', 'Presenter', 'Attendee'].includes(meetingRole)) problems.push(`DEV_USER_ROLE must be Organizer, Presenter or Attendee (got "${meetingRole}").`);
+  if (devUserId && get('MICROSOFT_APP_ID')) problems.push('DEV_USER_ID is for local use only: unset it when MICROSOFT_APP_ID is set.');
 
   const config: Config = {
     port: portOf('PORT', 3978),
@@ -119,12 +121,10 @@ export function loadConfig(env: Env): Config {
     administrators,
     panel: {
       appIdUri,
-      developmentUser: {
-        id: get('DEV_USER_ID') ?? '29:local-developer',
-        name: get('DEV_USER_NAME') ?? 'Local developer',
-        aadObjectId: get('DEV_USER_AAD_ID') ?? '00000000-0000-4000-8000-00000000d0e5',
-        meetingRole,
-      },
+      // Only when chosen (npm start chooses one): otherwise the local panel is off.
+      developmentUser: devUserId
+        ? { id: devUserId, name: get('DEV_USER_NAME') ?? 'Local developer', aadObjectId: get('DEV_USER_AAD_ID') ?? '00000000-0000-4000-8000-00000000d0e5', meetingRole }
+        : undefined,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -34,8 +34,8 @@ export interface PanelDeps {
 
 type Reply = { status: number; body?: unknown; etag?: string };
 
-const ROOT = [path.resolve(__dirname, '../..'), path.resolve(__dirname, '../../..')].find((dir) => existsSync(path.join(dir, 'package.json'))) ?? process.cwd();
-export const PANEL_BUILD = path.join(ROOT, 'panel', 'build');
+/** The bundled page: panel/build beside the sources, and dist/panel/build beside the compiled app. */
+export const PANEL_BUILD = path.resolve(__dirname, '../../panel/build');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
 const PANEL_VERBS = new Set(['join', 'contribute', 'advance', 'addAction']);
 
@@ -182,8 +182,8 @@ export function mountPanel(server: Server, pd: PanelDeps): void {
 }
 
 /** With an app id but no PANEL_APP_ID_URI, the panel cannot check Teams sign-ins: it says so. */
-export function mountPanelOff(server: Server): void {
-  const off = async (_req: Request, res: Response) => send(res, fail(503, 'The Re-think side panel is not set up for this deployment yet: ask your administrator to set PANEL_APP_ID_URI.'));
+export function mountPanelOff(server: Server, why = 'The Re-think side panel is not set up for this deployment yet: ask your administrator to set PANEL_APP_ID_URI.'): void {
+  const off = async (_req: Request, res: Response) => send(res, fail(503, why));
   server.get('/api/panel/current', off);
   server.get('/api/panel/rethinks/:id', off);
   server.post('/api/panel/rethinks/:id/:verb', off);
