@@ -11,11 +11,13 @@ import type { ConversationAddress } from '../services/store/people';
 export interface ConnectorClient {
   post(to: ConversationAddress, activity: object): Promise<SendOutcome>;
   update(to: ConversationAddress, activityId: string, activity: object): Promise<SendOutcome>;
-  /** The meeting participant API: the person's Teams id and role now, or undefined if not in the meeting. */
-  meetingParticipant(serviceUrl: string, meetingId: string, aadObjectId: string, tenantId: string): Promise<{ teamsUserId: string; role: string } | undefined>;
+  /** The meeting participant API: the person's Teams id and role now; not a member; or Teams could not say. */
+  meetingParticipant(serviceUrl: string, meetingId: string, aadObjectId: string, tenantId: string): Promise<Participation>;
 }
 
 type TokenSource = () => Promise<string | undefined>;
+
+export type Participation = { kind: 'member'; teamsUserId: string; role: string } | { kind: 'notMember' } | { kind: 'unavailable' };
 
 /** No token without an app id (local use); otherwise one from Entra, cached by the SDK's credentials. */
 export function tokenSource(auth: BotAuth): TokenSource {
@@ -72,11 +74,12 @@ export function connectorClient(token: TokenSource, timeoutMs: number): Connecto
     try {
       const bearer = await token();
       const response = await fetch(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
-      if (!response.ok) return undefined;
+      if (response.status === 404 || response.status === 403) return { kind: 'notMember' };
+      if (!response.ok) return { kind: 'unavailable' };
       const body = (await response.json()) as { user?: { id?: unknown }; meeting?: { role?: unknown } };
-      return { teamsUserId: typeof body.user?.id === 'string' ? body.user.id : '', role: typeof body.meeting?.role === 'string' ? body.meeting.role : '' };
+      return { kind: 'member', teamsUserId: typeof body.user?.id === 'string' ? body.user.id : '', role: typeof body.meeting?.role === 'string' ? body.meeting.role : '' };
     } catch {
-      return undefined;
+      return { kind: 'unavailable' };
     }
   };
   return {

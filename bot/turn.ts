@@ -35,14 +35,15 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
     tenantId: tenantOf(context) ?? '',
     ...(meetingId ? { meetingId } : {}),
   };
+  const reach = { serviceUrl: activity.serviceUrl, botId: activity.recipient?.id ?? '' };
   return {
     actor: {
       id: activity.from.id,
       name: activity.from.name ?? '',
       ...(activity.from.aadObjectId ? { aadObjectId: activity.from.aadObjectId } : {}),
     },
-    where,
-    address: { ...where, serviceUrl: activity.serviceUrl, botId: activity.recipient?.id ?? '' },
+    where: { ...where, ...reach },
+    address: { conversationId: where.conversationId, conversationKind: where.conversationKind, tenantId: where.tenantId, ...reach },
     // Asked of Teams each time it is needed: a presenter can be made an attendee mid-meeting.
     ...(meetingId && activity.from.aadObjectId ? { meetingRole: () => meetingRoleOf(context, meetingId, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
     activityId: activity.id || undefined,

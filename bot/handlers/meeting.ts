@@ -13,7 +13,9 @@ export const meetingEnded: Handler = async (input, deps) => {
   const outcome = await deps.rethinks.update(input.where.conversationId, open.id, (current) => applyCommand(current, { kind: 'meetingEnded' }, input.actor, engineContext(deps, input.now), input.activityId));
   if (outcome.kind !== 'updated' || outcome.replay) return {};
   const r = outcome.doc;
-  const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
-  const text = `The meeting has ended and the Re-think for ${r.caseReference} is still open, at stage ${r.stage} of 5. ${facilitator ? `${facilitator.name}, when` : 'When'} you are ready, please record the outcome on the card below: the Re-think stays open until you do.`;
+  // In a meeting its organiser and presenters facilitate (and whoever it was handed over to).
+  const handedTo = r.facilitatorByHandOver ? r.participants.find((p) => p.id === r.facilitatorId) : undefined;
+  const who = handedTo ? `${handedTo.name}, or the organiser or a presenter` : 'the organiser or a presenter';
+  const text = `The meeting has ended and the Re-think for ${r.caseReference} is still open, at stage ${r.stage} of 5. When you are ready, ${who} can record the outcome on the card below: the Re-think stays open until then.`;
   return { posts: [{ text }, ...(repost(input, deps, r).posts ?? [])] };
 };

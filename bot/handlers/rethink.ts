@@ -5,7 +5,7 @@ import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
 import { applyCommand, liveActions, mayFacilitate, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
-import { NEXT_STEPS, OUTCOMES, STAGES, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
+import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
 
 type Parse = (data: CardData) => Result<Command>;
@@ -116,13 +116,13 @@ function commandHandler(spec: CommandSpec): Handler {
     }
 
     const ctx = engineContext(deps, input.now);
-    const actor = await actorFor(input, parsed.value.kind);
+    const actor = await actorFor(input);
     const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, actor, ctx, input.activityId));
     if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
+    if (outcome.doc.meetingId) viewer.facilitates = mayFacilitate(outcome.doc, actor);
     if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
     const r = outcome.doc;
-    if (actor.meetingRole) viewer.facilitates = mayFacilitate(r, actor);
     const notice: CardNotice = { text: spec.done(r), tone: 'good' };
     // The Re-think is closed whatever happens here; a request left behind is completed by the
     // dispatcher's periodic check.
@@ -181,7 +181,7 @@ export const showActionEditor: Handler = async (input, deps) => {
   if (!r) return { notice: MESSAGES.notFound };
   const actionId = actionIdOf(input.data);
   const action = liveActions(r).find((a) => a.id === actionId);
-  const may = action && (action.addedBy === input.actor.id || r.facilitatorId === input.actor.id);
+  const may = action && (action.addedBy === input.actor.id || mayFacilitate(r, await actorFor(input)));
   const notice: CardNotice | undefined = !action
     ? { text: 'Please choose which action to change.', tone: 'attention' }
     : !may
@@ -191,11 +191,9 @@ export const showActionEditor: Handler = async (input, deps) => {
   return { view, postViewWithoutExecute: true, ...(notice ? { notice: notice.text } : {}) };
 };
 
-/** What may need a facilitator; in a meeting, the person's role is asked of Teams for each of these. */
-const FACILITATING: ReadonlySet<string> = new Set(['advance', 'close', 'handOver', 'contributeOnBehalf', 'editAction', 'removeAction']);
-
-async function actorFor(input: TurnInput, kind: string) {
-  if (!input.meetingRole || !FACILITATING.has(kind)) return input.actor;
+/** In a meeting, the person's role is asked of Teams at each action: it decides what they may do and see. */
+async function actorFor(input: TurnInput): Promise<Actor> {
+  if (!input.meetingRole) return input.actor;
   const meetingRole = await input.meetingRole();
   return meetingRole ? { ...input.actor, meetingRole } : input.actor;
 }

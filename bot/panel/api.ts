@@ -39,8 +39,6 @@ export const PANEL_BUILD = path.resolve(__dirname, '../../panel/build');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
 const PANEL_VERBS = new Set(['join', 'contribute', 'advance', 'addAction']);
 
-const quoted = (etag: string): string => `"${etag.replace(/"/g, '')}"`;
-
 function send(res: Response, reply: Reply): void {
   res.statusCode = reply.status;
   res.setHeader('cache-control', 'no-store');
@@ -55,7 +53,11 @@ function send(res: Response, reply: Reply): void {
 
 const fail = (status: number, message: string, extra: object = {}): Reply => ({ status, body: { message, ...extra } });
 
-/** The caller, the chat and its Re-think, and whether the caller is in the meeting: or why not. */
+/**
+ * The caller, the chat and its Re-think, and whether the caller is in the meeting: or why not.
+ * Cosmos: one point read (the Re-think; its conversation record only for Re-thinks that predate
+ * keeping the service URL on them).
+ */
 async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefined): Promise<{ ok: true; actor: Actor; r: Stored<Rethink>; address: ConversationAddress } | { ok: false; reply: Reply }> {
   const auth = await authenticate(req.header('authorization'), pd.auth);
   if (!auth.ok) return { ok: false, reply: fail(auth.status, auth.message) };
@@ -63,25 +65,32 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   if (!chatId) return { ok: false, reply: fail(400, 'Please open the panel from a Teams meeting or chat.') };
   const { rethinks, conversations } = pd.deps;
   const r = rethinkId ? await rethinks.get(chatId, rethinkId) : await rethinks.latestOpen(chatId);
-  if (!r) return { ok: false, reply: fail(404, rethinkId ? 'That Re-think is not in this meeting.' : 'No Re-think is open in this meeting. To start one, type start in the meeting chat (or @mention Re-think).') };
-  const record = await conversations.get(chatId);
-  const address: ConversationAddress = { conversationId: chatId, serviceUrl: record?.serviceUrl ?? '', tenantId: r.tenantId, botId: record?.botId ?? '', conversationKind: r.conversationKind };
+  if (!r) return { ok: false, reply: fail(404, rethinkId ? 'That Re-think is not in this meeting.' : NONE_OPEN) };
+  const record = r.serviceUrl ? undefined : await conversations.get(chatId);
+  const address: ConversationAddress = { conversationId: chatId, serviceUrl: r.serviceUrl ?? record?.serviceUrl ?? '', tenantId: r.tenantId, botId: r.botId ?? record?.botId ?? '', conversationKind: r.conversationKind };
   const { user } = auth;
   if (user.development) {
     return { ok: true, r, address, actor: { id: user.teamsUserId ?? user.aadObjectId, name: user.name, aadObjectId: user.aadObjectId, ...(user.meetingRole ? { meetingRole: user.meetingRole } : {}) } };
   }
   if (user.tenantId !== r.tenantId) return { ok: false, reply: fail(403, 'You are not in this meeting.') };
   if (r.meetingId) {
-    const participant = record?.serviceUrl ? await pd.connector.meetingParticipant(record.serviceUrl, r.meetingId, user.aadObjectId, user.tenantId) : undefined;
-    if (!participant) return { ok: false, reply: fail(403, 'You are not in this meeting.') };
+    // Asked of Teams each time: membership and role can change during the meeting.
+    const participation = address.serviceUrl ? await pd.connector.meetingParticipant(address.serviceUrl, r.meetingId, user.aadObjectId, user.tenantId) : ({ kind: 'unavailable' } as const);
+    if (participation.kind === 'unavailable') return { ok: false, reply: fail(503, 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.') };
+    if (participation.kind === 'notMember') return { ok: false, reply: fail(403, 'You are not in this meeting.') };
     const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
-    return { ok: true, r, address, actor: { id: participant.teamsUserId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: participant.role } };
+    return { ok: true, r, address, actor: { id: participation.teamsUserId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: participation.role } };
   }
   // A chat tab outside a meeting: those who have joined the Re-think.
   const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
   if (!joined) return { ok: false, reply: fail(403, 'Please join this Re-think from its card in the chat first.') };
   return { ok: true, r, address, actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
 }
+
+const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention Re-think in the meeting chat and type start.';
+
+/** The body depends on who is looking (their role decides the facilitator's controls): so does the ETag. */
+const etagFor = (r: Stored<Rethink>, actor: Actor): string => `"${r._etag.replace(/"/g, '')}|${actor.id}|${actor.meetingRole ?? ''}"`;
 
 const view = (pd: PanelDeps, r: Rethink, actor: Actor) => panelView(pd.deps.profile, r, actor, PRIVACY_REMINDER);
 const text = (body: Record<string, unknown>, key: string): string => (typeof body[key] === 'string' ? (body[key] as string) : '');
@@ -108,7 +117,7 @@ function commandFor(verb: string, body: Record<string, unknown>): Command | unde
 async function current(req: Request, pd: PanelDeps): Promise<Reply> {
   const found = await resolve(req, pd, undefined);
   if (!found.ok) return found.reply;
-  return { status: 200, etag: quoted(found.r._etag), body: view(pd, found.r, found.actor) };
+  return { status: 200, etag: etagFor(found.r, found.actor), body: view(pd, found.r, found.actor) };
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -117,7 +126,7 @@ async function one(req: Request, pd: PanelDeps, rethinkId: string): Promise<Repl
   if (!ID.test(rethinkId)) return fail(404, 'That Re-think is not in this meeting.');
   const found = await resolve(req, pd, rethinkId);
   if (!found.ok) return found.reply;
-  const etag = quoted(found.r._etag);
+  const etag = etagFor(found.r, found.actor);
   if (req.header('if-none-match') === etag) return { status: 304, etag };
   return { status: 200, etag, body: view(pd, found.r, found.actor) };
 }
@@ -146,12 +155,12 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
       pd.deliveries.elsewhere(address, 'card update from the panel', (context) => updateShared(context, shared, cardId, pd.log));
     }
   }
-  return { status: 200, etag: quoted(r._etag), body: view(pd, r, actor) };
+  return { status: 200, etag: etagFor(r, actor), body: view(pd, r, actor) };
 }
 
 function refusedReply(refusal: Refusal, pd: PanelDeps, r: Stored<Rethink>, actor: Actor): Reply {
   const status = refusal.code === 'notFacilitator' || refusal.code === 'notParticipant' ? 403 : 409;
-  return { status, etag: quoted(r._etag), body: { message: refusal.message, code: refusal.code, waitingFor: refusal.waitingFor ?? [], view: view(pd, r, actor) } };
+  return { status, etag: etagFor(r, actor), body: { message: refusal.message, code: refusal.code, waitingFor: refusal.waitingFor ?? [], view: view(pd, r, actor) } };
 }
 
 function staticFile(res: Response, name: string): void {

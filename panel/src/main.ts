@@ -19,7 +19,7 @@ interface State {
   etag?: string;
   view?: PanelView;
   /** Shown until the next change: what happened, or what went wrong. */
-  message?: { text: string; problem: boolean; confirmAdvance?: boolean };
+  message?: { text: string; problem: boolean; confirmAdvanceFrom?: number };
   emptyText?: string;
   busy: boolean;
 }
@@ -37,17 +37,20 @@ async function token(): Promise<string | undefined> {
 async function call(method: 'GET' | 'POST', url: string, body?: object): Promise<Response> {
   const bearer = await token();
   const headers: Record<string, string> = { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) };
-  if (method === 'GET' && state.etag) headers['if-none-match'] = state.etag;
+  if (method === 'GET' && state.etag && url.includes('/rethinks/')) headers['if-none-match'] = state.etag;
   return fetch(url, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
 }
 
 const q = (): string => `chatId=${encodeURIComponent(state.chatId)}`;
 
 async function refresh(): Promise<void> {
-  const url = state.rethinkId ? `/api/panel/rethinks/${encodeURIComponent(state.rethinkId)}?${q()}` : `/api/panel/current?${q()}`;
+  // Once the Re-think has closed, watch for the next one (keeping the closed one on screen till then).
+  const following = state.rethinkId && state.view?.status === 'open';
+  const url = following ? `/api/panel/rethinks/${encodeURIComponent(state.rethinkId ?? '')}?${q()}` : `/api/panel/current?${q()}`;
   const response = await call('GET', url);
   if (response.status === 304) return;
   const body = (await response.json()) as PanelView & { message?: string };
+  if (!response.ok && !following && state.view) return;
   if (response.ok) {
     state.view = body;
     state.rethinkId = body.rethinkId;
@@ -74,7 +77,11 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
       state.message = { text: DONE[verb] ?? 'Saved.', problem: false };
     } else {
       if (body.view) state.view = body.view;
-      state.message = { text: body.message ?? 'That wasn’t saved. Please try again.', problem: true, confirmAdvance: body.code === 'needsConfirmation' };
+      state.message = {
+        text: body.message ?? 'That wasn’t saved. Please try again.',
+        problem: true,
+        ...(body.code === 'needsConfirmation' && typeof data.stage === 'number' ? { confirmAdvanceFrom: data.stage } : {}),
+      };
     }
   } catch {
     state.message = { text: 'Re-think couldn’t be reached, so that wasn’t saved. Please try again.', problem: true };
@@ -101,6 +108,8 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
 
 function field(id: string, label: string, control: HTMLInputElement | HTMLTextAreaElement): HTMLElement {
   control.id = id;
+  // What the server holds: anything else in the box is the person's own typing, kept across updates.
+  control.dataset.saved = control.value;
   return el('div', {}, [el('label', { htmlFor: id, textContent: label }), control]);
 }
 
@@ -115,8 +124,19 @@ function form(onSubmit: (data: FormData) => void, children: Node[], submitLabel:
 
 const value = (data: FormData, key: string): string => String(data.get(key) ?? '');
 
+/** Re-rendering after a poll keeps what people are typing, and where they are typing it. */
 function render(): void {
+  const typed = new Map<string, string>();
+  for (const input of root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input[id], textarea[id]')) {
+    if (input.dataset.saved !== input.value) typed.set(input.id, input.value);
+  }
+  const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.id : '';
   root.replaceChildren(...content());
+  for (const [id, value] of typed) {
+    const input = document.getElementById(id);
+    if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) input.value = value;
+  }
+  if (focused) document.getElementById(focused)?.focus();
 }
 
 function content(): Node[] {
@@ -137,9 +157,11 @@ function content(): Node[] {
     ]),
   );
   if (state.message) nodes.push(el('p', { className: state.message.problem ? 'message problem' : 'message', role: 'status', textContent: state.message.text }));
-  if (state.message?.confirmAdvance) {
+  // The confirmation is for the stage it was asked about: if the group has moved on since, it is gone.
+  const confirmFrom = state.message?.confirmAdvanceFrom;
+  if (confirmFrom !== undefined && confirmFrom === v.stage) {
     const yes = el('button', { type: 'button', textContent: 'Move on anyway' });
-    yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: v.stage }));
+    yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: confirmFrom }));
     nodes.push(yes);
   }
   nodes.push(el('h2', { textContent: 'Contributions at this stage' }));
@@ -214,7 +236,7 @@ async function start(): Promise<void> {
     await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error('not in Teams')), 1500))]);
     const context = await app.getContext();
     state.inTeams = true;
-    state.chatId = context.chat?.id ?? state.chatId;
+    state.chatId = context.chat?.id ?? context.channel?.id ?? state.chatId;
     state.stageView ||= context.page.frameContext === 'meetingStage';
     setTheme(context.app.theme);
     app.registerOnThemeChangeHandler(setTheme);

@@ -45,6 +45,9 @@ export interface Where {
   tenantId: string;
   /** Set when the conversation is a Teams meeting's chat. */
   meetingId?: string;
+  /** How to reach the conversation later (the side panel's card updates, Teams' meeting API). */
+  serviceUrl?: string;
+  botId?: string;
 }
 
 export type Command =

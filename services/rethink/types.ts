@@ -147,6 +147,9 @@ export interface Rethink {
   facilitatorByHandOver?: boolean;
   /** The Teams meeting whose chat this Re-think is in. */
   meetingId?: string;
+  /** Where Teams serves this conversation, and the bot's id there: to reach it outside a turn. */
+  serviceUrl?: string;
+  botId?: string;
   /** When the meeting-end reminder was posted: once only. */
   meetingEndRemindedAt?: string;
   createdBy: string;

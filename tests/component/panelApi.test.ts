@@ -61,6 +61,25 @@ afterAll(() => bed.stop());
 const path = (id = rethinkId) => `/api/panel/rethinks/${id}?chatId=${encodeURIComponent(chat.id)}`;
 const stored = async () => (await bed.db.rethink(chat.id, rethinkId)) as { _etag?: string } | undefined;
 
+test('Teams unable to say who is in the meeting: 503, not a refusal', async () => {
+  bed.connector.fail(500);
+  try {
+    expect((await api(path(), { token: await mint(attendee) })).status).toBe(503);
+  } finally {
+    bed.connector.fail(undefined);
+  }
+});
+
+test('the view follows the person\'s role: a presenter made an attendee gets a fresh answer, not 304', async () => {
+  const first = await api(path(), { token: await mint(organiser) });
+  expect(first.body).toMatchObject({ me: { mayFacilitate: true } });
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Attendee', organiser.id);
+  const demoted = await api(path(), { token: await mint(organiser), etag: first.etag });
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer', organiser.id);
+  expect(demoted.status).toBe(200);
+  expect(demoted.body).toMatchObject({ me: { mayFacilitate: false } });
+});
+
 test('a member of the meeting sees the Re-think, and an unchanged one answers 304', async () => {
   const first = await api(`/api/panel/current?chatId=${encodeURIComponent(chat.id)}`, { token: await mint(attendee) });
   expect(first.status).toBe(200);
@@ -116,6 +135,12 @@ test('a Re-think id from another meeting is not found here, and an attendee cann
   const other = await new Driver(bed.app, bed.connector, elsewhere).start(organiser, START_FORM);
   const crossed = await api(path(other.rethinkId), { token: await mint(attendee) });
   expect(crossed.status).toBe(404);
+  // Someone in the other meeting only: that one they see, this one they may not.
+  bed.connector.setMeetingRole(outsider.aadObjectId, 'Attendee', outsider.id, elsewhere.meetingId);
+  const theirs = await api(`/api/panel/current?chatId=${encodeURIComponent(elsewhere.id)}`, { token: await mint(outsider) });
+  expect(theirs.status).toBe(200);
+  expect((await api(path(), { token: await mint(outsider) })).status).toBe(403);
+  expect((await api(`/api/panel/current?chatId=${encodeURIComponent(chat.id)}`, { token: await mint(outsider) })).status).toBe(403);
 
   const before = await stored();
   const advance = await api(path().replace('?', '/advance?'), { token: await mint(attendee), method: 'POST', body: { confirmed: true, stage: 1 } });

@@ -71,14 +71,17 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
   expect(await page.getByText('Stage 1 of 5').isVisible()).toBe(true);
   expect(await page.getByText('Attendance has improved since September.').isVisible()).toBe(true);
 
-  // A contribution made through the bot appears without a reload.
+  // The organiser (who started it, so has joined) starts typing in the panel...
+  expect(await page.getByRole('button', { name: 'Join' }).count()).toBe(0);
+  await page.getByLabel(/Your view on/).fill('School and health see progress; social care is worried about evenings.');
+
+  // ...meanwhile a contribution made through the bot appears without a reload, and what they typed stays.
   await driver.press(presenter, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
   await driver.press(presenter, 'contribute', { rethinkId, contribution: 'The family engage well with health visiting.', stage: '1' });
   await page.getByText('The family engage well with health visiting.').waitFor({ timeout: 6_000 });
+  expect(await page.getByLabel(/Your view on/).inputValue()).toBe('School and health see progress; social care is worried about evenings.');
 
-  // The organiser (who started it, so has joined) contributes in the panel: saved, and on everyone's card.
-  expect(await page.getByRole('button', { name: 'Join' }).count()).toBe(0);
-  await page.getByLabel(/Your view on/).fill('School and health see progress; social care is worried about evenings.');
+  // Saved from the panel, and on everyone's card.
   await page.getByRole('button', { name: 'Save my contribution' }).click();
   await page.getByText('Your contribution is saved').waitFor();
   await bed.app.idle();

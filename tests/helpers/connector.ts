@@ -36,7 +36,7 @@ export interface Connector {
   /** Never answers the next `count` requests (a timeout), and records nothing for them. */
   hangNext(count: number): void;
   /** The meeting participant API: each person's role (absent: not in the meeting, 404). */
-  setMeetingRole(aadObjectId: string, role: 'Organizer' | 'Presenter' | 'Attendee' | undefined, teamsUserId?: string): void;
+  setMeetingRole(aadObjectId: string, role: 'Organizer' | 'Presenter' | 'Attendee' | undefined, teamsUserId?: string, meetingId?: string): void;
   /** Role look-ups asked so far, in order (aad object ids). */
   readonly roleLookups: string[];
   /** Where a file consent upload goes: PUTs here are kept in `uploads`. */
@@ -80,8 +80,14 @@ export async function startConnector(): Promise<Connector> {
     const participant = /^\/v1\/meetings\/([^/]+)\/participants\/([^/?]+)/.exec(req.url ?? '');
     if (participant && req.method === 'GET') {
       const aad = decodeURIComponent(participant[2] ?? '');
+      const meetingId = decodeURIComponent(participant[1] ?? '');
       roleLookups.push(aad);
-      const role = meetingRoles.get(aad);
+      if (failing) {
+        reply(res, failing, { error: { code: 'Failing', message: 'test' } });
+        return;
+      }
+      // A person is in the meetings they were put in (or in any, when set without one).
+      const role = meetingRoles.get(`${meetingId}|${aad}`) ?? meetingRoles.get(`*|${aad}`);
       if (!role) reply(res, 404, { error: { code: 'NotFound', message: 'not in the meeting' } });
       else reply(res, 200, { user: { id: teamsIds.get(aad) ?? `29:${aad}`, aadObjectId: aad }, meeting: { role, inMeeting: true }, conversation: { id: 'meeting chat' } });
       return;
@@ -164,9 +170,9 @@ export async function startConnector(): Promise<Connector> {
     hangNext: (count) => {
       hangLeft = count;
     },
-    setMeetingRole: (aadObjectId, role, teamsUserId) => {
-      if (role) meetingRoles.set(aadObjectId, role);
-      else meetingRoles.delete(aadObjectId);
+    setMeetingRole: (aadObjectId, role, teamsUserId, meetingId = '*') => {
+      if (role) meetingRoles.set(`${meetingId}|${aadObjectId}`, role);
+      else meetingRoles.delete(`${meetingId}|${aadObjectId}`);
       if (teamsUserId) teamsIds.set(aadObjectId, teamsUserId);
     },
     roleLookups,
