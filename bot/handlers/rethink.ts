@@ -163,8 +163,11 @@ function sharedCard(input: TurnInput, deps: Deps, r: Stored<Rethink>): SharedCar
 
 function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts, editingActionId?: string): HandlerResult {
   const confirming = refusal.code === 'needsConfirmation';
+  // Without per-person views the confirmation is posted for all to see: with "reveal together" it
+  // must not carry the facilitator's own still-hidden contribution, so it is the shared view.
+  const shownTo = confirming && r.revealTogether ? undefined : viewer;
   const view = renderRethinkCard(deps.profile, r, {
-    viewer,
+    ...(shownTo ? { viewer: shownTo } : {}),
     now: input.now,
     ...(confirming ? { confirmation: refusal.message } : { notice: { text: refusal.message, tone: 'attention' } }),
     ...(drafts ? { drafts } : {}),

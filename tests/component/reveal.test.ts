@@ -40,3 +40,16 @@ test('the default is open: everyone sees each contribution as it is made', async
   await driver.press(users.alex, 'contribute', { rethinkId, contribution: 'Seen by all straight away', stage: '1' });
   expect(cardText(driver.sharedCard(cardId))).toContain('Seen by all straight away');
 });
+
+test('on clients without per-person views, the posted "move on?" confirmation never shows a hidden contribution', async () => {
+  const driver = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await driver.start(users.alex, { ...START_FORM, revealTogether: 'true' });
+  await driver.press(users.megan, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+  await driver.press(users.alex, 'contribute', { rethinkId, contribution: 'Hidden until we move on', stage: '1' });
+  const before = bed.connector.posts(driver.conversation.id).length;
+  await driver.submit(users.alex, { verb: 'advance', rethinkId, confirmed: 'false', stage: '1' });
+  await bed.app.idle();
+  const posted = bed.connector.posts(driver.conversation.id).slice(before).map((p) => JSON.stringify(p.activity));
+  expect(posted.some((p) => p.includes('not contributed to this stage yet'))).toBe(true);
+  expect(posted.some((p) => p.includes('Hidden until we move on'))).toBe(false);
+});
