@@ -84,6 +84,6 @@ export async function respondToMessage(context: TurnContext, result: HandlerResu
     else await post(context, { card: result.shared.render() }, log);
   }
   if (result.notice) await post(context, { text: result.notice }, log);
-  else if (result.view && result.postViewWithoutExecute) await post(context, { card: result.view }, log);
+  else if (result.view && result.postViewWithoutExecute) await post(context, { card: result.publicView ?? result.view }, log);
   for (const outgoing of result.posts ?? []) if (!outgoing.to) await post(context, outgoing, log);
 }

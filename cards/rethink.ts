@@ -128,6 +128,8 @@ export interface RethinkCardOptions {
   drafts?: Drafts;
   /** The action this viewer is changing: its editor is shown, other forms are hidden. */
   editingActionId?: string;
+  /** Posted where everyone sees it: with "reveal together", not even the viewer's own hidden contribution. */
+  concealOwn?: boolean;
   now: Date;
 }
 
@@ -144,8 +146,9 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const isActionsStage = isOpen && r.stage === 5;
   const me = viewer ? byId.get(viewer.id) : undefined;
   const facilitating = viewer ? (viewer.facilitates ?? isFacilitator(r, viewer.id)) : true;
-  const ownContribution = viewer ? contributionsAt(r, r.stage).find((c) => c.participantId === viewer.id)?.text : undefined;
-  const visible = visibleContributions(r, viewer?.id);
+  const concealed = options.concealOwn === true && r.revealTogether === true;
+  const ownContribution = viewer && !concealed ? contributionsAt(r, r.stage).find((c) => c.participantId === viewer.id)?.text : undefined;
+  const visible = visibleContributions(r, concealed ? undefined : viewer?.id);
   const waiting = waitingFor(r);
   const contributed = r.participants.filter((p) => !waiting.includes(p));
   const inTeams = r.participants.filter((p) => !p.external);

@@ -190,8 +190,11 @@ export const showActionEditor: Handler = async (input, deps) => {
     : !may
       ? { text: 'Only the person who added this action, or the facilitator, can change it.', tone: 'attention' }
       : undefined;
-  const view = renderRethinkCard(deps.profile, r, { viewer: viewerOf(input), now: input.now, ...(notice ? { notice } : { editingActionId: actionId }) });
-  return { view, postViewWithoutExecute: true, ...(notice ? { notice: notice.text } : {}) };
+  const options = { viewer: viewerOf(input), now: input.now, ...(notice ? { notice } : { editingActionId: actionId }) };
+  const view = renderRethinkCard(deps.profile, r, options);
+  // Posted for everyone where per-person views are missing: nothing still hidden by "reveal together".
+  const publicView = r.revealTogether ? renderRethinkCard(deps.profile, r, { ...options, concealOwn: true }) : undefined;
+  return { view, postViewWithoutExecute: true, ...(publicView ? { publicView } : {}), ...(notice ? { notice: notice.text } : {}) };
 };
 
 /** In a meeting, the person's role is asked of Teams at each action: it decides what they may do and see. */

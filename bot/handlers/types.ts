@@ -63,6 +63,8 @@ export interface HandlerResult {
   readonly posts?: readonly Outgoing[];
   /** Where there are no per-person views (Action.Submit), post `view` as a message of its own. */
   readonly postViewWithoutExecute?: boolean;
+  /** What to post instead of `view` there, when `view` holds something only its viewer may see. */
+  readonly publicView?: AdaptiveCard;
 }
 
 export interface SharedCard {

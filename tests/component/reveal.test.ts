@@ -53,3 +53,19 @@ test('on clients without per-person views, the posted "move on?" confirmation ne
   expect(posted.some((p) => p.includes('not contributed to this stage yet'))).toBe(true);
   expect(posted.some((p) => p.includes('Hidden until we move on'))).toBe(false);
 });
+
+test('the action editor posted where per-person views are missing keeps a stage-5 contribution hidden too', async () => {
+  const driver = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await driver.start(users.alex, { ...START_FORM, revealTogether: 'true' });
+  await driver.press(users.megan, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+  for (let stage = 1; stage <= 4; stage++) await driver.press(users.alex, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
+  await driver.press(users.alex, 'contribute', { rethinkId, contribution: 'Stage five, still hidden', stage: '5' });
+  await driver.press(users.alex, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: users.alex.id, actionOwnerName: '', actionDue: '2030-01-31' });
+  const actionId = (await bed.db.rethink(driver.conversation.id, rethinkId))?.actions[0]?.id;
+  const before = bed.connector.posts(driver.conversation.id).length;
+  await driver.submit(users.alex, { verb: 'showActionEditor', rethinkId, chosenActionId: actionId });
+  await bed.app.idle();
+  const posted = bed.connector.posts(driver.conversation.id).slice(before).map((p) => JSON.stringify(p.activity));
+  expect(posted.some((p) => p.includes('Share the plan'))).toBe(true);
+  expect(posted.some((p) => p.includes('Stage five, still hidden'))).toBe(false);
+});
