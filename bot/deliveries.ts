@@ -9,6 +9,8 @@ import type { ConversationAddress } from '../services/store/people';
  */
 export class Deliveries {
   private readonly inFlight = new Set<Promise<void>>();
+  /** Per key: the newest work waiting behind the one running (for `latestOnly`). */
+  private readonly waiting = new Map<string, { next?: () => Promise<void> }>();
 
   constructor(
     private readonly adapter: CloudAdapter,
@@ -29,6 +31,33 @@ export class Deliveries {
   afterTurn(context: TurnContext, what: string, work: (context: TurnContext) => Promise<void>): void {
     const reference = TurnContext.getConversationReference(context.activity);
     this.later(what, () => this.adapter.continueConversationAsync(this.appId, reference, work));
+  }
+
+  /**
+   * Like `afterTurn`, for work where only the latest matters (everyone's card): while one runs for
+   * `key`, a newer one waits in its place and runs next, and any older waiting one is dropped. Each
+   * run ends by checking the stored latest, so nothing is lost by dropping.
+   */
+  latestOnly(key: string, context: TurnContext, what: string, work: (context: TurnContext) => Promise<void>): void {
+    const reference = TurnContext.getConversationReference(context.activity);
+    const task = () => this.adapter.continueConversationAsync(this.appId, reference, work);
+    const slot = this.waiting.get(key);
+    if (slot) {
+      slot.next = task;
+      return;
+    }
+    const state: { next?: () => Promise<void> } = {};
+    this.waiting.set(key, state);
+    this.later(what, async () => {
+      try {
+        for (let run: (() => Promise<void>) | undefined = task; run; run = state.next) {
+          state.next = undefined;
+          await run().catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.name : typeof error, what }, 'follow-up work failed'));
+        }
+      } finally {
+        this.waiting.delete(key);
+      }
+    });
   }
 
   /** Runs `work` in another conversation, once the current turn has been answered. */

@@ -57,9 +57,13 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
   const { shared } = result;
   const posts = (result.posts ?? []).filter((p) => !p.to);
   postElsewhere(result, log, deliveries);
-  if (shared?.activityId || posts.length > 0) {
-    deliveries.afterTurn(context, 'card update', async (later) => {
-      if (shared?.activityId) await updateShared(later, shared, shared.activityId, log);
+  const cardId = shared?.activityId;
+  if (shared && cardId) {
+    // Changes in quick succession: one update of everyone's card in flight at a time, then the latest.
+    deliveries.latestOnly(`${context.activity.conversation.id}|${cardId}`, context, 'card update', (later) => updateShared(later, shared, cardId, log));
+  }
+  if (posts.length > 0) {
+    deliveries.afterTurn(context, 'posts', async (later) => {
       for (const outgoing of posts) await post(later, outgoing, log);
     });
   }
