@@ -13,6 +13,8 @@ export interface ConnectorClient {
   update(to: ConversationAddress, activityId: string, activity: object): Promise<SendOutcome>;
   /** The meeting participant API: the person's Teams id and role now; not a member; or Teams could not say. */
   meetingParticipant(serviceUrl: string, meetingId: string, aadObjectId: string, tenantId: string): Promise<Participation>;
+  /** Whether the person (by their Teams or Entra id) is still a member of the chat. */
+  conversationMember(serviceUrl: string, conversationId: string, memberId: string): Promise<'member' | 'notMember' | 'unavailable'>;
 }
 
 type TokenSource = () => Promise<string | undefined>;
@@ -82,8 +84,21 @@ export function connectorClient(token: TokenSource, timeoutMs: number): Connecto
       return { kind: 'unavailable' };
     }
   };
+  const conversationMember: ConnectorClient['conversationMember'] = async (serviceUrl, conversationId, memberId) => {
+    const url = `${serviceUrl.replace(/\/+$/, '')}/v3/conversations/${encodeURIComponent(conversationId)}/members/${encodeURIComponent(memberId)}`;
+    try {
+      const bearer = await token();
+      const response = await fetch(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
+      await response.text();
+      if (response.status === 404 || response.status === 403) return 'notMember';
+      return response.ok ? 'member' : 'unavailable';
+    } catch {
+      return 'unavailable';
+    }
+  };
   return {
     meetingParticipant,
+    conversationMember,
     post: (to, activity) => call('POST', conversationUrl(to), { type: 'message', ...activity }),
     update: (to, activityId, activity) => call('PUT', `${conversationUrl(to)}/${encodeURIComponent(activityId)}`, { type: 'message', id: activityId, ...activity }),
   };

@@ -81,9 +81,12 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
     const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
     return { ok: true, r, address, actor: { id: participation.teamsUserId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: participation.role } };
   }
-  // A chat tab outside a meeting: those who have joined the Re-think.
+  // A chat tab outside a meeting: those who have joined the Re-think and are still in the chat.
   const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
   if (!joined) return { ok: false, reply: fail(403, 'Please join this Re-think from its card in the chat first.') };
+  const membership = address.serviceUrl ? await pd.connector.conversationMember(address.serviceUrl, chatId, user.aadObjectId) : 'unavailable';
+  if (membership === 'unavailable') return { ok: false, reply: fail(503, 'Teams couldn’t confirm who is in the chat just now. The panel will try again in a moment.') };
+  if (membership === 'notMember') return { ok: false, reply: fail(403, 'You are no longer in this chat.') };
   return { ok: true, r, address, actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
 }
 

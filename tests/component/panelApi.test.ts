@@ -3,7 +3,7 @@
  * trusts in place of Microsoft Entra's. Every refusal leaves the Re-think unchanged.
  */
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { installed, newMeetingChat, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
+import { installed, newGroupChat, newMeetingChat, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
@@ -60,6 +60,20 @@ afterAll(() => bed.stop());
 
 const path = (id = rethinkId) => `/api/panel/rethinks/${id}?chatId=${encodeURIComponent(chat.id)}`;
 const stored = async () => (await bed.db.rethink(chat.id, rethinkId)) as { _etag?: string } | undefined;
+
+test('a chat tab outside a meeting: those who joined the Re-think and are still in the chat', async () => {
+  const group = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, group);
+  const started = await driver.start(organiser, START_FORM);
+  await driver.press(attendee, 'join', { rethinkId: started.rethinkId, role: 'Teacher', agency: 'School' });
+  const url = `/api/panel/rethinks/${started.rethinkId}?chatId=${encodeURIComponent(group.id)}`;
+  expect((await api(url, { token: await mint(attendee) })).status).toBe(200);
+  expect((await api(url, { token: await mint(outsider) })).status).toBe(403);
+  bed.connector.removeFromChat(group.id, attendee.aadObjectId);
+  const removed = await api(url, { token: await mint(attendee) });
+  expect(removed.status).toBe(403);
+  expect(removed.body.message).toBe('You are no longer in this chat.');
+});
 
 test('Teams unable to say who is in the meeting: 503, not a refusal', async () => {
   bed.connector.fail(500);

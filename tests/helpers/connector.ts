@@ -37,6 +37,8 @@ export interface Connector {
   hangNext(count: number): void;
   /** The meeting participant API: each person's role (absent: not in the meeting, 404). */
   setMeetingRole(aadObjectId: string, role: 'Organizer' | 'Presenter' | 'Attendee' | undefined, teamsUserId?: string, meetingId?: string): void;
+  /** Chat membership (GET .../members/{id}): ids removed from a chat answer 404. */
+  removeFromChat(conversationId: string, memberId: string): void;
   /** Role look-ups asked so far, in order (aad object ids). */
   readonly roleLookups: string[];
   /** Where a file consent upload goes: PUTs here are kept in `uploads`. */
@@ -74,9 +76,17 @@ export async function startConnector(): Promise<Connector> {
   const uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[] = [];
   const meetingRoles = new Map<string, string>();
   const teamsIds = new Map<string, string>();
+  const removed = new Set<string>();
   const roleLookups: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const bytes = await readBytes(req);
+    const member = /^\/v3\/conversations\/([^/]+)\/members\/([^/?]+)/.exec(req.url ?? '');
+    if (member && req.method === 'GET') {
+      const key = `${decodeURIComponent(member[1] ?? '')}|${decodeURIComponent(member[2] ?? '')}`;
+      if (removed.has(key)) reply(res, 404, { error: { code: 'MemberNotFoundInConversation', message: 'not in the chat' } });
+      else reply(res, 200, { id: decodeURIComponent(member[2] ?? ''), aadObjectId: decodeURIComponent(member[2] ?? '') });
+      return;
+    }
     const participant = /^\/v1\/meetings\/([^/]+)\/participants\/([^/?]+)/.exec(req.url ?? '');
     if (participant && req.method === 'GET') {
       const aad = decodeURIComponent(participant[2] ?? '');
@@ -176,6 +186,9 @@ export async function startConnector(): Promise<Connector> {
       if (teamsUserId) teamsIds.set(aadObjectId, teamsUserId);
     },
     roleLookups,
+    removeFromChat: (conversationId, memberId) => {
+      removed.add(`${conversationId}|${memberId}`);
+    },
     uploadUrl: (token) => `http://127.0.0.1:${port}/upload/${encodeURIComponent(token)}`,
     uploads,
     waitFor: async (predicate, timeoutMs = 5000) => {
