@@ -1,5 +1,5 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { canChooseStrategy } from '../services/rethink/strategy';
+import { canChooseStrategy, FACILITATED } from '../services/rethink/strategy';
 import type { Rethink, StrategyNumber } from '../services/rethink/types';
 import template from './strategy.json';
 import { expand, type AdaptiveCard } from './render';
@@ -25,7 +25,7 @@ export interface StrategyCardData {
 
 export function strategyCardData(profile: PartnershipProfile, r: Rethink, typed: { strategy?: string; reason?: string } = {}, error?: string): StrategyCardData {
   const recommended = profile.strategies[r.recommended.strategy - 1] ?? profile.strategies[0];
-  const allowed = profile.strategies.filter((s) => canChooseStrategy(s.number as StrategyNumber, r.answers));
+  const allowed = profile.strategies.filter((s) => canChooseStrategy(s.number as StrategyNumber, r.recommended));
   return {
     rethinkId: r.id,
     caseReference: r.caseReference,
@@ -41,7 +41,8 @@ export function strategyCardData(profile: PartnershipProfile, r: Rethink, typed:
     strategyReason: typed.reason ?? '',
     showStrategy3Note: allowed.length < profile.strategies.length,
     strategy3Note: 'Strategy 3, an independent facilitator, becomes available once strategies 1 and 2 have been tried.',
-    offerRequest: r.recommended.strategy === 3,
+    // The facilitator's own strategy 3 Re-think needs no request: it is the one requested.
+    offerRequest: r.recommended.strategy === 3 && r.recommended.reason !== FACILITATED.reason,
   };
 }
 

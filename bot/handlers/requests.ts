@@ -119,6 +119,21 @@ async function poolTargets(deps: Deps): Promise<lifecycle.PoolTargets> {
   return { ...(pool?.channel ? { channel: pool.channel } : {}), facilitators: chats.filter((c): c is ConversationAddress => c !== undefined) };
 }
 
+/**
+ * The accepting facilitator's record lists the open cases they facilitate, so their strategy 3
+ * Re-think for the case is recommended as such. Kept after the answer; a preference, not the record.
+ */
+function keepFacilitating(deps: Deps, r: FacilitatorRequest, now: Date): void {
+  const aad = r.accepted?.by.aadObjectId;
+  if (!aad) return;
+  const open = lifecycle.isOpenRequest(r);
+  deps.later('remember the cases a facilitator has accepted', async () => {
+    const current = (await deps.people.get(aad))?.facilitating ?? [];
+    const next = open ? [...new Set([...current, r.caseReference])] : current.filter((c) => c !== r.caseReference);
+    if (next.length !== current.length) await deps.people.remember(aad, { facilitating: next }, now);
+  });
+}
+
 // ---- Acting on a request ----
 
 const audienceFor = (r: FacilitatorRequest, input: TurnInput): Audience =>
@@ -154,7 +169,10 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
     if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
     const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
     if (outcome.kind === 'refused') return requestView(deps, outcome.doc, audience, outcome.refusal.message);
-    if (!outcome.replay) deps.dispatch(requestId);
+    if (!outcome.replay) {
+      deps.dispatch(requestId);
+      keepFacilitating(deps, outcome.doc, input.now);
+    }
     return requestView(deps, outcome.doc, audience, typeof done === 'string' ? done : done(outcome.doc));
   };
 }
@@ -240,7 +258,10 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
   if (r.status !== 'closed' || r.strategy !== 3) return;
   for (const request of await deps.requests.linkedTo(r.id)) {
     const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, input.actor.id, context(input, deps)));
-    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
+    if (outcome.kind === 'updated' && !outcome.replay) {
+      deps.dispatch(request.id);
+      keepFacilitating(deps, outcome.doc, input.now);
+    }
   }
 }
 

@@ -28,7 +28,10 @@ export const submitStart: Handler = async (input, deps) => {
   const { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld } = values;
   // The id follows from the activity, so a redelivered submit finds the Re-think it already saved.
   const ctx = { ...engineContext(deps, input.now), ...(input.activityId ? { newId: () => stableId(input.where.conversationId, input.activityId ?? '') } : {}) };
-  const started = startRethink({ ...values, answers: { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld } }, input.actor, input.where, ctx);
+  // One point read: whether this person accepted the request for this case as its independent facilitator.
+  const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
+  const facilitatingRequest = person?.facilitating?.includes(values.caseReference.trim().toUpperCase()) === true;
+  const started = startRethink({ ...values, facilitatingRequest, answers: { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld } }, input.actor, input.where, ctx);
   if (!started.ok) {
     return { view: renderStartCard(startCardData(deps.profile, values, started.error.message)), notice: started.error.message };
   }

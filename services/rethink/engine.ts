@@ -4,7 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
-import { canChooseStrategy, recommendStrategy } from './strategy';
+import { canChooseStrategy, FACILITATED, recommendStrategy } from './strategy';
 import type {
   Actor,
   AgreedAction,
@@ -30,6 +30,8 @@ export interface EngineContext {
 export interface StartInput {
   /** Contributions to a stage stay hidden from the others until the facilitator moves on. */
   revealTogether?: boolean;
+  /** Started by the independent facilitator who accepted this case's request. */
+  facilitatingRequest?: boolean;
   caseReference: string;
   concernCategory: string;
   summary: string;
@@ -98,7 +100,7 @@ export function startRethink(input: StartInput, actor: Actor, where: Where, ctx:
     mode,
     answers: input.answers,
     ...(input.revealTogether ? { revealTogether: true } : {}),
-    recommended: recommendStrategy(input.answers),
+    recommended: input.facilitatingRequest ? FACILITATED : recommendStrategy(input.answers),
     status: 'proposed',
     stage: 1,
     facilitatorId: actor.id,
@@ -121,7 +123,7 @@ const handlers: Handlers = {
   confirmStrategy(r, c, actor) {
     if (r.status !== 'proposed') return refuse('notOpen', 'This Re-think has already started.');
     if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can choose its strategy.');
-    if (!canChooseStrategy(c.strategy, r.answers)) {
+    if (!canChooseStrategy(c.strategy, r.recommended)) {
       return refuse('invalidInput', 'Strategy 3 (an independent facilitator) follows strategies 1 and 2. Please choose strategy 1 or 2 for now.');
     }
     const reason = c.reason.trim();

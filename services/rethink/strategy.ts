@@ -33,7 +33,13 @@ export function recommendStrategy(answers: StrategyAnswers): Recommendation {
   };
 }
 
-/** Strategy 3 is reachable only when the entry rules reach it; 1 and 2 may be chosen with a reason. */
-export function canChooseStrategy(chosen: StrategyNumber, answers: StrategyAnswers): boolean {
-  return chosen !== 3 || recommendStrategy(answers).strategy === 3;
+/** The independent facilitator who accepted the case's request: their Re-think is the strategy 3 one. */
+export const FACILITATED: Recommendation = {
+  strategy: 3,
+  reason: 'You accepted the request for an independent facilitator for this case, so this is the facilitated Re-think (strategy 3).',
+};
+
+/** Strategy 3 is reachable only when it is recommended (the entry rules, or an accepted request); 1 and 2 may be chosen with a reason. */
+export function canChooseStrategy(chosen: StrategyNumber, recommended: Recommendation): boolean {
+  return chosen !== 3 || recommended.strategy === 3;
 }

@@ -9,6 +9,8 @@ export interface PersonRecord {
   agency?: string;
   /** Their personal chat with the bot, for messages sent to them alone. */
   personalConversation?: ConversationAddress;
+  /** Case references of the requests they accepted as an independent facilitator, still open. */
+  facilitating?: string[];
   updatedAt: string;
   ttl: number;
 }
@@ -24,7 +26,7 @@ export interface ConversationAddress {
 
 export interface PeopleRepository {
   get(aadObjectId: string): Promise<PersonRecord | undefined>;
-  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation'>>, now: Date): Promise<void>;
+  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation' | 'facilitating'>>, now: Date): Promise<void>;
 }
 
 export function peopleRepository(container: Container, retentionSeconds: number): PeopleRepository {

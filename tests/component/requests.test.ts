@@ -8,7 +8,7 @@ import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
 import { message } from '../helpers/activities';
-import { buttonData, COMPLETE_FORM, installPersonally, latestCard, openRequestForm, personalChat, pressIn, rethinkToClose, submitForm } from '../helpers/journeys';
+import { ANSWERS, buttonData, COMPLETE_FORM, installPersonally, latestCard, openRequestForm, personalChat, pressIn, rethinkToClose, submitForm } from '../helpers/journeys';
 
 const admin = users.isaiah;
 const requester = users.alex;
@@ -117,12 +117,19 @@ test('strategy 1 and 2 not resolved → request pre-filled → submitted → poo
   await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').includes('5 February 2030 at 10:30'));
 
   // The facilitator runs the strategy 3 Re-think with the network: it is linked, and closing it completes the request.
+  // Their start form's questions needn't reach strategy 3: having accepted the request, it is recommended to them.
   const s3Chat = new Driver(bed.app, bed.connector, newGroupChat());
-  const s3 = await rethinkToClose(s3Chat, winner, [requester, colleague], 3, { outcome: 'resolved' });
+  const s3 = await rethinkToClose(s3Chat, winner, [requester, colleague], 3, { outcome: 'resolved' }, START_FORM.caseReference, ANSWERS[1]);
+  const started = await bed.db.rethink(s3Chat.conversation.id, s3.rethinkId);
+  expect(started?.recommended.reason).toContain('You accepted the request for an independent facilitator for this case');
   const completed = await bed.db.request(requestId);
   expect(completed).toMatchObject({ status: 'completed', rethink: { id: s3.rethinkId } });
   await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').includes('has been held and closed'));
   expect(completed?.audit.map((a) => a.what)).toEqual(expect.arrayContaining(['submitted', 'accepted', 'scheduled', 'rethinkLinked', 'completed']));
+  // Completed: the case is no longer among those the facilitator is facilitating.
+  await bed.app.idle();
+  const facilitatorRecord = (await bed.db.people.item(winner.aadObjectId, winner.aadObjectId).read<{ facilitating?: string[] }>()).resource;
+  expect(facilitatorRecord?.facilitating ?? []).not.toContain(START_FORM.caseReference);
 
   // Lists: the requester's own, and the pool's open ones (this one is no longer open).
   await say(personalChat(requester), requester, 'my requests');

@@ -24,8 +24,16 @@ export interface Closed {
 }
 
 /** Starts a Re-think with `strategy`, everyone joins and contributes at every stage, and the lead closes it. */
-export async function rethinkToClose(driver: Driver, lead: TestUser, others: readonly TestUser[], strategy: 1 | 2 | 3, outcome: { outcome: string; nextStep?: string }, caseReference = START_FORM.caseReference): Promise<Closed> {
-  const { rethinkId } = await driver.start(lead, { ...START_FORM, caseReference, ...ANSWERS[strategy] }, String(strategy));
+export async function rethinkToClose(
+  driver: Driver,
+  lead: TestUser,
+  others: readonly TestUser[],
+  strategy: 1 | 2 | 3,
+  outcome: { outcome: string; nextStep?: string },
+  caseReference = START_FORM.caseReference,
+  answers: Record<string, string> = ANSWERS[strategy],
+): Promise<Closed> {
+  const { rethinkId } = await driver.start(lead, { ...START_FORM, caseReference, ...answers }, String(strategy));
   for (const p of others) await driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency of ${p.name}` });
   for (let stage = 1; stage <= 5; stage++) {
     for (const p of [lead, ...others]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name}: view at stage ${stage}`, stage: String(stage) });

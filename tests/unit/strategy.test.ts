@@ -1,4 +1,4 @@
-import { canChooseStrategy, recommendStrategy } from '../../services/rethink/strategy';
+import { canChooseStrategy, FACILITATED, recommendStrategy } from '../../services/rethink/strategy';
 
 const answers = (isLeadProfessional: boolean, raisedWithLeadProfessional: boolean, groupMeetingHeld: boolean) => ({ isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld });
 
@@ -28,9 +28,15 @@ describe('the strategy entry rules', () => {
   });
 
   test('strategy 3 cannot be chosen before the rules reach it; 1 and 2 always can', () => {
-    expect(canChooseStrategy(3, answers(false, true, false))).toBe(false);
-    expect(canChooseStrategy(3, answers(false, true, true))).toBe(true);
-    expect(canChooseStrategy(1, answers(true, true, true))).toBe(true);
-    expect(canChooseStrategy(2, answers(false, false, false))).toBe(true);
+    const rules = (a: ReturnType<typeof answers>) => recommendStrategy(a);
+    expect(canChooseStrategy(3, rules(answers(false, true, false)))).toBe(false);
+    expect(canChooseStrategy(3, rules(answers(false, true, true)))).toBe(true);
+    expect(canChooseStrategy(1, rules(answers(true, true, true)))).toBe(true);
+    expect(canChooseStrategy(2, rules(answers(false, false, false)))).toBe(true);
+  });
+
+  test('the facilitator who accepted the case\'s request may choose strategy 3 whatever the answers', () => {
+    expect(canChooseStrategy(3, FACILITATED)).toBe(true);
+    expect(FACILITATED.reason).toMatch(/You accepted the request for an independent facilitator/);
   });
 });
