@@ -276,6 +276,9 @@ export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> 
     if (!r || r.status !== 'closed') continue;
     const ctx = { now, newId: deps.newId, profile: deps.profile };
     const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, 'reconciler', ctx));
-    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
+    if (outcome.kind === 'updated' && !outcome.replay) {
+      deps.dispatch(request.id);
+      keepFacilitating(deps, outcome.doc, now);
+    }
   }
 }
