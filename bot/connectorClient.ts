@@ -47,59 +47,60 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-const conversationUrl = (to: ConversationAddress): string => `${to.serviceUrl.replace(/\/+$/, '')}/v3/conversations/${encodeURIComponent(to.conversationId)}/activities`;
+const base = (serviceUrl: string): string => serviceUrl.replace(/\/+$/, '');
+const conversationUrl = (to: ConversationAddress): string => `${base(to.serviceUrl)}/v3/conversations/${encodeURIComponent(to.conversationId)}/activities`;
+
 
 export function connectorClient(token: TokenSource, timeoutMs: number): ConnectorClient {
-  const call = async (method: 'POST' | 'PUT', url: string, activity: object): Promise<SendOutcome> => {
+  /** One signed request within the timeout; undefined when it timed out, was refused or was reset. */
+  const request = async (method: 'GET' | 'POST' | 'PUT', url: string, activity?: object): Promise<{ status: number; ok: boolean; headers: Headers; body: unknown } | undefined> => {
     try {
       const bearer = await token();
       const response = await fetch(url, {
         method,
-        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-        body: JSON.stringify(activity),
+        headers: { ...(activity ? { 'content-type': 'application/json' } : {}), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        ...(activity ? { body: JSON.stringify(activity) } : {}),
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();
-      if (!response.ok) {
-        const wait = retryAfterMs(response.headers.get('retry-after'));
-        return { ok: false, status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
       }
-      const id = (JSON.parse(text || '{}') as { id?: unknown }).id;
-      return { ok: true, ...(typeof id === 'string' ? { activityId: id } : {}) };
+      return { status: response.status, ok: response.ok, headers: response.headers, body };
     } catch {
-      // Timed out, refused or reset: Teams may not have it; try again later.
-      return { ok: false, status: 0 };
+      return undefined;
     }
   };
-  const meetingParticipant: ConnectorClient['meetingParticipant'] = async (serviceUrl, meetingId, aadObjectId, tenantId) => {
-    const url = `${serviceUrl.replace(/\/+$/, '')}/v1/meetings/${encodeURIComponent(meetingId)}/participants/${encodeURIComponent(aadObjectId)}?tenantId=${encodeURIComponent(tenantId)}`;
-    try {
-      const bearer = await token();
-      const response = await fetch(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
-      if (response.status === 404 || response.status === 403) return { kind: 'notMember' };
-      if (!response.ok) return { kind: 'unavailable' };
-      const body = (await response.json()) as { user?: { id?: unknown }; meeting?: { role?: unknown } };
-      return { kind: 'member', teamsUserId: typeof body.user?.id === 'string' ? body.user.id : '', role: typeof body.meeting?.role === 'string' ? body.meeting.role : '' };
-    } catch {
-      return { kind: 'unavailable' };
+  const send = async (method: 'POST' | 'PUT', url: string, activity: object): Promise<SendOutcome> => {
+    const response = await request(method, url, activity);
+    // Timed out, refused or reset: Teams may not have it; try again later.
+    if (!response) return { ok: false, status: 0 };
+    if (!response.ok) {
+      const wait = retryAfterMs(response.headers.get('retry-after'));
+      return { ok: false, status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
     }
+    const id = (response.body as { id?: unknown } | undefined)?.id;
+    return { ok: true, ...(typeof id === 'string' ? { activityId: id } : {}) };
   };
-  const conversationMember: ConnectorClient['conversationMember'] = async (serviceUrl, conversationId, memberId) => {
-    const url = `${serviceUrl.replace(/\/+$/, '')}/v3/conversations/${encodeURIComponent(conversationId)}/members/${encodeURIComponent(memberId)}`;
-    try {
-      const bearer = await token();
-      const response = await fetch(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
-      await response.text();
-      if (response.status === 404 || response.status === 403) return 'notMember';
-      return response.ok ? 'member' : 'unavailable';
-    } catch {
-      return 'unavailable';
-    }
-  };
+  const refused = (status: number): boolean => status === 404 || status === 403;
   return {
-    meetingParticipant,
-    conversationMember,
-    post: (to, activity) => call('POST', conversationUrl(to), { type: 'message', ...activity }),
-    update: (to, activityId, activity) => call('PUT', `${conversationUrl(to)}/${encodeURIComponent(activityId)}`, { type: 'message', id: activityId, ...activity }),
+    meetingParticipant: async (serviceUrl, meetingId, aadObjectId, tenantId) => {
+      const response = await request('GET', `${base(serviceUrl)}/v1/meetings/${encodeURIComponent(meetingId)}/participants/${encodeURIComponent(aadObjectId)}?tenantId=${encodeURIComponent(tenantId)}`);
+      if (!response || (!response.ok && !refused(response.status))) return { kind: 'unavailable' };
+      if (refused(response.status)) return { kind: 'notMember' };
+      const body = response.body as { user?: { id?: unknown }; meeting?: { role?: unknown } } | undefined;
+      return { kind: 'member', teamsUserId: typeof body?.user?.id === 'string' ? body.user.id : '', role: typeof body?.meeting?.role === 'string' ? body.meeting.role : '' };
+    },
+    conversationMember: async (serviceUrl, conversationId, memberId) => {
+      const response = await request('GET', `${base(serviceUrl)}/v3/conversations/${encodeURIComponent(conversationId)}/members/${encodeURIComponent(memberId)}`);
+      if (!response) return 'unavailable';
+      if (refused(response.status)) return 'notMember';
+      return response.ok ? 'member' : 'unavailable';
+    },
+    post: (to, activity) => send('POST', conversationUrl(to), { type: 'message', ...activity }),
+    update: (to, activityId, activity) => send('PUT', `${conversationUrl(to)}/${encodeURIComponent(activityId)}`, { type: 'message', id: activityId, ...activity }),
   };
 }

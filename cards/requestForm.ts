@@ -107,6 +107,3 @@ export function requestFormCardData(profile: PartnershipProfile, input: RequestF
 }
 
 export const renderRequestFormCard = (data: RequestFormCardData): AdaptiveCard => expand(template, data);
-
-/** Every form field appears on the card exactly once (checked by the card tests). */
-export const formFieldIds = (data: RequestFormCardData): string[] => data.sections.flatMap((s) => s.fields.map((f) => f.id));

@@ -24,7 +24,7 @@ export const escalateCommand: Handler = async (input, deps) => {
 /** The summary's button. */
 export const showEscalation: Handler = async (input, deps) => {
   const rethinkId = rethinkIdOf(input.data);
-  return { ...offer(deps, rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined) };
+  return offer(deps, rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined);
 };
 
 export const escalate: Handler = async (input: TurnInput, deps) => {

@@ -45,13 +45,15 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
   const caseReference = checkCaseReference(rawCaseReference, deps.profile);
   if (!caseReference.ok) return { notice: caseReference.error.message };
   const personal = input.where.conversationKind === 'personal';
-  const chat = personal ? undefined : await chatOf(deps, input.actor.aadObjectId);
+  // One read of the person: their personal chat, and the role and agency they gave last time.
+  const remembered = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
+  const chat = personal ? undefined : remembered?.personalConversation;
   if (!personal && !chat) {
     return {
       notice: `The request form shows the case’s history, so it opens only in your personal chat with Re-think. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add), then type **request facilitator ${caseReference.value}** there.`,
     };
   }
-  const [rethinks, remembered] = await Promise.all([deps.rethinks.forCase(caseReference.value), input.actor.aadObjectId ? deps.people.get(input.actor.aadObjectId) : undefined]);
+  const rethinks = await deps.rethinks.forCase(caseReference.value);
   const person = personOf(input);
   const card = renderRequestFormCard(
     requestFormCardData(deps.profile, {
@@ -140,7 +142,7 @@ const audienceFor = (r: FacilitatorRequest, input: TurnInput): Audience =>
   r.requester.id === input.actor.id && r.requestedIn.conversationId === input.where.conversationId ? 'requester' : 'pool';
 
 function requestView(deps: Deps, r: FacilitatorRequest, audience: Audience, notice: string): HandlerResult {
-  return { view: renderRequestCard(deps.profile, r, audience, notice), notice, postViewWithoutExecute: false };
+  return { view: renderRequestCard(deps.profile, r, audience, notice), notice };
 }
 
 /** A pool member: acting in the facilitator channel, or a named facilitator (anywhere). */
@@ -165,7 +167,7 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
     if (!found) return { notice: MESSAGES.requestNotFound };
     if (poolOnly && !(await isPoolMember(input, deps))) return requestView(deps, found, audienceFor(found, input), MESSAGES.notPool);
     const apply = await prepare(found, input, deps);
-    const outcome = await deps.requests.update(requestId, apply);
+    const outcome = await deps.requests.update(requestId, apply, found);
     if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
     const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
     if (outcome.kind === 'refused') return requestView(deps, outcome.doc, audience, outcome.refusal.message);
@@ -218,8 +220,10 @@ export const answerQuestion: Handler = async (input, deps) => {
   if (!found || !questionId) return { notice: MESSAGES.requestNotFound };
   const asker = found.questions.find((q) => q.id === questionId)?.askedBy;
   const askerChat = await chatOf(deps, asker?.aadObjectId);
-  const outcome = await deps.requests.update(requestId, (current) =>
-    lifecycle.answerQuestion(current, personOf(input), questionId, textField(input.data, 'answer'), askerChat, input.activityId, context(input, deps)),
+  const outcome = await deps.requests.update(
+    requestId,
+    (current) => lifecycle.answerQuestion(current, personOf(input), questionId, textField(input.data, 'answer'), askerChat, input.activityId, context(input, deps)),
+    found,
   );
   if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
   if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(requestId);
@@ -248,7 +252,7 @@ export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput
   if (r.strategy !== 3) return;
   const accepted = await deps.requests.acceptedFor(r.caseReference, input.actor.id);
   for (const request of accepted.filter((x) => !x.rethink)) {
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, context(input, deps)));
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, context(input, deps)), request);
     if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
   }
 }
@@ -257,7 +261,7 @@ export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput
 export async function completeLinkedRequests(deps: Deps, r: Rethink, input: TurnInput): Promise<void> {
   if (r.status !== 'closed' || r.strategy !== 3) return;
   for (const request of await deps.requests.linkedTo(r.id)) {
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, input.actor.id, context(input, deps)));
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, input.actor.id, context(input, deps)), request);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
       keepFacilitating(deps, outcome.doc, input.now);
@@ -275,7 +279,7 @@ export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> 
     const r = link ? await deps.rethinks.get(link.conversationId, link.id) : undefined;
     if (!r || r.status !== 'closed') continue;
     const ctx = { now, newId: deps.newId, profile: deps.profile };
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, 'reconciler', ctx));
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, 'reconciler', ctx), request);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
       keepFacilitating(deps, outcome.doc, now);

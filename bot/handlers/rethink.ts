@@ -1,5 +1,5 @@
 /** Card actions on a running Re-think: each parses its input, then the engine decides. */
-import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, type Drafts, type Viewer } from '../../cards/rethink';
+import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, type Drafts, type RethinkCardOptions, type Viewer } from '../../cards/rethink';
 import { renderSummaryCard } from '../../cards/summary';
 import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
@@ -140,7 +140,7 @@ export const rethinkHandlers = Object.fromEntries(Object.entries(specs).map(([ve
 export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice: CardNotice, viewer: Viewer): HandlerResult {
   return {
     view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }),
-    shared: sharedCard(input, deps, r),
+    shared: sharedCard(deps, r, input.now),
     posts: r.status === 'closed' ? [{ card: renderSummaryCard(deps.profile, r) }] : [],
   };
 }
@@ -149,32 +149,38 @@ export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice
  * Everyone's card, with a way to fetch the latest: updates sent after the answer can arrive out of
  * order, so whoever sends one checks afterwards that no later change was left unshown.
  */
-function sharedCard(input: TurnInput, deps: Deps, r: Stored<Rethink>): SharedCard {
+export function sharedCard(deps: Deps, r: Stored<Rethink>, now: Date): SharedCard {
   return {
     activityId: r.cardActivityId,
-    render: () => renderRethinkCard(deps.profile, r, { now: input.now }),
+    render: () => renderRethinkCard(deps.profile, r, { now }),
     version: r._etag,
     latest: async () => {
-      const fresh = await deps.rethinks.get(input.where.conversationId, r.id);
-      return fresh && { card: renderRethinkCard(deps.profile, fresh, { now: input.now }), version: fresh._etag, activityId: fresh.cardActivityId };
+      const fresh = await deps.rethinks.get(r.conversationId, r.id);
+      return fresh && { card: renderRethinkCard(deps.profile, fresh, { now }), version: fresh._etag, activityId: fresh.cardActivityId };
     },
   };
 }
 
 function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts, editingActionId?: string): HandlerResult {
   const confirming = refusal.code === 'needsConfirmation';
-  // Without per-person views the confirmation is posted for all to see: with "reveal together" it
-  // must not carry the facilitator's own still-hidden contribution, so it is the shared view.
-  const shownTo = confirming && r.revealTogether ? undefined : viewer;
-  const view = renderRethinkCard(deps.profile, r, {
-    ...(shownTo ? { viewer: shownTo } : {}),
+  const views = viewAndPublic(deps, r, {
+    viewer,
     now: input.now,
     ...(confirming ? { confirmation: refusal.message } : { notice: { text: refusal.message, tone: 'attention' } }),
     ...(drafts ? { drafts } : {}),
     ...(editingActionId ? { editingActionId } : {}),
   });
   // The confirmation needs its buttons: without per-person views it is posted as a card.
-  return confirming ? { view, postViewWithoutExecute: true } : { view, notice: refusal.message };
+  return confirming ? { ...views, postViewWithoutExecute: true } : { view: views.view, notice: refusal.message };
+}
+
+/**
+ * A person's own view, and what to post instead where there are no per-person views (everyone sees
+ * that post): with "reveal together", the same view without their own still-hidden contribution.
+ */
+function viewAndPublic(deps: Deps, r: Rethink, options: RethinkCardOptions): Pick<HandlerResult, 'view' | 'publicView'> {
+  const view = renderRethinkCard(deps.profile, r, options);
+  return r.revealTogether ? { view, publicView: renderRethinkCard(deps.profile, r, { ...options, concealOwn: true }) } : { view };
 }
 
 /** Opens the editor of one action on the person's own card. */
@@ -190,11 +196,8 @@ export const showActionEditor: Handler = async (input, deps) => {
     : !may
       ? { text: 'Only the person who added this action, or the facilitator, can change it.', tone: 'attention' }
       : undefined;
-  const options = { viewer: viewerOf(input), now: input.now, ...(notice ? { notice } : { editingActionId: actionId }) };
-  const view = renderRethinkCard(deps.profile, r, options);
-  // Posted for everyone where per-person views are missing: nothing still hidden by "reveal together".
-  const publicView = r.revealTogether ? renderRethinkCard(deps.profile, r, { ...options, concealOwn: true }) : undefined;
-  return { view, postViewWithoutExecute: true, ...(publicView ? { publicView } : {}), ...(notice ? { notice: notice.text } : {}) };
+  const views = viewAndPublic(deps, r, { viewer: viewerOf(input), now: input.now, ...(notice ? { notice } : { editingActionId: actionId }) });
+  return { ...views, postViewWithoutExecute: true, ...(notice ? { notice: notice.text } : {}) };
 };
 
 /** In a meeting, the person's role is asked of Teams at each action: it decides what they may do and see. */

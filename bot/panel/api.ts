@@ -17,8 +17,8 @@ import type { ConversationAddress } from '../../services/store/people';
 import type { Stored } from '../../services/store/repository';
 import type { ConnectorClient } from '../connectorClient';
 import type { Deliveries } from '../deliveries';
-import { changed } from '../handlers/rethink';
-import { engineContext, type Deps, type TurnInput } from '../handlers/types';
+import { sharedCard } from '../handlers/rethink';
+import { engineContext, type Deps } from '../handlers/types';
 import { updateShared } from '../respond';
 import { conversationKey } from '../turn';
 import { authenticate, type PanelAuth } from './auth';
@@ -144,19 +144,15 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   const { actor, address } = found;
   const now = pd.clock();
   const requestId = text(body, 'requestId');
-  const outcome = await pd.deps.rethinks.update(address.conversationId, rethinkId, (r) => applyCommand(r, command, actor, engineContext(pd.deps, now), requestId ? `panel:${requestId}` : undefined));
+  const outcome = await pd.deps.rethinks.update(address.conversationId, rethinkId, (r) => applyCommand(r, command, actor, engineContext(pd.deps, now), requestId ? `panel:${requestId}` : undefined), found.r);
   if (outcome.kind === 'notFound') return fail(404, 'That Re-think is not in this meeting.');
   if (outcome.kind === 'refused') return refusedReply(outcome.refusal, pd, outcome.doc, actor);
   const r = outcome.doc;
-  if (!outcome.replay) {
-    // Everyone's card in the chat follows, as after a press on the card.
-    const input: TurnInput = { actor, where: { conversationId: address.conversationId, conversationKind: r.conversationKind, tenantId: r.tenantId }, address, activityId: undefined, replyToId: r.cardActivityId, data: {}, now };
-    const result = changed(input, pd.deps, r, { text: '', tone: 'good' }, { id: actor.id });
-    const shared = result.shared;
-    if (shared?.activityId && address.serviceUrl) {
-      const cardId = shared.activityId;
-      pd.deliveries.elsewhere(address, 'card update from the panel', (context) => updateShared(context, shared, cardId, pd.log));
-    }
+  // Everyone's card in the chat follows, as after a press on the card.
+  const shared = sharedCard(pd.deps, r, now);
+  const cardId = shared.activityId;
+  if (!outcome.replay && cardId && address.serviceUrl) {
+    pd.deliveries.elsewhere(address, 'card update from the panel', (context) => updateShared(context, shared, cardId, pd.log));
   }
   return { status: 200, etag: etagFor(r, actor), body: view(pd, r, actor) };
 }

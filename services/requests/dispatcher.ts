@@ -134,7 +134,7 @@ export class Dispatcher {
         // Waiting (rate limits, a slow send) may have used up the lease: renew it before sending,
         // and stop if another instance has taken over.
         if (doc.outboxLease && Date.parse(doc.outboxLease.until) - this.o.clock().getTime() < this.leaseMs / 2) {
-          const renewed = await this.update(id, (current) => this.lease(current, false));
+          const renewed = await this.update(id, (current) => this.lease(current, false), doc);
           if (!renewed) return;
           doc = renewed;
         }
@@ -148,7 +148,7 @@ export class Dispatcher {
         const released: FacilitatorRequest = { ...current };
         delete released.outboxLease;
         return { ok: true, value: released };
-      }).catch(() => undefined);
+      }, doc).catch(() => undefined);
     }
   }
 
@@ -168,7 +168,7 @@ export class Dispatcher {
       else next = markFailed(current, delivery.id, outcome.status, now, this.o.newId, administrators);
       const stillOurs = !current.outboxLease || current.outboxLease.owner === this.o.owner;
       return { ok: true, value: stillOurs ? { ...next, outboxLease: { owner: this.o.owner, until: new Date(now.getTime() + this.leaseMs).toISOString() } } : next };
-    });
+    }, doc);
     if (outcome.ok) log.debug('delivered');
     else if (verdict === 'retry') log.info({ status: outcome.status, attempts: delivery.attempts + 1 }, 'delivery failed; will retry');
     else log.warn({ status: outcome.status }, 'delivery failed for good; administrators told');
@@ -176,8 +176,9 @@ export class Dispatcher {
     return updated && updated.outboxLease?.owner === this.o.owner ? updated : undefined;
   }
 
-  private async update(id: string, apply: (doc: Stored<FacilitatorRequest>) => Result<FacilitatorRequest>): Promise<Stored<FacilitatorRequest> | undefined> {
-    const outcome = await this.o.requests.update(id, apply);
+  /** `read`: the request as this round last saw it; the write is conditional on it, so a stale one is simply re-read. */
+  private async update(id: string, apply: (doc: Stored<FacilitatorRequest>) => Result<FacilitatorRequest>, read?: Stored<FacilitatorRequest>): Promise<Stored<FacilitatorRequest> | undefined> {
+    const outcome = await this.o.requests.update(id, apply, read);
     return outcome.kind === 'updated' ? outcome.doc : undefined;
   }
 }

@@ -7,7 +7,6 @@ import type { OutcomeKind, NextStep, StrategyNumber } from '../rethink/types';
 import type { ConversationAddress } from '../store/people';
 
 export type RequestStatus = 'submitted' | 'accepted' | 'scheduled' | 'completed' | 'withdrawn';
-export const OPEN_STATUSES: readonly RequestStatus[] = ['submitted', 'accepted', 'scheduled'];
 
 /** A person as Teams identifies them; `aadObjectId` finds their personal chat with the bot. */
 export interface PersonRef {

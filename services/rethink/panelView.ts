@@ -35,6 +35,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
   const waiting = new Set(waitingFor(r).map((p) => p.id));
   const mine = contributionsAt(r, r.stage).find((c) => c.participantId === viewer.id);
   const stageText = (n: number) => profile.stages[n - 1];
+  const visible = visibleContributions(r, viewer.id);
   return {
     rethinkId: r.id,
     caseReference: r.caseReference,
@@ -45,8 +46,8 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     prompt: stageText(r.stage)?.prompt ?? '',
     participants: r.participants.map((p) => ({ name: p.name, role: p.role, agency: p.agency, contributed: !waiting.has(p.id), facilitator: p.id === r.facilitatorId })),
     waitingFor: r.participants.filter((p) => waiting.has(p.id)).map((p) => p.name),
-    contributions: visibleContributions(r, viewer.id).shown.map((c) => ({ who: who(c.participantId), text: c.text, mine: c.participantId === viewer.id })),
-    hiddenCount: visibleContributions(r, viewer.id).hidden,
+    contributions: visible.shown.map((c) => ({ who: who(c.participantId), text: c.text, mine: c.participantId === viewer.id })),
+    hiddenCount: visible.hidden,
     earlierStages: Array.from({ length: r.stage - 1 }, (_, i) => (i + 1) as StageNumber).map((n) => ({
       stage: n,
       title: stageText(n)?.title ?? `Stage ${n}`,

@@ -98,10 +98,13 @@ async function always<R>(run: () => Promise<R>): Promise<R> {
  * applied again to the fresh document, so no one's update overwrites another's. It gives up within
  * Teams' few seconds for an answer, so the person hears "please try again" rather than nothing.
  */
-export async function updateItem<T extends { id: string }>(container: Container, id: string, partitionKey: string, change: Change<T>, budgetMs = 3_500): Promise<UpdateOutcome<T>> {
-  const deadline = Date.now() + budgetMs;
+export async function updateItem<T extends { id: string }>(container: Container, id: string, partitionKey: string, change: Change<T>, options: { budgetMs?: number; read?: Stored<T> } = {}): Promise<UpdateOutcome<T>> {
+  const deadline = Date.now() + (options.budgetMs ?? 3_500);
+  // A caller that has just read the document starts from it: the write is conditional on its ETag anyway.
+  let known = options.read;
   for (let attempt = 1; ; attempt++) {
-    const current = await readItem<T>(container, id, partitionKey);
+    const current = known ?? (await readItem<T>(container, id, partitionKey));
+    known = undefined;
     if (!current) return { kind: 'notFound' };
     const next = change(current);
     if (!next.ok) return { kind: 'refused', refusal: next.error, doc: current };

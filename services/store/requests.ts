@@ -16,7 +16,8 @@ export interface RequestRepository {
   get(id: string): Promise<Stored<FacilitatorRequest> | undefined>;
   /** `undefined` when a request with this id exists already: a form is submitted once. */
   create(doc: FacilitatorRequest): Promise<Stored<FacilitatorRequest> | undefined>;
-  update(id: string, change: Change<FacilitatorRequest>): Promise<UpdateOutcome<FacilitatorRequest>>;
+  /** `read`: the request as just read in this turn, to save reading it again. */
+  update(id: string, change: Change<FacilitatorRequest>, read?: Stored<FacilitatorRequest>): Promise<UpdateOutcome<FacilitatorRequest>>;
   /** A person's requests, newest first. */
   byRequester(personId: string, aadObjectId: string | undefined, limit: number): Promise<RequestListItem[]>;
   /** Requests still waiting, accepted or scheduled, oldest first: what the pool works on. */
@@ -39,7 +40,7 @@ export function requestRepository(container: Container): RequestRepository {
   return {
     get: (id) => readItem<FacilitatorRequest>(container, id, id),
     create: (doc) => createItem(container, doc),
-    update: (id, change) => updateItem<FacilitatorRequest>(container, id, id, change),
+    update: (id, change, read) => updateItem<FacilitatorRequest>(container, id, id, change, read ? { read } : {}),
     byRequester: (personId, aadObjectId, limit) =>
       queryAcross<RequestListItem>(
         container,

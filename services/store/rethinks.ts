@@ -15,7 +15,8 @@ export interface RethinkListItem {
 export interface RethinkRepository {
   get(conversationId: string, id: string): Promise<Stored<Rethink> | undefined>;
   create(rethink: Rethink): Promise<Stored<Rethink> | undefined>;
-  update(conversationId: string, id: string, change: Change<Rethink>): Promise<UpdateOutcome<Rethink>>;
+  /** `read`: the document as just read in this turn, to save reading it again. */
+  update(conversationId: string, id: string, change: Change<Rethink>, read?: Stored<Rethink>): Promise<UpdateOutcome<Rethink>>;
   /** This conversation's Re-thinks, newest first (one partition). */
   list(conversationId: string, limit: number): Promise<RethinkListItem[]>;
   /** The most recently changed open Re-think in this conversation. */
@@ -28,7 +29,7 @@ export function rethinkRepository(container: Container): RethinkRepository {
   return {
     get: (conversationId, id) => readItem<Rethink>(container, id, conversationId),
     create: (rethink) => createItem(container, rethink),
-    update: (conversationId, id, change) => updateItem<Rethink>(container, id, conversationId, change),
+    update: (conversationId, id, change, read) => updateItem<Rethink>(container, id, conversationId, change, read ? { read } : {}),
     list: (conversationId, limit) =>
       queryItems<RethinkListItem>(
         container,
