@@ -50,7 +50,8 @@ async function refresh(): Promise<void> {
   const response = await call('GET', url);
   if (response.status === 304) return;
   const body = (await response.json()) as PanelView & { message?: string };
-  if (!response.ok && !following && state.view) return;
+  // A passing failure (Teams or the store busy) keeps what is on screen; so does no new Re-think yet.
+  if (!response.ok && (response.status >= 500 || (!following && state.view))) return;
   if (response.ok) {
     state.view = body;
     state.rethinkId = body.rethinkId;
