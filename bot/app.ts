@@ -18,6 +18,7 @@ import { requestRepository } from '../services/store/requests';
 import { connectorClient, tokenSource } from './connectorClient';
 import { requestSender } from './requestSender';
 import { createAdapter } from './adapter';
+import { CARD_TIMING, type CardTiming } from './cardUpdates';
 import { Deliveries } from './deliveries';
 import { mountEchoFloor } from './echoFloor';
 import { completeClosedLinks } from './handlers/requests';
@@ -45,6 +46,8 @@ export interface AppOptions {
   readonly panelAuth?: PanelAuth;
   /** How the outbox is delivered; tests shorten these. */
   readonly delivery?: { readonly pollMs?: number; readonly leaseMs?: number; readonly sendTimeoutMs?: number };
+  /** How card updates keep their order between instances; tests shorten these. */
+  readonly cardTiming?: CardTiming;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -73,7 +76,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log.warn('NO MICROSOFT APP ID IS SET: the bot accepts unauthenticated requests. Use this for local development only.');
   }
   const adapter = createAdapter(config.auth, log);
-  const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log);
+  // This running instance: it owns outbox leases and stamps the saves it makes.
+  const instance = randomUUID();
+  const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log, instance, options.cardTiming ?? CARD_TIMING);
   const clock = options.clock ?? (() => new Date());
   const people = peopleRepository(containers.people, retentionSeconds);
   const requests = requestRepository(containers.requests);
@@ -85,7 +90,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log: log.child({ component: 'dispatcher' }),
     clock,
     newId: randomUUID,
-    owner: randomUUID(),
+    owner: instance,
     administrators: async () => {
       const found = await Promise.all(config.administrators.map((id) => people.get(id)));
       return found.map((p) => p?.personalConversation).filter((c): c is ConversationAddress => c !== undefined);
@@ -96,7 +101,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const deps: Deps = {
     profile,
-    rethinks: rethinkRepository(containers.rethinks),
+    rethinks: rethinkRepository(containers.rethinks, instance),
     people,
     conversations: conversationRepository(containers.conversations, retentionSeconds),
     requests,

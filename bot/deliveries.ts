@@ -1,6 +1,7 @@
 import { TurnContext, type CloudAdapter } from 'botbuilder';
 import type { Logger } from '../services/logging';
 import type { ConversationAddress } from '../services/store/people';
+import { CardUpdates, type CardTiming, type Reach } from './cardUpdates';
 
 /**
  * Work that follows a turn rather than delaying it: Teams waits on an invoke's answer, so card
@@ -9,14 +10,18 @@ import type { ConversationAddress } from '../services/store/people';
  */
 export class Deliveries {
   private readonly inFlight = new Set<Promise<void>>();
-  /** Per key: the newest work waiting behind the one running (for `latestOnly`). */
-  private readonly waiting = new Map<string, { next?: () => Promise<void> }>();
+  /** Everyone's card, kept in order of the saves it shows. */
+  readonly cards: CardUpdates;
 
   constructor(
     private readonly adapter: CloudAdapter,
     private readonly appId: string,
     private readonly log: Logger,
-  ) {}
+    instance: string,
+    timing: CardTiming,
+  ) {
+    this.cards = new CardUpdates((what, task) => this.later(what, task), instance, timing, log);
+  }
 
   later(what: string, task: () => Promise<void>): void {
     // Started on the next turn of the event loop, so the answer is written before any of this runs.
@@ -29,46 +34,31 @@ export class Deliveries {
 
   /** Runs `work` in the same conversation once the current turn has been answered. */
   afterTurn(context: TurnContext, what: string, work: (context: TurnContext) => Promise<void>): void {
-    const reference = TurnContext.getConversationReference(context.activity);
-    this.later(what, () => this.adapter.continueConversationAsync(this.appId, reference, work));
+    const reach = this.reachFrom(context);
+    this.later(what, () => reach(work));
   }
 
-  /**
-   * Like `afterTurn`, for work where only the latest matters (everyone's card): while one runs for
-   * `key`, a newer one waits in its place and runs next, and any older waiting one is dropped. Each
-   * run ends by checking the stored latest, so nothing is lost by dropping.
-   */
-  latestOnly(key: string, context: TurnContext, what: string, work: (context: TurnContext) => Promise<void>): void {
+  /** Opens a turn in this turn's conversation later on. */
+  reachFrom(context: TurnContext): Reach {
     const reference = TurnContext.getConversationReference(context.activity);
-    const task = () => this.adapter.continueConversationAsync(this.appId, reference, work);
-    const slot = this.waiting.get(key);
-    if (slot) {
-      slot.next = task;
-      return;
-    }
-    const state: { next?: () => Promise<void> } = {};
-    this.waiting.set(key, state);
-    this.later(what, async () => {
-      try {
-        for (let run: (() => Promise<void>) | undefined = task; run; run = state.next) {
-          state.next = undefined;
-          await run().catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.name : typeof error, what }, 'follow-up work failed'));
-        }
-      } finally {
-        this.waiting.delete(key);
-      }
-    });
+    return (work) => this.adapter.continueConversationAsync(this.appId, reference, work);
   }
 
   /** Runs `work` in another conversation, once the current turn has been answered. */
   elsewhere(to: ConversationAddress, what: string, work: (context: TurnContext) => Promise<void>): void {
+    const reach = this.reachAt(to);
+    this.later(what, () => reach(work));
+  }
+
+  /** Opens a turn in a conversation known by its address. */
+  reachAt(to: ConversationAddress): Reach {
     const reference = {
       channelId: 'msteams',
       serviceUrl: to.serviceUrl,
       bot: { id: to.botId, name: '' },
       conversation: { id: to.conversationId, conversationType: to.conversationKind, tenantId: to.tenantId, isGroup: to.conversationKind !== 'personal', name: '' },
     };
-    this.later(what, () => this.adapter.continueConversationAsync(this.appId, reference, work));
+    return (work) => this.adapter.continueConversationAsync(this.appId, reference, work);
   }
 
   async idle(): Promise<void> {

@@ -145,19 +145,21 @@ export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice
   };
 }
 
-/**
- * Everyone's card, with a way to fetch the latest: updates sent after the answer can arrive out of
- * order, so whoever sends one checks afterwards that no later change was left unshown.
- */
+/** Everyone's card, with which save it shows and a way to fetch the latest (see `bot/cardUpdates.ts`). */
 export function sharedCard(deps: Deps, r: Stored<Rethink>, now: Date): SharedCard {
+  const { written } = r;
   return {
     activityId: r.cardActivityId,
     render: () => renderRethinkCard(deps.profile, r, { now }),
-    version: r._etag,
-    latest: async () => {
-      const fresh = await deps.rethinks.get(r.conversationId, r.id);
-      return fresh && { card: renderRethinkCard(deps.profile, fresh, { now }), version: fresh._etag, activityId: fresh.cardActivityId };
-    },
+    ...(written && {
+      order: {
+        written,
+        latest: async () => {
+          const fresh = await deps.rethinks.get(r.conversationId, r.id);
+          return fresh && { card: renderRethinkCard(deps.profile, fresh, { now }), activityId: fresh.cardActivityId, ...(fresh.written ? { written: fresh.written } : {}) };
+        },
+      },
+    }),
   };
 }
 
@@ -223,8 +225,15 @@ function rememberRole(input: TurnInput, deps: Deps, join: { role: string; agency
   deps.later('remember role', () => deps.people.remember(aadObjectId, { role, agency }, input.now));
 }
 
-/** Remembers where the Re-think card now lives, so later changes update that copy in place. */
-export async function recordCardActivity(input: TurnInput, deps: Deps, rethinkId: string, activityId: string): Promise<void> {
+/**
+ * Remembers where the Re-think card now lives, so later changes update that copy in place. The copy
+ * shows the save `shown`: if others saved since, their updates went to the old copy, so this one
+ * is returned to be brought up to date.
+ */
+export async function recordCardActivity(input: TurnInput, deps: Deps, rethinkId: string, activityId: string, shown: number | undefined): Promise<SharedCard | undefined> {
   const ctx = engineContext(deps, input.now);
-  await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, { kind: 'recordCard', activityId }, input.actor, ctx));
+  const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, { kind: 'recordCard', activityId }, input.actor, ctx));
+  if (outcome.kind !== 'updated' || outcome.replay) return undefined;
+  const revision = outcome.doc.written?.revision ?? 0;
+  return revision - 1 > (shown ?? 0) ? sharedCard(deps, outcome.doc, input.now) : undefined;
 }

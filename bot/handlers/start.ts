@@ -43,7 +43,9 @@ export const submitStart: Handler = async (input, deps) => {
     return existing.status === 'proposed' ? { view: renderStrategyCard(strategyCardData(deps.profile, existing)) } : { view: renderRethinkCard(deps.profile, existing, { viewer: { id: input.actor.id }, now: input.now }) };
   }
   const { aadObjectId } = input.actor;
-  if (aadObjectId) deps.later('remember role', () => deps.people.remember(aadObjectId, { role: values.role.trim(), agency: values.agency.trim() }, input.now));
+  const [role, agency] = [values.role.trim(), values.agency.trim()];
+  // Remembered for next time, written only when it changed.
+  if (aadObjectId && (role !== (person?.role ?? '') || agency !== (person?.agency ?? ''))) deps.later('remember role', () => deps.people.remember(aadObjectId, { role, agency }, input.now));
   const card = renderStrategyCard(strategyCardData(deps.profile, created));
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };
@@ -77,7 +79,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
   const result = changed(input, deps, r, { text: 'The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.', tone: 'good' }, { id: input.actor.id });
   if (r.cardActivityId) return result;
   // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one.
-  return { ...result, posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (id) => recordCardActivity(input, deps, r.id, id) }] };
+  return { ...result, posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (id) => recordCardActivity(input, deps, r.id, id, r.written?.revision) }] };
 };
 
 export const cancelStart: Handler = async (input, deps) => {

@@ -3,7 +3,7 @@ import type { AdaptiveCard } from '../../cards/render';
 import type { Logger } from '../../services/logging';
 import type { PartnershipProfile } from '../../services/profile/types';
 import type { EngineContext, Where } from '../../services/rethink/engine';
-import type { Actor } from '../../services/rethink/types';
+import type { Actor, Written } from '../../services/rethink/types';
 import type { ConversationRepository } from '../../services/store/conversations';
 import type { ConversationAddress, PeopleRepository } from '../../services/store/people';
 import type { PoolRepository } from '../../services/store/pool';
@@ -49,8 +49,11 @@ export interface Outgoing {
   readonly text?: string;
   /** Another conversation (e.g. the person's personal chat); by default, this one. */
   readonly to?: ConversationAddress;
-  /** Called with the posted activity's id, e.g. to remember where a card lives. */
-  readonly onPosted?: (activityId: string) => Promise<void>;
+  /**
+   * Called with the posted activity's id, e.g. to remember where a card lives; may return that
+   * card again when changes saved meanwhile went to the card it replaces.
+   */
+  readonly onPosted?: (activityId: string) => Promise<SharedCard | undefined>;
 }
 
 export interface HandlerResult {
@@ -71,9 +74,14 @@ export interface SharedCard {
   /** Rendered when it is sent, after the answer, so the person who acted is not kept waiting. */
   readonly render: () => AdaptiveCard;
   readonly activityId: string | undefined;
-  /** The stored version the card shows, and how to fetch the latest, to keep updates in order. */
-  readonly version?: string;
-  readonly latest?: () => Promise<{ card: AdaptiveCard; version: string; activityId: string | undefined } | undefined>;
+  /** A stored Re-think's card: which save it shows, and how to fetch the latest (see `bot/cardUpdates.ts`). */
+  readonly order?: { readonly written: Written; readonly latest: () => Promise<ShownCard | undefined> };
+}
+
+export interface ShownCard {
+  readonly card: AdaptiveCard;
+  readonly activityId: string | undefined;
+  readonly written?: Written;
 }
 
 export type Handler = (input: TurnInput, deps: Deps) => Promise<HandlerResult>;

@@ -19,7 +19,6 @@ import type { ConnectorClient } from '../connectorClient';
 import type { Deliveries } from '../deliveries';
 import { sharedCard } from '../handlers/rethink';
 import { engineContext, type Deps } from '../handlers/types';
-import { updateShared } from '../respond';
 import { conversationKey } from '../turn';
 import { authenticate, type PanelAuth } from './auth';
 
@@ -152,7 +151,7 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   const shared = sharedCard(pd.deps, r, now);
   const cardId = shared.activityId;
   if (!outcome.replay && cardId && address.serviceUrl) {
-    pd.deliveries.elsewhere(address, 'card update from the panel', (context) => updateShared(context, shared, cardId, pd.log));
+    pd.deliveries.cards.send(address.conversationId, cardId, pd.deliveries.reachAt(address), shared);
   }
   return { status: 200, etag: etagFor(r, actor), body: view(pd, r, actor) };
 }

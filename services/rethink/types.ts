@@ -123,6 +123,18 @@ export interface AuditEvent {
   ref?: string;
 }
 
+/**
+ * Which save of a Re-think this is, by which running instance of the app and when (its clock, in
+ * ms). Card updates are sent after the answer; this lets them stay in order without reading again.
+ */
+export interface Written {
+  revision: number;
+  by: string;
+  at: number;
+  /** The same for the save this one replaced. */
+  previous?: { by: string; at: number };
+}
+
 export interface Rethink {
   id: string;
   /** Partition key: a Re-think is only ever found from its own conversation. */
@@ -163,6 +175,8 @@ export interface Rethink {
   escalations?: Escalation[];
   /** The posted Re-think card, kept up to date in place. */
   cardActivityId?: string;
+  /** Which save this is: set by the store on every write (absent on records saved before it existed). */
+  written?: Written;
   /** Recent activity ids already applied, so a redelivered invoke changes nothing. */
   appliedActivityIds: string[];
   audit: AuditEvent[];

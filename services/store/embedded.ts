@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '@vercel/cosmosdb-server';
 
@@ -11,10 +12,10 @@ export interface EmbeddedCosmos {
  * The in-memory Cosmos-compatible server for local use and tests. It speaks the Cosmos REST API,
  * so the app reaches it through the real @azure/cosmos SDK, exactly as it reaches Azure.
  */
-export async function startEmbeddedCosmos(port: number, host = '127.0.0.1', onRequest?: (method: string, url: string) => void): Promise<EmbeddedCosmos> {
+export async function startEmbeddedCosmos(port: number, host = '127.0.0.1', onRequest?: (request: IncomingMessage) => void): Promise<EmbeddedCosmos> {
   const server = createHttpServer({ keepAlive: true });
-  // Lets the benchmark count the store requests each action makes.
-  if (onRequest) server.prependListener('request', (req) => onRequest(req.method ?? '', req.url ?? ''));
+  // Lets tests and the benchmark count the store requests each action makes.
+  if (onRequest) server.prependListener('request', onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new Error(`The embedded Cosmos store cannot listen on ${host}:${port}: the port is in use. Set EMBEDDED_COSMOS_PORT to a free port.`) : error),

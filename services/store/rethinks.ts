@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import type { Rethink, RethinkStatus, StrategyNumber } from '../rethink/types';
+import type { Rethink, RethinkStatus, StrategyNumber, Written } from '../rethink/types';
 import { createItem, queryAcross, queryItems, readItem, updateItem, type Change, type Stored, type UpdateOutcome } from './repository';
 
 export interface RethinkListItem {
@@ -25,11 +25,29 @@ export interface RethinkRepository {
   forCase(caseReference: string): Promise<Rethink[]>;
 }
 
-export function rethinkRepository(container: Container): RethinkRepository {
+/** What this save replaced: a record saved before `written` existed counts as saved by someone else. */
+const previousOf = (current: Rethink): Written['previous'] => (current.written ? { by: current.written.by, at: current.written.at } : { by: 'unknown', at: Date.parse(current.updatedAt) || 0 });
+
+/** `instance`: this running app's id, stamped with the time on every save (see `Written`). */
+export function rethinkRepository(container: Container, instance: string): RethinkRepository {
+  const stamp = <T extends Rethink>(next: T, current?: Rethink): T => ({
+    ...next,
+    written: { revision: (current?.written?.revision ?? 0) + 1, by: instance, at: Date.now(), ...(current ? { previous: previousOf(current) } : {}) },
+  });
   return {
     get: (conversationId, id) => readItem<Rethink>(container, id, conversationId),
-    create: (rethink) => createItem(container, rethink),
-    update: (conversationId, id, change, read) => updateItem<Rethink>(container, id, conversationId, change, read ? { read } : {}),
+    create: (rethink) => createItem(container, stamp(rethink)),
+    update: (conversationId, id, change, read) =>
+      updateItem<Rethink>(
+        container,
+        id,
+        conversationId,
+        (current) => {
+          const next = change(current);
+          return next.ok && !next.replay ? { ...next, value: stamp(next.value, current) } : next;
+        },
+        read ? { read } : {},
+      ),
     list: (conversationId, limit) =>
       queryItems<RethinkListItem>(
         container,

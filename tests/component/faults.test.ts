@@ -190,6 +190,54 @@ describe('concurrency and redelivery', () => {
   });
 });
 
+describe('everyone’s card, changed through two instances of the app at once', () => {
+  // Short windows, so the test need not wait seconds.
+  const timing = { windowMs: 300, skewMs: 100 };
+  let one: App;
+  let two: App;
+  beforeAll(async () => {
+    one = await startApp(bed.store.endpoint, { cardTiming: timing });
+    two = await startApp(bed.store.endpoint, { cardTiming: timing });
+  });
+  afterAll(async () => {
+    await one.stop();
+    await two.stop();
+  });
+
+  /** Megan contributes through one instance, whose update of the card Teams holds for `holdMs`; Adele through the other `afterMs` later. */
+  async function crossing(holdMs: number, afterMs: number) {
+    const conversation = newGroupChat();
+    const { rethinkId, cardId } = await openRethink(new Driver(one, bed.connector, conversation));
+    bed.connector.slowNextUpdate(holdMs);
+    await Promise.all([
+      new Driver(one, bed.connector, conversation).press(megan, 'contribute', { rethinkId, contribution: 'Megan first' }),
+      new Promise((resolve) => setTimeout(resolve, afterMs)).then(() => new Driver(two, bed.connector, conversation).press(adele, 'contribute', { rethinkId, contribution: 'Adele second' })),
+    ]);
+    await Promise.all([one.idle(), two.idle()]);
+    return bed.connector
+      .updates(conversation.id)
+      .filter((u) => u.activityId === cardId)
+      .map((u) => cardText(cardOf(u)));
+  }
+
+  test('an older update landing last, within its window: the later instance sends the latest once that window has passed', async () => {
+    const shown = await crossing(150, 50);
+    // Megan's update really did land after Adele's, and was then put right.
+    expect(shown.at(-2)).toContain('Megan first');
+    expect(shown.at(-2)).not.toContain('Adele second');
+    expect(shown.at(-1)).toContain('Megan first');
+    expect(shown.at(-1)).toContain('Adele second');
+  });
+
+  test('an older update landing last, after its window: its own instance reads the latest and sends it', async () => {
+    // Adele saves after Megan's window (and skew) has passed, so her instance sends once; Megan's lands later still.
+    const shown = await crossing(700, 450);
+    expect(shown.at(-2)).not.toContain('Adele second');
+    expect(shown.at(-1)).toContain('Megan first');
+    expect(shown.at(-1)).toContain('Adele second');
+  });
+});
+
 describe('faults', () => {
   let proxy: Proxy;
   let proxied: App;

@@ -47,8 +47,11 @@ export class Driver {
     return { status, message: typeof response?.value === 'string' ? response.value : undefined };
   }
 
-  submit(user: TestUser, data: Record<string, unknown>, replyToId?: string): Promise<Sent> {
-    return send(this.app, submit(data, { ...this.where(user), ...(replyToId ? { replyToId } : {}) }));
+  async submit(user: TestUser, data: Record<string, unknown>, replyToId?: string): Promise<Sent> {
+    const sent = await send(this.app, submit(data, { ...this.where(user), ...(replyToId ? { replyToId } : {}) }));
+    // Everyone's card follows the turn, as after an invoke.
+    await this.app.idle();
+    return sent;
   }
 
   /** `start`, fill in the form, accept the recommended strategy: returns the Re-think's id and its card. */

@@ -1,6 +1,7 @@
 /** Starts the whole app on port 0 against a store and a connector the test owns. */
 import type { Container } from '@azure/cosmos';
 import { createApp, type App } from '../../bot/app';
+import type { CardTiming } from '../../bot/cardUpdates';
 import type { PanelAuth } from '../../bot/panel/auth';
 import { loadConfig } from '../../services/config';
 import type { Logger } from '../../services/logging';
@@ -21,6 +22,7 @@ export interface StartOptions {
   echoFloor?: boolean;
   delivery?: { pollMs?: number; leaseMs?: number; sendTimeoutMs?: number };
   panelAuth?: PanelAuth;
+  cardTiming?: CardTiming;
 }
 
 export function startApp(storeEndpoint: string, options: StartOptions = {}): Promise<App> {
@@ -32,7 +34,7 @@ export function startApp(storeEndpoint: string, options: StartOptions = {}): Pro
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}), ...(options.delivery ? { delivery: options.delivery } : {}), ...(options.panelAuth ? { panelAuth: options.panelAuth } : {}) });
+  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}), ...(options.delivery ? { delivery: options.delivery } : {}), ...(options.panelAuth ? { panelAuth: options.panelAuth } : {}), ...(options.cardTiming ? { cardTiming: options.cardTiming } : {}) });
 }
 
 export interface Sent {

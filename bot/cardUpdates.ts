@@ -1,0 +1,163 @@
+/**
+ * Everyone's card, updated in place after the answer, so that it ends up showing the latest save
+ * without reading the record again on the happy path.
+ *
+ * Within this instance, updates of one card go one at a time and an older save is never sent after
+ * a newer one. Between instances only the record is shared; its `written` says which save it is,
+ * which instance made it and when. The rule that keeps every card right:
+ * - an update that lands more than the window after its save is followed by a read of the latest
+ *   (it may have overtaken a later update);
+ * - whoever saves within the window (plus clock skew) of a save by another instance fetches and
+ *   sends the latest once that window has passed (the other update may still land after theirs).
+ * So a card can only be left behind by an update that lands within its window, and then the next
+ * save's instance either queued behind it, or resends once it must have landed.
+ */
+import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
+import type { AdaptiveCard } from '../cards/render';
+import type { Logger } from '../services/logging';
+import type { Written } from '../services/rethink/types';
+import type { SharedCard, ShownCard } from './handlers/types';
+
+export interface CardTiming {
+  /** An update landing later than this after its save checks the latest afterwards. */
+  readonly windowMs: number;
+  /** How far apart the instances' clocks may be. */
+  readonly skewMs: number;
+}
+
+export const CARD_TIMING: CardTiming = { windowMs: 5_000, skewMs: 2_000 };
+
+/** Opens a turn in the card's conversation (proactively, after the answer). */
+export type Reach = (work: (context: TurnContext) => Promise<void>) => Promise<void>;
+
+/** When another instance saved just before this save, when to fetch and send the latest. */
+export function recheckAt(written: Written, instance: string, timing: CardTiming): number | undefined {
+  const previous = written.previous;
+  if (!previous || previous.by === instance) return undefined;
+  const settled = previous.at + timing.windowMs + timing.skewMs;
+  return written.at < settled ? settled : undefined;
+}
+
+/** Measured on this clock: a save by another instance is timed by its clock, so allow for skew. */
+export const landedLate = (written: Written, landedAt: number, instance: string, timing: CardTiming): boolean =>
+  landedAt - written.at > (written.by === instance ? timing.windowMs : timing.windowMs - timing.skewMs);
+
+interface Job {
+  readonly reach: Reach;
+  readonly activityId: string;
+  readonly shared: SharedCard;
+  /** Send the stored latest rather than this card. */
+  readonly fetch: boolean;
+}
+
+interface Slot {
+  /** The newest save sent to this card (or being sent). */
+  sent: number;
+  running: boolean;
+  next?: Job;
+  forget?: NodeJS.Timeout;
+}
+
+const revisionOf = (job: Job): number | undefined => (job.fetch ? undefined : job.shared.order?.written.revision);
+
+/** The record is already saved: a card that cannot be updated (deleted, say) is logged, not fatal. */
+export async function updateInPlace(context: TurnContext, activityId: string, card: AdaptiveCard, log: Logger): Promise<void> {
+  try {
+    await context.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), id: activityId });
+  } catch (error) {
+    log.warn({ err: (error as Error).name, activityId }, 'could not update a card in place');
+  }
+}
+
+export class CardUpdates {
+  /** Per card, while updates are under way and for one window after: not state between turns. */
+  private readonly slots = new Map<string, Slot>();
+  private readonly rechecks = new Map<string, number>();
+
+  constructor(
+    private readonly later: (what: string, task: () => Promise<void>) => void,
+    private readonly instance: string,
+    private readonly timing: CardTiming,
+    private readonly log: Logger,
+  ) {}
+
+  /** Sends `shared` to the card `activityId` in the conversation `reach` opens, once the answer is sent. */
+  send(conversationId: string, activityId: string, reach: Reach, shared: SharedCard): void {
+    const key = `${conversationId}|${activityId}`;
+    const job: Job = { reach, activityId, shared, fetch: false };
+    const written = shared.order?.written;
+    const at = written && recheckAt(written, this.instance, this.timing);
+    if (at !== undefined) this.recheck(key, at, { ...job, fetch: true });
+    this.enqueue(key, job);
+  }
+
+  private recheck(key: string, at: number, job: Job): void {
+    // One fetch per card, at the latest time asked for, covers every save made before it.
+    if ((this.rechecks.get(key) ?? 0) >= at) return;
+    this.rechecks.set(key, at);
+    this.later('card order check', async () => {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+      if (this.rechecks.get(key) !== at) return;
+      this.rechecks.delete(key);
+      this.enqueue(key, job);
+    });
+  }
+
+  private enqueue(key: string, job: Job): void {
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { sent: 0, running: false };
+      this.slots.set(key, slot);
+    }
+    clearTimeout(slot.forget);
+    const revision = revisionOf(job);
+    if (revision !== undefined && revision <= slot.sent) return;
+    if (slot.running) {
+      const waiting = slot.next && revisionOf(slot.next);
+      if (!slot.next || revision === undefined || waiting === undefined || revision > waiting) slot.next = job;
+      return;
+    }
+    slot.running = true;
+    slot.next = job;
+    const own = slot;
+    this.later('card update', async () => {
+      try {
+        for (let next = own.next; next; next = own.next) {
+          own.next = undefined;
+          const r = revisionOf(next);
+          if (r !== undefined && r <= own.sent) continue;
+          await this.run(own, next).catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not update everyone’s card'));
+        }
+      } finally {
+        own.running = false;
+        own.forget = setTimeout(() => this.slots.delete(key), this.timing.windowMs);
+        own.forget.unref();
+      }
+    });
+  }
+
+  private async run(slot: Slot, job: Job): Promise<void> {
+    let shown: ShownCard | undefined = job.fetch ? await this.latest(job) : { card: job.shared.render(), activityId: job.activityId, ...(job.shared.order ? { written: job.shared.order.written } : {}) };
+    for (let round = 0; shown && round < 3; round++) {
+      const current: ShownCard = shown;
+      const activityId = current.activityId ?? job.activityId;
+      await job.reach((context) => updateInPlace(context, activityId, current.card, this.log));
+      if (!current.written) return;
+      slot.sent = Math.max(slot.sent, current.written.revision);
+      if (!landedLate(current.written, Date.now(), this.instance, this.timing)) return;
+      const latest = await this.latest(job);
+      if (!latest?.written || (latest.written.revision === current.written.revision && (latest.activityId ?? activityId) === activityId)) return;
+      shown = latest;
+    }
+  }
+
+  /** The change is saved whatever happens here: a failed read is logged, not reported as a failure. */
+  private async latest(job: Job): Promise<ShownCard | undefined> {
+    try {
+      return await job.shared.order?.latest();
+    } catch (error) {
+      this.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not check that everyone sees the latest card');
+      return undefined;
+    }
+  }
+}

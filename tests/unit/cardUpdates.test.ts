@@ -1,0 +1,147 @@
+/** Everyone's card after the answer: in order of the saves, reading again only when it must. */
+import type { TurnContext } from 'botbuilder';
+import { CardUpdates, landedLate, recheckAt, type CardTiming, type Reach } from '../../bot/cardUpdates';
+import type { SharedCard, ShownCard } from '../../bot/handlers/types';
+import { createLogger } from '../../services/logging';
+import type { Written } from '../../services/rethink/types';
+
+const TIMING: CardTiming = { windowMs: 200, skewMs: 50 };
+const ME = 'instance-a';
+const OTHER = 'instance-b';
+
+const written = (revision: number, at: number, previous?: Written['previous'], by = ME): Written => ({ revision, by, at, ...(previous ? { previous } : {}) });
+
+describe('the rule', () => {
+  test('a save right after one by another instance fetches the latest once that one’s window has passed', () => {
+    expect(recheckAt(written(2, 1_100, { by: OTHER, at: 1_000 }), ME, TIMING)).toBe(1_250);
+    expect(recheckAt(written(2, 1_249, { by: OTHER, at: 1_000 }), ME, TIMING)).toBe(1_250);
+  });
+
+  test('no fetch after a save by this instance, after the first save, or once the other’s window has passed', () => {
+    expect(recheckAt(written(2, 1_100, { by: ME, at: 1_000 }), ME, TIMING)).toBeUndefined();
+    expect(recheckAt(written(1, 1_100), ME, TIMING)).toBeUndefined();
+    expect(recheckAt(written(2, 1_250, { by: OTHER, at: 1_000 }), ME, TIMING)).toBeUndefined();
+  });
+
+  test('an update landing after its window reads the latest; another instance’s save allows for clock skew', () => {
+    expect(landedLate(written(3, 1_000), 1_200, ME, TIMING)).toBe(false);
+    expect(landedLate(written(3, 1_000), 1_201, ME, TIMING)).toBe(true);
+    expect(landedLate(written(3, 1_000, undefined, OTHER), 1_150, ME, TIMING)).toBe(false);
+    expect(landedLate(written(3, 1_000, undefined, OTHER), 1_151, ME, TIMING)).toBe(true);
+  });
+});
+
+/** A card in Teams: what it shows, with a stand-in for the store's latest save. */
+function harness() {
+  const shown: string[] = [];
+  const pending = new Set<Promise<void>>();
+  let reads = 0;
+  let stored: ShownCard | undefined;
+  const holds: number[] = [];
+  const reach: Reach = async (work) => {
+    const context = {
+      updateActivity: async (activity: { attachments?: { content: { title: string } }[] }) => {
+        const hold = holds.shift() ?? 0;
+        if (hold) await new Promise((resolve) => setTimeout(resolve, hold));
+        shown.push(activity.attachments?.[0]?.content.title ?? '');
+      },
+    } as unknown as TurnContext;
+    await work(context);
+  };
+  const later = (_what: string, task: () => Promise<void>) => {
+    const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve)).then(task).finally(() => pending.delete(running));
+    pending.add(running);
+  };
+  const updates = new CardUpdates(later, ME, TIMING, createLogger('silent'));
+  const card = (w: Written, activityId = 'card'): SharedCard => ({
+    activityId,
+    render: () => ({ type: 'AdaptiveCard', version: '1.5', title: `r${w.revision}`, body: [] }),
+    order: {
+      written: w,
+      latest: async () => {
+        reads++;
+        return stored;
+      },
+    },
+  });
+  const store = (w: Written, activityId = 'card') => {
+    stored = { card: { type: 'AdaptiveCard', version: '1.5', title: `r${w.revision}`, body: [] }, activityId, written: w };
+  };
+  return {
+    shown,
+    reads: () => reads,
+    holdNext: (ms: number) => holds.push(ms),
+    send: (s: SharedCard, activityId = 'card') => updates.send('conversation', activityId, reach, s),
+    card,
+    store,
+    idle: async () => {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+test('quick saves on this instance: sent one at a time, the newest last, nothing read again', async () => {
+  const h = harness();
+  const now = Date.now();
+  h.holdNext(50);
+  h.send(h.card(written(1, now)));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  // While the first is on its way, three more saves: only the newest follows it.
+  for (let r = 2; r <= 4; r++) h.send(h.card(written(r, now, { by: ME, at: now })));
+  await h.idle();
+  expect(h.shown.at(-1)).toBe('r4');
+  expect(h.shown).toEqual(['r1', 'r4']);
+  expect(h.reads()).toBe(0);
+});
+
+test('an older save that reaches this instance late is not sent over a newer one', async () => {
+  const h = harness();
+  const now = Date.now();
+  h.send(h.card(written(6, now, { by: ME, at: now })));
+  await h.idle();
+  h.send(h.card(written(5, now, { by: ME, at: now })));
+  await h.idle();
+  expect(h.shown).toEqual(['r6']);
+});
+
+test('an update that lands after its window reads the latest and shows it', async () => {
+  const h = harness();
+  const now = Date.now();
+  h.holdNext(TIMING.windowMs + 50);
+  h.store(written(8, now + 100, { by: OTHER, at: now }, OTHER));
+  h.send(h.card(written(7, now)));
+  await h.idle();
+  expect(h.shown).toEqual(['r7', 'r8']);
+  expect(h.reads()).toBe(2);
+});
+
+test('a save just after another instance’s: the latest is sent again once the other update must have landed', async () => {
+  const h = harness();
+  const now = Date.now();
+  const mine = written(9, now, { by: OTHER, at: now - 20 });
+  h.store(mine);
+  h.send(h.card(mine));
+  await h.idle();
+  // Sent at once, then again after the other instance's window (the other card may have landed after it).
+  expect(h.shown).toEqual(['r9', 'r9']);
+  // The fetch, and a check after it: that send landed after its save's window.
+  expect(h.reads()).toBe(2);
+});
+
+test('several such saves on one card share one fetch of the latest', async () => {
+  const h = harness();
+  const now = Date.now();
+  h.store(written(12, now, { by: ME, at: now }));
+  h.send(h.card(written(10, now, { by: OTHER, at: now - 20 })));
+  h.send(h.card(written(11, now, { by: OTHER, at: now - 10 })));
+  await h.idle();
+  expect(h.shown.at(-1)).toBe('r12');
+  expect(h.reads()).toBe(2);
+});
+
+test('a card without a stored save (the strategy card) is simply sent', async () => {
+  const h = harness();
+  h.send({ activityId: 'card', render: () => ({ type: 'AdaptiveCard', version: '1.5', title: 'plain', body: [] }) });
+  await h.idle();
+  expect(h.shown).toEqual(['plain']);
+});
