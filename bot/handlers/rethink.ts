@@ -221,8 +221,11 @@ function rememberRole(input: TurnInput, deps: Deps, join: { role: string; agency
   if (!aadObjectId) return;
   const role = join.role.trim();
   const agency = join.agency.trim();
-  if (role === textField(input.data, 'rememberedRole').trim() && agency === textField(input.data, 'rememberedAgency').trim()) return;
-  deps.later('remember role', () => deps.people.remember(aadObjectId, { role, agency }, input.now));
+  const remembered = { role: textField(input.data, 'rememberedRole').trim(), agency: textField(input.data, 'rememberedAgency').trim() };
+  if (role === remembered.role && agency === remembered.agency) return;
+  // Nothing remembered on the card: most likely their first time, with no record yet.
+  const known = remembered.role !== '' || remembered.agency !== '';
+  deps.later('remember role', () => deps.people.remember(aadObjectId, { role, agency }, input.now, known));
 }
 
 /**

@@ -45,7 +45,7 @@ export const submitStart: Handler = async (input, deps) => {
   const { aadObjectId } = input.actor;
   const [role, agency] = [values.role.trim(), values.agency.trim()];
   // Remembered for next time, written only when it changed.
-  if (aadObjectId && (role !== (person?.role ?? '') || agency !== (person?.agency ?? ''))) deps.later('remember role', () => deps.people.remember(aadObjectId, { role, agency }, input.now));
+  if (aadObjectId && (role !== (person?.role ?? '') || agency !== (person?.agency ?? ''))) deps.later('remember role', () => deps.people.remember(aadObjectId, { role, agency }, input.now, person !== undefined));
   const card = renderStrategyCard(strategyCardData(deps.profile, created));
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };

@@ -26,7 +26,8 @@ export interface ConversationAddress {
 
 export interface PeopleRepository {
   get(aadObjectId: string): Promise<PersonRecord | undefined>;
-  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation' | 'facilitating'>>, now: Date): Promise<void>;
+  /** `known: false` when there is likely no record yet (nothing was remembered): one create, not a failed patch first. */
+  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation' | 'facilitating'>>, now: Date, known?: boolean): Promise<void>;
 }
 
 export function peopleRepository(container: Container, retentionSeconds: number): PeopleRepository {
@@ -34,8 +35,8 @@ export function peopleRepository(container: Container, retentionSeconds: number)
     get: (aadObjectId) => readItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId),
     // One patch for someone already known; a create the first time. Last writer wins: these are
     // preferences, never part of a Re-think record.
-    remember: (aadObjectId, change, now) =>
-      patchOrCreate<PersonRecord>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, aadObjectId),
+    remember: (aadObjectId, change, now, known = true) =>
+      patchOrCreate<PersonRecord>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, aadObjectId, known ? 'patch' : 'create'),
   };
 }
 

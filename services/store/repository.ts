@@ -121,16 +121,19 @@ export async function updateItem<T extends { id: string }>(container: Container,
   }
 }
 
-/** Sets the given fields on a document, creating it when it does not exist yet. */
-export async function patchOrCreate<T extends { id: string }>(container: Container, fields: Partial<T> & { id: string }, partitionKey: string): Promise<void> {
+/**
+ * Sets the given fields on a document, creating it when it does not exist yet. `first` is the
+ * likelier to succeed: a patch for a document that exists, a create for one that probably doesn't.
+ */
+export async function patchOrCreate<T extends { id: string }>(container: Container, fields: Partial<T> & { id: string }, partitionKey: string, first: 'patch' | 'create' = 'patch'): Promise<void> {
   const operations = Object.entries(fields)
     .filter(([key, value]) => key !== 'id' && value !== undefined)
     .map(([key, value]) => ({ op: 'set' as const, path: `/${key}`, value }));
+  const patch = async () => typeof (await call(() => container.item(fields.id, partitionKey).patch(operations), [404])) !== 'number';
+  const create = async () => typeof (await call(() => container.items.create(fields as unknown as ItemDefinition), [409])) !== 'number';
+  const [one, other] = first === 'patch' ? [patch, create] : [create, patch];
   for (let attempt = 0; attempt < 3; attempt++) {
-    const patched = await call(() => container.item(fields.id, partitionKey).patch(operations), [404]);
-    if (typeof patched !== 'number') return;
-    const created = await call(() => container.items.create(fields as unknown as ItemDefinition), [409]);
-    if (typeof created !== 'number') return;
+    if ((await one()) || (await other())) return;
   }
   throw new StoreUnavailableError(new Error('Could not create or update the document'));
 }

@@ -113,3 +113,13 @@ test('someone joining with a new role: the Re-think as above, and one more write
   const { resource } = await people.item(users.adele.aadObjectId, users.adele.aadObjectId).read<{ role: string }>();
   expect(resource?.role).toBe('Head teacher');
 });
+
+test('someone joining for the first time: their role is saved with one create, not a failed patch first', async () => {
+  const chat = new Driver(app, connector, newGroupChat());
+  const { rethinkId } = await chat.start(users.megan, { ...START_FORM, caseReference: 'PSCP-2026-0903' });
+  const newcomer = { id: '29:1Newcomer', name: 'New Comer', aadObjectId: '6a1f2c3d-0000-4000-8000-00000000f00d' };
+  const requests = await requestsOf(() => chat.press(newcomer, 'join', { rethinkId, role: 'School nurse', agency: 'Health', rememberedRole: '', rememberedAgency: '' }));
+  expect(requests).toEqual([...READ_AND_WRITE, 'POST people']);
+  const { resource } = await people.item(newcomer.aadObjectId, newcomer.aadObjectId).read<{ role: string; agency: string }>();
+  expect(resource).toMatchObject({ role: 'School nurse', agency: 'Health' });
+});
