@@ -5,6 +5,7 @@
  * on an idle server is printed too. Setting thinkMs to 0 turns it into a burst (a queueing test).
  * The store and the app each run in a process of their own; this process is the participants and
  * the Bot Connector stand-in.
+ * One unmeasured round warms the app up first (JIT, heap), as a long-running server would be.
  * Bounded in count and time; all traffic stays on 127.0.0.1.
  */
 import { performance } from 'node:perf_hooks';
@@ -166,7 +167,12 @@ async function main(): Promise<void> {
   const connector = await startConnector({ keepContent: false });
   const people = (r: number) => Array.from({ length: PARTICIPANTS }, (_, i) => person(r * PARTICIPANTS + i));
 
-  // 1. Warm-up and accounting: one Re-think, one action at a time, counting store requests.
+  // 1. Warm-up: one round of the load, unmeasured, so that what follows sees code the JIT has
+  // compiled and a heap that has grown to size (the first round's tails are several times longer).
+  const warmUp = Promise.all(Array.from({ length: RETHINKS }, (_, r) => runRethink(new Driver(app, connector, newGroupChat()), people(800 + r))));
+  await Promise.all([warmUp, echoFloor(app.url, RETHINKS, warmUp)]);
+
+  // 2. Accounting: one Re-think, one action at a time, counting store requests.
   await runRethink(new Driver(app, connector, newGroupChat()), people(900));
   await runRethink(new Driver(app, connector, newGroupChat()), people(900), (verb, answer, after) => {
     const list = storeRequestsByVerb.get(verb) ?? [];
@@ -175,7 +181,7 @@ async function main(): Promise<void> {
   });
   const idleFloor = stats(await echoAlone(app.url, 300));
 
-  // 2. Load, in rounds so each action has enough samples for a steady p99: RETHINKS Re-thinks at
+  // 3. Load, in rounds so each action has enough samples for a steady p99: RETHINKS Re-thinks at
   // once, PARTICIPANTS people each, and meanwhile the floor: one echo client per Re-think, with the
   // same think time, on the same server.
   samples.clear();
