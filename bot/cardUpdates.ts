@@ -4,19 +4,22 @@
  *
  * Within this instance, updates of one card go one at a time and an older save is never sent after
  * a newer one. Between instances only the record is shared; its `written` says which save it is,
- * which instance made it and when. The rule that keeps every card right:
+ * which instance made it and when. The rules that keep every card right:
  * - an update that lands more than the window after its save is followed by a read of the latest
- *   (it may have overtaken a later update);
+ *   (it may have overtaken a later update), and so is every card fetched from the store (it may be
+ *   another instance's save, which that instance's queue does not order against this send);
  * - whoever saves within the window (plus clock skew) of a save by another instance fetches and
- *   sends the latest once that window has passed (the other update may still land after theirs).
- * So a card can only be left behind by an update that lands within its window, and then the next
- * save's instance either queued behind it, or resends once it must have landed.
+ *   sends the latest once that window has passed (the other update may still land after theirs);
+ * - a failed send or read is tried again from the latest a window later, a few times.
+ * So a card can only be left behind by its own save's update landing within its window, and then
+ * the next save's instance either queued behind it, or resends once it must have landed.
  */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/render';
 import type { Logger } from '../services/logging';
 import type { Written } from '../services/rethink/types';
 import type { SharedCard, ShownCard } from './handlers/types';
+import { conversationKey } from './turn';
 
 export interface CardTiming {
   /** An update landing later than this after its save checks the latest afterwards. */
@@ -44,11 +47,17 @@ export const landedLate = (written: Written, landedAt: number, instance: string,
 
 interface Job {
   readonly reach: Reach;
+  readonly conversationId: string;
   readonly activityId: string;
   readonly shared: SharedCard;
   /** Send the stored latest rather than this card. */
   readonly fetch: boolean;
+  /** Tries after a failed send or read. */
+  readonly attempt?: number;
 }
+
+/** How many times a failed send or read is tried again, a window apart. */
+const RETRIES = 3;
 
 interface Slot {
   /** The newest save sent to this card (or being sent). */
@@ -60,14 +69,22 @@ interface Slot {
 
 const revisionOf = (job: Job): number | undefined => (job.fetch ? undefined : job.shared.order?.written.revision);
 
-/** The record is already saved: a card that cannot be updated (deleted, say) is logged, not fatal. */
-export async function updateInPlace(context: TurnContext, activityId: string, card: AdaptiveCard, log: Logger): Promise<void> {
+/**
+ * The record is already saved: a card that cannot be updated is logged, not fatal. `gone` when it
+ * never will be (deleted, or the bot removed), `failed` when a later try may work.
+ */
+export async function updateInPlace(context: TurnContext, activityId: string, card: AdaptiveCard, log: Logger): Promise<'sent' | 'gone' | 'failed'> {
   try {
     await context.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), id: activityId });
+    return 'sent';
   } catch (error) {
-    log.warn({ err: (error as Error).name, activityId }, 'could not update a card in place');
+    const status = (error as { statusCode?: unknown }).statusCode;
+    log.warn({ err: (error as Error).name, status, activityId }, 'could not update a card in place');
+    return status === 403 || status === 404 ? 'gone' : 'failed';
   }
 }
+
+const keyOf = (conversationId: string, activityId: string): string => `${conversationKey(conversationId)}|${activityId}`;
 
 export class CardUpdates {
   /** Per card, while updates are under way and for one window after: not state between turns. */
@@ -83,8 +100,8 @@ export class CardUpdates {
 
   /** Sends `shared` to the card `activityId` in the conversation `reach` opens, once the answer is sent. */
   send(conversationId: string, activityId: string, reach: Reach, shared: SharedCard): void {
-    const key = `${conversationId}|${activityId}`;
-    const job: Job = { reach, activityId, shared, fetch: false };
+    const key = keyOf(conversationId, activityId);
+    const job: Job = { reach, conversationId, activityId, shared, fetch: false };
     const written = shared.order?.written;
     const at = written && recheckAt(written, this.instance, this.timing);
     if (at !== undefined) this.recheck(key, at, { ...job, fetch: true });
@@ -95,11 +112,26 @@ export class CardUpdates {
     // One fetch per card, at the latest time asked for, covers every save made before it.
     if ((this.rechecks.get(key) ?? 0) >= at) return;
     this.rechecks.set(key, at);
+    // Never longer than a window and the skew, whatever another instance's clock says.
+    const wait = Math.min(Math.max(0, at - Date.now()), this.timing.windowMs + this.timing.skewMs);
     this.later('card order check', async () => {
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+      await new Promise((resolve) => setTimeout(resolve, wait));
       if (this.rechecks.get(key) !== at) return;
       this.rechecks.delete(key);
       this.enqueue(key, job);
+    });
+  }
+
+  /** After a failed send or read: fetch and send the latest a window later, a few times at most. */
+  private retry(job: Job): void {
+    const attempt = (job.attempt ?? 0) + 1;
+    if (attempt > RETRIES) {
+      this.log.warn({ attempts: attempt - 1 }, 'gave up updating everyone’s card; it shows the latest at the next change or refresh');
+      return;
+    }
+    this.later('card update retry', async () => {
+      await new Promise((resolve) => setTimeout(resolve, this.timing.windowMs));
+      this.enqueue(keyOf(job.conversationId, job.activityId), { ...job, fetch: true, attempt });
     });
   }
 
@@ -109,9 +141,9 @@ export class CardUpdates {
       slot = { sent: 0, running: false };
       this.slots.set(key, slot);
     }
-    clearTimeout(slot.forget);
     const revision = revisionOf(job);
     if (revision !== undefined && revision <= slot.sent) return;
+    clearTimeout(slot.forget);
     if (slot.running) {
       const waiting = slot.next && revisionOf(slot.next);
       if (!slot.next || revision === undefined || waiting === undefined || revision > waiting) slot.next = job;
@@ -136,19 +168,38 @@ export class CardUpdates {
     });
   }
 
+  /**
+   * Sends the job's card (or the stored latest), then reads the latest again when the rule asks:
+   * after an update that landed late, and after any card fetched from the store (it may be another
+   * instance's save, which that instance's queue does not order against this send).
+   */
   private async run(slot: Slot, job: Job): Promise<void> {
     let shown: ShownCard | undefined = job.fetch ? await this.latest(job) : { card: job.shared.render(), activityId: job.activityId, ...(job.shared.order ? { written: job.shared.order.written } : {}) };
-    for (let round = 0; shown && round < 3; round++) {
+    if (!shown) return this.retry(job);
+    for (let round = 0; round < 3; round++) {
       const current: ShownCard = shown;
+      const fetched = job.fetch || round > 0;
       const activityId = current.activityId ?? job.activityId;
-      await job.reach((context) => updateInPlace(context, activityId, current.card, this.log));
+      // The card was posted again meanwhile: that copy has a queue of its own.
+      if (activityId !== job.activityId) return this.enqueue(keyOf(job.conversationId, activityId), { ...job, activityId, fetch: true });
+      // A read behind what this card already shows (another instance's save not visible here yet): try again later.
+      if (fetched && current.written && current.written.revision < slot.sent) return this.retry(job);
+      let outcome = 'failed' as 'sent' | 'gone' | 'failed';
+      await job.reach(async (context) => {
+        outcome = await updateInPlace(context, activityId, current.card, this.log);
+      }).catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not reach the conversation to update a card'));
+      if (outcome === 'gone') return;
+      if (outcome === 'failed') return this.retry(job);
       if (!current.written) return;
       slot.sent = Math.max(slot.sent, current.written.revision);
-      if (!landedLate(current.written, Date.now(), this.instance, this.timing)) return;
+      if (!fetched && !landedLate(current.written, Date.now(), this.instance, this.timing)) return;
       const latest = await this.latest(job);
-      if (!latest?.written || (latest.written.revision === current.written.revision && (latest.activityId ?? activityId) === activityId)) return;
+      if (!latest?.written) return this.retry(job);
+      if (latest.written.revision === current.written.revision && (latest.activityId ?? activityId) === activityId) return;
       shown = latest;
     }
+    // Still changing after three rounds: start again from the latest, in turn.
+    this.enqueue(keyOf(job.conversationId, job.activityId), { ...job, fetch: true });
   }
 
   /** The change is saved whatever happens here: a failed read is logged, not reported as a failure. */

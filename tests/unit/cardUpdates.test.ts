@@ -34,16 +34,25 @@ describe('the rule', () => {
 /** A card in Teams: what it shows, with a stand-in for the store's latest save. */
 function harness() {
   const shown: string[] = [];
+  const where: string[] = [];
   const pending = new Set<Promise<void>>();
   let reads = 0;
   let stored: ShownCard | undefined;
   const holds: number[] = [];
+  const failures: number[] = [];
+  const whileHeld: (() => void)[] = [];
   const reach: Reach = async (work) => {
     const context = {
-      updateActivity: async (activity: { attachments?: { content: { title: string } }[] }) => {
+      updateActivity: async (activity: { id: string; attachments?: { content: { title: string } }[] }) => {
         const hold = holds.shift() ?? 0;
-        if (hold) await new Promise((resolve) => setTimeout(resolve, hold));
+        if (hold) {
+          whileHeld.shift()?.();
+          await new Promise((resolve) => setTimeout(resolve, hold));
+        }
+        const failure = failures.shift();
+        if (failure) throw Object.assign(new Error('Teams said no'), { statusCode: failure });
         shown.push(activity.attachments?.[0]?.content.title ?? '');
+        where.push(activity.id);
       },
     } as unknown as TurnContext;
     await work(context);
@@ -69,8 +78,13 @@ function harness() {
   };
   return {
     shown,
+    where,
     reads: () => reads,
-    holdNext: (ms: number) => holds.push(ms),
+    holdNext: (ms: number, meanwhile?: () => void) => {
+      holds.push(ms);
+      if (meanwhile) whileHeld.push(meanwhile);
+    },
+    failNext: (status: number) => failures.push(status),
     send: (s: SharedCard, activityId = 'card') => updates.send('conversation', activityId, reach, s),
     card,
     store,
@@ -144,4 +158,47 @@ test('a card without a stored save (the strategy card) is simply sent', async ()
   h.send({ activityId: 'card', render: () => ({ type: 'AdaptiveCard', version: '1.5', title: 'plain', body: [] }) });
   await h.idle();
   expect(h.shown).toEqual(['plain']);
+});
+
+test('a save fetched from the store is always checked after it is sent: another instance may have saved since', async () => {
+  const h = harness();
+  const now = Date.now();
+  // The fetch finds r2 (another instance's) and sends it quickly; meanwhile that instance saves r3 and its own update lands first.
+  // r2 is saved just before the fetch, so its send does not land late: only the fetch itself calls for the check.
+  h.store(written(2, now + 200, { by: OTHER, at: now - 30 }, OTHER));
+  h.holdNext(0);
+  h.holdNext(30, () => h.store(written(3, Date.now(), { by: OTHER, at: now + 200 }, OTHER)));
+  h.send(h.card(written(1, now - 30, { by: OTHER, at: now - 40 })));
+  await h.idle();
+  expect(h.shown).toEqual(['r1', 'r2', 'r3']);
+});
+
+test('an update Teams fails (5xx) is tried again from the latest a window later; a deleted card (404) is left alone', async () => {
+  const h = harness();
+  const now = Date.now();
+  h.failNext(502);
+  h.store(written(4, now));
+  h.send(h.card(written(4, now)));
+  await h.idle();
+  expect(h.shown).toEqual(['r4']);
+  // The fetch, and the check after sending what was fetched.
+  expect(h.reads()).toBe(2);
+
+  const gone = harness();
+  gone.failNext(404);
+  gone.send(gone.card(written(5, Date.now())));
+  await gone.idle();
+  expect(gone.shown).toEqual([]);
+  expect(gone.reads()).toBe(0);
+});
+
+test('a card posted again meanwhile: the latest goes to the new copy', async () => {
+  const h = harness();
+  const now = Date.now();
+  h.store(written(7, now, { by: ME, at: now }), 'card-again');
+  h.holdNext(TIMING.windowMs + 20);
+  h.send(h.card(written(6, now)));
+  await h.idle();
+  expect(h.where).toEqual(['card', 'card-again']);
+  expect(h.shown).toEqual(['r6', 'r7']);
 });
