@@ -16,7 +16,7 @@
  */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/render';
-import type { Logger } from '../services/logging';
+import { errorKind, type Logger } from '../services/logging';
 import type { Written } from '../services/rethink/types';
 import type { SharedCard, ShownCard } from './handlers/types';
 import { conversationKey } from './turn';
@@ -114,8 +114,7 @@ export class CardUpdates {
     this.rechecks.set(key, at);
     // Never longer than a window and the skew, whatever another instance's clock says.
     const wait = Math.min(Math.max(0, at - Date.now()), this.timing.windowMs + this.timing.skewMs);
-    this.later('card order check', async () => {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+    this.afterWait('card order check', wait, () => {
       if (this.rechecks.get(key) !== at) return;
       this.rechecks.delete(key);
       this.enqueue(key, job);
@@ -129,9 +128,14 @@ export class CardUpdates {
       this.log.warn({ attempts: attempt - 1 }, 'gave up updating everyone’s card; it shows the latest at the next change or refresh');
       return;
     }
-    this.later('card update retry', async () => {
-      await new Promise((resolve) => setTimeout(resolve, this.timing.windowMs));
-      this.enqueue(keyOf(job.conversationId, job.activityId), { ...job, fetch: true, attempt });
+    this.afterWait('card update retry', this.timing.windowMs, () => this.enqueue(keyOf(job.conversationId, job.activityId), { ...job, fetch: true, attempt }));
+  }
+
+  /** Follow-up work after a wait, counted as in flight (shutdown and tests wait for it). */
+  private afterWait(what: string, ms: number, then: () => void): void {
+    this.later(what, async () => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      then();
     });
   }
 
@@ -158,7 +162,7 @@ export class CardUpdates {
           own.next = undefined;
           const r = revisionOf(next);
           if (r !== undefined && r <= own.sent) continue;
-          await this.run(own, next).catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not update everyone’s card'));
+          await this.run(own, next).catch((error: unknown) => this.log.warn({ err: errorKind(error) }, 'could not update everyone’s card'));
         }
       } finally {
         own.running = false;
@@ -187,7 +191,7 @@ export class CardUpdates {
       let outcome = 'failed' as 'sent' | 'gone' | 'failed';
       await job.reach(async (context) => {
         outcome = await updateInPlace(context, activityId, current.card, this.log);
-      }).catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not reach the conversation to update a card'));
+      }).catch((error: unknown) => this.log.warn({ err: errorKind(error) }, 'could not reach the conversation to update a card'));
       if (outcome === 'gone') return;
       if (outcome === 'failed') return this.retry(job);
       if (!current.written) return;
@@ -207,7 +211,7 @@ export class CardUpdates {
     try {
       return await job.shared.order?.latest();
     } catch (error) {
-      this.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not check that everyone sees the latest card');
+      this.log.warn({ err: errorKind(error) }, 'could not check that everyone sees the latest card');
       return undefined;
     }
   }

@@ -1,7 +1,8 @@
 import { TurnContext, type CloudAdapter } from 'botbuilder';
-import type { Logger } from '../services/logging';
+import { errorKind, type Logger } from '../services/logging';
 import type { ConversationAddress } from '../services/store/people';
 import { CardUpdates, type CardTiming, type Reach } from './cardUpdates';
+import type { SharedCard } from './handlers/types';
 
 /**
  * Work that follows a turn rather than delaying it: Teams waits on an invoke's answer, so card
@@ -11,7 +12,7 @@ import { CardUpdates, type CardTiming, type Reach } from './cardUpdates';
 export class Deliveries {
   private readonly inFlight = new Set<Promise<void>>();
   /** Everyone's card, kept in order of the saves it shows. */
-  readonly cards: CardUpdates;
+  private readonly cards: CardUpdates;
 
   constructor(
     private readonly adapter: CloudAdapter,
@@ -27,7 +28,7 @@ export class Deliveries {
     // Started on the next turn of the event loop, so the answer is written before any of this runs.
     const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(task)
-      .catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.name : typeof error, what }, 'follow-up work failed'))
+      .catch((error: unknown) => this.log.warn({ err: errorKind(error), what }, 'follow-up work failed'))
       .finally(() => this.inFlight.delete(running));
     this.inFlight.add(running);
   }
@@ -38,8 +39,18 @@ export class Deliveries {
     this.later(what, () => reach(work));
   }
 
+  /** Updates the card `activityId` in this turn's conversation (everyone's card) once the turn is answered. */
+  updateCard(context: TurnContext, activityId: string, shared: SharedCard): void {
+    this.cards.send(context.activity.conversation.id, activityId, this.reachFrom(context), shared);
+  }
+
+  /** The same, for a conversation known by its address (the side panel has no turn). */
+  updateCardAt(to: ConversationAddress, activityId: string, shared: SharedCard): void {
+    this.cards.send(to.conversationId, activityId, this.reachAt(to), shared);
+  }
+
   /** Opens a turn in this turn's conversation later on. */
-  reachFrom(context: TurnContext): Reach {
+  private reachFrom(context: TurnContext): Reach {
     const reference = TurnContext.getConversationReference(context.activity);
     return (work) => this.adapter.continueConversationAsync(this.appId, reference, work);
   }
@@ -51,7 +62,7 @@ export class Deliveries {
   }
 
   /** Opens a turn in a conversation known by its address. */
-  reachAt(to: ConversationAddress): Reach {
+  private reachAt(to: ConversationAddress): Reach {
     const reference = {
       channelId: 'msteams',
       serviceUrl: to.serviceUrl,

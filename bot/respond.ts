@@ -13,7 +13,7 @@ async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliv
   if (response?.id && outgoing.onPosted) {
     try {
       const behind = await outgoing.onPosted(response.id);
-      if (behind) deliveries.cards.send(context.activity.conversation.id, response.id, deliveries.reachFrom(context), behind);
+      if (behind) deliveries.updateCard(context, response.id, behind);
     } catch (error) {
       log.warn({ err: (error as Error).name }, 'posted a card but could not record where it is');
     }
@@ -26,7 +26,7 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
   const posts = (result.posts ?? []).filter((p) => !p.to);
   postElsewhere(result, log, deliveries);
   const cardId = shared?.activityId;
-  if (shared && cardId) deliveries.cards.send(context.activity.conversation.id, cardId, deliveries.reachFrom(context), shared);
+  if (shared && cardId) deliveries.updateCard(context, cardId, shared);
   if (posts.length > 0) {
     deliveries.afterTurn(context, 'posts', async (later) => {
       for (const outgoing of posts) await post(later, outgoing, log, deliveries);
@@ -49,7 +49,7 @@ export async function respondToMessage(context: TurnContext, result: HandlerResu
   postElsewhere(result, log, deliveries);
   if (result.shared) {
     const activityId = result.shared.activityId ?? context.activity.replyToId;
-    if (activityId) deliveries.cards.send(context.activity.conversation.id, activityId, deliveries.reachFrom(context), result.shared);
+    if (activityId) deliveries.updateCard(context, activityId, result.shared);
     else await post(context, { card: result.shared.render() }, log, deliveries);
   }
   if (result.notice) await post(context, { text: result.notice }, log, deliveries);

@@ -9,6 +9,9 @@ export type { Logger };
  */
 export const REDACTED_KEYS = ['text', 'value', 'summary', 'contribution', 'description', 'name', 'role', 'agency', 'caseReference', 'reason', 'password', 'key', 'authorization'];
 
+/** What to log of a caught error: its name only, since a message can quote what someone typed. */
+export const errorKind = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
+
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   const paths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
   return pino(

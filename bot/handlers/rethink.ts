@@ -7,6 +7,7 @@ import { applyCommand, liveActions, mayFacilitate, type Command } from '../../se
 import type { Stored } from '../../services/store/repository';
 import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
+import { errorKind } from '../../services/logging';
 
 type Parse = (data: CardData) => Result<Command>;
 
@@ -126,10 +127,10 @@ function commandHandler(spec: CommandSpec): Handler {
     const notice: CardNotice = { text: spec.done(r), tone: 'good' };
     // The Re-think is closed whatever happens here; a request left behind is completed by the
     // dispatcher's periodic check.
-    if (parsed.value.kind === 'close') await completeLinkedRequests(deps, r, input).catch((error: unknown) => deps.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not complete the linked request now; the periodic check will'));
+    if (parsed.value.kind === 'close') await completeLinkedRequests(deps, r, input).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not complete the linked request now; the periodic check will'));
     // A redelivered activity was applied the first time: show the result, send nothing again.
     if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }) };
-    if (parsed.value.kind === 'join') rememberRole(input, deps, parsed.value);
+    if (parsed.value.kind === 'join') rememberRole(deps, input.actor.aadObjectId, input.now, { role: parsed.value.role.trim(), agency: parsed.value.agency.trim() }, rememberedOnCard(input.data));
     return changed(input, deps, r, notice, viewer);
   };
 }
@@ -215,17 +216,21 @@ function viewerOf(input: TurnInput): Viewer {
   return { id: input.actor.id, ...(role ? { rememberedRole: role } : {}), ...(agency ? { rememberedAgency: agency } : {}) };
 }
 
-/** Role and agency are remembered for next time, written only when they changed, after the answer. */
-function rememberRole(input: TurnInput, deps: Deps, join: { role: string; agency: string }): void {
-  const { aadObjectId } = input.actor;
-  if (!aadObjectId) return;
-  const role = join.role.trim();
-  const agency = join.agency.trim();
-  const remembered = { role: textField(input.data, 'rememberedRole').trim(), agency: textField(input.data, 'rememberedAgency').trim() };
-  if (role === remembered.role && agency === remembered.agency) return;
-  // Nothing remembered on the card: most likely their first time, with no record yet.
-  const known = remembered.role !== '' || remembered.agency !== '';
-  deps.later('remember role', () => deps.people.remember(aadObjectId, { role, agency }, input.now, known));
+type RoleAndAgency = { role: string; agency: string };
+
+/**
+ * Role and agency are remembered for next time: written after the answer, only when they changed.
+ * `before` is what was remembered, undefined when nothing was (likely no record yet: create first).
+ */
+export function rememberRole(deps: Deps, aadObjectId: string | undefined, now: Date, next: RoleAndAgency, before: RoleAndAgency | undefined): void {
+  if (!aadObjectId || (before && next.role === before.role && next.agency === before.agency)) return;
+  deps.later('remember role', () => deps.people.remember(aadObjectId, next, now, before !== undefined));
+}
+
+/** What the card said was remembered (the refresh put it there), undefined when nothing was. */
+function rememberedOnCard(data: CardData): RoleAndAgency | undefined {
+  const remembered = { role: textField(data, 'rememberedRole').trim(), agency: textField(data, 'rememberedAgency').trim() };
+  return remembered.role || remembered.agency ? remembered : undefined;
 }
 
 /**

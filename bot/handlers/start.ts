@@ -5,9 +5,10 @@ import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { applyCommand, startRethink } from '../../services/rethink/engine';
 import type { Rethink, StrategyNumber } from '../../services/rethink/types';
 import { linkStrategyThree } from './requests';
-import { changed, recordCardActivity } from './rethink';
+import { changed, recordCardActivity, rememberRole } from './rethink';
 import { createHash } from 'node:crypto';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Handler } from './types';
+import { errorKind } from '../../services/logging';
 
 const formValues = (data: CardData): StartFormValues => ({
   caseReference: textField(data, 'caseReference'),
@@ -42,10 +43,8 @@ export const submitStart: Handler = async (input, deps) => {
     if (!existing) return { notice: MESSAGES.unexpected };
     return existing.status === 'proposed' ? { view: renderStrategyCard(strategyCardData(deps.profile, existing)) } : { view: renderRethinkCard(deps.profile, existing, { viewer: { id: input.actor.id }, now: input.now }) };
   }
-  const { aadObjectId } = input.actor;
-  const [role, agency] = [values.role.trim(), values.agency.trim()];
-  // Remembered for next time, written only when it changed.
-  if (aadObjectId && (role !== (person?.role ?? '') || agency !== (person?.agency ?? ''))) deps.later('remember role', () => deps.people.remember(aadObjectId, { role, agency }, input.now, person !== undefined));
+  const remembered = person && { role: person.role ?? '', agency: person.agency ?? '' };
+  rememberRole(deps, input.actor.aadObjectId, input.now, { role: values.role.trim(), agency: values.agency.trim() }, remembered);
   const card = renderStrategyCard(strategyCardData(deps.profile, created));
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };
@@ -74,7 +73,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
   const r = outcome.doc;
   // In the turn, and on a redelivery too, so a first try that stopped short is finished. The
   // Re-think has started whatever happens here.
-  await linkStrategyThree(deps, r, input).catch((error: unknown) => deps.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not link the request now'));
+  await linkStrategyThree(deps, r, input).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not link the request now'));
   if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer: { id: input.actor.id }, now: input.now }) };
   const result = changed(input, deps, r, { text: 'The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.', tone: 'good' }, { id: input.actor.id });
   if (r.cardActivityId) return result;

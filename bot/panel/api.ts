@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Request, Response, Server } from 'restify';
 import { PRIVACY_REMINDER } from '../../cards/wording';
-import type { Logger } from '../../services/logging';
+import { errorKind, type Logger } from '../../services/logging';
 import type { Refusal } from '../../services/result';
 import { applyCommand, type Command } from '../../services/rethink/engine';
 import { panelView } from '../../services/rethink/panelView';
@@ -151,7 +151,7 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   const shared = sharedCard(pd.deps, r, now);
   const cardId = shared.activityId;
   if (!outcome.replay && cardId && address.serviceUrl) {
-    pd.deliveries.cards.send(address.conversationId, cardId, pd.deliveries.reachAt(address), shared);
+    pd.deliveries.updateCardAt(address, cardId, shared);
   }
   return { status: 200, etag: etagFor(r, actor), body: view(pd, r, actor) };
 }
@@ -177,7 +177,7 @@ export function mountPanel(server: Server, pd: PanelDeps): void {
     try {
       send(res, await work(req));
     } catch (error) {
-      pd.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'panel request failed');
+      pd.log.warn({ err: errorKind(error) }, 'panel request failed');
       send(res, fail(503, 'Re-think couldn’t reach its store just now. It will try again in a moment.'));
     }
   };

@@ -4,7 +4,7 @@
  * store. A delivery is marked sent only after Teams took it, so nothing is lost; Teams offers no way
  * to post idempotently, so a crash between sending and recording could repeat one message.
  */
-import type { Logger } from '../logging';
+import { errorKind, type Logger } from '../logging';
 import type { Result } from '../result';
 import type { ConversationAddress } from '../store/people';
 import type { Stored } from '../store/repository';
@@ -81,7 +81,7 @@ export class Dispatcher {
       return;
     }
     const run = this.dispatch(id)
-      .catch((error: unknown) => this.o.log.warn({ err: error instanceof Error ? error.name : typeof error, request: id }, 'delivery round failed; it will be retried'))
+      .catch((error: unknown) => this.o.log.warn({ err: errorKind(error), request: id }, 'delivery round failed; it will be retried'))
       .finally(() => {
         this.running.delete(id);
         if (this.again.delete(id)) this.kick(id);
@@ -93,13 +93,13 @@ export class Dispatcher {
 
   async sweep(): Promise<void> {
     if (this.o.housekeeping && this.sweeps++ % 12 === 0) {
-      await this.o.housekeeping().catch((error: unknown) => this.o.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'housekeeping failed; it runs again later'));
+      await this.o.housekeeping().catch((error: unknown) => this.o.log.warn({ err: errorKind(error) }, 'housekeeping failed; it runs again later'));
     }
     try {
       const ids = await this.o.requests.due(this.o.clock(), 50);
       for (const id of ids) this.kick(id);
     } catch (error) {
-      this.o.log.warn({ err: error instanceof Error ? error.name : typeof error }, 'could not look for due deliveries');
+      this.o.log.warn({ err: errorKind(error) }, 'could not look for due deliveries');
     }
   }
 

@@ -32,7 +32,8 @@ const record = (req: IncomingMessage): void => {
 beforeAll(async () => {
   store = await startEmbeddedCosmos(0, '127.0.0.1', record);
   connector = await startConnector();
-  app = await startApp(store.endpoint);
+  // The outbox's dispatcher polls on its own clock: not within these tests.
+  app = await startApp(store.endpoint, { delivery: { pollMs: 3_600_000 } });
   db = storeReader(store.endpoint);
   ({ rethinks, people } = db);
 });

@@ -138,7 +138,7 @@ test('a save just after another instance’s: the latest is sent again once the 
   await h.idle();
   // Sent at once, then again after the other instance's window (the other card may have landed after it).
   expect(h.shown).toEqual(['r9', 'r9']);
-  // The fetch, and a check after it: that send landed after its save's window.
+  // The fetch, and the check after sending what was fetched.
   expect(h.reads()).toBe(2);
 });
 
