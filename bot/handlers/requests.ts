@@ -130,11 +130,9 @@ function keepFacilitating(deps: Deps, r: FacilitatorRequest, now: Date): void {
   const aad = r.accepted?.by.aadObjectId;
   if (!aad) return;
   const open = lifecycle.isOpenRequest(r);
-  deps.later('remember the cases a facilitator has accepted', async () => {
-    const current = (await deps.people.get(aad))?.facilitating ?? [];
-    const next = open ? [...new Set([...current, r.caseReference])] : current.filter((c) => c !== r.caseReference);
-    if (next.length !== current.length) await deps.people.remember(aad, { facilitating: next }, now);
-  });
+  deps.later('remember the cases a facilitator has accepted', () =>
+    deps.people.updateFacilitating(aad, (cases) => (open ? [...new Set([...cases, r.caseReference])] : cases.filter((c) => c !== r.caseReference)), now),
+  );
 }
 
 // ---- Acting on a request ----

@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import { patchOrCreate, readItem } from './repository';
+import { createItem, patchOrCreate, readItem, StoreUnavailableError, updateItem } from './repository';
 
 /** What Re-think remembers about a professional between Re-thinks (by Entra object id). */
 export interface PersonRecord {
@@ -27,7 +27,9 @@ export interface ConversationAddress {
 export interface PeopleRepository {
   get(aadObjectId: string): Promise<PersonRecord | undefined>;
   /** `known: false` when there is likely no record yet (nothing was remembered): one create, not a failed patch first. */
-  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation' | 'facilitating'>>, now: Date, known?: boolean): Promise<void>;
+  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation'>>, now: Date, known?: boolean): Promise<void>;
+  /** Changes the cases they facilitate, conditional on the ETag: two accepts at once both stay listed. */
+  updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date): Promise<void>;
 }
 
 export function peopleRepository(container: Container, retentionSeconds: number): PeopleRepository {
@@ -37,6 +39,21 @@ export function peopleRepository(container: Container, retentionSeconds: number)
     // preferences, never part of a Re-think record.
     remember: (aadObjectId, change, now, known = true) =>
       patchOrCreate<PersonRecord>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, aadObjectId, known ? 'patch' : 'create'),
+    updateFacilitating: async (aadObjectId, change, now) => {
+      const id = safeId(aadObjectId);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const outcome = await updateItem<PersonRecord>(container, id, aadObjectId, (current) => {
+          const facilitating = change(current.facilitating ?? []);
+          const same = facilitating.length === (current.facilitating ?? []).length && facilitating.every((c, i) => c === current.facilitating?.[i]);
+          return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, updatedAt: now.toISOString() } };
+        });
+        if (outcome.kind !== 'notFound') return;
+        const facilitating = change([]);
+        // Someone created the record meanwhile (409): change theirs instead.
+        if (facilitating.length === 0 || (await createItem<PersonRecord>(container, { id, aadObjectId, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds }))) return;
+      }
+      throw new StoreUnavailableError(new Error('Could not create or update the person'));
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { startApp, startStore, storeReader } from '../helpers/harness';
 import { createLogger } from '../../services/logging';
 import { ok } from '../../services/result';
 import { createCosmosClient, openContainers } from '../../services/store/cosmos';
+import { peopleRepository } from '../../services/store/people';
 import { readItem, updateItem, upsertItem } from '../../services/store/repository';
 
 test('containers are created with the partition keys the queries need and the retention period as TTL', async () => {
@@ -120,4 +121,24 @@ test('logs carry ids, never what people typed', async () => {
   expect(lines.length).toBeGreaterThan(3);
   expect(all).toContain('[redacted]');
   for (const secret of ['secret words', 'PSCP-2026-0042', 'private', 'The child protection plan', 'Children’s social care']) expect(all).not.toContain(secret);
+});
+
+test('the cases a facilitator has accepted: changes made at the same moment are all kept', async () => {
+  const store = await startStore();
+  const client = createCosmosClient({ endpoint: store.endpoint, local: true });
+  try {
+    const { people } = await openContainers(client, 'people-test', 3600);
+    const repo = peopleRepository(people, 3600);
+    const aad = users.alex.aadObjectId;
+    const now = new Date('2026-11-26T09:00:00Z');
+    const cases = Array.from({ length: 8 }, (_, i) => `PSCP-2026-07${i}0`);
+    // The first accepts create the record; the rest change it, all at once.
+    await Promise.all(cases.map((c) => repo.updateFacilitating(aad, (list) => [...new Set([...list, c])], now)));
+    expect([...((await repo.get(aad))?.facilitating ?? [])].sort()).toEqual(cases);
+    await Promise.all(cases.slice(0, 3).map((c) => repo.updateFacilitating(aad, (list) => list.filter((x) => x !== c), now)));
+    expect([...((await repo.get(aad))?.facilitating ?? [])].sort()).toEqual(cases.slice(3));
+  } finally {
+    client.dispose();
+    await store.stop();
+  }
 });
