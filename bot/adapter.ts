@@ -1,6 +1,7 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConfigurationServiceClientCredentialFactory } from 'botbuilder';
+import { CloudAdapter, ConfigurationServiceClientCredentialFactory } from 'botbuilder';
 import type { BotAuth } from '../services/config';
 import type { Logger } from '../services/logging';
+import { ReusedClientsAuthentication } from './reusedClients';
 
 /**
  * With no app id the adapter accepts unauthenticated requests (local use only); with one, the
@@ -14,7 +15,7 @@ export function createAdapter(auth: BotAuth, log: Logger): CloudAdapter {
         ? { MicrosoftAppId: auth.appId, MicrosoftAppPassword: auth.password, MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: auth.tenantId }
         : { MicrosoftAppId: auth.appId, MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: auth.tenantId };
   const credentials = new ConfigurationServiceClientCredentialFactory(settings);
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(settings, credentials));
+  const adapter = new CloudAdapter(new ReusedClientsAuthentication(settings, credentials));
   adapter.onTurnError = async (context, error) => {
     log.error({ err: error.name, type: context.activity.type }, 'unhandled error in a turn');
     if (context.activity.type === 'message') {

@@ -18,6 +18,7 @@ import { requestRepository } from '../services/store/requests';
 import { connectorClient, tokenSource } from './connectorClient';
 import { requestSender } from './requestSender';
 import { createAdapter } from './adapter';
+import { AnswersFirst } from './answersFirst';
 import { CARD_TIMING, type CardTiming } from './cardUpdates';
 import { Deliveries } from './deliveries';
 import { mountEchoFloor } from './echoFloor';
@@ -26,6 +27,9 @@ import type { Deps } from './handlers/types';
 import { entraKeys, type PanelAuth } from './panel/auth';
 import { mountPanel, mountPanelOff } from './panel/api';
 import { RethinkBot } from './rethinkBot';
+
+/** Everyone's card and other follow-ups wait for a quiet moment, but no longer than this. */
+const FOLLOW_UP_MAX_WAIT_MS = 250;
 
 export interface App {
   readonly url: string;
@@ -48,6 +52,8 @@ export interface AppOptions {
   readonly delivery?: { readonly pollMs?: number; readonly leaseMs?: number; readonly sendTimeoutMs?: number };
   /** How card updates keep their order between instances; tests shorten these. */
   readonly cardTiming?: CardTiming;
+  /** The longest follow-up work waits for a moment when no request is being answered. */
+  readonly followUpMaxWaitMs?: number;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -78,7 +84,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const adapter = createAdapter(config.auth, log);
   // This running instance: it owns outbox leases and stamps the saves it makes.
   const instance = randomUUID();
-  const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log, instance, options.cardTiming ?? CARD_TIMING);
+  const answers = new AnswersFirst(options.followUpMaxWaitMs ?? FOLLOW_UP_MAX_WAIT_MS);
+  const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log, instance, options.cardTiming ?? CARD_TIMING, answers);
   const clock = options.clock ?? (() => new Date());
   const people = peopleRepository(containers.people, retentionSeconds);
   const requests = requestRepository(containers.requests);
@@ -115,6 +122,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const bot = new RethinkBot(deps, { allowedTenantIds: config.allowedTenantIds, clock, deliveries });
 
   const server = restify.createServer({ name: 'rethink' });
+  // Every request counts as someone waiting, until its response is written (or the caller has gone).
+  server.server.on('request', (_req: unknown, res: { once(event: 'close', listener: () => void): void }) => res.once('close', answers.begin()));
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.post('/api/messages', async (req, res) => {

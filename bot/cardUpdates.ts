@@ -166,10 +166,20 @@ export class CardUpdates {
         }
       } finally {
         own.running = false;
-        own.forget = setTimeout(() => this.slots.delete(key), this.timing.windowMs);
-        own.forget.unref();
+        this.forgetLater(key, own);
       }
     });
+  }
+
+  /**
+   * A timer of its own: a closure made in `enqueue` would keep that job's card and record alive
+   * for the whole window, and the garbage collector would promote them all.
+   */
+  private forgetLater(key: string, slot: Slot): void {
+    slot.forget = setTimeout(() => {
+      if (this.slots.get(key) === slot) this.slots.delete(key);
+    }, this.timing.windowMs);
+    slot.forget.unref();
   }
 
   /**

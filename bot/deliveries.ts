@@ -1,6 +1,7 @@
 import { TurnContext, type CloudAdapter } from 'botbuilder';
 import { errorKind, type Logger } from '../services/logging';
 import type { ConversationAddress } from '../services/store/people';
+import type { AnswersFirst } from './answersFirst';
 import { CardUpdates, type CardTiming, type Reach } from './cardUpdates';
 import type { SharedCard } from './handlers/types';
 
@@ -20,13 +21,15 @@ export class Deliveries {
     private readonly log: Logger,
     instance: string,
     timing: CardTiming,
+    private readonly answers: AnswersFirst,
   ) {
     this.cards = new CardUpdates((what, task) => this.later(what, task), instance, timing, log);
   }
 
   later(what: string, task: () => Promise<void>): void {
-    // Started on the next turn of the event loop, so the answer is written before any of this runs.
-    const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+    // Started once the answer is written, at a moment when nobody else is waiting for one.
+    const running: Promise<void> = this.answers
+      .quiet()
       .then(task)
       .catch((error: unknown) => this.log.warn({ err: errorKind(error), what }, 'follow-up work failed'))
       .finally(() => this.inFlight.delete(running));

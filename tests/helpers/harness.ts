@@ -23,6 +23,7 @@ export interface StartOptions {
   delivery?: { pollMs?: number; leaseMs?: number; sendTimeoutMs?: number };
   panelAuth?: PanelAuth;
   cardTiming?: CardTiming;
+  followUpMaxWaitMs?: number;
 }
 
 export function startApp(storeEndpoint: string, options: StartOptions = {}): Promise<App> {
@@ -34,7 +35,7 @@ export function startApp(storeEndpoint: string, options: StartOptions = {}): Pro
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}), ...(options.delivery ? { delivery: options.delivery } : {}), ...(options.panelAuth ? { panelAuth: options.panelAuth } : {}), ...(options.cardTiming ? { cardTiming: options.cardTiming } : {}) });
+  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}), ...(options.delivery ? { delivery: options.delivery } : {}), ...(options.panelAuth ? { panelAuth: options.panelAuth } : {}), ...(options.cardTiming ? { cardTiming: options.cardTiming } : {}), ...(options.followUpMaxWaitMs ? { followUpMaxWaitMs: options.followUpMaxWaitMs } : {}) });
 }
 
 export interface Sent {
