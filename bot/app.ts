@@ -123,7 +123,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const server = restify.createServer({ name: 'rethink' });
   // Every request counts as someone waiting, until its response is written (or the caller has gone).
-  server.server.on('request', (_req: unknown, res: { once(event: 'close', listener: () => void): void }) => res.once('close', answers.begin()));
+  server.server.on('request', (_req, res) => res.once('close', answers.begin()));
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.post('/api/messages', async (req, res) => {

@@ -79,7 +79,7 @@ export async function updateInPlace(context: TurnContext, activityId: string, ca
     return 'sent';
   } catch (error) {
     const status = (error as { statusCode?: unknown }).statusCode;
-    log.warn({ err: (error as Error).name, status, activityId }, 'could not update a card in place');
+    log.warn({ err: errorKind(error), status, activityId }, 'could not update a card in place');
     return status === 403 || status === 404 ? 'gone' : 'failed';
   }
 }

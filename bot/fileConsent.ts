@@ -46,10 +46,14 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
       body: new Uint8Array(bytes),
       signal: AbortSignal.timeout(15_000),
     });
+  let put: Response | undefined;
   let failure: unknown;
-  const put = await send()
-    .catch((error: unknown) => ((failure = error), send()))
-    .catch((error: unknown) => void (failure = error));
+  for (let attempt = 0; attempt < 2 && !put; attempt++) {
+    put = await send().catch((error: unknown) => {
+      failure = error;
+      return undefined;
+    });
+  }
   if (!put?.ok) {
     deps.log.warn({ status: put?.status ?? 0, err: put ? undefined : errorKind(failure), request: r.id }, 'could not upload the request document');
     await context.sendActivity('Sorry, the document couldn’t be saved to your OneDrive just now. The request itself is unaffected. If you need a copy for your records, please ask your partnership administrator.');

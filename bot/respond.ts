@@ -1,7 +1,7 @@
 /** Turns a handler's result into Teams replies: the invoke response, in-place updates, new posts. */
 import { CardFactory, MessageFactory, type AdaptiveCardInvokeResponse, type TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/render';
-import type { Logger } from '../services/logging';
+import { errorKind, type Logger } from '../services/logging';
 import type { Deliveries } from './deliveries';
 import type { HandlerResult, Outgoing } from './handlers/types';
 
@@ -15,7 +15,7 @@ async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliv
       const behind = await outgoing.onPosted(response.id);
       if (behind) deliveries.updateCard(context, response.id, behind);
     } catch (error) {
-      log.warn({ err: (error as Error).name }, 'posted a card but could not record where it is');
+      log.warn({ err: errorKind(error) }, 'posted a card but could not record where it is');
     }
   }
 }

@@ -1,5 +1,6 @@
 import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type FileConsentCardResponse } from 'botbuilder';
 import { renderWelcomeCard, welcomeCardData } from '../cards/welcome';
+import { errorKind } from '../services/logging';
 import { StoreUnavailableError } from '../services/store/repository';
 import type { Deliveries } from './deliveries';
 import { acceptFile, declineFile } from './fileConsent';
@@ -86,11 +87,11 @@ export class RethinkBot extends TeamsActivityHandler {
       return result;
     } catch (error) {
       if (error instanceof StoreUnavailableError) {
-        log.warn({ err: errorName(error) }, 'store unavailable: nothing saved');
+        log.warn({ err: errorKind(error) }, 'store unavailable: nothing saved');
         return { notice: readOnly.has(handler) ? MESSAGES.storeUnreachable : MESSAGES.storeUnavailable };
       }
       // The stack without its first line: an error's message can quote what someone typed.
-      log.error({ err: errorName(error), stack: (error as Error).stack?.split('\n').slice(1).join('\n') }, 'handler failed');
+      log.error({ err: errorKind(error), stack: (error as Error).stack?.split('\n').slice(1).join('\n') }, 'handler failed');
       return { notice: MESSAGES.unexpected };
     }
   }
@@ -105,12 +106,10 @@ export class RethinkBot extends TeamsActivityHandler {
         await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: address }, input.now);
       }
     } catch (error) {
-      this.deps.log.warn({ err: errorName(error) }, 'could not save the conversation reference on install');
+      this.deps.log.warn({ err: errorKind(error) }, 'could not save the conversation reference on install');
     }
     // An upgrade of an installed app is not a new arrival: no second welcome.
     if (context.activity.action === 'add-upgrade') return;
     await context.sendActivity({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: renderWelcomeCard(welcomeCardData(this.deps.profile)) }] });
   }
 }
-
-const errorName = (error: unknown): string => (error instanceof Error ? `${error.name}${error.cause instanceof Error ? `/${error.cause.name}:${(error.cause as NodeJS.ErrnoException).code ?? ''}` : ''}` : 'unknown');

@@ -9,8 +9,15 @@ export type { Logger };
  */
 export const REDACTED_KEYS = ['text', 'value', 'summary', 'contribution', 'description', 'name', 'role', 'agency', 'caseReference', 'reason', 'password', 'key', 'authorization'];
 
-/** What to log of a caught error: its name only, since a message can quote what someone typed. */
-export const errorKind = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
+/**
+ * What to log of a caught error: its name (and its cause's name and code, such as a refused
+ * connection), never its message, which can quote what someone typed.
+ */
+export function errorKind(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const cause = error.cause instanceof Error ? `/${error.cause.name}:${(error.cause as NodeJS.ErrnoException).code ?? ''}` : '';
+  return `${error.name}${cause}`;
+}
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   const paths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);

@@ -43,8 +43,9 @@ export function peopleRepository(container: Container, retentionSeconds: number)
       const id = safeId(aadObjectId);
       for (let attempt = 0; attempt < 3; attempt++) {
         const outcome = await updateItem<PersonRecord>(container, id, aadObjectId, (current) => {
-          const facilitating = change(current.facilitating ?? []);
-          const same = facilitating.length === (current.facilitating ?? []).length && facilitating.every((c, i) => c === current.facilitating?.[i]);
+          const before = current.facilitating ?? [];
+          const facilitating = change(before);
+          const same = facilitating.length === before.length && facilitating.every((c, i) => c === before[i]);
           return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, updatedAt: now.toISOString() } };
         });
         if (outcome.kind !== 'notFound') return;

@@ -28,7 +28,7 @@ export function poolRepository(container: Container): PoolRepository {
     change: async (apply, now) => {
       // Created on first use; a concurrent first use is caught by the conditional update that follows.
       const read = (await readItem<FacilitatorPool>(container, ID, ID)) ?? (await createItem(container, empty(now)));
-      const outcome = await updateItem<FacilitatorPool>(container, ID, ID, (current) => ({ ok: true, value: { ...apply(current), updatedAt: now.toISOString() } }), read ? { read } : {});
+      const outcome = await updateItem<FacilitatorPool>(container, ID, ID, (current) => ({ ok: true, value: { ...apply(current), updatedAt: now.toISOString() } }), { read });
       if (outcome.kind !== 'updated') throw new Error('The facilitator pool could not be saved');
       return outcome.doc;
     },

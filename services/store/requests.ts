@@ -40,7 +40,7 @@ export function requestRepository(container: Container): RequestRepository {
   return {
     get: (id) => readItem<FacilitatorRequest>(container, id, id),
     create: (doc) => createItem(container, doc),
-    update: (id, change, read) => updateItem<FacilitatorRequest>(container, id, id, change, read ? { read } : {}),
+    update: (id, change, read) => updateItem<FacilitatorRequest>(container, id, id, change, { read }),
     byRequester: (personId, aadObjectId, limit) =>
       queryAcross<RequestListItem>(
         container,

@@ -46,7 +46,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
           const next = change(current);
           return next.ok && !next.replay ? { ...next, value: stamp(next.value, current) } : next;
         },
-        read ? { read } : {},
+        { read },
       ),
     list: (conversationId, limit) =>
       queryItems<RethinkListItem>(
