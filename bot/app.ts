@@ -85,11 +85,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // This running instance: it owns outbox leases and stamps the saves it makes.
   const instance = randomUUID();
   const answers = new AnswersFirst(options.followUpMaxWaitMs ?? FOLLOW_UP_MAX_WAIT_MS);
-  const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log, instance, options.cardTiming ?? CARD_TIMING, answers);
+  const connector = connectorClient(tokenSource(config.auth), options.delivery?.sendTimeoutMs ?? 15_000);
+  const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log, instance, options.cardTiming ?? CARD_TIMING, answers, connector);
   const clock = options.clock ?? (() => new Date());
   const people = peopleRepository(containers.people, retentionSeconds);
   const requests = requestRepository(containers.requests);
-  const connector = connectorClient(tokenSource(config.auth), options.delivery?.sendTimeoutMs ?? 15_000);
   const dispatcher = new Dispatcher({
     requests,
     sender: requestSender(profile, connector),

@@ -14,9 +14,9 @@
  * So a card can only be left behind by its own save's update landing within its window, and then
  * the next save's instance either queued behind it, or resends once it must have landed.
  */
-import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/render';
 import { errorKind, type Logger } from '../services/logging';
+import type { SendOutcome } from '../services/requests/dispatcher';
 import type { Written } from '../services/rethink/types';
 import type { SharedCard, ShownCard } from './handlers/types';
 import { conversationKey } from './turn';
@@ -30,8 +30,8 @@ export interface CardTiming {
 
 export const CARD_TIMING: CardTiming = { windowMs: 5_000, skewMs: 2_000 };
 
-/** Opens a turn in the card's conversation (proactively, after the answer). */
-export type Reach = (work: (context: TurnContext) => Promise<void>) => Promise<void>;
+/** Replaces the card `activityId` in its conversation with `card` (a Bot Connector update). */
+export type SendCard = (activityId: string, card: AdaptiveCard) => Promise<SendOutcome>;
 
 /** When another instance saved just before this save, when to fetch and send the latest. */
 export function recheckAt(written: Written, instance: string, timing: CardTiming): number | undefined {
@@ -46,7 +46,7 @@ export const landedLate = (written: Written, landedAt: number, instance: string,
   landedAt - written.at > (written.by === instance ? timing.windowMs : timing.windowMs - timing.skewMs);
 
 interface Job {
-  readonly reach: Reach;
+  readonly sendCard: SendCard;
   readonly conversationId: string;
   readonly activityId: string;
   readonly shared: SharedCard;
@@ -73,15 +73,14 @@ const revisionOf = (job: Job): number | undefined => (job.fetch ? undefined : jo
  * The record is already saved: a card that cannot be updated is logged, not fatal. `gone` when it
  * never will be (deleted, or the bot removed), `failed` when a later try may work.
  */
-export async function updateInPlace(context: TurnContext, activityId: string, card: AdaptiveCard, log: Logger): Promise<'sent' | 'gone' | 'failed'> {
-  try {
-    await context.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), id: activityId });
-    return 'sent';
-  } catch (error) {
-    const status = (error as { statusCode?: unknown }).statusCode;
-    log.warn({ err: errorKind(error), status, activityId }, 'could not update a card in place');
-    return status === 403 || status === 404 ? 'gone' : 'failed';
-  }
+async function updateInPlace(sendCard: SendCard, activityId: string, card: AdaptiveCard, log: Logger): Promise<'sent' | 'gone' | 'failed'> {
+  const outcome = await sendCard(activityId, card).catch((error: unknown) => {
+    log.warn({ err: errorKind(error) }, 'could not reach the conversation to update a card');
+    return { ok: false, status: 0 } as const;
+  });
+  if (outcome.ok) return 'sent';
+  log.warn({ status: outcome.status, activityId }, 'could not update a card in place');
+  return outcome.status === 403 || outcome.status === 404 ? 'gone' : 'failed';
 }
 
 const keyOf = (conversationId: string, activityId: string): string => `${conversationKey(conversationId)}|${activityId}`;
@@ -98,10 +97,10 @@ export class CardUpdates {
     private readonly log: Logger,
   ) {}
 
-  /** Sends `shared` to the card `activityId` in the conversation `reach` opens, once the answer is sent. */
-  send(conversationId: string, activityId: string, reach: Reach, shared: SharedCard): void {
+  /** Sends `shared` to the card `activityId` in the conversation `sendCard` reaches, once the answer is sent. */
+  send(conversationId: string, activityId: string, sendCard: SendCard, shared: SharedCard): void {
     const key = keyOf(conversationId, activityId);
-    const job: Job = { reach, conversationId, activityId, shared, fetch: false };
+    const job: Job = { sendCard, conversationId, activityId, shared, fetch: false };
     const written = shared.order?.written;
     const at = written && recheckAt(written, this.instance, this.timing);
     if (at !== undefined) this.recheck(key, at, { ...job, fetch: true });
@@ -198,10 +197,7 @@ export class CardUpdates {
       if (activityId !== job.activityId) return this.enqueue(keyOf(job.conversationId, activityId), { ...job, activityId, fetch: true });
       // A read behind what this card already shows (another instance's save not visible here yet): try again later.
       if (fetched && current.written && current.written.revision < slot.sent) return this.retry(job);
-      let outcome = 'failed' as 'sent' | 'gone' | 'failed';
-      await job.reach(async (context) => {
-        outcome = await updateInPlace(context, activityId, current.card, this.log);
-      }).catch((error: unknown) => this.log.warn({ err: errorKind(error) }, 'could not reach the conversation to update a card'));
+      const outcome = await updateInPlace(job.sendCard, activityId, current.card, this.log);
       if (outcome === 'gone') return;
       if (outcome === 'failed') return this.retry(job);
       if (!current.written) return;

@@ -1,12 +1,14 @@
 /**
- * The few Bot Connector calls the dispatcher makes, over plain HTTP so that it alone decides about
- * retries (the SDK's own client retries inside a call, with no say over Retry-After or timeouts).
+ * The few Bot Connector calls the app makes itself (the dispatcher's posts, everyone's card updated
+ * in place, the meeting and membership checks), over plain HTTP so that the caller alone decides
+ * about retries (the SDK's own client retries inside a call, with no say over Retry-After or timeouts).
  * Requests are signed with the same credentials as the adapter's.
  */
 import { ConfigurationServiceClientCredentialFactory } from 'botbuilder';
 import type { BotAuth } from '../services/config';
 import type { SendOutcome } from '../services/requests/dispatcher';
 import type { ConversationAddress } from '../services/store/people';
+import { jsonRequester, type JsonResponse } from './jsonRequest';
 
 export interface ConnectorClient {
   post(to: ConversationAddress, activity: object): Promise<SendOutcome>;
@@ -39,7 +41,7 @@ export function tokenSource(auth: BotAuth): TokenSource {
 }
 
 /** Retry-After is seconds or an HTTP date. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -52,34 +54,23 @@ const conversationUrl = (to: ConversationAddress): string => `${base(to.serviceU
 
 
 export function connectorClient(token: TokenSource, timeoutMs: number): ConnectorClient {
+  const json = jsonRequester(timeoutMs);
   /** One signed request within the timeout; undefined when it timed out, was refused or was reset. */
-  const request = async (method: 'GET' | 'POST' | 'PUT', url: string, activity?: object): Promise<{ status: number; ok: boolean; headers: Headers; body: unknown } | undefined> => {
+  const request = async (method: 'GET' | 'POST' | 'PUT', url: string, activity?: object): Promise<JsonResponse | undefined> => {
+    let bearer: string | undefined;
     try {
-      const bearer = await token();
-      const response = await fetch(url, {
-        method,
-        headers: { ...(activity ? { 'content-type': 'application/json' } : {}), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-        ...(activity ? { body: JSON.stringify(activity) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const text = await response.text();
-      let body: unknown;
-      try {
-        body = text ? JSON.parse(text) : undefined;
-      } catch {
-        body = undefined;
-      }
-      return { status: response.status, ok: response.ok, headers: response.headers, body };
+      bearer = await token();
     } catch {
       return undefined;
     }
+    return json(method, url, { ...(activity ? { body: activity } : {}), ...(bearer ? { bearer } : {}) });
   };
   const send = async (method: 'POST' | 'PUT', url: string, activity: object): Promise<SendOutcome> => {
     const response = await request(method, url, activity);
     // Timed out, refused or reset: Teams may not have it; try again later.
     if (!response) return { ok: false, status: 0 };
     if (!response.ok) {
-      const wait = retryAfterMs(response.headers.get('retry-after'));
+      const wait = retryAfterMs(response.retryAfter);
       return { ok: false, status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
     }
     const id = (response.body as { id?: unknown } | undefined)?.id;

@@ -1,8 +1,13 @@
-import { TurnContext, type CloudAdapter } from 'botbuilder';
+import { CardFactory, MessageFactory, TurnContext, type CloudAdapter } from 'botbuilder';
 import { errorKind, type Logger } from '../services/logging';
 import type { ConversationAddress } from '../services/store/people';
 import type { AnswersFirst } from './answersFirst';
-import { CardUpdates, type CardTiming, type Reach } from './cardUpdates';
+import { CardUpdates, type CardTiming, type SendCard } from './cardUpdates';
+import type { ConnectorClient } from './connectorClient';
+import { addressOf } from './turn';
+
+/** Opens a turn in a conversation (proactively, after the answer). */
+type Reach = (work: (context: TurnContext) => Promise<void>) => Promise<void>;
 import type { SharedCard } from './handlers/types';
 
 /**
@@ -22,6 +27,7 @@ export class Deliveries {
     instance: string,
     timing: CardTiming,
     private readonly answers: AnswersFirst,
+    private readonly connector: ConnectorClient,
   ) {
     this.cards = new CardUpdates((what, task) => this.later(what, task), instance, timing, log);
   }
@@ -44,12 +50,17 @@ export class Deliveries {
 
   /** Updates the card `activityId` in this turn's conversation (everyone's card) once the turn is answered. */
   updateCard(context: TurnContext, activityId: string, shared: SharedCard): void {
-    this.cards.send(context.activity.conversation.id, activityId, this.reachFrom(context), shared);
+    this.updateCardAt(addressOf(context), activityId, shared);
   }
 
-  /** The same, for a conversation known by its address (the side panel has no turn). */
+  /**
+   * The same, for a conversation known by its address (the side panel has no turn). A plain Bot
+   * Connector update rather than a proactive turn: one follows nearly every action, and a turn
+   * through botbuilder cost three times the CPU and left much of its garbage for a full collection.
+   */
   updateCardAt(to: ConversationAddress, activityId: string, shared: SharedCard): void {
-    this.cards.send(to.conversationId, activityId, this.reachAt(to), shared);
+    const sendCard: SendCard = (id, card) => this.connector.update(to, id, MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+    this.cards.send(to.conversationId, activityId, sendCard, shared);
   }
 
   /** Opens a turn in this turn's conversation later on. */

@@ -1,6 +1,7 @@
 /** Reads a Teams activity into a handler's plain input. */
 import { TeamsInfo, type TurnContext } from 'botbuilder';
 import type { ConversationKind } from '../services/rethink/types';
+import type { ConversationAddress } from '../services/store/people';
 import type { CardData, TurnInput } from './handlers/types';
 
 const KINDS: Record<string, ConversationKind> = { personal: 'personal', groupChat: 'groupChat', channel: 'channel' };
@@ -26,12 +27,20 @@ async function meetingRoleOf(context: TurnContext, meetingId: string, aadObjectI
   }
 }
 
+const kindOf = (conversation: TurnContext['activity']['conversation']): ConversationKind => KINDS[conversation.conversationType ?? ''] ?? (conversation.isGroup ? 'groupChat' : 'personal');
+
+/** Where this turn happened, to send there later: the full conversation id, so a channel thread stays the thread. */
+export function addressOf(context: TurnContext): ConversationAddress {
+  const { activity } = context;
+  return { conversationId: activity.conversation.id, serviceUrl: activity.serviceUrl, tenantId: tenantOf(context) ?? '', botId: activity.recipient?.id ?? '', conversationKind: kindOf(activity.conversation) };
+}
+
 export function turnInput(context: TurnContext, data: CardData, now: Date): TurnInput {
   const { activity } = context;
   const meetingId = meetingOf(context);
   const where = {
     conversationId: conversationKey(activity.conversation.id),
-    conversationKind: KINDS[activity.conversation.conversationType ?? ''] ?? (activity.conversation.isGroup ? 'groupChat' : 'personal'),
+    conversationKind: kindOf(activity.conversation),
     tenantId: tenantOf(context) ?? '',
     ...(meetingId ? { meetingId } : {}),
   };

@@ -190,10 +190,14 @@ describe('commands', () => {
     expect(resources[0]).toMatchObject({ conversationId: chat.conversation.id, serviceUrl: bed.connector.serviceUrl, conversationKind: 'groupChat' });
   });
 
-  test('in a channel, status finds the Re-think started in another thread of the same channel', async () => {
+  test('in a channel, everyone’s card is updated in its thread, and status finds the Re-think from another thread', async () => {
     const channel = `19:${Date.now()}chan@thread.tacv2`;
     const thread = new Driver(bed.app, bed.connector, { id: `${channel};messageid=111`, conversationType: 'channel', isGroup: true });
-    await thread.start(megan);
+    const { rethinkId, cardId } = await thread.start(megan);
+    // Everyone's card is updated where it was posted: in that thread.
+    await thread.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+    expect(bed.connector.updates(thread.conversation.id).at(-1)?.activityId).toBe(cardId);
+    expect(cardText(thread.sharedCard(cardId))).toContain('Adele');
     const newPost = new Driver(bed.app, bed.connector, { id: `${channel};messageid=222`, conversationType: 'channel', isGroup: true });
     await newPost.say(adele, 'status');
     expect(cardText(cardOf(bed.connector.posts(newPost.conversation.id).at(-1)!))).toContain('Stage 1 of 5');

@@ -1,6 +1,5 @@
 /** Everyone's card after the answer: in order of the saves, reading again only when it must. */
-import type { TurnContext } from 'botbuilder';
-import { CardUpdates, landedLate, recheckAt, type CardTiming, type Reach } from '../../bot/cardUpdates';
+import { CardUpdates, landedLate, recheckAt, type CardTiming, type SendCard } from '../../bot/cardUpdates';
 import type { SharedCard, ShownCard } from '../../bot/handlers/types';
 import { createLogger } from '../../services/logging';
 import type { Written } from '../../services/rethink/types';
@@ -41,21 +40,17 @@ function harness() {
   const holds: number[] = [];
   const failures: number[] = [];
   const whileHeld: (() => void)[] = [];
-  const reach: Reach = async (work) => {
-    const context = {
-      updateActivity: async (activity: { id: string; attachments?: { content: { title: string } }[] }) => {
-        const hold = holds.shift() ?? 0;
-        if (hold) {
-          whileHeld.shift()?.();
-          await new Promise((resolve) => setTimeout(resolve, hold));
-        }
-        const failure = failures.shift();
-        if (failure) throw Object.assign(new Error('Teams said no'), { statusCode: failure });
-        shown.push(activity.attachments?.[0]?.content.title ?? '');
-        where.push(activity.id);
-      },
-    } as unknown as TurnContext;
-    await work(context);
+  const sendCard: SendCard = async (activityId, card) => {
+    const hold = holds.shift() ?? 0;
+    if (hold) {
+      whileHeld.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, hold));
+    }
+    const failure = failures.shift();
+    if (failure) return { ok: false, status: failure };
+    shown.push(String(card.title ?? ''));
+    where.push(activityId);
+    return { ok: true };
   };
   const later = (_what: string, task: () => Promise<void>) => {
     const running: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve)).then(task).finally(() => pending.delete(running));
@@ -85,7 +80,7 @@ function harness() {
       if (meanwhile) whileHeld.push(meanwhile);
     },
     failNext: (status: number) => failures.push(status),
-    send: (s: SharedCard, activityId = 'card') => updates.send('conversation', activityId, reach, s),
+    send: (s: SharedCard, activityId = 'card') => updates.send('conversation', activityId, sendCard, s),
     card,
     store,
     idle: async () => {

@@ -1,0 +1,73 @@
+/** The Bot Connector's transport: JSON both ways, statuses as they are, failures as `undefined`. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jsonRequester } from '../../bot/jsonRequest';
+
+let server: Server;
+let base: string;
+// Not chained on writeHead: in a Jest worker that has loaded restify, it patches Node's own
+// ServerResponse, and its writeHead returns nothing.
+let handle: (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => handle(req, body, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+test('sends the JSON body with its length and the bearer token, and parses the answer', async () => {
+  let seen: { method?: string; url?: string; type?: string; length?: string; auth?: string; body?: unknown } = {};
+  handle = (req, body, res) => {
+    seen = { method: req.method, url: req.url, type: req.headers['content-type'], length: req.headers['content-length'], auth: req.headers.authorization, body: JSON.parse(body) };
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id: 'activity-1' }));
+  };
+  const text = 'Café · “quoted” – ok';
+  const response = await jsonRequester(2_000)('PUT', `${base}/v3/conversations/a%3Ab/activities/1`, { body: { text }, bearer: 'token-1' });
+  expect(response).toEqual({ status: 201, ok: true, retryAfter: undefined, body: { id: 'activity-1' } });
+  expect(seen).toEqual({
+    method: 'PUT',
+    url: '/v3/conversations/a%3Ab/activities/1',
+    type: 'application/json; charset=utf-8',
+    length: String(Buffer.byteLength(JSON.stringify({ text }))),
+    auth: 'Bearer token-1',
+    body: { text },
+  });
+});
+
+test('a refusal keeps its status and Retry-After; a body that is not JSON is undefined', async () => {
+  handle = (_req, _body, res) => {
+    res.writeHead(429, { 'retry-after': '7' });
+    res.end('slow down');
+  };
+  expect(await jsonRequester(2_000)('POST', `${base}/x`, { body: {} })).toEqual({ status: 429, ok: false, retryAfter: '7', body: undefined });
+});
+
+test('no answer within the time allowed, or nobody listening, is undefined', async () => {
+  handle = () => undefined;
+  expect(await jsonRequester(150)('GET', `${base}/hang`, {})).toBeUndefined();
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
+  expect(await jsonRequester(2_000)('GET', `http://127.0.0.1:${port}/`, {})).toBeUndefined();
+});
+
+test('the answer is read to the end before it is parsed', async () => {
+  handle = (_req, _body, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"parts":[1,');
+    setTimeout(() => res.end('2,3]}'), 30);
+  };
+  expect((await jsonRequester(2_000)('GET', `${base}/slow`, {}))?.body).toEqual({ parts: [1, 2, 3] });
+});
