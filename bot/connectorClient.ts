@@ -52,7 +52,6 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
 const base = (serviceUrl: string): string => serviceUrl.replace(/\/+$/, '');
 const conversationUrl = (to: ConversationAddress): string => `${base(to.serviceUrl)}/v3/conversations/${encodeURIComponent(to.conversationId)}/activities`;
 
-
 export function connectorClient(token: TokenSource, timeoutMs: number): ConnectorClient {
   const json = jsonRequester(timeoutMs);
   /** One signed request within the timeout; undefined when it timed out, was refused or was reset. */

@@ -4,16 +4,17 @@ import type { ConversationAddress } from '../services/store/people';
 import type { AnswersFirst } from './answersFirst';
 import { CardUpdates, type CardTiming, type SendCard } from './cardUpdates';
 import type { ConnectorClient } from './connectorClient';
+import type { SharedCard } from './handlers/types';
 import { addressOf } from './turn';
 
 /** Opens a turn in a conversation (proactively, after the answer). */
 type Reach = (work: (context: TurnContext) => Promise<void>) => Promise<void>;
-import type { SharedCard } from './handlers/types';
 
 /**
  * Work that follows a turn rather than delaying it: Teams waits on an invoke's answer, so card
- * updates for everyone and new posts go out after the answer, in a turn of their own. The record is
- * already saved when they start; `idle()` lets shutdown (and tests) wait for what is in flight.
+ * updates for everyone and new posts go out after the answer (posts in a proactive turn of their
+ * own, card updates as a plain Bot Connector call). The record is already saved when they start;
+ * `idle()` lets shutdown (and tests) wait for what is in flight.
  */
 export class Deliveries {
   private readonly inFlight = new Set<Promise<void>>();
