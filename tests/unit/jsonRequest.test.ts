@@ -71,3 +71,62 @@ test('the answer is read to the end before it is parsed', async () => {
   };
   expect((await jsonRequester(2_000)('GET', `${base}/slow`, {}))?.body).toEqual({ parts: [1, 2, 3] });
 });
+
+describe('a kept-alive connection the far end has closed', () => {
+  /** Answers the first request on each connection; resets the connection when a second one comes on it. */
+  async function resettingServer(): Promise<{ url: string; requests: () => number; stop: () => Promise<void> }> {
+    const served = new WeakSet<object>();
+    let requests = 0;
+    const resetting = createServer((req, res) => {
+      requests++;
+      if (served.has(req.socket)) {
+        req.socket.destroy();
+        return;
+      }
+      served.add(req.socket);
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(resetting.address() as AddressInfo).port}/`,
+      requests: () => requests,
+      stop: async () => {
+        resetting.closeAllConnections();
+        await new Promise((resolve) => resetting.close(resolve));
+      },
+    };
+  }
+
+  test('is tried once more on a new connection, and answers', async () => {
+    const far = await resettingServer();
+    try {
+      const request = jsonRequester(2_000);
+      expect((await request('PUT', far.url, { body: { n: 1 } }))?.status).toBe(200);
+      expect((await request('PUT', far.url, { body: { n: 2 } }))?.body).toEqual({ ok: true });
+      // The second went on the first connection, was reset, and went again on a new one.
+      expect(far.requests()).toBe(3);
+    } finally {
+      await far.stop();
+    }
+  });
+
+  test('a reset on a new connection is not tried again', async () => {
+    let requests = 0;
+    const rude = createServer((req) => {
+      requests++;
+      req.socket.destroy();
+    });
+    await new Promise<void>((resolve) => rude.listen(0, '127.0.0.1', resolve));
+    try {
+      expect(await jsonRequester(2_000)('POST', `http://127.0.0.1:${(rude.address() as AddressInfo).port}/`, { body: {} })).toBeUndefined();
+      expect(requests).toBe(1);
+    } finally {
+      rude.closeAllConnections();
+      await new Promise((resolve) => rude.close(resolve));
+    }
+  });
+});
