@@ -8,7 +8,7 @@ import { ConfigurationServiceClientCredentialFactory } from 'botbuilder';
 import type { BotAuth } from '../services/config';
 import type { SendOutcome } from '../services/requests/dispatcher';
 import type { ConversationAddress } from '../services/store/people';
-import { jsonRequester, type JsonResponse } from './jsonRequest';
+import { httpRequester, type HttpResponse } from './httpRequest';
 
 export interface ConnectorClient {
   post(to: ConversationAddress, activity: object): Promise<SendOutcome>;
@@ -53,16 +53,16 @@ const base = (serviceUrl: string): string => serviceUrl.replace(/\/+$/, '');
 const conversationUrl = (to: ConversationAddress): string => `${base(to.serviceUrl)}/v3/conversations/${encodeURIComponent(to.conversationId)}/activities`;
 
 export function connectorClient(token: TokenSource, timeoutMs: number): ConnectorClient {
-  const json = jsonRequester(timeoutMs);
+  const http = httpRequester(timeoutMs);
   /** One signed request within the timeout; undefined when it timed out, was refused or was reset. */
-  const request = async (method: 'GET' | 'POST' | 'PUT', url: string, activity?: object): Promise<JsonResponse | undefined> => {
+  const request = async (method: 'GET' | 'POST' | 'PUT', url: string, activity?: object): Promise<HttpResponse | undefined> => {
     let bearer: string | undefined;
     try {
       bearer = await token();
     } catch {
       return undefined;
     }
-    return json(method, url, { ...(activity ? { body: activity } : {}), ...(bearer ? { bearer } : {}) });
+    return http(method, url, { ...(activity ? { json: activity } : {}), ...(bearer ? { bearer } : {}) });
   };
   const send = async (method: 'POST' | 'PUT', url: string, activity: object): Promise<SendOutcome> => {
     const response = await request(method, url, activity);

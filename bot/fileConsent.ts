@@ -4,12 +4,15 @@
  * a file info card points to it.
  */
 import type { FileConsentCardResponse, TurnContext } from 'botbuilder';
-import { errorKind } from '../services/logging';
 import { documentFileName, requestDocument } from '../services/requests/document';
 import type { FacilitatorRequest } from '../services/requests/types';
 import type { Deps } from './handlers/types';
+import { httpRequester } from './httpRequest';
 import { idField } from './handlers/types';
 import { asCardData } from './turn';
+
+/** The upload to OneDrive: a whole document within 15 s. */
+const uploadFile = httpRequester(15_000);
 
 const mayHave = (r: FacilitatorRequest, context: TurnContext): boolean => {
   const { id, aadObjectId } = context.activity.from;
@@ -35,27 +38,12 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
     return;
   }
   const bytes = await requestDocument(r, deps.profile);
-  // One PUT of the whole file to the upload session Teams opened in the person's OneDrive. A
-  // connection dropped before any answer (such as a reused idle connection the far end had just
-  // closed) is tried once more: the same whole-file range is safe to send again.
-  const uploadUrl = upload.uploadUrl;
-  const send = () =>
-    fetch(uploadUrl, {
-      method: 'PUT',
-      headers: { 'content-length': String(bytes.length), 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` },
-      body: new Uint8Array(bytes),
-      signal: AbortSignal.timeout(15_000),
-    });
-  let put: Response | undefined;
-  let failure: unknown;
-  for (let attempt = 0; attempt < 2 && !put; attempt++) {
-    put = await send().catch((error: unknown) => {
-      failure = error;
-      return undefined;
-    });
-  }
+  // One PUT of the whole file to the upload session Teams opened in the person's OneDrive (a reused
+  // connection the far end had just closed is sent again by the transport).
+  const range = `bytes 0-${bytes.length - 1}/${bytes.length}`;
+  const put = await uploadFile('PUT', upload.uploadUrl, { bytes, headers: { 'content-range': range } });
   if (!put?.ok) {
-    deps.log.warn({ status: put?.status ?? 0, err: put ? undefined : errorKind(failure), request: r.id }, 'could not upload the request document');
+    deps.log.warn({ status: put?.status ?? 0, request: r.id }, 'could not upload the request document');
     await context.sendActivity('Sorry, the document couldn’t be saved to your OneDrive just now. The request itself is unaffected. If you need a copy for your records, please ask your partnership administrator.');
     return;
   }

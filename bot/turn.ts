@@ -30,7 +30,7 @@ async function meetingRoleOf(context: TurnContext, meetingId: string, aadObjectI
 const kindOf = (conversation: TurnContext['activity']['conversation']): ConversationKind => KINDS[conversation.conversationType ?? ''] ?? (conversation.isGroup ? 'groupChat' : 'personal');
 
 /** Where this turn happened, to send there later: the full conversation id, so a channel thread stays the thread. */
-export function addressOf(context: TurnContext): ConversationAddress {
+export function addressOf(context: TurnContext): ConversationAddress & { conversationKind: ConversationKind } {
   const { activity } = context;
   return { conversationId: activity.conversation.id, serviceUrl: activity.serviceUrl, tenantId: tenantOf(context) ?? '', botId: activity.recipient?.id ?? '', conversationKind: kindOf(activity.conversation) };
 }
@@ -38,21 +38,17 @@ export function addressOf(context: TurnContext): ConversationAddress {
 export function turnInput(context: TurnContext, data: CardData, now: Date): TurnInput {
   const { activity } = context;
   const meetingId = meetingOf(context);
-  const where = {
-    conversationId: conversationKey(activity.conversation.id),
-    conversationKind: kindOf(activity.conversation),
-    tenantId: tenantOf(context) ?? '',
-    ...(meetingId ? { meetingId } : {}),
-  };
-  const reach = { serviceUrl: activity.serviceUrl, botId: activity.recipient?.id ?? '' };
+  // Records are kept per channel, not per thread (see `conversationKey`).
+  const address = { ...addressOf(context), conversationId: conversationKey(activity.conversation.id) };
+  const where = { ...address, ...(meetingId ? { meetingId } : {}) };
   return {
     actor: {
       id: activity.from.id,
       name: activity.from.name ?? '',
       ...(activity.from.aadObjectId ? { aadObjectId: activity.from.aadObjectId } : {}),
     },
-    where: { ...where, ...reach },
-    address: { conversationId: where.conversationId, conversationKind: where.conversationKind, tenantId: where.tenantId, ...reach },
+    where,
+    address,
     // Asked of Teams each time it is needed: a presenter can be made an attendee mid-meeting.
     ...(meetingId && activity.from.aadObjectId ? { meetingRole: () => meetingRoleOf(context, meetingId, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
     activityId: activity.id || undefined,

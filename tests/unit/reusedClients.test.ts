@@ -33,7 +33,7 @@ describe('the adapter’s authentication (no app id: local use)', () => {
     expect(one).toBeDefined();
     expect(await second.connectorFactory?.create('http://127.0.0.1:9/one/', second.audience)).toBe(one);
     expect(await second.connectorFactory?.create('http://127.0.0.1:9/two/', second.audience)).not.toBe(one);
-    // Proactive turns (card updates after the answer) build their factory from the claims.
+    // Proactive turns (new posts after the answer) build their factory from the claims.
     expect(await auth.createConnectorFactory(first.claimsIdentity).create('http://127.0.0.1:9/one/', first.audience)).toBe(one);
   });
 

@@ -1,7 +1,7 @@
-/** The Bot Connector's transport: JSON both ways, statuses as they are, failures as `undefined`. */
+/** The app's own HTTP calls (Bot Connector, file upload): bodies as given, statuses as they are, failures as `undefined`. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { jsonRequester } from '../../bot/jsonRequest';
+import { httpRequester } from '../../bot/httpRequest';
 
 let server: Server;
 let base: string;
@@ -33,7 +33,7 @@ test('sends the JSON body with its length and the bearer token, and parses the a
     res.end(JSON.stringify({ id: 'activity-1' }));
   };
   const text = 'Café · “quoted” – ok';
-  const response = await jsonRequester(2_000)('PUT', `${base}/v3/conversations/a%3Ab/activities/1`, { body: { text }, bearer: 'token-1' });
+  const response = await httpRequester(2_000)('PUT', `${base}/v3/conversations/a%3Ab/activities/1`, { json: { text }, bearer: 'token-1' });
   expect(response).toEqual({ status: 201, ok: true, retryAfter: undefined, body: { id: 'activity-1' } });
   expect(seen).toEqual({
     method: 'PUT',
@@ -45,22 +45,35 @@ test('sends the JSON body with its length and the bearer token, and parses the a
   });
 });
 
+test('raw bytes go as they are, with the headers given and their length', async () => {
+  let seen: { type?: string; range?: string; length?: string; bytes?: string } = {};
+  handle = (req, body, res) => {
+    seen = { type: req.headers['content-type'], range: req.headers['content-range'], length: req.headers['content-length'], bytes: body };
+    res.writeHead(201);
+    res.end();
+  };
+  const bytes = new TextEncoder().encode('a small file');
+  const response = await httpRequester(2_000)('PUT', `${base}/upload`, { bytes, headers: { 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` } });
+  expect(response).toEqual({ status: 201, ok: true, retryAfter: undefined, body: undefined });
+  expect(seen).toEqual({ type: undefined, range: `bytes 0-11/12`, length: '12', bytes: 'a small file' });
+});
+
 test('a refusal keeps its status and Retry-After; a body that is not JSON is undefined', async () => {
   handle = (_req, _body, res) => {
     res.writeHead(429, { 'retry-after': '7' });
     res.end('slow down');
   };
-  expect(await jsonRequester(2_000)('POST', `${base}/x`, { body: {} })).toEqual({ status: 429, ok: false, retryAfter: '7', body: undefined });
+  expect(await httpRequester(2_000)('POST', `${base}/x`, { json: {} })).toEqual({ status: 429, ok: false, retryAfter: '7', body: undefined });
 });
 
 test('no answer within the time allowed, or nobody listening, is undefined', async () => {
   handle = () => undefined;
-  expect(await jsonRequester(150)('GET', `${base}/hang`, {})).toBeUndefined();
+  expect(await httpRequester(150)('GET', `${base}/hang`, {})).toBeUndefined();
   const closed = createServer();
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
   const port = (closed.address() as AddressInfo).port;
   await new Promise((resolve) => closed.close(resolve));
-  expect(await jsonRequester(2_000)('GET', `http://127.0.0.1:${port}/`, {})).toBeUndefined();
+  expect(await httpRequester(2_000)('GET', `http://127.0.0.1:${port}/`, {})).toBeUndefined();
 });
 
 test('the answer is read to the end before it is parsed', async () => {
@@ -69,7 +82,7 @@ test('the answer is read to the end before it is parsed', async () => {
     res.write('{"parts":[1,');
     setTimeout(() => res.end('2,3]}'), 30);
   };
-  expect((await jsonRequester(2_000)('GET', `${base}/slow`, {}))?.body).toEqual({ parts: [1, 2, 3] });
+  expect((await httpRequester(2_000)('GET', `${base}/slow`, {}))?.body).toEqual({ parts: [1, 2, 3] });
 });
 
 describe('a kept-alive connection the far end has closed', () => {
@@ -104,9 +117,9 @@ describe('a kept-alive connection the far end has closed', () => {
   test('is tried once more on a new connection, and answers', async () => {
     const far = await resettingServer();
     try {
-      const request = jsonRequester(2_000);
-      expect((await request('PUT', far.url, { body: { n: 1 } }))?.status).toBe(200);
-      expect((await request('PUT', far.url, { body: { n: 2 } }))?.body).toEqual({ ok: true });
+      const request = httpRequester(2_000);
+      expect((await request('PUT', far.url, { json: { n: 1 } }))?.status).toBe(200);
+      expect((await request('PUT', far.url, { json: { n: 2 } }))?.body).toEqual({ ok: true });
       // The second went on the first connection, was reset, and went again on a new one.
       expect(far.requests()).toBe(3);
     } finally {
@@ -122,7 +135,7 @@ describe('a kept-alive connection the far end has closed', () => {
     });
     await new Promise<void>((resolve) => rude.listen(0, '127.0.0.1', resolve));
     try {
-      expect(await jsonRequester(2_000)('POST', `http://127.0.0.1:${(rude.address() as AddressInfo).port}/`, { body: {} })).toBeUndefined();
+      expect(await httpRequester(2_000)('POST', `http://127.0.0.1:${(rude.address() as AddressInfo).port}/`, { json: {} })).toBeUndefined();
       expect(requests).toBe(1);
     } finally {
       rude.closeAllConnections();
