@@ -30,8 +30,8 @@ export interface CardTiming {
 
 export const CARD_TIMING: CardTiming = { windowMs: 5_000, skewMs: 2_000 };
 
-/** Replaces the card `activityId` in its conversation with `card` (a Bot Connector update). */
-export type SendCard = (activityId: string, card: AdaptiveCard) => Promise<SendOutcome>;
+/** Replaces the card `activityId` in the conversation `conversationId` with `card` (a Bot Connector update). */
+export type SendCard = (conversationId: string, activityId: string, card: AdaptiveCard) => Promise<SendOutcome>;
 
 /** When another instance saved just before this save, when to fetch and send the latest. */
 export function recheckAt(written: Written, instance: string, timing: CardTiming): number | undefined {
@@ -73,8 +73,8 @@ const revisionOf = (job: Job): number | undefined => (job.fetch ? undefined : jo
  * The record is already saved: a card that cannot be updated is logged, not fatal. `gone` when it
  * never will be (deleted, or the bot removed), `failed` when a later try may work.
  */
-async function updateInPlace(sendCard: SendCard, activityId: string, card: AdaptiveCard, log: Logger): Promise<'sent' | 'gone' | 'failed'> {
-  const outcome = await sendCard(activityId, card).catch((error: unknown) => {
+async function updateInPlace(sendCard: SendCard, conversationId: string, activityId: string, card: AdaptiveCard, log: Logger): Promise<'sent' | 'gone' | 'failed'> {
+  const outcome = await sendCard(conversationId, activityId, card).catch((error: unknown) => {
     log.warn({ err: errorKind(error) }, 'could not reach the conversation to update a card');
     return { ok: false, status: 0 } as const;
   });
@@ -97,7 +97,7 @@ export class CardUpdates {
     private readonly log: Logger,
   ) {}
 
-  /** Sends `shared` to the card `activityId` in the conversation `sendCard` reaches, once the answer is sent. */
+  /** Sends `shared` to the card `activityId` in the conversation `conversationId`, once the answer is sent. */
   send(conversationId: string, activityId: string, sendCard: SendCard, shared: SharedCard): void {
     const key = keyOf(conversationId, activityId);
     const job: Job = { sendCard, conversationId, activityId, shared, fetch: false };
@@ -193,11 +193,14 @@ export class CardUpdates {
       const current: ShownCard = shown;
       const fetched = job.fetch || round > 0;
       const activityId = current.activityId ?? job.activityId;
-      // The card was posted again meanwhile: that copy has a queue of its own.
-      if (activityId !== job.activityId) return this.enqueue(keyOf(job.conversationId, activityId), { ...job, activityId, fetch: true });
+      // The card was posted again meanwhile (in a channel, perhaps in another thread): that copy has a queue of its own.
+      if (activityId !== job.activityId) {
+        const conversationId = current.conversationId ?? job.conversationId;
+        return this.enqueue(keyOf(conversationId, activityId), { ...job, conversationId, activityId, fetch: true });
+      }
       // A read behind what this card already shows (another instance's save not visible here yet): try again later.
       if (fetched && current.written && current.written.revision < slot.sent) return this.retry(job);
-      const outcome = await updateInPlace(job.sendCard, activityId, current.card, this.log);
+      const outcome = await updateInPlace(job.sendCard, job.conversationId, activityId, current.card, this.log);
       if (outcome === 'gone') return;
       if (outcome === 'failed') return this.retry(job);
       if (!current.written) return;

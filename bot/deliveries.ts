@@ -60,8 +60,10 @@ export class Deliveries {
    * through botbuilder cost three times the CPU and left much of its garbage for a full collection.
    */
   updateCardAt(to: ConversationAddress, activityId: string, shared: SharedCard): void {
-    const sendCard: SendCard = (id, card) => this.connector.update(to, id, MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-    this.cards.send(to.conversationId, activityId, sendCard, shared);
+    const sendCard: SendCard = (conversationId, id, card) => this.connector.update({ ...to, conversationId }, id, MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+    // In a channel the stored card may live in another thread than the one acted in: update it there.
+    const conversationId = activityId === shared.activityId && shared.conversationId ? shared.conversationId : to.conversationId;
+    this.cards.send(conversationId, activityId, sendCard, shared);
   }
 
   /** Opens a turn in this turn's conversation later on. */

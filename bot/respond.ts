@@ -12,7 +12,7 @@ async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliv
   const response = await context.sendActivity(activity);
   if (response?.id && outgoing.onPosted) {
     try {
-      const behind = await outgoing.onPosted(response.id);
+      const behind = await outgoing.onPosted(response.id, context.activity.conversation.id);
       if (behind) deliveries.updateCard(context, response.id, behind);
     } catch (error) {
       log.warn({ err: errorKind(error) }, 'posted a card but could not record where it is');

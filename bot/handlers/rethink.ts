@@ -3,7 +3,7 @@ import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, t
 import { renderSummaryCard } from '../../cards/summary';
 import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
-import { applyCommand, liveActions, mayFacilitate, type Command } from '../../services/rethink/engine';
+import { applyCommand, liveActions, mayFacilitate, type CardPlace, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
 import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
@@ -151,13 +151,14 @@ export function sharedCard(deps: Deps, r: Stored<Rethink>, now: Date): SharedCar
   const { written } = r;
   return {
     activityId: r.cardActivityId,
+    conversationId: r.cardConversationId,
     render: () => renderRethinkCard(deps.profile, r, { now }),
     ...(written && {
       order: {
         written,
         latest: async () => {
           const fresh = await deps.rethinks.get(r.conversationId, r.id);
-          return fresh && { card: renderRethinkCard(deps.profile, fresh, { now }), activityId: fresh.cardActivityId, ...(fresh.written ? { written: fresh.written } : {}) };
+          return fresh && { card: renderRethinkCard(deps.profile, fresh, { now }), activityId: fresh.cardActivityId, conversationId: fresh.cardConversationId, ...(fresh.written ? { written: fresh.written } : {}) };
         },
       },
     }),
@@ -238,9 +239,9 @@ function rememberedOnCard(data: CardData): RoleAndAgency | undefined {
  * shows the save `shown`: if others saved since, their updates went to the old copy, so this one
  * is returned to be brought up to date.
  */
-export async function recordCardActivity(input: TurnInput, deps: Deps, rethinkId: string, activityId: string, shown: number | undefined): Promise<SharedCard | undefined> {
+export async function recordCardActivity(input: TurnInput, deps: Deps, rethinkId: string, card: CardPlace, shown: number | undefined): Promise<SharedCard | undefined> {
   const ctx = engineContext(deps, input.now);
-  const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, { kind: 'recordCard', activityId }, input.actor, ctx));
+  const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, { kind: 'recordCard', card }, input.actor, ctx));
   if (outcome.kind !== 'updated' || outcome.replay) return undefined;
   const revision = outcome.doc.written?.revision ?? 0;
   return revision - 1 > (shown ?? 0) ? sharedCard(deps, outcome.doc, input.now) : undefined;

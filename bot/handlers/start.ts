@@ -64,7 +64,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
   }
   const ctx = engineContext(deps, input.now);
   const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (r) =>
-    applyCommand(r, { kind: 'confirmStrategy', strategy, reason: typed.reason, ...(input.replyToId ? { cardActivityId: input.replyToId } : {}) }, input.actor, ctx, input.activityId),
+    applyCommand(r, { kind: 'confirmStrategy', strategy, reason: typed.reason, ...(input.replyToId ? { card: { activityId: input.replyToId, conversationId: input.turnConversationId } } : {}) }, input.actor, ctx, input.activityId),
   );
   if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
   if (outcome.kind === 'refused') {
@@ -78,7 +78,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
   const result = changed(input, deps, r, { text: 'The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.', tone: 'good' }, { id: input.actor.id });
   if (r.cardActivityId) return result;
   // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one.
-  return { ...result, posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (id) => recordCardActivity(input, deps, r.id, id, r.written?.revision) }] };
+  return { ...result, posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (activityId, conversationId) => recordCardActivity(input, deps, r.id, { activityId, conversationId }, r.written?.revision) }] };
 };
 
 export const cancelStart: Handler = async (input, deps) => {

@@ -17,6 +17,8 @@ export interface TurnInput {
   readonly where: Where;
   /** How to reach this conversation later (proactive messages). */
   readonly address: ConversationAddress;
+  /** This activity's own conversation id: in a channel, its thread's (`where` and `address` name the channel). */
+  readonly turnConversationId: string;
   /** Teams' id for this activity: a redelivered invoke carries the same one. */
   readonly activityId: string | undefined;
   /** The card the person acted on. */
@@ -53,7 +55,7 @@ export interface Outgoing {
    * Called with the posted activity's id, e.g. to remember where a card lives; may return that
    * card again when changes saved meanwhile went to the card it replaces.
    */
-  readonly onPosted?: (activityId: string) => Promise<SharedCard | undefined>;
+  readonly onPosted?: (activityId: string, conversationId: string) => Promise<SharedCard | undefined>;
 }
 
 export interface HandlerResult {
@@ -74,6 +76,8 @@ export interface SharedCard {
   /** Rendered when it is sent, after the answer, so the person who acted is not kept waiting. */
   readonly render: () => AdaptiveCard;
   readonly activityId: string | undefined;
+  /** The conversation the card is in, when known (in a channel, a thread may not be the one acted in). */
+  readonly conversationId?: string | undefined;
   /** A stored Re-think's card: which save it shows, and how to fetch the latest (see `bot/cardUpdates.ts`). */
   readonly order?: { readonly written: Written; readonly latest: () => Promise<ShownCard | undefined> };
 }
@@ -81,6 +85,7 @@ export interface SharedCard {
 export interface ShownCard {
   readonly card: AdaptiveCard;
   readonly activityId: string | undefined;
+  readonly conversationId?: string | undefined;
   readonly written?: Written;
 }
 

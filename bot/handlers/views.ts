@@ -31,7 +31,7 @@ export const list: Handler = async (input, deps) => {
 /** Posts the Re-think card again (for clients where cards do not refresh) and follows that copy. */
 export function repost(input: TurnInput, deps: Deps, r: Rethink): HandlerResult {
   return {
-    posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (activityId) => recordCardActivity(input, deps, r.id, activityId, r.written?.revision) }],
+    posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (activityId, conversationId) => recordCardActivity(input, deps, r.id, { activityId, conversationId }, r.written?.revision) }],
   };
 }
 

@@ -52,9 +52,15 @@ export interface Where {
   botId?: string;
 }
 
+/** Where a Re-think card was posted: the conversation id is the thread's, in a channel. */
+export interface CardPlace {
+  activityId: string;
+  conversationId: string;
+}
+
 export type Command =
-  | { kind: 'confirmStrategy'; strategy: StrategyNumber; reason: string; cardActivityId?: string }
-  | { kind: 'recordCard'; activityId: string }
+  | { kind: 'confirmStrategy'; strategy: StrategyNumber; reason: string; card?: CardPlace }
+  | { kind: 'recordCard'; card: CardPlace }
   | { kind: 'cancel' }
   | { kind: 'join'; role: string; agency: string }
   | { kind: 'contribute'; text: string; stage?: StageNumber }
@@ -135,14 +141,14 @@ const handlers: Handlers = {
     r.strategy = c.strategy;
     if (c.strategy !== r.recommended.strategy) r.strategyReason = reason;
     r.status = 'open';
-    if (c.cardActivityId) r.cardActivityId = c.cardActivityId;
+    if (c.card) placeCard(r, c.card);
     return ok(r);
   },
 
   recordCard(r, c) {
     const open = mustBeOpen(r);
     if (!open.ok) return open;
-    r.cardActivityId = c.activityId;
+    placeCard(r, c.card);
     return ok(r);
   },
 
@@ -401,6 +407,11 @@ export function mayFacilitate(r: Rethink, actor: Actor): boolean {
 export function listNames(names: readonly string[]): string {
   if (names.length <= 1) return names[0] ?? '';
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+function placeCard(r: Rethink, card: CardPlace): void {
+  r.cardActivityId = card.activityId;
+  r.cardConversationId = card.conversationId;
 }
 
 function upsertContribution(r: Rethink, who: Participant, text: string, recordedBy: string, ctx: EngineContext): void {

@@ -175,6 +175,8 @@ export interface Rethink {
   escalations?: Escalation[];
   /** The posted Re-think card, kept up to date in place. */
   cardActivityId?: string;
+  /** The conversation that card was posted in: in a channel, its thread (the record is kept per channel). */
+  cardConversationId?: string;
   /** Which save this is: set by the store on every write (absent on records saved before it existed). */
   written?: Written;
   /** Recent activity ids already applied, so a redelivered invoke changes nothing. */

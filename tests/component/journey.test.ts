@@ -200,8 +200,16 @@ describe('commands', () => {
     expect(cardText(thread.sharedCard(cardId))).toContain('Adele');
     const newPost = new Driver(bed.app, bed.connector, { id: `${channel};messageid=222`, conversationType: 'channel', isGroup: true });
     await newPost.say(adele, 'status');
-    expect(cardText(cardOf(bed.connector.posts(newPost.conversation.id).at(-1)!))).toContain('Stage 1 of 5');
+    const reposted = bed.connector.posts(newPost.conversation.id).at(-1)!;
+    expect(cardText(cardOf(reposted))).toContain('Stage 1 of 5');
     expect((await bed.db.rethinksIn(channel)).map((r) => r.conversationKind)).toEqual(['channel']);
+    // A change made from the first thread updates the re-posted copy, in the thread it lives in.
+    const updatesBefore = bed.connector.updates().length;
+    await thread.press(megan, 'contribute', { rethinkId, contribution: 'We are worried about attendance.' });
+    const sent = bed.connector.updates().slice(updatesBefore);
+    expect(sent.map((u) => [u.conversationId, u.activityId])).toEqual([[newPost.conversation.id, reposted.activityId]]);
+    expect(cardText(cardOf(sent[0]!))).toContain('We are worried about attendance.');
+    expect(await bed.db.rethinksIn(channel)).toMatchObject([{ cardActivityId: reposted.activityId, cardConversationId: newPost.conversation.id }]);
   });
 
   test('help, status, list and an unknown message', async () => {

@@ -40,7 +40,7 @@ function harness() {
   const holds: number[] = [];
   const failures: number[] = [];
   const whileHeld: (() => void)[] = [];
-  const sendCard: SendCard = async (activityId, card) => {
+  const sendCard: SendCard = async (conversationId, activityId, card) => {
     const hold = holds.shift() ?? 0;
     if (hold) {
       whileHeld.shift()?.();
@@ -49,7 +49,8 @@ function harness() {
     const failure = failures.shift();
     if (failure) return { ok: false, status: failure };
     shown.push(String(card.title ?? ''));
-    where.push(activityId);
+    // The conversation is named only when it is not the one acted in.
+    where.push(conversationId === 'conversation' ? activityId : `${conversationId}/${activityId}`);
     return { ok: true };
   };
   const later = (_what: string, task: () => Promise<void>) => {
@@ -68,8 +69,8 @@ function harness() {
       },
     },
   });
-  const store = (w: Written, activityId = 'card') => {
-    stored = { card: { type: 'AdaptiveCard', version: '1.5', title: `r${w.revision}`, body: [] }, activityId, written: w };
+  const store = (w: Written, activityId = 'card', conversationId?: string) => {
+    stored = { card: { type: 'AdaptiveCard', version: '1.5', title: `r${w.revision}`, body: [] }, activityId, ...(conversationId ? { conversationId } : {}), written: w };
   };
   return {
     shown,
@@ -195,5 +196,16 @@ test('a card posted again meanwhile: the latest goes to the new copy', async () 
   h.send(h.card(written(6, now)));
   await h.idle();
   expect(h.where).toEqual(['card', 'card-again']);
+  expect(h.shown).toEqual(['r6', 'r7']);
+});
+
+test('a card posted again in another thread of a channel: the latest goes to that thread', async () => {
+  const h = harness();
+  const now = Date.now();
+  h.store(written(7, now, { by: ME, at: now }), 'card-again', 'other-thread');
+  h.holdNext(TIMING.windowMs + 20);
+  h.send(h.card(written(6, now)));
+  await h.idle();
+  expect(h.where).toEqual(['card', 'other-thread/card-again']);
   expect(h.shown).toEqual(['r6', 'r7']);
 });
