@@ -216,7 +216,10 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: p.id })), { title: 'Someone outside Teams (type their name)', value: EXTERNAL_OWNER }],
     handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: person(p), value: p.id })),
     outcomeChoices: Object.entries(OUTCOME_LABELS).map(([value, title]) => ({ title, value })),
-    nextStepChoices: Object.entries(NEXT_STEP_LABELS).map(([value, title]) => ({ title, value })),
+    // After strategy 3 there is no next strategy: what is not resolved is escalated.
+    nextStepChoices: Object.entries(NEXT_STEP_LABELS)
+      .filter(([value]) => !(value === 'nextStrategy' && r.strategy === 3))
+      .map(([value, title]) => ({ title, value })),
     privacy: PRIVACY_REMINDER,
     showJoin: isOpen && !me && !editing,
     joinTitle: viewer ? 'Join this Re-think' : 'Join, or update your role',

@@ -24,10 +24,19 @@ export interface SummaryCardData {
   protocolUrl: string;
 }
 
-const nextStepText = (profile: PartnershipProfile) => ({
+/** After strategy 1 comes a group Re-think (start one); after strategy 2, the request for an independent facilitator. */
+function nextStrategyText(profile: PartnershipProfile, strategy: number | undefined): string {
+  const next = (strategy ?? 1) + 1;
+  const title = profile.strategies[next - 1]?.title ?? `strategy ${next}`;
+  return next >= 3
+    ? `The concern is not resolved. The next strategy is “${title}”: press “Request an independent facilitator” below.`
+    : `The concern is not resolved. The next strategy is “${title}”: type **start** to begin it.`;
+}
+
+const nextStepText = (profile: PartnershipProfile, strategy: number | undefined) => ({
   resolved: 'The concern is resolved. Thank you for working on it together.',
   partlyResolved: 'The group continues with the agreed actions. Each owner follows up their action by its due date.',
-  nextStrategy: 'The concern is not resolved: the next strategy is the way forward. After strategy 2, that is an independent facilitator: press “Request an independent facilitator” below.',
+  nextStrategy: nextStrategyText(profile, strategy),
   escalation: `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step. Re-think records that it was started and keeps this history.`,
 });
 
@@ -54,7 +63,8 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
   return {
     rethinkId: r.id,
     caseReference: r.caseReference,
-    offerRequest: r.status === 'closed' && r.strategy !== 3,
+    // A resolved concern needs no independent facilitator; after strategy 3 there is none to ask for.
+    offerRequest: r.status === 'closed' && r.strategy !== 3 && outcome?.kind !== 'resolved',
     offerEscalation: r.status === 'closed' && outcome?.kind === 'notResolved',
     facts: [
       { title: 'Strategy', value: r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : '' },
@@ -72,7 +82,7 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
     noActions: actions.length === 0,
     actions: actions.map((a) => ({ line: `${shorten(a.description, 500)}: ${a.owner.name}, by ${formatUkDate(a.dueDate)}` })),
     outcomeLine: outcome ? `Outcome: ${OUTCOME_LABELS[outcome.kind]}${outcome.nextStep ? `. Next step: ${nextStepLabels(profile)[outcome.nextStep]}` : ''}` : 'Outcome not yet recorded',
-    nextStepText: nextStepText(profile)[next],
+    nextStepText: nextStepText(profile, r.strategy)[next],
     truncated,
     showProtocol: outcome?.nextStep === 'escalation',
     protocolTitle: profile.partnership.escalationProtocolShortName,

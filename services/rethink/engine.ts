@@ -130,7 +130,12 @@ const handlers: Handlers = {
     if (r.status !== 'proposed') return refuse('notOpen', 'This Re-think has already started.');
     if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can choose its strategy.');
     if (!canChooseStrategy(c.strategy, r.recommended)) {
-      return refuse('invalidInput', 'Strategy 3 (an independent facilitator) follows strategies 1 and 2. Please choose strategy 1 or 2 for now.');
+      return refuse(
+        'invalidInput',
+        r.recommended.strategy === 3
+          ? 'Strategy 3 is led by the independent facilitator who accepts your request. Please press “Request an independent facilitator”, or choose strategy 1 or 2 for now and say why.'
+          : 'Strategy 3 (an independent facilitator) follows strategies 1 and 2. Please choose strategy 1 or 2 for now.',
+      );
     }
     const reason = c.reason.trim();
     if (c.strategy !== r.recommended.strategy && reason.length < 3) {
@@ -277,8 +282,13 @@ const handlers: Handlers = {
     if (c.outcome === 'partlyResolved' && liveActions(r).length === 0) {
       return refuse('invalidInput', 'A partly resolved Re-think continues with the agreed actions: please add at least one action first.');
     }
+    const protocol = ctx.profile.partnership.escalationProtocolShortName;
     if (c.outcome === 'notResolved' && !c.nextStep) {
-      return refuse('invalidInput', `Please choose the next step: the next strategy, or escalation under the ${ctx.profile.partnership.escalationProtocolShortName}.`);
+      return refuse('invalidInput', r.strategy === 3 ? `Please choose the next step: escalation under the ${protocol}.` : `Please choose the next step: the next strategy, or escalation under the ${protocol}.`);
+    }
+    // There is no strategy after the independent facilitator's: what cannot be resolved is escalated.
+    if (c.outcome === 'notResolved' && c.nextStep === 'nextStrategy' && r.strategy === 3) {
+      return refuse('invalidInput', `Strategy 3 is the last strategy: if the concern is not resolved, the next step is escalation under the ${protocol}. Please choose escalation.`);
     }
     r.status = 'closed';
     r.outcome = { kind: c.outcome, recordedBy: actor.id, at: ctx.now.toISOString(), ...(c.outcome === 'notResolved' && c.nextStep ? { nextStep: c.nextStep } : {}) };

@@ -37,9 +37,18 @@ export function recommendStrategy(answers: StrategyAnswers): Recommendation {
 export const FACILITATED: Recommendation = {
   strategy: 3,
   reason: 'You accepted the request for an independent facilitator for this case, so this is the facilitated Re-think (strategy 3).',
+  facilitated: true,
 };
 
-/** Strategy 3 is reachable only when it is recommended (the entry rules, or an accepted request); 1 and 2 may be chosen with a reason. */
+/** The facilitator's own Re-think (records proposed before the flag existed are known by the reason). */
+export const isFacilitated = (recommended: Recommendation): boolean =>
+  recommended.strategy === 3 && (recommended.facilitated === true || recommended.reason === FACILITATED.reason);
+
+/**
+ * Strategy 3 is led by the independent facilitator who accepts a request, so only their own
+ * Re-think runs it: when the entry rules lead to 3, the way in is the request form. Strategies 1
+ * and 2 may be chosen with a reason.
+ */
 export function canChooseStrategy(chosen: StrategyNumber, recommended: Recommendation): boolean {
-  return chosen !== 3 || recommended.strategy === 3;
+  return chosen !== 3 || isFacilitated(recommended);
 }

@@ -94,6 +94,8 @@ export interface StrategyAnswers {
 export interface Recommendation {
   strategy: StrategyNumber;
   reason: string;
+  /** The independent facilitator's own Re-think, started from the request they accepted. */
+  facilitated?: true;
 }
 
 export type AuditWhat =

@@ -9,6 +9,7 @@ import { cardBytes, type AdaptiveCard } from '../../cards/render';
 import { renderRethinkCard, type RethinkCardOptions } from '../../cards/rethink';
 import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
+import { FACILITATED } from '../../services/rethink/strategy';
 import { renderSummaryCard } from '../../cards/summary';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { renderEscalationCard } from '../../cards/escalation';
@@ -186,14 +187,39 @@ describe('strategy card', () => {
     'with an error': { render: withError, rethinkIds: [id] },
   });
 
-  it.each([1, 2, 3] as const)('recommends strategy %i, pre-selected, and offers strategy 3 only once 1 and 2 are tried', (n) => {
+  it.each([1, 2] as const)('recommends strategy %i, pre-selected; strategy 3 is not among the choices', (n) => {
     const card = recommending(n)();
     const strategy = profile.strategies[n - 1];
     expect(texts(card)).toContain(`We recommend: ${strategy?.title}`);
     const choice = input(card, 'strategy');
     expect(choice?.value).toBe(String(n));
-    expect((choice?.choices as Json[]).map((c) => c.value)).toEqual(n === 3 ? ['1', '2', '3'] : ['1', '2']);
-    expect(verbs(card)).toEqual(n === 3 ? ['confirmStrategy', 'showRequestForm', 'cancelRethink'] : ['confirmStrategy', 'cancelRethink']);
+    expect((choice?.choices as Json[]).map((c) => c.value)).toEqual(['1', '2']);
+    expect(verbs(card)).toEqual(['confirmStrategy', 'cancelRethink']);
+    expect(texts(card)).toContain('Strategy 3, an independent facilitator, becomes available once strategies 1 and 2 have been tried.');
+  });
+
+  it('for a lead professional, strategy 3 follows strategy 2', () => {
+    const card = renderStrategyCard(strategyCardData(profile, proposedRethink({ isLeadProfessional: true, raisedWithLeadProfessional: false, groupMeetingHeld: false })));
+    expect(texts(card)).toContain('Strategy 3, an independent facilitator, becomes available once strategy 2 has been tried.');
+  });
+
+  it('recommends strategy 3: the request is the main action, and the person may still choose 1 or 2 to talk now', () => {
+    const card = recommending(3)();
+    expect(texts(card)).toContain(`We recommend: ${profile.strategies[2]?.title}`);
+    const choice = input(card, 'strategy');
+    expect(choice?.value).toBe('');
+    expect((choice?.choices as Json[]).map((c) => c.value)).toEqual(['1', '2']);
+    expect(verbs(card)).toEqual(['showRequestForm', 'confirmStrategy', 'cancelRethink']);
+    const actions = card.actions as Json[];
+    expect(actions.map((a) => a.style)).toEqual(['positive', 'default', undefined]);
+    expect(texts(card).some((t) => t.startsWith('Strategy 3 is led by an independent facilitator: request one below'))).toBe(true);
+  });
+
+  it('the facilitator’s own Re-think runs strategy 3, with no request to make', () => {
+    const card = renderStrategyCard(strategyCardData(profile, { ...proposedRethink(ANSWERS_FOR_STRATEGY[1]), recommended: FACILITATED }));
+    expect(input(card, 'strategy')?.value).toBe('3');
+    expect((input(card, 'strategy')?.choices as Json[]).map((c) => c.value)).toEqual(['1', '2', '3']);
+    expect(verbs(card)).toEqual(['confirmStrategy', 'cancelRethink']);
   });
 
   it('shows the error and keeps the choice the person made', () => {
@@ -421,9 +447,21 @@ describe('summary card', () => {
   };
   describeEveryVariant(Object.fromEntries(Object.entries(variants).map(([name, render]) => [name, { render, rethinkIds: [closedRethink('resolved').id] }])));
 
-  it('offers the facilitator request on every closed summary, and escalation only when not resolved', () => {
-    expect(verbs(variants.resolved())).toEqual(['showRequestForm']);
+  it('offers the facilitator request on a closed summary unless resolved, and escalation only when not resolved', () => {
+    expect(verbs(variants.resolved())).toEqual([]);
+    expect(verbs(variants['partly resolved']())).toEqual(['showRequestForm']);
     expect(verbs(variants['not resolved, with escalation']())).toEqual(['showRequestForm', 'showEscalation']);
+    // After strategy 3 there is no facilitator left to ask for.
+    expect(verbs(renderSummaryCard(profile, { ...closedRethink('notResolved'), strategy: 3 }))).toEqual(['showEscalation']);
+  });
+
+  it.each([
+    [1, 'The next strategy is “Strategy 2: a group Re-think with the team around the family”: type **start** to begin it.'],
+    [2, 'The next strategy is “Strategy 3: an independent facilitator”: press “Request an independent facilitator” below.'],
+  ] as const)('not resolved after strategy %i: says which strategy is next and how to begin it', (strategy, next) => {
+    const r = closedRethink('notResolved');
+    const card = renderSummaryCard(profile, { ...r, strategy, outcome: { ...r.outcome!, nextStep: 'nextStrategy' } });
+    expect(texts(card)).toContain(`The concern is not resolved. ${next}`);
   });
 
   it('records every stage, every contribution and every action', () => {

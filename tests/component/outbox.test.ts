@@ -12,6 +12,7 @@ import { cardText, send, startApp, startStore, storeReader, type App } from '../
 import { message } from '../helpers/activities';
 import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, rethinkToClose, submitForm } from '../helpers/journeys';
 import type { EmbeddedCosmos } from '../../services/store/embedded';
+import type { PersonRecord } from '../../services/store/people';
 
 const admin = users.isaiah;
 const requester = users.alex;
@@ -130,9 +131,13 @@ test('two instances on one store: each delivery is sent once', async () => {
 
 test('a request whose strategy 3 Re-think closed while its completion could not be saved is completed by the periodic check', async () => {
   const driver = new Driver(app, connector, newGroupChat());
+  const reader = storeReader(store.endpoint);
+  // The facilitator accepted this case's request (as an accept leaves their record), so the Re-think they start is the strategy 3 one.
+  const { resource: person } = await reader.people.item(facilitator.aadObjectId, facilitator.aadObjectId).read<PersonRecord>();
+  const record: PersonRecord = person ?? { id: facilitator.aadObjectId, aadObjectId: facilitator.aadObjectId, updatedAt: new Date().toISOString(), ttl: 86_400 };
+  await reader.people.items.upsert({ ...record, facilitating: [...(record.facilitating ?? []), 'PSCP-2026-1031'] });
   const closed = await rethinkToClose(driver, facilitator, [requester], 3, { outcome: 'resolved' }, 'PSCP-2026-1031');
   // As the store would hold it had the completing write failed: scheduled, linked, its Re-think closed.
-  const reader = storeReader(store.endpoint);
   const base = request('scheduled');
   const here = (address: typeof base.requestedIn) => ({ ...address, serviceUrl: connector.serviceUrl });
   const left = request('scheduled', {

@@ -2,6 +2,7 @@ import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
 import { applyCommand, liveActions, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
 import type { Actor, Rethink } from '../../services/rethink/types';
+import { FACILITATED, recommendStrategy } from '../../services/rethink/strategy';
 
 const profile = loadProfile(DEFAULT_PROFILE_PATH);
 let n = 0;
@@ -61,6 +62,15 @@ describe('starting', () => {
     expect(refusal(r, { kind: 'confirmStrategy', strategy: 2, reason: '' }, teacher).code).toBe('notFacilitator');
     const chosen = apply(r, { kind: 'confirmStrategy', strategy: 1, reason: 'Talk to the head first' }, lead);
     expect(chosen).toMatchObject({ status: 'open', strategy: 1, strategyReason: 'Talk to the head first' });
+  });
+
+  test('strategy 3 recommended: it is led by the facilitator who accepts a request, not by the person asking', () => {
+    const r = { ...started(), recommended: recommendStrategy({ isLeadProfessional: false, raisedWithLeadProfessional: true, groupMeetingHeld: true }) };
+    expect(r.recommended.strategy).toBe(3);
+    expect(refusal(r, { kind: 'confirmStrategy', strategy: 3, reason: '' }, lead).message).toMatch(/^Strategy 3 is led by the independent facilitator who accepts your request/);
+    expect(refusal(r, { kind: 'confirmStrategy', strategy: 2, reason: '' }, lead).message).toMatch(/please give the reason/);
+    expect(apply(r, { kind: 'confirmStrategy', strategy: 2, reason: 'The network can meet this week' }, lead)).toMatchObject({ status: 'open', strategy: 2 });
+    expect(apply({ ...r, recommended: FACILITATED }, { kind: 'confirmStrategy', strategy: 3, reason: '' }, lead)).toMatchObject({ status: 'open', strategy: 3 });
   });
 });
 
@@ -221,5 +231,12 @@ describe('actions and closing', () => {
     expect(r).toMatchObject({ status: 'closed', outcome: { kind: 'notResolved', nextStep: 'escalation', recordedBy: lead.id } });
     expect(refusal(r, { kind: 'contribute', text: 'late' }, teacher).code).toBe('closed');
     expect(refusal(r, { kind: 'addAction', ...action }, teacher).code).toBe('closed');
+  });
+
+  test('after strategy 3 there is no next strategy: not resolved means escalation', () => {
+    const r = { ...atStage5(), strategy: 3 as const };
+    expect(refusal(r, { kind: 'close', outcome: 'notResolved' }, lead).message).toBe('Please choose the next step: escalation under the HIPS protocol.');
+    expect(refusal(r, { kind: 'close', outcome: 'notResolved', nextStep: 'nextStrategy' }, lead).message).toMatch(/^Strategy 3 is the last strategy/);
+    expect(apply(r, { kind: 'close', outcome: 'notResolved', nextStep: 'escalation' }, lead).outcome).toMatchObject({ kind: 'notResolved', nextStep: 'escalation' });
   });
 });

@@ -1,4 +1,4 @@
-import { canChooseStrategy, FACILITATED, recommendStrategy } from '../../services/rethink/strategy';
+import { canChooseStrategy, FACILITATED, isFacilitated, recommendStrategy } from '../../services/rethink/strategy';
 
 const answers = (isLeadProfessional: boolean, raisedWithLeadProfessional: boolean, groupMeetingHeld: boolean) => ({ isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld });
 
@@ -27,16 +27,21 @@ describe('the strategy entry rules', () => {
     expect(recommendStrategy(answers(false, false, true)).reason).toMatch(/Strategy 3 needs strategy 1 first/);
   });
 
-  test('strategy 3 cannot be chosen before the rules reach it; 1 and 2 always can', () => {
+  test('the person asking never runs strategy 3 themselves, even when the rules reach it (the way in is the request); 1 and 2 always can', () => {
     const rules = (a: ReturnType<typeof answers>) => recommendStrategy(a);
     expect(canChooseStrategy(3, rules(answers(false, true, false)))).toBe(false);
-    expect(canChooseStrategy(3, rules(answers(false, true, true)))).toBe(true);
+    expect(rules(answers(false, true, true)).strategy).toBe(3);
+    expect(canChooseStrategy(3, rules(answers(false, true, true)))).toBe(false);
     expect(canChooseStrategy(1, rules(answers(true, true, true)))).toBe(true);
     expect(canChooseStrategy(2, rules(answers(false, false, false)))).toBe(true);
   });
 
   test('the facilitator who accepted the case\'s request may choose strategy 3 whatever the answers', () => {
     expect(canChooseStrategy(3, FACILITATED)).toBe(true);
+    expect(isFacilitated(FACILITATED)).toBe(true);
+    // A record proposed before the flag existed is known by its reason.
+    expect(isFacilitated({ strategy: 3, reason: FACILITATED.reason })).toBe(true);
+    expect(isFacilitated(recommendStrategy(answers(false, true, true)))).toBe(false);
     expect(FACILITATED.reason).toMatch(/You accepted the request for an independent facilitator/);
   });
 });
