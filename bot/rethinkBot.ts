@@ -66,8 +66,9 @@ export class RethinkBot extends TeamsActivityHandler {
     const { activity } = context;
     const value = asCardData(activity.value);
     // Action.Submit arrives as a message carrying the card's data and no text.
-    if (!activity.text && typeof value.verb === 'string') {
-      const result = await this.execute(cardActionFor(value.verb), context, value, value.verb);
+    if (!activity.text && typeof activity.value === 'object' && activity.value !== null) {
+      const verb = typeof value.verb === 'string' ? value.verb : '';
+      const result = await this.execute(cardActionFor(verb), context, value, verb || 'submit');
       await respondToMessage(context, result, this.deps.log, this.options.deliveries);
       return;
     }
@@ -90,8 +91,8 @@ export class RethinkBot extends TeamsActivityHandler {
         log.warn({ err: errorKind(error) }, 'store unavailable: nothing saved');
         return { notice: readOnly.has(handler) ? MESSAGES.storeUnreachable : MESSAGES.storeUnavailable };
       }
-      // The stack without its first line: an error's message can quote what someone typed.
-      log.error({ err: errorKind(error), stack: (error as Error).stack?.split('\n').slice(1).join('\n') }, 'handler failed');
+      // Only the stack's frames: an error's message, over however many lines, can quote what someone typed.
+      log.error({ err: errorKind(error), stack: (error as Error).stack?.split('\n').filter((line) => /^\s+at /.test(line)).join('\n') }, 'handler failed');
       return { notice: MESSAGES.unexpected };
     }
   }

@@ -36,7 +36,9 @@ const actionFields = (data: CardData, prefix: 'action' | 'edit') => {
 
 /** The stage the person was looking at: text typed for one stage never lands in the next. */
 const stageSeen = (data: CardData): { stage?: StageNumber } => {
-  const stage = Number(data.stage);
+  // Cards send the stage as a number or its digits; anything else says nothing about the stage.
+  const raw = data.stage;
+  const stage = typeof raw === 'number' || (typeof raw === 'string' && /^\d$/.test(raw.trim())) ? Number(raw) : Number.NaN;
   return STAGES.includes(stage as StageNumber) ? { stage: stage as StageNumber } : {};
 };
 

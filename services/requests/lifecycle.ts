@@ -77,6 +77,12 @@ export function submitRequest(input: NewRequest, pool: PoolTargets, ctx: Request
   return { ok: true, value: doc };
 }
 
+/**
+ * A redelivered activity was applied the first time: its result stands, whatever has happened to
+ * the request since, so it is checked before anything else.
+ */
+const alreadyApplied = (doc: FacilitatorRequest, activityId: string | undefined): boolean => activityId !== undefined && doc.appliedActivityIds.includes(activityId);
+
 /** Applies a change once: a redelivered activity, or the same change again, changes nothing. */
 function change(
   doc: FacilitatorRequest,
@@ -86,7 +92,7 @@ function change(
   what: RequestAuditWhat,
   apply: (d: FacilitatorRequest) => { doc: FacilitatorRequest; notify: Enqueue[]; cardChanged: boolean },
 ): Result<FacilitatorRequest> & { replay?: boolean } {
-  if (activityId && doc.appliedActivityIds.includes(activityId)) return { ok: true, value: doc, replay: true };
+  if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const at = ctx.now.toISOString();
   const applied = apply(doc);
   let next: FacilitatorRequest = {
@@ -123,6 +129,7 @@ const requesterTarget = (doc: FacilitatorRequest): ConversationAddress => doc.re
 
 /** First accept wins: the write is conditional on the version read, so a second accept sees this one. */
 export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: ConversationAddress | undefined, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
   if (isRequester(doc, who)) return refuse('notAllowed', 'You made this request, so another facilitator needs to accept it: an independent facilitator is someone outside the case.');
@@ -137,6 +144,7 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
 }
 
 export function declineRequest(doc: FacilitatorRequest, who: PersonRef, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
   if (doc.declines.some((d) => d.by.id === who.id)) return refuse('notAllowed', 'You have already declined this request. Another facilitator can still accept it.');
@@ -144,6 +152,7 @@ export function declineRequest(doc: FacilitatorRequest, who: PersonRef, activity
 }
 
 export function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
   if (!allowed.ok) return allowed;
   const question = checkText(text, 'your question', ctx.profile.limits.summaryMaxLength);
@@ -165,6 +174,7 @@ export function answerQuestion(
   activityId: string | undefined,
   ctx: RequestContext,
 ): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   if (!isRequester(doc, who)) return refuse('notAllowed', `Only ${doc.requester.name}, who made the request, can answer its questions.`);
   const open = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
   if (!open.ok) return open;
@@ -180,7 +190,7 @@ export function answerQuestion(
   }));
 }
 
-const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 const uniqueTargets = (all: readonly ConversationAddress[]): ConversationAddress[] => all.filter((t, i) => all.findIndex((x) => x.conversationId === t.conversationId) === i);
 
 export function scheduleRequest(
@@ -191,14 +201,19 @@ export function scheduleRequest(
   activityId: string | undefined,
   ctx: RequestContext,
 ): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['accepted', 'scheduled']);
   if (!allowed.ok) return allowed;
   if (!isAcceptor(doc, who)) return refuse('notAllowed', `Only ${doc.accepted?.by.name ?? 'the facilitator who accepted it'} can schedule this request.`);
   const date = input.date.trim();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(new Date(`${date}T00:00:00Z`).getTime())) return refuse('invalidInput', 'Please choose the date of the meeting.');
+  const asDate = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : undefined;
+  // A date that does not exist (30 February) would be shown to everyone as another day.
+  if (!asDate || Number.isNaN(asDate.getTime()) || asDate.toISOString().slice(0, 10) !== date) return refuse('invalidInput', 'Please choose the date of the meeting: a real date, for example 2026-12-24.');
   if (date < ukToday(ctx.now)) return refuse('invalidInput', 'The meeting date is in the past. Please choose today or a later date.');
-  const time = input.time.trim().slice(0, 5);
-  if (!TIME.test(time)) return refuse('invalidInput', 'Please choose the time of the meeting, for example 10:30.');
+  // Some clients send seconds too: the whole value must be a time, then it is kept to the minute.
+  const typedTime = input.time.trim();
+  if (!TIME.test(typedTime)) return refuse('invalidInput', 'Please choose the time of the meeting, for example 10:30.');
+  const time = typedTime.slice(0, 5);
   const format = labelOf(ctx.profile.requestForm.formats, input.format);
   if (!format) return refuse('invalidInput', 'Please choose how the meeting will happen.');
   const text = `The independent facilitator Re-think meeting for ${doc.caseReference} is arranged for ${formatUkDate(date)} at ${time} (${format}), facilitated by ${who.name}.`;
@@ -240,6 +255,7 @@ export function withdrawRequest(
   activityId: string | undefined,
   ctx: RequestContext,
 ): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   if (!isRequester(doc, who)) return refuse('notAllowed', `Only ${doc.requester.name}, who made the request, can withdraw it.`);
   const allowed = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
   if (!allowed.ok) return allowed;

@@ -260,6 +260,8 @@ const handlers: Handlers = {
     const action = checkAction(r, c, ctx);
     if (!action.ok) return action;
     const { description, owner, dueDate } = existing;
+    // Saved again with nothing changed: no new version (applyCommand then records nothing).
+    if (description === action.value.description && dueDate === action.value.dueDate && JSON.stringify(owner) === JSON.stringify(action.value.owner)) return ok(r);
     existing.previous = [...(existing.previous ?? []), { description, owner, dueDate, at: existing.editedAt ?? existing.at }];
     Object.assign(existing, action.value, { editedAt: ctx.now.toISOString() });
     return ok(r);
@@ -510,5 +512,5 @@ function changeableAction(r: Rethink, actionId: string, actor: Actor): Result<Ag
 function stageMovedOn(r: Rethink, seen: StageNumber | undefined, ctx: EngineContext): Result<true> {
   if (seen === undefined || seen === r.stage) return ok(true);
   const title = ctx.profile.stages[r.stage - 1]?.title ?? '';
-  return refuse('wrongStage', `The group has moved on to stage ${r.stage}: ${title}. Your text is kept below: save it again if it belongs to this stage.`);
+  return refuse('wrongStage', `The group has moved on to stage ${r.stage}: ${title}, so your text was not saved. If it belongs to this stage, please add it again.`);
 }

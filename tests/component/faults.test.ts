@@ -38,9 +38,12 @@ describe('bad input', () => {
     const { driver, rethinkId } = await openRethink();
     await driver.press(megan, 'advance', { rethinkId, confirmed: true });
     const stale = await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 1 account', stage: '1' });
-    expect(cardText(stale.card)).toContain('The group has moved on to stage 2: Thinking and feeling.');
+    expect(cardText(stale.card)).toContain('The group has moved on to stage 2: Thinking and feeling, so your text was not saved. If it belongs to this stage, please add it again.');
     expect(cardText(stale.card)).toContain('My stage 1 account');
     expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([]);
+    // A stage that is not a number or its digits says nothing about which stage the card showed.
+    await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 2 account', stage: [1] });
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([expect.objectContaining({ stage: 2, text: 'My stage 2 account' })]);
   });
 
   test('missing or wrong-typed card fields are refused clearly, changing nothing', async () => {
@@ -91,6 +94,9 @@ describe('bad input', () => {
     expect(answer).toMatchObject({ status: 200, message: expect.stringContaining('I don’t recognise that button') });
     const submitted = await driver.submit(megan, { verb: 'constructor', rethinkId });
     expect(submitted.status).toBe(200);
+    expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('I don’t recognise that button');
+    // A card's data with no verb at all is a button too, not something typed.
+    await driver.submit(megan, { rethinkId });
     expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('I don’t recognise that button');
     expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
   });

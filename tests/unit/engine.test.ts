@@ -213,6 +213,10 @@ describe('actions and closing', () => {
     const [first, second] = r.actions;
     r = apply(r, { kind: 'editAction', actionId: first?.id ?? '', ...action, description: 'Book it this week' }, teacher);
     expect(r.actions[0]?.description).toBe('Book it this week');
+    // Saved again unchanged: no new version and nothing audited.
+    const audited = r.audit.length;
+    r = apply(r, { kind: 'editAction', actionId: first?.id ?? '', ...action, description: 'Book it this week' }, teacher);
+    expect(r.audit).toHaveLength(audited);
     expect(refusal(r, { kind: 'removeAction', actionId: second?.id ?? '' }, teacher).code).toBe('notFacilitator');
     r = apply(r, { kind: 'removeAction', actionId: second?.id ?? '' }, lead);
     // Nothing recorded is lost: the edit keeps the earlier version, the removal is a mark.

@@ -1,0 +1,61 @@
+/** The facilitator request's lifecycle rules, without Teams or a store. */
+import path from 'node:path';
+import { loadProfile } from '../../services/profile/load';
+import { acceptRequest, answerQuestion, declineRequest, scheduleRequest, withdrawRequest } from '../../services/requests/lifecycle';
+import type { FacilitatorRequest } from '../../services/requests/types';
+import type { Result } from '../../services/result';
+import { request } from '../fixtures/cards/requests';
+
+const profile = loadProfile(path.join(__dirname, '../../services/profile/portsmouth.json'));
+const NOW = new Date('2026-11-26T09:00:00Z');
+let n = 0;
+const ctx = { now: NOW, newId: () => `id${++n}`, profile };
+const facilitator = { id: '29:facilitator', name: 'Adele Vance', aadObjectId: 'f1' };
+const requester = { id: '29:requester', name: 'Alex Wilber', aadObjectId: 'a1' };
+
+function value(result: Result<FacilitatorRequest> & { replay?: boolean }): FacilitatorRequest {
+  if (!result.ok) throw new Error(`refused: ${result.error.message}`);
+  return result.value;
+}
+
+describe('the same activity delivered twice gets the first result, not a refusal', () => {
+  test('accept', () => {
+    const accepted = value(acceptRequest(request('submitted'), facilitator, undefined, 'act-1', ctx));
+    const again = acceptRequest(accepted, facilitator, undefined, 'act-1', ctx);
+    expect(again).toMatchObject({ ok: true, replay: true, value: accepted });
+    // A new press by someone else is still told who accepted it.
+    const other = acceptRequest(accepted, { id: '29:other', name: 'Isaiah Langer' }, undefined, 'act-2', ctx);
+    expect(other.ok ? '' : other.error.message).toMatch(/already been accepted by Adele Vance/);
+  });
+
+  test('decline, answer and withdraw', () => {
+    const declined = value(declineRequest(request('submitted'), facilitator, 'act-3', ctx));
+    expect(declineRequest(declined, facilitator, 'act-3', ctx)).toMatchObject({ ok: true, replay: true });
+    expect(declined.audit.filter((a) => a.what === 'declined')).toHaveLength(1);
+
+    const asked = request('accepted', { questions: [{ id: 'q1', askedBy: facilitator, text: 'Is the family aware?', askedAt: NOW.toISOString() }] });
+    const answered = value(answerQuestion(asked, requester, 'q1', 'Yes, since Monday.', undefined, 'act-4', ctx));
+    expect(answerQuestion(answered, requester, 'q1', 'Yes, since Monday.', undefined, 'act-4', ctx)).toMatchObject({ ok: true, replay: true });
+
+    const withdrawn = value(withdrawRequest(request('submitted'), requester, 'Resolved at the TAF meeting', [], 'act-5', ctx));
+    expect(withdrawRequest(withdrawn, requester, 'Resolved at the TAF meeting', [], 'act-5', ctx)).toMatchObject({ ok: true, replay: true });
+    expect(withdrawn.audit.filter((a) => a.what === 'withdrawn')).toHaveLength(1);
+  });
+});
+
+describe('scheduling', () => {
+  const accepted = () => request('accepted', { accepted: { by: facilitator, at: NOW.toISOString() } });
+  const schedule = (date: string, time: string) => scheduleRequest(accepted(), facilitator, { date, time, format: 'virtual' }, [], undefined, ctx);
+  const message = (result: Result<FacilitatorRequest>) => (result.ok ? '' : result.error.message);
+
+  test('a date that does not exist is refused, not moved to another day', () => {
+    expect(message(schedule('2030-02-30', '10:30'))).toBe('Please choose the date of the meeting: a real date, for example 2026-12-24.');
+    expect(message(schedule('30/01/2030', '10:30'))).toMatch(/a real date/);
+  });
+
+  test('the whole time is checked; seconds are allowed and dropped', () => {
+    expect(message(schedule('2030-01-30', '10:309'))).toBe('Please choose the time of the meeting, for example 10:30.');
+    expect(message(schedule('2030-01-30', '25:00'))).toMatch(/time of the meeting/);
+    expect(value(schedule('2030-01-30', '10:30:00')).schedule).toMatchObject({ date: '2030-01-30', time: '10:30' });
+  });
+});
