@@ -60,15 +60,21 @@ export class CardTooLargeError extends Error {
 const TEXT_LIMITS = [4000, 2000, 1200, 800, 500, 300, 200, 120, 80, 40];
 
 /**
+ * How much a card gives up to fit: `compact` shows people by name alone; `tight` also names them in
+ * choice lists by short keys rather than Teams ids (see `participantKey`).
+ */
+export type Fit = 'full' | 'compact' | 'tight';
+
+/**
  * Renders with the longest text limit that keeps the card within size: long contributions are
  * summarised on the card, while the record keeps every word. For very large groups the per-person
  * lists are shortened too. A card Teams would reject is an error, never sent.
  */
-export function fitToSize(render: (textLimit: number, compact: boolean) => AdaptiveCard): AdaptiveCard {
+export function fitToSize(render: (textLimit: number, fit: Fit) => AdaptiveCard): AdaptiveCard {
   let bytes = 0;
-  for (const compact of [false, true]) {
+  for (const fit of ['full', 'compact', 'tight'] as const) {
     for (const limit of TEXT_LIMITS) {
-      const card = render(limit, compact);
+      const card = render(limit, fit);
       bytes = cardBytes(card);
       if (bytes <= MAX_CARD_BYTES) return card;
     }

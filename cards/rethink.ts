@@ -3,7 +3,8 @@ import { contributionsAt, isFacilitator, listNames, liveActions, visibleContribu
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
-import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
+import { participantKey, participantNamed } from '../services/rethink/participantKey';
+import { expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
 import { nextStepLabels, OUTCOME_LABELS, PRIVACY_REMINDER, STATUS_LABELS } from './wording';
 
 /** Who is looking at the card: absent for the shared card everyone sees. */
@@ -79,6 +80,8 @@ export interface RethinkCardData {
   progress: string;
   noContributions: boolean;
   contributions: { who: string; text: string }[];
+  /** A crowded card shows the first contributions only: how many more there are. */
+  moreNote: string;
   /** Reveal together: how many of the others' contributions are not shown yet. */
   hiddenNote: string;
   /** Reveal together: the stage just finished, now shown to everyone. */
@@ -134,10 +137,20 @@ export interface RethinkCardOptions {
 }
 
 /**
- * `textLimit` shortens long texts; `compact` also shortens the per-person lists, for very large
+ * `textLimit` shortens long texts; `fit` also shortens the per-person lists, for very large
  * groups, so the card always fits Teams' size limit.
  */
-export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000, compact = false): RethinkCardData {
+export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000, fit: Fit = 'full'): RethinkCardData {
+  const compact = fit !== 'full';
+  const tight = fit === 'tight';
+  // A crowded card shows this many of a stage's contributions; the summary keeps every one.
+  const shownAtMost = tight ? TIGHT_CONTRIBUTIONS : Number.POSITIVE_INFINITY;
+  const choiceOf = (p: Participant): string => (fit === 'tight' ? participantKey(p.id) : p.id);
+  // A draft's owner chosen on a card of another fit still selects that person.
+  const ownerOf = <T extends ActionDraft>(draft: T): T => {
+    const p = draft.owner && draft.owner !== EXTERNAL_OWNER ? participantNamed(r, draft.owner) : undefined;
+    return p ? { ...draft, owner: choiceOf(p) } : draft;
+  };
   const { viewer, notice, drafts, now } = options;
   const byId = new Map(r.participants.map((p) => [p.id, p]));
   const stageText = profile.stages[r.stage - 1] ?? { title: `Stage ${r.stage}`, prompt: '' };
@@ -179,17 +192,22 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     stage: r.stage,
     stageTitle: stageText.title,
     stagePrompt: stageText.prompt,
-    participants: r.participants.map((p) => ({ line: compact ? `${p.name}${p.id === r.facilitatorId ? ' (facilitator)' : ''}` : participantLine(p, r) })),
+    participants: tight
+      ? [{ line: r.participants.map((p) => `${p.name}${p.id === r.facilitatorId ? ' (facilitator)' : ''}`).join(', ') }]
+      : r.participants.map((p) => ({ line: compact ? `${p.name}${p.id === r.facilitatorId ? ' (facilitator)' : ''}` : participantLine(p, r) })),
     progress: isOpen ? progressLine(contributed, waiting) : '',
     noContributions: isOpen && contributionsAt(r, r.stage).length === 0,
     hiddenNote: isOpen && visible.hidden > 0 ? `${visible.hidden === 1 ? 'One contribution is' : `${visible.hidden} contributions are`} hidden until the facilitator moves on: this Re-think reveals each stage together.` : '',
     revealedTitle: isOpen && r.revealTogether && r.stage > 1 ? `Revealed together: stage ${r.stage - 1}, ${profile.stages[r.stage - 2]?.title ?? ''}` : '',
     revealed:
       isOpen && r.revealTogether && r.stage > 1
-        ? contributionsAt(r, (r.stage - 1) as StageNumber).map((c) => ({ who: byId.get(c.participantId)?.name ?? 'Someone', text: truncate(c.text, textLimit) }))
+        ? contributionsAt(r, (r.stage - 1) as StageNumber)
+            .slice(0, shownAtMost)
+            .map((c) => ({ who: byId.get(c.participantId)?.name ?? 'Someone', text: truncate(c.text, textLimit) }))
         : [],
+    moreNote: isOpen && visible.shown.length > shownAtMost ? moreContributions(visible.shown.length - shownAtMost) : '',
     contributions: isOpen
-      ? visible.shown.map((c) => {
+      ? visible.shown.slice(0, shownAtMost).map((c) => {
           const who = byId.get(c.participantId);
           const name = who?.name ?? 'Someone';
           return { who: `${name} (${c.role ?? who?.role ?? ''}, ${c.agency ?? who?.agency ?? ''})${c.recordedBy !== c.participantId ? ', recorded by the facilitator' : ''}`, text: truncate(c.text, textLimit) };
@@ -210,11 +228,11 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     editing: editing
       ? {
           id: editing.id,
-          ...(drafts?.edit ?? { description: editing.description, owner: editing.owner.participantId ?? EXTERNAL_OWNER, ownerName: editing.owner.participantId ? '' : editing.owner.name, dueDate: editing.dueDate }),
+          ...ownerOf(drafts?.edit ?? { description: editing.description, owner: editing.owner.participantId ?? EXTERNAL_OWNER, ownerName: editing.owner.participantId ? '' : editing.owner.name, dueDate: editing.dueDate }),
         }
       : { id: '', description: '', owner: '', ownerName: '', dueDate: '' },
-    ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: p.id })), { title: 'Someone outside Teams (type their name)', value: EXTERNAL_OWNER }],
-    handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: person(p), value: p.id })),
+    ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type their name)', value: EXTERNAL_OWNER }],
+    handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: person(p), value: choiceOf(p) })),
     outcomeChoices: Object.entries(OUTCOME_LABELS).map(([value, title]) => ({ title, value })),
     // After strategy 3 there is no next strategy: what is not resolved is escalated.
     nextStepChoices: Object.entries(NEXT_STEP_LABELS)
@@ -229,7 +247,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     contributeTitle: !viewer ? 'Add or edit your contribution' : ownContribution ? 'Edit your contribution' : 'Add your contribution',
     draft: drafts?.contribution ?? ownContribution ?? '',
     showAddAction: isActionsStage && (!viewer || Boolean(me)) && !editing,
-    draftAction: drafts?.action ?? { description: '', owner: '', ownerName: '', dueDate: '' },
+    draftAction: drafts?.action ? ownerOf(drafts.action) : { description: '', owner: '', ownerName: '', dueDate: '' },
     behalf: drafts?.behalf ?? { name: '', role: '', agency: '', text: '' },
     showFacilitator: isOpen && facilitating && !editing,
     facilitatorNote: viewer ? 'You are facilitating. Move the group on when every perspective has been heard.' : 'For the facilitator only.',
@@ -254,7 +272,13 @@ function progressLine(contributed: Participant[], waiting: Participant[]): strin
   return [done, still].filter(Boolean).join(' ');
 }
 
+/** How many of a stage's contributions a crowded card shows (see `Fit`). */
+const TIGHT_CONTRIBUTIONS = 12;
+
+const moreContributions = (more: number): string =>
+  `…and ${more === 1 ? 'one more contribution' : `${more} more contributions`} to this stage, not shown here: too many to fit on one card. The summary at the close keeps every one.`;
+
 /** The Re-think card, with long contributions summarised so it always fits Teams' limit. */
 export function renderRethinkCard(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): AdaptiveCard {
-  return fitToSize((limit, compact) => expand(template, rethinkCardData(profile, r, options, limit, compact)));
+  return fitToSize((limit, fit) => expand(template, rethinkCardData(profile, r, options, limit, fit)));
 }

@@ -4,6 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
+import { participantNamed } from './participantKey';
 import { canChooseStrategy, FACILITATED, recommendStrategy } from './strategy';
 import type {
   Actor,
@@ -234,7 +235,7 @@ const handlers: Handlers = {
   handOver(r, c, actor) {
     const may = mustFacilitate(r, actor);
     if (!may.ok) return may;
-    const to = r.participants.find((p) => p.id === c.toParticipantId);
+    const to = participantNamed(r, c.toParticipantId);
     if (!to || to.external) return refuse('invalidInput', 'Please choose someone who has joined this Re-think in Teams to hand over to.');
     // In a meeting, a starter who is an attendee facilitates only once handed over to.
     if (to.id === r.facilitatorId && (!r.meetingId || r.facilitatorByHandOver)) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
@@ -248,6 +249,9 @@ const handlers: Handlers = {
     if (!may.ok) return may;
     const action = checkAction(r, c, ctx);
     if (!action.ok) return action;
+    // The same action pressed twice (a second press while the first was on its way) is recorded once.
+    const same = (a: AgreedAction): boolean => a.addedBy === actor.id && a.description === action.value.description && a.dueDate === action.value.dueDate && JSON.stringify(a.owner) === JSON.stringify(action.value.owner);
+    if (liveActions(r).some(same)) return ok(r);
     if (liveActions(r).length >= 50) return refuse('invalidInput', 'This Re-think already has 50 actions, the most it can hold.');
     r.actions.push({ id: ctx.newId(), ...action.value, addedBy: actor.id, at: ctx.now.toISOString() });
     return ok(r);
@@ -333,7 +337,7 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
     case 'advance':
       return { what: waitingFor(before).length > 0 ? 'advancedWithoutEveryone' : 'advanced', ref: `stage${after.stage}` };
     case 'handOver':
-      return { what: 'handedOver', ref: command.toParticipantId };
+      return { what: 'handedOver', ref: after.facilitatorId };
     case 'addAction':
       return { what: 'actionAdded', ref: after.actions[after.actions.length - 1]?.id };
     case 'editAction':
@@ -460,7 +464,7 @@ function checkAction(r: Rethink, c: { description: string; ownerParticipantId: s
   const description = checkText(c.description, 'what the action is', ctx.profile.limits.actionMaxLength);
   if (!description.ok) return description;
   let owner: AgreedAction['owner'];
-  const participant = r.participants.find((p) => p.id === c.ownerParticipantId);
+  const participant = participantNamed(r, c.ownerParticipantId);
   if (participant) owner = { participantId: participant.id, name: participant.name };
   else {
     const name = checkText(c.ownerName, 'who owns the action (choose a participant, or type the name of someone outside Teams)', ctx.profile.limits.nameMaxLength);

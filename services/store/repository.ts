@@ -2,7 +2,7 @@
  * The storage rules every repository follows: a 404 is `undefined`, every update is a
  * conditional replace on the ETag, retried from a fresh read on 412.
  */
-import type { Container, ItemDefinition } from '@azure/cosmos';
+import type { Container, Item, ItemDefinition } from '@azure/cosmos';
 import type { Refusal, Result } from '../result';
 
 /** The store could not be reached or failed: nothing was saved, and the caller may try again. */
@@ -102,6 +102,7 @@ export async function updateItem<T extends { id: string }>(container: Container,
   const deadline = Date.now() + (options.budgetMs ?? 3_500);
   // A caller that has just read the document starts from it: the write is conditional on its ETag anyway.
   let known = options.read;
+  let lostAnswerRetried = false;
   for (let attempt = 1; ; attempt++) {
     const current = known ?? (await readItem<T>(container, id, partitionKey));
     known = undefined;
@@ -109,10 +110,20 @@ export async function updateItem<T extends { id: string }>(container: Container,
     const next = change(current);
     if (!next.ok) return { kind: 'refused', refusal: next.error, doc: current };
     if (next.replay) return { kind: 'updated', doc: current, replay: true };
-    const result = await call(
-      () => container.item(id, partitionKey).replace(next.value as unknown as ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag } }),
-      [412, 404],
-    );
+    let result: Awaited<ReturnType<Item['replace']>> | number;
+    try {
+      result = await call(
+        () => container.item(id, partitionKey).replace(next.value as unknown as ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag } }),
+        [412, 404],
+      );
+    } catch (error) {
+      // The write may have landed with its answer lost (a timeout, a reset): read again and apply the
+      // change to what is there. Changes are idempotent (activity ids), so one that landed is not made twice.
+      // Only with time in hand: a store that hung until the timeout is not waited on twice.
+      if (!(error instanceof StoreUnavailableError) || lostAnswerRetried || deadline - Date.now() < 1_500) throw error;
+      lostAnswerRetried = true;
+      continue;
+    }
     if (result === 404) return { kind: 'notFound' };
     if (typeof result !== 'number') return { kind: 'updated', doc: result.resource as unknown as Stored<T>, replay: false };
     if (Date.now() > deadline) throw new StoreUnavailableError(new Error(`Gave up after ${attempt} conflicting writes`));

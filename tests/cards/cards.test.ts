@@ -10,6 +10,7 @@ import { renderRethinkCard, type RethinkCardOptions } from '../../cards/rethink'
 import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { FACILITATED } from '../../services/rethink/strategy';
+import { participantNamed } from '../../services/rethink/participantKey';
 import { renderSummaryCard } from '../../cards/summary';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { renderEscalationCard } from '../../cards/escalation';
@@ -336,6 +337,25 @@ describe('Re-think card', () => {
       expect(userIds).toEqual(r.participants.filter((p) => !p.external).slice(0, 60).map((p) => p.id));
       expect(checkCard(card).problems).toEqual([]);
       expect(cardBytes(card)).toBeLessThan(TEAMS_CARD_LIMIT);
+    });
+
+    it('at stage 5 with 70 people who have all contributed, the facilitator’s card still fits: choices name people by short keys', () => {
+      const crowded = crowdedRethink();
+      const r: Rethink = {
+        ...crowded,
+        stage: 5,
+        contributions: crowded.participants.map((p) => ({ participantId: p.id, stage: 5 as const, text: 'I agree the plan needs a review.', recordedBy: p.external ? crowded.facilitatorId : p.id, at: NOW.toISOString() })),
+      };
+      const card = rethinkCard(r, { viewer: { id: r.facilitatorId } });
+      expect(checkCard(card).problems).toEqual([]);
+      expect(cardBytes(card)).toBeLessThan(TEAMS_CARD_LIMIT);
+      const owners = (input(card, 'actionOwner')?.choices as Json[]).map((c) => String(c.value));
+      expect(owners).toHaveLength(71);
+      // Each key names exactly its own participant when the card comes back.
+      expect(owners.slice(0, 70).map((key) => participantNamed(r, key)?.id)).toEqual(r.participants.map((p) => p.id));
+      expect((input(card, 'handOverTo')?.choices as Json[]).every((c) => String(c.value).startsWith('k:'))).toBe(true);
+      // The first contributions are shown, and the rest are counted rather than lost from view silently.
+      expect(texts(card)).toContain('…and 58 more contributions to this stage, not shown here: too many to fit on one card. The summary at the close keeps every one.');
     });
 
     it('is absent once the Re-think is closed', () => {

@@ -3,6 +3,7 @@ import { loadProfile } from '../../services/profile/load';
 import { applyCommand, liveActions, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
 import type { Actor, Rethink } from '../../services/rethink/types';
 import { FACILITATED, recommendStrategy } from '../../services/rethink/strategy';
+import { participantKey } from '../../services/rethink/participantKey';
 
 const profile = loadProfile(DEFAULT_PROFILE_PATH);
 let n = 0;
@@ -164,6 +165,17 @@ describe('the five stages', () => {
     expect(refusal(r, { kind: 'handOver', toParticipantId: 'ext:nobody' }, teacher).code).toBe('invalidInput');
   });
 
+  test('a crowded card names people by short keys: hand-over and action owners resolve them to the same people', () => {
+    let r = open();
+    r = apply(r, { kind: 'handOver', toParticipantId: participantKey(teacher.id) }, lead);
+    expect(r.facilitatorId).toBe(teacher.id);
+    expect(r.audit.at(-1)).toMatchObject({ what: 'handedOver', ref: teacher.id });
+    expect(refusal(r, { kind: 'handOver', toParticipantId: 'k:not-anyone' }, teacher).code).toBe('invalidInput');
+    for (let stage = 1; stage < 5; stage++) r = apply(r, { kind: 'advance', confirmed: true }, teacher);
+    r = apply(r, { kind: 'addAction', description: 'Share the plan', ownerParticipantId: participantKey(lead.id), ownerName: '', dueDate: '2026-12-10' }, teacher);
+    expect(r.actions[0]?.owner).toEqual({ participantId: lead.id, name: 'Megan Bowen' });
+  });
+
   test('text written for a stage the group has left is refused, not filed under the next stage', () => {
     let r = apply(open(), { kind: 'advance', confirmed: true }, lead);
     expect(refusal(r, { kind: 'contribute', text: 'for stage 1', stage: 1 }, teacher)).toMatchObject({ code: 'wrongStage', message: expect.stringContaining('moved on to stage 2: Thinking and feeling') });
@@ -208,6 +220,8 @@ describe('actions and closing', () => {
     expect(refusal(r, { kind: 'addAction', ...action, dueDate: '2026-11-25' }, teacher).message).toMatch(/in the past/);
     expect(refusal(r, { kind: 'addAction', ...action, ownerParticipantId: '', ownerName: '' }, teacher).message).toMatch(/who owns the action/);
     r = apply(r, { kind: 'addAction', ...action }, teacher);
+    // The same action pressed again (a second press while the first was on its way) is recorded once.
+    expect(apply(r, { kind: 'addAction', ...action }, teacher, 'second-press').actions).toHaveLength(1);
     r = apply(r, { kind: 'addAction', ...action, ownerParticipantId: '', ownerName: 'Family support worker' }, lead);
     expect(r.actions.map((a) => a.owner)).toEqual([{ participantId: teacher.id, name: 'Adele Vance' }, { name: 'Family support worker' }]);
     const [first, second] = r.actions;
