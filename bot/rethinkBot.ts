@@ -93,7 +93,7 @@ export class RethinkBot extends TeamsActivityHandler {
       }
       // Only the stack's frames: an error's message, over however many lines, can quote what someone typed.
       log.error({ err: errorKind(error), stack: (error as Error).stack?.split('\n').filter((line) => /^\s+at /.test(line)).join('\n') }, 'handler failed');
-      return { notice: MESSAGES.unexpected };
+      return { notice: readOnly.has(handler) ? MESSAGES.unexpectedShowing : MESSAGES.unexpected };
     }
   }
 

@@ -231,7 +231,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
           ...ownerOf(drafts?.edit ?? { description: editing.description, owner: editing.owner.participantId ?? EXTERNAL_OWNER, ownerName: editing.owner.participantId ? '' : editing.owner.name, dueDate: editing.dueDate }),
         }
       : { id: '', description: '', owner: '', ownerName: '', dueDate: '' },
-    ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type their name)', value: EXTERNAL_OWNER }],
+    ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type who below)', value: EXTERNAL_OWNER }],
     handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: person(p), value: choiceOf(p) })),
     outcomeChoices: Object.entries(OUTCOME_LABELS).map(([value, title]) => ({ title, value })),
     // After strategy 3 there is no next strategy: what is not resolved is escalated.

@@ -1,5 +1,6 @@
 /** Card actions on a running Re-think: each parses its input, then the engine decides. */
 import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, type Drafts, type RethinkCardOptions, type Viewer } from '../../cards/rethink';
+import { CardTooLargeError } from '../../cards/render';
 import { renderSummaryCard } from '../../cards/summary';
 import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
@@ -169,13 +170,21 @@ export function sharedCard(deps: Deps, r: Stored<Rethink>, now: Date): SharedCar
 
 function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts, editingActionId?: string): HandlerResult {
   const confirming = refusal.code === 'needsConfirmation';
-  const views = viewAndPublic(deps, r, {
+  const options = (keep: Drafts | undefined, message: string): RethinkCardOptions => ({
     viewer,
     now: input.now,
-    ...(confirming ? { confirmation: refusal.message } : { notice: { text: refusal.message, tone: 'attention' } }),
-    ...(drafts ? { drafts } : {}),
+    ...(confirming ? { confirmation: message } : { notice: { text: message, tone: 'attention' } }),
+    ...(keep ? { drafts: keep } : {}),
     ...(editingActionId ? { editingActionId } : {}),
   });
+  let views: Pick<HandlerResult, 'view' | 'publicView'>;
+  try {
+    views = viewAndPublic(deps, r, options(drafts, refusal.message));
+  } catch (error) {
+    // Text far over its limit cannot be kept on the card: say so rather than fail.
+    if (!(error instanceof CardTooLargeError) || !drafts) throw error;
+    views = viewAndPublic(deps, r, options(undefined, `${refusal.message} It was too long to keep on the card.`));
+  }
   // The confirmation needs its buttons: without per-person views it is posted as a card.
   return confirming ? { ...views, postViewWithoutExecute: true } : { view: views.view, notice: refusal.message };
 }

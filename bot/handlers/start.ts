@@ -68,6 +68,8 @@ export const confirmStrategy: Handler = async (input, deps) => {
   );
   if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
   if (outcome.kind === 'refused') {
+    // Cancelled, or started already: there is no strategy left to choose, so no strategy card to redraw.
+    if (outcome.doc.status !== 'proposed') return { notice: outcome.refusal.message };
     return { view: renderStrategyCard(strategyCardData(deps.profile, outcome.doc, typed, outcome.refusal.message)), notice: outcome.refusal.message };
   }
   const r = outcome.doc;

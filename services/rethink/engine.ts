@@ -128,6 +128,7 @@ type Handlers = { [K in Command['kind']]: Handler<K> };
 
 const handlers: Handlers = {
   confirmStrategy(r, c, actor) {
+    if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled, so it can’t be started. Type **start** to begin a new one.');
     if (r.status !== 'proposed') return refuse('notOpen', 'This Re-think has already started.');
     if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can choose its strategy.');
     if (!canChooseStrategy(c.strategy, r.recommended)) {
@@ -159,6 +160,8 @@ const handlers: Handlers = {
   },
 
   cancel(r, _c, actor) {
+    // Cancelled already (a second press): nothing more to do.
+    if (r.status === 'cancelled') return ok(r);
     if (r.status !== 'proposed') return refuse('notOpen', 'Only a Re-think that has not started yet can be cancelled.');
     if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can cancel it.');
     r.status = 'cancelled';
@@ -467,7 +470,7 @@ function checkAction(r: Rethink, c: { description: string; ownerParticipantId: s
   const participant = participantNamed(r, c.ownerParticipantId);
   if (participant) owner = { participantId: participant.id, name: participant.name };
   else {
-    const name = checkText(c.ownerName, 'who owns the action (choose a participant, or type the name of someone outside Teams)', ctx.profile.limits.nameMaxLength);
+    const name = checkText(c.ownerName, 'who owns the action (choose a participant, or type who outside Teams owns it)', ctx.profile.limits.nameMaxLength);
     if (!name.ok) return name;
     owner = { name: name.value };
   }

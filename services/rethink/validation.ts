@@ -18,7 +18,9 @@ export function checkCaseReference(input: string, profile: PartnershipProfile): 
     return refuse('invalidInput', `That looks like a date. Please don't enter a child's date of birth: use the pseudonymous case reference, for example ${example}.`);
   }
   const normalised = value.toUpperCase();
-  if (new RegExp(profile.caseReference.pattern).test(normalised)) return ok(normalised);
+  // The whole value must be the reference, whether or not the profile's pattern is anchored:
+  // otherwise a name typed around a valid reference would be kept with it.
+  if (new RegExp(`^(?:${profile.caseReference.pattern})$`).test(normalised)) return ok(normalised);
   if (NAME_LIKE.test(value)) {
     return refuse('invalidInput', `That looks like a person's name. Please don't enter names: use the pseudonymous case reference, for example ${example}.`);
   }

@@ -1,7 +1,7 @@
 /** Bad input and faults: each gets a clear answer, and nothing recorded is lost or half-written. */
 import { newGroupChat, person, TENANT, users } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
-import { Driver } from '../helpers/driver';
+import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, executeActions, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import { startProxy, type Proxy } from '../helpers/proxy';
 import { message } from '../helpers/activities';
@@ -31,6 +31,9 @@ describe('bad input', () => {
     const refused = await driver.press(adele, 'contribute', { rethinkId, contribution: long });
     expect(cardText(refused.card)).toContain('Your contribution is 4,001 characters long; the limit is 4,000.');
     expect(cardText(refused.card)).toContain(long);
+    // Far over the limit, the text cannot be kept on the card, and the person is told so, not sent an error.
+    const huge = await driver.press(adele, 'contribute', { rethinkId, contribution: 'b'.repeat(40_000) });
+    expect(cardText(huge.card)).toContain('Your contribution is 40,000 characters long; the limit is 4,000. Please shorten it and try again. It was too long to keep on the card.');
     expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
   });
 
@@ -64,6 +67,20 @@ describe('bad input', () => {
       expect(`${cardText(answer.card)}${answer.message ?? ''}`).toContain(expected);
     }
     expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
+  });
+
+  test('a cancelled Re-think: starting it or cancelling it again says so, with no strategy card drawn again', async () => {
+    const driver = new Driver(bed.app, bed.connector, newGroupChat());
+    await driver.say(megan, 'start');
+    const strategyCard = await driver.press(megan, 'startRethink', START_FORM);
+    const rethinkId = String(executeActions(strategyCard.card).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId);
+    expect((await driver.press(megan, 'cancelRethink', { rethinkId })).status).toBe(200);
+    const again = await driver.press(megan, 'cancelRethink', { rethinkId });
+    expect(`${cardText(again.card)}${again.message ?? ''}`).not.toMatch(/has not started yet/);
+    const started = await driver.press(megan, 'confirmStrategy', { rethinkId, strategy: '2', strategyReason: '' });
+    expect(started.card).toBeUndefined();
+    expect(started.message).toContain('This Re-think was cancelled, so it can’t be started.');
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.status).toBe('cancelled');
   });
 
   test('a malformed Re-think id is simply not found', async () => {

@@ -1,10 +1,10 @@
 /** The storage rules, through the real SDK against the embedded server. */
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { newGroupChat, users } from '../helpers/activities';
 import { startConnector } from '../helpers/connector';
 import { Driver } from '../helpers/driver';
 import { startApp, startStore, storeReader } from '../helpers/harness';
+import { startProxy } from '../helpers/proxy';
 import { createLogger } from '../../services/logging';
 import { ok } from '../../services/result';
 import { createCosmosClient, openContainers } from '../../services/store/cosmos';
@@ -84,49 +84,26 @@ test('reads answer undefined for 404; a conflicting write (412) is retried on th
 
 test('a write whose answer is lost on the way back is checked by reading again: it counts once, and is not made twice', async () => {
   const store = await startStore();
-  // Between the SDK and the store: passes everything, except that it can cut the connection as the
-  // answer to the next replace (a PUT) comes back, after the store has made the change.
-  let dropNextPut = false;
-  const sockets = new Set<Socket>();
-  const proxy = createServer((client) => {
-    const upstream = connect(Number(new URL(store.endpoint).port), '127.0.0.1');
-    sockets.add(client).add(upstream);
-    let dropping = false;
-    client.on('data', (chunk: Buffer) => {
-      if (dropNextPut && chunk.toString('latin1').startsWith('PUT ')) [dropNextPut, dropping] = [false, true];
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (!dropping) return void client.write(chunk);
-      client.destroy();
-      upstream.destroy();
-    });
-    const end = () => [client, upstream].forEach((s) => s.destroy());
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const client = createCosmosClient({ endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, local: true });
+  const proxy = await startProxy(store.endpoint);
+  const client = createCosmosClient({ endpoint: proxy.endpoint, local: true });
   try {
     const { rethinks } = await openContainers(client, 'lost-answer', 3600);
     type Doc = { id: string; conversationId: string; items: string[] };
     await upsertItem(rethinks, { id: 'doc', conversationId: 'c1', items: [] as string[] });
-    dropNextPut = true;
+    proxy.loseNextAnswerTo('PUT');
     let calls = 0;
     // Idempotent, as every change is: one already made is a replay.
     const outcome = await updateItem<Doc>(rethinks, 'doc', 'c1', (current) => {
       calls++;
       return current.items.includes('ours') ? { ok: true, value: current, replay: true } : ok({ ...current, items: [...current.items, 'ours'] });
     });
-    expect(dropNextPut).toBe(false);
+    expect(proxy.answerLost).toBe(true);
     expect(outcome).toMatchObject({ kind: 'updated', replay: true });
     expect(calls).toBe(2);
     expect((await readItem<Doc>(rethinks, 'doc', 'c1'))?.items).toEqual(['ours']);
   } finally {
     client.dispose();
-    // Kept-alive connections would hold the proxy open.
-    sockets.forEach((socket) => socket.destroy());
-    await new Promise((resolve) => proxy.close(resolve));
+    await proxy.stop();
     await store.stop();
   }
 });

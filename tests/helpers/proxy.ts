@@ -6,6 +6,10 @@ export interface Proxy {
   readonly endpoint: string;
   /** Drops every connection and refuses new ones. */
   cut(): Promise<void>;
+  /** Passes the next `method` request (e.g. a replace, PUT) on, then cuts its connection as the answer comes back. */
+  loseNextAnswerTo(method: string): void;
+  /** Whether that request has been through (and its answer lost). */
+  readonly answerLost: boolean;
   restore(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -15,6 +19,8 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
   const sockets = new Set<Socket>();
   let port = 0;
   let server: Server | undefined;
+  let loseAnswerTo: string | undefined;
+  let answerLost = false;
   const listen = async (): Promise<void> => {
     server = createServer((client) => {
       const upstream = connect(Number(target.port), target.hostname);
@@ -23,7 +29,18 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
         s.on('close', () => sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      let losing = false;
+      client.on('data', (chunk: Buffer) => {
+        if (loseAnswerTo && chunk.toString('latin1').startsWith(`${loseAnswerTo} `)) [loseAnswerTo, losing] = [undefined, true];
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (!losing) return void client.write(chunk);
+        answerLost = true;
+        client.destroy();
+        upstream.destroy();
+      });
+      for (const [from, to] of [[client, upstream], [upstream, client]] as const) from.on('close', () => to.destroy());
     });
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -34,5 +51,17 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
     server = undefined;
   };
   await listen();
-  return { endpoint: `http://127.0.0.1:${port}`, cut: close, restore: listen, stop: close };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    cut: close,
+    restore: listen,
+    stop: close,
+    loseNextAnswerTo: (method) => {
+      loseAnswerTo = method;
+      answerLost = false;
+    },
+    get answerLost() {
+      return answerLost;
+    },
+  };
 }

@@ -65,6 +65,13 @@ describe('starting', () => {
     expect(chosen).toMatchObject({ status: 'open', strategy: 1, strategyReason: 'Talk to the head first' });
   });
 
+  test('a cancelled Re-think says so: it cannot be started, and cancelling it again changes nothing', () => {
+    const cancelled = apply(started(), { kind: 'cancel' }, lead);
+    expect(cancelled.status).toBe('cancelled');
+    expect(refusal(cancelled, { kind: 'confirmStrategy', strategy: 2, reason: '' }, lead).message).toMatch(/^This Re-think was cancelled, so it can’t be started/);
+    expect(applyCommand(cancelled, { kind: 'cancel' }, lead, ctx)).toMatchObject({ ok: true, replay: true });
+  });
+
   test('strategy 3 recommended: it is led by the facilitator who accepts a request, not by the person asking', () => {
     const r = { ...started(), recommended: recommendStrategy({ isLeadProfessional: false, raisedWithLeadProfessional: true, groupMeetingHeld: true }) };
     expect(r.recommended.strategy).toBe(3);

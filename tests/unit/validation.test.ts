@@ -27,6 +27,12 @@ describe('case references', () => {
     if (!result.ok) expect(result.error.message).toMatch(/should look like PSCP-2026-0042/);
     expect(checkCaseReference('', profile).ok).toBe(false);
   });
+
+  test('the whole value must be the reference, even with a pattern that is not anchored', () => {
+    const loose = { ...profile, caseReference: { ...profile.caseReference, pattern: '[A-Z]{2,6}-[0-9]{4}-[0-9]{3,6}' } };
+    expect(checkCaseReference('Jane Smith PSCP-2026-0042', loose).ok).toBe(false);
+    expect(checkCaseReference('PSCP-2026-0042', loose)).toEqual({ ok: true, value: 'PSCP-2026-0042' });
+  });
 });
 
 describe('text and dates', () => {
