@@ -116,7 +116,7 @@ export const MESSAGES = {
   unexpected: 'Sorry, something went wrong and that may not have been saved. Please try again; if it keeps happening, let your partnership administrator know.',
   unexpectedShowing: 'Sorry, something went wrong showing that. Nothing has been changed. Please try again; if it keeps happening, let your partnership administrator know.',
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one.',
-  unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests** or **help**.',
+  unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help**.',
   noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one.',
   requestNotFound: 'I can’t find that request. It may have been removed: type **my requests** to see yours.',
   notPool: 'Only the partnership’s independent facilitators can do that. If you should be one, please ask your partnership administrator.',

@@ -161,7 +161,7 @@ function content(): Node[] {
   // The confirmation is for the stage it was asked about: if the group has moved on since, it is gone.
   const confirmFrom = state.message?.confirmAdvanceFrom;
   if (confirmFrom !== undefined && confirmFrom === v.stage) {
-    const yes = el('button', { type: 'button', textContent: 'Move on anyway' });
+    const yes = el('button', { type: 'button', textContent: 'Move on without them' });
     yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: confirmFrom }));
     nodes.push(yes);
   }
@@ -181,7 +181,7 @@ function content(): Node[] {
   }
   if (v.actions.length || v.isActionsStage) {
     nodes.push(el('h2', { textContent: 'Agreed actions' }));
-    nodes.push(v.actions.length ? el('ul', {}, v.actions.map((a) => el('li', { textContent: `${a.description}: ${a.owner}, by ${a.dueDate}` }))) : el('p', { className: 'muted', textContent: 'No actions yet.' }));
+    nodes.push(v.actions.length ? el('ul', {}, v.actions.map((a) => el('li', { textContent: `${a.description}: ${a.owner}, due ${a.due}` }))) : el('p', { className: 'muted', textContent: 'No actions yet.' }));
   }
   if (v.status !== 'open') return nodes;
   nodes.push(el('p', { className: 'muted', textContent: v.privacyReminder }));
@@ -200,7 +200,7 @@ function content(): Node[] {
         el('h2', { textContent: 'Add an action' }),
         form(
           (d) => void act('addAction', { description: value(d, 'description'), owner: '', ownerName: value(d, 'ownerName'), dueDate: value(d, 'dueDate') }),
-          [field('description', 'What will be done', el('input', { name: 'description', required: true })), field('ownerName', 'Who will do it', el('input', { name: 'ownerName', required: true })), field('dueDate', 'By when', el('input', { name: 'dueDate', type: 'date', required: true }))],
+          [field('description', 'What needs to happen', el('input', { name: 'description', required: true })), field('ownerName', 'Who owns it (name and role; for a parent or carer, “parent” or “carer”)', el('input', { name: 'ownerName', required: true })), field('dueDate', 'Due by', el('input', { name: 'dueDate', type: 'date', required: true }))],
           'Add the action',
         ),
       );

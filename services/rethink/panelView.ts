@@ -5,6 +5,7 @@
 import type { PartnershipProfile } from '../profile/types';
 import { contributionsAt, liveActions, mayFacilitate, visibleContributions, waitingFor } from './engine';
 import type { Actor, Rethink, StageNumber } from './types';
+import { formatUkDate } from './validation';
 
 export interface PanelView {
   rethinkId: string;
@@ -20,7 +21,7 @@ export interface PanelView {
   /** Reveal together: the others' contributions not shown until the group moves on. */
   hiddenCount: number;
   earlierStages: { stage: number; title: string; contributions: { who: string; text: string }[] }[];
-  actions: { description: string; owner: string; dueDate: string }[];
+  actions: { description: string; owner: string; dueDate: string; /** As people read it, e.g. 10 December 2026. */ due: string }[];
   me: { joined: boolean; contribution: string; mayFacilitate: boolean; name: string };
   isActionsStage: boolean;
   privacyReminder: string;
@@ -53,7 +54,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
       title: stageText(n)?.title ?? `Stage ${n}`,
       contributions: contributionsAt(r, n).map((c) => ({ who: who(c.participantId), text: c.text })),
     })),
-    actions: liveActions(r).map((a) => ({ description: a.description, owner: a.owner.name, dueDate: a.dueDate })),
+    actions: liveActions(r).map((a) => ({ description: a.description, owner: a.owner.name, dueDate: a.dueDate, due: formatUkDate(a.dueDate) })),
     me: { joined: byId.has(viewer.id), contribution: mine?.text ?? '', mayFacilitate: mayFacilitate(r, viewer), name: viewer.name },
     isActionsStage: r.status === 'open' && r.stage === 5,
     privacyReminder,
