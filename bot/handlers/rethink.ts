@@ -4,7 +4,7 @@ import { CardTooLargeError } from '../../cards/render';
 import { renderSummaryCard } from '../../cards/summary';
 import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
-import { applyCommand, liveActions, mayFacilitate, type CardPlace, type Command } from '../../services/rethink/engine';
+import { applyCommand, liveActions, mayFacilitate, mustBeOpen, type CardPlace, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
 import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
@@ -116,7 +116,10 @@ function commandHandler(spec: CommandSpec): Handler {
     const parsed = spec.parse(input.data);
     if (!parsed.ok) {
       const current = await deps.rethinks.get(input.where.conversationId, rethinkId);
-      return current ? refused(input, deps, current, parsed.error, viewer, drafts, spec.editing?.(input.data)) : { notice: MESSAGES.notFound };
+      if (!current) return { notice: MESSAGES.notFound };
+      // Every one of these needs an open Re-think: that it is closed matters more than a field left empty.
+      const open = mustBeOpen(current);
+      return refused(input, deps, current, open.ok ? parsed.error : open.error, viewer, drafts, spec.editing?.(input.data));
     }
 
     const ctx = engineContext(deps, input.now);

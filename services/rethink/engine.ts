@@ -479,7 +479,7 @@ function checkAction(r: Rethink, c: { description: string; ownerParticipantId: s
   return ok({ description: description.value, owner, dueDate: dueDate.value });
 }
 
-function mustBeOpen(r: Rethink): Result<true> {
+export function mustBeOpen(r: Rethink): Result<true> {
   if (r.status === 'closed') return refuse('closed', 'This Re-think is closed, so it can no longer be changed.');
   if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled.');
   if (r.status === 'proposed') return refuse('notOpen', 'This Re-think has not started yet: its strategy is still to be chosen.');

@@ -105,6 +105,10 @@ test('a group chat takes a Re-think from start through five stages and actions t
   // A closed Re-think is read-only, and its shared card says so.
   const late = await chat.press(isaiah, 'contribute', { rethinkId, contribution: 'one more thing' });
   expect(cardText(late.card)).toContain('This Re-think is closed');
+  // Even with a field left empty, what matters is that it is closed.
+  const empty = await chat.press(megan, 'close', { rethinkId, outcome: '' });
+  expect(cardText(empty.card)).toContain('This Re-think is closed, so it can no longer be changed.');
+  expect(cardText(empty.card)).not.toContain('Please choose the outcome');
   expect(cardText(chat.sharedCard(cardId))).toContain('This Re-think is closed and can no longer be changed');
   expect(executeActions(chat.sharedCard(cardId))).toEqual([]);
 });
