@@ -166,7 +166,7 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
     if (!found) return { notice: MESSAGES.requestNotFound };
     if (poolOnly && !(await isPoolMember(input, deps))) return requestView(deps, found, audienceFor(found, input), MESSAGES.notPool);
     const apply = await prepare(found, input, deps);
-    const outcome = await deps.requests.update(requestId, apply, found);
+    const outcome = await deps.requests.update(requestId, apply, found, true);
     if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
     const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
     if (outcome.kind === 'refused') return requestView(deps, outcome.doc, audience, outcome.refusal.message);
@@ -223,6 +223,7 @@ export const answerQuestion: Handler = async (input, deps) => {
     requestId,
     (current) => lifecycle.answerQuestion(current, personOf(input), questionId, textField(input.data, 'answer'), askerChat, input.activityId, context(input, deps)),
     found,
+    true,
   );
   if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
   if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(requestId);
@@ -251,7 +252,7 @@ export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput
   if (r.strategy !== 3) return;
   const accepted = await deps.requests.acceptedFor(r.caseReference, input.actor.id);
   for (const request of accepted.filter((x) => !x.rethink)) {
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, context(input, deps)), request);
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, context(input, deps)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
   }
 }
@@ -260,7 +261,7 @@ export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput
 export async function completeLinkedRequests(deps: Deps, r: Rethink, input: TurnInput): Promise<void> {
   if (r.status !== 'closed' || r.strategy !== 3) return;
   for (const request of await deps.requests.linkedTo(r.id)) {
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, input.actor.id, context(input, deps)), request);
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, input.actor.id, context(input, deps)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
       keepFacilitating(deps, outcome.doc, input.now);
@@ -278,7 +279,7 @@ export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> 
     const r = link ? await deps.rethinks.get(link.conversationId, link.id) : undefined;
     if (!r || r.status !== 'closed') continue;
     const ctx = { now, newId: deps.newId, profile: deps.profile };
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, 'reconciler', ctx), request);
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, 'reconciler', ctx), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
       keepFacilitating(deps, outcome.doc, now);

@@ -47,7 +47,7 @@ export function peopleRepository(container: Container, retentionSeconds: number)
           const facilitating = change(before);
           const same = facilitating.length === before.length && facilitating.every((c, i) => c === before[i]);
           return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, updatedAt: now.toISOString() } };
-        });
+        }, { idempotent: true });
         if (outcome.kind !== 'notFound') return;
         const facilitating = change([]);
         // Someone created the record meanwhile (409): change theirs instead.

@@ -93,12 +93,23 @@ async function always<R>(run: () => Promise<R>): Promise<R> {
   return result;
 }
 
+export interface UpdateOptions<T> {
+  budgetMs?: number;
+  /** A document just read: the first try starts from it. */
+  read?: Stored<T>;
+  /**
+   * The change, applied again to a document it has already changed, changes nothing (activity ids,
+   * or set semantics). Only then is a write whose answer was lost checked by applying it again.
+   */
+  idempotent?: boolean;
+}
+
 /**
  * Read, change, replace-if-unchanged. Concurrent writers each win eventually: on 412 the change is
  * applied again to the fresh document, so no one's update overwrites another's. It gives up within
  * Teams' few seconds for an answer, so the person hears "please try again" rather than nothing.
  */
-export async function updateItem<T extends { id: string }>(container: Container, id: string, partitionKey: string, change: Change<T>, options: { budgetMs?: number; read?: Stored<T> } = {}): Promise<UpdateOutcome<T>> {
+export async function updateItem<T extends { id: string }>(container: Container, id: string, partitionKey: string, change: Change<T>, options: UpdateOptions<T> = {}): Promise<UpdateOutcome<T>> {
   const deadline = Date.now() + (options.budgetMs ?? 3_500);
   // A caller that has just read the document starts from it: the write is conditional on its ETag anyway.
   let known = options.read;
@@ -120,7 +131,7 @@ export async function updateItem<T extends { id: string }>(container: Container,
       // The write may have landed with its answer lost (a timeout, a reset): read again and apply the
       // change to what is there. Changes are idempotent (activity ids), so one that landed is not made twice.
       // Only with time in hand: a store that hung until the timeout is not waited on twice.
-      if (!(error instanceof StoreUnavailableError) || lostAnswerRetried || deadline - Date.now() < 1_500) throw error;
+      if (!options.idempotent || !(error instanceof StoreUnavailableError) || lostAnswerRetried || deadline - Date.now() < 1_500) throw error;
       lostAnswerRetried = true;
       continue;
     }

@@ -17,7 +17,8 @@ export interface RequestRepository {
   /** `undefined` when a request with this id exists already: a form is submitted once. */
   create(doc: FacilitatorRequest): Promise<Stored<FacilitatorRequest> | undefined>;
   /** `read`: the request as just read in this turn, to save reading it again. */
-  update(id: string, change: Change<FacilitatorRequest>, read?: Stored<FacilitatorRequest>): Promise<UpdateOutcome<FacilitatorRequest>>;
+  /** `idempotent`: the lifecycle's changes are (activity ids); the outbox's bookkeeping is not. */
+  update(id: string, change: Change<FacilitatorRequest>, read?: Stored<FacilitatorRequest>, idempotent?: boolean): Promise<UpdateOutcome<FacilitatorRequest>>;
   /** A person's requests, newest first. */
   byRequester(personId: string, aadObjectId: string | undefined, limit: number): Promise<RequestListItem[]>;
   /** Requests still waiting, accepted or scheduled, oldest first: what the pool works on. */
@@ -40,7 +41,7 @@ export function requestRepository(container: Container): RequestRepository {
   return {
     get: (id) => readItem<FacilitatorRequest>(container, id, id),
     create: (doc) => createItem(container, doc),
-    update: (id, change, read) => updateItem<FacilitatorRequest>(container, id, id, change, { read }),
+    update: (id, change, read, idempotent = false) => updateItem<FacilitatorRequest>(container, id, id, change, { read, idempotent }),
     byRequester: (personId, aadObjectId, limit) =>
       queryAcross<RequestListItem>(
         container,

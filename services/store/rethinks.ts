@@ -46,7 +46,8 @@ export function rethinkRepository(container: Container, instance: string): Rethi
           const next = change(current);
           return next.ok && !next.replay ? { ...next, value: stamp(next.value, current) } : next;
         },
-        { read },
+        // applyCommand: a redelivered activity is a replay, and the same values again change nothing.
+        { read, idempotent: true },
       ),
     list: (conversationId, limit) =>
       queryItems<RethinkListItem>(

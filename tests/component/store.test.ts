@@ -9,7 +9,7 @@ import { createLogger } from '../../services/logging';
 import { ok } from '../../services/result';
 import { createCosmosClient, openContainers } from '../../services/store/cosmos';
 import { peopleRepository } from '../../services/store/people';
-import { readItem, updateItem, upsertItem } from '../../services/store/repository';
+import { readItem, StoreUnavailableError, updateItem, upsertItem } from '../../services/store/repository';
 
 test('containers are created with the partition keys the queries need and the retention period as TTL', async () => {
   const store = await startStore();
@@ -92,15 +92,20 @@ test('a write whose answer is lost on the way back is checked by reading again: 
     await upsertItem(rethinks, { id: 'doc', conversationId: 'c1', items: [] as string[] });
     proxy.loseNextAnswerTo('PUT');
     let calls = 0;
-    // Idempotent, as every change is: one already made is a replay.
-    const outcome = await updateItem<Doc>(rethinks, 'doc', 'c1', (current) => {
+    // Idempotent, as a Re-think's changes are: one already made is a replay.
+    const ours = (current: Doc) => {
       calls++;
-      return current.items.includes('ours') ? { ok: true, value: current, replay: true } : ok({ ...current, items: [...current.items, 'ours'] });
-    });
+      return current.items.includes('ours') ? { ok: true as const, value: current, replay: true } : ok({ ...current, items: [...current.items, 'ours'] });
+    };
+    const outcome = await updateItem<Doc>(rethinks, 'doc', 'c1', ours, { idempotent: true });
     expect(proxy.answerLost).toBe(true);
     expect(outcome).toMatchObject({ kind: 'updated', replay: true });
     expect(calls).toBe(2);
     expect((await readItem<Doc>(rethinks, 'doc', 'c1'))?.items).toEqual(['ours']);
+    // A change that is not idempotent is not applied again: the store is reported unavailable.
+    proxy.loseNextAnswerTo('PUT');
+    await expect(updateItem<Doc>(rethinks, 'doc', 'c1', (current) => ok({ ...current, items: [...current.items, 'again'] }))).rejects.toThrow(StoreUnavailableError);
+    expect((await readItem<Doc>(rethinks, 'doc', 'c1'))?.items).toEqual(['ours', 'again']);
   } finally {
     client.dispose();
     await proxy.stop();
