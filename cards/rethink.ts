@@ -82,6 +82,8 @@ export interface RethinkCardData {
   contributions: { who: string; text: string }[];
   /** A crowded card shows the first contributions only: how many more there are. */
   moreNote: string;
+  /** The same for the stage revealed together. */
+  moreRevealedNote: string;
   /** Reveal together: how many of the others' contributions are not shown yet. */
   hiddenNote: string;
   /** Reveal together: the stage just finished, now shown to everyone. */
@@ -199,13 +201,14 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     noContributions: isOpen && contributionsAt(r, r.stage).length === 0,
     hiddenNote: isOpen && visible.hidden > 0 ? `${visible.hidden === 1 ? 'One contribution is' : `${visible.hidden} contributions are`} hidden until the facilitator moves on: this Re-think reveals each stage together.` : '',
     revealedTitle: isOpen && r.revealTogether && r.stage > 1 ? `Revealed together: stage ${r.stage - 1}, ${profile.stages[r.stage - 2]?.title ?? ''}` : '',
+    moreRevealedNote: isOpen && r.revealTogether && r.stage > 1 && contributionsAt(r, (r.stage - 1) as StageNumber).length > shownAtMost ? moreContributions(contributionsAt(r, (r.stage - 1) as StageNumber).length - shownAtMost, 'that stage') : '',
     revealed:
       isOpen && r.revealTogether && r.stage > 1
         ? contributionsAt(r, (r.stage - 1) as StageNumber)
             .slice(0, shownAtMost)
             .map((c) => ({ who: byId.get(c.participantId)?.name ?? 'Someone', text: truncate(c.text, textLimit) }))
         : [],
-    moreNote: isOpen && visible.shown.length > shownAtMost ? moreContributions(visible.shown.length - shownAtMost) : '',
+    moreNote: isOpen && visible.shown.length > shownAtMost ? moreContributions(visible.shown.length - shownAtMost, 'this stage') : '',
     contributions: isOpen
       ? visible.shown.slice(0, shownAtMost).map((c) => {
           const who = byId.get(c.participantId);
@@ -275,8 +278,8 @@ function progressLine(contributed: Participant[], waiting: Participant[]): strin
 /** How many of a stage's contributions a crowded card shows (see `Fit`). */
 const TIGHT_CONTRIBUTIONS = 12;
 
-const moreContributions = (more: number): string =>
-  `…and ${more === 1 ? 'one more contribution' : `${more} more contributions`} to this stage, not shown here: too many to fit on one card. The summary at the close keeps every one.`;
+const moreContributions = (more: number, stage: 'this stage' | 'that stage'): string =>
+  `…and ${more === 1 ? 'one more contribution' : `${more} more contributions`} to ${stage}, not shown here: too many to fit on one card. The summary at the close keeps every one.`;
 
 /** The Re-think card, with long contributions summarised so it always fits Teams' limit. */
 export function renderRethinkCard(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): AdaptiveCard {

@@ -28,7 +28,9 @@ export interface SummaryCardData {
 function nextStrategyText(profile: PartnershipProfile, strategy: number | undefined): string {
   const next = (strategy ?? 1) + 1;
   const title = profile.strategies[next - 1]?.title ?? `strategy ${next}`;
-  return next >= 3
+  // There is no strategy after 3 (records closed before that rule may say otherwise): escalation is next.
+  if (next > 3) return `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step.`;
+  return next === 3
     ? `The concern is not resolved. The next strategy is “${title}”: press “Request an independent facilitator” below.`
     : `The concern is not resolved. The next strategy is “${title}”: type **start** to begin it.`;
 }

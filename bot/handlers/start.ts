@@ -3,6 +3,7 @@ import { renderRethinkCard } from '../../cards/rethink';
 import { renderStartCard, startCardData, type StartFormValues } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { applyCommand, startRethink } from '../../services/rethink/engine';
+import { recommendStrategy } from '../../services/rethink/strategy';
 import type { Rethink, StrategyNumber } from '../../services/rethink/types';
 import { linkStrategyThree } from './requests';
 import { changed, recordCardActivity, rememberRole } from './rethink';
@@ -30,9 +31,14 @@ export const submitStart: Handler = async (input, deps) => {
   // The id follows from the activity, so a redelivered submit finds the Re-think it already saved.
   const ctx = { ...engineContext(deps, input.now), ...(input.activityId ? { newId: () => stableId(input.where.conversationId, input.activityId ?? '') } : {}) };
   // One point read: whether this person accepted the request for this case as its independent facilitator.
+  const answers = { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld };
+  const caseReference = values.caseReference.trim().toUpperCase();
   const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
-  const facilitatingRequest = person?.facilitating?.includes(values.caseReference.trim().toUpperCase()) === true;
-  const started = startRethink({ ...values, facilitatingRequest, answers: { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld } }, input.actor, input.where, ctx);
+  // That list is kept after the answer and may lag: where the answers lead to strategy 3 (which only
+  // the accepting facilitator may run), the requests themselves are asked before turning anyone away.
+  const facilitatingRequest =
+    person?.facilitating?.includes(caseReference) === true || (recommendStrategy(answers).strategy === 3 && (await deps.requests.acceptedFor(caseReference, input.actor.id)).length > 0);
+  const started = startRethink({ ...values, facilitatingRequest, answers }, input.actor, input.where, ctx);
   if (!started.ok) {
     return { view: renderStartCard(startCardData(deps.profile, values, started.error.message)), notice: started.error.message };
   }

@@ -136,7 +136,7 @@ const handlers: Handlers = {
         'invalidInput',
         r.recommended.strategy === 3
           ? 'Strategy 3 is led by the independent facilitator who accepts your request. Please press “Request an independent facilitator”, or choose strategy 1 or 2 for now and say why.'
-          : 'Strategy 3 (an independent facilitator) follows strategies 1 and 2. Please choose strategy 1 or 2 for now.',
+          : 'Strategy 3 (an independent facilitator) starts from a request, once strategies 1 and 2 have been tried. Please choose strategy 1 or 2 for now.',
       );
     }
     const reason = c.reason.trim();

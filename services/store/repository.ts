@@ -120,7 +120,8 @@ export async function updateItem<T extends { id: string }>(container: Container,
     if (!current) return { kind: 'notFound' };
     const next = change(current);
     if (!next.ok) return { kind: 'refused', refusal: next.error, doc: current };
-    if (next.replay) return { kind: 'updated', doc: current, replay: true };
+    // After a lost answer, a replay means this call's own write landed: a new change, not a redelivery.
+    if (next.replay) return { kind: 'updated', doc: current, replay: !lostAnswerRetried };
     let result: Awaited<ReturnType<Item['replace']>> | number;
     try {
       result = await call(

@@ -8,6 +8,7 @@ import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
 import { message } from '../helpers/activities';
+import { request } from '../fixtures/cards/requests';
 import { ANSWERS, buttonData, COMPLETE_FORM, installPersonally, latestCard, openRequestForm, personalChat, pressIn, rethinkToClose, submitForm } from '../helpers/journeys';
 
 const admin = users.isaiah;
@@ -267,3 +268,26 @@ async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+test('the facilitator who accepted a case’s request runs its strategy 3 Re-think even if their own record has not caught up; nobody else can', async () => {
+  // Accepted (as the store holds it), while the facilitator's list of cases was never written.
+  const base = request('accepted');
+  const caseReference = 'PSCP-2026-1077';
+  await bed.db.requests.items.create(
+    request('accepted', { id: 'accepted-not-remembered', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() }, requestedIn: { ...base.requestedIn, serviceUrl: bed.connector.serviceUrl } }),
+  );
+  const network = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await network.start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  expect((await bed.db.rethink(network.conversation.id, rethinkId))).toMatchObject({ status: 'open', strategy: 3, recommended: { facilitated: true } });
+
+  // Someone else with the same answers is offered the request, not strategy 3.
+  const other = new Driver(bed.app, bed.connector, newGroupChat());
+  await other.say(colleague, 'start');
+  const strategyCard = await other.press(colleague, 'startRethink', { ...START_FORM, caseReference, ...ANSWERS[3] });
+  const card = strategyCard.card ?? {};
+  expect(buttonData(card, 'showRequestForm')).toBeDefined();
+  const theirs = String(buttonData(card, 'confirmStrategy').rethinkId);
+  const refused = await other.press(colleague, 'confirmStrategy', { rethinkId: theirs, strategy: '3', strategyReason: '' });
+  expect(`${cardText(refused.card)}${refused.message ?? ''}`).toContain('Strategy 3 is led by the independent facilitator who accepts your request.');
+  expect((await bed.db.rethink(other.conversation.id, theirs))?.status).toBe('proposed');
+});

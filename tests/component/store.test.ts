@@ -99,7 +99,8 @@ test('a write whose answer is lost on the way back is checked by reading again: 
     };
     const outcome = await updateItem<Doc>(rethinks, 'doc', 'c1', ours, { idempotent: true });
     expect(proxy.answerLost).toBe(true);
-    expect(outcome).toMatchObject({ kind: 'updated', replay: true });
+    // Its own write landed: a new change for the caller (posts and card updates follow), not a redelivery.
+    expect(outcome).toMatchObject({ kind: 'updated', replay: false });
     expect(calls).toBe(2);
     expect((await readItem<Doc>(rethinks, 'doc', 'c1'))?.items).toEqual(['ours']);
     // A change that is not idempotent is not applied again: the store is reported unavailable.
