@@ -174,6 +174,8 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
       deps.dispatch(requestId);
       keepFacilitating(deps, outcome.doc, input.now);
     }
+    // A redelivery: the first delivery was answered, and the request may have moved on since.
+    if (outcome.replay) return requestView(deps, outcome.doc, audience, MESSAGES.alreadyDone);
     return requestView(deps, outcome.doc, audience, typeof done === 'string' ? done : done(outcome.doc));
   };
 }

@@ -115,6 +115,7 @@ export const MESSAGES = {
   storeUnreachable: 'Sorry, Re-think couldn’t reach its store just now. Please try again in a moment.',
   unexpected: 'Sorry, something went wrong and that may not have been saved. Please try again; if it keeps happening, let your partnership administrator know.',
   unexpectedShowing: 'Sorry, something went wrong showing that. Nothing has been changed. Please try again; if it keeps happening, let your partnership administrator know.',
+  alreadyDone: 'That was done already. This card shows where the request is now.',
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one.',
   unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help**.',
   noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one.',

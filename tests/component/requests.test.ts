@@ -291,3 +291,16 @@ test('the facilitator who accepted a case’s request runs its strategy 3 Re-thi
   expect(`${cardText(refused.card)}${refused.message ?? ''}`).toContain('Strategy 3 is led by the independent facilitator who accepts your request.');
   expect((await bed.db.rethink(other.conversation.id, theirs))?.status).toBe('proposed');
 });
+
+test('an accept delivered twice is answered the second time with where the request is now, and recorded once', async () => {
+  const base = request('submitted');
+  const here = { ...base.requestedIn, serviceUrl: bed.connector.serviceUrl };
+  await bed.db.requests.items.create(request('submitted', { id: 'accepted-twice', caseReference: 'PSCP-2026-1078', requestedIn: here, requesterChat: here }));
+  const pool = new Driver(bed.app, bed.connector, personalChat(namedFacilitator));
+  const first = await pool.press(namedFacilitator, 'acceptRequest', { requestId: 'accepted-twice' }, { id: 'accept-activity-1' });
+  expect(cardText(first.card)).toContain('You have accepted this request');
+  const again = await pool.press(namedFacilitator, 'acceptRequest', { requestId: 'accepted-twice' }, { id: 'accept-activity-1' });
+  expect(cardText(again.card)).toContain('That was done already. This card shows where the request is now.');
+  const stored = (await bed.db.requests.item('accepted-twice', 'accepted-twice').read<{ audit: { what: string }[] }>()).resource;
+  expect(stored?.audit.filter((a) => a.what === 'accepted')).toHaveLength(1);
+});
