@@ -13,6 +13,7 @@ import { rethinkRepository } from '../services/store/rethinks';
 import { Dispatcher } from '../services/requests/dispatcher';
 import { RateLimiter } from '../services/requests/rateLimiter';
 import type { ConversationAddress } from '../services/store/people';
+import { caseRecordsRepository } from '../services/store/caseRecords';
 import { poolRepository } from '../services/store/pool';
 import { requestRepository } from '../services/store/requests';
 import { connectorClient, tokenSource } from './connectorClient';
@@ -113,6 +114,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     conversations: conversationRepository(containers.conversations, retentionSeconds),
     requests,
     pool: poolRepository(containers.settings),
+    caseRecords: caseRecordsRepository(containers),
     dispatch: (requestId) => dispatcher.kick(requestId),
     administrators: config.administrators,
     log,

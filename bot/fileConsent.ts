@@ -1,14 +1,16 @@
 /**
- * The Teams file consent flow for the request document: the person accepted (or declined) the file
- * consent card in their personal chat; on accept, the document is uploaded to the URL Teams gave and
- * a file info card points to it.
+ * The Teams file consent flow for the request document and an administrator's case export: the
+ * person accepted (or declined) the file consent card in their personal chat; on accept, the file is
+ * uploaded to the URL Teams gave and a file info card points to it.
  */
 import type { FileConsentCardResponse, TurnContext } from 'botbuilder';
 import { documentFileName, requestDocument } from '../services/requests/document';
 import type { FacilitatorRequest } from '../services/requests/types';
 import type { Deps } from './handlers/types';
 import { httpRequester } from './httpRequest';
-import { idField } from './handlers/types';
+import { idField, textField } from './handlers/types';
+import { checkCaseReference } from '../services/rethink/validation';
+import { caseExport, caseExportFileName } from '../services/store/caseRecords';
 import { asCardData } from './turn';
 
 /** The upload to OneDrive: a whole document within 15 s. */
@@ -30,7 +32,40 @@ async function audit(deps: Deps, r: FacilitatorRequest, by: string, what: 'docum
   await deps.requests.update(r.id, (current) => ({ ok: true, value: { ...current, audit: [...current.audit, { at: now.toISOString(), by, what }], updatedAt: now.toISOString() } }));
 }
 
+/** Uploads the whole file in one PUT to the upload session Teams opened in the person's OneDrive. */
+async function uploadBytes(url: string, bytes: Buffer) {
+  // A reused connection the far end had just closed is sent again by the transport.
+  return uploadFile('PUT', url, { bytes, headers: { 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` } });
+}
+
+const fileInfo = (info: NonNullable<FileConsentCardResponse['uploadInfo']>, name: string, fileType: string) => ({
+  attachments: [{ contentType: 'application/vnd.microsoft.teams.card.file.info', contentUrl: info.contentUrl, name: info.name ?? name, content: { uniqueId: info.uniqueId, fileType: info.fileType ?? fileType } }],
+});
+
+const isCaseExport = (response: FileConsentCardResponse): boolean => asCardData(response.context).kind === 'caseExport';
+
+/** Built when accepted, so it holds what is there now; only for an administrator. */
+async function acceptCaseExport(context: TurnContext, response: FileConsentCardResponse, deps: Deps, now: Date): Promise<void> {
+  const aadObjectId = context.activity.from.aadObjectId;
+  const reference = checkCaseReference(textField(asCardData(response.context), 'caseReference'), deps.profile);
+  const info = response.uploadInfo;
+  if (!aadObjectId || !deps.administrators.includes(aadObjectId) || !reference.ok || !info?.uploadUrl) {
+    await context.sendActivity('Sorry, that export can’t be made. Please ask again with **export case** and the case reference.');
+    return;
+  }
+  const bytes = caseExport(await deps.caseRecords.find(reference.value), context.activity.from.id, now);
+  const put = await uploadBytes(info.uploadUrl, bytes);
+  if (!put?.ok) {
+    deps.log.warn({ status: put?.status ?? 0 }, 'could not upload a case export');
+    await context.sendActivity('Sorry, the export couldn’t be saved to your OneDrive just now. Please try again in a moment.');
+    return;
+  }
+  deps.log.info('case exported');
+  await context.sendActivity(fileInfo(info, caseExportFileName(reference.value), 'json'));
+}
+
 export async function acceptFile(context: TurnContext, response: FileConsentCardResponse, deps: Deps, now: Date): Promise<void> {
+  if (isCaseExport(response)) return acceptCaseExport(context, response, deps, now);
   const r = await requestFor(context, response, deps);
   const upload = response.uploadInfo;
   if (!r || !upload?.uploadUrl) {
@@ -38,29 +73,21 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
     return;
   }
   const bytes = await requestDocument(r, deps.profile);
-  // One PUT of the whole file to the upload session Teams opened in the person's OneDrive (a reused
-  // connection the far end had just closed is sent again by the transport).
-  const range = `bytes 0-${bytes.length - 1}/${bytes.length}`;
-  const put = await uploadFile('PUT', upload.uploadUrl, { bytes, headers: { 'content-range': range } });
+  const put = await uploadBytes(upload.uploadUrl, bytes);
   if (!put?.ok) {
     deps.log.warn({ status: put?.status ?? 0, request: r.id }, 'could not upload the request document');
     await context.sendActivity('Sorry, the document couldn’t be saved to your OneDrive just now. The request itself is unaffected. If you need a copy for your records, please ask your partnership administrator.');
     return;
   }
-  await context.sendActivity({
-    attachments: [
-      {
-        contentType: 'application/vnd.microsoft.teams.card.file.info',
-        contentUrl: upload.contentUrl,
-        name: upload.name ?? documentFileName(r),
-        content: { uniqueId: upload.uniqueId, fileType: upload.fileType ?? 'docx' },
-      },
-    ],
-  });
+  await context.sendActivity(fileInfo(upload, documentFileName(r), 'docx'));
   await audit(deps, r, context.activity.from.id, 'documentSent', now);
 }
 
 export async function declineFile(context: TurnContext, response: FileConsentCardResponse, deps: Deps, now: Date): Promise<void> {
+  if (isCaseExport(response)) {
+    await context.sendActivity('No problem: nothing has been exported.');
+    return;
+  }
   const r = await requestFor(context, response, deps);
   if (r) await audit(deps, r, context.activity.from.id, 'documentDeclined', now);
   await context.sendActivity('No problem: the document hasn’t been saved. The request itself is unaffected.');

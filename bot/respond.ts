@@ -7,8 +7,16 @@ import type { HandlerResult, Outgoing } from './handlers/types';
 
 const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
 
+/** Teams asks the person before a file is put in their OneDrive. */
+const fileConsentActivity = (file: NonNullable<Outgoing['file']>) =>
+  MessageFactory.attachment({
+    contentType: 'application/vnd.microsoft.teams.card.file.consent',
+    name: file.name,
+    content: { description: file.description, sizeInBytes: file.sizeInBytes, acceptContext: file.context, declineContext: file.context },
+  });
+
 async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliveries: Deliveries): Promise<void> {
-  const activity = outgoing.card ? cardActivity(outgoing.card) : MessageFactory.text(outgoing.text ?? '');
+  const activity = outgoing.file ? fileConsentActivity(outgoing.file) : outgoing.card ? cardActivity(outgoing.card) : MessageFactory.text(outgoing.text ?? '');
   const response = await context.sendActivity(activity);
   if (response?.id && outgoing.onPosted) {
     try {

@@ -1,5 +1,5 @@
 /** Typed lookup tables: text commands and card verbs each map to exactly one handler. */
-import { addFacilitator, removeFacilitator, setFacilitatorChannel, showPool } from './handlers/admin';
+import { addFacilitator, eraseCase, exportCase, removeFacilitator, setFacilitatorChannel, showPool } from './handlers/admin';
 import { escalate, escalateCommand, showEscalation } from './handlers/escalation';
 import { rethinkHandlers, showActionEditor } from './handlers/rethink';
 import { acceptRequest, answerQuestion, askQuestion, declineRequest, myRequests, poolRequests, requestFacilitator, scheduleRequest, showRequestForm, submitRequest, withdrawRequest } from './handlers/requests';
@@ -20,10 +20,12 @@ export const commands = {
   'add facilitator': addFacilitator,
   'remove facilitator': removeFacilitator,
   facilitators: showPool,
+  'export case': exportCase,
+  'erase case': eraseCase,
 } satisfies Record<string, Handler>;
 
 /** Commands followed by a value, e.g. "request facilitator PSCP-2026-0042". */
-const TAKES_ARGUMENT: readonly (keyof typeof commands)[] = ['request facilitator', 'add facilitator', 'remove facilitator'];
+const TAKES_ARGUMENT: readonly (keyof typeof commands)[] = ['request facilitator', 'add facilitator', 'remove facilitator', 'export case', 'erase case'];
 
 export const cardActions = {
   showStart: showStartFromCard,
@@ -67,4 +69,4 @@ export function commandFor(text: string): { handler: Handler; argument: string }
 export const cardActionFor = (verb: string): Handler | undefined => lookup(cardActions, verb);
 
 /** Handlers that only read: if the store is out of reach, nothing was being saved. */
-export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, showStartFromCard, refresh, showRethink, showActionEditor, showRequestForm, showEscalation]);
+export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, exportCase, showStartFromCard, refresh, showRethink, showActionEditor, showRequestForm, showEscalation]);

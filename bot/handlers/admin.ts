@@ -1,4 +1,9 @@
-/** Partnership administrators set up the facilitator pool: a channel, and/or named facilitators. */
+/**
+ * Partnership administrators set up the facilitator pool (a channel, and/or named facilitators), and
+ * answer subject access and erasure requests for a case reference.
+ */
+import { checkCaseReference } from '../../services/rethink/validation';
+import { caseExport, caseExportFileName, describeHoldings } from '../../services/store/caseRecords';
 import { MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,4 +51,49 @@ export const showPool: Handler = async (input, deps) => {
   const channel = pool?.channel ? 'Requests are posted in the facilitator channel.' : 'No facilitator channel is set: type **set facilitator channel** in the channel you want.';
   const named = pool?.facilitators.length ? `Named facilitators (Entra object ids): ${pool.facilitators.map((f) => f.aadObjectId).join(', ')}.` : 'No named facilitators.';
   return { notice: `${channel} ${named}` };
+};
+
+const CONFIRM = /\s+confirm$/i;
+
+/** `erase case <reference>` says what would go; `erase case <reference> confirm` erases it. */
+export const eraseCase: Handler = async (input, deps) => {
+  if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministratorForCase };
+  const typed = idArgument(input);
+  const confirmed = CONFIRM.test(typed);
+  const reference = checkCaseReference(typed.replace(CONFIRM, ''), deps.profile);
+  if (!reference.ok) return { notice: `${reference.error.message} For example: **erase case ${deps.profile.caseReference.example}**.` };
+  const ref = reference.value;
+  const holdings = await deps.caseRecords.find(ref);
+  if (holdings.rethinks.length + holdings.requests.length + holdings.facilitators.length === 0) return { notice: `Re-think holds nothing for case ${ref}.` };
+  const what = describeHoldings(holdings);
+  if (!confirmed) {
+    return { notice: `This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone, and cards already posted in Teams chats stay there. To go ahead, type **erase case ${ref} confirm**.` };
+  }
+  for (const aadObjectId of holdings.facilitators) await deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
+  const record = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString(), ttl: deps.profile.retentionDays * 86_400 });
+  deps.log.info({ erasure: record.id, rethinks: record.rethinkIds.length, requests: record.requestIds.length }, 'case erased');
+  return { notice: `Erased for case ${ref}: ${what}. A note that an erasure was made (by whom, when, and the ids removed, without the case reference) is kept for the retention period.` };
+};
+
+/** `export case <reference>`: everything held for the case, offered as a file in the administrator's personal chat. */
+export const exportCase: Handler = async (input, deps) => {
+  if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministratorForCase };
+  if (input.where.conversationKind !== 'personal') return { notice: 'Please ask me in your personal chat with Re-think: the export is offered there as a file, for your eyes only.' };
+  const reference = checkCaseReference(idArgument(input), deps.profile);
+  if (!reference.ok) return { notice: `${reference.error.message} For example: **export case ${deps.profile.caseReference.example}**.` };
+  const holdings = await deps.caseRecords.find(reference.value);
+  if (holdings.rethinks.length + holdings.requests.length + holdings.facilitators.length === 0) return { notice: `Re-think holds nothing for case ${reference.value}.` };
+  const size = caseExport(holdings, input.actor.id, input.now).length;
+  return {
+    posts: [
+      {
+        file: {
+          name: caseExportFileName(reference.value),
+          description: `Everything Re-think holds for case ${reference.value} (${describeHoldings(holdings)}), for a subject access request.`,
+          sizeInBytes: size,
+          context: { kind: 'caseExport', caseReference: reference.value },
+        },
+      },
+    ],
+  };
 };

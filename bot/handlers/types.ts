@@ -4,6 +4,7 @@ import type { Logger } from '../../services/logging';
 import type { PartnershipProfile } from '../../services/profile/types';
 import type { EngineContext, Where } from '../../services/rethink/engine';
 import type { Actor, Written } from '../../services/rethink/types';
+import type { CaseRecordsRepository } from '../../services/store/caseRecords';
 import type { ConversationRepository } from '../../services/store/conversations';
 import type { ConversationAddress, PeopleRepository } from '../../services/store/people';
 import type { PoolRepository } from '../../services/store/pool';
@@ -36,6 +37,8 @@ export interface Deps {
   readonly conversations: ConversationRepository;
   readonly requests: RequestRepository;
   readonly pool: PoolRepository;
+  /** Everything held for a case reference: administrators' export and erasure. */
+  readonly caseRecords: CaseRecordsRepository;
   /** Starts delivering a request's outbox now, after its change is saved. */
   readonly dispatch: (requestId: string) => void;
   /** Entra object ids of the partnership's administrators. */
@@ -49,6 +52,8 @@ export interface Deps {
 export interface Outgoing {
   readonly card?: AdaptiveCard;
   readonly text?: string;
+  /** A file offered through Teams' file consent (personal chats only); `context` comes back on accept. */
+  readonly file?: { readonly name: string; readonly description: string; readonly sizeInBytes: number; readonly context: Readonly<Record<string, string>> };
   /** Another conversation (e.g. the person's personal chat); by default, this one. */
   readonly to?: ConversationAddress;
   /**
@@ -122,4 +127,5 @@ export const MESSAGES = {
   requestNotFound: 'I can’t find that request. It may have been removed: type **my requests** to see yours.',
   notPool: 'Only the partnership’s independent facilitators can do that. If you should be one, please ask your partnership administrator.',
   notAdministrator: 'Only the partnership’s administrators can change the facilitator pool.',
+  notAdministratorForCase: 'Only the partnership’s administrators can export or erase what Re-think holds for a case.',
 } as const;

@@ -86,6 +86,11 @@ export async function queryAcross<T>(container: Container, query: string, parame
   return resources;
 }
 
+/** Deletes a document; one already gone is fine. */
+export async function deleteItem(container: Container, id: string, partitionKey: string): Promise<void> {
+  await call(() => container.item(id, partitionKey).delete(), [404]);
+}
+
 /** A call with no expected failure status. */
 async function always<R>(run: () => Promise<R>): Promise<R> {
   const result = await call(run, []);
