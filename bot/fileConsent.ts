@@ -53,14 +53,16 @@ async function acceptCaseExport(context: TurnContext, response: FileConsentCardR
     await context.sendActivity('Sorry, that export can’t be made. Please ask again with **export case** and the case reference.');
     return;
   }
-  const bytes = caseExport(await deps.caseRecords.find(reference.value), context.activity.from.id, now);
-  const put = await uploadBytes(info.uploadUrl, bytes);
+  const holdings = await deps.caseRecords.find(reference.value);
+  // Noted before anything leaves, so every disclosure is on record (who, when, which ids).
+  const note = await deps.caseRecords.noteExport(holdings, { id: `export-${deps.newId()}`, by: context.activity.from.id, at: now.toISOString(), ttl: deps.profile.retentionDays * 86_400 });
+  const put = await uploadBytes(info.uploadUrl, caseExport(holdings, context.activity.from.id, now));
   if (!put?.ok) {
-    deps.log.warn({ status: put?.status ?? 0 }, 'could not upload a case export');
+    deps.log.warn({ status: put?.status ?? 0, export: note.id }, 'could not upload a case export');
     await context.sendActivity('Sorry, the export couldn’t be saved to your OneDrive just now. Please try again in a moment.');
     return;
   }
-  deps.log.info('case exported');
+  deps.log.info({ export: note.id }, 'case exported');
   await context.sendActivity(fileInfo(info, caseExportFileName(reference.value), 'json'));
 }
 

@@ -3,7 +3,8 @@
  * answer subject access and erasure requests for a case reference.
  */
 import { checkCaseReference } from '../../services/rethink/validation';
-import { caseExport, caseExportFileName, describeHoldings } from '../../services/store/caseRecords';
+import { errorKind } from '../../services/logging';
+import { caseExport, caseExportFileName, describeCounts, describeHoldings } from '../../services/store/caseRecords';
 import { MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -54,14 +55,17 @@ export const showPool: Handler = async (input, deps) => {
 };
 
 const CONFIRM = /\s+confirm$/i;
+const PERSONAL_ONLY = 'Please ask me in your personal chat with Re-think: what is held for a case is for your eyes only.';
 
 /** `erase case <reference>` says what would go; `erase case <reference> confirm` erases it. */
 export const eraseCase: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministratorForCase };
+  if (input.where.conversationKind !== 'personal') return { notice: PERSONAL_ONLY };
   const typed = idArgument(input);
   const confirmed = CONFIRM.test(typed);
   const reference = checkCaseReference(typed.replace(CONFIRM, ''), deps.profile);
   if (!reference.ok) return { notice: `${reference.error.message} For example: **erase case ${deps.profile.caseReference.example}**.` };
+
   const ref = reference.value;
   const holdings = await deps.caseRecords.find(ref);
   if (holdings.rethinks.length + holdings.requests.length + holdings.facilitators.length === 0) return { notice: `Re-think holds nothing for case ${ref}.` };
@@ -69,16 +73,22 @@ export const eraseCase: Handler = async (input, deps) => {
   if (!confirmed) {
     return { notice: `This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone, and cards already posted in Teams chats stay there. To go ahead, type **erase case ${ref} confirm**.` };
   }
-  for (const aadObjectId of holdings.facilitators) await deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
-  const record = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString(), ttl: deps.profile.retentionDays * 86_400 });
-  deps.log.info({ erasure: record.id, rethinks: record.rethinkIds.length, requests: record.requestIds.length }, 'case erased');
+  const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
+  const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString(), ttl: deps.profile.retentionDays * 86_400 }, unlist);
+  if (!outcome.ok) {
+    deps.log.warn({ err: errorKind(outcome.cause), rethinks: outcome.removed.rethinks, requests: outcome.removed.requests }, 'case erasure stopped part-way');
+    return {
+      notice: `Erasing case ${ref} stopped part-way, because Re-think couldn’t reach its store. Deleted so far: ${describeCounts(outcome.removed.rethinks, outcome.removed.requests)} (of ${what}). Please type **erase case ${ref} confirm** again in a moment: it deletes whatever is left.`,
+    };
+  }
+  deps.log.info({ erasure: outcome.note.id, rethinks: outcome.note.rethinkIds.length, requests: outcome.note.requestIds.length, facilitators: outcome.note.facilitatorIds.length }, 'case erased');
   return { notice: `Erased for case ${ref}: ${what}. A note that an erasure was made (by whom, when, and the ids removed, without the case reference) is kept for the retention period.` };
 };
 
 /** `export case <reference>`: everything held for the case, offered as a file in the administrator's personal chat. */
 export const exportCase: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministratorForCase };
-  if (input.where.conversationKind !== 'personal') return { notice: 'Please ask me in your personal chat with Re-think: the export is offered there as a file, for your eyes only.' };
+  if (input.where.conversationKind !== 'personal') return { notice: PERSONAL_ONLY };
   const reference = checkCaseReference(idArgument(input), deps.profile);
   if (!reference.ok) return { notice: `${reference.error.message} For example: **export case ${deps.profile.caseReference.example}**.` };
   const holdings = await deps.caseRecords.find(reference.value);

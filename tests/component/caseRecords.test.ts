@@ -4,7 +4,8 @@
  */
 import { message, newGroupChat, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { Driver, START_FORM } from '../helpers/driver';
-import { send, startTestBed, type TestBed } from '../helpers/harness';
+import { send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
+import { startProxy } from '../helpers/proxy';
 import { installPersonally, personalChat } from '../helpers/journeys';
 import { request } from '../fixtures/cards/requests';
 import fixtures from '../fixtures/teams-activities.json';
@@ -17,9 +18,9 @@ const KEPT = 'PSCP-2026-2002';
 const requestIds: Record<string, string> = { [ERASED]: 'request-to-erase', [KEPT]: 'request-to-keep' };
 
 let bed: TestBed;
-const say = async (conversation: TestConversation, user: TestUser, text: string): Promise<string> => {
+const say = async (conversation: TestConversation, user: TestUser, text: string, app: App = bed.app): Promise<string> => {
   const before = bed.connector.posts(conversation.id).length;
-  await send(bed.app, message(text, { user, conversation, serviceUrl: bed.connector.serviceUrl }));
+  await send(app, message(text, { user, conversation, serviceUrl: bed.connector.serviceUrl }));
   const reply = bed.connector.posts(conversation.id).slice(before).at(-1);
   return reply?.activity.text ?? '';
 };
@@ -27,6 +28,9 @@ const query = async <T>(container: 'rethinks' | 'requests' | 'people', text: str
   (await bed.db[container].items.query<T>({ query: text, parameters: [{ name: '@v', value }] }).fetchAll()).resources;
 const rethinksOf = (caseReference: string) => query<{ id: string }>('rethinks', 'SELECT c.id FROM c WHERE c.caseReference = @v', caseReference);
 const requestsOf = (caseReference: string) => query<{ id: string }>('requests', 'SELECT c.id FROM c WHERE c.caseReference = @v', caseReference);
+type Note = { id: string; type: string; state: string; by: string; rethinkIds: string[]; requestIds: string[]; facilitatorIds: string[] };
+const notes = async (type: 'erasure' | 'export'): Promise<Note[]> =>
+  (await bed.db.rethinks.database.container('settings').items.query<Note>({ query: 'SELECT * FROM c WHERE c.type = @type', parameters: [{ name: '@type', value: type }] }).fetchAll()).resources;
 
 beforeAll(async () => {
   bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId } });
@@ -43,6 +47,7 @@ afterAll(() => bed.stop());
 test('only an administrator may erase; a name is refused; the first ask says what would go and erases nothing', async () => {
   const chat = personalChat(admin);
   expect(await say(personalChat(lead), lead, `erase case ${ERASED} confirm`)).toContain('Only the partnership’s administrators can export or erase');
+  expect(await say(newGroupChat(), admin, `erase case ${ERASED} confirm`)).toContain('Please ask me in your personal chat');
   expect(await say(chat, admin, 'erase case Jane Smith')).toContain('looks like a person\'s name');
   expect(await say(chat, admin, 'erase case PSCP-2026-9999')).toBe('Re-think holds nothing for case PSCP-2026-9999.');
   const asked = await say(chat, admin, `erase case ${ERASED.toLowerCase()}`);
@@ -82,6 +87,11 @@ test('export: in the administrator’s personal chat, offered as a file; accepte
   expect(exported.rethinks[0]?._etag).toBeUndefined();
   expect(exported.requests.map((r) => r.id)).toEqual(['request-to-keep']);
   expect(exported.facilitatorsWithThisCase).toEqual([facilitator.aadObjectId]);
+  // The disclosure is on record: who, which ids, not the case reference.
+  const exports = await notes('export');
+  expect(exports).toHaveLength(1);
+  expect(exports[0]).toMatchObject({ by: admin.id, requestIds: ['request-to-keep'], facilitatorIds: [facilitator.aadObjectId] });
+  expect(JSON.stringify(exports)).not.toContain(KEPT);
   expect(JSON.stringify(bed.connector.posts(chat.id).at(-1)?.activity)).toContain('file.info');
   // Someone who is not an administrator gets nothing, even holding the consent card's context.
   const forged = { ...invoke('accept', 'forged'), from: { ...lead } };
@@ -98,10 +108,40 @@ test('confirmed: the case’s Re-thinks and requests are deleted, the facilitato
   expect(await requestsOf(KEPT)).toHaveLength(1);
   const [person] = await query<{ facilitating: string[] }>('people', 'SELECT * FROM c WHERE c.aadObjectId = @v', facilitator.aadObjectId);
   expect(person?.facilitating).toEqual([KEPT]);
-  const { resources: notes } = await bed.db.rethinks.database.container('settings').items.query<{ type: string; by: string; rethinkIds: string[]; requestIds: string[] }>('SELECT * FROM c WHERE c.type = "erasure"').fetchAll();
-  expect(notes).toHaveLength(1);
-  expect(notes[0]).toMatchObject({ by: admin.id, requestIds: ['request-to-erase'] });
-  expect(notes[0]?.rethinkIds).toHaveLength(2);
-  expect(JSON.stringify(notes)).not.toContain(ERASED);
+  const erasures = await notes('erasure');
+  expect(erasures).toHaveLength(1);
+  expect(erasures[0]).toMatchObject({ by: admin.id, state: 'done', requestIds: ['request-to-erase'], facilitatorIds: [facilitator.aadObjectId] });
+  expect(erasures[0]?.rethinkIds).toHaveLength(2);
+  expect(JSON.stringify(erasures)).not.toContain(ERASED);
   expect(await say(personalChat(admin), admin, `erase case ${ERASED}`)).toBe(`Re-think holds nothing for case ${ERASED}.`);
 });
+
+test('the store lost part-way through an erasure: the answer says what went and what is left, the note says it was started, and confirming again finishes it', async () => {
+  const caseReference = 'PSCP-2026-2003';
+  for (let i = 0; i < 2; i++) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
+  const base = request('submitted');
+  await bed.db.requests.items.create(request('submitted', { id: 'request-half-erased', caseReference, requestedIn: { ...base.requestedIn, serviceUrl: bed.connector.serviceUrl } }));
+  const proxy = await startProxy(bed.store.endpoint);
+  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
+  try {
+    // The first Re-think is deleted; the store is gone as the second delete is sent.
+    proxy.cutAt('DELETE', 1);
+    const stopped = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
+    expect(stopped).toContain(`Erasing case ${caseReference} stopped part-way`);
+    expect(stopped).toContain('Deleted so far: 1 Re-think and 0 facilitator requests (of 2 Re-thinks and 1 facilitator request)');
+    expect(stopped).toContain(`type **erase case ${caseReference} confirm** again`);
+    expect(await rethinksOf(caseReference)).toHaveLength(1);
+    expect(await requestsOf(caseReference)).toHaveLength(1);
+    const started = (await notes('erasure')).filter((n) => n.requestIds.includes('request-half-erased'));
+    expect(started.map((n) => n.state)).toEqual(['started']);
+    await proxy.restore();
+    expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied)).toContain(`Erased for case ${caseReference}: 1 Re-think and 1 facilitator request.`);
+    expect(await rethinksOf(caseReference)).toEqual([]);
+    expect(await requestsOf(caseReference)).toEqual([]);
+    const states = (await notes('erasure')).filter((n) => n.requestIds.includes('request-half-erased')).map((n) => n.state);
+    expect(states.sort()).toEqual(['done', 'started']);
+  } finally {
+    await proxied.stop();
+    await proxy.stop();
+  }
+}, 60_000);

@@ -8,6 +8,8 @@ export interface Proxy {
   cut(): Promise<void>;
   /** Passes the next `method` request (e.g. a replace, PUT) on, then cuts its connection as the answer comes back. */
   loseNextAnswerTo(method: string): void;
+  /** Passes `skip` requests of `method` on, then cuts everything as the next one arrives (it never reaches the store). */
+  cutAt(method: string, skip: number): void;
   /** Whether that request has been through (and its answer lost). */
   readonly answerLost: boolean;
   restore(): Promise<void>;
@@ -21,6 +23,7 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
   let server: Server | undefined;
   let loseAnswerTo: string | undefined;
   let answerLost = false;
+  let cutAt: { method: string; skip: number } | undefined;
   const listen = async (): Promise<void> => {
     server = createServer((client) => {
       const upstream = connect(Number(target.port), target.hostname);
@@ -31,6 +34,11 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
       }
       let losing = false;
       client.on('data', (chunk: Buffer) => {
+        if (cutAt && chunk.toString('latin1').startsWith(`${cutAt.method} `) && cutAt.skip-- === 0) {
+          cutAt = undefined;
+          void close();
+          return;
+        }
         if (loseAnswerTo && chunk.toString('latin1').startsWith(`${loseAnswerTo} `)) [loseAnswerTo, losing] = [undefined, true];
         upstream.write(chunk);
       });
@@ -56,6 +64,9 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
     cut: close,
     restore: listen,
     stop: close,
+    cutAt: (method, skip) => {
+      cutAt = { method, skip };
+    },
     loseNextAnswerTo: (method) => {
       loseAnswerTo = method;
       answerLost = false;
