@@ -5,6 +5,7 @@
 import { checkCaseReference } from '../../services/rethink/validation';
 import { errorKind } from '../../services/logging';
 import { caseExport, caseExportFileName, describeCounts, describeHoldings } from '../../services/store/caseRecords';
+import { StoreUnavailableError } from '../../services/store/repository';
 import { MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -78,7 +79,7 @@ export const eraseCase: Handler = async (input, deps) => {
   if (!outcome.ok) {
     deps.log.warn({ err: errorKind(outcome.cause), rethinks: outcome.removed.rethinks, requests: outcome.removed.requests }, 'case erasure stopped part-way');
     return {
-      notice: `Erasing case ${ref} stopped part-way, because Re-think couldn’t reach its store. Deleted so far: ${describeCounts(outcome.removed.rethinks, outcome.removed.requests)} (of ${what}). Please type **erase case ${ref} confirm** again in a moment: it deletes whatever is left.`,
+      notice: `Erasing case ${ref} stopped part-way, because ${outcome.cause instanceof StoreUnavailableError ? 'Re-think couldn’t reach its store' : 'something went wrong on our side'}. Deleted so far: ${describeCounts(outcome.removed.rethinks, outcome.removed.requests)} (of ${what}). Please type **erase case ${ref} confirm** again in a moment: it deletes whatever is left.`,
     };
   }
   deps.log.info({ erasure: outcome.note.id, rethinks: outcome.note.rethinkIds.length, requests: outcome.note.requestIds.length, facilitators: outcome.note.facilitatorIds.length }, 'case erased');

@@ -127,7 +127,7 @@ test('the store lost part-way through an erasure: the answer says what went and 
     // The first Re-think is deleted; the store is gone as the second delete is sent.
     proxy.cutAt('DELETE', 1);
     const stopped = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
-    expect(stopped).toContain(`Erasing case ${caseReference} stopped part-way`);
+    expect(stopped).toContain(`Erasing case ${caseReference} stopped part-way, because Re-think couldn’t reach its store.`);
     expect(stopped).toContain('Deleted so far: 1 Re-think and 0 facilitator requests (of 2 Re-thinks and 1 facilitator request)');
     expect(stopped).toContain(`type **erase case ${caseReference} confirm** again`);
     expect(await rethinksOf(caseReference)).toHaveLength(1);
