@@ -11,6 +11,7 @@ import { httpRequester } from './httpRequest';
 import { idField, textField } from './handlers/types';
 import { checkCaseReference } from '../services/rethink/validation';
 import { caseExport, caseExportFileName } from '../services/store/caseRecords';
+import { errorKind } from '../services/logging';
 import { asCardData } from './turn';
 
 /** The upload to OneDrive: a whole document within 15 s. */
@@ -54,9 +55,14 @@ async function acceptCaseExport(context: TurnContext, response: FileConsentCardR
     return;
   }
   const holdings = await deps.caseRecords.find(reference.value);
+  if (holdings.rethinks.length + holdings.requests.length + holdings.facilitators.length === 0) {
+    await context.sendActivity(`Re-think holds nothing for case ${reference.value} now, so there is nothing to export.`);
+    return;
+  }
   // Noted before anything leaves, so every disclosure is on record (who, when, which ids).
-  const note = await deps.caseRecords.noteExport(holdings, { id: `export-${deps.newId()}`, by: context.activity.from.id, at: now.toISOString(), ttl: deps.profile.retentionDays * 86_400 });
+  const note = await deps.caseRecords.startExport(holdings, { id: `export-${deps.newId()}`, by: context.activity.from.id, at: now.toISOString(), ttl: deps.profile.retentionDays * 86_400 });
   const put = await uploadBytes(info.uploadUrl, caseExport(holdings, context.activity.from.id, now));
+  await deps.caseRecords.finish(note, { state: put?.ok ? 'done' : 'failed' }).catch((error: unknown) => deps.log.warn({ err: errorKind(error), export: note.id }, 'could not mark a case export note finished'));
   if (!put?.ok) {
     deps.log.warn({ status: put?.status ?? 0, export: note.id }, 'could not upload a case export');
     await context.sendActivity('Sorry, the export couldn’t be saved to your OneDrive just now. Please try again in a moment.');

@@ -3,9 +3,7 @@
  * answer subject access and erasure requests for a case reference.
  */
 import { checkCaseReference } from '../../services/rethink/validation';
-import { errorKind } from '../../services/logging';
 import { caseExport, caseExportFileName, describeCounts, describeHoldings } from '../../services/store/caseRecords';
-import { StoreUnavailableError } from '../../services/store/repository';
 import { MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -77,13 +75,17 @@ export const eraseCase: Handler = async (input, deps) => {
   const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
   const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString(), ttl: deps.profile.retentionDays * 86_400 }, unlist);
   if (!outcome.ok) {
-    deps.log.warn({ err: errorKind(outcome.cause), rethinks: outcome.removed.rethinks, requests: outcome.removed.requests }, 'case erasure stopped part-way');
+    deps.log.warn({ rethinks: outcome.removed.rethinks, requests: outcome.removed.requests }, 'case erasure stopped part-way');
     return {
-      notice: `Erasing case ${ref} stopped part-way, because ${outcome.cause instanceof StoreUnavailableError ? 'Re-think couldn’t reach its store' : 'something went wrong on our side'}. Deleted so far: ${describeCounts(outcome.removed.rethinks, outcome.removed.requests)} (of ${what}). Please type **erase case ${ref} confirm** again in a moment: it deletes whatever is left.`,
+      notice: `Erasing case ${ref} stopped part-way, because Re-think couldn’t reach its store. Deleted so far: ${describeCounts(outcome.removed.rethinks, outcome.removed.requests)} (of ${what}). Please type **erase case ${ref} confirm** again in a moment: it deletes whatever is left.`,
     };
   }
-  deps.log.info({ erasure: outcome.note.id, rethinks: outcome.note.rethinkIds.length, requests: outcome.note.requestIds.length, facilitators: outcome.note.facilitatorIds.length }, 'case erased');
-  return { notice: `Erased for case ${ref}: ${what}. A note that an erasure was made (by whom, when, and the ids removed, without the case reference) is kept for the retention period.` };
+  const { note } = outcome;
+  deps.log.info({ erasure: note.id, rethinks: note.rethinkIds.length, requests: note.requestIds.length, facilitators: note.facilitatorIds.length, noteFinished: outcome.noteFinished }, 'case erased');
+  const kept = outcome.noteFinished
+    ? 'A note that an erasure was made (by whom, when, and the ids involved, without the case reference) is kept for the retention period.'
+    : `The note of this erasure (by whom, when, and the ids involved, without the case reference) couldn’t be marked finished just now, so it reads “started”: its id is ${note.id}.`;
+  return { notice: `Erased for case ${ref}: ${what}. ${kept}` };
 };
 
 /** `export case <reference>`: everything held for the case, offered as a file in the administrator's personal chat. */

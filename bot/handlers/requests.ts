@@ -129,10 +129,15 @@ async function poolTargets(deps: Deps): Promise<lifecycle.PoolTargets> {
 function keepFacilitating(deps: Deps, r: FacilitatorRequest, now: Date): void {
   const aad = r.accepted?.by.aadObjectId;
   if (!aad) return;
+  const open = lifecycle.isOpenRequest(r);
+  const keep = (yes: boolean) => deps.people.updateFacilitating(aad, (cases) => (yes ? [...new Set([...cases, r.caseReference])] : cases.filter((c) => c !== r.caseReference)), now);
   deps.later('remember the cases a facilitator has accepted', async () => {
-    // Read again: the request may have been closed, or erased with its case, since this answer.
-    const open = lifecycle.isOpenRequest(r) && (await deps.requests.get(r.id).then((current) => !!current && lifecycle.isOpenRequest(current)));
-    await deps.people.updateFacilitating(aad, (cases) => (open ? [...new Set([...cases, r.caseReference])] : cases.filter((c) => c !== r.caseReference)), now);
+    await keep(open);
+    if (!open) return;
+    // Read after writing: if the request has been closed, or erased with its case, since this answer,
+    // take the case off again. An erasure looks the lists up after deleting, so one of the two sees the other.
+    const current = await deps.requests.get(r.id);
+    if (!current || !lifecycle.isOpenRequest(current)) await keep(false);
   });
 }
 

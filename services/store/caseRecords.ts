@@ -5,7 +5,7 @@
 import type { Container } from '@azure/cosmos';
 import type { FacilitatorRequest } from '../requests/types';
 import type { Rethink } from '../rethink/types';
-import { deleteItem, queryAcross, upsertItem } from './repository';
+import { createItem, deleteItem, queryAcross, StoreUnavailableError, updateItem, type Stored } from './repository';
 
 export interface CaseHoldings {
   readonly caseReference: string;
@@ -17,43 +17,48 @@ export interface CaseHoldings {
 
 /**
  * What is kept of an export or an erasure: who, when, and the ids involved. Never the case reference.
- * An erasure is noted as `started` before anything is deleted and marked `done` at the end, so one
- * stopped part-way by a store fault is still on record.
+ * Noted as `started` before anything is deleted or handed over, then marked `done`; `stopped` (an
+ * erasure the store stopped part-way, with what it had deleted) and `failed` (an export whose upload
+ * did not go) say what happened instead. A `started` note nobody finished was stopped by a store fault.
  */
 export interface CaseNote {
   id: string;
   type: 'erasure' | 'export';
-  state: 'started' | 'done';
+  state: 'started' | 'done' | 'stopped' | 'failed';
   by: string;
   at: string;
   rethinkIds: string[];
   requestIds: string[];
   facilitatorIds: string[];
+  removed?: { rethinks: number; requests: number };
   ttl: number;
-}
-
-/** How far an erasure got: everything, or what was deleted before the store failed. */
-export type ErasureOutcome =
-  | { readonly ok: true; readonly note: CaseNote }
-  | { readonly ok: false; readonly removed: { readonly rethinks: number; readonly requests: number }; readonly cause: unknown };
-
-export interface CaseRecordsRepository {
-  find(caseReference: string): Promise<CaseHoldings>;
-  /**
-   * Deletes the Re-thinks and requests `find` returned, then takes the case off each facilitator's
-   * list with `unlist` (the people repository's), noting the erasure before and after.
-   */
-  erase(holdings: CaseHoldings, note: NoteStart, unlist: (aadObjectId: string) => Promise<void>): Promise<ErasureOutcome>;
-  /** Notes an export before it is handed over, so nothing leaves unrecorded. */
-  noteExport(holdings: CaseHoldings, note: NoteStart): Promise<CaseNote>;
 }
 
 export type NoteStart = Pick<CaseNote, 'id' | 'by' | 'at' | 'ttl'>;
 
+/** How far an erasure got: everything (and whether its note could be marked done), or what was deleted before the store failed. */
+export type ErasureOutcome =
+  | { readonly ok: true; readonly note: CaseNote; readonly noteFinished: boolean }
+  | { readonly ok: false; readonly removed: { readonly rethinks: number; readonly requests: number } };
+
+export interface CaseRecordsRepository {
+  find(caseReference: string): Promise<CaseHoldings>;
+  /**
+   * Deletes the Re-thinks and requests `find` returned, then takes the case off the list of everyone
+   * who has it now with `unlist` (the people repository's), noting the erasure before and after.
+   * A store fault is an outcome; anything else is a bug and is thrown.
+   */
+  erase(holdings: CaseHoldings, note: NoteStart, unlist: (aadObjectId: string) => Promise<void>): Promise<ErasureOutcome>;
+  /** Notes an export as started, before anything is handed over. */
+  startExport(holdings: CaseHoldings, note: NoteStart): Promise<Stored<CaseNote>>;
+  /** Records how a noted export or erasure ended (conditional on the note's ETag); `undefined` if the note has gone. */
+  finish(note: Stored<CaseNote>, end: Pick<CaseNote, 'state'> & Partial<Pick<CaseNote, 'removed' | 'facilitatorIds'>>): Promise<Stored<CaseNote> | undefined>;
+}
+
 const noteOf = (holdings: CaseHoldings, start: NoteStart, type: CaseNote['type']): CaseNote => ({
   ...start,
   type,
-  state: type === 'export' ? 'done' : 'started',
+  state: 'started',
   rethinkIds: holdings.rethinks.map((r) => r.id),
   requestIds: holdings.requests.map((r) => r.id),
   facilitatorIds: [...holdings.facilitators],
@@ -67,23 +72,41 @@ const withoutSystemFields = <T extends object>(doc: T): T => {
   return copy as T;
 };
 
+/** A store fault becomes `fallback`; anything else is a bug and is thrown as it is. */
+const unlessUnavailable =
+  <T>(fallback: T) =>
+  (error: unknown): T => {
+    if (error instanceof StoreUnavailableError) return fallback;
+    throw error;
+  };
+
 export function caseRecordsRepository(containers: { rethinks: Container; requests: Container; people: Container; settings: Container }): CaseRecordsRepository {
-  const byCase = [{ name: '@caseReference', value: '' }];
-  const parameters = (caseReference: string) => byCase.map((p) => ({ ...p, value: caseReference }));
+  const byCase = (caseReference: string) => [{ name: '@caseReference', value: caseReference }];
+  const listedFor = async (caseReference: string): Promise<string[]> =>
+    (await queryAcross<{ aadObjectId: string }>(containers.people, 'SELECT c.aadObjectId FROM c WHERE ARRAY_CONTAINS(c.facilitating, @caseReference)', byCase(caseReference))).map((p) => p.aadObjectId);
+  const create = async (note: CaseNote): Promise<Stored<CaseNote>> => {
+    const created = await createItem(containers.settings, note);
+    if (!created) throw new Error('A case note id was used twice');
+    return created;
+  };
+  const finish: CaseRecordsRepository['finish'] = async (note, end) => {
+    const outcome = await updateItem<CaseNote>(containers.settings, note.id, note.id, (current) => ({ ok: true, value: { ...current, ...end } }), { read: note });
+    return outcome.kind === 'updated' ? outcome.doc : undefined;
+  };
   return {
     find: async (caseReference) => {
-      const [rethinks, requests, people] = await Promise.all([
-        queryAcross<Rethink>(containers.rethinks, 'SELECT * FROM c WHERE c.caseReference = @caseReference', parameters(caseReference)),
-        queryAcross<FacilitatorRequest>(containers.requests, 'SELECT * FROM c WHERE c.caseReference = @caseReference', parameters(caseReference)),
-        queryAcross<{ aadObjectId: string }>(containers.people, 'SELECT c.aadObjectId FROM c WHERE ARRAY_CONTAINS(c.facilitating, @caseReference)', parameters(caseReference)),
+      const [rethinks, requests, facilitators] = await Promise.all([
+        queryAcross<Rethink>(containers.rethinks, 'SELECT * FROM c WHERE c.caseReference = @caseReference', byCase(caseReference)),
+        queryAcross<FacilitatorRequest>(containers.requests, 'SELECT * FROM c WHERE c.caseReference = @caseReference', byCase(caseReference)),
+        listedFor(caseReference),
       ]);
-      return { caseReference, rethinks: rethinks.map(withoutSystemFields), requests: requests.map(withoutSystemFields), facilitators: people.map((p) => p.aadObjectId) };
+      return { caseReference, rethinks: rethinks.map(withoutSystemFields), requests: requests.map(withoutSystemFields), facilitators };
     },
     erase: async (holdings, start, unlist) => {
-      const note = noteOf(holdings, start, 'erasure');
       const removed = { rethinks: 0, requests: 0 };
+      let note: Stored<CaseNote> | undefined;
       try {
-        await upsertItem(containers.settings, note);
+        note = await create(noteOf(holdings, start, 'erasure'));
         for (const r of holdings.rethinks) {
           await deleteItem(containers.rethinks, r.id, r.conversationId);
           removed.rethinks++;
@@ -92,20 +115,20 @@ export function caseRecordsRepository(containers: { rethinks: Container; request
           await deleteItem(containers.requests, r.id, r.id);
           removed.requests++;
         }
-        // After the requests have gone, so a late "remember this case" for one of them finds nothing to add.
-        for (const aadObjectId of holdings.facilitators) await unlist(aadObjectId);
-        const done: CaseNote = { ...note, state: 'done' };
-        await upsertItem(containers.settings, done);
-        return { ok: true, note: done };
-      } catch (cause) {
-        return { ok: false, removed, cause };
+        // Looked up again once the requests have gone: a facilitator who accepted one since `find` is
+        // listed by now, and one who adds it later reads the request first and finds it gone.
+        const facilitatorIds = [...new Set([...holdings.facilitators, ...(await listedFor(holdings.caseReference))])];
+        for (const aadObjectId of facilitatorIds) await unlist(aadObjectId);
+        const done = await finish(note, { state: 'done', facilitatorIds }).catch(unlessUnavailable(undefined));
+        return { ok: true, note: done ?? { ...note, facilitatorIds }, noteFinished: !!done };
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        if (note) await finish(note, { state: 'stopped', removed }).catch(() => undefined);
+        return { ok: false, removed };
       }
     },
-    noteExport: async (holdings, start) => {
-      const note = noteOf(holdings, start, 'export');
-      await upsertItem(containers.settings, note);
-      return note;
-    },
+    startExport: (holdings, start) => create(noteOf(holdings, start, 'export')),
+    finish,
   };
 }
 
@@ -124,10 +147,14 @@ export function caseExport(holdings: CaseHoldings, exportedBy: string, now: Date
 
 export const caseExportFileName = (caseReference: string): string => `Re-think case ${caseReference}.json`;
 
-/** "2 Re-thinks and 1 facilitator request": what is held, as people read it. */
-export function describeCounts(rethinks: number, requests: number): string {
-  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  return `${count(rethinks, 'Re-think', 'Re-thinks')} and ${count(requests, 'facilitator request', 'facilitator requests')}`;
-}
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-export const describeHoldings = (holdings: CaseHoldings): string => describeCounts(holdings.rethinks.length, holdings.requests.length);
+/** "2 Re-thinks and 1 facilitator request": what is held, as people read it. */
+export const describeCounts = (rethinks: number, requests: number): string => `${count(rethinks, 'Re-think', 'Re-thinks')} and ${count(requests, 'facilitator request', 'facilitator requests')}`;
+
+/** What is held, with the facilitators' lists that name the case when there are any. */
+export function describeHoldings(holdings: CaseHoldings): string {
+  const lists = holdings.facilitators.length;
+  const listed = lists === 0 ? '' : `, and the case is on ${lists === 1 ? '1 facilitator’s list' : `${lists} facilitators’ lists`} of accepted cases`;
+  return `${describeCounts(holdings.rethinks.length, holdings.requests.length)}${listed}`;
+}

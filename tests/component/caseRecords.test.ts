@@ -2,7 +2,9 @@
  * Subject access and erasure for a case reference, by a partnership administrator, over HTTP with
  * Teams-shaped activities, checked in the store through the SDK.
  */
-import { message, newGroupChat, users, type TestConversation, type TestUser } from '../helpers/activities';
+import { message, newGroupChat, person, users, type TestConversation, type TestUser } from '../helpers/activities';
+import { caseRecordsRepository } from '../../services/store/caseRecords';
+import { peopleRepository } from '../../services/store/people';
 import { Driver, START_FORM } from '../helpers/driver';
 import { send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import { startProxy } from '../helpers/proxy';
@@ -28,9 +30,28 @@ const query = async <T>(container: 'rethinks' | 'requests' | 'people', text: str
   (await bed.db[container].items.query<T>({ query: text, parameters: [{ name: '@v', value }] }).fetchAll()).resources;
 const rethinksOf = (caseReference: string) => query<{ id: string }>('rethinks', 'SELECT c.id FROM c WHERE c.caseReference = @v', caseReference);
 const requestsOf = (caseReference: string) => query<{ id: string }>('requests', 'SELECT c.id FROM c WHERE c.caseReference = @v', caseReference);
-type Note = { id: string; type: string; state: string; by: string; rethinkIds: string[]; requestIds: string[]; facilitatorIds: string[] };
+type Note = { id: string; type: string; state: string; by: string; rethinkIds: string[]; requestIds: string[]; facilitatorIds: string[]; removed?: { rethinks: number; requests: number } };
 const notes = async (type: 'erasure' | 'export'): Promise<Note[]> =>
   (await bed.db.rethinks.database.container('settings').items.query<Note>({ query: 'SELECT * FROM c WHERE c.type = @type', parameters: [{ name: '@type', value: type }] }).fetchAll()).resources;
+
+/** Asks for an export in the administrator's personal chat; `invoke` answers the consent card it posts. */
+async function offerExport(caseReference: string, app: App = bed.app) {
+  const chat = personalChat(admin);
+  const before = bed.connector.posts(chat.id).length;
+  await send(app, message(`export case ${caseReference}`, { user: admin, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
+  const consent = bed.connector.posts(chat.id).slice(before).find((p) => JSON.stringify(p.activity).includes('file.consent'));
+  const attachment = consent?.activity.attachments?.[0] as { name?: string; content: { acceptContext: Record<string, unknown>; sizeInBytes: number } } | undefined;
+  const invoke = (action: 'accept' | 'decline', token: string) => ({
+    ...structuredClone(fixtures.fileConsentAccept),
+    id: `export-${token}`,
+    serviceUrl: bed.connector.serviceUrl,
+    from: { ...admin },
+    conversation: { ...fixtures.fileConsentAccept.conversation, id: chat.id },
+    replyToId: consent?.activityId,
+    value: { ...fixtures.fileConsentAccept.value, action, context: attachment?.content.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: bed.connector.uploadUrl(token) } },
+  });
+  return { name: attachment?.name, invoke };
+}
 
 beforeAll(async () => {
   bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId } });
@@ -60,20 +81,8 @@ test('only an administrator may erase; a name is refused; the first ask says wha
 test('export: in the administrator’s personal chat, offered as a file; accepted, everything held for the case is uploaded', async () => {
   expect(await say(newGroupChat(), admin, `export case ${KEPT}`)).toContain('Please ask me in your personal chat');
   const chat = personalChat(admin);
-  const before = bed.connector.posts(chat.id).length;
-  await send(bed.app, message(`export case ${KEPT}`, { user: admin, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
-  const consent = bed.connector.posts(chat.id).slice(before).find((p) => JSON.stringify(p.activity).includes('file.consent'));
-  const attachment = consent?.activity.attachments?.[0] as { name?: string; content: { acceptContext: Record<string, unknown>; sizeInBytes: number } } | undefined;
-  expect(attachment?.name).toBe(`Re-think case ${KEPT}.json`);
-  const invoke = (action: 'accept' | 'decline', token: string) => ({
-    ...structuredClone(fixtures.fileConsentAccept),
-    id: `export-${token}`,
-    serviceUrl: bed.connector.serviceUrl,
-    from: { ...admin },
-    conversation: { ...fixtures.fileConsentAccept.conversation, id: chat.id },
-    replyToId: consent?.activityId,
-    value: { ...fixtures.fileConsentAccept.value, action, context: attachment?.content.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: bed.connector.uploadUrl(token) } },
-  });
+  const { name, invoke } = await offerExport(KEPT);
+  expect(name).toBe(`Re-think case ${KEPT}.json`);
   await send(bed.app, invoke('decline', 'declined'));
   expect(bed.connector.posts(chat.id).at(-1)?.activity.text).toBe('No problem: nothing has been exported.');
   await send(bed.app, invoke('accept', 'accepted'));
@@ -90,18 +99,19 @@ test('export: in the administrator’s personal chat, offered as a file; accepte
   // The disclosure is on record: who, which ids, not the case reference.
   const exports = await notes('export');
   expect(exports).toHaveLength(1);
-  expect(exports[0]).toMatchObject({ by: admin.id, requestIds: ['request-to-keep'], facilitatorIds: [facilitator.aadObjectId] });
+  expect(exports[0]).toMatchObject({ by: admin.id, state: 'done', requestIds: ['request-to-keep'], facilitatorIds: [facilitator.aadObjectId] });
   expect(JSON.stringify(exports)).not.toContain(KEPT);
   expect(JSON.stringify(bed.connector.posts(chat.id).at(-1)?.activity)).toContain('file.info');
   // Someone who is not an administrator gets nothing, even holding the consent card's context.
   const forged = { ...invoke('accept', 'forged'), from: { ...lead } };
   await send(bed.app, forged);
   expect(bed.connector.uploads.filter((u) => u.token === 'forged')).toHaveLength(0);
+  expect(await notes('export')).toHaveLength(1);
 });
 
 test('confirmed: the case’s Re-thinks and requests are deleted, the facilitator’s list loses it, another case is untouched, and a note without the reference is kept', async () => {
   const reply = await say(personalChat(admin), admin, `erase case ${ERASED} confirm`);
-  expect(reply).toContain(`Erased for case ${ERASED}: 2 Re-thinks and 1 facilitator request.`);
+  expect(reply).toContain(`Erased for case ${ERASED}: 2 Re-thinks and 1 facilitator request, and the case is on 1 facilitator’s list of accepted cases. A note`);
   expect(await rethinksOf(ERASED)).toEqual([]);
   expect(await requestsOf(ERASED)).toEqual([]);
   expect(await rethinksOf(KEPT)).toHaveLength(1);
@@ -125,13 +135,14 @@ test('the store lost part-way through an erasure: the answer says what went and 
   const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
   try {
     // The first Re-think is deleted; the store is gone as the second delete is sent.
-    proxy.cutAt('DELETE', 1);
+    proxy.cutAt('DELETE ', 1);
     const stopped = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
     expect(stopped).toContain(`Erasing case ${caseReference} stopped part-way, because Re-think couldn’t reach its store.`);
     expect(stopped).toContain('Deleted so far: 1 Re-think and 0 facilitator requests (of 2 Re-thinks and 1 facilitator request)');
     expect(stopped).toContain(`type **erase case ${caseReference} confirm** again`);
     expect(await rethinksOf(caseReference)).toHaveLength(1);
     expect(await requestsOf(caseReference)).toHaveLength(1);
+    // The store was gone, so the note could not be marked stopped either: a note left `started` was stopped by a store fault.
     const started = (await notes('erasure')).filter((n) => n.requestIds.includes('request-half-erased'));
     expect(started.map((n) => n.state)).toEqual(['started']);
     await proxy.restore();
@@ -145,3 +156,99 @@ test('the store lost part-way through an erasure: the answer says what went and 
     await proxy.stop();
   }
 }, 60_000);
+
+test('an export is noted before its upload: a failed upload is noted failed, and with the store gone before the note nothing is uploaded', async () => {
+  const noted = async () => (await notes('export')).map((n) => n.state);
+  const before = await noted();
+  bed.connector.failUploads(500);
+  try {
+    const { invoke } = await offerExport(KEPT);
+    await send(bed.app, invoke('accept', 'upload-fails'));
+    expect(bed.connector.posts(personalChat(admin).id).at(-1)?.activity.text).toBe('Sorry, the export couldn’t be saved to your OneDrive just now. Please try again in a moment.');
+  } finally {
+    bed.connector.failUploads(undefined);
+  }
+  expect((await noted()).sort()).toEqual([...before, 'failed'].sort());
+
+  const proxy = await startProxy(bed.store.endpoint);
+  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
+  try {
+    const { invoke } = await offerExport(KEPT, proxied);
+    proxy.cutAt('POST /dbs/rethink/colls/settings/docs', 0);
+    await send(proxied, invoke('accept', 'store-gone'));
+    expect(bed.connector.uploads.filter((u) => u.token === 'store-gone')).toHaveLength(0);
+    expect((await noted()).sort()).toEqual([...before, 'failed'].sort());
+  } finally {
+    await proxied.stop();
+    await proxy.stop();
+  }
+});
+
+test('an export accepted after its case was erased exports nothing', async () => {
+  const caseReference = 'PSCP-2026-2004';
+  await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
+  const { invoke } = await offerExport(caseReference);
+  expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`)).toContain(`Erased for case ${caseReference}: 1 Re-think and 0 facilitator requests.`);
+  const exportsBefore = (await notes('export')).length;
+  await send(bed.app, invoke('accept', 'after-erasure'));
+  expect(bed.connector.posts(personalChat(admin).id).at(-1)?.activity.text).toBe(`Re-think holds nothing for case ${caseReference} now, so there is nothing to export.`);
+  expect(bed.connector.uploads.filter((u) => u.token === 'after-erasure')).toHaveLength(0);
+  expect(await notes('export')).toHaveLength(exportsBefore);
+});
+
+test('the store lost as an erasure’s note is finished: everything is erased, and the answer says the note still reads started', async () => {
+  const caseReference = 'PSCP-2026-2005';
+  await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
+  const [rethink] = await rethinksOf(caseReference);
+  const proxy = await startProxy(bed.store.endpoint);
+  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
+  try {
+    proxy.cutAt('PUT /dbs/rethink/colls/settings/docs/', 0);
+    const reply = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
+    expect(reply).toContain(`Erased for case ${caseReference}: 1 Re-think and 0 facilitator requests.`);
+    expect(reply).toMatch(/couldn’t be marked finished just now, so it reads “started”: its id is erasure-\S+\.$/);
+  } finally {
+    await proxied.stop();
+    await proxy.stop();
+  }
+  expect(await rethinksOf(caseReference)).toEqual([]);
+  const note = (await notes('erasure')).find((n) => n.rethinkIds.includes(rethink?.id ?? ''));
+  expect(note?.state).toBe('started');
+});
+
+test('a facilitator who put the case on their list after it was looked up is taken off too, and named in the note', async () => {
+  const caseReference = 'PSCP-2026-2006';
+  const settings = bed.db.rethinks.database.container('settings');
+  const repository = caseRecordsRepository({ rethinks: bed.db.rethinks, requests: bed.db.requests, people: bed.db.people, settings });
+  const people = peopleRepository(bed.db.people, 3600);
+  const [early, late] = [person(71), person(72)];
+  await people.updateFacilitating(early.aadObjectId, () => [caseReference, KEPT], new Date());
+  const holdings = await repository.find(caseReference);
+  expect(holdings.facilitators).toEqual([early.aadObjectId]);
+  // Accepted (and listed) between the lookup and the erasure.
+  await people.updateFacilitating(late.aadObjectId, () => [caseReference], new Date());
+  const outcome = await repository.erase(holdings, { id: 'erasure-listed-late', by: admin.id, at: new Date().toISOString(), ttl: 3600 }, (aad) => people.updateFacilitating(aad, (cases) => cases.filter((c) => c !== caseReference), new Date()));
+  expect(outcome).toMatchObject({ ok: true, noteFinished: true, note: { state: 'done' } });
+  expect((await people.get(early.aadObjectId))?.facilitating).toEqual([KEPT]);
+  expect((await people.get(late.aadObjectId))?.facilitating).toEqual([]);
+  const [note] = (await notes('erasure')).filter((n) => n.id === 'erasure-listed-late');
+  expect(note?.facilitatorIds.sort()).toEqual([early.aadObjectId, late.aadObjectId].sort());
+});
+
+test('an erasure stopped by one failed request is noted stopped, with what it had deleted', async () => {
+  const caseReference = 'PSCP-2026-2007';
+  for (let i = 0; i < 2; i++) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
+  const ids = (await rethinksOf(caseReference)).map((r) => r.id);
+  const proxy = await startProxy(bed.store.endpoint);
+  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
+  try {
+    proxy.dropAt('DELETE ', 1);
+    expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied)).toContain('Deleted so far: 1 Re-think and 0 facilitator requests (of 2 Re-thinks and 0 facilitator requests)');
+  } finally {
+    await proxied.stop();
+    await proxy.stop();
+  }
+  const note = (await notes('erasure')).find((n) => n.rethinkIds.includes(ids[0] ?? ''));
+  expect(note).toMatchObject({ state: 'stopped', removed: { rethinks: 1, requests: 0 } });
+  expect(await rethinksOf(caseReference)).toHaveLength(1);
+});

@@ -112,25 +112,28 @@ test('a restart with deliveries pending: they are delivered after the restart, o
 
 test('a case erased while its request’s deliveries are pending: nothing more is sent, and the request is not written back', async () => {
   connector.reset();
-  const caseReference = 'PSCP-2026-1031';
-  const requestId = await submitRequest(caseReference, () => {
+  const [erased, kept] = ['PSCP-2026-1031', 'PSCP-2026-1032'];
+  const failPool = () => {
     connector.failConversation(channel.id, 503);
     connector.failConversation(personalChat(facilitator).id, 503);
-  });
+  };
+  const erasedId = await submitRequest(erased, failPool);
+  // Another case's request, pending in the same way: once it has been delivered, so would the erased one have been.
+  const keptId = await submitRequest(kept);
   const reader = storeReader(store.endpoint);
-  expect((await reader.request(requestId))?.outbox.some((d) => d.status === 'pending')).toBe(true);
-  await send(app, message(`erase case ${caseReference} confirm`, { user: admin, conversation: personalChat(admin), serviceUrl: connector.serviceUrl }));
-  expect(connector.posts(personalChat(admin).id).at(-1)?.activity.text).toContain(`Erased for case ${caseReference}`);
+  for (const id of [erasedId, keptId]) expect((await reader.request(id))?.outbox.some((d) => d.status === 'pending')).toBe(true);
+  await send(app, message(`erase case ${erased} confirm`, { user: admin, conversation: personalChat(admin), serviceUrl: connector.serviceUrl }));
+  expect(connector.posts(personalChat(admin).id).at(-1)?.activity.text).toContain(`Erased for case ${erased}`);
   connector.failConversation(channel.id, undefined);
   connector.failConversation(personalChat(facilitator).id, undefined);
-  // Past the first retry (at most 2 s) and a few polls.
-  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await connector.waitFor((c) => c.conversationId === channel.id && JSON.stringify(c.activity).includes(keptId), 15_000);
+  await connector.waitFor((c) => c.conversationId === personalChat(facilitator).id && JSON.stringify(c.activity).includes(keptId), 15_000);
   await app.idle();
-  expect(postsFor(requestId, poolPosts())).toHaveLength(0);
-  expect(postsFor(requestId, connector.posts(personalChat(facilitator).id))).toHaveLength(0);
-  expect(await reader.request(requestId)).toBeUndefined();
+  expect(postsFor(erasedId, poolPosts())).toHaveLength(0);
+  expect(postsFor(erasedId, connector.posts(personalChat(facilitator).id))).toHaveLength(0);
+  expect(await reader.request(erasedId)).toBeUndefined();
   expect(connector.posts(personalChat(admin).id).filter((p) => (p.activity.text ?? '').includes('couldn’t deliver'))).toHaveLength(0);
-}, 30_000);
+}, 40_000);
 
 test('two instances on one store: each delivery is sent once', async () => {
   connector.reset();

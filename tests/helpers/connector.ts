@@ -41,6 +41,8 @@ export interface Connector {
   removeFromChat(conversationId: string, memberId: string): void;
   /** Role look-ups asked so far, in order (aad object ids). */
   readonly roleLookups: string[];
+  /** Answers uploads with this status (nothing kept) until `failUploads(undefined)`. */
+  failUploads(status: number | undefined): void;
   /** Where a file consent upload goes: PUTs here are kept in `uploads`. */
   uploadUrl(token: string): string;
   readonly uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[];
@@ -80,6 +82,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   let hangLeft = 0;
   const failingConversations = new Map<string, number>();
   const uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[] = [];
+  let uploadsFailing: number | undefined;
   const meetingRoles = new Map<string, string>();
   const teamsIds = new Map<string, string>();
   const removed = new Set<string>();
@@ -110,6 +113,10 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     }
     const upload = /^\/upload\/([^/?]+)/.exec(req.url ?? '');
     if (upload && req.method === 'PUT') {
+      if (uploadsFailing) {
+        reply(res, uploadsFailing, { error: { code: 'Failing', message: 'test' } });
+        return;
+      }
       uploads.push({ token: decodeURIComponent(upload[1] ?? ''), bytes, contentRange: req.headers['content-range'] });
       reply(res, 201, { id: 'uploaded' });
       return;
@@ -194,6 +201,9 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     roleLookups,
     removeFromChat: (conversationId, memberId) => {
       removed.add(`${conversationId}|${memberId}`);
+    },
+    failUploads: (status) => {
+      uploadsFailing = status;
     },
     uploadUrl: (token) => `http://127.0.0.1:${port}/upload/${encodeURIComponent(token)}`,
     uploads,

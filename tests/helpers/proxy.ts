@@ -8,8 +8,13 @@ export interface Proxy {
   cut(): Promise<void>;
   /** Passes the next `method` request (e.g. a replace, PUT) on, then cuts its connection as the answer comes back. */
   loseNextAnswerTo(method: string): void;
-  /** Passes `skip` requests of `method` on, then cuts everything as the next one arrives (it never reaches the store). */
-  cutAt(method: string, skip: number): void;
+  /**
+   * Passes `skip` requests whose request line starts with `start` (e.g. `DELETE ` or
+   * `PUT /dbs/rethink/colls/settings/`) on, then cuts everything as the next one arrives: it never reaches the store.
+   */
+  cutAt(start: string, skip: number): void;
+  /** As `cutAt`, but drops only that request's connection: the store is reachable again at once. */
+  dropAt(start: string, skip: number): void;
   /** Whether that request has been through (and its answer lost). */
   readonly answerLost: boolean;
   restore(): Promise<void>;
@@ -23,7 +28,7 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
   let server: Server | undefined;
   let loseAnswerTo: string | undefined;
   let answerLost = false;
-  let cutAt: { method: string; skip: number } | undefined;
+  let cutAt: { start: string; skip: number; only: boolean } | undefined;
   const listen = async (): Promise<void> => {
     server = createServer((client) => {
       const upstream = connect(Number(target.port), target.hostname);
@@ -34,9 +39,13 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
       }
       let losing = false;
       client.on('data', (chunk: Buffer) => {
-        if (cutAt && chunk.toString('latin1').startsWith(`${cutAt.method} `) && cutAt.skip-- === 0) {
+        if (cutAt && chunk.toString('latin1').startsWith(cutAt.start) && cutAt.skip-- === 0) {
+          const only = cutAt.only;
           cutAt = undefined;
-          void close();
+          if (only) {
+            client.destroy();
+            upstream.destroy();
+          } else void close();
           return;
         }
         if (loseAnswerTo && chunk.toString('latin1').startsWith(`${loseAnswerTo} `)) [loseAnswerTo, losing] = [undefined, true];
@@ -64,8 +73,11 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
     cut: close,
     restore: listen,
     stop: close,
-    cutAt: (method, skip) => {
-      cutAt = { method, skip };
+    cutAt: (start, skip) => {
+      cutAt = { start, skip, only: false };
+    },
+    dropAt: (start, skip) => {
+      cutAt = { start, skip, only: true };
     },
     loseNextAnswerTo: (method) => {
       loseAnswerTo = method;
