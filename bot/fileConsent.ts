@@ -11,6 +11,7 @@ import { httpRequester } from './httpRequest';
 import { idField, textField } from './handlers/types';
 import { checkCaseReference } from '../services/rethink/validation';
 import { caseExport, caseExportFileName } from '../services/store/caseRecords';
+import { StoreUnavailableError } from '../services/store/repository';
 import { errorKind } from '../services/logging';
 import { asCardData } from './turn';
 
@@ -62,7 +63,13 @@ async function acceptCaseExport(context: TurnContext, response: FileConsentCardR
   // Noted before anything leaves, so every disclosure is on record (who, when, which ids).
   const note = await deps.caseRecords.startExport(holdings, { id: `export-${deps.newId()}`, by: context.activity.from.id, at: now.toISOString(), ttl: deps.profile.retentionDays * 86_400 });
   const put = await uploadBytes(info.uploadUrl, caseExport(holdings, context.activity.from.id, now));
-  await deps.caseRecords.finish(note, { state: put?.ok ? 'done' : 'failed' }).catch((error: unknown) => deps.log.warn({ err: errorKind(error), export: note.id }, 'could not mark a case export note finished'));
+  // Without an answer the upload may have landed: the note stays `started` rather than claim it failed.
+  if (put) {
+    await deps.caseRecords.finish(note, { state: put.ok ? 'done' : 'failed' }).catch((error: unknown) => {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      deps.log.warn({ err: errorKind(error), export: note.id }, 'could not mark a case export note finished');
+    });
+  }
   if (!put?.ok) {
     deps.log.warn({ status: put?.status ?? 0, export: note.id }, 'could not upload a case export');
     await context.sendActivity('Sorry, the export couldn’t be saved to your OneDrive just now. Please try again in a moment.');

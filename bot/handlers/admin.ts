@@ -3,7 +3,7 @@
  * answer subject access and erasure requests for a case reference.
  */
 import { checkCaseReference } from '../../services/rethink/validation';
-import { caseExport, caseExportFileName, describeCounts, describeHoldings } from '../../services/store/caseRecords';
+import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings } from '../../services/store/caseRecords';
 import { MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -75,17 +75,18 @@ export const eraseCase: Handler = async (input, deps) => {
   const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
   const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString(), ttl: deps.profile.retentionDays * 86_400 }, unlist);
   if (!outcome.ok) {
-    deps.log.warn({ rethinks: outcome.removed.rethinks, requests: outcome.removed.requests }, 'case erasure stopped part-way');
-    return {
-      notice: `Erasing case ${ref} stopped part-way, because Re-think couldn’t reach its store. Deleted so far: ${describeCounts(outcome.removed.rethinks, outcome.removed.requests)} (of ${what}). Please type **erase case ${ref} confirm** again in a moment: it deletes whatever is left.`,
-    };
+    const { removed } = outcome;
+    deps.log.warn({ rethinks: removed.rethinks, requests: removed.requests }, 'case erasure stopped part-way');
+    const allDeleted = removed.rethinks === holdings.rethinks.length && removed.requests === holdings.requests.length;
+    const left = allDeleted ? 'The Re-thinks and requests are all deleted; what is left is taking the case off facilitators’ lists.' : `Deleted so far: ${describeCounts(removed.rethinks, removed.requests)} (of ${what}).`;
+    return { notice: `Erasing case ${ref} stopped part-way, because Re-think couldn’t reach its store. ${left} Please type **erase case ${ref} confirm** again in a moment: it deletes whatever is left.` };
   }
   const { note } = outcome;
   deps.log.info({ erasure: note.id, rethinks: note.rethinkIds.length, requests: note.requestIds.length, facilitators: note.facilitatorIds.length, noteFinished: outcome.noteFinished }, 'case erased');
   const kept = outcome.noteFinished
     ? 'A note that an erasure was made (by whom, when, and the ids involved, without the case reference) is kept for the retention period.'
     : `The note of this erasure (by whom, when, and the ids involved, without the case reference) couldn’t be marked finished just now, so it reads “started”: its id is ${note.id}.`;
-  return { notice: `Erased for case ${ref}: ${what}. ${kept}` };
+  return { notice: `Erased for case ${ref}: ${describeErased(note)}. ${kept}` };
 };
 
 /** `export case <reference>`: everything held for the case, offered as a file in the administrator's personal chat. */

@@ -12,7 +12,7 @@ import type { Result } from '../../services/result';
 import type { Rethink } from '../../services/rethink/types';
 import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
-import type { Stored } from '../../services/store/repository';
+import { StoreUnavailableError, type Stored } from '../../services/store/repository';
 import { idField, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 const personOf = (input: TurnInput): PersonRef => ({ id: input.actor.id, name: input.actor.name, ...(input.actor.aadObjectId ? { aadObjectId: input.actor.aadObjectId } : {}) });
@@ -126,7 +126,7 @@ async function poolTargets(deps: Deps): Promise<lifecycle.PoolTargets> {
  * The accepting facilitator's record lists the open cases they facilitate, so their strategy 3
  * Re-think for the case is recommended as such. Kept after the answer; a preference, not the record.
  */
-function keepFacilitating(deps: Deps, r: FacilitatorRequest, now: Date): void {
+export function keepFacilitating(deps: Pick<Deps, 'people' | 'requests' | 'later'>, r: FacilitatorRequest, now: Date): void {
   const aad = r.accepted?.by.aadObjectId;
   if (!aad) return;
   const open = lifecycle.isOpenRequest(r);
@@ -136,7 +136,11 @@ function keepFacilitating(deps: Deps, r: FacilitatorRequest, now: Date): void {
     if (!open) return;
     // Read after writing: if the request has been closed, or erased with its case, since this answer,
     // take the case off again. An erasure looks the lists up after deleting, so one of the two sees the other.
-    const current = await deps.requests.get(r.id);
+    // Unable to tell, it is taken off: a lagging list is covered by reading the request at start.
+    const current = await deps.requests.get(r.id).catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) return undefined;
+      throw error;
+    });
     if (!current || !lifecycle.isOpenRequest(current)) await keep(false);
   });
 }

@@ -19,7 +19,9 @@ export interface CaseHoldings {
  * What is kept of an export or an erasure: who, when, and the ids involved. Never the case reference.
  * Noted as `started` before anything is deleted or handed over, then marked `done`; `stopped` (an
  * erasure the store stopped part-way, with what it had deleted) and `failed` (an export whose upload
- * did not go) say what happened instead. A `started` note nobody finished was stopped by a store fault.
+ * did not go) say what happened instead. A `started` erasure note was stopped by a store fault; a
+ * `started` export note is one whose upload gave no answer, or whose end could not be noted: it may
+ * have been delivered.
  */
 export interface CaseNote {
   id: string;
@@ -123,7 +125,7 @@ export function caseRecordsRepository(containers: { rethinks: Container; request
         return { ok: true, note: done ?? { ...note, facilitatorIds }, noteFinished: !!done };
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
-        if (note) await finish(note, { state: 'stopped', removed }).catch(() => undefined);
+        if (note) await finish(note, { state: 'stopped', removed }).catch(unlessUnavailable(undefined));
         return { ok: false, removed };
       }
     },
@@ -152,9 +154,17 @@ const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : 
 /** "2 Re-thinks and 1 facilitator request": what is held, as people read it. */
 export const describeCounts = (rethinks: number, requests: number): string => `${count(rethinks, 'Re-think', 'Re-thinks')} and ${count(requests, 'facilitator request', 'facilitator requests')}`;
 
+const onLists = (n: number): string => (n === 1 ? '1 facilitator’s list' : `${n} facilitators’ lists`);
+
+/** What an erasure removed, from its note (which names everyone taken off, including anyone listed since the preview). */
+export function describeErased(note: CaseNote): string {
+  const lists = note.facilitatorIds.length;
+  return `${describeCounts(note.rethinkIds.length, note.requestIds.length)}${lists === 0 ? '' : `, and the case was taken off ${onLists(lists)} of accepted cases`}`;
+}
+
 /** What is held, with the facilitators' lists that name the case when there are any. */
 export function describeHoldings(holdings: CaseHoldings): string {
   const lists = holdings.facilitators.length;
-  const listed = lists === 0 ? '' : `, and the case is on ${lists === 1 ? '1 facilitator’s list' : `${lists} facilitators’ lists`} of accepted cases`;
+  const listed = lists === 0 ? '' : `, and the case is on ${onLists(lists)} of accepted cases`;
   return `${describeCounts(holdings.rethinks.length, holdings.requests.length)}${listed}`;
 }

@@ -111,7 +111,7 @@ test('export: in the administrator’s personal chat, offered as a file; accepte
 
 test('confirmed: the case’s Re-thinks and requests are deleted, the facilitator’s list loses it, another case is untouched, and a note without the reference is kept', async () => {
   const reply = await say(personalChat(admin), admin, `erase case ${ERASED} confirm`);
-  expect(reply).toContain(`Erased for case ${ERASED}: 2 Re-thinks and 1 facilitator request, and the case is on 1 facilitator’s list of accepted cases. A note`);
+  expect(reply).toContain(`Erased for case ${ERASED}: 2 Re-thinks and 1 facilitator request, and the case was taken off 1 facilitator’s list of accepted cases. A note`);
   expect(await rethinksOf(ERASED)).toEqual([]);
   expect(await requestsOf(ERASED)).toEqual([]);
   expect(await rethinksOf(KEPT)).toHaveLength(1);
@@ -235,6 +235,16 @@ test('a facilitator who put the case on their list after it was looked up is tak
   expect(note?.facilitatorIds.sort()).toEqual([early.aadObjectId, late.aadObjectId].sort());
 });
 
+test('an erasure meeting something other than a store fault is thrown as the bug it is, not reported as stopped', async () => {
+  const caseReference = 'PSCP-2026-2008';
+  const settings = bed.db.rethinks.database.container('settings');
+  const repository = caseRecordsRepository({ rethinks: bed.db.rethinks, requests: bed.db.requests, people: bed.db.people, settings });
+  await peopleRepository(bed.db.people, 3600).updateFacilitating(person(73).aadObjectId, () => [caseReference], new Date());
+  const holdings = await repository.find(caseReference);
+  const failing = () => Promise.reject(new TypeError('a bug'));
+  await expect(repository.erase(holdings, { id: 'erasure-with-a-bug', by: admin.id, at: new Date().toISOString(), ttl: 3600 }, failing)).rejects.toThrow('a bug');
+});
+
 test('an erasure stopped by one failed request is noted stopped, with what it had deleted', async () => {
   const caseReference = 'PSCP-2026-2007';
   for (let i = 0; i < 2; i++) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
@@ -252,3 +262,26 @@ test('an erasure stopped by one failed request is noted stopped, with what it ha
   expect(note).toMatchObject({ state: 'stopped', removed: { rethinks: 1, requests: 0 } });
   expect(await rethinksOf(caseReference)).toHaveLength(1);
 });
+
+test('the store lost while taking the case off facilitators’ lists: the answer says the records are gone and the lists are what is left', async () => {
+  const caseReference = 'PSCP-2026-2009';
+  await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
+  const listed = person(74);
+  await peopleRepository(bed.db.people, 3600).updateFacilitating(listed.aadObjectId, () => [caseReference], new Date());
+  const proxy = await startProxy(bed.store.endpoint);
+  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
+  try {
+    proxy.cutAt('PUT /dbs/rethink/colls/people/', 0);
+    const reply = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
+    expect(reply).toContain('The Re-thinks and requests are all deleted; what is left is taking the case off facilitators’ lists.');
+    expect(await rethinksOf(caseReference)).toEqual([]);
+    await proxy.restore();
+    expect(await say(personalChat(admin), admin, `erase case ${caseReference}`, proxied)).toContain(`0 Re-thinks and 0 facilitator requests, and the case is on 1 facilitator’s list of accepted cases`);
+    expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied)).toContain(`Erased for case ${caseReference}: 0 Re-thinks and 0 facilitator requests, and the case was taken off 1 facilitator’s list of accepted cases.`);
+  } finally {
+    await proxied.stop();
+    await proxy.stop();
+  }
+  const [record] = await query<{ facilitating: string[] }>('people', 'SELECT * FROM c WHERE c.aadObjectId = @v', listed.aadObjectId);
+  expect(record?.facilitating).toEqual([]);
+}, 60_000);

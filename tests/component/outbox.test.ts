@@ -122,12 +122,16 @@ test('a case erased while its request’s deliveries are pending: nothing more i
   const keptId = await submitRequest(kept);
   const reader = storeReader(store.endpoint);
   for (const id of [erasedId, keptId]) expect((await reader.request(id))?.outbox.some((d) => d.status === 'pending')).toBe(true);
+  const erasedDue = Date.parse((await reader.request(erasedId))?.outboxDueAt ?? '');
+  expect(erasedDue).toBeGreaterThan(0);
   await send(app, message(`erase case ${erased} confirm`, { user: admin, conversation: personalChat(admin), serviceUrl: connector.serviceUrl }));
   expect(connector.posts(personalChat(admin).id).at(-1)?.activity.text).toContain(`Erased for case ${erased}`);
   connector.failConversation(channel.id, undefined);
   connector.failConversation(personalChat(facilitator).id, undefined);
   await connector.waitFor((c) => c.conversationId === channel.id && JSON.stringify(c.activity).includes(keptId), 15_000);
   await connector.waitFor((c) => c.conversationId === personalChat(facilitator).id && JSON.stringify(c.activity).includes(keptId), 15_000);
+  // And past the time the erased request's next try was due, with a few polls to spare.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, erasedDue - Date.now()) + 500));
   await app.idle();
   expect(postsFor(erasedId, poolPosts())).toHaveLength(0);
   expect(postsFor(erasedId, connector.posts(personalChat(facilitator).id))).toHaveLength(0);
