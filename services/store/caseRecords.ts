@@ -118,7 +118,7 @@ export function caseRecordsRepository(containers: { rethinks: Container; request
           removed.requests++;
         }
         // Looked up again once the requests have gone: a facilitator who accepted one since `find` is
-        // listed by now, and one who adds it later reads the request first and finds it gone.
+        // listed by now, and one listed later reads the request after writing, finds it gone and unlists.
         const facilitatorIds = [...new Set([...holdings.facilitators, ...(await listedFor(holdings.caseReference))])];
         for (const aadObjectId of facilitatorIds) await unlist(aadObjectId);
         const done = await finish(note, { state: 'done', facilitatorIds }).catch(unlessUnavailable(undefined));
