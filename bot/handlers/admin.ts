@@ -53,7 +53,7 @@ export const showPool: Handler = async (input, deps) => {
   return { notice: `${channel} ${named}` };
 };
 
-const CONFIRM = /\s+confirm$/i;
+const CONFIRM = /(^|\s+)confirm$/i;
 const PERSONAL_ONLY = 'Please ask me in your personal chat with Re-think: what is held for a case is for your eyes only.';
 
 /** `erase case <reference>` says what would go; `erase case <reference> confirm` erases it. */
@@ -63,7 +63,7 @@ export const eraseCase: Handler = async (input, deps) => {
   const typed = idArgument(input);
   const confirmed = CONFIRM.test(typed);
   const reference = checkCaseReference(typed.replace(CONFIRM, ''), deps.profile);
-  if (!reference.ok) return { notice: `${reference.error.message} For example: **erase case ${deps.profile.caseReference.example}**.` };
+  if (!reference.ok) return { notice: `${reference.error.message} Type it after **erase case**.` };
 
   const ref = reference.value;
   const holdings = await deps.caseRecords.find(ref);
@@ -94,7 +94,7 @@ export const exportCase: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministratorForCase };
   if (input.where.conversationKind !== 'personal') return { notice: PERSONAL_ONLY };
   const reference = checkCaseReference(idArgument(input), deps.profile);
-  if (!reference.ok) return { notice: `${reference.error.message} For example: **export case ${deps.profile.caseReference.example}**.` };
+  if (!reference.ok) return { notice: `${reference.error.message} Type it after **export case**.` };
   const holdings = await deps.caseRecords.find(reference.value);
   if (holdings.rethinks.length + holdings.requests.length + holdings.facilitators.length === 0) return { notice: `Re-think holds nothing for case ${reference.value}.` };
   const size = caseExport(holdings, input.actor.id, input.now).length;
