@@ -114,7 +114,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     conversations: conversationRepository(containers.conversations, retentionSeconds),
     requests,
     pool: poolRepository(containers.settings),
-    caseRecords: caseRecordsRepository(containers),
+    caseRecords: caseRecordsRepository(containers, retentionSeconds),
     dispatch: (requestId) => dispatcher.kick(requestId),
     administrators: config.administrators,
     log,

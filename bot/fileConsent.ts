@@ -10,8 +10,8 @@ import type { Deps } from './handlers/types';
 import { httpRequester } from './httpRequest';
 import { idField, textField } from './handlers/types';
 import { checkCaseReference } from '../services/rethink/validation';
-import { caseExport, caseExportFileName } from '../services/store/caseRecords';
-import { StoreUnavailableError } from '../services/store/repository';
+import { caseExport, caseExportFileName, holdsNothing } from '../services/store/caseRecords';
+import { unlessUnavailable } from '../services/store/repository';
 import { errorKind } from '../services/logging';
 import { asCardData } from './turn';
 
@@ -56,19 +56,18 @@ async function acceptCaseExport(context: TurnContext, response: FileConsentCardR
     return;
   }
   const holdings = await deps.caseRecords.find(reference.value);
-  if (holdings.rethinks.length + holdings.requests.length + holdings.facilitators.length === 0) {
+  if (holdsNothing(holdings)) {
     await context.sendActivity(`Re-think holds nothing for case ${reference.value} now, so there is nothing to export.`);
     return;
   }
   // Noted before anything leaves, so every disclosure is on record (who, when, which ids).
-  const note = await deps.caseRecords.startExport(holdings, { id: `export-${deps.newId()}`, by: context.activity.from.id, at: now.toISOString(), ttl: deps.profile.retentionDays * 86_400 });
+  const note = await deps.caseRecords.startExport(holdings, { id: `export-${deps.newId()}`, by: context.activity.from.id, at: now.toISOString() });
   const put = await uploadBytes(info.uploadUrl, caseExport(holdings, context.activity.from.id, now));
   // Without an answer the upload may have landed: the note stays `started` rather than claim it failed.
   if (put) {
-    await deps.caseRecords.finish(note, { state: put.ok ? 'done' : 'failed' }).catch((error: unknown) => {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      deps.log.warn({ err: errorKind(error), export: note.id }, 'could not mark a case export note finished');
-    });
+    await deps.caseRecords
+      .finish(note, { state: put.ok ? 'done' : 'failed' })
+      .catch(unlessUnavailable((error) => deps.log.warn({ err: errorKind(error), export: note.id }, 'could not mark a case export note finished')));
   }
   if (!put?.ok) {
     deps.log.warn({ status: put?.status ?? 0, export: note.id }, 'could not upload a case export');

@@ -3,7 +3,7 @@
  * answer subject access and erasure requests for a case reference.
  */
 import { checkCaseReference } from '../../services/rethink/validation';
-import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings } from '../../services/store/caseRecords';
+import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, holdsNothing } from '../../services/store/caseRecords';
 import { MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -67,13 +67,13 @@ export const eraseCase: Handler = async (input, deps) => {
 
   const ref = reference.value;
   const holdings = await deps.caseRecords.find(ref);
-  if (holdings.rethinks.length + holdings.requests.length + holdings.facilitators.length === 0) return { notice: `Re-think holds nothing for case ${ref}.` };
+  if (holdsNothing(holdings)) return { notice: `Re-think holds nothing for case ${ref}.` };
   const what = describeHoldings(holdings);
   if (!confirmed) {
     return { notice: `This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone, and cards already posted in Teams chats stay there. To go ahead, type **erase case ${ref} confirm**.` };
   }
   const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
-  const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString(), ttl: deps.profile.retentionDays * 86_400 }, unlist);
+  const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString() }, unlist);
   if (!outcome.ok) {
     const { removed } = outcome;
     deps.log.warn({ rethinks: removed.rethinks, requests: removed.requests }, 'case erasure stopped part-way');
@@ -96,7 +96,7 @@ export const exportCase: Handler = async (input, deps) => {
   const reference = checkCaseReference(idArgument(input), deps.profile);
   if (!reference.ok) return { notice: `${reference.error.message} Type it after **export case**.` };
   const holdings = await deps.caseRecords.find(reference.value);
-  if (holdings.rethinks.length + holdings.requests.length + holdings.facilitators.length === 0) return { notice: `Re-think holds nothing for case ${reference.value}.` };
+  if (holdsNothing(holdings)) return { notice: `Re-think holds nothing for case ${reference.value}.` };
   const size = caseExport(holdings, input.actor.id, input.now).length;
   return {
     posts: [

@@ -12,7 +12,7 @@ import type { Result } from '../../services/result';
 import type { Rethink } from '../../services/rethink/types';
 import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
-import { StoreUnavailableError, type Stored } from '../../services/store/repository';
+import { unlessUnavailable, type Stored } from '../../services/store/repository';
 import { idField, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 const personOf = (input: TurnInput): PersonRef => ({ id: input.actor.id, name: input.actor.name, ...(input.actor.aadObjectId ? { aadObjectId: input.actor.aadObjectId } : {}) });
@@ -132,15 +132,13 @@ export function keepFacilitating(deps: Pick<Deps, 'people' | 'requests' | 'later
   const open = lifecycle.isOpenRequest(r);
   const keep = (yes: boolean) => deps.people.updateFacilitating(aad, (cases) => (yes ? [...new Set([...cases, r.caseReference])] : cases.filter((c) => c !== r.caseReference)), now);
   deps.later('remember the cases a facilitator has accepted', async () => {
-    await keep(open);
-    if (!open) return;
-    // Read after writing: if the request has been closed, or erased with its case, since this answer,
-    // take the case off again. An erasure looks the lists up after deleting, so one of the two sees the other.
+    const added = await keep(open);
+    if (!open || !added) return;
+    // Read after adding: if the request has been closed, or erased with its case, since this answer,
+    // take the case off again. An erasure looks the lists up after deleting, so one of the two sees the
+    // other. A list that already named the case was added to (and checked) by an earlier action.
     // Unable to tell, it is taken off: a lagging list is covered by reading the request at start.
-    const current = await deps.requests.get(r.id).catch((error: unknown) => {
-      if (error instanceof StoreUnavailableError) return undefined;
-      throw error;
-    });
+    const current = await deps.requests.get(r.id).catch(unlessUnavailable(() => undefined));
     if (!current || !lifecycle.isOpenRequest(current)) await keep(false);
   });
 }

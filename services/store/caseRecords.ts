@@ -5,7 +5,7 @@
 import type { Container } from '@azure/cosmos';
 import type { FacilitatorRequest } from '../requests/types';
 import type { Rethink } from '../rethink/types';
-import { createItem, deleteItem, queryAcross, StoreUnavailableError, updateItem, type Stored } from './repository';
+import { createItem, deleteItem, queryAcross, StoreUnavailableError, unlessUnavailable, updateItem, type Stored } from './repository';
 
 export interface CaseHoldings {
   readonly caseReference: string;
@@ -32,16 +32,25 @@ export interface CaseNote {
   rethinkIds: string[];
   requestIds: string[];
   facilitatorIds: string[];
-  removed?: { rethinks: number; requests: number };
+  removed?: Removed;
   ttl: number;
 }
 
-export type NoteStart = Pick<CaseNote, 'id' | 'by' | 'at' | 'ttl'>;
+/** How many of the case's Re-thinks and requests an erasure had deleted. */
+export interface Removed {
+  readonly rethinks: number;
+  readonly requests: number;
+}
+
+export type NoteStart = Pick<CaseNote, 'id' | 'by' | 'at'>;
+
+/** Nothing is held for the case: no Re-think, no request, on nobody's list. */
+export const holdsNothing = (holdings: CaseHoldings): boolean => holdings.rethinks.length + holdings.requests.length + holdings.facilitators.length === 0;
 
 /** How far an erasure got: everything (and whether its note could be marked done), or what was deleted before the store failed. */
 export type ErasureOutcome =
   | { readonly ok: true; readonly note: CaseNote; readonly noteFinished: boolean }
-  | { readonly ok: false; readonly removed: { readonly rethinks: number; readonly requests: number } };
+  | { readonly ok: false; readonly removed: Removed };
 
 export interface CaseRecordsRepository {
   find(caseReference: string): Promise<CaseHoldings>;
@@ -50,15 +59,16 @@ export interface CaseRecordsRepository {
    * who has it now with `unlist` (the people repository's), noting the erasure before and after.
    * A store fault is an outcome; anything else is a bug and is thrown.
    */
-  erase(holdings: CaseHoldings, note: NoteStart, unlist: (aadObjectId: string) => Promise<void>): Promise<ErasureOutcome>;
+  erase(holdings: CaseHoldings, note: NoteStart, unlist: (aadObjectId: string) => Promise<unknown>): Promise<ErasureOutcome>;
   /** Notes an export as started, before anything is handed over. */
   startExport(holdings: CaseHoldings, note: NoteStart): Promise<Stored<CaseNote>>;
   /** Records how a noted export or erasure ended (conditional on the note's ETag); `undefined` if the note has gone. */
   finish(note: Stored<CaseNote>, end: Pick<CaseNote, 'state'> & Partial<Pick<CaseNote, 'removed' | 'facilitatorIds'>>): Promise<Stored<CaseNote> | undefined>;
 }
 
-const noteOf = (holdings: CaseHoldings, start: NoteStart, type: CaseNote['type']): CaseNote => ({
+const noteOf = (holdings: CaseHoldings, start: NoteStart, type: CaseNote['type'], ttl: number): CaseNote => ({
   ...start,
+  ttl,
   type,
   state: 'started',
   rethinkIds: holdings.rethinks.map((r) => r.id),
@@ -74,15 +84,8 @@ const withoutSystemFields = <T extends object>(doc: T): T => {
   return copy as T;
 };
 
-/** A store fault becomes `fallback`; anything else is a bug and is thrown as it is. */
-const unlessUnavailable =
-  <T>(fallback: T) =>
-  (error: unknown): T => {
-    if (error instanceof StoreUnavailableError) return fallback;
-    throw error;
-  };
-
-export function caseRecordsRepository(containers: { rethinks: Container; requests: Container; people: Container; settings: Container }): CaseRecordsRepository {
+/** `retentionSeconds`: how long the notes of exports and erasures are kept. */
+export function caseRecordsRepository(containers: { rethinks: Container; requests: Container; people: Container; settings: Container }, retentionSeconds: number): CaseRecordsRepository {
   const byCase = (caseReference: string) => [{ name: '@caseReference', value: caseReference }];
   const listedFor = async (caseReference: string): Promise<string[]> =>
     (await queryAcross<{ aadObjectId: string }>(containers.people, 'SELECT c.aadObjectId FROM c WHERE ARRAY_CONTAINS(c.facilitating, @caseReference)', byCase(caseReference))).map((p) => p.aadObjectId);
@@ -108,7 +111,7 @@ export function caseRecordsRepository(containers: { rethinks: Container; request
       const removed = { rethinks: 0, requests: 0 };
       let note: Stored<CaseNote> | undefined;
       try {
-        note = await create(noteOf(holdings, start, 'erasure'));
+        note = await create(noteOf(holdings, start, 'erasure', retentionSeconds));
         for (const r of holdings.rethinks) {
           await deleteItem(containers.rethinks, r.id, r.conversationId);
           removed.rethinks++;
@@ -121,15 +124,15 @@ export function caseRecordsRepository(containers: { rethinks: Container; request
         // listed by now, and one listed later reads the request after writing, finds it gone and unlists.
         const facilitatorIds = [...new Set([...holdings.facilitators, ...(await listedFor(holdings.caseReference))])];
         for (const aadObjectId of facilitatorIds) await unlist(aadObjectId);
-        const done = await finish(note, { state: 'done', facilitatorIds }).catch(unlessUnavailable(undefined));
+        const done = await finish(note, { state: 'done', facilitatorIds }).catch(unlessUnavailable(() => undefined));
         return { ok: true, note: done ?? { ...note, facilitatorIds }, noteFinished: !!done };
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
-        if (note) await finish(note, { state: 'stopped', removed }).catch(unlessUnavailable(undefined));
+        if (note) await finish(note, { state: 'stopped', removed }).catch(unlessUnavailable(() => undefined));
         return { ok: false, removed };
       }
     },
-    startExport: (holdings, start) => create(noteOf(holdings, start, 'export')),
+    startExport: (holdings, start) => create(noteOf(holdings, start, 'export', retentionSeconds)),
     finish,
   };
 }

@@ -29,7 +29,8 @@ export interface PeopleRepository {
   /** `known: false` when there is likely no record yet (nothing was remembered): one create, not a failed patch first. */
   remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation'>>, now: Date, known?: boolean): Promise<void>;
   /** Changes the cases they facilitate, conditional on the ETag: two accepts at once both stay listed. */
-  updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date): Promise<void>;
+  /** Resolves `true` when the list changed (a write was made), `false` when it already read so. */
+  updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date): Promise<boolean>;
 }
 
 export function peopleRepository(container: Container, retentionSeconds: number): PeopleRepository {
@@ -48,10 +49,11 @@ export function peopleRepository(container: Container, retentionSeconds: number)
           const same = facilitating.length === before.length && facilitating.every((c, i) => c === before[i]);
           return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, updatedAt: now.toISOString() } };
         }, { idempotent: true });
-        if (outcome.kind !== 'notFound') return;
+        if (outcome.kind !== 'notFound') return outcome.kind === 'updated' && !outcome.replay;
         const facilitating = change([]);
+        if (facilitating.length === 0) return false;
         // Someone created the record meanwhile (409): change theirs instead.
-        if (facilitating.length === 0 || (await createItem<PersonRecord>(container, { id, aadObjectId, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds }))) return;
+        if (await createItem<PersonRecord>(container, { id, aadObjectId, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds })) return true;
       }
       throw new StoreUnavailableError(new Error('Could not create or update the person'));
     },

@@ -13,6 +13,17 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * A `.catch` for work that may meet the store down: a store fault is handed to `onFault`; anything
+ * else is a bug and is thrown as it is.
+ */
+export const unlessUnavailable =
+  <T>(onFault: (error: StoreUnavailableError) => T) =>
+  (error: unknown): T => {
+    if (error instanceof StoreUnavailableError) return onFault(error);
+    throw error;
+  };
+
 export type Stored<T> = T & { _etag: string };
 
 export type UpdateOutcome<T> =

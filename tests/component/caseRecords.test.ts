@@ -7,7 +7,7 @@ import { caseRecordsRepository } from '../../services/store/caseRecords';
 import { peopleRepository } from '../../services/store/people';
 import { Driver, START_FORM } from '../helpers/driver';
 import { send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
-import { startProxy } from '../helpers/proxy';
+import { startProxy, type Proxy } from '../helpers/proxy';
 import { installPersonally, personalChat } from '../helpers/journeys';
 import { request } from '../fixtures/cards/requests';
 import fixtures from '../fixtures/teams-activities.json';
@@ -52,6 +52,21 @@ async function offerExport(caseReference: string, app: App = bed.app) {
   });
   return { name: attachment?.name, invoke };
 }
+
+/** An administrator's app reaching the store through a proxy the test can cut; both stopped afterwards. */
+async function throughProxy(run: (proxy: Proxy, app: App) => Promise<void>): Promise<void> {
+  const proxy = await startProxy(bed.store.endpoint);
+  const app = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
+  try {
+    await run(proxy, app);
+  } finally {
+    await app.stop();
+    await proxy.stop();
+  }
+}
+
+/** The repository itself, on the test's store. */
+const caseRecords = () => caseRecordsRepository({ rethinks: bed.db.rethinks, requests: bed.db.requests, people: bed.db.people, settings: bed.db.rethinks.database.container('settings') }, 3600);
 
 beforeAll(async () => {
   bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId } });
@@ -133,9 +148,7 @@ test('the store lost part-way through an erasure: the answer says what went and 
   for (let i = 0; i < 2; i++) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   const base = request('submitted');
   await bed.db.requests.items.create(request('submitted', { id: 'request-half-erased', caseReference, requestedIn: { ...base.requestedIn, serviceUrl: bed.connector.serviceUrl } }));
-  const proxy = await startProxy(bed.store.endpoint);
-  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
-  try {
+  await throughProxy(async (proxy, proxied) => {
     // The first Re-think is deleted; the store is gone as the second delete is sent.
     proxy.cutAt('DELETE ', 1);
     const stopped = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
@@ -153,10 +166,7 @@ test('the store lost part-way through an erasure: the answer says what went and 
     expect(await requestsOf(caseReference)).toEqual([]);
     const states = (await notes('erasure')).filter((n) => n.requestIds.includes('request-half-erased')).map((n) => n.state);
     expect(states.sort()).toEqual(['done', 'started']);
-  } finally {
-    await proxied.stop();
-    await proxy.stop();
-  }
+  });
 }, 60_000);
 
 test('an export is noted before its upload: a failed upload is noted failed, and with the store gone before the note nothing is uploaded', async () => {
@@ -172,18 +182,13 @@ test('an export is noted before its upload: a failed upload is noted failed, and
   }
   expect((await noted()).sort()).toEqual([...before, 'failed'].sort());
 
-  const proxy = await startProxy(bed.store.endpoint);
-  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
-  try {
+  await throughProxy(async (proxy, proxied) => {
     const { invoke } = await offerExport(KEPT, proxied);
     proxy.cutAt('POST /dbs/rethink/colls/settings/docs', 0);
     await send(proxied, invoke('accept', 'store-gone'));
     expect(bed.connector.uploads.filter((u) => u.token === 'store-gone')).toHaveLength(0);
     expect((await noted()).sort()).toEqual([...before, 'failed'].sort());
-  } finally {
-    await proxied.stop();
-    await proxy.stop();
-  }
+  });
 });
 
 test('an export accepted after its case was erased exports nothing', async () => {
@@ -202,17 +207,12 @@ test('the store lost as an erasure’s note is finished: everything is erased, a
   const caseReference = 'PSCP-2026-2005';
   await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   const [rethink] = await rethinksOf(caseReference);
-  const proxy = await startProxy(bed.store.endpoint);
-  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
-  try {
+  await throughProxy(async (proxy, proxied) => {
     proxy.cutAt('PUT /dbs/rethink/colls/settings/docs/', 0);
     const reply = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
     expect(reply).toContain(`Erased for case ${caseReference}: 1 Re-think and 0 facilitator requests.`);
     expect(reply).toMatch(/couldn’t be marked finished just now, so it reads “started”: its id is erasure-\S+\.$/);
-  } finally {
-    await proxied.stop();
-    await proxy.stop();
-  }
+  });
   expect(await rethinksOf(caseReference)).toEqual([]);
   const note = (await notes('erasure')).find((n) => n.rethinkIds.includes(rethink?.id ?? ''));
   expect(note?.state).toBe('started');
@@ -220,8 +220,7 @@ test('the store lost as an erasure’s note is finished: everything is erased, a
 
 test('a facilitator who put the case on their list after it was looked up is taken off too, and named in the note', async () => {
   const caseReference = 'PSCP-2026-2006';
-  const settings = bed.db.rethinks.database.container('settings');
-  const repository = caseRecordsRepository({ rethinks: bed.db.rethinks, requests: bed.db.requests, people: bed.db.people, settings });
+  const repository = caseRecords();
   const people = peopleRepository(bed.db.people, 3600);
   const [early, late] = [person(71), person(72)];
   await people.updateFacilitating(early.aadObjectId, () => [caseReference, KEPT], new Date());
@@ -229,7 +228,7 @@ test('a facilitator who put the case on their list after it was looked up is tak
   expect(holdings.facilitators).toEqual([early.aadObjectId]);
   // Accepted (and listed) between the lookup and the erasure.
   await people.updateFacilitating(late.aadObjectId, () => [caseReference], new Date());
-  const outcome = await repository.erase(holdings, { id: 'erasure-listed-late', by: admin.id, at: new Date().toISOString(), ttl: 3600 }, (aad) => people.updateFacilitating(aad, (cases) => cases.filter((c) => c !== caseReference), new Date()));
+  const outcome = await repository.erase(holdings, { id: 'erasure-listed-late', by: admin.id, at: new Date().toISOString() }, (aad) => people.updateFacilitating(aad, (cases) => cases.filter((c) => c !== caseReference), new Date()));
   expect(outcome).toMatchObject({ ok: true, noteFinished: true, note: { state: 'done' } });
   expect((await people.get(early.aadObjectId))?.facilitating).toEqual([KEPT]);
   expect((await people.get(late.aadObjectId))?.facilitating).toEqual([]);
@@ -239,27 +238,21 @@ test('a facilitator who put the case on their list after it was looked up is tak
 
 test('an erasure meeting something other than a store fault is thrown as the bug it is, not reported as stopped', async () => {
   const caseReference = 'PSCP-2026-2008';
-  const settings = bed.db.rethinks.database.container('settings');
-  const repository = caseRecordsRepository({ rethinks: bed.db.rethinks, requests: bed.db.requests, people: bed.db.people, settings });
+  const repository = caseRecords();
   await peopleRepository(bed.db.people, 3600).updateFacilitating(person(73).aadObjectId, () => [caseReference], new Date());
   const holdings = await repository.find(caseReference);
   const failing = () => Promise.reject(new TypeError('a bug'));
-  await expect(repository.erase(holdings, { id: 'erasure-with-a-bug', by: admin.id, at: new Date().toISOString(), ttl: 3600 }, failing)).rejects.toThrow('a bug');
+  await expect(repository.erase(holdings, { id: 'erasure-with-a-bug', by: admin.id, at: new Date().toISOString() }, failing)).rejects.toThrow('a bug');
 });
 
 test('an erasure stopped by one failed request is noted stopped, with what it had deleted', async () => {
   const caseReference = 'PSCP-2026-2007';
   for (let i = 0; i < 2; i++) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   const ids = (await rethinksOf(caseReference)).map((r) => r.id);
-  const proxy = await startProxy(bed.store.endpoint);
-  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
-  try {
+  await throughProxy(async (proxy, proxied) => {
     proxy.dropAt('DELETE ', 1);
     expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied)).toContain('Deleted so far: 1 Re-think and 0 facilitator requests (of 2 Re-thinks and 0 facilitator requests)');
-  } finally {
-    await proxied.stop();
-    await proxy.stop();
-  }
+  });
   const note = (await notes('erasure')).find((n) => n.rethinkIds.includes(ids[0] ?? ''));
   expect(note).toMatchObject({ state: 'stopped', removed: { rethinks: 1, requests: 0 } });
   expect(await rethinksOf(caseReference)).toHaveLength(1);
@@ -270,9 +263,7 @@ test('the store lost while taking the case off facilitators’ lists: the answer
   await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   const listed = person(74);
   await peopleRepository(bed.db.people, 3600).updateFacilitating(listed.aadObjectId, () => [caseReference], new Date());
-  const proxy = await startProxy(bed.store.endpoint);
-  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId } });
-  try {
+  await throughProxy(async (proxy, proxied) => {
     proxy.cutAt('PUT /dbs/rethink/colls/people/', 0);
     const reply = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
     expect(reply).toContain('The Re-thinks and requests are all deleted; what is left is taking the case off facilitators’ lists.');
@@ -280,10 +271,7 @@ test('the store lost while taking the case off facilitators’ lists: the answer
     await proxy.restore();
     expect(await say(personalChat(admin), admin, `erase case ${caseReference}`, proxied)).toContain(`0 Re-thinks and 0 facilitator requests, and the case is on 1 facilitator’s list of accepted cases`);
     expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied)).toContain(`Erased for case ${caseReference}: 0 Re-thinks and 0 facilitator requests, and the case was taken off 1 facilitator’s list of accepted cases.`);
-  } finally {
-    await proxied.stop();
-    await proxy.stop();
-  }
+  });
   const [record] = await query<{ facilitating: string[] }>('people', 'SELECT * FROM c WHERE c.aadObjectId = @v', listed.aadObjectId);
   expect(record?.facilitating).toEqual([]);
 }, 60_000);

@@ -21,14 +21,20 @@ export interface Proxy {
   stop(): Promise<void>;
 }
 
+type Fault = 'cut' | 'drop' | 'loseAnswer';
+
 export async function startProxy(targetEndpoint: string): Promise<Proxy> {
   const target = new URL(targetEndpoint);
   const sockets = new Set<Socket>();
   let port = 0;
   let server: Server | undefined;
-  let loseAnswerTo: string | undefined;
   let answerLost = false;
-  let cutAt: { start: string; skip: number; only: boolean } | undefined;
+  /** The one request a test has set a fault for: the `skip`+1th whose request line starts with `start`. */
+  let trap: { start: string; skip: number; fault: Fault } | undefined;
+  const setTrap = (start: string, skip: number, fault: Fault): void => {
+    trap = { start, skip, fault };
+    answerLost = false;
+  };
   const listen = async (): Promise<void> => {
     server = createServer((client) => {
       const upstream = connect(Number(target.port), target.hostname);
@@ -39,16 +45,15 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
       }
       let losing = false;
       client.on('data', (chunk: Buffer) => {
-        if (cutAt && chunk.toString('latin1').startsWith(cutAt.start) && cutAt.skip-- === 0) {
-          const only = cutAt.only;
-          cutAt = undefined;
-          if (only) {
-            client.destroy();
-            upstream.destroy();
-          } else void close();
+        const fault = trap && chunk.toString('latin1').startsWith(trap.start) && trap.skip-- === 0 ? trap.fault : undefined;
+        if (fault) trap = undefined;
+        if (fault === 'cut') return void close();
+        if (fault === 'drop') {
+          client.destroy();
+          upstream.destroy();
           return;
         }
-        if (loseAnswerTo && chunk.toString('latin1').startsWith(`${loseAnswerTo} `)) [loseAnswerTo, losing] = [undefined, true];
+        losing ||= fault === 'loseAnswer';
         upstream.write(chunk);
       });
       upstream.on('data', (chunk: Buffer) => {
@@ -73,16 +78,9 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
     cut: close,
     restore: listen,
     stop: close,
-    cutAt: (start, skip) => {
-      cutAt = { start, skip, only: false };
-    },
-    dropAt: (start, skip) => {
-      cutAt = { start, skip, only: true };
-    },
-    loseNextAnswerTo: (method) => {
-      loseAnswerTo = method;
-      answerLost = false;
-    },
+    cutAt: (start, skip) => setTrap(start, skip, 'cut'),
+    dropAt: (start, skip) => setTrap(start, skip, 'drop'),
+    loseNextAnswerTo: (method) => setTrap(`${method} `, 0, 'loseAnswer'),
     get answerLost() {
       return answerLost;
     },

@@ -15,7 +15,14 @@ async function listAfter(r: FacilitatorRequest, stored: () => Promise<Facilitato
   let list = [...before];
   const tasks: (() => Promise<void>)[] = [];
   const deps = {
-    people: { updateFacilitating: async (_aad: string, change: (cases: readonly string[]) => string[]) => void (list = change(list)) },
+    people: {
+      updateFacilitating: async (_aad: string, change: (cases: readonly string[]) => string[]) => {
+        const next = change(list);
+        const changed = next.join() !== list.join();
+        list = next;
+        return changed;
+      },
+    },
     requests: { get: stored },
     later: (_what: string, task: () => Promise<void>) => void tasks.push(task),
   } as unknown as Parameters<typeof keepFacilitating>[0];
