@@ -25,7 +25,7 @@ export const commands = {
 } satisfies Record<string, Handler>;
 
 /** Commands followed by a value, e.g. "request facilitator PSCP-2026-0042". */
-const TAKES_ARGUMENT: readonly (keyof typeof commands)[] = ['request facilitator', 'add facilitator', 'remove facilitator', 'export case', 'erase case'];
+const TAKES_ARGUMENT: readonly (keyof typeof commands)[] = ['start', 'request facilitator', 'add facilitator', 'remove facilitator', 'export case', 'erase case'];
 
 export const cardActions = {
   showStart: showStartFromCard,

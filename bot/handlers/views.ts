@@ -4,17 +4,25 @@ import { renderRethinkCard, type Viewer } from '../../cards/rethink';
 import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { mayFacilitate } from '../../services/rethink/engine';
+import { checkCaseReference } from '../../services/rethink/validation';
 import type { Rethink } from '../../services/rethink/types';
 import { recordCardActivity } from './rethink';
-import { MESSAGES, rethinkIdOf, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 export const help: Handler = async (_input, deps) => ({ posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }] });
 
 /** A fresh start form, with the person's role and agency remembered from last time. */
+/**
+ * `start`, or `start PSCP-2026-0042` with the case reference filled in. A value that isn't a case
+ * reference is never put on the card: the form opens empty and says why.
+ */
 export const showStartForm: Handler = async (input, deps) => {
+  const typed = textField(input.data, 'argument');
+  const checked = typed ? checkCaseReference(typed, deps.profile) : undefined;
   const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
-  const values = { ...EMPTY_START_FORM, role: person?.role ?? '', agency: person?.agency ?? '' };
-  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values)) }] };
+  const values = { ...EMPTY_START_FORM, caseReference: checked?.ok ? checked.value : '', role: person?.role ?? '', agency: person?.agency ?? '' };
+  const error = checked && !checked.ok ? checked.error.message : undefined;
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, error)) }] };
 };
 
 /** Pressed on the welcome card: the welcome stays as it is and a start form follows. */

@@ -5,6 +5,7 @@
 import { conversations, newGroupChat, person, users } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
+import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, startTestBed, type TestBed } from '../helpers/harness';
 
 let bed: TestBed;
@@ -257,4 +258,29 @@ test('the start form explains what to correct and keeps what was typed', async (
   await chat.press(megan, 'confirmStrategy', { rethinkId, strategy: '1', strategyReason: 'A one-to-one first' }, { replyToId: startId });
   expect(await bed.db.rethinksIn(chat.conversation.id)).toEqual([expect.objectContaining({ strategy: 1, strategyReason: 'A one-to-one first', recommended: expect.objectContaining({ strategy: 2 }) })]);
   expect(conversations.group.id).not.toBe(chat.conversation.id);
+});
+
+test('"start" followed by a case reference fills it in; anything else is explained and never put on the card', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const startCard = async (text: string): Promise<object> => {
+    await chat.say(megan, text);
+    return cardOf(bed.connector.posts(chat.conversation.id).at(-1)!);
+  };
+  const given = await startCard('Start  pscp-2026-0077');
+  expect(input(given, 'caseReference')?.value).toBe('PSCP-2026-0077');
+  expect(cardText(given)).not.toMatch(/looks like|recognise/);
+
+  const named = await startCard('start Jane Smith');
+  expect(cardText(named)).toContain('That looks like a person\'s name');
+  expect(input(named, 'caseReference')?.value ?? '').toBe('');
+  expect(JSON.stringify(named)).not.toContain('Jane');
+
+  const dated = await startCard('start 12/03/2015');
+  expect(cardText(dated)).toContain('That looks like a date');
+  expect(JSON.stringify(dated)).not.toContain('12/03/2015');
+
+  const plain = await startCard('start');
+  expect(input(plain, 'caseReference')?.value ?? '').toBe('');
+  expect(cardText(plain)).not.toMatch(/looks like|recognise/);
+  expect(await bed.db.rethinksIn(chat.conversation.id)).toEqual([]);
 });
