@@ -10,6 +10,7 @@ import type {
   Actor,
   AgreedAction,
   AuditWhat,
+  Contribution,
   ConversationKind,
   ConversationMode,
   NextStep,
@@ -231,6 +232,8 @@ const handlers: Handlers = {
       const names = waiting.map((p) => p.name);
       return refuse('needsConfirmation', `${listNames(names)} ${names.length === 1 ? 'has' : 'have'} not contributed to this stage yet. Every perspective matters: move on without them?`, { waitingFor: names });
     }
+    const alone = oneVoice(r);
+    if (alone && !c.confirmed) return refuse('needsConfirmation', alone, { waitingFor: [] });
     r.stage = (r.stage + 1) as StageNumber;
     return ok(r);
   },
@@ -338,7 +341,7 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
     case 'contributeOnBehalf':
       return { what: 'contributedOnBehalf', ref: after.participants.find((p) => p.external && sameName(p.name, command.name))?.id };
     case 'advance':
-      return { what: waitingFor(before).length > 0 ? 'advancedWithoutEveryone' : 'advanced', ref: `stage${after.stage}` };
+      return { what: waitingFor(before).length > 0 ? 'advancedWithoutEveryone' : oneVoice(before) ? 'advancedWithOneVoice' : 'advanced', ref: `stage${after.stage}` };
     case 'handOver':
       return { what: 'handedOver', ref: after.facilitatorId };
     case 'addAction':
@@ -391,6 +394,24 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
 }
 
 /** People who joined but have not yet contributed to the current stage. */
+/**
+ * No one voice, or one agency, closes a stage alone: when everyone who joined has contributed but
+ * they are one person or all from one agency, the facilitator is asked before moving on.
+ */
+function oneVoice(r: Rethink): string | undefined {
+  const heard = contributionsAt(r, r.stage);
+  const voices = new Set(heard.map((c) => c.participantId));
+  if (voices.size < 2) {
+    return 'Only one perspective has been heard at this stage. Re-think works best when every voice is heard: you could invite the others to join, or record what someone taking part by phone or face to face said. Move on anyway?';
+  }
+  const agencyOf = (c: Contribution): string => c.agency ?? r.participants.find((p) => p.id === c.participantId)?.agency ?? '';
+  const agencies = new Set(heard.map((c) => agencyOf(c).trim().toLowerCase()));
+  if (agencies.size < 2) {
+    return 'Everyone heard at this stage is from the same agency. Re-think works best when every agency’s perspective is heard: move on anyway?';
+  }
+  return undefined;
+}
+
 export function waitingFor(r: Rethink): Participant[] {
   return r.participants.filter((p) => !r.contributions.some((c) => c.stage === r.stage && c.participantId === p.id));
 }

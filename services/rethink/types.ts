@@ -108,6 +108,7 @@ export type AuditWhat =
   | 'contributedOnBehalf'
   | 'advanced'
   | 'advancedWithoutEveryone'
+  | 'advancedWithOneVoice'
   | 'handedOver'
   | 'actionAdded'
   | 'actionEdited'

@@ -284,3 +284,16 @@ test('"start" followed by a case reference fills it in; anything else is explain
   expect(cardText(plain)).not.toMatch(/looks like|recognise/);
   expect(await bed.db.rethinksIn(chat.conversation.id)).toEqual([]);
 });
+
+test('one voice alone does not move the group on without the facilitator saying so', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await chat.start(megan);
+  await chat.press(megan, 'contribute', { rethinkId, contribution: 'My account' });
+  const asked = await chat.press(megan, 'advance', { rethinkId, confirmed: false });
+  expect(cardText(asked.card)).toContain('Only one perspective has been heard at this stage');
+  expect(executeActions(asked.card).some((a) => a.verb === 'advance' && a.data.confirmed === true)).toBe(true);
+  expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.stage).toBe(1);
+  const moved = await chat.press(megan, 'advance', { rethinkId, confirmed: true });
+  expect(cardText(moved.card)).toContain('Stage 2 of 5');
+  expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advancedWithOneVoice', by: megan.id, ref: 'stage2' });
+});

@@ -105,6 +105,25 @@ describe('the five stages', () => {
     expect(r.audit.at(-1)).toMatchObject({ what: 'advancedWithoutEveryone', ref: 'stage2' });
   });
 
+  test('no one voice or agency closes a stage alone: the facilitator is asked, and the answer is audited', () => {
+    const alone = apply(apply(started(), { kind: 'confirmStrategy', strategy: 2, reason: '' }, lead), { kind: 'contribute', text: 'Lead account' }, lead);
+    const ask = refusal(alone, { kind: 'advance', confirmed: false }, lead);
+    expect(ask).toMatchObject({ code: 'needsConfirmation', waitingFor: [], message: expect.stringMatching(/^Only one perspective has been heard at this stage/) });
+    const moved = apply(alone, { kind: 'advance', confirmed: true }, lead);
+    expect(moved).toMatchObject({ stage: 2 });
+    expect(moved.audit.at(-1)).toMatchObject({ what: 'advancedWithOneVoice', ref: 'stage2' });
+
+    // Two people, one agency (however it is spelt): asked too.
+    let sameAgency = apply(open(), { kind: 'join', role: 'Team manager', agency: ' children’s SOCIAL care' }, nurse);
+    sameAgency = { ...sameAgency, participants: sameAgency.participants.filter((p) => p.id !== teacher.id) };
+    sameAgency = apply(apply(sameAgency, { kind: 'contribute', text: 'a' }, lead), { kind: 'contribute', text: 'b' }, nurse);
+    expect(refusal(sameAgency, { kind: 'advance', confirmed: false }, lead).message).toMatch(/^Everyone heard at this stage is from the same agency/);
+
+    // Someone by phone from another agency is a second voice.
+    const phoned = apply(alone, { kind: 'contributeOnBehalf', name: 'Lynne Robbins', role: 'GP', agency: 'General practice', text: 'By phone', stage: 1 }, lead);
+    expect(apply(phoned, { kind: 'advance', confirmed: false }, lead).stage).toBe(2);
+  });
+
   test('when everyone has contributed the group moves on without a question', () => {
     let r = open();
     r = apply(r, { kind: 'contribute', text: 'a' }, lead);
