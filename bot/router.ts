@@ -5,6 +5,7 @@ import { rethinkHandlers, showActionEditor } from './handlers/rethink';
 import { acceptRequest, answerQuestion, askQuestion, declineRequest, myRequests, poolRequests, requestFacilitator, scheduleRequest, showRequestForm, submitRequest, withdrawRequest } from './handlers/requests';
 import { cancelStart, confirmStrategy, submitStart } from './handlers/start';
 import type { Handler } from './handlers/types';
+import { own } from '../services/lookup';
 import { help, list, refresh, showRethink, showStartForm, showStartFromCard, status } from './handlers/views';
 
 export const commands = {
@@ -51,8 +52,6 @@ export const cardActions = {
 export type CommandName = keyof typeof commands;
 export type CardVerb = keyof typeof cardActions;
 
-const lookup = <T extends object>(table: T, key: string): T[keyof T] | undefined =>
-  Object.prototype.hasOwnProperty.call(table, key) ? table[key as keyof T] : undefined;
 
 /**
  * Text as typed, with the bot's @mention already removed: "Start", " start " and "START" alike.
@@ -60,13 +59,13 @@ const lookup = <T extends object>(table: T, key: string): T[keyof T] | undefined
  */
 export function commandFor(text: string): { handler: Handler; argument: string } | undefined {
   const typed = text.trim().replace(/\s+/g, ' ');
-  const exact = lookup(commands, typed.toLowerCase());
+  const exact: Handler | undefined = own(commands, typed.toLowerCase());
   if (exact) return { handler: exact, argument: '' };
   const name = TAKES_ARGUMENT.find((n) => typed.toLowerCase().startsWith(`${n} `));
   return name ? { handler: commands[name], argument: typed.slice(name.length + 1) } : undefined;
 }
 
-export const cardActionFor = (verb: string): Handler | undefined => lookup(cardActions, verb);
+export const cardActionFor = (verb: string): Handler | undefined => own(cardActions, verb);
 
 /** Handlers that only read: if the store is out of reach, nothing was being saved. */
 export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, exportCase, showStartFromCard, refresh, showRethink, showActionEditor, showRequestForm, showEscalation]);

@@ -1,5 +1,6 @@
 /** Reads a Teams activity into a handler's plain input. */
 import { TeamsInfo, type TurnContext } from 'botbuilder';
+import { own } from '../services/lookup';
 import type { ConversationKind } from '../services/rethink/types';
 import type { ConversationAddress } from '../services/store/people';
 import type { CardData, TurnInput } from './handlers/types';
@@ -27,7 +28,7 @@ async function meetingRoleOf(context: TurnContext, meetingId: string, aadObjectI
   }
 }
 
-const kindOf = (conversation: TurnContext['activity']['conversation']): ConversationKind => KINDS[conversation.conversationType ?? ''] ?? (conversation.isGroup ? 'groupChat' : 'personal');
+const kindOf = (conversation: TurnContext['activity']['conversation']): ConversationKind => own(KINDS, conversation.conversationType ?? '') ?? (conversation.isGroup ? 'groupChat' : 'personal');
 
 /** Where this turn happened, to send there later: the full conversation id, so a channel thread stays the thread. */
 export function addressOf(context: TurnContext): ConversationAddress & { conversationKind: ConversationKind } {

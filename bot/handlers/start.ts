@@ -2,6 +2,7 @@
 import { renderRethinkCard } from '../../cards/rethink';
 import { renderStartCard, startCardData, type StartFormValues } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
+import { own } from '../../services/lookup';
 import { applyCommand, startRethink } from '../../services/rethink/engine';
 import { recommendStrategy } from '../../services/rethink/strategy';
 import type { Rethink, StrategyNumber } from '../../services/rethink/types';
@@ -60,7 +61,7 @@ const STRATEGIES: Record<string, StrategyNumber> = { '1': 1, '2': 2, '3': 3 };
 export const confirmStrategy: Handler = async (input, deps) => {
   const rethinkId = rethinkIdOf(input.data);
   const typed = { strategy: textField(input.data, 'strategy'), reason: textField(input.data, 'strategyReason') };
-  const strategy = STRATEGIES[typed.strategy];
+  const strategy = own(STRATEGIES, typed.strategy);
   if (!rethinkId) return { notice: MESSAGES.notFound };
   const current = strategy ? undefined : await deps.rethinks.get(input.where.conversationId, rethinkId);
   if (!strategy) {

@@ -3,6 +3,7 @@
  * refusal. It knows nothing of Teams or storage, so every rule is testable on its own.
  */
 import type { PartnershipProfile } from '../profile/types';
+import { own } from '../lookup';
 import { ok, refuse, type Result } from '../result';
 import { participantNamed } from './participantKey';
 import { canChooseStrategy, FACILITATED, recommendStrategy } from './strategy';
@@ -92,7 +93,7 @@ export function startRethink(input: StartInput, actor: Actor, where: Where, ctx:
   }
   const summary = checkText(input.summary, 'a short summary of the concern', profile.limits.summaryMaxLength);
   if (!summary.ok) return summary;
-  const mode = MODES[input.mode];
+  const mode = own(MODES, input.mode);
   if (!mode) return refuse('invalidInput', 'Please choose how the conversation will happen: in Teams, by phone or face to face.');
   const person = checkPerson(input.role, input.agency, profile);
   if (!person.ok) return person;

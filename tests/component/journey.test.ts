@@ -297,3 +297,20 @@ test('one voice alone does not move the group on without the facilitator saying 
   expect(cardText(moved.card)).toContain('Stage 2 of 5');
   expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advancedWithOneVoice', by: megan.id, ref: 'stage2' });
 });
+
+test('names every object inherits are not choices: a strategy or a mode of "constructor" is refused', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  await chat.say(megan, 'start');
+  const startId = bed.connector.posts(chat.conversation.id).at(-1)!.activityId;
+  const noMode = await chat.press(megan, 'startRethink', { ...START_FORM, mode: 'toString' }, { replyToId: startId });
+  expect(cardText(noMode.card)).toContain('Please choose how the conversation will happen');
+  const strategyCard = await chat.press(megan, 'startRethink', START_FORM, { replyToId: startId });
+  const rethinkId = executeActions(strategyCard.card).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId;
+  for (const strategy of ['constructor', '__proto__', 'toString']) {
+    const refused = await chat.press(megan, 'confirmStrategy', { rethinkId, strategy, strategyReason: 'A reason' }, { replyToId: startId });
+    expect(cardText(refused.card)).toContain('Please choose which strategy you will use.');
+  }
+  expect(await bed.db.rethinksIn(chat.conversation.id)).toEqual([expect.objectContaining({ status: 'proposed', mode: 'teams' })]);
+  await chat.say(megan, 'constructor');
+  expect(bed.connector.posts(chat.conversation.id).at(-1)?.activity.text).toContain('Sorry, I didn’t catch that.');
+});
