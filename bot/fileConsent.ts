@@ -3,6 +3,7 @@
  * person accepted (or declined) the file consent card in their personal chat; on accept, the file is
  * uploaded to the URL Teams gave and a file info card points to it.
  */
+import { createHash } from 'node:crypto';
 import type { FileConsentCardResponse, TurnContext } from 'botbuilder';
 import { documentFileName, requestDocument } from '../services/requests/document';
 import type { FacilitatorRequest } from '../services/requests/types';
@@ -14,6 +15,7 @@ import { caseExport, caseExportFileName, holdsNothing } from '../services/store/
 import { unlessUnavailable } from '../services/store/repository';
 import { errorKind } from '../services/logging';
 import { asCardData } from './turn';
+import { refuse } from '../services/result';
 
 /** The upload to OneDrive: a whole document within 15 s. */
 const uploadFile = httpRequester(15_000);
@@ -30,8 +32,23 @@ async function requestFor(context: TurnContext, response: FileConsentCardRespons
   return r && mayHave(r, context) ? r : undefined;
 }
 
-async function audit(deps: Deps, r: FacilitatorRequest, by: string, what: 'documentSent' | 'documentDeclined', now: Date): Promise<void> {
-  await deps.requests.update(r.id, (current) => ({ ok: true, value: { ...current, audit: [...current.audit, { at: now.toISOString(), by, what }], updatedAt: now.toISOString() } }));
+/**
+ * Which answer to a file offer this is: Teams sends a slow invoke again, and the same answer must
+ * not upload or record twice. Hashed to a short id that is safe in a Cosmos DB id.
+ */
+const answerOf = (context: TurnContext): string | undefined =>
+  context.activity.id ? createHash('sha256').update(`${context.activity.conversation.id}\n${context.activity.id}`).digest('base64url').slice(0, 22) : undefined;
+
+const ALREADY_ANSWERED = 'That file offer has already been answered, so nothing more has been saved. If you can’t find the file in your OneDrive, please ask again.';
+
+const answered = (r: FacilitatorRequest, answer: string | undefined): boolean => !!answer && r.audit.some((a) => a.ref === answer);
+
+async function audit(deps: Deps, r: FacilitatorRequest, by: string, what: 'documentSent' | 'documentDeclined', now: Date, answer: string | undefined): Promise<void> {
+  await deps.requests.update(r.id, (current) =>
+    answered(current, answer)
+      ? refuse('notAllowed', 'already recorded')
+      : { ok: true, value: { ...current, audit: [...current.audit, { at: now.toISOString(), by, what, ...(answer ? { ref: answer } : {}) }], updatedAt: now.toISOString() } },
+  );
 }
 
 /** Uploads the whole file in one PUT to the upload session Teams opened in the person's OneDrive. */
@@ -60,8 +77,13 @@ async function acceptCaseExport(context: TurnContext, response: FileConsentCardR
     await context.sendActivity(`Re-think holds nothing for case ${reference.value} now, so there is nothing to export.`);
     return;
   }
-  // Noted before anything leaves, so every disclosure is on record (who, when, which ids).
-  const note = await deps.caseRecords.startExport(holdings, { id: `export-${deps.newId()}`, by: context.activity.from.id, at: now.toISOString() });
+  // Noted before anything leaves, so every disclosure is on record (who, when, which ids); one note
+  // per answer, so the same answer delivered again finds its note and exports nothing more.
+  const note = await deps.caseRecords.startExport(holdings, { id: `export-${answerOf(context) ?? deps.newId()}`, by: context.activity.from.id, at: now.toISOString() });
+  if (!note) {
+    await context.sendActivity(ALREADY_ANSWERED);
+    return;
+  }
   const put = await uploadBytes(info.uploadUrl, caseExport(holdings, context.activity.from.id, now));
   // Without an answer the upload may have landed: the note stays `started` rather than claim it failed.
   if (put) {
@@ -86,6 +108,11 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
     await context.sendActivity('Sorry, I can’t find that request any more, so there is nothing to save.');
     return;
   }
+  const answer = answerOf(context);
+  if (answered(r, answer)) {
+    await context.sendActivity(ALREADY_ANSWERED);
+    return;
+  }
   const bytes = await requestDocument(r, deps.profile);
   const put = await uploadBytes(upload.uploadUrl, bytes);
   if (!put?.ok) {
@@ -94,7 +121,7 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
     return;
   }
   await context.sendActivity(fileInfo(upload, documentFileName(r), 'docx'));
-  await audit(deps, r, context.activity.from.id, 'documentSent', now);
+  await audit(deps, r, context.activity.from.id, 'documentSent', now, answer);
 }
 
 export async function declineFile(context: TurnContext, response: FileConsentCardResponse, deps: Deps, now: Date): Promise<void> {
@@ -103,6 +130,6 @@ export async function declineFile(context: TurnContext, response: FileConsentCar
     return;
   }
   const r = await requestFor(context, response, deps);
-  if (r) await audit(deps, r, context.activity.from.id, 'documentDeclined', now);
+  if (r) await audit(deps, r, context.activity.from.id, 'documentDeclined', now, answerOf(context));
   await context.sendActivity('No problem: the document hasn’t been saved. The request itself is unaffected.');
 }

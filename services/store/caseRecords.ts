@@ -60,8 +60,11 @@ export interface CaseRecordsRepository {
    * A store fault is an outcome; anything else is a bug and is thrown.
    */
   erase(holdings: CaseHoldings, note: NoteStart, unlist: (aadObjectId: string) => Promise<unknown>): Promise<ErasureOutcome>;
-  /** Notes an export as started, before anything is handed over. */
-  startExport(holdings: CaseHoldings, note: NoteStart): Promise<Stored<CaseNote>>;
+  /**
+   * Notes an export as started, before anything is handed over; `undefined` when a note with this id
+   * exists, because that export has been made already.
+   */
+  startExport(holdings: CaseHoldings, note: NoteStart): Promise<Stored<CaseNote> | undefined>;
   /** Records how a noted export or erasure ended (conditional on the note's ETag); `undefined` if the note has gone. */
   finish(note: Stored<CaseNote>, end: Pick<CaseNote, 'state'> & Partial<Pick<CaseNote, 'removed' | 'facilitatorIds'>>): Promise<Stored<CaseNote> | undefined>;
 }
@@ -132,7 +135,7 @@ export function caseRecordsRepository(containers: { rethinks: Container; request
         return { ok: false, removed };
       }
     },
-    startExport: (holdings, start) => create(noteOf(holdings, start, 'export', retentionSeconds)),
+    startExport: (holdings, start) => createItem(containers.settings, noteOf(holdings, start, 'export', retentionSeconds)),
     finish,
   };
 }
