@@ -16,33 +16,49 @@ export function expand<T extends object>(template: object, data: T): AdaptiveCar
     parsed.set(template, compiled);
   }
   const card = compiled.expand({ $root: data }) as AdaptiveCard;
-  return withSubmitFallbacks(card);
+  const overLong: Record<string, unknown>[] = [];
+  withSubmitFallbacks(card, overLong);
+  return overLong.length > 0 ? withoutWhatCannotBeKept(card, overLong) : card;
+}
+
+export const TOO_LONG_TO_KEEP = 'Something you typed was far longer than its box allows, so it couldn’t be kept on the card. Please type it again, shorter.';
+
+/**
+ * What someone typed is put back on the card when something needs correcting; only a client that
+ * ignores an input's maxLength can send more. Text far over it would make a card Teams rejects, so
+ * then it is left off and the card says so.
+ */
+function withoutWhatCannotBeKept(card: AdaptiveCard, overLong: Record<string, unknown>[]): AdaptiveCard {
+  if (cardBytes(card) <= MAX_CARD_BYTES) return card;
+  for (const input of overLong) delete input.value;
+  const body = Array.isArray(card.body) ? card.body : [];
+  return { ...card, body: [{ type: 'TextBlock', text: TOO_LONG_TO_KEEP, wrap: true, color: 'Attention', weight: 'Bolder' }, ...body] };
 }
 
 export const cardBytes = (card: object): number => Buffer.byteLength(JSON.stringify(card), 'utf8');
 
 /**
- * Also removes nulls. Where a client cannot run Action.Execute it runs the fallback, an
+ * Also removes nulls, and collects text inputs holding more than their maxLength. Where a client cannot run Action.Execute it runs the fallback, an
  * Action.Submit that carries the verb in its data; the bot routes both the same way. The expanded
  * card is a fresh object, so it is changed in place.
  */
-function withSubmitFallbacks<T>(node: T): T {
+function withSubmitFallbacks(node: unknown, overLong: Record<string, unknown>[]): void {
   if (Array.isArray(node)) {
-    node.forEach(withSubmitFallbacks);
-    return node;
+    for (const item of node) withSubmitFallbacks(item, overLong);
+    return;
   }
-  if (node === null || typeof node !== 'object') return node;
+  if (node === null || typeof node !== 'object') return;
   const object = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(object)) {
     // A `$when` that is false on an object-valued property leaves null behind: drop it.
     if (value === null) delete object[key];
-    else withSubmitFallbacks(value);
+    else withSubmitFallbacks(value, overLong);
   }
+  if (object.type === 'Input.Text' && typeof object.value === 'string' && typeof object.maxLength === 'number' && object.value.length > object.maxLength) overLong.push(object);
   if (object.type === 'Action.Execute' && typeof object.verb === 'string' && object.fallback === undefined) {
     const data = typeof object.data === 'object' && object.data !== null ? object.data : {};
     object.fallback = { type: 'Action.Submit', title: object.title, data: { ...data, verb: object.verb } };
   }
-  return node;
 }
 
 export function truncate(text: string, max: number): string {

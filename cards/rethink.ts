@@ -48,6 +48,7 @@ export interface BehalfDraft {
 
 export const EXTERNAL_OWNER = '__external';
 const REFRESH_LIMIT = 60;
+const withinLimit = (text: string, max: number): string => (text.length <= max ? text : '');
 
 interface Line {
   line: string;
@@ -108,6 +109,9 @@ export interface RethinkCardData {
   joinTitle: string;
   viewerRole: string;
   viewerAgency: string;
+  /** What the join button says was remembered: never text over the limit, which was refused. */
+  rememberedRole: string;
+  rememberedAgency: string;
   showContribute: boolean;
   contributeTitle: string;
   draft: string;
@@ -246,6 +250,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     joinTitle: viewer ? 'Join this Re-think' : 'Join, or update your role',
     viewerRole: viewer?.rememberedRole ?? '',
     viewerAgency: viewer?.rememberedAgency ?? '',
+    rememberedRole: withinLimit(viewer?.rememberedRole ?? '', profile.limits.nameMaxLength),
+    rememberedAgency: withinLimit(viewer?.rememberedAgency ?? '', profile.limits.nameMaxLength),
     showContribute: isOpen && (!viewer || Boolean(me)) && !editing,
     contributeTitle: !viewer ? 'Add or edit your contribution' : ownContribution ? 'Edit your contribution' : 'Add your contribution',
     draft: drafts?.contribution ?? ownContribution ?? '',

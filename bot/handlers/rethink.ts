@@ -1,6 +1,5 @@
 /** Card actions on a running Re-think: each parses its input, then the engine decides. */
 import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, type Drafts, type RethinkCardOptions, type Viewer } from '../../cards/rethink';
-import { CardTooLargeError } from '../../cards/render';
 import { renderSummaryCard } from '../../cards/summary';
 import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
@@ -173,21 +172,14 @@ export function sharedCard(deps: Deps, r: Stored<Rethink>, now: Date): SharedCar
 
 function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts, editingActionId?: string): HandlerResult {
   const confirming = refusal.code === 'needsConfirmation';
-  const options = (keep: Drafts | undefined, message: string): RethinkCardOptions => ({
+  // What was typed goes back on the card to be corrected (`expand` leaves off text far over its limit).
+  const views = viewAndPublic(deps, r, {
     viewer,
     now: input.now,
-    ...(confirming ? { confirmation: message } : { notice: { text: message, tone: 'attention' } }),
-    ...(keep ? { drafts: keep } : {}),
+    ...(confirming ? { confirmation: refusal.message } : { notice: { text: refusal.message, tone: 'attention' } }),
+    ...(drafts ? { drafts } : {}),
     ...(editingActionId ? { editingActionId } : {}),
   });
-  let views: Pick<HandlerResult, 'view' | 'publicView'>;
-  try {
-    views = viewAndPublic(deps, r, options(drafts, refusal.message));
-  } catch (error) {
-    // Text far over its limit cannot be kept on the card: say so rather than fail.
-    if (!(error instanceof CardTooLargeError) || !drafts) throw error;
-    views = viewAndPublic(deps, r, options(undefined, `${refusal.message} It was too long to keep on the card.`));
-  }
   // The confirmation needs its buttons: without per-person views it is posted as a card.
   return confirming ? { ...views, postViewWithoutExecute: true } : { view: views.view, notice: refusal.message };
 }

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { listCardData, renderListCard } from '../../cards/list';
-import { cardBytes, type AdaptiveCard } from '../../cards/render';
+import { cardBytes, MAX_CARD_BYTES, TOO_LONG_TO_KEEP, type AdaptiveCard } from '../../cards/render';
 import { renderRethinkCard, type RethinkCardOptions } from '../../cards/rethink';
 import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
@@ -629,6 +629,24 @@ describe('request cards', () => {
     const ids = [...nodes(card)].map((n) => n.node).filter((n) => String(n.type).startsWith('Input.')).map((n) => n.id);
     expect([...ids].sort()).toEqual([...FORM_FIELDS].sort());
     expect(JSON.stringify(card)).toContain('Child in need');
+  });
+
+  it('leaves off typed text far over its box, and says so; text a little over is kept to be shortened', () => {
+    const huge = 'x'.repeat(100_000);
+    const cards = {
+      start: renderStartCard(startCardData(profile, { ...EMPTY_START_FORM, summary: huge }, 'Too long.')),
+      strategy: renderStrategyCard(strategyCardData(profile, proposedRethink(ANSWERS_FOR_STRATEGY[2]), { strategy: '1', reason: huge }, 'Too long.')),
+      'request form': renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: huge }, history: [] })),
+      escalation: renderEscalationCard(profile, { rethink: closedRethink('notResolved', 'escalation'), typed: { stage: '1', reason: huge }, notice: 'Too long.' }),
+    };
+    for (const [name, card] of Object.entries(cards)) {
+      expect({ name, bytes: cardBytes(card) <= MAX_CARD_BYTES, note: texts(card).includes(TOO_LONG_TO_KEEP), held: JSON.stringify(card).includes('x'.repeat(1000)) }).toEqual({ name, bytes: true, note: true, held: false });
+      expect(checkCard(card).problems).toEqual([]);
+    }
+    const slightly = 'y'.repeat(profile.limits.summaryMaxLength + 1);
+    const kept = renderStartCard(startCardData(profile, { ...EMPTY_START_FORM, summary: slightly }, 'Too long.'));
+    expect(input(kept, 'summary')?.value).toBe(slightly);
+    expect(texts(kept)).not.toContain(TOO_LONG_TO_KEEP);
   });
 
   it('shows what people typed as it was typed, never as template', () => {

@@ -5,6 +5,7 @@ import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, executeActions, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import { startProxy, type Proxy } from '../helpers/proxy';
 import { message } from '../helpers/activities';
+import { cardBytes, MAX_CARD_BYTES, TOO_LONG_TO_KEEP } from '../../cards/render';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -33,8 +34,36 @@ describe('bad input', () => {
     expect(cardText(refused.card)).toContain(long);
     // Far over the limit, the text cannot be kept on the card, and the person is told so, not sent an error.
     const huge = await driver.press(adele, 'contribute', { rethinkId, contribution: 'b'.repeat(40_000) });
-    expect(cardText(huge.card)).toContain('Your contribution is 40,000 characters long; the limit is 4,000. Please shorten it and try again. It was too long to keep on the card.');
+    expect(cardText(huge.card)).toContain('Your contribution is 40,000 characters long; the limit is 4,000. Please shorten it and try again.');
+    expect(cardText(huge.card)).toContain(TOO_LONG_TO_KEEP);
+    expect(cardText(huge.card)).not.toContain('b'.repeat(4001));
     expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
+  });
+
+  test('text far longer than its box, from any card, is refused with the limit and never sent back on a card Teams would reject', async () => {
+    const { driver, rethinkId, cardId } = await openRethink();
+    const before = await snapshot(driver.conversation.id, rethinkId);
+    const fits = (card: object | undefined): void => {
+      expect(card).toBeDefined();
+      expect(cardBytes(card ?? {})).toBeLessThanOrEqual(MAX_CARD_BYTES);
+      expect(cardText(card ?? {})).toContain(TOO_LONG_TO_KEEP);
+    };
+    const joined = await driver.press(users.isaiah, 'join', { rethinkId, role: 'r'.repeat(30_000), agency: 'Health' });
+    fits(joined.card);
+    expect(cardText(joined.card ?? {})).toContain('30,000 characters long; the limit is');
+    expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
+
+    await driver.say(megan, 'start');
+    const startId = bed.connector.posts(driver.conversation.id).at(-1)!.activityId;
+    const summary = await driver.press(megan, 'startRethink', { ...START_FORM, caseReference: 'PSCP-2026-0043', summary: 's'.repeat(100_000) }, { replyToId: startId });
+    fits(summary.card);
+    expect(cardText(summary.card ?? {})).toContain('100,000 characters long; the limit is');
+    const strategyCard = await driver.press(megan, 'startRethink', { ...START_FORM, caseReference: 'PSCP-2026-0043' }, { replyToId: startId });
+    const proposed = executeActions(strategyCard.card ?? {}).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId;
+    const reason = await driver.press(megan, 'confirmStrategy', { rethinkId: proposed, strategy: '1', strategyReason: 'w'.repeat(100_000) }, { replyToId: startId });
+    fits(reason.card);
+    expect((await bed.db.rethink(driver.conversation.id, String(proposed)))?.status).toBe('proposed');
+    expect(cardId).toBeDefined();
   });
 
   test('a contribution from a card showing an earlier stage is refused, and the text is kept', async () => {
