@@ -72,7 +72,8 @@ export class RethinkBot extends TeamsActivityHandler {
       await respondToMessage(context, result, this.deps.log, this.options.deliveries);
       return;
     }
-    const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
+    // botbuilder's mention removal fails on a message with no text (an @mention and a picture, say).
+    const text = activity.text ? (TurnContext.removeRecipientMention(activity) ?? activity.text) : '';
     const command = commandFor(text);
     const result = command ? await this.execute(command.handler, context, { ...value, argument: command.argument }, 'command') : { notice: MESSAGES.unknownCommand };
     await respondToMessage(context, result, this.deps.log, this.options.deliveries);

@@ -48,11 +48,17 @@ export const status: Handler = async (input, deps) => {
   return r ? repost(input, deps, r) : { notice: MESSAGES.noOpenRethink };
 };
 
+const NOT_SHOWN: Record<Exclude<Rethink['status'], 'open'>, string> = {
+  closed: 'That Re-think is closed: its summary is in the conversation.',
+  cancelled: 'That Re-think was cancelled before it began, so there is no card to show.',
+  proposed: 'That Re-think hasn’t begun yet: its strategy is still to be confirmed on the strategy card in this conversation.',
+};
+
 export const showRethink: Handler = async (input, deps) => {
   const rethinkId = rethinkIdOf(input.data);
   const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
   if (!r) return { notice: MESSAGES.notFound };
-  if (r.status !== 'open') return { notice: 'That Re-think is no longer open: its summary is in the conversation.' };
+  if (r.status !== 'open') return { notice: NOT_SHOWN[r.status] };
   return { ...repost(input, deps, r), notice: 'Here is that Re-think’s card again, below.' };
 };
 

@@ -2,11 +2,11 @@
  * The whole journey over HTTP with Teams-shaped activities, against the embedded store through
  * the real SDK and a local connector that captures what the bot sends.
  */
-import { conversations, newGroupChat, person, users } from '../helpers/activities';
+import { conversations, message, newGroupChat, person, users } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
-import { cardText, executeActions, startTestBed, type TestBed } from '../helpers/harness';
+import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -226,6 +226,10 @@ describe('commands', () => {
     expect(cardText(cardOf(last()))).toContain('Welcome to Re-think');
     await chat.say(megan, 'what now?');
     expect(last().activity.text).toMatch(/You can type \*\*start\*\*/);
+    // An @mention with a picture and no text.
+    const picture = { ...message('', chat.where(megan)), text: undefined, attachments: [{ contentType: 'image/png', contentUrl: 'http://127.0.0.1:9/picture.png' }] };
+    await send(bed.app, picture);
+    expect(last().activity.text).toMatch(/^Sorry, I didn’t catch that/);
 
     const { rethinkId } = await chat.start(megan);
     await chat.say(adele, 'status');
@@ -313,4 +317,19 @@ test('names every object inherits are not choices: a strategy or a mode of "cons
   expect(await bed.db.rethinksIn(chat.conversation.id)).toEqual([expect.objectContaining({ status: 'proposed', mode: 'teams' })]);
   await chat.say(megan, 'constructor');
   expect(bed.connector.posts(chat.conversation.id).at(-1)?.activity.text).toContain('Sorry, I didn’t catch that.');
+});
+
+test('a list card pressed after its Re-think moved on says where it is now', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  await chat.say(megan, 'start');
+  const startId = bed.connector.posts(chat.conversation.id).at(-1)!.activityId;
+  const strategyCard = await chat.press(megan, 'startRethink', START_FORM, { replyToId: startId });
+  const rethinkId = executeActions(strategyCard.card).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId;
+  const said = async (): Promise<string> => {
+    const pressed = await chat.press(megan, 'showRethink', { rethinkId });
+    return pressed.message ?? bed.connector.posts(chat.conversation.id).at(-1)?.activity.text ?? '';
+  };
+  expect(await said()).toBe('That Re-think hasn’t begun yet: its strategy is still to be confirmed on the strategy card in this conversation.');
+  await chat.press(megan, 'cancelRethink', { rethinkId }, { replyToId: startId });
+  expect(await said()).toBe('That Re-think was cancelled before it began, so there is no card to show.');
 });
