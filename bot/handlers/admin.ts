@@ -18,12 +18,15 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   return { notice: 'Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.' };
 };
 
-const idArgument = (input: TurnInput): string => textField(input.data, 'argument').trim();
+/** Teams gives object ids in lower case; one pasted from elsewhere may not be. */
+const idArgument = (input: TurnInput): string => textField(input.data, 'argument').trim().toLowerCase();
+const askForId = (command: 'add' | 'remove'): string =>
+  `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. You’ll find it on their profile in the Entra admin centre.`;
 
 export const addFacilitator: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };
   const id = idArgument(input);
-  if (!GUID.test(id)) return { notice: 'Please give the facilitator’s Microsoft Entra object id, for example **add facilitator 6a1f2c3d-0000-4000-8000-000000000005**. You’ll find it on their profile in the Entra admin centre.' };
+  if (!GUID.test(id)) return { notice: askForId('add') };
   const at = input.now.toISOString();
   const pool = await deps.pool.change(
     (p) => (p.facilitators.some((f) => f.aadObjectId === id) ? p : { ...p, facilitators: [...p.facilitators, { aadObjectId: id, addedBy: input.actor.id, addedAt: at }], audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorAdded', ref: id }] }),
@@ -37,12 +40,18 @@ export const addFacilitator: Handler = async (input, deps) => {
 export const removeFacilitator: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };
   const id = idArgument(input);
+  if (!GUID.test(id)) return { notice: askForId('remove') };
   const at = input.now.toISOString();
-  const pool = await deps.pool.change(
-    (p) => (p.facilitators.some((f) => f.aadObjectId === id) ? { ...p, facilitators: p.facilitators.filter((f) => f.aadObjectId !== id), audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorRemoved', ref: id }] } : p),
-    input.now,
-  );
-  return { notice: `Removed, if they were in the pool. It now has ${pool.facilitators.length} named facilitator(s).` };
+  let wasIn = false;
+  const pool = await deps.pool.change((p) => {
+    wasIn = p.facilitators.some((f) => f.aadObjectId === id);
+    return wasIn ? { ...p, facilitators: p.facilitators.filter((f) => f.aadObjectId !== id), audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorRemoved', ref: id }] } : p;
+  }, input.now);
+  return {
+    notice: wasIn
+      ? `Removed. The pool now has ${pool.facilitators.length} named facilitator(s).`
+      : 'That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.',
+  };
 };
 
 export const showPool: Handler = async (input, deps) => {

@@ -304,3 +304,25 @@ test('an accept delivered twice is answered the second time with where the reque
   const stored = (await bed.db.requests.item('accepted-twice', 'accepted-twice').read<{ audit: { what: string }[] }>()).resource;
   expect(stored?.audit.filter((a) => a.what === 'accepted')).toHaveLength(1);
 });
+
+test('the named pool: adding and removing need an Entra object id, in any case; removing someone not in it says so', async () => {
+  const chat = personalChat(admin);
+  const extra = person(7).aadObjectId;
+  if (!extra) throw new Error('test users have object ids');
+  const ask = 'Please give the facilitator’s Microsoft Entra object id, for example **remove facilitator';
+  for (const typed of ['remove facilitator', 'remove facilitator Jane Smith']) {
+    await say(chat, admin, typed);
+    expect(lastText(chat.id)).toContain(ask);
+  }
+  await say(chat, admin, `add facilitator ${extra.toUpperCase()}`);
+  expect(lastText(chat.id)).toMatch(/^Added\./);
+  await say(chat, admin, 'facilitators');
+  expect(lastText(chat.id)).toContain(extra);
+  await say(chat, admin, `remove facilitator ${extra.toUpperCase()}`);
+  expect(lastText(chat.id)).toMatch(/^Removed\. The pool now has 1 named facilitator/);
+  await say(chat, admin, `remove facilitator ${extra}`);
+  expect(lastText(chat.id)).toBe('That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.');
+  await say(chat, admin, 'facilitators');
+  expect(lastText(chat.id)).not.toContain(extra);
+  expect(lastText(chat.id)).toContain(namedFacilitator.aadObjectId);
+});
