@@ -98,11 +98,17 @@ export type Handler = (input: TurnInput, deps: Deps) => Promise<HandlerResult>;
 
 export const engineContext = (deps: Deps, now: Date): EngineContext => ({ now, profile: deps.profile, newId: deps.newId });
 
+/** Spaces, zero-width and other invisible characters only: as good as nothing typed. */
+const NOTHING_VISIBLE = /^[\s\p{Cf}\p{Cc}]*$/u;
+
 /** Card input as text; anything that is not text counts as not given. */
 export const textField = (data: CardData, key: string): string => {
   const value = data[key];
-  return typeof value === 'string' ? value : '';
+  if (typeof value !== 'string' || NOTHING_VISIBLE.test(value)) return '';
+  // One spelling for the same text: "Zoë" typed as one character or as e and an accent is one name.
+  return value.normalize('NFC');
 };
+
 
 /** An id from card data, or '' when it cannot be one (ids are ours: letters, digits, - and _). */
 export const idField = (data: CardData, key: string): string => {

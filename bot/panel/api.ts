@@ -18,7 +18,7 @@ import type { Stored } from '../../services/store/repository';
 import type { ConnectorClient } from '../connectorClient';
 import type { Deliveries } from '../deliveries';
 import { sharedCard } from '../handlers/rethink';
-import { engineContext, type Deps } from '../handlers/types';
+import { engineContext, textField, type Deps } from '../handlers/types';
 import { conversationKey } from '../turn';
 import { authenticate, type PanelAuth } from './auth';
 
@@ -95,7 +95,7 @@ const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention R
 const etagFor = (r: Stored<Rethink>, actor: Actor): string => `"${r._etag.replace(/"/g, '')}|${actor.id}|${actor.meetingRole ?? ''}"`;
 
 const view = (pd: PanelDeps, r: Rethink, actor: Actor) => panelView(pd.deps.profile, r, actor, PRIVACY_REMINDER);
-const text = (body: Record<string, unknown>, key: string): string => (typeof body[key] === 'string' ? (body[key] as string) : '');
+const text = textField;
 const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } => {
   const n = Number(body.stage);
   return STAGES.includes(n as StageNumber) ? { stage: n as StageNumber } : {};

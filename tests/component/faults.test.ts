@@ -66,6 +66,25 @@ describe('bad input', () => {
     expect(cardId).toBeDefined();
   });
 
+  test('invisible characters alone are nothing typed; one name in two Unicode spellings is one person', async () => {
+    const { driver, rethinkId } = await openRethink();
+    const before = await snapshot(driver.conversation.id, rethinkId);
+    const blank = await driver.press(adele, 'contribute', { rethinkId, contribution: '\u200b\u2060 \u200b' });
+    expect(cardText(blank.card)).toContain('Please enter your contribution');
+    const nobody = await driver.press(users.isaiah, 'join', { rethinkId, role: '\u200b', agency: '\u2060' });
+    expect(cardText(nobody.card)).toContain('Please enter a role (for example, social worker).');
+    expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
+
+    const composed = 'Zo\u00eb Smith';
+    const decomposed = 'Zoe\u0308 Smith';
+    for (const [name, text] of [[composed, 'First call'], [decomposed, 'Second call']] as const) {
+      await driver.press(megan, 'contributeOnBehalf', { rethinkId, behalfName: name, behalfRole: 'GP', behalfAgency: 'Surgery', behalfText: text });
+    }
+    const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
+    expect(doc?.participants.filter((p) => p.external).map((p) => p.name)).toEqual([composed]);
+    expect(doc?.contributions.filter((c) => c.participantId.startsWith('ext:')).map((c) => c.text)).toEqual(['Second call']);
+  });
+
   test('a contribution from a card showing an earlier stage is refused, and the text is kept', async () => {
     const { driver, rethinkId } = await openRethink();
     await driver.press(megan, 'advance', { rethinkId, confirmed: true });
