@@ -4,6 +4,7 @@
  * the request claims is trusted. Pages poll with If-None-Match: an unchanged Re-think costs one
  * point read and answers 304, so any number of instances serve the panel with no shared memory.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Request, Response, Server } from 'restify';
@@ -18,7 +19,7 @@ import type { Stored } from '../../services/store/repository';
 import type { ConnectorClient } from '../connectorClient';
 import type { Deliveries } from '../deliveries';
 import { sharedCard } from '../handlers/rethink';
-import { engineContext, textField, type Deps } from '../handlers/types';
+import { engineContext, idField, textField, type Deps } from '../handlers/types';
 import { conversationKey } from '../turn';
 import { authenticate, type PanelAuth } from './auth';
 
@@ -142,8 +143,7 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   if (!found.ok) return found.reply;
   const { actor, address } = found;
   const now = pd.clock();
-  const requestId = text(body, 'requestId');
-  const outcome = await pd.deps.rethinks.update(address.conversationId, rethinkId, (r) => applyCommand(r, command, actor, engineContext(pd.deps, now), requestId ? `panel:${requestId}` : undefined), found.r);
+  const outcome = await pd.deps.rethinks.update(address.conversationId, rethinkId, (r) => applyCommand(r, command, actor, engineContext(pd.deps, now), repeatKey(actor, body)), found.r);
   if (outcome.kind === 'notFound') return fail(404, 'That Re-think is not in this meeting.');
   if (outcome.kind === 'refused') return refusedReply(outcome.refusal, pd, outcome.doc, actor);
   const r = outcome.doc;
@@ -154,6 +154,15 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
     pd.deliveries.updateCardAt(address, cardId, shared);
   }
   return { status: 200, etag: etagFor(r, actor), body: view(pd, r, actor) };
+}
+
+/**
+ * The panel names each press (`requestId`) so one sent again is applied once. It is the person's
+ * own: the key is theirs alone, and short whatever was sent.
+ */
+function repeatKey(actor: Actor, body: Record<string, unknown>): string | undefined {
+  const requestId = idField(body, 'requestId');
+  return requestId ? `panel:${createHash('sha256').update(`${actor.id}\n${requestId}`).digest('base64url').slice(0, 22)}` : undefined;
 }
 
 function refusedReply(refusal: Refusal, pd: PanelDeps, r: Stored<Rethink>, actor: Actor): Reply {

@@ -127,6 +127,24 @@ test('a contribution made in the panel is saved and appears on everyone’s card
   expect(card && cardText(cardOf(card))).toContain('Said in the side panel');
 });
 
+test('a press sent again is applied once; another person’s press under the same name is theirs; the name is kept short', async () => {
+  const post = async (user: typeof attendee, body: Record<string, unknown>) => api(path().replace('?', '/contribute?'), { token: await mint(user), method: 'POST', body: { stage: 1, ...body } });
+  const doc = async () => (await bed.db.rethink(chat.id, rethinkId)) as { _etag?: string; contributions: { text: string }[]; appliedActivityIds: string[] } | undefined;
+  await api(path().replace('?', '/join?'), { token: await mint(attendee), method: 'POST', body: { role: 'Teacher', agency: 'School' } });
+  const requestId = 'f0e1d2c3-0000-4000-8000-00000000abcd';
+  expect((await post(attendee, { contribution: 'First words', requestId })).status).toBe(200);
+  const once = await doc();
+  expect((await post(attendee, { contribution: 'First words', requestId })).status).toBe(200);
+  expect((await doc())?._etag).toBe(once?._etag);
+  // The organiser's press carrying the same name (copied, or by chance) is still applied.
+  expect((await post(organiser, { contribution: 'Organiser’s words', requestId })).status).toBe(200);
+  expect((await doc())?.contributions.map((c) => c.text)).toEqual(expect.arrayContaining(['First words', 'Organiser’s words']));
+  expect((await post(attendee, { contribution: 'Second words', requestId: 'x'.repeat(20_000) })).status).toBe(200);
+  const keys = (await doc())?.appliedActivityIds ?? [];
+  expect(keys.every((k) => k.length <= 40)).toBe(true);
+  expect(keys.some((k) => k.includes(requestId))).toBe(false);
+});
+
 test.each([
   ['no token', async () => undefined, 401],
   ['an expired token', async () => mint(attendee, { expiresIn: Math.floor(Date.now() / 1000) - 600 }), 401],
