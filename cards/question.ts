@@ -11,13 +11,15 @@ export interface QuestionCardData {
   question: string;
   answered: boolean;
   answer: string;
+  /** What was typed, kept when the answer could not be sent. */
+  typedAnswer: string;
   textMaxLength: number;
   hasNotice: boolean;
   notice: string;
 }
 
 /** `undefined` when the request holds no such question. */
-export function questionCardData(profile: PartnershipProfile, r: FacilitatorRequest, questionId: string, notice = ''): QuestionCardData | undefined {
+export function questionCardData(profile: PartnershipProfile, r: FacilitatorRequest, questionId: string, notice = '', typedAnswer = ''): QuestionCardData | undefined {
   const q = r.questions.find((x) => x.id === questionId);
   if (!q) return undefined;
   return {
@@ -28,6 +30,7 @@ export function questionCardData(profile: PartnershipProfile, r: FacilitatorRequ
     question: q.text,
     answered: q.answer !== undefined,
     answer: q.answer ?? '',
+    typedAnswer: q.answer === undefined ? typedAnswer : '',
     textMaxLength: profile.limits.summaryMaxLength,
     hasNotice: notice !== '',
     notice,

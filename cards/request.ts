@@ -35,6 +35,17 @@ export interface RequestCardData {
   meetingFormat: string;
   formats: { id: string; label: string }[];
   canWithdraw: boolean;
+  typedQuestion: string;
+  typedWithdrawReason: string;
+}
+
+/** What someone typed on the card: kept on it when what they pressed was refused. */
+export interface RequestTyped {
+  question?: string;
+  withdrawReason?: string;
+  meetingDate?: string;
+  meetingTime?: string;
+  meetingFormat?: string;
 }
 
 const STYLES: Record<FacilitatorRequest['status'], string> = { submitted: 'warning', accepted: 'accent', scheduled: 'accent', completed: 'good', withdrawn: 'default' };
@@ -43,7 +54,7 @@ const STYLES: Record<FacilitatorRequest['status'], string> = { submitted: 'warni
  * The pool's copy offers accept, decline, questions and scheduling; the requester's offers
  * withdrawal. Who may press what is checked again when it is pressed.
  */
-export function requestCardData(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', textLimit = 500): RequestCardData {
+export function requestCardData(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', textLimit = 500, typed: RequestTyped = {}): RequestCardData {
   const f = r.form;
   const open = r.status === 'submitted' || r.status === 'accepted' || r.status === 'scheduled';
   const cut = (text: string): string => truncate(text, textLimit);
@@ -87,14 +98,16 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     canAsk: audience === 'pool' && open,
     canSchedule: audience === 'pool' && (r.status === 'accepted' || r.status === 'scheduled'),
     scheduleTitle: r.status === 'scheduled' ? 'Change the meeting' : 'Schedule the meeting',
-    meetingDate: r.schedule?.date ?? '',
-    meetingTime: r.schedule?.time ?? '',
-    meetingFormat: r.schedule?.format ?? f.preferredFormat,
+    meetingDate: typed.meetingDate || (r.schedule?.date ?? ''),
+    meetingTime: typed.meetingTime || (r.schedule?.time ?? ''),
+    meetingFormat: typed.meetingFormat || (r.schedule?.format ?? f.preferredFormat),
     formats: [...profile.requestForm.formats],
     canWithdraw: audience === 'requester' && open,
+    typedQuestion: typed.question ?? '',
+    typedWithdrawReason: typed.withdrawReason ?? '',
   };
 }
 
-export function renderRequestCard(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = ''): AdaptiveCard {
-  return fitToSize((limit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500))));
+export function renderRequestCard(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', typed: RequestTyped = {}): AdaptiveCard {
+  return fitToSize((limit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500), typed)));
 }

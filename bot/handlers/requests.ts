@@ -1,6 +1,6 @@
 /** The independent facilitator request: the form, its submission, and what facilitators and requesters do with it. */
 import { renderQuestionCard, questionCardData } from '../../cards/question';
-import { renderRequestCard } from '../../cards/request';
+import { renderRequestCard, type RequestTyped } from '../../cards/request';
 import { renderRequestFormCard, requestFormCardData } from '../../cards/requestForm';
 import { renderRequestListCard, requestListCardData } from '../../cards/requestList';
 import { REQUEST_STATUS_LABELS } from '../../cards/requestText';
@@ -13,7 +13,7 @@ import type { Rethink } from '../../services/rethink/types';
 import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
-import { idField, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { idField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 const personOf = (input: TurnInput): PersonRef => ({ id: input.actor.id, name: input.actor.name, ...(input.actor.aadObjectId ? { aadObjectId: input.actor.aadObjectId } : {}) });
 const context = (input: TurnInput, deps: Deps): lifecycle.RequestContext => ({ now: input.now, newId: deps.newId, profile: deps.profile });
@@ -148,9 +148,17 @@ export function keepFacilitating(deps: Pick<Deps, 'people' | 'requests' | 'later
 const audienceFor = (r: FacilitatorRequest, input: TurnInput): Audience =>
   r.requester.id === input.actor.id && r.requestedIn.conversationId === input.where.conversationId ? 'requester' : 'pool';
 
-function requestView(deps: Deps, r: FacilitatorRequest, audience: Audience, notice: string): HandlerResult {
-  return { view: renderRequestCard(deps.profile, r, audience, notice), notice };
+function requestView(deps: Deps, r: FacilitatorRequest, audience: Audience, notice: string, typed: RequestTyped = {}): HandlerResult {
+  return { view: renderRequestCard(deps.profile, r, audience, notice, typed), notice };
 }
+
+const typedOn = (data: CardData): RequestTyped => ({
+  question: textField(data, 'question'),
+  withdrawReason: textField(data, 'withdrawReason'),
+  meetingDate: textField(data, 'meetingDate'),
+  meetingTime: textField(data, 'meetingTime'),
+  meetingFormat: textField(data, 'meetingFormat'),
+});
 
 /** A pool member: acting in the facilitator channel, or a named facilitator (anywhere). */
 async function isPoolMember(input: TurnInput, deps: Deps): Promise<boolean> {
@@ -177,7 +185,8 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
     const outcome = await deps.requests.update(requestId, apply, found, true);
     if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
     const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
-    if (outcome.kind === 'refused') return requestView(deps, outcome.doc, audience, outcome.refusal.message);
+    // Refused, what was typed stays on the card to be corrected.
+    if (outcome.kind === 'refused') return requestView(deps, outcome.doc, audience, outcome.refusal.message, typedOn(input.data));
     if (!outcome.replay) {
       deps.dispatch(requestId);
       keepFacilitating(deps, outcome.doc, input.now);
@@ -238,7 +247,7 @@ export const answerQuestion: Handler = async (input, deps) => {
   if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
   if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(requestId);
   const notice = outcome.kind === 'refused' ? outcome.refusal.message : 'Thank you: your answer has been sent to the facilitator.';
-  const data = questionCardData(deps.profile, outcome.doc, questionId, notice);
+  const data = questionCardData(deps.profile, outcome.doc, questionId, notice, outcome.kind === 'refused' ? textField(input.data, 'answer') : '');
   return data ? { view: renderQuestionCard(data), notice } : { notice };
 };
 
