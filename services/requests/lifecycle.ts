@@ -123,7 +123,8 @@ function mustBe(doc: FacilitatorRequest, allowed: readonly RequestStatus[]): Res
   return refuse('notAllowed', `This request is ${statusText[doc.status]}, so that can’t be done now. Nothing has been changed.`);
 }
 
-const isRequester = (doc: FacilitatorRequest, who: PersonRef): boolean => doc.requester.id === who.id || (!!who.aadObjectId && doc.requester.aadObjectId === who.aadObjectId);
+const samePerson = (a: PersonRef, b: PersonRef): boolean => a.id === b.id || (!!a.aadObjectId && a.aadObjectId === b.aadObjectId);
+const isRequester = (doc: FacilitatorRequest, who: PersonRef): boolean => samePerson(doc.requester, who);
 const isAcceptor = (doc: FacilitatorRequest, who: PersonRef): boolean => !!doc.accepted && (doc.accepted.by.id === who.id || (!!who.aadObjectId && doc.accepted.by.aadObjectId === who.aadObjectId));
 const requesterTarget = (doc: FacilitatorRequest): ConversationAddress => doc.requesterChat ?? doc.requestedIn;
 
@@ -133,6 +134,9 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
   if (isRequester(doc, who)) return refuse('notAllowed', 'You made this request, so another facilitator needs to accept it: an independent facilitator is someone outside the case.');
+  if (doc.network.some((p) => samePerson(p, who))) {
+    return refuse('notAllowed', 'You took part in this case’s earlier Re-thinks, so another facilitator needs to accept it: an independent facilitator is someone outside the case.');
+  }
   return change(doc, activityId, ctx, who.id, 'accepted', (d) => ({
     doc: { ...d, status: 'accepted', accepted: { by: who, at: ctx.now.toISOString(), ...(whoChat ? { chat: whoChat } : {}) } },
     cardChanged: true,

@@ -220,7 +220,7 @@ test('a facilitator asks the requester a question; the answer is recorded and th
   const wordy = `Has the school been invited? ${'And more. '.repeat(60)}`;
   const tooLong = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: wordy });
   expect(cardText(tooLong.card)).toContain('the limit is 500');
-  expect(input(tooLong.card, 'question')?.value).toBe(wordy);
+  expect(input(tooLong.card ?? {}, 'question')?.value).toBe(wordy);
   await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: 'Has the school been invited?' });
   const questionCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('answerQuestion'));
   expect(cardText(cardOf(questionCard))).toContain('Has the school been invited?');
@@ -228,7 +228,7 @@ test('a facilitator asks the requester a question; the answer is recorded and th
   const rambling = 'Yes. '.repeat(120);
   const refused = await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'answerQuestion', { ...answerData, answer: rambling });
   expect(cardText(refused.card)).toContain('the limit is 500');
-  expect(input(refused.card, 'answer')?.value).toBe(rambling);
+  expect(input(refused.card ?? {}, 'answer')?.value).toBe(rambling);
   const answered = await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'answerQuestion', { ...answerData, answer: 'Yes, the designated safeguarding lead.' });
   expect(cardText(answered.card)).toContain('your answer has been sent');
   await bed.connector.waitFor((c) => c.conversationId === personalChat(channelFacilitator).id && (c.activity.text ?? '').includes('Yes, the designated safeguarding lead.'));
@@ -255,7 +255,7 @@ test('decline; a meeting date in the past; withdrawing a scheduled request tells
   const past = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'scheduleRequest', { requestId, meetingDate: '2020-01-01', meetingTime: '10:30', meetingFormat: 'virtual' });
   expect(cardText(past.card)).toContain('The meeting date is in the past');
   // What was typed stays on the card, to be corrected.
-  expect([input(past.card, 'meetingDate')?.value, input(past.card, 'meetingTime')?.value, input(past.card, 'meetingFormat')?.value]).toEqual(['2020-01-01', '10:30', 'virtual']);
+  expect([input(past.card ?? {}, 'meetingDate')?.value, input(past.card ?? {}, 'meetingTime')?.value, input(past.card ?? {}, 'meetingFormat')?.value]).toEqual(['2020-01-01', '10:30', 'virtual']);
   expect((await bed.db.request(requestId))?.schedule).toBeUndefined();
   await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'scheduleRequest', { requestId, meetingDate: '2030-03-04', meetingTime: '14:00', meetingFormat: 'faceToFace' });
   await bed.connector.waitFor((c) => c.conversationId === personalChat(colleague).id && (c.activity.text ?? '').includes('4 March 2030 at 14:00'));

@@ -18,6 +18,20 @@ function value(result: Result<FacilitatorRequest> & { replay?: boolean }): Facil
   return result.value;
 }
 
+test('an independent facilitator is someone outside the case: neither the requester nor anyone from its earlier Re-thinks accepts', () => {
+  const colleague = { id: '29:colleague', name: 'Megan Bowen', aadObjectId: 'c1' };
+  const doc = request('submitted', { network: [colleague] });
+  const refused = (who: { id: string; name: string; aadObjectId?: string }) => {
+    const result = acceptRequest(doc, who, undefined, undefined, ctx);
+    return result.ok ? 'accepted' : result.error.message;
+  };
+  expect(refused(requester)).toMatch(/^You made this request/);
+  expect(refused(colleague)).toMatch(/^You took part in this case’s earlier Re-thinks, so another facilitator needs to accept it/);
+  // The same person reached through another chat: known by their Entra object id.
+  expect(refused({ id: '29:colleague-elsewhere', name: 'Megan Bowen', aadObjectId: 'c1' })).toMatch(/^You took part/);
+  expect(refused(facilitator)).toBe('accepted');
+});
+
 describe('the same activity delivered twice gets the first result, not a refusal', () => {
   test('accept', () => {
     const accepted = value(acceptRequest(request('submitted'), facilitator, undefined, 'act-1', ctx));
