@@ -1,5 +1,5 @@
 import type { Choice, PartnershipProfile } from '../services/profile/types';
-import { needsTriedInstead, type FieldErrors } from '../services/requests/form';
+import { missingStrategies, needsTriedInstead, type FieldErrors } from '../services/requests/form';
 import type { HistoryEntry, RequestForm } from '../services/requests/types';
 import template from './requestForm.json';
 import { historyLine } from './requestText';
@@ -40,6 +40,14 @@ export interface RequestFormInput {
   notice?: string;
 }
 
+/** Names the strategy that has no Re-think on record; strategy 1 doesn't apply to a lead professional. */
+function triedInsteadLabel(missing: readonly (1 | 2)[]): string {
+  const tried = 'what has been tried instead? (dates and outcomes)';
+  if (missing.length === 2) return `No strategy 1 or 2 Re-thinks that you took part in are recorded: ${tried}`;
+  if (missing[0] === 1) return `No strategy 1 Re-think that you took part in is recorded: ${tried} If you are the lead professional, strategy 1 doesn’t apply: just say so.`;
+  return `No strategy 2 Re-think that you took part in is recorded: ${tried}`;
+}
+
 export function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput): RequestFormCardData {
   const { nameMaxLength: short, summaryMaxLength: long } = profile.limits;
   const needsTried = needsTriedInstead(input.history);
@@ -58,7 +66,9 @@ export function requestFormCardData(profile: PartnershipProfile, input: RequestF
   return {
     requestId: input.requestId,
     caseReference: input.caseReference,
-    intro: 'Strategies 1 and 2 have been tried and there are still concerns: an independent facilitator can help. What Re-think already knows is filled in; please check it and complete the rest. The request goes to the partnership’s independent facilitators.',
+    intro: needsTried
+      ? 'An independent facilitator can help when strategies 1 and 2 have been tried and there are still concerns. What Re-think already knows is filled in; please check it and complete the rest, including what has been tried. The request goes to the partnership’s independent facilitators.'
+      : 'Strategies 1 and 2 have been tried and there are still concerns: an independent facilitator can help. What Re-think already knows is filled in; please check it and complete the rest. The request goes to the partnership’s independent facilitators.',
     privacyReminder: PRIVACY_REMINDER,
     hasNotice: Boolean(input.notice),
     notice: input.notice ?? '',
@@ -90,7 +100,7 @@ export function requestFormCardData(profile: PartnershipProfile, input: RequestF
         fields: [
           field('concernCategory', 'What the concern is about', 'choice', profile.concernCategories),
           field('concernSummary', 'A short summary of the concern', 'long'),
-          ...(needsTried || input.values.triedInstead ? [field('triedInstead', 'No strategy 1 and 2 Re-thinks that you took part in are recorded: what has been tried instead? (dates and outcomes)', 'long')] : []),
+          ...(needsTried || input.values.triedInstead ? [field('triedInstead', triedInsteadLabel(missingStrategies(input.history)), 'long')] : []),
         ],
       },
       {

@@ -65,8 +65,9 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
   return {
     rethinkId: r.id,
     caseReference: r.caseReference,
-    // A resolved concern needs no independent facilitator; after strategy 3 there is none to ask for.
-    offerRequest: r.status === 'closed' && r.strategy !== 3 && outcome?.kind !== 'resolved',
+    // An independent facilitator follows strategy 2 (after strategy 1 comes strategy 2); a resolved
+    // concern needs none. Anyone can still type "request facilitator".
+    offerRequest: r.status === 'closed' && r.strategy === 2 && outcome?.kind !== 'resolved',
     offerEscalation: r.status === 'closed' && outcome?.kind === 'notResolved',
     facts: [
       { title: 'Strategy', value: r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : '' },

@@ -24,8 +24,10 @@ export const FORM_FIELDS: readonly (keyof RequestForm)[] = [
   'familyAware',
 ];
 
-/** Whether the history lacks a strategy 1 or 2 Re-think, so the requester says what was tried instead. */
-export const needsTriedInstead = (history: readonly HistoryEntry[]): boolean => ![1, 2].every((s) => history.some((h) => h.strategy === s && h.status === 'closed'));
+/** The strategies 1 and 2 with no closed Re-think in the history: the requester says what was tried instead. */
+export const missingStrategies = (history: readonly HistoryEntry[]): (1 | 2)[] => ([1, 2] as const).filter((s) => !history.some((h) => h.strategy === s && h.status === 'closed'));
+
+export const needsTriedInstead = (history: readonly HistoryEntry[]): boolean => missingStrategies(history).length > 0;
 
 /** The form as typed: anything that is not text counts as empty, so nothing typed is ever lost. */
 export function formFromData(data: Readonly<Record<string, unknown>>): RequestForm {

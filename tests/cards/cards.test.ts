@@ -484,8 +484,10 @@ describe('summary card', () => {
     expect(verbs(variants.resolved())).toEqual([]);
     expect(verbs(variants['partly resolved']())).toEqual(['showRequestForm']);
     expect(verbs(variants['not resolved, with escalation']())).toEqual(['showRequestForm', 'showEscalation']);
-    // After strategy 3 there is no facilitator left to ask for.
+    // After strategy 3 there is no facilitator left to ask for; after strategy 1 comes strategy 2.
     expect(verbs(renderSummaryCard(profile, { ...closedRethink('notResolved'), strategy: 3 }))).toEqual(['showEscalation']);
+    expect(verbs(renderSummaryCard(profile, { ...closedRethink('notResolved', 'escalation'), strategy: 1 }))).toEqual(['showEscalation']);
+    expect(verbs(renderSummaryCard(profile, { ...closedRethink('partlyResolved'), strategy: 1 }))).toEqual([]);
   });
 
   it.each([
@@ -623,6 +625,19 @@ describe('request cards', () => {
     'escalation form': { render: () => renderEscalationCard(profile, { rethink: closedRethink('notResolved', 'escalation') }), rethinkIds: [closedRethink('notResolved', 'escalation').id] },
   };
   describeEveryVariant({ ...requestVariants, ...formVariants, ...others });
+
+  it('asks what was tried instead of the strategies with no Re-think on record, naming them', () => {
+    const entry = (strategy: 1 | 2) => ({ rethinkId: `r${strategy}`, strategy, date: '2026-03-01', status: 'closed', outcome: 'notResolved' as const, agencies: [], actions: [] });
+    const label = (history: ReturnType<typeof entry>[]) => {
+      const card = renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history }));
+      const field = input(card, 'triedInstead');
+      return field ? `${String(field.label)} | ${JSON.stringify(card).includes('including what has been tried')}` : 'none';
+    };
+    expect(label([])).toBe('No strategy 1 or 2 Re-thinks that you took part in are recorded: what has been tried instead? (dates and outcomes) | true');
+    expect(label([entry(2)])).toBe('No strategy 1 Re-think that you took part in is recorded: what has been tried instead? (dates and outcomes) If you are the lead professional, strategy 1 doesn’t apply: just say so. | true');
+    expect(label([entry(1)])).toBe('No strategy 2 Re-think that you took part in is recorded: what has been tried instead? (dates and outcomes) | true');
+    expect(label([entry(1), entry(2)])).toBe('none');
+  });
 
   it('the form holds every field of the request once, with the profile’s choices', () => {
     const card = renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history: [] }));
