@@ -28,7 +28,7 @@ export function recommendStrategy(answers: StrategyAnswers): Recommendation {
   return {
     strategy: 1,
     reason: answers.groupMeetingHeld
-      ? 'Strategy 3 needs strategy 1 first: start by talking your concerns through with the lead professional.'
+      ? 'A meeting has been held, but you haven’t yet raised your concerns with the lead professional: start there, with strategy 1. An independent facilitator (strategy 3) can help once strategies 1 and 2 have been tried.'
       : 'Start by talking your concerns through with the lead professional: the right conversation with the right person often resolves things.',
   };
 }

@@ -333,3 +333,12 @@ test('a list card pressed after its Re-think moved on says where it is now', asy
   await chat.press(megan, 'cancelRethink', { rethinkId }, { replyToId: startId });
   expect(await said()).toBe('That Re-think was cancelled before it began, so there is no card to show.');
 });
+
+test('strategy 2 started by someone who is not the lead professional: they are told it is the lead professional’s to lead', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const { card } = await chat.start(adele, { ...START_FORM, caseReference: 'PSCP-2026-0044', role: 'Teacher', agency: 'School', isLeadProfessional: 'false', raisedWithLeadProfessional: 'true' });
+  expect(cardText(card)).toContain('Strategy 2 is led by the lead professional or their line manager: when they have joined, hand facilitation over to them.');
+  const lead = await new Driver(bed.app, bed.connector, newGroupChat()).start(megan);
+  expect(cardText(lead.card)).toContain('The Re-think has started.');
+  expect(cardText(lead.card)).not.toContain('hand facilitation over');
+});

@@ -24,7 +24,7 @@ describe('the strategy entry rules', () => {
   test('strategy 3 only after strategies 1 and 2, with the reason saying so', () => {
     const three = recommendStrategy(answers(false, true, true));
     expect(three.reason).toMatch(/Strategies 1 and 2 have been tried/);
-    expect(recommendStrategy(answers(false, false, true)).reason).toMatch(/Strategy 3 needs strategy 1 first/);
+    expect(recommendStrategy(answers(false, false, true)).reason).toMatch(/^A meeting has been held, but you haven’t yet raised your concerns with the lead professional: start there, with strategy 1/);
   });
 
   test('the person asking never runs strategy 3 themselves, even when the rules reach it (the way in is the request); 1 and 2 always can', () => {
