@@ -86,7 +86,7 @@ export function requestFormCardData(profile: PartnershipProfile, input: RequestF
           field('managerAgrees', 'Does your line manager agree with this request?', 'choice', options.managerAgrees),
         ],
       },
-      { title: 'Lead professional', fields: [field('leadProfessionalName', 'Lead professional (may be you)', 'text'), field('leadProfessionalAgency', 'Their agency', 'text')] },
+      { title: 'Lead professional', fields: [field('leadProfessionalName', 'Lead professional’s name (this may be you)', 'text'), field('leadProfessionalAgency', 'Lead professional’s agency', 'text')] },
       {
         title: 'The case',
         fields: [

@@ -45,9 +45,13 @@ export function prefill(rethinks: readonly Rethink[], person: Actor | PersonRef,
   const me = latest?.participants.find((p) => p.id === person.id || (person.aadObjectId !== undefined && p.aadObjectId === person.aadObjectId));
   const roles = new Map<string, string>();
   for (const r of seen) for (const p of r.participants) roles.set(`${p.name}|${p.agency}`, `${p.name}, ${p.role} (${p.agency})`);
+  const agency = remembered.agency ?? me?.agency ?? '';
+  // Someone who started one of these Re-thinks as the lead professional is the lead professional.
+  const isLead = seen.some((r) => r.createdBy === person.id && r.answers.isLeadProfessional);
   return {
     requesterRole: remembered.role ?? me?.role ?? '',
-    requesterAgency: remembered.agency ?? me?.agency ?? '',
+    requesterAgency: agency,
+    ...(isLead ? { leadProfessionalName: person.name, leadProfessionalAgency: agency } : {}),
     network: [...roles.values()].join('; '),
     ...(latest ? { concernCategory: latest.concernCategory, concernSummary: latest.summary } : {}),
   };

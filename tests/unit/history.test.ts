@@ -1,0 +1,15 @@
+import { prefill } from '../../services/requests/history';
+import { closedRethink, people } from '../fixtures/cards/rethinks';
+
+describe('the request form filled in from the case’s Re-thinks', () => {
+  const asLead = { ...closedRethink('notResolved', 'nextStrategy'), answers: { isLeadProfessional: true, raisedWithLeadProfessional: false, groupMeetingHeld: false } };
+
+  test('someone who started a Re-think as the lead professional is named as the lead professional', () => {
+    expect(prefill([asLead], people.priya, {})).toMatchObject({ requesterRole: 'Social worker', requesterAgency: 'Children’s social care', leadProfessionalName: 'Priya Shah', leadProfessionalAgency: 'Children’s social care' });
+  });
+
+  test('anyone else, or a starter who was not the lead professional, leaves the lead professional to be filled in', () => {
+    expect(prefill([asLead], people.tom, {})).not.toHaveProperty('leadProfessionalName');
+    expect(prefill([closedRethink('notResolved', 'nextStrategy')], people.priya, {})).not.toHaveProperty('leadProfessionalName');
+  });
+});
