@@ -6,8 +6,11 @@
  *   npm run package -- --app-id <guid>
  *   MICROSOFT_APP_ID=<guid> npm run package
  *   npm run package -- --app-id <guid> --out <path/to/file.zip>
+ *   npm run package -- --app-id <guid> --profile <partnership profile.json>   (or PARTNERSHIP_PROFILE)
  *
- * Replaces ${{MICROSOFT_APP_ID}} in manifest.json with the bot's Microsoft App ID, validates
+ * Replaces ${{MICROSOFT_APP_ID}} in manifest.json with the bot's Microsoft App ID, and the
+ * partnership's name, pages and five steps with those in its profile (the one the app runs with, so
+ * a profile and settings are all that differ between partnerships). Validates
  * the result against the Teams manifest schema bundled in @microsoft/app-manifest (offline),
  * and zips manifest.json, color.png and outline.png at the root of the package.
  *
@@ -29,6 +32,8 @@ const DOMAIN_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z
 const LOCAL_PLACEHOLDER_APP_ID = '00000000-0000-4000-8000-000000000000';
 const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ICONS = ['color.png', 'outline.png'];
+const DEFAULT_PROFILE = path.join(__dirname, '..', 'services', 'profile', 'portsmouth.json');
+const PAGES = ['websiteUrl', 'privacyUrl', 'termsOfUseUrl'];
 
 class PackageError extends Error {
   constructor(message, details = []) {
@@ -38,8 +43,38 @@ class PackageError extends Error {
   }
 }
 
-/** Replaces every ${{MICROSOFT_APP_ID}} and ${{APP_DOMAIN}} in the manifest text and parses the result. */
-function renderManifest(templateText, appId, domain = LOCAL_PLACEHOLDER_DOMAIN, ssoAppId = appId) {
+/**
+ * What the package takes from the partnership profile: its names, its pages and its five steps' titles.
+ * The app checks the whole profile when it starts; this checks what the package needs.
+ */
+function partnershipOf(profilePath = DEFAULT_PROFILE) {
+  let profile;
+  try {
+    profile = JSON.parse(fs.readFileSync(profilePath, 'utf8'));
+  } catch (error) {
+    throw new PackageError(`The partnership profile ${profilePath} can't be read as JSON (${error.message}).`);
+  }
+  const p = (profile && profile.partnership) || {};
+  const given = (key) => typeof p[key] === 'string' && p[key].trim() !== '';
+  const titles = Array.isArray(profile.stages) ? profile.stages.map((s) => s && s.title).filter((t) => typeof t === 'string' && t.trim() !== '') : [];
+  const problems = [
+    ...['name', 'shortName', ...PAGES].filter((key) => !given(key)).map((key) => `partnership.${key} is missing`),
+    ...PAGES.filter((key) => given(key) && !p[key].startsWith('https://')).map((key) => `partnership.${key} must be an https:// address`),
+    ...(titles.length === 5 ? [] : ['stages must give the five steps, each with a title']),
+  ];
+  if (problems.length > 0) throw new PackageError(`The partnership profile ${profilePath} lacks what the app package needs.`, problems);
+  return {
+    PARTNERSHIP_NAME: p.name,
+    PARTNERSHIP_SHORT_NAME: p.shortName,
+    PARTNERSHIP_WEBSITE_URL: p.websiteUrl,
+    PARTNERSHIP_PRIVACY_URL: p.privacyUrl,
+    PARTNERSHIP_TERMS_URL: p.termsOfUseUrl,
+    STAGES: titles.map((title, i) => `(${i + 1}) ${title.trim()}`).join(' '),
+  };
+}
+
+/** Replaces every placeholder (app id, domain, the partnership's own texts) in the manifest text and parses the result. */
+function renderManifest(templateText, appId, domain = LOCAL_PLACEHOLDER_DOMAIN, ssoAppId = appId, partnership = partnershipOf()) {
   if (!GUID_PATTERN.test(appId)) {
     throw new PackageError(`The app id "${appId}" is not a GUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).`);
   }
@@ -49,7 +84,9 @@ function renderManifest(templateText, appId, domain = LOCAL_PLACEHOLDER_DOMAIN, 
   if (!DOMAIN_PATTERN.test(domain)) {
     throw new PackageError(`The domain "${domain}" is not a host name such as rethink.example.org (no https://, no path).`);
   }
-  const text = templateText.split(PLACEHOLDER).join(appId).split(DOMAIN_PLACEHOLDER).join(domain).split(SSO_PLACEHOLDER).join(ssoAppId);
+  let text = templateText.split(PLACEHOLDER).join(appId).split(DOMAIN_PLACEHOLDER).join(domain).split(SSO_PLACEHOLDER).join(ssoAppId);
+  // Inside JSON strings: a partnership name with quotes in it must stay valid JSON.
+  for (const [key, value] of Object.entries(partnership)) text = text.split(`\${{${key}}}`).join(JSON.stringify(value).slice(1, -1));
   const leftover = text.match(/\$\{\{[^}]*\}\}/g);
   if (leftover) {
     throw new PackageError(`manifest.json has placeholders this script does not fill: ${[...new Set(leftover)].join(', ')}`);
@@ -61,12 +98,12 @@ function renderManifest(templateText, appId, domain = LOCAL_PLACEHOLDER_DOMAIN, 
  * Builds the package. Resolves to { outFile, manifest }; rejects with a PackageError (with
  * `details` listing schema errors) if the app id or the manifest is invalid.
  *
- * @param {{ appId: string, outFile?: string, manifestDir?: string }} options
+ * @param {{ appId: string, outFile?: string, manifestDir?: string, profilePath?: string }} options
  */
 async function buildPackage(options) {
-  const { appId, domain, ssoAppId, outFile = DEFAULT_OUT_FILE, manifestDir = MANIFEST_DIR } = options;
+  const { appId, domain, ssoAppId, outFile = DEFAULT_OUT_FILE, manifestDir = MANIFEST_DIR, profilePath = DEFAULT_PROFILE } = options;
   const template = fs.readFileSync(path.join(manifestDir, 'manifest.json'), 'utf8');
-  const manifest = renderManifest(template, appId, domain, ssoAppId);
+  const manifest = renderManifest(template, appId, domain, ssoAppId, partnershipOf(profilePath));
 
   const errors = await AppManifestUtils.validateAgainstSchema(manifest);
   if (errors.length > 0) {
@@ -91,7 +128,7 @@ async function buildPackage(options) {
 }
 
 function parseArgs(argv) {
-  const args = { appId: undefined, domain: undefined, ssoAppId: undefined, outFile: undefined };
+  const args = { appId: undefined, domain: undefined, ssoAppId: undefined, outFile: undefined, profilePath: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -104,8 +141,9 @@ function parseArgs(argv) {
     else if (flag === '--domain') args.domain = value();
     else if (flag === '--sso-app-id') args.ssoAppId = value();
     else if (flag === '--out') args.outFile = path.resolve(value());
+    else if (flag === '--profile') args.profilePath = path.resolve(value());
     else if (flag === '--help' || flag === '-h') args.help = true;
-    else throw new PackageError(`Unknown argument "${arg}". Use --app-id <guid>, --domain <host> and, optionally, --out <file.zip>.`);
+    else throw new PackageError(`Unknown argument "${arg}". Use --app-id <guid>, --domain <host> and, optionally, --profile <file.json> and --out <file.zip>.`);
   }
   return args;
 }
@@ -113,8 +151,9 @@ function parseArgs(argv) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    console.log('Usage: npm run package -- [--app-id <guid>] [--domain <host>] [--sso-app-id <guid>] [--out <file.zip>]\n' +
-      'The app id can also come from MICROSOFT_APP_ID, and the domain where the app is served (for the meeting side panel) from APP_DOMAIN.');
+    console.log('Usage: npm run package -- [--app-id <guid>] [--domain <host>] [--sso-app-id <guid>] [--profile <file.json>] [--out <file.zip>]\n' +
+      'The app id can also come from MICROSOFT_APP_ID, the domain where the app is served (for the meeting side panel) from APP_DOMAIN,\n' +
+      'and the partnership profile from PARTNERSHIP_PROFILE (the Portsmouth default otherwise).');
     return;
   }
   let appId = args.appId || process.env.MICROSOFT_APP_ID;
@@ -132,7 +171,8 @@ async function main() {
   }
   // Teams SSO needs an Entra app registration that exposes an API; with a managed-identity bot it is a separate app.
   const ssoAppId = (args.ssoAppId || process.env.SSO_APP_ID || appId).trim();
-  const { outFile } = await buildPackage({ appId: appId.trim(), domain: domain.trim(), ssoAppId, outFile: args.outFile });
+  const profilePath = args.profilePath || (process.env.PARTNERSHIP_PROFILE ? path.resolve(process.env.PARTNERSHIP_PROFILE) : DEFAULT_PROFILE);
+  const { outFile } = await buildPackage({ appId: appId.trim(), domain: domain.trim(), ssoAppId, outFile: args.outFile, profilePath });
   const shown = path.relative(process.cwd(), outFile);
   console.log(`Wrote ${shown && !shown.startsWith('..') ? shown : outFile} (app id ${appId.trim()}).`);
 }

@@ -66,7 +66,7 @@ const choices: Check = (v, at, p) => {
 };
 
 const profileShape = object({
-  partnership: object({ name: text, shortName: text, guidanceUrl: url, escalationProtocolUrl: url, escalationProtocolName: text, escalationProtocolShortName: text }),
+  partnership: object({ name: text, shortName: text, guidanceUrl: url, escalationProtocolUrl: url, escalationProtocolName: text, escalationProtocolShortName: text, websiteUrl: url, privacyUrl: url, termsOfUseUrl: url }),
   caseReference: object({ pattern: regex, example: text, hint: text }),
   retentionDays: positive,
   limits: object({ contributionMaxLength: positive, summaryMaxLength: positive, actionMaxLength: positive, nameMaxLength: positive }),
