@@ -1,7 +1,7 @@
 import type { PartnershipProfile } from '../services/profile/types';
 import type { FacilitatorRequest } from '../services/requests/types';
 import template from './question.json';
-import { expand, type AdaptiveCard } from './render';
+import { expand, fitted, type AdaptiveCard } from './render';
 
 export interface QuestionCardData {
   requestId: string;
@@ -37,4 +37,4 @@ export function questionCardData(profile: PartnershipProfile, r: FacilitatorRequ
   };
 }
 
-export const renderQuestionCard = (data: QuestionCardData): AdaptiveCard => expand(template, data);
+export const renderQuestionCard = (data: QuestionCardData): AdaptiveCard => fitted(expand(template, data));

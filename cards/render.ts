@@ -16,49 +16,77 @@ export function expand<T extends object>(template: object, data: T): AdaptiveCar
     parsed.set(template, compiled);
   }
   const card = compiled.expand({ $root: data }) as AdaptiveCard;
-  const overLong: Record<string, unknown>[] = [];
-  withSubmitFallbacks(card, overLong);
-  return overLong.length > 0 ? withoutWhatCannotBeKept(card, overLong) : card;
+  return withSubmitFallbacks(card);
 }
 
 export const TOO_LONG_TO_KEEP = 'Something you typed was far longer than its box allows, so it couldn’t be kept on the card. Please type it again, shorter.';
 
+/** No date, time or choice Teams sends is longer than this. */
+const MAX_CHOICE_CHARS = 100;
+
+const overLong = (node: Record<string, unknown>): boolean => {
+  if (typeof node.type !== 'string' || !node.type.startsWith('Input.') || typeof node.value !== 'string') return false;
+  const max = node.type === 'Input.Text' && typeof node.maxLength === 'number' ? node.maxLength : MAX_CHOICE_CHARS;
+  return node.value.length > max;
+};
+
 /**
  * What someone typed is put back on the card when something needs correcting; only a client that
- * ignores an input's maxLength can send more. Text far over it would make a card Teams rejects, so
- * then it is left off and the card says so.
+ * ignores an input's limits can send more. When that makes the card too large for Teams, what is
+ * over its limit is left off and the card says so; otherwise the card is unchanged.
  */
-function withoutWhatCannotBeKept(card: AdaptiveCard, overLong: Record<string, unknown>[]): AdaptiveCard {
+export function keepingWithinSize(card: AdaptiveCard): AdaptiveCard {
   if (cardBytes(card) <= MAX_CARD_BYTES) return card;
-  for (const input of overLong) delete input.value;
+  const inputs = [...inputNodes(card)].filter(overLong);
+  if (inputs.length === 0) return card;
+  for (const input of inputs) delete input.value;
   const body = Array.isArray(card.body) ? card.body : [];
   return { ...card, body: [{ type: 'TextBlock', text: TOO_LONG_TO_KEEP, wrap: true, color: 'Attention', weight: 'Bolder' }, ...body] };
+}
+
+function* inputNodes(node: unknown): Generator<Record<string, unknown>> {
+  if (Array.isArray(node)) {
+    for (const item of node) yield* inputNodes(item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const object = node as Record<string, unknown>;
+  yield object;
+  for (const value of Object.values(object)) yield* inputNodes(value);
+}
+
+/** A card of a fixed layout, within Teams' size limit, or an error: never sent too large. */
+export function fitted(card: AdaptiveCard): AdaptiveCard {
+  const kept = keepingWithinSize(card);
+  const bytes = cardBytes(kept);
+  if (bytes > MAX_CARD_BYTES) throw new CardTooLargeError(bytes);
+  return kept;
 }
 
 export const cardBytes = (card: object): number => Buffer.byteLength(JSON.stringify(card), 'utf8');
 
 /**
- * Also removes nulls, and collects text inputs holding more than their maxLength. Where a client cannot run Action.Execute it runs the fallback, an
+ * Also removes nulls. Where a client cannot run Action.Execute it runs the fallback, an
  * Action.Submit that carries the verb in its data; the bot routes both the same way. The expanded
  * card is a fresh object, so it is changed in place.
  */
-function withSubmitFallbacks(node: unknown, overLong: Record<string, unknown>[]): void {
+function withSubmitFallbacks<T>(node: T): T {
   if (Array.isArray(node)) {
-    for (const item of node) withSubmitFallbacks(item, overLong);
-    return;
+    node.forEach(withSubmitFallbacks);
+    return node;
   }
-  if (node === null || typeof node !== 'object') return;
+  if (node === null || typeof node !== 'object') return node;
   const object = node as Record<string, unknown>;
   for (const [key, value] of Object.entries(object)) {
     // A `$when` that is false on an object-valued property leaves null behind: drop it.
     if (value === null) delete object[key];
-    else withSubmitFallbacks(value, overLong);
+    else withSubmitFallbacks(value);
   }
-  if (object.type === 'Input.Text' && typeof object.value === 'string' && typeof object.maxLength === 'number' && object.value.length > object.maxLength) overLong.push(object);
   if (object.type === 'Action.Execute' && typeof object.verb === 'string' && object.fallback === undefined) {
     const data = typeof object.data === 'object' && object.data !== null ? object.data : {};
     object.fallback = { type: 'Action.Submit', title: object.title, data: { ...data, verb: object.verb } };
   }
+  return node;
 }
 
 export function truncate(text: string, max: number): string {
@@ -88,11 +116,14 @@ export type Fit = 'full' | 'compact' | 'tight';
  */
 export function fitToSize(render: (textLimit: number, fit: Fit) => AdaptiveCard): AdaptiveCard {
   let bytes = 0;
-  for (const fit of ['full', 'compact', 'tight'] as const) {
-    for (const limit of TEXT_LIMITS) {
-      const card = render(limit, fit);
-      bytes = cardBytes(card);
-      if (bytes <= MAX_CARD_BYTES) return card;
+  // Only when nothing else fits is typed text over its limit left off (see keepingWithinSize).
+  for (const keep of [(card: AdaptiveCard) => card, keepingWithinSize]) {
+    for (const fit of ['full', 'compact', 'tight'] as const) {
+      for (const limit of TEXT_LIMITS) {
+        const card = keep(render(limit, fit));
+        bytes = cardBytes(card);
+        if (bytes <= MAX_CARD_BYTES) return card;
+      }
     }
   }
   throw new CardTooLargeError(bytes);

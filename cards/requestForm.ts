@@ -3,7 +3,7 @@ import { missingStrategies, needsTriedInstead, type FieldErrors } from '../servi
 import type { HistoryEntry, RequestForm } from '../services/requests/types';
 import template from './requestForm.json';
 import { historyLine } from './requestText';
-import { expand, type AdaptiveCard } from './render';
+import { expand, fitted, type AdaptiveCard } from './render';
 import { PRIVACY_REMINDER } from './wording';
 
 interface Field {
@@ -116,4 +116,4 @@ export function requestFormCardData(profile: PartnershipProfile, input: RequestF
   };
 }
 
-export const renderRequestFormCard = (data: RequestFormCardData): AdaptiveCard => expand(template, data);
+export const renderRequestFormCard = (data: RequestFormCardData): AdaptiveCard => fitted(expand(template, data));

@@ -2,7 +2,7 @@ import type { PartnershipProfile } from '../services/profile/types';
 import type { StartInput } from '../services/rethink/engine';
 import type { StrategyAnswers } from '../services/rethink/types';
 import template from './start.json';
-import { expand, type AdaptiveCard } from './render';
+import { expand, fitted, type AdaptiveCard } from './render';
 import { PRIVACY_REMINDER } from './wording';
 
 /** What the person has typed so far: kept on the card when something needs correcting. */
@@ -67,4 +67,4 @@ export function startCardData(profile: PartnershipProfile, values: StartFormValu
   };
 }
 
-export const renderStartCard = (data: StartCardData): AdaptiveCard => expand(template, data);
+export const renderStartCard = (data: StartCardData): AdaptiveCard => fitted(expand(template, data));

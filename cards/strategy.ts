@@ -2,7 +2,7 @@ import type { PartnershipProfile } from '../services/profile/types';
 import { canChooseStrategy, isFacilitated } from '../services/rethink/strategy';
 import type { Rethink, StrategyNumber } from '../services/rethink/types';
 import template from './strategy.json';
-import { expand, type AdaptiveCard } from './render';
+import { expand, fitted, type AdaptiveCard } from './render';
 
 export interface StrategyCardData {
   rethinkId: string;
@@ -52,4 +52,4 @@ export function strategyCardData(profile: PartnershipProfile, r: Rethink, typed:
   };
 }
 
-export const renderStrategyCard = (data: StrategyCardData): AdaptiveCard => expand(template, data);
+export const renderStrategyCard = (data: StrategyCardData): AdaptiveCard => fitted(expand(template, data));

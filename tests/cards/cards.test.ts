@@ -406,6 +406,23 @@ describe('Re-think card', () => {
       'facilitator view': () => rethinkCard(r, { viewer: { id: facilitator.id } }),
     };
 
+    it('keeps a draft a little over its limit on a crowded card, shortening the rest; leaves off only text far over it', () => {
+      const atStage2 = { ...r, stage: 2 as const };
+      const viewer = { id: facilitator.id };
+      const slightly = 'x'.repeat(profile.limits.contributionMaxLength + 1);
+      const kept = rethinkCard(atStage2, { viewer, drafts: { contribution: slightly } });
+      expect(input(kept, 'contribution')?.value).toBe(slightly);
+      expect(texts(kept)).not.toContain(TOO_LONG_TO_KEEP);
+      const huge = rethinkCard(atStage2, { viewer, drafts: { contribution: 'y'.repeat(40_000) } });
+      const hugeDate = rethinkCard(r, { viewer, drafts: { action: { description: 'Call', owner: '', ownerName: '', dueDate: '9'.repeat(40_000) } } });
+      for (const card of [huge, hugeDate]) {
+        expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
+        expect(texts(card)).toContain(TOO_LONG_TO_KEEP);
+        expect(JSON.stringify(card)).not.toMatch(/y{4001}|9{101}/);
+      }
+      expect(input(hugeDate, 'actionDescription')?.value).toBe('Call');
+    });
+
     it('is as large as promised', () => {
       expect(r.participants).toHaveLength(12);
       expect(r.contributions).toHaveLength(60);
@@ -653,6 +670,8 @@ describe('request cards', () => {
       strategy: renderStrategyCard(strategyCardData(profile, proposedRethink(ANSWERS_FOR_STRATEGY[2]), { strategy: '1', reason: huge }, 'Too long.')),
       'request form': renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: huge }, history: [] })),
       escalation: renderEscalationCard(profile, { rethink: closedRethink('notResolved', 'escalation'), typed: { stage: '1', reason: huge }, notice: 'Too long.' }),
+      'request, a meeting date': renderRequestCard(profile, request('accepted'), 'pool', 'Too long.', { meetingDate: huge, question: huge }),
+      question: renderQuestionCard(questionCardData(profile, request('accepted', { questions: [{ id: 'q1', askedBy: { id: '29:f', name: 'Adele' }, text: 'Why?', askedAt: REQUEST_AT }] }), 'q1', 'Too long.', huge)!),
     };
     for (const [name, card] of Object.entries(cards)) {
       expect({ name, bytes: cardBytes(card) <= MAX_CARD_BYTES, note: texts(card).includes(TOO_LONG_TO_KEEP), held: JSON.stringify(card).includes('x'.repeat(1000)) }).toEqual({ name, bytes: true, note: true, held: false });
