@@ -71,6 +71,9 @@ export interface RethinkCardData {
   noticeStyle: string;
   hasConfirmation: boolean;
   confirmation: string;
+  /** The confirmation's buttons: about the people named, or (one voice heard) about the stage. */
+  confirmMoveOn: string;
+  confirmWait: string;
   isOpen: boolean;
   isClosed: boolean;
   outcomeLine: string;
@@ -192,6 +195,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     noticeStyle: notice?.tone ?? 'default',
     hasConfirmation: Boolean(options.confirmation),
     confirmation: options.confirmation ?? '',
+    confirmMoveOn: waiting.length > 0 ? 'Move on without them' : 'Move on anyway',
+    confirmWait: waiting.length > 0 ? 'Wait for them' : 'Not yet',
     isOpen,
     isClosed: r.status === 'closed',
     outcomeLine: r.outcome ? `Outcome: ${OUTCOME_LABELS[r.outcome.kind]}${r.outcome.nextStep ? `. Next step: ${NEXT_STEP_LABELS[r.outcome.nextStep]}` : ''}` : '',

@@ -19,7 +19,7 @@ interface State {
   etag?: string;
   view?: PanelView;
   /** Shown until the next change: what happened, or what went wrong. */
-  message?: { text: string; problem: boolean; confirmAdvanceFrom?: number };
+  message?: { text: string; problem: boolean; confirmAdvanceFrom?: number; waitingForSomeone?: boolean };
   emptyText?: string;
   busy: boolean;
 }
@@ -81,7 +81,7 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
       state.message = {
         text: body.message ?? 'That wasn’t saved. Please try again.',
         problem: true,
-        ...(body.code === 'needsConfirmation' && typeof data.stage === 'number' ? { confirmAdvanceFrom: data.stage } : {}),
+        ...(body.code === 'needsConfirmation' && typeof data.stage === 'number' ? { confirmAdvanceFrom: data.stage, waitingForSomeone: (body.waitingFor ?? []).length > 0 } : {}),
       };
     }
   } catch {
@@ -161,7 +161,7 @@ function content(): Node[] {
   // The confirmation is for the stage it was asked about: if the group has moved on since, it is gone.
   const confirmFrom = state.message?.confirmAdvanceFrom;
   if (confirmFrom !== undefined && confirmFrom === v.stage) {
-    const yes = el('button', { type: 'button', textContent: 'Move on without them' });
+    const yes = el('button', { type: 'button', textContent: state.message?.waitingForSomeone ? 'Move on without them' : 'Move on anyway' });
     yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: confirmFrom }));
     nodes.push(yes);
   }

@@ -295,7 +295,8 @@ test('one voice alone does not move the group on without the facilitator saying 
   await chat.press(megan, 'contribute', { rethinkId, contribution: 'My account' });
   const asked = await chat.press(megan, 'advance', { rethinkId, confirmed: false });
   expect(cardText(asked.card)).toContain('Only one perspective has been heard at this stage');
-  expect(executeActions(asked.card).some((a) => a.verb === 'advance' && a.data.confirmed === true)).toBe(true);
+  expect(executeActions(asked.card).find((a) => a.verb === 'advance' && a.data.confirmed === true)?.title).toBe('Move on anyway');
+  expect(executeActions(asked.card).some((a) => a.verb === 'refresh' && a.title === 'Not yet')).toBe(true);
   expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.stage).toBe(1);
   const moved = await chat.press(megan, 'advance', { rethinkId, confirmed: true });
   expect(cardText(moved.card)).toContain('Stage 2 of 5');

@@ -93,6 +93,21 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
   expect((await bed.db.rethink(chat.id, rethinkId))?.stage).toBe(2);
   await bed.app.idle();
   expect(sharedCardText()).toContain('Stage 2 of 5');
+
+  // Everyone heard at stage 2, but all from one agency: the facilitator is asked, and may move on anyway.
+  for (const user of [attendee, presenter]) {
+    await driver.press(user, 'join', { rethinkId, role: 'Social worker', agency: START_FORM.agency });
+    await driver.press(user, 'contribute', { rethinkId, contribution: `${user.name} at stage 2.`, stage: '2' });
+  }
+  await page.getByLabel(/Your view on/).fill('Mine at stage 2.');
+  await page.getByRole('button', { name: 'Save my contribution' }).click();
+  await page.getByText('Your contribution is saved').waitFor();
+  await page.getByRole('button', { name: 'Move to the next stage' }).click();
+  await page.getByText('Everyone heard at this stage is from the same agency').waitFor();
+  expect(await page.getByRole('button', { name: 'Move on without them' }).count()).toBe(0);
+  await page.getByRole('button', { name: 'Move on anyway' }).click();
+  await page.getByText('Stage 3 of 5').waitFor();
+  expect((await bed.db.rethink(chat.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advancedWithOneVoice', ref: 'stage3' });
   await page.close();
 }, 60_000);
 
