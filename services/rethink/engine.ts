@@ -468,7 +468,9 @@ function upsertContribution(r: Rethink, who: Participant, text: string, recorded
   Object.assign(existing, { text, role: who.role, agency: who.agency, recordedBy, editedAt: at });
 }
 
-const sameName = (a: string, b: string): boolean => a.trim().toLocaleLowerCase('en-GB') === b.trim().toLocaleLowerCase('en-GB');
+// Names recorded before typed text was NFC-normalised may be in either Unicode form.
+const nameKey = (name: string): string => name.normalize('NFC').trim().toLocaleLowerCase('en-GB');
+const sameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
 
 /** The actions still on the Re-think (removed ones are kept in the record, marked). */
 export const liveActions = (r: Rethink): AgreedAction[] => r.actions.filter((a) => !a.removedAt);

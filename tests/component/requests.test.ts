@@ -336,4 +336,15 @@ test('the named pool: adding and removing need an Entra object id, in any case; 
   await say(chat, admin, 'facilitators');
   expect(lastText(chat.id)).not.toContain(extra);
   expect(lastText(chat.id)).toContain(namedFacilitator.aadObjectId);
+
+  // An id stored in upper case (before ids were lower-cased) is still that facilitator.
+  const settings = bed.db.rethinks.database.container('settings');
+  const { resource: pool } = await settings.item('facilitatorPool', 'facilitatorPool').read<{ facilitators: { aadObjectId: string }[] }>();
+  if (!pool) throw new Error('no pool');
+  await settings.items.upsert({ ...pool, facilitators: [...pool.facilitators, { aadObjectId: extra.toUpperCase(), addedBy: admin.id, addedAt: new Date().toISOString() }] });
+  const elsewhere = newGroupChat();
+  await say(elsewhere, person(7), 'requests');
+  expect(lastText(elsewhere.id)).toContain('open requests');
+  await say(chat, admin, `remove facilitator ${extra}`);
+  expect(lastText(chat.id)).toMatch(/^Removed\./);
 });

@@ -124,6 +124,13 @@ describe('the five stages', () => {
     expect(apply(phoned, { kind: 'advance', confirmed: false }, lead).stage).toBe(2);
   });
 
+  test('someone recorded by phone is the same person whichever Unicode form their name was stored or typed in', () => {
+    let r = apply(open(), { kind: 'contributeOnBehalf', name: 'Zoe\u0308 Smith', role: 'GP', agency: 'Surgery', text: 'First', stage: 1 }, lead);
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'zo\u00eb smith ', role: 'GP', agency: 'Surgery', text: 'Corrected', stage: 1 }, lead);
+    expect(r.participants.filter((p) => p.external)).toHaveLength(1);
+    expect(r.contributions.filter((c) => c.participantId.startsWith('ext:')).map((c) => c.text)).toEqual(['Corrected']);
+  });
+
   test('when everyone has contributed the group moves on without a question', () => {
     let r = open();
     r = apply(r, { kind: 'contribute', text: 'a' }, lead);
