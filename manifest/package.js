@@ -57,19 +57,21 @@ function partnershipOf(profilePath = DEFAULT_PROFILE) {
   const p = (profile && profile.partnership) || {};
   const given = (key) => typeof p[key] === 'string' && p[key].trim() !== '';
   const titles = Array.isArray(profile.stages) ? profile.stages.map((s) => s && s.title).filter((t) => typeof t === 'string' && t.trim() !== '') : [];
+  const publisher = given('publisherName') ? p.publisherName.trim() : typeof p.shortName === 'string' ? p.shortName.trim() : '';
   const problems = [
     ...['name', 'shortName', ...PAGES].filter((key) => !given(key)).map((key) => `partnership.${key} is missing`),
+    ...(publisher.length > 32 ? [`partnership.${given('publisherName') ? 'publisherName' : 'shortName'} is the publisher's name in Teams, at most 32 characters (set partnership.publisherName)`] : []),
     ...PAGES.filter((key) => given(key) && !p[key].startsWith('https://')).map((key) => `partnership.${key} must be an https:// address`),
     ...(titles.length === 5 ? [] : ['stages must give the five steps, each with a title']),
   ];
   if (problems.length > 0) throw new PackageError(`The partnership profile ${profilePath} lacks what the app package needs.`, problems);
   return {
     PARTNERSHIP_NAME: p.name,
-    PARTNERSHIP_SHORT_NAME: p.shortName,
+    PARTNERSHIP_SHORT_NAME: publisher,
     PARTNERSHIP_WEBSITE_URL: p.websiteUrl,
     PARTNERSHIP_PRIVACY_URL: p.privacyUrl,
     PARTNERSHIP_TERMS_URL: p.termsOfUseUrl,
-    STAGES: titles.map((title, i) => `(${i + 1}) ${title.trim()}`).join(' '),
+    STAGES: `${titles.slice(0, -1).map((t) => `“${t.trim()}”`).join(', ')} and “${titles[titles.length - 1].trim()}”`,
   };
 }
 

@@ -29,6 +29,10 @@ const text: Check = (v, at, p) => {
 const url: Check = (v, at, p) => {
   if (typeof v !== 'string' || !/^https:\/\/\S+$/.test(v)) p.push(`${at} must be an https:// address`);
 };
+/** Checked when given: the app runs without it (the Teams app package needs it, and says so). */
+const optional = (check: Check): Check => (v, at, p) => {
+  if (v !== undefined) check(v, at, p);
+};
 const positive: Check = (v, at, p) => {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) p.push(`${at} must be a whole number above 0`);
 };
@@ -66,7 +70,7 @@ const choices: Check = (v, at, p) => {
 };
 
 const profileShape = object({
-  partnership: object({ name: text, shortName: text, guidanceUrl: url, escalationProtocolUrl: url, escalationProtocolName: text, escalationProtocolShortName: text, websiteUrl: url, privacyUrl: url, termsOfUseUrl: url }),
+  partnership: object({ name: text, shortName: text, guidanceUrl: url, escalationProtocolUrl: url, escalationProtocolName: text, escalationProtocolShortName: text, publisherName: optional(text), websiteUrl: optional(url), privacyUrl: optional(url), termsOfUseUrl: optional(url) }),
   caseReference: object({ pattern: regex, example: text, hint: text }),
   retentionDays: positive,
   limits: object({ contributionMaxLength: positive, summaryMaxLength: positive, actionMaxLength: positive, nameMaxLength: positive }),

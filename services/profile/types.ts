@@ -26,10 +26,14 @@ export interface PartnershipProfile {
     readonly escalationProtocolName: string;
     /** As it reads in a sentence, e.g. "HIPS protocol". */
     readonly escalationProtocolShortName: string;
-    /** The Teams app package names the partnership as its publisher, with these pages. */
-    readonly websiteUrl: string;
-    readonly privacyUrl: string;
-    readonly termsOfUseUrl: string;
+    /**
+     * The Teams app package names the partnership as its publisher (`publisherName`, at most 32
+     * characters, else `shortName`) with these pages. Only `npm run package` needs them.
+     */
+    readonly publisherName?: string;
+    readonly websiteUrl?: string;
+    readonly privacyUrl?: string;
+    readonly termsOfUseUrl?: string;
   };
   readonly caseReference: { readonly pattern: string; readonly example: string; readonly hint: string };
   readonly retentionDays: number;

@@ -68,6 +68,11 @@ describe('the partnership profile', () => {
   test('another partnership changes the texts without code', () => {
     const custom = { ...portsmouth, partnership: { ...portsmouth.partnership, name: 'Southampton SCP' }, retentionDays: 365 };
     expect(loadProfile(write(custom))).toMatchObject({ partnership: { name: 'Southampton SCP' }, retentionDays: 365 });
+    // The publisher's pages are for the app package: a profile from before them still runs, but a wrong one is refused.
+    const { websiteUrl, privacyUrl, termsOfUseUrl, publisherName, ...older } = portsmouth.partnership;
+    expect([websiteUrl, privacyUrl, termsOfUseUrl, publisherName].every(Boolean)).toBe(true);
+    expect(loadProfile(write({ ...portsmouth, partnership: older })).partnership).not.toHaveProperty('privacyUrl');
+    expect(() => loadProfile(write({ ...portsmouth, partnership: { ...older, privacyUrl: 'http://example.org/privacy' } }))).toThrow(/profile\.partnership\.privacyUrl must be an https:\/\/ address/);
   });
 
   test('a broken profile is refused at start-up with every problem and where it is', () => {

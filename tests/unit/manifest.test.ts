@@ -123,24 +123,29 @@ describe('Teams app package', () => {
 
   it('names the partnership of the profile as publisher, with its pages and its five steps', async () => {
     const portsmouth = manifest as unknown as { developer: Record<string, string>; description: { full: string } };
-    expect(portsmouth.developer).toEqual({ name: 'PSCP', websiteUrl: 'https://www.portsmouthscp.org.uk/', privacyUrl: 'https://www.portsmouthscp.org.uk/privacy', termsOfUseUrl: 'https://www.portsmouthscp.org.uk/terms-of-use' });
-    expect(portsmouth.description.full).toContain('following the Portsmouth Safeguarding Children Partnership model: (1) What has happened? (2) Thinking and feeling');
+    expect(portsmouth.developer).toEqual({ name: 'Portsmouth SCP', websiteUrl: 'https://www.portsmouthscp.org.uk/', privacyUrl: 'https://www.portsmouthscp.org.uk/privacy', termsOfUseUrl: 'https://www.portsmouthscp.org.uk/terms-of-use' });
+    expect(portsmouth.description.full).toContain('following the Portsmouth Safeguarding Children Partnership model: “What has happened?”, “Thinking and feeling”, “Who has been affected, and how?”, “What is needed?” and “Agreeing actions”. Everyone');
 
     // Another partnership: only its profile differs. A name with quotes stays valid JSON.
     const profile = JSON.parse(fs.readFileSync(path.join(__dirname, '../../services/profile/portsmouth.json'), 'utf8')) as { partnership: Record<string, string>; stages: { title: string }[] };
+    delete profile.partnership.publisherName;
     profile.partnership = { ...profile.partnership, name: 'Solent "Together" Partnership', shortName: 'Solent SP', websiteUrl: 'https://solent.example.org/', privacyUrl: 'https://solent.example.org/privacy', termsOfUseUrl: 'https://solent.example.org/terms' };
     profile.stages[0] = { ...profile.stages[0], title: 'What happened?' } as { title: string };
     const profilePath = path.join(dir, 'solent.json');
     fs.writeFileSync(profilePath, JSON.stringify(profile));
     const solent = (await buildPackage({ appId: APP_ID, outFile: path.join(dir, 'solent.zip'), profilePath })).manifest as { developer: Record<string, string>; description: { full: string } };
     expect(solent.developer).toEqual({ name: 'Solent SP', websiteUrl: 'https://solent.example.org/', privacyUrl: 'https://solent.example.org/privacy', termsOfUseUrl: 'https://solent.example.org/terms' });
-    expect(solent.description.full).toContain('following the Solent "Together" Partnership model: (1) What happened? (2)');
+    expect(solent.description.full).toContain('following the Solent "Together" Partnership model: “What happened?”, “Thinking and feeling”');
     expect(JSON.stringify(solent)).not.toContain('Portsmouth');
 
     fs.writeFileSync(profilePath, JSON.stringify({ ...profile, partnership: { ...profile.partnership, privacyUrl: 'http://solent.example.org/privacy', termsOfUseUrl: '' } }));
     await expect(buildPackage({ appId: APP_ID, outFile: path.join(dir, 'bad.zip'), profilePath })).rejects.toMatchObject({
       message: expect.stringContaining('lacks what the app package needs'),
       details: ['partnership.termsOfUseUrl is missing', 'partnership.privacyUrl must be an https:// address'],
+    });
+    fs.writeFileSync(profilePath, JSON.stringify({ ...profile, partnership: { ...profile.partnership, shortName: 'The Solent Safeguarding Partnership Board' } }));
+    await expect(buildPackage({ appId: APP_ID, outFile: path.join(dir, 'bad.zip'), profilePath })).rejects.toMatchObject({
+      details: [expect.stringContaining('partnership.shortName is the publisher\'s name in Teams, at most 32 characters')],
     });
   });
 
