@@ -203,9 +203,10 @@ export const acceptRequest = requestAction(
     r.accepted?.chat
       ? 'You have accepted this request. The requester is being told, and the completed form is on its way to your personal chat.'
       : 'You have accepted this request, and the requester is being told. To receive the completed form and the requester’s answers, add Re-think for yourself (in Teams: Apps, then Re-think, then Add).',
-  async (_r, input, deps) => {
-    const chat = await chatOf(deps, input.actor.aadObjectId);
-    return (current) => lifecycle.acceptRequest(current, personOf(input), chat, input.activityId, context(input, deps));
+  async (r, input, deps) => {
+    const [chat, rethinks] = await Promise.all([chatOf(deps, input.actor.aadObjectId), deps.rethinks.forCase(r.caseReference)]);
+    const insiders = rethinks.flatMap((x) => x.participants.filter((p) => !p.external).map((p) => ({ id: p.id, name: p.name, ...(p.aadObjectId ? { aadObjectId: p.aadObjectId } : {}) })));
+    return (current) => lifecycle.acceptRequest(current, personOf(input), chat, input.activityId, context(input, deps), insiders);
   },
 );
 

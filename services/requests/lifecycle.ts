@@ -128,13 +128,17 @@ const isRequester = (doc: FacilitatorRequest, who: PersonRef): boolean => samePe
 const isAcceptor = (doc: FacilitatorRequest, who: PersonRef): boolean => !!doc.accepted && (doc.accepted.by.id === who.id || (!!who.aadObjectId && doc.accepted.by.aadObjectId === who.aadObjectId));
 const requesterTarget = (doc: FacilitatorRequest): ConversationAddress => doc.requesterChat ?? doc.requestedIn;
 
-/** First accept wins: the write is conditional on the version read, so a second accept sees this one. */
-export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: ConversationAddress | undefined, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+/**
+ * First accept wins: the write is conditional on the version read, so a second accept sees this one.
+ * `insiders`: everyone in Teams who took part in the case's Re-thinks (not only those the requester
+ * shared), none of whom is independent.
+ */
+export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: ConversationAddress | undefined, activityId: string | undefined, ctx: RequestContext, insiders: readonly PersonRef[] = []): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
   if (isRequester(doc, who)) return refuse('notAllowed', 'You made this request, so another facilitator needs to accept it: an independent facilitator is someone outside the case.');
-  if (doc.network.some((p) => samePerson(p, who))) {
+  if ([...doc.network, ...insiders].some((p) => samePerson(p, who))) {
     return refuse('notAllowed', 'You took part in this case’s earlier Re-thinks, so another facilitator needs to accept it: an independent facilitator is someone outside the case.');
   }
   return change(doc, activityId, ctx, who.id, 'accepted', (d) => ({

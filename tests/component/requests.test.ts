@@ -344,7 +344,21 @@ test('the named pool: adding and removing need an Entra object id, in any case; 
   await settings.items.upsert({ ...pool, facilitators: [...pool.facilitators, { aadObjectId: extra.toUpperCase(), addedBy: admin.id, addedAt: new Date().toISOString() }] });
   const elsewhere = newGroupChat();
   await say(elsewhere, person(7), 'requests');
-  expect(lastText(elsewhere.id)).toContain('open requests');
+  expect(lastText(elsewhere.id)).toContain('Open facilitator requests');
   await say(chat, admin, `remove facilitator ${extra}`);
   expect(lastText(chat.id)).toMatch(/^Removed\./);
+});
+
+test('a facilitator who took part in any of the case’s Re-thinks, even one the requester didn’t, can’t accept its request', async () => {
+  const caseReference = 'PSCP-2026-0778';
+  // The named facilitator was in a Re-think for the case with a colleague; the requester was not.
+  await rethinkToClose(new Driver(bed.app, bed.connector, newGroupChat()), colleague, [namedFacilitator], 2, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
+  const form = await openRequestForm(bed.app, bed.connector, requester, caseReference);
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'Two meetings in the spring.' });
+  expect((await bed.db.request(requestId))?.network).toEqual([]);
+  const insider = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
+  expect(cardText(insider.card ?? {})).toContain('You took part in this case’s earlier Re-thinks, so another facilitator needs to accept it');
+  expect((await bed.db.request(requestId))?.accepted).toBeUndefined();
+  const independent = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'acceptRequest', { requestId });
+  expect(cardText(independent.card ?? {})).toContain('You have accepted this request');
 });
