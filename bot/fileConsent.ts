@@ -39,16 +39,22 @@ async function requestFor(context: TurnContext, response: FileConsentCardRespons
 const answerOf = (context: TurnContext): string | undefined =>
   context.activity.id ? createHash('sha256').update(`${context.activity.conversation.id}\n${context.activity.id}`).digest('base64url').slice(0, 22) : undefined;
 
+const NOT_FOUND = 'Sorry, I can’t find that request any more, so there is nothing to save.';
 const ALREADY_ANSWERED = 'That file offer has already been answered, so nothing more has been saved. If you can’t find the file in your OneDrive, please ask again.';
 
 const answered = (r: FacilitatorRequest, answer: string | undefined): boolean => !!answer && r.audit.some((a) => a.ref === answer);
 
-async function audit(deps: Deps, r: FacilitatorRequest, by: string, what: 'documentSent' | 'documentDeclined', now: Date, answer: string | undefined): Promise<void> {
-  await deps.requests.update(r.id, (current) =>
+/**
+ * Records the answer on the request, once (`already` when this answer is there). The write is
+ * conditional, so of two deliveries of one answer arriving together only one records it.
+ */
+async function audit(deps: Deps, r: FacilitatorRequest, by: string, what: 'documentAccepted' | 'documentSent' | 'documentDeclined', now: Date, answer?: string): Promise<'recorded' | 'already' | 'gone'> {
+  const outcome = await deps.requests.update(r.id, (current) =>
     answered(current, answer)
       ? refuse('notAllowed', 'already recorded')
       : { ok: true, value: { ...current, audit: [...current.audit, { at: now.toISOString(), by, what, ...(answer ? { ref: answer } : {}) }], updatedAt: now.toISOString() } },
   );
+  return outcome.kind === 'updated' ? 'recorded' : outcome.kind === 'refused' ? 'already' : 'gone';
 }
 
 /** Uploads the whole file in one PUT to the upload session Teams opened in the person's OneDrive. */
@@ -105,12 +111,13 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
   const r = await requestFor(context, response, deps);
   const upload = response.uploadInfo;
   if (!r || !upload?.uploadUrl) {
-    await context.sendActivity('Sorry, I can’t find that request any more, so there is nothing to save.');
+    await context.sendActivity(NOT_FOUND);
     return;
   }
-  const answer = answerOf(context);
-  if (answered(r, answer)) {
-    await context.sendActivity(ALREADY_ANSWERED);
+  // Claimed before uploading: Teams sends a slow answer again while the first is still uploading.
+  const claimed = await audit(deps, r, context.activity.from.id, 'documentAccepted', now, answerOf(context));
+  if (claimed !== 'recorded') {
+    await context.sendActivity(claimed === 'already' ? ALREADY_ANSWERED : NOT_FOUND);
     return;
   }
   const bytes = await requestDocument(r, deps.profile);
@@ -121,7 +128,7 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
     return;
   }
   await context.sendActivity(fileInfo(upload, documentFileName(r), 'docx'));
-  await audit(deps, r, context.activity.from.id, 'documentSent', now, answer);
+  await audit(deps, r, context.activity.from.id, 'documentSent', now);
 }
 
 export async function declineFile(context: TurnContext, response: FileConsentCardResponse, deps: Deps, now: Date): Promise<void> {

@@ -116,6 +116,7 @@ export type RequestAuditWhat =
   | 'withdrawn'
   | 'delivered'
   | 'deliveryFailed'
+  | 'documentAccepted'
   | 'documentSent'
   | 'documentDeclined';
 

@@ -223,12 +223,22 @@ test('file consent: accept uploads the document to the URL in the invoke and a f
   for (const value of ['PSCP-2026-1004', COMPLETE_FORM.requesterContact, COMPLETE_FORM.lineManagerName, COMPLETE_FORM.leadProfessionalName, COMPLETE_FORM.availability, 'Targeted', 'Child in need', 'Soon: within two weeks', 'Virtual (Teams)', 'A professionals meeting in May.']) {
     expect(text).toContain(value);
   }
-  // Each answer delivered again (Teams retries a slow invoke) is acted on once.
+  // Each answer delivered again (Teams retries a slow invoke) is acted on once: afterwards, or while
+  // the first is still uploading.
   await send(app, invoke('decline', 'declined'));
   await send(app, invoke('accept', 'accepted'));
   await app.idle();
   expect(connector.uploads.filter((u) => u.token === 'accepted')).toHaveLength(1);
   expect(connector.posts(personalChat(requester).id).at(-1)?.activity.text).toMatch(/^That file offer has already been answered/);
+  connector.slowUploads(500);
+  try {
+    const slow = invoke('accept', 'slow');
+    await Promise.all([send(app, slow), new Promise((resolve) => setTimeout(resolve, 100)).then(() => send(app, slow))]);
+  } finally {
+    connector.slowUploads(0);
+  }
+  await app.idle();
+  expect(connector.uploads.filter((u) => u.token === 'slow')).toHaveLength(1);
   const stored = await storeReader(store.endpoint).request(requestId);
-  expect(stored?.audit.map((a) => a.what).filter((what) => what.startsWith('document'))).toEqual(['documentDeclined', 'documentSent']);
+  expect(stored?.audit.map((a) => a.what).filter((what) => what.startsWith('document'))).toEqual(['documentDeclined', 'documentAccepted', 'documentSent', 'documentAccepted', 'documentSent']);
 }, 30_000);

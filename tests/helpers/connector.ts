@@ -43,6 +43,8 @@ export interface Connector {
   readonly roleLookups: string[];
   /** Answers uploads with this status (nothing kept) until `failUploads(undefined)`. */
   failUploads(status: number | undefined): void;
+  /** Takes this long over each upload (0: at once), as a large file to OneDrive would. */
+  slowUploads(ms: number): void;
   /** Where a file consent upload goes: PUTs here are kept in `uploads`. */
   uploadUrl(token: string): string;
   readonly uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[];
@@ -83,6 +85,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   const failingConversations = new Map<string, number>();
   const uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[] = [];
   let uploadsFailing: number | undefined;
+  let uploadMs = 0;
   const meetingRoles = new Map<string, string>();
   const teamsIds = new Map<string, string>();
   const removed = new Set<string>();
@@ -118,7 +121,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
         return;
       }
       uploads.push({ token: decodeURIComponent(upload[1] ?? ''), bytes, contentRange: req.headers['content-range'] });
-      reply(res, 201, { id: 'uploaded' });
+      setTimeout(() => reply(res, 201, { id: 'uploaded' }), uploadMs);
       return;
     }
     const body = bytes.toString('utf8');
@@ -204,6 +207,9 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     },
     failUploads: (status) => {
       uploadsFailing = status;
+    },
+    slowUploads: (ms) => {
+      uploadMs = ms;
     },
     uploadUrl: (token) => `http://127.0.0.1:${port}/upload/${encodeURIComponent(token)}`,
     uploads,
