@@ -45,6 +45,11 @@ export class RethinkBot extends TeamsActivityHandler {
       this.deps.log.warn({ type: context.activity.type, tenant: tenantOf(context) }, 'ignored an activity from a tenant that is not allowed');
       return;
     }
+    // Teams always says who sent an activity; one that doesn't can't be answered or recorded.
+    if (!context.activity.from?.id) {
+      this.deps.log.warn({ type: context.activity.type }, 'ignored an activity with no sender');
+      return;
+    }
     await super.run(context);
   }
 

@@ -4,7 +4,7 @@ import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, executeActions, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import { startProxy, type Proxy } from '../helpers/proxy';
-import { message } from '../helpers/activities';
+import { execute, message } from '../helpers/activities';
 import { cardBytes, MAX_CARD_BYTES, TOO_LONG_TO_KEEP } from '../../cards/render';
 
 let bed: TestBed;
@@ -362,6 +362,19 @@ describe('faults', () => {
       await driver.app.stop();
       await second.stop();
     }
+  });
+
+  test('an activity with no sender is ignored, writes nothing, and the app keeps serving', async () => {
+    const chat = newGroupChat();
+    const where = { user: megan, conversation: chat, serviceUrl: bed.connector.serviceUrl };
+    const anonymous = { ...message('start', where), from: undefined };
+    const answered = await send(bed.app, anonymous);
+    expect(answered.status).toBeLessThan(500);
+    await send(bed.app, { ...execute('startRethink', START_FORM, where), from: undefined });
+    expect(bed.connector.posts(chat.id)).toHaveLength(0);
+    expect(await bed.db.rethinksIn(chat.id)).toEqual([]);
+    await send(bed.app, message('start', where));
+    expect(bed.connector.posts(chat.id)).toHaveLength(1);
   });
 
   test('activities from a tenant outside the allow-list are ignored and write nothing', async () => {
