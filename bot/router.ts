@@ -58,7 +58,8 @@ export type CardVerb = keyof typeof cardActions;
  * A command that takes a value gets what follows it as `argument`, as typed.
  */
 export function commandFor(text: string): { handler: Handler; argument: string } | undefined {
-  const typed = text.trim().replace(/\s+/g, ' ');
+  // "@Re-think start" typed as plain text (in a personal chat there is no @mention to remove).
+  const typed = text.trim().replace(/\s+/g, ' ').replace(/^@?re-?think[:,]? /i, '');
   const exact: Handler | undefined = own(commands, typed.toLowerCase());
   if (exact) return { handler: exact, argument: '' };
   const name = TAKES_ARGUMENT.find((n) => typed.toLowerCase().startsWith(`${n} `));

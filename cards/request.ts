@@ -89,7 +89,7 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     hasQuestions: r.questions.length > 0,
     questions: r.questions.map((q) => ({ line: `**${q.askedBy.name} asked:** ${cut(q.text)}${q.answer !== undefined ? `\n\n**Answer:** ${cut(q.answer)}` : ' (waiting for an answer)'}` })),
     showNextSteps: audience === 'pool' && (r.status === 'accepted' || r.status === 'scheduled') && !r.rethink,
-    nextSteps: `**Next, for ${r.accepted?.by.name ?? 'the facilitator'}:** start a group chat (or meeting) with the network, add Re-think and type **start** for ${r.caseReference}: as the facilitator who accepted, strategy 3 is recommended to you. That Re-think is linked to this request, and closing it completes the request.`,
+    nextSteps: `**Next, for ${r.accepted?.by.name ?? 'the facilitator'}:** start a group chat (or meeting) with the network, add Re-think and type **@Re-think start ${r.caseReference}**. Because you accepted this request, Re-think will recommend strategy 3 to you. That Re-think is linked to this request, and closing it completes the request.`,
     hasNotice: notice !== '',
     notice,
     privacyReminder: PRIVACY_REMINDER,

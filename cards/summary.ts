@@ -25,21 +25,21 @@ export interface SummaryCardData {
 }
 
 /** After strategy 1 comes a group Re-think (start one); after strategy 2, the request for an independent facilitator. */
-function nextStrategyText(profile: PartnershipProfile, strategy: number | undefined): string {
+function nextStrategyText(profile: PartnershipProfile, strategy: number | undefined, inGroup: boolean): string {
   const next = (strategy ?? 1) + 1;
   const title = profile.strategies[next - 1]?.title ?? `strategy ${next}`;
   // There is no strategy after 3 (records closed before that rule may say otherwise): escalation is next.
   if (next > 3) return `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step.`;
   return next === 3
     ? `The concern is not resolved. The next strategy is “${title}”: press “Request an independent facilitator” below.`
-    : `The concern is not resolved. The next strategy is “${title}”: type **start** to begin it.`;
+    : `The concern is not resolved. The next strategy is “${title}”: type **${inGroup ? '@Re-think ' : ''}start** to begin it.`;
 }
 
-const nextStepText = (profile: PartnershipProfile, strategy: number | undefined) => ({
+const nextStepText = (profile: PartnershipProfile, strategy: number | undefined, inGroup: boolean) => ({
   resolved: 'The concern is resolved. Thank you for working on it together.',
   partlyResolved: 'The group continues with the agreed actions. Each owner follows up their action by its due date.',
-  nextStrategy: nextStrategyText(profile, strategy),
-  escalation: `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step. Re-think records that it was started and keeps this history.`,
+  nextStrategy: nextStrategyText(profile, strategy, inGroup),
+  escalation: `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step. Follow the protocol, and press “Escalate under the ${profile.partnership.escalationProtocolShortName}” below to record its stage and reason: Re-think keeps this history to hand over.`,
 });
 
 export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000): SummaryCardData {
@@ -85,7 +85,7 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
     noActions: actions.length === 0,
     actions: actions.map((a) => ({ line: `${shorten(a.description, 500)}: ${a.owner.name}, by ${formatUkDate(a.dueDate)}` })),
     outcomeLine: outcome ? `Outcome: ${OUTCOME_LABELS[outcome.kind]}${outcome.nextStep ? `. Next step: ${nextStepLabels(profile)[outcome.nextStep]}` : ''}` : 'Outcome not yet recorded',
-    nextStepText: nextStepText(profile, r.strategy)[next],
+    nextStepText: nextStepText(profile, r.strategy, r.conversationKind !== 'personal')[next],
     truncated,
     showProtocol: outcome?.nextStep === 'escalation',
     protocolTitle: profile.partnership.escalationProtocolShortName,

@@ -283,6 +283,10 @@ test('"start" followed by a case reference fills it in; anything else is explain
   expect(cardText(dated)).toContain('That looks like a date');
   expect(JSON.stringify(dated)).not.toContain('12/03/2015');
 
+  // "@Re-think" typed as plain text rather than picked as a mention.
+  const typedMention = await startCard('@Re-think start PSCP-2026-0078');
+  expect(input(typedMention, 'caseReference')?.value).toBe('PSCP-2026-0078');
+
   const plain = await startCard('start');
   expect(input(plain, 'caseReference')?.value ?? '').toBe('');
   expect(cardText(plain)).not.toMatch(/looks like|recognise/);
