@@ -17,7 +17,7 @@ export function welcomeCardData(profile: PartnershipProfile): WelcomeCardData {
     intro: `Re-think helps the professionals around a child resolve a concern or a disagreement about the case together, in a safe, restorative conversation. Any professional in the network can start one. (${profile.partnership.name})`,
     steps: profile.stages.map((stage, i) => ({ text: `${i + 1}. **${stage.title}**` })),
     commands:
-      `Type **start** to begin a Re-think (or **start ${profile.caseReference.example}** to fill in the case reference), **status** to see the current one again, **list** for this conversation’s Re-thinks, **request facilitator** when strategies 1 and 2 haven’t resolved a concern, **my requests** to follow your requests, **escalate** after a Re-think closes not resolved, or **help** to see this message. In a group chat, a channel or a meeting, @mention Re-think first: **@Re-think start**.`,
+      `Type **start** to begin a Re-think (or **start ${profile.caseReference.example}** to fill in the case reference), **status** to see the current one again, **list** for this conversation’s Re-thinks, **request facilitator** when strategies 1 and 2 haven’t resolved a concern, **my requests** to follow your requests, **escalate** if a Re-think ends without resolving the concern, or **help** to see this message. In a group chat, a channel or a meeting, @mention Re-think first: **@Re-think start**.`,
     privacy: PRIVACY_REMINDER,
     guidanceTitle: 'Partnership guidance',
     guidanceUrl: profile.partnership.guidanceUrl,

@@ -7,9 +7,15 @@ import { engineContext, MESSAGES, rethinkIdOf, textField, type Deps, type Handle
 
 const escalatable = (r: Rethink): boolean => r.status === 'closed' && r.outcome?.kind === 'notResolved';
 
+/** Re-think records escalations; it never stands between a worried professional and the protocol. */
+const notEscalatable = (deps: Deps): string => {
+  const { escalationProtocolShortName: protocol, escalationProtocolUrl: url } = deps.profile.partnership;
+  return `There’s no Re-think in this conversation that ended without resolving the concern, so there’s nothing for Re-think to record yet. If the child’s needs mean you must escalate now, follow the ${protocol} directly: ${url}`;
+};
+
 function offer(deps: Deps, r: Rethink | undefined) {
   if (!r) return { notice: MESSAGES.notFound };
-  if (!escalatable(r)) return { notice: `Escalation under the ${deps.profile.partnership.escalationProtocolShortName} follows a Re-think that closed not resolved.` };
+  if (!escalatable(r)) return { notice: notEscalatable(deps) };
   return { posts: [{ card: renderEscalationCard(deps.profile, { rethink: r }) }] };
 }
 
@@ -17,7 +23,7 @@ function offer(deps: Deps, r: Rethink | undefined) {
 export const escalateCommand: Handler = async (input, deps) => {
   const items = await deps.rethinks.list(input.where.conversationId, 15);
   const latest = items.find((i) => i.status === 'closed' && i.outcome?.kind === 'notResolved');
-  if (!latest) return { notice: `There’s no Re-think here that closed not resolved, so there is nothing to escalate under the ${deps.profile.partnership.escalationProtocolShortName}.` };
+  if (!latest) return { notice: notEscalatable(deps) };
   return offer(deps, await deps.rethinks.get(input.where.conversationId, latest.id));
 };
 

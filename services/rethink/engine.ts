@@ -138,7 +138,9 @@ const handlers: Handlers = {
         'invalidInput',
         r.recommended.strategy === 3
           ? 'Strategy 3 is led by the independent facilitator who accepts your request. Please press “Request an independent facilitator”, or choose strategy 1 or 2 for now and say why.'
-          : 'Strategy 3 (an independent facilitator) starts from a request, once strategies 1 and 2 have been tried. Please choose strategy 1 or 2 for now.',
+          : r.answers.isLeadProfessional
+            ? 'Strategy 3 (an independent facilitator) starts from a request, once strategy 2 has been tried. Please choose strategy 2 for now.'
+            : 'Strategy 3 (an independent facilitator) starts from a request, once strategies 1 and 2 have been tried. Please choose strategy 1 or 2 for now.',
       );
     }
     const reason = c.reason.trim();
@@ -319,12 +321,12 @@ const handlers: Handlers = {
   /** Recorded, not run: the protocol itself happens outside the app. */
   escalate(r, c, actor, ctx) {
     const protocol = ctx.profile.partnership.escalationProtocolShortName;
-    if (r.status !== 'closed' || r.outcome?.kind !== 'notResolved') return refuse('notOpen', `Escalation under the ${protocol} follows a Re-think that closed not resolved.`);
+    if (r.status !== 'closed' || r.outcome?.kind !== 'notResolved') return refuse('notOpen', `Escalation under the ${protocol} is recorded once a Re-think has ended without resolving the concern.`);
     const me = r.participants.find((p) => p.id === actor.id && !p.external);
-    if (!me) return refuse('notParticipant', 'Only someone who took part in this Re-think can start an escalation from it.');
+    if (!me) return refuse('notParticipant', 'Only someone who took part in this Re-think can record an escalation from it: please ask one of them.');
     const stageName = ctx.profile.escalationStages[c.stage - 1];
     if (!stageName) return refuse('invalidInput', 'Please choose the stage of the escalation.');
-    if (r.escalations?.some((e) => e.stage === c.stage)) return refuse('invalidInput', `An escalation at the stage “${stageName}” is already recorded for this Re-think.`);
+    if (r.escalations?.some((e) => e.stage === c.stage)) return refuse('invalidInput', `An escalation at the stage “${stageName}” is already recorded for this Re-think. If the escalation has moved on, please choose the next stage.`);
     const reason = checkText(c.reason, 'the reason for escalating', ctx.profile.limits.summaryMaxLength);
     if (!reason.ok) return reason;
     r.escalations = [...(r.escalations ?? []), { stage: c.stage, stageName, startedBy: actor.id, startedByName: me.name, at: ctx.now.toISOString(), reason: reason.value }];

@@ -22,7 +22,7 @@ export function recommendStrategy(answers: StrategyAnswers): Recommendation {
   if (answers.raisedWithLeadProfessional) {
     return {
       strategy: 2,
-      reason: 'You have raised your concerns with the lead professional and they are not resolved, so strategy 2 is next: a group Re-think with the team around the family.',
+      reason: 'You have raised your concerns with the lead professional and the concerns are still not resolved, so strategy 2 is next: a group Re-think with the team around the family.',
     };
   }
   return {

@@ -29,7 +29,7 @@ test('escalate from the summary: stage and reason recorded, the summary with the
 
   // Someone who was not in the Re-think cannot start it; a missing stage or reason is explained.
   const outsider = await driver.press(person(9), 'escalate', { ...buttonData(form, 'escalate'), escalationStage: '2', escalationReason: 'Not mine' }, { replyToId: formPost.activityId });
-  expect(cardText(outsider.card)).toContain('Only someone who took part in this Re-think can start an escalation');
+  expect(cardText(outsider.card)).toContain('Only someone who took part in this Re-think can record an escalation from it: please ask one of them');
   const noReason = await driver.press(users.megan, 'escalate', { ...buttonData(form, 'escalate'), escalationStage: '2', escalationReason: '' }, { replyToId: formPost.activityId });
   expect(cardText(noReason.card)).toContain('Please enter the reason for escalating');
   expect((await bed.db.rethink(chat.id, closed.rethinkId))?.escalations).toBeUndefined();
@@ -58,7 +58,7 @@ test('escalate from the summary: stage and reason recorded, the summary with the
 test('`escalate` with nothing closed not resolved here says so', async () => {
   const driver = new Driver(bed.app, bed.connector, newGroupChat());
   await driver.say(users.alex, 'escalate');
-  expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('nothing to escalate');
+  expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('nothing for Re-think to record yet. If the child’s needs mean you must escalate now, follow the HIPS protocol directly: https://');
 });
 
 test('when the strategy questions lead to strategy 3, the strategy card offers the request form', async () => {
