@@ -65,12 +65,13 @@ export function loadConfig(env: Env): Config {
   };
 
   const auth = readAuth(get, problems);
-  // With real credentials, only the bot's own tenant is served unless others are listed.
+  // With real credentials, only the bot's own tenant is served unless others are listed. Teams
+  // gives GUIDs in lower case; one pasted from elsewhere may not be.
   const allowedTenantIds =
     get('ALLOWED_TENANT_IDS')
       ?.split(',')
-      .map((t) => t.trim())
-      .filter(Boolean) ?? (auth.mode === 'none' ? undefined : [auth.tenantId]);
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean) ?? (auth.mode === 'none' ? undefined : [auth.tenantId.toLowerCase()]);
   for (const tenant of allowedTenantIds ?? []) {
     if (!GUID.test(tenant)) problems.push(`ALLOWED_TENANT_IDS holds "${tenant}", which is not a tenant id (a GUID).`);
   }
@@ -95,7 +96,7 @@ export function loadConfig(env: Env): Config {
   const administrators =
     get('ADMIN_IDS')
       ?.split(',')
-      .map((t) => t.trim())
+      .map((t) => t.trim().toLowerCase())
       .filter(Boolean) ?? [];
   for (const id of administrators) {
     if (!GUID.test(id)) problems.push(`ADMIN_IDS holds "${id}", which is not a Microsoft Entra object id (a GUID).`);

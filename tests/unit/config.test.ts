@@ -24,6 +24,13 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: TENANT }).allowedTenantIds).toEqual([TENANT]);
   });
 
+  test('ids pasted in upper case match the lower-case ids Teams sends', () => {
+    const shouted = loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: TENANT.toUpperCase(), ADMIN_IDS: ' ABCDEF01-2222-4333-8444-55555555AAAA ' });
+    expect(shouted.allowedTenantIds).toEqual([TENANT.toLowerCase()]);
+    expect(shouted.administrators).toEqual(['abcdef01-2222-4333-8444-55555555aaaa']);
+    expect(loadConfig({ ALLOWED_TENANT_IDS: TENANT.toUpperCase() }).allowedTenantIds).toEqual([TENANT.toLowerCase()]);
+  });
+
   test('a managed identity needs no secret', () => {
     expect(loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: TENANT }).auth).toEqual({ mode: 'managedIdentity', appId: APP, tenantId: TENANT });
   });
