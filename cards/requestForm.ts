@@ -3,7 +3,7 @@ import { missingStrategies, needsTriedInstead, type FieldErrors } from '../servi
 import type { HistoryEntry, RequestForm } from '../services/requests/types';
 import template from './requestForm.json';
 import { historyLine } from './requestText';
-import { expand, fitted, type AdaptiveCard } from './render';
+import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
 import { PRIVACY_REMINDER } from './wording';
 
 interface Field {
@@ -48,7 +48,7 @@ function triedInsteadLabel(missing: readonly (1 | 2)[]): string {
   return `No strategy 2 Re-think that you took part in is recorded: ${tried}`;
 }
 
-export function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput): RequestFormCardData {
+export function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000): RequestFormCardData {
   const { nameMaxLength: short, summaryMaxLength: long } = profile.limits;
   const needsTried = needsTriedInstead(input.history);
   const field = (id: keyof RequestForm, label: string, kind: Field['kind'], choices: readonly Choice[] = []): Field => ({
@@ -74,7 +74,7 @@ export function requestFormCardData(profile: PartnershipProfile, input: RequestF
     notice: input.notice ?? '',
     noHistory: input.history.length === 0,
     noHistoryText: 'No Re-thinks you took part in are recorded for this case.',
-    history: input.history.map((h) => ({ line: historyLine(profile, h) })),
+    history: input.history.map((h) => ({ line: truncate(historyLine(profile, h), textLimit) })),
     sections: [
       {
         title: 'About you',
@@ -116,4 +116,6 @@ export function requestFormCardData(profile: PartnershipProfile, input: RequestF
   };
 }
 
-export const renderRequestFormCard = (data: RequestFormCardData): AdaptiveCard => fitted(expand(template, data));
+/** A long history (many actions) is shortened on the card to fit; the request keeps all of it. */
+export const renderRequestFormCard = (profile: PartnershipProfile, input: RequestFormInput): AdaptiveCard =>
+  fitToSize((limit) => expand(template, requestFormCardData(profile, input, limit)));

@@ -1,7 +1,7 @@
 /** The independent facilitator request: the form, its submission, and what facilitators and requesters do with it. */
 import { renderQuestionCard, questionCardData } from '../../cards/question';
 import { renderRequestCard, type RequestTyped } from '../../cards/request';
-import { renderRequestFormCard, requestFormCardData } from '../../cards/requestForm';
+import { renderRequestFormCard } from '../../cards/requestForm';
 import { renderRequestListCard, requestListCardData } from '../../cards/requestList';
 import { REQUEST_STATUS_LABELS } from '../../cards/requestText';
 import { formFromData } from '../../services/requests/form';
@@ -55,14 +55,12 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
   }
   const rethinks = await deps.rethinks.forCase(caseReference.value);
   const person = personOf(input);
-  const card = renderRequestFormCard(
-    requestFormCardData(deps.profile, {
+  const card = renderRequestFormCard(deps.profile, {
       requestId: deps.newId(),
       caseReference: caseReference.value,
       values: prefill(rethinks, person, { ...(remembered?.role ? { role: remembered.role } : {}), ...(remembered?.agency ? { agency: remembered.agency } : {}) }),
       history: historyFor(rethinks, person),
-    }),
-  );
+    });
   if (chat) return { posts: [{ card, to: chat }], notice: 'I’ve sent the request form to your personal chat with Re-think, so the case’s history stays private to you.' };
   // A new card of its own, so the card pressed (a summary, say) stays as it was.
   return { posts: [{ card }], ...(fromCard ? { notice: 'The request form is below.' } : {}) };
@@ -104,7 +102,7 @@ export const submitRequest: Handler = async (input, deps) => {
   );
   if (!result.ok) {
     // Everything typed stays on the card, with each problem beside its field.
-    const card = renderRequestFormCard(requestFormCardData(deps.profile, { requestId, caseReference: caseReference.value, values: form, history, errors: result.errors, notice: result.message }));
+    const card = renderRequestFormCard(deps.profile, { requestId, caseReference: caseReference.value, values: form, history, errors: result.errors, notice: result.message });
     return { view: card, postViewWithoutExecute: true };
   }
   const created = await deps.requests.create(result.value);

@@ -16,7 +16,7 @@ import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { renderEscalationCard } from '../../cards/escalation';
 import { questionCardData, renderQuestionCard } from '../../cards/question';
 import { renderRequestCard } from '../../cards/request';
-import { renderRequestFormCard, requestFormCardData } from '../../cards/requestForm';
+import { renderRequestFormCard } from '../../cards/requestForm';
 import { renderRequestListCard, requestListCardData } from '../../cards/requestList';
 import { loadProfile } from '../../services/profile/load';
 import { FORM_FIELDS } from '../../services/requests/form';
@@ -629,10 +629,10 @@ describe('request cards', () => {
   );
   const history = request('submitted').history;
   const formVariants = {
-    'form, pre-filled': { render: () => renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { requesterRole: 'Health visitor' }, history })), rethinkIds: [] },
+    'form, pre-filled': { render: () => renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { requesterRole: 'Health visitor' }, history }), rethinkIds: [] },
     'form, no history, with errors': {
       render: () =>
-        renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: 'Health; social care' }, history: [], errors: { requesterContact: 'Please enter how the facilitator can contact you.' }, notice: 'Please check the field marked below.' })),
+        renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: 'Health; social care' }, history: [], errors: { requesterContact: 'Please enter how the facilitator can contact you.' }, notice: 'Please check the field marked below.' }),
       rethinkIds: [],
     },
   };
@@ -643,10 +643,19 @@ describe('request cards', () => {
   };
   describeEveryVariant({ ...requestVariants, ...formVariants, ...others });
 
+  it('fits a long history on the card, shortening each Re-think’s line rather than failing', () => {
+    const actions = Array.from({ length: 20 }, (_, i) => ({ description: `${i + 1}. ${'Arrange the review and share the notes with everyone in the network. '.repeat(7)}`.slice(0, 500), owner: 'Priya Shah', dueDate: '2026-04-01' }));
+    const history = ([1, 2] as const).map((strategy) => ({ rethinkId: `r${strategy}`, strategy, date: '2026-03-01', status: 'closed', outcome: 'notResolved' as const, agencies: ['Children’s social care', 'School'], actions }));
+    const card = renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history });
+    expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
+    expect(checkCard(card).problems).toEqual([]);
+    expect(texts(card).filter((t) => t.includes('Strategy 1') || t.includes('Strategy 2')).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('asks what was tried instead of the strategies with no Re-think on record, naming them', () => {
     const entry = (strategy: 1 | 2) => ({ rethinkId: `r${strategy}`, strategy, date: '2026-03-01', status: 'closed', outcome: 'notResolved' as const, agencies: [], actions: [] });
     const label = (history: ReturnType<typeof entry>[]) => {
-      const card = renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history }));
+      const card = renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history });
       const field = input(card, 'triedInstead');
       return field ? `${String(field.label)} | ${JSON.stringify(card).includes('including what has been tried')}` : 'none';
     };
@@ -657,7 +666,7 @@ describe('request cards', () => {
   });
 
   it('the form holds every field of the request once, with the profile’s choices', () => {
-    const card = renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history: [] }));
+    const card = renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history: [] });
     const ids = [...nodes(card)].map((n) => n.node).filter((n) => String(n.type).startsWith('Input.')).map((n) => n.id);
     expect([...ids].sort()).toEqual([...FORM_FIELDS].sort());
     expect(JSON.stringify(card)).toContain('Child in need');
@@ -668,7 +677,7 @@ describe('request cards', () => {
     const cards = {
       start: renderStartCard(startCardData(profile, { ...EMPTY_START_FORM, summary: huge }, 'Too long.')),
       strategy: renderStrategyCard(strategyCardData(profile, proposedRethink(ANSWERS_FOR_STRATEGY[2]), { strategy: '1', reason: huge }, 'Too long.')),
-      'request form': renderRequestFormCard(requestFormCardData(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: huge }, history: [] })),
+      'request form': renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: huge }, history: [] }),
       escalation: renderEscalationCard(profile, { rethink: closedRethink('notResolved', 'escalation'), typed: { stage: '1', reason: huge }, notice: 'Too long.' }),
       'request, a meeting date': renderRequestCard(profile, request('accepted'), 'pool', 'Too long.', { meetingDate: huge, question: huge }),
       question: renderQuestionCard(questionCardData(profile, request('accepted', { questions: [{ id: 'q1', askedBy: { id: '29:f', name: 'Adele' }, text: 'Why?', askedAt: REQUEST_AT }] }), 'q1', 'Too long.', huge)!),
