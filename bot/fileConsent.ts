@@ -12,10 +12,9 @@ import { httpRequester } from './httpRequest';
 import { idField, textField } from './handlers/types';
 import { checkCaseReference } from '../services/rethink/validation';
 import { caseExport, caseExportFileName, holdsNothing } from '../services/store/caseRecords';
-import { unlessUnavailable } from '../services/store/repository';
+import { unlessUnavailable, type Stored } from '../services/store/repository';
 import { errorKind } from '../services/logging';
 import { asCardData } from './turn';
-import { refuse } from '../services/result';
 
 /** The upload to OneDrive: a whole document within 15 s. */
 const uploadFile = httpRequester(15_000);
@@ -26,7 +25,7 @@ const mayHave = (r: FacilitatorRequest, context: TurnContext): boolean => {
   return same(r.requester) || same(r.accepted?.by);
 };
 
-async function requestFor(context: TurnContext, response: FileConsentCardResponse, deps: Deps): Promise<FacilitatorRequest | undefined> {
+async function requestFor(context: TurnContext, response: FileConsentCardResponse, deps: Deps): Promise<Stored<FacilitatorRequest> | undefined> {
   const requestId = idField(asCardData(response.context), 'requestId');
   const r = requestId ? await deps.requests.get(requestId) : undefined;
   return r && mayHave(r, context) ? r : undefined;
@@ -40,21 +39,24 @@ const answerOf = (context: TurnContext): string | undefined =>
   context.activity.id ? createHash('sha256').update(`${context.activity.conversation.id}\n${context.activity.id}`).digest('base64url').slice(0, 22) : undefined;
 
 const NOT_FOUND = 'Sorry, I can’t find that request any more, so there is nothing to save.';
-const ALREADY_ANSWERED = 'That file offer has already been answered, so nothing more has been saved. If you can’t find the file in your OneDrive, please ask again.';
+const STORE_AWAY = 'Sorry, Re-think couldn’t reach its store just now, so the document wasn’t saved. Please try again in a moment.';
 
 const answered = (r: FacilitatorRequest, answer: string | undefined): boolean => !!answer && r.audit.some((a) => a.ref === answer);
 
 /**
- * Records the answer on the request, once (`already` when this answer is there). The write is
- * conditional, so of two deliveries of one answer arriving together only one records it.
+ * Records the answer on the request, once (`already` when another delivery of it recorded it). The
+ * write is conditional, so of two deliveries arriving together only one records it; and idempotent,
+ * so a write whose answer was lost is known as this call's own.
  */
-async function audit(deps: Deps, r: FacilitatorRequest, by: string, what: 'documentAccepted' | 'documentSent' | 'documentDeclined', now: Date, answer?: string): Promise<'recorded' | 'already' | 'gone'> {
-  const outcome = await deps.requests.update(r.id, (current) =>
-    answered(current, answer)
-      ? refuse('notAllowed', 'already recorded')
-      : { ok: true, value: { ...current, audit: [...current.audit, { at: now.toISOString(), by, what, ...(answer ? { ref: answer } : {}) }], updatedAt: now.toISOString() } },
+async function audit(deps: Deps, r: Stored<FacilitatorRequest>, by: string, what: 'documentAccepted' | 'documentSent' | 'documentDeclined', now: Date, answer?: string): Promise<'recorded' | 'already' | 'gone'> {
+  const outcome = await deps.requests.update(
+    r.id,
+    (current) => (answered(current, answer) ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, audit: [...current.audit, { at: now.toISOString(), by, what, ...(answer ? { ref: answer } : {}) }], updatedAt: now.toISOString() } }),
+    r,
+    true,
   );
-  return outcome.kind === 'updated' ? 'recorded' : outcome.kind === 'refused' ? 'already' : 'gone';
+  if (outcome.kind !== 'updated') return 'gone';
+  return outcome.replay ? 'already' : 'recorded';
 }
 
 /** Uploads the whole file in one PUT to the upload session Teams opened in the person's OneDrive. */
@@ -86,10 +88,8 @@ async function acceptCaseExport(context: TurnContext, response: FileConsentCardR
   // Noted before anything leaves, so every disclosure is on record (who, when, which ids); one note
   // per answer, so the same answer delivered again finds its note and exports nothing more.
   const note = await deps.caseRecords.startExport(holdings, { id: `export-${answerOf(context) ?? deps.newId()}`, by: context.activity.from.id, at: now.toISOString() });
-  if (!note) {
-    await context.sendActivity(ALREADY_ANSWERED);
-    return;
-  }
+  // Another delivery of this answer made (or is making) the export, and answers for it.
+  if (!note) return;
   const put = await uploadBytes(info.uploadUrl, caseExport(holdings, context.activity.from.id, now));
   // Without an answer the upload may have landed: the note stays `started` rather than claim it failed.
   if (put) {
@@ -115,9 +115,11 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
     return;
   }
   // Claimed before uploading: Teams sends a slow answer again while the first is still uploading.
-  const claimed = await audit(deps, r, context.activity.from.id, 'documentAccepted', now, answerOf(context));
+  // That redelivery is answered by the first, so it says nothing.
+  const claimed = await audit(deps, r, context.activity.from.id, 'documentAccepted', now, answerOf(context)).catch(unlessUnavailable(() => 'unavailable' as const));
+  if (claimed === 'already') return;
   if (claimed !== 'recorded') {
-    await context.sendActivity(claimed === 'already' ? ALREADY_ANSWERED : NOT_FOUND);
+    await context.sendActivity(claimed === 'gone' ? NOT_FOUND : STORE_AWAY);
     return;
   }
   const bytes = await requestDocument(r, deps.profile);
@@ -137,6 +139,7 @@ export async function declineFile(context: TurnContext, response: FileConsentCar
     return;
   }
   const r = await requestFor(context, response, deps);
-  if (r) await audit(deps, r, context.activity.from.id, 'documentDeclined', now, answerOf(context));
+  // A redelivery of the same answer: the first said so already.
+  if (r && (await audit(deps, r, context.activity.from.id, 'documentDeclined', now, answerOf(context))) === 'already') return;
   await context.sendActivity('No problem: the document hasn’t been saved. The request itself is unaffected.');
 }

@@ -120,10 +120,11 @@ test('export: in the administrator’s personal chat, offered as a file; accepte
   expect(JSON.stringify(exports)).not.toContain(KEPT);
   expect(JSON.stringify(bed.connector.posts(chat.id).at(-1)?.activity)).toContain('file.info');
   // The same answer delivered again (Teams retries a slow invoke) exports and notes nothing more.
+  const posted = bed.connector.posts(chat.id).length;
   await send(bed.app, invoke('accept', 'accepted'));
   expect(bed.connector.uploads.filter((u) => u.token === 'accepted')).toHaveLength(1);
   expect(await notes('export')).toHaveLength(1);
-  expect(bed.connector.posts(chat.id).at(-1)?.activity.text).toMatch(/^That file offer has already been answered, so nothing more has been saved/);
+  expect(bed.connector.posts(chat.id)).toHaveLength(posted);
   // Someone who is not an administrator gets nothing, even holding the consent card's context.
   const forged = { ...invoke('accept', 'forged'), from: { ...lead } };
   await send(bed.app, forged);

@@ -225,11 +225,13 @@ test('file consent: accept uploads the document to the URL in the invoke and a f
   }
   // Each answer delivered again (Teams retries a slow invoke) is acted on once: afterwards, or while
   // the first is still uploading.
+  const posted = connector.posts(personalChat(requester).id).length;
   await send(app, invoke('decline', 'declined'));
   await send(app, invoke('accept', 'accepted'));
   await app.idle();
   expect(connector.uploads.filter((u) => u.token === 'accepted')).toHaveLength(1);
-  expect(connector.posts(personalChat(requester).id).at(-1)?.activity.text).toMatch(/^That file offer has already been answered/);
+  // The first delivery answered the person; a redelivery adds nothing to the chat.
+  expect(connector.posts(personalChat(requester).id)).toHaveLength(posted);
   connector.slowUploads(500);
   try {
     const slow = invoke('accept', 'slow');
