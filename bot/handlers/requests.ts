@@ -116,7 +116,9 @@ export const submitRequest: Handler = async (input, deps) => {
 
 async function poolTargets(deps: Deps): Promise<lifecycle.PoolTargets> {
   const pool = await deps.pool.get();
-  const chats = await Promise.all((pool?.facilitators ?? []).map((f) => chatOf(deps, f.aadObjectId.toLowerCase())));
+  // Once each: the same id may be stored twice, in upper and lower case, from before ids were lower-cased.
+  const ids = [...new Set((pool?.facilitators ?? []).map((f) => f.aadObjectId.toLowerCase()))];
+  const chats = await Promise.all(ids.map((id) => chatOf(deps, id)));
   return { ...(pool?.channel ? { channel: pool.channel } : {}), facilitators: chats.filter((c): c is ConversationAddress => c !== undefined) };
 }
 

@@ -408,7 +408,7 @@ function oneVoice(r: Rethink): string | undefined {
     return 'Only one perspective has been heard at this stage. Re-think works best when every voice is heard: you could invite the others to join, or record what someone taking part by phone or face to face said. Move on anyway?';
   }
   const agencyOf = (c: Contribution): string => c.agency ?? r.participants.find((p) => p.id === c.participantId)?.agency ?? '';
-  const agencies = new Set(heard.map((c) => agencyOf(c).trim().toLowerCase()));
+  const agencies = new Set(heard.map((c) => nameKey(agencyOf(c))));
   if (agencies.size < 2) {
     return 'Everyone heard at this stage is from the same agency. Re-think works best when every agency’s perspective is heard: move on anyway?';
   }

@@ -347,6 +347,17 @@ test('the named pool: adding and removing need an Entra object id, in any case; 
   expect(lastText(elsewhere.id)).toContain('Open facilitator requests');
   await say(chat, admin, `remove facilitator ${extra}`);
   expect(lastText(chat.id)).toMatch(/^Removed\./);
+
+  // The same facilitator stored twice, in both cases, is sent a new request once.
+  const { resource: current } = await settings.item('facilitatorPool', 'facilitatorPool').read<{ facilitators: { aadObjectId: string }[] }>();
+  if (!current) throw new Error('no pool');
+  await settings.items.upsert({ ...current, facilitators: [...current.facilitators, { aadObjectId: namedFacilitator.aadObjectId.toUpperCase(), addedBy: admin.id, addedAt: new Date().toISOString() }] });
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0779');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in May.' });
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(namedFacilitator).id && JSON.stringify(c.activity).includes(requestId));
+  await bed.app.idle();
+  expect(bed.connector.posts(personalChat(namedFacilitator).id).filter((p) => JSON.stringify(p.activity).includes(requestId))).toHaveLength(1);
+  await settings.items.upsert(current);
 });
 
 test('a facilitator who took part in any of the case’s Re-thinks, even one the requester didn’t, can’t accept its request', async () => {

@@ -113,6 +113,12 @@ describe('the five stages', () => {
     expect(moved).toMatchObject({ stage: 2 });
     expect(moved.audit.at(-1)).toMatchObject({ what: 'advancedWithOneVoice', ref: 'stage2' });
 
+    // One agency recorded in two Unicode forms (from before text was normalised) is one agency.
+    let accented = open();
+    accented = { ...accented, participants: accented.participants.map((p) => ({ ...p, agency: p.id === lead.id ? 'Santé scolaire' : 'Sante\u0301 scolaire' })) };
+    accented = apply(apply(accented, { kind: 'contribute', text: 'a' }, lead), { kind: 'contribute', text: 'b' }, teacher);
+    expect(refusal(accented, { kind: 'advance', confirmed: false }, lead).message).toMatch(/^Everyone heard at this stage is from the same agency/);
+
     // Two people, one agency (however it is spelt): asked too.
     let sameAgency = apply(open(), { kind: 'join', role: 'Team manager', agency: ' children’s SOCIAL care' }, nurse);
     sameAgency = { ...sameAgency, participants: sameAgency.participants.filter((p) => p.id !== teacher.id) };
