@@ -42,10 +42,10 @@ export interface RequestFormInput {
 
 /** Names the strategy that has no Re-think on record; strategy 1 doesn't apply to a lead professional. */
 function triedInsteadLabel(missing: readonly (1 | 2)[]): string {
-  const tried = 'what has been tried instead? (dates and outcomes)';
-  if (missing.length === 2) return `No strategy 1 or 2 Re-thinks that you took part in are recorded: ${tried}`;
-  if (missing[0] === 1) return `No strategy 1 Re-think that you took part in is recorded: ${tried} If you are the lead professional, strategy 1 doesn’t apply: just say so.`;
-  return `No strategy 2 Re-think that you took part in is recorded: ${tried}`;
+  const tried = 'What has been tried instead? Please give dates and outcomes.';
+  if (missing.length === 2) return `No strategy 1 or 2 Re-thinks that you took part in are recorded. ${tried}`;
+  if (missing[0] === 1) return `No strategy 1 Re-think that you took part in is recorded. ${tried} If you are the lead professional, strategy 1 doesn’t apply: just say so.`;
+  return `No strategy 2 Re-think that you took part in is recorded. ${tried}`;
 }
 
 export function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000): RequestFormCardData {

@@ -6,7 +6,7 @@ import { formatUkDate, formatUkTime } from '../services/rethink/validation';
 import { OUTCOME_LABELS, nextStepLabels } from './wording';
 
 export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
-  submitted: 'Submitted: waiting for a facilitator',
+  submitted: 'Submitted: waiting for an independent facilitator',
   accepted: 'Accepted',
   scheduled: 'Scheduled',
   completed: 'Completed',
@@ -15,7 +15,7 @@ export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
 
 export function historyLine(profile: PartnershipProfile, h: HistoryEntry): string {
   const strategy = h.strategy ? `Strategy ${h.strategy}` : 'Strategy not chosen';
-  const outcome = h.outcome ? OUTCOME_LABELS[h.outcome] : 'still open';
+  const outcome = h.outcome ? OUTCOME_LABELS[h.outcome] : 'Still open';
   const next = h.nextStep ? ` (${nextStepLabels(profile)[h.nextStep]})` : '';
   const actions = h.actions.length ? `; actions: ${h.actions.map((a) => `${a.description} (${a.owner}, by ${formatUkDate(a.dueDate)})`).join('; ')}` : '; no actions agreed';
   return `${formatUkDate(h.date)} · ${strategy} · ${outcome}${next} · ${h.agencies.join(', ')}${actions}`;
@@ -25,7 +25,7 @@ export function historyLine(profile: PartnershipProfile, h: HistoryEntry): strin
 export function statusLine(profile: PartnershipProfile, r: FacilitatorRequest): string {
   switch (r.status) {
     case 'submitted':
-      return `Submitted on ${formatUkDate(r.submittedAt)}: waiting for a facilitator to accept.`;
+      return `Submitted on ${formatUkDate(r.submittedAt)}: waiting for an independent facilitator to accept.`;
     case 'accepted':
       return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'} on ${formatUkDate(r.accepted?.at ?? r.updatedAt)} at ${formatUkTime(r.accepted?.at ?? r.updatedAt)}.`;
     case 'scheduled':

@@ -18,6 +18,8 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   return { notice: 'Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.' };
 };
 
+const facilitatorCount = (n: number): string => `${n === 0 ? 'no' : n} named facilitator${n === 1 ? '' : 's'}`;
+
 /** Teams gives object ids in lower case; one pasted from elsewhere may not be. */
 const idArgument = (input: TurnInput): string => textField(input.data, 'argument').trim().toLowerCase();
 /** Ids added before they were lower-cased may be stored in upper case. */
@@ -36,7 +38,7 @@ export const addFacilitator: Handler = async (input, deps) => {
   );
   const person = await deps.people.get(id);
   const reach = person?.personalConversation ? 'They will receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: requests will reach them once they add the app for themselves.';
-  return { notice: `Added. The pool now has ${pool.facilitators.length} named facilitator(s). ${reach}` };
+  return { notice: `Added. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}` };
 };
 
 export const removeFacilitator: Handler = async (input, deps) => {
@@ -51,7 +53,7 @@ export const removeFacilitator: Handler = async (input, deps) => {
   }, input.now);
   return {
     notice: wasIn
-      ? `Removed. The pool now has ${pool.facilitators.length} named facilitator(s).`
+      ? `Removed. The pool now has ${facilitatorCount(pool.facilitators.length)}.`
       : 'That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.',
   };
 };

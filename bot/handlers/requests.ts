@@ -69,7 +69,7 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
 export const submitRequest: Handler = async (input, deps) => {
   const requestId = idField(input.data, 'requestId');
   const caseReference = checkCaseReference(textField(input.data, 'caseReference'), deps.profile);
-  if (!requestId || !caseReference.ok) return { notice: 'This form is missing what it needs. Please type **request facilitator** for a fresh one.' };
+  if (!requestId || !caseReference.ok) return { notice: 'Sorry, this form can’t be sent as it is. Please type **request facilitator** for a fresh one.' };
   // Submitted already (a second press, or a redelivery): show it, change nothing.
   const existing = await deps.requests.get(requestId);
   if (existing) return requestView(deps, existing, audienceFor(existing, input), 'This request has already been submitted. Here it is as it stands.');
@@ -256,13 +256,13 @@ export const answerQuestion: Handler = async (input, deps) => {
 
 export const myRequests: Handler = async (input, deps) => {
   const items = await deps.requests.byRequester(input.actor.id, input.actor.aadObjectId, 20);
-  return { posts: [{ card: renderRequestListCard(requestListCardData(deps.profile, 'Your facilitator requests', 'You haven’t requested an independent facilitator yet.', items)) }] };
+  return { posts: [{ card: renderRequestListCard(requestListCardData(deps.profile, 'Your requests for an independent facilitator', 'You haven’t requested an independent facilitator yet.', items)) }] };
 };
 
 export const poolRequests: Handler = async (input, deps) => {
   if (!(await isPoolMember(input, deps)) && !deps.administrators.includes(input.actor.aadObjectId ?? '')) return { notice: MESSAGES.notPool };
   const items = await deps.requests.open(30);
-  return { posts: [{ card: renderRequestListCard(requestListCardData(deps.profile, 'Open facilitator requests', 'There are no open requests.', items)) }] };
+  return { posts: [{ card: renderRequestListCard(requestListCardData(deps.profile, 'Open requests for an independent facilitator', 'There are no open requests.', items)) }] };
 };
 
 // ---- The strategy 3 Re-think ----

@@ -33,7 +33,7 @@ export const RECORD_REMINDER = 'Pseudonymous case reference only. Each agency’
 export const NO_HISTORY = 'No strategy 1 or 2 Re-think is recorded.';
 
 const STATUS_LABELS: Record<RequestStatus, string> = {
-  submitted: 'Submitted: waiting for a facilitator',
+  submitted: 'Submitted: waiting for an independent facilitator',
   accepted: 'Accepted by a facilitator',
   scheduled: 'Meeting scheduled',
   completed: 'Completed',

@@ -108,7 +108,7 @@ function change(
 }
 
 const statusText: Record<RequestStatus, string> = {
-  submitted: 'waiting for a facilitator',
+  submitted: 'waiting for an independent facilitator',
   accepted: 'accepted',
   scheduled: 'scheduled',
   completed: 'completed',
@@ -137,9 +137,9 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
-  if (isRequester(doc, who)) return refuse('notAllowed', 'You made this request, so another facilitator needs to accept it: an independent facilitator is someone outside the case.');
+  if (isRequester(doc, who)) return refuse('notAllowed', 'You made this request, so another independent facilitator needs to accept it: an independent facilitator is someone outside the case.');
   if ([...doc.network, ...insiders].some((p) => samePerson(p, who))) {
-    return refuse('notAllowed', 'You took part in this case’s earlier Re-thinks, so another facilitator needs to accept it: an independent facilitator is someone outside the case.');
+    return refuse('notAllowed', 'You took part in this case’s earlier Re-thinks, so another independent facilitator needs to accept it: an independent facilitator is someone outside the case.');
   }
   return change(doc, activityId, ctx, who.id, 'accepted', (d) => ({
     doc: { ...d, status: 'accepted', accepted: { by: who, at: ctx.now.toISOString(), ...(whoChat ? { chat: whoChat } : {}) } },
@@ -216,7 +216,7 @@ export function scheduleRequest(
   const date = input.date.trim();
   const asDate = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : undefined;
   // A date that does not exist (30 February) would be shown to everyone as another day.
-  if (!asDate || Number.isNaN(asDate.getTime()) || asDate.toISOString().slice(0, 10) !== date) return refuse('invalidInput', 'Please choose the date of the meeting: a real date, for example 2026-12-24.');
+  if (!asDate || Number.isNaN(asDate.getTime()) || asDate.toISOString().slice(0, 10) !== date) return refuse('invalidInput', 'Please choose the date of the meeting from the calendar: that isn’t a real date.');
   if (date < ukToday(ctx.now)) return refuse('invalidInput', 'The meeting date is in the past. Please choose today or a later date.');
   // Some clients send seconds too: the whole value must be a time, then it is kept to the minute.
   const typedTime = input.time.trim();

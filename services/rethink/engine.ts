@@ -227,7 +227,7 @@ const handlers: Handlers = {
     if (!may.ok) return may;
     // A second press, or a press on an older card, must not skip a stage.
     if (c.stage !== undefined && c.stage !== r.stage) {
-      return refuse('wrongStage', `The group has already moved on to stage ${r.stage}: ${ctx.profile.stages[r.stage - 1]?.title ?? ''}.`);
+      return refuse('wrongStage', `The group has already moved on to stage ${r.stage} (“${ctx.profile.stages[r.stage - 1]?.title ?? ''}”).`);
     }
     if (r.stage === 5) return refuse('wrongStage', 'This is the last stage. When the actions are agreed, record the outcome to close the Re-think.');
     const waiting = waitingFor(r);
@@ -261,7 +261,7 @@ const handlers: Handlers = {
     // The same action pressed twice (a second press while the first was on its way) is recorded once.
     const same = (a: AgreedAction): boolean => a.addedBy === actor.id && a.description === action.value.description && a.dueDate === action.value.dueDate && JSON.stringify(a.owner) === JSON.stringify(action.value.owner);
     if (liveActions(r).some(same)) return ok(r);
-    if (liveActions(r).length >= 50) return refuse('invalidInput', 'This Re-think already has 50 actions, the most it can hold.');
+    if (liveActions(r).length >= 50) return refuse('invalidInput', 'This Re-think already has 50 actions, the most it can hold. Please change or remove an action before adding another.');
     r.actions.push({ id: ctx.newId(), ...action.value, addedBy: actor.id, at: ctx.now.toISOString() });
     return ok(r);
   },
@@ -507,7 +507,7 @@ function checkAction(r: Rethink, c: { description: string; ownerParticipantId: s
 
 export function mustBeOpen(r: Rethink): Result<true> {
   if (r.status === 'closed') return refuse('closed', 'This Re-think is closed, so it can no longer be changed.');
-  if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled.');
+  if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled before it started, so it can’t be changed. Type **start** to begin a new one.');
   if (r.status === 'proposed') return refuse('notOpen', 'This Re-think has not started yet: its strategy is still to be chosen.');
   return ok(true);
 }
@@ -545,5 +545,5 @@ function changeableAction(r: Rethink, actionId: string, actor: Actor): Result<Ag
 function stageMovedOn(r: Rethink, seen: StageNumber | undefined, ctx: EngineContext): Result<true> {
   if (seen === undefined || seen === r.stage) return ok(true);
   const title = ctx.profile.stages[r.stage - 1]?.title ?? '';
-  return refuse('wrongStage', `The group has moved on to stage ${r.stage}: ${title}, so your text was not saved. If it belongs to this stage, please add it again.`);
+  return refuse('wrongStage', `The group has moved on to stage ${r.stage} (“${title}”), so your text wasn’t saved. If it belongs to this stage, please add it again.`);
 }

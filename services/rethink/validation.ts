@@ -54,7 +54,7 @@ export function checkDueDate(input: string, now: Date): Result<string> {
   const match = ISO_DATE.exec(value);
   const date = match ? new Date(`${value}T00:00:00Z`) : undefined;
   if (!match || !date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
-    return refuse('invalidInput', 'The due date must be a real date, for example 2026-12-24.');
+    return refuse('invalidInput', 'The due date must be a real date: please choose it from the calendar.');
   }
   if (value < ukToday(now)) return refuse('invalidInput', 'The due date is in the past. Please choose today or a later date.');
   return ok(value);

@@ -89,7 +89,7 @@ describe('bad input', () => {
     const { driver, rethinkId } = await openRethink();
     await driver.press(megan, 'advance', { rethinkId, confirmed: true });
     const stale = await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 1 account', stage: '1' });
-    expect(cardText(stale.card)).toContain('The group has moved on to stage 2: Thinking and feeling, so your text was not saved. If it belongs to this stage, please add it again.');
+    expect(cardText(stale.card)).toContain('The group has moved on to stage 2 (“Thinking and feeling”), so your text wasn’t saved. If it belongs to this stage, please add it again.');
     expect(cardText(stale.card)).toContain('My stage 1 account');
     expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([]);
     // A stage that is not a number or its digits says nothing about which stage the card showed.

@@ -220,7 +220,7 @@ test('file consent: accept uploads the document to the URL in the invoke and a f
   const zip = await JSZip.loadAsync(upload.bytes);
   const xml = (await zip.file('word/document.xml')?.async('string')) ?? '';
   const text = xml.replace(/<[^>]+>/g, ' ').replace(/&amp;/g, '&').replace(/&apos;/g, "'").replace(/\s+/g, ' ');
-  for (const value of ['PSCP-2026-1004', COMPLETE_FORM.requesterContact, COMPLETE_FORM.lineManagerName, COMPLETE_FORM.leadProfessionalName, COMPLETE_FORM.availability, 'Targeted', 'Child in need', 'Soon: within two weeks', 'Virtual (Teams)', 'A professionals meeting in May.']) {
+  for (const value of ['PSCP-2026-1004', COMPLETE_FORM.requesterContact, COMPLETE_FORM.lineManagerName, COMPLETE_FORM.leadProfessionalName, COMPLETE_FORM.availability, 'Targeted', 'Child in need', 'Soon: within two weeks', 'Virtual, in Teams', 'A professionals meeting in May.']) {
     expect(text).toContain(value);
   }
   // Each answer delivered again (Teams retries a slow invoke) is acted on once: afterwards, or while

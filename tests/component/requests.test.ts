@@ -154,7 +154,7 @@ test('access: no pre-filled history for someone who took part in none of the cas
   const strangerForm = cardOf((await openRequestForm(bed.app, bed.connector, stranger, caseReference)).formPost);
   expect(cardText(strangerForm)).toContain('No Re-thinks you took part in are recorded for this case.');
   expect(cardText(strangerForm)).not.toContain('Share the plan');
-  expect(cardText(strangerForm)).toContain('what has been tried instead');
+  expect(cardText(strangerForm)).toContain('What has been tried instead? Please give dates and outcomes.');
 
   // The requester submits; a non-member of the pool cannot accept; a facilitator cannot withdraw.
   // Only strategy 2 is recorded for this case: the form asks what was tried instead of strategy 1.
@@ -200,7 +200,7 @@ test('bad input: a forged request id, over-long text, an accept already taken �
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'Meetings in May and June.' });
   // The requester, even if in the pool, cannot accept their own request.
   const own = await pressIn(bed.app, bed.connector, channel, requester, 'acceptRequest', { requestId });
-  expect(cardText(own.card)).toContain('another facilitator needs to accept it');
+  expect(cardText(own.card)).toContain('another independent facilitator needs to accept it');
   await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'acceptRequest', { requestId });
   const second = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
   expect(cardText(second.card)).toContain(`already been accepted by ${channelFacilitator.name}`);
@@ -344,7 +344,7 @@ test('the named pool: adding and removing need an Entra object id, in any case; 
   await settings.items.upsert({ ...pool, facilitators: [...pool.facilitators, { aadObjectId: extra.toUpperCase(), addedBy: admin.id, addedAt: new Date().toISOString() }] });
   const elsewhere = newGroupChat();
   await say(elsewhere, person(7), 'requests');
-  expect(lastText(elsewhere.id)).toContain('Open facilitator requests');
+  expect(lastText(elsewhere.id)).toContain('Open requests for an independent facilitator');
   await say(chat, admin, `remove facilitator ${extra}`);
   expect(lastText(chat.id)).toMatch(/^Removed\./);
 
@@ -368,7 +368,7 @@ test('a facilitator who took part in any of the case’s Re-thinks, even one the
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'Two meetings in the spring.' });
   expect((await bed.db.request(requestId))?.network).toEqual([]);
   const insider = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
-  expect(cardText(insider.card ?? {})).toContain('You took part in this case’s earlier Re-thinks, so another facilitator needs to accept it');
+  expect(cardText(insider.card ?? {})).toContain('You took part in this case’s earlier Re-thinks, so another independent facilitator needs to accept it');
   expect((await bed.db.request(requestId))?.accepted).toBeUndefined();
   const independent = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'acceptRequest', { requestId });
   expect(cardText(independent.card ?? {})).toContain('You have accepted this request');

@@ -217,7 +217,7 @@ describe('the five stages', () => {
 
   test('text written for a stage the group has left is refused, not filed under the next stage', () => {
     let r = apply(open(), { kind: 'advance', confirmed: true }, lead);
-    expect(refusal(r, { kind: 'contribute', text: 'for stage 1', stage: 1 }, teacher)).toMatchObject({ code: 'wrongStage', message: expect.stringContaining('moved on to stage 2: Thinking and feeling') });
+    expect(refusal(r, { kind: 'contribute', text: 'for stage 1', stage: 1 }, teacher)).toMatchObject({ code: 'wrongStage', message: expect.stringContaining('moved on to stage 2 (“Thinking and feeling”)') });
     expect(refusal(r, { kind: 'contributeOnBehalf', name: 'Pat', role: 'GP', agency: 'Surgery', text: 't', stage: 1 }, lead).code).toBe('wrongStage');
     r = apply(r, { kind: 'contribute', text: 'for stage 2', stage: 2 }, teacher);
     expect(r.contributions).toEqual([expect.objectContaining({ stage: 2, text: 'for stage 2' })]);

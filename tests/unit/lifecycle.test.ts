@@ -26,7 +26,7 @@ test('an independent facilitator is someone outside the case: neither the reques
     return result.ok ? 'accepted' : result.error.message;
   };
   expect(refused(requester)).toMatch(/^You made this request/);
-  expect(refused(colleague)).toMatch(/^You took part in this case’s earlier Re-thinks, so another facilitator needs to accept it/);
+  expect(refused(colleague)).toMatch(/^You took part in this case’s earlier Re-thinks, so another independent facilitator needs to accept it/);
   // The same person reached through another chat: known by their Entra object id.
   expect(refused({ id: '29:colleague-elsewhere', name: 'Megan Bowen', aadObjectId: 'c1' })).toMatch(/^You took part/);
   expect(refused(facilitator)).toBe('accepted');
@@ -63,7 +63,7 @@ describe('scheduling', () => {
   const message = (result: Result<FacilitatorRequest>) => (result.ok ? '' : result.error.message);
 
   test('a date that does not exist is refused, not moved to another day', () => {
-    expect(message(schedule('2030-02-30', '10:30'))).toBe('Please choose the date of the meeting: a real date, for example 2026-12-24.');
+    expect(message(schedule('2030-02-30', '10:30'))).toBe('Please choose the date of the meeting from the calendar: that isn’t a real date.');
     expect(message(schedule('30/01/2030', '10:30'))).toMatch(/a real date/);
   });
 

@@ -202,7 +202,7 @@ describe('the request document', () => {
 
   test('the progress shows who accepted it and when the meeting is', () => {
     expect(valueOf(doc, 'Accepted by')).toBe('Jordan Fairweather, on 2 March 2026');
-    expect(valueOf(doc, 'Meeting scheduled for')).toBe('10 March 2026 at 14:30 (Virtual (Teams))');
+    expect(valueOf(doc, 'Meeting scheduled for')).toBe('10 March 2026 at 14:30 (Virtual, in Teams)');
     expect(valueOf(doc, 'Withdrawn')).toBeUndefined();
   });
 
@@ -218,7 +218,7 @@ describe('a request with no earlier Re-thinks', () => {
     expect(doc.text).toContain('No strategy 1 or 2 Re-think is recorded.');
     expect(valueOf(doc, 'What has been tried instead (dates and outcomes)')).toBe(FORM.triedInstead);
     expect(doc.rows).not.toContainEqual(['Date', 'Strategy', 'Outcome', 'Agencies', 'Agreed actions']);
-    expect(valueOf(doc, 'Status')).toBe('Submitted: waiting for a facilitator');
+    expect(valueOf(doc, 'Status')).toBe('Submitted: waiting for an independent facilitator');
     expect(doc.text.split('\n')).not.toContain('Progress');
   });
 
