@@ -15,7 +15,7 @@ export const meetingEnded: Handler = async (input, deps) => {
   const r = outcome.doc;
   // In a meeting its organiser and presenters facilitate (and whoever it was handed over to).
   const handedTo = r.facilitatorByHandOver ? r.participants.find((p) => p.id === r.facilitatorId) : undefined;
-  const who = handedTo ? `${handedTo.name}, or the organiser or a presenter` : 'the organiser or a presenter';
-  const text = `The meeting has ended and the Re-think for ${r.caseReference} is still open, at stage ${r.stage} of 5. When you are ready, ${who} can record the outcome on the card below: the Re-think stays open until then.`;
+  const who = handedTo ? `${handedTo.name} (or the organiser or a presenter)` : 'the organiser or a presenter';
+  const text = `The meeting has ended and the Re-think for case ${r.caseReference} is still open, at stage ${r.stage} of 5. When you’re ready, ${who} can record the outcome on the card below: the Re-think stays open until then.`;
   return { posts: [{ text }, ...(repost(input, deps, r).posts ?? [])] };
 };

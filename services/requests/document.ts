@@ -30,7 +30,7 @@ import type { FacilitatorRequest, HistoryEntry, RequestStatus } from './types';
 
 export const DOCUMENT_TITLE = 'Request for an independent facilitator (Re-think strategy 3)';
 export const RECORD_REMINDER = 'Pseudonymous case reference only. Each agency’s case system remains the record.';
-export const NO_HISTORY = 'No strategy 1 or 2 Re-think is recorded.';
+export const NO_HISTORY = 'No strategy 1 or 2 Re-think that the requester took part in is recorded.';
 
 const STATUS_LABELS: Record<RequestStatus, string> = {
   submitted: 'Submitted: waiting for an independent facilitator',

@@ -145,7 +145,7 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
     doc: { ...d, status: 'accepted', accepted: { by: who, at: ctx.now.toISOString(), ...(whoChat ? { chat: whoChat } : {}) } },
     cardChanged: true,
     notify: [
-      { to: requesterTarget(d), message: { kind: 'text', text: `${who.name} has accepted your request for an independent facilitator for ${d.caseReference}. They will be in touch to arrange the Re-think meeting.` } },
+      { to: requesterTarget(d), message: { kind: 'text', text: `${who.name} has accepted your request for an independent facilitator for case ${d.caseReference}. They will be in touch to arrange the Re-think meeting.` } },
       ...(whoChat ? [{ to: whoChat, message: { kind: 'document' as const } }] : []),
     ],
   }));
@@ -194,7 +194,7 @@ export function answerQuestion(
   return change(doc, activityId, ctx, who.id, 'questionAnswered', (d) => ({
     doc: { ...d, questions: d.questions.map((q) => (q.id === questionId ? { ...q, answer: answer.value, answeredAt: ctx.now.toISOString() } : q)) },
     cardChanged: true,
-    notify: askerChat ? [{ to: askerChat, message: { kind: 'text', text: `${who.name} has answered your question about request ${d.caseReference}: “${answer.value}”` } }] : [],
+    notify: askerChat ? [{ to: askerChat, message: { kind: 'text', text: `${who.name} has answered your question about the request for case ${d.caseReference}: “${answer.value}”` } }] : [],
   }));
 }
 
@@ -224,7 +224,7 @@ export function scheduleRequest(
   const time = typedTime.slice(0, 5);
   const format = labelOf(ctx.profile.requestForm.formats, input.format);
   if (!format) return refuse('invalidInput', 'Please choose how the meeting will happen.');
-  const text = `The independent facilitator Re-think meeting for ${doc.caseReference} is arranged for ${formatUkDate(date)} at ${time} (${format}), facilitated by ${who.name}.`;
+  const text = `The Re-think meeting with an independent facilitator for case ${doc.caseReference} is arranged for ${formatUkDate(date)} at ${time} (${format}), facilitated by ${who.name}.`;
   const targets = uniqueTargets([requesterTarget(doc), ...tell]);
   return change(doc, activityId, ctx, who.id, 'scheduled', (d) => ({
     doc: { ...d, status: 'scheduled', schedule: { date, time, format: input.format, by: who.id, at: ctx.now.toISOString() } },
@@ -251,7 +251,7 @@ export function completeRequest(doc: FacilitatorRequest, rethinkId: string, by: 
   return change(doc, undefined, ctx, by, 'completed', (d) => ({
     doc: { ...d, status: 'completed', completedAt: ctx.now.toISOString() },
     cardChanged: true,
-    notify: [{ to: requesterTarget(d), message: { kind: 'text', text: `The independent facilitator Re-think for ${d.caseReference} has been held and closed. Its summary is in the chat where it took place.` } }],
+    notify: [{ to: requesterTarget(d), message: { kind: 'text', text: `The Re-think with an independent facilitator for case ${d.caseReference} has been held and closed. Its summary is in the chat where it took place.` } }],
   }));
 }
 
@@ -273,9 +273,9 @@ export function withdrawRequest(
     doc: { ...d, status: 'withdrawn', withdrawal: { reason: why.value, at: ctx.now.toISOString() } },
     cardChanged: true,
     notify: [
-      ...(d.accepted?.chat ? [{ to: d.accepted.chat, message: { kind: 'text' as const, text: `${who.name} has withdrawn the request for ${d.caseReference} that you accepted.` } }] : []),
+      ...(d.accepted?.chat ? [{ to: d.accepted.chat, message: { kind: 'text' as const, text: `${who.name} has withdrawn the request for case ${d.caseReference} that you accepted.` } }] : []),
       // A meeting was arranged: everyone told of it hears it is off.
-      ...(d.schedule ? uniqueTargets(tell).map((to) => ({ to, message: { kind: 'text' as const, text: `The independent facilitator Re-think meeting for ${d.caseReference} on ${formatUkDate(d.schedule?.date ?? d.updatedAt)} will not go ahead: the request has been withdrawn.` } })) : []),
+      ...(d.schedule ? uniqueTargets(tell).map((to) => ({ to, message: { kind: 'text' as const, text: `The Re-think meeting with an independent facilitator for case ${d.caseReference} on ${formatUkDate(d.schedule?.date ?? d.updatedAt)} will not go ahead: the request has been withdrawn.` } })) : []),
     ],
   }));
 }

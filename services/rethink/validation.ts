@@ -15,16 +15,16 @@ export function checkCaseReference(input: string, profile: PartnershipProfile): 
   const example = profile.caseReference.example;
   if (value === '') return refuse('invalidInput', `Please enter the case reference, for example ${example}.`);
   if (DATE_LIKE.some((pattern) => pattern.test(value))) {
-    return refuse('invalidInput', `That looks like a date. Please don't enter a child's date of birth: use the pseudonymous case reference, for example ${example}.`);
+    return refuse('invalidInput', `That looks like a date. Please don’t enter a child’s date of birth: use the pseudonymous case reference, for example ${example}.`);
   }
   const normalised = value.toUpperCase();
   // The whole value must be the reference, whether or not the profile's pattern is anchored:
   // otherwise a name typed around a valid reference would be kept with it.
   if (new RegExp(`^(?:${profile.caseReference.pattern})$`).test(normalised)) return ok(normalised);
   if (NAME_LIKE.test(value)) {
-    return refuse('invalidInput', `That looks like a person's name. Please don't enter names: use the pseudonymous case reference, for example ${example}.`);
+    return refuse('invalidInput', `That looks like a person’s name. Please don’t enter names: use the pseudonymous case reference, for example ${example}.`);
   }
-  return refuse('invalidInput', `That isn't a case reference we recognise. It should look like ${example}.`);
+  return refuse('invalidInput', `That isn’t a case reference Re-think recognises. It should look like ${example}.`);
 }
 
 /** Trimmed text within a length limit; `label` names the field in the message. */

@@ -84,7 +84,7 @@ test('only an administrator may erase; a name is refused; the first ask says wha
   const chat = personalChat(admin);
   expect(await say(personalChat(lead), lead, `erase case ${ERASED} confirm`)).toContain('Only the partnership’s administrators can export or erase');
   expect(await say(newGroupChat(), admin, `erase case ${ERASED} confirm`)).toContain('Please ask me in your personal chat');
-  expect(await say(chat, admin, 'erase case Jane Smith')).toContain('looks like a person\'s name');
+  expect(await say(chat, admin, 'erase case Jane Smith')).toContain('looks like a person’s name');
   expect(await say(chat, admin, 'erase case confirm')).toBe('Please enter the case reference, for example PSCP-2026-0042. Type it after **erase case**.');
   expect(await say(chat, admin, 'export case')).toBe('Please enter the case reference, for example PSCP-2026-0042. Type it after **export case**.');
   expect(await say(chat, admin, 'erase case PSCP-2026-9999')).toBe('Re-think holds nothing for case PSCP-2026-9999.');

@@ -82,7 +82,7 @@ test('the meeting ends with its Re-think open: the facilitator is reminded once,
   expect((await send(bed.app, meetingEnd(where))).status).toBe(200);
   await bed.app.idle();
   const posted = bed.connector.posts(chat.id).slice(before);
-  const reminders = posted.filter((p) => (p.activity.text ?? '').includes('The meeting has ended and the Re-think for PSCP-2026-0042 is still open'));
+  const reminders = posted.filter((p) => (p.activity.text ?? '').includes('The meeting has ended and the Re-think for case PSCP-2026-0042 is still open'));
   expect(reminders).toHaveLength(1);
   const card = posted.find((p) => p.activity.attachments?.length);
   if (!card) throw new Error('The card was not posted with the reminder');

@@ -197,7 +197,7 @@ describe('the request document', () => {
     const second = doc.rows.find((r) => r[0] === '20 February 2026');
     expect(second?.slice(1, 4)).toEqual(['Strategy 2', `${OUTCOME_LABELS.notResolved}\nNext: Move to the next strategy`, 'Health visiting, Children’s social care']);
     expect(second?.[4]).toBe('Ask the GP surgery for the immunisation record\nLee Marchetti, by 3 March 2026\nBook a joint home visit\nRuth Abernethy, by 12 March 2026');
-    expect(doc.text).not.toContain('No strategy 1 or 2 Re-think is recorded');
+    expect(doc.text).not.toContain('No strategy 1 or 2 Re-think that the requester took part in is recorded');
   });
 
   test('the progress shows who accepted it and when the meeting is', () => {
@@ -215,7 +215,7 @@ describe('the request document', () => {
 describe('a request with no earlier Re-thinks', () => {
   test('says so, and shows what was tried instead; with no progress yet, there is no progress section', async () => {
     const doc = await parse(await requestDocument(makeRequest({ status: 'submitted', history: [], accepted: undefined, schedule: undefined }), profile));
-    expect(doc.text).toContain('No strategy 1 or 2 Re-think is recorded.');
+    expect(doc.text).toContain('No strategy 1 or 2 Re-think that the requester took part in is recorded.');
     expect(valueOf(doc, 'What has been tried instead (dates and outcomes)')).toBe(FORM.triedInstead);
     expect(doc.rows).not.toContainEqual(['Date', 'Strategy', 'Outcome', 'Agencies', 'Agreed actions']);
     expect(valueOf(doc, 'Status')).toBe('Submitted: waiting for an independent facilitator');
