@@ -165,17 +165,17 @@ function content(): Node[] {
     yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: confirmFrom }));
     nodes.push(yes);
   }
-  nodes.push(el('h2', { textContent: 'Contributions at this stage' }));
+  nodes.push(el('h2', { textContent: 'Contributions to this stage' }));
   nodes.push(
     v.contributions.length
       ? el('ul', {}, v.contributions.map((c) => el('li', {}, [el('strong', { textContent: `${c.who}: ` }), c.text])))
-      : el('p', { className: 'muted', textContent: v.hiddenCount ? 'Nothing to show yet.' : 'No contributions yet.' }),
+      : el('p', { className: 'muted', textContent: v.hiddenCount ? 'No contributions to show yet.' : 'No contributions yet.' }),
   );
   if (v.hiddenCount) nodes.push(el('p', { className: 'muted', textContent: `${v.hiddenCount === 1 ? 'One contribution is' : `${v.hiddenCount} contributions are`} hidden until the facilitator moves on: this Re-think reveals each stage together.` }));
   if (state.stageView) return nodes;
 
   nodes.push(el('h2', { textContent: 'Taking part' }));
-  nodes.push(el('ul', {}, v.participants.map((p) => el('li', { className: p.contributed ? 'done' : '' }, [`${p.name} · ${p.role}, ${p.agency}${p.facilitator ? ' (facilitator)' : ''} · ${p.contributed ? 'has contributed' : 'not yet'}`]))));
+  nodes.push(el('ul', {}, v.participants.map((p) => el('li', { className: p.contributed ? 'done' : '' }, [`${p.name} · ${p.role}, ${p.agency}${p.facilitator ? ' (facilitator)' : ''} · ${p.contributed ? 'has contributed' : 'still to contribute'}`]))));
   for (const earlier of v.earlierStages) {
     nodes.push(el('details', {}, [el('summary', { textContent: `Stage ${earlier.stage}: ${earlier.title}` }), el('ul', {}, earlier.contributions.map((c) => el('li', {}, [el('strong', { textContent: `${c.who}: ` }), c.text])))]));
   }
@@ -211,7 +211,7 @@ function content(): Node[] {
 }
 
 function facilitatorControls(v: PanelView): Node[] {
-  const nodes: Node[] = [el('h2', { textContent: 'Facilitate' })];
+  const nodes: Node[] = [el('h2', { textContent: 'Facilitator' })];
   if (v.waitingFor.length) nodes.push(el('p', { textContent: `Still to contribute: ${v.waitingFor.join(', ')}.` }));
   if (v.stage < 5) {
     const next = el('button', { type: 'button', textContent: 'Move to the next stage' });

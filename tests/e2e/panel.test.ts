@@ -117,7 +117,7 @@ test('the stage view: the prompt and the contributions so far, large, with nothi
   await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(chat.id)}&view=stage`);
   await page.getByRole('heading', { name: `Re-think · case ${START_FORM.caseReference}` }).waitFor({ timeout: 10_000 });
   expect(await page.locator('body.big').count()).toBe(1);
-  expect(await page.getByRole('heading', { name: 'Contributions at this stage' }).isVisible()).toBe(true);
+  expect(await page.getByRole('heading', { name: 'Contributions to this stage' }).isVisible()).toBe(true);
   expect(await page.locator('textarea, input').count()).toBe(0);
   await page.screenshot({ path: path.join(SHOTS, 'panel-stage.png') });
   await page.goto(`${bed.app.url}/panel/config.html`);
