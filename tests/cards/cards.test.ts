@@ -141,11 +141,17 @@ describe('welcome card', () => {
     expect(ofType(card, 'Action.OpenUrl').map((a) => a.url)).toEqual([profile.partnership.guidanceUrl]);
     expect(verbs(card)).toEqual(['showStart']);
   });
+
+  it('lists each command on a line of its own, and says to @mention Re-think in a group', () => {
+    const commands = texts(renderWelcomeCard(welcomeCardData(profile))).find((t) => t.startsWith('Type one of these')) ?? '';
+    expect(commands).toContain('@mention Re-think first: **@Re-think start**');
+    for (const command of ['start', 'status', 'list', 'request facilitator', 'my requests', 'escalate', 'help']) expect(commands).toContain(`\n- **${command}** `);
+  });
 });
 
 describe('start card', () => {
   const empty = (): AdaptiveCard => renderStartCard(startCardData(profile, EMPTY_START_FORM));
-  const withError = (): AdaptiveCard => renderStartCard(startCardData(profile, TYPED_START_FORM, 'That isn’t a case reference we recognise. It should look like PSCP-2026-0042.'));
+  const withError = (): AdaptiveCard => renderStartCard(startCardData(profile, TYPED_START_FORM, 'That isn’t a case reference Re-think recognises. It should look like PSCP-2026-0042.'));
 
   describeEveryVariant({ empty: { render: empty, rethinkIds: [] }, 'with an error and typed values': { render: withError, rethinkIds: [] } });
 
