@@ -197,7 +197,7 @@ describe('strategy card', () => {
   it.each([1, 2] as const)('recommends strategy %i, pre-selected; strategy 3 is not among the choices', (n) => {
     const card = recommending(n)();
     const strategy = profile.strategies[n - 1];
-    expect(texts(card)).toContain(`We recommend: ${strategy?.title}`);
+    expect(texts(card)).toContain(`Recommended: ${strategy?.title}`);
     const choice = input(card, 'strategy');
     expect(choice?.value).toBe(String(n));
     expect((choice?.choices as Json[]).map((c) => c.value)).toEqual(['1', '2']);
@@ -212,7 +212,7 @@ describe('strategy card', () => {
 
   it('recommends strategy 3: the request is the main action, and the person may still choose 1 or 2 to talk now', () => {
     const card = recommending(3)();
-    expect(texts(card)).toContain(`We recommend: ${profile.strategies[2]?.title}`);
+    expect(texts(card)).toContain(`Recommended: ${profile.strategies[2]?.title}`);
     const choice = input(card, 'strategy');
     expect(choice?.value).toBe('');
     expect((choice?.choices as Json[]).map((c) => c.value)).toEqual(['1', '2']);

@@ -67,7 +67,7 @@ test('when the strategy questions lead to strategy 3, the strategy card offers t
   const startCard = bed.connector.posts(driver.conversation.id).at(-1);
   if (!startCard) throw new Error('no start card');
   const strategyCard = await driver.press(users.alex, 'startRethink', { ...START_FORM, ...ANSWERS[3] }, { replyToId: startCard.activityId });
-  expect(cardText(strategyCard.card)).toContain('We recommend: ');
+  expect(cardText(strategyCard.card)).toContain('Recommended: ');
   const offer = executeActions(strategyCard.card).find((a) => a.verb === 'showRequestForm');
   expect(offer?.data).toEqual({ caseReference: START_FORM.caseReference });
 });
