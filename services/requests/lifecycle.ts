@@ -267,7 +267,7 @@ export function withdrawRequest(
   if (!isRequester(doc, who)) return refuse('notAllowed', `Only ${doc.requester.name}, who made the request, can withdraw it.`);
   const allowed = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
   if (!allowed.ok) return allowed;
-  const why = checkText(reason, 'why the request is being withdrawn', ctx.profile.limits.summaryMaxLength);
+  const why = checkText(reason, 'why the request is being withdrawn', ctx.profile.limits.summaryMaxLength, { called: 'The reason' });
   if (!why.ok) return why;
   return change(doc, activityId, ctx, who.id, 'withdrawn', (d) => ({
     doc: { ...d, status: 'withdrawn', withdrawal: { reason: why.value, at: ctx.now.toISOString() } },

@@ -482,21 +482,21 @@ function participantOf(actor: Actor): Pick<Participant, 'id' | 'name' | 'aadObje
 }
 
 function checkPerson(role: string, agency: string, profile: PartnershipProfile): Result<{ role: string; agency: string }> {
-  const r = checkText(role, 'a role (for example, social worker)', profile.limits.nameMaxLength);
+  const r = checkText(role, 'a role (for example, social worker)', profile.limits.nameMaxLength, { called: 'The role' });
   if (!r.ok) return r;
-  const a = checkText(agency, 'an agency (for example, children’s social care)', profile.limits.nameMaxLength);
+  const a = checkText(agency, 'an agency (for example, children’s social care)', profile.limits.nameMaxLength, { called: 'The agency' });
   if (!a.ok) return a;
   return ok({ role: r.value, agency: a.value });
 }
 
 function checkAction(r: Rethink, c: { description: string; ownerParticipantId: string; ownerName: string; dueDate: string }, ctx: EngineContext): Result<Pick<AgreedAction, 'description' | 'owner' | 'dueDate'>> {
-  const description = checkText(c.description, 'what the action is', ctx.profile.limits.actionMaxLength);
+  const description = checkText(c.description, 'what the action is', ctx.profile.limits.actionMaxLength, { called: 'The action' });
   if (!description.ok) return description;
   let owner: AgreedAction['owner'];
   const participant = participantNamed(r, c.ownerParticipantId);
   if (participant) owner = { participantId: participant.id, name: participant.name };
   else {
-    const name = checkText(c.ownerName, 'who owns the action (choose a participant, or type who outside Teams owns it)', ctx.profile.limits.nameMaxLength);
+    const name = checkText(c.ownerName, 'who owns the action (choose a participant, or type who outside Teams owns it)', ctx.profile.limits.nameMaxLength, { called: 'The owner’s name and role' });
     if (!name.ok) return name;
     owner = { name: name.value };
   }

@@ -27,12 +27,15 @@ export function checkCaseReference(input: string, profile: PartnershipProfile): 
   return refuse('invalidInput', `That isn’t a case reference Re-think recognises. It should look like ${example}.`);
 }
 
-/** Trimmed text within a length limit; `label` names the field in the message. */
-export function checkText(input: string, label: string, max: number, { required = true } = {}): Result<string> {
+/**
+ * Trimmed text within a length limit. `label` asks for the field ("Please enter a role"); `called`
+ * names it when it is too long ("Your role is …"), where the label would read oddly.
+ */
+export function checkText(input: string, label: string, max: number, { required = true, called = capitalise(label) } = {}): Result<string> {
   const value = input.trim();
   if (required && value === '') return refuse('invalidInput', `Please enter ${label}.`);
   if (value.length > max) {
-    return refuse('invalidInput', `${capitalise(label)} is ${value.length.toLocaleString('en-GB')} characters long; the limit is ${max.toLocaleString('en-GB')}. Please shorten it and try again.`);
+    return refuse('invalidInput', `${called} is ${value.length.toLocaleString('en-GB')} characters long; the limit is ${max.toLocaleString('en-GB')}. Please shorten it and try again.`);
   }
   return ok(value);
 }

@@ -42,6 +42,13 @@ describe('text and dates', () => {
     if (!result.ok) expect(result.error.message).toBe('Your contribution is 4,001 characters long; the limit is 4,000. Please shorten it and try again.');
     expect(checkText('  fine  ', 'x', 10)).toEqual({ ok: true, value: 'fine' });
     expect(checkText('   ', 'a summary', 10).ok).toBe(false);
+    // A field asked for in a long phrase is named plainly when too long.
+    const role = (typed: string) => {
+      const r = checkText(typed, 'a role (for example, social worker)', 80, { called: 'The role' });
+      return r.ok ? r.value : r.error.message;
+    };
+    expect(role('r'.repeat(95))).toBe('The role is 95 characters long; the limit is 80. Please shorten it and try again.');
+    expect(role('')).toBe('Please enter a role (for example, social worker).');
   });
 
   test('due dates must be real and not in the past (UK time)', () => {
