@@ -61,7 +61,7 @@ async function refresh(): Promise<void> {
     state.view = undefined;
     state.rethinkId = undefined;
     state.etag = undefined;
-    state.emptyText = body.message ?? 'Re-think couldn’t load just now.';
+    state.emptyText = body.message ?? 'Re-think couldn’t load just now. Please close the panel and open it again in a moment.';
   }
   render();
 }
@@ -223,7 +223,7 @@ function facilitatorControls(v: PanelView): Node[] {
     share.addEventListener('click', () => {
       const url = `${location.origin}/panel/?view=stage`;
       meeting.shareAppContentToStage((error) => {
-        state.message = error ? { text: 'The stage couldn’t be shared just now.', problem: true } : { text: 'The current stage is on the meeting stage for everyone.', problem: false };
+        state.message = error ? { text: 'The stage couldn’t be shared just now. Please try again, or share your screen instead.', problem: true } : { text: 'The current stage is on the meeting stage for everyone.', problem: false };
         render();
       }, url);
     });
