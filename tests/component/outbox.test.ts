@@ -9,6 +9,7 @@ import { request } from '../fixtures/cards/requests';
 import fixtures from '../fixtures/teams-activities.json';
 import { startConnector, type Connector } from '../helpers/connector';
 import { cardText, send, startApp, startStore, storeReader, type App } from '../helpers/harness';
+import { startProxy } from '../helpers/proxy';
 import { message } from '../helpers/activities';
 import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, rethinkToClose, submitForm } from '../helpers/journeys';
 import type { EmbeddedCosmos } from '../../services/store/embedded';
@@ -244,3 +245,35 @@ test('file consent: accept uploads the document to the URL in the invoke and a f
   const stored = await storeReader(store.endpoint).request(requestId);
   expect(stored?.audit.map((a) => a.what).filter((what) => what.startsWith('document'))).toEqual(['documentDeclined', 'documentAccepted', 'documentSent', 'documentAccepted', 'documentSent']);
 }, 30_000);
+
+test('file consent: the store out of reach when the answer is claimed asks to try again, uploads nothing, and the same answer works once it is back', async () => {
+  const requestId = await submitRequest('PSCP-2026-1006');
+  const consent = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId), 10_000);
+  const attachment = consent.activity.attachments?.[0] as { content: { acceptContext: Record<string, unknown> } } | undefined;
+  const accept = {
+    ...structuredClone(fixtures.fileConsentAccept),
+    id: 'fc-store-away',
+    serviceUrl: connector.serviceUrl,
+    from: { ...requester },
+    conversation: { ...fixtures.fileConsentAccept.conversation, id: personalChat(requester).id },
+    replyToId: consent.activityId,
+    value: { ...fixtures.fileConsentAccept.value, action: 'accept', context: attachment?.content.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: connector.uploadUrl('store-away') } },
+  };
+  const proxy = await startProxy(store.endpoint);
+  const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId }, delivery: DELIVERY });
+  try {
+    // The claim is a replace of the request: it never reaches the store.
+    proxy.cutAt(`PUT /dbs/rethink/colls/requests/docs/${requestId}`, 0);
+    await send(proxied, accept);
+    expect(connector.posts(personalChat(requester).id).at(-1)?.activity.text).toBe('Sorry, Re-think couldn’t reach its store just now, so the document wasn’t saved. Please try again in a moment.');
+    expect(connector.uploads.filter((u) => u.token === 'store-away')).toHaveLength(0);
+    await proxy.restore();
+    await send(proxied, accept);
+    await proxied.idle();
+    expect(connector.uploads.filter((u) => u.token === 'store-away')).toHaveLength(1);
+    expect((await storeReader(store.endpoint).request(requestId))?.audit.filter((a) => a.what === 'documentAccepted')).toHaveLength(1);
+  } finally {
+    await proxied.stop();
+    await proxy.stop();
+  }
+}, 60_000);
