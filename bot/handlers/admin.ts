@@ -22,8 +22,6 @@ const facilitatorCount = (n: number): string => `${n === 0 ? 'no' : n} named fac
 
 /** Teams gives object ids in lower case; one pasted from elsewhere may not be. */
 const idArgument = (input: TurnInput): string => textField(input.data, 'argument').trim().toLowerCase();
-/** Ids added before they were lower-cased may be stored in upper case. */
-const sameId = (stored: string, id: string): boolean => stored.toLowerCase() === id;
 const askForId = (command: 'add' | 'remove'): string =>
   `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. You’ll find it on their profile in the Entra admin centre.`;
 
@@ -33,7 +31,7 @@ export const addFacilitator: Handler = async (input, deps) => {
   if (!GUID.test(id)) return { notice: askForId('add') };
   const at = input.now.toISOString();
   const pool = await deps.pool.change(
-    (p) => (p.facilitators.some((f) => sameId(f.aadObjectId, id)) ? p : { ...p, facilitators: [...p.facilitators, { aadObjectId: id, addedBy: input.actor.id, addedAt: at }], audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorAdded', ref: id }] }),
+    (p) => (p.facilitators.some((f) => f.aadObjectId === id) ? p : { ...p, facilitators: [...p.facilitators, { aadObjectId: id, addedBy: input.actor.id, addedAt: at }], audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorAdded', ref: id }] }),
     input.now,
   );
   const person = await deps.people.get(id);
@@ -48,8 +46,8 @@ export const removeFacilitator: Handler = async (input, deps) => {
   const at = input.now.toISOString();
   let wasIn = false;
   const pool = await deps.pool.change((p) => {
-    wasIn = p.facilitators.some((f) => sameId(f.aadObjectId, id));
-    return wasIn ? { ...p, facilitators: p.facilitators.filter((f) => !sameId(f.aadObjectId, id)), audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorRemoved', ref: id }] } : p;
+    wasIn = p.facilitators.some((f) => f.aadObjectId === id);
+    return wasIn ? { ...p, facilitators: p.facilitators.filter((f) => f.aadObjectId !== id), audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorRemoved', ref: id }] } : p;
   }, input.now);
   return {
     notice: wasIn

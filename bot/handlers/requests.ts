@@ -116,9 +116,7 @@ export const submitRequest: Handler = async (input, deps) => {
 
 async function poolTargets(deps: Deps): Promise<lifecycle.PoolTargets> {
   const pool = await deps.pool.get();
-  // Once each: the same id may be stored twice, in upper and lower case, from before ids were lower-cased.
-  const ids = [...new Set((pool?.facilitators ?? []).map((f) => f.aadObjectId.toLowerCase()))];
-  const chats = await Promise.all(ids.map((id) => chatOf(deps, id)));
+  const chats = await Promise.all((pool?.facilitators ?? []).map((f) => chatOf(deps, f.aadObjectId)));
   return { ...(pool?.channel ? { channel: pool.channel } : {}), facilitators: chats.filter((c): c is ConversationAddress => c !== undefined) };
 }
 
@@ -165,7 +163,7 @@ async function isPoolMember(input: TurnInput, deps: Deps): Promise<boolean> {
   const pool = await deps.pool.get();
   if (!pool) return false;
   if (pool.channel && pool.channel.conversationId === input.where.conversationId) return true;
-  return !!input.actor.aadObjectId && pool.facilitators.some((f) => f.aadObjectId.toLowerCase() === input.actor.aadObjectId?.toLowerCase());
+  return !!input.actor.aadObjectId && pool.facilitators.some((f) => f.aadObjectId === input.actor.aadObjectId);
 }
 
 type Change = (r: Stored<FacilitatorRequest>, input: TurnInput, deps: Deps) => Promise<(current: Stored<FacilitatorRequest>) => Result<FacilitatorRequest> & { replay?: boolean }>;

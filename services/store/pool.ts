@@ -20,15 +20,30 @@ export interface PoolRepository {
 }
 
 const ID = 'facilitatorPool';
+
+/**
+ * Ids as Teams sends them, in lower case and once each: ids added before they were lower-cased may be
+ * stored in upper case, or twice. Every reader gets the pool this way, and the next change stores it.
+ */
+function normalised(pool: FacilitatorPool): FacilitatorPool {
+  const seen = new Set<string>();
+  const facilitators = pool.facilitators
+    .map((f) => ({ ...f, aadObjectId: f.aadObjectId.toLowerCase() }))
+    .filter((f) => !seen.has(f.aadObjectId) && seen.add(f.aadObjectId));
+  return { ...pool, facilitators };
+}
 const empty = (now: Date): FacilitatorPool => ({ id: ID, facilitators: [], audit: [], updatedAt: now.toISOString(), ttl: -1 });
 
 export function poolRepository(container: Container): PoolRepository {
   return {
-    get: () => readItem<FacilitatorPool>(container, ID, ID),
+    get: async () => {
+      const pool = await readItem<FacilitatorPool>(container, ID, ID);
+      return pool && normalised(pool);
+    },
     change: async (apply, now) => {
       // Created on first use; a concurrent first use is caught by the conditional update that follows.
       const read = (await readItem<FacilitatorPool>(container, ID, ID)) ?? (await createItem(container, empty(now)));
-      const outcome = await updateItem<FacilitatorPool>(container, ID, ID, (current) => ({ ok: true, value: { ...apply(current), updatedAt: now.toISOString() } }), { read });
+      const outcome = await updateItem<FacilitatorPool>(container, ID, ID, (current) => ({ ok: true, value: { ...apply(normalised(current)), updatedAt: now.toISOString() } }), { read });
       if (outcome.kind !== 'updated') throw new Error('The facilitator pool could not be saved');
       return outcome.doc;
     },
