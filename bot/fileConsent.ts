@@ -3,7 +3,6 @@
  * person accepted (or declined) the file consent card in their personal chat; on accept, the file is
  * uploaded to the URL Teams gave and a file info card points to it.
  */
-import { createHash } from 'node:crypto';
 import type { FileConsentCardResponse, TurnContext } from 'botbuilder';
 import { documentFileName, requestDocument } from '../services/requests/document';
 import type { FacilitatorRequest } from '../services/requests/types';
@@ -14,6 +13,7 @@ import { checkCaseReference } from '../services/rethink/validation';
 import { caseExport, caseExportFileName, holdsNothing } from '../services/store/caseRecords';
 import { unlessUnavailable, type Stored } from '../services/store/repository';
 import { errorKind } from '../services/logging';
+import { shortKey } from './shortKey';
 import { asCardData } from './turn';
 
 /** The upload to OneDrive: a whole document within 15 s. */
@@ -33,10 +33,9 @@ async function requestFor(context: TurnContext, response: FileConsentCardRespons
 
 /**
  * Which answer to a file offer this is: Teams sends a slow invoke again, and the same answer must
- * not upload or record twice. Hashed to a short id that is safe in a Cosmos DB id.
+ * not upload or record twice.
  */
-const answerOf = (context: TurnContext): string | undefined =>
-  context.activity.id ? createHash('sha256').update(`${context.activity.conversation.id}\n${context.activity.id}`).digest('base64url').slice(0, 22) : undefined;
+const answerOf = (context: TurnContext): string | undefined => (context.activity.id ? shortKey(context.activity.conversation.id, context.activity.id) : undefined);
 
 const NOT_FOUND = 'Sorry, I can’t find that request any more, so there is nothing to save.';
 const STORE_AWAY = 'Sorry, Re-think couldn’t reach its store just now, so the document wasn’t saved. Please try again in a moment.';

@@ -8,7 +8,7 @@ import { recommendStrategy } from '../../services/rethink/strategy';
 import type { Rethink, StrategyNumber } from '../../services/rethink/types';
 import { linkStrategyThree } from './requests';
 import { changed, recordCardActivity, rememberRole } from './rethink';
-import { createHash } from 'node:crypto';
+import { shortKey } from '../shortKey';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Handler } from './types';
 import { errorKind } from '../../services/logging';
 
@@ -30,7 +30,7 @@ export const submitStart: Handler = async (input, deps) => {
   const values = formValues(input.data);
   const { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld } = values;
   // The id follows from the activity, so a redelivered submit finds the Re-think it already saved.
-  const ctx = { ...engineContext(deps, input.now), ...(input.activityId ? { newId: () => stableId(input.where.conversationId, input.activityId ?? '') } : {}) };
+  const ctx = { ...engineContext(deps, input.now), ...(input.activityId ? { newId: () => shortKey(input.where.conversationId, input.activityId ?? '') } : {}) };
   // One point read: whether this person accepted the request for this case as its independent facilitator.
   const answers = { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld };
   const caseReference = values.caseReference.trim().toUpperCase();
@@ -114,6 +114,3 @@ const formFrom = (r: Rethink): StartFormValues => ({
   ...r.answers,
   revealTogether: r.revealTogether === true,
 });
-
-const stableId = (conversationId: string, activityId: string): string =>
-  createHash('sha256').update(`${conversationId}\n${activityId}`).digest('base64url').slice(0, 22);

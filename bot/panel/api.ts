@@ -4,7 +4,6 @@
  * the request claims is trusted. Pages poll with If-None-Match: an unchanged Re-think costs one
  * point read and answers 304, so any number of instances serve the panel with no shared memory.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Request, Response, Server } from 'restify';
@@ -19,6 +18,7 @@ import type { Stored } from '../../services/store/repository';
 import type { ConnectorClient } from '../connectorClient';
 import type { Deliveries } from '../deliveries';
 import { sharedCard } from '../handlers/rethink';
+import { shortKey } from '../shortKey';
 import { engineContext, idField, textField, type Deps } from '../handlers/types';
 import { conversationKey } from '../turn';
 import { authenticate, type PanelAuth } from './auth';
@@ -96,7 +96,6 @@ const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention R
 const etagFor = (r: Stored<Rethink>, actor: Actor): string => `"${r._etag.replace(/"/g, '')}|${actor.id}|${actor.meetingRole ?? ''}"`;
 
 const view = (pd: PanelDeps, r: Rethink, actor: Actor) => panelView(pd.deps.profile, r, actor, PRIVACY_REMINDER);
-const text = textField;
 const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } => {
   const n = Number(body.stage);
   return STAGES.includes(n as StageNumber) ? { stage: n as StageNumber } : {};
@@ -105,13 +104,13 @@ const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } => {
 function commandFor(verb: string, body: Record<string, unknown>): Command | undefined {
   switch (verb) {
     case 'join':
-      return { kind: 'join', role: text(body, 'role'), agency: text(body, 'agency') };
+      return { kind: 'join', role: textField(body, 'role'), agency: textField(body, 'agency') };
     case 'contribute':
-      return { kind: 'contribute', text: text(body, 'contribution'), ...stageOf(body) };
+      return { kind: 'contribute', text: textField(body, 'contribution'), ...stageOf(body) };
     case 'advance':
       return { kind: 'advance', confirmed: body.confirmed === true, ...stageOf(body) };
     case 'addAction':
-      return { kind: 'addAction', description: text(body, 'description'), ownerParticipantId: text(body, 'owner'), ownerName: text(body, 'ownerName'), dueDate: text(body, 'dueDate') };
+      return { kind: 'addAction', description: textField(body, 'description'), ownerParticipantId: textField(body, 'owner'), ownerName: textField(body, 'ownerName'), dueDate: textField(body, 'dueDate') };
     default:
       return undefined;
   }
@@ -162,7 +161,7 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
  */
 function repeatKey(actor: Actor, body: Record<string, unknown>): string | undefined {
   const requestId = idField(body, 'requestId');
-  return requestId ? `panel:${createHash('sha256').update(`${actor.id}\n${requestId}`).digest('base64url').slice(0, 22)}` : undefined;
+  return requestId ? `panel:${shortKey(actor.id, requestId)}` : undefined;
 }
 
 function refusedReply(refusal: Refusal, pd: PanelDeps, r: Stored<Rethink>, actor: Actor): Reply {
