@@ -248,15 +248,13 @@ describe('commands', () => {
 
 test('the start form explains what to correct and keeps what was typed', async () => {
   const chat = new Driver(bed.app, bed.connector, newGroupChat());
-  await chat.say(megan, 'start');
-  const startId = bed.connector.posts(chat.conversation.id).at(-1)!.activityId;
+  const startId = await chat.startForm(megan);
   const named = await chat.press(megan, 'startRethink', { ...START_FORM, caseReference: 'Jane Smith' }, { replyToId: startId });
   expect(cardText(named.card)).toContain('That looks like a person’s name');
   expect(cardText(named.card)).toContain(START_FORM.summary);
   const dated = await chat.press(megan, 'startRethink', { ...START_FORM, caseReference: '12/03/2015' }, { replyToId: startId });
   expect(cardText(dated.card)).toContain('That looks like a date');
-  const different = await chat.press(megan, 'startRethink', START_FORM, { replyToId: startId });
-  const rethinkId = executeActions(different.card).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId;
+  const rethinkId = await chat.propose(megan, startId);
   const noReason = await chat.press(megan, 'confirmStrategy', { rethinkId, strategy: '1', strategyReason: '' }, { replyToId: startId });
   expect(cardText(noReason.card)).toContain('please give the reason');
   await chat.press(megan, 'confirmStrategy', { rethinkId, strategy: '1', strategyReason: 'A one-to-one first' }, { replyToId: startId });
@@ -309,12 +307,10 @@ test('one voice alone does not move the group on without the facilitator saying 
 
 test('names every object inherits are not choices: a strategy or a mode of "constructor" is refused', async () => {
   const chat = new Driver(bed.app, bed.connector, newGroupChat());
-  await chat.say(megan, 'start');
-  const startId = bed.connector.posts(chat.conversation.id).at(-1)!.activityId;
+  const startId = await chat.startForm(megan);
   const noMode = await chat.press(megan, 'startRethink', { ...START_FORM, mode: 'toString' }, { replyToId: startId });
   expect(cardText(noMode.card)).toContain('Please choose how the conversation will happen');
-  const strategyCard = await chat.press(megan, 'startRethink', START_FORM, { replyToId: startId });
-  const rethinkId = executeActions(strategyCard.card).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId;
+  const rethinkId = await chat.propose(megan, startId);
   for (const strategy of ['constructor', '__proto__', 'toString']) {
     const refused = await chat.press(megan, 'confirmStrategy', { rethinkId, strategy, strategyReason: 'A reason' }, { replyToId: startId });
     expect(cardText(refused.card)).toContain('Please choose which strategy you will use.');
@@ -326,10 +322,8 @@ test('names every object inherits are not choices: a strategy or a mode of "cons
 
 test('a list card pressed after its Re-think moved on says where it is now', async () => {
   const chat = new Driver(bed.app, bed.connector, newGroupChat());
-  await chat.say(megan, 'start');
-  const startId = bed.connector.posts(chat.conversation.id).at(-1)!.activityId;
-  const strategyCard = await chat.press(megan, 'startRethink', START_FORM, { replyToId: startId });
-  const rethinkId = executeActions(strategyCard.card).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId;
+  const startId = await chat.startForm(megan);
+  const rethinkId = await chat.propose(megan, startId);
   const said = async (): Promise<string> => {
     const pressed = await chat.press(megan, 'showRethink', { rethinkId });
     return pressed.message ?? bed.connector.posts(chat.conversation.id).at(-1)?.activity.text ?? '';

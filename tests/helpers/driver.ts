@@ -54,17 +54,27 @@ export class Driver {
     return sent;
   }
 
-  /** `start`, fill in the form, accept the recommended strategy: returns the Re-think's id and its card. */
-  async start(user: TestUser, form: Record<string, string> = START_FORM, strategy = '2'): Promise<{ rethinkId: string; cardId: string; card: Record<string, unknown> }> {
+  /** Types `start`: returns the activity id of the start form it posts. */
+  async startForm(user: TestUser): Promise<string> {
     const before = this.connector.posts(this.conversation.id).length;
     await this.say(user, 'start');
     const startCard = this.connector.posts(this.conversation.id)[before];
     if (!startCard) throw new Error('No start card was posted');
-    const cardId = startCard.activityId;
+    return startCard.activityId;
+  }
+
+  /** Submits the start form: the Re-think is proposed, waiting for its strategy. */
+  async propose(user: TestUser, cardId: string, form: Record<string, unknown> = START_FORM): Promise<string> {
     const strategyCard = await this.press(user, 'startRethink', form, { replyToId: cardId });
     const confirm = executeActions(strategyCard.card).find((a) => a.verb === 'confirmStrategy');
     if (!confirm) throw new Error(`No strategy card: ${strategyCard.message ?? ''}`);
-    const rethinkId = String(confirm.data.rethinkId);
+    return String(confirm.data.rethinkId);
+  }
+
+  /** `start`, fill in the form, accept the recommended strategy: returns the Re-think's id and its card. */
+  async start(user: TestUser, form: Record<string, string> = START_FORM, strategy = '2'): Promise<{ rethinkId: string; cardId: string; card: Record<string, unknown> }> {
+    const cardId = await this.startForm(user);
+    const rethinkId = await this.propose(user, cardId, form);
     const opened = await this.press(user, 'confirmStrategy', { rethinkId, strategy, strategyReason: '' }, { replyToId: cardId });
     if (!opened.card) throw new Error(`The Re-think did not open: ${opened.message ?? ''}`);
     return { rethinkId, cardId, card: opened.card };
