@@ -47,15 +47,17 @@ const answered = (r: FacilitatorRequest, answer: string | undefined): boolean =>
  * write is conditional, so of two deliveries arriving together only one records it; and idempotent,
  * so a write whose answer was lost is known as this call's own.
  */
-async function audit(deps: Deps, r: Stored<FacilitatorRequest>, by: string, what: 'documentAccepted' | 'documentSent' | 'documentDeclined', now: Date, answer?: string): Promise<'recorded' | 'already' | 'gone'> {
+type Audited = { kind: 'recorded'; doc: Stored<FacilitatorRequest> } | { kind: 'already' | 'gone' };
+
+async function audit(deps: Deps, r: Stored<FacilitatorRequest>, by: string, what: 'documentAccepted' | 'documentSent' | 'documentDeclined', now: Date, answer?: string): Promise<Audited> {
   const outcome = await deps.requests.update(
     r.id,
     (current) => (answered(current, answer) ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, audit: [...current.audit, { at: now.toISOString(), by, what, ...(answer ? { ref: answer } : {}) }], updatedAt: now.toISOString() } }),
     r,
     true,
   );
-  if (outcome.kind !== 'updated') return 'gone';
-  return outcome.replay ? 'already' : 'recorded';
+  if (outcome.kind !== 'updated') return { kind: 'gone' };
+  return outcome.replay ? { kind: 'already' } : { kind: 'recorded', doc: outcome.doc };
 }
 
 /** Uploads the whole file in one PUT to the upload session Teams opened in the person's OneDrive. */
@@ -115,10 +117,10 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
   }
   // Claimed before uploading: Teams sends a slow answer again while the first is still uploading.
   // That redelivery is answered by the first, so it says nothing.
-  const claimed = await audit(deps, r, context.activity.from.id, 'documentAccepted', now, answerOf(context)).catch(unlessUnavailable(() => 'unavailable' as const));
-  if (claimed === 'already') return;
-  if (claimed !== 'recorded') {
-    await context.sendActivity(claimed === 'gone' ? NOT_FOUND : STORE_AWAY);
+  const claimed = await audit(deps, r, context.activity.from.id, 'documentAccepted', now, answerOf(context)).catch(unlessUnavailable(() => ({ kind: 'unavailable' as const })));
+  if (claimed.kind === 'already') return;
+  if (claimed.kind !== 'recorded') {
+    await context.sendActivity(claimed.kind === 'gone' ? NOT_FOUND : STORE_AWAY);
     return;
   }
   const bytes = await requestDocument(r, deps.profile);
@@ -129,7 +131,8 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
     return;
   }
   await context.sendActivity(fileInfo(upload, documentFileName(r), 'docx'));
-  await audit(deps, r, context.activity.from.id, 'documentSent', now);
+  // Written on the claim's version: no stale write to be refused first.
+  await audit(deps, claimed.doc, context.activity.from.id, 'documentSent', now);
 }
 
 export async function declineFile(context: TurnContext, response: FileConsentCardResponse, deps: Deps, now: Date): Promise<void> {
@@ -139,6 +142,6 @@ export async function declineFile(context: TurnContext, response: FileConsentCar
   }
   const r = await requestFor(context, response, deps);
   // A redelivery of the same answer: the first said so already.
-  if (r && (await audit(deps, r, context.activity.from.id, 'documentDeclined', now, answerOf(context))) === 'already') return;
+  if (r && (await audit(deps, r, context.activity.from.id, 'documentDeclined', now, answerOf(context))).kind === 'already') return;
   await context.sendActivity('No problem: the document hasn’t been saved. The request itself is unaffected.');
 }

@@ -57,6 +57,7 @@ function* inputNodes(node: unknown): Generator<Record<string, unknown>> {
 
 /** A card of a fixed layout, within Teams' size limit, or an error: never sent too large. */
 export function fitted(card: AdaptiveCard): AdaptiveCard {
+  if (cardBytes(card) <= MAX_CARD_BYTES) return card;
   const kept = keepingWithinSize(card);
   const bytes = cardBytes(kept);
   if (bytes > MAX_CARD_BYTES) throw new CardTooLargeError(bytes);
