@@ -7,9 +7,11 @@ import path from 'node:path';
 import { loadConfig } from '../services/config';
 import { createLogger } from '../services/logging';
 import { createApp } from './app';
+import { tuneGarbageCollection } from './gcTuning';
 import { reportStartupError } from './main';
 
 async function startLocal(): Promise<void> {
+  tuneGarbageCollection();
   // Locally, the side panel runs outside Teams as a development identity: chosen here unless set.
   const env = process.env.MICROSOFT_APP_ID ? process.env : { DEV_USER_ID: '29:local-developer', DEV_USER_NAME: 'Local developer', DEV_USER_ROLE: 'Organizer', ...process.env };
   const config = loadConfig(env);

@@ -3,8 +3,10 @@ import { ConfigError, loadConfig } from '../services/config';
 import { createLogger } from '../services/logging';
 import { ProfileError } from '../services/profile/load';
 import { createApp, type App } from './app';
+import { tuneGarbageCollection } from './gcTuning';
 
 export async function main(): Promise<App> {
+  tuneGarbageCollection();
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
   const app = await createApp(config, { logger: log });

@@ -5,6 +5,7 @@
  * has served for Re-thinks, people and conversations.
  */
 import { startEmbeddedCosmos } from '../../services/store/embedded';
+import { tuneGarbageCollection } from '../../bot/gcTuning';
 import { startApp } from '../helpers/harness';
 
 type Stoppable = { stop(): Promise<void> };
@@ -20,6 +21,8 @@ async function serve(kind: string, storeEndpoint: string | undefined): Promise<v
     });
     [server, url] = [store, store.endpoint];
   } else if (storeEndpoint) {
+    // Tuned as in production (bot/main.ts), so the benchmark measures what runs there.
+    tuneGarbageCollection();
     const app = await startApp(storeEndpoint, { echoFloor: true });
     [server, url] = [app, app.url];
   } else {
