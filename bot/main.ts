@@ -1,4 +1,5 @@
 /** Production entry: configuration from the environment, validated once, then the app. */
+import v8 from 'node:v8';
 import { ConfigError, loadConfig } from '../services/config';
 import { createLogger } from '../services/logging';
 import { ProfileError } from '../services/profile/load';
@@ -6,9 +7,10 @@ import { createApp, type App } from './app';
 import { tuneGarbageCollection } from './gcTuning';
 
 export async function main(): Promise<App> {
-  tuneGarbageCollection();
   const config = loadConfig(process.env);
+  tuneGarbageCollection(config.heapGrowingPercent);
   const log = createLogger(config.logLevel);
+  log.info({ heapGrowingPercent: config.heapGrowingPercent, heapLimitMb: Math.round(v8.getHeapStatistics().heap_size_limit / 1_048_576) }, 'garbage collection tuned');
   const app = await createApp(config, { logger: log });
   const shutdown = async (): Promise<void> => {
     await app.stop();

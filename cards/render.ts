@@ -17,7 +17,7 @@ export function expand<T extends object>(template: object, data: T): AdaptiveCar
   }
   // adaptive-expressions finds a property of a plain object by listing and lower-casing all its keys,
   // but asks a Map for the exact key first. Most lookups are of the data's top-level fields: as a Map
-  // they make the same card with a third less garbage (measured on the Re-think card, 338 → 219 KB).
+  // they make the same card with a third less garbage (the Re-think card's expansion, 338 → 219 KB).
   const card = compiled.expand({ $root: new Map(Object.entries(data)) }) as AdaptiveCard;
   return withSubmitFallbacks(card);
 }

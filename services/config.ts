@@ -24,6 +24,8 @@ export interface Config {
   readonly databaseId: string;
   readonly profilePath: string;
   readonly logLevel: LogLevel;
+  /** How far the old generation may grow before a full collection (see bot/gcTuning.ts); 0 leaves V8's own. */
+  readonly heapGrowingPercent: number;
   readonly playgroundPort: number;
   /** Entra object ids of the partnership's administrators (ADMIN_IDS). */
   readonly administrators: readonly string[];
@@ -43,6 +45,8 @@ export class ConfigError extends Error {
 
 export const DEFAULT_PROFILE_PATH = path.join(__dirname, 'profile', 'portsmouth.json');
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How far the old generation may grow past what was live before a full collection: see bot/gcTuning.ts. */
+export const DEFAULT_HEAP_GROWING_PERCENT = 400;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -102,6 +106,10 @@ export function loadConfig(env: Env): Config {
     if (!GUID.test(id)) problems.push(`ADMIN_IDS holds "${id}", which is not a Microsoft Entra object id (a GUID).`);
   }
 
+  const growing = get('HEAP_GROWING_PERCENT') ?? String(DEFAULT_HEAP_GROWING_PERCENT);
+  const heapGrowingPercent = /^\d{1,4}$/.test(growing) ? Number(growing) : NaN;
+  if (!(heapGrowingPercent <= 1000)) problems.push(`HEAP_GROWING_PERCENT must be a whole number from 0 (V8's own) to 1000 (got "${growing}").`);
+
   const appIdUri = get('PANEL_APP_ID_URI');
   if (appIdUri && !/^api:\/\/\S+$/.test(appIdUri)) problems.push(`PANEL_APP_ID_URI must be the app's id URI, such as api://rethink.example.org/<app id> (got "${appIdUri}").`);
   const devUserId = get('DEV_USER_ID');
@@ -118,6 +126,7 @@ export function loadConfig(env: Env): Config {
     databaseId,
     profilePath: get('PARTNERSHIP_PROFILE') ?? DEFAULT_PROFILE_PATH,
     logLevel,
+    heapGrowingPercent,
     playgroundPort: portOf('PLAYGROUND_PORT', 56150),
     administrators,
     panel: {

@@ -6,6 +6,7 @@
  */
 import { startEmbeddedCosmos } from '../../services/store/embedded';
 import { tuneGarbageCollection } from '../../bot/gcTuning';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '../../services/config';
 import { startApp } from '../helpers/harness';
 
 type Stoppable = { stop(): Promise<void> };
@@ -22,7 +23,7 @@ async function serve(kind: string, storeEndpoint: string | undefined): Promise<v
     [server, url] = [store, store.endpoint];
   } else if (storeEndpoint) {
     // Tuned as in production (bot/main.ts), so the benchmark measures what runs there.
-    tuneGarbageCollection();
+    tuneGarbageCollection(DEFAULT_HEAP_GROWING_PERCENT);
     const app = await startApp(storeEndpoint, { echoFloor: true });
     [server, url] = [app, app.url];
   } else {

@@ -53,6 +53,15 @@ describe('configuration from the environment', () => {
     expect(problems).toMatch(/LOG_LEVEL must be one of/);
   });
 
+  test('the heap growing percent: 400 unless set, 0 for V8’s own, anything else outside 0–1000 refused', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(400);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '150' }).heapGrowingPercent).toBe(150);
+    for (const bad of ['-1', '1001', '2.5', 'lots', '1e3']) {
+      expect(() => loadConfig({ HEAP_GROWING_PERCENT: bad })).toThrow(`HEAP_GROWING_PERCENT must be a whole number from 0 (V8's own) to 1000 (got "${bad}")`);
+    }
+  });
+
   test('a secret without an app id is refused rather than silently ignored', () => {
     expect(() => loadConfig({ MICROSOFT_APP_PASSWORD: 'x' })).toThrow(/without MICROSOFT_APP_ID/);
     expect(() => loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT })).toThrow(/MICROSOFT_APP_PASSWORD \(the client secret\) is required/);
