@@ -5,10 +5,11 @@ import type { FacilitatorRequest, HistoryEntry, RequestStatus } from '../service
 import { formatUkDate, formatUkTime } from '../services/rethink/validation';
 import { OUTCOME_LABELS, nextStepLabels } from './wording';
 
+/** Where a request is: on its cards, in lists and messages, and in its Word document. */
 export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
   submitted: 'Submitted: waiting for an independent facilitator',
   accepted: 'Accepted',
-  scheduled: 'Scheduled',
+  scheduled: 'Meeting scheduled',
   completed: 'Completed',
   withdrawn: 'Withdrawn',
 };

@@ -22,23 +22,16 @@ import {
   TextRun,
   WidthType,
 } from 'docx';
+import { REQUEST_STATUS_LABELS } from '../../cards/requestText';
 import { OUTCOME_LABELS, nextStepLabels } from '../../cards/wording';
 import type { PartnershipProfile } from '../profile/types';
 import { formatUkDate } from '../rethink/validation';
 import { labelOf } from './form';
-import type { FacilitatorRequest, HistoryEntry, RequestStatus } from './types';
+import type { FacilitatorRequest, HistoryEntry } from './types';
 
 export const DOCUMENT_TITLE = 'Request for an independent facilitator (Re-think strategy 3)';
 export const RECORD_REMINDER = 'Pseudonymous case reference only. Each agency’s case system remains the record.';
 export const NO_HISTORY = 'No strategy 1 or 2 Re-think that the requester took part in is recorded.';
-
-const STATUS_LABELS: Record<RequestStatus, string> = {
-  submitted: 'Submitted: waiting for an independent facilitator',
-  accepted: 'Accepted by a facilitator',
-  scheduled: 'Meeting scheduled',
-  completed: 'Completed',
-  withdrawn: 'Withdrawn',
-};
 
 const FONT = 'Arial';
 /** Half-points. */
@@ -204,7 +197,8 @@ export async function requestDocument(request: FacilitatorRequest, profile: Part
           new Paragraph({ spacing: { after: 200 }, children: [run(profile.partnership.name, { size: 24, color: GREY })] }),
           fields([
             ['Case reference', r.caseReference],
-            ['Status', STATUS_LABELS[r.status] ?? r.status],
+            // The cards' words, so the document and Teams say the same thing.
+            ['Status', REQUEST_STATUS_LABELS[r.status] ?? r.status],
             ['Submitted', formatUkDate(r.submittedAt)],
           ]),
           heading('Requester'),

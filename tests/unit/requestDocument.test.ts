@@ -1,4 +1,5 @@
 import JSZip from 'jszip';
+import { renderRequestCard, requestCardData } from '../../cards/request';
 import { OUTCOME_LABELS } from '../../cards/wording';
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
@@ -143,6 +144,17 @@ describe('the request document', () => {
     expect(valueOf(doc, 'Case reference')).toBe('PSCP-2026-0042');
     expect(valueOf(doc, 'Status')).toBe('Meeting scheduled');
     expect(valueOf(doc, 'Submitted')).toBe('27 February 2026');
+  });
+
+  test('says where the request is in the same words as its cards in Teams, whatever its status', async () => {
+    const statuses = ['submitted', 'accepted', 'scheduled', 'completed', 'withdrawn'] as const;
+    const said = await Promise.all(statuses.map(async (status) => valueOf(await parse(await requestDocument(makeRequest({ status }), profile)), 'Status')));
+    expect(said).toEqual(['Submitted: waiting for an independent facilitator', 'Accepted', 'Meeting scheduled', 'Completed', 'Withdrawn']);
+    for (const [i, status] of statuses.entries()) {
+      const r = makeRequest({ status });
+      expect(requestCardData(profile, r, 'requester').statusLabel).toBe(said[i]);
+      expect(JSON.stringify(renderRequestCard(profile, r, 'requester'))).toContain(JSON.stringify(said[i]));
+    }
   });
 
   test('every form field appears with its label, and every choice as its label rather than its id', () => {
