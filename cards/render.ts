@@ -35,11 +35,10 @@ const overLong = (node: Record<string, unknown>): boolean => {
 
 /**
  * What someone typed is put back on the card when something needs correcting; only a client that
- * ignores an input's limits can send more. When that makes the card too large for Teams, what is
- * over its limit is left off and the card says so; otherwise the card is unchanged.
+ * ignores an input's limits can send more. For a card too large for Teams, what is over its limit is
+ * left off and the card says so; a card with nothing over its limit is returned as it is.
  */
-export function keepingWithinSize(card: AdaptiveCard): AdaptiveCard {
-  if (cardBytes(card) <= MAX_CARD_BYTES) return card;
+function leavingOffOverLong(card: AdaptiveCard): AdaptiveCard {
   const inputs = [...inputNodes(card)].filter(overLong);
   if (inputs.length === 0) return card;
   for (const input of inputs) delete input.value;
@@ -60,9 +59,10 @@ function* inputNodes(node: unknown): Generator<Record<string, unknown>> {
 
 /** A card of a fixed layout, within Teams' size limit, or an error: never sent too large. */
 export function fitted(card: AdaptiveCard): AdaptiveCard {
-  if (cardBytes(card) <= MAX_CARD_BYTES) return card;
-  const kept = keepingWithinSize(card);
-  const bytes = cardBytes(kept);
+  const measured = cardBytes(card);
+  if (measured <= MAX_CARD_BYTES) return card;
+  const kept = leavingOffOverLong(card);
+  const bytes = kept === card ? measured : cardBytes(kept);
   if (bytes > MAX_CARD_BYTES) throw new CardTooLargeError(bytes);
   return kept;
 }
@@ -121,8 +121,9 @@ export type Fit = 'full' | 'compact' | 'tight';
  */
 export function fitToSize(render: (textLimit: number, fit: Fit) => AdaptiveCard): AdaptiveCard {
   let bytes = 0;
-  // Only when nothing else fits is typed text over its limit left off (see keepingWithinSize).
-  for (const keep of [(card: AdaptiveCard) => card, keepingWithinSize]) {
+  // Only when nothing else fits is typed text over its limit left off (the second pass: every
+  // rendering was too large in the first).
+  for (const keep of [(card: AdaptiveCard) => card, leavingOffOverLong]) {
     for (const fit of ['full', 'compact', 'tight'] as const) {
       for (const limit of TEXT_LIMITS) {
         const card = keep(render(limit, fit));

@@ -106,9 +106,9 @@ export function loadConfig(env: Env): Config {
     if (!GUID.test(id)) problems.push(`ADMIN_IDS holds "${id}", which is not a Microsoft Entra object id (a GUID).`);
   }
 
-  const growing = get('HEAP_GROWING_PERCENT') ?? String(DEFAULT_HEAP_GROWING_PERCENT);
-  const heapGrowingPercent = /^\d{1,4}$/.test(growing) ? Number(growing) : NaN;
-  if (!(heapGrowingPercent <= 1000)) problems.push(`HEAP_GROWING_PERCENT must be a whole number from 0 (V8's own) to 1000 (got "${growing}").`);
+  const growing = get('HEAP_GROWING_PERCENT');
+  const heapGrowingPercent = growing === undefined ? DEFAULT_HEAP_GROWING_PERCENT : /^\d+$/.test(growing) ? Number(growing) : -1;
+  if (heapGrowingPercent < 0 || heapGrowingPercent > 1000) problems.push(`HEAP_GROWING_PERCENT must be a whole number from 0 (V8's own) to 1000 (got "${growing ?? ''}").`);
 
   const appIdUri = get('PANEL_APP_ID_URI');
   if (appIdUri && !/^api:\/\/\S+$/.test(appIdUri)) problems.push(`PANEL_APP_ID_URI must be the app's id URI, such as api://rethink.example.org/<app id> (got "${appIdUri}").`);

@@ -56,11 +56,11 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
   const rethinks = await deps.rethinks.forCase(caseReference.value);
   const person = personOf(input);
   const card = renderRequestFormCard(deps.profile, {
-      requestId: deps.newId(),
-      caseReference: caseReference.value,
-      values: prefill(rethinks, person, { ...(remembered?.role ? { role: remembered.role } : {}), ...(remembered?.agency ? { agency: remembered.agency } : {}) }),
-      history: historyFor(rethinks, person),
-    });
+    requestId: deps.newId(),
+    caseReference: caseReference.value,
+    values: prefill(rethinks, person, { ...(remembered?.role ? { role: remembered.role } : {}), ...(remembered?.agency ? { agency: remembered.agency } : {}) }),
+    history: historyFor(rethinks, person),
+  });
   if (chat) return { posts: [{ card, to: chat }], notice: 'I’ve sent the request form to your personal chat with Re-think, so the case’s history stays private to you.' };
   // A new card of its own, so the card pressed (a summary, say) stays as it was.
   return { posts: [{ card }], ...(fromCard ? { notice: 'The request form is below.' } : {}) };
@@ -202,8 +202,7 @@ export const acceptRequest = requestAction(
       ? 'You have accepted this request. The requester is being told, and the completed form is on its way to your personal chat.'
       : 'You have accepted this request, and the requester is being told. To receive the completed form and the requester’s answers, add Re-think for yourself (in Teams: Apps, then Re-think, then Add).',
   async (r, input, deps) => {
-    const [chat, rethinks] = await Promise.all([chatOf(deps, input.actor.aadObjectId), deps.rethinks.forCase(r.caseReference)]);
-    const insiders = rethinks.flatMap((x) => x.participants.filter((p) => !p.external).map((p) => ({ id: p.id, name: p.name, ...(p.aadObjectId ? { aadObjectId: p.aadObjectId } : {}) })));
+    const [chat, insiders] = await Promise.all([chatOf(deps, input.actor.aadObjectId), deps.rethinks.peopleInCase(r.caseReference)]);
     return (current) => lifecycle.acceptRequest(current, personOf(input), chat, input.activityId, context(input, deps), insiders);
   },
 );

@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import type { Rethink, RethinkStatus, StrategyNumber, Written } from '../rethink/types';
+import type { Participant, Rethink, RethinkStatus, StrategyNumber, Written } from '../rethink/types';
 import { createItem, queryAcross, queryItems, readItem, updateItem, type Change, type Stored, type UpdateOutcome } from './repository';
 
 export interface RethinkListItem {
@@ -23,6 +23,8 @@ export interface RethinkRepository {
   latestOpen(conversationId: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
   forCase(caseReference: string): Promise<Rethink[]>;
+  /** Everyone in Teams who took part in a case's Re-thinks (not those recorded by phone or face to face): just their ids and names. */
+  peopleInCase(caseReference: string): Promise<Pick<Participant, 'id' | 'name' | 'aadObjectId'>[]>;
 }
 
 /** What this save replaced: a record saved before `written` existed counts as saved by someone else. */
@@ -72,5 +74,11 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       queryAcross<Rethink>(container, 'SELECT * FROM c WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC', [
         { name: '@caseReference', value: caseReference },
       ]),
+    peopleInCase: (caseReference) =>
+      queryAcross<Pick<Participant, 'id' | 'name' | 'aadObjectId'>>(
+        container,
+        'SELECT p.id, p.name, p.aadObjectId FROM c JOIN p IN c.participants WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND (NOT IS_DEFINED(p.external) OR p.external = false)',
+        [{ name: '@caseReference', value: caseReference }],
+      ),
   };
 }
