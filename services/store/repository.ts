@@ -126,39 +126,99 @@ export interface UpdateOptions<T> {
  * Teams' few seconds for an answer, so the person hears "please try again" rather than nothing.
  */
 export async function updateItem<T extends { id: string }>(container: Container, id: string, partitionKey: string, change: Change<T>, options: UpdateOptions<T> = {}): Promise<UpdateOutcome<T>> {
-  const deadline = Date.now() + (options.budgetMs ?? 3_500);
+  const { outcomes } = await saveTogether(container, id, partitionKey, () => [change], { ...options, deadline: Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS) });
+  const [outcome] = outcomes;
+  if (!outcome) throw new Error('A change was not answered');
+  return outcome;
+}
+
+/** Within Teams' few seconds for an answer. */
+export const DEFAULT_BUDGET_MS = 3_500;
+
+export interface Together<T> {
+  /** One outcome per change, in order. */
+  outcomes: UpdateOutcome<T>[];
+  /** The document as it now is in the store, when known (its ETag is current unless someone else writes). */
+  latest?: Stored<T>;
+}
+
+/**
+ * Several changes to one document, applied in order to one read of it and saved in one conditional
+ * replace: on 412 all of them are applied again to the fresh document. A change that is refused
+ * leaves the others to go ahead. `take` is called once the document is in hand, so changes that
+ * arrive while it is being read are saved with the rest. If the save fails, every change fails.
+ */
+export async function saveTogether<T extends { id: string }>(
+  container: Container,
+  id: string,
+  partitionKey: string,
+  take: () => Change<T>[],
+  options: Omit<UpdateOptions<T>, 'budgetMs'> & { deadline: number },
+): Promise<Together<T>> {
   // A caller that has just read the document starts from it: the write is conditional on its ETag anyway.
   let known = options.read;
+  let changes: Change<T>[] | undefined;
+  // Changes made in an attempt whose answer was lost: seeing them as replays next time means they landed.
+  let madeInLostAttempt = new Set<number>();
   let lostAnswerRetried = false;
   for (let attempt = 1; ; attempt++) {
     const current = known ?? (await readItem<T>(container, id, partitionKey));
     known = undefined;
-    if (!current) return { kind: 'notFound' };
-    const next = change(current);
-    if (!next.ok) return { kind: 'refused', refusal: next.error, doc: current };
-    // After a lost answer, a replay means this call's own write landed: a new change, not a redelivery.
-    if (next.replay) return { kind: 'updated', doc: current, replay: !lostAnswerRetried };
+    changes ??= take();
+    if (!current) return { outcomes: changes.map(() => ({ kind: 'notFound' })) };
+    const applied = applyInTurn(current, changes);
+    const ownReplay = (i: number): boolean => !madeInLostAttempt.has(i);
+    if (applied.made.size === 0) return { outcomes: settle(applied.steps, current, ownReplay), latest: current };
     let result: Awaited<ReturnType<Item['replace']>> | number;
     try {
       result = await call(
-        () => container.item(id, partitionKey).replace(next.value as unknown as ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag } }),
+        () => container.item(id, partitionKey).replace(applied.doc as unknown as ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag } }),
         [412, 404],
       );
     } catch (error) {
       // The write may have landed with its answer lost (a timeout, a reset): read again and apply the
-      // change to what is there. Changes are idempotent (activity ids), so one that landed is not made twice.
+      // changes to what is there. Changes are idempotent (activity ids), so one that landed is not made twice.
       // Only with time in hand: a store that hung until the timeout is not waited on twice.
-      if (!options.idempotent || !(error instanceof StoreUnavailableError) || lostAnswerRetried || deadline - Date.now() < 1_500) throw error;
+      if (!options.idempotent || !(error instanceof StoreUnavailableError) || lostAnswerRetried || options.deadline - Date.now() < 1_500) throw error;
       lostAnswerRetried = true;
+      madeInLostAttempt = applied.made;
       continue;
     }
-    if (result === 404) return { kind: 'notFound' };
-    if (typeof result !== 'number') return { kind: 'updated', doc: result.resource as unknown as Stored<T>, replay: false };
-    if (Date.now() > deadline) throw new StoreUnavailableError(new Error(`Gave up after ${attempt} conflicting writes`));
+    if (result === 404) return { outcomes: changes.map(() => ({ kind: 'notFound' })) };
+    if (typeof result !== 'number') {
+      const saved = result.resource as unknown as Stored<T>;
+      return { outcomes: settle(applied.steps, saved, ownReplay), latest: saved };
+    }
+    if (Date.now() > options.deadline) throw new StoreUnavailableError(new Error(`Gave up after ${attempt} conflicting writes`));
     // Back off with jitter so concurrent writers spread out rather than collide again.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 5 * attempt)));
   }
 }
+
+type Step = { kind: 'made' } | { kind: 'replay' } | { kind: 'refused'; refusal: Refusal };
+
+/** Each change in turn on the document as the ones before it left it. */
+function applyInTurn<T>(current: Stored<T>, changes: Change<T>[]): { doc: Stored<T>; steps: Step[]; made: Set<number> } {
+  let doc = current;
+  const made = new Set<number>();
+  const steps = changes.map((change, i): Step => {
+    const next = change(doc);
+    if (!next.ok) return { kind: 'refused', refusal: next.error };
+    if (next.replay) return { kind: 'replay' };
+    // The ETag the write is conditional on is the one read, whatever a change copied.
+    doc = { ...next.value, _etag: current._etag };
+    made.add(i);
+    return { kind: 'made' };
+  });
+  return { doc, steps, made };
+}
+
+/**
+ * Everyone is shown the document as it now is. A replay is a redelivery, unless the change was made
+ * in an attempt whose answer was lost: then it is this call's own write, landed.
+ */
+const settle = <T>(steps: Step[], doc: Stored<T>, ownReplay: (i: number) => boolean): UpdateOutcome<T>[] =>
+  steps.map((step, i) => (step.kind === 'refused' ? { kind: 'refused', refusal: step.refusal, doc } : { kind: 'updated', doc, replay: step.kind === 'replay' && ownReplay(i) }));
 
 /**
  * Sets the given fields on a document, creating it when it does not exist yet. `first` is the

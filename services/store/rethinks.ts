@@ -1,6 +1,7 @@
 import type { Container } from '@azure/cosmos';
 import type { Participant, Rethink, RethinkStatus, StrategyNumber, Written } from '../rethink/types';
-import { createItem, queryAcross, queryItems, readItem, updateItem, type Change, type Stored, type UpdateOutcome } from './repository';
+import { createItem, queryAcross, queryItems, readItem, type Change, type Stored, type UpdateOutcome } from './repository';
+import { SharedWrites } from './sharedWrites';
 
 export interface RethinkListItem {
   id: string;
@@ -36,20 +37,20 @@ export function rethinkRepository(container: Container, instance: string): Rethi
     ...next,
     written: { revision: (current?.written?.revision ?? 0) + 1, by: instance, at: Date.now(), ...(current ? { previous: previousOf(current) } : {}) },
   });
+  // applyCommand: a redelivered activity is a replay, and the same values again change nothing.
+  const writes = new SharedWrites<Rethink>(container, true);
   return {
     get: (conversationId, id) => readItem<Rethink>(container, id, conversationId),
     create: (rethink) => createItem(container, stamp(rethink)),
     update: (conversationId, id, change, read) =>
-      updateItem<Rethink>(
-        container,
+      writes.update(
         id,
         conversationId,
         (current) => {
           const next = change(current);
           return next.ok && !next.replay ? { ...next, value: stamp(next.value, current) } : next;
         },
-        // applyCommand: a redelivered activity is a replay, and the same values again change nothing.
-        { read, idempotent: true },
+        read ? { read } : {},
       ),
     list: (conversationId, limit) =>
       queryItems<RethinkListItem>(

@@ -217,6 +217,18 @@ describe('concurrency and redelivery', () => {
     expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.stage).toBe(2);
   });
 
+  test('the same invoke delivered twice at the same moment is recorded once, and only its first delivery updates everyone’s card', async () => {
+    const { driver, rethinkId } = await openRethink();
+    const updatesBefore = bed.connector.updates(driver.conversation.id).length;
+    const id = 'f:redelivered-at-once-1';
+    const answers = await Promise.all([1, 2].map(() => driver.press(adele, 'contribute', { rethinkId, contribution: 'Said once, sent twice' }, { id })));
+    for (const answer of answers) expect(cardText(answer.card)).toContain('Said once, sent twice');
+    const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
+    expect(doc?.contributions.filter((c) => c.text === 'Said once, sent twice')).toHaveLength(1);
+    expect(doc?.audit.filter((a) => a.what === 'contributed')).toHaveLength(1);
+    expect(bed.connector.updates(driver.conversation.id).length - updatesBefore).toBe(1);
+  });
+
   test('a second press of "move on" (or one from an older card) does not skip a stage', async () => {
     const { driver, rethinkId } = await openRethink();
     await driver.press(megan, 'advance', { rethinkId, confirmed: true, stage: '1' });

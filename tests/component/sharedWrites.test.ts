@@ -1,0 +1,192 @@
+/** Changes to one document at the same moment, saved together: through the real SDK against the embedded server. */
+import type { Container } from '@azure/cosmos';
+import type { IncomingMessage } from 'node:http';
+import { startProxy, type Proxy } from '../helpers/proxy';
+import { ok, refuse } from '../../services/result';
+import { createCosmosClient, openContainers } from '../../services/store/cosmos';
+import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../services/store/embedded';
+import { readItem, StoreUnavailableError, upsertItem, type Change } from '../../services/store/repository';
+import { SharedWrites } from '../../services/store/sharedWrites';
+
+type Doc = { id: string; conversationId: string; items: string[] };
+
+let store: EmbeddedCosmos;
+let proxy: Proxy;
+let container: Container;
+let closeClient: () => void;
+/** What the store was asked for documents, as `GET` and `PUT`. */
+let asked: string[] = [];
+/** Called as each document request reaches the store, before it is answered. */
+let onArrival: (request: IncomingMessage) => void = () => undefined;
+
+beforeAll(async () => {
+  store = await startEmbeddedCosmos(0, '127.0.0.1', (request) => {
+    if (!request.url?.includes('/docs')) return;
+    asked.push(request.method ?? '');
+    onArrival(request);
+  });
+  proxy = await startProxy(store.endpoint);
+  const client = createCosmosClient({ endpoint: proxy.endpoint, local: true });
+  closeClient = () => client.dispose();
+  ({ rethinks: container } = await openContainers(client, 'shared-writes', 3600));
+});
+
+afterAll(async () => {
+  closeClient();
+  await proxy.stop();
+  await store.stop();
+});
+
+let n = 0;
+/** A fresh document, and the store's count started again. */
+async function freshDoc(items: string[] = []): Promise<Doc> {
+  const doc = { id: `doc-${++n}`, conversationId: 'c1', items };
+  await upsertItem(container, doc);
+  asked = [];
+  onArrival = () => undefined;
+  return doc;
+}
+
+const adding =
+  (item: string): Change<Doc> =>
+  (current) =>
+    ok({ ...current, items: [...current.items, item] });
+
+/** As a Re-think's changes are: made once, a replay after that. */
+const addingOnce =
+  (item: string): Change<Doc> =>
+  (current) =>
+    current.items.includes(item) ? { ok: true, value: current, replay: true } : ok({ ...current, items: [...current.items, item] });
+
+const stored = async (doc: Doc) => (await readItem<Doc>(container, doc.id, doc.conversationId))?.items;
+
+test('changes made at the same moment are all kept, in the order made, with one read and one write', async () => {
+  const doc = await freshDoc();
+  const writes = new SharedWrites<Doc>(container, false);
+  const names = Array.from({ length: 8 }, (_, i) => `person ${i}`);
+  const outcomes = await Promise.all(names.map((name) => writes.update(doc.id, doc.conversationId, adding(name))));
+  expect(asked).toEqual(['GET', 'PUT']);
+  expect(await stored(doc)).toEqual(names);
+  for (const outcome of outcomes) {
+    expect(outcome).toMatchObject({ kind: 'updated', replay: false });
+    // Each is shown the document as saved, with everyone's change in it.
+    if (outcome.kind === 'updated') expect(outcome.doc.items).toEqual(names);
+  }
+});
+
+test('a change made while a save is under way is saved next, from what that save left: no second read, no failed write', async () => {
+  const doc = await freshDoc();
+  const writes = new SharedWrites<Doc>(container, false);
+  let later: Promise<unknown> | undefined;
+  onArrival = (request) => {
+    if (request.method === 'PUT' && !later) later = writes.update(doc.id, doc.conversationId, adding('second'));
+  };
+  await writes.update(doc.id, doc.conversationId, adding('first'));
+  await later;
+  // A write from a stale read would have met a 412, then read and written again.
+  expect(asked).toEqual(['GET', 'PUT', 'PUT']);
+  expect(await stored(doc)).toEqual(['first', 'second']);
+});
+
+test('a refused change, and one that throws, leave the others to be saved', async () => {
+  const doc = await freshDoc();
+  const writes = new SharedWrites<Doc>(container, false);
+  const closed: Change<Doc> = () => refuse('closed', 'This Re-think is closed.');
+  const broken: Change<Doc> = () => {
+    throw new Error('a bug in this change');
+  };
+  const [first, refused, thrown, last] = await Promise.allSettled([
+    writes.update(doc.id, doc.conversationId, adding('first')),
+    writes.update(doc.id, doc.conversationId, closed),
+    writes.update(doc.id, doc.conversationId, broken),
+    writes.update(doc.id, doc.conversationId, adding('last')),
+  ]);
+  expect(await stored(doc)).toEqual(['first', 'last']);
+  expect(first).toMatchObject({ status: 'fulfilled', value: { kind: 'updated' } });
+  expect(refused).toMatchObject({ status: 'fulfilled', value: { kind: 'refused', refusal: { code: 'closed' } } });
+  expect(thrown).toMatchObject({ status: 'rejected', reason: new Error('a bug in this change') });
+  expect(last).toMatchObject({ status: 'fulfilled', value: { kind: 'updated' } });
+});
+
+/** The container, with `first` run just before its first replace reaches the store. */
+function racing(target: Container, first: () => Promise<unknown>): Container {
+  let raced = false;
+  return new Proxy(target, {
+    get(t, prop) {
+      if (prop !== 'item') return Reflect.get(t, prop);
+      return (id: string, pk: string) => {
+        const item = t.item(id, pk);
+        return new Proxy(item, {
+          get(i, p) {
+            if (p === 'replace' && !raced) {
+              raced = true;
+              return async (...args: Parameters<typeof item.replace>) => {
+                await first();
+                return i.replace(...args);
+              };
+            }
+            const value = Reflect.get(i, p);
+            return typeof value === 'function' ? value.bind(i) : value;
+          },
+        });
+      };
+    },
+  });
+}
+
+test('another instance writing in between: every change waiting here is applied again to the fresh document', async () => {
+  const doc = await freshDoc();
+  const elsewhere = new SharedWrites<Doc>(container, false);
+  const here = new SharedWrites<Doc>(
+    racing(container, () => elsewhere.update(doc.id, doc.conversationId, adding('theirs'))),
+    false,
+  );
+  const ours = await Promise.all(['a', 'b', 'c'].map((item) => here.update(doc.id, doc.conversationId, adding(item))));
+  expect(ours.every((o) => o.kind === 'updated')).toBe(true);
+  // Ours: a read, a write refused (412), a read and a write. Theirs: a read and a write.
+  expect(asked).toEqual(['GET', 'GET', 'PUT', 'PUT', 'GET', 'PUT']);
+  expect(await stored(doc)).toEqual(['theirs', 'a', 'b', 'c']);
+});
+
+test('a save whose answer is lost is checked by reading again: each change counts once, and a redelivery stays a redelivery', async () => {
+  const doc = await freshDoc(['delivered before']);
+  const writes = new SharedWrites<Doc>(container, true);
+  proxy.loseNextAnswerTo('PUT');
+  const [redelivered, one, two] = await Promise.all([
+    writes.update(doc.id, doc.conversationId, addingOnce('delivered before')),
+    writes.update(doc.id, doc.conversationId, addingOnce('one')),
+    writes.update(doc.id, doc.conversationId, addingOnce('two')),
+  ]);
+  expect(proxy.answerLost).toBe(true);
+  expect(await stored(doc)).toEqual(['delivered before', 'one', 'two']);
+  // Their own write landed: new changes for the callers (posts and card updates follow).
+  expect(one).toMatchObject({ kind: 'updated', replay: false });
+  expect(two).toMatchObject({ kind: 'updated', replay: false });
+  expect(redelivered).toMatchObject({ kind: 'updated', replay: true });
+});
+
+test('a lost answer to changes that cannot be checked fails every change saved with it, and the next change reads afresh', async () => {
+  const doc = await freshDoc();
+  const writes = new SharedWrites<Doc>(container, false);
+  // Not idempotent: a lost answer cannot be checked, so the store is reported unavailable.
+  proxy.loseNextAnswerTo('PUT');
+  const failed = await Promise.allSettled(['a', 'b'].map((item) => writes.update(doc.id, doc.conversationId, adding(item))));
+  expect(failed.map((f) => f.status)).toEqual(['rejected', 'rejected']);
+  expect(failed[0]).toMatchObject({ reason: expect.any(StoreUnavailableError) });
+  asked = [];
+  await writes.update(doc.id, doc.conversationId, adding('c'));
+  expect(asked).toEqual(['GET', 'PUT']);
+  expect(await stored(doc)).toEqual(['a', 'b', 'c']);
+});
+
+test('someone who has waited past their time behind other saves is told at once, and nothing of theirs is saved', async () => {
+  const doc = await freshDoc();
+  const writes = new SharedWrites<Doc>(container, false);
+  let late: Promise<unknown> | undefined;
+  onArrival = (request) => {
+    if (request.method === 'PUT' && !late) late = writes.update(doc.id, doc.conversationId, adding('too late'), { budgetMs: 0 });
+  };
+  await writes.update(doc.id, doc.conversationId, adding('in time'));
+  await expect(late).rejects.toThrow(StoreUnavailableError);
+  expect(await stored(doc)).toEqual(['in time']);
+});
