@@ -2,7 +2,7 @@
  * Changes to one document that arrive while it is being saved wait, and are saved together next,
  * from the document as that save left it: no write that is bound to fail its ETag check (412), and
  * no second read. Several people pressing Save on one Re-think card within a moment is the usual
- * case; before this, one in ten of their saves under load met a 412 and read and wrote again.
+ * case in a meeting.
  *
  * Only changes in flight are held: the map is empty whenever no save is under way, so nothing is
  * kept between turns. Writes from other instances are still caught by the ETag, and retried.
