@@ -192,6 +192,8 @@ describe('concurrency and redelivery', () => {
     await Promise.all(people.map((p) => driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency ${p.name}` })));
     const answers = await Promise.all(people.map((p) => driver.press(p, 'contribute', { rethinkId, contribution: `View of ${p.name}` })));
     expect(answers.every((a) => cardText(a.card).includes('Your contribution is saved'))).toBe(true);
+    // Each answer, made while the store saved it (perhaps with others' changes), shows what was saved.
+    answers.forEach((a, i) => expect(cardText(a.card)).toContain(`View of ${people[i]?.name ?? ''}`));
     const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
     expect(doc?.participants).toHaveLength(21);
     expect(doc?.contributions).toHaveLength(20);

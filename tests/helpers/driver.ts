@@ -1,7 +1,7 @@
 /** Drives the app over HTTP as Teams would: people typing, pressing card buttons, in one conversation. */
 import { execute, message, submit, type TestConversation, type TestUser } from './activities';
 import { cardOf, type Connector } from './connector';
-import { executeActions, send, type App, type Sent } from './harness';
+import { executeActions, send, type Reachable, type Sent } from './harness';
 
 export const START_FORM = {
   caseReference: 'PSCP-2026-0042',
@@ -25,7 +25,7 @@ export interface Pressed {
 
 export class Driver {
   constructor(
-    public app: App,
+    public app: Reachable,
     readonly connector: Connector,
     readonly conversation: TestConversation,
   ) {}

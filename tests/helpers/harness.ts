@@ -43,7 +43,11 @@ export interface Sent {
   body: unknown;
 }
 
-export async function send(app: App, activity: object): Promise<Sent> {
+/** The app as a test reaches it; the benchmark brings a client lighter than `fetch`, to time the app rather than itself. */
+export type Reachable = App & { readonly post?: (activity: object) => Promise<Sent> };
+
+export async function send(app: Reachable, activity: object): Promise<Sent> {
+  if (app.post) return app.post(activity);
   const response = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
   const text = await response.text();
   let body: unknown = text;
