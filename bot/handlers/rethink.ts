@@ -5,8 +5,7 @@ import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
 import { applyCommand, liveActions, mayFacilitate, mustBeOpen, type CardPlace, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
-import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type Rethink, type StageNumber, type Written } from '../../services/rethink/types';
-import type { AdaptiveCard } from '../../cards/render';
+import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
 import { errorKind } from '../../services/logging';
 
@@ -124,38 +123,29 @@ function commandHandler(spec: CommandSpec): Handler {
 
     const ctx = engineContext(deps, input.now);
     const actor = await actorFor(input);
-    const viewerOn = (doc: Rethink): Viewer => (doc.meetingId ? { ...viewer, facilitates: mayFacilitate(doc, actor) } : viewer);
-    const noticeOf = (doc: Rethink): CardNotice => ({ text: spec.done(doc), tone: 'good' });
-    // The person's card is made while the store saves the change: the answer waits for the slower of the two, not both.
-    let early: { written: Written | undefined; view: AdaptiveCard } | undefined;
-    const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, actor, ctx, input.activityId), {
-      whileSaving: (doc) => (early = { written: doc.written, view: renderRethinkCard(deps.profile, doc, { viewer: viewerOn(doc), notice: noticeOf(doc), now: input.now }) }),
-    });
+    const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, actor, ctx, input.activityId));
     if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
     if (outcome.doc.meetingId) viewer.facilitates = mayFacilitate(outcome.doc, actor);
     if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
     const r = outcome.doc;
-    const notice = noticeOf(r);
+    const notice: CardNotice = { text: spec.done(r), tone: 'good' };
     // The Re-think is closed whatever happens here; a request left behind is completed by the
     // dispatcher's periodic check.
     if (parsed.value.kind === 'close') await completeLinkedRequests(deps, r, input).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not complete the linked request now; the periodic check will'));
     // A redelivered activity was applied the first time: show the result, send nothing again.
     if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }) };
     if (parsed.value.kind === 'join') rememberRole(deps, input.actor.aadObjectId, input.now, { role: parsed.value.role.trim(), agency: parsed.value.agency.trim() }, rememberedOnCard(input.data));
-    return changed(input, deps, r, notice, viewer, early && sameSave(early.written, r.written) ? early.view : undefined);
+    return changed(input, deps, r, notice, viewer);
   };
 }
-
-/** Whether two records are the same save: the stamp is unique to each (see `Written`). */
-const sameSave = (a: Written | undefined, b: Written | undefined): boolean => !!a && !!b && a.revision === b.revision && a.by === b.by && a.at === b.at;
 
 export const rethinkHandlers = Object.fromEntries(Object.entries(specs).map(([verb, spec]) => [verb, commandHandler(spec)])) as Record<RethinkVerb, Handler>;
 
 /** After a change: the person's own view, everyone's card in place, and the summary on closing. */
-export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice: CardNotice, viewer: Viewer, view?: AdaptiveCard): HandlerResult {
+export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice: CardNotice, viewer: Viewer): HandlerResult {
   return {
-    view: view ?? renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }),
+    view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }),
     shared: sharedCard(deps, r, input.now),
     posts: r.status === 'closed' ? [{ card: renderSummaryCard(deps.profile, r) }] : [],
   };

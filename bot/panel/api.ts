@@ -142,7 +142,7 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   if (!found.ok) return found.reply;
   const { actor, address } = found;
   const now = pd.clock();
-  const outcome = await pd.deps.rethinks.update(address.conversationId, rethinkId, (r) => applyCommand(r, command, actor, engineContext(pd.deps, now), repeatKey(actor, body)), { read: found.r });
+  const outcome = await pd.deps.rethinks.update(address.conversationId, rethinkId, (r) => applyCommand(r, command, actor, engineContext(pd.deps, now), repeatKey(actor, body)), found.r);
   if (outcome.kind === 'notFound') return fail(404, 'That Re-think is not in this meeting.');
   if (outcome.kind === 'refused') return refusedReply(outcome.refusal, pd, outcome.doc, actor);
   const r = outcome.doc;

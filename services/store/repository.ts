@@ -118,11 +118,6 @@ export interface UpdateOptions<T> {
    * or set semantics). Only then is a write whose answer was lost checked by applying it again.
    */
   idempotent?: boolean;
-  /**
-   * Called with the document being written once the write is on its way, for work that depends on
-   * it (the person's card), done while the store answers. Called again if the write is tried again.
-   */
-  whileSaving?: (doc: Stored<T>) => void;
 }
 
 /**
@@ -131,12 +126,7 @@ export interface UpdateOptions<T> {
  * Teams' few seconds for an answer, so the person hears "please try again" rather than nothing.
  */
 export async function updateItem<T extends { id: string }>(container: Container, id: string, partitionKey: string, change: Change<T>, options: UpdateOptions<T> = {}): Promise<UpdateOutcome<T>> {
-  const { whileSaving, ...rest } = options;
-  const { outcomes } = await saveTogether(container, id, partitionKey, () => [change], {
-    ...rest,
-    deadline: Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS),
-    ...(whileSaving ? { whileSaving: (doc: Stored<T>) => whileSaving(doc) } : {}),
-  });
+  const { outcomes } = await saveTogether(container, id, partitionKey, () => [change], { ...options, deadline: Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS) });
   const [outcome] = outcomes;
   if (!outcome) throw new Error('A change was not answered');
   return outcome;
@@ -163,11 +153,7 @@ export async function saveTogether<T extends { id: string }>(
   id: string,
   partitionKey: string,
   take: () => Change<T>[],
-  options: Omit<UpdateOptions<T>, 'budgetMs' | 'whileSaving'> & {
-    deadline: number;
-    /** As `UpdateOptions.whileSaving`, told which of the changes are made in this write (by their place). */
-    whileSaving?: (doc: Stored<T>, made: ReadonlySet<number>) => void;
-  },
+  options: Omit<UpdateOptions<T>, 'budgetMs'> & { deadline: number },
 ): Promise<Together<T>> {
   // A caller that has just read the document starts from it: the write is conditional on its ETag anyway.
   let known = options.read;
@@ -184,13 +170,11 @@ export async function saveTogether<T extends { id: string }>(
     const ownReplay = (i: number): boolean => !madeInLostAttempt.has(i);
     if (applied.made.size === 0) return { outcomes: settle(applied.steps, current, ownReplay), latest: current };
     let result: Awaited<ReturnType<Item['replace']>> | number;
-    const writing = call(
-      () => container.item(id, partitionKey).replace(applied.doc as unknown as ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag } }),
-      [412, 404],
-    );
-    if (options.whileSaving) await meanwhile(writing, () => options.whileSaving?.(applied.doc, applied.made));
     try {
-      result = await writing;
+      result = await call(
+        () => container.item(id, partitionKey).replace(applied.doc as unknown as ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag } }),
+        [412, 404],
+      );
     } catch (error) {
       // The write may have landed with its answer lost (a timeout, a reset): read again and apply the
       // changes to what is there. Changes are idempotent (activity ids), so one that landed is not made twice.
@@ -208,20 +192,6 @@ export async function saveTogether<T extends { id: string }>(
     if (Date.now() > options.deadline) throw new StoreUnavailableError(new Error(`Gave up after ${attempt} conflicting writes`));
     // Back off with jitter so concurrent writers spread out rather than collide again.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 5 * attempt)));
-  }
-}
-
-/**
- * Runs `work` once the write has gone out: the SDK sends it over a few turns of promises, and work
- * done before then would only hold it back. A failed write is answered where it is awaited.
- */
-async function meanwhile(writing: Promise<unknown>, work: () => void): Promise<void> {
-  writing.catch(() => undefined);
-  await new Promise((resolve) => setImmediate(resolve));
-  try {
-    work();
-  } catch {
-    // Done again once the write is answered, where a failure is reported.
   }
 }
 

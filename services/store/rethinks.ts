@@ -1,6 +1,6 @@
 import type { Container } from '@azure/cosmos';
 import type { Participant, Rethink, RethinkStatus, StrategyNumber, Written } from '../rethink/types';
-import { createItem, queryAcross, queryItems, readItem, type Change, type Stored, type UpdateOptions, type UpdateOutcome } from './repository';
+import { createItem, queryAcross, queryItems, readItem, type Change, type Stored, type UpdateOutcome } from './repository';
 import { SharedWrites } from './sharedWrites';
 
 export interface RethinkListItem {
@@ -16,8 +16,8 @@ export interface RethinkListItem {
 export interface RethinkRepository {
   get(conversationId: string, id: string): Promise<Stored<Rethink> | undefined>;
   create(rethink: Rethink): Promise<Stored<Rethink> | undefined>;
-  /** `read`: the document as just read in this turn, to save reading it again. `whileSaving`: see `UpdateOptions`. */
-  update(conversationId: string, id: string, change: Change<Rethink>, options?: Pick<UpdateOptions<Rethink>, 'read' | 'whileSaving'>): Promise<UpdateOutcome<Rethink>>;
+  /** `read`: the document as just read in this turn, to save reading it again. */
+  update(conversationId: string, id: string, change: Change<Rethink>, read?: Stored<Rethink>): Promise<UpdateOutcome<Rethink>>;
   /** This conversation's Re-thinks, newest first (one partition). */
   list(conversationId: string, limit: number): Promise<RethinkListItem[]>;
   /** The most recently changed open Re-think in this conversation. */
@@ -42,7 +42,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
   return {
     get: (conversationId, id) => readItem<Rethink>(container, id, conversationId),
     create: (rethink) => createItem(container, stamp(rethink)),
-    update: (conversationId, id, change, options = {}) =>
+    update: (conversationId, id, change, read) =>
       writes.update(
         id,
         conversationId,
@@ -50,7 +50,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
           const next = change(current);
           return next.ok && !next.replay ? { ...next, value: stamp(next.value, current) } : next;
         },
-        options,
+        read ? { read } : {},
       ),
     list: (conversationId, limit) =>
       queryItems<RethinkListItem>(

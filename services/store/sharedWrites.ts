@@ -9,25 +9,15 @@
  */
 import type { Container } from '@azure/cosmos';
 import { refuse } from '../result';
-import { DEFAULT_BUDGET_MS, saveTogether, StoreUnavailableError, type Change, type Stored, type UpdateOptions, type UpdateOutcome } from './repository';
+import { DEFAULT_BUDGET_MS, saveTogether, StoreUnavailableError, type Change, type Stored, type UpdateOutcome } from './repository';
 
 interface Waiting<T> {
   readonly change: Change<T>;
   /** When the person has waited long enough: Teams gives up after a few seconds. */
   readonly deadline: number;
   readonly read?: Stored<T>;
-  readonly whileSaving?: (doc: Stored<T>) => void;
   resolve(outcome: UpdateOutcome<T>): void;
   reject(error: unknown): void;
-}
-
-/** One person's work alongside the write: if it fails, it is done again once the write is answered. */
-function alongside<T>(w: Waiting<T>, doc: Stored<T>): void {
-  try {
-    w.whileSaving?.(doc);
-  } catch {
-    // See above.
-  }
 }
 
 export class SharedWrites<T extends { id: string }> {
@@ -40,10 +30,10 @@ export class SharedWrites<T extends { id: string }> {
   ) {}
 
   /** As `updateItem`, but saved with any other change to the same document made at the same moment. */
-  update(id: string, partitionKey: string, change: Change<T>, options: Pick<UpdateOptions<T>, 'read' | 'budgetMs' | 'whileSaving'> = {}): Promise<UpdateOutcome<T>> {
+  update(id: string, partitionKey: string, change: Change<T>, options: { read?: Stored<T>; budgetMs?: number } = {}): Promise<UpdateOutcome<T>> {
     return new Promise((resolve, reject) => {
       const key = JSON.stringify([partitionKey, id]);
-      const entry: Waiting<T> = { change, deadline: Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS), resolve, reject, ...(options.read ? { read: options.read } : {}), ...(options.whileSaving ? { whileSaving: options.whileSaving } : {}) };
+      const entry: Waiting<T> = { change, deadline: Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS), resolve, reject, ...(options.read ? { read: options.read } : {}) };
       const queue = this.waiting.get(key);
       if (queue) {
         queue.push(entry);
@@ -97,13 +87,7 @@ export class SharedWrites<T extends { id: string }> {
           batch = queue.splice(0);
           return batch.map(guarded);
         },
-        {
-          read: latest ?? queue[0]?.read,
-          idempotent: this.idempotent,
-          deadline: Math.min(...queue.map((w) => w.deadline)),
-          // Each with the document as the whole batch leaves it, which is what each is answered with.
-          whileSaving: (doc, made) => batch.forEach((w, i) => made.has(i) && alongside(w, doc)),
-        },
+        { read: latest ?? queue[0]?.read, idempotent: this.idempotent, deadline: Math.min(...queue.map((w) => w.deadline)) },
       );
       batch.forEach((w, i) => {
         const outcome = together.outcomes[i];

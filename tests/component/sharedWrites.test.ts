@@ -190,38 +190,3 @@ test('someone who has waited past their time behind other saves is told at once,
   await expect(late).rejects.toThrow(StoreUnavailableError);
   expect(await stored(doc)).toEqual(['in time']);
 });
-
-test('work alongside a save sees the document as written, only for changes made in it, and cannot fail the save', async () => {
-  const doc = await freshDoc();
-  const writes = new SharedWrites<Doc>(container, false);
-  const seen: Record<string, string[][]> = { a: [], refused: [], broken: [] };
-  const watching = (name: string) => ({ whileSaving: (d: Doc) => void seen[name]?.push(d.items) });
-  const [a, refused, broken] = await Promise.all([
-    writes.update(doc.id, doc.conversationId, adding('a'), watching('a')),
-    writes.update(doc.id, doc.conversationId, () => refuse('closed', 'This Re-think is closed.'), watching('refused')),
-    writes.update(doc.id, doc.conversationId, adding('b'), {
-      whileSaving: (d) => {
-        seen.broken?.push(d.items);
-        throw new Error('a bug in the work alongside');
-      },
-    }),
-  ]);
-  expect(seen).toEqual({ a: [['a', 'b']], refused: [], broken: [['a', 'b']] });
-  expect(a).toMatchObject({ kind: 'updated', doc: { items: ['a', 'b'] } });
-  expect(refused).toMatchObject({ kind: 'refused' });
-  expect(broken).toMatchObject({ kind: 'updated', doc: { items: ['a', 'b'] } });
-  expect(await stored(doc)).toEqual(['a', 'b']);
-});
-
-test('work alongside a write that meets another instance’s change is done again for the write that lands', async () => {
-  const doc = await freshDoc();
-  const elsewhere = new SharedWrites<Doc>(container, false);
-  const here = new SharedWrites<Doc>(
-    racing(container, () => elsewhere.update(doc.id, doc.conversationId, adding('theirs'))),
-    false,
-  );
-  const seen: string[][] = [];
-  const outcome = await here.update(doc.id, doc.conversationId, adding('ours'), { whileSaving: (d) => void seen.push(d.items) });
-  expect(seen).toEqual([['ours'], ['theirs', 'ours']]);
-  expect(outcome).toMatchObject({ kind: 'updated', doc: { items: ['theirs', 'ours'] } });
-});
