@@ -168,7 +168,7 @@ export async function saveTogether<T extends { id: string }>(
     if (!current) return { outcomes: changes.map(() => ({ kind: 'notFound' })) };
     const applied = applyInTurn(current, changes);
     const ownReplay = (i: number): boolean => !madeInLostAttempt.has(i);
-    if (applied.made.size === 0) return { outcomes: settle(applied.steps, current, ownReplay), latest: current };
+    if (applied.made.size === 0) return { outcomes: settle(applied, current, ownReplay), latest: current };
     let result: Awaited<ReturnType<Item['replace']>> | number;
     try {
       result = await call(
@@ -187,7 +187,7 @@ export async function saveTogether<T extends { id: string }>(
     if (result === 404) return { outcomes: changes.map(() => ({ kind: 'notFound' })) };
     if (typeof result !== 'number') {
       const saved = result.resource as unknown as Stored<T>;
-      return { outcomes: settle(applied.steps, saved, ownReplay), latest: saved };
+      return { outcomes: settle(applied, saved, ownReplay), latest: saved };
     }
     if (Date.now() > options.deadline) throw new StoreUnavailableError(new Error(`Gave up after ${attempt} conflicting writes`));
     // Back off with jitter so concurrent writers spread out rather than collide again.
@@ -197,28 +197,50 @@ export async function saveTogether<T extends { id: string }>(
 
 type Step = { kind: 'made' } | { kind: 'replay' } | { kind: 'refused'; refusal: Refusal };
 
-/** Each change in turn on the document as the ones before it left it. */
-function applyInTurn<T>(current: Stored<T>, changes: Change<T>[]): { doc: Stored<T>; steps: Step[]; made: Set<number> } {
-  let doc = current;
-  const made = new Set<number>();
-  const steps = changes.map((change, i): Step => {
-    const next = change(doc);
-    if (!next.ok) return { kind: 'refused', refusal: next.error };
-    if (next.replay) return { kind: 'replay' };
-    // The ETag the write is conditional on is the one read, whatever a change copied.
-    doc = { ...next.value, _etag: current._etag };
-    made.add(i);
-    return { kind: 'made' };
-  });
-  return { doc, steps, made };
+interface Applied<T> {
+  /** What is written: every change made, in turn. */
+  doc: Stored<T>;
+  steps: Step[];
+  /** The document as each change left it (or found it, if refused or a replay). */
+  seen: Stored<T>[];
+  made: Set<number>;
 }
 
 /**
- * Everyone is shown the document as it now is. A replay is a redelivery, unless the change was made
- * in an attempt whose answer was lost: then it is this call's own write, landed.
+ * Each change in turn on the document as the ones before it left it. A document part-way through
+ * keeps the ETag read, so a write based on it can only meet a 412, never overwrite what came after.
  */
-const settle = <T>(steps: Step[], doc: Stored<T>, ownReplay: (i: number) => boolean): UpdateOutcome<T>[] =>
-  steps.map((step, i) => (step.kind === 'refused' ? { kind: 'refused', refusal: step.refusal, doc } : { kind: 'updated', doc, replay: step.kind === 'replay' && ownReplay(i) }));
+function applyInTurn<T>(current: Stored<T>, changes: Change<T>[]): Applied<T> {
+  let doc = current;
+  const made = new Set<number>();
+  const seen: Stored<T>[] = [];
+  const steps = changes.map((change, i): Step => {
+    const next = change(doc);
+    if (!next.ok || next.replay) {
+      seen.push(doc);
+      return next.ok ? { kind: 'replay' } : { kind: 'refused', refusal: next.error };
+    }
+    doc = { ...next.value, _etag: current._etag };
+    seen.push(doc);
+    made.add(i);
+    return { kind: 'made' };
+  });
+  return { doc, steps, seen, made };
+}
+
+/**
+ * Each is answered with the document as its own change left it, as if saved alone: what follows a
+ * change (a summary posted on closing) follows only the change that did it. Those who saw the last
+ * state are given it as saved. A replay is a redelivery, unless the change was made in an attempt
+ * whose answer was lost: then it is this call's own write, landed.
+ */
+function settle<T>(applied: Applied<T>, saved: Stored<T>, ownReplay: (i: number) => boolean): UpdateOutcome<T>[] {
+  return applied.steps.map((step, i) => {
+    const seen = applied.seen[i];
+    const doc = seen === undefined || seen === applied.doc ? saved : seen;
+    return step.kind === 'refused' ? { kind: 'refused', refusal: step.refusal, doc } : { kind: 'updated', doc, replay: step.kind === 'replay' && ownReplay(i) };
+  });
+}
 
 /**
  * Sets the given fields on a document, creating it when it does not exist yet. `first` is the

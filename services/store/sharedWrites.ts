@@ -2,7 +2,7 @@
  * Changes to one document that arrive while it is being saved wait, and are saved together next,
  * from the document as that save left it: no write that is bound to fail its ETag check (412), and
  * no second read. Several people pressing Save on one Re-think card within a moment is the usual
- * case in a meeting.
+ * case in a meeting. Each is answered as if their change had been saved alone (see `settle`).
  *
  * Only changes in flight are held: the map is empty whenever no save is under way, so nothing is
  * kept between turns. Writes from other instances are still caught by the ETag, and retried.
@@ -16,6 +16,8 @@ interface Waiting<T> {
   /** When the person has waited long enough: Teams gives up after a few seconds. */
   readonly deadline: number;
   readonly read?: Stored<T>;
+  /** Tells them at their deadline if they are still waiting for a save to take them. */
+  timer?: NodeJS.Timeout;
   resolve(outcome: UpdateOutcome<T>): void;
   reject(error: unknown): void;
 }
@@ -33,32 +35,40 @@ export class SharedWrites<T extends { id: string }> {
   update(id: string, partitionKey: string, change: Change<T>, options: { read?: Stored<T>; budgetMs?: number } = {}): Promise<UpdateOutcome<T>> {
     return new Promise((resolve, reject) => {
       const key = JSON.stringify([partitionKey, id]);
-      const entry: Waiting<T> = { change, deadline: Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS), resolve, reject, ...(options.read ? { read: options.read } : {}) };
-      const queue = this.waiting.get(key);
-      if (queue) {
-        queue.push(entry);
-        return;
+      const budget = options.budgetMs ?? DEFAULT_BUDGET_MS;
+      const entry: Waiting<T> = { change, deadline: Date.now() + budget, resolve, reject, ...(options.read ? { read: options.read } : {}) };
+      const waiting = this.waiting.get(key);
+      const queue = waiting ?? [];
+      queue.push(entry);
+      // Still waiting when their time is up (a slow save ahead of them): told at once that nothing of
+      // theirs was saved, rather than after that save and their own.
+      entry.timer = setTimeout(() => {
+        const at = queue.indexOf(entry);
+        if (at < 0) return;
+        queue.splice(at, 1);
+        reject(new StoreUnavailableError(new Error('Waited too long behind other changes')));
+      }, budget);
+      entry.timer.unref();
+      // The first for this document saves; the rest wait their turn (while it runs the queue may be empty).
+      if (!waiting) {
+        this.waiting.set(key, queue);
+        void this.drain(key, id, partitionKey, queue);
       }
-      const started = [entry];
-      this.waiting.set(key, started);
-      void this.drain(key, id, partitionKey, started);
     });
   }
 
   /** Lets the key go only when nothing is waiting, in the same turn of the loop as the last check. */
   private async drain(key: string, id: string, partitionKey: string, queue: Waiting<T>[]): Promise<void> {
     let latest: Stored<T> | undefined;
-    for (;;) {
-      const now = Date.now();
-      // Whoever has waited past their time is told now, rather than after yet another save.
-      for (const late of queue.filter((w) => w.deadline <= now)) late.reject(new StoreUnavailableError(new Error('Waited too long behind other changes')));
-      const current = queue.filter((w) => w.deadline > now);
-      queue.length = 0;
-      queue.push(...current);
-      if (queue.length === 0) break;
-      latest = await this.saveBatch(id, partitionKey, queue, latest);
-    }
+    while (queue.length > 0) latest = await this.saveBatch(id, partitionKey, queue, latest);
     this.waiting.delete(key);
+  }
+
+  /** Takes everyone waiting into a save: from now on they wait for its answer. */
+  private static take<T>(queue: Waiting<T>[]): Waiting<T>[] {
+    const taken = queue.splice(0);
+    for (const w of taken) clearTimeout(w.timer);
+    return taken;
   }
 
   /** Saves everything waiting, answers each, and returns the document as saved (undefined after a failure). */
@@ -84,7 +94,7 @@ export class SharedWrites<T extends { id: string }> {
         id,
         partitionKey,
         () => {
-          batch = queue.splice(0);
+          batch = SharedWrites.take(queue);
           return batch.map(guarded);
         },
         { read: latest ?? queue[0]?.read, idempotent: this.idempotent, deadline: Math.min(...queue.map((w) => w.deadline)) },
@@ -98,7 +108,7 @@ export class SharedWrites<T extends { id: string }> {
       return together.latest;
     } catch (error) {
       // Taken but not saved: each is told, and may try again.
-      for (const w of batch.length ? batch : queue.splice(0)) w.reject(error);
+      for (const w of batch.length ? batch : SharedWrites.take(queue)) w.reject(error);
       return undefined;
     }
   }

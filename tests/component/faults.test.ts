@@ -231,6 +231,20 @@ describe('concurrency and redelivery', () => {
     expect(bed.connector.updates(driver.conversation.id).length - updatesBefore).toBe(1);
   });
 
+  test('a contribution and the close saved at the same moment: the summary is posted once, by the close', async () => {
+    const { driver, rethinkId } = await openRethink();
+    for (let stage = 1; stage < 5; stage++) await driver.press(megan, 'advance', { rethinkId, confirmed: true, stage: String(stage) });
+    const summaries = () => bed.connector.posts(driver.conversation.id).filter((p) => cardText(cardOf(p)).includes('Re-think summary'));
+    const [contributed, closed] = await Promise.all([
+      driver.press(adele, 'contribute', { rethinkId, contribution: 'A last thought' }),
+      driver.press(megan, 'close', { rethinkId, outcome: 'resolved' }),
+    ]);
+    expect(cardText(closed.card)).toContain('The outcome is recorded');
+    expect(cardText(contributed.card)).toMatch(/Your contribution is saved|closed/);
+    expect(summaries()).toHaveLength(1);
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.status).toBe('closed');
+  });
+
   test('a second press of "move on" (or one from an older card) does not skip a stage', async () => {
     const { driver, rethinkId } = await openRethink();
     await driver.press(megan, 'advance', { rethinkId, confirmed: true, stage: '1' });

@@ -5,7 +5,7 @@ import { startProxy, type Proxy } from '../helpers/proxy';
 import { ok, refuse } from '../../services/result';
 import { createCosmosClient, openContainers } from '../../services/store/cosmos';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../services/store/embedded';
-import { readItem, StoreUnavailableError, upsertItem, type Change } from '../../services/store/repository';
+import { readItem, StoreUnavailableError, updateItem, upsertItem, type Change } from '../../services/store/repository';
 import { SharedWrites } from '../../services/store/sharedWrites';
 
 type Doc = { id: string; conversationId: string; items: string[] };
@@ -67,11 +67,11 @@ test('changes made at the same moment are all kept, in the order made, with one 
   const outcomes = await Promise.all(names.map((name) => writes.update(doc.id, doc.conversationId, adding(name))));
   expect(asked).toEqual(['GET', 'PUT']);
   expect(await stored(doc)).toEqual(names);
-  for (const outcome of outcomes) {
+  outcomes.forEach((outcome, i) => {
     expect(outcome).toMatchObject({ kind: 'updated', replay: false });
-    // Each is shown the document as saved, with everyone's change in it.
-    if (outcome.kind === 'updated') expect(outcome.doc.items).toEqual(names);
-  }
+    // Each is shown the document as their own change left it, as if saved alone.
+    if (outcome.kind === 'updated') expect(outcome.doc.items).toEqual(names.slice(0, i + 1));
+  });
 });
 
 test('a change made while a save is under way is saved next, from what that save left: no second read, no failed write', async () => {
@@ -189,4 +189,52 @@ test('someone who has waited past their time behind other saves is told at once,
   await writes.update(doc.id, doc.conversationId, adding('in time'));
   await expect(late).rejects.toThrow(StoreUnavailableError);
   expect(await stored(doc)).toEqual(['in time']);
+});
+
+test('each change is answered with the document as its own change left it: what follows one change follows only that one', async () => {
+  const doc = await freshDoc();
+  const writes = new SharedWrites<Doc>(container, false);
+  const [contributed, closed] = await Promise.all([writes.update(doc.id, doc.conversationId, adding('contribution')), writes.update(doc.id, doc.conversationId, adding('closed'))]);
+  if (contributed.kind !== 'updated' || closed.kind !== 'updated') throw new Error('both should be saved');
+  // The contributor is not told of the close (a summary would be posted twice).
+  expect(contributed.doc.items).toEqual(['contribution']);
+  expect(closed.doc.items).toEqual(['contribution', 'closed']);
+  const stored = await readItem<Doc>(container, doc.id, doc.conversationId);
+  expect(closed.doc._etag).toBe(stored?._etag);
+  // The part-way document cannot be written back over what came after it: that write meets a 412 and starts again.
+  expect(contributed.doc._etag).not.toBe(stored?._etag);
+  await updateItem<Doc>(container, doc.id, doc.conversationId, adding('later'), { read: contributed.doc });
+  expect((await readItem<Doc>(container, doc.id, doc.conversationId))?.items).toEqual(['contribution', 'closed', 'later']);
+});
+
+test('someone waiting behind a slow save is told when their time is up, not when that save ends', async () => {
+  const doc = await freshDoc();
+  let slowStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (slowStarted = resolve));
+  const writes = new SharedWrites<Doc>(
+    racing(container, async () => {
+      slowStarted();
+      await new Promise((resolve) => setTimeout(resolve, 800));
+    }),
+    false,
+  );
+  const slow = writes.update(doc.id, doc.conversationId, adding('slow'));
+  await started;
+  const waitedFrom = Date.now();
+  await expect(writes.update(doc.id, doc.conversationId, adding('behind'), { budgetMs: 150 })).rejects.toThrow(StoreUnavailableError);
+  expect(Date.now() - waitedFrom).toBeLessThan(600);
+  await slow;
+  expect(await stored(doc)).toEqual(['slow']);
+});
+
+test('a lost answer is checked by reading again only with time in hand: with under 1.5 s left the store is reported unavailable', async () => {
+  const doc = await freshDoc();
+  proxy.loseNextAnswerTo('PUT');
+  let calls = 0;
+  const counting: Change<Doc> = (current) => {
+    calls++;
+    return addingOnce('once')(current);
+  };
+  await expect(updateItem<Doc>(container, doc.id, doc.conversationId, counting, { idempotent: true, budgetMs: 1_000 })).rejects.toThrow(StoreUnavailableError);
+  expect(calls).toBe(1);
 });
