@@ -22,6 +22,8 @@ interface Waiting<T> {
   reject(error: unknown): void;
 }
 
+const tooLate = (): StoreUnavailableError => new StoreUnavailableError(new Error('Waited too long behind other changes'));
+
 export class SharedWrites<T extends { id: string }> {
   private readonly waiting = new Map<string, Waiting<T>[]>();
 
@@ -46,7 +48,7 @@ export class SharedWrites<T extends { id: string }> {
         const at = queue.indexOf(entry);
         if (at < 0) return;
         queue.splice(at, 1);
-        reject(new StoreUnavailableError(new Error('Waited too long behind other changes')));
+        reject(tooLate());
       }, budget);
       entry.timer.unref();
       // The first for this document saves; the rest wait their turn (while it runs the queue may be empty).
@@ -64,10 +66,15 @@ export class SharedWrites<T extends { id: string }> {
     this.waiting.delete(key);
   }
 
-  /** Takes everyone waiting into a save: from now on they wait for its answer. */
+  /** Takes everyone waiting into a save: from now on they wait for its answer. Anyone out of time is told instead. */
   private static take<T>(queue: Waiting<T>[]): Waiting<T>[] {
-    const taken = queue.splice(0);
-    for (const w of taken) clearTimeout(w.timer);
+    const now = Date.now();
+    const taken: Waiting<T>[] = [];
+    for (const w of queue.splice(0)) {
+      clearTimeout(w.timer);
+      if (w.deadline > now) taken.push(w);
+      else w.reject(tooLate());
+    }
     return taken;
   }
 
@@ -97,7 +104,12 @@ export class SharedWrites<T extends { id: string }> {
           batch = SharedWrites.take(queue);
           return batch.map(guarded);
         },
-        { read: latest ?? queue[0]?.read, idempotent: this.idempotent, deadline: Math.min(...queue.map((w) => w.deadline)) },
+        {
+          // A caller's own read answers only their own change, as it would alone; with others waiting, read afresh.
+          read: latest ?? (queue.length === 1 ? queue[0]?.read : undefined),
+          idempotent: this.idempotent,
+          deadline: Math.min(...queue.map((w) => w.deadline)),
+        },
       );
       batch.forEach((w, i) => {
         const outcome = together.outcomes[i];
