@@ -57,16 +57,18 @@ export function loadConfig(env: Env): Config {
     const value = env[name]?.trim();
     return value ? value : undefined;
   };
-  const portOf = (name: string, fallback: number): number => {
+  /** A whole number from 0 to `max`; `must` says what it must be when it is not. */
+  const wholeNumberOf = (name: string, fallback: number, max: number, must: string): number => {
     const raw = get(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) {
-      problems.push(`${name} must be a port number between 0 and 65535 (got "${raw}").`);
+    if (!/^\d+$/.test(raw) || n > max) {
+      problems.push(`${name} must be ${must} (got "${raw}").`);
       return fallback;
     }
     return n;
   };
+  const portOf = (name: string, fallback: number): number => wholeNumberOf(name, fallback, 65535, 'a port number between 0 and 65535');
 
   const auth = readAuth(get, problems);
   // With real credentials, only the bot's own tenant is served unless others are listed. Teams
@@ -106,9 +108,7 @@ export function loadConfig(env: Env): Config {
     if (!GUID.test(id)) problems.push(`ADMIN_IDS holds "${id}", which is not a Microsoft Entra object id (a GUID).`);
   }
 
-  const growing = get('HEAP_GROWING_PERCENT');
-  const heapGrowingPercent = growing === undefined ? DEFAULT_HEAP_GROWING_PERCENT : /^\d+$/.test(growing) ? Number(growing) : -1;
-  if (heapGrowingPercent < 0 || heapGrowingPercent > 1000) problems.push(`HEAP_GROWING_PERCENT must be a whole number from 0 (V8's own) to 1000 (got "${growing ?? ''}").`);
+  const heapGrowingPercent = wholeNumberOf('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 1000, "a whole number from 0 (V8's own) to 1000");
 
   const appIdUri = get('PANEL_APP_ID_URI');
   if (appIdUri && !/^api:\/\/\S+$/.test(appIdUri)) problems.push(`PANEL_APP_ID_URI must be the app's id URI, such as api://rethink.example.org/<app id> (got "${appIdUri}").`);

@@ -9,7 +9,7 @@
  */
 import type { Container } from '@azure/cosmos';
 import { refuse } from '../result';
-import { DEFAULT_BUDGET_MS, saveTogether, StoreUnavailableError, type Change, type Stored, type UpdateOutcome } from './repository';
+import { DEFAULT_BUDGET_MS, saveTogether, StoreUnavailableError, type Change, type Stored, type UpdateOptions, type UpdateOutcome } from './repository';
 
 interface Waiting<T> {
   readonly change: Change<T>;
@@ -34,7 +34,7 @@ export class SharedWrites<T extends { id: string }> {
   ) {}
 
   /** As `updateItem`, but saved with any other change to the same document made at the same moment. */
-  update(id: string, partitionKey: string, change: Change<T>, options: { read?: Stored<T>; budgetMs?: number } = {}): Promise<UpdateOutcome<T>> {
+  update(id: string, partitionKey: string, change: Change<T>, options: Pick<UpdateOptions<T>, 'read' | 'budgetMs'> = {}): Promise<UpdateOutcome<T>> {
     return new Promise((resolve, reject) => {
       const key = JSON.stringify([partitionKey, id]);
       const budget = options.budgetMs ?? DEFAULT_BUDGET_MS;

@@ -2,6 +2,7 @@
 import type { Container } from '@azure/cosmos';
 import type { IncomingMessage } from 'node:http';
 import { startProxy, type Proxy } from '../helpers/proxy';
+import { racing } from '../helpers/racing';
 import { ok, refuse } from '../../services/result';
 import { createCosmosClient, openContainers } from '../../services/store/cosmos';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../services/store/embedded';
@@ -107,32 +108,6 @@ test('a refused change, and one that throws, leave the others to be saved', asyn
   expect(thrown).toMatchObject({ status: 'rejected', reason: new Error('a bug in this change') });
   expect(last).toMatchObject({ status: 'fulfilled', value: { kind: 'updated' } });
 });
-
-/** The container, with `first` run just before its first replace reaches the store. */
-function racing(target: Container, first: () => Promise<unknown>): Container {
-  let raced = false;
-  return new Proxy(target, {
-    get(t, prop) {
-      if (prop !== 'item') return Reflect.get(t, prop);
-      return (id: string, pk: string) => {
-        const item = t.item(id, pk);
-        return new Proxy(item, {
-          get(i, p) {
-            if (p === 'replace' && !raced) {
-              raced = true;
-              return async (...args: Parameters<typeof item.replace>) => {
-                await first();
-                return i.replace(...args);
-              };
-            }
-            const value = Reflect.get(i, p);
-            return typeof value === 'function' ? value.bind(i) : value;
-          },
-        });
-      };
-    },
-  });
-}
 
 test('another instance writing in between: every change waiting here is applied again to the fresh document', async () => {
   const doc = await freshDoc();

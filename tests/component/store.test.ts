@@ -5,6 +5,7 @@ import { startConnector } from '../helpers/connector';
 import { Driver } from '../helpers/driver';
 import { startApp, startStore, storeReader } from '../helpers/harness';
 import { startProxy } from '../helpers/proxy';
+import { racing } from '../helpers/racing';
 import { createLogger } from '../../services/logging';
 import { ok } from '../../services/result';
 import { createCosmosClient, openContainers } from '../../services/store/cosmos';
@@ -43,31 +44,12 @@ test('reads answer undefined for 404; a conflicting write (412) is retried on th
     await upsertItem(rethinks, { id: 'doc', conversationId: 'c1', items: [] as string[] });
     type Doc = { id: string; conversationId: string; items: string[] };
     // Someone else writes between our read and our replace, so our ETag is stale at the replace.
-    let raced = false;
-    const racing = new Proxy(rethinks, {
-      get(target, prop) {
-        if (prop !== 'item') return Reflect.get(target, prop);
-        return (id: string, pk: string) => {
-          const item = target.item(id, pk);
-          return new Proxy(item, {
-            get(t, p) {
-              if (p === 'replace' && !raced) {
-                return async (...args: Parameters<typeof item.replace>) => {
-                  raced = true;
-                  const theirs = await readItem<Doc>(target, id, pk);
-                  await upsertItem(target, { id, conversationId: pk, items: [...(theirs?.items ?? []), 'theirs'] });
-                  return t.replace(...args);
-                };
-              }
-              const value = Reflect.get(t, p);
-              return typeof value === 'function' ? value.bind(t) : value;
-            },
-          });
-        };
-      },
+    const raced = racing(rethinks, async () => {
+      const theirs = await readItem<Doc>(rethinks, 'doc', 'c1');
+      await upsertItem(rethinks, { id: 'doc', conversationId: 'c1', items: [...(theirs?.items ?? []), 'theirs'] });
     });
     let calls = 0;
-    const outcome = await updateItem<Doc>(racing, 'doc', 'c1', (current) => {
+    const outcome = await updateItem<Doc>(raced, 'doc', 'c1', (current) => {
       calls++;
       return ok({ ...current, items: [...current.items, 'ours'] });
     });
