@@ -74,6 +74,8 @@ export interface RethinkCardData {
   /** The confirmation's buttons: about the people named, or (one voice heard) about the stage. */
   confirmMoveOn: string;
   confirmWait: string;
+  /** How many had joined when the confirmation was asked: it covers only the people it named. */
+  joinedCount: number;
   isOpen: boolean;
   isClosed: boolean;
   outcomeLine: string;
@@ -197,6 +199,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     confirmation: options.confirmation ?? '',
     confirmMoveOn: waiting.length > 0 ? 'Move on without them' : 'Move on anyway',
     confirmWait: waiting.length > 0 ? 'Wait for them' : 'Not yet',
+    joinedCount: r.participants.length,
     isOpen,
     isClosed: r.status === 'closed',
     outcomeLine: r.outcome ? `Outcome: ${OUTCOME_LABELS[r.outcome.kind]}${r.outcome.nextStep ? `. Next step: ${NEXT_STEP_LABELS[r.outcome.nextStep]}` : ''}` : '',

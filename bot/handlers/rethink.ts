@@ -42,6 +42,13 @@ const stageSeen = (data: CardData): { stage?: StageNumber } => {
   return STAGES.includes(stage as StageNumber) ? { stage: stage as StageNumber } : {};
 };
 
+/** How many had joined when the facilitator was asked to confirm moving on (a count, as a number or its digits). */
+const joinedSeen = (data: CardData): { joined?: number } => {
+  const raw = data.joined;
+  const joined = typeof raw === 'number' || (typeof raw === 'string' && /^\d{1,4}$/.test(raw.trim())) ? Number(raw) : Number.NaN;
+  return Number.isInteger(joined) && joined >= 0 ? { joined } : {};
+};
+
 const actionIdOf = (data: CardData): string => textField(data, 'actionId') || textField(data, 'chosenActionId');
 
 const specs = {
@@ -60,7 +67,7 @@ const specs = {
     drafts: (d) => ({ behalf: { name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText') } }),
   },
   advance: {
-    parse: (d) => ok({ kind: 'advance', confirmed: flagField(d, 'confirmed'), ...stageSeen(d) }),
+    parse: (d) => ok({ kind: 'advance', confirmed: flagField(d, 'confirmed'), ...stageSeen(d), ...joinedSeen(d) }),
     done: (r) => `The group has moved on to stage ${r.stage}.`,
   },
   handOver: {

@@ -101,6 +101,10 @@ const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } => {
   return STAGES.includes(n as StageNumber) ? { stage: n as StageNumber } : {};
 };
 
+/** How many had joined when the confirmation to move on was asked (sent back with it). */
+const joinedOf = (body: Record<string, unknown>): { joined?: number } =>
+  typeof body.joined === 'number' && Number.isInteger(body.joined) && body.joined >= 0 ? { joined: body.joined } : {};
+
 function commandFor(verb: string, body: Record<string, unknown>): Command | undefined {
   switch (verb) {
     case 'join':
@@ -108,7 +112,7 @@ function commandFor(verb: string, body: Record<string, unknown>): Command | unde
     case 'contribute':
       return { kind: 'contribute', text: textField(body, 'contribution'), ...stageOf(body) };
     case 'advance':
-      return { kind: 'advance', confirmed: body.confirmed === true, ...stageOf(body) };
+      return { kind: 'advance', confirmed: body.confirmed === true, ...stageOf(body), ...joinedOf(body) };
     case 'addAction':
       return { kind: 'addAction', description: textField(body, 'description'), ownerParticipantId: textField(body, 'owner'), ownerName: textField(body, 'ownerName'), dueDate: textField(body, 'dueDate') };
     default:
@@ -166,7 +170,7 @@ function repeatKey(actor: Actor, body: Record<string, unknown>): string | undefi
 
 function refusedReply(refusal: Refusal, pd: PanelDeps, r: Stored<Rethink>, actor: Actor): Reply {
   const status = refusal.code === 'notFacilitator' || refusal.code === 'notParticipant' ? 403 : 409;
-  return { status, etag: etagFor(r, actor), body: { message: refusal.message, code: refusal.code, waitingFor: refusal.waitingFor ?? [], view: view(pd, r, actor) } };
+  return { status, etag: etagFor(r, actor), body: { message: refusal.message, code: refusal.code, waitingFor: refusal.waitingFor ?? [], ...(refusal.code === 'needsConfirmation' ? { joined: r.participants.length } : {}), view: view(pd, r, actor) } };
 }
 
 function staticFile(res: Response, name: string): void {

@@ -19,7 +19,7 @@ interface State {
   etag?: string;
   view?: PanelView;
   /** Shown until the next change: what happened, or what went wrong. */
-  message?: { text: string; problem: boolean; confirmAdvanceFrom?: number; waitingForSomeone?: boolean };
+  message?: { text: string; problem: boolean; confirmAdvanceFrom?: number; waitingForSomeone?: boolean; joinedWhenAsked?: number };
   emptyText?: string;
   busy: boolean;
 }
@@ -71,7 +71,7 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
   state.busy = true;
   try {
     const response = await call('POST', `/api/panel/rethinks/${encodeURIComponent(state.rethinkId)}/${verb}?${q()}`, { ...data, requestId: crypto.randomUUID() });
-    const body = (await response.json()) as { message?: string; code?: string; view?: PanelView } & Partial<PanelView>;
+    const body = (await response.json()) as { message?: string; code?: string; joined?: number; view?: PanelView } & Partial<PanelView>;
     if (response.ok) {
       state.view = body as PanelView;
       state.etag = response.headers.get('etag') ?? undefined;
@@ -81,7 +81,7 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
       state.message = {
         text: body.message ?? 'That wasn’t saved. Please try again.',
         problem: true,
-        ...(body.code === 'needsConfirmation' && typeof data.stage === 'number' ? { confirmAdvanceFrom: data.stage, waitingForSomeone: (body.waitingFor ?? []).length > 0 } : {}),
+        ...(body.code === 'needsConfirmation' && typeof data.stage === 'number' ? { confirmAdvanceFrom: data.stage, waitingForSomeone: (body.waitingFor ?? []).length > 0, joinedWhenAsked: body.joined ?? 0 } : {}),
       };
     }
   } catch {
@@ -160,9 +160,10 @@ function content(): Node[] {
   if (state.message) nodes.push(el('p', { className: state.message.problem ? 'message problem' : 'message', role: 'status', textContent: state.message.text }));
   // The confirmation is for the stage it was asked about: if the group has moved on since, it is gone.
   const confirmFrom = state.message?.confirmAdvanceFrom;
+  const joinedWhenAsked = state.message?.joinedWhenAsked ?? 0;
   if (confirmFrom !== undefined && confirmFrom === v.stage) {
     const yes = el('button', { type: 'button', textContent: state.message?.waitingForSomeone ? 'Move on without them' : 'Move on anyway' });
-    yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: confirmFrom }));
+    yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: confirmFrom, joined: joinedWhenAsked }));
     nodes.push(yes);
   }
   nodes.push(el('h2', { textContent: 'Contributions to this stage' }));

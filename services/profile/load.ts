@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { looksLikeDate, matchesCaseReference } from '../rethink/validation';
 import type { PartnershipProfile } from './types';
 
 export class ProfileError extends Error {
@@ -94,8 +95,13 @@ export function validateProfile(raw: unknown): string[] {
   const profile = raw as Partial<PartnershipProfile> | null;
   const pattern = profile?.caseReference?.pattern;
   const example = profile?.caseReference?.example;
-  if (typeof pattern === 'string' && typeof example === 'string' && problems.length === 0 && !new RegExp(pattern).test(example)) {
-    problems.push('profile.caseReference.example does not match profile.caseReference.pattern');
+  // The example must be a reference the app itself accepts, or no Re-think could ever be started.
+  if (typeof pattern === 'string' && typeof example === 'string' && problems.length === 0) {
+    if (looksLikeDate(example.trim())) {
+      problems.push('profile.caseReference.example looks like a date, and Re-think refuses anything that looks like a date (to keep dates of birth out): choose a reference format that does not');
+    } else if (!matchesCaseReference(pattern, example.trim().toUpperCase())) {
+      problems.push('profile.caseReference.pattern must match the whole of profile.caseReference.example written in capitals (Re-think keeps references in capitals, so the pattern must accept them)');
+    }
   }
   return problems;
 }

@@ -68,7 +68,12 @@ export type Command =
   | { kind: 'join'; role: string; agency: string }
   | { kind: 'contribute'; text: string; stage?: StageNumber }
   | { kind: 'contributeOnBehalf'; name: string; role: string; agency: string; text: string; stage?: StageNumber }
-  | { kind: 'advance'; confirmed: boolean; stage?: StageNumber }
+  /**
+   * `joined`: how many people had joined when the facilitator was asked to confirm (the card and
+   * the panel send it back). A confirmation covers the people it named; anyone who joined after it
+   * is named first. Without it (a card posted before it was sent), it covers everyone.
+   */
+  | { kind: 'advance'; confirmed: boolean; stage?: StageNumber; joined?: number }
   | { kind: 'handOver'; toParticipantId: string }
   | { kind: 'addAction'; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
   | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
@@ -209,9 +214,10 @@ const handlers: Handlers = {
     if (!text.ok) return text;
     const moved = stageMovedOn(r, c.stage, ctx);
     if (!moved.ok) return moved;
-    // The same name is the same person (a corrected role or agency is updated; each contribution
-    // keeps the role and agency it was recorded under).
-    let participant = r.participants.find((p) => p.external && sameName(p.name, name.value));
+    // The same name from the same agency is the same person (a corrected role is updated; each
+    // contribution keeps the role it was recorded under). Two people of one name from different
+    // agencies are two people: neither's contribution may take the other's place.
+    let participant = externalNamed(r, name.value, person.value.agency);
     if (!participant) {
       participant = { id: `ext:${ctx.newId()}`, name: name.value, ...person.value, external: true, joinedAt: ctx.now.toISOString() };
       r.participants.push(participant);
@@ -231,9 +237,12 @@ const handlers: Handlers = {
     }
     if (r.stage === 5) return refuse('wrongStage', 'This is the last stage. When the actions are agreed, record the outcome to close the Re-think.');
     const waiting = waitingFor(r);
-    if (waiting.length > 0 && !c.confirmed) {
+    const confirmedFor = c.confirmed ? (c.joined ?? r.participants.length) : 0;
+    const unconfirmed = waiting.filter((p) => r.participants.indexOf(p) >= confirmedFor);
+    if (unconfirmed.length > 0) {
       const names = waiting.map((p) => p.name);
-      return refuse('needsConfirmation', `${listNames(names)} ${names.length === 1 ? 'has' : 'have'} not contributed to this stage yet. Every perspective matters: move on without them?`, { waitingFor: names });
+      const since = c.confirmed ? `${listNames(unconfirmed.map((p) => p.name))} joined after you were asked. ` : '';
+      return refuse('needsConfirmation', `${since}${listNames(names)} ${names.length === 1 ? 'has' : 'have'} not contributed to this stage yet. Every perspective matters: move on without them?`, { waitingFor: names });
     }
     const alone = oneVoice(r);
     if (alone && !c.confirmed) return refuse('needsConfirmation', alone, { waitingFor: [] });
@@ -270,7 +279,7 @@ const handlers: Handlers = {
     const found = changeableAction(r, c.actionId, actor);
     if (!found.ok) return found;
     const existing = found.value;
-    const action = checkAction(r, c, ctx);
+    const action = checkAction(r, c, ctx, existing.dueDate);
     if (!action.ok) return action;
     const { description, owner, dueDate } = existing;
     // Saved again with nothing changed: no new version (applyCommand then records nothing).
@@ -342,7 +351,7 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
     case 'contribute':
       return { what: before.contributions.some((x) => x.stage === before.stage && x.participantId === actor.id) ? 'contributionEdited' : 'contributed', ref: `stage${before.stage}` };
     case 'contributeOnBehalf':
-      return { what: 'contributedOnBehalf', ref: after.participants.find((p) => p.external && sameName(p.name, command.name))?.id };
+      return { what: 'contributedOnBehalf', ref: externalNamed(after, command.name.trim(), command.agency.trim())?.id };
     case 'advance':
       return { what: waitingFor(before).length > 0 ? 'advancedWithoutEveryone' : oneVoice(before) ? 'advancedWithOneVoice' : 'advanced', ref: `stage${after.stage}` };
     case 'handOver':
@@ -474,6 +483,10 @@ function upsertContribution(r: Rethink, who: Participant, text: string, recorded
 const nameKey = (name: string): string => name.normalize('NFC').trim().toLocaleLowerCase('en-GB');
 const sameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
 
+/** Someone taking part by phone or face to face, known by their name and agency. */
+const externalNamed = (r: Rethink, name: string, agency: string): Participant | undefined =>
+  r.participants.find((p) => p.external && sameName(p.name, name) && sameName(p.agency, agency));
+
 /** The actions still on the Re-think (removed ones are kept in the record, marked). */
 export const liveActions = (r: Rethink): AgreedAction[] => r.actions.filter((a) => !a.removedAt);
 
@@ -489,7 +502,11 @@ function checkPerson(role: string, agency: string, profile: PartnershipProfile):
   return ok({ role: r.value, agency: a.value });
 }
 
-function checkAction(r: Rethink, c: { description: string; ownerParticipantId: string; ownerName: string; dueDate: string }, ctx: EngineContext): Result<Pick<AgreedAction, 'description' | 'owner' | 'dueDate'>> {
+/**
+ * `recordedDue`: an edited action's due date as recorded. Left as it is, it is kept even once it has
+ * passed (an action may be corrected until the Re-think closes); a new date must not be in the past.
+ */
+function checkAction(r: Rethink, c: { description: string; ownerParticipantId: string; ownerName: string; dueDate: string }, ctx: EngineContext, recordedDue?: string): Result<Pick<AgreedAction, 'description' | 'owner' | 'dueDate'>> {
   const description = checkText(c.description, 'what the action is', ctx.profile.limits.actionMaxLength, { called: 'The action' });
   if (!description.ok) return description;
   let owner: AgreedAction['owner'];
@@ -500,7 +517,7 @@ function checkAction(r: Rethink, c: { description: string; ownerParticipantId: s
     if (!name.ok) return name;
     owner = { name: name.value };
   }
-  const dueDate = checkDueDate(c.dueDate, ctx.now);
+  const dueDate = recordedDue !== undefined && c.dueDate.trim() === recordedDue ? ok(recordedDue) : checkDueDate(c.dueDate, ctx.now);
   if (!dueDate.ok) return dueDate;
   return ok({ description: description.value, owner, dueDate: dueDate.value });
 }

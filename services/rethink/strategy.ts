@@ -10,7 +10,10 @@ export function recommendStrategy(answers: StrategyAnswers): Recommendation {
   if (answers.groupMeetingHeld && strategy1Done) {
     return {
       strategy: 3,
-      reason: 'Strategies 1 and 2 have been tried and there are still concerns, so an independent facilitator can help.',
+      // A lead professional skips strategy 1: don't tell them they tried it.
+      reason: answers.isLeadProfessional
+        ? 'You are the lead professional and a group Re-think with the team around the family (strategy 2) has not resolved the concerns, so an independent facilitator can help.'
+        : 'Strategies 1 and 2 have been tried and there are still concerns, so an independent facilitator can help.',
     };
   }
   if (answers.isLeadProfessional) {

@@ -9,18 +9,24 @@ const DATE_LIKE = [
 ];
 const NAME_LIKE = /^\p{L}[\p{L}'’ .-]*$/u;
 
+export const looksLikeDate = (value: string): boolean => DATE_LIKE.some((pattern) => pattern.test(value));
+
+/**
+ * References are kept in capitals. The whole value must be the reference, whether or not the
+ * profile's pattern is anchored: otherwise a name typed around a valid reference would be kept with it.
+ */
+export const matchesCaseReference = (pattern: string, normalised: string): boolean => new RegExp(`^(?:${pattern})$`).test(normalised);
+
 /** A pseudonymous case reference, never a name or date of birth: refused with the reason. */
-export function checkCaseReference(input: string, profile: PartnershipProfile): Result<string> {
+export function checkCaseReference(input: string, profile: Pick<PartnershipProfile, 'caseReference'>): Result<string> {
   const value = input.trim();
   const example = profile.caseReference.example;
   if (value === '') return refuse('invalidInput', `Please enter the case reference, for example ${example}.`);
-  if (DATE_LIKE.some((pattern) => pattern.test(value))) {
+  if (looksLikeDate(value)) {
     return refuse('invalidInput', `That looks like a date. Please don’t enter a child’s date of birth: use the pseudonymous case reference, for example ${example}.`);
   }
   const normalised = value.toUpperCase();
-  // The whole value must be the reference, whether or not the profile's pattern is anchored:
-  // otherwise a name typed around a valid reference would be kept with it.
-  if (new RegExp(`^(?:${profile.caseReference.pattern})$`).test(normalised)) return ok(normalised);
+  if (matchesCaseReference(profile.caseReference.pattern, normalised)) return ok(normalised);
   if (NAME_LIKE.test(value)) {
     return refuse('invalidInput', `That looks like a person’s name. Please don’t enter names: use the pseudonymous case reference, for example ${example}.`);
   }

@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => bed.stop());
 
-const { megan, adele } = users;
+const { megan, adele, isaiah } = users;
 
 async function openRethink(driver: Driver = new Driver(bed.app, bed.connector, newGroupChat())) {
   const started = await driver.start(megan);
@@ -147,6 +147,26 @@ describe('bad input', () => {
     const card = cardOf(posted[0]!);
     expect(cardText(card)).toContain('have not contributed to this stage yet');
     expect(executeActions(card).find((a) => a.title === 'Move on without them')?.data).toMatchObject({ rethinkId, confirmed: true, stage: 1 });
+  });
+
+  test('a "move on without them" button covers only the people it named: pressed after someone else has joined, it names them first', async () => {
+    const { driver, rethinkId } = await openRethink();
+    await driver.press(megan, 'contribute', { rethinkId, contribution: 'The plan has drifted.' });
+    const asked = await driver.press(megan, 'advance', { rethinkId, confirmed: false, stage: 1 });
+    const oldButton = executeActions(asked.card).find((a) => a.title === 'Move on without them');
+    expect(oldButton?.data).toMatchObject({ confirmed: true, stage: 1, joined: 2 });
+    await driver.press(isaiah, 'join', { rethinkId, role: 'School nurse', agency: 'NHS' });
+
+    const again = await driver.press(megan, 'advance', oldButton?.data ?? {});
+    expect(cardText(again.card)).toContain(`${isaiah.name} joined after you were asked. ${adele.name} and ${isaiah.name} have not contributed to this stage yet.`);
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.stage).toBe(1);
+
+    const newButton = executeActions(again.card).find((a) => a.title === 'Move on without them');
+    expect(newButton?.data).toMatchObject({ joined: 3 });
+    await driver.press(megan, 'advance', newButton?.data ?? {});
+    const stored = await bed.db.rethink(driver.conversation.id, rethinkId);
+    expect(stored?.stage).toBe(2);
+    expect(stored?.audit.at(-1)).toMatchObject({ what: 'advancedWithoutEveryone', by: megan.id });
   });
 
   test('an unknown verb gets a friendly message and writes nothing', async () => {

@@ -3,7 +3,7 @@
  * trusts in place of Microsoft Entra's. Every refusal leaves the Re-think unchanged.
  */
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { installed, newGroupChat, newMeetingChat, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
+import { installed, newGroupChat, newMeetingChat, person, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
@@ -185,7 +185,15 @@ test('a Re-think id from another meeting is not found here, and an attendee cann
   const unconfirmed = await api(path().replace('?', '/advance?'), { token: await mint(organiser), method: 'POST', body: { confirmed: false, stage: 1 } });
   expect(unconfirmed.status).toBe(409);
   expect(unconfirmed.body).toMatchObject({ code: 'needsConfirmation', waitingFor: [users.adele.name] });
-  const moved = await api(path().replace('?', '/advance?'), { token: await mint(organiser), method: 'POST', body: { confirmed: true, stage: 1 } });
+  const joinedWhenAsked = unconfirmed.body.joined;
+  expect(joinedWhenAsked).toBe(((await stored()) as { participants?: unknown[] } | undefined)?.participants?.length);
+  // Someone joining after the question is named before the group moves on without them.
+  const newcomer = person(7);
+  await new Driver(bed.app, bed.connector, chat).press(newcomer, 'join', { rethinkId, role: 'School nurse', agency: 'NHS' });
+  const stale = await api(path().replace('?', '/advance?'), { token: await mint(organiser), method: 'POST', body: { confirmed: true, stage: 1, joined: joinedWhenAsked } });
+  expect(stale.status).toBe(409);
+  expect(stale.body).toMatchObject({ code: 'needsConfirmation', waitingFor: [users.adele.name, newcomer.name], message: expect.stringMatching(/^Professional 7 joined after you were asked/) });
+  const moved = await api(path().replace('?', '/advance?'), { token: await mint(organiser), method: 'POST', body: { confirmed: true, stage: 1, joined: stale.body.joined } });
   expect(moved.status).toBe(200);
   expect(moved.body).toMatchObject({ stage: 2 });
 });

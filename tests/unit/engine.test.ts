@@ -166,15 +166,53 @@ describe('the five stages', () => {
     expect(r.contributions).toEqual([expect.objectContaining({ participantId: pat[0]?.id, text: 'Corrected', recordedBy: lead.id })]);
   });
 
-  test('correcting the role or agency of someone on the phone updates them; what was said keeps the role it was said under', () => {
+  test('correcting the role of someone on the phone updates them; what was said keeps the role it was said under', () => {
     let r = open();
     r = apply(r, { kind: 'contributeOnBehalf', name: 'Sam', role: 'GP', agency: 'Surgery', text: 'GP view' }, lead);
-    r = apply(r, { kind: 'contributeOnBehalf', name: 'sam', role: 'GP', agency: 'NHS surgery', text: 'GP view, corrected' }, lead);
-    expect(r.participants.filter((p) => p.external)).toEqual([expect.objectContaining({ name: 'Sam', agency: 'NHS surgery' })]);
-    expect(r.contributions).toEqual([expect.objectContaining({ agency: 'NHS surgery', previous: [expect.objectContaining({ text: 'GP view', agency: 'Surgery' })] })]);
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'sam', role: 'GP partner', agency: ' surgery', text: 'GP view, corrected' }, lead);
+    expect(r.participants.filter((p) => p.external)).toEqual([expect.objectContaining({ name: 'Sam', role: 'GP partner', agency: 'surgery' })]);
+    expect(r.contributions).toEqual([expect.objectContaining({ role: 'GP partner', previous: [expect.objectContaining({ text: 'GP view', role: 'GP' })] })]);
     r = apply(r, { kind: 'contribute', text: 'As a teacher' }, teacher);
     r = apply(r, { kind: 'join', role: 'Head teacher', agency: 'Primary school' }, teacher);
     expect(r.contributions.find((c) => c.participantId === teacher.id)).toMatchObject({ role: 'Teacher', text: 'As a teacher' });
+  });
+
+  test('two people of the same name from different agencies are two people: neither contribution takes the other\'s place', () => {
+    let r = open();
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'Sam Jones', role: 'Health visitor', agency: 'NHS', text: 'Health view' }, lead);
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'sam jones', role: 'Teacher', agency: 'School', text: 'School view' }, lead);
+    const externals = r.participants.filter((p) => p.external);
+    expect(externals.map((p) => [p.name, p.role, p.agency])).toEqual([
+      ['Sam Jones', 'Health visitor', 'NHS'],
+      ['sam jones', 'Teacher', 'School'],
+    ]);
+    expect(r.contributions.map((c) => [c.participantId, c.text, c.agency])).toEqual([
+      [externals[0]?.id, 'Health view', 'NHS'],
+      [externals[1]?.id, 'School view', 'School'],
+    ]);
+    expect(r.contributions.every((c) => c.previous === undefined)).toBe(true);
+    // Each record is audited against the person it was for.
+    expect(r.audit.filter((a) => a.what === 'contributedOnBehalf').map((a) => a.ref)).toEqual([externals[0]?.id, externals[1]?.id]);
+  });
+
+  test('a confirmation to move on covers the people it named: someone who joined since is named first', () => {
+    let r = apply(open(), { kind: 'contribute', text: 'Lead account' }, lead);
+    const ask = refusal(r, { kind: 'advance', confirmed: false, stage: 1 }, lead);
+    expect(ask.waitingFor).toEqual(['Adele Vance']);
+    const joinedWhenAsked = r.participants.length;
+    r = apply(r, { kind: 'join', role: 'School nurse', agency: 'NHS' }, nurse);
+    const again = refusal(r, { kind: 'advance', confirmed: true, stage: 1, joined: joinedWhenAsked }, lead);
+    expect(again).toMatchObject({ code: 'needsConfirmation', waitingFor: ['Adele Vance', 'Isaiah Langer'] });
+    expect(again.message).toMatch(/^Isaiah Langer joined after you were asked\. Adele Vance and Isaiah Langer have not contributed/);
+    // Confirmed again, now covering everyone named: the group moves on, and it is audited as such.
+    r = apply(r, { kind: 'advance', confirmed: true, stage: 1, joined: r.participants.length }, lead);
+    expect(r.stage).toBe(2);
+    expect(r.audit.at(-1)).toMatchObject({ what: 'advancedWithoutEveryone', ref: 'stage2' });
+    // Someone named who has contributed since is simply no longer waiting.
+    let s = apply(open(), { kind: 'contribute', text: 'Lead account' }, lead);
+    const joinedThen = s.participants.length;
+    s = apply(apply(s, { kind: 'contribute', text: 'Teacher account' }, teacher), { kind: 'join', role: 'School nurse', agency: 'NHS' }, nurse);
+    expect(refusal(s, { kind: 'advance', confirmed: true, stage: 1, joined: joinedThen }, lead).waitingFor).toEqual(['Isaiah Langer']);
   });
 
   test('saving again with nothing changed records nothing', () => {
@@ -277,6 +315,20 @@ describe('actions and closing', () => {
     expect(r.actions[0]?.previous).toEqual([expect.objectContaining({ description: 'Book a TAF meeting' })]);
     expect(r.actions[1]).toMatchObject({ removedBy: lead.id, removedAt: ctx.now.toISOString() });
     expect(refusal(r, { kind: 'editAction', actionId: second?.id ?? '', ...action }, lead).code).toBe('notFound');
+  });
+
+  test('an action whose due date has passed can still be corrected; a new date must not be in the past', () => {
+    let r = apply(atStage5(), { kind: 'addAction', ...action, dueDate: '2026-11-26' }, teacher);
+    const id = r.actions[0]?.id ?? '';
+    const nextWeek: EngineContext = { ...ctx, now: new Date('2026-12-03T10:00:00Z') };
+    const edited = applyCommand(r, { kind: 'editAction', actionId: id, ...action, dueDate: '2026-11-26', description: 'Book it with the family' }, teacher, nextWeek);
+    if (!edited.ok) throw new Error(edited.error.message);
+    r = edited.value;
+    expect(r.actions[0]).toMatchObject({ description: 'Book it with the family', dueDate: '2026-11-26' });
+    const moved = applyCommand(r, { kind: 'editAction', actionId: id, ...action, dueDate: '2026-11-30' }, teacher, nextWeek);
+    expect(moved).toMatchObject({ ok: false, error: { message: expect.stringMatching(/in the past/) } });
+    const later = applyCommand(r, { kind: 'editAction', actionId: id, ...action, dueDate: '2026-12-10' }, teacher, nextWeek);
+    expect(later.ok && later.value.actions[0]?.dueDate).toBe('2026-12-10');
   });
 
   test('closing records the outcome and makes the Re-think read-only', () => {
