@@ -125,6 +125,7 @@ function commandHandler(spec: CommandSpec): Handler {
       if (!current) return { notice: MESSAGES.notFound };
       // Every one of these needs an open Re-think: that it is closed matters more than a field left empty.
       const open = mustBeOpen(current);
+      if (current.meetingId) viewer.facilitates = mayFacilitate(current, await actorFor(input));
       return refused(input, deps, current, open.ok ? parsed.error : open.error, viewer, drafts, spec.editing?.(input.data));
     }
 
@@ -207,13 +208,17 @@ export const showActionEditor: Handler = async (input, deps) => {
   if (!r) return { notice: MESSAGES.notFound };
   const actionId = actionIdOf(input.data);
   const action = liveActions(r).find((a) => a.id === actionId);
-  const may = action && (action.addedBy === input.actor.id || mayFacilitate(r, await actorFor(input)));
+  const actor = await actorFor(input);
+  const viewer = viewerOf(input);
+  // In a meeting, the controls follow the role Teams gives the person now.
+  if (r.meetingId) viewer.facilitates = mayFacilitate(r, actor);
+  const may = action && (action.addedBy === input.actor.id || mayFacilitate(r, actor));
   const notice: CardNotice | undefined = !action
     ? { text: 'Please choose which action to change.', tone: 'attention' }
     : !may
       ? { text: 'Only the person who added this action, or the facilitator, can change it.', tone: 'attention' }
       : undefined;
-  const views = viewAndPublic(deps, r, { viewer: viewerOf(input), now: input.now, ...(notice ? { notice } : { editingActionId: actionId }) });
+  const views = viewAndPublic(deps, r, { viewer, now: input.now, ...(notice ? { notice } : { editingActionId: actionId }) });
   return { ...views, postViewWithoutExecute: true, ...(notice ? { notice: notice.text } : {}) };
 };
 

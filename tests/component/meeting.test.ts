@@ -104,3 +104,29 @@ test('a meeting that ends with nothing open posts nothing', async () => {
   await bed.app.idle();
   expect(bed.connector.posts(chat.id).length).toBe(before);
 });
+
+test('in a meeting, every answer shows the controls of the role Teams gives the person now, even when what they sent was incomplete', async () => {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  bed.connector.setMeetingRole(attendee.aadObjectId, 'Attendee');
+  bed.connector.setMeetingRole(presenter.aadObjectId, 'Presenter');
+  const { rethinkId } = await driver.start(attendee, START_FORM);
+  await driver.press(presenter, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
+
+  // A hand-over with no one chosen: the presenter is asked to choose, with the facilitator's
+  // controls still on their card; the attendee who started it gets no such controls.
+  const presenterCard = await driver.press(presenter, 'handOver', { rethinkId });
+  expect(cardText(presenterCard.card)).toContain('Please choose');
+  expect(executeActions(presenterCard.card).map((a) => a.verb)).toEqual(expect.arrayContaining(['advance', 'handOver']));
+  const attendeeCard = await driver.press(attendee, 'handOver', { rethinkId });
+  expect(executeActions(attendeeCard.card).map((a) => a.verb)).not.toEqual(expect.arrayContaining(['advance']));
+
+  // At stage 5 a presenter may change an action the attendee added: the editor opens for them.
+  for (let stage = 1; stage < 5; stage++) await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
+  await driver.press(attendee, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: attendee.id, actionOwnerName: '', actionDue: '2030-01-31' });
+  const actionId = (await bed.db.rethink(chat.id, rethinkId))?.actions[0]?.id;
+  expect(actionId).toBeDefined();
+  const editor = await driver.press(presenter, 'showActionEditor', { rethinkId, chosenActionId: actionId });
+  expect(executeActions(editor.card).map((a) => a.verb)).toContain('editAction');
+  expect(cardText(editor.card)).not.toContain('Only the person who added this action');
+}, 30_000);
