@@ -88,8 +88,9 @@ export const confirmStrategy: Handler = async (input, deps) => {
   const handOver = r.strategy === 2 && !r.answers.isLeadProfessional ? ' Strategy 2 is led by the lead professional or their line manager: when they have joined, hand facilitation over to them.' : '';
   const result = changed(input, deps, r, { text: `The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.${handOver}`, tone: 'good' }, { id: input.actor.id });
   if (r.cardActivityId) return result;
-  // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one.
-  return { ...result, posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (activityId, conversationId) => recordCardActivity(input, deps, r.id, { activityId, conversationId }, r.written?.revision) }] };
+  // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one, and
+  // only that one (there is no copy in place to update yet).
+  return { ...result, shared: undefined, posts: [{ card: renderRethinkCard(deps.profile, r, { now: input.now }), onPosted: (activityId, conversationId) => recordCardActivity(input, deps, r.id, { activityId, conversationId }, r.written?.revision) }] };
 };
 
 export const cancelStart: Handler = async (input, deps) => {

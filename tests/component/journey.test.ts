@@ -2,7 +2,7 @@
  * The whole journey over HTTP with Teams-shaped activities, against the embedded store through
  * the real SDK and a local connector that captures what the bot sends.
  */
-import { conversations, message, newGroupChat, person, users } from '../helpers/activities';
+import { conversations, message, newGroupChat, person, submit, users } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
@@ -177,6 +177,26 @@ test('Action.Submit (where Execute is unsupported) is routed the same way and up
   await chat.submit(adele, { verb: 'advance', rethinkId, confirmed: false }, cardId);
   expect(bed.connector.updates()).toHaveLength(0);
   expect(bed.connector.posts(chat.conversation.id).map((p) => p.activity.text)).toEqual(['Only the facilitator, Megan Bowen, can do this.']);
+});
+
+test('Action.Submit confirming the strategy from a client that names no card posts exactly one Re-think card, which later changes update', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const formId = await chat.startForm(megan);
+  const rethinkId = await chat.propose(megan, formId, START_FORM);
+  const before = bed.connector.posts(chat.conversation.id).length;
+  const { replyToId, ...noCard } = submit({ verb: 'confirmStrategy', rethinkId, strategy: '2', strategyReason: '' }, chat.where(megan));
+  expect(replyToId).toBeDefined();
+  expect((await send(bed.app, noCard)).status).toBe(200);
+  await bed.app.idle();
+  const posted = bed.connector.posts(chat.conversation.id).slice(before).filter((p) => p.activity.attachments?.length);
+  expect(posted).toHaveLength(1);
+  expect(cardText(cardOf(posted[0]!))).toContain('Stage 1 of 5');
+  const stored = await bed.db.rethink(chat.conversation.id, rethinkId);
+  expect(stored?.cardActivityId).toBe(posted[0]?.activityId);
+  // That card is the one kept up to date.
+  bed.connector.reset();
+  await chat.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'Primary school' });
+  expect(bed.connector.updates(chat.conversation.id).map((u) => u.activityId)).toEqual([posted[0]?.activityId]);
 });
 
 describe('commands', () => {
