@@ -66,5 +66,5 @@ export function escalationCardData(profile: PartnershipProfile, input: Escalatio
 }
 
 export function renderEscalationCard(profile: PartnershipProfile, input: EscalationInput): AdaptiveCard {
-  return fitToSize((limit) => expand(template, escalationCardData(profile, input, Math.min(limit, 500))));
+  return fitToSize((limit) => expand(template, escalationCardData(profile, input, Math.min(limit, 500))), ['full']);
 }

@@ -110,26 +110,42 @@ const TEXT_LIMITS = [4000, 2000, 1200, 800, 500, 300, 200, 120, 80, 40];
 
 /**
  * How much a card gives up to fit: `compact` shows people by name alone; `tight` also names them in
- * choice lists by short keys rather than Teams ids (see `participantKey`).
+ * choice lists by short keys rather than Teams ids (see `participantKey`) and lists fewer of the
+ * long things; `minimal` gives up whatever else it can and says so (the record keeps everything).
  */
-export type Fit = 'full' | 'compact' | 'tight';
+export type Fit = 'full' | 'compact' | 'tight' | 'minimal';
 
 /**
  * Renders with the longest text limit that keeps the card within size: long contributions are
  * summarised on the card, while the record keeps every word. For very large groups the per-person
  * lists are shortened too. A card Teams would reject is an error, never sent.
  */
-export function fitToSize(render: (textLimit: number, fit: Fit) => AdaptiveCard): AdaptiveCard {
+export function fitToSize(render: (textLimit: number, fit: Fit) => AdaptiveCard, fits: readonly Fit[] = ['full', 'compact', 'tight', 'minimal']): AdaptiveCard {
   let bytes = 0;
   // Only when nothing else fits is typed text over its limit left off (the second pass: every
   // rendering was too large in the first).
   for (const keep of [(card: AdaptiveCard) => card, leavingOffOverLong]) {
-    for (const fit of ['full', 'compact', 'tight'] as const) {
-      for (const limit of TEXT_LIMITS) {
-        const card = keep(render(limit, fit));
-        bytes = cardBytes(card);
-        if (bytes <= MAX_CARD_BYTES) return card;
+    const attempt = (limit: number, fit: Fit): AdaptiveCard | undefined => {
+      const card = keep(render(limit, fit));
+      bytes = cardBytes(card);
+      return bytes <= MAX_CARD_BYTES ? card : undefined;
+    };
+    for (const fit of fits) {
+      // Most cards fit whole. Otherwise a shorter limit never makes a larger card, so a fit that is
+      // too large even at the shortest is passed over, and the longest limit that fits is found by
+      // halving (a crowded card is costly to render: a few renders rather than dozens).
+      const whole = attempt(TEXT_LIMITS[0] as number, fit);
+      if (whole) return whole;
+      let fitting = attempt(TEXT_LIMITS[TEXT_LIMITS.length - 1] as number, fit);
+      if (!fitting) continue;
+      let [tooLarge, best] = [0, TEXT_LIMITS.length - 1];
+      while (best - tooLarge > 1) {
+        const middle = (tooLarge + best) >> 1;
+        const card = attempt(TEXT_LIMITS[middle] as number, fit);
+        if (card) [best, fitting] = [middle, card];
+        else tooLarge = middle;
       }
+      return fitting;
     }
   }
   throw new CardTooLargeError(bytes);

@@ -109,5 +109,5 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
 }
 
 export function renderRequestCard(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', typed: RequestTyped = {}): AdaptiveCard {
-  return fitToSize((limit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500), typed)));
+  return fitToSize((limit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500), typed)), ['full']);
 }

@@ -4,7 +4,8 @@ import type { Participant, Rethink, StageNumber } from '../services/rethink/type
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
 import { participantKey, participantNamed } from '../services/rethink/participantKey';
-import { expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
+import { CardTooLargeError, expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
+import { renderTooFullCard } from './tooFull';
 import { nextStepLabels, OUTCOME_LABELS, PRIVACY_REMINDER, STATUS_LABELS } from './wording';
 
 /** Who is looking at the card: absent for the shared card everyone sees. */
@@ -101,6 +102,8 @@ export interface RethinkCardData {
   showActions: boolean;
   noActions: boolean;
   actions: { id: string; description: string; ownerLine: string }[];
+  /** On a crowded card, how many actions are not listed (each can still be chosen to change). */
+  moreActionsNote: string;
   hasChangeable: boolean;
   changeable: Choice[];
   isEditing: boolean;
@@ -120,6 +123,8 @@ export interface RethinkCardData {
   showContribute: boolean;
   contributeTitle: string;
   draft: string;
+  /** Why the box is empty when the person has already contributed (the fullest cards only). */
+  draftNote: string;
   showAddAction: boolean;
   draftAction: ActionDraft;
   behalf: BehalfDraft;
@@ -153,10 +158,11 @@ export interface RethinkCardOptions {
  */
 export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000, fit: Fit = 'full'): RethinkCardData {
   const compact = fit !== 'full';
-  const tight = fit === 'tight';
+  const minimal = fit === 'minimal';
+  const tight = fit === 'tight' || minimal;
   // A crowded card shows this many of a stage's contributions; the summary keeps every one.
-  const shownAtMost = tight ? TIGHT_CONTRIBUTIONS : Number.POSITIVE_INFINITY;
-  const choiceOf = (p: Participant): string => (fit === 'tight' ? participantKey(p.id) : p.id);
+  const shownAtMost = minimal ? MINIMAL_SHOWN : tight ? TIGHT_CONTRIBUTIONS : Number.POSITIVE_INFINITY;
+  const choiceOf = (p: Participant): string => (tight ? participantKey(p.id) : p.id);
   // A draft's owner chosen on a card of another fit still selects that person.
   const ownerOf = <T extends ActionDraft>(draft: T): T => {
     const p = draft.owner && draft.owner !== EXTERNAL_OWNER ? participantNamed(r, draft.owner) : undefined;
@@ -183,6 +189,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   // Each action is changed by whoever added it or by the facilitator, until the Re-think closes.
   const changeable = isActionsStage ? actions.filter((a) => !viewer || a.addedBy === viewer.id || facilitating) : [];
   const editing = isActionsStage && viewer ? changeable.find((a) => a.id === options.editingActionId) : undefined;
+  // On the fullest cards, a long contribution of one's own is not put back in its box (it is saved).
+  const ownNotShown = minimal && drafts?.contribution === undefined && ownContribution !== undefined && ownContribution.length > MINIMAL_DRAFT ? ownContribution : undefined;
 
   return {
     rethinkId: r.id,
@@ -206,10 +214,12 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     stage: r.stage,
     stageTitle: stageText.title,
     stagePrompt: stageText.prompt,
-    participants: tight
+    participants: minimal
+      ? [{ line: `${r.participants.length} people from ${new Set(r.participants.map((p) => p.agency)).size} agencies, too many to name on one card. Facilitating: ${byId.get(r.facilitatorId)?.name ?? 'no one yet'}.` }]
+      : tight
       ? [{ line: r.participants.map((p) => `${p.name}${p.id === r.facilitatorId ? ' (facilitator)' : ''}`).join(', ') }]
       : r.participants.map((p) => ({ line: compact ? `${p.name}${p.id === r.facilitatorId ? ' (facilitator)' : ''}` : participantLine(p, r) })),
-    progress: isOpen ? progressLine(contributed, waiting) : '',
+    progress: isOpen ? progressLine(contributed, waiting, minimal) : '',
     noContributions: isOpen && contributionsAt(r, r.stage).length === 0,
     hiddenNote: isOpen && visible.hidden > 0 ? `${visible.hidden === 1 ? 'One contribution is' : `${visible.hidden} contributions are`} hidden until the facilitator moves on: this Re-think reveals each stage together.` : '',
     revealedTitle: isOpen && r.revealTogether && r.stage > 1 ? `Revealed together: stage ${r.stage - 1}, ${profile.stages[r.stage - 2]?.title ?? ''}` : '',
@@ -225,20 +235,22 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
       ? visible.shown.slice(0, shownAtMost).map((c) => {
           const who = byId.get(c.participantId);
           const name = who?.name ?? 'Someone';
-          return { who: `${name} (${c.role ?? who?.role ?? ''}, ${c.agency ?? who?.agency ?? ''})${c.recordedBy !== c.participantId ? ', recorded by the facilitator' : ''}`, text: truncate(c.text, textLimit) };
+          const recorded = c.recordedBy !== c.participantId ? ', recorded by the facilitator' : '';
+          return { who: compact ? `${name}${recorded}` : `${name} (${c.role ?? who?.role ?? ''}, ${c.agency ?? who?.agency ?? ''})${recorded}`, text: truncate(c.text, textLimit) };
         })
       : [],
     isActionsStage,
     canClose: isOpen && (r.stage === 5 || Boolean(r.meetingEndRemindedAt)),
     showActions: r.stage === 5 || actions.length > 0,
     noActions: isActionsStage && actions.length === 0,
-    actions: actions.map((a) => ({
+    actions: actions.slice(0, minimal ? MINIMAL_SHOWN : tight ? TIGHT_ACTIONS : undefined).map((a) => ({
       id: a.id,
       description: truncate(a.description, Math.min(textLimit, 500)),
       ownerLine: `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'} · due ${formatUkDate(a.dueDate)}`,
     })),
+    moreActionsNote: tight && actions.length > (minimal ? MINIMAL_SHOWN : TIGHT_ACTIONS) ? moreActions(actions.length - (minimal ? MINIMAL_SHOWN : TIGHT_ACTIONS)) : '',
     hasChangeable: !editing && changeable.length > 0,
-    changeable: changeable.map((a) => ({ title: truncate(a.description, 60), value: a.id })),
+    changeable: changeable.map((a) => ({ title: truncate(a.description, Math.min(minimal ? 30 : 60, textLimit)), value: a.id })),
     isEditing: Boolean(editing),
     editing: editing
       ? {
@@ -261,8 +273,9 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     rememberedRole: withinLimit(viewer?.rememberedRole ?? '', profile.limits.nameMaxLength),
     rememberedAgency: withinLimit(viewer?.rememberedAgency ?? '', profile.limits.nameMaxLength),
     showContribute: isOpen && (!viewer || Boolean(me)) && !editing,
-    contributeTitle: !viewer ? 'Add or edit your contribution' : ownContribution ? 'Edit your contribution' : 'Add your contribution',
-    draft: drafts?.contribution ?? ownContribution ?? '',
+    contributeTitle: !viewer ? 'Add or edit your contribution' : ownNotShown ? 'Replace your contribution' : ownContribution ? 'Edit your contribution' : 'Add your contribution',
+    draft: ownNotShown ? '' : (drafts?.contribution ?? ownContribution ?? ''),
+    draftNote: ownNotShown ? `Your contribution to this stage is saved (${ownNotShown.length.toLocaleString('en-GB')} characters), but this card is too full to put it back in this box. What you save here replaces it, and the record keeps the earlier version.` : '',
     showAddAction: isActionsStage && (!viewer || Boolean(me)) && !editing,
     draftAction: drafts?.action ? ownerOf(drafts.action) : { description: '', owner: '', ownerName: '', dueDate: '' },
     behalf: drafts?.behalf ?? { name: '', role: '', agency: '', text: '' },
@@ -283,19 +296,40 @@ function participantLine(p: Participant, r: Rethink): string {
   return `${p.name} · ${p.role}, ${p.agency}${tags.length ? ` (${tags.join(', ')})` : ''}`;
 }
 
-function progressLine(contributed: Participant[], waiting: Participant[]): string {
-  const done = contributed.length ? `Contributed: ${listNames(contributed.map((p) => p.name))}.` : '';
-  const still = waiting.length ? `Still to contribute: ${listNames(waiting.map((p) => p.name))}.` : 'Everyone taking part has contributed to this stage.';
+function progressLine(contributed: Participant[], waiting: Participant[], counted = false): string {
+  const done = !contributed.length ? '' : counted ? `${contributed.length} of ${contributed.length + waiting.length} have contributed.` : `Contributed: ${listNames(contributed.map((p) => p.name))}.`;
+  // The fullest cards name the first few still to contribute; asking to move on names them all.
+  const named = counted && waiting.length > MINIMAL_NAMED ? [...waiting.slice(0, MINIMAL_NAMED).map((p) => p.name), `${waiting.length - MINIMAL_NAMED} others`] : waiting.map((p) => p.name);
+  const still = waiting.length ? `Still to contribute: ${listNames(named)}.` : 'Everyone taking part has contributed to this stage.';
   return [done, still].filter(Boolean).join(' ');
 }
 
 /** How many of a stage's contributions a crowded card shows (see `Fit`). */
 const TIGHT_CONTRIBUTIONS = 12;
 
-const moreContributions = (more: number, stage: 'this stage' | 'that stage'): string =>
-  `…and ${more === 1 ? 'one more contribution' : `${more} more contributions`} to ${stage}, not shown here: too many to fit on one card. The summary at the close keeps every one.`;
+/** How many actions a crowded card lists (see `Fit`). */
+const TIGHT_ACTIONS = 12;
 
-/** The Re-think card, with long contributions summarised so it always fits Teams' limit. */
+/** The fullest cards list this many contributions and actions, and put back one's own only when shorter than this. */
+const MINIMAL_SHOWN = 5;
+const MINIMAL_NAMED = 10;
+const MINIMAL_DRAFT = 500;
+
+const moreActions = (more: number): string =>
+  `…and ${more === 1 ? 'one more action' : `${more} more actions`}, not listed here: too many to fit on one card. Every one is saved, and each can still be chosen to change or remove.`;
+
+const moreContributions = (more: number, stage: 'this stage' | 'that stage'): string =>
+  `…and ${more === 1 ? 'one more contribution' : `${more} more contributions`} to ${stage}, not shown here: too many to fit on one card. Every one is saved.`;
+
+/**
+ * The Re-think card, with long contributions summarised so it always fits Teams' limit; a Re-think
+ * too large for even its most compact card gets the small card that says so (`tooFull`).
+ */
 export function renderRethinkCard(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): AdaptiveCard {
-  return fitToSize((limit, fit) => expand(template, rethinkCardData(profile, r, options, limit, fit)));
+  try {
+    return fitToSize((limit, fit) => expand(template, rethinkCardData(profile, r, options, limit, fit)));
+  } catch (error) {
+    if (!(error instanceof CardTooLargeError)) throw error;
+    return renderTooFullCard(profile, r, options);
+  }
 }

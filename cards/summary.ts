@@ -3,7 +3,7 @@ import { contributionsAt, liveActions } from '../services/rethink/engine';
 import { STAGES, type Rethink } from '../services/rethink/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './summary.json';
-import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
+import { expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
 import { MODE_LABELS, nextStepLabels, OUTCOME_LABELS } from './wording';
 
 export interface SummaryCardData {
@@ -13,9 +13,12 @@ export interface SummaryCardData {
   offerEscalation: boolean;
   facts: { title: string; value: string }[];
   participants: { line: string }[];
-  stages: { number: number; title: string; empty: boolean; contributions: { who: string; text: string }[] }[];
+  /** `together`: on a crowded card, the stage's contributions in one block instead of one each. */
+  stages: { number: number; title: string; empty: boolean; contributions: { who: string; text: string }[]; together: string }[];
   noActions: boolean;
   actions: { line: string }[];
+  /** On a crowded card, the actions in one block. */
+  actionsTogether: string;
   outcomeLine: string;
   nextStepText: string;
   truncated: boolean;
@@ -42,7 +45,15 @@ const nextStepText = (profile: PartnershipProfile, strategy: number | undefined,
   escalation: `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step. Follow the protocol, and press “Escalate under the ${profile.partnership.escalationProtocolShortName}” below to record its stage and reason: Re-think keeps this history to hand over.`,
 });
 
-export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000): SummaryCardData {
+/**
+ * `textLimit` shortens long texts; `fit` makes a crowded card smaller still: `compact` names people
+ * without their roles, `tight` also puts each stage's contributions, and the actions, in one block
+ * each. Every contribution and action is always there, however short.
+ */
+export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000, fit: Fit = 'full'): SummaryCardData {
+  const compact = fit !== 'full';
+  const minimal = fit === 'minimal';
+  const tight = fit === 'tight' || minimal;
   const byId = new Map(r.participants.map((p) => [p.id, p]));
   const outcome = r.outcome;
   const next = outcome?.kind === 'notResolved' ? (outcome.nextStep ?? 'nextStrategy') : (outcome?.kind ?? 'partlyResolved');
@@ -56,11 +67,17 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
   const stages = STAGES.map((n) => {
     const contributions = contributionsAt(r, n).map((c) => {
       const who = byId.get(c.participantId);
-      const recordedFor = c.recordedBy !== c.participantId ? ', recorded by the facilitator' : '';
-      return { who: `${who?.name ?? 'Someone'} (${c.agency ?? who?.agency ?? ''})${recordedFor}`, text: shorten(c.text) };
+      const recordedFor = c.recordedBy !== c.participantId ? (compact ? ', by the facilitator' : ', recorded by the facilitator') : '';
+      return { who: compact ? `${who?.name ?? 'Someone'}${recordedFor}` : `${who?.name ?? 'Someone'} (${c.agency ?? who?.agency ?? ''})${recordedFor}`, text: shorten(c.text) };
     });
-    return { number: n, title: profile.stages[n - 1]?.title ?? `Stage ${n}`, empty: contributions.length === 0, contributions };
+    const together = minimal && contributions.length > 0
+      ? `${contributions.length === 1 ? 'One contribution' : `${contributions.length} contributions`}, too many to show on one card: every one is kept in full in the record.`
+      : tight ? contributions.map((c) => `**${c.who}:** ${c.text}`).join('\n\n') : '';
+    if (minimal && contributions.length > 0) truncated = true;
+    return { number: n, title: profile.stages[n - 1]?.title ?? `Stage ${n}`, empty: contributions.length === 0, contributions: tight ? [] : contributions, together };
   });
+  const agencies = [...new Set(r.participants.map((p) => p.agency))];
+  const actionLines = actions.map((a) => `${shorten(a.description, 500)}: ${a.owner.name}, by ${formatUkDate(a.dueDate)}`);
   const facilitator = byId.get(r.facilitatorId);
   return {
     rethinkId: r.id,
@@ -76,14 +93,19 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
       { title: 'Summary', value: shorten(r.summary) },
       { title: 'How', value: MODE_LABELS[r.mode] ?? r.mode },
       { title: 'Facilitator', value: facilitator ? `${facilitator.name} (${facilitator.agency})` : '' },
-      { title: 'Agencies', value: [...new Set(r.participants.map((p) => p.agency))].join(', ') },
+      { title: 'Agencies', value: minimal ? countOf(agencies.length, 'agency', 'agencies') : agencies.join(', ') },
       { title: 'Started', value: formatUkDate(r.createdAt) },
       ...(outcome ? [{ title: 'Closed', value: formatUkDate(outcome.at) }] : []),
     ],
-    participants: r.participants.map((p) => ({ line: `${p.name} · ${p.role}, ${p.agency}${p.external ? ' (by phone or face to face)' : ''}` })),
+    participants: minimal
+      ? [{ line: `${countOf(r.participants.length, 'person', 'people')} from ${countOf(agencies.length, 'agency', 'agencies')} took part: too many to name on one card.` }]
+      : compact
+      ? [{ line: r.participants.map((p) => `${p.name} (${p.agency}${p.external ? ', by phone or face to face' : ''})`).join('; ') }]
+      : r.participants.map((p) => ({ line: `${p.name} · ${p.role}, ${p.agency}${p.external ? ' (by phone or face to face)' : ''}` })),
     stages,
     noActions: actions.length === 0,
-    actions: actions.map((a) => ({ line: `${shorten(a.description, 500)}: ${a.owner.name}, by ${formatUkDate(a.dueDate)}` })),
+    actions: tight ? [] : actionLines.map((line) => ({ line })),
+    actionsTogether: tight ? actionLines.map((line) => `• ${line}`).join('\n\n') : '',
     outcomeLine: outcome ? `Outcome: ${OUTCOME_LABELS[outcome.kind]}${outcome.nextStep ? `. Next step: ${nextStepLabels(profile)[outcome.nextStep]}` : ''}` : 'Outcome not yet recorded',
     nextStepText: nextStepText(profile, r.strategy, r.conversationKind !== 'personal')[next],
     truncated,
@@ -93,6 +115,8 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
   };
 }
 
+const countOf = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
 export function renderSummaryCard(profile: PartnershipProfile, r: Rethink): AdaptiveCard {
-  return fitToSize((limit) => expand(template, summaryCardData(profile, r, limit)));
+  return fitToSize((limit, fit) => expand(template, summaryCardData(profile, r, limit, fit)));
 }

@@ -5,8 +5,9 @@
  */
 import path from 'node:path';
 import { listCardData, renderListCard } from '../../cards/list';
-import { cardBytes, MAX_CARD_BYTES, TOO_LONG_TO_KEEP, type AdaptiveCard } from '../../cards/render';
-import { renderRethinkCard, type RethinkCardOptions } from '../../cards/rethink';
+import { cardBytes, expand, MAX_CARD_BYTES, TOO_LONG_TO_KEEP, type AdaptiveCard } from '../../cards/render';
+import { renderRethinkCard, rethinkCardData, type RethinkCardOptions } from '../../cards/rethink';
+import rethinkTemplate from '../../cards/rethink.json';
 import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { FACILITATED } from '../../services/rethink/strategy';
@@ -27,6 +28,7 @@ import {
   closedRethink,
   crowdedRethink,
   largestRethink,
+  overflowingRethink,
   LIST_ITEMS,
   NOW,
   people,
@@ -361,7 +363,7 @@ describe('Re-think card', () => {
       expect(owners.slice(0, 70).map((key) => participantNamed(r, key)?.id)).toEqual(r.participants.map((p) => p.id));
       expect((input(card, 'handOverTo')?.choices as Json[]).every((c) => String(c.value).startsWith('k:'))).toBe(true);
       // The first contributions are shown, and the rest are counted rather than lost from view silently.
-      expect(texts(card)).toContain('…and 58 more contributions to this stage, not shown here: too many to fit on one card. The summary at the close keeps every one.');
+      expect(texts(card)).toContain('…and 58 more contributions to this stage, not shown here: too many to fit on one card. Every one is saved.');
     });
 
     it('revealed together at a crowded stage: the first contributions are shown, and the rest counted', () => {
@@ -374,7 +376,7 @@ describe('Re-think card', () => {
       };
       const card = rethinkCard(r, { viewer: { id: r.facilitatorId } });
       expect(cardBytes(card)).toBeLessThan(TEAMS_CARD_LIMIT);
-      expect(texts(card)).toContain('…and 58 more contributions to that stage, not shown here: too many to fit on one card. The summary at the close keeps every one.');
+      expect(texts(card)).toContain('…and 58 more contributions to that stage, not shown here: too many to fit on one card. Every one is saved.');
     });
 
     it('is absent once the Re-think is closed', () => {
@@ -492,6 +494,76 @@ describe('Re-think card', () => {
         expect(blocks).toContain('Some contributions are shortened to fit this card; the full record is kept.');
       });
     });
+  });
+});
+
+describe('a Re-think at the limits the app allows: 50 actions at 500 characters, 4,000 characters from everyone at every stage', () => {
+  // 40 people with names, roles and agencies of 30 characters: every view still fits, giving up detail.
+  const crowded = overflowingRethink(40, 30);
+  const facilitator = crowded.participants[0] as Participant;
+  const member = crowded.participants[1] as Participant;
+  const withOwn = { ...crowded, stage: 2 as const };
+  describeEveryVariant({
+    'facilitator view': { render: () => rethinkCard(crowded, { viewer: { id: facilitator.id } }), rethinkIds: [crowded.id] },
+    'participant view at stage 2': { render: () => rethinkCard(withOwn, { viewer: { id: member.id } }), rethinkIds: [crowded.id] },
+    'shared card': { render: () => rethinkCard(crowded), rethinkIds: [crowded.id] },
+    summary: { render: () => renderSummaryCard(profile, { ...crowded, status: 'closed', outcome: { kind: 'resolved', recordedBy: facilitator.id, at: NOW.toISOString() } }), rethinkIds: [crowded.id] },
+  });
+
+  it('says what it leaves off, and every action can still be chosen to change', () => {
+    const card = rethinkCard(crowded, { viewer: { id: facilitator.id } });
+    const blocks = texts(card);
+    expect(blocks.some((t) => /^…and \d+ more actions, not listed here: too many to fit on one card\. Every one is saved/.test(t))).toBe(true);
+    expect(blocks.some((t) => /more contributions to this stage, not shown here: too many to fit on one card\. Every one is saved\./.test(t))).toBe(true);
+    const choices = (input(card, 'chosenActionId')?.choices ?? []) as { value: string }[];
+    expect(choices.map((c) => c.value).sort()).toEqual(crowded.actions.map((a) => a.id).sort());
+  });
+
+  it('on the fullest cards, a long contribution of one\'s own is not put back in its box, and the card says why', () => {
+    const data = rethinkCardData(profile, withOwn, { viewer: { id: member.id }, now: NOW }, 40, 'minimal');
+    expect(data).toMatchObject({ draft: '', contributeTitle: 'Replace your contribution' });
+    const card = renderRethinkCard(profile, withOwn, { viewer: { id: member.id }, now: NOW });
+    // This card fits without giving that up: the contribution is put back.
+    expect(input(card, 'contribution')?.value).toBe(withOwn.contributions.find((c) => c.stage === 2 && c.participantId === member.id)?.text);
+    const fullest = expand(rethinkTemplate, data);
+    expect(input(fullest, 'contribution')?.value ?? '').toBe('');
+    expect(texts(fullest)).toContain('Your contribution to this stage is saved (4,000 characters), but this card is too full to put it back in this box. What you save here replaces it, and the record keeps the earlier version.');
+    expect(verbs(fullest)).toContain('contribute');
+  });
+
+  it('the summary still names every stage and every action, counting what it cannot show', () => {
+    const huge = overflowingRethink(100, 80);
+    const card = renderSummaryCard(profile, { ...huge, status: 'closed', outcome: { kind: 'resolved', recordedBy: huge.participants[0]?.id ?? '', at: NOW.toISOString() } });
+    expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
+    expect(checkCard(card).problems).toEqual([]);
+    const blocks = texts(card);
+    expect(blocks).toContain('100 people from 100 agencies took part: too many to name on one card.');
+    expect(blocks.filter((t) => t === '100 contributions, too many to show on one card: every one is kept in full in the record.')).toHaveLength(5);
+    for (let i = 1; i <= 50; i++) expect(JSON.stringify(card)).toContain(`Action ${i}:`);
+  });
+});
+
+describe('a Re-think too large for any Re-think card: 100 people with 80-character names', () => {
+  const huge = overflowingRethink(100, 80);
+  const facilitator = huge.participants[0] as Participant;
+  const atStage3 = { ...huge, stage: 3 as const, contributions: huge.contributions.filter((c) => c.stage < 3 || c.participantId === facilitator.id) };
+  describeEveryVariant({
+    'facilitator at stage 5': { render: () => rethinkCard(huge, { viewer: { id: facilitator.id }, notice: { text: 'The action is added.', tone: 'good' } }), rethinkIds: [huge.id] },
+    'facilitator at stage 3, asked to confirm': { render: () => rethinkCard(atStage3, { viewer: { id: facilitator.id }, confirmation: 'Everyone else has not contributed. Move on without them?' }), rethinkIds: [huge.id] },
+    'participant': { render: () => rethinkCard(huge, { viewer: { id: huge.participants[1]?.id ?? '' } }), rethinkIds: [huge.id] },
+    'shared card': { render: () => rethinkCard(huge), rethinkIds: [huge.id] },
+  });
+
+  it('says so, keeps what just happened, and lets only the facilitator move on (naming how many are waiting) and close', () => {
+    const facilitatorCard = rethinkCard(huge, { viewer: { id: facilitator.id }, notice: { text: 'The action is added.', tone: 'good' } });
+    expect(texts(facilitatorCard)).toEqual(expect.arrayContaining(['The action is added.', expect.stringMatching(/^This Re-think now holds more than one Teams card can show \(100 people taking part\), so its card shows only this\. Everything everyone has recorded is saved\./)]));
+    const controls = (card: AdaptiveCard) => verbs(card).filter((v) => v !== 'refresh');
+    expect(controls(facilitatorCard)).toEqual(['close']);
+    const moving = rethinkCard(atStage3, { viewer: { id: facilitator.id } });
+    expect(texts(moving)).toContain('99 people have not contributed to this stage yet.');
+    expect(executeActions(moving).filter((a) => a.verb !== 'refresh').map((a) => [a.verb, a.data])).toEqual([['advance', { rethinkId: huge.id, confirmed: true, stage: 3, joined: 100 }]]);
+    for (const card of [rethinkCard(huge, { viewer: { id: huge.participants[1]?.id ?? '' } }), rethinkCard(huge)]) expect(controls(card)).toEqual([]);
+    expect(rethinkCard(huge).refresh).toMatchObject({ userIds: expect.any(Array) });
   });
 });
 

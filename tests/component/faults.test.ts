@@ -354,6 +354,33 @@ describe('everyone’s card, changed through two instances of the app at once', 
   });
 });
 
+describe('a Re-think grown larger than any card shows whole', () => {
+  test('50 long actions among 11 people: every save is answered as saved with a card that fits, and the close posts the summary', async () => {
+    const { driver, rethinkId } = await openRethink();
+    for (let i = 0; i < 9; i++) await driver.press(person(40 + i), 'join', { rethinkId, role: 'Designated safeguarding lead', agency: 'Portsmouth primary school' });
+    for (let stage = 1; stage < 5; stage++) await driver.press(megan, 'advance', { rethinkId, confirmed: true, stage });
+    const description = (i: number) => `Action ${i + 1}: ${'Arrange a review of the plan with the family and school, and share the outcome with everyone. '.repeat(4)}`.slice(0, 300);
+    for (let i = 0; i < 50; i++) {
+      const answer = await driver.press(i % 2 ? megan : adele, 'addAction', { rethinkId, actionDescription: description(i), actionOwner: '__external', actionOwnerName: 'Duty manager, Early Help Hub', actionDue: '2031-01-01' });
+      expect({ i, saved: cardText(answer.card).includes('The action is added.'), bytes: cardBytes(answer.card ?? {}) <= MAX_CARD_BYTES }).toEqual({ i, saved: true, bytes: true });
+    }
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.actions).toHaveLength(50);
+    const refreshed = await driver.press(megan, 'refresh', { rethinkId });
+    expect(executeActions(refreshed.card).map((a) => a.verb)).toEqual(expect.arrayContaining(['close', 'showActionEditor', 'removeAction']));
+    // Everyone's card was kept up to date, within Teams' limit.
+    const shared = bed.connector.updates(driver.conversation.id).at(-1);
+    expect(cardBytes(cardOf(shared!))).toBeLessThanOrEqual(MAX_CARD_BYTES);
+    expect(cardText(cardOf(shared!))).toMatch(/…and 38 more actions, not listed here/);
+
+    const before = bed.connector.posts(driver.conversation.id).length;
+    const closed = await driver.press(megan, 'close', { rethinkId, outcome: 'resolved' });
+    expect(cardText(closed.card)).toContain('The outcome is recorded');
+    const summary = bed.connector.posts(driver.conversation.id).slice(before).map((p) => cardOf(p)).find((c) => cardText(c).includes('Re-think summary'));
+    expect(summary).toBeDefined();
+    for (let i = 0; i < 50; i++) expect(cardText(summary)).toContain(`Action ${i + 1}:`);
+  }, 60_000);
+});
+
 describe('faults', () => {
   let proxy: Proxy;
   let proxied: App;

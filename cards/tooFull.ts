@@ -1,0 +1,68 @@
+/**
+ * The Re-think card's last resort: when a Re-think holds more than one Teams card can show even at
+ * its most compact (scores of people with long names, say), this small card says so, keeps
+ * refreshing, and still lets the facilitator move on and close, so the Re-think is never stuck and
+ * its summary can be posted. Everything stays in the record.
+ */
+import type { PartnershipProfile } from '../services/profile/types';
+import { isFacilitator, waitingFor } from '../services/rethink/engine';
+import type { Rethink } from '../services/rethink/types';
+import template from './tooFull.json';
+import { expand, truncate, type AdaptiveCard } from './render';
+import type { RethinkCardOptions } from './rethink';
+import { nextStepLabels, OUTCOME_LABELS } from './wording';
+
+export interface TooFullCardData {
+  rethinkId: string;
+  caseReference: string;
+  stageLine: string;
+  hasRefresh: boolean;
+  refreshUserIds: string[];
+  hasNotice: boolean;
+  notice: string;
+  noticeColour: 'Good' | 'Attention' | 'Accent' | 'Default';
+  explanation: string;
+  showMoveOn: boolean;
+  waitingLine: string;
+  moveOnTitle: string;
+  stage: number;
+  joinedCount: number;
+  showClose: boolean;
+  outcomeChoices: { title: string; value: string }[];
+  nextStepChoices: { title: string; value: string }[];
+}
+
+/** As many as Teams refreshes a card for. */
+const REFRESH_LIMIT = 60;
+const COLOURS = { good: 'Good', attention: 'Attention', accent: 'Accent' } as const;
+
+export function tooFullCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): TooFullCardData {
+  const { viewer } = options;
+  const isOpen = r.status === 'open';
+  const facilitating = isOpen && (viewer ? (viewer.facilitates ?? isFacilitator(r, viewer.id)) : false);
+  const waiting = waitingFor(r).length;
+  const notice = options.confirmation ?? options.notice?.text;
+  return {
+    rethinkId: r.id,
+    caseReference: r.caseReference,
+    stageLine: isOpen ? `Stage ${r.stage} of 5: ${profile.stages[r.stage - 1]?.title ?? ''}` : 'This Re-think is closed.',
+    hasRefresh: isOpen,
+    refreshUserIds: r.participants.filter((p) => !p.external).slice(0, REFRESH_LIMIT).map((p) => p.id),
+    hasNotice: Boolean(notice),
+    notice: truncate(notice ?? '', 1000),
+    noticeColour: options.confirmation ? 'Attention' : options.notice ? COLOURS[options.notice.tone] : 'Default',
+    explanation: `This Re-think now holds more than one Teams card can show (${r.participants.length} people taking part), so its card shows only this. Everything everyone has recorded is saved.${isOpen ? ' The facilitator can still move the group on and record the outcome here.' : ''}`,
+    showMoveOn: facilitating && r.stage < 5,
+    waitingLine: waiting === 0 ? 'Everyone taking part has contributed to this stage.' : `${waiting === 1 ? 'One person has' : `${waiting} people have`} not contributed to this stage yet.`,
+    moveOnTitle: waiting === 0 ? `Move on to stage ${r.stage + 1}` : 'Move on without them',
+    stage: r.stage,
+    joinedCount: r.participants.length,
+    showClose: facilitating && (r.stage === 5 || Boolean(r.meetingEndRemindedAt)),
+    outcomeChoices: Object.entries(OUTCOME_LABELS).map(([value, title]) => ({ title, value })),
+    nextStepChoices: Object.entries(nextStepLabels(profile))
+      .filter(([value]) => !(value === 'nextStrategy' && r.strategy === 3))
+      .map(([value, title]) => ({ title, value })),
+  };
+}
+
+export const renderTooFullCard = (profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): AdaptiveCard => expand(template, tooFullCardData(profile, r, options));
