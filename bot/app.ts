@@ -77,7 +77,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const local = storeEndpoint.startsWith('http://');
     client = createCosmosClient(config.store.key ? { endpoint: storeEndpoint, key: config.store.key, local } : { endpoint: storeEndpoint, credential: new DefaultAzureCredential(), local });
   }
-  const containers = await openContainers(client, config.databaseId, retentionSeconds, (message) => log.warn(message));
+  // A start that fails part-way leaves nothing open behind it.
+  const closeStore = async (): Promise<void> => {
+    client.dispose();
+    await embedded?.stop();
+  };
+  const containers = await openContainers(client, config.databaseId, retentionSeconds, (message) => log.warn(message)).catch(async (error: unknown) => {
+    await closeStore();
+    throw error;
+  });
 
   if (config.auth.mode === 'none') {
     log.warn('NO MICROSOFT APP ID IS SET: the bot accepts unauthenticated requests. Use this for local development only.');
@@ -147,7 +155,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
   });
 
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await listenOn(server, config.port, config.host).catch(async (error: unknown) => {
+    await dispatcher.stop();
+    await closeStore();
+    throw error;
+  });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   log.info({ port }, 'Re-think is listening');
@@ -172,10 +184,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (!(await within(deliveries.idle(), 15_000))) log.warn('stopped with card updates still in flight');
       // Undelivered messages stay in the store: another instance, or this one restarted, sends them.
       if (!(await within(dispatcher.stop(), 10_000))) log.warn('stopped with a delivery round still in flight');
-      client.dispose();
-      await embedded?.stop();
+      await closeStore();
     },
   };
+}
+
+/** Listens, or fails with what to change: a port in use or an address not this machine's. */
+function listenOn(server: restify.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException): void => {
+      const where = `${host}:${port}`;
+      if (error.code === 'EADDRINUSE') reject(new Error(`The app cannot listen on ${where}: the port is in use. Set PORT to a free port.`));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new Error(`The app cannot listen on ${where}: that address is not one of this machine's. Set HOST to one that is, such as 0.0.0.0.`));
+      else if (error.code === 'EACCES') reject(new Error(`The app may not listen on ${where}: ports below 1024 need extra rights. Set PORT to 1024 or above.`));
+      else reject(error);
+    };
+    // restify passes its HTTP server's errors on as its own (and throws them with no one listening).
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }
 
 /** Teams SSO with an app id; the configured development identity without one (local use). */

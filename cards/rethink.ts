@@ -45,6 +45,7 @@ export interface BehalfDraft {
   role: string;
   agency: string;
   text: string;
+  samePerson?: boolean;
 }
 
 export const EXTERNAL_OWNER = '__external';
@@ -127,13 +128,17 @@ export interface RethinkCardData {
   draftNote: string;
   showAddAction: boolean;
   draftAction: ActionDraft;
-  behalf: BehalfDraft;
+  behalf: Omit<BehalfDraft, 'samePerson'> & { samePerson: 'true' | 'false' };
+  /** Someone is recorded by phone or face to face: a name typed again may be them. */
+  hasExternals: boolean;
   showFacilitator: boolean;
   facilitatorNote: string;
   canAdvance: boolean;
   nextStage: number;
   nextStageTitle: string;
   today: string;
+  /** The editor's earliest date: today, or the recorded due date if it has passed (it may be kept). */
+  editMin: string;
   nameMax: number;
   actionMax: number;
   contributionMax: number;
@@ -278,13 +283,15 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     draftNote: ownNotShown ? `Your contribution to this stage is saved (${ownNotShown.length.toLocaleString('en-GB')} characters), but this card is too full to put it back in this box. What you save here replaces it, and the record keeps the earlier version.` : '',
     showAddAction: isActionsStage && (!viewer || Boolean(me)) && !editing,
     draftAction: drafts?.action ? ownerOf(drafts.action) : { description: '', owner: '', ownerName: '', dueDate: '' },
-    behalf: drafts?.behalf ?? { name: '', role: '', agency: '', text: '' },
+    behalf: { name: '', role: '', agency: '', text: '', ...drafts?.behalf, samePerson: drafts?.behalf?.samePerson ? 'true' : 'false' },
+    hasExternals: r.participants.some((p) => p.external),
     showFacilitator: isOpen && facilitating && !editing,
     facilitatorNote: viewer ? 'You are facilitating. Move the group on when every perspective has been heard.' : 'For the facilitator only.',
     canAdvance: isOpen && r.stage < 5,
     nextStage: Math.min(r.stage + 1, 5),
     nextStageTitle: nextStageText?.title ?? '',
     today: ukToday(now),
+    editMin: editing && editing.dueDate < ukToday(now) ? editing.dueDate : ukToday(now),
     nameMax: profile.limits.nameMaxLength,
     actionMax: profile.limits.actionMaxLength,
     contributionMax: profile.limits.contributionMaxLength,

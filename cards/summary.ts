@@ -77,7 +77,7 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
     return { number: n, title: profile.stages[n - 1]?.title ?? `Stage ${n}`, empty: contributions.length === 0, contributions: tight ? [] : contributions, together };
   });
   const agencies = [...new Set(r.participants.map((p) => p.agency))];
-  const actionLines = actions.map((a) => `${shorten(a.description, 500)}: ${a.owner.name}, by ${formatUkDate(a.dueDate)}`);
+  const actionLines = actions.map((a) => `${shorten(a.description, 500)}: ${minimal ? truncate(a.owner.name, 40) : a.owner.name}, by ${formatUkDate(a.dueDate)}`);
   const facilitator = byId.get(r.facilitatorId);
   return {
     rethinkId: r.id,

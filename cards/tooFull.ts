@@ -24,6 +24,7 @@ export interface TooFullCardData {
   explanation: string;
   showMoveOn: boolean;
   waitingLine: string;
+  confirming: boolean;
   moveOnTitle: string;
   stage: number;
   joinedCount: number;
@@ -39,7 +40,9 @@ const COLOURS = { good: 'Good', attention: 'Attention', accent: 'Accent' } as co
 export function tooFullCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): TooFullCardData {
   const { viewer } = options;
   const isOpen = r.status === 'open';
-  const facilitating = isOpen && (viewer ? (viewer.facilitates ?? isFacilitator(r, viewer.id)) : false);
+  // The shared card carries the facilitator's controls, as the Re-think card's does: Teams refreshes
+  // a card for at most 60 people, and the engine checks who pressed.
+  const facilitating = isOpen && (viewer ? (viewer.facilitates ?? isFacilitator(r, viewer.id)) : true);
   const waiting = waitingFor(r).length;
   const notice = options.confirmation ?? options.notice?.text;
   return {
@@ -54,7 +57,10 @@ export function tooFullCardData(profile: PartnershipProfile, r: Rethink, options
     explanation: `This Re-think now holds more than one Teams card can show (${r.participants.length} people taking part), so its card shows only this. Everything everyone has recorded is saved.${isOpen ? ' The facilitator can still move the group on and record the outcome here.' : ''}`,
     showMoveOn: facilitating && r.stage < 5,
     waitingLine: waiting === 0 ? 'Everyone taking part has contributed to this stage.' : `${waiting === 1 ? 'One person has' : `${waiting} people have`} not contributed to this stage yet.`,
-    moveOnTitle: waiting === 0 ? `Move on to stage ${r.stage + 1}` : 'Move on without them',
+    // The first press asks the engine, which names who is still to contribute (or that one voice or
+    // agency alone was heard); the card asking that confirms.
+    confirming: Boolean(options.confirmation),
+    moveOnTitle: options.confirmation ? (waiting === 0 ? 'Move on anyway' : 'Move on without them') : `Move on to stage ${r.stage + 1}`,
     stage: r.stage,
     joinedCount: r.participants.length,
     showClose: facilitating && (r.stage === 5 || Boolean(r.meetingEndRemindedAt)),

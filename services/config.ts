@@ -2,6 +2,7 @@
  * The one place that reads the environment. Every mistake is collected and reported together,
  * so an operator fixes a deployment in one pass rather than one error at a time.
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 export type BotAuth =
@@ -78,6 +79,8 @@ export function loadConfig(env: Env): Config {
       ?.split(',')
       .map((t) => t.trim().toLowerCase())
       .filter(Boolean) ?? (auth.mode === 'none' ? undefined : [auth.tenantId.toLowerCase()]);
+  // A list of no one would serve no one: surely a mistake, not a wish.
+  if (allowedTenantIds?.length === 0) problems.push('ALLOWED_TENANT_IDS is set but names no tenant: list the tenant ids (GUIDs) to serve, separated by commas, or unset it.');
   for (const tenant of allowedTenantIds ?? []) {
     if (!GUID.test(tenant)) problems.push(`ALLOWED_TENANT_IDS holds "${tenant}", which is not a tenant id (a GUID).`);
   }
@@ -85,7 +88,14 @@ export function loadConfig(env: Env): Config {
   let store: StoreConfig;
   const endpoint = get('COSMOS_ENDPOINT');
   if (endpoint) {
-    if (!/^https?:\/\/[^\s]+$/.test(endpoint)) problems.push(`COSMOS_ENDPOINT must be a URL such as https://my-account.documents.azure.com:443/ (got "${endpoint}").`);
+    // Never echoed back: a connection string pasted here carries the account key, and this message goes to the log.
+    if (!/^https?:\/\/[^\s;]+$/.test(endpoint)) {
+      problems.push(
+        /AccountKey=/i.test(endpoint)
+          ? 'COSMOS_ENDPOINT holds a connection string: set COSMOS_ENDPOINT to the account URI alone (https://my-account.documents.azure.com:443/) and COSMOS_KEY to the key, or use managed identity. (The value is not shown here because it contains a key.)'
+          : 'COSMOS_ENDPOINT must be a URL such as https://my-account.documents.azure.com:443/ (the value set is not one; it is not shown here in case it holds a secret).',
+      );
+    }
     const key = get('COSMOS_KEY');
     store = key ? { kind: 'cosmos', endpoint, key } : { kind: 'cosmos', endpoint };
   } else {
@@ -110,6 +120,10 @@ export function loadConfig(env: Env): Config {
 
   const heapGrowingPercent = wholeNumberOf('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 1000, "a whole number from 0 (V8's own) to 1000");
 
+  // An address to listen on: an IP address or localhost (a name to look up fails only at listen).
+  const host = get('HOST') ?? '0.0.0.0';
+  if (!isIP(host) && host !== 'localhost') problems.push(`HOST must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1 (got "${host}").`);
+
   const appIdUri = get('PANEL_APP_ID_URI');
   if (appIdUri && !/^api:\/\/\S+$/.test(appIdUri)) problems.push(`PANEL_APP_ID_URI must be the app's id URI, such as api://rethink.example.org/<app id> (got "${appIdUri}").`);
   const devUserId = get('DEV_USER_ID');
@@ -119,7 +133,7 @@ export function loadConfig(env: Env): Config {
 
   const config: Config = {
     port: portOf('PORT', 3978),
-    host: get('HOST') ?? '0.0.0.0',
+    host,
     auth,
     allowedTenantIds,
     store,
@@ -147,7 +161,8 @@ function readAuth(get: (name: string) => string | undefined, problems: string[])
   const tenantId = get('MICROSOFT_APP_TENANT_ID');
   const type = get('MICROSOFT_APP_TYPE') ?? (appId ? 'SingleTenant' : undefined);
   if (!appId) {
-    if (password || tenantId) problems.push('MICROSOFT_APP_PASSWORD or MICROSOFT_APP_TENANT_ID is set without MICROSOFT_APP_ID: set the app id too, or none of them for local use.');
+    // Any of these means a deployment meant to authenticate: never fall back to unauthenticated for it.
+    if (password || tenantId || type) problems.push('MICROSOFT_APP_PASSWORD, MICROSOFT_APP_TENANT_ID or MICROSOFT_APP_TYPE is set without MICROSOFT_APP_ID: set the app id too, or none of them for local use.');
     return { mode: 'none' };
   }
   if (!GUID.test(appId)) problems.push(`MICROSOFT_APP_ID must be the bot's app (client) id, a GUID (got "${appId}").`);

@@ -62,9 +62,9 @@ const specs = {
     drafts: (d) => ({ contribution: textField(d, 'contribution') }),
   },
   contributeOnBehalf: {
-    parse: (d) => ok({ kind: 'contributeOnBehalf', name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), ...stageSeen(d) }),
+    parse: (d) => ok({ kind: 'contributeOnBehalf', name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), samePerson: flagField(d, 'behalfSamePerson'), ...stageSeen(d) }),
     done: () => 'Their contribution is recorded, noted as recorded by you.',
-    drafts: (d) => ({ behalf: { name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText') } }),
+    drafts: (d) => ({ behalf: { name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), samePerson: flagField(d, 'behalfSamePerson') } }),
   },
   advance: {
     parse: (d) => ok({ kind: 'advance', confirmed: flagField(d, 'confirmed'), ...stageSeen(d), ...joinedSeen(d) }),

@@ -67,7 +67,8 @@ export type Command =
   | { kind: 'cancel' }
   | { kind: 'join'; role: string; agency: string }
   | { kind: 'contribute'; text: string; stage?: StageNumber }
-  | { kind: 'contributeOnBehalf'; name: string; role: string; agency: string; text: string; stage?: StageNumber }
+  /** `samePerson`: the facilitator says this is someone of this name already recorded, whose role and agency are corrected. */
+  | { kind: 'contributeOnBehalf'; name: string; role: string; agency: string; text: string; stage?: StageNumber; samePerson?: boolean }
   /**
    * `joined`: how many people had joined when the facilitator was asked to confirm (the card and
    * the panel send it back). A confirmation covers the people it named; anyone who joined after it
@@ -215,9 +216,18 @@ const handlers: Handlers = {
     const moved = stageMovedOn(r, c.stage, ctx);
     if (!moved.ok) return moved;
     // The same name from the same agency is the same person (a corrected role is updated; each
-    // contribution keeps the role it was recorded under). Two people of one name from different
-    // agencies are two people: neither's contribution may take the other's place.
+    // contribution keeps the role it was recorded under). The same name from another agency may be
+    // someone else, or a correction: the facilitator is asked which, so neither's words take the
+    // other's place, and no one is recorded twice.
     let participant = externalNamed(r, name.value, person.value.agency);
+    const namesake = participant ? undefined : r.participants.find((p) => p.external && sameName(p.name, name.value));
+    if (namesake && !c.samePerson) {
+      return refuse(
+        'invalidInput',
+        `${namesake.name} from ${namesake.agency} is already recorded here. If this is the same person and their details were wrong, tick “This is someone already recorded here” and record it again. If it is someone else, please add something to the name to tell them apart, such as an initial.`,
+      );
+    }
+    participant ??= namesake;
     if (!participant) {
       participant = { id: `ext:${ctx.newId()}`, name: name.value, ...person.value, external: true, joinedAt: ctx.now.toISOString() };
       r.participants.push(participant);

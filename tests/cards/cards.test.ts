@@ -315,6 +315,14 @@ describe('Re-think card', () => {
       const editor = rethinkCard(s5, { viewer: { id: people.tom.id }, editingActionId: mine[0] });
       expect(executeActions(editor).filter((a) => a.verb === 'editAction').map((a) => (a.data as Json).actionId)).toEqual([mine[0]]);
       expect(verbs(editor)).not.toContain('addAction');
+      // Its date picker allows today on; an action whose due date has passed keeps that date selectable.
+      expect(input(editor, 'editDue')).toMatchObject({ value: s5.actions.find((a) => a.id === mine[0])?.dueDate, min: '2026-03-10' });
+      const overdue = { ...s5, actions: s5.actions.map((a) => (a.id === mine[0] ? { ...a, dueDate: '2026-03-05' } : a)) };
+      const editingOverdue = rethinkCard(overdue, { viewer: { id: people.tom.id }, editingActionId: mine[0] });
+      expect(input(editingOverdue, 'editDue')).toMatchObject({ value: '2026-03-05', min: '2026-03-05' });
+      expect(checkCard(editingOverdue).problems).toEqual([]);
+      // A new action's date is never in the past.
+      expect(input(rethinkCard(overdue, { viewer: { id: people.tom.id } }), 'actionDue')?.min).toBe('2026-03-10');
     });
 
     it('once closed, shows the outcome and offers nothing to press', () => {
@@ -559,10 +567,17 @@ describe('a Re-think too large for any Re-think card: 100 people with 80-charact
     expect(texts(facilitatorCard)).toEqual(expect.arrayContaining(['The action is added.', expect.stringMatching(/^This Re-think now holds more than one Teams card can show \(100 people taking part\), so its card shows only this\. Everything everyone has recorded is saved\./)]));
     const controls = (card: AdaptiveCard) => verbs(card).filter((v) => v !== 'refresh');
     expect(controls(facilitatorCard)).toEqual(['close']);
+    // Moving on asks first (the answer names who is waiting, or that one agency alone was heard); the card asking confirms.
     const moving = rethinkCard(atStage3, { viewer: { id: facilitator.id } });
     expect(texts(moving)).toContain('99 people have not contributed to this stage yet.');
-    expect(executeActions(moving).filter((a) => a.verb !== 'refresh').map((a) => [a.verb, a.data])).toEqual([['advance', { rethinkId: huge.id, confirmed: true, stage: 3, joined: 100 }]]);
-    for (const card of [rethinkCard(huge, { viewer: { id: huge.participants[1]?.id ?? '' } }), rethinkCard(huge)]) expect(controls(card)).toEqual([]);
+    const moveOn = (card: AdaptiveCard) => executeActions(card).filter((a) => a.verb !== 'refresh').map((a) => [a.verb, a.title, a.data]);
+    expect(moveOn(moving)).toEqual([['advance', 'Move on to stage 4', { rethinkId: huge.id, confirmed: false, stage: 3, joined: 100 }]]);
+    const asking = rethinkCard(atStage3, { viewer: { id: facilitator.id }, confirmation: 'Many have not contributed to this stage yet. Move on without them?' });
+    expect(texts(asking)).toContain('Many have not contributed to this stage yet. Move on without them?');
+    expect(moveOn(asking)).toEqual([['advance', 'Move on without them', { rethinkId: huge.id, confirmed: true, stage: 3, joined: 100 }]]);
+    // Others get no controls on their own view; the shared card carries them, as the Re-think card's does (the engine checks who pressed).
+    expect(controls(rethinkCard(huge, { viewer: { id: huge.participants[1]?.id ?? '' } }))).toEqual([]);
+    expect(controls(rethinkCard(huge))).toEqual(['close']);
     expect(rethinkCard(huge).refresh).toMatchObject({ userIds: expect.any(Array) });
   });
 });

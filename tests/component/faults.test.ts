@@ -6,6 +6,10 @@ import { cardText, executeActions, send, startApp, startTestBed, type App, type 
 import { startProxy, type Proxy } from '../helpers/proxy';
 import { execute, message } from '../helpers/activities';
 import { cardBytes, MAX_CARD_BYTES, TOO_LONG_TO_KEEP } from '../../cards/render';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../bot/app';
+import { loadConfig } from '../../services/config';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -80,6 +84,15 @@ describe('bad input', () => {
     const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
     expect(doc?.participants.filter((p) => p.external).map((p) => p.name)).toEqual([composed]);
     expect(doc?.contributions.filter((c) => c.participantId.startsWith('ext:')).map((c) => c.text)).toEqual(['Second call']);
+  });
+
+  test('control characters and half surrogate pairs are not kept: line breaks and tabs are', async () => {
+    const { driver, rethinkId } = await openRethink();
+    await driver.press(adele, 'contribute', { rethinkId, contribution: 'First\u0000 line\u0007\nSecond\tline \ud83d end \u009b\ud83d\ude00' });
+    const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
+    expect(doc?.contributions.find((c) => c.participantId === adele.id)?.text).toBe('First line\nSecond\tline \ufffd end \ud83d\ude00');
+    const onlyControls = await driver.press(adele, 'contribute', { rethinkId, contribution: '\u0001\u0002' });
+    expect(cardText(onlyControls.card)).toContain('Please enter your contribution');
   });
 
   test('a contribution from a card showing an earlier stage is refused, and the text is kept', async () => {
@@ -379,6 +392,32 @@ describe('a Re-think grown larger than any card shows whole', () => {
     expect(summary).toBeDefined();
     for (let i = 0; i < 50; i++) expect(cardText(summary)).toContain(`Action ${i + 1}:`);
   }, 60_000);
+});
+
+describe('starting up', () => {
+  const listening = (server: Server, port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    });
+
+  test('a port already in use stops the start with what to change, and leaves nothing running behind it', async () => {
+    const blocker = createServer();
+    const taken = await listening(blocker, 0);
+    const probe = createServer();
+    const storePort = await listening(probe, 0);
+    await new Promise((resolve) => probe.close(resolve));
+    try {
+      const config = loadConfig({ PORT: String(taken), HOST: '127.0.0.1', EMBEDDED_COSMOS_PORT: String(storePort), LOG_LEVEL: 'silent' });
+      await expect(createApp(config)).rejects.toThrow(`The app cannot listen on 127.0.0.1:${taken}: the port is in use. Set PORT to a free port.`);
+      // The embedded store it had started is closed again: its port can be taken.
+      const again = createServer();
+      expect(await listening(again, storePort)).toBe(storePort);
+      await new Promise((resolve) => again.close(resolve));
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
 });
 
 describe('faults', () => {

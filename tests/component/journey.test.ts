@@ -131,6 +131,25 @@ test('in a personal chat the facilitator records contributions for people on the
   expect(doc?.contributions).toHaveLength(10);
 });
 
+test('recording for a second person of the same name: asked whether it is someone else, then corrected from the card', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await chat.start(megan);
+  const first = await chat.press(megan, 'contributeOnBehalf', { rethinkId, behalfName: 'Pat Jones', behalfRole: 'GP', behalfAgency: 'Surgery', behalfText: 'Pat’s view' });
+  // Someone is now recorded by phone: the form offers to say a name typed again is them.
+  expect(input(first.card ?? {}, 'behalfSamePerson')).toMatchObject({ type: 'Input.Toggle', value: 'false' });
+
+  const asked = await chat.press(megan, 'contributeOnBehalf', { rethinkId, behalfName: 'Pat Jones', behalfRole: 'GP', behalfAgency: 'Solent NHS', behalfText: 'Pat’s view, agency corrected', behalfSamePerson: 'false' });
+  expect(cardText(asked.card)).toContain('Pat Jones from Surgery is already recorded here.');
+  // What was typed is kept on the card for the second try.
+  expect(input(asked.card ?? {}, 'behalfAgency')?.value).toBe('Solent NHS');
+  expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.participants.filter((p) => p.external).map((p) => p.agency)).toEqual(['Surgery']);
+
+  await chat.press(megan, 'contributeOnBehalf', { rethinkId, behalfName: 'Pat Jones', behalfRole: 'GP', behalfAgency: 'Solent NHS', behalfText: 'Pat’s view, agency corrected', behalfSamePerson: 'true' });
+  const doc = await bed.db.rethink(chat.conversation.id, rethinkId);
+  expect(doc?.participants.filter((p) => p.external).map((p) => [p.name, p.agency])).toEqual([['Pat Jones', 'Solent NHS']]);
+  expect(doc?.contributions.filter((c) => c.text.startsWith('Pat’s view'))).toEqual([expect.objectContaining({ text: 'Pat’s view, agency corrected', previous: [expect.objectContaining({ text: 'Pat’s view', agency: 'Surgery' })] })]);
+});
+
 test('each person gets their own view on refresh: facilitator controls only for the facilitator', async () => {
   const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const { rethinkId, cardId } = await chat.start(megan);

@@ -62,6 +62,34 @@ describe('configuration from the environment', () => {
     }
   });
 
+  test('a deployment half set up is refused, never run unauthenticated or serving no one', () => {
+    // Any one of the bot's credentials without its app id.
+    for (const env of [{ MICROSOFT_APP_TYPE: 'UserAssignedMSI' }, { MICROSOFT_APP_TYPE: 'MultiTenant' }, { MICROSOFT_APP_TENANT_ID: TENANT }]) {
+      expect(() => loadConfig(env)).toThrow(/is set without MICROSOFT_APP_ID: set the app id too, or none of them for local use/);
+    }
+    // An allow-list of no one.
+    for (const list of [',', ' , ', ',,']) {
+      expect(() => loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: TENANT, ALLOWED_TENANT_IDS: list })).toThrow(/ALLOWED_TENANT_IDS is set but names no tenant/);
+    }
+    // An address this machine cannot listen on, found before the store is started.
+    expect(() => loadConfig({ HOST: 'no-such-host.invalid' })).toThrow(/HOST must be an IP address to listen on, such as 0\.0\.0\.0 or 127\.0\.0\.1 \(got "no-such-host\.invalid"\)/);
+    expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+    expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+  });
+
+  test('a Cosmos DB connection string pasted as the endpoint is refused without its key being printed', () => {
+    const secret = 'c2VjcmV0LWtleS12YWx1ZQ==';
+    let error: unknown;
+    try {
+      loadConfig({ COSMOS_ENDPOINT: `AccountEndpoint=https://acct.documents.azure.com:443/;AccountKey=${secret};` });
+    } catch (e) {
+      error = e;
+    }
+    expect(String((error as Error).message)).toMatch(/COSMOS_ENDPOINT holds a connection string: set COSMOS_ENDPOINT to the account URI alone/);
+    expect(String((error as Error).message)).not.toContain(secret);
+    expect(() => loadConfig({ COSMOS_ENDPOINT: 'acct.documents.azure.com' })).toThrow(/COSMOS_ENDPOINT must be a URL such as https:\/\/my-account\.documents\.azure\.com:443\/ \(the value set is not one/);
+  });
+
   test('a secret without an app id is refused rather than silently ignored', () => {
     expect(() => loadConfig({ MICROSOFT_APP_PASSWORD: 'x' })).toThrow(/without MICROSOFT_APP_ID/);
     expect(() => loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT })).toThrow(/MICROSOFT_APP_PASSWORD \(the client secret\) is required/);

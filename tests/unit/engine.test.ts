@@ -177,22 +177,24 @@ describe('the five stages', () => {
     expect(r.contributions.find((c) => c.participantId === teacher.id)).toMatchObject({ role: 'Teacher', text: 'As a teacher' });
   });
 
-  test('two people of the same name from different agencies are two people: neither contribution takes the other\'s place', () => {
+  test('the same name from another agency: the facilitator is asked whether it is someone else or a correction, and nothing is overwritten', () => {
     let r = open();
     r = apply(r, { kind: 'contributeOnBehalf', name: 'Sam Jones', role: 'Health visitor', agency: 'NHS', text: 'Health view' }, lead);
-    r = apply(r, { kind: 'contributeOnBehalf', name: 'sam jones', role: 'Teacher', agency: 'School', text: 'School view' }, lead);
-    const externals = r.participants.filter((p) => p.external);
-    expect(externals.map((p) => [p.name, p.role, p.agency])).toEqual([
-      ['Sam Jones', 'Health visitor', 'NHS'],
-      ['sam jones', 'Teacher', 'School'],
-    ]);
-    expect(r.contributions.map((c) => [c.participantId, c.text, c.agency])).toEqual([
-      [externals[0]?.id, 'Health view', 'NHS'],
-      [externals[1]?.id, 'School view', 'School'],
-    ]);
-    expect(r.contributions.every((c) => c.previous === undefined)).toBe(true);
-    // Each record is audited against the person it was for.
-    expect(r.audit.filter((a) => a.what === 'contributedOnBehalf').map((a) => a.ref)).toEqual([externals[0]?.id, externals[1]?.id]);
+    const asked = refusal(r, { kind: 'contributeOnBehalf', name: 'sam jones', role: 'Teacher', agency: 'School', text: 'School view' }, lead);
+    expect(asked).toMatchObject({ code: 'invalidInput', message: expect.stringMatching(/^Sam Jones from NHS is already recorded here\. If this is the same person and their details were wrong, tick “This is someone already recorded here”/) });
+
+    // Someone else: told apart by name, recorded as a second person; both perspectives stand.
+    let two = apply(r, { kind: 'contributeOnBehalf', name: 'Sam Jones (school)', role: 'Teacher', agency: 'School', text: 'School view' }, lead);
+    const externals = two.participants.filter((p) => p.external);
+    expect(externals.map((p) => [p.name, p.agency])).toEqual([['Sam Jones', 'NHS'], ['Sam Jones (school)', 'School']]);
+    expect(two.contributions.map((c) => [c.participantId, c.text, c.agency])).toEqual([[externals[0]?.id, 'Health view', 'NHS'], [externals[1]?.id, 'School view', 'School']]);
+    expect(two.audit.filter((a) => a.what === 'contributedOnBehalf').map((a) => a.ref)).toEqual([externals[0]?.id, externals[1]?.id]);
+
+    // A correction, said so: the same person, their agency corrected; what they said before is kept.
+    two = apply(r, { kind: 'contributeOnBehalf', name: 'Sam Jones', role: 'Health visitor', agency: 'NHS Solent', text: 'Health view, corrected', samePerson: true }, lead);
+    expect(two.participants.filter((p) => p.external)).toEqual([expect.objectContaining({ name: 'Sam Jones', agency: 'NHS Solent' })]);
+    expect(two.contributions).toEqual([expect.objectContaining({ text: 'Health view, corrected', agency: 'NHS Solent', previous: [expect.objectContaining({ text: 'Health view', agency: 'NHS' })] })]);
+    expect(two.audit.at(-1)).toMatchObject({ what: 'contributedOnBehalf', ref: r.participants.find((p) => p.external)?.id });
   });
 
   test('a confirmation to move on covers the people it named: someone who joined since is named first', () => {
