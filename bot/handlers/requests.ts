@@ -77,7 +77,13 @@ export const submitRequest: Handler = async (input, deps) => {
   const person = personOf(input);
   const open = await deps.requests.openFor(caseReference.value);
   if (open) {
-    return { notice: `There is already an open request for an independent facilitator for ${caseReference.value} (${REQUEST_STATUS_LABELS[open.status].toLowerCase()}, made by ${open.requesterName} on ${formatUkDate(open.submittedAt)}). Nothing new has been sent; your form is kept above.` };
+    // Who made it, and when, is for the case's network and the administrators, not whoever types the reference.
+    const full = await deps.requests.get(open.id);
+    const isThem = (p: { id: string; aadObjectId?: string }): boolean => p.id === person.id || (!!p.aadObjectId && p.aadObjectId === person.aadObjectId);
+    const told = (full !== undefined && (isThem(full.requester) || full.network.some(isThem))) || deps.administrators.includes(person.aadObjectId ?? '');
+    return told
+      ? { notice: `There is already an open request for an independent facilitator for ${caseReference.value} (${REQUEST_STATUS_LABELS[open.status].toLowerCase()}, made by ${open.requesterName} on ${formatUkDate(open.submittedAt)}). Nothing new has been sent; your form is kept above.` }
+      : { notice: `There is already an open request for an independent facilitator for ${caseReference.value}, so nothing new has been sent; your form is kept above. The case’s lead professional can tell you more.` };
   }
   const rethinks = await deps.rethinks.forCase(caseReference.value);
   const history = historyFor(rethinks, person);

@@ -24,7 +24,7 @@ export interface RethinkRepository {
   latestOpen(conversationId: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
   forCase(caseReference: string): Promise<Rethink[]>;
-  /** Everyone in Teams who took part in a case's Re-thinks (not those recorded by phone or face to face): just their ids and names. */
+  /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face): just their ids and names (none for those who never joined). */
   peopleInCase(caseReference: string): Promise<Pick<Participant, 'id' | 'name' | 'aadObjectId'>[]>;
 }
 
@@ -75,11 +75,21 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       queryAcross<Rethink>(container, 'SELECT * FROM c WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC', [
         { name: '@caseReference', value: caseReference },
       ]),
-    peopleInCase: (caseReference) =>
-      queryAcross<Pick<Participant, 'id' | 'name' | 'aadObjectId'>>(
-        container,
-        'SELECT p.id, p.name, p.aadObjectId FROM c JOIN p IN c.participants WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND (NOT IS_DEFINED(p.external) OR p.external = false)',
-        [{ name: '@caseReference', value: caseReference }],
-      ),
+    peopleInCase: async (caseReference) => {
+      const parameters = [{ name: '@caseReference', value: caseReference }];
+      const [joined, acted] = await Promise.all([
+        queryAcross<Pick<Participant, 'id' | 'name' | 'aadObjectId'>>(
+          container,
+          'SELECT p.id, p.name, p.aadObjectId FROM c JOIN p IN c.participants WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND (NOT IS_DEFINED(p.external) OR p.external = false)',
+          parameters,
+        ),
+        // In a meeting, presenters facilitate (move on, close) without joining; and a facilitator
+        // handed over to may not have joined either: whoever changed a Re-think took part in it.
+        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed")', parameters),
+      ]);
+      const known = new Set(joined.map((p) => p.id));
+      const others = [...new Set(acted.flatMap((a) => [a.by, a.facilitatorId]))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));
+      return [...joined, ...others.map((id) => ({ id, name: '' }))];
+    },
   };
 }

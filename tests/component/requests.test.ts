@@ -3,7 +3,7 @@
  * pre-filled, submitted, delivered to the pool, accepted by exactly one of two facilitators at
  * once, scheduled, followed by a linked strategy 3 Re-think, and completed.
  */
-import { newGroupChat, person, users, type TestConversation } from '../helpers/activities';
+import { newGroupChat, newMeetingChat, person, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { input } from '../helpers/adaptiveCards';
 import { Driver, START_FORM } from '../helpers/driver';
@@ -372,4 +372,29 @@ test('a facilitator who took part in any of the case’s Re-thinks, even one the
   expect((await bed.db.request(requestId))?.accepted).toBeUndefined();
   const independent = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'acceptRequest', { requestId });
   expect(cardText(independent.card ?? {})).toContain('You have accepted this request');
+});
+
+test('a presenter who moved a case’s Re-think on in its meeting, without ever joining it, can’t accept its request either', async () => {
+  const caseReference = 'PSCP-2026-0777';
+  const meeting = newMeetingChat();
+  bed.connector.setMeetingRole(colleague.aadObjectId, 'Attendee', colleague.id, meeting.meetingId);
+  bed.connector.setMeetingRole(namedFacilitator.aadObjectId, 'Presenter', namedFacilitator.id, meeting.meetingId);
+  const driver = new Driver(bed.app, bed.connector, meeting);
+  const { rethinkId } = await driver.start(colleague, { ...START_FORM, caseReference });
+  const moved = await driver.press(namedFacilitator, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+  expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
+  expect((await bed.db.rethink(meeting.id, rethinkId))?.participants.map((p) => p.id)).not.toContain(namedFacilitator.id);
+
+  const form = await openRequestForm(bed.app, bed.connector, requester, caseReference);
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in the summer.' });
+  const insider = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
+  expect(cardText(insider.card ?? {})).toContain('You took part in this case’s earlier Re-thinks, so another independent facilitator needs to accept it');
+  expect((await bed.db.request(requestId))?.accepted).toBeUndefined();
+
+  // Someone outside the case who types its reference learns only that a request is open: not who made it, or when.
+  await installPersonally(bed.app, bed.connector, person(8));
+  const outsiderForm = await openRequestForm(bed.app, bed.connector, person(8), caseReference);
+  const { answer } = await submitForm(bed.app, bed.connector, person(8), outsiderForm, { ...COMPLETE_FORM, triedInstead: 'Nothing yet.' });
+  expect(answer.message).toBe(`There is already an open request for an independent facilitator for ${caseReference}, so nothing new has been sent; your form is kept above. The case’s lead professional can tell you more.`);
+  expect(answer.message).not.toContain(requester.name);
 });
