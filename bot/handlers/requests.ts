@@ -87,7 +87,7 @@ export const submitRequest: Handler = async (input, deps) => {
   }
   const rethinks = await deps.rethinks.forCase(caseReference.value);
   const history = historyFor(rethinks, person);
-  const form = formFromData(input.data);
+  const form = formFromData((field) => textField(input.data, field));
   // The form opens in the requester's personal chat: normally that is where it is submitted from.
   const [pool, requesterChat] = await Promise.all([poolTargets(deps), input.where.conversationKind === 'personal' ? input.address : chatOf(deps, input.actor.aadObjectId)]);
   const result = lifecycle.submitRequest(

@@ -29,13 +29,13 @@ export const missingStrategies = (history: readonly HistoryEntry[]): (1 | 2)[] =
 
 export const needsTriedInstead = (history: readonly HistoryEntry[]): boolean => missingStrategies(history).length > 0;
 
-/** The form as typed: anything that is not text counts as empty, so nothing typed is ever lost. */
-export function formFromData(data: Readonly<Record<string, unknown>>): RequestForm {
+/**
+ * The form as typed, each field read by `read` (the card reader every other form uses: anything
+ * that is not text, or only invisible characters, counts as empty), so nothing typed is ever lost.
+ */
+export function formFromData(read: (field: keyof RequestForm) => string): RequestForm {
   const form = {} as RequestForm;
-  for (const field of FORM_FIELDS) {
-    const value = data[field];
-    form[field] = typeof value === 'string' ? value : '';
-  }
+  for (const field of FORM_FIELDS) form[field] = read(field);
   return form;
 }
 

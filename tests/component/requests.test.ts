@@ -196,6 +196,11 @@ test('bad input: a forged request id, over-long text, an accept already taken â€
   const { requestId: tooLongId, answer: tooLong } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'Meetings in May and June.', concernSummary: 'x'.repeat(501) });
   expect(cardText(tooLong.card)).toContain('the limit is 500');
   expect(await bed.db.request(tooLongId)).toBeUndefined();
+  // Only invisible characters is nothing typed, as on every other card.
+  const { requestId: blankId, answer: blank } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'Meetings in May and June.', requesterContact: '\u200b', availability: '\u2060 \u200b' });
+  expect(cardText(blank.card)).toContain('Please enter how the facilitator can contact you (a work email or phone number).');
+  expect(cardText(blank.card)).toContain('Please enter when you and the network are available.');
+  expect(await bed.db.request(blankId)).toBeUndefined();
 
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'Meetings in May and June.' });
   // The requester, even if in the pool, cannot accept their own request.
