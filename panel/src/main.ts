@@ -22,9 +22,13 @@ interface State {
   message?: { text: string; problem: boolean; confirmAdvanceFrom?: number; waitingForSomeone?: boolean; joinedWhenAsked?: number };
   emptyText?: string;
   busy: boolean;
+  /** Counts the person's saves: a poll that set out before the latest one must not undo it. */
+  saves: number;
+  /** The stage the contribution being typed was begun at: text is never filed under a later stage. */
+  typingFor?: number;
 }
 
-const state: State = { inTeams: false, stageView: params.get('view') === 'stage', chatId: params.get('chatId') ?? '', busy: false };
+const state: State = { inTeams: false, stageView: params.get('view') === 'stage', chatId: params.get('chatId') ?? '', busy: false, saves: 0 };
 
 function setTheme(theme: string | undefined): void {
   document.body.dataset.theme = theme === 'dark' ? 'dark' : theme === 'contrast' ? 'contrast' : 'default';
@@ -47,9 +51,12 @@ async function refresh(): Promise<void> {
   // Once the Re-think has closed, watch for the next one (keeping the closed one on screen till then).
   const following = state.rethinkId && state.view?.status === 'open';
   const url = following ? `/api/panel/rethinks/${encodeURIComponent(state.rethinkId ?? '')}?${q()}` : `/api/panel/current?${q()}`;
+  const saves = state.saves;
   const response = await call('GET', url);
   if (response.status === 304) return;
   const body = (await response.json()) as PanelView & { message?: string };
+  // A save made while this was on its way answered with a newer view: keep that one.
+  if (saves !== state.saves || state.busy) return;
   // A passing failure (Teams or the store busy) keeps what is on screen; so does no new Re-think yet.
   if (!response.ok && (response.status >= 500 || (!following && state.view))) return;
   if (response.ok) {
@@ -69,13 +76,18 @@ async function refresh(): Promise<void> {
 async function act(verb: string, data: Record<string, unknown>): Promise<void> {
   if (!state.rethinkId || state.busy) return;
   state.busy = true;
+  state.saves++;
   try {
     const response = await call('POST', `/api/panel/rethinks/${encodeURIComponent(state.rethinkId)}/${verb}?${q()}`, { ...data, requestId: crypto.randomUUID() });
     const body = (await response.json()) as { message?: string; code?: string; joined?: number; view?: PanelView } & Partial<PanelView>;
+    // Saved or refused, what was typed for a contribution now belongs to the stage on screen.
+    if (verb === 'contribute') state.typingFor = undefined;
     if (response.ok) {
       state.view = body as PanelView;
       state.etag = response.headers.get('etag') ?? undefined;
       state.message = { text: DONE[verb] ?? 'Saved.', problem: false };
+      // An action added leaves its form empty for the next one.
+      if (verb === 'addAction') for (const id of ACTION_FIELDS) clearTyped(id);
     } else {
       if (body.view) state.view = body.view;
       state.message = {
@@ -90,6 +102,13 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
     state.busy = false;
     render();
   }
+}
+
+const ACTION_FIELDS = ['description', 'ownerName', 'dueDate'];
+
+function clearTyped(id: string): void {
+  const input = document.getElementById(id);
+  if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) input.value = input.dataset.saved ?? '';
 }
 
 const DONE: Record<string, string> = {
@@ -194,7 +213,8 @@ function content(): Node[] {
   } else {
     nodes.push(
       el('h2', { textContent: v.me.contribution ? 'Your contribution (you can edit it)' : 'Your contribution' }),
-      form((d) => void act('contribute', { contribution: value(d, 'contribution'), stage: v.stage }), [field('contribution', `Your view on: ${v.stageTitle}`, el('textarea', { name: 'contribution', value: v.me.contribution, required: true }))], 'Save my contribution'),
+      // Sent with the stage it was begun at: if the group has moved on meanwhile, the server says so and nothing is filed under the wrong stage.
+      form((d) => void act('contribute', { contribution: value(d, 'contribution'), stage: state.typingFor ?? v.stage }), [field('contribution', `Your view on: ${v.stageTitle}`, contributionBox(v))], 'Save my contribution'),
     );
     if (v.isActionsStage) {
       nodes.push(
@@ -209,6 +229,15 @@ function content(): Node[] {
   }
   if (v.me.mayFacilitate) nodes.push(...facilitatorControls(v));
   return nodes;
+}
+
+function contributionBox(v: PanelView): HTMLTextAreaElement {
+  const box = el('textarea', { name: 'contribution', value: v.me.contribution, required: true });
+  box.addEventListener('input', () => {
+    if (box.value === box.dataset.saved) state.typingFor = undefined;
+    else state.typingFor ??= v.stage;
+  });
+  return box;
 }
 
 function facilitatorControls(v: PanelView): Node[] {

@@ -133,3 +133,61 @@ test.each(['default', 'dark'] as const)('usable at side panel width in the %s th
   expect(await axeViolations(page)).toEqual([]);
   await page.close();
 }, 30_000);
+
+test('typing in the panel: text begun at one stage is never filed under the next; an added action leaves its form empty; a slow poll never undoes a save', async () => {
+  const meeting = newMeetingChat();
+  await send(bed.app, installed({ user: organiser, conversation: meeting, serviceUrl: bed.connector.serviceUrl }));
+  const here = new Driver(bed.app, bed.connector, meeting);
+  const started = await here.start(organiser, START_FORM);
+  const id = started.rethinkId;
+  await here.press(presenter, 'join', { rethinkId: id, role: 'Health visitor', agency: 'NHS' });
+  const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
+  await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+  await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(meeting.id)}`);
+  await page.getByText('Stage 1 of 5').waitFor({ timeout: 10_000 });
+  const stored = () => bed.db.rethink(meeting.id, id);
+  const box = page.getByLabel(/Your view on/);
+
+  // Typed at stage 1; the group moves on through the bot; the text stays, but is not filed under stage 2 unasked.
+  await box.fill('What I saw at stage 1.');
+  await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: '1' });
+  await page.getByText('Stage 2 of 5').waitFor({ timeout: 6_000 });
+  expect(await box.inputValue()).toBe('What I saw at stage 1.');
+  await page.getByRole('button', { name: 'Save my contribution' }).click();
+  await page.getByText('The group has moved on to stage 2').waitFor();
+  expect((await stored())?.contributions.filter((c) => c.participantId === organiser.id)).toEqual([]);
+  // Saved again, knowingly: now it belongs to stage 2.
+  expect(await box.inputValue()).toBe('What I saw at stage 1.');
+  await page.getByRole('button', { name: 'Save my contribution' }).click();
+  await page.getByText('Your contribution is saved').waitFor();
+  expect((await stored())?.contributions.filter((c) => c.participantId === organiser.id).map((c) => [c.stage, c.text])).toEqual([[2, 'What I saw at stage 1.']]);
+
+  // A poll that set out before a save, and answers after it, does not put the older text back.
+  await here.press(presenter, 'contribute', { rethinkId: id, contribution: 'Health view at stage 2.', stage: '2' });
+  await page.route('**/api/panel/rethinks/**', async (route) => {
+    if (route.request().method() !== 'GET') return route.continue();
+    const response = await route.fetch();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await route.fulfill({ response });
+  });
+  await box.fill('What I saw, corrected.');
+  await page.waitForRequest((request) => request.method() === 'GET' && request.url().includes('/api/panel/rethinks/'));
+  await page.getByRole('button', { name: 'Save my contribution' }).click();
+  await page.getByText('Your contribution is saved').waitFor();
+  await page.waitForTimeout(2_500);
+  expect(await box.inputValue()).toBe('What I saw, corrected.');
+  await page.unroute('**/api/panel/rethinks/**');
+  expect((await stored())?.contributions.find((c) => c.participantId === organiser.id && c.stage === 2)?.text).toBe('What I saw, corrected.');
+
+  // At stage 5, an action added leaves the form empty for the next.
+  for (const stage of [2, 3, 4]) await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: String(stage) });
+  await page.getByText('Stage 5 of 5').waitFor({ timeout: 6_000 });
+  await page.getByLabel('What needs to happen').fill('Book a review meeting');
+  await page.getByLabel(/Who owns it/).fill('Duty manager');
+  await page.getByLabel('Due by').fill('2099-01-10');
+  await page.getByRole('button', { name: 'Add the action' }).click();
+  await page.getByText('The action is added.').waitFor();
+  expect(await Promise.all([page.getByLabel('What needs to happen').inputValue(), page.getByLabel(/Who owns it/).inputValue(), page.getByLabel('Due by').inputValue()])).toEqual(['', '', '']);
+  expect((await stored())?.actions.map((a) => a.description)).toEqual(['Book a review meeting']);
+  await page.close();
+}, 60_000);
