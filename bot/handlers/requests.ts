@@ -111,6 +111,9 @@ export const submitRequest: Handler = async (input, deps) => {
     const card = renderRequestFormCard(deps.profile, { requestId, caseReference: caseReference.value, values: form, history, errors: result.errors, notice: result.message });
     return { view: card, postViewWithoutExecute: true };
   }
+  // The search above answers most people kindly; this decides between two forms sent at the same moment.
+  const holder = await deps.requests.claimCase(caseReference.value, requestId);
+  if (holder && holder !== requestId) return { notice: `There is already an open request for an independent facilitator for ${caseReference.value}, made just now, so nothing new has been sent; your form is kept above.` };
   const created = await deps.requests.create(result.value);
   if (!created) {
     const now = await deps.requests.get(requestId);
@@ -229,8 +232,9 @@ export const scheduleRequest = requestAction(true, 'The meeting is saved. The re
 });
 
 export const withdrawRequest = requestAction(false, 'The request is withdrawn. The facilitators’ cards now say so.', async (r, input, deps) => {
-  // Whoever was told of a meeting is told it is off.
-  const chats = r.schedule ? await Promise.all(r.network.map((p) => chatOf(deps, p.aadObjectId))) : [];
+  // Whoever was told of a meeting is told it is off. Looked up whether or not a meeting is arranged
+  // as read: one may be arranged before this is saved, and the change is then applied to that.
+  const chats = await Promise.all(r.network.map((p) => chatOf(deps, p.aadObjectId)));
   const tell = chats.filter((c): c is ConversationAddress => c !== undefined);
   return (current) => lifecycle.withdrawRequest(current, personOf(input), textField(input.data, 'withdrawReason'), tell, input.activityId, context(input, deps));
 });

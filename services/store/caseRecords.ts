@@ -4,6 +4,7 @@
  */
 import type { Container } from '@azure/cosmos';
 import type { FacilitatorRequest } from '../requests/types';
+import { caseClaimId } from './requests';
 import type { Rethink } from '../rethink/types';
 import { createItem, deleteItem, queryAcross, StoreUnavailableError, unlessUnavailable, updateItem, type Stored } from './repository';
 
@@ -123,6 +124,9 @@ export function caseRecordsRepository(containers: { rethinks: Container; request
           await deleteItem(containers.requests, r.id, r.id);
           removed.requests++;
         }
+        // Which request was the case's open one: only a hash and an id, but of this case all the same.
+        const claim = caseClaimId(holdings.caseReference);
+        await deleteItem(containers.requests, claim, claim);
         // Looked up again once the requests have gone: a facilitator who accepted one since `find` is
         // listed by now, and one listed later reads the request after writing, finds it gone and unlists.
         const facilitatorIds = [...new Set([...holdings.facilitators, ...(await listedFor(holdings.caseReference))])];

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
+import { isOpenRequest } from '../requests/lifecycle';
 import type { FacilitatorRequest, RequestStatus } from '../requests/types';
-import { createItem, queryAcross, readItem, updateItem, type Change, type Stored, type UpdateOutcome } from './repository';
+import { ok, refuse } from '../result';
+import { createItem, queryAcross, readItem, StoreUnavailableError, updateItem, type Change, type Stored, type UpdateOutcome } from './repository';
 
 export interface RequestListItem {
   id: string;
@@ -33,7 +36,26 @@ export interface RequestRepository {
   linkedTo(rethinkId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** Ids of requests with deliveries due by `now`. */
   due(now: Date, limit: number): Promise<string[]>;
+  /**
+   * Makes `requestId` the case's one open request before it is created: `undefined` when it is,
+   * or the id of the open request that already is. Two forms submitted at the same moment cannot
+   * both pass, as a search for an open request alone would let them.
+   */
+  claimCase(caseReference: string, requestId: string): Promise<string | undefined>;
 }
+
+/**
+ * Which request is (or was last) a case's open one, in the requests container: a document of its
+ * own, so a create or a conditional replace decides between two at once. Named by a hash, and
+ * holding only the request's id: never the case reference.
+ */
+interface CaseClaim {
+  id: string;
+  type: 'caseClaim';
+  requestId: string;
+}
+
+export const caseClaimId = (caseReference: string): string => `claim-${createHash('sha256').update(caseReference).digest('base64url').slice(0, 32)}`;
 
 const LIST_FIELDS = 'c.id, c.caseReference, c.status, c.submittedAt, c.requester.name AS requesterName, c.accepted["by"].name AS acceptedBy, c.form.urgency AS urgency';
 
@@ -76,6 +98,21 @@ export function requestRepository(container: Container): RequestRepository {
     awaitingCompletion: (limit) =>
       queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT TOP @limit * FROM c WHERE c.type = "request" AND IS_DEFINED(c.rethink) AND c.status IN ("accepted", "scheduled")', [{ name: '@limit', value: limit }]),
     linkedTo: (rethinkId) => queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT * FROM c WHERE c.type = "request" AND c.rethink.id = @rethinkId', [{ name: '@rethinkId', value: rethinkId }]),
+    claimCase: async (caseReference, requestId) => {
+      const id = caseClaimId(caseReference);
+      for (let attempt = 0; attempt < 4; attempt++) {
+        if (await createItem<CaseClaim>(container, { id, type: 'caseClaim', requestId })) return undefined;
+        const claim = await readItem<CaseClaim>(container, id, id);
+        if (!claim) continue;
+        if (claim.requestId === requestId) return undefined;
+        const holder = await readItem<FacilitatorRequest>(container, claim.requestId, claim.requestId);
+        if (holder && isOpenRequest(holder)) return holder.id;
+        // The last open request has closed (or was never made): take the claim over, unless another form just did.
+        const taken = await updateItem<CaseClaim>(container, id, id, (current) => (current.requestId === claim.requestId ? ok({ ...current, requestId }) : refuse('notAllowed', 'claimed meanwhile')), { read: claim });
+        if (taken.kind === 'updated') return undefined;
+      }
+      throw new StoreUnavailableError(new Error('Could not settle which request is the case’s open one'));
+    },
     due: async (now, limit) => {
       const rows = await queryAcross<{ id: string }>(container, 'SELECT TOP @limit c.id FROM c WHERE c.type = "request" AND c.outboxDueAt <= @now ORDER BY c.outboxDueAt ASC', [
         { name: '@limit', value: limit },

@@ -3,6 +3,7 @@
  * Teams-shaped activities, checked in the store through the SDK.
  */
 import { message, newGroupChat, person, users, type TestConversation, type TestUser } from '../helpers/activities';
+import { caseClaimId, requestRepository } from '../../services/store/requests';
 import { caseRecordsRepository } from '../../services/store/caseRecords';
 import { peopleRepository } from '../../services/store/people';
 import { Driver, START_FORM } from '../helpers/driver';
@@ -133,7 +134,14 @@ test('export: in the administrator’s personal chat, offered as a file; accepte
 });
 
 test('confirmed: the case’s Re-thinks and requests are deleted, the facilitator’s list loses it, another case is untouched, and a note without the reference is kept', async () => {
+  // Which request is each case's open one is kept apart (see claimCase): the erased case's goes too.
+  await requestRepository(bed.db.requests).claimCase(ERASED, 'request-to-erase');
+  await requestRepository(bed.db.requests).claimCase(KEPT, 'request-to-keep');
+  const claimOf = async (caseReference: string) => (await bed.db.requests.item(caseClaimId(caseReference), caseClaimId(caseReference)).read()).resource;
+  expect(await claimOf(ERASED)).toMatchObject({ requestId: 'request-to-erase' });
   const reply = await say(personalChat(admin), admin, `erase case ${ERASED} confirm`);
+  expect(await claimOf(ERASED)).toBeUndefined();
+  expect(await claimOf(KEPT)).toMatchObject({ requestId: 'request-to-keep' });
   expect(reply).toContain(`Erased for case ${ERASED}: 2 Re-thinks and 1 facilitator request, and the case was taken off 1 facilitator’s list of accepted cases. A note`);
   expect(await rethinksOf(ERASED)).toEqual([]);
   expect(await requestsOf(ERASED)).toEqual([]);

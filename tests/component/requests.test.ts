@@ -403,3 +403,25 @@ test('a presenter who moved a case’s Re-think on in its meeting, without ever 
   expect(answer.message).toBe(`There is already an open request for an independent facilitator for ${caseReference}, so nothing new has been sent; your form is kept above. The case’s lead professional can tell you more.`);
   expect(answer.message).not.toContain(requester.name);
 });
+
+test('two forms for one case submitted at the same moment make one request; the other person is told, and may ask again once it has closed', async () => {
+  const caseReference = 'PSCP-2026-0776';
+  const people = [requester, colleague] as const;
+  const forms = [await openRequestForm(bed.app, bed.connector, requester, caseReference), await openRequestForm(bed.app, bed.connector, colleague, caseReference)];
+  const sent = await Promise.all(forms.map((form, i) => submitForm(bed.app, bed.connector, people[i] ?? requester, form, { ...COMPLETE_FORM, triedInstead: `Tried by ${people[i]?.name ?? ''}.` })));
+  const stored = await Promise.all(sent.map((s) => bed.db.request(s.requestId)));
+  expect(stored.filter((r) => r !== undefined)).toHaveLength(1);
+  const won = stored[0] ? 0 : 1;
+  const lost = 1 - won;
+  expect(sent[lost]?.answer.message).toMatch(/^There is already an open request for an independent facilitator for PSCP-2026-0776/);
+
+  // Withdrawn, the case is free for a new request.
+  const winner = people[won] as typeof requester;
+  await pressIn(bed.app, bed.connector, personalChat(winner), winner, 'withdrawRequest', { requestId: sent[won]?.requestId ?? '', withdrawReason: 'Resolved between us.' });
+  expect((await bed.db.request(sent[won]?.requestId ?? ''))?.status).toBe('withdrawn');
+  const loser = people[lost] as typeof requester;
+  const again = await openRequestForm(bed.app, bed.connector, loser, caseReference);
+  const { requestId, answer } = await submitForm(bed.app, bed.connector, loser, again, { ...COMPLETE_FORM, triedInstead: 'Tried again.' });
+  expect(cardText(answer.card)).toContain('Your request has been sent');
+  expect((await bed.db.request(requestId))?.status).toBe('submitted');
+});
