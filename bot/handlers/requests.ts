@@ -58,7 +58,7 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
   const card = renderRequestFormCard(deps.profile, {
     requestId: deps.newId(),
     caseReference: caseReference.value,
-    values: prefill(rethinks, person, { ...(remembered?.role ? { role: remembered.role } : {}), ...(remembered?.agency ? { agency: remembered.agency } : {}) }),
+    values: prefill(rethinks, person, { ...(remembered?.role ? { role: remembered.role } : {}), ...(remembered?.agency ? { agency: remembered.agency } : {}) }, deps.profile.limits.summaryMaxLength),
     history: historyFor(rethinks, person),
   });
   if (chat) return { posts: [{ card, to: chat }], notice: 'I’ve sent the request form to your personal chat with Re-think, so the case’s history stays private to you.' };

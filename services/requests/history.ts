@@ -39,7 +39,7 @@ export function networkOf(rethinks: readonly Rethink[], person: Actor | PersonRe
 }
 
 /** The form as the app can fill it in; the requester completes and corrects the rest. */
-export function prefill(rethinks: readonly Rethink[], person: Actor | PersonRef, remembered: { role?: string; agency?: string }): Partial<RequestForm> {
+export function prefill(rethinks: readonly Rethink[], person: Actor | PersonRef, remembered: { role?: string; agency?: string }, networkMax = Number.POSITIVE_INFINITY): Partial<RequestForm> {
   const seen = rethinks.filter((r) => tookPart(r, person)).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
   const latest = seen.at(-1);
   const me = latest?.participants.find((p) => p.id === person.id || (person.aadObjectId !== undefined && p.aadObjectId === person.aadObjectId));
@@ -52,7 +52,18 @@ export function prefill(rethinks: readonly Rethink[], person: Actor | PersonRef,
     requesterRole: remembered.role ?? me?.role ?? '',
     requesterAgency: agency,
     ...(isLead ? { leadProfessionalName: person.name, leadProfessionalAgency: agency } : {}),
-    network: [...roles.values()].join('; '),
+    network: withinLimit([...roles.values()], networkMax),
     ...(latest ? { concernCategory: latest.concernCategory, concernSummary: latest.summary } : {}),
   };
+}
+
+/** As many of the people as fit within the field's limit, and how many more: the app never fills in more than the requester may send. */
+function withinLimit(people: readonly string[], max: number): string {
+  const all = people.join('; ');
+  if (all.length <= max) return all;
+  for (let kept = people.length - 1; kept >= 0; kept--) {
+    const text = `${people.slice(0, kept).join('; ')}${kept ? '; ' : ''}and ${people.length - kept} more`;
+    if (text.length <= max) return text;
+  }
+  return '';
 }

@@ -159,7 +159,7 @@ export function caseExport(holdings: CaseHoldings, exportedBy: string, now: Date
 
 export const caseExportFileName = (caseReference: string): string => `Re-think case ${caseReference}.json`;
 
-const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+const count = (n: number, one: string, many: string) => (n === 0 ? `no ${many}` : `${n} ${n === 1 ? one : many}`);
 
 /** "2 Re-thinks and 1 facilitator request": what is held, as people read it. */
 export const describeCounts = (rethinks: number, requests: number): string => `${count(rethinks, 'Re-think', 'Re-thinks')} and ${count(requests, 'facilitator request', 'facilitator requests')}`;

@@ -12,4 +12,16 @@ describe('the request form filled in from the case’s Re-thinks', () => {
     expect(prefill([asLead], people.tom, {})).not.toHaveProperty('leadProfessionalName');
     expect(prefill([closedRethink('notResolved', 'nextStrategy')], people.priya, {})).not.toHaveProperty('leadProfessionalName');
   });
+
+  test('the people involved are filled in only as far as the field allows, with a count of the rest', () => {
+    const everyone = prefill([asLead], people.priya, {}).network ?? '';
+    const names = everyone.split('; ');
+    expect(names.length).toBeGreaterThan(2);
+    expect(prefill([asLead], people.priya, {}, everyone.length).network).toBe(everyone);
+    const short = prefill([asLead], people.priya, {}, everyone.length - 1).network ?? '';
+    expect(short.length).toBeLessThanOrEqual(everyone.length - 1);
+    expect(short.startsWith(`${names[0]}; `)).toBe(true);
+    expect(short).toMatch(/; and \d more$/);
+    expect(prefill([asLead], people.priya, {}, 10).network).toMatch(/^(and \d+ more)?$/);
+  });
 });
