@@ -112,7 +112,7 @@ export const submitRequest: Handler = async (input, deps) => {
     return { view: card, postViewWithoutExecute: true };
   }
   // The search above answers most people kindly; this decides between two forms sent at the same moment.
-  const holder = await deps.requests.claimCase(caseReference.value, requestId);
+  const holder = await deps.requests.claimCase(caseReference.value, requestId, input.now);
   if (holder && holder !== requestId) return { notice: `There is already an open request for an independent facilitator for ${caseReference.value}, made just now, so nothing new has been sent; your form is kept above.` };
   const created = await deps.requests.create(result.value);
   if (!created) {

@@ -41,8 +41,11 @@ export interface RequestRepository {
    * or the id of the open request that already is. Two forms submitted at the same moment cannot
    * both pass, as a search for an open request alone would let them.
    */
-  claimCase(caseReference: string, requestId: string): Promise<string | undefined>;
+  claimCase(caseReference: string, requestId: string, now: Date): Promise<string | undefined>;
 }
+
+/** A claim whose request is not there yet may be one being created this moment: give it this long. */
+const CLAIM_SETTLES_MS = 60_000;
 
 /**
  * Which request is (or was last) a case's open one, in the requests container: a document of its
@@ -53,6 +56,7 @@ interface CaseClaim {
   id: string;
   type: 'caseClaim';
   requestId: string;
+  claimedAt: string;
 }
 
 export const caseClaimId = (caseReference: string): string => `claim-${createHash('sha256').update(caseReference).digest('base64url').slice(0, 32)}`;
@@ -61,7 +65,11 @@ const LIST_FIELDS = 'c.id, c.caseReference, c.status, c.submittedAt, c.requester
 
 export function requestRepository(container: Container): RequestRepository {
   return {
-    get: (id) => readItem<FacilitatorRequest>(container, id, id),
+    // Only requests: the container also holds each case's claim, whose id is not a request's.
+    get: async (id) => {
+      const doc = await readItem<FacilitatorRequest>(container, id, id);
+      return doc?.type === 'request' ? doc : undefined;
+    },
     create: (doc) => createItem(container, doc),
     update: (id, change, read, idempotent = false) => updateItem<FacilitatorRequest>(container, id, id, change, { read, idempotent }),
     byRequester: (personId, aadObjectId, limit) =>
@@ -98,17 +106,20 @@ export function requestRepository(container: Container): RequestRepository {
     awaitingCompletion: (limit) =>
       queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT TOP @limit * FROM c WHERE c.type = "request" AND IS_DEFINED(c.rethink) AND c.status IN ("accepted", "scheduled")', [{ name: '@limit', value: limit }]),
     linkedTo: (rethinkId) => queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT * FROM c WHERE c.type = "request" AND c.rethink.id = @rethinkId', [{ name: '@rethinkId', value: rethinkId }]),
-    claimCase: async (caseReference, requestId) => {
+    claimCase: async (caseReference, requestId, now) => {
       const id = caseClaimId(caseReference);
+      const mine: CaseClaim = { id, type: 'caseClaim', requestId, claimedAt: now.toISOString() };
       for (let attempt = 0; attempt < 4; attempt++) {
-        if (await createItem<CaseClaim>(container, { id, type: 'caseClaim', requestId })) return undefined;
+        if (await createItem<CaseClaim>(container, mine)) return undefined;
         const claim = await readItem<CaseClaim>(container, id, id);
         if (!claim) continue;
         if (claim.requestId === requestId) return undefined;
         const holder = await readItem<FacilitatorRequest>(container, claim.requestId, claim.requestId);
         if (holder && isOpenRequest(holder)) return holder.id;
+        // Claimed a moment ago, its request may be being created right now (claim first, then create).
+        if (!holder && now.getTime() - Date.parse(claim.claimedAt ?? '') < CLAIM_SETTLES_MS) return claim.requestId;
         // The last open request has closed (or was never made): take the claim over, unless another form just did.
-        const taken = await updateItem<CaseClaim>(container, id, id, (current) => (current.requestId === claim.requestId ? ok({ ...current, requestId }) : refuse('notAllowed', 'claimed meanwhile')), { read: claim });
+        const taken = await updateItem<CaseClaim>(container, id, id, (current) => (current.requestId === claim.requestId ? ok({ ...current, ...mine }) : refuse('notAllowed', 'claimed meanwhile')), { read: claim });
         if (taken.kind === 'updated') return undefined;
       }
       throw new StoreUnavailableError(new Error('Could not settle which request is the case’s open one'));

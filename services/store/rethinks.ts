@@ -85,7 +85,8 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         ),
         // In a meeting, presenters facilitate (move on, close) without joining; and a facilitator
         // handed over to may not have joined either: whoever changed a Re-think took part in it.
-        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed")', parameters),
+        // Asking to see its card again (status) changes nothing, nor does a meeting ending.
+        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded"))', parameters),
       ]);
       const known = new Set(joined.map((p) => p.id));
       const others = [...new Set(acted.flatMap((a) => [a.by, a.facilitatorId]))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));

@@ -135,8 +135,8 @@ test('export: in the administrator’s personal chat, offered as a file; accepte
 
 test('confirmed: the case’s Re-thinks and requests are deleted, the facilitator’s list loses it, another case is untouched, and a note without the reference is kept', async () => {
   // Which request is each case's open one is kept apart (see claimCase): the erased case's goes too.
-  await requestRepository(bed.db.requests).claimCase(ERASED, 'request-to-erase');
-  await requestRepository(bed.db.requests).claimCase(KEPT, 'request-to-keep');
+  await requestRepository(bed.db.requests).claimCase(ERASED, 'request-to-erase', new Date());
+  await requestRepository(bed.db.requests).claimCase(KEPT, 'request-to-keep', new Date());
   const claimOf = async (caseReference: string) => (await bed.db.requests.item(caseClaimId(caseReference), caseClaimId(caseReference)).read()).resource;
   expect(await claimOf(ERASED)).toMatchObject({ requestId: 'request-to-erase' });
   const reply = await say(personalChat(admin), admin, `erase case ${ERASED} confirm`);

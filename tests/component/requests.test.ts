@@ -10,6 +10,7 @@ import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
 import { message } from '../helpers/activities';
 import { request } from '../fixtures/cards/requests';
+import { caseClaimId, requestRepository } from '../../services/store/requests';
 import { ANSWERS, buttonData, COMPLETE_FORM, installPersonally, latestCard, openRequestForm, personalChat, pressIn, rethinkToClose, submitForm } from '../helpers/journeys';
 
 const admin = users.isaiah;
@@ -424,4 +425,34 @@ test('two forms for one case submitted at the same moment make one request; the 
   const { requestId, answer } = await submitForm(bed.app, bed.connector, loser, again, { ...COMPLETE_FORM, triedInstead: 'Tried again.' });
   expect(cardText(answer.card)).toContain('Your request has been sent');
   expect((await bed.db.request(requestId))?.status).toBe('submitted');
+});
+
+test('the case’s claim: a request being created this moment holds it; one never created lets go after a minute; its id is no request', async () => {
+  const caseReference = 'PSCP-2026-0775';
+  const repository = requestRepository(bed.db.requests);
+  const now = new Date();
+  // A claims, and has not yet created its request: B, a moment later, is told it is taken.
+  expect(await repository.claimCase(caseReference, 'claim-test-a', now)).toBeUndefined();
+  expect(await repository.claimCase(caseReference, 'claim-test-b', new Date(now.getTime() + 50))).toBe('claim-test-a');
+  // A's request never came (its create failed): a minute on, B may have the case.
+  expect(await repository.claimCase(caseReference, 'claim-test-b', new Date(now.getTime() + 61_000))).toBeUndefined();
+  expect(await repository.claimCase(caseReference, 'claim-test-a', new Date(now.getTime() + 62_000))).toBe('claim-test-b');
+
+  // A claim's id, which anyone knowing the case reference could work out, is not a request.
+  expect(await repository.get(caseClaimId(caseReference))).toBeUndefined();
+  const forged = await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'withdrawRequest', { requestId: caseClaimId(caseReference), withdrawReason: 'x' });
+  expect(forged.message ?? cardText(forged.card ?? {})).toContain('I can’t find that request');
+});
+
+test('someone who only asked to see a case’s Re-think card again (status) is still independent of it, and may accept its request', async () => {
+  const caseReference = 'PSCP-2026-0774';
+  const chat = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  await driver.start(colleague, { ...START_FORM, caseReference });
+  await say(chat, namedFacilitator, 'status');
+  await bed.app.idle();
+  const form = await openRequestForm(bed.app, bed.connector, requester, caseReference);
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in the autumn.' });
+  const accepted = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
+  expect(cardText(accepted.card ?? {})).toContain('You have accepted this request');
 });
