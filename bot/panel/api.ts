@@ -196,14 +196,21 @@ export function mountPanel(server: Server, pd: PanelDeps): void {
   server.get('/api/panel/current', guard((req) => current(req, pd)));
   server.get('/api/panel/rethinks/:id', guard((req) => one(req, pd, String(req.params.id ?? ''))));
   server.post('/api/panel/rethinks/:id/:verb', guard((req) => act(req, pd, String(req.params.id ?? ''), String(req.params.verb ?? ''))));
+  mountPages(server);
+}
+
+/** The page itself, on or off: switched off, it says why (from the API) rather than the tab showing an error. */
+function mountPages(server: Server): void {
   server.get('/panel/', async (_req: Request, res: Response) => staticFile(res, 'index.html'));
   server.get('/panel/:file', async (req: Request, res: Response) => staticFile(res, path.basename(String(req.params.file ?? ''))));
 }
 
 /** With an app id but no PANEL_APP_ID_URI, the panel cannot check Teams sign-ins: it says so. */
 export function mountPanelOff(server: Server, why = 'The Re-think side panel is not set up for this deployment yet: ask your administrator to set PANEL_APP_ID_URI.'): void {
-  const off = async (_req: Request, res: Response) => send(res, fail(503, why));
+  // 501: not a passing fault to wait out (503), but what this deployment does not offer.
+  const off = async (_req: Request, res: Response) => send(res, fail(501, why));
   server.get('/api/panel/current', off);
   server.get('/api/panel/rethinks/:id', off);
   server.post('/api/panel/rethinks/:id/:verb', off);
+  mountPages(server);
 }

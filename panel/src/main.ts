@@ -58,7 +58,8 @@ async function refresh(): Promise<void> {
   // A save made while this was on its way answered with a newer view: keep that one.
   if (saves !== state.saves || state.busy) return;
   // A passing failure (Teams or the store busy) keeps what is on screen; so does no new Re-think yet.
-  if (!response.ok && (response.status >= 500 || (!following && state.view))) return;
+  // The panel switched off (501) is not passing: it is said.
+  if (!response.ok && ((response.status >= 500 && response.status !== 501) || (!following && state.view))) return;
   if (response.ok) {
     state.view = body;
     state.rethinkId = body.rethinkId;
@@ -161,8 +162,9 @@ function render(): void {
 
 function content(): Node[] {
   const nodes: Node[] = [];
-  if (!state.inTeams) nodes.push(el('p', { className: 'banner', textContent: 'Development mode: this page is not running in Teams. It acts as the development identity set in the app’s configuration.' }));
   const v = state.view;
+  // Only where the app answered without Teams: that is its local development mode, not a deployment.
+  if (!state.inTeams && v) nodes.push(el('p', { className: 'banner', textContent: 'Development mode: this page is not running in Teams. It acts as the development identity set in the app’s configuration.' }));
   if (!v) {
     nodes.push(el('h1', { textContent: 'Re-think' }), el('p', { textContent: state.emptyText ?? 'Loading the Re-think…' }));
     return nodes;
@@ -264,7 +266,10 @@ function facilitatorControls(v: PanelView): Node[] {
 
 async function start(): Promise<void> {
   try {
-    await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error('not in Teams')), 1500))]);
+    // Teams shows the page in a frame: on its own it is not in Teams, and initialising would never
+    // finish. In a frame, a slow Teams client is given time rather than taken for no Teams at all.
+    if (window.parent === window) throw new Error('not in Teams');
+    await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error('not in Teams')), 10_000))]);
     const context = await app.getContext();
     state.inTeams = true;
     state.chatId = context.chat?.id ?? context.channel?.id ?? state.chatId;

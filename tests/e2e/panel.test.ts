@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { installed, newMeetingChat, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
-import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
+import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(__dirname, '../../test-results');
@@ -191,3 +191,17 @@ test('typing in the panel: text begun at one stage is never filed under the next
   expect((await stored())?.actions.map((a) => a.description)).toEqual(['Book a review meeting']);
   await page.close();
 }, 60_000);
+
+test('outside Teams, an app with no development identity: the page says why, with no development banner', async () => {
+  const plain = await startApp(bed.app.storeEndpoint, { env: { LOG_LEVEL: 'silent' } });
+  const page = await browser.newPage({ viewport: { width: 320, height: 600 } });
+  try {
+    await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+    await page.goto(`${plain.url}/panel/?chatId=${encodeURIComponent(chat.id)}`);
+    await page.getByText('the side panel needs a development identity').waitFor({ timeout: 10_000 });
+    expect(await page.getByText('Development mode').count()).toBe(0);
+  } finally {
+    await page.close();
+    await plain.stop();
+  }
+}, 30_000);
