@@ -41,7 +41,7 @@ export function escalationCardData(profile: PartnershipProfile, input: Escalatio
     title: latest ? `Escalation under the ${protocol} · case ${r.caseReference}` : `Escalate under the ${protocol} · case ${r.caseReference}`,
     intro: latest
       ? `Escalation has been started under the ${profile.partnership.escalationProtocolName}. Re-think records it and hands over this history; the protocol itself is followed outside Re-think. Timescales are driven by the child’s needs.`
-      : `This Re-think ended without resolving the concern. If the network has decided to escalate, record the stage and the reason here. The ${protocol} itself is followed outside Re-think.`,
+      : `This Re-think ended without resolving the concern, so the ${protocol} should now be started. Anyone who took part can record here the stage it has reached and the reason. The ${protocol} itself is followed outside Re-think.`,
     rethinkId: r.id,
     recorded: !!latest,
     facts: latest

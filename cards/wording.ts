@@ -2,7 +2,7 @@ import type { PartnershipProfile } from '../services/profile/types';
 
 /** Words that appear on more than one card, kept in one place. */
 export const PRIVACY_REMINDER =
-  'Please don’t enter names, dates of birth, or health or sexual details. Use the pseudonymous case reference, roles and agencies: each agency’s own case system stays the record.';
+  'Please don’t enter the names or dates of birth of children or family members, or any health or sexual details. Use the pseudonymous case reference, roles and agencies: each agency’s own case system stays the record.';
 
 export const MODE_LABELS: Record<string, string> = { teams: 'In Teams', phone: 'By phone', faceToFace: 'Face to face' };
 

@@ -128,16 +128,16 @@ export const flagField = (data: CardData, key: string): boolean => data[key] ===
 
 export const MESSAGES = {
   notFound: 'I can’t find that Re-think in this conversation. It may belong to another chat: type **list** to see the Re-thinks here.',
-  storeUnavailable: 'Sorry, Re-think couldn’t reach its store just now, so that wasn’t saved. Nothing already recorded is affected. Please try again in a moment.',
-  storeUnreachable: 'Sorry, Re-think couldn’t reach its store just now. Please try again in a moment.',
+  storeUnavailable: 'Sorry, that wasn’t saved: Re-think couldn’t reach its records just now. Nothing already recorded is affected. Please try again in a moment.',
+  storeUnreachable: 'Sorry, Re-think couldn’t reach its records just now. Please try again in a moment.',
   unexpected: 'Sorry, something went wrong and that may not have been saved. Please try again; if it keeps happening, let your partnership administrator know.',
   unexpectedShowing: 'Sorry, something went wrong showing that. Nothing has been changed. Please try again; if it keeps happening, let your partnership administrator know.',
   alreadyDone: 'That was done already. This card shows where the request is now.',
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one.',
   unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help**.',
-  noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one.',
+  noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).',
   requestNotFound: 'I can’t find that request. It may have been removed: type **my requests** to see yours.',
   notPool: 'Only the partnership’s independent facilitators can do that. If you should be one, please ask your partnership administrator.',
-  notAdministrator: 'Only the partnership’s administrators can change the facilitator pool.',
-  notAdministratorForCase: 'Only the partnership’s administrators can export or erase what Re-think holds for a case.',
+  notAdministrator: 'Only the partnership’s administrators can change the facilitator pool. If something there needs changing, please ask one of them.',
+  notAdministratorForCase: 'Only the partnership’s administrators can export or erase what Re-think holds for a case. If someone has asked for this, please pass it to one of them.',
 } as const;

@@ -136,7 +136,7 @@ type Handlers = { [K in Command['kind']]: Handler<K> };
 
 const handlers: Handlers = {
   confirmStrategy(r, c, actor) {
-    if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled, so it can’t be started. Type **start** to begin a new one.');
+    if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled, so it can’t be started. Type **start** to begin a new one (in a group chat, channel or meeting, **@Re-think start**).');
     if (r.status !== 'proposed') return refuse('notOpen', 'This Re-think has already started.');
     if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can choose its strategy.');
     if (!canChooseStrategy(c.strategy, r.recommended)) {
@@ -224,7 +224,7 @@ const handlers: Handlers = {
     if (namesake && !c.samePerson) {
       return refuse(
         'invalidInput',
-        `${namesake.name} from ${namesake.agency} is already recorded here. If this is the same person and their details were wrong, tick “This is someone already recorded here” and record it again. If it is someone else, please add something to the name to tell them apart, such as an initial.`,
+        `${namesake.name} from ${namesake.agency} is already recorded here. If this is the same person and their details were wrong, tick “The same person as someone already recorded here” and record it again. If it is someone else, please add something to the name to tell them apart, such as an initial.`,
       );
     }
     participant ??= namesake;
@@ -534,7 +534,7 @@ function checkAction(r: Rethink, c: { description: string; ownerParticipantId: s
 
 export function mustBeOpen(r: Rethink): Result<true> {
   if (r.status === 'closed') return refuse('closed', 'This Re-think is closed, so it can no longer be changed.');
-  if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled before it started, so it can’t be changed. Type **start** to begin a new one.');
+  if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled before it started, so it can’t be changed. Type **start** to begin a new one (in a group chat, channel or meeting, **@Re-think start**).');
   if (r.status === 'proposed') return refuse('notOpen', 'This Re-think has not started yet: its strategy is still to be chosen.');
   return ok(true);
 }
@@ -543,7 +543,7 @@ function mustFacilitate(r: Rethink, actor: Actor): Result<true> {
   const open = mustBeOpen(r);
   if (!open.ok) return open;
   if (!mayFacilitate(r, actor)) {
-    if (r.meetingId) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute.');
+    if (r.meetingId) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or the facilitator to hand over to you.');
     const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
     return refuse('notFacilitator', `Only the facilitator${facilitator ? `, ${facilitator.name},` : ''} can do this.`);
   }

@@ -642,7 +642,7 @@ describe('list card', () => {
   describeEveryVariant({ empty: { render: empty, rethinkIds: [] }, 'with items': { render: withItems, rethinkIds: LIST_ITEMS.map((i) => i.id) } });
 
   it('says when there are no Re-thinks', () => {
-    expect(texts(empty())).toContain('There are no Re-thinks here yet. Type **start** to begin one.');
+    expect(texts(empty())).toContain('There are no Re-thinks here yet. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).');
   });
 
   it('lists each Re-think, and offers to show the open ones', () => {

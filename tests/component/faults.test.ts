@@ -438,10 +438,10 @@ describe('faults', () => {
     await proxy.cut();
     try {
       const failed = await driver.press(adele, 'contribute', { rethinkId, contribution: 'Try to save this' });
-      expect(failed).toMatchObject({ status: 200, message: expect.stringContaining('so that wasn’t saved') });
+      expect(failed).toMatchObject({ status: 200, message: expect.stringContaining('that wasn’t saved') });
       expect((await fetch(`${proxied.url}/healthz`)).status).toBe(503);
       await driver.say(megan, 'status');
-      expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toBe('Sorry, Re-think couldn’t reach its store just now. Please try again in a moment.');
+      expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toBe('Sorry, Re-think couldn’t reach its records just now. Please try again in a moment.');
     } finally {
       await proxy.restore();
     }

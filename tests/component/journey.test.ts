@@ -225,7 +225,7 @@ describe('commands', () => {
     await import('../helpers/harness').then(({ send }) => send(bed.app, installed(chat.where(megan))));
     const welcome = cardText(cardOf(bed.connector.posts(chat.conversation.id).at(-1)!));
     expect(welcome).toContain('Welcome to Re-think');
-    expect(welcome).toContain('Please don’t enter names');
+    expect(welcome).toContain('Please don’t enter the names or dates of birth of children or family members');
     const upgraded = { ...installed(chat.where(megan)), action: 'add-upgrade' };
     const before = bed.connector.posts(chat.conversation.id).length;
     await import('../helpers/harness').then(({ send }) => send(bed.app, upgraded));

@@ -181,7 +181,7 @@ describe('the five stages', () => {
     let r = open();
     r = apply(r, { kind: 'contributeOnBehalf', name: 'Sam Jones', role: 'Health visitor', agency: 'NHS', text: 'Health view' }, lead);
     const asked = refusal(r, { kind: 'contributeOnBehalf', name: 'sam jones', role: 'Teacher', agency: 'School', text: 'School view' }, lead);
-    expect(asked).toMatchObject({ code: 'invalidInput', message: expect.stringMatching(/^Sam Jones from NHS is already recorded here\. If this is the same person and their details were wrong, tick “This is someone already recorded here”/) });
+    expect(asked).toMatchObject({ code: 'invalidInput', message: expect.stringMatching(/^Sam Jones from NHS is already recorded here\. If this is the same person and their details were wrong, tick “The same person as someone already recorded here”/) });
 
     // Someone else: told apart by name, recorded as a second person; both perspectives stand.
     let two = apply(r, { kind: 'contributeOnBehalf', name: 'Sam Jones (school)', role: 'Teacher', agency: 'School', text: 'School view' }, lead);
