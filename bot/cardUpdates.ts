@@ -54,10 +54,15 @@ interface Job {
   readonly fetch: boolean;
   /** Tries after a failed send or read. */
   readonly attempt?: number;
+  /** Tries after Teams asked to wait (429 with Retry-After): counted apart, and allowed more. */
+  readonly throttled?: number;
 }
 
 /** How many times a failed send or read is tried again, a window apart. */
 const RETRIES = 3;
+/** How many times Teams may ask to wait before an update is given up, and the longest wait taken. */
+const THROTTLED_RETRIES = 10;
+const LONGEST_THROTTLE_MS = 60_000;
 
 interface Slot {
   /** The newest save sent to this card (or being sent). */
@@ -65,6 +70,8 @@ interface Slot {
   running: boolean;
   next?: Job;
   forget?: NodeJS.Timeout;
+  /** Teams asked to wait until then (Retry-After): nothing is sent to this card before. */
+  waitUntil?: number;
 }
 
 const revisionOf = (job: Job): number | undefined => (job.fetch ? undefined : job.shared.order?.written.revision);
@@ -73,14 +80,15 @@ const revisionOf = (job: Job): number | undefined => (job.fetch ? undefined : jo
  * The record is already saved: a card that cannot be updated is logged, not fatal. `gone` when it
  * never will be (deleted, or the bot removed), `failed` when a later try may work.
  */
-async function updateInPlace(sendCard: SendCard, conversationId: string, activityId: string, card: AdaptiveCard, log: Logger): Promise<'sent' | 'gone' | 'failed'> {
-  const outcome = await sendCard(conversationId, activityId, card).catch((error: unknown) => {
+async function updateInPlace(sendCard: SendCard, conversationId: string, activityId: string, card: AdaptiveCard, log: Logger): Promise<{ result: 'sent' | 'gone' | 'failed'; retryAfterMs?: number }> {
+  const outcome: SendOutcome = await sendCard(conversationId, activityId, card).catch((error: unknown) => {
     log.warn({ err: errorKind(error) }, 'could not reach the conversation to update a card');
     return { ok: false, status: 0 } as const;
   });
-  if (outcome.ok) return 'sent';
+  if (outcome.ok) return { result: 'sent' };
   log.warn({ status: outcome.status, activityId }, 'could not update a card in place');
-  return outcome.status === 403 || outcome.status === 404 ? 'gone' : 'failed';
+  if (outcome.status === 403 || outcome.status === 404) return { result: 'gone' };
+  return { result: 'failed', ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) };
 }
 
 const keyOf = (conversationId: string, activityId: string): string => `${conversationKey(conversationId)}|${activityId}`;
@@ -120,14 +128,21 @@ export class CardUpdates {
     });
   }
 
-  /** After a failed send or read: fetch and send the latest a window later, a few times at most. */
-  private retry(job: Job): void {
-    const attempt = (job.attempt ?? 0) + 1;
-    if (attempt > RETRIES) {
-      this.log.warn({ attempts: attempt - 1 }, 'gave up updating everyone’s card; it shows the latest at the next change or refresh');
+  /**
+   * After a failed send or read: send the latest (fetched, where the card has a stored save to
+   * fetch; otherwise the same card again) a window later, a few times at most. When Teams asked to
+   * wait (`retryAfterMs`), no sooner than that, and such waits are counted apart.
+   */
+  private retry(job: Job, retryAfterMs?: number): void {
+    const throttled = retryAfterMs !== undefined;
+    const attempt = (job.attempt ?? 0) + (throttled ? 0 : 1);
+    const throttles = (job.throttled ?? 0) + (throttled ? 1 : 0);
+    if (attempt > RETRIES || throttles > THROTTLED_RETRIES) {
+      this.log.warn({ attempts: attempt + throttles - 1 }, 'gave up updating everyone’s card; it shows the latest at the next change or refresh');
       return;
     }
-    this.afterWait('card update retry', this.timing.windowMs, () => this.enqueue(keyOf(job.conversationId, job.activityId), { ...job, fetch: true, attempt }));
+    const wait = Math.max(this.timing.windowMs, Math.min(retryAfterMs ?? 0, LONGEST_THROTTLE_MS));
+    this.afterWait('card update retry', wait, () => this.enqueue(keyOf(job.conversationId, job.activityId), { ...job, fetch: job.shared.order !== undefined, attempt, throttled: throttles }));
   }
 
   /** Follow-up work after a wait, counted as in flight (shutdown and tests wait for it). */
@@ -200,9 +215,15 @@ export class CardUpdates {
       }
       // A read behind what this card already shows (another instance's save not visible here yet): try again later.
       if (fetched && current.written && current.written.revision < slot.sent) return this.retry(job);
-      const outcome = await updateInPlace(job.sendCard, job.conversationId, activityId, current.card, this.log);
-      if (outcome === 'gone') return;
-      if (outcome === 'failed') return this.retry(job);
+      // Teams asked to wait: nothing more goes to this card until then.
+      const wait = (slot.waitUntil ?? 0) - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, LONGEST_THROTTLE_MS)));
+      const { result, retryAfterMs } = await updateInPlace(job.sendCard, job.conversationId, activityId, current.card, this.log);
+      if (result === 'gone') return;
+      if (result === 'failed') {
+        if (retryAfterMs !== undefined) slot.waitUntil = Date.now() + Math.min(retryAfterMs, LONGEST_THROTTLE_MS);
+        return this.retry(job, retryAfterMs);
+      }
       if (!current.written) return;
       slot.sent = Math.max(slot.sent, current.written.revision);
       if (!fetched && !landedLate(current.written, Date.now(), this.instance, this.timing)) return;

@@ -38,7 +38,8 @@ function harness() {
   let reads = 0;
   let stored: ShownCard | undefined;
   const holds: number[] = [];
-  const failures: number[] = [];
+  const failures: { status: number; retryAfterMs?: number }[] = [];
+  const attempts: number[] = [];
   const whileHeld: (() => void)[] = [];
   const sendCard: SendCard = async (conversationId, activityId, card) => {
     const hold = holds.shift() ?? 0;
@@ -46,8 +47,9 @@ function harness() {
       whileHeld.shift()?.();
       await new Promise((resolve) => setTimeout(resolve, hold));
     }
+    attempts.push(Date.now());
     const failure = failures.shift();
-    if (failure) return { ok: false, status: failure };
+    if (failure) return { ok: false, ...failure };
     shown.push(String(card.title ?? ''));
     // The conversation is named only when it is not the one acted in.
     where.push(conversationId === 'conversation' ? activityId : `${conversationId}/${activityId}`);
@@ -80,7 +82,8 @@ function harness() {
       holds.push(ms);
       if (meanwhile) whileHeld.push(meanwhile);
     },
-    failNext: (status: number) => failures.push(status),
+    failNext: (status: number, retryAfterMs?: number) => failures.push({ status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }),
+    attempts,
     send: (s: SharedCard, activityId = 'card') => updates.send('conversation', activityId, sendCard, s),
     card,
     store,
@@ -209,3 +212,25 @@ test('a card posted again in another thread of a channel: the latest goes to tha
   expect(h.where).toEqual(['card', 'other-thread/card-again']);
   expect(h.shown).toEqual(['r6', 'r7']);
 });
+
+test('a card without a stored save (the strategy card) that Teams fails once is sent again, not left as it was', async () => {
+  const h = harness();
+  h.failNext(502);
+  h.send({ activityId: 'card', render: () => ({ type: 'AdaptiveCard', version: '1.5', title: 'strategy', body: [] }) });
+  await h.idle();
+  expect(h.shown).toEqual(['strategy']);
+  expect(h.attempts).toHaveLength(2);
+});
+
+test('Teams asking to wait (429, Retry-After) is obeyed: nothing is sent to the card sooner, and being asked several times is not giving up', async () => {
+  const h = harness();
+  const now = Date.now();
+  for (let i = 0; i < 4; i++) h.failNext(429, 400);
+  h.store(written(1, now));
+  h.send(h.card(written(1, now)));
+  await h.idle();
+  expect(h.shown).toEqual(['r1']);
+  expect(h.attempts).toHaveLength(5);
+  const gaps = h.attempts.slice(1).map((at, i) => at - (h.attempts[i] ?? 0));
+  expect(gaps.every((gap) => gap >= 390)).toBe(true);
+}, 10_000);
