@@ -48,7 +48,8 @@ const nextStepText = (profile: PartnershipProfile, strategy: number | undefined,
 /**
  * `textLimit` shortens long texts; `fit` makes a crowded card smaller still: `compact` names people
  * without their roles, `tight` also puts each stage's contributions, and the actions, in one block
- * each. Every contribution and action is always there, however short.
+ * each; `minimal` counts the people and each stage's contributions. Every action is always listed,
+ * and the record keeps everything.
  */
 export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000, fit: Fit = 'full'): SummaryCardData {
   const compact = fit !== 'full';
