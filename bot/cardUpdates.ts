@@ -56,6 +56,8 @@ interface Job {
   readonly attempt?: number;
   /** Tries after Teams asked to wait (429 with Retry-After): counted apart, and allowed more. */
   readonly throttled?: number;
+  /** A retried card with no save to compare (the strategy card): how many sends the card had had when it failed. */
+  readonly sendsBefore?: number;
 }
 
 /** How many times a failed send or read is tried again, a window apart. */
@@ -72,6 +74,10 @@ interface Slot {
   forget?: NodeJS.Timeout;
   /** Teams asked to wait until then (Retry-After): nothing is sent to this card before. */
   waitUntil?: number;
+  /** Cards sent so far: a retried card with no save yields to anything sent since it failed. */
+  sends: number;
+  /** Kept at least until then: a retry is pending, or Teams asked to wait. */
+  keepUntil?: number;
 }
 
 const revisionOf = (job: Job): number | undefined => (job.fetch ? undefined : job.shared.order?.written.revision);
@@ -133,7 +139,7 @@ export class CardUpdates {
    * fetch; otherwise the same card again) a window later, a few times at most. When Teams asked to
    * wait (`retryAfterMs`), no sooner than that, and such waits are counted apart.
    */
-  private retry(job: Job, retryAfterMs?: number): void {
+  private retry(job: Job, retryAfterMs?: number, slot?: Slot): void {
     const throttled = retryAfterMs !== undefined;
     const attempt = (job.attempt ?? 0) + (throttled ? 0 : 1);
     const throttles = (job.throttled ?? 0) + (throttled ? 1 : 0);
@@ -142,7 +148,14 @@ export class CardUpdates {
       return;
     }
     const wait = Math.max(this.timing.windowMs, Math.min(retryAfterMs ?? 0, LONGEST_THROTTLE_MS));
-    this.afterWait('card update retry', wait, () => this.enqueue(keyOf(job.conversationId, job.activityId), { ...job, fetch: job.shared.order !== undefined, attempt, throttled: throttles }));
+    // The slot outlives the wait, so what it knows (Teams' wait, what was sent meanwhile) still holds.
+    if (slot) slot.keepUntil = Math.max(slot.keepUntil ?? 0, Date.now() + wait + this.timing.windowMs);
+    const saved = job.shared.order !== undefined;
+    // Counted now, as it failed: whatever reaches the card during the wait is newer than this card.
+    const sendsBefore = saved || !slot ? undefined : (job.sendsBefore ?? slot.sends);
+    this.afterWait('card update retry', wait, () =>
+      this.enqueue(keyOf(job.conversationId, job.activityId), { ...job, fetch: saved, attempt, throttled: throttles, ...(sendsBefore === undefined ? {} : { sendsBefore }) }),
+    );
   }
 
   /** Follow-up work after a wait, counted as in flight (shutdown and tests wait for it). */
@@ -156,11 +169,13 @@ export class CardUpdates {
   private enqueue(key: string, job: Job): void {
     let slot = this.slots.get(key);
     if (!slot) {
-      slot = { sent: 0, running: false };
+      slot = { sent: 0, running: false, sends: 0 };
       this.slots.set(key, slot);
     }
     const revision = revisionOf(job);
     if (revision !== undefined && revision <= slot.sent) return;
+    // A retried card with no save yields to whatever is already waiting for this card: that is newer.
+    if (job.sendsBefore !== undefined && slot.next) return;
     clearTimeout(slot.forget);
     if (slot.running) {
       const waiting = slot.next && revisionOf(slot.next);
@@ -190,9 +205,10 @@ export class CardUpdates {
    * for the whole window, and the garbage collector would promote them all.
    */
   private forgetLater(key: string, slot: Slot): void {
+    const keep = Math.max(this.timing.windowMs, (slot.keepUntil ?? 0) - Date.now(), (slot.waitUntil ?? 0) - Date.now());
     slot.forget = setTimeout(() => {
       if (this.slots.get(key) === slot) this.slots.delete(key);
-    }, this.timing.windowMs);
+    }, keep);
     slot.forget.unref();
   }
 
@@ -202,6 +218,8 @@ export class CardUpdates {
    * instance's save, which that instance's queue does not order against this send).
    */
   private async run(slot: Slot, job: Job): Promise<void> {
+    // A card with no save to compare, failed earlier and retried: anything sent to the card since is newer.
+    if (job.sendsBefore !== undefined && slot.sends > job.sendsBefore) return;
     let shown: ShownCard | undefined = job.fetch ? await this.latest(job) : { card: job.shared.render(), activityId: job.activityId, ...(job.shared.order ? { written: job.shared.order.written } : {}) };
     if (!shown) return this.retry(job);
     for (let round = 0; round < 3; round++) {
@@ -222,8 +240,9 @@ export class CardUpdates {
       if (result === 'gone') return;
       if (result === 'failed') {
         if (retryAfterMs !== undefined) slot.waitUntil = Date.now() + Math.min(retryAfterMs, LONGEST_THROTTLE_MS);
-        return this.retry(job, retryAfterMs);
+        return this.retry(job, retryAfterMs, slot);
       }
+      slot.sends++;
       if (!current.written) return;
       slot.sent = Math.max(slot.sent, current.written.revision);
       if (!fetched && !landedLate(current.written, Date.now(), this.instance, this.timing)) return;

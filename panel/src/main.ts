@@ -266,9 +266,11 @@ function facilitatorControls(v: PanelView): Node[] {
 
 async function start(): Promise<void> {
   try {
-    // Teams shows the page in a frame: on its own it is not in Teams, and initialising would never
-    // finish. In a frame, a slow Teams client is given time rather than taken for no Teams at all.
-    if (window.parent === window) throw new Error('not in Teams');
+    // Teams shows the page in a frame, or on mobile in its own webview (which teams-js reaches
+    // through window.nativeInterface or window.opener). A page with none of these is not in Teams,
+    // and initialising would never finish; otherwise a slow Teams client is given time.
+    const hosted = window.parent !== window || window.opener !== null || 'nativeInterface' in window;
+    if (!hosted) throw new Error('not in Teams');
     await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error('not in Teams')), 10_000))]);
     const context = await app.getContext();
     state.inTeams = true;

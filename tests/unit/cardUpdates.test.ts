@@ -234,3 +234,34 @@ test('Teams asking to wait (429, Retry-After) is obeyed: nothing is sent to the 
   const gaps = h.attempts.slice(1).map((at, i) => at - (h.attempts[i] ?? 0));
   expect(gaps.every((gap) => gap >= 390)).toBe(true);
 }, 10_000);
+
+test('a retried card with no save never goes over a newer card sent meanwhile (the strategy card after the Re-think has started)', async () => {
+  const h = harness();
+  const now = Date.now();
+  h.failNext(502);
+  h.send({ activityId: 'card', render: () => ({ type: 'AdaptiveCard', version: '1.5', title: 'strategy', body: [] }) });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  h.store(written(1, now));
+  h.send(h.card(written(1, now)));
+  await h.idle();
+  expect(h.shown).toEqual(['r1']);
+  expect(h.attempts).toHaveLength(2);
+});
+
+test('Teams’ wait holds for the card for its whole length, even for a save made after the first update was given up on', async () => {
+  const h = harness();
+  const now = Date.now();
+  h.failNext(429, 800);
+  h.failNext(429, 800);
+  h.failNext(429, 800);
+  h.store(written(1, now));
+  h.send(h.card(written(1, now)));
+  // Longer than a window after the 429: before, the card's record of Teams' wait had been forgotten.
+  await new Promise((resolve) => setTimeout(resolve, 450));
+  h.store(written(2, now + 450, { by: ME, at: now }));
+  h.send(h.card(written(2, now + 450, { by: ME, at: now })));
+  await h.idle();
+  expect(h.shown.at(-1)).toBe('r2');
+  const [first, ...rest] = h.attempts;
+  for (const at of rest) expect(at - (first ?? 0)).toBeGreaterThanOrEqual(790);
+}, 15_000);
