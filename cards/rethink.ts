@@ -6,7 +6,7 @@ import template from './rethink.json';
 import { participantKey, participantNamed } from '../services/rethink/participantKey';
 import { CardTooLargeError, expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
 import { renderTooFullCard } from './tooFull';
-import { nextStepLabels, OUTCOME_LABELS, PRIVACY_REMINDER, STATUS_LABELS } from './wording';
+import { nextStepChoices, nextStepLabels, outcomeChoices, OUTCOME_LABELS, PRIVACY_REMINDER, refreshUserIdsOf, STATUS_LABELS } from './wording';
 
 /** Who is looking at the card: absent for the shared card everyone sees. */
 export interface Viewer {
@@ -49,7 +49,6 @@ export interface BehalfDraft {
 }
 
 export const EXTERNAL_OWNER = '__external';
-const REFRESH_LIMIT = 60;
 const withinLimit = (text: string, max: number): string => (text.length <= max ? text : '');
 
 interface Line {
@@ -167,6 +166,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const tight = fit === 'tight' || minimal;
   // A crowded card shows this many of a stage's contributions; the summary keeps every one.
   const shownAtMost = minimal ? MINIMAL_SHOWN : tight ? TIGHT_CONTRIBUTIONS : Number.POSITIVE_INFINITY;
+  const actionsAtMost = minimal ? MINIMAL_SHOWN : tight ? TIGHT_ACTIONS : Number.POSITIVE_INFINITY;
   const choiceOf = (p: Participant): string => (tight ? participantKey(p.id) : p.id);
   // A draft's owner chosen on a card of another fit still selects that person.
   const ownerOf = <T extends ActionDraft>(draft: T): T => {
@@ -204,7 +204,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     statusLabel: STATUS_LABELS[r.status] ?? r.status,
     statusColour: isOpen ? 'Accent' : 'Good',
     hasRefresh: isOpen && inTeams.length > 0,
-    refreshUserIds: inTeams.slice(0, REFRESH_LIMIT).map((p) => p.id),
+    refreshUserIds: refreshUserIdsOf(r),
     hasNotice: Boolean(notice),
     notice: notice?.text ?? '',
     noticeStyle: notice?.tone ?? 'default',
@@ -248,12 +248,12 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     canClose: isOpen && (r.stage === 5 || Boolean(r.meetingEndRemindedAt)),
     showActions: r.stage === 5 || actions.length > 0,
     noActions: isActionsStage && actions.length === 0,
-    actions: actions.slice(0, minimal ? MINIMAL_SHOWN : tight ? TIGHT_ACTIONS : undefined).map((a) => ({
+    actions: actions.slice(0, actionsAtMost).map((a) => ({
       id: a.id,
       description: truncate(a.description, Math.min(textLimit, 500)),
       ownerLine: `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'} · due ${formatUkDate(a.dueDate)}`,
     })),
-    moreActionsNote: tight && actions.length > (minimal ? MINIMAL_SHOWN : TIGHT_ACTIONS) ? moreActions(actions.length - (minimal ? MINIMAL_SHOWN : TIGHT_ACTIONS)) : '',
+    moreActionsNote: actions.length > actionsAtMost ? moreActions(actions.length - actionsAtMost) : '',
     hasChangeable: !editing && changeable.length > 0,
     changeable: changeable.map((a) => ({ title: truncate(a.description, Math.min(minimal ? 30 : 60, textLimit)), value: a.id })),
     isEditing: Boolean(editing),
@@ -265,11 +265,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
       : { id: '', description: '', owner: '', ownerName: '', dueDate: '' },
     ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type who below)', value: EXTERNAL_OWNER }],
     handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: person(p), value: choiceOf(p) })),
-    outcomeChoices: Object.entries(OUTCOME_LABELS).map(([value, title]) => ({ title, value })),
-    // After strategy 3 there is no next strategy: what is not resolved is escalated.
-    nextStepChoices: Object.entries(NEXT_STEP_LABELS)
-      .filter(([value]) => !(value === 'nextStrategy' && r.strategy === 3))
-      .map(([value, title]) => ({ title, value })),
+    outcomeChoices: outcomeChoices(),
+    nextStepChoices: nextStepChoices(profile, r),
     privacy: PRIVACY_REMINDER,
     showJoin: isOpen && !me && !editing,
     joinTitle: viewer ? 'Join this Re-think' : 'Join, or update your role',

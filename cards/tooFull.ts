@@ -10,7 +10,7 @@ import type { Rethink } from '../services/rethink/types';
 import template from './tooFull.json';
 import { expand, truncate, type AdaptiveCard } from './render';
 import type { RethinkCardOptions } from './rethink';
-import { nextStepLabels, OUTCOME_LABELS } from './wording';
+import { nextStepChoices, outcomeChoices, refreshUserIdsOf } from './wording';
 
 export interface TooFullCardData {
   rethinkId: string;
@@ -33,8 +33,6 @@ export interface TooFullCardData {
   nextStepChoices: { title: string; value: string }[];
 }
 
-/** As many as Teams refreshes a card for. */
-const REFRESH_LIMIT = 60;
 const COLOURS = { good: 'Good', attention: 'Attention', accent: 'Accent' } as const;
 
 export function tooFullCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): TooFullCardData {
@@ -50,7 +48,7 @@ export function tooFullCardData(profile: PartnershipProfile, r: Rethink, options
     caseReference: r.caseReference,
     stageLine: isOpen ? `Stage ${r.stage} of 5: ${profile.stages[r.stage - 1]?.title ?? ''}` : 'This Re-think is closed.',
     hasRefresh: isOpen,
-    refreshUserIds: r.participants.filter((p) => !p.external).slice(0, REFRESH_LIMIT).map((p) => p.id),
+    refreshUserIds: refreshUserIdsOf(r),
     hasNotice: Boolean(notice),
     notice: truncate(notice ?? '', 1000),
     noticeColour: options.confirmation ? 'Attention' : options.notice ? COLOURS[options.notice.tone] : 'Default',
@@ -64,10 +62,8 @@ export function tooFullCardData(profile: PartnershipProfile, r: Rethink, options
     stage: r.stage,
     joinedCount: r.participants.length,
     showClose: facilitating && (r.stage === 5 || Boolean(r.meetingEndRemindedAt)),
-    outcomeChoices: Object.entries(OUTCOME_LABELS).map(([value, title]) => ({ title, value })),
-    nextStepChoices: Object.entries(nextStepLabels(profile))
-      .filter(([value]) => !(value === 'nextStrategy' && r.strategy === 3))
-      .map(([value, title]) => ({ title, value })),
+    outcomeChoices: outcomeChoices(),
+    nextStepChoices: nextStepChoices(profile, r),
   };
 }
 

@@ -79,7 +79,7 @@ export const submitRequest: Handler = async (input, deps) => {
   if (open) {
     // Who made it, and when, is for the case's network and the administrators, not whoever types the reference.
     const full = await deps.requests.get(open.id);
-    const isThem = (p: { id: string; aadObjectId?: string }): boolean => p.id === person.id || (!!p.aadObjectId && p.aadObjectId === person.aadObjectId);
+    const isThem = (p: PersonRef): boolean => lifecycle.samePerson(p, person);
     const told = (full !== undefined && (isThem(full.requester) || full.network.some(isThem))) || deps.administrators.includes(person.aadObjectId ?? '');
     return told
       ? { notice: `There is already an open request for an independent facilitator for ${caseReference.value} (${REQUEST_STATUS_LABELS[open.status].toLowerCase()}, made by ${open.requesterName} on ${formatUkDate(open.submittedAt)}). Nothing new has been sent; your form is kept above.` }

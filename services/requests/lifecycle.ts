@@ -123,7 +123,8 @@ function mustBe(doc: FacilitatorRequest, allowed: readonly RequestStatus[]): Res
   return refuse('notAllowed', `This request is ${statusText[doc.status]}, so that can’t be done now. Nothing has been changed.`);
 }
 
-const samePerson = (a: PersonRef, b: PersonRef): boolean => a.id === b.id || (!!a.aadObjectId && a.aadObjectId === b.aadObjectId);
+/** The same person, by Teams id or by Entra object id (a person seen in another tenant's chat, say). */
+export const samePerson = (a: Pick<PersonRef, 'id' | 'aadObjectId'>, b: Pick<PersonRef, 'id' | 'aadObjectId'>): boolean => a.id === b.id || (!!a.aadObjectId && a.aadObjectId === b.aadObjectId);
 const isRequester = (doc: FacilitatorRequest, who: PersonRef): boolean => samePerson(doc.requester, who);
 const isAcceptor = (doc: FacilitatorRequest, who: PersonRef): boolean => !!doc.accepted && (doc.accepted.by.id === who.id || (!!who.aadObjectId && doc.accepted.by.aadObjectId === who.aadObjectId));
 const requesterTarget = (doc: FacilitatorRequest): ConversationAddress => doc.requesterChat ?? doc.requestedIn;
