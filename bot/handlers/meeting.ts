@@ -8,7 +8,9 @@ import { engineContext, type Handler } from './types';
  * outcome, with the card (and its close controls) posted again. The Re-think stays open until then.
  */
 export const meetingEnded: Handler = async (input, deps) => {
-  const open = await deps.rethinks.latestOpen(input.where.conversationId);
+  // Only the Re-think held in this meeting: a channel's other meetings and threads are not its concern.
+  if (!input.where.meetingId) return {};
+  const open = await deps.rethinks.latestOpen(input.where.conversationId, input.where.meetingId);
   if (!open) return {};
   const outcome = await deps.rethinks.update(input.where.conversationId, open.id, (current) => applyCommand(current, { kind: 'meetingEnded' }, input.actor, engineContext(deps, input.now), input.activityId));
   if (outcome.kind !== 'updated' || outcome.replay) return {};

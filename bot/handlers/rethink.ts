@@ -226,7 +226,7 @@ export const showActionEditor: Handler = async (input, deps) => {
 async function actorFor(input: TurnInput): Promise<Actor> {
   if (!input.meetingRole) return input.actor;
   const meetingRole = await input.meetingRole();
-  return meetingRole ? { ...input.actor, meetingRole } : input.actor;
+  return meetingRole && input.where.meetingId ? { ...input.actor, meetingRole, meetingId: input.where.meetingId } : input.actor;
 }
 
 function viewerOf(input: TurnInput): Viewer {

@@ -71,7 +71,7 @@ export const refresh: Handler = async (input, deps) => {
   // In a meeting, presenters see the facilitator's controls: their role is asked of Teams now.
   if (r.meetingId && r.status === 'open' && input.meetingRole) {
     const meetingRole = await input.meetingRole();
-    viewer.facilitates = mayFacilitate(r, { ...input.actor, ...(meetingRole ? { meetingRole } : {}) });
+    viewer.facilitates = mayFacilitate(r, { ...input.actor, ...(meetingRole && input.where.meetingId ? { meetingRole, meetingId: input.where.meetingId } : {}) });
   }
   const joined = r.participants.some((p) => p.id === input.actor.id);
   if (!joined && r.status === 'open' && input.actor.aadObjectId) {

@@ -70,7 +70,7 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   const address: ConversationAddress = { conversationId: chatId, serviceUrl: r.serviceUrl ?? record?.serviceUrl ?? '', tenantId: r.tenantId, botId: r.botId ?? record?.botId ?? '', conversationKind: r.conversationKind };
   const { user } = auth;
   if (user.development) {
-    return { ok: true, r, address, actor: { id: user.teamsUserId ?? user.aadObjectId, name: user.name, aadObjectId: user.aadObjectId, ...(user.meetingRole ? { meetingRole: user.meetingRole } : {}) } };
+    return { ok: true, r, address, actor: { id: user.teamsUserId ?? user.aadObjectId, name: user.name, aadObjectId: user.aadObjectId, ...(user.meetingRole && r.meetingId ? { meetingRole: user.meetingRole, meetingId: r.meetingId } : {}) } };
   }
   if (user.tenantId !== r.tenantId) return { ok: false, reply: fail(403, 'You are not in this meeting.') };
   if (r.meetingId) {
@@ -79,7 +79,7 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
     if (participation.kind === 'unavailable') return { ok: false, reply: fail(503, 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.') };
     if (participation.kind === 'notMember') return { ok: false, reply: fail(403, 'You are not in this meeting.') };
     const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
-    return { ok: true, r, address, actor: { id: participation.teamsUserId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: participation.role } };
+    return { ok: true, r, address, actor: { id: participation.teamsUserId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: participation.role, meetingId: r.meetingId } };
   }
   // A chat tab outside a meeting: those who have joined the Re-think and are still in the chat.
   const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);

@@ -459,11 +459,12 @@ const PRESENTING = new Set(['Organizer', 'Presenter']);
 
 /**
  * Outside meetings, the facilitator (the starter, until handed over). In a meeting, its organiser and
- * presenters, and anyone the facilitator has handed over to; the role is the one Teams gives now.
+ * presenters, and anyone the facilitator has handed over to; the role is the one Teams gives now, in
+ * the Re-think's meeting (someone who starts another meeting in the same channel organises only that one).
  */
 export function mayFacilitate(r: Rethink, actor: Actor): boolean {
   if (!r.meetingId) return isFacilitator(r, actor.id);
-  return PRESENTING.has(actor.meetingRole ?? '') || (r.facilitatorByHandOver === true && isFacilitator(r, actor.id));
+  return (PRESENTING.has(actor.meetingRole ?? '') && actor.meetingId === r.meetingId) || (r.facilitatorByHandOver === true && isFacilitator(r, actor.id));
 }
 
 export function listNames(names: readonly string[]): string {

@@ -16,8 +16,10 @@ export interface Actor {
   readonly id: string;
   readonly name: string;
   readonly aadObjectId?: string;
-  /** In a meeting: the role Teams gives this person now (Organizer, Presenter or Attendee). */
+  /** In a meeting: the role Teams gives this person now (Organizer, Presenter or Attendee)... */
   readonly meetingRole?: string;
+  /** ...in this meeting. A role counts only in the Re-think's own meeting: a channel holds many. */
+  readonly meetingId?: string;
 }
 
 export interface Participant {

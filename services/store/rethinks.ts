@@ -20,8 +20,8 @@ export interface RethinkRepository {
   update(conversationId: string, id: string, change: Change<Rethink>, read?: Stored<Rethink>): Promise<UpdateOutcome<Rethink>>;
   /** This conversation's Re-thinks, newest first (one partition). */
   list(conversationId: string, limit: number): Promise<RethinkListItem[]>;
-  /** The most recently changed open Re-think in this conversation. */
-  latestOpen(conversationId: string): Promise<Stored<Rethink> | undefined>;
+  /** The most recently changed open Re-think in this conversation (held in this meeting, if given). */
+  latestOpen(conversationId: string, meetingId?: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
   forCase(caseReference: string): Promise<Rethink[]>;
   /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face): just their ids and names (none for those who never joined). */
@@ -62,11 +62,11 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         ],
         conversationId,
       ),
-    latestOpen: async (conversationId) => {
+    latestOpen: async (conversationId, meetingId) => {
       const [latest] = await queryItems<Stored<Rethink>>(
         container,
-        'SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = "open" ORDER BY c.updatedAt DESC',
-        [{ name: '@conversationId', value: conversationId }],
+        `SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = "open"${meetingId === undefined ? '' : ' AND c.meetingId = @meetingId'} ORDER BY c.updatedAt DESC`,
+        [{ name: '@conversationId', value: conversationId }, ...(meetingId === undefined ? [] : [{ name: '@meetingId', value: meetingId }])],
         conversationId,
       );
       return latest;

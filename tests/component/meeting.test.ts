@@ -3,7 +3,8 @@
  * contribute, each role asked of the (local fake) meeting participant API at every action; and the
  * meeting ending with the Re-think open reminds the facilitator once.
  */
-import { meetingEnd, newMeetingChat, users } from '../helpers/activities';
+import { randomUUID } from 'node:crypto';
+import { meetingEnd, newMeetingChat, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
@@ -129,4 +130,51 @@ test('in a meeting, every answer shows the controls of the role Teams gives the 
   const editor = await driver.press(presenter, 'showActionEditor', { rethinkId, chosenActionId: actionId });
   expect(executeActions(editor.card).map((a) => a.verb)).toContain('editAction');
   expect(cardText(editor.card)).not.toContain('Only the person who added this action');
+}, 30_000);
+
+test('in a channel with two meetings, a role in one meeting gives no say over the Re-think held in the other, and only its own meeting’s end reminds', async () => {
+  // A channel's threads share its records; each channel meeting has a thread and an id of its own.
+  const channel = `19:${randomUUID().replace(/-/g, '')}@thread.tacv2`;
+  const inMeeting = (post: number, meetingId: string): TestConversation => ({ id: `${channel};messageid=${post}`, conversationType: 'channel', isGroup: true, meetingId });
+  const first = inMeeting(1001, Buffer.from(`0#${channel}#first`).toString('base64'));
+  const second = inMeeting(1002, Buffer.from(`0#${channel}#second`).toString('base64'));
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer', organiser.id, first.meetingId);
+  // Megan is an attendee of the first meeting, and organises the second ("Meet now" in the same channel).
+  bed.connector.setMeetingRole(attendee.aadObjectId, 'Attendee', attendee.id, first.meetingId);
+  bed.connector.setMeetingRole(attendee.aadObjectId, 'Organizer', attendee.id, second.meetingId);
+
+  const inFirst = new Driver(bed.app, bed.connector, first);
+  const { rethinkId } = await inFirst.start(organiser, START_FORM);
+  await inFirst.press(attendee, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+  const before = await bed.db.rethink(channel, rethinkId);
+
+  // From the second meeting's thread, Megan reaches the same Re-think but may not facilitate it.
+  const inSecond = new Driver(bed.app, bed.connector, second);
+  for (const [verb, data] of [
+    ['advance', { rethinkId, confirmed: 'true', stage: '1' }],
+    ['close', { rethinkId, outcome: 'resolved' }],
+    ['handOver', { rethinkId, handOverTo: attendee.id }],
+  ] as const) {
+    const refused = await inSecond.press(attendee, verb, data);
+    expect(cardText(refused.card)).toContain('In a meeting, the organiser and presenters facilitate');
+    expect(executeActions(refused.card).map((a) => a.verb)).not.toContain('advance');
+  }
+  const after = await bed.db.rethink(channel, rethinkId);
+  expect(after).toEqual(before);
+  // Her view of it, refreshed from her own meeting, has no facilitator's controls either.
+  const view = await inSecond.press(attendee, 'refresh', { rethinkId });
+  expect(executeActions(view.card).map((a) => a.verb)).not.toContain('advance');
+  // The first meeting's organiser still facilitates it from its own thread.
+  const moved = await inFirst.press(organiser, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+  expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
+
+  // The second meeting ending says nothing about the first meeting's Re-think; the first one's end does.
+  const ended = (conversation: TestConversation) => send(bed.app, meetingEnd({ user: organiser, conversation, serviceUrl: bed.connector.serviceUrl }));
+  await ended(second);
+  await bed.app.idle();
+  expect((await bed.db.rethink(channel, rethinkId))?.meetingEndRemindedAt).toBeUndefined();
+  expect(bed.connector.posts(second.id).some((p) => (p.activity.text ?? '').includes('The meeting has ended'))).toBe(false);
+  await ended(first);
+  await bed.app.idle();
+  expect((await bed.db.rethink(channel, rethinkId))?.meetingEndRemindedAt).toEqual(expect.any(String));
 }, 30_000);
