@@ -121,7 +121,8 @@ export function loadConfig(env: Env): Config {
   const heapGrowingPercent = wholeNumberOf('HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 1000, "a whole number from 0 (V8's own) to 1000");
 
   // An address to listen on: an IP address or localhost (a name to look up fails only at listen).
-  const host = get('HOST') ?? '0.0.0.0';
+  // Unauthenticated, anyone who reaches the port could act as anyone: by default only this machine can.
+  const host = get('HOST') ?? (auth.mode === 'none' ? '127.0.0.1' : '0.0.0.0');
   if (!isIP(host) && host !== 'localhost') problems.push(`HOST must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1 (got "${host}").`);
 
   const appIdUri = get('PANEL_APP_ID_URI');
@@ -130,6 +131,14 @@ export function loadConfig(env: Env): Config {
   const meetingRole = get('DEV_USER_ROLE') ?? 'Attendee';
   if (!['Organizer', 'Presenter', 'Attendee'].includes(meetingRole)) problems.push(`DEV_USER_ROLE must be Organizer, Presenter or Attendee (got "${meetingRole}").`);
   if (devUserId && get('MICROSOFT_APP_ID')) problems.push('DEV_USER_ID is for local use only: unset it when MICROSOFT_APP_ID is set.');
+
+  // Settings that only a deployment has never run unauthenticated, and a deployment never runs on
+  // the embedded store (it lives in one process's memory: a restart or a second instance loses or splits records).
+  if (get('MICROSOFT_APP_ID') && store.kind === 'embedded') problems.push('COSMOS_ENDPOINT is required with MICROSOFT_APP_ID: the embedded store is for local use only (it keeps records in this process’s memory, so a restart or a second instance would lose or split them).');
+  if (!get('MICROSOFT_APP_ID')) {
+    const deployed = [...(store.kind === 'cosmos' && !isLocalUrl(store.endpoint) ? ['COSMOS_ENDPOINT names an Azure Cosmos DB account'] : []), ...(appIdUri ? ['PANEL_APP_ID_URI is set'] : [])];
+    if (deployed.length > 0) problems.push(`${deployed.join(' and ')}, but MICROSOFT_APP_ID is not: set the bot's app id (and its secret or managed identity) so that only Teams can reach the bot. Without it anyone who can reach the port could act as anyone.`);
+  }
 
   const config: Config = {
     port: portOf('PORT', 3978),
@@ -153,6 +162,15 @@ export function loadConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The local emulator or embedded store: on this machine. */
+function isLocalUrl(url: string): boolean {
+  try {
+    return ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }
 
 function readAuth(get: (name: string) => string | undefined, problems: string[]): BotAuth {

@@ -7,10 +7,16 @@ import portsmouth from '../../services/profile/portsmouth.json';
 
 const APP = '11111111-2222-4333-8444-555555555555';
 const TENANT = '72f988bf-0000-4000-8000-00000000abcd';
+const COSMOS = 'https://acct.documents.azure.com:443/';
+/** The least a deployment sets. */
+const DEPLOYED = { MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: TENANT, COSMOS_ENDPOINT: COSMOS };
 
 describe('configuration from the environment', () => {
-  test('an empty environment is local mode: no auth, the embedded store on 8081, port 3978', () => {
-    expect(loadConfig({})).toMatchObject({ port: 3978, auth: { mode: 'none' }, store: { kind: 'embedded', port: 8081 }, allowedTenantIds: undefined, databaseId: 'rethink' });
+  test('an empty environment is local mode: no auth, the embedded store on 8081, port 3978 on this machine only', () => {
+    expect(loadConfig({})).toMatchObject({ port: 3978, host: '127.0.0.1', auth: { mode: 'none' }, store: { kind: 'embedded', port: 8081 }, allowedTenantIds: undefined, databaseId: 'rethink' });
+    // Chosen on purpose (a container, say), it listens where it is told; authenticated, on every interface.
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...DEPLOYED }).host).toBe('0.0.0.0');
   });
 
   test('single-tenant credentials, real Cosmos and a tenant allow-list are switched on by configuration alone', () => {
@@ -21,18 +27,18 @@ describe('configuration from the environment', () => {
   });
 
   test('with real credentials and no allow-list, only the bot\'s own tenant is served', () => {
-    expect(loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: TENANT }).allowedTenantIds).toEqual([TENANT]);
+    expect(loadConfig(DEPLOYED).allowedTenantIds).toEqual([TENANT]);
   });
 
   test('ids pasted in upper case match the lower-case ids Teams sends', () => {
-    const shouted = loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: TENANT.toUpperCase(), ADMIN_IDS: ' ABCDEF01-2222-4333-8444-55555555AAAA ' });
+    const shouted = loadConfig({ ...DEPLOYED, MICROSOFT_APP_TENANT_ID: TENANT.toUpperCase(), ADMIN_IDS: ' ABCDEF01-2222-4333-8444-55555555AAAA ' });
     expect(shouted.allowedTenantIds).toEqual([TENANT.toLowerCase()]);
     expect(shouted.administrators).toEqual(['abcdef01-2222-4333-8444-55555555aaaa']);
     expect(loadConfig({ ALLOWED_TENANT_IDS: TENANT.toUpperCase() }).allowedTenantIds).toEqual([TENANT.toLowerCase()]);
   });
 
   test('a managed identity needs no secret', () => {
-    expect(loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: TENANT }).auth).toEqual({ mode: 'managedIdentity', appId: APP, tenantId: TENANT });
+    expect(loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: TENANT, COSMOS_ENDPOINT: COSMOS }).auth).toEqual({ mode: 'managedIdentity', appId: APP, tenantId: TENANT });
   });
 
   test('every mistake is reported at once, clearly', () => {
@@ -69,7 +75,7 @@ describe('configuration from the environment', () => {
     }
     // An allow-list of no one.
     for (const list of [',', ' , ', ',,']) {
-      expect(() => loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: TENANT, ALLOWED_TENANT_IDS: list })).toThrow(/ALLOWED_TENANT_IDS is set but names no tenant/);
+      expect(() => loadConfig({ ...DEPLOYED, ALLOWED_TENANT_IDS: list })).toThrow(/ALLOWED_TENANT_IDS is set but names no tenant/);
     }
     // An address this machine cannot listen on, found before the store is started.
     expect(() => loadConfig({ HOST: 'no-such-host.invalid' })).toThrow(/HOST must be an IP address to listen on, such as 0\.0\.0\.0 or 127\.0\.0\.1 \(got "no-such-host\.invalid"\)/);
@@ -92,7 +98,17 @@ describe('configuration from the environment', () => {
 
   test('a secret without an app id is refused rather than silently ignored', () => {
     expect(() => loadConfig({ MICROSOFT_APP_PASSWORD: 'x' })).toThrow(/without MICROSOFT_APP_ID/);
-    expect(() => loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT })).toThrow(/MICROSOFT_APP_PASSWORD \(the client secret\) is required/);
+    expect(() => loadConfig({ MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT, COSMOS_ENDPOINT: COSMOS })).toThrow(/MICROSOFT_APP_PASSWORD \(the client secret\) is required/);
+  });
+
+  test('what only a deployment sets is never run unauthenticated, and a deployment never runs on the embedded store', () => {
+    // Without an app id anyone who reaches the port could act as anyone (an administrator too).
+    expect(() => loadConfig({ COSMOS_ENDPOINT: COSMOS, COSMOS_KEY: 'k' })).toThrow(/COSMOS_ENDPOINT names an Azure Cosmos DB account, but MICROSOFT_APP_ID is not: set the bot's app id/);
+    expect(() => loadConfig({ PANEL_APP_ID_URI: `api://rethink.example.org/${APP}` })).toThrow(/PANEL_APP_ID_URI is set, but MICROSOFT_APP_ID is not/);
+    // The local emulator or another local store is still local use.
+    for (const local of ['https://localhost:8081/', 'http://127.0.0.1:8081/', 'http://[::1]:8081/']) expect(loadConfig({ COSMOS_ENDPOINT: local }).auth).toEqual({ mode: 'none' });
+    // The embedded store lives in one process's memory: a restart or a second instance would lose or split records.
+    expect(() => loadConfig({ ...DEPLOYED, COSMOS_ENDPOINT: '' })).toThrow(/COSMOS_ENDPOINT is required with MICROSOFT_APP_ID: the embedded store is for local use only/);
   });
 });
 
