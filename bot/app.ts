@@ -17,7 +17,7 @@ import { caseRecordsRepository } from '../services/store/caseRecords';
 import { poolRepository } from '../services/store/pool';
 import { requestRepository } from '../services/store/requests';
 import { connectorClient, tokenSource } from './connectorClient';
-import { requestSender } from './requestSender';
+import { poolHolds, requestSender } from './requestSender';
 import { createAdapter } from './adapter';
 import { AnswersFirst } from './answersFirst';
 import { CARD_TIMING, type CardTiming } from './cardUpdates';
@@ -99,9 +99,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? (() => new Date());
   const people = peopleRepository(containers.people, retentionSeconds);
   const requests = requestRepository(containers.requests);
+  const pool = poolRepository(containers.settings);
   const dispatcher = new Dispatcher({
     requests,
-    sender: requestSender(profile, connector),
+    sender: requestSender(profile, connector, poolHolds(pool, people)),
     limiter: new RateLimiter(),
     log: log.child({ component: 'dispatcher' }),
     clock,
@@ -121,7 +122,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     people,
     conversations: conversationRepository(containers.conversations, retentionSeconds),
     requests,
-    pool: poolRepository(containers.settings),
+    pool,
     caseRecords: caseRecordsRepository(containers, retentionSeconds),
     dispatch: (requestId) => dispatcher.kick(requestId),
     administrators: config.administrators,

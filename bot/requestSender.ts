@@ -6,6 +6,9 @@ import type { PartnershipProfile } from '../services/profile/types';
 import type { Sender, SendOutcome } from '../services/requests/dispatcher';
 import { documentFileName, requestDocument } from '../services/requests/document';
 import type { Delivery, FacilitatorRequest } from '../services/requests/types';
+import type { ConversationAddress, PeopleRepository } from '../services/store/people';
+import type { PoolRepository } from '../services/store/pool';
+import { conversationKey } from './turn';
 import type { ConnectorClient } from './connectorClient';
 
 const cardActivity = (card: AdaptiveCard) => ({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }] });
@@ -45,10 +48,32 @@ async function activityFor(profile: PartnershipProfile, delivery: Delivery, r: F
   }
 }
 
-export function requestSender(profile: PartnershipProfile, connector: ConnectorClient): Sender {
+/** Whether a copy of the facilitators' card, where it was posted, is still for the pool to see. */
+export type PoolHolds = (to: ConversationAddress, r: FacilitatorRequest) => Promise<boolean>;
+
+/** The pool as it is now: its channel, and its named facilitators' personal chats. */
+export const poolHolds =
+  (pool: PoolRepository, people: PeopleRepository): PoolHolds =>
+  async (to, r) => {
+    const settings = await pool.get();
+    const chat = conversationKey(to.conversationId);
+    if (settings?.channel && conversationKey(settings.channel.conversationId) === chat) return true;
+    // The facilitator who accepted it goes on seeing the request they are running.
+    if (r.accepted?.chat?.conversationId === to.conversationId) return true;
+    const named = await Promise.all((settings?.facilitators ?? []).map((f) => people.get(f.aadObjectId)));
+    return named.some((p) => p?.personalConversation?.conversationId === to.conversationId);
+  };
+
+/** What a copy becomes once its chat is no longer in the pool (a facilitator removed, the channel moved). */
+export const LEFT_POOL = 'This request is no longer shown here, because this chat is no longer part of the partnership’s pool of independent facilitators.';
+
+export function requestSender(profile: PartnershipProfile, connector: ConnectorClient, poolHolds: PoolHolds): Sender {
   return {
     send: async (delivery, r): Promise<SendOutcome> => {
-      const activity = await activityFor(profile, delivery, r);
+      const { message } = delivery;
+      // An administrator's removal takes the request away from those removed, not just new ones.
+      const left = message.kind === 'requestCard' && message.audience === 'pool' && delivery.action === 'update' && !(await poolHolds(delivery.to, r));
+      const activity = left ? { text: LEFT_POOL, attachments: [] } : await activityFor(profile, delivery, r);
       // Nothing left to send (a question since removed): settled, not retried.
       if (!activity) return { ok: true };
       if (delivery.action === 'update' && delivery.activityId) return connector.update(delivery.to, delivery.activityId, activity);

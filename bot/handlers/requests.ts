@@ -1,6 +1,7 @@
 /** The independent facilitator request: the form, its submission, and what facilitators and requesters do with it. */
 import { renderQuestionCard, questionCardData } from '../../cards/question';
 import { renderRequestCard, type RequestTyped } from '../../cards/request';
+import type { AdaptiveCard } from '../../cards/render';
 import { renderRequestFormCard } from '../../cards/requestForm';
 import { renderRequestListCard, requestListCardData } from '../../cards/requestList';
 import { REQUEST_STATUS_LABELS } from '../../cards/requestText';
@@ -72,7 +73,7 @@ export const submitRequest: Handler = async (input, deps) => {
   if (!requestId || !caseReference.ok) return { notice: 'Sorry, this form can’t be sent as it is. Please type **request facilitator** for a fresh one.' };
   // Submitted already (a second press, or a redelivery): show it, change nothing.
   const existing = await deps.requests.get(requestId);
-  if (existing) return requestView(deps, existing, audienceFor(existing, input), 'This request has already been submitted. Here it is as it stands.');
+  if (existing) return viewFor(deps, existing, input, 'This request has already been submitted. Here it is as it stands.');
 
   const person = personOf(input);
   const open = await deps.requests.openFor(caseReference.value);
@@ -159,6 +160,19 @@ function requestView(deps: Deps, r: FacilitatorRequest, audience: Audience, noti
   return { view: renderRequestCard(deps.profile, r, audience, notice, typed), notice };
 }
 
+/**
+ * The request as this person may see it, with the notice: the requester's card to the requester; the
+ * facilitators' card only to the pool, the requester, the facilitator who accepted it and the
+ * administrators. Anyone else (someone since taken out of the pool, pressing an old card) gets the notice alone.
+ */
+async function viewFor(deps: Deps, r: FacilitatorRequest, input: TurnInput, notice: string, typed: RequestTyped = {}): Promise<HandlerResult> {
+  const audience = audienceFor(r, input);
+  if (audience === 'requester') return requestView(deps, r, audience, notice, typed);
+  const who = personOf(input);
+  const mayRead = lifecycle.samePerson(r.requester, who) || (!!r.accepted && lifecycle.samePerson(r.accepted.by, who)) || deps.administrators.includes(input.actor.aadObjectId ?? '') || (await isPoolMember(input, deps));
+  return mayRead ? requestView(deps, r, audience, notice, typed) : { notice };
+}
+
 const typedOn = (data: CardData): RequestTyped => ({
   question: textField(data, 'question'),
   withdrawReason: textField(data, 'withdrawReason'),
@@ -168,12 +182,14 @@ const typedOn = (data: CardData): RequestTyped => ({
 });
 
 /** A pool member: acting in the facilitator channel, or a named facilitator (anywhere). */
-async function isPoolMember(input: TurnInput, deps: Deps): Promise<boolean> {
+async function poolStanding(input: TurnInput, deps: Deps): Promise<{ member: boolean; inChannel: boolean }> {
   const pool = await deps.pool.get();
-  if (!pool) return false;
-  if (pool.channel && pool.channel.conversationId === input.where.conversationId) return true;
-  return !!input.actor.aadObjectId && pool.facilitators.some((f) => f.aadObjectId === input.actor.aadObjectId);
+  const inChannel = !!pool?.channel && pool.channel.conversationId === input.where.conversationId;
+  const named = !!input.actor.aadObjectId && !!pool?.facilitators.some((f) => f.aadObjectId === input.actor.aadObjectId);
+  return { member: inChannel || named, inChannel };
 }
+
+const isPoolMember = async (input: TurnInput, deps: Deps): Promise<boolean> => (await poolStanding(input, deps)).member;
 
 type Change = (r: Stored<FacilitatorRequest>, input: TurnInput, deps: Deps) => Promise<(current: Stored<FacilitatorRequest>) => Result<FacilitatorRequest> & { replay?: boolean }>;
 
@@ -187,13 +203,13 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
     const requestId = idField(input.data, 'requestId');
     const found = requestId ? await deps.requests.get(requestId) : undefined;
     if (!found) return { notice: MESSAGES.requestNotFound };
-    if (poolOnly && !(await isPoolMember(input, deps))) return requestView(deps, found, audienceFor(found, input), MESSAGES.notPool);
+    if (poolOnly && !(await isPoolMember(input, deps))) return audienceFor(found, input) === 'requester' ? requestView(deps, found, 'requester', MESSAGES.notPool) : { notice: MESSAGES.notPool };
     const apply = await prepare(found, input, deps);
     const outcome = await deps.requests.update(requestId, apply, found, true);
     if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
-    const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
     // Refused, what was typed stays on the card to be corrected.
-    if (outcome.kind === 'refused') return requestView(deps, outcome.doc, audience, outcome.refusal.message, typedOn(input.data));
+    if (outcome.kind === 'refused') return poolOnly ? requestView(deps, outcome.doc, 'pool', outcome.refusal.message, typedOn(input.data)) : viewFor(deps, outcome.doc, input, outcome.refusal.message, typedOn(input.data));
+    const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
     if (!outcome.replay) {
       deps.dispatch(requestId);
       keepFacilitating(deps, outcome.doc, input.now);
@@ -255,21 +271,40 @@ export const answerQuestion: Handler = async (input, deps) => {
   if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
   if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(requestId);
   const notice = outcome.kind === 'refused' ? outcome.refusal.message : 'Thank you: your answer has been sent to the facilitator.';
+  // The question and its answer are for the requester (and the facilitators, on their card).
+  if (outcome.kind === 'refused' && !lifecycle.samePerson(outcome.doc.requester, personOf(input))) return { notice };
   const data = questionCardData(deps.profile, outcome.doc, questionId, notice, outcome.kind === 'refused' ? textField(input.data, 'answer') : '');
   return data ? { view: renderQuestionCard(data), notice } : { notice };
 };
 
 // ---- Lists ----
 
-export const myRequests: Handler = async (input, deps) => {
-  const items = await deps.requests.byRequester(input.actor.id, input.actor.aadObjectId, 20);
-  return { posts: [{ card: renderRequestListCard(requestListCardData(deps.profile, 'Your requests for an independent facilitator', 'You haven’t requested an independent facilitator yet.', items)) }] };
-};
+/**
+ * A list of requests names cases and people: it is posted where only the person sees it (their
+ * personal chat, or the facilitators' own channel), and asked for anywhere else it is sent to their personal chat.
+ */
+async function privately(input: TurnInput, deps: Deps, command: string, card: () => Promise<AdaptiveCard>, here = input.where.conversationKind === 'personal'): Promise<HandlerResult> {
+  if (here) return { posts: [{ card: await card() }] };
+  const chat = await chatOf(deps, input.actor.aadObjectId);
+  if (!chat) return { notice: `Requests name cases and people, so I list them only in your personal chat with Re-think. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add), then type **${command}** there.` };
+  return { posts: [{ card: await card(), to: chat }], notice: 'Requests name cases and people, so I’ve sent the list to your personal chat with Re-think.' };
+}
+
+export const myRequests: Handler = async (input, deps) =>
+  privately(input, deps, 'my requests', async () =>
+    renderRequestListCard(requestListCardData(deps.profile, 'Your requests for an independent facilitator', 'You haven’t requested an independent facilitator yet.', await deps.requests.byRequester(input.actor.id, input.actor.aadObjectId, 20))),
+  );
 
 export const poolRequests: Handler = async (input, deps) => {
-  if (!(await isPoolMember(input, deps)) && !deps.administrators.includes(input.actor.aadObjectId ?? '')) return { notice: MESSAGES.notPool };
-  const items = await deps.requests.open(30);
-  return { posts: [{ card: renderRequestListCard(requestListCardData(deps.profile, 'Open requests for an independent facilitator', 'There are no open requests.', items)) }] };
+  const { member, inChannel } = await poolStanding(input, deps);
+  if (!member && !deps.administrators.includes(input.actor.aadObjectId ?? '')) return { notice: MESSAGES.notPool };
+  return privately(
+    input,
+    deps,
+    'requests',
+    async () => renderRequestListCard(requestListCardData(deps.profile, 'Open requests for an independent facilitator', 'There are no open requests.', await deps.requests.open(30))),
+    inChannel || input.where.conversationKind === 'personal',
+  );
 };
 
 // ---- The strategy 3 Re-think ----

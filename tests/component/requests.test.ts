@@ -11,6 +11,7 @@ import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
 import { message } from '../helpers/activities';
 import { request } from '../fixtures/cards/requests';
 import { caseClaimId, requestRepository } from '../../services/store/requests';
+import { LEFT_POOL } from '../../bot/requestSender';
 import { ANSWERS, buttonData, COMPLETE_FORM, installPersonally, latestCard, openRequestForm, personalChat, pressIn, rethinkToClose, submitForm } from '../helpers/journeys';
 
 const admin = users.isaiah;
@@ -169,8 +170,10 @@ test('access: no pre-filled history for someone who took part in none of the cas
   expect(refusedSecond.message).toContain('There is already an open request');
   expect(await bed.db.request(secondId)).toBeUndefined();
 
+  // Told so, without being shown the facilitators' card.
   const outsider = await pressIn(bed.app, bed.connector, newGroupChat(), stranger, 'acceptRequest', { requestId });
-  expect(cardText(outsider.card)).toContain('Only the partnership’s independent facilitators can do that');
+  expect(outsider.card).toBeUndefined();
+  expect(outsider.message).toContain('Only the partnership’s independent facilitators can do that');
   expect((await bed.db.request(requestId))?.status).toBe('submitted');
 
   const notRequester = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'withdrawRequest', { requestId, withdrawReason: 'Not mine to withdraw' });
@@ -348,9 +351,9 @@ test('the named pool: adding and removing need an Entra object id, in any case; 
   const { resource: pool } = await settings.item('facilitatorPool', 'facilitatorPool').read<{ facilitators: { aadObjectId: string }[] }>();
   if (!pool) throw new Error('no pool');
   await settings.items.upsert({ ...pool, facilitators: [...pool.facilitators, { aadObjectId: extra.toUpperCase(), addedBy: admin.id, addedAt: new Date().toISOString() }] });
-  const elsewhere = newGroupChat();
-  await say(elsewhere, person(7), 'requests');
-  expect(lastText(elsewhere.id)).toContain('Open requests for an independent facilitator');
+  await installPersonally(bed.app, bed.connector, person(7));
+  await say(personalChat(person(7)), person(7), 'requests');
+  expect(lastText(personalChat(person(7)).id)).toContain('Open requests for an independent facilitator');
   await say(chat, admin, `remove facilitator ${extra}`);
   expect(lastText(chat.id)).toMatch(/^Removed\./);
 
@@ -456,3 +459,53 @@ test('someone who only asked to see a case’s Re-think card again (status) is s
   const accepted = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
   expect(cardText(accepted.card ?? {})).toContain('You have accepted this request');
 });
+
+test('taken out of the pool, a facilitator’s copies of a request stop showing it and their old buttons show nothing; lists of requests are never posted in a shared chat', async () => {
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0555');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
+  const namedChat = personalChat(namedFacilitator);
+  const namedCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === namedChat.id && JSON.stringify(c.activity).includes(requestId));
+  const poolCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId));
+
+  // Typed in a shared chat, a list of requests goes to the person's own chat, never to everyone there.
+  const shared = newGroupChat();
+  const before = bed.connector.posts(namedChat.id).length;
+  await say(shared, namedFacilitator, 'requests');
+  await bed.app.idle();
+  expect(lastText(shared.id)).toBe('Requests name cases and people, so I’ve sent the list to your personal chat with Re-think.');
+  expect(bed.connector.posts(shared.id).some((p) => JSON.stringify(p.activity).includes('PSCP-2026-0555'))).toBe(false);
+  expect(bed.connector.posts(namedChat.id).slice(before).some((p) => cardText(cardOf(p)).includes('PSCP-2026-0555'))).toBe(true);
+  const mine = bed.connector.posts(personalChat(requester).id).length;
+  await say(shared, requester, 'my requests');
+  await bed.app.idle();
+  expect(bed.connector.posts(shared.id).some((p) => JSON.stringify(p.activity).includes('PSCP-2026-0555'))).toBe(false);
+  const listed = bed.connector.posts(personalChat(requester).id).slice(mine);
+  expect(listed.some((p) => p.activity.attachments?.length && cardText(cardOf(p)).includes('Your requests for an independent facilitator') && cardText(cardOf(p)).includes('PSCP-2026-0555'))).toBe(true);
+  // Someone with no personal chat with Re-think is told where to ask.
+  const newcomer = person(31);
+  await say(shared, newcomer, 'my requests');
+  expect(lastText(shared.id)).toContain('Please add Re-think for yourself');
+
+  // The administrator takes the named facilitator out of the pool.
+  await say(personalChat(admin), admin, `remove facilitator ${namedFacilitator.aadObjectId}`);
+  try {
+    expect(lastText(personalChat(admin).id)).toMatch(/^Removed\./);
+    // Their old card's buttons answer with a notice alone, not the request.
+    const pressed = await pressIn(bed.app, bed.connector, namedChat, namedFacilitator, 'acceptRequest', { requestId }, namedCard.activityId);
+    expect(pressed.card).toBeUndefined();
+    expect(pressed.message).toContain('Only the partnership’s independent facilitators can do that');
+    const resent = await pressIn(bed.app, bed.connector, namedChat, namedFacilitator, 'submitRequest', { ...buttonData(cardOf(form.formPost), 'submitRequest'), ...COMPLETE_FORM, triedInstead: 'x' });
+    expect(resent.card).toBeUndefined();
+    expect(resent.message).toContain('already been submitted');
+
+    // The next change to the request: the channel's copy shows it, theirs no longer does.
+    await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: 'Who else is involved?' });
+    await waitUntil(() => cardText(latestCard(bed.connector, channel.id, poolCard.activityId)).includes('Who else is involved?'));
+    await bed.connector.waitFor((c) => c.method === 'PUT' && c.conversationId === namedChat.id && c.activityId === namedCard.activityId && (c.activity.text ?? '') === LEFT_POOL);
+    const theirs = bed.connector.updates(namedChat.id).filter((u) => u.activityId === namedCard.activityId);
+    expect(theirs.at(-1)?.activity.attachments ?? []).toEqual([]);
+    expect(JSON.stringify(theirs.at(-1)?.activity)).not.toContain('Who else is involved?');
+  } finally {
+    await say(personalChat(admin), admin, `add facilitator ${namedFacilitator.aadObjectId}`);
+  }
+}, 30_000);
