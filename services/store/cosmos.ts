@@ -47,15 +47,30 @@ export const CONTAINERS = {
   settings: '/id',
 } as const;
 
+/**
+ * `createIfNotExists` reads, then creates: instances starting together on a new account race, and
+ * the losers are told 409. What they wanted exists by then, so asking again finds it.
+ */
+async function madeByAnyone<T>(createIfNotExists: () => Promise<T>): Promise<T> {
+  try {
+    return await createIfNotExists();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 409) throw error;
+    return createIfNotExists();
+  }
+}
+
 /** Creates the database and containers when missing, with retention as the default TTL. */
 export async function openContainers(client: CosmosClient, databaseId: string, retentionSeconds: number, warn: (message: string) => void = () => undefined): Promise<Containers> {
-  const { database } = await client.databases.createIfNotExists({ id: databaseId });
+  const { database } = await madeByAnyone(() => client.databases.createIfNotExists({ id: databaseId }));
   const open = async (id: keyof typeof CONTAINERS): Promise<Container> => {
-    const { container, resource } = await database.containers.createIfNotExists({
-      id,
-      partitionKey: { paths: [CONTAINERS[id]] },
-      defaultTtl: retentionSeconds,
-    });
+    const { container, resource } = await madeByAnyone(() =>
+      database.containers.createIfNotExists({
+        id,
+        partitionKey: { paths: [CONTAINERS[id]] },
+        defaultTtl: retentionSeconds,
+      }),
+    );
     // A partnership may change its retention period: keep an existing container in step.
     // With Entra-only access (no keys) the app may not change containers: the deployment owns them.
     if (resource && resource.defaultTtl !== retentionSeconds) {

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '@vercel/cosmosdb-server';
 
@@ -12,9 +12,9 @@ export interface EmbeddedCosmos {
  * The in-memory Cosmos-compatible server for local use and tests. It speaks the Cosmos REST API,
  * so the app reaches it through the real @azure/cosmos SDK, exactly as it reaches Azure.
  */
-export async function startEmbeddedCosmos(port: number, host = '127.0.0.1', onRequest?: (request: IncomingMessage) => void): Promise<EmbeddedCosmos> {
+export async function startEmbeddedCosmos(port: number, host = '127.0.0.1', onRequest?: (request: IncomingMessage, response: ServerResponse) => void): Promise<EmbeddedCosmos> {
   const server = createHttpServer({ keepAlive: true });
-  // Lets tests and the benchmark count the store requests each action makes.
+  // Lets tests and the benchmark count the store requests each action makes (and how they were answered).
   if (onRequest) server.prependListener('request', onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>

@@ -1,5 +1,6 @@
 /** With an app id configured, the SDK authenticates every inbound request: configuration alone. */
-import { message, newGroupChat, users } from '../helpers/activities';
+import { execute, installed, message, newGroupChat, users } from '../helpers/activities';
+import { START_FORM } from '../helpers/driver';
 import { startConnector } from '../helpers/connector';
 import { startApp, startStore, storeReader } from '../helpers/harness';
 
@@ -12,13 +13,19 @@ test('with single-tenant credentials, a request without a valid Bot Framework to
   const db = storeReader(store.endpoint);
   try {
     const chat = newGroupChat();
-    const activity = message('start', { user: users.megan, conversation: chat, serviceUrl: connector.serviceUrl });
-    const anonymous = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-    expect(anonymous.status).toBe(401);
+    const where = { user: users.megan, conversation: chat, serviceUrl: connector.serviceUrl };
+    // Each of these writes when unauthenticated requests are accepted (see faults.test.ts, the tenant allow-list).
+    for (const activity of [installed(where), message('start', where), execute('startRethink', START_FORM, where)]) {
+      const anonymous = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+      expect(anonymous.status).toBe(401);
+    }
+    await app.idle();
     // (A request with a token is not tried here: validating one fetches Microsoft's signing keys,
     // and tests send traffic only to this machine.)
     expect(connector.captured).toHaveLength(0);
     expect(await db.rethinksIn(chat.id)).toEqual([]);
+    const { resources } = await db.conversations.items.query({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.conversationId = @c', parameters: [{ name: '@c', value: chat.id }] }).fetchAll();
+    expect(resources).toEqual([0]);
     // The app keeps serving: its health check still answers.
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
   } finally {

@@ -133,12 +133,17 @@ test('a press sent again is applied once; another person’s press under the sam
   await api(path().replace('?', '/join?'), { token: await mint(attendee), method: 'POST', body: { role: 'Teacher', agency: 'School' } });
   const requestId = 'f0e1d2c3-0000-4000-8000-00000000abcd';
   expect((await post(attendee, { contribution: 'First words', requestId })).status).toBe(200);
+  // Changed since: the first press sent again must not put the old words back.
+  expect((await post(attendee, { contribution: 'Better words', requestId: 'a1b2c3d4-0000-4000-8000-00000000abcd' })).status).toBe(200);
   const once = await doc();
   expect((await post(attendee, { contribution: 'First words', requestId })).status).toBe(200);
   expect((await doc())?._etag).toBe(once?._etag);
+  const texts = (await doc())?.contributions.map((c) => c.text);
+  expect(texts).toContain('Better words');
+  expect(texts).not.toContain('First words');
   // The organiser's press carrying the same name (copied, or by chance) is still applied.
   expect((await post(organiser, { contribution: 'Organiser’s words', requestId })).status).toBe(200);
-  expect((await doc())?.contributions.map((c) => c.text)).toEqual(expect.arrayContaining(['First words', 'Organiser’s words']));
+  expect((await doc())?.contributions.map((c) => c.text)).toEqual(expect.arrayContaining(['Better words', 'Organiser’s words']));
   expect((await post(attendee, { contribution: 'Second words', requestId: 'x'.repeat(20_000) })).status).toBe(200);
   const keys = (await doc())?.appliedActivityIds ?? [];
   expect(keys.every((k) => k.length <= 40)).toBe(true);

@@ -277,11 +277,17 @@ describe('the five stages', () => {
     expect(applyCommand(r, { kind: 'advance', confirmed: true }, lead, ctx).ok).toBe(true);
   });
 
-  test('a replayed activity changes nothing', () => {
-    const r = apply(open(), { kind: 'contribute', text: 'once' }, teacher, 'activity-1');
-    const again = applyCommand(r, { kind: 'contribute', text: 'once' }, teacher, ctx, 'activity-1');
+  test('a replayed activity changes nothing, even after a later change it would undo', () => {
+    const first = apply(open(), { kind: 'contribute', text: 'once' }, teacher, 'activity-1');
+    const edited = apply(first, { kind: 'contribute', text: 'edited since' }, teacher, 'activity-2');
+    const again = applyCommand(edited, { kind: 'contribute', text: 'once' }, teacher, ctx, 'activity-1');
     expect(again).toMatchObject({ ok: true, replay: true });
-    if (again.ok) expect(again.value).toBe(r);
+    if (again.ok) expect(again.value).toBe(edited);
+    // And a replayed move on does not move on again.
+    const moved = apply(edited, { kind: 'advance', confirmed: true }, lead, 'activity-3');
+    const movedAgain = applyCommand(moved, { kind: 'advance', confirmed: true }, lead, ctx, 'activity-3');
+    expect(movedAgain).toMatchObject({ ok: true, replay: true });
+    if (movedAgain.ok) expect(movedAgain.value.stage).toBe(2);
   });
 });
 
