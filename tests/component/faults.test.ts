@@ -321,17 +321,26 @@ describe('concurrency and redelivery', () => {
     expect(summaries()).toHaveLength(1);
   });
 
-  test('everyone\'s card ends up showing the latest change, even when updates arrive out of order', async () => {
+  test('everyone\'s card ends up showing the latest change, even when an earlier update is held up on its way', async () => {
     const { driver, rethinkId, cardId } = await openRethink();
-    bed.connector.slowNextUpdate(300);
-    await Promise.all([
-      driver.press(megan, 'contribute', { rethinkId, contribution: 'Megan first' }),
-      new Promise((resolve) => setTimeout(resolve, 50)).then(() => driver.press(adele, 'contribute', { rethinkId, contribution: 'Adele second' })),
-    ]);
+    const where = (user: typeof megan) => ({ user, conversation: driver.conversation, serviceUrl: bed.connector.serviceUrl });
+    const held = bed.connector.holdNextUpdate();
+    await send(bed.app, execute('contribute', { rethinkId, contribution: 'Megan first' }, where(megan)));
+    await held.arrived;
+    // Answered while Megan's update is still held: nobody waits on everyone's card.
+    const adeles = await send(bed.app, execute('contribute', { rethinkId, contribution: 'Adele second' }, where(adele)));
+    expect(JSON.stringify(adeles.body)).toContain('Your contribution is saved');
+    held.release();
     await bed.app.idle();
-    const shown = cardText(driver.sharedCard(cardId));
-    expect(shown).toContain('Megan first');
-    expect(shown).toContain('Adele second');
+    const shown = bed.connector
+      .updates(driver.conversation.id)
+      .filter((u) => u.activityId === cardId)
+      .map((u) => cardText(cardOf(u)));
+    // Megan's update, then the latest: never the older one last.
+    expect(shown.at(-2)).toContain('Megan first');
+    expect(shown.at(-2)).not.toContain('Adele second');
+    expect(shown.at(-1)).toContain('Megan first');
+    expect(shown.at(-1)).toContain('Adele second');
   });
 
   test('a start form submitted twice creates one Re-think', async () => {
@@ -346,8 +355,8 @@ describe('concurrency and redelivery', () => {
 });
 
 describe('everyone’s card, changed through two instances of the app at once', () => {
-  // Short windows, so the test need not wait seconds.
-  const timing = { windowMs: 300, skewMs: 100 };
+  // Short windows, so the test need not wait long; each step waits on the one before, not on time.
+  const timing = { windowMs: 1_000, skewMs: 100 };
   let one: App;
   let two: App;
   beforeAll(async () => {
@@ -359,25 +368,43 @@ describe('everyone’s card, changed through two instances of the app at once', 
     await two.stop();
   });
 
-  /** Megan contributes through one instance, whose update of the card Teams holds for `holdMs`; Adele through the other `afterMs` later. */
-  async function crossing(holdMs: number, afterMs: number) {
+  /**
+   * Megan contributes through one instance, whose update of the card Teams holds; Adele through the
+   * other (`afterMs` after Megan's answer at the least); Megan's update lands once Adele's has.
+   */
+  async function crossing(afterMs: number) {
     const conversation = newGroupChat();
     const { rethinkId, cardId } = await openRethink(new Driver(one, bed.connector, conversation));
-    bed.connector.slowNextUpdate(holdMs);
-    await Promise.all([
-      new Driver(one, bed.connector, conversation).press(megan, 'contribute', { rethinkId, contribution: 'Megan first' }),
-      new Promise((resolve) => setTimeout(resolve, afterMs)).then(() => new Driver(two, bed.connector, conversation).press(adele, 'contribute', { rethinkId, contribution: 'Adele second' })),
-    ]);
+    const shown = () =>
+      bed.connector
+        .updates(conversation.id)
+        .filter((u) => u.activityId === cardId)
+        .map((u) => cardText(cardOf(u)));
+    const held = bed.connector.holdNextUpdate();
+    const where = (user: typeof megan) => ({ user, conversation, serviceUrl: bed.connector.serviceUrl });
+    await send(one, execute('contribute', { rethinkId, contribution: 'Megan first' }, where(megan)));
+    await held.arrived;
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    await send(two, execute('contribute', { rethinkId, contribution: 'Adele second' }, where(adele)));
+    // Adele's own update lands; only then is Megan's let go (a resend after the window, if any, comes later).
+    const deadline = Date.now() + 10_000;
+    while (!shown().some((text) => text.includes('Adele second'))) {
+      if (Date.now() > deadline) throw new Error('Adele’s update never landed');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    held.release();
     await Promise.all([one.idle(), two.idle()]);
-    return bed.connector
-      .updates(conversation.id)
-      .filter((u) => u.activityId === cardId)
-      .map((u) => cardText(cardOf(u)));
+    return shown();
   }
 
   test('an older update landing last, within its window: the later instance sends the latest once that window has passed', async () => {
-    const shown = await crossing(150, 50);
-    // Megan's update really did land after Adele's, and was then put right.
+    const shown = await crossing(0);
+    // Megan's update really did land after Adele's, and was then put right: one update each, and the resend.
+    expect(shown.slice(-3).map((text) => [text.includes('Megan first'), text.includes('Adele second')])).toEqual([
+      [true, true],
+      [true, false],
+      [true, true],
+    ]);
     expect(shown.at(-2)).toContain('Megan first');
     expect(shown.at(-2)).not.toContain('Adele second');
     expect(shown.at(-1)).toContain('Megan first');
@@ -386,7 +413,7 @@ describe('everyone’s card, changed through two instances of the app at once', 
 
   test('an older update landing last, after its window: its own instance reads the latest and sends it', async () => {
     // Adele saves after Megan's window (and skew) has passed, so her instance sends once; Megan's lands later still.
-    const shown = await crossing(700, 450);
+    const shown = await crossing(timing.windowMs + timing.skewMs + 100);
     expect(shown.at(-2)).not.toContain('Adele second');
     expect(shown.at(-1)).toContain('Megan first');
     expect(shown.at(-1)).toContain('Adele second');

@@ -25,8 +25,8 @@ export interface Connector {
   updates(conversationId?: string): Captured[];
   /** Makes the next requests answer with this status until `fail(undefined)`. */
   fail(status: number | undefined): void;
-  /** Holds the next card update this long before taking it, as a slow network would. */
-  slowNextUpdate(ms: number): void;
+  /** Holds the next card update until `release()`: `arrived` settles when it has come in (not yet taken). */
+  holdNextUpdate(): { arrived: Promise<void>; release(): void };
   /** Answers the next `count` requests with 429 and a Retry-After of `seconds`. */
   throttleNext(count: number, seconds: number): void;
   /** Requests answered with 429 so far. */
@@ -76,7 +76,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   const keepContent = options.keepContent ?? true;
   const captured: Captured[] = [];
   let failing: number | undefined;
-  let slowUpdate = 0;
+  let hold: { arrived: () => void; released: Promise<void> } | undefined;
   let throttleLeft = 0;
   let throttleSeconds = 1;
   let throttled = 0;
@@ -146,10 +146,11 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       reply(res, failing, { error: { code: 'Failing', message: 'test' } });
       return;
     }
-    if (req.method === 'PUT' && slowUpdate > 0) {
-      const wait = slowUpdate;
-      slowUpdate = 0;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+    if (req.method === 'PUT' && hold) {
+      const held = hold;
+      hold = undefined;
+      held.arrived();
+      await held.released;
     }
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
     if (match && (req.method === 'POST' || req.method === 'PUT')) {
@@ -179,8 +180,13 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     fail: (status) => {
       failing = status;
     },
-    slowNextUpdate: (ms) => {
-      slowUpdate = ms;
+    holdNextUpdate: () => {
+      let arrived: () => void = () => undefined;
+      let release: () => void = () => undefined;
+      const whenArrived = new Promise<void>((resolve) => (arrived = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      hold = { arrived, released };
+      return { arrived: whenArrived, release };
     },
     throttleNext: (count, seconds) => {
       throttleLeft = count;
