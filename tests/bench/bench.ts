@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
-import { execute, newGroupChat, person, type TestUser } from '../helpers/activities';
+import { AHEAD, execute, newGroupChat, person, type TestUser } from '../helpers/activities';
 import { startConnector } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import type { Reachable } from '../helpers/harness';
@@ -130,7 +130,7 @@ async function runRethink(driver: Driver, people: TestUser[], perAction?: (verb:
   }
   await measure('refresh', () => driver.press(others[0] ?? lead, 'refresh', { rethinkId }));
   for (const p of people.slice(0, 2)) {
-    await measure('addAction', () => driver.press(p, 'addAction', { rethinkId, actionDescription: 'Review the plan together', actionOwner: p.id, actionOwnerName: '', actionDue: '2030-01-31' }));
+    await measure('addAction', () => driver.press(p, 'addAction', { rethinkId, actionDescription: 'Review the plan together', actionOwner: p.id, actionOwnerName: '', actionDue: `${AHEAD}-01-31` }));
   }
   await measure('close', () => driver.press(lead, 'close', { rethinkId, outcome: 'resolved' }));
 }

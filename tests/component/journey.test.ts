@@ -2,7 +2,7 @@
  * The whole journey over HTTP with Teams-shaped activities, against the embedded store through
  * the real SDK and a local connector that captures what the bot sends.
  */
-import { conversations, message, newGroupChat, person, submit, users } from '../helpers/activities';
+import { AHEAD, conversations, message, newGroupChat, person, submit, users } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => bed.stop());
 
 const { megan, adele, isaiah } = users;
-const due = '2030-01-31';
+const due = `${AHEAD}-01-31`;
 
 test('a group chat takes a Re-think from start through five stages and actions to close', async () => {
   const chat = new Driver(bed.app, bed.connector, newGroupChat());

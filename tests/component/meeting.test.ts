@@ -4,7 +4,7 @@
  * meeting ending with the Re-think open reminds the facilitator once.
  */
 import { randomUUID } from 'node:crypto';
-import { meetingEnd, newMeetingChat, users, type TestConversation } from '../helpers/activities';
+import { AHEAD, meetingEnd, newMeetingChat, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
@@ -65,7 +65,7 @@ test('the whole journey in a meeting chat: presenters facilitate, attendees cont
   const byHandOver = await driver.press(attendee, 'advance', { rethinkId, confirmed: 'true', stage: '3' });
   expect(cardText(byHandOver.card)).toContain('The group has moved on to stage 4');
   await driver.press(organiser, 'advance', { rethinkId, confirmed: 'true', stage: '4' });
-  await driver.press(attendee, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: attendee.id, actionOwnerName: '', actionDue: '2030-01-31' });
+  await driver.press(attendee, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: attendee.id, actionOwnerName: '', actionDue: `${AHEAD}-01-31` });
   const closed = await driver.press(organiser, 'close', { rethinkId, outcome: 'resolved' });
   expect(cardText(closed.card)).toContain('The outcome is recorded');
   expect((await bed.db.rethink(chat.id, rethinkId))?.status).toBe('closed');
@@ -124,7 +124,7 @@ test('in a meeting, every answer shows the controls of the role Teams gives the 
 
   // At stage 5 a presenter may change an action the attendee added: the editor opens for them.
   for (let stage = 1; stage < 5; stage++) await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
-  await driver.press(attendee, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: attendee.id, actionOwnerName: '', actionDue: '2030-01-31' });
+  await driver.press(attendee, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: attendee.id, actionOwnerName: '', actionDue: `${AHEAD}-01-31` });
   const actionId = (await bed.db.rethink(chat.id, rethinkId))?.actions[0]?.id;
   expect(actionId).toBeDefined();
   const editor = await driver.press(presenter, 'showActionEditor', { rethinkId, chosenActionId: actionId });

@@ -3,7 +3,7 @@
  * pre-filled, submitted, delivered to the pool, accepted by exactly one of two facilitators at
  * once, scheduled, followed by a linked strategy 3 Re-think, and completed.
  */
-import { newGroupChat, newMeetingChat, person, users, type TestConversation } from '../helpers/activities';
+import { AHEAD, newGroupChat, newMeetingChat, person, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { input } from '../helpers/adaptiveCards';
 import { Driver, START_FORM } from '../helpers/driver';
@@ -113,12 +113,12 @@ test('strategy 1 and 2 not resolved → request pre-filled → submitted → poo
   // Only the facilitator who accepted can schedule; the requester and the network are told.
   const loser = winner === channelFacilitator ? namedFacilitator : channelFacilitator;
   const loserConversation = loser === channelFacilitator ? channel : personalChat(namedFacilitator);
-  const notTheirs = await pressIn(bed.app, bed.connector, loserConversation, loser, 'scheduleRequest', { requestId, meetingDate: '2030-02-05', meetingTime: '10:30', meetingFormat: 'virtual' });
+  const notTheirs = await pressIn(bed.app, bed.connector, loserConversation, loser, 'scheduleRequest', { requestId, meetingDate: `${AHEAD}-02-05`, meetingTime: '10:30', meetingFormat: 'virtual' });
   expect(cardText(notTheirs.card)).toContain(`Only ${winner.name} can schedule`);
-  const scheduled = await pressIn(bed.app, bed.connector, winnerConversation, winner, 'scheduleRequest', { requestId, meetingDate: '2030-02-05', meetingTime: '10:30', meetingFormat: 'virtual' });
+  const scheduled = await pressIn(bed.app, bed.connector, winnerConversation, winner, 'scheduleRequest', { requestId, meetingDate: `${AHEAD}-02-05`, meetingTime: '10:30', meetingFormat: 'virtual' });
   expect(cardText(scheduled.card)).toContain('The meeting is saved');
-  await bed.connector.waitFor((c) => c.conversationId === personalChat(colleague).id && (c.activity.text ?? '').includes('5 February 2030 at 10:30'));
-  await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').includes('5 February 2030 at 10:30'));
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(colleague).id && (c.activity.text ?? '').includes(`5 February ${AHEAD} at 10:30`));
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').includes(`5 February ${AHEAD} at 10:30`));
 
   // The facilitator runs the strategy 3 Re-think with the network: it is linked, and closing it completes the request.
   // Their start form's questions needn't reach strategy 3: having accepted the request, it is recommended to them.
@@ -266,12 +266,12 @@ test('decline; a meeting date in the past; withdrawing a scheduled request tells
   // What was typed stays on the card, to be corrected.
   expect([input(past.card ?? {}, 'meetingDate')?.value, input(past.card ?? {}, 'meetingTime')?.value, input(past.card ?? {}, 'meetingFormat')?.value]).toEqual(['2020-01-01', '10:30', 'virtual']);
   expect((await bed.db.request(requestId))?.schedule).toBeUndefined();
-  await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'scheduleRequest', { requestId, meetingDate: '2030-03-04', meetingTime: '14:00', meetingFormat: 'faceToFace' });
-  await bed.connector.waitFor((c) => c.conversationId === personalChat(colleague).id && (c.activity.text ?? '').includes('4 March 2030 at 14:00'));
+  await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'scheduleRequest', { requestId, meetingDate: `${AHEAD}-03-04`, meetingTime: '14:00', meetingFormat: 'faceToFace' });
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(colleague).id && (c.activity.text ?? '').includes(`4 March ${AHEAD} at 14:00`));
 
   const withdrawn = await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'withdrawRequest', { requestId, withdrawReason: 'Resolved at the core group.' });
   expect(cardText(withdrawn.card)).toContain('The request is withdrawn');
-  await bed.connector.waitFor((c) => c.conversationId === personalChat(colleague).id && (c.activity.text ?? '').includes('4 March 2030 will not go ahead'));
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(colleague).id && (c.activity.text ?? '').includes(`4 March ${AHEAD} will not go ahead`));
   await bed.connector.waitFor((c) => c.conversationId === personalChat(namedFacilitator).id && (c.activity.text ?? '').includes('has withdrawn the request'));
   expect(await bed.db.request(requestId)).toMatchObject({ status: 'withdrawn', withdrawal: { reason: 'Resolved at the core group.' } });
 }, 60_000);

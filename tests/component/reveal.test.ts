@@ -1,5 +1,5 @@
 /** "Reveal together": each stage's contributions stay hidden from the others until the facilitator moves on. */
-import { newGroupChat, users } from '../helpers/activities';
+import { AHEAD, newGroupChat, users } from '../helpers/activities';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, startTestBed, type TestBed } from '../helpers/harness';
 
@@ -60,7 +60,7 @@ test('the action editor posted where per-person views are missing keeps a stage-
   await driver.press(users.megan, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
   for (let stage = 1; stage <= 4; stage++) await driver.press(users.alex, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
   await driver.press(users.alex, 'contribute', { rethinkId, contribution: 'Stage five, still hidden', stage: '5' });
-  await driver.press(users.alex, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: users.alex.id, actionOwnerName: '', actionDue: '2030-01-31' });
+  await driver.press(users.alex, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: users.alex.id, actionOwnerName: '', actionDue: `${AHEAD}-01-31` });
   const actionId = (await bed.db.rethink(driver.conversation.id, rethinkId))?.actions[0]?.id;
   const before = bed.connector.posts(driver.conversation.id).length;
   await driver.submit(users.alex, { verb: 'showActionEditor', rethinkId, chosenActionId: actionId });

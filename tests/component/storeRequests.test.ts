@@ -3,7 +3,7 @@
  * included: at most a point read and a conditional write of the Re-think, and no query.
  */
 import type { IncomingMessage } from 'node:http';
-import { newGroupChat, users } from '../helpers/activities';
+import { AHEAD, newGroupChat, users } from '../helpers/activities';
 import { startConnector, type Connector } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, executeActions, startApp, storeReader, type App, type StoreReader } from '../helpers/harness';
@@ -86,11 +86,11 @@ test('each card action of a whole Re-think: a point read and a conditional write
     if (stage < 5) await measure('advance', () => chat.press(megan, 'advance', { rethinkId, confirmed: true }));
   }
   await measure('handOver', () => chat.press(megan, 'handOver', { rethinkId, handOverTo: adele.id }));
-  await measure('addAction', () => chat.press(isaiah, 'addAction', { rethinkId, actionDescription: 'Arrange a health review', actionOwner: isaiah.id, actionDue: '2030-01-31' }));
-  await measure('addAction', () => chat.press(adele, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: adele.id, actionDue: '2030-02-28' }));
+  await measure('addAction', () => chat.press(isaiah, 'addAction', { rethinkId, actionDescription: 'Arrange a health review', actionOwner: isaiah.id, actionDue: `${AHEAD}-01-31` }));
+  await measure('addAction', () => chat.press(adele, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: adele.id, actionDue: `${AHEAD}-02-28` }));
   const { resource } = await rethinks.item(rethinkId, chat.conversation.id).read<Rethink>();
   const [first, second] = resource?.actions ?? [];
-  await measure('editAction', () => chat.press(isaiah, 'editAction', { rethinkId, actionId: first?.id, editDescription: 'Arrange a health review within two weeks', editOwner: isaiah.id, editDue: '2030-01-15' }));
+  await measure('editAction', () => chat.press(isaiah, 'editAction', { rethinkId, actionId: first?.id, editDescription: 'Arrange a health review within two weeks', editOwner: isaiah.id, editDue: `${AHEAD}-01-15` }));
   await measure('removeAction', () => chat.press(adele, 'removeAction', { rethinkId, chosenActionId: second?.id }));
   await measure('close', () => chat.press(adele, 'close', { rethinkId, outcome: 'resolved' }));
 

@@ -20,6 +20,9 @@ export interface TestConversation {
 
 export const TENANT = fixtures.personalMessage.conversation.tenantId;
 
+/** A year far enough ahead that its dates are never "in the past" when the tests run (the app refuses those). */
+export const AHEAD = new Date().getUTCFullYear() + 4;
+
 export const users = {
   alex: { id: fixtures.personalMessage.from.id, name: fixtures.personalMessage.from.name, aadObjectId: fixtures.personalMessage.from.aadObjectId },
   megan: { id: fixtures.groupChatMessageWithMention.from.id, name: fixtures.groupChatMessageWithMention.from.name, aadObjectId: fixtures.groupChatMessageWithMention.from.aadObjectId },

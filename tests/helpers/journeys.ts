@@ -1,5 +1,5 @@
 /** Whole journeys the request tests build on: Re-thinks taken to close, personal chats installed. */
-import { execute, installed, message, type TestConversation, type TestUser } from './activities';
+import { AHEAD, execute, installed, message, type TestConversation, type TestUser } from './activities';
 import { cardOf, type Captured, type Connector } from './connector';
 import { Driver, START_FORM } from './driver';
 import { executeActions, send, type App } from './harness';
@@ -39,7 +39,7 @@ export async function rethinkToClose(
     for (const p of [lead, ...others]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name}: view at stage ${stage}`, stage: String(stage) });
     if (stage < 5) await driver.press(lead, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
   }
-  await driver.press(lead, 'addAction', { rethinkId, actionDescription: `Share the plan (strategy ${strategy})`, actionOwner: lead.id, actionOwnerName: '', actionDue: '2030-01-31' });
+  await driver.press(lead, 'addAction', { rethinkId, actionDescription: `Share the plan (strategy ${strategy})`, actionOwner: lead.id, actionOwnerName: '', actionDue: `${AHEAD}-01-31` });
   const before = driver.connector.posts(driver.conversation.id).length;
   const closed = await driver.press(lead, 'close', { rethinkId, ...outcome });
   if (!closed.card) throw new Error(`The Re-think did not close: ${closed.message ?? ''}`);
