@@ -10,7 +10,7 @@ import { Driver, START_FORM } from '../helpers/driver';
 import { send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import { startProxy, type Proxy } from '../helpers/proxy';
 import { installPersonally, personalChat } from '../helpers/journeys';
-import { request } from '../fixtures/cards/requests';
+import { request, servedBy } from '../fixtures/cards/requests';
 import fixtures from '../fixtures/teams-activities.json';
 
 const admin = users.isaiah;
@@ -74,9 +74,8 @@ beforeAll(async () => {
   await installPersonally(bed.app, bed.connector, admin);
   // Two Re-thinks of the case to erase, in two chats, and one of another case.
   for (const caseReference of [ERASED, ERASED, KEPT]) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
-  const base = request('accepted');
   const by = { id: facilitator.id, name: facilitator.name, aadObjectId: facilitator.aadObjectId };
-  for (const caseReference of [ERASED, KEPT]) await bed.db.requests.items.create(request('accepted', { id: requestIds[caseReference], caseReference, accepted: { by, at: new Date().toISOString() }, requestedIn: { ...base.requestedIn, serviceUrl: bed.connector.serviceUrl } }));
+  for (const caseReference of [ERASED, KEPT]) await bed.db.requests.items.create(servedBy(request('accepted', { id: requestIds[caseReference], caseReference, accepted: { by, at: new Date().toISOString() } }), bed.connector.serviceUrl));
   await bed.db.people.items.upsert({ id: facilitator.aadObjectId, aadObjectId: facilitator.aadObjectId, facilitating: [ERASED, KEPT], updatedAt: new Date().toISOString(), ttl: 3600 });
 });
 afterAll(() => bed.stop());
@@ -160,8 +159,7 @@ test('confirmed: the case’s Re-thinks and requests are deleted, the facilitato
 test('the store lost part-way through an erasure: the answer says what went and what is left, the note says it was started, and confirming again finishes it', async () => {
   const caseReference = 'PSCP-2026-2003';
   for (let i = 0; i < 2; i++) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
-  const base = request('submitted');
-  await bed.db.requests.items.create(request('submitted', { id: 'request-half-erased', caseReference, requestedIn: { ...base.requestedIn, serviceUrl: bed.connector.serviceUrl } }));
+  await bed.db.requests.items.create(servedBy(request('submitted', { id: 'request-half-erased', caseReference }), bed.connector.serviceUrl));
   await throughProxy(async (proxy, proxied) => {
     // The first Re-think is deleted; the store is gone as the second delete is sent.
     proxy.cutAt('DELETE ', 1);

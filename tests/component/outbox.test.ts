@@ -5,7 +5,7 @@
 import JSZip from 'jszip';
 import { newGroupChat, person, users, type TestConversation } from '../helpers/activities';
 import { Driver } from '../helpers/driver';
-import { request } from '../fixtures/cards/requests';
+import { request, servedBy } from '../fixtures/cards/requests';
 import fixtures from '../fixtures/teams-activities.json';
 import { startConnector, type Connector } from '../helpers/connector';
 import { cardText, send, startApp, startStore, storeReader, type App } from '../helpers/harness';
@@ -168,15 +168,15 @@ test('a request whose strategy 3 Re-think closed while its completion could not 
   await reader.people.items.upsert({ ...record, facilitating: [...(record.facilitating ?? []), 'PSCP-2026-1031'] });
   const closed = await rethinkToClose(driver, facilitator, [requester], 3, { outcome: 'resolved' }, 'PSCP-2026-1031');
   // As the store would hold it had the completing write failed: scheduled, linked, its Re-think closed.
-  const base = request('scheduled');
-  const here = (address: typeof base.requestedIn) => ({ ...address, serviceUrl: connector.serviceUrl });
-  const left = request('scheduled', {
-    id: 'left-behind',
-    caseReference: 'PSCP-2026-1031',
-    requestedIn: here(base.requestedIn),
-    requesterChat: here(personalChatAddress()),
-    rethink: { id: closed.rethinkId, conversationId: driver.conversation.id, linkedAt: new Date().toISOString() },
-  });
+  const left = servedBy(
+    request('scheduled', {
+      id: 'left-behind',
+      caseReference: 'PSCP-2026-1031',
+      requesterChat: personalChatAddress(),
+      rethink: { id: closed.rethinkId, conversationId: driver.conversation.id, linkedAt: new Date().toISOString() },
+    }),
+    connector.serviceUrl,
+  );
   await reader.requests.items.create(left);
   const deadline = Date.now() + 10_000;
   while ((await reader.request('left-behind'))?.status !== 'completed') {

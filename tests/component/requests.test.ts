@@ -9,7 +9,7 @@ import { input } from '../helpers/adaptiveCards';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
 import { message } from '../helpers/activities';
-import { request } from '../fixtures/cards/requests';
+import { request, servedBy } from '../fixtures/cards/requests';
 import { caseClaimId, requestRepository } from '../../services/store/requests';
 import { LEFT_POOL } from '../../bot/requestSender';
 import { ANSWERS, buttonData, COMPLETE_FORM, installPersonally, latestCard, openRequestForm, personalChat, pressIn, rethinkToClose, submitForm } from '../helpers/journeys';
@@ -291,10 +291,9 @@ async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void>
 
 test('the facilitator who accepted a case’s request runs its strategy 3 Re-think even if their own record has not caught up; nobody else can', async () => {
   // Accepted (as the store holds it), while the facilitator's list of cases was never written.
-  const base = request('accepted');
   const caseReference = 'PSCP-2026-1077';
   await bed.db.requests.items.create(
-    request('accepted', { id: 'accepted-not-remembered', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() }, requestedIn: { ...base.requestedIn, serviceUrl: bed.connector.serviceUrl } }),
+    servedBy(request('accepted', { id: 'accepted-not-remembered', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
   );
   const network = new Driver(bed.app, bed.connector, newGroupChat());
   const { rethinkId } = await network.start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
@@ -313,9 +312,7 @@ test('the facilitator who accepted a case’s request runs its strategy 3 Re-thi
 });
 
 test('an accept delivered twice is answered the second time with where the request is now, and recorded once', async () => {
-  const base = request('submitted');
-  const here = { ...base.requestedIn, serviceUrl: bed.connector.serviceUrl };
-  await bed.db.requests.items.create(request('submitted', { id: 'accepted-twice', caseReference: 'PSCP-2026-1078', requestedIn: here, requesterChat: here }));
+  await bed.db.requests.items.create(servedBy(request('submitted', { id: 'accepted-twice', caseReference: 'PSCP-2026-1078' }), bed.connector.serviceUrl));
   const pool = new Driver(bed.app, bed.connector, personalChat(namedFacilitator));
   const first = await pool.press(namedFacilitator, 'acceptRequest', { requestId: 'accepted-twice' }, { id: 'accept-activity-1' });
   expect(cardText(first.card)).toContain('You have accepted this request');

@@ -8,7 +8,7 @@ import type { FacilitatorRequest, HistoryEntry, RequestForm } from '../../servic
 
 const profile = loadProfile(DEFAULT_PROFILE_PATH);
 
-const address = { conversationId: 'a:personal-chat', serviceUrl: 'https://smba.example.test/', tenantId: 'tenant-1', botId: 'bot-1', conversationKind: 'personal' };
+const address = { conversationId: 'a:personal-chat', serviceUrl: 'http://127.0.0.1:9/', tenantId: 'tenant-1', botId: 'bot-1', conversationKind: 'personal' };
 
 const FORM: RequestForm = {
   requesterRole: 'Senior Family Support Worker',
