@@ -1,5 +1,9 @@
 /** The storage rules, through the real SDK against the embedded server. */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { createApp } from '../../bot/app';
+import { loadConfig } from '../../services/config';
 import { newGroupChat, users } from '../helpers/activities';
 import { startConnector } from '../helpers/connector';
 import { Driver } from '../helpers/driver';
@@ -17,7 +21,7 @@ test('containers are created with the partition keys the queries need and the re
   const app = await startApp(store.endpoint);
   const db = storeReader(store.endpoint);
   try {
-    const expected = { rethinks: '/conversationId', people: '/aadObjectId', conversations: '/conversationId' };
+    const expected = { rethinks: '/conversationId', people: '/aadObjectId', conversations: '/conversationId', requests: '/id', settings: '/id' };
     for (const [id, path] of Object.entries(expected)) {
       const { resource } = await db.rethinks.database.container(id).read();
       expect(resource?.partitionKey?.paths).toEqual([path]);
@@ -34,6 +38,37 @@ test('containers are created with the partition keys the queries need and the re
     await store.stop();
   }
 });
+
+test('with no COSMOS_ENDPOINT the app starts its own embedded store on 127.0.0.1, uses it through the SDK, and stops it', async () => {
+  const port = await freePort();
+  const app = await createApp(loadConfig({ PORT: '0', HOST: '127.0.0.1', EMBEDDED_COSMOS_PORT: String(port), LOG_LEVEL: 'silent' }));
+  const connector = await startConnector();
+  // Anyone may look at the data while it runs, with the SDK.
+  const db = storeReader(`http://127.0.0.1:${port}`);
+  try {
+    const driver = new Driver(app, connector, newGroupChat());
+    const { rethinkId } = await driver.start(users.megan);
+    expect(await db.rethink(driver.conversation.id, rethinkId)).toMatchObject({ status: 'open', caseReference: 'PSCP-2026-0042' });
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  } finally {
+    db.dispose();
+    await connector.stop();
+    await app.stop();
+  }
+  // Stopped with the app: the port is free again.
+  const again = createServer();
+  await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', resolve));
+  await new Promise((resolve) => again.close(resolve));
+});
+
+/** A port nothing listens on just now. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 test('reads answer undefined for 404; a conflicting write (412) is retried on the fresh document', async () => {
   const store = await startStore();
