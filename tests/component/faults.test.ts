@@ -301,7 +301,12 @@ describe('concurrency and redelivery', () => {
     expect(cardText(closed.card)).toContain('The outcome is recorded');
     expect(cardText(contributed.card)).toMatch(/Your contribution is saved|closed/);
     expect(summaries()).toHaveLength(1);
-    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.status).toBe('closed');
+    const stored = await bed.db.rethink(driver.conversation.id, rethinkId);
+    expect(stored?.status).toBe('closed');
+    // What Adele was told is what happened: saved, and in the record and the summary; or not, and in neither.
+    const saved = cardText(contributed.card).includes('Your contribution is saved');
+    expect(stored?.contributions.some((c) => c.text === 'A last thought')).toBe(saved);
+    expect(cardText(cardOf(summaries()[0]!)).includes('A last thought')).toBe(saved);
   });
 
   test('a second press of "move on" (or one from an older card) does not skip a stage', async () => {

@@ -7,6 +7,7 @@ import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
+import { rethinkToClose } from '../helpers/journeys';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -226,6 +227,13 @@ describe('commands', () => {
     const welcome = cardText(cardOf(bed.connector.posts(chat.conversation.id).at(-1)!));
     expect(welcome).toContain('Welcome to Re-think');
     expect(welcome).toContain('Please don’t enter the names or dates of birth of children or family members');
+    // Its button opens the start form, as typing start does.
+    const [startButton] = executeActions(cardOf(bed.connector.posts(chat.conversation.id).at(-1)!));
+    expect(startButton?.verb).toBe('showStart');
+    const beforeForm = bed.connector.posts(chat.conversation.id).length;
+    await chat.press(megan, startButton?.verb ?? '', startButton?.data ?? {});
+    const form = bed.connector.posts(chat.conversation.id).slice(beforeForm);
+    expect(form.some((p) => input(cardOf(p), 'caseReference') !== undefined)).toBe(true);
     const upgraded = { ...installed(chat.where(megan)), action: 'add-upgrade' };
     const before = bed.connector.posts(chat.conversation.id).length;
     await import('../helpers/harness').then(({ send }) => send(bed.app, upgraded));
@@ -379,4 +387,29 @@ test('strategy 2 started by someone who is not the lead professional: they are t
   const lead = await new Driver(bed.app, bed.connector, newGroupChat()).start(megan);
   expect(cardText(lead.card)).toContain('The Re-think has started.');
   expect(cardText(lead.card)).not.toContain('hand facilitation over');
+});
+
+test('list shows this conversation’s open and recent Re-thinks, closed ones with their outcome; a closed Re-think’s actions can no longer be changed', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const closed = await rethinkToClose(chat, megan, [adele], 2, { outcome: 'partlyResolved' }, 'PSCP-2026-0601');
+  await chat.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-0602' });
+  await chat.say(adele, 'list');
+  const listed = cardText(cardOf(bed.connector.posts(chat.conversation.id).at(-1)!));
+  expect(listed).toContain('Case PSCP-2026-0602');
+  expect(listed).toContain('In progress · stage 1 of 5');
+  expect(listed).toContain('Case PSCP-2026-0601');
+  expect(listed).toMatch(/Closed · Partly resolved/);
+
+  // Read-only once closed: neither the person who added an action nor the facilitator can change it.
+  const stored = await bed.db.rethink(chat.conversation.id, closed.rethinkId);
+  const actionId = stored?.actions[0]?.id;
+  expect(actionId).toBeDefined();
+  for (const [verb, data] of [
+    ['editAction', { rethinkId: closed.rethinkId, actionId, editDescription: 'Changed after the close', editOwner: megan.id, editOwnerName: '', editDue: `${AHEAD}-02-01` }],
+    ['removeAction', { rethinkId: closed.rethinkId, chosenActionId: actionId }],
+  ] as const) {
+    const refused = await chat.press(megan, verb, data);
+    expect(cardText(refused.card) + (refused.message ?? '')).toContain('This Re-think is closed');
+  }
+  expect(await bed.db.rethink(chat.conversation.id, closed.rethinkId)).toEqual(stored);
 });

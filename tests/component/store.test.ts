@@ -169,6 +169,9 @@ test('logs carry ids, never what people typed', async () => {
   }
   const all = lines.join('');
   expect(lines.length).toBeGreaterThan(3);
+  // With no app id it runs unauthenticated, and says so loudly: a warning, in capitals.
+  const unauthenticated = lines.map((line) => JSON.parse(line) as { level: string; msg: string }).find((line) => line.msg.startsWith('NO MICROSOFT APP ID IS SET'));
+  expect(unauthenticated?.level).toBe('warn');
   expect(all).toContain('[redacted]');
   for (const secret of ['secret words', 'PSCP-2026-0042', 'private', 'The child protection plan', 'Children’s social care']) expect(all).not.toContain(secret);
 });
