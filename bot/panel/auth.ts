@@ -1,6 +1,6 @@
 /**
  * Who is calling the side panel's API: the Teams SSO token, checked against Microsoft Entra's
- * signing keys (issuer, audience = the app's id URI, expiry, tenant on the allow-list). Without an
+ * signing keys (issuer, audience = the app's id URI, the access_as_user scope, expiry, tenant on the allow-list). Without an
  * app id (local use) the page runs outside Teams as the development identity set in configuration.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
@@ -36,6 +36,8 @@ export async function authenticate(header: string | undefined, auth: PanelAuth):
     const issuers = [`https://login.microsoftonline.com/${tenantId}/v2.0`, `https://sts.windows.net/${tenantId}/`];
     if (!tenantId || !issuers.includes(claim(payload, 'iss'))) return { ok: false, status: 401, message: 'Your sign-in could not be checked. Please reopen the panel.' };
     if (auth.allowedTenantIds && !auth.allowedTenantIds.includes(tenantId)) return { ok: false, status: 403, message: 'Re-think is not available to your organisation.' };
+    // A person's token for the panel's scope (Teams SSO), not an app's own token for the same audience.
+    if (!claim(payload, 'scp').split(' ').includes('access_as_user') || claim(payload, 'idtyp') === 'app') return { ok: false, status: 401, message: 'Your sign-in could not be checked. Please reopen the panel.' };
     const aadObjectId = claim(payload, 'oid');
     if (!aadObjectId) return { ok: false, status: 401, message: 'Your sign-in could not be checked. Please reopen the panel.' };
     return { ok: true, user: { aadObjectId, name: claim(payload, 'name'), tenantId, development: false } };

@@ -22,9 +22,10 @@ let rethinkId: string;
 let cardId: string;
 let panelAuthForTests: PanelAuth;
 
-async function mint(user: TestUser, overrides: { audience?: string; tenant?: string; expiresIn?: string | number; key?: KeyLike } = {}): Promise<string> {
+async function mint(user: TestUser, overrides: { audience?: string; tenant?: string; expiresIn?: string | number; key?: KeyLike; appOnly?: boolean } = {}): Promise<string> {
   const tenant = overrides.tenant ?? TENANT;
-  return new SignJWT({ oid: user.aadObjectId, name: user.name, tid: tenant })
+  // Teams SSO gives a user's token for the app's one scope; an app's own token has roles, and no scope.
+  return new SignJWT({ oid: user.aadObjectId, name: user.name, tid: tenant, ...(overrides.appOnly ? { idtyp: 'app', roles: ['Panel.Read'] } : { scp: 'access_as_user' }) })
     .setProtectedHeader({ alg: 'RS256', kid: 'test' })
     .setIssuer(`https://login.microsoftonline.com/${tenant}/v2.0`)
     .setAudience(overrides.audience ?? AUDIENCE)
@@ -156,6 +157,7 @@ test.each([
   ['a token for another audience', async () => mint(attendee, { audience: 'api://someone-else/app' }), 401],
   ['a token signed by an untrusted key', async () => mint(attendee, { key: (await generateKeyPair('RS256')).privateKey }), 401],
   ['a token from another tenant', async () => mint(attendee, { tenant: OTHER_TENANT }), 403],
+  ['an app’s token rather than a person’s', async () => mint(attendee, { appOnly: true }), 401],
   ['someone who is not in the meeting', async () => mint(outsider), 403],
 ])('refused: %s, and nothing changes', async (_name, token, status) => {
   const before = await stored();
