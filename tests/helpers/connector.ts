@@ -35,6 +35,10 @@ export interface Connector {
   failConversation(conversationId: string, status: number | undefined): void;
   /** Never answers the next `count` requests (a timeout), and records nothing for them. */
   hangNext(count: number): void;
+  /** Takes the next `count` posts (recorded, as Teams would show them) and then never answers. */
+  takeThenHangNext(count: number): void;
+  /** Every post or update that reached a conversation, when, and the status it was answered with (0: none). */
+  readonly arrivals: { conversationId: string; at: number; status: number }[];
   /** The meeting participant API: each person's role (absent: not in the meeting, 404). */
   setMeetingRole(aadObjectId: string, role: 'Organizer' | 'Presenter' | 'Attendee' | undefined, teamsUserId?: string, meetingId?: string): void;
   /** Chat membership (GET .../members/{id}): ids removed from a chat answer 404. */
@@ -82,6 +86,8 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   let throttled = 0;
   let next = 1;
   let hangLeft = 0;
+  let takeThenHangLeft = 0;
+  const arrivals: { conversationId: string; at: number; status: number }[] = [];
   const failingConversations = new Map<string, number>();
   const uploads: { token: string; bytes: Buffer; contentRange: string | undefined }[] = [];
   let uploadsFailing: number | undefined;
@@ -130,6 +136,11 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       return;
     }
     const conversation = decodeURIComponent(/^\/v3\/conversations\/([^/]+)/.exec(req.url ?? '')?.[1] ?? '');
+    const arrival = { conversationId: conversation, at: Date.now(), status: 0 };
+    if (conversation) {
+      arrivals.push(arrival);
+      res.once('finish', () => (arrival.status = res.statusCode));
+    }
     const failingHere = failingConversations.get(conversation);
     if (failingHere) {
       reply(res, failingHere, { error: { code: 'Failing', message: 'test' } });
@@ -164,6 +175,10 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
         ...(req.method === 'POST' && target ? { replyToId: target } : {}),
         activity: keepContent ? JSON.parse(body || '{}') : { type: 'message' },
       });
+      if (req.method === 'POST' && takeThenHangLeft > 0) {
+        takeThenHangLeft--;
+        return;
+      }
       reply(res, 200, { id: activityId });
       return;
     }
@@ -199,6 +214,10 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       if (status) failingConversations.set(conversationId, status);
       else failingConversations.delete(conversationId);
     },
+    arrivals,
+    takeThenHangNext: (count) => {
+      takeThenHangLeft = count;
+    },
     hangNext: (count) => {
       hangLeft = count;
     },
@@ -230,6 +249,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     },
     reset: () => {
       captured.length = 0;
+      arrivals.length = 0;
     },
     stop: () =>
       new Promise<void>((resolve) => {
