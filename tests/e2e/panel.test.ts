@@ -1,7 +1,7 @@
 /**
  * The meeting side panel in a real browser: Debian's Chromium driven by playwright-core, against the
  * running app in local mode (the development identity), with every request outside 127.0.0.1
- * blocked. Screenshots in light and dark themes at side panel width go to test-results/.
+ * blocked. Screenshots in the default, dark and high contrast themes at side panel width go to test-results/.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +24,7 @@ let driver: Driver;
 let rethinkId: string;
 let cardId: string;
 
-async function openPanel(theme: 'default' | 'dark'): Promise<Page> {
+async function openPanel(theme: 'default' | 'dark' | 'contrast'): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
   await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
   await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(chat.id)}&theme=${theme}`);
@@ -125,8 +125,9 @@ test('the stage view: the prompt and the contributions so far, large, with nothi
   await page.close();
 }, 30_000);
 
-test.each(['default', 'dark'] as const)('usable at side panel width in the %s theme, with no accessibility violations', async (theme) => {
+test.each(['default', 'dark', 'contrast'] as const)('usable at side panel width in the %s theme, with no accessibility violations', async (theme) => {
   const page = await openPanel(theme);
+  expect(await page.evaluate(() => document.body.dataset.theme)).toBe(theme);
   await page.screenshot({ path: path.join(SHOTS, `panel-${theme}.png`), fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
