@@ -52,7 +52,7 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
     address,
     turnConversationId: activity.conversation.id,
     // Asked of Teams each time it is needed: a presenter can be made an attendee mid-meeting.
-    ...(meetingId && activity.from.aadObjectId ? { meetingRole: () => meetingRoleOf(context, meetingId, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
+    ...(activity.from.aadObjectId ? { meetingRole: (meeting: string) => meetingRoleOf(context, meeting, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
     activityId: activity.id || undefined,
     replyToId: activity.replyToId || undefined,
     data,

@@ -125,14 +125,23 @@ function commandHandler(spec: CommandSpec): Handler {
       if (!current) return { notice: MESSAGES.notFound };
       // Every one of these needs an open Re-think: that it is closed matters more than a field left empty.
       const open = mustBeOpen(current);
-      if (current.meetingId) viewer.facilitates = mayFacilitate(current, await actorFor(input));
+      if (current.meetingId) viewer.facilitates = mayFacilitate(current, await actorFor(input, current.meetingId));
       return refused(input, deps, current, open.ok ? parsed.error : open.error, viewer, drafts, spec.editing?.(input.data));
     }
 
     const ctx = engineContext(deps, input.now);
-    const actor = await actorFor(input);
-    const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, actor, ctx, input.activityId));
+    const apply = (actor: Actor, read?: Stored<Rethink>) => deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, actor, ctx, input.activityId), read);
+    // Pressed in the Re-think's meeting, as nearly always: its role there is asked before saving.
+    let actor = await actorFor(input, input.where.meetingId);
+    let outcome = await apply(actor);
     if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
+    // Pressed elsewhere (another meeting's thread, a card posted again outside it) and refused: the
+    // role that counts is the one in the Re-think's own meeting, so ask about that one and try again.
+    if (outcome.kind === 'refused' && outcome.doc.meetingId && outcome.doc.meetingId !== actor.meetingId) {
+      actor = await actorFor(input, outcome.doc.meetingId);
+      outcome = await apply(actor, outcome.doc);
+      if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
+    }
     if (outcome.doc.meetingId) viewer.facilitates = mayFacilitate(outcome.doc, actor);
     if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
@@ -208,7 +217,7 @@ export const showActionEditor: Handler = async (input, deps) => {
   if (!r) return { notice: MESSAGES.notFound };
   const actionId = actionIdOf(input.data);
   const action = liveActions(r).find((a) => a.id === actionId);
-  const actor = await actorFor(input);
+  const actor = await actorFor(input, r.meetingId);
   const viewer = viewerOf(input);
   // In a meeting, the controls follow the role Teams gives the person now.
   if (r.meetingId) viewer.facilitates = mayFacilitate(r, actor);
@@ -222,11 +231,11 @@ export const showActionEditor: Handler = async (input, deps) => {
   return { ...views, postViewWithoutExecute: true, ...(notice ? { notice: notice.text } : {}) };
 };
 
-/** In a meeting, the person's role is asked of Teams at each action: it decides what they may do and see. */
-async function actorFor(input: TurnInput): Promise<Actor> {
-  if (!input.meetingRole) return input.actor;
-  const meetingRole = await input.meetingRole();
-  return meetingRole && input.where.meetingId ? { ...input.actor, meetingRole, meetingId: input.where.meetingId } : input.actor;
+/** In a meeting, the person's role there is asked of Teams at each action: it decides what they may do and see. */
+export async function actorFor(input: TurnInput, meetingId: string | undefined): Promise<Actor> {
+  if (!meetingId || !input.meetingRole) return input.actor;
+  const meetingRole = await input.meetingRole(meetingId);
+  return meetingRole ? { ...input.actor, meetingRole, meetingId } : input.actor;
 }
 
 function viewerOf(input: TurnInput): Viewer {

@@ -24,8 +24,8 @@ export interface TurnInput {
   readonly activityId: string | undefined;
   /** The card the person acted on. */
   readonly replyToId: string | undefined;
-  /** In a meeting: asks Teams for the person's role now (never cached). */
-  readonly meetingRole?: () => Promise<string | undefined>;
+  /** Asks Teams for the person's role in a meeting now (never cached): the Re-think's own meeting, wherever they pressed. */
+  readonly meetingRole?: (meetingId: string) => Promise<string | undefined>;
   readonly data: CardData;
   readonly now: Date;
 }

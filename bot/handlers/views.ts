@@ -6,7 +6,7 @@ import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { mayFacilitate } from '../../services/rethink/engine';
 import { checkCaseReference } from '../../services/rethink/validation';
 import type { Rethink } from '../../services/rethink/types';
-import { recordCardActivity } from './rethink';
+import { actorFor, recordCardActivity } from './rethink';
 import { MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 export const help: Handler = async (_input, deps) => ({ posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }] });
@@ -69,10 +69,7 @@ export const refresh: Handler = async (input, deps) => {
   if (!r) return { notice: MESSAGES.notFound };
   const viewer: Viewer = { id: input.actor.id };
   // In a meeting, presenters see the facilitator's controls: their role is asked of Teams now.
-  if (r.meetingId && r.status === 'open' && input.meetingRole) {
-    const meetingRole = await input.meetingRole();
-    viewer.facilitates = mayFacilitate(r, { ...input.actor, ...(meetingRole && input.where.meetingId ? { meetingRole, meetingId: input.where.meetingId } : {}) });
-  }
+  if (r.meetingId && r.status === 'open') viewer.facilitates = mayFacilitate(r, await actorFor(input, r.meetingId));
   const joined = r.participants.some((p) => p.id === input.actor.id);
   if (!joined && r.status === 'open' && input.actor.aadObjectId) {
     const person = await deps.people.get(input.actor.aadObjectId);

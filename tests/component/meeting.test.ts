@@ -164,9 +164,13 @@ test('in a channel with two meetings, a role in one meeting gives no say over th
   // Her view of it, refreshed from her own meeting, has no facilitator's controls either.
   const view = await inSecond.press(attendee, 'refresh', { rethinkId });
   expect(executeActions(view.card).map((a) => a.verb)).not.toContain('advance');
-  // The first meeting's organiser still facilitates it from its own thread.
+  // The first meeting's organiser facilitates it from its own thread, and from the other meeting's
+  // (asked about their role in the Re-think's meeting, not the one they pressed in).
   const moved = await inFirst.press(organiser, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
   expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
+  const fromElsewhere = await inSecond.press(organiser, 'advance', { rethinkId, confirmed: 'true', stage: '2' });
+  expect(cardText(fromElsewhere.card)).toContain('The group has moved on to stage 3');
+  expect(executeActions((await inSecond.press(organiser, 'refresh', { rethinkId })).card).map((a) => a.verb)).toContain('advance');
 
   // The second meeting ending says nothing about the first meeting's Re-think; the first one's end does.
   const ended = (conversation: TestConversation) => send(bed.app, meetingEnd({ user: organiser, conversation, serviceUrl: bed.connector.serviceUrl }));
