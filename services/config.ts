@@ -136,7 +136,7 @@ export function loadConfig(env: Env): Config {
   // the embedded store (it lives in one process's memory: a restart or a second instance loses or splits records).
   if (get('MICROSOFT_APP_ID') && store.kind === 'embedded') problems.push('COSMOS_ENDPOINT is required with MICROSOFT_APP_ID: the embedded store is for local use only (it keeps records in this process’s memory, so a restart or a second instance would lose or split them).');
   if (!get('MICROSOFT_APP_ID')) {
-    const deployed = [...(store.kind === 'cosmos' && !isLocalUrl(store.endpoint) ? ['COSMOS_ENDPOINT names an Azure Cosmos DB account'] : []), ...(appIdUri ? ['PANEL_APP_ID_URI is set'] : [])];
+    const deployed = [...(store.kind === 'cosmos' && isAzureAccount(store.endpoint) ? ['COSMOS_ENDPOINT names an Azure Cosmos DB account'] : []), ...(appIdUri ? ['PANEL_APP_ID_URI is set'] : [])];
     if (deployed.length > 0) problems.push(`${deployed.join(' and ')}, but MICROSOFT_APP_ID is not: set the bot's app id (and its secret or managed identity) so that only Teams can reach the bot. Without it anyone who can reach the port could act as anyone.`);
   }
 
@@ -164,10 +164,13 @@ export function loadConfig(env: Env): Config {
   return config;
 }
 
-/** The local emulator or embedded store: on this machine. */
-function isLocalUrl(url: string): boolean {
+/**
+ * An Azure Cosmos DB account (private endpoints keep the name), in any Azure cloud. An emulator,
+ * on this machine or another (a container, the Windows host from WSL), is local use.
+ */
+function isAzureAccount(url: string): boolean {
   try {
-    return ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
+    return /\.documents\.azure\.(com|us|cn)$/i.test(new URL(url).hostname) || /\.documents\.microsoftazure\.de$/i.test(new URL(url).hostname);
   } catch {
     return false;
   }

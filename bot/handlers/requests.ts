@@ -14,6 +14,7 @@ import type { Rethink } from '../../services/rethink/types';
 import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
+import { conversationKey } from '../turn';
 import { idField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 const personOf = (input: TurnInput): PersonRef => ({ id: input.actor.id, name: input.actor.name, ...(input.actor.aadObjectId ? { aadObjectId: input.actor.aadObjectId } : {}) });
@@ -184,7 +185,7 @@ const typedOn = (data: CardData): RequestTyped => ({
 /** A pool member: acting in the facilitator channel, or a named facilitator (anywhere). */
 async function poolStanding(input: TurnInput, deps: Deps): Promise<{ member: boolean; inChannel: boolean }> {
   const pool = await deps.pool.get();
-  const inChannel = !!pool?.channel && pool.channel.conversationId === input.where.conversationId;
+  const inChannel = !!pool?.channel && conversationKey(pool.channel.conversationId) === input.where.conversationId;
   const named = !!input.actor.aadObjectId && !!pool?.facilitators.some((f) => f.aadObjectId === input.actor.aadObjectId);
   return { member: inChannel || named, inChannel };
 }

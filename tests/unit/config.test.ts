@@ -106,7 +106,9 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ COSMOS_ENDPOINT: COSMOS, COSMOS_KEY: 'k' })).toThrow(/COSMOS_ENDPOINT names an Azure Cosmos DB account, but MICROSOFT_APP_ID is not: set the bot's app id/);
     expect(() => loadConfig({ PANEL_APP_ID_URI: `api://rethink.example.org/${APP}` })).toThrow(/PANEL_APP_ID_URI is set, but MICROSOFT_APP_ID is not/);
     // The local emulator or another local store is still local use.
-    for (const local of ['https://localhost:8081/', 'http://127.0.0.1:8081/', 'http://[::1]:8081/']) expect(loadConfig({ COSMOS_ENDPOINT: local }).auth).toEqual({ mode: 'none' });
+    for (const local of ['https://localhost:8081/', 'http://127.0.0.1:8081/', 'http://[::1]:8081/', 'https://cosmosdb:8081/', 'https://host.docker.internal:8081/']) expect(loadConfig({ COSMOS_ENDPOINT: local }).auth).toEqual({ mode: 'none' });
+    // In any Azure cloud, and through a private endpoint (which keeps the account's name).
+    for (const azure of ['https://acct.documents.azure.us:443/', 'https://acct.privatelink.documents.azure.com:443/']) expect(() => loadConfig({ COSMOS_ENDPOINT: azure })).toThrow(/names an Azure Cosmos DB account/);
     // The embedded store lives in one process's memory: a restart or a second instance would lose or split records.
     expect(() => loadConfig({ ...DEPLOYED, COSMOS_ENDPOINT: '' })).toThrow(/COSMOS_ENDPOINT is required with MICROSOFT_APP_ID: the embedded store is for local use only/);
   });
