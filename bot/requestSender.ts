@@ -71,9 +71,14 @@ export function requestSender(profile: PartnershipProfile, connector: ConnectorC
   return {
     send: async (delivery, r): Promise<SendOutcome> => {
       const { message } = delivery;
-      // An administrator's removal takes the request away from those removed, not just new ones.
-      const left = message.kind === 'requestCard' && message.audience === 'pool' && delivery.action === 'update' && !(await poolHolds(delivery.to, r));
-      const activity = left ? { text: LEFT_POOL, attachments: [] } : await activityFor(profile, delivery, r);
+      // An administrator's removal takes the request away from those removed: a card not yet posted
+      // is not, and a copy already there becomes a note, once, and is not updated again.
+      if (message.kind === 'requestCard' && message.audience === 'pool' && !(await poolHolds(delivery.to, r))) {
+        if (delivery.action !== 'update' || !delivery.activityId) return { ok: true, withheld: true };
+        const noted = await connector.update(delivery.to, delivery.activityId, { text: LEFT_POOL, attachments: [] });
+        return noted.ok ? { ok: true, withheld: true } : noted;
+      }
+      const activity = await activityFor(profile, delivery, r);
       // Nothing left to send (a question since removed): settled, not retried.
       if (!activity) return { ok: true };
       if (delivery.action === 'update' && delivery.activityId) return connector.update(delivery.to, delivery.activityId, activity);

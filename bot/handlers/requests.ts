@@ -204,7 +204,9 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
     const requestId = idField(input.data, 'requestId');
     const found = requestId ? await deps.requests.get(requestId) : undefined;
     if (!found) return { notice: MESSAGES.requestNotFound };
-    if (poolOnly && !(await isPoolMember(input, deps))) return audienceFor(found, input) === 'requester' ? requestView(deps, found, 'requester', MESSAGES.notPool) : { notice: MESSAGES.notPool };
+    // The facilitator who accepted it runs it, in the pool or not any more.
+    const acceptor = !!found.accepted && lifecycle.samePerson(found.accepted.by, personOf(input));
+    if (poolOnly && !acceptor && !(await isPoolMember(input, deps))) return audienceFor(found, input) === 'requester' ? requestView(deps, found, 'requester', MESSAGES.notPool) : { notice: MESSAGES.notPool };
     const apply = await prepare(found, input, deps);
     const outcome = await deps.requests.update(requestId, apply, found, true);
     if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
@@ -288,7 +290,7 @@ async function privately(input: TurnInput, deps: Deps, command: string, card: ()
   if (here) return { posts: [{ card: await card() }] };
   const chat = await chatOf(deps, input.actor.aadObjectId);
   if (!chat) return { notice: `Requests name cases and people, so I list them only in your personal chat with Re-think. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add), then type **${command}** there.` };
-  return { posts: [{ card: await card(), to: chat }], notice: 'Requests name cases and people, so I’ve sent the list to your personal chat with Re-think.' };
+  return { posts: [{ card: await card(), to: chat }], notice: 'Requests name cases and people, so I’m sending the list to your personal chat with Re-think.' };
 }
 
 export const myRequests: Handler = async (input, deps) =>

@@ -14,7 +14,8 @@ import type { RateLimiter } from './rateLimiter';
 import type { Delivery, FacilitatorRequest } from './types';
 
 /** What Teams answered: the posted activity's id, or the HTTP status (0: timeout or network failure). */
-export type SendOutcome = { ok: true; activityId?: string } | { ok: false; status: number; retryAfterMs?: number };
+/** `withheld`: settled without sending the card, its chat being no longer in the facilitator pool (a copy there was replaced by a note). */
+export type SendOutcome = { ok: true; activityId?: string; withheld?: true } | { ok: false; status: number; retryAfterMs?: number };
 
 /** Renders and sends one delivery; implemented by the bot layer. */
 export interface Sender {
@@ -163,7 +164,7 @@ export class Dispatcher {
     // What happened is recorded whoever holds the lease now: it was sent (or not) either way.
     const updated = await this.update(doc.id, (current) => {
       let next: FacilitatorRequest;
-      if (outcome.ok) next = markSent(current, delivery.id, outcome.activityId, doc.revision, now, this.o.newId);
+      if (outcome.ok) next = markSent(current, delivery.id, outcome.activityId, doc.revision, now, this.o.newId, outcome.withheld);
       else if (verdict === 'retry') next = markRetry(current, delivery.id, outcome.status, outcome.retryAfterMs, now);
       else next = markFailed(current, delivery.id, outcome.status, now, this.o.newId, administrators);
       const stillOurs = !current.outboxLease || current.outboxLease.owner === this.o.owner;

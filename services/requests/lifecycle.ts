@@ -148,6 +148,9 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
     notify: [
       { to: requesterTarget(d), message: { kind: 'text', text: `${who.name} has accepted your request for an independent facilitator for case ${d.caseReference}. They will be in touch to arrange the Re-think meeting.` } },
       ...(whoChat ? [{ to: whoChat, message: { kind: 'document' as const } }] : []),
+      // The request they now run, in their own chat, if they accepted it elsewhere (the channel):
+      // it stays with them whatever becomes of the pool.
+      ...(whoChat && !d.cards.some((c) => c.audience === 'pool' && c.to.conversationId === whoChat.conversationId) ? [{ to: whoChat, message: { kind: 'requestCard' as const, audience: 'pool' as const } }] : []),
     ],
   }));
 }

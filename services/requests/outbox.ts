@@ -58,11 +58,13 @@ const settle = (doc: FacilitatorRequest, id: string, change: (d: Delivery) => De
   withDueAt({ ...doc, outbox: doc.outbox.map((d) => (d.id === id && d.status === 'pending' ? change(d) : d)) });
 
 /** Sent: a posted request card becomes a copy to keep up to date, and catches up if it changed meanwhile. */
-export function markSent(doc: FacilitatorRequest, id: string, activityId: string | undefined, renderedRevision: number, now: Date, newId: () => string): FacilitatorRequest {
+export function markSent(doc: FacilitatorRequest, id: string, activityId: string | undefined, renderedRevision: number, now: Date, newId: () => string, withheld = false): FacilitatorRequest {
   const delivery = doc.outbox.find((d) => d.id === id);
   if (!delivery || delivery.status !== 'pending') return doc;
   let next = settle(doc, id, (d) => ({ ...d, status: 'sent', attempts: d.attempts + 1, sentAt: now.toISOString(), ...(activityId ? { activityId } : {}) }));
-  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: 'dispatcher', what: 'delivered', ref: id }] };
+  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: 'dispatcher', what: withheld ? 'withheldFromPool' : 'delivered', ref: id }] };
+  // A chat no longer in the pool: its copy (now a note saying so) is not kept up to date any more.
+  if (withheld) return { ...next, cards: next.cards.filter((c) => !(c.activityId === delivery.activityId && c.to.conversationId === delivery.to.conversationId)) };
   const { message } = delivery;
   if (message.kind !== 'requestCard') return next;
   const cardId = delivery.action === 'post' ? activityId : delivery.activityId;

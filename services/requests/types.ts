@@ -115,6 +115,7 @@ export type RequestAuditWhat =
   | 'completed'
   | 'withdrawn'
   | 'delivered'
+  | 'withheldFromPool'
   | 'deliveryFailed'
   | 'documentAccepted'
   | 'documentSent'

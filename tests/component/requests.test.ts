@@ -469,7 +469,7 @@ test('taken out of the pool, a facilitator’s copies of a request stop showing 
   const before = bed.connector.posts(namedChat.id).length;
   await say(shared, namedFacilitator, 'requests');
   await bed.app.idle();
-  expect(lastText(shared.id)).toBe('Requests name cases and people, so I’ve sent the list to your personal chat with Re-think.');
+  expect(lastText(shared.id)).toBe('Requests name cases and people, so I’m sending the list to your personal chat with Re-think.');
   expect(bed.connector.posts(shared.id).some((p) => JSON.stringify(p.activity).includes('PSCP-2026-0555'))).toBe(false);
   expect(bed.connector.posts(namedChat.id).slice(before).some((p) => cardText(cardOf(p)).includes('PSCP-2026-0555'))).toBe(true);
   const mine = bed.connector.posts(personalChat(requester).id).length;
@@ -499,10 +499,49 @@ test('taken out of the pool, a facilitator’s copies of a request stop showing 
     await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: 'Who else is involved?' });
     await waitUntil(() => cardText(latestCard(bed.connector, channel.id, poolCard.activityId)).includes('Who else is involved?'));
     await bed.connector.waitFor((c) => c.method === 'PUT' && c.conversationId === namedChat.id && c.activityId === namedCard.activityId && (c.activity.text ?? '') === LEFT_POOL);
-    const theirs = bed.connector.updates(namedChat.id).filter((u) => u.activityId === namedCard.activityId);
-    expect(theirs.at(-1)?.activity.attachments ?? []).toEqual([]);
-    expect(JSON.stringify(theirs.at(-1)?.activity)).not.toContain('Who else is involved?');
+    const theirs = () => bed.connector.updates(namedChat.id).filter((u) => u.activityId === namedCard.activityId);
+    expect(theirs().at(-1)?.activity.attachments ?? []).toEqual([]);
+    expect(JSON.stringify(theirs().at(-1)?.activity)).not.toContain('Who else is involved?');
+    // Said once: later changes leave that chat alone.
+    const noted = theirs().length;
+    await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: 'And the school?' });
+    await waitUntil(() => cardText(latestCard(bed.connector, channel.id, poolCard.activityId)).includes('And the school?'));
+    await bed.app.idle();
+    expect(theirs()).toHaveLength(noted);
   } finally {
     await say(personalChat(admin), admin, `add facilitator ${namedFacilitator.aadObjectId}`);
   }
 }, 30_000);
+
+test('the facilitator who accepted a request runs it from a copy in their own chat, pool or not; a card still on its way to someone taken out of the pool is not sent', async () => {
+  const namedChat = personalChat(namedFacilitator);
+  // Teams is failing the named facilitator's chat as the request is submitted: its card waits to be sent.
+  bed.connector.failConversation(namedChat.id, 503);
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0556');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
+  const poolCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId));
+  await say(personalChat(admin), admin, `remove facilitator ${namedFacilitator.aadObjectId}`);
+  try {
+    bed.connector.failConversation(namedChat.id, undefined);
+    const deadline = Date.now() + 15_000;
+    while ((await bed.db.request(requestId))?.outbox.some((d) => d.status === 'pending' && d.to.conversationId === namedChat.id)) {
+      if (Date.now() > deadline) throw new Error('The named facilitator’s delivery never settled');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await bed.app.idle();
+    expect(bed.connector.posts(namedChat.id).some((p) => JSON.stringify(p.activity).includes(requestId))).toBe(false);
+    expect((await bed.db.request(requestId))?.audit.some((a) => a.what === 'withheldFromPool')).toBe(true);
+
+    // Accepted in the channel: the request follows the facilitator to their own chat.
+    const accepted = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'acceptRequest', { requestId }, poolCard.activityId);
+    expect(cardText(accepted.card)).toContain('You have accepted this request');
+    const ownCopy = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === personalChat(channelFacilitator).id && JSON.stringify(c.activity).includes('scheduleRequest') && JSON.stringify(c.activity).includes(requestId));
+    // There, outside the channel and not a named facilitator, they still run it.
+    const scheduled = await pressIn(bed.app, bed.connector, personalChat(channelFacilitator), channelFacilitator, 'scheduleRequest', { requestId, meetingDate: `${AHEAD}-02-05`, meetingTime: '10:30', meetingFormat: 'virtual' }, ownCopy.activityId);
+    expect(cardText(scheduled.card)).toContain('The meeting is saved');
+    expect((await bed.db.request(requestId))?.status).toBe('scheduled');
+  } finally {
+    bed.connector.failConversation(namedChat.id, undefined);
+    await say(personalChat(admin), admin, `add facilitator ${namedFacilitator.aadObjectId}`);
+  }
+}, 40_000);
