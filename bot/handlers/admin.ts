@@ -4,6 +4,8 @@
  */
 import { checkCaseReference } from '../../services/rethink/validation';
 import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, holdsNothing } from '../../services/store/caseRecords';
+import * as lifecycle from '../../services/requests/lifecycle';
+import type { ConversationAddress } from '../../services/store/people';
 import { MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,8 +17,27 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   if (input.where.conversationKind !== 'channel') return { notice: 'Please type this in the Teams channel where facilitators should receive requests (with Re-think added to that team).' };
   const at = input.now.toISOString();
   await deps.pool.change((pool) => ({ ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet' }] }), input.now);
-  return { notice: 'Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.' };
+  const offered = await offerWaiting(input, deps, input.address);
+  return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${offered}` };
 };
+
+/**
+ * Requests still waiting for someone to accept were sent to the pool as it was: a chat new to the
+ * pool is sent them too (otherwise a replaced channel would leave them with no one to accept them).
+ */
+async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress): Promise<string> {
+  const waiting = (await deps.requests.open(50)).filter((r) => r.status === 'submitted');
+  let sent = 0;
+  for (const item of waiting) {
+    const outcome = await deps.requests.update(item.id, (current) => lifecycle.offerToPool(current, to, input.actor.id, { now: input.now, newId: deps.newId, profile: deps.profile }), undefined, true);
+    if (outcome.kind === 'updated' && !outcome.replay) {
+      deps.dispatch(item.id);
+      sent++;
+    }
+  }
+  if (sent === 0) return '';
+  return sent === 1 ? ' The one request waiting for a facilitator is being sent here too.' : ` The ${sent} requests waiting for a facilitator are being sent here too.`;
+}
 
 const facilitatorCount = (n: number): string => `${n === 0 ? 'no' : n} named facilitator${n === 1 ? '' : 's'}`;
 
@@ -35,8 +56,10 @@ export const addFacilitator: Handler = async (input, deps) => {
     input.now,
   );
   const person = await deps.people.get(id);
-  const reach = person?.personalConversation ? 'They will receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: requests will reach them once they add the app for themselves.';
-  return { notice: `Added. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}` };
+  const chat = person?.personalConversation;
+  const reach = chat ? 'They will receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: requests will reach them once they add the app for themselves.';
+  const offered = chat ? (await offerWaiting(input, deps, chat)).replace('sent here too', 'sent to them too') : '';
+  return { notice: `Added. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${offered}` };
 };
 
 export const removeFacilitator: Handler = async (input, deps) => {

@@ -155,6 +155,17 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
   }));
 }
 
+/**
+ * A chat newly in the pool (a channel set, a facilitator added) is sent the requests still waiting
+ * for someone to accept, as if it had been in the pool when they were made.
+ */
+export function offerToPool(doc: FacilitatorRequest, to: ConversationAddress, by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  const there = (conversationId: string) => conversationId === to.conversationId;
+  const has = doc.cards.some((c) => c.audience === 'pool' && there(c.to.conversationId)) || doc.outbox.some((d) => d.status === 'pending' && d.message.kind === 'requestCard' && there(d.to.conversationId));
+  if (doc.status !== 'submitted' || has) return { ok: true, value: doc, replay: true };
+  return change(doc, undefined, ctx, by, 'offeredToPool', (d) => ({ doc: d, cardChanged: false, notify: [{ to, message: { kind: 'requestCard', audience: 'pool' } }] }));
+}
+
 export function declineRequest(doc: FacilitatorRequest, who: PersonRef, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted']);

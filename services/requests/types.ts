@@ -116,6 +116,7 @@ export type RequestAuditWhat =
   | 'withdrawn'
   | 'delivered'
   | 'withheldFromPool'
+  | 'offeredToPool'
   | 'deliveryFailed'
   | 'documentAccepted'
   | 'documentSent'

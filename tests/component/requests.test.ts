@@ -545,3 +545,25 @@ test('the facilitator who accepted a request runs it from a copy in their own ch
     await say(personalChat(admin), admin, `add facilitator ${namedFacilitator.aadObjectId}`);
   }
 }, 40_000);
+
+test('a new facilitator channel is sent the requests still waiting for someone to accept, and can accept them', async () => {
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0557');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
+  await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId));
+  const newChannel: TestConversation = { id: `19:${Date.now()}newpool@thread.tacv2`, conversationType: 'channel', isGroup: true };
+  try {
+    await say(newChannel, admin, 'set facilitator channel');
+    const notice = bed.connector.posts(newChannel.id).find((p) => (p.activity.text ?? '').startsWith('Done:'));
+    expect(notice?.activity.text).toMatch(/new requests for an independent facilitator will be posted in this channel\..* (The one request|The \d+ requests) waiting for a facilitator (is|are) being sent here too\./);
+    const offered = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === newChannel.id && JSON.stringify(c.activity).includes(requestId));
+    expect(cardText(cardOf(offered))).toContain('Independent facilitator request · case PSCP-2026-0557');
+    const accepted = await pressIn(bed.app, bed.connector, newChannel, person(12), 'acceptRequest', { requestId }, offered.activityId);
+    expect(cardText(accepted.card)).toContain('You have accepted this request');
+    // Set again, nothing is sent twice.
+    await say(newChannel, admin, 'set facilitator channel');
+    await bed.app.idle();
+    expect(bed.connector.posts(newChannel.id).filter((p) => JSON.stringify(p.activity).includes(requestId))).toHaveLength(1);
+  } finally {
+    await say(channel, admin, 'set facilitator channel');
+  }
+}, 30_000);
