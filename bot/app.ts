@@ -163,7 +163,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  log.info({ port }, 'Re-think is listening');
+  log.info({ port, host: config.host }, config.auth.mode === 'none' && config.host === '127.0.0.1' ? 'Re-think is listening, on this machine only (unauthenticated: set HOST to reach it from elsewhere)' : 'Re-think is listening');
   // Sends what earlier turns (or an instance that stopped) left in the outbox, then keeps watch.
   dispatcher.start();
 

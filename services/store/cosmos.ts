@@ -52,11 +52,13 @@ export const CONTAINERS = {
  * the losers are told 409. What they wanted exists by then, so asking again finds it.
  */
 async function madeByAnyone<T>(createIfNotExists: () => Promise<T>): Promise<T> {
-  try {
-    return await createIfNotExists();
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 409) throw error;
-    return createIfNotExists();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createIfNotExists();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 409 || attempt === 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   }
 }
 
