@@ -26,7 +26,8 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
  * pool is sent them too (otherwise a replaced channel would leave them with no one to accept them).
  */
 async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress): Promise<string> {
-  const waiting = (await deps.requests.open(50)).filter((r) => r.status === 'submitted');
+  // However many are accepted and running, every one still waiting (a partnership has a handful).
+  const waiting = await deps.requests.waiting(200);
   let sent = 0;
   for (const item of waiting) {
     const outcome = await deps.requests.update(item.id, (current) => lifecycle.offerToPool(current, to, input.actor.id, { now: input.now, newId: deps.newId, profile: deps.profile }), undefined, true);

@@ -64,7 +64,9 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   const chatId = typeof req.query?.chatId === 'string' ? conversationKey(req.query.chatId) : '';
   if (!chatId) return { ok: false, reply: fail(400, 'Please open the panel from a Teams meeting or chat.') };
   const { rethinks, conversations } = pd.deps;
-  const r = rethinkId ? await rethinks.get(chatId, rethinkId) : await rethinks.latestOpen(chatId);
+  // In a channel, the meeting the panel is open in says which of the channel's Re-thinks it wants.
+  const meetingId = typeof req.query?.meetingId === 'string' && req.query.meetingId.length <= 1_000 ? req.query.meetingId : undefined;
+  const r = rethinkId ? await rethinks.get(chatId, rethinkId) : ((meetingId ? await rethinks.latestOpen(chatId, meetingId) : undefined) ?? (await rethinks.latestOpen(chatId)));
   if (!r) return { ok: false, reply: fail(404, rethinkId ? 'That Re-think is not in this meeting.' : NONE_OPEN) };
   const record = r.serviceUrl ? undefined : await conversations.get(chatId);
   const address: ConversationAddress = { conversationId: chatId, serviceUrl: r.serviceUrl ?? record?.serviceUrl ?? '', tenantId: r.tenantId, botId: r.botId ?? record?.botId ?? '', conversationKind: r.conversationKind };

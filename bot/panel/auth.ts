@@ -31,7 +31,9 @@ export async function authenticate(header: string | undefined, auth: PanelAuth):
   const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
   if (!token) return { ok: false, status: 401, message: 'Please open Re-think from Teams: it signs you in.' };
   try {
-    const { payload } = await jwtVerify(token, auth.keys, { audience: auth.audience, algorithms: ['RS256'], clockTolerance: 60 });
+    // A v1 token's audience is the id URI; a v2 token's (as Teams' SSO guide sets up) is the app's id, its last part.
+    const audiences = [auth.audience, auth.audience.split('/').pop() ?? auth.audience];
+    const { payload } = await jwtVerify(token, auth.keys, { audience: audiences, algorithms: ['RS256'], clockTolerance: 60 });
     const tenantId = claim(payload, 'tid');
     const issuers = [`https://login.microsoftonline.com/${tenantId}/v2.0`, `https://sts.windows.net/${tenantId}/`];
     if (!tenantId || !issuers.includes(claim(payload, 'iss'))) return { ok: false, status: 401, message: 'Your sign-in could not be checked. Please reopen the panel.' };

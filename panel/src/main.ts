@@ -8,6 +8,8 @@ import { app, authentication, meeting } from '@microsoft/teams-js';
 import type { PanelView } from '../../services/rethink/panelView';
 
 const POLL_MS = 2_000;
+/** After Teams could not sign the person in: asking again every 2 s would only fail again. */
+const SIGN_IN_RETRY_MS = 30_000;
 const params = new URLSearchParams(location.search);
 const root = document.getElementById('app') as HTMLElement;
 
@@ -26,16 +28,32 @@ interface State {
   saves: number;
   /** The stage the contribution being typed was begun at: text is never filed under a later stage. */
   typingFor?: number;
+  /** The meeting the panel is open in: in a channel, which of its meetings' Re-thinks to show. */
+  meetingId?: string;
+  /** Teams could not sign the person in at the last try. */
+  signInFailed?: boolean;
 }
 
-const state: State = { inTeams: false, stageView: params.get('view') === 'stage', chatId: params.get('chatId') ?? '', busy: false, saves: 0 };
+/** Teams SSO failed (no consent yet, sign-in needed again, or the app's sign-in set up wrongly). */
+class SignInError extends Error {}
+
+// A stage shared from the panel names its Re-think, so every screen shows the one being discussed.
+const sharedId = params.get('rethinkId') ?? undefined;
+const state: State = { inTeams: false, stageView: params.get('view') === 'stage', chatId: params.get('chatId') ?? '', busy: false, saves: 0, ...(sharedId ? { rethinkId: sharedId } : {}) };
 
 function setTheme(theme: string | undefined): void {
   document.body.dataset.theme = theme === 'dark' ? 'dark' : theme === 'contrast' ? 'contrast' : 'default';
 }
 
 async function token(): Promise<string | undefined> {
-  return state.inTeams ? authentication.getAuthToken() : undefined;
+  if (!state.inTeams) return undefined;
+  try {
+    const got = await authentication.getAuthToken();
+    state.signInFailed = false;
+    return got;
+  } catch {
+    throw new SignInError('sign-in failed');
+  }
 }
 
 async function call(method: 'GET' | 'POST', url: string, body?: object): Promise<Response> {
@@ -45,11 +63,11 @@ async function call(method: 'GET' | 'POST', url: string, body?: object): Promise
   return fetch(url, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
 }
 
-const q = (): string => `chatId=${encodeURIComponent(state.chatId)}`;
+const q = (): string => `chatId=${encodeURIComponent(state.chatId)}${state.meetingId ? `&meetingId=${encodeURIComponent(state.meetingId)}` : ''}`;
 
 async function refresh(): Promise<void> {
   // Once the Re-think has closed, watch for the next one (keeping the closed one on screen till then).
-  const following = state.rethinkId && state.view?.status === 'open';
+  const following = state.rethinkId && (state.view ? state.view.status === 'open' : true);
   const url = following ? `/api/panel/rethinks/${encodeURIComponent(state.rethinkId ?? '')}?${q()}` : `/api/panel/current?${q()}`;
   const saves = state.saves;
   const response = await call('GET', url);
@@ -158,6 +176,13 @@ function render(): void {
     if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) input.value = value;
   }
   if (focused) document.getElementById(focused)?.focus();
+  announce(state.message?.text ?? (state.view ? '' : (state.emptyText ?? '')));
+}
+
+/** Puts a new message in the one live region: said once when it changes, not at every redraw. */
+function announce(text: string): void {
+  const status = document.getElementById('panel-status');
+  if (status && status.textContent !== text) status.textContent = text;
 }
 
 function content(): Node[] {
@@ -178,7 +203,7 @@ function content(): Node[] {
       el('p', { className: 'prompt', textContent: v.status === 'open' ? v.prompt : 'Its summary is in the meeting chat.' }),
     ]),
   );
-  if (state.message) nodes.push(el('p', { className: state.message.problem ? 'message problem' : 'message', role: 'status', textContent: state.message.text }));
+  if (state.message) nodes.push(el('p', { className: state.message.problem ? 'message problem' : 'message', textContent: state.message.text }));
   // The confirmation is for the stage it was asked about: if the group has moved on since, it is gone.
   const confirmFrom = state.message?.confirmAdvanceFrom;
   const joinedWhenAsked = state.message?.joinedWhenAsked ?? 0;
@@ -253,7 +278,7 @@ function facilitatorControls(v: PanelView): Node[] {
   if (state.inTeams) {
     const share = el('button', { type: 'button', className: 'secondary', textContent: 'Share this stage to the meeting' });
     share.addEventListener('click', () => {
-      const url = `${location.origin}/panel/?view=stage`;
+      const url = `${location.origin}/panel/?view=stage&rethinkId=${encodeURIComponent(v.rethinkId)}`;
       meeting.shareAppContentToStage((error) => {
         state.message = error ? { text: 'The stage couldn’t be shared just now. Please try again, or share your screen instead.', problem: true } : { text: 'The current stage is on the meeting stage for everyone.', problem: false };
         render();
@@ -275,6 +300,7 @@ async function start(): Promise<void> {
     const context = await app.getContext();
     state.inTeams = true;
     state.chatId = context.chat?.id ?? context.channel?.id ?? state.chatId;
+    state.meetingId = context.meeting?.id;
     state.stageView ||= context.page.frameContext === 'meetingStage';
     setTheme(context.app.theme);
     app.registerOnThemeChangeHandler(setTheme);
@@ -290,10 +316,17 @@ async function start(): Promise<void> {
   const poll = async (): Promise<void> => {
     try {
       if (!state.busy) await refresh();
-    } catch {
-      // Offline for a moment: the next poll tries again.
+    } catch (error) {
+      // Offline for a moment: the next poll tries again. Sign-in failing is said, and asked again less often.
+      if (error instanceof SignInError && !state.signInFailed) {
+        state.signInFailed = true;
+        const text = 'Teams couldn’t sign you in to Re-think just now. Please close the panel and open it again; if this keeps happening, please ask your partnership administrator to check Re-think’s sign-in set-up.';
+        if (state.view) state.message = { text, problem: true };
+        else state.emptyText = text;
+        render();
+      }
     }
-    setTimeout(() => void poll(), POLL_MS);
+    setTimeout(() => void poll(), state.signInFailed ? SIGN_IN_RETRY_MS : POLL_MS);
   };
   await poll();
 }

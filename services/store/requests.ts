@@ -26,6 +26,8 @@ export interface RequestRepository {
   byRequester(personId: string, aadObjectId: string | undefined, limit: number): Promise<RequestListItem[]>;
   /** Requests still waiting, accepted or scheduled, oldest first: what the pool works on. */
   open(limit: number): Promise<RequestListItem[]>;
+  /** Requests still waiting for someone to accept, oldest first. */
+  waiting(limit: number): Promise<RequestListItem[]>;
   /** The open request for a case, if there is one: a case has one at a time. */
   openFor(caseReference: string): Promise<RequestListItem | undefined>;
   /** Open requests for a case that this facilitator accepted. */
@@ -86,6 +88,8 @@ export function requestRepository(container: Container): RequestRepository {
       queryAcross<RequestListItem>(container, `SELECT TOP @limit ${LIST_FIELDS} FROM c WHERE c.type = "request" AND c.status IN ("submitted", "accepted", "scheduled") ORDER BY c.submittedAt ASC`, [
         { name: '@limit', value: limit },
       ]),
+    waiting: (limit) =>
+      queryAcross<RequestListItem>(container, `SELECT TOP @limit ${LIST_FIELDS} FROM c WHERE c.type = "request" AND c.status = "submitted" ORDER BY c.submittedAt ASC`, [{ name: '@limit', value: limit }]),
     openFor: async (caseReference) => {
       const [first] = await queryAcross<RequestListItem>(
         container,

@@ -95,6 +95,12 @@ test('the view follows the person\'s role: a presenter made an attendee gets a f
   expect(demoted.body).toMatchObject({ me: { mayFacilitate: false } });
 });
 
+test('a v2 token (its audience the app’s id, as Teams’ SSO guide sets up) is accepted like a v1 token (the id URI)', async () => {
+  const v2 = await mint(attendee, { audience: AUDIENCE.split('/').pop() });
+  expect((await api(path(), { token: v2 })).status).toBe(200);
+  expect((await api(path(), { token: await mint(attendee, { audience: '00000000-0000-4000-8000-0000000000cc' }) })).status).toBe(401);
+});
+
 test('a member of the meeting sees the Re-think, and an unchanged one answers 304', async () => {
   const first = await api(`/api/panel/current?chatId=${encodeURIComponent(chat.id)}`, { token: await mint(attendee) });
   expect(first.status).toBe(200);
@@ -203,4 +209,18 @@ test('a Re-think id from another meeting is not found here, and an attendee cann
   const moved = await api(path().replace('?', '/advance?'), { token: await mint(organiser), method: 'POST', body: { confirmed: true, stage: 1, joined: stale.body.joined } });
   expect(moved.status).toBe(200);
   expect(moved.body).toMatchObject({ stage: 2 });
+});
+
+test('in a channel, the panel shows the Re-think of the meeting it is open in, not the channel’s newest', async () => {
+  const channel = `19:${Date.now()}panelchan@thread.tacv2`;
+  const meetingIds = ['first', 'second'].map((name) => Buffer.from(`0#${channel}#${name}`).toString('base64'));
+  const threads = meetingIds.map((meetingId, i): TestConversation => ({ id: `${channel};messageid=${2000 + i}`, conversationType: 'channel', isGroup: true, meetingId }));
+  const started: string[] = [];
+  for (const thread of threads) started.push((await new Driver(bed.app, bed.connector, thread).start(organiser, START_FORM)).rethinkId);
+  const current = async (meetingId?: string) => (await api(`/api/panel/current?chatId=${encodeURIComponent(channel)}${meetingId ? `&meetingId=${encodeURIComponent(meetingId)}` : ''}`, { token: await mint(organiser) })).body.rethinkId;
+  expect(await current(meetingIds[0])).toBe(started[0]);
+  expect(await current(meetingIds[1])).toBe(started[1]);
+  // Without a meeting (or one with nothing open), the channel's newest, as before.
+  expect(await current()).toBe(started[1]);
+  expect(await current('bm8gc3VjaCBtZWV0aW5n')).toBe(started[1]);
 });

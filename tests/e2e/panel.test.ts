@@ -67,9 +67,9 @@ afterAll(async () => {
 
 test('the panel shows the Re-think, follows changes made through the bot, saves a contribution to the card, and lets the facilitator move on', async () => {
   const page = await openPanel('default');
-  expect(await page.getByText('Development mode').isVisible()).toBe(true);
-  expect(await page.getByText('Stage 1 of 5').isVisible()).toBe(true);
-  expect(await page.getByText('Attendance has improved since September.').isVisible()).toBe(true);
+  expect(await page.locator('#app').getByText('Development mode').isVisible()).toBe(true);
+  expect(await page.locator('#app').getByText('Stage 1 of 5').isVisible()).toBe(true);
+  expect(await page.locator('#app').getByText('Attendance has improved since September.').isVisible()).toBe(true);
 
   // The organiser (who started it, so has joined) starts typing in the panel...
   expect(await page.getByRole('button', { name: 'Join' }).count()).toBe(0);
@@ -78,18 +78,18 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
   // ...meanwhile a contribution made through the bot appears without a reload, and what they typed stays.
   await driver.press(presenter, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
   await driver.press(presenter, 'contribute', { rethinkId, contribution: 'The family engage well with health visiting.', stage: '1' });
-  await page.getByText('The family engage well with health visiting.').waitFor({ timeout: 6_000 });
+  await page.locator('#app').getByText('The family engage well with health visiting.').waitFor({ timeout: 6_000 });
   expect(await page.getByLabel(/Your view on/).inputValue()).toBe('School and health see progress; social care is worried about evenings.');
 
   // Saved from the panel, and on everyone's card.
   await page.getByRole('button', { name: 'Save my contribution' }).click();
-  await page.getByText('Your contribution is saved').waitFor();
+  await page.locator('#app').getByText('Your contribution is saved').waitFor();
   await bed.app.idle();
   expect(sharedCardText()).toContain('social care is worried about evenings');
 
   // The facilitator moves everyone on from the panel.
   await page.getByRole('button', { name: 'Move to the next stage' }).click();
-  await page.getByText('Stage 2 of 5').waitFor();
+  await page.locator('#app').getByText('Stage 2 of 5').waitFor();
   expect((await bed.db.rethink(chat.id, rethinkId))?.stage).toBe(2);
   await bed.app.idle();
   expect(sharedCardText()).toContain('Stage 2 of 5');
@@ -101,12 +101,15 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
   }
   await page.getByLabel(/Your view on/).fill('Mine at stage 2.');
   await page.getByRole('button', { name: 'Save my contribution' }).click();
-  await page.getByText('Your contribution is saved').waitFor();
+  await page.locator('#app').getByText('Your contribution is saved').waitFor();
+  // Screen readers are told once, through the one live region; the panel itself is not read out at every redraw.
+  expect(await page.getByRole('status').textContent()).toContain('Your contribution is saved');
+  expect(await page.locator('[aria-live]:not(#panel-status)').count()).toBe(0);
   await page.getByRole('button', { name: 'Move to the next stage' }).click();
-  await page.getByText('Everyone heard at this stage is from the same agency').waitFor();
+  await page.locator('#app').getByText('Everyone heard at this stage is from the same agency').waitFor();
   expect(await page.getByRole('button', { name: 'Move on without them' }).count()).toBe(0);
   await page.getByRole('button', { name: 'Move on anyway' }).click();
-  await page.getByText('Stage 3 of 5').waitFor();
+  await page.locator('#app').getByText('Stage 3 of 5').waitFor();
   expect((await bed.db.rethink(chat.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advancedWithOneVoice', ref: 'stage3' });
   await page.close();
 }, 60_000);
@@ -145,22 +148,22 @@ test('typing in the panel: text begun at one stage is never filed under the next
   const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
   await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
   await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(meeting.id)}`);
-  await page.getByText('Stage 1 of 5').waitFor({ timeout: 10_000 });
+  await page.locator('#app').getByText('Stage 1 of 5').waitFor({ timeout: 10_000 });
   const stored = () => bed.db.rethink(meeting.id, id);
   const box = page.getByLabel(/Your view on/);
 
   // Typed at stage 1; the group moves on through the bot; the text stays, but is not filed under stage 2 unasked.
   await box.fill('What I saw at stage 1.');
   await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: '1' });
-  await page.getByText('Stage 2 of 5').waitFor({ timeout: 6_000 });
+  await page.locator('#app').getByText('Stage 2 of 5').waitFor({ timeout: 6_000 });
   expect(await box.inputValue()).toBe('What I saw at stage 1.');
   await page.getByRole('button', { name: 'Save my contribution' }).click();
-  await page.getByText('The group has moved on to stage 2').waitFor();
+  await page.locator('#app').getByText('The group has moved on to stage 2').waitFor();
   expect((await stored())?.contributions.filter((c) => c.participantId === organiser.id)).toEqual([]);
   // Saved again, knowingly: now it belongs to stage 2.
   expect(await box.inputValue()).toBe('What I saw at stage 1.');
   await page.getByRole('button', { name: 'Save my contribution' }).click();
-  await page.getByText('Your contribution is saved').waitFor();
+  await page.locator('#app').getByText('Your contribution is saved').waitFor();
   expect((await stored())?.contributions.filter((c) => c.participantId === organiser.id).map((c) => [c.stage, c.text])).toEqual([[2, 'What I saw at stage 1.']]);
 
   // A poll that set out before a save, and answers after it, does not put the older text back.
@@ -174,7 +177,7 @@ test('typing in the panel: text begun at one stage is never filed under the next
   await box.fill('What I saw, corrected.');
   await page.waitForRequest((request) => request.method() === 'GET' && request.url().includes('/api/panel/rethinks/'));
   await page.getByRole('button', { name: 'Save my contribution' }).click();
-  await page.getByText('Your contribution is saved').waitFor();
+  await page.locator('#app').getByText('Your contribution is saved').waitFor();
   await page.waitForTimeout(2_500);
   expect(await box.inputValue()).toBe('What I saw, corrected.');
   await page.unroute('**/api/panel/rethinks/**');
@@ -182,12 +185,12 @@ test('typing in the panel: text begun at one stage is never filed under the next
 
   // At stage 5, an action added leaves the form empty for the next.
   for (const stage of [2, 3, 4]) await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: String(stage) });
-  await page.getByText('Stage 5 of 5').waitFor({ timeout: 6_000 });
+  await page.locator('#app').getByText('Stage 5 of 5').waitFor({ timeout: 6_000 });
   await page.getByLabel('What needs to happen').fill('Book a review meeting');
   await page.getByLabel(/Who owns it/).fill('Duty manager');
   await page.getByLabel('Due by').fill('2099-01-10');
   await page.getByRole('button', { name: 'Add the action' }).click();
-  await page.getByText('The action is added.').waitFor();
+  await page.locator('#app').getByText('The action is added.').waitFor();
   expect(await Promise.all([page.getByLabel('What needs to happen').inputValue(), page.getByLabel(/Who owns it/).inputValue(), page.getByLabel('Due by').inputValue()])).toEqual(['', '', '']);
   expect((await stored())?.actions.map((a) => a.description)).toEqual(['Book a review meeting']);
   await page.close();
@@ -199,8 +202,8 @@ test('outside Teams, an app with no development identity: the page says why, wit
   try {
     await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
     await page.goto(`${plain.url}/panel/?chatId=${encodeURIComponent(chat.id)}`);
-    await page.getByText('the side panel needs a development identity').waitFor({ timeout: 10_000 });
-    expect(await page.getByText('Development mode').count()).toBe(0);
+    await page.locator('#app').getByText('the side panel needs a development identity').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#app').getByText('Development mode').count()).toBe(0);
   } finally {
     await page.close();
     await plain.stop();
