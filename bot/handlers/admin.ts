@@ -16,10 +16,20 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };
   if (input.where.conversationKind !== 'channel') return { notice: 'Please type this in the Teams channel where facilitators should receive requests (with Re-think added to that team).' };
   const at = input.now.toISOString();
+  const before = (await deps.pool.get())?.channel;
   await deps.pool.change((pool) => ({ ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet' }] }), input.now);
+  if (before && before.conversationId !== input.address.conversationId) await noteLeftPool(input, deps, [before.conversationId]);
   const offered = await offerWaiting(input, deps, input.address);
   return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${offered}` };
 };
+
+/** The copies of open requests in chats that have left the pool become the note saying so, now. */
+async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Promise<void> {
+  for (const item of await deps.requests.open(200)) {
+    const outcome = await deps.requests.update(item.id, (current) => lifecycle.noteLeftPool(current, chats, input.actor.id, { now: input.now, newId: deps.newId, profile: deps.profile }), undefined, true);
+    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(item.id);
+  }
+}
 
 /**
  * Requests still waiting for someone to accept were sent to the pool as it was: a chat new to the
@@ -73,6 +83,8 @@ export const removeFacilitator: Handler = async (input, deps) => {
     wasIn = p.facilitators.some((f) => f.aadObjectId === id);
     return wasIn ? { ...p, facilitators: p.facilitators.filter((f) => f.aadObjectId !== id), audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorRemoved', ref: id }] } : p;
   }, input.now);
+  const chat = wasIn ? (await deps.people.get(id))?.personalConversation : undefined;
+  if (chat) await noteLeftPool(input, deps, [chat.conversationId]);
   return {
     notice: wasIn
       ? `Removed. The pool now has ${facilitatorCount(pool.facilitators.length)}.`

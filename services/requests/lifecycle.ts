@@ -166,6 +166,16 @@ export function offerToPool(doc: FacilitatorRequest, to: ConversationAddress, by
   return change(doc, undefined, ctx, by, 'offeredToPool', (d) => ({ doc: d, cardChanged: false, notify: [{ to, message: { kind: 'requestCard', audience: 'pool' } }] }));
 }
 
+/**
+ * Chats that have left the pool (a facilitator removed, the channel replaced): their copies are
+ * updated now, so they become the note saying so at once rather than at the request's next change.
+ */
+export function noteLeftPool(doc: FacilitatorRequest, chats: readonly string[], by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  const left = doc.cards.filter((c) => c.audience === 'pool' && chats.includes(c.to.conversationId));
+  if (left.length === 0) return { ok: true, value: doc, replay: true };
+  return change(doc, undefined, ctx, by, 'leftPool', (d) => ({ doc: d, cardChanged: false, notify: left.map((c) => ({ to: c.to, action: 'update' as const, activityId: c.activityId, message: { kind: 'requestCard' as const, audience: 'pool' as const } })) }));
+}
+
 export function declineRequest(doc: FacilitatorRequest, who: PersonRef, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted']);

@@ -117,6 +117,7 @@ export type RequestAuditWhat =
   | 'delivered'
   | 'withheldFromPool'
   | 'offeredToPool'
+  | 'leftPool'
   | 'deliveryFailed'
   | 'documentAccepted'
   | 'documentSent'

@@ -495,10 +495,11 @@ test('taken out of the pool, a facilitator’s copies of a request stop showing 
     expect(resent.card).toBeUndefined();
     expect(resent.message).toContain('already been submitted');
 
-    // The next change to the request: the channel's copy shows it, theirs no longer does.
+    // At once, with no change to the request: their copy says it is no longer shown there.
+    await bed.connector.waitFor((c) => c.method === 'PUT' && c.conversationId === namedChat.id && c.activityId === namedCard.activityId && (c.activity.text ?? '') === LEFT_POOL);
+    // The next change to the request: the channel's copy shows it, theirs does not.
     await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: 'Who else is involved?' });
     await waitUntil(() => cardText(latestCard(bed.connector, channel.id, poolCard.activityId)).includes('Who else is involved?'));
-    await bed.connector.waitFor((c) => c.method === 'PUT' && c.conversationId === namedChat.id && c.activityId === namedCard.activityId && (c.activity.text ?? '') === LEFT_POOL);
     const theirs = () => bed.connector.updates(namedChat.id).filter((u) => u.activityId === namedCard.activityId);
     expect(theirs().at(-1)?.activity.attachments ?? []).toEqual([]);
     expect(JSON.stringify(theirs().at(-1)?.activity)).not.toContain('Who else is involved?');
