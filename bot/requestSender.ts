@@ -76,7 +76,8 @@ export function requestSender(profile: PartnershipProfile, connector: ConnectorC
       if (message.kind === 'requestCard' && message.audience === 'pool' && !(await poolHolds(delivery.to, r))) {
         if (delivery.action !== 'update' || !delivery.activityId) return { ok: true, withheld: true };
         const noted = await connector.update(delivery.to, delivery.activityId, { text: LEFT_POOL, attachments: [] });
-        return noted.ok ? { ok: true, withheld: true } : noted;
+        // Gone already (the app removed there, the message deleted): nothing left to take away, and nobody to alert.
+        return noted.ok || [400, 403, 404].includes(noted.status) ? { ok: true, withheld: true } : noted;
       }
       const activity = await activityFor(profile, delivery, r);
       // Nothing left to send (a question since removed): settled, not retried.

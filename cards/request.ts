@@ -78,7 +78,8 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
       { title: 'Preferred format', value: labelOf(profile.requestForm.formats, f.preferredFormat) },
       { title: 'Availability', value: cut(f.availability) },
       { title: 'Family aware', value: labelOf(profile.requestForm.familyAware, f.familyAware) },
-      ...(r.declines.length ? [{ title: 'Declined by', value: r.declines.map((d) => d.by.name).join(', ') }] : []),
+      // Who declined (often for a conflict of interest) is for the pool, not the requester.
+      ...(audience === 'pool' && r.declines.length ? [{ title: 'Declined by', value: r.declines.map((d) => d.by.name).join(', ') }] : []),
       ...(r.rethink ? [{ title: 'Facilitated Re-think', value: `Linked on ${formatUkDate(r.rethink.linkedAt)}` }] : []),
       ...(r.withdrawal ? [{ title: 'Why withdrawn', value: cut(r.withdrawal.reason) }] : []),
     ],

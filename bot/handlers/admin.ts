@@ -68,7 +68,7 @@ export const addFacilitator: Handler = async (input, deps) => {
   );
   const person = await deps.people.get(id);
   const chat = person?.personalConversation;
-  const reach = chat ? 'They will receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: requests will reach them once they add the app for themselves.';
+  const reach = chat ? 'They will receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: new requests will reach them once they add the app for themselves.';
   const offered = chat ? (await offerWaiting(input, deps, chat)).replace('sent here too', 'sent to them too') : '';
   return { notice: `Added. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${offered}` };
 };

@@ -121,6 +121,14 @@ export const submitRequest: Handler = async (input, deps) => {
     const now = await deps.requests.get(requestId);
     return now ? requestView(deps, now, 'requester', 'This request has already been submitted. Here it is as it stands.') : { notice: MESSAGES.unexpected };
   }
+  // The pool changed while this was being made (a channel set, a facilitator added): the request
+  // goes to the pool as it is now too (a chat that has left it is not sent it).
+  const poolNow = await poolTargets(deps);
+  let latest = created;
+  for (const to of [...(poolNow.channel ? [poolNow.channel] : []), ...poolNow.facilitators]) {
+    const offered = await deps.requests.update(requestId, (current) => lifecycle.offerToPool(current, to, person.id, context(input, deps)), latest, true);
+    if (offered.kind === 'updated') latest = offered.doc;
+  }
   deps.dispatch(requestId);
   return requestView(deps, created, 'requester', 'Your request has been sent to the independent facilitators. You will be told here when one accepts it.');
 };
@@ -250,7 +258,7 @@ export const scheduleRequest = requestAction(true, 'The meeting is saved. The re
   return (current) => lifecycle.scheduleRequest(current, personOf(input), when, tell, input.activityId, context(input, deps));
 });
 
-export const withdrawRequest = requestAction(false, 'The request is withdrawn. The facilitators’ cards now say so.', async (r, input, deps) => {
+export const withdrawRequest = requestAction(false, 'The request is withdrawn. The facilitators’ cards are being updated to say so.', async (r, input, deps) => {
   // Whoever was told of a meeting is told it is off. Looked up whether or not a meeting is arranged
   // as read: one may be arranged before this is saved, and the change is then applied to that.
   const chats = await Promise.all(r.network.map((p) => chatOf(deps, p.aadObjectId)));

@@ -150,19 +150,22 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
       ...(whoChat ? [{ to: whoChat, message: { kind: 'document' as const } }] : []),
       // The request they now run, in their own chat, if they accepted it elsewhere (the channel):
       // it stays with them whatever becomes of the pool.
-      ...(whoChat && !d.cards.some((c) => c.audience === 'pool' && c.to.conversationId === whoChat.conversationId) ? [{ to: whoChat, message: { kind: 'requestCard' as const, audience: 'pool' as const } }] : []),
+      ...(whoChat && !hasPoolCopy(d, whoChat.conversationId) ? [{ to: whoChat, message: { kind: 'requestCard' as const, audience: 'pool' as const } }] : []),
     ],
   }));
 }
+
+/** The pool's card is in this chat, or on its way there. */
+const hasPoolCopy = (doc: FacilitatorRequest, conversationId: string): boolean =>
+  doc.cards.some((c) => c.audience === 'pool' && c.to.conversationId === conversationId) ||
+  doc.outbox.some((d) => d.status === 'pending' && d.message.kind === 'requestCard' && d.message.audience === 'pool' && d.to.conversationId === conversationId);
 
 /**
  * A chat newly in the pool (a channel set, a facilitator added) is sent the requests still waiting
  * for someone to accept, as if it had been in the pool when they were made.
  */
 export function offerToPool(doc: FacilitatorRequest, to: ConversationAddress, by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
-  const there = (conversationId: string) => conversationId === to.conversationId;
-  const has = doc.cards.some((c) => c.audience === 'pool' && there(c.to.conversationId)) || doc.outbox.some((d) => d.status === 'pending' && d.message.kind === 'requestCard' && there(d.to.conversationId));
-  if (doc.status !== 'submitted' || has) return { ok: true, value: doc, replay: true };
+  if (doc.status !== 'submitted' || hasPoolCopy(doc, to.conversationId)) return { ok: true, value: doc, replay: true };
   return change(doc, undefined, ctx, by, 'offeredToPool', (d) => ({ doc: d, cardChanged: false, notify: [{ to, message: { kind: 'requestCard', audience: 'pool' } }] }));
 }
 

@@ -256,6 +256,11 @@ test('decline; a meeting date in the past; withdrawing a scheduled request tells
   expect(cardText(declined.card)).toContain('You have declined this request');
   expect(cardText(declined.card)).toContain(channelFacilitator.name);
   expect((await bed.db.request(requestId))?.declines.map((d) => d.by.id)).toEqual([channelFacilitator.id]);
+  // Who declined (often a conflict of interest) is for the pool: the requester's copy doesn't say.
+  await bed.app.idle();
+  const requesterCopies = bed.connector.updates(personalChat(requester).id).filter((u) => JSON.stringify(u.activity).includes(requestId));
+  expect(requesterCopies.length).toBeGreaterThan(0);
+  expect(cardText(cardOf(requesterCopies.at(-1)!))).not.toContain('Declined by');
 
   await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
   // The accepting facilitator is offered the completed form as a document in their personal chat.
