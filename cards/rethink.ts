@@ -1,5 +1,5 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { contributionsAt, isFacilitator, listNames, liveActions, visibleContributions, waitingFor } from '../services/rethink/engine';
+import { contributionsAt, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
@@ -220,10 +220,10 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     stageTitle: stageText.title,
     stagePrompt: stageText.prompt,
     participants: minimal
-      ? [{ line: `${r.participants.length} people from ${new Set(r.participants.map((p) => p.agency)).size} agencies, too many to name on one card. Facilitating: ${byId.get(r.facilitatorId)?.name ?? 'no one yet'}.` }]
+      ? [{ line: `${r.participants.length} people from ${new Set(r.participants.map((p) => p.agency)).size} agencies, too many to name on one card. Facilitating: ${r.meetingId && !r.facilitatorByHandOver ? 'the organiser and presenters' : (byId.get(r.facilitatorId)?.name ?? 'no one yet')}.` }]
       : tight
-      ? [{ line: r.participants.map((p) => `${p.name}${p.id === r.facilitatorId ? ' (facilitator)' : ''}`).join(', ') }]
-      : r.participants.map((p) => ({ line: compact ? `${p.name}${p.id === r.facilitatorId ? ' (facilitator)' : ''}` : participantLine(p, r) })),
+      ? [{ line: r.participants.map((p) => `${p.name}${namedFacilitator(r, p.id) ? ' (facilitator)' : ''}`).join(', ') }]
+      : r.participants.map((p) => ({ line: compact ? `${p.name}${namedFacilitator(r, p.id) ? ' (facilitator)' : ''}` : participantLine(p, r) })),
     progress: isOpen ? progressLine(contributed, waiting, minimal) : '',
     noContributions: isOpen && contributionsAt(r, r.stage).length === 0,
     hiddenNote: isOpen && visible.hidden > 0 ? `${visible.hidden === 1 ? 'One contribution is' : `${visible.hidden} contributions are`} hidden until the facilitator moves on: this Re-think reveals each stage together.` : '',
@@ -296,7 +296,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
 }
 
 function participantLine(p: Participant, r: Rethink): string {
-  const tags = [p.id === r.facilitatorId ? 'facilitator' : '', p.external ? 'by phone or face to face' : ''].filter(Boolean);
+  const tags = [namedFacilitator(r, p.id) ? 'facilitator' : '', p.external ? 'by phone or face to face' : ''].filter(Boolean);
   return `${p.name} · ${p.role}, ${p.agency}${tags.length ? ` (${tags.join(', ')})` : ''}`;
 }
 

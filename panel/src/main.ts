@@ -32,6 +32,8 @@ interface State {
   meetingId?: string;
   /** Teams could not sign the person in at the last try. */
   signInFailed?: boolean;
+  /** Where Teams shows the page: only the meeting's side panel can share to the stage. */
+  frameContext?: string;
 }
 
 /** Teams SSO failed (no consent yet, sign-in needed again, or the app's sign-in set up wrongly). */
@@ -275,7 +277,7 @@ function facilitatorControls(v: PanelView): Node[] {
     next.addEventListener('click', () => void act('advance', { confirmed: false, stage: v.stage }));
     nodes.push(next);
   }
-  if (state.inTeams) {
+  if (state.inTeams && state.frameContext === 'sidePanel') {
     const share = el('button', { type: 'button', className: 'secondary', textContent: 'Share this stage to the meeting' });
     share.addEventListener('click', () => {
       const url = `${location.origin}/panel/?view=stage&rethinkId=${encodeURIComponent(v.rethinkId)}`;
@@ -301,6 +303,7 @@ async function start(): Promise<void> {
     state.inTeams = true;
     state.chatId = context.chat?.id ?? context.channel?.id ?? state.chatId;
     state.meetingId = context.meeting?.id;
+    state.frameContext = context.page.frameContext;
     state.stageView ||= context.page.frameContext === 'meetingStage';
     setTheme(context.app.theme);
     app.registerOnThemeChangeHandler(setTheme);

@@ -455,6 +455,12 @@ export function contributionsAt(r: Rethink, stage: StageNumber) {
 
 export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilitatorId === actorId;
 
+/**
+ * Whom to name as the facilitator: outside meetings the starter (or whoever it was handed over to);
+ * in a meeting only someone handed over to, the organiser and presenters facilitating otherwise.
+ */
+export const namedFacilitator = (r: Rethink, participantId: string): boolean => r.facilitatorId === participantId && (!r.meetingId || r.facilitatorByHandOver === true);
+
 const PRESENTING = new Set(['Organizer', 'Presenter']);
 
 /**

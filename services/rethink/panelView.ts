@@ -3,7 +3,7 @@
  * lays it out. It follows the same rules as the card (who may facilitate, what is shown).
  */
 import type { PartnershipProfile } from '../profile/types';
-import { contributionsAt, liveActions, mayFacilitate, visibleContributions, waitingFor } from './engine';
+import { contributionsAt, liveActions, mayFacilitate, namedFacilitator, visibleContributions, waitingFor } from './engine';
 import type { Actor, Rethink, StageNumber } from './types';
 import { formatUkDate } from './validation';
 
@@ -45,7 +45,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     stage: r.stage,
     stageTitle: stageText(r.stage)?.title ?? `Stage ${r.stage}`,
     prompt: stageText(r.stage)?.prompt ?? '',
-    participants: r.participants.map((p) => ({ name: p.name, role: p.role, agency: p.agency, contributed: !waiting.has(p.id), facilitator: p.id === r.facilitatorId })),
+    participants: r.participants.map((p) => ({ name: p.name, role: p.role, agency: p.agency, contributed: !waiting.has(p.id), facilitator: namedFacilitator(r, p.id) })),
     waitingFor: r.participants.filter((p) => waiting.has(p.id)).map((p) => p.name),
     contributions: visible.shown.map((c) => ({ who: who(c.participantId), text: c.text, mine: c.participantId === viewer.id })),
     hiddenCount: visible.hidden,

@@ -26,9 +26,11 @@ test('the whole journey in a meeting chat: presenters facilitate, attendees cont
   bed.connector.setMeetingRole(attendee.aadObjectId, 'Attendee');
   bed.connector.setMeetingRole(presenter.aadObjectId, 'Presenter');
 
-  const { rethinkId } = await driver.start(attendee, START_FORM);
+  const { rethinkId, card } = await driver.start(attendee, START_FORM);
   const stored = await bed.db.rethink(chat.id, rethinkId);
   expect(stored?.meetingId).toBe(chat.meetingId);
+  // In a meeting the organiser and presenters facilitate: the attendee who started it is not named as facilitator.
+  expect(cardText(card)).not.toContain('(facilitator)');
   for (const p of [organiser, presenter]) await driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency of ${p.name}` });
   for (const p of [attendee, organiser, presenter]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage 1`, stage: '1' });
 
@@ -62,6 +64,8 @@ test('the whole journey in a meeting chat: presenters facilitate, attendees cont
   const handed = await driver.press(organiser, 'handOver', { rethinkId, handOverTo: attendee.id });
   expect(cardText(handed.card)).not.toMatch(/organiser and presenters facilitate|already facilitating|Please choose/);
   expect((await bed.db.rethink(chat.id, rethinkId))).toMatchObject({ facilitatorId: attendee.id, facilitatorByHandOver: true });
+  // Handed over to, they are named.
+  expect(cardText(handed.card)).toMatch(/Megan Bowen · [^·]*\(facilitator\)/);
   const byHandOver = await driver.press(attendee, 'advance', { rethinkId, confirmed: 'true', stage: '3' });
   expect(cardText(byHandOver.card)).toContain('The group has moved on to stage 4');
   await driver.press(organiser, 'advance', { rethinkId, confirmed: 'true', stage: '4' });
