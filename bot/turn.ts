@@ -3,7 +3,7 @@ import { TeamsInfo, type TurnContext } from 'botbuilder';
 import { own } from '../services/lookup';
 import type { ConversationKind } from '../services/rethink/types';
 import type { ConversationAddress } from '../services/store/people';
-import type { CardData, TurnInput } from './handlers/types';
+import type { CardData, MeetingRole, TurnInput } from './handlers/types';
 
 const KINDS: Record<string, ConversationKind> = { personal: 'personal', groupChat: 'groupChat', channel: 'channel' };
 
@@ -18,13 +18,14 @@ export function meetingOf(context: TurnContext): string | undefined {
   return typeof id === 'string' && id ? id : undefined;
 }
 
-/** The person's role in the meeting now, from the Teams meeting participant API; none if not in it. */
-async function meetingRoleOf(context: TurnContext, meetingId: string, aadObjectId: string, tenantId: string): Promise<string | undefined> {
+/** The person's role in the meeting now, from the Teams meeting participant API: none if not in it (404), unknown if Teams could not say. */
+async function meetingRoleOf(context: TurnContext, meetingId: string, aadObjectId: string, tenantId: string): Promise<MeetingRole> {
   try {
     const participant = await TeamsInfo.getMeetingParticipant(context, meetingId, aadObjectId, tenantId);
-    return participant.meeting?.role;
-  } catch {
-    return undefined;
+    const role = participant.meeting?.role;
+    return role ? { kind: 'role', role } : { kind: 'notInMeeting' };
+  } catch (error) {
+    return (error as { statusCode?: unknown }).statusCode === 404 ? { kind: 'notInMeeting' } : { kind: 'unknown' };
   }
 }
 

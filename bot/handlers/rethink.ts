@@ -137,12 +137,14 @@ function commandHandler(spec: CommandSpec): Handler {
     if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
     // Pressed elsewhere (another meeting's thread, a card posted again outside it) and refused: the
     // role that counts is the one in the Re-think's own meeting, so ask about that one and try again.
-    if (outcome.kind === 'refused' && outcome.doc.meetingId && outcome.doc.meetingId !== actor.meetingId) {
+    if (outcome.kind === 'refused' && outcome.doc.meetingId && outcome.doc.meetingId !== input.where.meetingId) {
       actor = await actorFor(input, outcome.doc.meetingId);
       outcome = await apply(actor, outcome.doc);
       if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
     }
     if (outcome.doc.meetingId) viewer.facilitates = mayFacilitate(outcome.doc, actor);
+    // Refused only for want of a role Teams couldn't confirm: say so, rather than "ask to be made a presenter".
+    if (outcome.kind === 'refused' && outcome.refusal.code === 'notFacilitator' && actor.roleUnknown) return { notice: MESSAGES.roleUnknown };
     if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
     const r = outcome.doc;
@@ -231,11 +233,15 @@ export const showActionEditor: Handler = async (input, deps) => {
   return { ...views, postViewWithoutExecute: true, ...(notice ? { notice: notice.text } : {}) };
 };
 
-/** In a meeting, the person's role there is asked of Teams at each action: it decides what they may do and see. */
-export async function actorFor(input: TurnInput, meetingId: string | undefined): Promise<Actor> {
+/**
+ * In a meeting, the person's role there is asked of Teams at each action: it decides what they may
+ * do and see. `roleUnknown`: Teams could not say, which is not the same as being an attendee.
+ */
+export async function actorFor(input: TurnInput, meetingId: string | undefined): Promise<Actor & { readonly roleUnknown?: true }> {
   if (!meetingId || !input.meetingRole) return input.actor;
-  const meetingRole = await input.meetingRole(meetingId);
-  return meetingRole ? { ...input.actor, meetingRole, meetingId } : input.actor;
+  const asked = await input.meetingRole(meetingId);
+  if (asked.kind === 'role') return { ...input.actor, meetingRole: asked.role, meetingId };
+  return asked.kind === 'unknown' ? { ...input.actor, roleUnknown: true } : input.actor;
 }
 
 function viewerOf(input: TurnInput): Viewer {

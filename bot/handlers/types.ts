@@ -25,7 +25,7 @@ export interface TurnInput {
   /** The card the person acted on. */
   readonly replyToId: string | undefined;
   /** Asks Teams for the person's role in a meeting now (never cached): the Re-think's own meeting, wherever they pressed. */
-  readonly meetingRole?: (meetingId: string) => Promise<string | undefined>;
+  readonly meetingRole?: (meetingId: string) => Promise<MeetingRole>;
   readonly data: CardData;
   readonly now: Date;
 }
@@ -126,7 +126,11 @@ export const rethinkIdOf = (data: CardData): string => idField(data, 'rethinkId'
 
 export const flagField = (data: CardData, key: string): boolean => data[key] === true || data[key] === 'true';
 
+/** A person's role in a meeting as Teams tells it: none when they are not in it, unknown when Teams could not say. */
+export type MeetingRole = { readonly kind: 'role'; readonly role: string } | { readonly kind: 'notInMeeting' } | { readonly kind: 'unknown' };
+
 export const MESSAGES = {
+  roleUnknown: 'Teams couldn’t confirm your role in this meeting just now, so nothing has changed. Please try again in a moment.',
   notFound: 'I can’t find that Re-think in this conversation. It may belong to another chat: type **list** to see the Re-thinks here.',
   storeUnavailable: 'Sorry, that wasn’t saved: Re-think couldn’t reach its records just now. Nothing already recorded is affected. Please try again in a moment.',
   storeUnreachable: 'Sorry, Re-think couldn’t reach its records just now. Please try again in a moment.',

@@ -186,3 +186,21 @@ test('in a channel with two meetings, a role in one meeting gives no say over th
   await bed.app.idle();
   expect((await bed.db.rethink(channel, rethinkId))?.meetingEndRemindedAt).toEqual(expect.any(String));
 }, 30_000);
+
+test('Teams unable to say someone’s role in the meeting: they are told so, not that they are an attendee, and nothing changes', async () => {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  bed.connector.setMeetingRole(presenter.aadObjectId, 'Presenter');
+  const { rethinkId } = await driver.start(presenter, START_FORM);
+  const before = await bed.db.rethink(chat.id, rethinkId);
+  bed.connector.fail(500);
+  try {
+    const pressed = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+    expect(pressed.message).toBe('Teams couldn’t confirm your role in this meeting just now, so nothing has changed. Please try again in a moment.');
+  } finally {
+    bed.connector.fail(undefined);
+  }
+  expect(await bed.db.rethink(chat.id, rethinkId)).toEqual(before);
+  const moved = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+  expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
+});
