@@ -165,19 +165,38 @@ function form(onSubmit: (data: FormData) => void, children: Node[], submitLabel:
 
 const value = (data: FormData, key: string): string => String(data.get(key) ?? '');
 
-/** Re-rendering after a poll keeps what people are typing, and where they are typing it. */
+/** What names an element across redraws: its id, or a button's or an earlier stage's own words. */
+function keyOf(node: Element): string {
+  if (node.id) return `#${node.id}`;
+  if (node instanceof HTMLButtonElement) return `button:${node.textContent ?? ''}`;
+  if (node instanceof HTMLDetailsElement) return `details:${node.querySelector('summary')?.textContent ?? ''}`;
+  return '';
+}
+
+/**
+ * Re-rendering after a poll keeps what people are typing, where they are typing it (the caret too),
+ * the button they are on and the earlier stages they have opened.
+ */
 function render(): void {
   const typed = new Map<string, string>();
   for (const input of root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input[id], textarea[id]')) {
     if (input.dataset.saved !== input.value) typed.set(input.id, input.value);
   }
-  const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.id : '';
+  const active = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement : undefined;
+  const focused = active ? keyOf(active) : '';
+  const caret = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement ? [active.selectionStart, active.selectionEnd] : undefined;
+  const opened = new Set([...root.querySelectorAll('details[open]')].map(keyOf));
   root.replaceChildren(...content());
   for (const [id, value] of typed) {
     const input = document.getElementById(id);
     if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) input.value = value;
   }
-  if (focused) document.getElementById(focused)?.focus();
+  for (const details of root.querySelectorAll('details')) if (opened.has(keyOf(details))) details.open = true;
+  if (focused) {
+    const again = [...root.querySelectorAll<HTMLElement>('[id], button, details')].find((node) => keyOf(node) === focused);
+    again?.focus();
+    if (caret && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement)) again.setSelectionRange(caret[0] ?? null, caret[1] ?? null);
+  }
   announce(state.message?.text ?? (state.view ? '' : (state.emptyText ?? '')));
 }
 

@@ -183,6 +183,17 @@ test('typing in the panel: text begun at one stage is never filed under the next
   await page.unroute('**/api/panel/rethinks/**');
   expect((await stored())?.contributions.find((c) => c.participantId === organiser.id && c.stage === 2)?.text).toBe('What I saw, corrected.');
 
+  // A redraw (someone else's change) keeps an earlier stage opened, the box focused and the caret where it was.
+  await page.locator('#app details summary').first().click();
+  await box.fill('Half a thought');
+  await box.evaluate((node: HTMLTextAreaElement) => node.setSelectionRange(4, 4));
+  await here.press(presenter, 'contribute', { rethinkId: id, contribution: 'Health view, added to.', stage: '2' });
+  await page.locator('#app').getByText('Health view, added to.').waitFor({ timeout: 6_000 });
+  expect(await page.locator('#app details').first().evaluate((node: HTMLDetailsElement) => node.open)).toBe(true);
+  expect(await page.evaluate(() => [document.activeElement?.id, (document.activeElement as HTMLTextAreaElement | null)?.selectionStart])).toEqual(['contribution', 4]);
+  expect(await box.inputValue()).toBe('Half a thought');
+  await box.fill('');
+
   // At stage 5, an action added leaves the form empty for the next.
   for (const stage of [2, 3, 4]) await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: String(stage) });
   await page.locator('#app').getByText('Stage 5 of 5').waitFor({ timeout: 6_000 });
