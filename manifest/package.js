@@ -173,6 +173,12 @@ async function main() {
   }
   // Teams SSO needs an Entra app registration that exposes an API; with a managed-identity bot it is a separate app.
   const ssoAppId = (args.ssoAppId || process.env.SSO_APP_ID || appId).trim();
+  if (!args.ssoAppId && !process.env.SSO_APP_ID && appId !== LOCAL_PLACEHOLDER_APP_ID) {
+    console.warn(
+      'Warning: no side panel sign-in app given (--sso-app-id <guid> or SSO_APP_ID), so using the bot\'s app id. ' +
+        'A bot with a managed identity cannot expose an API: give the separate app registration (see infra/README.md), or the side panel will not sign people in.',
+    );
+  }
   const profilePath = args.profilePath || (process.env.PARTNERSHIP_PROFILE ? path.resolve(process.env.PARTNERSHIP_PROFILE) : DEFAULT_PROFILE);
   const { outFile } = await buildPackage({ appId: appId.trim(), domain: domain.trim(), ssoAppId, outFile: args.outFile, profilePath });
   const shown = path.relative(process.cwd(), outFile);

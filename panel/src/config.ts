@@ -1,10 +1,15 @@
 /** The configurable tab's set-up page: one choice only, so it is valid as soon as it opens. */
 import { app, pages } from '@microsoft/teams-js';
 
+const setTheme = (theme: string): void => {
+  document.body.dataset.theme = theme === 'dark' ? 'dark' : theme === 'contrast' ? 'contrast' : 'default';
+};
+
 async function configure(): Promise<void> {
   await app.initialize();
   const context = await app.getContext();
-  document.body.dataset.theme = context.app.theme === 'dark' ? 'dark' : context.app.theme === 'contrast' ? 'contrast' : 'default';
+  setTheme(context.app.theme);
+  app.registerOnThemeChangeHandler(setTheme);
   pages.config.registerOnSaveHandler((save) => {
     const contentUrl = `${location.origin}/panel/`;
     pages.config
@@ -15,4 +20,9 @@ async function configure(): Promise<void> {
   pages.config.setValidityState(true);
 }
 
-void configure();
+configure().catch(() => {
+  const note = document.createElement('p');
+  note.setAttribute('role', 'alert');
+  note.textContent = 'Re-think can be added only from a Teams meeting. If you are in one, please close this and try again in a moment.';
+  document.querySelector('main')?.append(note);
+});

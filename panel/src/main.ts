@@ -81,6 +81,13 @@ async function refresh(): Promise<void> {
   // The panel switched off (501) is not passing: it is said.
   if (!response.ok && ((response.status >= 500 && response.status !== 501) || (!following && state.view))) return;
   if (response.ok) {
+    // Another Re-think now (the last one closed, a new one started): what was said about the old one goes.
+    if (body.rethinkId !== state.rethinkId) {
+      state.message = undefined;
+      state.typingFor = undefined;
+    }
+    // A question about moving on from a stage the group has left is no longer asked.
+    if (state.message?.confirmAdvanceFrom !== undefined && state.message.confirmAdvanceFrom !== body.stage) state.message = undefined;
     state.view = body;
     state.rethinkId = body.rethinkId;
     state.etag = response.headers.get('etag') ?? undefined;
