@@ -10,6 +10,8 @@ import type { PanelView } from '../../services/rethink/panelView';
 const POLL_MS = 2_000;
 /** After Teams could not sign the person in: asking again every 2 s would only fail again. */
 const SIGN_IN_RETRY_MS = 30_000;
+/** A panel nobody can see (minimised, another tab): each poll asks Teams who is in the meeting, so fewer. */
+const HIDDEN_POLL_MS = 15_000;
 const params = new URLSearchParams(location.search);
 const root = document.getElementById('app') as HTMLElement;
 
@@ -355,8 +357,12 @@ async function start(): Promise<void> {
         render();
       }
     }
-    setTimeout(() => void poll(), state.signInFailed ? SIGN_IN_RETRY_MS : POLL_MS);
+    setTimeout(() => void poll(), state.signInFailed ? SIGN_IN_RETRY_MS : document.visibilityState === 'hidden' ? HIDDEN_POLL_MS : POLL_MS);
   };
+  // Shown again: up to date at once, not at the end of a slow wait.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && !state.busy) void refresh().catch(() => undefined);
+  });
   await poll();
 }
 
