@@ -6,7 +6,7 @@ import { checkCaseReference } from '../../services/rethink/validation';
 import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, holdsNothing } from '../../services/store/caseRecords';
 import * as lifecycle from '../../services/requests/lifecycle';
 import type { ConversationAddress } from '../../services/store/people';
-import { MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
+import { engineContext, MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isAdministrator = (input: TurnInput, deps: Deps): boolean => !!input.actor.aadObjectId && deps.administrators.includes(input.actor.aadObjectId);
@@ -20,13 +20,13 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   await deps.pool.change((pool) => ({ ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet' }] }), input.now);
   if (before && before.conversationId !== input.address.conversationId) await noteLeftPool(input, deps, [before.conversationId]);
   const offered = await offerWaiting(input, deps, input.address);
-  return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${offered}` };
+  return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${waitingSent(offered, 'here')}` };
 };
 
 /** The copies of open requests in chats that have left the pool become the note saying so, now. */
 async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Promise<void> {
   for (const item of await deps.requests.open(200)) {
-    const outcome = await deps.requests.update(item.id, (current) => lifecycle.noteLeftPool(current, chats, input.actor.id, { now: input.now, newId: deps.newId, profile: deps.profile }), undefined, true);
+    const outcome = await deps.requests.update(item.id, (current) => lifecycle.noteLeftPool(current, chats, input.actor.id, engineContext(deps, input.now)), undefined, true);
     if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(item.id);
   }
 }
@@ -35,20 +35,22 @@ async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Prom
  * Requests still waiting for someone to accept were sent to the pool as it was: a chat new to the
  * pool is sent them too (otherwise a replaced channel would leave them with no one to accept them).
  */
-async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress): Promise<string> {
+async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress): Promise<number> {
   // However many are accepted and running, every one still waiting (a partnership has a handful).
   const waiting = await deps.requests.waiting(200);
   let sent = 0;
   for (const item of waiting) {
-    const outcome = await deps.requests.update(item.id, (current) => lifecycle.offerToPool(current, to, input.actor.id, { now: input.now, newId: deps.newId, profile: deps.profile }), undefined, true);
+    const outcome = await deps.requests.update(item.id, (current) => lifecycle.offerToPool(current, to, input.actor.id, engineContext(deps, input.now)), undefined, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(item.id);
       sent++;
     }
   }
-  if (sent === 0) return '';
-  return sent === 1 ? ' The one request waiting for a facilitator is being sent here too.' : ` The ${sent} requests waiting for a facilitator are being sent here too.`;
+  return sent;
 }
+
+const waitingSent = (sent: number, where: 'here' | 'to them'): string =>
+  sent === 0 ? '' : sent === 1 ? ` The one request waiting for a facilitator is being sent ${where} too.` : ` The ${sent} requests waiting for a facilitator are being sent ${where} too.`;
 
 const facilitatorCount = (n: number): string => `${n === 0 ? 'no' : n} named facilitator${n === 1 ? '' : 's'}`;
 
@@ -69,8 +71,8 @@ export const addFacilitator: Handler = async (input, deps) => {
   const person = await deps.people.get(id);
   const chat = person?.personalConversation;
   const reach = chat ? 'They will receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: new requests will reach them once they add the app for themselves.';
-  const offered = chat ? (await offerWaiting(input, deps, chat)).replace('sent here too', 'sent to them too') : '';
-  return { notice: `Added. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${offered}` };
+  const offered = chat ? await offerWaiting(input, deps, chat) : 0;
+  return { notice: `Added. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${waitingSent(offered, 'to them')}` };
 };
 
 export const removeFacilitator: Handler = async (input, deps) => {
