@@ -132,8 +132,10 @@ export class Dispatcher {
       for (let due = pendingDue(doc, this.o.clock()); due.length > 0 && !this.stopped; due = pendingDue(doc, this.o.clock())) {
         const [delivery] = due;
         if (!delivery) break;
+        // Teams' limits for that chat first: the wait (up to a Retry-After) may outlast the lease.
+        await this.o.limiter.take(delivery.to.conversationId);
         // Waiting (rate limits, a slow send) may have used up the lease: renew it before sending,
-        // and stop if another instance has taken over.
+        // and stop if another instance has taken over (it sends this delivery instead).
         if (doc.outboxLease && Date.parse(doc.outboxLease.until) - this.o.clock().getTime() < this.leaseMs / 2) {
           const renewed = await this.update(id, (current) => this.lease(current, false), doc);
           if (!renewed) return;
@@ -154,7 +156,6 @@ export class Dispatcher {
   }
 
   private async deliver(doc: Stored<FacilitatorRequest>, delivery: Delivery): Promise<Stored<FacilitatorRequest> | undefined> {
-    await this.o.limiter.take(delivery.to.conversationId);
     const outcome = await this.o.sender.send(delivery, doc).catch((): SendOutcome => ({ ok: false, status: 0 }));
     if (!outcome.ok && outcome.retryAfterMs !== undefined) this.o.limiter.block(delivery.to.conversationId, outcome.retryAfterMs);
     const verdict = verdictFor(outcome, delivery.attempts);
