@@ -5,6 +5,7 @@ import { StoreUnavailableError } from '../services/store/repository';
 import type { Deliveries } from './deliveries';
 import { acceptFile, declineFile } from './fileConsent';
 import { meetingEnded } from './handlers/meeting';
+import { reachAcceptorOnInstall } from './handlers/requests';
 import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor, readOnly } from './router';
@@ -111,6 +112,7 @@ export class RethinkBot extends TeamsActivityHandler {
       await this.deps.conversations.save(address, input.actor.aadObjectId, input.now);
       if (input.where.conversationKind === 'personal' && input.actor.aadObjectId) {
         await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: address }, input.now);
+        await reachAcceptorOnInstall(this.deps, input);
       }
     } catch (error) {
       this.deps.log.warn({ err: errorKind(error) }, 'could not save the conversation reference on install');

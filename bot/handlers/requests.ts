@@ -288,6 +288,15 @@ export const answerQuestion: Handler = async (input, deps) => {
   return data ? { view: renderQuestionCard(data), notice } : { notice };
 };
 
+/** Someone has added Re-think for themselves: requests they accepted before it could reach them follow them there. */
+export async function reachAcceptorOnInstall(deps: Deps, input: TurnInput): Promise<void> {
+  if (!input.actor.aadObjectId) return;
+  for (const r of await deps.requests.acceptedWithoutChat(input.actor.aadObjectId)) {
+    const outcome = await deps.requests.update(r.id, (current) => lifecycle.reachAcceptor(current, personOf(input), input.address, context(input, deps)), r, true);
+    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(r.id);
+  }
+}
+
 // ---- Lists ----
 
 /**

@@ -170,6 +170,20 @@ export function offerToPool(doc: FacilitatorRequest, to: ConversationAddress, by
 }
 
 /**
+ * The facilitator who accepted, with no personal chat with Re-think then, has added the app: the
+ * completed form and their own copy of the request reach them there now, as they were promised.
+ */
+export function reachAcceptor(doc: FacilitatorRequest, who: PersonRef, chat: ConversationAddress, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  const accepted = doc.accepted;
+  if (!accepted || accepted.chat || !samePerson(accepted.by, who) || !isOpenRequest(doc)) return { ok: true, value: doc, replay: true };
+  return change(doc, undefined, ctx, who.id, 'acceptorReached', (d) => ({
+    doc: { ...d, accepted: { ...accepted, chat } },
+    cardChanged: false,
+    notify: [{ to: chat, message: { kind: 'document' as const } }, ...(hasPoolCopy(d, chat.conversationId) ? [] : [{ to: chat, message: { kind: 'requestCard' as const, audience: 'pool' as const } }])],
+  }));
+}
+
+/**
  * Chats that have left the pool (a facilitator removed, the channel replaced): their copies are
  * updated now, so they become the note saying so at once rather than at the request's next change.
  */

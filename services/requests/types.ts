@@ -118,6 +118,7 @@ export type RequestAuditWhat =
   | 'withheldFromPool'
   | 'offeredToPool'
   | 'leftPool'
+  | 'acceptorReached'
   | 'deliveryFailed'
   | 'documentAccepted'
   | 'documentSent'

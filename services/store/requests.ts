@@ -30,6 +30,8 @@ export interface RequestRepository {
   waiting(limit: number): Promise<RequestListItem[]>;
   /** The open request for a case, if there is one: a case has one at a time. */
   openFor(caseReference: string): Promise<RequestListItem | undefined>;
+  /** Open requests accepted by someone Re-think had no personal chat for when they accepted. */
+  acceptedWithoutChat(aadObjectId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** Open requests for a case that this facilitator accepted. */
   acceptedFor(caseReference: string, personId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** Accepted or scheduled requests with a linked Re-think: those that may be waiting to be completed. */
@@ -98,6 +100,12 @@ export function requestRepository(container: Container): RequestRepository {
       );
       return first;
     },
+    acceptedWithoutChat: (aadObjectId) =>
+      queryAcross<Stored<FacilitatorRequest>>(
+        container,
+        'SELECT * FROM c WHERE c.type = "request" AND c.accepted["by"].aadObjectId = @aad AND NOT IS_DEFINED(c.accepted.chat) AND c.status IN ("accepted", "scheduled")',
+        [{ name: '@aad', value: aadObjectId }],
+      ),
     acceptedFor: (caseReference, personId) =>
       queryAcross<Stored<FacilitatorRequest>>(
         container,

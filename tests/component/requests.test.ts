@@ -573,3 +573,23 @@ test('a new facilitator channel is sent the requests still waiting for someone t
     await say(channel, admin, 'set facilitator channel');
   }
 }, 30_000);
+
+test('a facilitator who accepted before adding Re-think for themselves gets the form and their copy once they add it, as they were told', async () => {
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0558');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
+  const poolCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId));
+  const newcomer = person(14);
+  const accepted = await pressIn(bed.app, bed.connector, channel, newcomer, 'acceptRequest', { requestId }, poolCard.activityId);
+  expect(cardText(accepted.card)).toContain('add Re-think for yourself');
+  expect((await bed.db.request(requestId))?.accepted?.chat).toBeUndefined();
+
+  await installPersonally(bed.app, bed.connector, newcomer);
+  const own = personalChat(newcomer).id;
+  await bed.connector.waitFor((c) => c.conversationId === own && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId));
+  await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === own && JSON.stringify(c.activity).includes('scheduleRequest') && JSON.stringify(c.activity).includes(requestId));
+  expect((await bed.db.request(requestId))?.accepted?.chat?.conversationId).toBe(own);
+  // Adding it again sends nothing more.
+  await installPersonally(bed.app, bed.connector, newcomer);
+  await bed.app.idle();
+  expect(bed.connector.posts(own).filter((p) => JSON.stringify(p.activity).includes(requestId))).toHaveLength(2);
+}, 30_000);
