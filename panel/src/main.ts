@@ -204,7 +204,14 @@ function render(): void {
   if (focused) {
     const again = [...root.querySelectorAll<HTMLElement>('[id], button, details')].find((node) => keyOf(node) === focused);
     again?.focus();
-    if (caret && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement)) again.setSelectionRange(caret[0] ?? null, caret[1] ?? null);
+    // Only boxes that have a caret: a date field has none (and setting one throws).
+    if (caret?.[0] != null && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement)) {
+      try {
+        again.setSelectionRange(caret[0], caret[1] ?? caret[0]);
+      } catch {
+        // A field without a caret after all: focus is enough.
+      }
+    }
   }
   announce(state.message?.text ?? (state.view ? '' : (state.emptyText ?? '')));
 }

@@ -200,6 +200,12 @@ test('typing in the panel: text begun at one stage is never filed under the next
   await page.getByLabel('What needs to happen').fill('Book a review meeting');
   await page.getByLabel(/Who owns it/).fill('Duty manager');
   await page.getByLabel('Due by').fill('2099-01-10');
+  // A redraw while the date field (which has no caret) is focused keeps it, and the panel working.
+  await page.getByLabel('Due by').focus();
+  await here.press(presenter, 'contribute', { rethinkId: id, contribution: 'Health view at stage 5.', stage: '5' });
+  await page.locator('#app').getByText('Health view at stage 5.').waitFor({ timeout: 6_000 });
+  expect(await page.getByLabel('Due by').inputValue()).toBe('2099-01-10');
+  expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.type)).toBe('date');
   await page.getByRole('button', { name: 'Add the action' }).click();
   await page.locator('#app').getByText('The action is added.').waitFor();
   expect(await Promise.all([page.getByLabel('What needs to happen').inputValue(), page.getByLabel(/Who owns it/).inputValue(), page.getByLabel('Due by').inputValue()])).toEqual(['', '', '']);
