@@ -77,7 +77,7 @@ export function requestSender(profile: PartnershipProfile, connector: ConnectorC
         if (delivery.action !== 'update' || !delivery.activityId) return { ok: true, withheld: true };
         const noted = await connector.update(delivery.to, delivery.activityId, { text: LEFT_POOL, attachments: [] });
         // Gone already (the app removed there, the message deleted): nothing left to take away, and nobody to alert.
-        return noted.ok || [400, 403, 404].includes(noted.status) ? { ok: true, withheld: true } : noted;
+        return noted.ok || noted.status === 403 || noted.status === 404 ? { ok: true, withheld: true } : noted;
       }
       const activity = await activityFor(profile, delivery, r);
       // Nothing left to send (a question since removed): settled, not retried.

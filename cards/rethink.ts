@@ -264,7 +264,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
         }
       : { id: '', description: '', owner: '', ownerName: '', dueDate: '' },
     ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type who below)', value: EXTERNAL_OWNER }],
-    handOverChoices: inTeams.filter((p) => p.id !== r.facilitatorId).map((p) => ({ title: person(p), value: choiceOf(p) })),
+    // Anyone but whoever is named facilitator now (in a meeting, the starter too, who doesn't facilitate unless handed over to).
+    handOverChoices: inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) })),
     outcomeChoices: outcomeChoices(),
     nextStepChoices: nextStepChoices(profile, r),
     privacy: PRIVACY_REMINDER,

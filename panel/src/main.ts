@@ -49,11 +49,18 @@ function setTheme(theme: string | undefined): void {
   document.body.dataset.theme = theme === 'dark' ? 'dark' : theme === 'contrast' ? 'contrast' : 'default';
 }
 
+const SIGN_IN_FAILED = 'Teams couldn’t sign you in to Re-think just now. Please close the panel and open it again; if this keeps happening, please ask your partnership administrator to check Re-think’s sign-in set-up.';
+
 async function token(): Promise<string | undefined> {
   if (!state.inTeams) return undefined;
   try {
     const got = await authentication.getAuthToken();
-    state.signInFailed = false;
+    if (state.signInFailed) {
+      // Signed in again: the warning goes (the answer this token brings is drawn as usual).
+      state.signInFailed = false;
+      if (state.message?.text === SIGN_IN_FAILED) state.message = undefined;
+      if (state.emptyText === SIGN_IN_FAILED) state.emptyText = undefined;
+    }
     return got;
   } catch {
     throw new SignInError('sign-in failed');
@@ -351,24 +358,35 @@ async function start(): Promise<void> {
     render();
     return;
   }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let polling = false;
   const poll = async (): Promise<void> => {
+    // One loop only: a poll already under way schedules the next itself.
+    if (polling) return;
+    polling = true;
+    clearTimeout(timer);
     try {
       if (!state.busy) await refresh();
     } catch (error) {
       // Offline for a moment: the next poll tries again. Sign-in failing is said, and asked again less often.
       if (error instanceof SignInError && !state.signInFailed) {
         state.signInFailed = true;
-        const text = 'Teams couldn’t sign you in to Re-think just now. Please close the panel and open it again; if this keeps happening, please ask your partnership administrator to check Re-think’s sign-in set-up.';
-        if (state.view) state.message = { text, problem: true };
-        else state.emptyText = text;
-        render();
+        if (state.view) state.message = { text: SIGN_IN_FAILED, problem: true };
+        else state.emptyText = SIGN_IN_FAILED;
+        try {
+          render();
+        } catch {
+          // Drawn at the next poll.
+        }
       }
+    } finally {
+      polling = false;
+      timer = setTimeout(() => void poll(), state.signInFailed ? SIGN_IN_RETRY_MS : document.visibilityState === 'hidden' ? HIDDEN_POLL_MS : POLL_MS);
     }
-    setTimeout(() => void poll(), state.signInFailed ? SIGN_IN_RETRY_MS : document.visibilityState === 'hidden' ? HIDDEN_POLL_MS : POLL_MS);
   };
-  // Shown again: up to date at once, not at the end of a slow wait.
+  // Shown again: up to date at once, then every 2 s, not at the end of a slow wait.
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && !state.busy) void refresh().catch(() => undefined);
+    if (document.visibilityState === 'visible') void poll();
   });
   await poll();
 }

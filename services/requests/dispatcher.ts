@@ -140,6 +140,8 @@ export class Dispatcher {
           const renewed = await this.update(id, (current) => this.lease(current, false), doc);
           if (!renewed) return;
           doc = renewed;
+          // Another instance held it meanwhile and may have sent this one already: only what is still pending.
+          if (!doc.outbox.some((d) => d.id === delivery.id && d.status === 'pending')) continue;
         }
         const next = await this.deliver(doc, delivery);
         if (!next) return;

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AHEAD, meetingEnd, newMeetingChat, users, type TestConversation } from '../helpers/activities';
+import { input } from '../helpers/adaptiveCards';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
@@ -123,6 +124,9 @@ test('in a meeting, every answer shows the controls of the role Teams gives the 
   const presenterCard = await driver.press(presenter, 'handOver', { rethinkId });
   expect(cardText(presenterCard.card)).toContain('Please choose');
   expect(executeActions(presenterCard.card).map((a) => a.verb)).toEqual(expect.arrayContaining(['advance', 'handOver']));
+  // The attendee who started it doesn't facilitate yet, so they can be handed over to.
+  const choices = (input(presenterCard.card ?? {}, 'handOverTo') as { choices?: { title: string }[] } | undefined)?.choices ?? [];
+  expect(choices.map((c) => c.title).join(' ')).toContain(attendee.name);
   const attendeeCard = await driver.press(attendee, 'handOver', { rethinkId });
   expect(executeActions(attendeeCard.card).map((a) => a.verb)).not.toEqual(expect.arrayContaining(['advance']));
 
