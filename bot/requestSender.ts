@@ -7,7 +7,7 @@ import type { Sender, SendOutcome } from '../services/requests/dispatcher';
 import { documentFileName, requestDocument } from '../services/requests/document';
 import type { Delivery, FacilitatorRequest } from '../services/requests/types';
 import type { ConversationAddress, PeopleRepository } from '../services/store/people';
-import type { PoolRepository } from '../services/store/pool';
+import { poolChats, type PoolRepository } from '../services/store/pool';
 import { conversationKey } from './turn';
 import type { ConnectorClient } from './connectorClient';
 
@@ -55,13 +55,11 @@ export type PoolHolds = (to: ConversationAddress, r: FacilitatorRequest) => Prom
 export const poolHolds =
   (pool: PoolRepository, people: PeopleRepository): PoolHolds =>
   async (to, r) => {
-    const settings = await pool.get();
-    const chat = conversationKey(to.conversationId);
-    if (settings?.channel && conversationKey(settings.channel.conversationId) === chat) return true;
     // The facilitator who accepted it goes on seeing the request they are running.
     if (r.accepted?.chat?.conversationId === to.conversationId) return true;
-    const named = await Promise.all((settings?.facilitators ?? []).map((f) => people.get(f.aadObjectId)));
-    return named.some((p) => p?.personalConversation?.conversationId === to.conversationId);
+    const { channel, facilitators } = await poolChats(pool, people);
+    if (channel && conversationKey(channel.conversationId) === conversationKey(to.conversationId)) return true;
+    return facilitators.some((chat) => chat.conversationId === to.conversationId);
   };
 
 /** What a copy becomes once its chat is no longer in the pool (a facilitator removed, the channel moved). */

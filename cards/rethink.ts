@@ -1,5 +1,5 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { contributionsAt, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
+import { contributionsAt, facilitatorIsNamed, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
@@ -220,7 +220,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     stageTitle: stageText.title,
     stagePrompt: stageText.prompt,
     participants: minimal
-      ? [{ line: `${r.participants.length} people from ${new Set(r.participants.map((p) => p.agency)).size} agencies, too many to name on one card. Facilitating: ${r.meetingId && !r.facilitatorByHandOver ? 'the organiser and presenters' : (byId.get(r.facilitatorId)?.name ?? 'no one yet')}.` }]
+      ? [{ line: `${r.participants.length} people from ${new Set(r.participants.map((p) => p.agency)).size} agencies, too many to name on one card. Facilitating: ${!facilitatorIsNamed(r) ? 'the organiser and presenters' : (byId.get(r.facilitatorId)?.name ?? 'no one yet')}.` }]
       : tight
       ? [{ line: r.participants.map((p) => `${p.name}${namedFacilitator(r, p.id) ? ' (facilitator)' : ''}`).join(', ') }]
       : r.participants.map((p) => ({ line: compact ? `${p.name}${namedFacilitator(r, p.id) ? ' (facilitator)' : ''}` : participantLine(p, r) })),

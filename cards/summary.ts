@@ -1,5 +1,5 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { contributionsAt, liveActions } from '../services/rethink/engine';
+import { contributionsAt, facilitatorIsNamed, liveActions } from '../services/rethink/engine';
 import { STAGES, type Rethink } from '../services/rethink/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './summary.json';
@@ -93,7 +93,7 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
       { title: 'Concern', value: profile.concernCategories.find((c) => c.id === r.concernCategory)?.label ?? r.concernCategory },
       { title: 'Summary', value: shorten(r.summary) },
       { title: 'How', value: MODE_LABELS[r.mode] ?? r.mode },
-      { title: 'Facilitator', value: r.meetingId && !r.facilitatorByHandOver ? 'The meeting’s organiser and presenters' : facilitator ? `${facilitator.name} (${facilitator.agency})` : '' },
+      { title: 'Facilitator', value: !facilitatorIsNamed(r) ? 'The meeting’s organiser and presenters' : facilitator ? `${facilitator.name} (${facilitator.agency})` : '' },
       { title: 'Agencies', value: minimal ? countOf(agencies.length, 'agency', 'agencies') : agencies.join(', ') },
       { title: 'Started', value: formatUkDate(r.createdAt) },
       ...(outcome ? [{ title: 'Closed', value: formatUkDate(outcome.at) }] : []),

@@ -170,7 +170,7 @@ export function loadConfig(env: Env): Config {
  */
 function isAzureAccount(url: string): boolean {
   try {
-    return /\.documents\.azure\.(com|us|cn)$/i.test(new URL(url).hostname) || /\.documents\.microsoftazure\.de$/i.test(new URL(url).hostname);
+    return /\.documents\.(azure\.(com|us|cn)|microsoftazure\.de)$/i.test(new URL(url).hostname);
   } catch {
     return false;
   }

@@ -5,6 +5,7 @@
 import { checkCaseReference } from '../../services/rethink/validation';
 import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, holdsNothing } from '../../services/store/caseRecords';
 import * as lifecycle from '../../services/requests/lifecycle';
+import { changeEach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
 import { engineContext, MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
@@ -25,10 +26,7 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
 
 /** The copies of open requests in chats that have left the pool become the note saying so, now. */
 async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Promise<void> {
-  for (const item of await deps.requests.open(200)) {
-    const outcome = await deps.requests.update(item.id, (current) => lifecycle.noteLeftPool(current, chats, input.actor.id, engineContext(deps, input.now)), undefined, true);
-    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(item.id);
-  }
+  await changeEach(deps, await deps.requests.open(200), (current) => lifecycle.noteLeftPool(current, chats, input.actor.id, engineContext(deps, input.now)));
 }
 
 /**
@@ -37,16 +35,7 @@ async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Prom
  */
 async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress): Promise<number> {
   // However many are accepted and running, every one still waiting (a partnership has a handful).
-  const waiting = await deps.requests.waiting(200);
-  let sent = 0;
-  for (const item of waiting) {
-    const outcome = await deps.requests.update(item.id, (current) => lifecycle.offerToPool(current, to, input.actor.id, engineContext(deps, input.now)), undefined, true);
-    if (outcome.kind === 'updated' && !outcome.replay) {
-      deps.dispatch(item.id);
-      sent++;
-    }
-  }
-  return sent;
+  return changeEach(deps, await deps.requests.waiting(200), (current) => lifecycle.offerToPool(current, [to], input.actor.id, engineContext(deps, input.now)));
 }
 
 const waitingSent = (sent: number, where: 'here' | 'to them'): string =>

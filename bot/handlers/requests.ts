@@ -13,6 +13,7 @@ import type { Result } from '../../services/result';
 import type { Rethink } from '../../services/rethink/types';
 import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
+import { poolChats } from '../../services/store/pool';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
 import { conversationKey } from '../turn';
 import { idField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
@@ -124,20 +125,12 @@ export const submitRequest: Handler = async (input, deps) => {
   // The pool changed while this was being made (a channel set, a facilitator added): the request
   // goes to the pool as it is now too (a chat that has left it is not sent it).
   const poolNow = await poolTargets(deps);
-  let latest = created;
-  for (const to of [...(poolNow.channel ? [poolNow.channel] : []), ...poolNow.facilitators]) {
-    const offered = await deps.requests.update(requestId, (current) => lifecycle.offerToPool(current, to, person.id, context(input, deps)), latest, true);
-    if (offered.kind === 'updated') latest = offered.doc;
-  }
+  await deps.requests.update(requestId, (current) => lifecycle.offerToPool(current, [...(poolNow.channel ? [poolNow.channel] : []), ...poolNow.facilitators], person.id, context(input, deps)), created, true);
   deps.dispatch(requestId);
   return requestView(deps, created, 'requester', 'Your request has been sent to the independent facilitators. You will be told here when one accepts it.');
 };
 
-async function poolTargets(deps: Deps): Promise<lifecycle.PoolTargets> {
-  const pool = await deps.pool.get();
-  const chats = await Promise.all((pool?.facilitators ?? []).map((f) => chatOf(deps, f.aadObjectId)));
-  return { ...(pool?.channel ? { channel: pool.channel } : {}), facilitators: chats.filter((c): c is ConversationAddress => c !== undefined) };
-}
+const poolTargets = (deps: Deps): Promise<lifecycle.PoolTargets> => poolChats(deps.pool, deps.people);
 
 /**
  * The accepting facilitator's record lists the open cases they facilitate, so their strategy 3
@@ -288,13 +281,26 @@ export const answerQuestion: Handler = async (input, deps) => {
   return data ? { view: renderQuestionCard(data), notice } : { notice };
 };
 
+/**
+ * One lifecycle change applied to each of these requests, one after another (each conditional on
+ * its ETag; a document already read is not read again), and what it queued sent: how many changed.
+ */
+export async function changeEach(deps: Deps, requests: readonly ({ id: string } | Stored<FacilitatorRequest>)[], change: (current: FacilitatorRequest) => Result<FacilitatorRequest> & { replay?: boolean }): Promise<number> {
+  let changed = 0;
+  for (const r of requests) {
+    const outcome = await deps.requests.update(r.id, change, '_etag' in r ? r : undefined, true);
+    if (outcome.kind === 'updated' && !outcome.replay) {
+      deps.dispatch(r.id);
+      changed++;
+    }
+  }
+  return changed;
+}
+
 /** Someone has added Re-think for themselves: requests they accepted before it could reach them follow them there. */
 export async function reachAcceptorOnInstall(deps: Deps, input: TurnInput): Promise<void> {
   if (!input.actor.aadObjectId) return;
-  for (const r of await deps.requests.acceptedWithoutChat(input.actor.aadObjectId)) {
-    const outcome = await deps.requests.update(r.id, (current) => lifecycle.reachAcceptor(current, personOf(input), input.address, context(input, deps)), r, true);
-    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(r.id);
-  }
+  await changeEach(deps, await deps.requests.acceptedWithoutChat(input.actor.aadObjectId), (current) => lifecycle.reachAcceptor(current, personOf(input), input.address, context(input, deps)));
 }
 
 // ---- Lists ----

@@ -1,9 +1,7 @@
 /** The configurable tab's set-up page: one choice only, so it is valid as soon as it opens. */
 import { app, pages } from '@microsoft/teams-js';
+import { setTheme } from './theme';
 
-const setTheme = (theme: string): void => {
-  document.body.dataset.theme = theme === 'dark' ? 'dark' : theme === 'contrast' ? 'contrast' : 'default';
-};
 
 async function configure(): Promise<void> {
   await app.initialize();

@@ -6,6 +6,7 @@
  */
 import { app, authentication, meeting } from '@microsoft/teams-js';
 import type { PanelView } from '../../services/rethink/panelView';
+import { setTheme } from './theme';
 
 const POLL_MS = 2_000;
 /** After Teams could not sign the person in: asking again every 2 s would only fail again. */
@@ -45,9 +46,6 @@ class SignInError extends Error {}
 const sharedId = params.get('rethinkId') ?? undefined;
 const state: State = { inTeams: false, stageView: params.get('view') === 'stage', chatId: params.get('chatId') ?? '', busy: false, saves: 0, ...(sharedId ? { rethinkId: sharedId } : {}) };
 
-function setTheme(theme: string | undefined): void {
-  document.body.dataset.theme = theme === 'dark' ? 'dark' : theme === 'contrast' ? 'contrast' : 'default';
-}
 
 const SIGN_IN_FAILED = 'Teams couldn’t sign you in to Re-think just now. Please close the panel and open it again; if this keeps happening, please ask your partnership administrator to check Re-think’s sign-in set-up.';
 

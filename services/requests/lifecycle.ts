@@ -6,6 +6,7 @@ import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
 import { checkText, formatUkDate, ukToday } from '../rethink/validation';
 import type { ConversationAddress } from '../store/people';
+import type { PoolChats } from '../store/pool';
 import { checkForm, labelOf, type FieldErrors } from './form';
 import { enqueue, updateCopies, type Enqueue } from './outbox';
 import type { FacilitatorRequest, HistoryEntry, PersonRef, RequestAuditWhat, RequestForm, RequestStatus } from './types';
@@ -17,10 +18,8 @@ export interface RequestContext {
 }
 
 /** Where the facilitators are: a channel and/or named people's personal chats. */
-export interface PoolTargets {
-  channel?: ConversationAddress;
-  facilitators: readonly ConversationAddress[];
-}
+/** The chats a new request is posted to. */
+export type PoolTargets = PoolChats;
 
 export interface NewRequest {
   id: string;
@@ -164,9 +163,10 @@ const hasPoolCopy = (doc: FacilitatorRequest, conversationId: string): boolean =
  * A chat newly in the pool (a channel set, a facilitator added) is sent the requests still waiting
  * for someone to accept, as if it had been in the pool when they were made.
  */
-export function offerToPool(doc: FacilitatorRequest, to: ConversationAddress, by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
-  if (doc.status !== 'submitted' || hasPoolCopy(doc, to.conversationId)) return { ok: true, value: doc, replay: true };
-  return change(doc, undefined, ctx, by, 'offeredToPool', (d) => ({ doc: d, cardChanged: false, notify: [{ to, message: { kind: 'requestCard', audience: 'pool' } }] }));
+export function offerToPool(doc: FacilitatorRequest, to: readonly ConversationAddress[], by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  const missing = doc.status === 'submitted' ? to.filter((chat) => !hasPoolCopy(doc, chat.conversationId)) : [];
+  if (missing.length === 0) return { ok: true, value: doc, replay: true };
+  return change(doc, undefined, ctx, by, 'offeredToPool', (d) => ({ doc: d, cardChanged: false, notify: missing.map((chat) => ({ to: chat, message: { kind: 'requestCard' as const, audience: 'pool' as const } })) }));
 }
 
 /**

@@ -459,7 +459,8 @@ export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilit
  * Whom to name as the facilitator: outside meetings the starter (or whoever it was handed over to);
  * in a meeting only someone handed over to, the organiser and presenters facilitating otherwise.
  */
-export const namedFacilitator = (r: Rethink, participantId: string): boolean => r.facilitatorId === participantId && (!r.meetingId || r.facilitatorByHandOver === true);
+export const facilitatorIsNamed = (r: Rethink): boolean => !r.meetingId || r.facilitatorByHandOver === true;
+export const namedFacilitator = (r: Rethink, participantId: string): boolean => r.facilitatorId === participantId && facilitatorIsNamed(r);
 
 const PRESENTING = new Set(['Organizer', 'Presenter']);
 

@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import type { ConversationAddress } from './people';
+import type { ConversationAddress, PeopleRepository } from './people';
 import { createItem, readItem, updateItem } from './repository';
 
 /** The partnership's independent facilitators: a Teams channel and/or named people. */
@@ -20,6 +20,18 @@ export interface PoolRepository {
 }
 
 const ID = 'facilitatorPool';
+
+/** Where the pool is reached now: its channel, and the personal chats of named facilitators who have one. */
+export interface PoolChats {
+  channel?: ConversationAddress;
+  facilitators: readonly ConversationAddress[];
+}
+
+export async function poolChats(pool: PoolRepository, people: PeopleRepository): Promise<PoolChats> {
+  const settings = await pool.get();
+  const chats = await Promise.all((settings?.facilitators ?? []).map(async (f) => (await people.get(f.aadObjectId))?.personalConversation));
+  return { ...(settings?.channel ? { channel: settings.channel } : {}), facilitators: chats.filter((c): c is ConversationAddress => c !== undefined) };
+}
 
 /**
  * Ids as Teams sends them, in lower case and once each: ids added before they were lower-cased may be
