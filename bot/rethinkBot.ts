@@ -112,7 +112,8 @@ export class RethinkBot extends TeamsActivityHandler {
       await this.deps.conversations.save(address, input.actor.aadObjectId, input.now);
       if (input.where.conversationKind === 'personal' && input.actor.aadObjectId) {
         await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: address }, input.now);
-        await reachAcceptorOnInstall(this.deps, input);
+        // A query across requests: after the welcome, not before it.
+        this.deps.later('requests accepted before the app was added', () => reachAcceptorOnInstall(this.deps, input));
       }
     } catch (error) {
       this.deps.log.warn({ err: errorKind(error) }, 'could not save the conversation reference on install');
