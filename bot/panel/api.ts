@@ -1,8 +1,9 @@
 /**
  * The meeting side panel: its page and its API, on the app's own server. Who is calling comes from
- * the token; the Re-think comes from this chat's own records; membership is asked of Teams. Nothing
- * the request claims is trusted. Pages poll with If-None-Match: an unchanged Re-think costs one
- * point read and answers 304, so any number of instances serve the panel with no shared memory.
+ * the token; the Re-think comes from this chat's own records; membership is asked of Teams, and
+ * vouched for by a signed pass for half a minute (./pass). Nothing else the request claims is
+ * trusted. Pages poll with If-None-Match: an unchanged Re-think costs one point read and answers 304,
+ * so any number of instances serve the panel with no shared memory.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import { shortKey } from '../shortKey';
 import { engineContext, idField, textField, type Deps } from '../handlers/types';
 import { conversationKey } from '../turn';
 import { authenticate, type PanelAuth } from './auth';
+import { newPass, readPass, writePass, type Pass, type PassScope } from './pass';
 
 export interface PanelDeps {
   readonly deps: Deps;
@@ -30,6 +32,8 @@ export interface PanelDeps {
   readonly deliveries: Deliveries;
   readonly clock: () => Date;
   readonly log: Logger;
+  /** Signs and checks membership passes (see ./pass). */
+  readonly passKey: Buffer;
 }
 
 type Reply = { status: number; body?: unknown; etag?: string };
@@ -53,12 +57,23 @@ function send(res: Response, reply: Reply): void {
 
 const fail = (status: number, message: string, extra: object = {}): Reply => ({ status, body: { message, ...extra } });
 
+/** What resolving a request found: the person, the Re-think, and the pass that vouches for them. */
+interface Found {
+  ok: true;
+  actor: Actor;
+  r: Stored<Rethink>;
+  address: ConversationAddress;
+  scope: PassScope;
+  pass: Pass;
+}
+
 /**
  * The caller, the chat and its Re-think, and whether the caller is in the meeting: or why not.
  * Cosmos: one point read (the Re-think; its conversation record only for Re-thinks that predate
- * keeping the service URL on them).
+ * keeping the service URL on them). Teams is asked who the caller is unless `vouched` (the pass a
+ * poll sent back) still vouches for them: a change is never made on a pass.
  */
-async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefined): Promise<{ ok: true; actor: Actor; r: Stored<Rethink>; address: ConversationAddress } | { ok: false; reply: Reply }> {
+async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefined, vouched?: string): Promise<Found | { ok: false; reply: Reply }> {
   const auth = await authenticate(req.header('authorization'), pd.auth);
   if (!auth.ok) return { ok: false, reply: fail(auth.status, auth.message) };
   const chatId = typeof req.query?.chatId === 'string' ? conversationKey(req.query.chatId) : '';
@@ -71,31 +86,48 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   const record = r.serviceUrl ? undefined : await conversations.get(chatId);
   const address: ConversationAddress = { conversationId: chatId, serviceUrl: r.serviceUrl ?? record?.serviceUrl ?? '', tenantId: r.tenantId, botId: r.botId ?? record?.botId ?? '', conversationKind: r.conversationKind };
   const { user } = auth;
+  const now = pd.clock();
+  const scope: PassScope = { chatId, meetingId: r.meetingId ?? '', aadObjectId: user.aadObjectId, tenantId: user.tenantId };
+  const pass = vouched === undefined ? undefined : readPass(pd.passKey, scope, vouched, now);
   if (user.development) {
-    return { ok: true, r, address, actor: { id: user.teamsUserId ?? user.aadObjectId, name: user.name, aadObjectId: user.aadObjectId, ...(user.meetingRole && r.meetingId ? { meetingRole: user.meetingRole, meetingId: r.meetingId } : {}) } };
+    const actor: Actor = { id: user.teamsUserId ?? user.aadObjectId, name: user.name, aadObjectId: user.aadObjectId, ...(user.meetingRole && r.meetingId ? { meetingRole: user.meetingRole, meetingId: r.meetingId } : {}) };
+    return { ok: true, r, address, scope, actor, pass: pass ?? newPass(actor.id, actor.meetingRole ?? '', now) };
   }
   if (user.tenantId !== r.tenantId) return { ok: false, reply: fail(403, 'You are not in this meeting.') };
+  const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
   if (r.meetingId) {
-    // Asked of Teams each time: membership and role can change during the meeting.
-    const participation = address.serviceUrl ? await pd.connector.meetingParticipant(address.serviceUrl, r.meetingId, user.aadObjectId, user.tenantId) : ({ kind: 'unavailable' } as const);
-    if (participation.kind === 'unavailable') return { ok: false, reply: fail(503, 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.') };
-    if (participation.kind === 'notMember') return { ok: false, reply: fail(403, 'You are not in this meeting.') };
-    const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
-    return { ok: true, r, address, actor: { id: participation.teamsUserId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: participation.role, meetingId: r.meetingId } };
+    // Membership and role can change during the meeting: Teams is asked whenever no pass vouches.
+    const checked = pass ?? (await meetingPass(pd, address, r.meetingId, user.aadObjectId, user.tenantId, now));
+    if ('reply' in checked) return { ok: false, reply: checked.reply };
+    return { ok: true, r, address, scope, pass: checked, actor: { id: checked.actorId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: checked.role, meetingId: r.meetingId } };
   }
   // A chat tab outside a meeting: those who have joined the Re-think and are still in the chat.
-  const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
   if (!joined) return { ok: false, reply: fail(403, 'Please join this Re-think from its card in the chat first.') };
+  if (pass?.actorId === joined.id) return { ok: true, r, address, scope, pass, actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
   const membership = address.serviceUrl ? await pd.connector.conversationMember(address.serviceUrl, chatId, user.aadObjectId) : 'unavailable';
   if (membership === 'unavailable') return { ok: false, reply: fail(503, 'Teams couldn’t confirm who is in the chat just now. The panel will try again in a moment.') };
   if (membership === 'notMember') return { ok: false, reply: fail(403, 'You are no longer in this chat.') };
-  return { ok: true, r, address, actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
+  return { ok: true, r, address, scope, pass: newPass(joined.id, '', now), actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
+}
+
+async function meetingPass(pd: PanelDeps, address: ConversationAddress, meetingId: string, aadObjectId: string, tenantId: string, now: Date): Promise<Pass | { reply: Reply }> {
+  const participation = address.serviceUrl ? await pd.connector.meetingParticipant(address.serviceUrl, meetingId, aadObjectId, tenantId) : ({ kind: 'unavailable' } as const);
+  if (participation.kind === 'unavailable') return { reply: fail(503, 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.') };
+  if (participation.kind === 'notMember') return { reply: fail(403, 'You are not in this meeting.') };
+  return newPass(participation.teamsUserId, participation.role, now);
 }
 
 const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention Re-think in the meeting chat and type start.';
 
-/** The body depends on who is looking (their role decides the facilitator's controls): so does the ETag. */
-const etagFor = (r: Stored<Rethink>, actor: Actor): string => `"${r._etag.replace(/"/g, '')}|${actor.id}|${actor.meetingRole ?? ''}"`;
+/**
+ * The body depends on who is looking (their role decides the facilitator's controls): so does the
+ * ETag. It is the record's version and the signed pass (who, with which role), which the page sends
+ * back with its next poll.
+ */
+const etagFor = (pd: PanelDeps, found: Pick<Found, 'scope' | 'pass'>, r: Stored<Rethink>): string => `"${r._etag.replace(/"/g, '')}|${writePass(pd.passKey, found.scope, found.pass)}"`;
+
+/** The pass in the ETag a poll sent back (If-None-Match), if any. */
+const passSentBack = (req: Request): string | undefined => /^(?:W\/)?"[^"|]*\|([^"]*)"$/.exec(req.header('if-none-match') ?? '')?.[1];
 
 const view = (pd: PanelDeps, r: Rethink, actor: Actor) => panelView(pd.deps.profile, r, actor, PRIVACY_REMINDER);
 const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } => {
@@ -123,18 +155,18 @@ function commandFor(verb: string, body: Record<string, unknown>): Command | unde
 }
 
 async function current(req: Request, pd: PanelDeps): Promise<Reply> {
-  const found = await resolve(req, pd, undefined);
+  const found = await resolve(req, pd, undefined, passSentBack(req));
   if (!found.ok) return found.reply;
-  return { status: 200, etag: etagFor(found.r, found.actor), body: view(pd, found.r, found.actor) };
+  return { status: 200, etag: etagFor(pd, found, found.r), body: view(pd, found.r, found.actor) };
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 async function one(req: Request, pd: PanelDeps, rethinkId: string): Promise<Reply> {
   if (!ID.test(rethinkId)) return fail(404, 'That Re-think is not in this meeting.');
-  const found = await resolve(req, pd, rethinkId);
+  const found = await resolve(req, pd, rethinkId, passSentBack(req));
   if (!found.ok) return found.reply;
-  const etag = etagFor(found.r, found.actor);
+  const etag = etagFor(pd, found, found.r);
   if (req.header('if-none-match') === etag) return { status: 304, etag };
   return { status: 200, etag, body: view(pd, found.r, found.actor) };
 }
@@ -144,13 +176,14 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   const command = PANEL_VERBS.has(verb) ? commandFor(verb, body) : undefined;
   if (!command) return fail(400, 'That can’t be done from the panel.');
   if (!ID.test(rethinkId)) return fail(404, 'That Re-think is not in this meeting.');
+  // Never on a pass: Teams is asked who is making the change.
   const found = await resolve(req, pd, rethinkId);
   if (!found.ok) return found.reply;
   const { actor, address } = found;
   const now = pd.clock();
   const outcome = await pd.deps.rethinks.update(address.conversationId, rethinkId, (r) => applyCommand(r, command, actor, engineContext(pd.deps, now), repeatKey(actor, body)), found.r);
   if (outcome.kind === 'notFound') return fail(404, 'That Re-think is not in this meeting.');
-  if (outcome.kind === 'refused') return refusedReply(outcome.refusal, pd, outcome.doc, actor);
+  if (outcome.kind === 'refused') return refusedReply(outcome.refusal, pd, outcome.doc, found);
   const r = outcome.doc;
   // Everyone's card in the chat follows, as after a press on the card.
   const shared = sharedCard(pd.deps, r, now);
@@ -158,7 +191,7 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   if (!outcome.replay && cardId && address.serviceUrl) {
     pd.deliveries.updateCardAt(address, cardId, shared);
   }
-  return { status: 200, etag: etagFor(r, actor), body: view(pd, r, actor) };
+  return { status: 200, etag: etagFor(pd, found, r), body: view(pd, r, actor) };
 }
 
 /**
@@ -170,9 +203,10 @@ function repeatKey(actor: Actor, body: Record<string, unknown>): string | undefi
   return requestId ? `panel:${shortKey(actor.id, requestId)}` : undefined;
 }
 
-function refusedReply(refusal: Refusal, pd: PanelDeps, r: Stored<Rethink>, actor: Actor): Reply {
+function refusedReply(refusal: Refusal, pd: PanelDeps, r: Stored<Rethink>, found: Found): Reply {
+  const { actor } = found;
   const status = refusal.code === 'notFacilitator' || refusal.code === 'notParticipant' ? 403 : 409;
-  return { status, etag: etagFor(r, actor), body: { message: refusal.message, code: refusal.code, waitingFor: refusal.waitingFor ?? [], ...(refusal.code === 'needsConfirmation' ? { joined: r.participants.length } : {}), view: view(pd, r, actor) } };
+  return { status, etag: etagFor(pd, found, r), body: { message: refusal.message, code: refusal.code, waitingFor: refusal.waitingFor ?? [], ...(refusal.code === 'needsConfirmation' ? { joined: r.participants.length } : {}), view: view(pd, r, actor) } };
 }
 
 function staticFile(res: Response, name: string): void {

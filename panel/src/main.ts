@@ -11,7 +11,7 @@ import { setTheme } from './theme';
 const POLL_MS = 2_000;
 /** After Teams could not sign the person in: asking again every 2 s would only fail again. */
 const SIGN_IN_RETRY_MS = 30_000;
-/** A panel nobody can see (minimised, another tab): each poll asks Teams who is in the meeting, so fewer. */
+/** A panel nobody can see (minimised, another tab): nobody is waiting on it, so it asks less often. */
 const HIDDEN_POLL_MS = 15_000;
 const params = new URLSearchParams(location.search);
 const root = document.getElementById('app') as HTMLElement;

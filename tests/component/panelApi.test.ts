@@ -6,7 +6,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type KeyLike } 
 import { installed, newGroupChat, newMeetingChat, person, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
-import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
+import { cardText, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import type { PanelAuth } from '../../bot/panel/auth';
 
 const AUDIENCE = 'api://rethink.test/00000000-0000-4000-8000-0000000000bb';
@@ -34,8 +34,8 @@ async function mint(user: TestUser, overrides: { audience?: string; tenant?: str
     .sign(overrides.key ?? privateKey);
 }
 
-async function api(path: string, options: { token?: string; method?: string; body?: object; etag?: string } = {}) {
-  const response = await fetch(`${bed.app.url}${path}`, {
+async function api(path: string, options: { token?: string; method?: string; body?: object; etag?: string; app?: App } = {}) {
+  const response = await fetch(`${(options.app ?? bed.app).url}${path}`, {
     method: options.method ?? 'GET',
     headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body ? { 'content-type': 'application/json' } : {}), ...(options.etag ? { 'if-none-match': options.etag } : {}) },
     ...(options.body ? { body: JSON.stringify(options.body) } : {}),
@@ -68,7 +68,12 @@ test('a chat tab outside a meeting: those who joined the Re-think and are still 
   const started = await driver.start(organiser, START_FORM);
   await driver.press(attendee, 'join', { rethinkId: started.rethinkId, role: 'Teacher', agency: 'School' });
   const url = `/api/panel/rethinks/${started.rethinkId}?chatId=${encodeURIComponent(group.id)}`;
-  expect((await api(url, { token: await mint(attendee) })).status).toBe(200);
+  const asked = bed.connector.memberLookups.length;
+  const first = await api(url, { token: await mint(attendee) });
+  expect(first.status).toBe(200);
+  // Polls within half a minute are answered on the pass in the ETag, without asking Teams again.
+  expect((await api(url, { token: await mint(attendee), etag: first.etag })).status).toBe(304);
+  expect(bed.connector.memberLookups.length).toBe(asked + 1);
   expect((await api(url, { token: await mint(outsider) })).status).toBe(403);
   bed.connector.removeFromChat(group.id, attendee.aadObjectId);
   const removed = await api(url, { token: await mint(attendee) });
@@ -85,14 +90,109 @@ test('Teams unable to say who is in the meeting: 503, not a refusal', async () =
   }
 });
 
-test('the view follows the person\'s role: a presenter made an attendee gets a fresh answer, not 304', async () => {
-  const first = await api(path(), { token: await mint(organiser) });
-  expect(first.body).toMatchObject({ me: { mayFacilitate: true } });
-  bed.connector.setMeetingRole(organiser.aadObjectId, 'Attendee', organiser.id);
-  const demoted = await api(path(), { token: await mint(organiser), etag: first.etag });
-  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer', organiser.id);
-  expect(demoted.status).toBe(200);
-  expect(demoted.body).toMatchObject({ me: { mayFacilitate: false } });
+/**
+ * Teams is asked who someone is at most once in PASS_SECONDS (30 s) per person: the pass rides in
+ * the ETag each poll sends back. An instance on a clock the test moves, beside the test bed's.
+ */
+describe('membership passes', () => {
+  let clocked: App;
+  let now = Date.now();
+  beforeAll(async () => {
+    clocked = await startApp(bed.store.endpoint, { panelAuth: panelAuthForTests, clock: () => new Date(now) });
+  });
+  afterAll(() => clocked.stop());
+  /** Role lookups so far: the panel's, and any a card press in the meeting made. */
+  const lookups = (who: TestUser = attendee) => bed.connector.roleLookups.filter((aad) => aad === who.aadObjectId).length;
+
+  test('polls within half a minute ask Teams nothing more, on any instance; a change still shows at once', async () => {
+    now = Date.now();
+    const token = await mint(attendee);
+    const before = lookups();
+    const first = await api(path(), { token, app: clocked });
+    expect(first.status).toBe(200);
+    expect(lookups()).toBe(before + 1);
+    for (let i = 0; i < 5; i++) expect((await api(path(), { token, etag: first.etag, app: clocked })).status).toBe(304);
+    // The test bed's instance trusts the same pass: its key is in the store, not in memory.
+    expect((await api(path(), { token, etag: first.etag })).status).toBe(304);
+    expect(lookups()).toBe(before + 1);
+    await new Driver(bed.app, bed.connector, chat).press(organiser, 'contribute', { rethinkId, contribution: 'Changed while the pass lasts', stage: '1' });
+    const changed = await api(path(), { token, etag: first.etag, app: clocked });
+    expect(changed.status).toBe(200);
+    expect(JSON.stringify(changed.body)).toContain('Changed while the pass lasts');
+    expect(lookups()).toBe(before + 1);
+  });
+
+  test('after half a minute Teams is asked again: a changed role shows, and someone who has left is refused', async () => {
+    now = Date.now();
+    const organiserToken = await mint(organiser);
+    const attendeeToken = await mint(attendee);
+    const facilitating = await api(path(), { token: organiserToken, app: clocked });
+    expect(facilitating.body).toMatchObject({ me: { mayFacilitate: true } });
+    const watching = await api(path(), { token: attendeeToken, app: clocked });
+    expect(watching.status).toBe(200);
+    bed.connector.setMeetingRole(organiser.aadObjectId, 'Attendee', organiser.id);
+    bed.connector.setMeetingRole(attendee.aadObjectId, undefined);
+    try {
+      now += 29_000;
+      const before = lookups(organiser) + lookups(attendee);
+      expect((await api(path(), { token: organiserToken, etag: facilitating.etag, app: clocked })).status).toBe(304);
+      expect((await api(path(), { token: attendeeToken, etag: watching.etag, app: clocked })).status).toBe(304);
+      expect(lookups(organiser) + lookups(attendee)).toBe(before);
+      now += 2_000;
+      const demoted = await api(path(), { token: organiserToken, etag: facilitating.etag, app: clocked });
+      expect(demoted.status).toBe(200);
+      expect(demoted.body).toMatchObject({ me: { mayFacilitate: false } });
+      const gone = await api(path(), { token: attendeeToken, etag: watching.etag, app: clocked });
+      expect(gone.status).toBe(403);
+      expect(gone.body.message).toBe('You are not in this meeting.');
+      expect(lookups(organiser) + lookups(attendee)).toBe(before + 2);
+    } finally {
+      bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer', organiser.id);
+      bed.connector.setMeetingRole(attendee.aadObjectId, 'Attendee', attendee.id);
+    }
+  });
+
+  test('a change is never made on a pass: someone who has left cannot contribute while it lasts', async () => {
+    now = Date.now();
+    const token = await mint(attendee);
+    const watching = await api(path(), { token, app: clocked });
+    bed.connector.setMeetingRole(attendee.aadObjectId, undefined);
+    try {
+      const before = await stored();
+      const asked = lookups();
+      const write = await api(path().replace('?', '/contribute?'), { token, etag: watching.etag, method: 'POST', body: { contribution: 'Sent after leaving', stage: 1 }, app: clocked });
+      expect(write.status).toBe(403);
+      expect(lookups()).toBe(asked + 1);
+      expect((await stored())?._etag).toBe(before?._etag);
+    } finally {
+      bed.connector.setMeetingRole(attendee.aadObjectId, 'Attendee', attendee.id);
+    }
+  });
+
+  test('a pass vouches only for its own person, meeting and role, untouched', async () => {
+    now = Date.now();
+    const first = await api(path(), { token: await mint(attendee), app: clocked });
+    const before = lookups();
+    // Someone else's token with the attendee's pass: Teams is asked about them, and they are not in the meeting.
+    const outsiderAsked = lookups(outsider);
+    expect((await api(path(), { token: await mint(outsider), etag: first.etag, app: clocked })).status).toBe(403);
+    expect(lookups(outsider)).toBe(outsiderAsked + 1);
+    // The pass with its role changed to the organiser's: not signed for that, so Teams is asked.
+    const [version = '', pass = ''] = first.etag.slice(1, -1).split('|');
+    const [id = '', , expires = '', signature = ''] = pass.split('.');
+    const forged = `"${version}|${[id, Buffer.from('Organizer').toString('base64url'), expires, signature].join('.')}"`;
+    const answered = await api(path(), { token: await mint(attendee), etag: forged, app: clocked });
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ me: { mayFacilitate: false } });
+    expect(lookups()).toBe(before + 1);
+    // The pass for this meeting, sent with a poll of another meeting's Re-think: Teams is asked there.
+    const elsewhere = newMeetingChat();
+    await send(bed.app, installed({ user: organiser, conversation: elsewhere, serviceUrl: bed.connector.serviceUrl }));
+    const other = await new Driver(bed.app, bed.connector, elsewhere).start(organiser, START_FORM);
+    const there = await api(`/api/panel/rethinks/${other.rethinkId}?chatId=${encodeURIComponent(elsewhere.id)}`, { token: await mint(attendee), etag: `"${other.rethinkId}|${pass}"`, app: clocked });
+    expect(there.status).toBe(200);
+    expect(lookups()).toBe(before + 2);
+  });
 });
 
 test('a v2 token (its audience the app’s id, as Teams’ SSO guide sets up) is accepted like a v1 token (the id URI)', async () => {

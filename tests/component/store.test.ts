@@ -13,6 +13,7 @@ import { racing } from '../helpers/racing';
 import { createLogger } from '../../services/logging';
 import { ok } from '../../services/result';
 import { createCosmosClient, openContainers } from '../../services/store/cosmos';
+import { panelPassKey } from '../../services/store/panelPassKey';
 import { peopleRepository } from '../../services/store/people';
 import { readItem, StoreUnavailableError, updateItem, upsertItem } from '../../services/store/repository';
 
@@ -127,6 +128,23 @@ test('a write whose answer is lost on the way back is checked by reading again: 
   } finally {
     client.dispose();
     await proxy.stop();
+    await store.stop();
+  }
+});
+
+test('instances starting together on a new store share one side panel signing key, which never expires', async () => {
+  const store = await startStore();
+  const client = createCosmosClient({ endpoint: store.endpoint, local: true });
+  try {
+    const { settings } = await openContainers(client, 'pass-key', 3600);
+    // Each reads (nothing yet) and creates; those that lose the race read the winner's key.
+    const keys = await Promise.all([1, 2, 3].map(() => panelPassKey(settings, new Date())));
+    expect(keys[0]?.length).toBe(32);
+    for (const key of keys) expect(key.equals(keys[0] as Buffer)).toBe(true);
+    expect((await panelPassKey(settings, new Date())).equals(keys[0] as Buffer)).toBe(true);
+    expect(await readItem(settings, 'panelPassKey', 'panelPassKey')).toMatchObject({ ttl: -1 });
+  } finally {
+    client.dispose();
     await store.stop();
   }
 });

@@ -45,6 +45,8 @@ export interface Connector {
   removeFromChat(conversationId: string, memberId: string): void;
   /** Role look-ups asked so far, in order (aad object ids). */
   readonly roleLookups: string[];
+  /** Chat membership look-ups asked so far, in order (member ids). */
+  readonly memberLookups: string[];
   /** Answers uploads with this status (nothing kept) until `failUploads(undefined)`. */
   failUploads(status: number | undefined): void;
   /** Takes this long over each upload (0: at once), as a large file to OneDrive would. */
@@ -96,11 +98,13 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   const teamsIds = new Map<string, string>();
   const removed = new Set<string>();
   const roleLookups: string[] = [];
+  const memberLookups: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const bytes = await readBytes(req);
     const member = /^\/v3\/conversations\/([^/]+)\/members\/([^/?]+)/.exec(req.url ?? '');
     if (member && req.method === 'GET') {
       const key = `${decodeURIComponent(member[1] ?? '')}|${decodeURIComponent(member[2] ?? '')}`;
+      memberLookups.push(decodeURIComponent(member[2] ?? ''));
       if (removed.has(key)) reply(res, 404, { error: { code: 'MemberNotFoundInConversation', message: 'not in the chat' } });
       else reply(res, 200, { id: decodeURIComponent(member[2] ?? ''), aadObjectId: decodeURIComponent(member[2] ?? '') });
       return;
@@ -227,6 +231,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       if (teamsUserId) teamsIds.set(aadObjectId, teamsUserId);
     },
     roleLookups,
+    memberLookups,
     removeFromChat: (conversationId, memberId) => {
       removed.add(`${conversationId}|${memberId}`);
     },
