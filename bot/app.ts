@@ -14,7 +14,7 @@ import { Dispatcher } from '../services/requests/dispatcher';
 import { RateLimiter } from '../services/requests/rateLimiter';
 import type { ConversationAddress } from '../services/store/people';
 import { caseRecordsRepository } from '../services/store/caseRecords';
-import { panelPassKey } from '../services/store/panelPassKey';
+import { panelPassKeySource } from '../services/store/panelPassKey';
 import { poolRepository } from '../services/store/pool';
 import { requestRepository } from '../services/store/requests';
 import { connectorClient, tokenSource } from './connectorClient';
@@ -143,7 +143,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   if (options.echoFloor) mountEchoFloor(server, '/bench/echo');
   const panelAuth = options.panelAuth ?? panelAuthFor(config);
-  if (panelAuth) mountPanel(server, { deps, auth: panelAuth, connector, deliveries, clock, log: log.child({ component: 'panel' }), passKey: await panelPassKey(containers.settings, clock()) });
+  if (panelAuth) mountPanel(server, { deps, auth: panelAuth, connector, deliveries, clock, log: log.child({ component: 'panel' }), passKey: panelPassKeySource(containers.settings, clock) });
   else {
     mountPanelOff(server, config.auth.mode === 'none' ? 'In local use, the side panel needs a development identity: set DEV_USER_ID (and DEV_USER_NAME, DEV_USER_ROLE).' : undefined);
     log.warn(config.auth.mode === 'none' ? 'DEV_USER_ID is not set: the local side panel is off.' : 'PANEL_APP_ID_URI is not set: the meeting side panel is off.');

@@ -32,8 +32,8 @@ export interface PanelDeps {
   readonly deliveries: Deliveries;
   readonly clock: () => Date;
   readonly log: Logger;
-  /** Signs and checks membership passes (see ./pass). */
-  readonly passKey: Buffer;
+  /** The key membership passes are signed with (see ./pass), read from the store when first needed. */
+  readonly passKey: () => Promise<Buffer>;
 }
 
 type Reply = { status: number; body?: unknown; etag?: string };
@@ -65,6 +65,7 @@ interface Found {
   address: ConversationAddress;
   scope: PassScope;
   pass: Pass;
+  key: Buffer;
 }
 
 /**
@@ -88,10 +89,13 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   const { user } = auth;
   const now = pd.clock();
   const scope: PassScope = { chatId, meetingId: r.meetingId ?? '', aadObjectId: user.aadObjectId, tenantId: user.tenantId };
-  const pass = vouched === undefined ? undefined : readPass(pd.passKey, scope, vouched, now);
+  const key = await pd.passKey();
+  const pass = vouched === undefined ? undefined : readPass(key, scope, vouched, now);
   if (user.development) {
     const actor: Actor = { id: user.teamsUserId ?? user.aadObjectId, name: user.name, aadObjectId: user.aadObjectId, ...(user.meetingRole && r.meetingId ? { meetingRole: user.meetingRole, meetingId: r.meetingId } : {}) };
-    return { ok: true, r, address, scope, actor, pass: pass ?? newPass(actor.id, actor.meetingRole ?? '', now) };
+    // Kept only while it names the identity configured now (a restart may have changed it).
+    const same = pass && pass.actorId === actor.id && pass.role === (actor.meetingRole ?? '');
+    return { ok: true, r, address, scope, key, actor, pass: same ? pass : newPass(actor.id, actor.meetingRole ?? '', now) };
   }
   if (user.tenantId !== r.tenantId) return { ok: false, reply: fail(403, 'You are not in this meeting.') };
   const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
@@ -99,15 +103,15 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
     // Membership and role can change during the meeting: Teams is asked whenever no pass vouches.
     const checked = pass ?? (await meetingPass(pd, address, r.meetingId, user.aadObjectId, user.tenantId, now));
     if ('reply' in checked) return { ok: false, reply: checked.reply };
-    return { ok: true, r, address, scope, pass: checked, actor: { id: checked.actorId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: checked.role, meetingId: r.meetingId } };
+    return { ok: true, r, address, scope, key, pass: checked, actor: { id: checked.actorId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: checked.role, meetingId: r.meetingId } };
   }
   // A chat tab outside a meeting: those who have joined the Re-think and are still in the chat.
   if (!joined) return { ok: false, reply: fail(403, 'Please join this Re-think from its card in the chat first.') };
-  if (pass?.actorId === joined.id) return { ok: true, r, address, scope, pass, actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
+  if (pass?.actorId === joined.id) return { ok: true, r, address, scope, key, pass, actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
   const membership = address.serviceUrl ? await pd.connector.conversationMember(address.serviceUrl, chatId, user.aadObjectId) : 'unavailable';
   if (membership === 'unavailable') return { ok: false, reply: fail(503, 'Teams couldn’t confirm who is in the chat just now. The panel will try again in a moment.') };
   if (membership === 'notMember') return { ok: false, reply: fail(403, 'You are no longer in this chat.') };
-  return { ok: true, r, address, scope, pass: newPass(joined.id, '', now), actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
+  return { ok: true, r, address, scope, key, pass: newPass(joined.id, '', now), actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
 }
 
 async function meetingPass(pd: PanelDeps, address: ConversationAddress, meetingId: string, aadObjectId: string, tenantId: string, now: Date): Promise<Pass | { reply: Reply }> {
@@ -124,10 +128,13 @@ const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention R
  * ETag. It is the record's version and the signed pass (who, with which role), which the page sends
  * back with its next poll.
  */
-const etagFor = (pd: PanelDeps, found: Pick<Found, 'scope' | 'pass'>, r: Stored<Rethink>): string => `"${r._etag.replace(/"/g, '')}|${writePass(pd.passKey, found.scope, found.pass)}"`;
+const etagFor = (found: Pick<Found, 'scope' | 'pass' | 'key'>, r: Stored<Rethink>): string => `"${r._etag.replace(/"/g, '')}|${writePass(found.key, found.scope, found.pass)}"`;
 
-/** The pass in the ETag a poll sent back (If-None-Match), if any. */
-const passSentBack = (req: Request): string | undefined => /^(?:W\/)?"[^"|]*\|([^"]*)"$/.exec(req.header('if-none-match') ?? '')?.[1];
+/** The ETag a poll sent back (If-None-Match), strong or made weak on the way. */
+const sentBack = (req: Request): string => (req.header('if-none-match') ?? '').replace(/^W\//, '');
+
+/** The pass in it, if any. */
+const passSentBack = (req: Request): string | undefined => /^"[^"|]*\|([^"]*)"$/.exec(sentBack(req))?.[1];
 
 const view = (pd: PanelDeps, r: Rethink, actor: Actor) => panelView(pd.deps.profile, r, actor, PRIVACY_REMINDER);
 const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } => {
@@ -157,7 +164,7 @@ function commandFor(verb: string, body: Record<string, unknown>): Command | unde
 async function current(req: Request, pd: PanelDeps): Promise<Reply> {
   const found = await resolve(req, pd, undefined, passSentBack(req));
   if (!found.ok) return found.reply;
-  return { status: 200, etag: etagFor(pd, found, found.r), body: view(pd, found.r, found.actor) };
+  return { status: 200, etag: etagFor(found, found.r), body: view(pd, found.r, found.actor) };
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -166,8 +173,8 @@ async function one(req: Request, pd: PanelDeps, rethinkId: string): Promise<Repl
   if (!ID.test(rethinkId)) return fail(404, 'That Re-think is not in this meeting.');
   const found = await resolve(req, pd, rethinkId, passSentBack(req));
   if (!found.ok) return found.reply;
-  const etag = etagFor(pd, found, found.r);
-  if (req.header('if-none-match') === etag) return { status: 304, etag };
+  const etag = etagFor(found, found.r);
+  if (sentBack(req) === etag) return { status: 304, etag };
   return { status: 200, etag, body: view(pd, found.r, found.actor) };
 }
 
@@ -191,7 +198,7 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   if (!outcome.replay && cardId && address.serviceUrl) {
     pd.deliveries.updateCardAt(address, cardId, shared);
   }
-  return { status: 200, etag: etagFor(pd, found, r), body: view(pd, r, actor) };
+  return { status: 200, etag: etagFor(found, r), body: view(pd, r, actor) };
 }
 
 /**
@@ -206,7 +213,7 @@ function repeatKey(actor: Actor, body: Record<string, unknown>): string | undefi
 function refusedReply(refusal: Refusal, pd: PanelDeps, r: Stored<Rethink>, found: Found): Reply {
   const { actor } = found;
   const status = refusal.code === 'notFacilitator' || refusal.code === 'notParticipant' ? 403 : 409;
-  return { status, etag: etagFor(pd, found, r), body: { message: refusal.message, code: refusal.code, waitingFor: refusal.waitingFor ?? [], ...(refusal.code === 'needsConfirmation' ? { joined: r.participants.length } : {}), view: view(pd, r, actor) } };
+  return { status, etag: etagFor(found, r), body: { message: refusal.message, code: refusal.code, waitingFor: refusal.waitingFor ?? [], ...(refusal.code === 'needsConfirmation' ? { joined: r.participants.length } : {}), view: view(pd, r, actor) } };
 }
 
 function staticFile(res: Response, name: string): void {

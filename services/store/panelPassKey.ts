@@ -24,3 +24,19 @@ export async function panelPassKey(container: Container, now: Date): Promise<Buf
   if (!doc) throw new Error('The side panel’s signing key could not be made or read.');
   return Buffer.from(doc.key, 'base64');
 }
+
+/**
+ * The key, read (or made) when the panel first needs it, then kept: it is configuration, the same
+ * for every instance. A failed read is forgotten, so the next request tries again, and the bot's
+ * own start never waits on it.
+ */
+export function panelPassKeySource(container: Container, clock: () => Date): () => Promise<Buffer> {
+  let key: Promise<Buffer> | undefined;
+  return () => {
+    key ??= panelPassKey(container, clock()).catch((error: unknown) => {
+      key = undefined;
+      throw error;
+    });
+    return key;
+  };
+}

@@ -8,6 +8,7 @@ import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import type { PanelAuth } from '../../bot/panel/auth';
+import { startProxy } from '../helpers/proxy';
 
 const AUDIENCE = 'api://rethink.test/00000000-0000-4000-8000-0000000000bb';
 const OTHER_TENANT = '11111111-0000-4000-8000-00000000abcd';
@@ -152,6 +153,21 @@ describe('membership passes', () => {
     }
   });
 
+  test('the signing key out of reach: the panel says so (503) and the next poll works once the store is back; the bot never waits on it', async () => {
+    const proxy = await startProxy(bed.store.endpoint);
+    const app = await startApp(proxy.endpoint, { panelAuth: panelAuthForTests });
+    try {
+      proxy.cutAt('GET /dbs/rethink/colls/settings/docs/panelPassKey', 0);
+      const down = await api(path(), { token: await mint(attendee), app });
+      expect(down.status).toBe(503);
+      await proxy.restore();
+      expect((await api(path(), { token: await mint(attendee), app })).status).toBe(200);
+    } finally {
+      await app.stop();
+      await proxy.stop();
+    }
+  });
+
   test('a change is never made on a pass: someone who has left cannot contribute while it lasts', async () => {
     now = Date.now();
     const token = await mint(attendee);
@@ -185,13 +201,17 @@ describe('membership passes', () => {
     expect(answered.status).toBe(200);
     expect(answered.body).toMatchObject({ me: { mayFacilitate: false } });
     expect(lookups()).toBe(before + 1);
+    // The pass with its time lengthened: not signed for that either.
+    const lengthened = `"${version}|${[id, pass.split('.')[1], String(Number(expires) + 86_400), signature].join('.')}"`;
+    expect((await api(path(), { token: await mint(attendee), etag: lengthened, app: clocked })).status).toBe(200);
+    expect(lookups()).toBe(before + 2);
     // The pass for this meeting, sent with a poll of another meeting's Re-think: Teams is asked there.
     const elsewhere = newMeetingChat();
     await send(bed.app, installed({ user: organiser, conversation: elsewhere, serviceUrl: bed.connector.serviceUrl }));
     const other = await new Driver(bed.app, bed.connector, elsewhere).start(organiser, START_FORM);
     const there = await api(`/api/panel/rethinks/${other.rethinkId}?chatId=${encodeURIComponent(elsewhere.id)}`, { token: await mint(attendee), etag: `"${other.rethinkId}|${pass}"`, app: clocked });
     expect(there.status).toBe(200);
-    expect(lookups()).toBe(before + 2);
+    expect(lookups()).toBe(before + 3);
   });
 });
 

@@ -24,12 +24,33 @@ test('a pass is good only for its own scope and key', () => {
   expect(readPass(randomBytes(32), scope, text, NOW)).toBeUndefined();
 });
 
+test('a pass with any of its fields changed, or spelt another way, is not a pass', () => {
+  const pass = newPass('29:1abc', 'Attendee', NOW);
+  const text = writePass(key, scope, pass);
+  const [id = '', role = '', expires = '', signature = ''] = text.split('.');
+  const b64 = (s: string) => Buffer.from(s).toString('base64url');
+  for (const changed of [
+    [b64('29:1abd'), role, expires, signature],
+    [id, b64('Organizer'), expires, signature],
+    [id, role, String(Number(expires) + 3600), signature],
+    // The same time written another way, and the same id with other unused bits at its end.
+    [id, role, `0${expires}`, signature],
+    [id.slice(0, -1) + (id.endsWith('A') ? 'B' : 'A'), role, expires, signature],
+  ]) {
+    expect(readPass(key, scope, changed.join('.'), NOW)).toBeUndefined();
+  }
+  // Fields are kept apart: the same letters split differently between chat and meeting sign differently.
+  const split = writePass(key, { ...scope, chatId: 'ab', meetingId: 'c' }, pass);
+  expect(readPass(key, { ...scope, chatId: 'a', meetingId: 'bc' }, split, NOW)).toBeUndefined();
+});
+
 test.each([
   ['nothing', ''],
   ['too few parts', 'a.b.c'],
   ['too many parts', 'a.b.1.d.e'],
   ['characters outside base64url', 'a+.b.1.d'],
   ['a time that is not a number', 'YQ.Yg.soon.ZA'],
+  ['a time written as an exponent', 'YQ.Yg.9e12.ZA'],
   ['no signature', 'YQ.Yg.9999999999.'],
 ])('%s is not a pass', (_name, text) => {
   expect(readPass(key, scope, text, NOW)).toBeUndefined();
