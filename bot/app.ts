@@ -127,6 +127,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     caseRecords: caseRecordsRepository(containers, retentionSeconds),
     dispatch: (requestId) => dispatcher.kick(requestId),
     administrators: config.administrators,
+    uploads: config.uploads,
     log,
     newId: randomUUID,
     later: (what, task) => deliveries.later(what, task),

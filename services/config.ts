@@ -30,6 +30,11 @@ export interface Config {
   readonly playgroundPort: number;
   /** Entra object ids of the partnership's administrators (ADMIN_IDS). */
   readonly administrators: readonly string[];
+  /**
+   * Where files offered in Teams (the request document, a case export) may be uploaded: the hosts
+   * (and their subdomains) an upload URL may name, and whether it must be https. No hosts: any (local use).
+   */
+  readonly uploads: { readonly hosts: readonly string[] | undefined; readonly httpsOnly: boolean };
   /** The meeting side panel: the app id URI its Teams SSO tokens are for, and who it runs as locally. */
   readonly panel: {
     readonly appIdUri: string | undefined;
@@ -48,6 +53,9 @@ export const DEFAULT_PROFILE_PATH = path.join(__dirname, 'profile', 'portsmouth.
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How far the old generation may grow past what was live before a full collection: see bot/gcTuning.ts. */
 export const DEFAULT_HEAP_GROWING_PERCENT = 400;
+/** Where Teams opens upload sessions: OneDrive and SharePoint, in each Microsoft cloud. */
+export const DEFAULT_UPLOAD_HOSTS = ['sharepoint.com', 'sharepoint.us', 'sharepoint-mil.us', 'sharepoint.cn', 'sharepoint.de'];
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -125,6 +133,18 @@ export function loadConfig(env: Env): Config {
   const host = get('HOST') ?? (auth.mode === 'none' ? '127.0.0.1' : '0.0.0.0');
   if (!isIP(host) && host !== 'localhost') problems.push(`HOST must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1 (got "${host}").`);
 
+  // A file consent answer says where to upload: with credentials, only to Microsoft's own storage,
+  // so a case export can never be sent anywhere else. Locally, the test stand-ins' addresses.
+  const uploadHosts =
+    get('UPLOAD_HOSTS')
+      ?.split(',')
+      .map((h) => h.trim().toLowerCase().replace(/^\*?\./, ''))
+      .filter(Boolean) ?? (auth.mode === 'none' ? undefined : DEFAULT_UPLOAD_HOSTS);
+  if (uploadHosts?.length === 0) problems.push('UPLOAD_HOSTS is set but names no host: list the hosts files may be uploaded to (such as sharepoint.com), separated by commas, or unset it.');
+  for (const h of uploadHosts ?? []) {
+    if (!HOST_NAME.test(h) && !isIP(h)) problems.push(`UPLOAD_HOSTS holds "${h}", which is not a host name (such as sharepoint.com).`);
+  }
+
   const appIdUri = get('PANEL_APP_ID_URI');
   if (appIdUri && !/^api:\/\/\S+$/.test(appIdUri)) problems.push(`PANEL_APP_ID_URI must be the app's id URI, such as api://rethink.example.org/<app id> (got "${appIdUri}").`);
   const devUserId = get('DEV_USER_ID');
@@ -152,6 +172,7 @@ export function loadConfig(env: Env): Config {
     heapGrowingPercent,
     playgroundPort: portOf('PLAYGROUND_PORT', 56150),
     administrators,
+    uploads: { hosts: uploadHosts, httpsOnly: auth.mode !== 'none' },
     panel: {
       appIdUri,
       // Only when chosen (npm start chooses one): otherwise the local panel is off.

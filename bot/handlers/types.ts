@@ -1,5 +1,6 @@
 /** What a handler sees and returns: plain data, so handlers never touch botbuilder. */
 import type { AdaptiveCard } from '../../cards/render';
+import type { Config } from '../../services/config';
 import type { Logger } from '../../services/logging';
 import type { PartnershipProfile } from '../../services/profile/types';
 import type { EngineContext, Where } from '../../services/rethink/engine';
@@ -43,6 +44,8 @@ export interface Deps {
   readonly dispatch: (requestId: string) => void;
   /** Entra object ids of the partnership's administrators. */
   readonly administrators: readonly string[];
+  /** Where offered files may be uploaded (see bot/uploadTarget.ts). */
+  readonly uploads: Config['uploads'];
   readonly log: Logger;
   readonly newId: () => string;
   /** Work that need not delay the answer (e.g. remembering a preference); failures are logged. */

@@ -95,6 +95,22 @@ test('only an administrator may erase; a name is refused; the first ask says wha
   expect(await requestsOf(ERASED)).toHaveLength(1);
 });
 
+test('export: an upload address outside UPLOAD_HOSTS is refused before anything is noted or sent', async () => {
+  const guarded = await startApp(bed.store.endpoint, { env: { ADMIN_IDS: admin.aadObjectId, UPLOAD_HOSTS: 'sharepoint.com' } });
+  try {
+    const chat = personalChat(admin);
+    const { invoke } = await offerExport(KEPT, guarded);
+    const notesBefore = (await notes('export')).length;
+    await send(guarded, invoke('accept', 'elsewhere'));
+    await guarded.idle();
+    expect(bed.connector.posts(chat.id).at(-1)?.activity.text).toContain('doesn’t recognise as your OneDrive, so nothing was saved');
+    expect(bed.connector.uploads.filter((u) => u.token === 'elsewhere')).toHaveLength(0);
+    expect(await notes('export')).toHaveLength(notesBefore);
+  } finally {
+    await guarded.stop();
+  }
+});
+
 test('export: in the administrator’s personal chat, offered as a file; accepted, everything held for the case is uploaded', async () => {
   expect(await say(newGroupChat(), admin, `export case ${KEPT}`)).toContain('Please ask me in your personal chat');
   const chat = personalChat(admin);

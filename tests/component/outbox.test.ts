@@ -270,6 +270,31 @@ test('file consent: accept uploads the document to the URL in the invoke and a f
   expect(stored?.audit.map((a) => a.what).filter((what) => what.startsWith('document'))).toEqual(['documentDeclined', 'documentAccepted', 'documentSent', 'documentAccepted', 'documentSent']);
 }, 30_000);
 
+test('file consent: an upload address outside UPLOAD_HOSTS is refused, nothing uploaded or recorded as accepted', async () => {
+  const requestId = await submitRequest('PSCP-2026-1007');
+  const consent = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId), 10_000);
+  const attachment = consent.activity.attachments?.[0] as { content: { acceptContext: Record<string, unknown> } } | undefined;
+  const accept = {
+    ...structuredClone(fixtures.fileConsentAccept),
+    id: 'fc-elsewhere',
+    serviceUrl: connector.serviceUrl,
+    from: { ...requester },
+    conversation: { ...fixtures.fileConsentAccept.conversation, id: personalChat(requester).id },
+    replyToId: consent.activityId,
+    value: { ...fixtures.fileConsentAccept.value, action: 'accept', context: attachment?.content.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: connector.uploadUrl('elsewhere') } },
+  };
+  const guarded = await startApp(store.endpoint, { env: { ADMIN_IDS: admin.aadObjectId, UPLOAD_HOSTS: 'sharepoint.com' }, delivery: DELIVERY });
+  try {
+    await send(guarded, accept);
+    await guarded.idle();
+    expect(connector.posts(personalChat(requester).id).at(-1)?.activity.text).toContain('doesn’t recognise as your OneDrive, so nothing was saved');
+    expect(connector.uploads.filter((u) => u.token === 'elsewhere')).toHaveLength(0);
+    expect((await storeReader(store.endpoint).request(requestId))?.audit.filter((a) => a.what.startsWith('document'))).toEqual([]);
+  } finally {
+    await guarded.stop();
+  }
+}, 30_000);
+
 test('file consent: the store out of reach when the answer is claimed asks to try again, uploads nothing, and the same answer works once it is back', async () => {
   const requestId = await submitRequest('PSCP-2026-1006');
   const consent = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId), 10_000);

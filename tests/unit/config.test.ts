@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, DEFAULT_PROFILE_PATH, loadConfig } from '../../services/config';
+import { ConfigError, DEFAULT_PROFILE_PATH, DEFAULT_UPLOAD_HOSTS, loadConfig } from '../../services/config';
 import { loadProfile, ProfileError } from '../../services/profile/load';
 import portsmouth from '../../services/profile/portsmouth.json';
 
@@ -81,6 +81,23 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ HOST: 'no-such-host.invalid' })).toThrow(/HOST must be an IP address to listen on, such as 0\.0\.0\.0 or 127\.0\.0\.1 \(got "no-such-host\.invalid"\)/);
     expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
     expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+  });
+
+  test('uploads: with credentials, only to OneDrive and SharePoint over https unless UPLOAD_HOSTS says otherwise; locally, anywhere', () => {
+    expect(loadConfig({}).uploads).toEqual({ hosts: undefined, httpsOnly: false });
+    expect(loadConfig(DEPLOYED).uploads).toEqual({ hosts: DEFAULT_UPLOAD_HOSTS, httpsOnly: true });
+    expect(loadConfig({ ...DEPLOYED, UPLOAD_HOSTS: '*.contoso.com, SharePoint.com ,.example.org' }).uploads).toEqual({ hosts: ['contoso.com', 'sharepoint.com', 'example.org'], httpsOnly: true });
+    expect(loadConfig({ UPLOAD_HOSTS: '127.0.0.1' }).uploads).toEqual({ hosts: ['127.0.0.1'], httpsOnly: false });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ UPLOAD_HOSTS: ' , ' })).toEqual(['UPLOAD_HOSTS is set but names no host: list the hosts files may be uploaded to (such as sharepoint.com), separated by commas, or unset it.']);
+    expect(problems({ UPLOAD_HOSTS: 'https://contoso.sharepoint.com/sites/x, sharepoint.com' })).toEqual(['UPLOAD_HOSTS holds "https://contoso.sharepoint.com/sites/x", which is not a host name (such as sharepoint.com).']);
   });
 
   test('a Cosmos DB connection string pasted as the endpoint is refused without its key being printed', () => {
