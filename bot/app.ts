@@ -24,6 +24,7 @@ import { AnswersFirst } from './answersFirst';
 import { CARD_TIMING, type CardTiming } from './cardUpdates';
 import { Deliveries } from './deliveries';
 import { mountEchoFloor } from './echoFloor';
+import { sendReminders } from './handlers/reminders';
 import { completeClosedLinks } from './handlers/requests';
 import type { Deps } from './handlers/types';
 import { entraKeys, type PanelAuth } from './panel/auth';
@@ -40,6 +41,8 @@ export interface App {
   readonly storeEndpoint: string;
   /** Resolves when no card update or post is in flight. */
   idle(): Promise<void>;
+  /** Runs the periodic checks now (requests to complete, reminders due), as the dispatcher does every minute or so. */
+  housekeep(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -115,7 +118,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     ...(options.delivery?.leaseMs ? { leaseMs: options.delivery.leaseMs } : {}),
     ...(options.delivery?.pollMs ? { pollMs: options.delivery.pollMs } : {}),
-    housekeeping: () => completeClosedLinks(deps, clock()),
+    housekeeping: () => housekeep(),
   });
   const deps: Deps = {
     profile,
@@ -131,6 +134,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log,
     newId: randomUUID,
     later: (what, task) => deliveries.later(what, task),
+  };
+  // Each check runs whatever the other met.
+  const housekeep = async (): Promise<void> => {
+    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), sendReminders(deps, connector, clock())]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   };
   const bot = new RethinkBot(deps, { allowedTenantIds: config.allowedTenantIds, clock, deliveries });
 
@@ -177,6 +186,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await deliveries.idle();
       await dispatcher.idle();
     },
+    housekeep,
     stop: async () => {
       // Stop taking new requests, let those under way and what follows them finish (within
       // bounds: a throttled Teams can hold an update for long), then close.

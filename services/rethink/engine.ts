@@ -6,6 +6,7 @@ import type { PartnershipProfile } from '../profile/types';
 import { own } from '../lookup';
 import { ok, refuse, type Result } from '../result';
 import { participantNamed } from './participantKey';
+import { actionsToRemind, idleToRemind } from './reminders';
 import { canChooseStrategy, FACILITATED, recommendStrategy } from './strategy';
 import type {
   Actor,
@@ -81,12 +82,17 @@ export type Command =
   | { kind: 'removeAction'; actionId: string }
   | { kind: 'close'; outcome: OutcomeKind; nextStep?: NextStep }
   | { kind: 'escalate'; stage: number; reason: string }
-  | { kind: 'meetingEnded' };
+  | { kind: 'meetingEnded' }
+  /** Follow-up (services/rethink/reminders.ts): marks what is now due a reminder, once. */
+  | { kind: 'remind' }
+  /** The reminder marked at `at` could not be posted: unmarked, to be tried again. */
+  | { kind: 'reminderNotSent'; at: string };
 
 const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
 const APPLIED_IDS_KEPT = 200;
 /** Bytes, inside Cosmos DB's 2 MB item limit with room for closing and the audit trail. */
 const MAX_DOCUMENT_BYTES = 1_800_000;
+const REMINDING = new Set<Command['kind']>(['remind', 'reminderNotSent']);
 const GROWING = new Set<Command['kind']>(['join', 'contribute', 'contributeOnBehalf', 'addAction', 'editAction']);
 
 /** A new Re-think, proposed with a recommended strategy; the starter joins and facilitates. */
@@ -337,6 +343,19 @@ const handlers: Handlers = {
     return ok(r);
   },
 
+  remind(r, _c, _actor, ctx) {
+    const at = ctx.now.toISOString();
+    for (const action of actionsToRemind(r, ctx.now, ctx.profile)) action.remindedAt = at;
+    if (idleToRemind(r, ctx.now, ctx.profile)) r.idleRemindedAt = at;
+    return ok(r);
+  },
+
+  reminderNotSent(r, c) {
+    for (const action of r.actions) if (action.remindedAt === c.at) delete action.remindedAt;
+    if (r.idleRemindedAt === c.at) delete r.idleRemindedAt;
+    return ok(r);
+  },
+
   /** Recorded, not run: the protocol itself happens outside the app. */
   escalate(r, c, actor, ctx) {
     const protocol = ctx.profile.partnership.escalationProtocolShortName;
@@ -379,6 +398,12 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: 'escalationStarted', ref: `stage${command.stage}` };
     case 'meetingEnded':
       return { what: 'meetingEndReminded' };
+    case 'remind': {
+      const actions = after.actions.filter((a, i) => a.remindedAt && !before.actions[i]?.remindedAt).map((a) => a.id);
+      return { what: 'remindersSent', ref: [...actions, ...(after.idleRemindedAt !== before.idleRemindedAt ? ['idle'] : [])].join(',') };
+    }
+    case 'reminderNotSent':
+      return { what: 'reminderNotSent' };
     case 'join':
       return { what: 'joined' };
     case 'recordCard':
@@ -406,10 +431,17 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
     return refuse('invalidInput', 'This Re-think’s record has grown as large as it can be, so this could not be added. Please agree the actions and close it, then start a new Re-think to continue.');
   }
   const at = ctx.now.toISOString();
-  // Re-posting the card is not a change to the Re-think: it keeps its place in lists.
-  if (command.kind !== 'recordCard') next.updatedAt = at;
-  // Retention runs from the last change, under the partnership's current retention period.
-  next.ttl = ctx.profile.retentionDays * 86_400;
+  const retention = ctx.profile.retentionDays * 86_400;
+  if (REMINDING.has(command.kind)) {
+    // A reminder is not a change people made: the record keeps its place in lists, and expires when
+    // it would have (Cosmos DB counts an item's TTL from its last write).
+    next.ttl = Math.max(1, retention - Math.floor((ctx.now.getTime() - Date.parse(current.updatedAt)) / 1000));
+  } else {
+    // Re-posting the card is not a change to the Re-think: it keeps its place in lists.
+    if (command.kind !== 'recordCard') next.updatedAt = at;
+    // Retention runs from the last change, under the partnership's current retention period.
+    next.ttl = retention;
+  }
   next.audit.push({ at, by: actor.id, ...auditOf(current, next, command, actor) });
   if (activityId) next.appliedActivityIds = [...next.appliedActivityIds, activityId].slice(-APPLIED_IDS_KEPT);
   return ok(next);

@@ -68,6 +68,8 @@ export interface AgreedAction {
   /** Removed actions are kept, marked, and no longer shown. */
   removedAt?: string;
   removedBy?: string;
+  /** When the chat was reminded that it is due (once; see services/rethink/reminders.ts). */
+  remindedAt?: string;
 }
 
 export interface Outcome {
@@ -118,7 +120,9 @@ export type AuditWhat =
   | 'closed'
   | 'cardPosted'
   | 'escalationStarted'
-  | 'meetingEndReminded';
+  | 'meetingEndReminded'
+  | 'remindersSent'
+  | 'reminderNotSent';
 
 /** Who did what, when; `ref` is an id (participant, action or stage), never free text. */
 export interface AuditEvent {
@@ -169,6 +173,8 @@ export interface Rethink {
   botId?: string;
   /** When the meeting-end reminder was posted: once only. */
   meetingEndRemindedAt?: string;
+  /** When the chat was last reminded that this open Re-think has had no change for a while. */
+  idleRemindedAt?: string;
   createdBy: string;
   createdAt: string;
   updatedAt: string;

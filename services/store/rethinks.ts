@@ -24,6 +24,11 @@ export interface RethinkRepository {
   latestOpen(conversationId: string, meetingId?: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
   forCase(caseReference: string): Promise<Rethink[]>;
+  /**
+   * Re-thinks that may be due a reminder (services/rethink/reminders.ts), in any conversation: a
+   * search for the periodic check, never on a card action's path. Each is checked again on its record.
+   */
+  dueReminders(bounds: { dueBy: string; agreedBefore: string; idleSince: string }, limit: number): Promise<{ id: string; conversationId: string }[]>;
   /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face): just their ids and names (none for those who never joined). */
   peopleInCase(caseReference: string): Promise<Pick<Participant, 'id' | 'name' | 'aadObjectId'>[]>;
 }
@@ -70,6 +75,29 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         conversationId,
       );
       return latest;
+    },
+    dueReminders: async (bounds, limit) => {
+      const [actions, idle] = await Promise.all([
+        queryAcross<{ id: string; conversationId: string }>(
+          container,
+          'SELECT TOP @limit c.id, c.conversationId FROM c JOIN a IN c.actions WHERE c.status IN ("open", "closed") AND NOT IS_DEFINED(a.removedAt) AND NOT IS_DEFINED(a.remindedAt) AND a.dueDate <= @dueBy AND a.at <= @agreedBefore',
+          [
+            { name: '@limit', value: limit },
+            { name: '@dueBy', value: bounds.dueBy },
+            { name: '@agreedBefore', value: bounds.agreedBefore },
+          ],
+        ),
+        queryAcross<{ id: string; conversationId: string }>(
+          container,
+          'SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status = "open" AND c.updatedAt <= @idleSince AND (NOT IS_DEFINED(c.idleRemindedAt) OR c.idleRemindedAt < c.updatedAt)',
+          [
+            { name: '@limit', value: limit },
+            { name: '@idleSince', value: bounds.idleSince },
+          ],
+        ),
+      ]);
+      const unique = new Map([...actions, ...idle].map((r) => [`${r.conversationId}|${r.id}`, r]));
+      return [...unique.values()].slice(0, limit);
     },
     forCase: (caseReference) =>
       queryAcross<Rethink>(container, 'SELECT * FROM c WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC', [

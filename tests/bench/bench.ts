@@ -63,6 +63,7 @@ const remoteApp = (url: string): Reachable => ({
   port: Number(new URL(url).port),
   storeEndpoint: '',
   idle: async () => undefined,
+  housekeep: async () => undefined,
   stop: async () => undefined,
   post: (activity) => post(`${url}/api/messages`, activity),
 });

@@ -1,0 +1,44 @@
+/**
+ * Follow-up, from the partnership profile's reminder timings: agreed actions are "followed up", and
+ * an open Re-think is not left to drift. What is due for a reminder is decided here, from the
+ * record alone, so the check inside the conditional write that marks it is the same as the search.
+ */
+import type { PartnershipProfile } from '../profile/types';
+import { ukToday } from './validation';
+import type { AgreedAction, Rethink } from './types';
+
+const DAY_MS = 86_400_000;
+
+/** The UK date `days` after today, as YYYY-MM-DD. */
+export function ukDateAfter(now: Date, days: number): string {
+  const today = new Date(`${ukToday(now)}T00:00:00Z`);
+  return new Date(today.getTime() + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * Actions due within `actionDueSoonDays` (or already past due) that the chat has not been reminded
+ * of, on a Re-think that is open or closed (actions outlive the conversation). An action agreed less
+ * than a day ago is not yet due a reminder: the people who agreed it have just seen it.
+ */
+export function actionsToRemind(r: Rethink, now: Date, profile: PartnershipProfile): AgreedAction[] {
+  if (r.status !== 'open' && r.status !== 'closed') return [];
+  const horizon = ukDateAfter(now, profile.reminders.actionDueSoonDays);
+  const dayAgo = new Date(now.getTime() - DAY_MS).toISOString();
+  return r.actions.filter((a) => !a.removedAt && !a.remindedAt && a.dueDate <= horizon && a.at <= dayAgo);
+}
+
+/** An open Re-think with no change for `openRethinkDays`, and no reminder since its last change. */
+export function idleToRemind(r: Rethink, now: Date, profile: PartnershipProfile): boolean {
+  if (r.status !== 'open') return false;
+  const cutoff = new Date(now.getTime() - profile.reminders.openRethinkDays * DAY_MS).toISOString();
+  return r.updatedAt <= cutoff && !(r.idleRemindedAt && r.idleRemindedAt >= r.updatedAt);
+}
+
+/** Where the search for reminders starts: the same bounds as above, for a query across chats. */
+export function reminderBounds(now: Date, profile: PartnershipProfile): { dueBy: string; agreedBefore: string; idleSince: string } {
+  return {
+    dueBy: ukDateAfter(now, profile.reminders.actionDueSoonDays),
+    agreedBefore: new Date(now.getTime() - DAY_MS).toISOString(),
+    idleSince: new Date(now.getTime() - profile.reminders.openRethinkDays * DAY_MS).toISOString(),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Follow-up (the profile's reminder timings, Portsmouth's: actions 2 days before they are due, an
+ * open Re-think after 14 days without change), over HTTP on a clock the test moves. Reminders go to
+ * the chat the Re-think is in, once each, whichever of several instances checks.
+ */
+import { newGroupChat, users, type TestConversation } from '../helpers/activities';
+import { Driver, START_FORM } from '../helpers/driver';
+import { startApp, startTestBed, type TestBed } from '../helpers/harness';
+import type { Rethink } from '../../services/rethink/types';
+
+const DAY = 86_400_000;
+const lead = users.megan;
+const other = users.adele;
+let now = Date.parse('2027-03-01T09:00:00.000Z');
+let bed: TestBed;
+
+beforeAll(async () => {
+  bed = await startTestBed({ clock: () => new Date(now) });
+});
+afterAll(() => bed.stop());
+
+const postsIn = (chat: TestConversation): string[] => bed.connector.posts(chat.id).map((p) => p.activity.text ?? '');
+const reminders = (chat: TestConversation): string[] => postsIn(chat).filter((t) => t.includes('due soon') || t.includes('has had no change'));
+
+/** A Re-think in a chat of its own, taken to stage `stage` with both people heard at each stage. */
+async function rethinkAt(stage: number): Promise<{ chat: TestConversation; driver: Driver; rethinkId: string }> {
+  const chat = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  const { rethinkId } = await driver.start(lead, START_FORM);
+  await driver.press(other, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
+  for (let s = 1; s < stage; s++) {
+    for (const p of [lead, other]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage ${s}`, stage: String(s) });
+    await driver.press(lead, 'advance', { rethinkId, confirmed: 'true', stage: String(s) });
+  }
+  return { chat, driver, rethinkId };
+}
+
+const addAction = (driver: Driver, rethinkId: string, description: string, due: string, owner: { id?: string; name?: string }) =>
+  driver.press(lead, 'addAction', { rethinkId, actionDescription: description, actionOwner: owner.id ?? '__external', actionOwnerName: owner.name ?? '', actionDue: due });
+
+test('agreed actions: the chat is reminded once of each as it falls due, also after the Re-think has closed; a removed one never', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(5);
+  await addAction(driver, rethinkId, 'Arrange the review of the plan', '2027-03-05', { id: lead.id });
+  await addAction(driver, rethinkId, 'Share the contact sheet with the family', '2027-03-20', { name: 'Family support worker' });
+  await addAction(driver, rethinkId, 'Something agreed and then taken off', '2027-03-04', { id: other.id });
+  const agreed = (await bed.db.rethink(chat.id, rethinkId)) as Rethink;
+  const removed = agreed.actions.find((a) => a.description.startsWith('Something'));
+  await driver.press(lead, 'removeAction', { rethinkId, chosenActionId: removed?.id ?? '' });
+
+  // Agreed today, due in four days: nothing yet.
+  await bed.app.housekeep();
+  expect(reminders(chat)).toEqual([]);
+  now += 2 * DAY;
+  await bed.app.housekeep();
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(1);
+  const [first = ''] = reminders(chat);
+  expect(first).toContain('**Agreed action due soon**, from the Re-think for case PSCP-2026-0042:');
+  expect(first).toContain(`- Arrange the review of the plan (${lead.name}, due 5 March 2027)`);
+  expect(first).not.toContain('contact sheet');
+  expect(first).not.toContain('taken off');
+
+  // Closed: actions outlive the conversation, and are still followed up.
+  expect((await driver.press(lead, 'close', { rethinkId, outcome: 'resolved' })).card).toBeDefined();
+  const closed = (await bed.db.rethink(chat.id, rethinkId)) as Rethink & { ttl: number };
+  now += 16 * DAY;
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(2);
+  expect(reminders(chat)[1]).toContain('- Share the contact sheet with the family (Family support worker (outside Teams), due 20 March 2027)');
+  const after = (await bed.db.rethink(chat.id, rethinkId)) as Rethink & { ttl: number };
+  // A reminder is no change people made: the record keeps its place in lists and expires when it would have.
+  expect(after.updatedAt).toBe(closed.updatedAt);
+  expect(after.ttl).toBe(closed.ttl - 16 * 86_400);
+  expect(after.audit.filter((a) => a.what === 'remindersSent').map((a) => a.by)).toEqual(['reminders', 'reminders']);
+  expect(after.actions.filter((a) => a.remindedAt).map((a) => a.description)).toEqual(['Arrange the review of the plan', 'Share the contact sheet with the family']);
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(2);
+});
+
+test('an open Re-think without change for 14 days: the chat is reminded once in each quiet spell, naming the facilitator and what is next', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(3);
+  now += 13 * DAY;
+  await bed.app.housekeep();
+  expect(reminders(chat)).toEqual([]);
+  now += 1 * DAY;
+  await bed.app.housekeep();
+  await bed.app.housekeep();
+  expect(reminders(chat)).toEqual([
+    `The Re-think for case PSCP-2026-0042 has had no change for 14 days. It is at stage 3 of 5, “Who has been affected, and how?”. ${lead.name}, as facilitator, can move the group on once every perspective has been heard; type **status** to see its card.`,
+  ]);
+  // A change, an hour later, starts a new spell.
+  now += 3_600_000;
+  await driver.press(other, 'contribute', { rethinkId, contribution: 'Back to it', stage: '3' });
+  now += 14 * DAY - 3_600_000;
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(1);
+  now += 3_600_000;
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(2);
+});
+
+test('several instances checking at once: each reminder is posted once', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(5);
+  await addAction(driver, rethinkId, 'Book the next review', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: other.id });
+  const second = await startApp(bed.store.endpoint, { clock: () => new Date(now) });
+  try {
+    now += 2 * DAY;
+    await Promise.all([bed.app.housekeep(), second.housekeep(), bed.app.housekeep()]);
+    expect(reminders(chat)).toHaveLength(1);
+  } finally {
+    await second.stop();
+  }
+});
+
+test('Teams failing to take a reminder: it is tried again at the next check; the app removed from the chat: it is not', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(5);
+  await addAction(driver, rethinkId, 'Call the family', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: lead.id });
+  now += 2 * DAY;
+  bed.connector.failConversation(chat.id, 503);
+  try {
+    await bed.app.housekeep();
+  } finally {
+    bed.connector.failConversation(chat.id, undefined);
+  }
+  expect(reminders(chat)).toEqual([]);
+  const unmarked = (await bed.db.rethink(chat.id, rethinkId)) as Rethink;
+  expect(unmarked.actions.find((a) => a.description === 'Call the family')?.remindedAt).toBeUndefined();
+  expect(unmarked.audit.map((a) => a.what).slice(-2)).toEqual(['remindersSent', 'reminderNotSent']);
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(1);
+
+  const gone = await rethinkAt(5);
+  await addAction(gone.driver, gone.rethinkId, 'Write to the school', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: lead.id });
+  now += 2 * DAY;
+  bed.connector.failConversation(gone.chat.id, 403);
+  try {
+    await bed.app.housekeep();
+    await bed.app.housekeep();
+    const tries = bed.connector.arrivals.filter((a) => a.conversationId === gone.chat.id && a.status === 403);
+    expect(tries).toHaveLength(1);
+  } finally {
+    bed.connector.failConversation(gone.chat.id, undefined);
+  }
+});

@@ -1,0 +1,70 @@
+/** Follow-up rules (services/rethink/reminders.ts) and the engine's marks, without Teams. */
+import { DEFAULT_PROFILE_PATH } from '../../services/config';
+import { loadProfile } from '../../services/profile/load';
+import { applyCommand } from '../../services/rethink/engine';
+import { actionsToRemind, idleToRemind, ukDateAfter } from '../../services/rethink/reminders';
+import type { Rethink } from '../../services/rethink/types';
+import { closedRethink, stage5Rethink } from '../fixtures/cards/rethinks';
+
+const profile = loadProfile(DEFAULT_PROFILE_PATH);
+const REMINDERS = { id: 'reminders', name: 'Re-think' };
+const ctx = (now: Date) => ({ now, profile, newId: () => 'id' });
+/** The fixture's actions are due on 17, 20 and 24 March 2026, agreed on 9 March. */
+const at = (iso: string) => new Date(iso);
+const due = (r: Rethink, now: Date) => actionsToRemind(r, now, profile).map((a) => a.dueDate).sort();
+const dueOn = (r: Rethink, date: string) => r.actions.find((a) => a.dueDate === date);
+
+test('the UK date some days ahead, from the UK day (not the UTC one) and across the clocks changing', () => {
+  expect(ukDateAfter(at('2026-06-30T23:30:00Z'), 2)).toBe('2026-07-03');
+  expect(ukDateAfter(at('2026-03-28T12:00:00Z'), 2)).toBe('2026-03-30');
+});
+
+test('an action is due a reminder from two days before it is due, once, while it stands, on an open or closed Re-think', () => {
+  const r = stage5Rethink();
+  expect(due(r, at('2026-03-14T09:00:00Z'))).toEqual([]);
+  expect(due(r, at('2026-03-15T09:00:00Z'))).toEqual(['2026-03-17']);
+  // Past due and never reminded (the app was not running, say): still reminded.
+  expect(due(r, at('2026-03-22T09:00:00Z'))).toEqual(['2026-03-17', '2026-03-20', '2026-03-24']);
+  const [first, second] = [dueOn(r, '2026-03-17'), dueOn(r, '2026-03-20')];
+  if (!first || !second) throw new Error('fixture');
+  first.remindedAt = '2026-03-15T09:00:00.000Z';
+  second.removedAt = '2026-03-10T09:00:00.000Z';
+  expect(due(r, at('2026-03-22T09:00:00Z'))).toEqual(['2026-03-24']);
+  expect(due(closedRethink('resolved'), at('2026-03-15T09:00:00Z'))).toEqual(['2026-03-17']);
+  expect(due({ ...stage5Rethink(), status: 'cancelled' }, at('2026-03-22T09:00:00Z'))).toEqual([]);
+});
+
+test('an action agreed less than a day ago is not yet due a reminder, however soon it is due', () => {
+  const r = stage5Rethink();
+  for (const a of r.actions) a.at = '2026-03-16T18:00:00.000Z';
+  expect(due(r, at('2026-03-17T09:00:00Z'))).toEqual([]);
+  expect(due(r, at('2026-03-17T18:00:00Z'))).toEqual(['2026-03-17']);
+});
+
+test('an open Re-think is due a reminder after 14 days without change, once until it changes again', () => {
+  const r = { ...stage5Rethink(), updatedAt: '2026-03-01T10:00:00.000Z' };
+  expect(idleToRemind(r, at('2026-03-15T09:59:59Z'), profile)).toBe(false);
+  expect(idleToRemind(r, at('2026-03-15T10:00:00Z'), profile)).toBe(true);
+  expect(idleToRemind({ ...r, idleRemindedAt: '2026-03-15T10:00:00.000Z' }, at('2026-04-30T10:00:00Z'), profile)).toBe(false);
+  expect(idleToRemind({ ...r, idleRemindedAt: '2026-02-01T10:00:00.000Z' }, at('2026-03-15T10:00:00Z'), profile)).toBe(true);
+  expect(idleToRemind({ ...closedRethink('resolved'), updatedAt: '2026-03-01T10:00:00.000Z' }, at('2026-04-30T10:00:00Z'), profile)).toBe(false);
+});
+
+test('the marks: set once, audited, undone only for the reminder that was not posted; the record keeps its place and its expiry', () => {
+  const r = { ...stage5Rethink(), updatedAt: '2026-03-01T10:00:00.000Z', ttl: 730 * 86_400 };
+  const now = at('2026-03-15T10:00:00Z');
+  const marked = applyCommand(r, { kind: 'remind' }, REMINDERS, ctx(now));
+  if (!marked.ok) throw new Error('not marked');
+  expect(marked.value.actions.map((a) => [a.dueDate, a.remindedAt])).toEqual(expect.arrayContaining([['2026-03-17', '2026-03-15T10:00:00.000Z'], ['2026-03-20', undefined], ['2026-03-24', undefined]]));
+  expect(marked.value.idleRemindedAt).toBe('2026-03-15T10:00:00.000Z');
+  expect(marked.value.updatedAt).toBe(r.updatedAt);
+  expect(marked.value.ttl).toBe(730 * 86_400 - 14 * 86_400);
+  expect(marked.value.audit.at(-1)).toEqual({ at: '2026-03-15T10:00:00.000Z', by: 'reminders', what: 'remindersSent', ref: `${dueOn(r, '2026-03-17')?.id},idle` });
+  // Nothing more due: nothing changes, nothing is recorded.
+  expect(applyCommand(marked.value, { kind: 'remind' }, REMINDERS, ctx(at('2026-03-15T11:00:00Z')))).toMatchObject({ ok: true, replay: true });
+  const undone = applyCommand(marked.value, { kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z' }, REMINDERS, ctx(at('2026-03-15T10:00:01Z')));
+  if (!undone.ok) throw new Error('not undone');
+  expect(undone.value.actions.every((a) => a.remindedAt === undefined)).toBe(true);
+  expect(undone.value.idleRemindedAt).toBeUndefined();
+  expect(undone.value.audit.at(-1)?.what).toBe('reminderNotSent');
+});
