@@ -2,38 +2,27 @@
  * The side panel's API with Teams SSO: tokens minted here with a local signing key that the test
  * trusts in place of Microsoft Entra's. Every refusal leaves the Re-think unchanged.
  */
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { installed, newGroupChat, newMeetingChat, person, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
+import { generateKeyPair } from 'jose';
+import { installed, newGroupChat, newMeetingChat, person, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import type { PanelAuth } from '../../bot/panel/auth';
 import { startProxy } from '../helpers/proxy';
+import { AUDIENCE, teamsSso, type TeamsSso } from '../helpers/teamsSso';
 
-const AUDIENCE = 'api://rethink.test/00000000-0000-4000-8000-0000000000bb';
 const OTHER_TENANT = '11111111-0000-4000-8000-00000000abcd';
 const organiser = users.alex;
 const attendee = users.megan;
 const outsider = users.isaiah;
 
 let bed: TestBed;
-let privateKey: KeyLike;
 let chat: TestConversation;
 let rethinkId: string;
 let cardId: string;
 let panelAuthForTests: PanelAuth;
 
-async function mint(user: TestUser, overrides: { audience?: string; tenant?: string; expiresIn?: string | number; key?: KeyLike; appOnly?: boolean } = {}): Promise<string> {
-  const tenant = overrides.tenant ?? TENANT;
-  // Teams SSO gives a user's token for the app's one scope; an app's own token has roles, and no scope.
-  return new SignJWT({ oid: user.aadObjectId, name: user.name, tid: tenant, ...(overrides.appOnly ? { idtyp: 'app', roles: ['Panel.Read'] } : { scp: 'access_as_user' }) })
-    .setProtectedHeader({ alg: 'RS256', kid: 'test' })
-    .setIssuer(`https://login.microsoftonline.com/${tenant}/v2.0`)
-    .setAudience(overrides.audience ?? AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(overrides.expiresIn ?? '10m')
-    .sign(overrides.key ?? privateKey);
-}
+let mint: TeamsSso['mint'];
 
 async function api(path: string, options: { token?: string; method?: string; body?: object; etag?: string; app?: App } = {}) {
   const response = await fetch(`${(options.app ?? bed.app).url}${path}`, {
@@ -46,10 +35,9 @@ async function api(path: string, options: { token?: string; method?: string; bod
 }
 
 beforeAll(async () => {
-  const keys = await generateKeyPair('RS256');
-  privateKey = keys.privateKey;
-  const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'test', alg: 'RS256' };
-  panelAuthForTests = { mode: 'entra', audience: AUDIENCE, keys: createLocalJWKSet({ keys: [jwk] }), allowedTenantIds: [TENANT] };
+  const sso = await teamsSso();
+  mint = sso.mint;
+  panelAuthForTests = sso.panelAuth;
   bed = await startTestBed({ panelAuth: panelAuthForTests });
   chat = newMeetingChat();
   await send(bed.app, installed({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));

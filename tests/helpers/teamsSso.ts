@@ -1,0 +1,41 @@
+/**
+ * Teams SSO tokens for the side panel, minted here with a local signing key that the app is told to
+ * trust in place of Microsoft Entra's (no traffic leaves this machine).
+ */
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import type { PanelAuth } from '../../bot/panel/auth';
+import { TENANT, type TestUser } from './activities';
+
+export const AUDIENCE = 'api://rethink.test/00000000-0000-4000-8000-0000000000bb';
+
+export interface MintOptions {
+  audience?: string;
+  tenant?: string;
+  expiresIn?: string | number;
+  key?: KeyLike;
+  appOnly?: boolean;
+}
+
+export interface TeamsSso {
+  readonly panelAuth: PanelAuth;
+  mint(user: TestUser, overrides?: MintOptions): Promise<string>;
+}
+
+export async function teamsSso(): Promise<TeamsSso> {
+  const keys = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'test', alg: 'RS256' };
+  return {
+    panelAuth: { mode: 'entra', audience: AUDIENCE, keys: createLocalJWKSet({ keys: [jwk] }), allowedTenantIds: [TENANT] },
+    mint: (user, overrides = {}) => {
+      const tenant = overrides.tenant ?? TENANT;
+      // Teams SSO gives a user's token for the app's one scope; an app's own token has roles, and no scope.
+      return new SignJWT({ oid: user.aadObjectId, name: user.name, tid: tenant, ...(overrides.appOnly ? { idtyp: 'app', roles: ['Panel.Read'] } : { scp: 'access_as_user' }) })
+        .setProtectedHeader({ alg: 'RS256', kid: 'test' })
+        .setIssuer(`https://login.microsoftonline.com/${tenant}/v2.0`)
+        .setAudience(overrides.audience ?? AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime(overrides.expiresIn ?? '10m')
+        .sign(overrides.key ?? keys.privateKey);
+    },
+  };
+}
