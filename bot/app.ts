@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import restify from 'restify';
 import type { Config } from '../services/config';
-import { createLogger, type Logger } from '../services/logging';
+import { createLogger, errorKind, type Logger } from '../services/logging';
 import { loadProfile } from '../services/profile/load';
 import { conversationRepository } from '../services/store/conversations';
 import { createCosmosClient, openContainers } from '../services/store/cosmos';
@@ -118,7 +118,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     ...(options.delivery?.leaseMs ? { leaseMs: options.delivery.leaseMs } : {}),
     ...(options.delivery?.pollMs ? { pollMs: options.delivery.pollMs } : {}),
-    housekeeping: () => housekeep(),
+    // Reminders post to Teams, which may be slow: the sweep (and the deliveries after it) doesn't wait on them.
+    housekeeping: () => {
+      remind().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the reminder check failed; it runs again later'));
+      return completeClosedLinks(deps, clock());
+    },
   });
   const deps: Deps = {
     profile,
@@ -135,9 +139,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     newId: randomUUID,
     later: (what, task) => deliveries.later(what, task),
   };
+  // One reminder check at a time in this instance (others may run theirs: each reminder is claimed).
+  let reminding: Promise<void> | undefined;
+  const remind = (): Promise<void> => (reminding ??= sendReminders(deps, connector, clock()).finally(() => (reminding = undefined)));
   // Each check runs whatever the other met.
   const housekeep = async (): Promise<void> => {
-    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), sendReminders(deps, connector, clock())]);
+    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), remind()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
@@ -197,6 +204,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (!(await within(deliveries.idle(), 15_000))) log.warn('stopped with card updates still in flight');
       // Undelivered messages stay in the store: another instance, or this one restarted, sends them.
       if (!(await within(dispatcher.stop(), 10_000))) log.warn('stopped with a delivery round still in flight');
+      if (reminding && !(await within(reminding, 10_000))) log.warn('stopped with a reminder check still in flight');
       await closeStore();
     },
   };

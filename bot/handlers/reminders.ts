@@ -4,7 +4,7 @@
  * facilitator. Each reminder is marked on the Re-think in a conditional write before it is posted,
  * so of several instances one posts it; one that could not be posted is unmarked and tried again.
  */
-import { formatUkDate } from '../../services/rethink/validation';
+import { formatUkDate, ukToday } from '../../services/rethink/validation';
 import { applyCommand, facilitatorIsNamed, liveActions } from '../../services/rethink/engine';
 import { reminderBounds } from '../../services/rethink/reminders';
 import type { Actor, AgreedAction, Rethink } from '../../services/rethink/types';
@@ -20,6 +20,9 @@ const REMINDERS: Actor = { id: 'reminders', name: 'Re-think' };
 /** How many Re-thinks one check looks at; the rest wait for the next. */
 const PER_CHECK = 50;
 
+/** Teams could not take it now (a timeout, throttled, a fault of its own): worth another try. */
+const passing = (status: number): boolean => status === 0 || status === 429 || status >= 500;
+
 export async function sendReminders(deps: Deps, connector: ConnectorClient, now: Date): Promise<void> {
   for (const found of await deps.rethinks.dueReminders(reminderBounds(now, deps.profile), PER_CHECK)) {
     const ctx = engineContext(deps, now);
@@ -29,19 +32,17 @@ export async function sendReminders(deps: Deps, connector: ConnectorClient, now:
     const r = marked.doc;
     const at = now.toISOString();
     const due = liveActions(r).filter((a) => a.remindedAt === at);
-    const text = [...(due.length > 0 ? [actionsText(r, due)] : []), ...(r.idleRemindedAt === at ? [idleText(r, deps)] : [])].join('\n\n');
+    const text = [...(due.length > 0 ? [actionsText(r, due, now)] : []), ...(r.idleRemindedAt === at ? [idleText(r, deps, now)] : [])].join('\n\n');
+    // A write whose answer was lost and that another instance's marks then replaced: theirs to post.
+    if (!text) continue;
     const address = await addressOf(r, deps);
     const sent = address ? await connector.post(address, { text }) : { ok: false as const, status: 404 };
     if (sent.ok) continue;
-    // Removed from the chat (or it is gone): there is no one to remind there, now or later.
-    if (sent.status === 403 || sent.status === 404) {
-      deps.log.warn({ rethink: r.id, status: sent.status }, 'a reminder could not be posted: the app is no longer in that chat');
-      continue;
-    }
-    deps.log.warn({ rethink: r.id, status: sent.status }, 'a reminder could not be posted; it is tried again at the next check');
+    const retry = passing(sent.status);
+    deps.log.warn({ rethink: r.id, status: sent.status }, retry ? 'a reminder could not be posted; it is tried again at the next check' : 'a reminder could not be posted and is given up (the app is not in that chat, or Teams refused it)');
     await deps.rethinks
-      .update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderNotSent', at }, REMINDERS, ctx))
-      .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: r.id }, 'a reminder that was not posted could not be unmarked'));
+      .update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderNotSent', at, retry }, REMINDERS, ctx))
+      .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: r.id }, 'a reminder that was not posted could not be recorded so'));
   }
 }
 
@@ -55,20 +56,28 @@ async function addressOf(r: Rethink, deps: Deps): Promise<ConversationAddress | 
 
 const ownerOf = (a: AgreedAction): string => `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'}`;
 
-function actionsText(r: Rethink, due: AgreedAction[]): string {
-  const lines = [...due].sort((a, b) => a.dueDate.localeCompare(b.dueDate)).map((a) => `- ${truncate(a.description, 300)} (${ownerOf(a)}, due ${formatUkDate(a.dueDate)})`);
+/** How to ask Re-think for the card here: in a shared chat it hears only what @mentions it. */
+const statusCommand = (r: Rethink): string => (r.conversationKind === 'personal' ? '**status**' : '**@Re-think status**');
+
+function actionsText(r: Rethink, due: AgreedAction[], now: Date): string {
+  const today = ukToday(now);
+  const one = due.length === 1;
+  const lines = [...due]
+    .sort((a, b) => a.dueDate.localeCompare(b.dueDate))
+    .map((a) => `- ${truncate(a.description, 300)} (${ownerOf(a)}, ${a.dueDate < today ? 'was due' : 'due'} ${formatUkDate(a.dueDate)})`);
+  const others = r.conversationKind === 'personal' ? 'the others taking part' : 'the others here';
   return [
-    `**Agreed ${due.length === 1 ? 'action' : 'actions'} due soon**, from the Re-think for case ${r.caseReference}:`,
+    `**A reminder of ${one ? 'an agreed action' : 'agreed actions'}** from the Re-think for case ${r.caseReference}:`,
     lines.join('\n'),
-    `If ${due.length === 1 ? 'it’s' : 'one is'} done, nothing more is needed. If ${due.length === 1 ? 'it' : 'one'} can’t be done in time, please let the others here know, so the plan for the child stays on track.`,
+    `If ${one ? 'it’s' : 'they’re'} done, nothing more is needed. If ${one ? 'it' : 'one'} can’t be done in time, please let ${others} know, so the plan for the child stays on track.`,
   ].join('\n\n');
 }
 
-function idleText(r: Rethink, deps: Deps): string {
-  const days = deps.profile.reminders.openRethinkDays;
+function idleText(r: Rethink, deps: Deps, now: Date): string {
+  const days = Math.floor((now.getTime() - Date.parse(r.updatedAt)) / 86_400_000);
   const stage = deps.profile.stages[r.stage - 1]?.title ?? '';
   const facilitator = facilitatorIsNamed(r) ? r.participants.find((p) => p.id === r.facilitatorId)?.name : undefined;
   const who = facilitator ? `${facilitator}, as facilitator, can` : r.meetingId ? 'The organiser or a presenter can' : 'The facilitator can';
   const next = r.stage === 5 ? 'record the outcome' : 'move the group on once every perspective has been heard';
-  return `The Re-think for case ${r.caseReference} has had no change for ${days} days. It is at stage ${r.stage} of 5, “${stage}”. ${who} ${next}; type **status** to see its card.`;
+  return `The Re-think for case ${r.caseReference} has had no change for ${days} days. It is at stage ${r.stage} of 5: “${stage}” ${who} ${next}. To see its card, type ${statusCommand(r)}.`;
 }

@@ -6,7 +6,7 @@ import type { PartnershipProfile } from '../profile/types';
 import { own } from '../lookup';
 import { ok, refuse, type Result } from '../result';
 import { participantNamed } from './participantKey';
-import { actionsToRemind, idleToRemind } from './reminders';
+import { actionsToRemind, idleToRemind, REMINDER_TRIES } from './reminders';
 import { canChooseStrategy, FACILITATED, recommendStrategy } from './strategy';
 import type {
   Actor,
@@ -85,8 +85,11 @@ export type Command =
   | { kind: 'meetingEnded' }
   /** Follow-up (services/rethink/reminders.ts): marks what is now due a reminder, once. */
   | { kind: 'remind' }
-  /** The reminder marked at `at` could not be posted: unmarked, to be tried again. */
-  | { kind: 'reminderNotSent'; at: string };
+  /**
+   * The reminder marked at `at` could not be posted: unmarked, to be tried again (`retry`), or kept
+   * marked, given up (the app removed from the chat, or Teams failing it REMINDER_TRIES times).
+   */
+  | { kind: 'reminderNotSent'; at: string; retry: boolean };
 
 const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
 const APPLIED_IDS_KEPT = 200;
@@ -302,6 +305,8 @@ const handlers: Handlers = {
     if (description === action.value.description && dueDate === action.value.dueDate && JSON.stringify(owner) === JSON.stringify(action.value.owner)) return ok(r);
     existing.previous = [...(existing.previous ?? []), { description, owner, dueDate, at: existing.editedAt ?? existing.at }];
     Object.assign(existing, action.value, { editedAt: ctx.now.toISOString() });
+    // A new date is reminded in its turn.
+    if (dueDate !== action.value.dueDate) delete existing.remindedAt;
     return ok(r);
   },
 
@@ -351,6 +356,10 @@ const handlers: Handlers = {
   },
 
   reminderNotSent(r, c) {
+    const failures = failuresOf(r, c.at) + 1;
+    r.reminderFailures = { for: remindedAt(r, c.at), count: failures };
+    // Given up: left marked, so it is not tried again.
+    if (!c.retry || failures >= REMINDER_TRIES) return ok(r);
     for (const action of r.actions) if (action.remindedAt === c.at) delete action.remindedAt;
     if (r.idleRemindedAt === c.at) delete r.idleRemindedAt;
     return ok(r);
@@ -371,6 +380,13 @@ const handlers: Handlers = {
     return ok(r);
   },
 };
+
+/** The ids a reminder marked at `at` covers (its actions, and `idle`), for the audit trail. */
+const remindedAt = (r: Rethink, at: string): string => [...r.actions.filter((a) => a.remindedAt === at).map((a) => a.id), ...(r.idleRemindedAt === at ? ['idle'] : [])].join(',');
+/** How often Teams has already failed to take this same reminder. */
+const failuresOf = (r: Rethink, at: string): number => (r.reminderFailures?.for === remindedAt(r, at) ? r.reminderFailures.count : 0);
+const newlyMarked = (before: Rethink, after: Rethink): string =>
+  [...after.actions.filter((a) => a.remindedAt && !before.actions.find((b) => b.id === a.id)?.remindedAt).map((a) => a.id), ...(after.idleRemindedAt !== before.idleRemindedAt ? ['idle'] : [])].join(',');
 
 /** What each command records in the audit trail. */
 function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor): { what: AuditWhat; ref?: string } {
@@ -398,12 +414,10 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: 'escalationStarted', ref: `stage${command.stage}` };
     case 'meetingEnded':
       return { what: 'meetingEndReminded' };
-    case 'remind': {
-      const actions = after.actions.filter((a, i) => a.remindedAt && !before.actions[i]?.remindedAt).map((a) => a.id);
-      return { what: 'remindersSent', ref: [...actions, ...(after.idleRemindedAt !== before.idleRemindedAt ? ['idle'] : [])].join(',') };
-    }
+    case 'remind':
+      return { what: 'remindersMarked', ref: newlyMarked(before, after) };
     case 'reminderNotSent':
-      return { what: 'reminderNotSent' };
+      return { what: command.retry && failuresOf(before, command.at) + 1 < REMINDER_TRIES ? 'reminderNotSent' : 'reminderUndeliverable', ref: remindedAt(before, command.at) };
     case 'join':
       return { what: 'joined' };
     case 'recordCard':

@@ -8,6 +8,10 @@ import { ukToday } from './validation';
 import type { AgreedAction, Rethink } from './types';
 
 const DAY_MS = 86_400_000;
+/** An action missed (the app not running, say) is still reminded this long after its date; older ones are history. */
+export const OVERDUE_DAYS = 7;
+/** Teams failing to take a reminder this many times in a row: it is given up, not tried every minute. */
+export const REMINDER_TRIES = 3;
 
 /** The UK date `days` after today, as YYYY-MM-DD. */
 export function ukDateAfter(now: Date, days: number): string {
@@ -16,15 +20,14 @@ export function ukDateAfter(now: Date, days: number): string {
 }
 
 /**
- * Actions due within `actionDueSoonDays` (or already past due) that the chat has not been reminded
- * of, on a Re-think that is open or closed (actions outlive the conversation). An action agreed less
- * than a day ago is not yet due a reminder: the people who agreed it have just seen it.
+ * Actions due within `actionDueSoonDays` (or past due by at most OVERDUE_DAYS) that the chat has not
+ * been reminded of, on a Re-think that is open or closed (actions outlive the conversation). An
+ * action agreed less than a day ago is not yet due a reminder: the people who agreed it have just seen it.
  */
 export function actionsToRemind(r: Rethink, now: Date, profile: PartnershipProfile): AgreedAction[] {
   if (r.status !== 'open' && r.status !== 'closed') return [];
-  const horizon = ukDateAfter(now, profile.reminders.actionDueSoonDays);
-  const dayAgo = new Date(now.getTime() - DAY_MS).toISOString();
-  return r.actions.filter((a) => !a.removedAt && !a.remindedAt && a.dueDate <= horizon && a.at <= dayAgo);
+  const { dueBy, overdueFrom, agreedBefore } = reminderBounds(now, profile);
+  return r.actions.filter((a) => !a.removedAt && !a.remindedAt && a.dueDate <= dueBy && a.dueDate >= overdueFrom && a.at <= agreedBefore);
 }
 
 /** An open Re-think with no change for `openRethinkDays`, and no reminder since its last change. */
@@ -35,9 +38,10 @@ export function idleToRemind(r: Rethink, now: Date, profile: PartnershipProfile)
 }
 
 /** Where the search for reminders starts: the same bounds as above, for a query across chats. */
-export function reminderBounds(now: Date, profile: PartnershipProfile): { dueBy: string; agreedBefore: string; idleSince: string } {
+export function reminderBounds(now: Date, profile: PartnershipProfile): { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string } {
   return {
     dueBy: ukDateAfter(now, profile.reminders.actionDueSoonDays),
+    overdueFrom: ukDateAfter(now, -OVERDUE_DAYS),
     agreedBefore: new Date(now.getTime() - DAY_MS).toISOString(),
     idleSince: new Date(now.getTime() - profile.reminders.openRethinkDays * DAY_MS).toISOString(),
   };

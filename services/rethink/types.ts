@@ -68,7 +68,7 @@ export interface AgreedAction {
   /** Removed actions are kept, marked, and no longer shown. */
   removedAt?: string;
   removedBy?: string;
-  /** When the chat was reminded that it is due (once; see services/rethink/reminders.ts). */
+  /** When the chat was reminded that it is due (once for each due date; see services/rethink/reminders.ts). */
   remindedAt?: string;
 }
 
@@ -121,8 +121,9 @@ export type AuditWhat =
   | 'cardPosted'
   | 'escalationStarted'
   | 'meetingEndReminded'
-  | 'remindersSent'
-  | 'reminderNotSent';
+  | 'remindersMarked'
+  | 'reminderNotSent'
+  | 'reminderUndeliverable';
 
 /** Who did what, when; `ref` is an id (participant, action or stage), never free text. */
 export interface AuditEvent {
@@ -175,6 +176,8 @@ export interface Rethink {
   meetingEndRemindedAt?: string;
   /** When the chat was last reminded that this open Re-think has had no change for a while. */
   idleRemindedAt?: string;
+  /** How often Teams has failed to take the reminder `for` (its ids): after a few tries it is given up. */
+  reminderFailures?: { for: string; count: number };
   createdBy: string;
   createdAt: string;
   updatedAt: string;

@@ -28,7 +28,7 @@ export interface RethinkRepository {
    * Re-thinks that may be due a reminder (services/rethink/reminders.ts), in any conversation: a
    * search for the periodic check, never on a card action's path. Each is checked again on its record.
    */
-  dueReminders(bounds: { dueBy: string; agreedBefore: string; idleSince: string }, limit: number): Promise<{ id: string; conversationId: string }[]>;
+  dueReminders(bounds: { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string }, limit: number): Promise<{ id: string; conversationId: string }[]>;
   /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face): just their ids and names (none for those who never joined). */
   peopleInCase(caseReference: string): Promise<Pick<Participant, 'id' | 'name' | 'aadObjectId'>[]>;
 }
@@ -80,10 +80,11 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       const [actions, idle] = await Promise.all([
         queryAcross<{ id: string; conversationId: string }>(
           container,
-          'SELECT TOP @limit c.id, c.conversationId FROM c JOIN a IN c.actions WHERE c.status IN ("open", "closed") AND NOT IS_DEFINED(a.removedAt) AND NOT IS_DEFINED(a.remindedAt) AND a.dueDate <= @dueBy AND a.at <= @agreedBefore',
+          'SELECT TOP @limit c.id, c.conversationId FROM c JOIN a IN c.actions WHERE c.status IN ("open", "closed") AND NOT IS_DEFINED(a.removedAt) AND NOT IS_DEFINED(a.remindedAt) AND a.dueDate <= @dueBy AND a.dueDate >= @overdueFrom AND a.at <= @agreedBefore',
           [
             { name: '@limit', value: limit },
             { name: '@dueBy', value: bounds.dueBy },
+            { name: '@overdueFrom', value: bounds.overdueFrom },
             { name: '@agreedBefore', value: bounds.agreedBefore },
           ],
         ),
@@ -114,7 +115,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         // In a meeting, presenters facilitate (move on, close) without joining; and a facilitator
         // handed over to may not have joined either: whoever changed a Re-think took part in it.
         // Asking to see its card again (status) changes nothing, nor does a meeting ending.
-        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded"))', parameters),
+        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "remindersMarked", "reminderNotSent", "reminderUndeliverable"))', parameters),
       ]);
       const known = new Set(joined.map((p) => p.id));
       const others = [...new Set(acted.flatMap((a) => [a.by, a.facilitatorId]))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));

@@ -23,8 +23,10 @@ test('an action is due a reminder from two days before it is due, once, while it
   const r = stage5Rethink();
   expect(due(r, at('2026-03-14T09:00:00Z'))).toEqual([]);
   expect(due(r, at('2026-03-15T09:00:00Z'))).toEqual(['2026-03-17']);
-  // Past due and never reminded (the app was not running, say): still reminded.
+  // Past due and never reminded (the app was not running, say): still reminded, for a week.
   expect(due(r, at('2026-03-22T09:00:00Z'))).toEqual(['2026-03-17', '2026-03-20', '2026-03-24']);
+  expect(due(r, at('2026-03-25T09:00:00Z'))).toEqual(['2026-03-20', '2026-03-24']);
+  expect(due(r, at('2026-04-01T09:00:00Z'))).toEqual([]);
   const [first, second] = [dueOn(r, '2026-03-17'), dueOn(r, '2026-03-20')];
   if (!first || !second) throw new Error('fixture');
   first.remindedAt = '2026-03-15T09:00:00.000Z';
@@ -59,12 +61,48 @@ test('the marks: set once, audited, undone only for the reminder that was not po
   expect(marked.value.idleRemindedAt).toBe('2026-03-15T10:00:00.000Z');
   expect(marked.value.updatedAt).toBe(r.updatedAt);
   expect(marked.value.ttl).toBe(730 * 86_400 - 14 * 86_400);
-  expect(marked.value.audit.at(-1)).toEqual({ at: '2026-03-15T10:00:00.000Z', by: 'reminders', what: 'remindersSent', ref: `${dueOn(r, '2026-03-17')?.id},idle` });
+  const ids = `${dueOn(r, '2026-03-17')?.id},idle`;
+  expect(marked.value.audit.at(-1)).toEqual({ at: '2026-03-15T10:00:00.000Z', by: 'reminders', what: 'remindersMarked', ref: ids });
   // Nothing more due: nothing changes, nothing is recorded.
   expect(applyCommand(marked.value, { kind: 'remind' }, REMINDERS, ctx(at('2026-03-15T11:00:00Z')))).toMatchObject({ ok: true, replay: true });
-  const undone = applyCommand(marked.value, { kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z' }, REMINDERS, ctx(at('2026-03-15T10:00:01Z')));
+  const undone = applyCommand(marked.value, { kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z', retry: true }, REMINDERS, ctx(at('2026-03-15T10:00:01Z')));
   if (!undone.ok) throw new Error('not undone');
   expect(undone.value.actions.every((a) => a.remindedAt === undefined)).toBe(true);
   expect(undone.value.idleRemindedAt).toBeUndefined();
-  expect(undone.value.audit.at(-1)?.what).toBe('reminderNotSent');
+  expect(undone.value.audit.at(-1)).toMatchObject({ what: 'reminderNotSent', ref: ids });
+  // Given up (the app not in the chat): kept marked, so never tried again, and recorded as such.
+  const given = applyCommand(marked.value, { kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z', retry: false }, REMINDERS, ctx(at('2026-03-15T10:00:01Z')));
+  if (!given.ok) throw new Error('not recorded');
+  expect(given.value.actions.filter((a) => a.remindedAt).map((a) => a.dueDate)).toEqual(['2026-03-17']);
+  expect(given.value.audit.at(-1)).toMatchObject({ what: 'reminderUndeliverable', ref: ids });
+});
+
+test('Teams failing the same reminder three times: it is given up rather than tried every minute', () => {
+  let r: Rethink = { ...stage5Rethink(), updatedAt: '2026-03-14T10:00:00.000Z' };
+  const outcomes: string[] = [];
+  for (let minute = 0; minute < 4; minute++) {
+    const now = new Date(Date.parse('2026-03-15T10:00:00Z') + minute * 60_000);
+    const marked = applyCommand(r, { kind: 'remind' }, REMINDERS, ctx(now));
+    if (!marked.ok || marked.replay) {
+      outcomes.push('nothing due');
+      continue;
+    }
+    const failed = applyCommand(marked.value, { kind: 'reminderNotSent', at: now.toISOString(), retry: true }, REMINDERS, ctx(now));
+    if (!failed.ok) throw new Error('not recorded');
+    r = failed.value;
+    outcomes.push(String(r.audit.at(-1)?.what));
+  }
+  expect(outcomes).toEqual(['reminderNotSent', 'reminderNotSent', 'reminderUndeliverable', 'nothing due']);
+});
+
+test('an action given a new due date is reminded again as that date comes', () => {
+  const r = stage5Rethink();
+  const action = dueOn(r, '2026-03-17');
+  if (!action) throw new Error('fixture');
+  action.remindedAt = '2026-03-15T09:00:00.000Z';
+  const lead = { id: r.facilitatorId, name: 'Lead' };
+  const edited = applyCommand(r, { kind: 'editAction', actionId: action.id, description: action.description, ownerParticipantId: action.owner.participantId ?? '', ownerName: '', dueDate: '2026-04-10' }, lead, ctx(at('2026-03-16T09:00:00Z')));
+  if (!edited.ok) throw new Error(edited.error.message);
+  expect(edited.value.actions.find((a) => a.id === action.id)?.remindedAt).toBeUndefined();
+  expect(due(edited.value, at('2026-04-08T09:00:00Z'))).toContain('2026-04-10');
 });
