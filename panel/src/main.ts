@@ -135,6 +135,7 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
     state.message = { text: 'Re-think couldn’t be reached, so that wasn’t saved. Please try again.', problem: true };
   } finally {
     state.busy = false;
+    pressesAnswered++;
     render();
   }
 }
@@ -184,6 +185,8 @@ function keyOf(node: Element): string {
   if (node.id) return `#${node.id}`;
   if (node instanceof HTMLButtonElement) return `button:${node.textContent ?? ''}`;
   if (node instanceof HTMLDetailsElement) return `details:${node.querySelector('summary')?.textContent ?? ''}`;
+  // An earlier stage's heading, where a keyboard user opens and closes it.
+  if (node.tagName === 'SUMMARY') return `summary:${node.textContent ?? ''}`;
   return '';
 }
 
@@ -207,7 +210,7 @@ function render(): void {
   }
   for (const details of root.querySelectorAll('details')) if (opened.has(keyOf(details))) details.open = true;
   if (focused) {
-    const again = [...root.querySelectorAll<HTMLElement>('[id], button, details')].find((node) => keyOf(node) === focused);
+    const again = [...root.querySelectorAll<HTMLElement>('[id], button, details, summary')].find((node) => keyOf(node) === focused);
     again?.focus();
     // Only boxes that have a caret: a date field has none (and setting one throws).
     if (caret?.[0] != null && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement)) {
@@ -221,10 +224,23 @@ function render(): void {
   announce(state.message?.text ?? (state.view ? '' : (state.emptyText ?? '')));
 }
 
+/** Each press's outcome is said, even in the same words as the last one's. */
+let pressesAnswered = 0;
+let announced = { text: '', press: 0 };
+
 /** Puts a new message in the one live region: said once when it changes, not at every redraw. */
 function announce(text: string): void {
   const status = document.getElementById('panel-status');
-  if (status && status.textContent !== text) status.textContent = text;
+  if (!status) return;
+  const sayAgain = text !== '' && text === announced.text && pressesAnswered !== announced.press;
+  announced = { text, press: pressesAnswered };
+  if (sayAgain) {
+    // The same words as last time: emptied, then put back a moment later, so screen readers hear them.
+    status.textContent = '';
+    setTimeout(() => {
+      if (announced.text === text) status.textContent = text;
+    }, 150);
+  } else if (status.textContent !== text) status.textContent = text;
 }
 
 function content(): Node[] {

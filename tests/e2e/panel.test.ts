@@ -194,6 +194,28 @@ test('typing in the panel: text begun at one stage is never filed under the next
   expect(await box.inputValue()).toBe('Half a thought');
   await box.fill('');
 
+  // A keyboard user on an earlier stage's heading stays there through a redraw.
+  await page.locator('#app details summary').first().focus();
+  await here.press(presenter, 'contribute', { rethinkId: id, contribution: 'Health view, added to again.', stage: '2' });
+  await page.locator('#app').getByText('Health view, added to again.').waitFor({ timeout: 6_000 });
+  expect(await page.evaluate(() => [document.activeElement?.tagName, document.activeElement?.textContent])).toEqual(['SUMMARY', 'Stage 1: What has happened?']);
+
+  // The same outcome twice in a row is said twice: the one live region empties, then says it again.
+  await page.evaluate(() => {
+    const status = document.getElementById('panel-status') as HTMLElement;
+    const said: string[] = [];
+    (window as unknown as { said: string[] }).said = said;
+    new MutationObserver(() => said.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+  });
+  for (const text of ['Second thoughts.', 'Third thoughts.']) {
+    await box.fill(text);
+    await page.getByRole('button', { name: 'Save my contribution' }).click();
+    await page.waitForFunction((t) => (window as unknown as { said: string[] }).said.filter((s) => s.startsWith('Your contribution is saved')).length >= t, text === 'Second thoughts.' ? 1 : 2);
+  }
+  const said = await page.evaluate(() => (window as unknown as { said: string[] }).said);
+  expect(said.map((t) => (t.startsWith('Your contribution is saved') ? 'saved' : t))).toEqual(['', 'saved', '', 'saved']);
+  await box.fill('');
+
   // At stage 5, an action added leaves the form empty for the next.
   for (const stage of [2, 3, 4]) await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: String(stage) });
   await page.locator('#app').getByText('Stage 5 of 5').waitFor({ timeout: 6_000 });
