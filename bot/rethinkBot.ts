@@ -37,6 +37,10 @@ export class RethinkBot extends TeamsActivityHandler {
       await this.installed(context);
       await next();
     });
+    this.onInstallationUpdateRemove(async (context, next) => {
+      await this.removed(context);
+      await next();
+    });
   }
 
   /** Activities from a tenant outside the allow-list are ignored before anything is read or written. */
@@ -101,6 +105,22 @@ export class RethinkBot extends TeamsActivityHandler {
       // Only the stack's frames: an error's message, over however many lines, can quote what someone typed.
       log.error({ err: errorKind(error), stack: (error as Error).stack?.split('\n').filter((line) => /^\s+at /.test(line)).join('\n') }, 'handler failed');
       return { notice: readOnly.has(handler) ? MESSAGES.unexpectedShowing : MESSAGES.unexpected };
+    }
+  }
+
+  /**
+   * Re-think removed from someone's personal chat: lists, forms and requests are no longer sent
+   * there, where they would be lost; the person is asked to add it again instead.
+   */
+  private async removed(context: TurnContext): Promise<void> {
+    // Removed, not an upgrade that replaces one version with another.
+    if (context.activity.action !== 'remove') return;
+    const input = turnInput(context, {}, this.options.clock());
+    if (input.where.conversationKind !== 'personal' || !input.actor.aadObjectId) return;
+    try {
+      await this.deps.people.forgetPersonalChat(input.actor.aadObjectId, input.address.conversationId, input.now);
+    } catch (error) {
+      this.deps.log.warn({ err: errorKind(error) }, 'could not forget a personal chat the app was removed from');
     }
   }
 

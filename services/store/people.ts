@@ -28,6 +28,11 @@ export interface PeopleRepository {
   get(aadObjectId: string): Promise<PersonRecord | undefined>;
   /** `known: false` when there is likely no record yet (nothing was remembered): one create, not a failed patch first. */
   remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation'>>, now: Date, known?: boolean): Promise<void>;
+  /**
+   * They removed Re-think from their personal chat: that chat is no longer where to reach them (only
+   * if it is still the one on record: they may have added the app again since).
+   */
+  forgetPersonalChat(aadObjectId: string, conversationId: string, now: Date): Promise<void>;
   /** Changes the cases they facilitate, conditional on the ETag: two accepts at once both stay listed. */
   /** Resolves `true` when the list changed (a write was made), `false` when it already read so. */
   updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date): Promise<boolean>;
@@ -40,6 +45,20 @@ export function peopleRepository(container: Container, retentionSeconds: number)
     // preferences, never part of a Re-think record.
     remember: (aadObjectId, change, now, known = true) =>
       patchOrCreate<PersonRecord>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, aadObjectId, known ? 'patch' : 'create'),
+    forgetPersonalChat: async (aadObjectId, conversationId, now) => {
+      await updateItem<PersonRecord>(
+        container,
+        safeId(aadObjectId),
+        aadObjectId,
+        (current) => {
+          if (current.personalConversation?.conversationId !== conversationId) return { ok: true, value: current, replay: true };
+          const next: PersonRecord = { ...current, updatedAt: now.toISOString() };
+          delete next.personalConversation;
+          return { ok: true, value: next };
+        },
+        { idempotent: true },
+      );
+    },
     updateFacilitating: async (aadObjectId, change, now) => {
       const id = safeId(aadObjectId);
       for (let attempt = 0; attempt < 3; attempt++) {

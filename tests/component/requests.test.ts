@@ -3,7 +3,7 @@
  * pre-filled, submitted, delivered to the pool, accepted by exactly one of two facilitators at
  * once, scheduled, followed by a linked strategy 3 Re-think, and completed.
  */
-import { AHEAD, newGroupChat, newMeetingChat, person, users, type TestConversation } from '../helpers/activities';
+import { AHEAD, newGroupChat, newMeetingChat, person, uninstalled, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { input } from '../helpers/adaptiveCards';
 import { Driver, START_FORM } from '../helpers/driver';
@@ -593,3 +593,30 @@ test('a facilitator who accepted before adding Re-think for themselves gets the 
   await bed.app.idle();
   expect(bed.connector.posts(own).filter((p) => JSON.stringify(p.activity).includes(requestId))).toHaveLength(2);
 }, 30_000);
+
+test('Re-think removed from someone’s personal chat: lists are no longer sent where they would be lost, they are asked to add it again, and once added they are sent there', async () => {
+  const someone = person(41);
+  const group = newGroupChat();
+  const chat = personalChat(someone);
+  const where = { user: someone, conversation: chat, serviceUrl: bed.connector.serviceUrl };
+  const lastSaid = () => bed.connector.posts(group.id).at(-1)?.activity.text ?? '';
+  const remembered = async () => (await bed.db.people.item(someone.aadObjectId, someone.aadObjectId).read<{ personalConversation?: { conversationId: string } }>()).resource?.personalConversation;
+  await installPersonally(bed.app, bed.connector, someone);
+  await say(group, someone, 'my requests');
+  expect(lastSaid()).toContain('I’m sending the list to your personal chat');
+
+  // A removal from a chat that is no longer the one on record changes nothing.
+  await send(bed.app, uninstalled({ ...where, conversation: { ...chat, id: `${chat.id}-old` } }));
+  expect((await remembered())?.conversationId).toBe(chat.id);
+
+  await send(bed.app, uninstalled(where));
+  expect(await remembered()).toBeUndefined();
+  const posted = bed.connector.posts(chat.id).length;
+  await say(group, someone, 'my requests');
+  expect(lastSaid()).toContain('Please add Re-think for yourself');
+  expect(bed.connector.posts(chat.id)).toHaveLength(posted);
+
+  await installPersonally(bed.app, bed.connector, someone);
+  await say(group, someone, 'my requests');
+  expect(lastSaid()).toContain('I’m sending the list to your personal chat');
+});

@@ -105,3 +105,8 @@ export function submit(data: Json, where: Where & { replyToId?: string }): Json 
 export function installed(where: Where): Json {
   return envelope(fixtures.installationUpdateAdd, where);
 }
+
+/** The same event as Teams sends it when the app is removed from the conversation. */
+export function uninstalled(where: Where): Json {
+  return { ...envelope(fixtures.installationUpdateAdd, where), action: 'remove' };
+}
