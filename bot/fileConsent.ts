@@ -39,12 +39,12 @@ async function requestFor(context: TurnContext, response: FileConsentCardRespons
 const answerOf = (context: TurnContext): string | undefined => (context.activity.id ? shortKey(context.activity.conversation.id, context.activity.id) : undefined);
 
 const NOT_FOUND = 'Sorry, I can’t find that request any more, so there is nothing to save.';
-const UNKNOWN_PLACE = 'Sorry, Teams offered a place to save the file that Re-think doesn’t recognise as your OneDrive, so nothing was saved. Please try again; if this keeps happening, please tell your partnership administrator.';
-
 /** An upload URL outside the configured hosts: refused before anything is built, noted, or sent. */
-async function refuseUnknownPlace(context: TurnContext, deps: Deps, what: string): Promise<void> {
-  deps.log.warn({ what }, 'refused an upload to an address outside UPLOAD_HOSTS');
-  await context.sendActivity(UNKNOWN_PLACE);
+async function refuseUnknownPlace(context: TurnContext, deps: Deps, what: 'caseExport' | 'requestDocument', url: string): Promise<void> {
+  // The host only: the rest of the address carries the upload session's token.
+  deps.log.warn({ what, host: new URL(url).hostname }, 'refused an upload to an address outside UPLOAD_HOSTS');
+  const who = what === 'caseExport' ? 'whoever runs Re-think for your partnership (the UPLOAD_HOSTS setting)' : 'your partnership administrator';
+  await context.sendActivity(`Sorry, nothing was saved: Teams gave a place to save it that Re-think doesn’t recognise as your OneDrive. Please try again; if this keeps happening, please tell ${who}.`);
 }
 const STORE_AWAY = 'Sorry, Re-think couldn’t reach its store just now, so the document wasn’t saved. Please try again in a moment.';
 
@@ -89,7 +89,7 @@ async function acceptCaseExport(context: TurnContext, response: FileConsentCardR
     await context.sendActivity('Sorry, that export can’t be made. Please ask again with **export case** and the case reference.');
     return;
   }
-  if (!mayUploadTo(info.uploadUrl, deps.uploads)) return refuseUnknownPlace(context, deps, 'caseExport');
+  if (!mayUploadTo(info.uploadUrl, deps.uploads)) return refuseUnknownPlace(context, deps, 'caseExport', info.uploadUrl);
   const holdings = await deps.caseRecords.find(reference.value);
   if (holdsNothing(holdings)) {
     await context.sendActivity(`Re-think holds nothing for case ${reference.value} now, so there is nothing to export.`);
@@ -124,7 +124,7 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
     await context.sendActivity(NOT_FOUND);
     return;
   }
-  if (!mayUploadTo(upload.uploadUrl, deps.uploads)) return refuseUnknownPlace(context, deps, 'requestDocument');
+  if (!mayUploadTo(upload.uploadUrl, deps.uploads)) return refuseUnknownPlace(context, deps, 'requestDocument', upload.uploadUrl);
   // Claimed before uploading: Teams sends a slow answer again while the first is still uploading.
   // That redelivery is answered by the first, so it says nothing.
   const claimed = await audit(deps, r, context.activity.from.id, 'documentAccepted', now, answerOf(context)).catch(unlessUnavailable(() => ({ kind: 'unavailable' as const })));

@@ -113,7 +113,7 @@ export class RethinkBot extends TeamsActivityHandler {
    * there, where they would be lost; the person is asked to add it again instead.
    */
   private async removed(context: TurnContext): Promise<void> {
-    // Removed, not an upgrade that replaces one version with another.
+    // Removed by the person ('remove-upgrade' is the bot removed by a new version of the app).
     if (context.activity.action !== 'remove') return;
     const input = turnInput(context, {}, this.options.clock());
     if (input.where.conversationKind !== 'personal' || !input.actor.aadObjectId) return;

@@ -12,6 +12,7 @@ export function mayUploadTo(url: string, policy: Config['uploads']): boolean {
   // Credentials in the address are never Teams' way of naming an upload session.
   if (target.username || target.password) return false;
   if (!policy.hosts) return true;
-  const host = target.hostname.toLowerCase().replace(/\.$/, '');
+  // An IPv6 address comes in brackets.
+  const host = target.hostname.toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
   return policy.hosts.some((allowed) => host === allowed || host.endsWith(`.${allowed}`));
 }

@@ -142,7 +142,9 @@ export function loadConfig(env: Env): Config {
       .filter(Boolean) ?? (auth.mode === 'none' ? undefined : DEFAULT_UPLOAD_HOSTS);
   if (uploadHosts?.length === 0) problems.push('UPLOAD_HOSTS is set but names no host: list the hosts files may be uploaded to (such as sharepoint.com), separated by commas, or unset it.');
   for (const h of uploadHosts ?? []) {
-    if (!HOST_NAME.test(h) && !isIP(h)) problems.push(`UPLOAD_HOSTS holds "${h}", which is not a host name (such as sharepoint.com).`);
+    // A name of one label ("com") would allow every host under it.
+    const named = HOST_NAME.test(h) && (h.includes('.') || h === 'localhost');
+    if (!named && !isIP(h)) problems.push(`UPLOAD_HOSTS holds "${h}", which is not a host name (such as sharepoint.com).`);
   }
 
   const appIdUri = get('PANEL_APP_ID_URI');

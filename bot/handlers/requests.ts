@@ -362,7 +362,10 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
  * completion could not be saved is completed now.
  */
 export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> {
-  for (const request of await deps.requests.awaitingCompletion(50)) {
+  // Only Re-thinks closed lately can have left a request behind (it is completed as one closes); a
+  // week covers any outage. Searched from the closed Re-thinks, so open ones never crowd them out.
+  const closed = await deps.rethinks.closedStrategyThreeSince(new Date(now.getTime() - 7 * 86_400_000).toISOString(), 50);
+  for (const request of await deps.requests.awaitingCompletion(closed)) {
     const link = request.rethink;
     const r = link ? await deps.rethinks.get(link.conversationId, link.id) : undefined;
     if (!r || r.status !== 'closed') continue;

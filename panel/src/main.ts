@@ -338,6 +338,7 @@ function facilitatorControls(v: PanelView): Node[] {
     share.addEventListener('click', () => {
       const url = `${location.origin}/panel/?view=stage&rethinkId=${encodeURIComponent(v.rethinkId)}`;
       meeting.shareAppContentToStage((error) => {
+        pressesAnswered++;
         state.message = error ? { text: 'The stage couldn’t be shared just now. Please try again, or share your screen instead.', problem: true } : { text: 'The current stage is on the meeting stage for everyone.', problem: false };
         render();
       }, url);

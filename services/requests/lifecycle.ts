@@ -44,7 +44,7 @@ export function submitRequest(input: NewRequest, pool: PoolTargets, ctx: Request
   const problems = Object.keys(errors).length;
   if (problems > 0) return { ok: false, errors, message: problems === 1 ? 'Please check the field marked below.' : `Please check the ${problems} fields marked below.` };
   if (!pool.channel && pool.facilitators.length === 0) {
-    return { ok: false, errors: {}, message: 'No independent facilitators are set up for your partnership yet, so this request can’t be sent. Nothing has been lost: please ask your partnership administrator to set up the facilitator pool, then submit again.' };
+    return { ok: false, errors: {}, message: 'No independent facilitators can be reached just now (none is set up, or none has Re-think added for themselves), so this request can’t be sent. Nothing has been lost: please ask your partnership administrator to check the facilitator pool, then submit again.' };
   }
   const at = ctx.now.toISOString();
   let doc: FacilitatorRequest = {

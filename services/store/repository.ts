@@ -92,7 +92,7 @@ export async function queryItems<T>(container: Container, query: string, paramet
 }
 
 /** A query over every partition: for lists and the dispatcher's search, never on a card action's path. */
-export async function queryAcross<T>(container: Container, query: string, parameters: { name: string; value: string | number }[]): Promise<T[]> {
+export async function queryAcross<T>(container: Container, query: string, parameters: { name: string; value: string | number | string[] }[]): Promise<T[]> {
   const { resources } = await always(() => container.items.query<T>({ query, parameters }).fetchAll());
   return resources;
 }

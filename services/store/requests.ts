@@ -35,7 +35,7 @@ export interface RequestRepository {
   /** Open requests for a case that this facilitator accepted. */
   acceptedFor(caseReference: string, personId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** Accepted or scheduled requests with a linked Re-think: those that may be waiting to be completed. */
-  awaitingCompletion(limit: number): Promise<Stored<FacilitatorRequest>[]>;
+  awaitingCompletion(rethinkIds: readonly string[]): Promise<Stored<FacilitatorRequest>[]>;
   /** The requests a Re-think follows (normally one). */
   linkedTo(rethinkId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** Ids of requests with deliveries due by `now`. */
@@ -115,8 +115,12 @@ export function requestRepository(container: Container): RequestRepository {
           { name: '@personId', value: personId },
         ],
       ),
-    awaitingCompletion: (limit) =>
-      queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT TOP @limit * FROM c WHERE c.type = "request" AND IS_DEFINED(c.rethink) AND c.status IN ("accepted", "scheduled")', [{ name: '@limit', value: limit }]),
+    awaitingCompletion: async (rethinkIds) =>
+      rethinkIds.length === 0
+        ? []
+        : queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT * FROM c WHERE c.type = "request" AND c.status IN ("accepted", "scheduled") AND ARRAY_CONTAINS(@ids, c.rethink.id)', [
+            { name: '@ids', value: [...rethinkIds] },
+          ]),
     linkedTo: (rethinkId) => queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT * FROM c WHERE c.type = "request" AND c.rethink.id = @rethinkId', [{ name: '@rethinkId', value: rethinkId }]),
     claimCase: async (caseReference, requestId, now) => {
       const id = caseClaimId(caseReference);

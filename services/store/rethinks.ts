@@ -24,6 +24,8 @@ export interface RethinkRepository {
   latestOpen(conversationId: string, meetingId?: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
   forCase(caseReference: string): Promise<Rethink[]>;
+  /** Strategy 3 Re-thinks closed since `since`, in any conversation: for the periodic check that completes their requests. */
+  closedStrategyThreeSince(since: string, limit: number): Promise<string[]>;
   /**
    * Re-thinks that may be due a reminder (services/rethink/reminders.ts), in any conversation: a
    * search for the periodic check, never on a card action's path. Each is checked again on its record.
@@ -76,6 +78,13 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       );
       return latest;
     },
+    closedStrategyThreeSince: async (since, limit) =>
+      (
+        await queryAcross<{ id: string }>(container, 'SELECT TOP @limit c.id FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since ORDER BY c.updatedAt DESC', [
+          { name: '@limit', value: limit },
+          { name: '@since', value: since },
+        ])
+      ).map((r) => r.id),
     dueReminders: async (bounds, limit) => {
       const [actions, idle] = await Promise.all([
         queryAcross<{ id: string; conversationId: string }>(

@@ -103,7 +103,7 @@ test('export: an upload address outside UPLOAD_HOSTS is refused before anything 
     const notesBefore = (await notes('export')).length;
     await send(guarded, invoke('accept', 'elsewhere'));
     await guarded.idle();
-    expect(bed.connector.posts(chat.id).at(-1)?.activity.text).toContain('doesn’t recognise as your OneDrive, so nothing was saved');
+    expect(bed.connector.posts(chat.id).at(-1)?.activity.text).toContain('nothing was saved: Teams gave a place to save it that Re-think doesn’t recognise as your OneDrive');
     expect(bed.connector.uploads.filter((u) => u.token === 'elsewhere')).toHaveLength(0);
     expect(await notes('export')).toHaveLength(notesBefore);
   } finally {

@@ -121,8 +121,8 @@ afterAll(async () => {
 });
 
 test('in Teams: signed in with Teams SSO, it shows the meeting’s Re-think; its polls ride on the membership pass, so Teams is asked once', async () => {
-  const opened = await openInTeams(await sso.mint(attendee));
   const before = roleLookups();
+  const opened = await openInTeams(await sso.mint(attendee));
   await opened.panel.getByRole('heading', { name: HEADING }).waitFor({ timeout: 15_000 });
   expect(await opened.panel.locator('#app').getByText('Development mode').count()).toBe(0);
   // The first look found the Re-think (asking Teams once); from then on, one poll every 2 s.

@@ -28,11 +28,14 @@ export async function teamsSso(): Promise<TeamsSso> {
     panelAuth: { mode: 'entra', audience: AUDIENCE, keys: createLocalJWKSet({ keys: [jwk] }), allowedTenantIds: [TENANT] },
     mint: (user, overrides = {}) => {
       const tenant = overrides.tenant ?? TENANT;
+      const audience = overrides.audience ?? AUDIENCE;
+      // As Entra issues them: a v1 token is for the id URI, from sts.windows.net; a v2 token for the app's id.
+      const issuer = audience.startsWith('api://') ? `https://sts.windows.net/${tenant}/` : `https://login.microsoftonline.com/${tenant}/v2.0`;
       // Teams SSO gives a user's token for the app's one scope; an app's own token has roles, and no scope.
       return new SignJWT({ oid: user.aadObjectId, name: user.name, tid: tenant, ...(overrides.appOnly ? { idtyp: 'app', roles: ['Panel.Read'] } : { scp: 'access_as_user' }) })
         .setProtectedHeader({ alg: 'RS256', kid: 'test' })
-        .setIssuer(`https://login.microsoftonline.com/${tenant}/v2.0`)
-        .setAudience(overrides.audience ?? AUDIENCE)
+        .setIssuer(issuer)
+        .setAudience(audience)
         .setIssuedAt()
         .setExpirationTime(overrides.expiresIn ?? '10m')
         .sign(overrides.key ?? keys.privateKey);

@@ -98,6 +98,9 @@ describe('configuration from the environment', () => {
     };
     expect(problems({ UPLOAD_HOSTS: ' , ' })).toEqual(['UPLOAD_HOSTS is set but names no host: list the hosts files may be uploaded to (such as sharepoint.com), separated by commas, or unset it.']);
     expect(problems({ UPLOAD_HOSTS: 'https://contoso.sharepoint.com/sites/x, sharepoint.com' })).toEqual(['UPLOAD_HOSTS holds "https://contoso.sharepoint.com/sites/x", which is not a host name (such as sharepoint.com).']);
+    // One label would allow every host under it.
+    expect(problems({ UPLOAD_HOSTS: 'com' })).toEqual(['UPLOAD_HOSTS holds "com", which is not a host name (such as sharepoint.com).']);
+    expect(loadConfig({ UPLOAD_HOSTS: '::1, localhost' }).uploads.hosts).toEqual(['::1', 'localhost']);
   });
 
   test('a Cosmos DB connection string pasted as the endpoint is refused without its key being printed', () => {

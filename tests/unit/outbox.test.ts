@@ -39,7 +39,7 @@ test('no pool yet: refused with a clear message, nothing made', () => {
   const base = request('submitted');
   const result = submitRequest({ id: 'r1', tenantId: 't', caseReference: base.caseReference, requester: base.requester, requestedIn: base.requestedIn, form: base.form, history: base.history, network: [] }, { facilitators: [] }, ctx);
   expect(result.ok).toBe(false);
-  if (!result.ok) expect(result.message).toContain('No independent facilitators are set up');
+  if (!result.ok) expect(result.message).toContain('No independent facilitators can be reached just now');
 });
 
 test('sent: a posted request card becomes a copy to keep up to date; one changed on its way is updated again', () => {

@@ -26,4 +26,5 @@ test('locally, with no hosts set, any http or https address (the tests’ own st
   expect(mayUploadTo('file:///etc/passwd', local)).toBe(false);
   expect(mayUploadTo('ftp://127.0.0.1/upload', local)).toBe(false);
   expect(mayUploadTo('http://127.0.0.1:8080/upload/x', { hosts: ['sharepoint.com'], httpsOnly: false })).toBe(false);
+  expect(mayUploadTo('http://[::1]:8080/upload/x', { hosts: ['::1'], httpsOnly: false })).toBe(true);
 });
