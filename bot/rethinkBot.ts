@@ -4,6 +4,7 @@ import { errorKind } from '../services/logging';
 import { StoreUnavailableError } from '../services/store/repository';
 import type { Deliveries } from './deliveries';
 import { acceptFile, declineFile } from './fileConsent';
+import { offerWaitingOnInstall } from './handlers/admin';
 import { meetingEnded } from './handlers/meeting';
 import { reachAcceptorOnInstall } from './handlers/requests';
 import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult } from './handlers/types';
@@ -132,8 +133,9 @@ export class RethinkBot extends TeamsActivityHandler {
       await this.deps.conversations.save(address, input.actor.aadObjectId, input.now);
       if (input.where.conversationKind === 'personal' && input.actor.aadObjectId) {
         await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: address }, input.now);
-        // A query across requests: after the welcome, not before it.
+        // Queries across requests: after the welcome, not before it.
         this.deps.later('requests accepted before the app was added', () => reachAcceptorOnInstall(this.deps, input));
+        this.deps.later('requests waiting for a named facilitator', () => offerWaitingOnInstall(input, this.deps));
       }
     } catch (error) {
       this.deps.log.warn({ err: errorKind(error) }, 'could not save the conversation reference on install');

@@ -33,7 +33,7 @@ async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Prom
  * Requests still waiting for someone to accept were sent to the pool as it was: a chat new to the
  * pool is sent them too (otherwise a replaced channel would leave them with no one to accept them).
  */
-async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress): Promise<number> {
+export async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress): Promise<number> {
   // However many are accepted and running, every one still waiting (a partnership has a handful).
   return changeEach(deps, await deps.requests.waiting(200), (current) => lifecycle.offerToPool(current, [to], input.actor.id, engineContext(deps, input.now)));
 }
@@ -63,6 +63,16 @@ export const addFacilitator: Handler = async (input, deps) => {
   const offered = chat ? await offerWaiting(input, deps, chat) : 0;
   return { notice: `Added. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${waitingSent(offered, 'to them')}` };
 };
+
+/**
+ * A named facilitator has added Re-think for themselves (for the first time, or again after removing
+ * it): the requests still waiting for someone to accept are sent to them, as when they were added.
+ */
+export async function offerWaitingOnInstall(input: TurnInput, deps: Deps): Promise<void> {
+  const aad = input.actor.aadObjectId;
+  if (!aad || !(await deps.pool.get())?.facilitators.some((f) => f.aadObjectId === aad)) return;
+  await offerWaiting(input, deps, input.address);
+}
 
 export const removeFacilitator: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };

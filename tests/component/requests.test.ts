@@ -620,3 +620,22 @@ test('Re-think removed from someone’s personal chat: lists are no longer sent 
   await say(group, someone, 'my requests');
   expect(lastSaid()).toContain('I’m sending the list to your personal chat');
 });
+
+test('a named facilitator added before they had Re-think is sent the requests still waiting when they add it; anyone else adding it is not', async () => {
+  const newcomer = person(43);
+  const bystander = person(44);
+  await say(personalChat(admin), admin, `add facilitator ${newcomer.aadObjectId}`);
+  try {
+    expect(lastText(personalChat(admin).id)).toContain('new requests will reach them once they add the app for themselves');
+    const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0571');
+    const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
+    await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId));
+    await installPersonally(bed.app, bed.connector, bystander);
+    await installPersonally(bed.app, bed.connector, newcomer);
+    await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === personalChat(newcomer).id && JSON.stringify(c.activity).includes(requestId), 10_000);
+    await bed.app.idle();
+    expect(bed.connector.posts(personalChat(bystander).id).some((p) => JSON.stringify(p.activity).includes(requestId))).toBe(false);
+  } finally {
+    await say(personalChat(admin), admin, `remove facilitator ${newcomer.aadObjectId}`);
+  }
+}, 30_000);
