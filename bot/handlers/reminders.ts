@@ -79,5 +79,7 @@ function idleText(r: Rethink, deps: Deps, now: Date): string {
   const facilitator = facilitatorIsNamed(r) ? r.participants.find((p) => p.id === r.facilitatorId)?.name : undefined;
   const who = facilitator ? `${facilitator}, as facilitator, can` : r.meetingId ? 'The organiser or a presenter can' : 'The facilitator can';
   const next = r.stage === 5 ? 'record the outcome' : 'move the group on once every perspective has been heard';
-  return `The Re-think for case ${r.caseReference} has had no change for ${days} days. It is at stage ${r.stage} of 5: “${stage}” ${who} ${next}. To see its card, type ${statusCommand(r)}.`;
+  // A title that is a question ends its own sentence; any other needs a full stop.
+  const title = /[.?!]$/.test(stage) ? `“${stage}”` : `“${stage}”.`;
+  return `The Re-think for case ${r.caseReference} has had no change for ${days} days. It is at stage ${r.stage} of 5: ${title} ${who} ${next}. To see its card, type ${statusCommand(r)}.`;
 }

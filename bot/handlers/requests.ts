@@ -363,8 +363,8 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
  */
 export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> {
   // Only Re-thinks closed lately can have left a request behind (it is completed as one closes); a
-  // week covers any outage. Searched from the closed Re-thinks, so open ones never crowd them out.
-  const closed = await deps.rethinks.closedStrategyThreeSince(new Date(now.getTime() - 7 * 86_400_000).toISOString(), 50);
+  // month covers any outage. Searched from the closed Re-thinks, so open ones never crowd them out.
+  const closed = await deps.rethinks.closedStrategyThreeSince(new Date(now.getTime() - 30 * 86_400_000).toISOString());
   for (const request of await deps.requests.awaitingCompletion(closed)) {
     const link = request.rethink;
     const r = link ? await deps.rethinks.get(link.conversationId, link.id) : undefined;

@@ -356,8 +356,10 @@ const handlers: Handlers = {
   },
 
   reminderNotSent(r, c) {
+    // Already recorded (the same change applied again after a lost answer), or nothing marked then.
+    if (r.reminderFailures?.at === c.at || remindedAt(r, c.at) === '') return ok(r);
     const failures = failuresOf(r, c.at) + 1;
-    r.reminderFailures = { for: remindedAt(r, c.at), count: failures };
+    r.reminderFailures = { for: reminderKey(r, c.at), count: failures, at: c.at };
     // Given up: left marked, so it is not tried again.
     if (!c.retry || failures >= REMINDER_TRIES) return ok(r);
     for (const action of r.actions) if (action.remindedAt === c.at) delete action.remindedAt;
@@ -383,8 +385,10 @@ const handlers: Handlers = {
 
 /** The ids a reminder marked at `at` covers (its actions, and `idle`), for the audit trail. */
 const remindedAt = (r: Rethink, at: string): string => [...r.actions.filter((a) => a.remindedAt === at).map((a) => a.id), ...(r.idleRemindedAt === at ? ['idle'] : [])].join(',');
-/** How often Teams has already failed to take this same reminder. */
-const failuresOf = (r: Rethink, at: string): number => (r.reminderFailures?.for === remindedAt(r, at) ? r.reminderFailures.count : 0);
+/** What a reminder marked at `at` reminds of: each action with its due date, and the quiet spell. */
+const reminderKey = (r: Rethink, at: string): string => [...r.actions.filter((a) => a.remindedAt === at).map((a) => `${a.id}@${a.dueDate}`), ...(r.idleRemindedAt === at ? [`idle@${r.updatedAt}`] : [])].join(',');
+/** How often Teams has already failed to take this same reminder (not an earlier one about the same things). */
+const failuresOf = (r: Rethink, at: string): number => (r.reminderFailures?.for === reminderKey(r, at) ? r.reminderFailures.count : 0);
 const newlyMarked = (before: Rethink, after: Rethink): string =>
   [...after.actions.filter((a) => a.remindedAt && !before.actions.find((b) => b.id === a.id)?.remindedAt).map((a) => a.id), ...(after.idleRemindedAt !== before.idleRemindedAt ? ['idle'] : [])].join(',');
 

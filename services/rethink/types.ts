@@ -176,8 +176,11 @@ export interface Rethink {
   meetingEndRemindedAt?: string;
   /** When the chat was last reminded that this open Re-think has had no change for a while. */
   idleRemindedAt?: string;
-  /** How often Teams has failed to take the reminder `for` (its ids): after a few tries it is given up. */
-  reminderFailures?: { for: string; count: number };
+  /**
+   * How often Teams has failed to take the reminder `for` (what it reminds of: each action with its
+   * due date, or the quiet spell), the last at `at`: after a few tries it is given up.
+   */
+  reminderFailures?: { for: string; count: number; at: string };
   createdBy: string;
   createdAt: string;
   updatedAt: string;

@@ -25,7 +25,7 @@ export interface RethinkRepository {
   /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
   forCase(caseReference: string): Promise<Rethink[]>;
   /** Strategy 3 Re-thinks closed since `since`, in any conversation: for the periodic check that completes their requests. */
-  closedStrategyThreeSince(since: string, limit: number): Promise<string[]>;
+  closedStrategyThreeSince(since: string): Promise<string[]>;
   /**
    * Re-thinks that may be due a reminder (services/rethink/reminders.ts), in any conversation: a
    * search for the periodic check, never on a card action's path. Each is checked again on its record.
@@ -78,13 +78,8 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       );
       return latest;
     },
-    closedStrategyThreeSince: async (since, limit) =>
-      (
-        await queryAcross<{ id: string }>(container, 'SELECT TOP @limit c.id FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since ORDER BY c.updatedAt DESC', [
-          { name: '@limit', value: limit },
-          { name: '@since', value: since },
-        ])
-      ).map((r) => r.id),
+    // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.
+    closedStrategyThreeSince: async (since) => (await queryAcross<{ id: string }>(container, 'SELECT c.id FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since', [{ name: '@since', value: since }])).map((r) => r.id),
     dueReminders: async (bounds, limit) => {
       const [actions, idle] = await Promise.all([
         queryAcross<{ id: string; conversationId: string }>(
@@ -124,7 +119,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         // In a meeting, presenters facilitate (move on, close) without joining; and a facilitator
         // handed over to may not have joined either: whoever changed a Re-think took part in it.
         // Asking to see its card again (status) changes nothing, nor does a meeting ending.
-        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "remindersMarked", "reminderNotSent", "reminderUndeliverable"))', parameters),
+        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "remindersMarked", "reminderNotSent", "reminderUndeliverable")) AND a["by"] != "reminders"', parameters),
       ]);
       const known = new Set(joined.map((p) => p.id));
       const others = [...new Set(acted.flatMap((a) => [a.by, a.facilitatorId]))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));

@@ -79,6 +79,7 @@ test('agreed actions: the chat is reminded once of each as it falls due, also af
 
 test('an open Re-think without change for 14 days: the chat is reminded once in each quiet spell, naming the facilitator and what is next', async () => {
   const { chat, driver, rethinkId } = await rethinkAt(3);
+  const atStageTwo = await rethinkAt(2);
   now += 13 * DAY;
   await bed.app.housekeep();
   expect(reminders(chat)).toEqual([]);
@@ -88,6 +89,8 @@ test('an open Re-think without change for 14 days: the chat is reminded once in 
   expect(reminders(chat)).toEqual([
     `The Re-think for case PSCP-2026-0042 has had no change for 14 days. It is at stage 3 of 5: “Who has been affected, and how?” ${lead.name}, as facilitator, can move the group on once every perspective has been heard. To see its card, type **@Re-think status**.`,
   ]);
+  // A stage title that is not a question ends with a full stop.
+  expect(reminders(atStageTwo.chat)[0]).toContain(`It is at stage 2 of 5: “Thinking and feeling”. ${lead.name}, as facilitator, can`);
   // A change, an hour later, starts a new spell.
   now += 3_600_000;
   await driver.press(other, 'contribute', { rethinkId, contribution: 'Back to it', stage: '3' });
@@ -141,7 +144,11 @@ test('Teams failing to take a reminder: tried again at the next check, three tim
   bed.connector.failConversation(failing.chat.id, 502);
   bed.connector.failConversation(gone.chat.id, 403);
   try {
-    for (let check = 0; check < 5; check++) await bed.app.housekeep();
+    // A check a minute, as the app runs them.
+    for (let check = 0; check < 5; check++) {
+      now += 60_000;
+      await bed.app.housekeep();
+    }
     expect(tries(failing.chat, 502)).toBe(3);
     expect(tries(gone.chat, 403)).toBe(1);
   } finally {

@@ -95,6 +95,31 @@ test('Teams failing the same reminder three times: it is given up rather than tr
   expect(outcomes).toEqual(['reminderNotSent', 'reminderNotSent', 'reminderUndeliverable', 'nothing due']);
 });
 
+test('failures count for one reminder only: a later quiet spell gets its three tries; the same failure recorded twice counts once', () => {
+  let r: Rethink = { ...stage5Rethink(), actions: [], updatedAt: '2026-03-01T10:00:00.000Z' };
+  const step = (command: Parameters<typeof applyCommand>[1], now: string): Rethink => {
+    const result = applyCommand(r, command, REMINDERS, ctx(at(now)));
+    if (!result.ok) throw new Error(result.error.message);
+    return result.value;
+  };
+  r = step({ kind: 'remind' }, '2026-03-15T10:00:00Z');
+  r = step({ kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z', retry: true }, '2026-03-15T10:00:00Z');
+  expect(r.reminderFailures?.count).toBe(1);
+  // Delivered again after a lost answer: the same failure, not a second one.
+  expect(applyCommand(r, { kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z', retry: true }, REMINDERS, ctx(at('2026-03-15T10:00:01Z')))).toMatchObject({ ok: true, replay: true });
+  // Posted at the next check; then people change it, and a new quiet spell begins.
+  r = step({ kind: 'remind' }, '2026-03-15T10:01:00Z');
+  r = { ...r, updatedAt: '2026-03-20T10:00:00.000Z' };
+  const whats: string[] = [];
+  for (let minute = 0; minute < 3; minute++) {
+    const now = new Date(Date.parse('2026-04-03T10:00:00Z') + minute * 60_000).toISOString();
+    r = step({ kind: 'remind' }, now);
+    r = step({ kind: 'reminderNotSent', at: now, retry: true }, now);
+    whats.push(String(r.audit.at(-1)?.what));
+  }
+  expect(whats).toEqual(['reminderNotSent', 'reminderNotSent', 'reminderUndeliverable']);
+});
+
 test('an action given a new due date is reminded again as that date comes', () => {
   const r = stage5Rethink();
   const action = dueOn(r, '2026-03-17');
