@@ -18,6 +18,12 @@ export interface BotOptions {
   readonly deliveries: Deliveries;
 }
 
+/** When Teams says the activity happened (its clock, the same for an install and a removal); ours if it doesn't say. */
+function teamsTime(context: TurnContext, now: Date): string {
+  const stamp = context.activity.timestamp ? new Date(context.activity.timestamp) : undefined;
+  return stamp && !Number.isNaN(stamp.getTime()) ? stamp.toISOString() : now.toISOString();
+}
+
 /** Kept small on purpose: it finds the handler and hands the result to `respond`. */
 export class RethinkBot extends TeamsActivityHandler {
   constructor(
@@ -119,7 +125,7 @@ export class RethinkBot extends TeamsActivityHandler {
     const input = turnInput(context, {}, this.options.clock());
     if (input.where.conversationKind !== 'personal' || !input.actor.aadObjectId) return;
     try {
-      await this.deps.people.forgetPersonalChat(input.actor.aadObjectId, input.address.conversationId, input.now);
+      await this.deps.people.forgetPersonalChat(input.actor.aadObjectId, input.address.conversationId, teamsTime(context, input.now), input.now);
     } catch (error) {
       this.deps.log.warn({ err: errorKind(error) }, 'could not forget a personal chat the app was removed from');
     }
@@ -132,7 +138,7 @@ export class RethinkBot extends TeamsActivityHandler {
     try {
       await this.deps.conversations.save(address, input.actor.aadObjectId, input.now);
       if (input.where.conversationKind === 'personal' && input.actor.aadObjectId) {
-        await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: address }, input.now);
+        await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: address, personalConversationSince: teamsTime(context, input.now) }, input.now);
         // Queries across requests: after the welcome, not before it.
         this.deps.later('requests accepted before the app was added', () => reachAcceptorOnInstall(this.deps, input));
         this.deps.later('requests waiting for a named facilitator', () => offerWaitingOnInstall(input, this.deps));

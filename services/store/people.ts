@@ -9,6 +9,8 @@ export interface PersonRecord {
   agency?: string;
   /** Their personal chat with the bot, for messages sent to them alone. */
   personalConversation?: ConversationAddress;
+  /** When Teams says the app was added there (its activity's time): an older removal is not this one. */
+  personalConversationSince?: string;
   /** Case references of the requests they accepted as an independent facilitator, still open. */
   facilitating?: string[];
   updatedAt: string;
@@ -27,12 +29,12 @@ export interface ConversationAddress {
 export interface PeopleRepository {
   get(aadObjectId: string): Promise<PersonRecord | undefined>;
   /** `known: false` when there is likely no record yet (nothing was remembered): one create, not a failed patch first. */
-  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation'>>, now: Date, known?: boolean): Promise<void>;
+  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation' | 'personalConversationSince'>>, now: Date, known?: boolean): Promise<void>;
   /**
-   * They removed Re-think from their personal chat: that chat is no longer where to reach them (only
-   * if it is still the one on record: they may have added the app again since).
+   * They removed Re-think from their personal chat at `removedAt` (Teams' time): that chat is no
+   * longer where to reach them, unless it was added again after that (a removal delivered late).
    */
-  forgetPersonalChat(aadObjectId: string, conversationId: string, now: Date): Promise<void>;
+  forgetPersonalChat(aadObjectId: string, conversationId: string, removedAt: string, now: Date): Promise<void>;
   /** Changes the cases they facilitate, conditional on the ETag: two accepts at once both stay listed. */
   /** Resolves `true` when the list changed (a write was made), `false` when it already read so. */
   updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date): Promise<boolean>;
@@ -45,15 +47,17 @@ export function peopleRepository(container: Container, retentionSeconds: number)
     // preferences, never part of a Re-think record.
     remember: (aadObjectId, change, now, known = true) =>
       patchOrCreate<PersonRecord>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, aadObjectId, known ? 'patch' : 'create'),
-    forgetPersonalChat: async (aadObjectId, conversationId, now) => {
+    forgetPersonalChat: async (aadObjectId, conversationId, removedAt, now) => {
       await updateItem<PersonRecord>(
         container,
         safeId(aadObjectId),
         aadObjectId,
         (current) => {
-          if (current.personalConversation?.conversationId !== conversationId) return { ok: true, value: current, replay: true };
+          const stale = current.personalConversationSince !== undefined && removedAt < current.personalConversationSince;
+          if (current.personalConversation?.conversationId !== conversationId || stale) return { ok: true, value: current, replay: true };
           const next: PersonRecord = { ...current, updatedAt: now.toISOString() };
           delete next.personalConversation;
+          delete next.personalConversationSince;
           return { ok: true, value: next };
         },
         { idempotent: true },

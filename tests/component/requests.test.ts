@@ -619,6 +619,9 @@ test('Re-think removed from someone’s personal chat: lists are no longer sent 
   await installPersonally(bed.app, bed.connector, someone);
   await say(group, someone, 'my requests');
   expect(lastSaid()).toContain('I’m sending the list to your personal chat');
+  // A removal Teams delivers late (made before this install, by Teams' clock) leaves the chat alone.
+  await send(bed.app, { ...uninstalled(where), timestamp: new Date(Date.now() - 60_000).toISOString() });
+  expect((await remembered())?.conversationId).toBe(chat.id);
 });
 
 test('a named facilitator added before they had Re-think is sent the requests still waiting when they add it; anyone else adding it is not', async () => {
