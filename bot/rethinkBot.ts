@@ -125,9 +125,24 @@ export class RethinkBot extends TeamsActivityHandler {
     const input = turnInput(context, {}, this.options.clock());
     if (input.where.conversationKind !== 'personal' || !input.actor.aadObjectId) return;
     try {
-      await this.deps.people.forgetPersonalChat(input.actor.aadObjectId, input.address.conversationId, teamsTime(context, input.now), input.now);
+      const forgot = await this.deps.people.forgetPersonalChat(input.actor.aadObjectId, input.address.conversationId, teamsTime(context, input.now), input.now);
+      if (forgot) await this.tellAdministratorsIfFacilitator(input.actor.aadObjectId);
     } catch (error) {
       this.deps.log.warn({ err: errorKind(error) }, 'could not forget a personal chat the app was removed from');
+    }
+  }
+
+  /** A named facilitator can no longer be reached: the administrators, who set up the pool, are told. */
+  private async tellAdministratorsIfFacilitator(aadObjectId: string): Promise<void> {
+    if (!(await this.deps.pool.get())?.facilitators.some((f) => f.aadObjectId === aadObjectId)) return;
+    const text = `A named facilitator (Entra object id ${aadObjectId}) has removed Re-think from their personal chat, so new requests for an independent facilitator can’t reach them until they add it again. Type **facilitators** to see who can be reached.`;
+    for (const id of this.deps.administrators) {
+      const chat = (await this.deps.people.get(id))?.personalConversation;
+      if (chat) {
+        this.options.deliveries.elsewhere(chat, 'tell the administrators', async (there) => {
+          await there.sendActivity(text);
+        });
+      }
     }
   }
 

@@ -97,7 +97,11 @@ export const showPool: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };
   const pool = await deps.pool.get();
   const channel = pool?.channel ? 'Requests are posted in the facilitator channel.' : 'No facilitator channel is set: type **set facilitator channel** in the channel you want.';
-  const named = pool?.facilitators.length ? `Named facilitators (Entra object ids): ${pool.facilitators.map((f) => f.aadObjectId).join(', ')}.` : 'No named facilitators.';
+  const facilitators = pool?.facilitators ?? [];
+  // Requests reach a named facilitator only in their personal chat with Re-think: say who has none.
+  const reachable = await Promise.all(facilitators.map(async (f) => (await deps.people.get(f.aadObjectId))?.personalConversation !== undefined));
+  const listed = facilitators.map((f, i) => (reachable[i] ? f.aadObjectId : `${f.aadObjectId} (not reachable: Re-think isn’t added for them, so requests can’t reach them until they add it)`));
+  const named = listed.length ? `Named facilitators (Entra object ids): ${listed.join(', ')}.` : 'No named facilitators.';
   return { notice: `${channel} ${named}` };
 };
 

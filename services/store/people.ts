@@ -34,7 +34,7 @@ export interface PeopleRepository {
    * They removed Re-think from their personal chat at `removedAt` (Teams' time): that chat is no
    * longer where to reach them, unless it was added again after that (a removal delivered late).
    */
-  forgetPersonalChat(aadObjectId: string, conversationId: string, removedAt: string, now: Date): Promise<void>;
+  forgetPersonalChat(aadObjectId: string, conversationId: string, removedAt: string, now: Date): Promise<boolean>;
   /** Changes the cases they facilitate, conditional on the ETag: two accepts at once both stay listed. */
   /** Resolves `true` when the list changed (a write was made), `false` when it already read so. */
   updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date): Promise<boolean>;
@@ -48,7 +48,7 @@ export function peopleRepository(container: Container, retentionSeconds: number)
     remember: (aadObjectId, change, now, known = true) =>
       patchOrCreate<PersonRecord>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, aadObjectId, known ? 'patch' : 'create'),
     forgetPersonalChat: async (aadObjectId, conversationId, removedAt, now) => {
-      await updateItem<PersonRecord>(
+      const outcome = await updateItem<PersonRecord>(
         container,
         safeId(aadObjectId),
         aadObjectId,
@@ -62,6 +62,7 @@ export function peopleRepository(container: Container, retentionSeconds: number)
         },
         { idempotent: true },
       );
+      return outcome.kind === 'updated' && !outcome.replay;
     },
     updateFacilitating: async (aadObjectId, change, now) => {
       const id = safeId(aadObjectId);

@@ -630,6 +630,8 @@ test('a named facilitator added before they had Re-think is sent the requests st
   await say(personalChat(admin), admin, `add facilitator ${newcomer.aadObjectId}`);
   try {
     expect(lastText(personalChat(admin).id)).toContain('new requests will reach them once they add the app for themselves');
+    await say(personalChat(admin), admin, 'facilitators');
+    expect(lastText(personalChat(admin).id)).toContain(`${newcomer.aadObjectId} (not reachable: Re-think isn’t added for them`);
     const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0571');
     const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
     await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId));
@@ -638,6 +640,17 @@ test('a named facilitator added before they had Re-think is sent the requests st
     await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === personalChat(newcomer).id && JSON.stringify(c.activity).includes(requestId), 10_000);
     await bed.app.idle();
     expect(bed.connector.posts(personalChat(bystander).id).some((p) => JSON.stringify(p.activity).includes(requestId))).toBe(false);
+    await say(personalChat(admin), admin, 'facilitators');
+    expect(lastText(personalChat(admin).id)).toContain(newcomer.aadObjectId);
+    expect(lastText(personalChat(admin).id)).not.toContain('not reachable');
+    // They remove it again: the administrators are told, and the pool shows them unreachable.
+    await send(bed.app, uninstalled({ user: newcomer, conversation: personalChat(newcomer), serviceUrl: bed.connector.serviceUrl }));
+    await bed.app.idle();
+    expect(lastText(personalChat(admin).id)).toBe(
+      `A named facilitator (Entra object id ${newcomer.aadObjectId}) has removed Re-think from their personal chat, so new requests for an independent facilitator can’t reach them until they add it again. Type **facilitators** to see who can be reached.`,
+    );
+    await say(personalChat(admin), admin, 'facilitators');
+    expect(lastText(personalChat(admin).id)).toContain(`${newcomer.aadObjectId} (not reachable`);
   } finally {
     await say(personalChat(admin), admin, `remove facilitator ${newcomer.aadObjectId}`);
   }
