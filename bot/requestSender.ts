@@ -7,7 +7,7 @@ import type { Sender, SendOutcome } from '../services/requests/dispatcher';
 import { documentFileName, requestDocument } from '../services/requests/document';
 import type { Delivery, FacilitatorRequest } from '../services/requests/types';
 import type { ConversationAddress, PeopleRepository } from '../services/store/people';
-import { poolChats, type PoolRepository } from '../services/store/pool';
+import { facilitatorChats, type PoolRepository } from '../services/store/pool';
 import { conversationKey } from './turn';
 import type { ConnectorClient } from './connectorClient';
 
@@ -57,9 +57,10 @@ export const poolHolds =
   async (to, r) => {
     // The facilitator who accepted it goes on seeing the request they are running.
     if (r.accepted?.chat?.conversationId === to.conversationId) return true;
-    const { channel, facilitators } = await poolChats(pool, people);
-    if (channel && conversationKey(channel.conversationId) === conversationKey(to.conversationId)) return true;
-    return facilitators.some((chat) => chat.conversationId === to.conversationId);
+    const settings = await pool.get();
+    // The channel first: a copy there needs no one's person record read.
+    if (settings?.channel && conversationKey(settings.channel.conversationId) === conversationKey(to.conversationId)) return true;
+    return (await facilitatorChats(settings, people)).some((chat) => chat.conversationId === to.conversationId);
   };
 
 /** What a copy becomes once its chat is no longer in the pool (a facilitator removed, the channel moved). */

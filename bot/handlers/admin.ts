@@ -17,8 +17,12 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };
   if (input.where.conversationKind !== 'channel') return { notice: 'Please type this in the Teams channel where facilitators should receive requests (with Re-think added to that team).' };
   const at = input.now.toISOString();
-  const before = (await deps.pool.get())?.channel;
-  await deps.pool.change((pool) => ({ ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet' }] }), input.now);
+  // The channel it replaces, as read by the change itself: one read of the pool, not two.
+  let before: ConversationAddress | undefined;
+  await deps.pool.change((pool) => {
+    before = pool.channel;
+    return { ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet' }] };
+  }, input.now);
   if (before && before.conversationId !== input.address.conversationId) await noteLeftPool(input, deps, [before.conversationId]);
   const offered = await offerWaiting(input, deps, input.address);
   return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${waitingSent(offered, 'here')}` };

@@ -13,7 +13,7 @@ import type { Result } from '../../services/result';
 import type { Rethink } from '../../services/rethink/types';
 import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
-import { poolChats } from '../../services/store/pool';
+import { poolChats, type PoolChats } from '../../services/store/pool';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
 import { conversationKey } from '../turn';
 import { idField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
@@ -125,12 +125,12 @@ export const submitRequest: Handler = async (input, deps) => {
   // The pool changed while this was being made (a channel set, a facilitator added): the request
   // goes to the pool as it is now too (a chat that has left it is not sent it).
   const poolNow = await poolTargets(deps);
-  await deps.requests.update(requestId, (current) => lifecycle.offerToPool(current, [...(poolNow.channel ? [poolNow.channel] : []), ...poolNow.facilitators], person.id, context(input, deps)), created, true);
+  await deps.requests.update(requestId, (current) => lifecycle.offerToPool(current, lifecycle.poolAddresses(poolNow), person.id, context(input, deps)), created, true);
   deps.dispatch(requestId);
   return requestView(deps, created, 'requester', 'Your request has been sent to the independent facilitators. You will be told here when one accepts it.');
 };
 
-const poolTargets = (deps: Deps): Promise<lifecycle.PoolTargets> => poolChats(deps.pool, deps.people);
+const poolTargets = (deps: Deps): Promise<PoolChats> => poolChats(deps.pool, deps.people);
 
 /**
  * The accepting facilitator's record lists the open cases they facilitate, so their strategy 3
@@ -365,12 +365,12 @@ export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> 
   // Only Re-thinks closed lately can have left a request behind (it is completed as one closes); a
   // month covers any outage. Searched from the closed Re-thinks, so open ones never crowd them out.
   const closed = await deps.rethinks.closedStrategyThreeSince(new Date(now.getTime() - 30 * 86_400_000).toISOString());
+  // Each is linked to one of those closed Re-thinks (the search says so): no need to read it again.
   for (const request of await deps.requests.awaitingCompletion(closed)) {
     const link = request.rethink;
-    const r = link ? await deps.rethinks.get(link.conversationId, link.id) : undefined;
-    if (!r || r.status !== 'closed') continue;
+    if (!link) continue;
     const ctx = { now, newId: deps.newId, profile: deps.profile };
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, 'reconciler', ctx), request, true);
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, link.id, 'reconciler', ctx), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
       keepFacilitating(deps, outcome.doc, now);

@@ -17,9 +17,8 @@ export interface RequestContext {
   readonly profile: PartnershipProfile;
 }
 
-/** Where the facilitators are: a channel and/or named people's personal chats. */
-/** The chats a new request is posted to. */
-export type PoolTargets = PoolChats;
+/** Where the facilitators are, as chats to post to: the channel, then named people's personal chats. */
+export const poolAddresses = (pool: PoolChats): ConversationAddress[] => [...(pool.channel ? [pool.channel] : []), ...pool.facilitators];
 
 export interface NewRequest {
   id: string;
@@ -39,7 +38,7 @@ export type SubmitResult = { ok: true; value: FacilitatorRequest } | { ok: false
 
 const APPLIED_IDS_KEPT = 100;
 
-export function submitRequest(input: NewRequest, pool: PoolTargets, ctx: RequestContext): SubmitResult {
+export function submitRequest(input: NewRequest, pool: PoolChats, ctx: RequestContext): SubmitResult {
   const { form, errors } = checkForm(input.form, ctx.profile, input.history);
   const problems = Object.keys(errors).length;
   if (problems > 0) return { ok: false, errors, message: problems === 1 ? 'Please check the field marked below.' : `Please check the ${problems} fields marked below.` };
@@ -70,7 +69,7 @@ export function submitRequest(input: NewRequest, pool: PoolTargets, ctx: Request
     updatedAt: at,
     ttl: ctx.profile.retentionDays * 86_400,
   };
-  const poolPosts: Enqueue[] = [...(pool.channel ? [pool.channel] : []), ...pool.facilitators].map((to) => ({ to, message: { kind: 'requestCard', audience: 'pool' } }));
+  const poolPosts: Enqueue[] = poolAddresses(pool).map((to) => ({ to, message: { kind: 'requestCard', audience: 'pool' } }));
   // Others in the chat where it was asked see the form become the request; the requester has it already.
   doc = enqueue(doc, [...poolPosts, ...updateCopies(doc), ...(input.requesterChat ? [{ to: input.requesterChat, message: { kind: 'document' as const } }] : [])], ctx.now, ctx.newId);
   return { ok: true, value: doc };
@@ -146,13 +145,20 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
     cardChanged: true,
     notify: [
       { to: requesterTarget(d), message: { kind: 'text', text: `${who.name} has accepted your request for an independent facilitator for case ${d.caseReference}. They will be in touch to arrange the Re-think meeting.` } },
-      ...(whoChat ? [{ to: whoChat, message: { kind: 'document' as const } }] : []),
-      // The request they now run, in their own chat, if they accepted it elsewhere (the channel):
-      // it stays with them whatever becomes of the pool.
-      ...(whoChat && !hasPoolCopy(d, whoChat.conversationId) ? [{ to: whoChat, message: { kind: 'requestCard' as const, audience: 'pool' as const } }] : []),
+      ...(whoChat ? toAcceptor(d, whoChat) : []),
     ],
   }));
 }
+
+/**
+ * What the facilitator who accepted is sent in their own chat: the completed form, and the request
+ * they now run if it is not there already (accepted elsewhere, such as the channel): it stays with
+ * them whatever becomes of the pool.
+ */
+const toAcceptor = (doc: FacilitatorRequest, chat: ConversationAddress): Enqueue[] => [
+  { to: chat, message: { kind: 'document' } },
+  ...(hasPoolCopy(doc, chat.conversationId) ? [] : [{ to: chat, message: { kind: 'requestCard' as const, audience: 'pool' as const } }]),
+];
 
 /** The pool's card is in this chat, or on its way there. */
 const hasPoolCopy = (doc: FacilitatorRequest, conversationId: string): boolean =>
@@ -179,7 +185,7 @@ export function reachAcceptor(doc: FacilitatorRequest, who: PersonRef, chat: Con
   return change(doc, undefined, ctx, who.id, 'acceptorReached', (d) => ({
     doc: { ...d, accepted: { ...accepted, chat } },
     cardChanged: false,
-    notify: [{ to: chat, message: { kind: 'document' as const } }, ...(hasPoolCopy(d, chat.conversationId) ? [] : [{ to: chat, message: { kind: 'requestCard' as const, audience: 'pool' as const } }])],
+    notify: toAcceptor(d, chat),
   }));
 }
 

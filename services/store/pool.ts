@@ -29,8 +29,13 @@ export interface PoolChats {
 
 export async function poolChats(pool: PoolRepository, people: PeopleRepository): Promise<PoolChats> {
   const settings = await pool.get();
+  return { ...(settings?.channel ? { channel: settings.channel } : {}), facilitators: await facilitatorChats(settings, people) };
+}
+
+/** The named facilitators' personal chats (those who have Re-think added for them): one read each. */
+export async function facilitatorChats(settings: FacilitatorPool | undefined, people: PeopleRepository): Promise<ConversationAddress[]> {
   const chats = await Promise.all((settings?.facilitators ?? []).map(async (f) => (await people.get(f.aadObjectId))?.personalConversation));
-  return { ...(settings?.channel ? { channel: settings.channel } : {}), facilitators: chats.filter((c): c is ConversationAddress => c !== undefined) };
+  return chats.filter((c): c is ConversationAddress => c !== undefined);
 }
 
 /**

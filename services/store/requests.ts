@@ -27,7 +27,7 @@ export interface RequestRepository {
   /** Requests still waiting, accepted or scheduled, oldest first: what the pool works on. */
   open(limit: number): Promise<RequestListItem[]>;
   /** Requests still waiting for someone to accept, oldest first. */
-  waiting(limit: number): Promise<RequestListItem[]>;
+  waiting(limit: number): Promise<Stored<FacilitatorRequest>[]>;
   /** The open request for a case, if there is one: a case has one at a time. */
   openFor(caseReference: string): Promise<RequestListItem | undefined>;
   /** Open requests accepted by someone Re-think had no personal chat for when they accepted. */
@@ -90,8 +90,9 @@ export function requestRepository(container: Container): RequestRepository {
       queryAcross<RequestListItem>(container, `SELECT TOP @limit ${LIST_FIELDS} FROM c WHERE c.type = "request" AND c.status IN ("submitted", "accepted", "scheduled") ORDER BY c.submittedAt ASC`, [
         { name: '@limit', value: limit },
       ]),
+    // Whole documents: each is then changed with its ETag, with no second read.
     waiting: (limit) =>
-      queryAcross<RequestListItem>(container, `SELECT TOP @limit ${LIST_FIELDS} FROM c WHERE c.type = "request" AND c.status = "submitted" ORDER BY c.submittedAt ASC`, [{ name: '@limit', value: limit }]),
+      queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT TOP @limit * FROM c WHERE c.type = "request" AND c.status = "submitted" ORDER BY c.submittedAt ASC', [{ name: '@limit', value: limit }]),
     openFor: async (caseReference) => {
       const [first] = await queryAcross<RequestListItem>(
         container,

@@ -9,9 +9,8 @@ import { peopleRepository } from '../../services/store/people';
 import { Driver, START_FORM } from '../helpers/driver';
 import { send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import { startProxy, type Proxy } from '../helpers/proxy';
-import { installPersonally, personalChat } from '../helpers/journeys';
+import { fileConsentAnswer, installPersonally, personalChat } from '../helpers/journeys';
 import { request, servedBy } from '../fixtures/cards/requests';
-import fixtures from '../fixtures/teams-activities.json';
 
 const admin = users.isaiah;
 const lead = users.megan;
@@ -41,17 +40,9 @@ async function offerExport(caseReference: string, app: App = bed.app) {
   const before = bed.connector.posts(chat.id).length;
   await send(app, message(`export case ${caseReference}`, { user: admin, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
   const consent = bed.connector.posts(chat.id).slice(before).find((p) => JSON.stringify(p.activity).includes('file.consent'));
-  const attachment = consent?.activity.attachments?.[0] as { name?: string; content: { acceptContext: Record<string, unknown>; sizeInBytes: number } } | undefined;
-  const invoke = (action: 'accept' | 'decline', token: string) => ({
-    ...structuredClone(fixtures.fileConsentAccept),
-    id: `export-${token}`,
-    serviceUrl: bed.connector.serviceUrl,
-    from: { ...admin },
-    conversation: { ...fixtures.fileConsentAccept.conversation, id: chat.id },
-    replyToId: consent?.activityId,
-    value: { ...fixtures.fileConsentAccept.value, action, context: attachment?.content.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: bed.connector.uploadUrl(token) } },
-  });
-  return { name: attachment?.name, invoke };
+  const name = (consent?.activity.attachments?.[0] as { name?: string } | undefined)?.name;
+  const invoke = (action: 'accept' | 'decline', token: string) => fileConsentAnswer(bed.connector, admin, consent, action, token, `export-${token}`);
+  return { name, invoke };
 }
 
 /** An administrator's app reaching the store through a proxy the test can cut; both stopped afterwards. */

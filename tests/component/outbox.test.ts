@@ -11,7 +11,7 @@ import { startConnector, type Connector } from '../helpers/connector';
 import { cardText, send, startApp, startStore, storeReader, type App } from '../helpers/harness';
 import { startProxy } from '../helpers/proxy';
 import { message } from '../helpers/activities';
-import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, rethinkToClose, submitForm } from '../helpers/journeys';
+import { COMPLETE_FORM, fileConsentAnswer, installPersonally, openRequestForm, personalChat, rethinkToClose, submitForm } from '../helpers/journeys';
 import type { EmbeddedCosmos } from '../../services/store/embedded';
 import type { PersonRecord } from '../../services/store/people';
 
@@ -213,22 +213,17 @@ test('a request whose strategy 3 Re-think closed while its completion could not 
   await connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').includes('PSCP-2026-1031 has been held and closed'));
 }, 40_000);
 
+/** The file consent card offering the request's document in the requester's personal chat. */
+const consentFor = (requestId: string) =>
+  connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId), 10_000);
+
 test('file consent: accept uploads the document to the URL in the invoke and a file info card follows; decline uploads nothing', async () => {
   connector.reset();
   const requestId = await submitRequest('PSCP-2026-1004');
-  const consent = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId), 10_000);
-  const attachment = consent.activity.attachments?.[0] as { name?: string; content: { acceptContext: Record<string, unknown>; sizeInBytes: number } } | undefined;
-  expect(attachment?.name).toBe('Re-think request PSCP-2026-1004.docx');
+  const consent = await consentFor(requestId);
+  expect((consent.activity.attachments?.[0] as { name?: string } | undefined)?.name).toBe('Re-think request PSCP-2026-1004.docx');
 
-  const invoke = (action: 'accept' | 'decline', token: string) => ({
-    ...structuredClone(fixtures.fileConsentAccept),
-    id: `fc-${token}`,
-    serviceUrl: connector.serviceUrl,
-    from: { ...requester },
-    conversation: { ...fixtures.fileConsentAccept.conversation, id: personalChat(requester).id },
-    replyToId: consent.activityId,
-    value: { ...fixtures.fileConsentAccept.value, action, context: attachment?.content.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: connector.uploadUrl(token) } },
-  });
+  const invoke = (action: 'accept' | 'decline', token: string) => fileConsentAnswer(connector, requester, consent, action, token, `fc-${token}`);
 
   const declined = await send(app, invoke('decline', 'declined'));
   expect(declined.status).toBe(200);
@@ -274,17 +269,8 @@ test('file consent: accept uploads the document to the URL in the invoke and a f
 
 test('file consent: an upload address outside UPLOAD_HOSTS is refused, nothing uploaded or recorded as accepted', async () => {
   const requestId = await submitRequest('PSCP-2026-1007');
-  const consent = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId), 10_000);
-  const attachment = consent.activity.attachments?.[0] as { content: { acceptContext: Record<string, unknown> } } | undefined;
-  const accept = {
-    ...structuredClone(fixtures.fileConsentAccept),
-    id: 'fc-elsewhere',
-    serviceUrl: connector.serviceUrl,
-    from: { ...requester },
-    conversation: { ...fixtures.fileConsentAccept.conversation, id: personalChat(requester).id },
-    replyToId: consent.activityId,
-    value: { ...fixtures.fileConsentAccept.value, action: 'accept', context: attachment?.content.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: connector.uploadUrl('elsewhere') } },
-  };
+  const consent = await consentFor(requestId);
+  const accept = fileConsentAnswer(connector, requester, consent, 'accept', 'elsewhere', 'fc-elsewhere');
   const guarded = await startApp(store.endpoint, { env: { ADMIN_IDS: admin.aadObjectId, UPLOAD_HOSTS: 'sharepoint.com' }, delivery: DELIVERY });
   try {
     await send(guarded, accept);
@@ -299,17 +285,8 @@ test('file consent: an upload address outside UPLOAD_HOSTS is refused, nothing u
 
 test('file consent: the store out of reach when the answer is claimed asks to try again, uploads nothing, and the same answer works once it is back', async () => {
   const requestId = await submitRequest('PSCP-2026-1006');
-  const consent = await connector.waitFor((c) => c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId), 10_000);
-  const attachment = consent.activity.attachments?.[0] as { content: { acceptContext: Record<string, unknown> } } | undefined;
-  const accept = {
-    ...structuredClone(fixtures.fileConsentAccept),
-    id: 'fc-store-away',
-    serviceUrl: connector.serviceUrl,
-    from: { ...requester },
-    conversation: { ...fixtures.fileConsentAccept.conversation, id: personalChat(requester).id },
-    replyToId: consent.activityId,
-    value: { ...fixtures.fileConsentAccept.value, action: 'accept', context: attachment?.content.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: connector.uploadUrl('store-away') } },
-  };
+  const consent = await consentFor(requestId);
+  const accept = fileConsentAnswer(connector, requester, consent, 'accept', 'store-away', 'fc-store-away');
   const proxy = await startProxy(store.endpoint);
   const proxied = await startApp(proxy.endpoint, { env: { ADMIN_IDS: admin.aadObjectId }, delivery: DELIVERY });
   try {

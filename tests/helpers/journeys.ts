@@ -3,12 +3,30 @@ import { AHEAD, execute, installed, message, type TestConversation, type TestUse
 import { cardOf, type Captured, type Connector } from './connector';
 import { Driver, START_FORM } from './driver';
 import { executeActions, send, type App } from './harness';
+import fixtures from '../fixtures/teams-activities.json';
 
 export const personalChat = (user: TestUser): TestConversation => ({ id: `a:personal-${user.aadObjectId}`, conversationType: 'personal' });
 
 /** The person adds the app for themselves: the bot can then message them in their personal chat. */
 export async function installPersonally(app: App, connector: Connector, user: TestUser): Promise<void> {
   await send(app, installed({ user, conversation: personalChat(user), serviceUrl: connector.serviceUrl }));
+}
+
+/**
+ * Teams' answer to a file consent card posted in `user`'s personal chat (fixture: fileConsentAccept),
+ * with the upload session at the connector's upload address for `token`.
+ */
+export function fileConsentAnswer(connector: Connector, user: TestUser, consent: Captured | undefined, action: 'accept' | 'decline', token: string, id: string) {
+  const attachment = consent?.activity.attachments?.[0] as { content?: { acceptContext?: Record<string, unknown> } } | undefined;
+  return {
+    ...structuredClone(fixtures.fileConsentAccept),
+    id,
+    serviceUrl: connector.serviceUrl,
+    from: { ...user },
+    conversation: { ...fixtures.fileConsentAccept.conversation, id: personalChat(user).id },
+    replyToId: consent?.activityId,
+    value: { ...fixtures.fileConsentAccept.value, action, context: attachment?.content?.acceptContext, uploadInfo: { ...fixtures.fileConsentAccept.value.uploadInfo, uploadUrl: connector.uploadUrl(token) } },
+  };
 }
 
 /** Answers for each strategy (the entry rules of the practice model). */
