@@ -563,12 +563,12 @@ test('a new facilitator channel is sent the requests still waiting for someone t
     expect(notice?.activity.text).toMatch(/new requests for an independent facilitator will be posted in this channel\..* (The one request|The \d+ requests) waiting for a facilitator (is|are) being sent here too\./);
     const offered = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === newChannel.id && JSON.stringify(c.activity).includes(requestId));
     expect(cardText(cardOf(offered))).toContain('Independent facilitator request · case PSCP-2026-0557');
-    const accepted = await pressIn(bed.app, bed.connector, newChannel, person(12), 'acceptRequest', { requestId }, offered.activityId);
-    expect(cardText(accepted.card)).toContain('You have accepted this request');
-    // Set again, nothing is sent twice.
+    // Set again while the request still waits, nothing is sent twice.
     await say(newChannel, admin, 'set facilitator channel');
     await bed.app.idle();
     expect(bed.connector.posts(newChannel.id).filter((p) => JSON.stringify(p.activity).includes(requestId))).toHaveLength(1);
+    const accepted = await pressIn(bed.app, bed.connector, newChannel, person(12), 'acceptRequest', { requestId }, offered.activityId);
+    expect(cardText(accepted.card)).toContain('You have accepted this request');
   } finally {
     await say(channel, admin, 'set facilitator channel');
   }
