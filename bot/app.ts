@@ -120,7 +120,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(options.delivery?.pollMs ? { pollMs: options.delivery.pollMs } : {}),
     // Reminders post to Teams, which may be slow: the sweep (and the deliveries after it) doesn't wait on them.
     housekeeping: () => {
-      remind().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the reminder check failed; it runs again later'));
+      void remindLogged();
       return completeClosedLinks(deps, clock());
     },
   });
@@ -142,6 +142,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // One reminder check at a time in this instance (others may run theirs: each reminder is claimed).
   let reminding: Promise<void> | undefined;
   const remind = (): Promise<void> => (reminding ??= sendReminders(deps, connector, clock()).finally(() => (reminding = undefined)));
+  const remindLogged = (): Promise<void> => remind().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the reminder check failed; it runs again later'));
   // Each check runs whatever the other met.
   const housekeep = async (): Promise<void> => {
     const results = await Promise.allSettled([completeClosedLinks(deps, clock()), remind()]);

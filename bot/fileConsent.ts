@@ -42,7 +42,7 @@ const NOT_FOUND = 'Sorry, I can’t find that request any more, so there is noth
 /** An upload URL outside the configured hosts: refused before anything is built, noted, or sent. */
 async function refuseUnknownPlace(context: TurnContext, deps: Deps, what: 'caseExport' | 'requestDocument', url: string): Promise<void> {
   // The host only: the rest of the address carries the upload session's token.
-  deps.log.warn({ what, host: new URL(url).hostname }, 'refused an upload to an address outside UPLOAD_HOSTS');
+  deps.log.warn({ what, host: URL.canParse(url) ? new URL(url).hostname : 'not a URL' }, 'refused an upload to an address outside UPLOAD_HOSTS');
   const who = what === 'caseExport' ? 'whoever runs Re-think for your partnership (the UPLOAD_HOSTS setting)' : 'your partnership administrator';
   await context.sendActivity(`Sorry, nothing was saved: Teams gave a place to save it that Re-think doesn’t recognise as your OneDrive. Please try again; if this keeps happening, please tell ${who}.`);
 }

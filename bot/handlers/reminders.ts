@@ -5,10 +5,10 @@
  * so of several instances one posts it; one that could not be posted is unmarked and tried again.
  */
 import { formatUkDate, ukToday } from '../../services/rethink/validation';
-import { applyCommand, facilitatorIsNamed, liveActions } from '../../services/rethink/engine';
-import { reminderBounds } from '../../services/rethink/reminders';
+import { applyCommand, facilitatorIsNamed } from '../../services/rethink/engine';
+import { DAY_MS, markedAt, reminderBounds } from '../../services/rethink/reminders';
 import type { Actor, AgreedAction, Rethink } from '../../services/rethink/types';
-import type { ConversationAddress } from '../../services/store/people';
+import { rethinkAddress } from '../../services/store/conversations';
 import { errorKind } from '../../services/logging';
 import type { ConnectorClient } from '../connectorClient';
 import { truncate } from '../../cards/render';
@@ -24,19 +24,21 @@ const PER_CHECK = 50;
 const passing = (status: number): boolean => status === 0 || status === 429 || status >= 500;
 
 export async function sendReminders(deps: Deps, connector: ConnectorClient, now: Date): Promise<void> {
+  const ctx = engineContext(deps, now);
+  const at = now.toISOString();
   for (const found of await deps.rethinks.dueReminders(reminderBounds(now, deps.profile), PER_CHECK)) {
-    const ctx = engineContext(deps, now);
     const marked = await deps.rethinks.update(found.conversationId, found.id, (current) => applyCommand(current, { kind: 'remind' }, REMINDERS, ctx));
     // Nothing due on the record itself, or another instance marked it first.
     if (marked.kind !== 'updated' || marked.replay) continue;
     const r = marked.doc;
-    const at = now.toISOString();
-    const due = liveActions(r).filter((a) => a.remindedAt === at);
-    const text = [...(due.length > 0 ? [actionsText(r, due, now)] : []), ...(r.idleRemindedAt === at ? [idleText(r, deps, now)] : [])].join('\n\n');
+    const { actions, idle } = markedAt(r, at);
+    const due = actions.filter((a) => !a.removedAt);
+    const text = [...(due.length > 0 ? [actionsText(r, due, now)] : []), ...(idle ? [idleText(r, deps, now)] : [])].join('\n\n');
     // A write whose answer was lost and that another instance's marks then replaced: theirs to post.
     if (!text) continue;
-    const address = await addressOf(r, deps);
-    const sent = address ? await connector.post(address, { text }) : { ok: false as const, status: 404 };
+    // In a channel, the thread its card is in.
+    const address = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
+    const sent = address.serviceUrl ? await connector.post(address, { text }) : { ok: false as const, status: 404 };
     if (sent.ok) continue;
     const retry = passing(sent.status);
     deps.log.warn({ rethink: r.id, status: sent.status }, retry ? 'a reminder could not be posted; it is tried again at the next check' : 'a reminder could not be posted and is given up (the app is not in that chat, or Teams refused it)');
@@ -44,14 +46,6 @@ export async function sendReminders(deps: Deps, connector: ConnectorClient, now:
       .update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderNotSent', at, retry }, REMINDERS, ctx))
       .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: r.id }, 'a reminder that was not posted could not be recorded so'));
   }
-}
-
-async function addressOf(r: Rethink, deps: Deps): Promise<ConversationAddress | undefined> {
-  const record = r.serviceUrl && r.botId ? undefined : await deps.conversations.get(r.conversationId);
-  const serviceUrl = r.serviceUrl ?? record?.serviceUrl;
-  if (!serviceUrl) return undefined;
-  // In a channel, the thread its card is in.
-  return { conversationId: r.cardConversationId ?? r.conversationId, serviceUrl, tenantId: r.tenantId, botId: r.botId ?? record?.botId ?? '', conversationKind: r.conversationKind };
 }
 
 const ownerOf = (a: AgreedAction): string => `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'}`;
@@ -74,7 +68,7 @@ function actionsText(r: Rethink, due: AgreedAction[], now: Date): string {
 }
 
 function idleText(r: Rethink, deps: Deps, now: Date): string {
-  const days = Math.floor((now.getTime() - Date.parse(r.updatedAt)) / 86_400_000);
+  const days = Math.floor((now.getTime() - Date.parse(r.updatedAt)) / DAY_MS);
   const stage = deps.profile.stages[r.stage - 1]?.title ?? '';
   const facilitator = facilitatorIsNamed(r) ? r.participants.find((p) => p.id === r.facilitatorId)?.name : undefined;
   const who = facilitator ? `${facilitator}, as facilitator, can` : r.meetingId ? 'The organiser or a presenter can' : 'The facilitator can';

@@ -14,6 +14,7 @@ import type { Rethink } from '../../services/rethink/types';
 import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
 import { poolChats, type PoolChats } from '../../services/store/pool';
+import { DAY_MS } from '../../services/rethink/reminders';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
 import { conversationKey } from '../turn';
 import { idField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
@@ -364,7 +365,7 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
 export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> {
   // Only Re-thinks closed lately can have left a request behind (it is completed as one closes); a
   // month covers any outage. Searched from the closed Re-thinks, so open ones never crowd them out.
-  const closed = await deps.rethinks.closedStrategyThreeSince(new Date(now.getTime() - 30 * 86_400_000).toISOString());
+  const closed = await deps.rethinks.closedStrategyThreeSince(new Date(now.getTime() - 30 * DAY_MS).toISOString());
   // Each is linked to one of those closed Re-thinks (the search says so): no need to read it again.
   for (const request of await deps.requests.awaitingCompletion(closed)) {
     const link = request.rethink;

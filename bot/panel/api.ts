@@ -16,6 +16,8 @@ import { panelView } from '../../services/rethink/panelView';
 import { STAGES, type Actor, type Rethink, type StageNumber } from '../../services/rethink/types';
 import type { ConversationAddress } from '../../services/store/people';
 import type { Stored } from '../../services/store/repository';
+import type { RethinkRepository } from '../../services/store/rethinks';
+import { rethinkAddress } from '../../services/store/conversations';
 import type { ConnectorClient } from '../connectorClient';
 import type { Deliveries } from '../deliveries';
 import { sharedCard } from '../handlers/rethink';
@@ -82,10 +84,9 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   const { rethinks, conversations } = pd.deps;
   // In a channel, the meeting the panel is open in says which of the channel's Re-thinks it wants.
   const meetingId = typeof req.query?.meetingId === 'string' && req.query.meetingId.length <= 1_000 ? req.query.meetingId : undefined;
-  const r = rethinkId ? await rethinks.get(chatId, rethinkId) : ((meetingId ? await rethinks.latestOpen(chatId, meetingId) : undefined) ?? (await rethinks.latestOpen(chatId)));
+  const r = rethinkId ? await rethinks.get(chatId, rethinkId) : await openIn(rethinks, chatId, meetingId);
   if (!r) return { ok: false, reply: fail(404, rethinkId ? 'That Re-think is not in this meeting.' : NONE_OPEN) };
-  const record = r.serviceUrl ? undefined : await conversations.get(chatId);
-  const address: ConversationAddress = { conversationId: chatId, serviceUrl: r.serviceUrl ?? record?.serviceUrl ?? '', tenantId: r.tenantId, botId: r.botId ?? record?.botId ?? '', conversationKind: r.conversationKind };
+  const address = await rethinkAddress(conversations, r, chatId);
   const { user } = auth;
   const now = pd.clock();
   const scope: PassScope = { chatId, meetingId: r.meetingId ?? '', aadObjectId: user.aadObjectId, tenantId: user.tenantId };
@@ -119,6 +120,16 @@ async function meetingPass(pd: PanelDeps, address: ConversationAddress, meetingI
   if (participation.kind === 'unavailable') return { reply: fail(503, 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.') };
   if (participation.kind === 'notMember') return { reply: fail(403, 'You are not in this meeting.') };
   return newPass(participation.teamsUserId, participation.role, now);
+}
+
+/**
+ * The chat's newest open Re-think; in a channel, the one of the meeting the panel is open in if it has
+ * one (a meeting chat has only its own: one query, not two).
+ */
+async function openIn(rethinks: RethinkRepository, chatId: string, meetingId: string | undefined): Promise<Stored<Rethink> | undefined> {
+  const newest = await rethinks.latestOpen(chatId);
+  if (!meetingId || !newest || newest.meetingId === meetingId) return newest;
+  return (await rethinks.latestOpen(chatId, meetingId)) ?? newest;
 }
 
 const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention Re-think in the meeting chat and type start.';

@@ -6,7 +6,7 @@ import type { PartnershipProfile } from '../profile/types';
 import { own } from '../lookup';
 import { ok, refuse, type Result } from '../result';
 import { participantNamed } from './participantKey';
-import { actionsToRemind, idleToRemind, REMINDER_TRIES } from './reminders';
+import { actionsToRemind, idleToRemind, markedAt, markIds, REMINDER_TRIES } from './reminders';
 import { canChooseStrategy, FACILITATED, recommendStrategy } from './strategy';
 import type {
   Actor,
@@ -357,7 +357,7 @@ const handlers: Handlers = {
 
   reminderNotSent(r, c) {
     // Already recorded (the same change applied again after a lost answer), or nothing marked then.
-    if (r.reminderFailures?.at === c.at || remindedAt(r, c.at) === '') return ok(r);
+    if (r.reminderFailures?.at === c.at || markIds(markedAt(r, c.at)) === '') return ok(r);
     const failures = failuresOf(r, c.at) + 1;
     r.reminderFailures = { for: reminderKey(r, c.at), count: failures, at: c.at };
     // Given up: left marked, so it is not tried again.
@@ -383,17 +383,16 @@ const handlers: Handlers = {
   },
 };
 
-/** The ids a reminder marked at `at` covers (its actions, and `idle`), for the audit trail. */
-const remindedAt = (r: Rethink, at: string): string => [...r.actions.filter((a) => a.remindedAt === at).map((a) => a.id), ...(r.idleRemindedAt === at ? ['idle'] : [])].join(',');
 /** What a reminder marked at `at` reminds of: each action with its due date, and the quiet spell. */
-const reminderKey = (r: Rethink, at: string): string => [...r.actions.filter((a) => a.remindedAt === at).map((a) => `${a.id}@${a.dueDate}`), ...(r.idleRemindedAt === at ? [`idle@${r.updatedAt}`] : [])].join(',');
+const reminderKey = (r: Rethink, at: string): string => {
+  const { actions, idle } = markedAt(r, at);
+  return [...actions.map((a) => `${a.id}@${a.dueDate}`), ...(idle ? [`idle@${r.updatedAt}`] : [])].join(',');
+};
 /** How often Teams has already failed to take this same reminder (not an earlier one about the same things). */
 const failuresOf = (r: Rethink, at: string): number => (r.reminderFailures?.for === reminderKey(r, at) ? r.reminderFailures.count : 0);
-const newlyMarked = (before: Rethink, after: Rethink): string =>
-  [...after.actions.filter((a) => a.remindedAt && !before.actions.find((b) => b.id === a.id)?.remindedAt).map((a) => a.id), ...(after.idleRemindedAt !== before.idleRemindedAt ? ['idle'] : [])].join(',');
 
 /** What each command records in the audit trail. */
-function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor): { what: AuditWhat; ref?: string } {
+function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor, at: string): { what: AuditWhat; ref?: string } {
   switch (command.kind) {
     case 'confirmStrategy':
       return { what: 'strategyConfirmed', ref: String(command.strategy) };
@@ -419,9 +418,9 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
     case 'meetingEnded':
       return { what: 'meetingEndReminded' };
     case 'remind':
-      return { what: 'remindersMarked', ref: newlyMarked(before, after) };
+      return { what: 'remindersMarked', ref: markIds(markedAt(after, at)) };
     case 'reminderNotSent':
-      return { what: command.retry && failuresOf(before, command.at) + 1 < REMINDER_TRIES ? 'reminderNotSent' : 'reminderUndeliverable', ref: remindedAt(before, command.at) };
+      return { what: command.retry && failuresOf(before, command.at) + 1 < REMINDER_TRIES ? 'reminderNotSent' : 'reminderUndeliverable', ref: markIds(markedAt(before, command.at)) };
     case 'join':
       return { what: 'joined' };
     case 'recordCard':
@@ -460,7 +459,7 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
     // Retention runs from the last change, under the partnership's current retention period.
     next.ttl = retention;
   }
-  next.audit.push({ at, by: actor.id, ...auditOf(current, next, command, actor) });
+  next.audit.push({ at, by: actor.id, ...auditOf(current, next, command, actor, at) });
   if (activityId) next.appliedActivityIds = [...next.appliedActivityIds, activityId].slice(-APPLIED_IDS_KEPT);
   return ok(next);
 }

@@ -7,7 +7,7 @@ import type { PartnershipProfile } from '../profile/types';
 import { ukToday } from './validation';
 import type { AgreedAction, Rethink } from './types';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 /** An action missed (the app not running, say) is still reminded this long after its date; older ones are history. */
 export const OVERDUE_DAYS = 7;
 /** Teams failing to take a reminder this many times in a row: it is given up, not tried every minute. */
@@ -33,9 +33,16 @@ export function actionsToRemind(r: Rethink, now: Date, profile: PartnershipProfi
 /** An open Re-think with no change for `openRethinkDays`, and no reminder since its last change. */
 export function idleToRemind(r: Rethink, now: Date, profile: PartnershipProfile): boolean {
   if (r.status !== 'open') return false;
-  const cutoff = new Date(now.getTime() - profile.reminders.openRethinkDays * DAY_MS).toISOString();
-  return r.updatedAt <= cutoff && !(r.idleRemindedAt && r.idleRemindedAt >= r.updatedAt);
+  return r.updatedAt <= reminderBounds(now, profile).idleSince && !(r.idleRemindedAt && r.idleRemindedAt >= r.updatedAt);
 }
+
+/** What a reminder marked at `at` covers: its actions, and whether the quiet spell. */
+export function markedAt(r: Rethink, at: string): { actions: AgreedAction[]; idle: boolean } {
+  return { actions: r.actions.filter((a) => a.remindedAt === at), idle: r.idleRemindedAt === at };
+}
+
+/** The ids a reminder covers, for the audit trail: its actions, and `idle`. */
+export const markIds = (marked: { actions: AgreedAction[]; idle: boolean }): string => [...marked.actions.map((a) => a.id), ...(marked.idle ? ['idle'] : [])].join(',');
 
 /** Where the search for reminders starts: the same bounds as above, for a query across chats. */
 export function reminderBounds(now: Date, profile: PartnershipProfile): { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string } {

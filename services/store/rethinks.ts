@@ -84,7 +84,8 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       const [actions, idle] = await Promise.all([
         queryAcross<{ id: string; conversationId: string }>(
           container,
-          'SELECT TOP @limit c.id, c.conversationId FROM c JOIN a IN c.actions WHERE c.status IN ("open", "closed") AND NOT IS_DEFINED(a.removedAt) AND NOT IS_DEFINED(a.remindedAt) AND a.dueDate <= @dueBy AND a.dueDate >= @overdueFrom AND a.at <= @agreedBefore',
+          // One row per Re-think, however many of its actions are due.
+          'SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status IN ("open", "closed") AND EXISTS(SELECT VALUE a FROM a IN c.actions WHERE NOT IS_DEFINED(a.removedAt) AND NOT IS_DEFINED(a.remindedAt) AND a.dueDate <= @dueBy AND a.dueDate >= @overdueFrom AND a.at <= @agreedBefore)',
           [
             { name: '@limit', value: limit },
             { name: '@dueBy', value: bounds.dueBy },
@@ -119,7 +120,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         // In a meeting, presenters facilitate (move on, close) without joining; and a facilitator
         // handed over to may not have joined either: whoever changed a Re-think took part in it.
         // Asking to see its card again (status) changes nothing, nor does a meeting ending.
-        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "remindersMarked", "reminderNotSent", "reminderUndeliverable")) AND a["by"] != "reminders"', parameters),
+        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded")) AND a["by"] != "reminders"', parameters),
       ]);
       const known = new Set(joined.map((p) => p.id));
       const others = [...new Set(acted.flatMap((a) => [a.by, a.facilitatorId]))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));
