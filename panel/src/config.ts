@@ -2,7 +2,6 @@
 import { app, pages } from '@microsoft/teams-js';
 import { setTheme } from './theme';
 
-
 async function configure(): Promise<void> {
   await app.initialize();
   const context = await app.getContext();

@@ -46,7 +46,6 @@ class SignInError extends Error {}
 const sharedId = params.get('rethinkId') ?? undefined;
 const state: State = { inTeams: false, stageView: params.get('view') === 'stage', chatId: params.get('chatId') ?? '', busy: false, saves: 0, ...(sharedId ? { rethinkId: sharedId } : {}) };
 
-
 const SIGN_IN_FAILED = 'Teams couldn’t sign you in to Re-think just now. Please close the panel and open it again; if this keeps happening, please ask your partnership administrator to check Re-think’s sign-in set-up.';
 
 async function token(): Promise<string | undefined> {

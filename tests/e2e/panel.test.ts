@@ -24,9 +24,12 @@ let driver: Driver;
 let rethinkId: string;
 let cardId: string;
 
+/** Every request the page makes outside this machine is blocked. */
+const localOnly = (page: Page) => page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+
 async function openPanel(theme: 'default' | 'dark' | 'contrast'): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
-  await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+  await localOnly(page);
   await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(chat.id)}&theme=${theme}`);
   await page.getByRole('heading', { name: `Re-think · case ${START_FORM.caseReference}` }).waitFor({ timeout: 10_000 });
   return page;
@@ -116,7 +119,7 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
 
 test('the stage view: the prompt and the contributions so far, large, with nothing to fill in; and the tab set-up page loads', async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+  await localOnly(page);
   await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(chat.id)}&view=stage`);
   await page.getByRole('heading', { name: `Re-think · case ${START_FORM.caseReference}` }).waitFor({ timeout: 10_000 });
   expect(await page.locator('body.big').count()).toBe(1);
@@ -146,7 +149,7 @@ test('typing in the panel: text begun at one stage is never filed under the next
   const id = started.rethinkId;
   await here.press(presenter, 'join', { rethinkId: id, role: 'Health visitor', agency: 'NHS' });
   const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
-  await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+  await localOnly(page);
   await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(meeting.id)}`);
   await page.locator('#app').getByText('Stage 1 of 5').waitFor({ timeout: 10_000 });
   const stored = () => bed.db.rethink(meeting.id, id);
@@ -239,7 +242,7 @@ test('outside Teams, an app with no development identity: the page says why, wit
   const plain = await startApp(bed.app.storeEndpoint, { env: { LOG_LEVEL: 'silent' } });
   const page = await browser.newPage({ viewport: { width: 320, height: 600 } });
   try {
-    await page.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+    await localOnly(page);
     await page.goto(`${plain.url}/panel/?chatId=${encodeURIComponent(chat.id)}`);
     await page.locator('#app').getByText('the side panel needs a development identity').waitFor({ timeout: 10_000 });
     expect(await page.locator('#app').getByText('Development mode').count()).toBe(0);
