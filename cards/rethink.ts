@@ -1,5 +1,5 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { contributionsAt, facilitatorIsNamed, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
+import { actionVersion, contributionsAt, facilitatorIsNamed, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
@@ -36,6 +36,8 @@ export interface Drafts {
   action?: ActionDraft;
   /** Typed into the editor of an existing action. */
   edit?: ActionDraft;
+  /** The version of that action the editor was opened on: kept while what was typed is corrected. */
+  editVersion?: string;
   /** Typed by the facilitator for someone on the phone or face to face. */
   behalf?: BehalfDraft;
 }
@@ -107,7 +109,7 @@ export interface RethinkCardData {
   hasChangeable: boolean;
   changeable: Choice[];
   isEditing: boolean;
-  editing: ActionDraft & { id: string };
+  editing: ActionDraft & { id: string; version: string };
   ownerChoices: Choice[];
   handOverChoices: Choice[];
   outcomeChoices: Choice[];
@@ -260,9 +262,10 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     editing: editing
       ? {
           id: editing.id,
+          version: drafts?.edit && drafts.editVersion ? drafts.editVersion : actionVersion(editing),
           ...ownerOf(drafts?.edit ?? { description: editing.description, owner: editing.owner.participantId ?? EXTERNAL_OWNER, ownerName: editing.owner.participantId ? '' : editing.owner.name, dueDate: editing.dueDate }),
         }
-      : { id: '', description: '', owner: '', ownerName: '', dueDate: '' },
+      : { id: '', version: '', description: '', owner: '', ownerName: '', dueDate: '' },
     ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type who below)', value: EXTERNAL_OWNER }],
     // Anyone but whoever is named facilitator now (in a meeting, the starter too, who doesn't facilitate unless handed over to).
     handOverChoices: inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) })),

@@ -18,6 +18,8 @@ export type RefusalCode =
   | 'invalidInput'
   | 'needsConfirmation'
   | 'wrongStage'
+  /** Decided on a version someone else has changed since. */
+  | 'changedMeanwhile'
   | 'notAllowed';
 
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });

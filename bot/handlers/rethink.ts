@@ -51,6 +51,12 @@ const joinedSeen = (data: CardData): { joined?: number } => {
 
 const actionIdOf = (data: CardData): string => textField(data, 'actionId') || textField(data, 'chosenActionId');
 
+/** The version of the action the editor was opened on (see `actionVersion`). */
+const versionSeen = (data: CardData): { seen?: string } => {
+  const seen = textField(data, 'actionVersion');
+  return seen ? { seen } : {};
+};
+
 const specs = {
   join: {
     parse: (d) => ok({ kind: 'join', role: textField(d, 'role'), agency: textField(d, 'agency') }),
@@ -85,16 +91,16 @@ const specs = {
   editAction: {
     parse: (d) => {
       const actionId = actionIdOf(d);
-      return actionId ? ok({ kind: 'editAction', actionId, ...actionFields(d, 'edit') }) : refuse('invalidInput', 'Please choose which action to change.');
+      return actionId ? ok({ kind: 'editAction', actionId, ...actionFields(d, 'edit'), ...versionSeen(d) }) : refuse('invalidInput', 'Please choose which action to change.');
     },
     done: () => 'The action is updated.',
-    drafts: (d) => ({ edit: actionDraft(d, 'edit') }),
+    drafts: (d) => ({ edit: actionDraft(d, 'edit'), ...(versionSeen(d).seen ? { editVersion: versionSeen(d).seen } : {}) }),
     editing: actionIdOf,
   },
   removeAction: {
     parse: (d) => {
       const actionId = actionIdOf(d);
-      return actionId ? ok({ kind: 'removeAction', actionId }) : refuse('invalidInput', 'Please choose which action to remove.');
+      return actionId ? ok({ kind: 'removeAction', actionId, ...versionSeen(d) }) : refuse('invalidInput', 'Please choose which action to remove.');
     },
     done: () => 'The action is removed.',
   },
@@ -191,12 +197,14 @@ export function sharedCard(deps: Deps, r: Stored<Rethink>, now: Date): SharedCar
 
 function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, viewer: Viewer, drafts?: Drafts, editingActionId?: string): HandlerResult {
   const confirming = refusal.code === 'needsConfirmation';
-  // What was typed goes back on the card to be corrected (`expand` leaves off text far over its limit).
+  // What was typed goes back on the card to be corrected (`expand` leaves off text far over its
+  // limit); but an action someone changed meanwhile is shown as it now is, from its new version.
+  const kept = refusal.code === 'changedMeanwhile' ? undefined : drafts;
   const views = viewAndPublic(deps, r, {
     viewer,
     now: input.now,
     ...(confirming ? { confirmation: refusal.message } : { notice: { text: refusal.message, tone: 'attention' } }),
-    ...(drafts ? { drafts } : {}),
+    ...(kept ? { drafts: kept } : {}),
     ...(editingActionId ? { editingActionId } : {}),
   });
   // The confirmation needs its buttons: without per-person views it is posted as a card.

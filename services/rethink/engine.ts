@@ -78,8 +78,9 @@ export type Command =
   | { kind: 'advance'; confirmed: boolean; stage?: StageNumber; joined?: number }
   | { kind: 'handOver'; toParticipantId: string }
   | { kind: 'addAction'; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
-  | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
-  | { kind: 'removeAction'; actionId: string }
+  /** `seen`: the version of the action the editor was opened on (`actionVersion`); absent on cards from before it was sent. */
+  | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string; seen?: string }
+  | { kind: 'removeAction'; actionId: string; seen?: string }
   | { kind: 'close'; outcome: OutcomeKind; nextStep?: NextStep }
   | { kind: 'escalate'; stage: number; reason: string }
   | { kind: 'meetingEnded' }
@@ -301,8 +302,11 @@ const handlers: Handlers = {
     const action = checkAction(r, c, ctx, existing.dueDate);
     if (!action.ok) return action;
     const { description, owner, dueDate } = existing;
-    // Saved again with nothing changed: no new version (applyCommand then records nothing).
+    // Saved again with nothing changed: no new version (applyCommand then records nothing). Also
+    // a second press of the same Save, which would otherwise meet its own first press below.
     if (description === action.value.description && dueDate === action.value.dueDate && JSON.stringify(owner) === JSON.stringify(action.value.owner)) return ok(r);
+    const unchanged = sameVersion(existing, c.seen);
+    if (!unchanged.ok) return unchanged;
     existing.previous = [...(existing.previous ?? []), { description, owner, dueDate, at: existing.editedAt ?? existing.at }];
     Object.assign(existing, action.value, { editedAt: ctx.now.toISOString() });
     // A new date is reminded in its turn.
@@ -314,6 +318,8 @@ const handlers: Handlers = {
     const found = changeableAction(r, c.actionId, actor);
     if (!found.ok) return found;
     const existing = found.value;
+    const unchanged = sameVersion(existing, c.seen);
+    if (!unchanged.ok) return unchanged;
     existing.removedAt = ctx.now.toISOString();
     existing.removedBy = actor.id;
     return ok(r);
@@ -623,6 +629,15 @@ function changeableAction(r: Rethink, actionId: string, actor: Actor): Result<Ag
   if (!action) return refuse('notFound', 'That action is no longer on this Re-think.');
   if (action.addedBy === actor.id || mayFacilitate(r, actor)) return ok(action);
   return refuse('notFacilitator', 'Only the person who added this action, or the facilitator, can change or remove it.');
+}
+
+/** Which version of an action someone is looking at: it changes with every edit. */
+export const actionVersion = (action: AgreedAction): string => action.editedAt ?? action.at;
+
+/** A change made from an editor opened on an older version would undo the newer one unseen. */
+function sameVersion(action: AgreedAction, seen: string | undefined): Result<true> {
+  if (seen === undefined || seen === actionVersion(action)) return ok(true);
+  return refuse('changedMeanwhile', 'This action was changed while you had it open, so your change wasn’t saved. It is shown below as it is now: please make your change again if it’s still needed.');
 }
 
 /** Text written for one stage is never filed under another: the person decides where it belongs. */

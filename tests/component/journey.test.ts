@@ -7,7 +7,7 @@ import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
-import { rethinkToClose } from '../helpers/journeys';
+import { buttonData, rethinkToClose } from '../helpers/journeys';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -113,6 +113,46 @@ test('a group chat takes a Re-think from start through five stages and actions t
   expect(cardText(empty.card)).not.toContain('Please choose the outcome');
   expect(cardText(chat.sharedCard(cardId))).toContain('This Re-think is closed and can no longer be changed');
   expect(executeActions(chat.sharedCard(cardId))).toEqual([]);
+});
+
+test('an action changed while someone else had it open is not changed back: they are shown it as it now is', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await chat.start(megan);
+  await chat.press(isaiah, 'join', { rethinkId, role: 'School nurse', agency: 'Health' });
+  for (let stage = 1; stage < 5; stage++) await chat.press(megan, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
+  await chat.press(isaiah, 'addAction', { rethinkId, actionDescription: 'Call the GP', actionOwner: isaiah.id, actionOwnerName: '', actionDue: due });
+  const actionId = (await bed.db.rethink(chat.conversation.id, rethinkId))?.actions[0]?.id;
+  // Megan (facilitating) and Isaiah (who added it) both open its editor.
+  const save = async (user: typeof megan) => buttonData((await chat.press(user, 'showActionEditor', { rethinkId, chosenActionId: actionId })).card ?? {}, 'editAction');
+  const megansEditor = await save(megan);
+  const isaiahsEditor = await save(isaiah);
+  expect(megansEditor.actionVersion).toEqual(expect.any(String));
+  // Isaiah saves first; pressing Save twice is one change, not a clash with itself.
+  const his = { ...isaiahsEditor, editDescription: 'Call the GP and the school nurse', editOwner: isaiah.id, editDue: due };
+  await chat.press(isaiah, 'editAction', his);
+  expect(cardText((await chat.press(isaiah, 'editAction', his)).card)).toContain('The action is updated.');
+  // Megan's editor was opened on the older version: her change would undo his, unseen.
+  const stale = await chat.press(megan, 'editAction', { ...megansEditor, editDescription: 'Call the GP', editOwner: isaiah.id, editDue: `${AHEAD}-02-20` });
+  expect(cardText(stale.card)).toContain('This action was changed while you had it open, so your change wasn’t saved.');
+  // Her editor is open again, on what he saved, with the new version.
+  expect(input(stale.card ?? {}, 'editDescription')?.value).toBe('Call the GP and the school nurse');
+  const again = buttonData(stale.card ?? {}, 'editAction');
+  expect(again.actionVersion).not.toBe(megansEditor.actionVersion);
+  let action = (await bed.db.rethink(chat.conversation.id, rethinkId))?.actions[0];
+  expect(action).toMatchObject({ description: 'Call the GP and the school nurse', dueDate: due });
+  expect(action?.previous).toHaveLength(1);
+  // Nor can the older editor remove it.
+  const removal = await chat.press(megan, 'removeAction', { rethinkId, actionId, actionVersion: megansEditor.actionVersion });
+  expect(cardText(removal.card)).toContain('your change wasn’t saved');
+  // A refused date keeps the version she opened, so fixing it still can't overwrite a change made meanwhile.
+  const pastDate = await chat.press(megan, 'editAction', { ...again, editDescription: 'Call the GP and the school nurse', editOwner: isaiah.id, editDue: '2020-01-01' });
+  expect(cardText(pastDate.card)).toContain('The due date is in the past');
+  expect(buttonData(pastDate.card ?? {}, 'editAction').actionVersion).toBe(again.actionVersion);
+  // Made again on the version she has now seen, her change is saved.
+  await chat.press(megan, 'editAction', { ...again, editDescription: 'Call the GP and the school nurse', editOwner: isaiah.id, editDue: `${AHEAD}-02-20` });
+  action = (await bed.db.rethink(chat.conversation.id, rethinkId))?.actions[0];
+  expect(action).toMatchObject({ description: 'Call the GP and the school nurse', dueDate: `${AHEAD}-02-20` });
+  expect(action?.previous?.map((p) => p.description)).toEqual(['Call the GP', 'Call the GP and the school nurse']);
 });
 
 test('in a personal chat the facilitator records contributions for people on the phone', async () => {

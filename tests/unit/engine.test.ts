@@ -1,6 +1,6 @@
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
-import { applyCommand, liveActions, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
+import { actionVersion, applyCommand, liveActions, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
 import type { Actor, Rethink } from '../../services/rethink/types';
 import { FACILITATED, recommendStrategy } from '../../services/rethink/strategy';
 import { participantKey } from '../../services/rethink/participantKey';
@@ -323,6 +323,23 @@ describe('actions and closing', () => {
     expect(r.actions[0]?.previous).toEqual([expect.objectContaining({ description: 'Book a TAF meeting' })]);
     expect(r.actions[1]).toMatchObject({ removedBy: lead.id, removedAt: ctx.now.toISOString() });
     expect(refusal(r, { kind: 'editAction', actionId: second?.id ?? '', ...action }, lead).code).toBe('notFound');
+  });
+
+  test('an action changed since someone opened it is not changed or removed from that older view', () => {
+    let r = apply(atStage5(), { kind: 'addAction', ...action }, teacher);
+    const id = r.actions[0]?.id ?? '';
+    const opened = actionVersion(r.actions[0]!);
+    const later: EngineContext = { ...ctx, now: new Date(ctx.now.getTime() + 60_000) };
+    const edited = applyCommand(r, { kind: 'editAction', actionId: id, ...action, description: 'Book it this week', seen: opened }, teacher, later);
+    if (!edited.ok) throw new Error(edited.error.message);
+    r = edited.value;
+    expect(actionVersion(r.actions[0]!)).not.toBe(opened);
+    // The same save pressed again is no clash; a different change from the older view is refused.
+    expect(applyCommand(r, { kind: 'editAction', actionId: id, ...action, description: 'Book it this week', seen: opened }, teacher, later).ok).toBe(true);
+    expect(refusal(r, { kind: 'editAction', actionId: id, ...action, dueDate: '2026-12-20', seen: opened }, lead).code).toBe('changedMeanwhile');
+    expect(refusal(r, { kind: 'removeAction', actionId: id, seen: opened }, lead).code).toBe('changedMeanwhile');
+    // Cards from before the version was sent carry none: their changes are made as before.
+    expect(apply(r, { kind: 'editAction', actionId: id, ...action, dueDate: '2026-12-20' }, lead).actions[0]?.dueDate).toBe('2026-12-20');
   });
 
   test('an action whose due date has passed can still be corrected; a new date must not be in the past', () => {
