@@ -9,7 +9,7 @@ import type { Rethink, StrategyNumber } from '../../services/rethink/types';
 import { linkStrategyThree } from './requests';
 import { changed, recordCardActivity, rememberRole } from './rethink';
 import { shortKey } from '../shortKey';
-import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Handler } from './types';
+import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 import { errorKind } from '../../services/logging';
 
 const formValues = (data: CardData): StartFormValues => ({
@@ -29,8 +29,10 @@ const formValues = (data: CardData): StartFormValues => ({
 export const submitStart: Handler = async (input, deps) => {
   const values = formValues(input.data);
   const { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld } = values;
-  // The id follows from the activity, so a redelivered submit finds the Re-think it already saved.
-  const ctx = { ...engineContext(deps, input.now), ...(input.activityId ? { newId: () => shortKey(input.where.conversationId, input.activityId ?? '') } : {}) };
+  // The id follows from the form card pressed (or, without one, the activity): a redelivered or
+  // second submit of one form finds the Re-think it already started, rather than starting another.
+  const formKey = input.replyToId ?? input.activityId;
+  const keyed = (key: string | undefined) => ({ ...engineContext(deps, input.now), ...(key ? { newId: () => shortKey(input.where.conversationId, key) } : {}) });
   // One point read: whether this person accepted the request for this case as its independent facilitator.
   const answers = { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld };
   const caseReference = values.caseReference.trim().toUpperCase();
@@ -39,22 +41,41 @@ export const submitStart: Handler = async (input, deps) => {
   // the accepting facilitator may run), the requests themselves are asked before turning anyone away.
   const facilitatingRequest =
     person?.facilitating?.includes(caseReference) === true || (recommendStrategy(answers).strategy === 3 && (await deps.requests.acceptedFor(caseReference, input.actor.id)).length > 0);
-  const started = startRethink({ ...values, facilitatingRequest, answers }, input.actor, input.where, ctx);
+  const start = (key: string | undefined) => startRethink({ ...values, facilitatingRequest, answers }, input.actor, input.where, keyed(key));
+  const started = start(formKey);
   if (!started.ok) {
     return { view: renderStartCard(startCardData(deps.profile, values, started.error.message)), notice: started.error.message };
   }
-  const created = await deps.rethinks.create(started.value);
-  if (!created) {
-    // Redelivered: the Re-think exists. Show where it is, and never cover a card that has moved on.
-    const existing = await deps.rethinks.get(input.where.conversationId, started.value.id);
-    if (!existing) return { notice: MESSAGES.unexpected };
-    return existing.status === 'proposed' ? { view: renderStrategyCard(strategyCardData(deps.profile, existing)) } : { view: renderRethinkCard(deps.profile, existing, { viewer: { id: input.actor.id }, now: input.now }) };
+  let created = await deps.rethinks.create(started.value);
+  let existing = created ? undefined : await deps.rethinks.get(input.where.conversationId, started.value.id);
+  // A form offered again after its Re-think was cancelled starts one of its own, keyed by this submit.
+  if (existing?.status === 'cancelled' && input.activityId && formKey !== input.activityId) {
+    const again = start(input.activityId);
+    if (again.ok) {
+      created = await deps.rethinks.create(again.value);
+      existing = created ? undefined : await deps.rethinks.get(input.where.conversationId, again.value.id);
+    }
   }
+  if (!created) return existing ? formUsed(input, deps, existing) : { notice: MESSAGES.unexpected };
   const remembered = person && { role: person.role ?? '', agency: person.agency ?? '' };
   rememberRole(deps, input.actor.aadObjectId, input.now, { role: values.role.trim(), agency: values.agency.trim() }, remembered);
   const card = renderStrategyCard(strategyCardData(deps.profile, created));
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };
+
+/**
+ * The form was used already (pressed twice, redelivered, or pressed by someone else first): what it
+ * became is shown, and no card that has moved on is covered.
+ */
+function formUsed(input: TurnInput, deps: Deps, existing: Rethink): HandlerResult {
+  const by = existing.participants.find((p) => p.id === existing.createdBy)?.name ?? 'someone else';
+  const notice = existing.createdBy === input.actor.id ? undefined : `This form has already been used by ${by} to start a Re-think for case ${existing.caseReference}, so nothing new was started. To start another, type **start** (in a group chat, channel or meeting, **@Re-think start**) for a new form.`;
+  const view =
+    existing.status === 'proposed'
+      ? renderStrategyCard(strategyCardData(deps.profile, existing, undefined, notice))
+      : renderRethinkCard(deps.profile, existing, { viewer: { id: input.actor.id }, now: input.now, ...(notice ? { notice: { text: notice, tone: 'attention' } } : {}) });
+  return { view, ...(notice ? { notice } : {}) };
+}
 
 const STRATEGIES: Record<string, StrategyNumber> = { '1': 1, '2': 2, '3': 3 };
 

@@ -407,6 +407,32 @@ test('names every object inherits are not choices: a strategy or a mode of "cons
   expect(bed.connector.posts(chat.conversation.id).at(-1)?.activity.text).toContain('Sorry, I didn’t catch that.');
 });
 
+test('one start form starts one Re-think: a second press, by anyone, shows what it became; after a cancel it starts afresh', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const startId = await chat.startForm(megan);
+  const rethinkId = await chat.propose(megan, startId);
+  const updates = bed.connector.updates(chat.conversation.id).length;
+  // Adele presses the same form before her copy shows the strategy card, with values of her own.
+  const adeles = await chat.press(adele, 'startRethink', { ...START_FORM, caseReference: 'PSCP-2026-0099', role: 'Teacher', agency: 'School' }, { replyToId: startId });
+  expect(cardText(adeles.card)).toContain('This form has already been used by Megan Bowen to start a Re-think for case PSCP-2026-0042, so nothing new was started.');
+  expect(executeActions(adeles.card ?? {}).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId).toBe(rethinkId);
+  // Nothing was started and Megan's strategy card is left as it is.
+  expect(await bed.db.rethinksIn(chat.conversation.id)).toEqual([expect.objectContaining({ id: rethinkId, status: 'proposed', caseReference: 'PSCP-2026-0042' })]);
+  expect(bed.connector.updates(chat.conversation.id)).toHaveLength(updates);
+  // Megan pressing it again (a second press, another device) sees her own strategy card, with no warning.
+  const hers = await chat.press(megan, 'startRethink', START_FORM, { replyToId: startId });
+  expect(cardText(hers.card)).not.toContain('already been used');
+  expect(executeActions(hers.card ?? {}).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId).toBe(rethinkId);
+  // Cancelled, the card becomes the form again: used again, it starts a new Re-think.
+  await chat.press(megan, 'cancelRethink', { rethinkId }, { replyToId: startId });
+  const renewed = await chat.propose(adele, startId, { ...START_FORM, caseReference: 'PSCP-2026-0099', role: 'Teacher', agency: 'School' });
+  expect(renewed).not.toBe(rethinkId);
+  expect((await bed.db.rethinksIn(chat.conversation.id)).map((r) => [r.caseReference, r.status]).sort()).toEqual([
+    ['PSCP-2026-0042', 'cancelled'],
+    ['PSCP-2026-0099', 'proposed'],
+  ]);
+});
+
 test('a list card pressed after its Re-think moved on says where it is now', async () => {
   const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const startId = await chat.startForm(megan);
