@@ -96,7 +96,12 @@ const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone'
 const APPLIED_IDS_KEPT = 200;
 /** Bytes, inside Cosmos DB's 2 MB item limit with room for closing and the audit trail. */
 const MAX_DOCUMENT_BYTES = 1_800_000;
-const REMINDING = new Set<Command['kind']>(['remind', 'reminderNotSent']);
+/**
+ * Not changes people made to the Re-think: reminders, the card posted again (`status`), and Teams
+ * saying the meeting ended. They leave its place in lists and its expiry as they were, so that
+ * looking at a Re-think now and then never keeps it beyond the retention period.
+ */
+const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'recordCard', 'meetingEnded']);
 const GROWING = new Set<Command['kind']>(['join', 'contribute', 'contributeOnBehalf', 'addAction', 'editAction']);
 
 /** A new Re-think, proposed with a recommended strategy; the starter joins and facilitates. */
@@ -455,13 +460,11 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
   }
   const at = ctx.now.toISOString();
   const retention = ctx.profile.retentionDays * 86_400;
-  if (REMINDING.has(command.kind)) {
-    // A reminder is not a change people made: the record keeps its place in lists, and expires when
-    // it would have (Cosmos DB counts an item's TTL from its last write).
+  if (NOT_CHANGES.has(command.kind)) {
+    // Expires when it would have: Cosmos DB counts an item's TTL from its last write.
     next.ttl = Math.max(1, retention - Math.floor((ctx.now.getTime() - Date.parse(current.updatedAt)) / 1000));
   } else {
-    // Re-posting the card is not a change to the Re-think: it keeps its place in lists.
-    if (command.kind !== 'recordCard') next.updatedAt = at;
+    next.updatedAt = at;
     // Retention runs from the last change, under the partnership's current retention period.
     next.ttl = retention;
   }

@@ -230,6 +230,18 @@ describe('the five stages', () => {
     expect(result.ok && result.value.ttl).toBe(365 * 86_400);
   });
 
+  test('posting the card again, or the meeting ending, keeps the record’s expiry and its place in lists', () => {
+    const r = open();
+    const muchLater: EngineContext = { ...ctx, now: new Date(Date.parse(r.updatedAt) + 700 * 86_400_000) };
+    const reposted = applyCommand(r, { kind: 'recordCard', card: { activityId: 'a-new-card', conversationId: r.conversationId } }, teacher, muchLater);
+    expect(reposted.ok && reposted.value).toMatchObject({ ttl: 30 * 86_400, updatedAt: r.updatedAt, cardActivityId: 'a-new-card' });
+    const ended = applyCommand({ ...r, meetingId: 'meeting-1' }, { kind: 'meetingEnded' }, teacher, muchLater);
+    expect(ended.ok && ended.value).toMatchObject({ ttl: 30 * 86_400, updatedAt: r.updatedAt, meetingEndRemindedAt: muchLater.now.toISOString() });
+    // Past its time already (the store removes it soon), it is never given more.
+    const pastIt = applyCommand(r, { kind: 'recordCard', card: { activityId: 'another', conversationId: r.conversationId } }, teacher, { ...ctx, now: new Date(Date.parse(r.updatedAt) + 800 * 86_400_000) });
+    expect(pastIt.ok && pastIt.value.ttl).toBe(1);
+  });
+
   test('moving on from a card showing an earlier stage is refused', () => {
     const r = apply(open(), { kind: 'advance', confirmed: true, stage: 1 }, lead);
     expect(refusal(r, { kind: 'advance', confirmed: true, stage: 1 }, lead)).toMatchObject({ code: 'wrongStage', message: expect.stringContaining('already moved on to stage 2') });
