@@ -383,13 +383,16 @@ const handlers: Handlers = {
     const protocol = ctx.profile.partnership.escalationProtocolShortName;
     if (r.status !== 'closed' || r.outcome?.kind !== 'notResolved') return refuse('notOpen', `Escalation under the ${protocol} is recorded once a Re-think has ended without resolving the concern.`);
     const me = r.participants.find((p) => p.id === actor.id && !p.external);
-    if (!me) return refuse('notParticipant', 'Only someone who took part in this Re-think can record an escalation from it: please ask one of them.');
+    // In a meeting the facilitator need not have joined: whoever recorded the outcome, or was named
+    // facilitator, took part as much as anyone.
+    const facilitated = r.outcome.recordedBy === actor.id || r.facilitatorId === actor.id;
+    if (!me && !facilitated) return refuse('notParticipant', 'Only someone who took part in this Re-think can record an escalation from it: please ask one of them.');
     const stageName = ctx.profile.escalationStages[c.stage - 1];
     if (!stageName) return refuse('invalidInput', 'Please choose the stage of the escalation.');
     if (r.escalations?.some((e) => e.stage === c.stage)) return refuse('invalidInput', `An escalation at the stage “${stageName}” is already recorded for this Re-think. If the escalation has moved on, please choose the next stage.`);
     const reason = checkText(c.reason, 'the reason for escalating', ctx.profile.limits.summaryMaxLength);
     if (!reason.ok) return reason;
-    r.escalations = [...(r.escalations ?? []), { stage: c.stage, stageName, startedBy: actor.id, startedByName: me.name, at: ctx.now.toISOString(), reason: reason.value }];
+    r.escalations = [...(r.escalations ?? []), { stage: c.stage, stageName, startedBy: actor.id, startedByName: me?.name ?? actor.name, at: ctx.now.toISOString(), reason: reason.value }];
     return ok(r);
   },
 };

@@ -8,6 +8,7 @@ import { AHEAD, meetingEnd, newMeetingChat, users, type TestConversation } from 
 import { input } from '../helpers/adaptiveCards';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
+import { buttonData } from '../helpers/journeys';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
 
 const organiser = users.alex;
@@ -74,6 +75,30 @@ test('the whole journey in a meeting chat: presenters facilitate, attendees cont
   const closed = await driver.press(organiser, 'close', { rethinkId, outcome: 'resolved' });
   expect(cardText(closed.card)).toContain('The outcome is recorded');
   expect((await bed.db.rethink(chat.id, rethinkId))?.status).toBe('closed');
+}, 30_000);
+
+test('the organiser who facilitated without joining, and closed it not resolved, can record the escalation', async () => {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer');
+  bed.connector.setMeetingRole(attendee.aadObjectId, 'Attendee');
+  const { rethinkId } = await driver.start(attendee, { ...START_FORM, caseReference: 'PSCP-2026-0777' });
+  for (let stage = 1; stage <= 5; stage++) {
+    await driver.press(attendee, 'contribute', { rethinkId, contribution: `My view at stage ${stage}`, stage: String(stage) });
+    if (stage < 5) await driver.press(organiser, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
+  }
+  const before = bed.connector.posts(chat.id).length;
+  await driver.press(organiser, 'close', { rethinkId, outcome: 'notResolved', nextStep: 'escalation' });
+  const summary = bed.connector.posts(chat.id).slice(before).map(cardOf).find((c) => cardText(c).includes('Re-think summary'));
+  if (!summary) throw new Error('No summary was posted');
+  expect((await bed.db.rethink(chat.id, rethinkId))?.participants.map((p) => p.id)).not.toContain(organiser.id);
+  const escalate = { ...buttonData(summary, 'showEscalation'), escalationStage: '1', escalationReason: 'The disagreement about the tier of need continues.' };
+  const recorded = await driver.press(organiser, 'escalate', escalate);
+  expect(cardText(recorded.card)).toContain('Escalation under the HIPS protocol · case PSCP-2026-0777');
+  expect((await bed.db.rethink(chat.id, rethinkId))?.escalations).toEqual([expect.objectContaining({ stage: 1, startedBy: organiser.id, startedByName: organiser.name })]);
+  // Someone else in the meeting who neither took part nor facilitated still cannot.
+  const outsider = await driver.press(presenter, 'escalate', { ...escalate, escalationStage: '2' });
+  expect(cardText(outsider.card)).toContain('Only someone who took part in this Re-think can record an escalation from it');
 }, 30_000);
 
 test('the meeting ends with its Re-think open: the facilitator is reminded once, with the card to close it; the Re-think stays open', async () => {
