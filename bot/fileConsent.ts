@@ -141,8 +141,8 @@ export async function acceptFile(context: TurnContext, response: FileConsentCard
     return;
   }
   await context.sendActivity(fileInfo(upload, documentFileName(r), 'docx'));
-  // Written on the claim's version: no stale write to be refused first.
-  await audit(deps, claimed.doc, context.activity.from.id, 'documentSent', now);
+  // Written on the claim's version: no stale write to be refused first. The file is theirs whatever happens here.
+  await audit(deps, claimed.doc, context.activity.from.id, 'documentSent', now).catch((error: unknown) => deps.log.warn({ err: errorKind(error), request: r.id }, 'sent the request document but could not note it'));
 }
 
 export async function declineFile(context: TurnContext, response: FileConsentCardResponse, deps: Deps, now: Date): Promise<void> {

@@ -1,6 +1,6 @@
 import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type FileConsentCardResponse } from 'botbuilder';
 import { renderWelcomeCard, welcomeCardData } from '../cards/welcome';
-import { errorKind } from '../services/logging';
+import { errorKind, stackFrames } from '../services/logging';
 import { StoreUnavailableError } from '../services/store/repository';
 import type { Deliveries } from './deliveries';
 import { acceptFile, declineFile } from './fileConsent';
@@ -72,11 +72,23 @@ export class RethinkBot extends TeamsActivityHandler {
   }
 
   protected override async handleTeamsFileConsentAccept(context: TurnContext, response: FileConsentCardResponse): Promise<void> {
-    await acceptFile(context, response, this.deps, this.options.clock());
+    await this.fileAnswer(context, 'fileConsentAccept', () => acceptFile(context, response, this.deps, this.options.clock()));
   }
 
   protected override async handleTeamsFileConsentDecline(context: TurnContext, response: FileConsentCardResponse): Promise<void> {
-    await declineFile(context, response, this.deps, this.options.clock());
+    await this.fileAnswer(context, 'fileConsentDecline', () => declineFile(context, response, this.deps, this.options.clock()));
+  }
+
+  /** An answer to a file offer always gets a reply, even when the store or something else fails. */
+  private async fileAnswer(context: TurnContext, verb: string, answer: () => Promise<void>): Promise<void> {
+    try {
+      await answer();
+    } catch (error) {
+      const log = this.deps.log.child({ verb });
+      if (error instanceof StoreUnavailableError) log.warn({ err: errorKind(error) }, 'store unavailable: no file sent');
+      else log.error({ err: errorKind(error), stack: stackFrames(error) }, 'file answer failed');
+      await context.sendActivity(error instanceof StoreUnavailableError ? MESSAGES.fileStoreUnavailable : MESSAGES.fileUnexpected);
+    }
   }
 
   private async message(context: TurnContext): Promise<void> {
@@ -109,8 +121,7 @@ export class RethinkBot extends TeamsActivityHandler {
         log.warn({ err: errorKind(error) }, 'store unavailable: nothing saved');
         return { notice: readOnly.has(handler) ? MESSAGES.storeUnreachable : MESSAGES.storeUnavailable };
       }
-      // Only the stack's frames: an error's message, over however many lines, can quote what someone typed.
-      log.error({ err: errorKind(error), stack: (error as Error).stack?.split('\n').filter((line) => /^\s+at /.test(line)).join('\n') }, 'handler failed');
+      log.error({ err: errorKind(error), stack: stackFrames(error) }, 'handler failed');
       return { notice: readOnly.has(handler) ? MESSAGES.unexpectedShowing : MESSAGES.unexpected };
     }
   }

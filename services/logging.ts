@@ -19,6 +19,20 @@ export function errorKind(error: unknown): string {
   return `${error.name}${cause}`;
 }
 
+/**
+ * The frames of an error's stack, without its message: a message, over however many lines (some
+ * starting "  at"), can quote what someone typed.
+ */
+export function stackFrames(error: unknown): string {
+  if (!(error instanceof Error) || !error.stack) return '';
+  const head = `${error.name}: ${error.message}`;
+  const rest = error.stack.startsWith(head) ? error.stack.slice(head.length) : error.message ? '' : error.stack;
+  return rest
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .join('\n');
+}
+
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
   const paths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
   return pino(

@@ -138,6 +138,8 @@ export const MESSAGES = {
   storeUnavailable: 'Sorry, that wasn’t saved: Re-think couldn’t reach its records just now. Nothing already recorded is affected. Please try again in a moment.',
   storeUnreachable: 'Sorry, Re-think couldn’t reach its records just now. Please try again in a moment.',
   unexpected: 'Sorry, something went wrong and that may not have been saved. Please try again; if it keeps happening, let your partnership administrator know.',
+  fileStoreUnavailable: 'Sorry, Re-think couldn’t reach its records just now, so no file was saved to your OneDrive. Please try again in a moment (for a case export, ask again with **export case** and the case reference).',
+  fileUnexpected: 'Sorry, something went wrong, so no file was saved to your OneDrive. Please try again; if it keeps happening, let your partnership administrator know.',
   unexpectedShowing: 'Sorry, something went wrong showing that. Nothing has been changed. Please try again; if it keeps happening, let your partnership administrator know.',
   alreadyDone: 'That was done already. This card shows where the request is now.',
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one.',

@@ -11,6 +11,7 @@ import { send, startApp, startTestBed, type App, type TestBed } from '../helpers
 import { startProxy, type Proxy } from '../helpers/proxy';
 import { fileConsentAnswer, installPersonally, personalChat } from '../helpers/journeys';
 import { request, servedBy } from '../fixtures/cards/requests';
+import { MESSAGES } from '../../bot/handlers/types';
 
 const admin = users.isaiah;
 const lead = users.megan;
@@ -206,6 +207,8 @@ test('an export is noted before its upload: a failed upload is noted failed, and
     proxy.cutAt('POST /dbs/rethink/colls/settings/docs', 0);
     await send(proxied, invoke('accept', 'store-gone'));
     expect(bed.connector.uploads.filter((u) => u.token === 'store-gone')).toHaveLength(0);
+    // The administrator is told, rather than left with no answer.
+    expect(bed.connector.posts(personalChat(admin).id).at(-1)?.activity.text).toBe(MESSAGES.fileStoreUnavailable);
     expect((await noted()).sort()).toEqual([...before, 'failed'].sort());
   });
 });
