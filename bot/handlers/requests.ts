@@ -8,7 +8,7 @@ import { REQUEST_STATUS_LABELS } from '../../cards/requestText';
 import { formFromData } from '../../services/requests/form';
 import { historyFor, networkOf, prefill } from '../../services/requests/history';
 import * as lifecycle from '../../services/requests/lifecycle';
-import type { Audience, FacilitatorRequest, PersonRef } from '../../services/requests/types';
+import type { Audience, FacilitatorRequest, PersonRef, Question } from '../../services/requests/types';
 import type { Result } from '../../services/result';
 import type { Rethink } from '../../services/rethink/types';
 import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
@@ -194,6 +194,20 @@ async function poolStanding(input: TurnInput, deps: Deps): Promise<{ member: boo
 
 const isPoolMember = async (input: TurnInput, deps: Deps): Promise<boolean> => (await poolStanding(input, deps)).member;
 
+/**
+ * Whether the facilitator who asked may still be sent the answer in their own chat: the request's
+ * acceptor; a facilitator the pool names now; or one who asked in the pool's channel while it still
+ * is. Anyone removed from the pool since is sent nothing more about the request.
+ */
+async function stillFacilitates(deps: Deps, r: FacilitatorRequest, question: Question): Promise<boolean> {
+  const who = question.askedBy;
+  if (r.accepted && lifecycle.samePerson(r.accepted.by, who)) return true;
+  const pool = await deps.pool.get();
+  if (who.aadObjectId && pool?.facilitators.some((f) => f.aadObjectId === who.aadObjectId)) return true;
+  // (A question asked before where was recorded is answered on the card only.)
+  return !!pool?.channel && conversationKey(pool.channel.conversationId) === question.askedIn;
+}
+
 type Change = (r: Stored<FacilitatorRequest>, input: TurnInput, deps: Deps) => Promise<(current: Stored<FacilitatorRequest>) => Result<FacilitatorRequest> & { replay?: boolean }>;
 
 /**
@@ -242,7 +256,7 @@ export const declineRequest = requestAction(true, 'You have declined this reques
 );
 
 export const askQuestion = requestAction(true, 'Your question has been sent to the requester. Their answer will appear on this card.', async (_r, input, deps) => (current) =>
-  lifecycle.askQuestion(current, personOf(input), textField(input.data, 'question'), input.activityId, context(input, deps)),
+  lifecycle.askQuestion(current, personOf(input), textField(input.data, 'question'), input.where.conversationId, input.activityId, context(input, deps)),
 );
 
 export const scheduleRequest = requestAction(true, 'The meeting is saved. The requester and the people from the earlier Re-thinks are being told.', async (r, input, deps) => {
@@ -265,8 +279,8 @@ export const answerQuestion: Handler = async (input, deps) => {
   const questionId = idField(input.data, 'questionId');
   const found = requestId ? await deps.requests.get(requestId) : undefined;
   if (!found || !questionId) return { notice: MESSAGES.requestNotFound };
-  const asker = found.questions.find((q) => q.id === questionId)?.askedBy;
-  const askerChat = await chatOf(deps, asker?.aadObjectId);
+  const question = found.questions.find((q) => q.id === questionId);
+  const askerChat = question && (await stillFacilitates(deps, found, question)) ? await chatOf(deps, question.askedBy.aadObjectId) : undefined;
   const outcome = await deps.requests.update(
     requestId,
     (current) => lifecycle.answerQuestion(current, personOf(input), questionId, textField(input.data, 'answer'), askerChat, input.activityId, context(input, deps)),

@@ -207,7 +207,7 @@ export function declineRequest(doc: FacilitatorRequest, who: PersonRef, activity
   return change(doc, activityId, ctx, who.id, 'declined', (d) => ({ doc: { ...d, declines: [...d.declines, { by: who, at: ctx.now.toISOString() }] }, cardChanged: true, notify: [] }));
 }
 
-export function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+export function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: string, askedIn: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
   if (!allowed.ok) return allowed;
@@ -215,7 +215,7 @@ export function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: strin
   if (!question.ok) return question;
   const id = ctx.newId();
   return change(doc, activityId, ctx, who.id, 'questionAsked', (d) => ({
-    doc: { ...d, questions: [...d.questions, { id, askedBy: who, text: question.value, askedAt: ctx.now.toISOString() }] },
+    doc: { ...d, questions: [...d.questions, { id, askedBy: who, askedIn, text: question.value, askedAt: ctx.now.toISOString() }] },
     cardChanged: true,
     notify: [{ to: requesterTarget(d), message: { kind: 'question', questionId: id } }],
   }));

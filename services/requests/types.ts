@@ -53,6 +53,8 @@ export interface RequestForm {
 export interface Question {
   id: string;
   askedBy: PersonRef;
+  /** The conversation it was asked in (the pool's channel, or a facilitator's own chat). */
+  askedIn?: string;
   text: string;
   askedAt: string;
   answer?: string;

@@ -655,3 +655,28 @@ test('a named facilitator added before they had Re-think is sent the requests st
     await say(personalChat(admin), admin, `remove facilitator ${newcomer.aadObjectId}`);
   }
 }, 30_000);
+
+test('a facilitator removed from the pool after asking is not sent the answer; one still in it is', async () => {
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0998');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
+  const leaving = person(6);
+  const staying = namedFacilitator;
+  await installPersonally(bed.app, bed.connector, leaving);
+  await say(personalChat(admin), admin, `add facilitator ${leaving.aadObjectId}`);
+  for (const [who, question] of [[leaving, 'Is the school nurse involved?'], [staying, 'Has the family been told?']] as const) {
+    await pressIn(bed.app, bed.connector, personalChat(who), who, 'askQuestion', { requestId, question });
+  }
+  await bed.app.idle();
+  // An administrator removes one of them (a conflict of interest, say) before the requester answers.
+  await say(personalChat(admin), admin, `remove facilitator ${leaving.aadObjectId}`);
+  expect(lastText(personalChat(admin).id)).toMatch(/^Removed\./);
+  const questions = bed.connector.posts(personalChat(requester).id).filter((p) => JSON.stringify(p.activity).includes('answerQuestion')).slice(-2);
+  for (const [i, answer] of ['Yes, since March.', 'Yes, by the social worker.'].entries()) {
+    await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'answerQuestion', { ...buttonData(cardOf(questions[i]!), 'answerQuestion'), answer });
+  }
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(staying).id && (c.activity.text ?? '').includes('Yes, by the social worker.'));
+  await bed.app.idle();
+  expect(bed.connector.posts(personalChat(leaving).id).map((p) => p.activity.text ?? '').join('\n')).not.toContain('Yes, since March.');
+  // Both answers are recorded on the request.
+  expect((await bed.db.request(requestId))?.questions.map((q) => q.answer)).toEqual(['Yes, since March.', 'Yes, by the social worker.']);
+}, 30_000);
