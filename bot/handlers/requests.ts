@@ -360,11 +360,28 @@ export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput
   }
 }
 
+/**
+ * Completed as its Re-think closes: linked first, in the same write, when the link could not be
+ * saved as the Re-think started (the facilitator who accepted it started this Re-think).
+ */
+const linkAndComplete =
+  (r: Pick<Rethink, 'id' | 'conversationId'>, by: string, ctx: lifecycle.RequestContext) =>
+  (current: FacilitatorRequest): Result<FacilitatorRequest> & { replay?: boolean } => {
+    if (current.rethink || !current.accepted) return lifecycle.completeRequest(current, r.id, by, ctx);
+    const linked = lifecycle.linkRethink(current, current.accepted.by, { id: r.id, conversationId: r.conversationId }, ctx);
+    return linked.ok ? lifecycle.completeRequest(linked.value, r.id, by, ctx) : linked;
+  };
+
+/** A request never linked that this Re-think follows: its facilitator started it for the case after accepting. */
+const followedBy = (r: Pick<Rethink, 'caseReference' | 'createdBy' | 'createdAt'>, request: FacilitatorRequest): boolean =>
+  !request.rethink && request.caseReference === r.caseReference && request.accepted?.by.id === r.createdBy && request.accepted.at <= r.createdAt;
+
 /** When that Re-think closes, the request is completed. */
 export async function completeLinkedRequests(deps: Deps, r: Rethink, input: TurnInput): Promise<void> {
   if (r.status !== 'closed' || r.strategy !== 3) return;
-  for (const request of await deps.requests.linkedTo(r.id)) {
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, r.id, input.actor.id, context(input, deps)), request, true);
+  const [linked, unlinked] = await Promise.all([deps.requests.linkedTo(r.id), deps.requests.acceptedFor(r.caseReference, r.createdBy)]);
+  for (const request of [...linked, ...unlinked.filter((x) => followedBy(r, x))]) {
+    const outcome = await deps.requests.update(request.id, linkAndComplete(r, input.actor.id, context(input, deps)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
       keepFacilitating(deps, outcome.doc, input.now);
@@ -374,18 +391,23 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
 
 /**
  * The periodic check behind `completeLinkedRequests`: a request whose Re-think closed while its
- * completion could not be saved is completed now.
+ * completion (or its link) could not be saved is completed now.
  */
 export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> {
   // Only Re-thinks closed lately can have left a request behind (it is completed as one closes); a
   // month covers any outage. Searched from the closed Re-thinks, so open ones never crowd them out.
   const closed = await deps.rethinks.closedStrategyThreeSince(new Date(now.getTime() - 30 * DAY_MS).toISOString());
-  // Each is linked to one of those closed Re-thinks (the search says so): no need to read it again.
-  for (const request of await deps.requests.awaitingCompletion(closed)) {
-    const link = request.rethink;
-    if (!link) continue;
-    const ctx = { now, newId: deps.newId, profile: deps.profile };
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.completeRequest(current, link.id, 'reconciler', ctx), request, true);
+  const ctx = { now, newId: deps.newId, profile: deps.profile };
+  for (const request of await deps.requests.awaitingCompletion(
+    closed.map((c) => c.id),
+    closed.map((c) => c.caseReference),
+  )) {
+    // Its own Re-think; or, never linked, the one its facilitator ran for the case.
+    const rethink = request.rethink
+      ? closed.find((c) => c.id === request.rethink?.id)
+      : closed.find((c) => followedBy(c, request));
+    if (!rethink) continue;
+    const outcome = await deps.requests.update(request.id, linkAndComplete(rethink, 'reconciler', ctx), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
       keepFacilitating(deps, outcome.doc, now);

@@ -34,8 +34,11 @@ export interface RequestRepository {
   acceptedWithoutChat(aadObjectId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** Open requests for a case that this facilitator accepted. */
   acceptedFor(caseReference: string, personId: string): Promise<Stored<FacilitatorRequest>[]>;
-  /** Accepted or scheduled requests with a linked Re-think: those that may be waiting to be completed. */
-  awaitingCompletion(rethinkIds: readonly string[]): Promise<Stored<FacilitatorRequest>[]>;
+  /**
+   * Accepted or scheduled requests that may be waiting to be completed: linked to one of these
+   * Re-thinks, or for one of these cases and never linked (the link failed when the Re-think started).
+   */
+  awaitingCompletion(rethinkIds: readonly string[], caseReferences: readonly string[]): Promise<Stored<FacilitatorRequest>[]>;
   /** The requests a Re-think follows (normally one). */
   linkedTo(rethinkId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** Ids of requests with deliveries due by `now`. */
@@ -116,12 +119,17 @@ export function requestRepository(container: Container): RequestRepository {
           { name: '@personId', value: personId },
         ],
       ),
-    awaitingCompletion: async (rethinkIds) =>
+    awaitingCompletion: async (rethinkIds, caseReferences) =>
       rethinkIds.length === 0
         ? []
-        : queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT * FROM c WHERE c.type = "request" AND c.status IN ("accepted", "scheduled") AND ARRAY_CONTAINS(@ids, c.rethink.id)', [
-            { name: '@ids', value: [...rethinkIds] },
-          ]),
+        : queryAcross<Stored<FacilitatorRequest>>(
+            container,
+            'SELECT * FROM c WHERE c.type = "request" AND c.status IN ("accepted", "scheduled") AND (ARRAY_CONTAINS(@ids, c.rethink.id) OR (NOT IS_DEFINED(c.rethink) AND ARRAY_CONTAINS(@cases, c.caseReference)))',
+            [
+              { name: '@ids', value: [...rethinkIds] },
+              { name: '@cases', value: [...caseReferences] },
+            ],
+          ),
     linkedTo: (rethinkId) => queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT * FROM c WHERE c.type = "request" AND c.rethink.id = @rethinkId', [{ name: '@rethinkId', value: rethinkId }]),
     claimCase: async (caseReference, requestId, now) => {
       const id = caseClaimId(caseReference);

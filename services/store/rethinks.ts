@@ -13,6 +13,9 @@ export interface RethinkListItem {
   outcome?: Rethink['outcome'];
 }
 
+/** What the periodic check needs of a closed strategy 3 Re-think to find and complete its request. */
+export type ClosedStrategyThree = Pick<Rethink, 'id' | 'conversationId' | 'caseReference' | 'createdBy' | 'createdAt'>;
+
 export interface RethinkRepository {
   get(conversationId: string, id: string): Promise<Stored<Rethink> | undefined>;
   create(rethink: Rethink): Promise<Stored<Rethink> | undefined>;
@@ -25,7 +28,7 @@ export interface RethinkRepository {
   /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
   forCase(caseReference: string): Promise<Rethink[]>;
   /** Strategy 3 Re-thinks closed since `since`, in any conversation: for the periodic check that completes their requests. */
-  closedStrategyThreeSince(since: string): Promise<string[]>;
+  closedStrategyThreeSince(since: string): Promise<ClosedStrategyThree[]>;
   /**
    * Re-thinks that may be due a reminder (services/rethink/reminders.ts), in any conversation: a
    * search for the periodic check, never on a card action's path. Each is checked again on its record.
@@ -79,7 +82,8 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       return latest;
     },
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.
-    closedStrategyThreeSince: async (since) => (await queryAcross<{ id: string }>(container, 'SELECT c.id FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since', [{ name: '@since', value: since }])).map((r) => r.id),
+    closedStrategyThreeSince: (since) =>
+      queryAcross<ClosedStrategyThree>(container, 'SELECT c.id, c.conversationId, c.caseReference, c.createdBy, c.createdAt FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since', [{ name: '@since', value: since }]),
     dueReminders: async (bounds, limit) => {
       const [actions, idle] = await Promise.all([
         queryAcross<{ id: string; conversationId: string }>(

@@ -4,14 +4,14 @@
  */
 import JSZip from 'jszip';
 import { newGroupChat, person, users, type TestConversation } from '../helpers/activities';
-import { Driver } from '../helpers/driver';
+import { Driver, START_FORM } from '../helpers/driver';
 import { request, servedBy } from '../fixtures/cards/requests';
 import fixtures from '../fixtures/teams-activities.json';
 import { startConnector, type Connector } from '../helpers/connector';
 import { cardText, send, startApp, startStore, storeReader, type App } from '../helpers/harness';
 import { startProxy } from '../helpers/proxy';
 import { message } from '../helpers/activities';
-import { COMPLETE_FORM, fileConsentAnswer, installPersonally, openRequestForm, personalChat, rethinkToClose, submitForm } from '../helpers/journeys';
+import { ANSWERS, COMPLETE_FORM, fileConsentAnswer, installPersonally, openRequestForm, personalChat, rethinkToClose, submitForm } from '../helpers/journeys';
 import type { EmbeddedCosmos } from '../../services/store/embedded';
 import type { PersonRecord } from '../../services/store/people';
 
@@ -305,3 +305,36 @@ test('file consent: the store out of reach when the answer is claimed asks to tr
     await proxy.stop();
   }
 }, 60_000);
+
+test('a request its strategy 3 Re-think was never linked to (the link failed as it started) is still completed: as it closes, and by the periodic check', async () => {
+  const reader = storeReader(store.endpoint);
+  const by = { id: facilitator.id, name: facilitator.name, aadObjectId: facilitator.aadObjectId };
+  const { resource: person } = await reader.people.item(facilitator.aadObjectId, facilitator.aadObjectId).read<PersonRecord>();
+  const record: PersonRecord = person ?? { id: facilitator.aadObjectId, aadObjectId: facilitator.aadObjectId, updatedAt: new Date().toISOString(), ttl: 86_400 };
+  await reader.people.items.upsert({ ...record, facilitating: [...(record.facilitating ?? []), 'PSCP-2026-1041', 'PSCP-2026-1042'] });
+  const acceptedBefore = new Date(Date.now() - 3_600_000).toISOString();
+  // As the store holds it when the link's write failed: accepted by the facilitator, linked to nothing.
+  const unlinked = (id: string, caseReference: string, at: string) =>
+    servedBy(request('accepted', { id, caseReference, requesterChat: personalChatAddress(), accepted: { by, at } }), connector.serviceUrl);
+
+  // Closing: the request is linked and completed in one write.
+  const driver = new Driver(app, connector, newGroupChat());
+  const { rethinkId } = await driver.start(facilitator, { ...START_FORM, caseReference: 'PSCP-2026-1041', ...ANSWERS[3] }, '3');
+  await reader.requests.items.create(unlinked('never-linked-at-close', 'PSCP-2026-1041', acceptedBefore));
+  for (let stage = 1; stage <= 5; stage++) {
+    await driver.press(facilitator, 'contribute', { rethinkId, contribution: `View at stage ${stage}`, stage: String(stage) });
+    if (stage < 5) await driver.press(facilitator, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
+  }
+  await driver.press(facilitator, 'close', { rethinkId, outcome: 'resolved' });
+  expect(await reader.request('never-linked-at-close')).toMatchObject({ status: 'completed', rethink: { id: rethinkId } });
+
+  // Closed while neither could be saved: the periodic check does both, and leaves alone a request the facilitator accepted only after that Re-think began.
+  const closed = await rethinkToClose(new Driver(app, connector, newGroupChat()), facilitator, [requester], 3, { outcome: 'resolved' }, 'PSCP-2026-1042');
+  await reader.requests.items.create(unlinked('never-linked', 'PSCP-2026-1042', acceptedBefore));
+  await reader.requests.items.create(unlinked('accepted-after-it-began', 'PSCP-2026-1042', new Date(Date.now() + 60_000).toISOString()));
+  await app.housekeep();
+  expect(await reader.request('never-linked')).toMatchObject({ status: 'completed', rethink: { id: closed.rethinkId } });
+  expect((await reader.request('never-linked'))?.audit.find((a) => a.what === 'completed')).toMatchObject({ by: 'reconciler' });
+  expect(await reader.request('accepted-after-it-began')).toMatchObject({ status: 'accepted' });
+  expect((await reader.request('accepted-after-it-began'))?.rethink).toBeUndefined();
+}, 40_000);
