@@ -106,7 +106,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const pool = poolRepository(containers.settings);
   const dispatcher = new Dispatcher({
     requests,
-    sender: requestSender(profile, connector, poolHolds(pool, people)),
+    sender: requestSender(profile, connector, poolHolds(pool, people), config.allowedTenantIds),
     limiter: new RateLimiter(),
     log: log.child({ component: 'dispatcher' }),
     clock,
@@ -134,6 +134,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     caseRecords: caseRecordsRepository(containers, retentionSeconds),
     dispatch: (requestId) => dispatcher.kick(requestId),
     administrators: config.administrators,
+    ...(config.allowedTenantIds ? { allowedTenantIds: config.allowedTenantIds } : {}),
     uploads: config.uploads,
     log,
     newId: randomUUID,

@@ -66,10 +66,12 @@ export const poolHolds =
 /** What a copy becomes once its chat is no longer in the pool (a facilitator removed, the channel moved). */
 export const LEFT_POOL = 'This request is no longer shown here, because this chat is no longer part of the partnership’s pool of independent facilitators.';
 
-export function requestSender(profile: PartnershipProfile, connector: ConnectorClient, poolHolds: PoolHolds): Sender {
+export function requestSender(profile: PartnershipProfile, connector: ConnectorClient, poolHolds: PoolHolds, allowedTenantIds?: readonly string[]): Sender {
   return {
     send: async (delivery, r): Promise<SendOutcome> => {
       const { message } = delivery;
+      // A tenant taken off the allow-list since it was queued is sent nothing more.
+      if (allowedTenantIds && !allowedTenantIds.includes(delivery.to.tenantId)) return { ok: true, withheld: true };
       // An administrator's removal takes the request away from those removed: a card not yet posted
       // is not, and a copy already there becomes a note, once, and is not updated again.
       if (message.kind === 'requestCard' && message.audience === 'pool' && !(await poolHolds(delivery.to, r))) {

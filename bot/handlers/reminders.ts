@@ -26,7 +26,7 @@ const passing = (status: number): boolean => status === 0 || status === 429 || s
 export async function sendReminders(deps: Deps, connector: ConnectorClient, now: Date): Promise<void> {
   const ctx = engineContext(deps, now);
   const at = now.toISOString();
-  for (const found of await deps.rethinks.dueReminders(reminderBounds(now, deps.profile), PER_CHECK)) {
+  for (const found of await deps.rethinks.dueReminders(reminderBounds(now, deps.profile), PER_CHECK, deps.allowedTenantIds)) {
     const marked = await deps.rethinks.update(found.conversationId, found.id, (current) => applyCommand(current, { kind: 'remind' }, REMINDERS, ctx));
     // Nothing due on the record itself, or another instance marked it first.
     if (marked.kind !== 'updated' || marked.replay) continue;

@@ -44,6 +44,8 @@ export interface Deps {
   readonly dispatch: (requestId: string) => void;
   /** Entra object ids of the partnership's administrators. */
   readonly administrators: readonly string[];
+  /** The tenants served (ALLOWED_TENANT_IDS); undefined serves any. Work outside a turn keeps to them too. */
+  readonly allowedTenantIds?: readonly string[];
   /** Where offered files may be uploaded (see bot/uploadTarget.ts). */
   readonly uploads: Config['uploads'];
   readonly log: Logger;

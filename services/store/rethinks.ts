@@ -33,7 +33,7 @@ export interface RethinkRepository {
    * Re-thinks that may be due a reminder (services/rethink/reminders.ts), in any conversation: a
    * search for the periodic check, never on a card action's path. Each is checked again on its record.
    */
-  dueReminders(bounds: { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string }, limit: number): Promise<{ id: string; conversationId: string }[]>;
+  dueReminders(bounds: { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string }, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
   /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face): just their ids and names (none for those who never joined). */
   peopleInCase(caseReference: string): Promise<Pick<Participant, 'id' | 'name' | 'aadObjectId'>[]>;
 }
@@ -84,25 +84,30 @@ export function rethinkRepository(container: Container, instance: string): Rethi
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.
     closedStrategyThreeSince: (since) =>
       queryAcross<ClosedStrategyThree>(container, 'SELECT c.id, c.conversationId, c.caseReference, c.createdBy, c.createdAt FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since', [{ name: '@since', value: since }]),
-    dueReminders: async (bounds, limit) => {
+    dueReminders: async (bounds, limit, tenants) => {
+      // Only tenants still served: one taken off the allow-list is sent and written nothing more.
+      const served = tenants ? ' AND ARRAY_CONTAINS(@tenants, c.tenantId)' : '';
+      const tenantParameter = tenants ? [{ name: '@tenants', value: [...tenants] }] : [];
       const [actions, idle] = await Promise.all([
         queryAcross<{ id: string; conversationId: string }>(
           container,
           // One row per Re-think, however many of its actions are due.
-          'SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status IN ("open", "closed") AND EXISTS(SELECT VALUE a FROM a IN c.actions WHERE NOT IS_DEFINED(a.removedAt) AND NOT IS_DEFINED(a.remindedAt) AND a.dueDate <= @dueBy AND a.dueDate >= @overdueFrom AND a.at <= @agreedBefore)',
+          `SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status IN ("open", "closed")${served} AND EXISTS(SELECT VALUE a FROM a IN c.actions WHERE NOT IS_DEFINED(a.removedAt) AND NOT IS_DEFINED(a.remindedAt) AND a.dueDate <= @dueBy AND a.dueDate >= @overdueFrom AND a.at <= @agreedBefore)`,
           [
             { name: '@limit', value: limit },
             { name: '@dueBy', value: bounds.dueBy },
             { name: '@overdueFrom', value: bounds.overdueFrom },
             { name: '@agreedBefore', value: bounds.agreedBefore },
+            ...tenantParameter,
           ],
         ),
         queryAcross<{ id: string; conversationId: string }>(
           container,
-          'SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status = "open" AND c.updatedAt <= @idleSince AND (NOT IS_DEFINED(c.idleRemindedAt) OR c.idleRemindedAt < c.updatedAt)',
+          `SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status = "open"${served} AND c.updatedAt <= @idleSince AND (NOT IS_DEFINED(c.idleRemindedAt) OR c.idleRemindedAt < c.updatedAt)`,
           [
             { name: '@limit', value: limit },
             { name: '@idleSince', value: bounds.idleSince },
+            ...tenantParameter,
           ],
         ),
       ]);

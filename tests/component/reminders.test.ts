@@ -3,7 +3,7 @@
  * open Re-think after 14 days without change), over HTTP on a clock the test moves. Reminders go to
  * the chat the Re-think is in, once each, whichever of several instances checks.
  */
-import { newGroupChat, users, type TestConversation } from '../helpers/activities';
+import { newGroupChat, TENANT, users, type TestConversation } from '../helpers/activities';
 import { Driver, START_FORM } from '../helpers/driver';
 import { startApp, startTestBed, type TestBed } from '../helpers/harness';
 import type { Rethink } from '../../services/rethink/types';
@@ -100,6 +100,27 @@ test('an open Re-think without change for 14 days: the chat is reminded once in 
   now += 3_600_000;
   await bed.app.housekeep();
   expect(reminders(chat)).toHaveLength(2);
+});
+
+test('a tenant taken off the allow-list is reminded of nothing, and nothing is written to its Re-thinks', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(5);
+  await addAction(driver, rethinkId, 'Send the minutes', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: other.id });
+  now += 2 * DAY;
+  const checkAs = async (tenants: string) => {
+    const app = await startApp(bed.store.endpoint, { clock: () => new Date(now), env: { ALLOWED_TENANT_IDS: tenants } });
+    try {
+      await app.housekeep();
+    } finally {
+      await app.stop();
+    }
+  };
+  const before = await bed.db.rethink(chat.id, rethinkId);
+  await checkAs('11111111-2222-4333-8444-555555555555');
+  expect(reminders(chat)).toEqual([]);
+  expect(await bed.db.rethink(chat.id, rethinkId)).toEqual(before);
+  // Still served, it is reminded.
+  await checkAs(TENANT);
+  expect(reminders(chat)).toHaveLength(1);
 });
 
 test('several instances checking at once: each reminder is posted once', async () => {
