@@ -19,7 +19,8 @@ export const matchesCaseReference = (pattern: string, normalised: string): boole
 
 /** A pseudonymous case reference, never a name or date of birth: refused with the reason. */
 export function checkCaseReference(input: string, profile: Pick<PartnershipProfile, 'caseReference'>): Result<string> {
-  const value = input.trim();
+  // As pasted from a document or web page: look-alike hyphens and digits, and invisible characters.
+  const value = input.normalize('NFKC').replace(/\p{Cf}/gu, '').replace(/\p{Pd}/gu, '-').trim();
   const example = profile.caseReference.example;
   if (value === '') return refuse('invalidInput', `Please enter the case reference, for example ${example}.`);
   if (looksLikeDate(value)) {

@@ -9,6 +9,16 @@ describe('case references', () => {
     expect(checkCaseReference(' pscp-2026-0042 ', profile)).toEqual({ ok: true, value: 'PSCP-2026-0042' });
   });
 
+  test.each([
+    ['non-breaking hyphens', 'PSCP\u20112026\u20110042'],
+    ['en dashes', 'PSCP\u20132026\u20130042'],
+    ['a zero-width space after it', 'PSCP-2026-0042\u200b'],
+    ['a non-breaking space before it', '\u00a0PSCP-2026-0042'],
+    ['full-width digits', 'PSCP-\uff12\uff10\uff12\uff16-0042'],
+  ])('pasted with %s, it is the same reference', (_what, input) => {
+    expect(checkCaseReference(input, profile)).toEqual({ ok: true, value: 'PSCP-2026-0042' });
+  });
+
   test.each(['Jane Smith', 'jane', "Liam O'Brien", 'Zoë Ann-Marie'])('a name (%s) is refused, with the reason', (input) => {
     const result = checkCaseReference(input, profile);
     expect(result.ok).toBe(false);
