@@ -4,7 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
-import { checkText, formatUkDate, ukToday } from '../rethink/validation';
+import { checkText, formatUkDate, formatUkTime, ukToday, yearsAhead } from '../rethink/validation';
 import type { ConversationAddress } from '../store/people';
 import type { PoolChats } from '../store/pool';
 import { checkForm, labelOf, type FieldErrors } from './form';
@@ -266,10 +266,12 @@ export function scheduleRequest(
   // A date that does not exist (30 February) would be shown to everyone as another day.
   if (!asDate || Number.isNaN(asDate.getTime()) || asDate.toISOString().slice(0, 10) !== date) return refuse('invalidInput', 'Please choose the date of the meeting from the calendar: that isn’t a real date.');
   if (date < ukToday(ctx.now)) return refuse('invalidInput', 'The meeting date is in the past. Please choose today or a later date.');
+  if (date > yearsAhead(ctx.now, 2)) return refuse('invalidInput', `The meeting date, ${formatUkDate(date)}, is more than two years away. Please check the year.`);
   // Some clients send seconds too: the whole value must be a time, then it is kept to the minute.
   const typedTime = input.time.trim();
   if (!TIME.test(typedTime)) return refuse('invalidInput', 'Please choose the time of the meeting, for example 10:30.');
   const time = typedTime.slice(0, 5);
+  if (date === ukToday(ctx.now) && time < formatUkTime(ctx.now.toISOString())) return refuse('invalidInput', `${time} today has already passed. Please choose a later time, or another day.`);
   const format = labelOf(ctx.profile.requestForm.formats, input.format);
   if (!format) return refuse('invalidInput', 'Please choose how the meeting will happen.');
   const text = `The Re-think meeting with an independent facilitator for case ${doc.caseReference} is arranged for ${formatUkDate(date)} at ${time} (${format}), facilitated by ${who.name}.`;

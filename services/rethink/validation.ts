@@ -67,7 +67,14 @@ export function checkDueDate(input: string, now: Date): Result<string> {
     return refuse('invalidInput', 'The due date must be a real date: please choose it from the calendar.');
   }
   if (value < ukToday(now)) return refuse('invalidInput', 'The due date is in the past. Please choose today or a later date.');
+  if (value > yearsAhead(now, 2)) return refuse('invalidInput', `The due date, ${formatUkDate(value)}, is more than two years away. Please check the year.`);
   return ok(value);
+}
+
+/** The date `years` from today where the partnership works (YYYY-MM-DD): beyond it, a date is likely a slip of the year. */
+export function yearsAhead(now: Date, years: number): string {
+  const today = ukToday(now);
+  return `${String(Number(today.slice(0, 4)) + years).padStart(4, '0')}${today.slice(4)}`;
 }
 
 const UK_TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });

@@ -63,13 +63,20 @@ describe('scheduling', () => {
   const message = (result: Result<FacilitatorRequest>) => (result.ok ? '' : result.error.message);
 
   test('a date that does not exist is refused, not moved to another day', () => {
-    expect(message(schedule('2030-02-30', '10:30'))).toBe('Please choose the date of the meeting from the calendar: that isn’t a real date.');
-    expect(message(schedule('30/01/2030', '10:30'))).toMatch(/a real date/);
+    expect(message(schedule('2027-02-30', '10:30'))).toBe('Please choose the date of the meeting from the calendar: that isn’t a real date.');
+    expect(message(schedule('30/01/2027', '10:30'))).toMatch(/a real date/);
+  });
+
+  test('a slip of the year, or a time already gone today, is refused', () => {
+    expect(message(schedule('2206-01-30', '10:30'))).toBe('The meeting date, 30 January 2206, is more than two years away. Please check the year.');
+    // NOW is 09:00 in London.
+    expect(message(schedule('2026-11-26', '08:30'))).toBe('08:30 today has already passed. Please choose a later time, or another day.');
+    expect(value(schedule('2026-11-26', '09:30')).schedule).toMatchObject({ date: '2026-11-26', time: '09:30' });
   });
 
   test('the whole time is checked; seconds are allowed and dropped', () => {
-    expect(message(schedule('2030-01-30', '10:309'))).toBe('Please choose the time of the meeting, for example 10:30.');
-    expect(message(schedule('2030-01-30', '25:00'))).toMatch(/time of the meeting/);
-    expect(value(schedule('2030-01-30', '10:30:00')).schedule).toMatchObject({ date: '2030-01-30', time: '10:30' });
+    expect(message(schedule('2027-01-30', '10:309'))).toBe('Please choose the time of the meeting, for example 10:30.');
+    expect(message(schedule('2027-01-30', '25:00'))).toMatch(/time of the meeting/);
+    expect(value(schedule('2027-01-30', '10:30:00')).schedule).toMatchObject({ date: '2027-01-30', time: '10:30' });
   });
 });

@@ -68,6 +68,9 @@ describe('text and dates', () => {
     expect(checkDueDate('2026-11-25', now).ok).toBe(false);
     expect(checkDueDate('2026-02-30', now).ok).toBe(false);
     expect(checkDueDate('next week', now).ok).toBe(false);
+    // Two years ahead is the furthest: beyond it, a slip of the year.
+    expect(checkDueDate('2028-11-26', now).ok).toBe(true);
+    expect(checkDueDate('9999-12-31', now)).toMatchObject({ ok: false, error: { message: 'The due date, 31 December 9999, is more than two years away. Please check the year.' } });
     expect(checkDueDate('', now).ok).toBe(false);
     // In summer, UK time is an hour ahead of UTC.
     expect(ukToday(new Date('2026-07-01T23:30:00Z'))).toBe('2026-07-02');
