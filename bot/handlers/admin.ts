@@ -37,9 +37,9 @@ async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Prom
  * Requests still waiting for someone to accept were sent to the pool as it was: a chat new to the
  * pool is sent them too (otherwise a replaced channel would leave them with no one to accept them).
  */
-export async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress): Promise<number> {
+export async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress, by = input.actor.id): Promise<number> {
   // However many are accepted and running, every one still waiting (a partnership has a handful).
-  return changeEach(deps, await deps.requests.waiting(200), (current) => lifecycle.offerToPool(current, [to], input.actor.id, engineContext(deps, input.now)));
+  return changeEach(deps, await deps.requests.waiting(200), (current) => lifecycle.offerToPool(current, [to], by, engineContext(deps, input.now)));
 }
 
 const waitingSent = (sent: number, where: 'here' | 'to them'): string =>
@@ -75,7 +75,8 @@ export const addFacilitator: Handler = async (input, deps) => {
 export async function offerWaitingOnInstall(input: TurnInput, deps: Deps): Promise<void> {
   const aad = input.actor.aadObjectId;
   if (!aad || !(await deps.pool.get())?.facilitators.some((f) => f.aadObjectId === aad)) return;
-  await offerWaiting(input, deps, input.address);
+  // Sent because the pool names them, not because they did anything to the requests.
+  await offerWaiting(input, deps, input.address, 'pool');
 }
 
 export const removeFacilitator: Handler = async (input, deps) => {

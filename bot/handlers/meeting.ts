@@ -1,7 +1,11 @@
 /** Teams meeting events for a Re-think held in the meeting's chat. */
 import { applyCommand } from '../../services/rethink/engine';
 import { repost } from './views';
+import type { Actor } from '../../services/rethink/types';
 import { engineContext, type Handler } from './types';
+
+/** Who the audit trail names for the meeting ending: Teams said so, no person did it. */
+const MEETING: Actor = { id: 'meeting', name: 'Teams meeting' };
 
 /**
  * The meeting ended with its Re-think still open: the facilitator is reminded, once, to record the
@@ -12,7 +16,7 @@ export const meetingEnded: Handler = async (input, deps) => {
   if (!input.where.meetingId) return {};
   const open = await deps.rethinks.latestOpen(input.where.conversationId, input.where.meetingId);
   if (!open) return {};
-  const outcome = await deps.rethinks.update(input.where.conversationId, open.id, (current) => applyCommand(current, { kind: 'meetingEnded' }, input.actor, engineContext(deps, input.now), input.activityId));
+  const outcome = await deps.rethinks.update(input.where.conversationId, open.id, (current) => applyCommand(current, { kind: 'meetingEnded' }, MEETING, engineContext(deps, input.now), input.activityId));
   if (outcome.kind !== 'updated' || outcome.replay) return {};
   const r = outcome.doc;
   // In a meeting its organiser and presenters facilitate (and whoever it was handed over to).

@@ -121,6 +121,8 @@ test('the meeting ends with its Re-think open: the facilitator is reminded once,
   const stored = await bed.db.rethink(chat.id, rethinkId);
   expect(stored).toMatchObject({ status: 'open' });
   expect(stored?.meetingEndRemindedAt).toEqual(expect.any(String));
+  // Teams said the meeting ended: no person is named for it.
+  expect(stored?.audit.filter((a) => a.what === 'meetingEndReminded')).toEqual([expect.objectContaining({ by: 'meeting' })]);
   // With the meeting over, the outcome can be recorded at whatever stage it reached.
   const closed = await driver.press(organiser, 'close', { rethinkId, outcome: 'partlyResolved' });
   expect(cardText(closed.card)).toContain('add at least one action first');

@@ -640,6 +640,8 @@ test('a named facilitator added before they had Re-think is sent the requests st
     await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === personalChat(newcomer).id && JSON.stringify(c.activity).includes(requestId), 10_000);
     await bed.app.idle();
     expect(bed.connector.posts(personalChat(bystander).id).some((p) => JSON.stringify(p.activity).includes(requestId))).toBe(false);
+    // The pool sent it: the newcomer did nothing to the request, and the audit trail doesn't say they did.
+    expect((await bed.db.request(requestId))?.audit.filter((a) => a.by === newcomer.id)).toEqual([]);
     await say(personalChat(admin), admin, 'facilitators');
     expect(lastText(personalChat(admin).id)).toContain(newcomer.aadObjectId);
     expect(lastText(personalChat(admin).id)).not.toContain('not reachable');
