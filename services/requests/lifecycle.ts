@@ -274,10 +274,17 @@ export function scheduleRequest(
   if (date === ukToday(ctx.now) && time < formatUkTime(ctx.now.toISOString())) return refuse('invalidInput', `${time} today has already passed. Please choose a later time, or another day.`);
   const format = labelOf(ctx.profile.requestForm.formats, input.format);
   if (!format) return refuse('invalidInput', 'Please choose how the meeting will happen.');
-  const text = `The Re-think meeting with an independent facilitator for case ${doc.caseReference} is arranged for ${formatUkDate(date)} at ${time} (${format}), facilitated by ${who.name}.`;
+  const before = doc.status === 'scheduled' ? doc.schedule : undefined;
+  // The same arrangement saved again (a second press): nothing to change or tell anyone.
+  if (before && before.date === date && before.time === time && before.format === input.format) return { ok: true, value: doc, replay: true };
+  const when = `${formatUkDate(date)} at ${time} (${format})`;
+  const text = before
+    ? `The Re-think meeting with an independent facilitator for case ${doc.caseReference} has moved: it is now on ${when}, not ${formatUkDate(before.date)} at ${before.time}. It is facilitated by ${who.name}.`
+    : `The Re-think meeting with an independent facilitator for case ${doc.caseReference} is arranged for ${when}, facilitated by ${who.name}.`;
   const targets = uniqueTargets([requesterTarget(doc), ...tell]);
+  const earlier = before ? [...(before.previous ?? []), { date: before.date, time: before.time, format: before.format, by: before.by, at: before.at }] : [];
   return change(doc, activityId, ctx, who.id, 'scheduled', (d) => ({
-    doc: { ...d, status: 'scheduled', schedule: { date, time, format: input.format, by: who.id, at: ctx.now.toISOString() } },
+    doc: { ...d, status: 'scheduled', schedule: { date, time, format: input.format, by: who.id, at: ctx.now.toISOString(), ...(earlier.length > 0 ? { previous: earlier } : {}) } },
     cardChanged: true,
     notify: targets.map((to) => ({ to, message: { kind: 'text' as const, text } })),
   }));

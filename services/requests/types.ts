@@ -67,6 +67,8 @@ export interface Schedule {
   format: string;
   by: string;
   at: string;
+  /** Earlier arrangements, oldest first: a meeting moved is never forgotten. */
+  previous?: Omit<Schedule, 'previous'>[];
 }
 
 /** Where a copy of the request card lives, so every copy can be updated in place. */

@@ -67,6 +67,17 @@ describe('scheduling', () => {
     expect(message(schedule('30/01/2027', '10:30'))).toMatch(/a real date/);
   });
 
+  test('a meeting moved keeps the earlier arrangement, and everyone is told it moved from when to when', () => {
+    const first = value(schedule('2027-01-30', '10:30'));
+    const notices = (r: FacilitatorRequest) => r.outbox.map((d) => (d.message.kind === 'text' ? d.message.text : ''));
+    const moved = scheduleRequest(first, facilitator, { date: '2027-02-04', time: '14:00', format: 'phone' }, [], undefined, ctx);
+    const after = value(moved);
+    expect(after.schedule).toMatchObject({ date: '2027-02-04', time: '14:00', previous: [expect.objectContaining({ date: '2027-01-30', time: '10:30', format: 'virtual' })] });
+    expect(notices(after).at(-1)).toMatch(/has moved: it is now on 4 February 2027 at 14:00 \(.+\), not 30 January 2027 at 10:30\./);
+    // The same arrangement pressed again changes and tells nothing.
+    expect(scheduleRequest(after, facilitator, { date: '2027-02-04', time: '14:00', format: 'phone' }, [], undefined, ctx)).toMatchObject({ ok: true, replay: true });
+  });
+
   test('a slip of the year, or a time already gone today, is refused', () => {
     expect(message(schedule('2206-01-30', '10:30'))).toBe('The meeting date, 30 January 2206, is more than two years away. Please check the year.');
     // NOW is 09:00 in London.
