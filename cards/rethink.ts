@@ -1,5 +1,5 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { actionVersion, contributionsAt, facilitatorIsNamed, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
+import { actionVersion, contributionsAt, recordedForAtStage, facilitatorIsNamed, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
@@ -48,6 +48,7 @@ export interface BehalfDraft {
   agency: string;
   text: string;
   samePerson?: boolean;
+  replace?: boolean;
 }
 
 export const EXTERNAL_OWNER = '__external';
@@ -129,7 +130,9 @@ export interface RethinkCardData {
   draftNote: string;
   showAddAction: boolean;
   draftAction: ActionDraft;
-  behalf: Omit<BehalfDraft, 'samePerson'> & { samePerson: 'true' | 'false' };
+  behalf: Omit<BehalfDraft, 'samePerson' | 'replace'> & { samePerson: 'true' | 'false'; replace: 'true' | 'false' };
+  /** What was typed for someone would replace what is recorded for them at this stage: the facilitator is asked to say so. */
+  showBehalfReplace: boolean;
   /** Someone is recorded by phone or face to face: a name typed again may be them. */
   hasExternals: boolean;
   showFacilitator: boolean;
@@ -284,7 +287,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     draftNote: ownNotShown ? `Your contribution to this stage is saved (${ownNotShown.length.toLocaleString('en-GB')} characters), but this card is too full to put it back in this box. What you save here replaces it, and the record keeps the earlier version.` : '',
     showAddAction: isActionsStage && (!viewer || Boolean(me)) && !editing,
     draftAction: drafts?.action ? ownerOf(drafts.action) : { description: '', owner: '', ownerName: '', dueDate: '' },
-    behalf: { name: '', role: '', agency: '', text: '', ...drafts?.behalf, samePerson: drafts?.behalf?.samePerson ? 'true' : 'false' },
+    behalf: { name: '', role: '', agency: '', text: '', ...drafts?.behalf, samePerson: drafts?.behalf?.samePerson ? 'true' : 'false', replace: drafts?.behalf?.replace ? 'true' : 'false' },
+    showBehalfReplace: !!drafts?.behalf?.name && recordedForAtStage(r, drafts.behalf.name),
     hasExternals: r.participants.some((p) => p.external),
     showFacilitator: isOpen && facilitating && !editing,
     facilitatorNote: viewer ? 'You are facilitating. Move the group on when every perspective has been heard.' : 'For the facilitator only.',

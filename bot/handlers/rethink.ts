@@ -68,9 +68,12 @@ const specs = {
     drafts: (d) => ({ contribution: textField(d, 'contribution') }),
   },
   contributeOnBehalf: {
-    parse: (d) => ok({ kind: 'contributeOnBehalf', name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), samePerson: flagField(d, 'behalfSamePerson'), ...stageSeen(d) }),
+    parse: (d) =>
+      ok({ kind: 'contributeOnBehalf', name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), samePerson: flagField(d, 'behalfSamePerson'), replace: flagField(d, 'behalfReplace'), ...stageSeen(d) }),
     done: () => 'Their contribution is recorded, noted as recorded by you.',
-    drafts: (d) => ({ behalf: { name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), samePerson: flagField(d, 'behalfSamePerson') } }),
+    drafts: (d) => ({
+      behalf: { name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), samePerson: flagField(d, 'behalfSamePerson'), replace: flagField(d, 'behalfReplace') },
+    }),
   },
   advance: {
     parse: (d) => ok({ kind: 'advance', confirmed: flagField(d, 'confirmed'), ...stageSeen(d), ...joinedSeen(d) }),

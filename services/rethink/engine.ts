@@ -69,7 +69,8 @@ export type Command =
   | { kind: 'join'; role: string; agency: string }
   | { kind: 'contribute'; text: string; stage?: StageNumber }
   /** `samePerson`: the facilitator says this is someone of this name already recorded, whose role and agency are corrected. */
-  | { kind: 'contributeOnBehalf'; name: string; role: string; agency: string; text: string; stage?: StageNumber; samePerson?: boolean }
+  /** `replace`: the facilitator has said what they typed is to take the place of what is recorded for them at this stage. */
+  | { kind: 'contributeOnBehalf'; name: string; role: string; agency: string; text: string; stage?: StageNumber; samePerson?: boolean; replace?: boolean }
   /**
    * `joined`: how many people had joined when the facilitator was asked to confirm (the card and
    * the panel send it back). A confirmation covers the people it named; anyone who joined after it
@@ -243,6 +244,16 @@ const handlers: Handlers = {
       );
     }
     participant ??= namesake;
+    // Recorded for them already at this stage (by another facilitator, or earlier in the call): what
+    // was typed would take its place, so the facilitator says that is what they mean.
+    const recorded = participant && r.contributions.find((x) => x.stage === r.stage && x.participantId === participant?.id);
+    if (participant && recorded && recorded.text !== text.value && !c.replace && !c.samePerson) {
+      const by = r.participants.find((p) => p.id === recorded.recordedBy)?.name;
+      return refuse(
+        'invalidInput',
+        `${participant.name} already has a contribution recorded at this stage${by ? ` (by ${by})` : ''}. What you typed would take its place: to replace it, tick “Replace what is recorded for them at this stage” and record it again. To add to it, include what was recorded as well.`,
+      );
+    }
     if (!participant) {
       participant = { id: `ext:${ctx.newId()}`, name: name.value, ...person.value, external: true, joinedAt: ctx.now.toISOString() };
       r.participants.push(participant);
@@ -561,6 +572,10 @@ function upsertContribution(r: Rethink, who: Participant, text: string, recorded
 // Names recorded before typed text was NFC-normalised may be in either Unicode form.
 const nameKey = (name: string): string => name.normalize('NFC').trim().toLocaleLowerCase('en-GB');
 const sameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
+
+/** Whether someone recorded by phone or face to face under this name has a contribution at the current stage. */
+export const recordedForAtStage = (r: Rethink, name: string): boolean =>
+  r.participants.some((p) => p.external && sameName(p.name, name) && r.contributions.some((x) => x.stage === r.stage && x.participantId === p.id));
 
 /** Someone taking part by phone or face to face, known by their name and agency. */
 const externalNamed = (r: Rethink, name: string, agency: string): Participant | undefined =>

@@ -82,7 +82,7 @@ describe('bad input', () => {
     const composed = 'Zo\u00eb Smith';
     const decomposed = 'Zoe\u0308 Smith';
     for (const [name, text] of [[composed, 'First call'], [decomposed, 'Second call']] as const) {
-      await driver.press(megan, 'contributeOnBehalf', { rethinkId, behalfName: name, behalfRole: 'GP', behalfAgency: 'Surgery', behalfText: text });
+      await driver.press(megan, 'contributeOnBehalf', { rethinkId, behalfName: name, behalfRole: 'GP', behalfAgency: 'Surgery', behalfText: text, behalfReplace: 'true' });
     }
     const doc = await bed.db.rethink(driver.conversation.id, rethinkId);
     expect(doc?.participants.filter((p) => p.external).map((p) => p.name)).toEqual([composed]);

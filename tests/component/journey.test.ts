@@ -191,6 +191,27 @@ test('recording for a second person of the same name: asked whether it is someon
   expect(doc?.contributions.filter((c) => c.text.startsWith('Pat’s view'))).toEqual([expect.objectContaining({ text: 'Pat’s view, agency corrected', previous: [expect.objectContaining({ text: 'Pat’s view', agency: 'Surgery' })] })]);
 });
 
+test('recording again for someone already heard at this stage replaces what was said only when the facilitator says so', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await chat.start(megan);
+  const sam = { rethinkId, behalfName: 'Sam Jones', behalfRole: 'Health visitor', behalfAgency: 'Health', stage: '1' };
+  const first = await chat.press(megan, 'contributeOnBehalf', { ...sam, behalfText: 'The family missed three appointments.' });
+  expect(input(first.card ?? {}, 'behalfReplace')).toBeUndefined();
+  // A later call with Sam: what was typed would take the place of what they said before.
+  const asked = await chat.press(megan, 'contributeOnBehalf', { ...sam, behalfText: 'Sam also worries about housing.' });
+  expect(cardText(asked.card)).toContain('Sam Jones already has a contribution recorded at this stage (by Megan Bowen). What you typed would take its place');
+  expect(input(asked.card ?? {}, 'behalfText')?.value).toBe('Sam also worries about housing.');
+  expect(input(asked.card ?? {}, 'behalfReplace')).toMatchObject({ type: 'Input.Toggle', value: 'false' });
+  let doc = await bed.db.rethink(chat.conversation.id, rethinkId);
+  expect(doc?.contributions.map((c) => c.text)).toEqual(['The family missed three appointments.']);
+  // Both, said together, replace it; the record keeps the earlier words.
+  await chat.press(megan, 'contributeOnBehalf', { ...sam, behalfText: 'The family missed three appointments. Sam also worries about housing.', behalfReplace: 'true' });
+  doc = await bed.db.rethink(chat.conversation.id, rethinkId);
+  expect(doc?.contributions).toEqual([
+    expect.objectContaining({ text: 'The family missed three appointments. Sam also worries about housing.', previous: [expect.objectContaining({ text: 'The family missed three appointments.' })] }),
+  ]);
+});
+
 test('each person gets their own view on refresh: facilitator controls only for the facilitator', async () => {
   const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const { rethinkId, cardId } = await chat.start(megan);

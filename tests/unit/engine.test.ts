@@ -132,7 +132,7 @@ describe('the five stages', () => {
 
   test('someone recorded by phone is the same person whichever Unicode form their name was stored or typed in', () => {
     let r = apply(open(), { kind: 'contributeOnBehalf', name: 'Zoe\u0308 Smith', role: 'GP', agency: 'Surgery', text: 'First', stage: 1 }, lead);
-    r = apply(r, { kind: 'contributeOnBehalf', name: 'zo\u00eb smith ', role: 'GP', agency: 'Surgery', text: 'Corrected', stage: 1 }, lead);
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'zo\u00eb smith ', role: 'GP', agency: 'Surgery', text: 'Corrected', stage: 1, replace: true }, lead);
     expect(r.participants.filter((p) => p.external)).toHaveLength(1);
     expect(r.contributions.filter((c) => c.participantId.startsWith('ext:')).map((c) => c.text)).toEqual(['Corrected']);
   });
@@ -160,7 +160,11 @@ describe('the five stages', () => {
   test('the facilitator records contributions for people on the phone, once per person', () => {
     let r = open();
     r = apply(r, { kind: 'contributeOnBehalf', name: 'Pat Jones', role: 'GP', agency: 'Surgery', text: 'By phone' }, lead);
-    r = apply(r, { kind: 'contributeOnBehalf', name: 'pat jones', role: 'GP', agency: 'Surgery', text: 'Corrected' }, lead);
+    // What they said is not replaced unless the facilitator says so: recorded again, it may be an addition.
+    expect(refusal(r, { kind: 'contributeOnBehalf', name: 'pat jones', role: 'GP', agency: 'Surgery', text: 'Corrected' }, lead).message).toBe(
+      'Pat Jones already has a contribution recorded at this stage (by Megan Bowen). What you typed would take its place: to replace it, tick “Replace what is recorded for them at this stage” and record it again. To add to it, include what was recorded as well.',
+    );
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'pat jones', role: 'GP', agency: 'Surgery', text: 'Corrected', replace: true }, lead);
     const pat = r.participants.filter((p) => p.external);
     expect(pat).toHaveLength(1);
     expect(r.contributions).toEqual([expect.objectContaining({ participantId: pat[0]?.id, text: 'Corrected', recordedBy: lead.id })]);
@@ -169,7 +173,7 @@ describe('the five stages', () => {
   test('correcting the role of someone on the phone updates them; what was said keeps the role it was said under', () => {
     let r = open();
     r = apply(r, { kind: 'contributeOnBehalf', name: 'Sam', role: 'GP', agency: 'Surgery', text: 'GP view' }, lead);
-    r = apply(r, { kind: 'contributeOnBehalf', name: 'sam', role: 'GP partner', agency: ' surgery', text: 'GP view, corrected' }, lead);
+    r = apply(r, { kind: 'contributeOnBehalf', name: 'sam', role: 'GP partner', agency: ' surgery', text: 'GP view, corrected', replace: true }, lead);
     expect(r.participants.filter((p) => p.external)).toEqual([expect.objectContaining({ name: 'Sam', role: 'GP partner', agency: 'surgery' })]);
     expect(r.contributions).toEqual([expect.objectContaining({ role: 'GP partner', previous: [expect.objectContaining({ text: 'GP view', role: 'GP' })] })]);
     r = apply(r, { kind: 'contribute', text: 'As a teacher' }, teacher);
