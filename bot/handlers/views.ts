@@ -2,6 +2,7 @@
 import { renderListCard, listCardData } from '../../cards/list';
 import { renderRethinkCard, type Viewer } from '../../cards/rethink';
 import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
+import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { mayFacilitate } from '../../services/rethink/engine';
 import { checkCaseReference } from '../../services/rethink/validation';
@@ -48,16 +49,19 @@ export const status: Handler = async (input, deps) => {
   return r ? repost(input, deps, r) : { notice: MESSAGES.noOpenRethink };
 };
 
-const NOT_SHOWN: Record<Exclude<Rethink['status'], 'open'>, string> = {
+const NOT_SHOWN: Record<Exclude<Rethink['status'], 'open' | 'proposed'>, string> = {
   closed: 'That Re-think is closed: its summary is in the conversation.',
   cancelled: 'That Re-think was cancelled before it began, so there is no card to show.',
-  proposed: 'That Re-think hasn’t begun yet: its strategy is still to be confirmed on the strategy card in this conversation.',
 };
+
+const STRATEGY_AGAIN = 'That Re-think hasn’t begun yet: its strategy card is below again, for the person who started it to choose the strategy.';
 
 export const showRethink: Handler = async (input, deps) => {
   const rethinkId = rethinkIdOf(input.data);
   const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
   if (!r) return { notice: MESSAGES.notFound };
+  // A strategy card lost from view (covered, or far up the chat) is posted again: no dead end.
+  if (r.status === 'proposed') return { notice: STRATEGY_AGAIN, posts: [{ card: renderStrategyCard(strategyCardData(deps.profile, r)) }] };
   if (r.status !== 'open') return { notice: NOT_SHOWN[r.status] };
   return { ...repost(input, deps, r), notice: 'Here is that Re-think’s card again, below.' };
 };

@@ -134,6 +134,10 @@ const requesterTarget = (doc: FacilitatorRequest): ConversationAddress => doc.re
  */
 export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: ConversationAddress | undefined, activityId: string | undefined, ctx: RequestContext, insiders: readonly PersonRef[] = []): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
+  // Pressed again (another copy, another device): their own accept stands.
+  if (doc.accepted && samePerson(doc.accepted.by, who) && (doc.status === 'accepted' || doc.status === 'scheduled')) {
+    return refuse('notAllowed', `You accepted this request on ${formatUkDate(doc.accepted.at)}, so nothing more is needed. Nothing has been changed.`);
+  }
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
   if (isRequester(doc, who)) return refuse('notAllowed', 'You made this request, so another independent facilitator needs to accept it: an independent facilitator is someone outside the case.');

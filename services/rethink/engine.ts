@@ -153,7 +153,7 @@ type Handlers = { [K in Command['kind']]: Handler<K> };
 const handlers: Handlers = {
   confirmStrategy(r, c, actor) {
     if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled, so it can’t be started. Type **start** to begin a new one (in a group chat, channel or meeting, **@Re-think start**).');
-    if (r.status !== 'proposed') return refuse('notOpen', 'This Re-think has already started.');
+    if (r.status !== 'proposed') return refuse('notOpen', `This Re-think has already started. To see its card, type ${r.conversationKind === 'personal' ? '**status**' : '**@Re-think status**'}.`);
     if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can choose its strategy.');
     if (!canChooseStrategy(c.strategy, r.recommended)) {
       return refuse(

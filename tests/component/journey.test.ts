@@ -462,7 +462,27 @@ test('a list card pressed after its Re-think moved on says where it is now', asy
     const pressed = await chat.press(megan, 'showRethink', { rethinkId });
     return pressed.message ?? bed.connector.posts(chat.conversation.id).at(-1)?.activity.text ?? '';
   };
-  expect(await said()).toBe('That Re-think hasn’t begun yet: its strategy is still to be confirmed on the strategy card in this conversation.');
+  // Not begun: its strategy card is posted again, so it can still be chosen however far up the first one is.
+  const before = bed.connector.posts(chat.conversation.id).length;
+  expect(await said()).toBe('That Re-think hasn’t begun yet: its strategy card is below again, for the person who started it to choose the strategy.');
+  await bed.app.idle();
+  const again = bed.connector.posts(chat.conversation.id).slice(before).find((p) => p.activity.attachments?.length);
+  if (!again) throw new Error('The strategy card was not posted again');
+  expect(executeActions(cardOf(again)).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId).toBe(rethinkId);
+  // Chosen there, that new card becomes the Re-think's card.
+  const opened = await chat.press(megan, 'confirmStrategy', { rethinkId, strategy: '2', strategyReason: '' }, { replyToId: again.activityId });
+  expect(cardText(opened.card)).toContain('The Re-think has started.');
+  expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.cardActivityId).toBe(again.activityId);
+});
+
+test('a Re-think cancelled before it began has no card to show', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const startId = await chat.startForm(megan);
+  const rethinkId = await chat.propose(megan, startId);
+  const said = async (): Promise<string> => {
+    const pressed = await chat.press(megan, 'showRethink', { rethinkId });
+    return pressed.message ?? bed.connector.posts(chat.conversation.id).at(-1)?.activity.text ?? '';
+  };
   await chat.press(megan, 'cancelRethink', { rethinkId }, { replyToId: startId });
   expect(await said()).toBe('That Re-think was cancelled before it began, so there is no card to show.');
 });

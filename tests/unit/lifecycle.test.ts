@@ -40,6 +40,9 @@ describe('the same activity delivered twice gets the first result, not a refusal
     // A new press by someone else is still told who accepted it.
     const other = acceptRequest(accepted, { id: '29:other', name: 'Isaiah Langer' }, undefined, 'act-2', ctx);
     expect(other.ok ? '' : other.error.message).toMatch(/already been accepted by Adele Vance/);
+    // A new press by the one who accepted it (another copy, another device) is told it is theirs.
+    const mine = acceptRequest(accepted, facilitator, undefined, 'act-9', ctx);
+    expect(mine.ok ? '' : mine.error.message).toBe('You accepted this request on 26 November 2026, so nothing more is needed. Nothing has been changed.');
   });
 
   test('decline, answer and withdraw', () => {
