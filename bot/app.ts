@@ -103,7 +103,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? (() => new Date());
   const people = peopleRepository(containers.people, retentionSeconds);
   const requests = requestRepository(containers.requests);
-  const pool = poolRepository(containers.settings);
+  const pool = poolRepository(containers.settings, retentionSeconds);
   const dispatcher = new Dispatcher({
     requests,
     sender: requestSender(profile, connector, poolHolds(pool, people), config.allowedTenantIds),

@@ -51,7 +51,13 @@ function normalised(pool: FacilitatorPool): FacilitatorPool {
 }
 const empty = (now: Date): FacilitatorPool => ({ id: ID, facilitators: [], audit: [], updatedAt: now.toISOString(), ttl: -1 });
 
-export function poolRepository(container: Container): PoolRepository {
+/**
+ * The pool itself never expires (it is the partnership's set-up), but what happened to it is kept
+ * only for the retention period, like every other record: older entries go at the next change.
+ */
+export function poolRepository(container: Container, retentionSeconds?: number): PoolRepository {
+  const recent = (audit: FacilitatorPool['audit'], now: Date): FacilitatorPool['audit'] =>
+    retentionSeconds === undefined ? audit : audit.filter((a) => Date.parse(a.at) >= now.getTime() - retentionSeconds * 1000);
   return {
     get: async () => {
       const pool = await readItem<FacilitatorPool>(container, ID, ID);
@@ -60,7 +66,10 @@ export function poolRepository(container: Container): PoolRepository {
     change: async (apply, now) => {
       // Created on first use; a concurrent first use is caught by the conditional update that follows.
       const read = (await readItem<FacilitatorPool>(container, ID, ID)) ?? (await createItem(container, empty(now)));
-      const outcome = await updateItem<FacilitatorPool>(container, ID, ID, (current) => ({ ok: true, value: { ...apply(normalised(current)), updatedAt: now.toISOString() } }), { read });
+      const outcome = await updateItem<FacilitatorPool>(container, ID, ID, (current) => {
+        const changed = apply(normalised(current));
+        return { ok: true, value: { ...changed, audit: recent(changed.audit, now), updatedAt: now.toISOString() } };
+      }, { read });
       if (outcome.kind !== 'updated') throw new Error('The facilitator pool could not be saved');
       return outcome.doc;
     },

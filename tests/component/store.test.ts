@@ -15,6 +15,7 @@ import { ok } from '../../services/result';
 import { createCosmosClient, openContainers } from '../../services/store/cosmos';
 import { panelPassKey } from '../../services/store/panelPassKey';
 import { peopleRepository } from '../../services/store/people';
+import { poolRepository } from '../../services/store/pool';
 import { readItem, StoreUnavailableError, updateItem, upsertItem } from '../../services/store/repository';
 
 test('containers are created with the partition keys the queries need and the retention period as TTL', async () => {
@@ -70,6 +71,23 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
+
+test('the facilitator pool never expires, but its audit entries older than the retention period go at its next change', async () => {
+  const store = await startStore();
+  const client = createCosmosClient({ endpoint: store.endpoint, local: true });
+  try {
+    const { settings } = await openContainers(client, 'pool-test', 3600);
+    const pool = poolRepository(settings, 3600);
+    const now = new Date('2026-11-27T12:00:00Z');
+    const at = (hoursAgo: number) => new Date(now.getTime() - hoursAgo * 3_600_000).toISOString();
+    await pool.change((p) => ({ ...p, audit: [{ at: at(2), by: '29:admin', what: 'channelSet' }, { at: at(0.5), by: '29:admin', what: 'facilitatorAdded', ref: 'a1' }] }), now);
+    const changed = await pool.change((p) => ({ ...p, audit: [...p.audit, { at: now.toISOString(), by: '29:admin', what: 'facilitatorRemoved', ref: 'a1' }] }), now);
+    expect(changed.audit.map((a) => a.what)).toEqual(['facilitatorAdded', 'facilitatorRemoved']);
+    expect(changed.ttl).toBe(-1);
+  } finally {
+    await store.stop();
+  }
+});
 
 test('reads answer undefined for 404; a conflicting write (412) is retried on the fresh document', async () => {
   const store = await startStore();
