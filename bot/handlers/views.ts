@@ -46,22 +46,29 @@ export function repost(input: TurnInput, deps: Deps, r: Rethink): HandlerResult 
 
 export const status: Handler = async (input, deps) => {
   const r = await deps.rethinks.latestOpen(input.where.conversationId);
-  return r ? repost(input, deps, r) : { notice: MESSAGES.noOpenRethink };
+  if (r) return repost(input, deps, r);
+  // None under way, but one waiting for its strategy: its card again, rather than "type start" (a second one).
+  const waiting = await deps.rethinks.latestProposed(input.where.conversationId);
+  return waiting ? strategyAgain(deps, waiting, `No Re-think has begun here yet: the one for case ${waiting.caseReference} is waiting for its strategy. Its strategy card is below again, for the person who started it to choose.`) : { notice: MESSAGES.noOpenRethink };
 };
+
+const strategyAgain = (deps: Deps, r: Rethink, notice = 'That Re-think hasn’t begun yet: its strategy card is below again, for the person who started it to choose the strategy.'): HandlerResult => ({
+  notice,
+  posts: [{ card: renderStrategyCard(strategyCardData(deps.profile, r)) }],
+});
 
 const NOT_SHOWN: Record<Exclude<Rethink['status'], 'open' | 'proposed'>, string> = {
   closed: 'That Re-think is closed: its summary is in the conversation.',
   cancelled: 'That Re-think was cancelled before it began, so there is no card to show.',
 };
 
-const STRATEGY_AGAIN = 'That Re-think hasn’t begun yet: its strategy card is below again, for the person who started it to choose the strategy.';
 
 export const showRethink: Handler = async (input, deps) => {
   const rethinkId = rethinkIdOf(input.data);
   const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
   if (!r) return { notice: MESSAGES.notFound };
   // A strategy card lost from view (covered, or far up the chat) is posted again: no dead end.
-  if (r.status === 'proposed') return { notice: STRATEGY_AGAIN, posts: [{ card: renderStrategyCard(strategyCardData(deps.profile, r)) }] };
+  if (r.status === 'proposed') return strategyAgain(deps, r);
   if (r.status !== 'open') return { notice: NOT_SHOWN[r.status] };
   return { ...repost(input, deps, r), notice: 'Here is that Re-think’s card again, below.' };
 };

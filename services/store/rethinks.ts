@@ -25,6 +25,8 @@ export interface RethinkRepository {
   list(conversationId: string, limit: number): Promise<RethinkListItem[]>;
   /** The most recently changed open Re-think in this conversation (held in this meeting, if given). */
   latestOpen(conversationId: string, meetingId?: string): Promise<Stored<Rethink> | undefined>;
+  /** The conversation's most recent Re-think still waiting for its strategy to be chosen. */
+  latestProposed(conversationId: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
   forCase(caseReference: string): Promise<Rethink[]>;
   /** Strategy 3 Re-thinks closed since `since`, in any conversation: for the periodic check that completes their requests. */
@@ -79,6 +81,10 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         [{ name: '@conversationId', value: conversationId }, ...(meetingId === undefined ? [] : [{ name: '@meetingId', value: meetingId }])],
         conversationId,
       );
+      return latest;
+    },
+    latestProposed: async (conversationId) => {
+      const [latest] = await queryItems<Stored<Rethink>>(container, 'SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = "proposed" ORDER BY c.updatedAt DESC', [{ name: '@conversationId', value: conversationId }], conversationId);
       return latest;
     },
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.

@@ -462,6 +462,9 @@ test('a list card pressed after its Re-think moved on says where it is now', asy
     const pressed = await chat.press(megan, 'showRethink', { rethinkId });
     return pressed.message ?? bed.connector.posts(chat.conversation.id).at(-1)?.activity.text ?? '';
   };
+  // `status` with none begun points to it, not to typing start (a second one).
+  await chat.say(megan, '@Re-think status');
+  expect(bed.connector.posts(chat.conversation.id).map((p) => p.activity.text ?? '')).toContain('No Re-think has begun here yet: the one for case PSCP-2026-0042 is waiting for its strategy. Its strategy card is below again, for the person who started it to choose.');
   // Not begun: its strategy card is posted again, so it can still be chosen however far up the first one is.
   const before = bed.connector.posts(chat.conversation.id).length;
   expect(await said()).toBe('That Re-think hasn’t begun yet: its strategy card is below again, for the person who started it to choose the strategy.');
