@@ -454,7 +454,8 @@ test('one start form starts one Re-think: a second press, by anyone, shows what 
   ]);
 });
 
-test('a list card pressed after its Re-think moved on says where it is now', async () => {
+/** A Re-think proposed in a chat of its own, and what pressing its list card's "Show this Re-think" says. */
+async function proposedWithListButton() {
   const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const startId = await chat.startForm(megan);
   const rethinkId = await chat.propose(megan, startId);
@@ -462,6 +463,11 @@ test('a list card pressed after its Re-think moved on says where it is now', asy
     const pressed = await chat.press(megan, 'showRethink', { rethinkId });
     return pressed.message ?? bed.connector.posts(chat.conversation.id).at(-1)?.activity.text ?? '';
   };
+  return { chat, startId, rethinkId, said };
+}
+
+test('a list card pressed after its Re-think moved on says where it is now', async () => {
+  const { chat, rethinkId, said } = await proposedWithListButton();
   // `status` with none begun points to it, not to typing start (a second one).
   await chat.say(megan, '@Re-think status');
   expect(bed.connector.posts(chat.conversation.id).map((p) => p.activity.text ?? '')).toContain('No Re-think has begun here yet: the one for case PSCP-2026-0042 is waiting for its strategy. Its strategy card is below again, for the person who started it to choose.');
@@ -479,13 +485,7 @@ test('a list card pressed after its Re-think moved on says where it is now', asy
 });
 
 test('a Re-think cancelled before it began has no card to show', async () => {
-  const chat = new Driver(bed.app, bed.connector, newGroupChat());
-  const startId = await chat.startForm(megan);
-  const rethinkId = await chat.propose(megan, startId);
-  const said = async (): Promise<string> => {
-    const pressed = await chat.press(megan, 'showRethink', { rethinkId });
-    return pressed.message ?? bed.connector.posts(chat.conversation.id).at(-1)?.activity.text ?? '';
-  };
+  const { chat, startId, rethinkId, said } = await proposedWithListButton();
   await chat.press(megan, 'cancelRethink', { rethinkId }, { replyToId: startId });
   expect(await said()).toBe('That Re-think was cancelled before it began, so there is no card to show.');
 });
