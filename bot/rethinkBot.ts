@@ -13,7 +13,6 @@ import { cardActionFor, commandFor, readOnly } from './router';
 import { asCardData, tenantOf, turnInput } from './turn';
 
 export interface BotOptions {
-  readonly allowedTenantIds: readonly string[] | undefined;
   readonly clock: () => Date;
   readonly deliveries: Deliveries;
 }
@@ -52,7 +51,7 @@ export class RethinkBot extends TeamsActivityHandler {
 
   /** Activities from a tenant outside the allow-list are ignored before anything is read or written. */
   override async run(context: TurnContext): Promise<void> {
-    const allowed = this.options.allowedTenantIds;
+    const allowed = this.deps.allowedTenantIds;
     if (allowed && !allowed.includes(tenantOf(context) ?? '')) {
       this.deps.log.warn({ type: context.activity.type, tenant: tenantOf(context) }, 'ignored an activity from a tenant that is not allowed');
       return;

@@ -379,8 +379,9 @@ const followedBy = (r: Pick<Rethink, 'caseReference' | 'createdBy' | 'createdAt'
 /** When that Re-think closes, the request is completed. */
 export async function completeLinkedRequests(deps: Deps, r: Rethink, input: TurnInput): Promise<void> {
   if (r.status !== 'closed' || r.strategy !== 3) return;
-  const [linked, unlinked] = await Promise.all([deps.requests.linkedTo(r.id), deps.requests.acceptedFor(r.caseReference, r.createdBy)]);
-  for (const request of [...linked, ...unlinked.filter((x) => followedBy(r, x))]) {
+  // The periodic check's own search, for this one Re-think.
+  const waiting = await deps.requests.awaitingCompletion([r.id], [r.caseReference]);
+  for (const request of waiting.filter((x) => x.rethink?.id === r.id || followedBy(r, x))) {
     const outcome = await deps.requests.update(request.id, linkAndComplete(r, input.actor.id, context(input, deps)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);

@@ -97,7 +97,10 @@ const specs = {
       return actionId ? ok({ kind: 'editAction', actionId, ...actionFields(d, 'edit'), ...versionSeen(d) }) : refuse('invalidInput', 'Please choose which action to change.');
     },
     done: () => 'The action is updated.',
-    drafts: (d) => ({ edit: actionDraft(d, 'edit'), ...(versionSeen(d).seen ? { editVersion: versionSeen(d).seen } : {}) }),
+    drafts: (d) => {
+      const { seen } = versionSeen(d);
+      return { edit: actionDraft(d, 'edit'), ...(seen ? { editVersion: seen } : {}) };
+    },
     editing: actionIdOf,
   },
   removeAction: {

@@ -11,6 +11,7 @@ import { changed, recordCardActivity, rememberRole } from './rethink';
 import { shortKey } from '../shortKey';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 import { errorKind } from '../../services/logging';
+import type { Stored } from '../../services/store/repository';
 
 const formValues = (data: CardData): StartFormValues => ({
   caseReference: textField(data, 'caseReference'),
@@ -46,16 +47,16 @@ export const submitStart: Handler = async (input, deps) => {
   if (!started.ok) {
     return { view: renderStartCard(startCardData(deps.profile, values, started.error.message)), notice: started.error.message };
   }
-  let created = await deps.rethinks.create(started.value);
-  let existing = created ? undefined : await deps.rethinks.get(input.where.conversationId, started.value.id);
+  // Saved new, or the Re-think already saved under that id.
+  const save = async (r: Rethink): Promise<{ created?: Stored<Rethink>; existing?: Stored<Rethink> }> => {
+    const created = await deps.rethinks.create(r);
+    return created ? { created } : { existing: await deps.rethinks.get(input.where.conversationId, r.id) };
+  };
+  let saved = await save(started.value);
   // A form offered again after its Re-think was cancelled starts one of its own, keyed by this submit.
-  if (existing?.status === 'cancelled' && input.activityId && formKey !== input.activityId) {
-    const again = start(input.activityId);
-    if (again.ok) {
-      created = await deps.rethinks.create(again.value);
-      existing = created ? undefined : await deps.rethinks.get(input.where.conversationId, again.value.id);
-    }
-  }
+  const again = saved.existing?.status === 'cancelled' && input.activityId && formKey !== input.activityId ? start(input.activityId) : undefined;
+  if (again?.ok) saved = await save(again.value);
+  const { created, existing } = saved;
   if (!created) return existing ? formUsed(input, deps, existing) : { notice: MESSAGES.unexpected };
   const remembered = person && { role: person.role ?? '', agency: person.agency ?? '' };
   rememberRole(deps, input.actor.aadObjectId, input.now, { role: values.role.trim(), agency: values.agency.trim() }, remembered);

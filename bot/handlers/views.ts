@@ -62,7 +62,6 @@ const NOT_SHOWN: Record<Exclude<Rethink['status'], 'open' | 'proposed'>, string>
   cancelled: 'That Re-think was cancelled before it began, so there is no card to show.',
 };
 
-
 export const showRethink: Handler = async (input, deps) => {
   const rethinkId = rethinkIdOf(input.data);
   const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;

@@ -9,7 +9,7 @@ import type { ConversationAddress } from '../store/people';
 import type { PoolChats } from '../store/pool';
 import { checkForm, labelOf, type FieldErrors } from './form';
 import { enqueue, updateCopies, type Enqueue } from './outbox';
-import type { FacilitatorRequest, HistoryEntry, PersonRef, RequestAuditWhat, RequestForm, RequestStatus } from './types';
+import type { FacilitatorRequest, HistoryEntry, PersonRef, RequestAuditWhat, RequestForm, RequestStatus, Schedule } from './types';
 
 export interface RequestContext {
   readonly now: Date;
@@ -250,6 +250,9 @@ export function answerQuestion(
   }));
 }
 
+/** Earlier arrangements with the one being replaced: a meeting moved is never forgotten. */
+const kept = ({ previous = [], ...replaced }: Schedule): NonNullable<Schedule['previous']> => [...previous, replaced];
+
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 const uniqueTargets = (all: readonly ConversationAddress[]): ConversationAddress[] => all.filter((t, i) => all.findIndex((x) => x.conversationId === t.conversationId) === i);
 
@@ -286,9 +289,8 @@ export function scheduleRequest(
     ? `The Re-think meeting with an independent facilitator for case ${doc.caseReference} has moved: it is now on ${when}, not ${formatUkDate(before.date)} at ${before.time}. It is facilitated by ${who.name}.`
     : `The Re-think meeting with an independent facilitator for case ${doc.caseReference} is arranged for ${when}, facilitated by ${who.name}.`;
   const targets = uniqueTargets([requesterTarget(doc), ...tell]);
-  const earlier = before ? [...(before.previous ?? []), { date: before.date, time: before.time, format: before.format, by: before.by, at: before.at }] : [];
   return change(doc, activityId, ctx, who.id, 'scheduled', (d) => ({
-    doc: { ...d, status: 'scheduled', schedule: { date, time, format: input.format, by: who.id, at: ctx.now.toISOString(), ...(earlier.length > 0 ? { previous: earlier } : {}) } },
+    doc: { ...d, status: 'scheduled', schedule: { date, time, format: input.format, by: who.id, at: ctx.now.toISOString(), ...(before ? { previous: kept(before) } : {}) } },
     cardChanged: true,
     notify: targets.map((to) => ({ to, message: { kind: 'text' as const, text } })),
   }));

@@ -246,7 +246,7 @@ const handlers: Handlers = {
     participant ??= namesake;
     // Recorded for them already at this stage (by another facilitator, or earlier in the call): what
     // was typed would take its place, so the facilitator says that is what they mean.
-    const recorded = participant && r.contributions.find((x) => x.stage === r.stage && x.participantId === participant?.id);
+    const recorded = participant && contributionsAt(r, r.stage).find((x) => x.participantId === participant?.id);
     if (participant && recorded && recorded.text !== text.value && !c.replace && !c.samePerson) {
       const by = r.participants.find((p) => p.id === recorded.recordedBy)?.name;
       return refuse(
@@ -575,7 +575,7 @@ const sameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
 
 /** Whether someone recorded by phone or face to face under this name has a contribution at the current stage. */
 export const recordedForAtStage = (r: Rethink, name: string): boolean =>
-  r.participants.some((p) => p.external && sameName(p.name, name) && r.contributions.some((x) => x.stage === r.stage && x.participantId === p.id));
+  r.participants.some((p) => p.external && sameName(p.name, name) && contributionsAt(r, r.stage).some((x) => x.participantId === p.id));
 
 /** Someone taking part by phone or face to face, known by their name and agency. */
 const externalNamed = (r: Rethink, name: string, agency: string): Participant | undefined =>

@@ -39,8 +39,6 @@ export interface RequestRepository {
    * Re-thinks, or for one of these cases and never linked (the link failed when the Re-think started).
    */
   awaitingCompletion(rethinkIds: readonly string[], caseReferences: readonly string[]): Promise<Stored<FacilitatorRequest>[]>;
-  /** The requests a Re-think follows (normally one). */
-  linkedTo(rethinkId: string): Promise<Stored<FacilitatorRequest>[]>;
   /** Ids of requests with deliveries due by `now`. */
   due(now: Date, limit: number): Promise<string[]>;
   /**
@@ -130,7 +128,6 @@ export function requestRepository(container: Container): RequestRepository {
               { name: '@cases', value: [...caseReferences] },
             ],
           ),
-    linkedTo: (rethinkId) => queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT * FROM c WHERE c.type = "request" AND c.rethink.id = @rethinkId', [{ name: '@rethinkId', value: rethinkId }]),
     claimCase: async (caseReference, requestId, now) => {
       const id = caseClaimId(caseReference);
       const mine: CaseClaim = { id, type: 'caseClaim', requestId, claimedAt: now.toISOString() };

@@ -51,6 +51,16 @@ export function rethinkRepository(container: Container, instance: string): Rethi
   });
   // applyCommand: a redelivered activity is a replay, and the same values again change nothing.
   const writes = new SharedWrites<Rethink>(container, true);
+  /** The conversation's most recently changed Re-think in this state (held in this meeting, if given). */
+  const latest = async (conversationId: string, status: Rethink['status'], meetingId?: string): Promise<Stored<Rethink> | undefined> => {
+    const [found] = await queryItems<Stored<Rethink>>(
+      container,
+      `SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = @status${meetingId === undefined ? '' : ' AND c.meetingId = @meetingId'} ORDER BY c.updatedAt DESC`,
+      [{ name: '@conversationId', value: conversationId }, { name: '@status', value: status }, ...(meetingId === undefined ? [] : [{ name: '@meetingId', value: meetingId }])],
+      conversationId,
+    );
+    return found;
+  };
   return {
     get: (conversationId, id) => readItem<Rethink>(container, id, conversationId),
     create: (rethink) => createItem(container, stamp(rethink)),
@@ -74,19 +84,8 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         ],
         conversationId,
       ),
-    latestOpen: async (conversationId, meetingId) => {
-      const [latest] = await queryItems<Stored<Rethink>>(
-        container,
-        `SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = "open"${meetingId === undefined ? '' : ' AND c.meetingId = @meetingId'} ORDER BY c.updatedAt DESC`,
-        [{ name: '@conversationId', value: conversationId }, ...(meetingId === undefined ? [] : [{ name: '@meetingId', value: meetingId }])],
-        conversationId,
-      );
-      return latest;
-    },
-    latestProposed: async (conversationId) => {
-      const [latest] = await queryItems<Stored<Rethink>>(container, 'SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = "proposed" ORDER BY c.updatedAt DESC', [{ name: '@conversationId', value: conversationId }], conversationId);
-      return latest;
-    },
+    latestOpen: (conversationId, meetingId) => latest(conversationId, 'open', meetingId),
+    latestProposed: (conversationId) => latest(conversationId, 'proposed'),
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.
     closedStrategyThreeSince: (since) =>
       queryAcross<ClosedStrategyThree>(container, 'SELECT c.id, c.conversationId, c.caseReference, c.createdBy, c.createdAt FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since', [{ name: '@since', value: since }]),
