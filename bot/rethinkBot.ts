@@ -1,6 +1,6 @@
 import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type FileConsentCardResponse } from 'botbuilder';
 import { renderWelcomeCard, welcomeCardData } from '../cards/welcome';
-import { errorKind, stackFrames } from '../services/logging';
+import { errorKind, stackFrames, type Logger } from '../services/logging';
 import { StoreUnavailableError } from '../services/store/repository';
 import type { Deliveries } from './deliveries';
 import { acceptFile, declineFile } from './fileConsent';
@@ -21,6 +21,19 @@ export interface BotOptions {
 function teamsTime(context: TurnContext, now: Date): string {
   const stamp = context.activity.timestamp ? new Date(context.activity.timestamp) : undefined;
   return stamp && !Number.isNaN(stamp.getTime()) ? stamp.toISOString() : now.toISOString();
+}
+
+/**
+ * Logs what went wrong in a turn, by kind and stack frames only: true when it was the store being
+ * away (nothing was saved, and trying again later will do), false for anything unexpected.
+ */
+function logFailure(log: Logger, error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) {
+    log.warn({ err: errorKind(error) }, 'store unavailable: nothing saved');
+    return true;
+  }
+  log.error({ err: errorKind(error), stack: stackFrames(error) }, 'turn failed');
+  return false;
 }
 
 /** Kept small on purpose: it finds the handler and hands the result to `respond`. */
@@ -83,10 +96,7 @@ export class RethinkBot extends TeamsActivityHandler {
     try {
       await answer();
     } catch (error) {
-      const log = this.deps.log.child({ verb });
-      if (error instanceof StoreUnavailableError) log.warn({ err: errorKind(error) }, 'store unavailable: no file sent');
-      else log.error({ err: errorKind(error), stack: stackFrames(error) }, 'file answer failed');
-      await context.sendActivity(error instanceof StoreUnavailableError ? MESSAGES.fileStoreUnavailable : MESSAGES.fileUnexpected);
+      await context.sendActivity(logFailure(this.deps.log.child({ verb }), error) ? MESSAGES.fileStoreUnavailable : MESSAGES.fileUnexpected);
     }
   }
 
@@ -116,12 +126,9 @@ export class RethinkBot extends TeamsActivityHandler {
       log.debug('handled');
       return result;
     } catch (error) {
-      if (error instanceof StoreUnavailableError) {
-        log.warn({ err: errorKind(error) }, 'store unavailable: nothing saved');
-        return { notice: readOnly.has(handler) ? MESSAGES.storeUnreachable : MESSAGES.storeUnavailable };
-      }
-      log.error({ err: errorKind(error), stack: stackFrames(error) }, 'handler failed');
-      return { notice: readOnly.has(handler) ? MESSAGES.unexpectedShowing : MESSAGES.unexpected };
+      const storeAway = logFailure(log, error);
+      if (readOnly.has(handler)) return { notice: storeAway ? MESSAGES.storeUnreachable : MESSAGES.unexpectedShowing };
+      return { notice: storeAway ? MESSAGES.storeUnavailable : MESSAGES.unexpected };
     }
   }
 
