@@ -17,6 +17,7 @@ import { caseRecordsRepository } from '../services/store/caseRecords';
 import { panelPassKeySource } from '../services/store/panelPassKey';
 import { poolRepository } from '../services/store/pool';
 import { requestRepository } from '../services/store/requests';
+import { keepWithinRetention } from '../services/store/retention';
 import { connectorClient, tokenSource } from './connectorClient';
 import { poolHolds, requestSender } from './requestSender';
 import { createAdapter } from './adapter';
@@ -41,6 +42,8 @@ export interface App {
   readonly storeEndpoint: string;
   /** Resolves when no card update or post is in flight. */
   idle(): Promise<void>;
+  /** Settles when the start-up check that every record expires within the retention period has run (it never fails). */
+  readonly retentionChecked: Promise<void>;
   /** Runs the periodic checks now (requests to complete, reminders due), as the dispatcher does every minute or so. */
   housekeep(): Promise<void>;
   stop(): Promise<void>;
@@ -186,6 +189,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   log.info({ port, host: config.host }, config.auth.mode === 'none' && config.host === '127.0.0.1' ? 'Re-think is listening, on this machine only (unauthenticated: set HOST to reach it from elsewhere)' : 'Re-think is listening');
   // Sends what earlier turns (or an instance that stopped) left in the outbox, then keeps watch.
   dispatcher.start();
+  // Not awaited: a large store takes a while, and nothing waits on it. Every start tries again.
+  const retentionChecked = keepWithinRetention(containers, retentionSeconds).then(
+    (counts) => {
+      const shortened = Object.values(counts).reduce((sum, c) => sum + c.shortened, 0);
+      if (shortened > 0) log.info({ counts }, 'records held under a longer retention period now expire within the current one');
+    },
+    (error: unknown) => log.warn({ err: errorKind(error) }, 'could not check that every record expires within the retention period; the next start tries again'),
+  );
 
   return {
     url: `http://${host}:${port}`,
@@ -196,6 +207,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await dispatcher.idle();
     },
     housekeep,
+    retentionChecked,
     stop: async () => {
       // Stop taking new requests, let those under way and what follows them finish (within
       // bounds: a throttled Teams can hold an update for long), then close.
@@ -208,6 +220,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (!(await within(dispatcher.stop(), 10_000))) log.warn('stopped with a delivery round still in flight');
       // Its failure was logged where it ran: here it is only waited for.
       if (reminding && !(await within(reminding.catch(() => undefined), 10_000))) log.warn('stopped with a reminder check still in flight');
+      if (!(await within(retentionChecked, 10_000))) log.warn('stopped with the retention check still in flight');
       await closeStore();
     },
   };

@@ -64,6 +64,7 @@ const remoteApp = (url: string): Reachable => ({
   storeEndpoint: '',
   idle: async () => undefined,
   housekeep: async () => undefined,
+  retentionChecked: Promise.resolve(),
   stop: async () => undefined,
   post: (activity) => post(`${url}/api/messages`, activity),
 });

@@ -26,7 +26,8 @@ export interface StartOptions {
   followUpMaxWaitMs?: number;
 }
 
-export function startApp(storeEndpoint: string, options: StartOptions = {}): Promise<App> {
+/** Started, with its start-up retention check done, so a test's store requests are its own. */
+export async function startApp(storeEndpoint: string, options: StartOptions = {}): Promise<App> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -35,7 +36,9 @@ export function startApp(storeEndpoint: string, options: StartOptions = {}): Pro
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  return createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}), ...(options.delivery ? { delivery: options.delivery } : {}), ...(options.panelAuth ? { panelAuth: options.panelAuth } : {}), ...(options.cardTiming ? { cardTiming: options.cardTiming } : {}), ...(options.followUpMaxWaitMs ? { followUpMaxWaitMs: options.followUpMaxWaitMs } : {}) });
+  const app = await createApp(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}), ...(options.echoFloor ? { echoFloor: true } : {}), ...(options.delivery ? { delivery: options.delivery } : {}), ...(options.panelAuth ? { panelAuth: options.panelAuth } : {}), ...(options.cardTiming ? { cardTiming: options.cardTiming } : {}), ...(options.followUpMaxWaitMs ? { followUpMaxWaitMs: options.followUpMaxWaitMs } : {}) });
+  await app.retentionChecked;
+  return app;
 }
 
 export interface Sent {

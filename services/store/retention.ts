@@ -1,0 +1,72 @@
+/**
+ * A shortened retention period reaches the records already held. Each record carries its own TTL,
+ * set at its last change, and Cosmos DB lets an item's TTL outrank the container's default: without
+ * this, a record last changed under a longer period would be kept for that longer period.
+ * A lengthened period reaches each record at its next change (nothing is kept longer unasked).
+ */
+import type { Container } from '@azure/cosmos';
+import { CONTAINERS, type Containers } from './cosmos';
+
+type Name = keyof typeof CONTAINERS;
+
+export interface RetentionCount {
+  /** Records that carry a TTL of their own. */
+  checked: number;
+  /** Records that would have been kept past the current period, now due when it ends. */
+  shortened: number;
+}
+
+interface Held {
+  id: string;
+  pk: string;
+  _etag: string;
+  _ts: number;
+  ttl: number;
+  updatedAt?: unknown;
+}
+
+/** When a record was last changed: its own `updatedAt`, or its last write when that is missing or later. */
+function lastChange(record: Held): number {
+  const written = record._ts * 1000;
+  const updated = typeof record.updatedAt === 'string' ? Date.parse(record.updatedAt) : Number.NaN;
+  return Number.isFinite(updated) && updated <= written ? updated : written;
+}
+
+/** The TTL, counted from a write now, that ends the record's life when the current period says; undefined when it already does. */
+export function shortenedTtl(record: Pick<Held, '_ts' | 'ttl' | 'updatedAt'>, retentionSeconds: number, nowMs: number): number | undefined {
+  const expires = (record._ts + record.ttl) * 1000;
+  const due = lastChange(record as Held) + retentionSeconds * 1000;
+  // A minute's grace: a record written a moment ago under this period is not rewritten for rounding.
+  if (expires <= due + 60_000) return undefined;
+  return Math.max(1, Math.ceil((due - nowMs) / 1000));
+}
+
+async function shortenIn(container: Container, partitionKeyPath: string, retentionSeconds: number, now: () => number): Promise<RetentionCount> {
+  const pk = partitionKeyPath.slice(1);
+  const query = container.items.query<Held>(`SELECT c.id, c["${pk}"] AS pk, c._etag, c._ts, c.ttl, c.updatedAt FROM c WHERE c.ttl > 0`, { maxItemCount: 500 });
+  const count: RetentionCount = { checked: 0, shortened: 0 };
+  while (query.hasMoreResults()) {
+    const { resources } = await query.fetchNext();
+    for (const record of resources) {
+      count.checked++;
+      const ttl = shortenedTtl(record, retentionSeconds, now());
+      if (ttl === undefined) continue;
+      try {
+        // On the ETag: a record changed meanwhile has taken the current period from its change.
+        await container.item(record.id, record.pk).patch({ operations: [{ op: 'set', path: '/ttl', value: ttl }] }, { accessCondition: { type: 'IfMatch', condition: record._etag } });
+        count.shortened++;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== 412 && code !== 404) throw error;
+      }
+    }
+  }
+  return count;
+}
+
+/** Brings every record's expiry within the current retention period; a count per container. */
+export async function keepWithinRetention(containers: Containers, retentionSeconds: number, now: () => number = Date.now): Promise<Record<Name, RetentionCount>> {
+  const names = Object.keys(CONTAINERS) as Name[];
+  const counts = await Promise.all(names.map((name) => shortenIn(containers[name], CONTAINERS[name], retentionSeconds, now)));
+  return Object.fromEntries(names.map((name, i) => [name, counts[i]])) as Record<Name, RetentionCount>;
+}

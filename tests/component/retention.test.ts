@@ -1,0 +1,116 @@
+/** A shortened retention period reaches the records already held, at the app's next start. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Container } from '@azure/cosmos';
+import { DEFAULT_PROFILE_PATH } from '../../services/config';
+import { CONTAINERS, createCosmosClient, openContainers } from '../../services/store/cosmos';
+import { shortenedTtl } from '../../services/store/retention';
+import { newGroupChat, users } from '../helpers/activities';
+import { startConnector } from '../helpers/connector';
+import { Driver } from '../helpers/driver';
+import { startApp, startStore, storeReader } from '../helpers/harness';
+
+const DAY = 86_400;
+
+/** The shipped profile with another retention period, as a partnership would change it. */
+function profileKeeping(days: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rethink-retention-'));
+  const file = path.join(dir, 'profile.json');
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(DEFAULT_PROFILE_PATH, 'utf8')), retentionDays: days }));
+  return file;
+}
+
+/**
+ * The deployment sets the containers' default TTL to the new period (as infra/README.md says). The
+ * embedded store empties a container whose settings are replaced, where Cosmos DB keeps its items,
+ * so the records are put back as they were.
+ */
+async function redeployKeeping(endpoint: string, days: number): Promise<void> {
+  const client = createCosmosClient({ endpoint, local: true });
+  try {
+    const database = client.database('rethink');
+    const names = Object.keys(CONTAINERS) as (keyof typeof CONTAINERS)[];
+    const held = await Promise.all(names.map(async (name) => (await database.container(name).items.readAll<Record<string, unknown>>().fetchAll()).resources));
+    const containers = await openContainers(client, 'rethink', days * DAY);
+    for (const [i, name] of names.entries()) {
+      // The store's own fields (_rid, _etag, _ts and the rest) are set afresh.
+      for (const record of held[i] ?? []) await containers[name].items.create(Object.fromEntries(Object.entries(record).filter(([key]) => !key.startsWith('_'))));
+    }
+  } finally {
+    client.dispose();
+  }
+}
+
+const ago = (days: number): string => new Date(Date.now() - days * DAY * 1000).toISOString();
+
+async function held(container: Container, id: string, partitionKey: string): Promise<{ ttl: number; _etag: string }> {
+  const { resource } = await container.item(id, partitionKey).read<{ ttl: number; _etag: string }>();
+  if (!resource) throw new Error(`${id} is not in ${container.id}`);
+  return resource;
+}
+
+test('after the retention period is shortened, each record held expires that period after its last change, and nothing within it is touched', async () => {
+  const store = await startStore();
+  const db = storeReader(store.endpoint);
+  const connector = await startConnector();
+  const shorter = profileKeeping(30);
+  let app = await startApp(store.endpoint);
+  try {
+    // Written under the shipped 730 days.
+    const driver = new Driver(app, connector, newGroupChat());
+    const { rethinkId } = await driver.start(users.megan);
+    expect((await db.rethink(driver.conversation.id, rethinkId))?.ttl).toBe(730 * DAY);
+    await app.stop();
+    await redeployKeeping(store.endpoint, 30);
+    // Records as earlier changes left them.
+    await db.people.items.create({ id: 'changed-40-days-ago', aadObjectId: 'changed-40-days-ago', updatedAt: ago(40), ttl: 730 * DAY });
+    await db.people.items.create({ id: 'changed-20-days-ago', aadObjectId: 'changed-20-days-ago', updatedAt: ago(20), ttl: 730 * DAY });
+    const within = (await db.conversations.items.create({ id: 'within', conversationId: 'within', installedAt: ago(0), ttl: 3 * DAY })).resource;
+
+    app = await startApp(store.endpoint, { env: { PARTNERSHIP_PROFILE: shorter } });
+
+    const near = (ttl: number, expected: number): void => {
+      expect(ttl).toBeLessThanOrEqual(expected);
+      expect(ttl).toBeGreaterThan(expected - 120);
+    };
+    near((await db.rethink(driver.conversation.id, rethinkId))?.ttl ?? Number.NaN, 30 * DAY);
+    near((await held(db.people, users.megan.aadObjectId, users.megan.aadObjectId)).ttl, 30 * DAY);
+    near((await held(db.people, 'changed-20-days-ago', 'changed-20-days-ago')).ttl, 10 * DAY);
+    // Already past the new period: it goes at once.
+    expect((await held(db.people, 'changed-40-days-ago', 'changed-40-days-ago')).ttl).toBe(1);
+    // Within the period already: not rewritten.
+    expect(await held(db.conversations, 'within', 'within')).toMatchObject({ ttl: 3 * DAY, _etag: within?._etag });
+
+    // The Re-think carries on, and its next change takes the whole new period.
+    await new Driver(app, connector, driver.conversation).press(users.alex, 'join', { rethinkId, role: 'Teacher', agency: 'Primary school' });
+    expect((await db.rethink(driver.conversation.id, rethinkId))?.ttl).toBe(30 * DAY);
+  } finally {
+    await app.stop();
+    await connector.stop();
+    db.dispose();
+    await store.stop();
+    fs.rmSync(path.dirname(shorter), { recursive: true, force: true });
+  }
+});
+
+describe('the expiry a shortened period gives a record', () => {
+  const now = Date.parse('2027-03-01T12:00:00Z');
+  const seconds = (iso: string): number => Date.parse(iso) / 1000;
+
+  test('counts from its last change, not from a later write that changed nothing (a card posted again)', () => {
+    // Changed on 1 February, card posted again on 20 February with the rest of 730 days.
+    const record = { _ts: seconds('2027-02-20T12:00:00Z'), ttl: 730 * DAY - 19 * DAY, updatedAt: '2027-02-01T12:00:00Z' };
+    expect(shortenedTtl(record, 30 * DAY, now)).toBe(2 * DAY);
+  });
+
+  test('counts from its last write when it records no change time, or one later than the write', () => {
+    expect(shortenedTtl({ _ts: seconds('2027-02-20T12:00:00Z'), ttl: 730 * DAY }, 30 * DAY, now)).toBe(21 * DAY);
+    expect(shortenedTtl({ _ts: seconds('2027-02-20T12:00:00Z'), ttl: 730 * DAY, updatedAt: '2030-01-01T00:00:00Z' }, 30 * DAY, now)).toBe(21 * DAY);
+  });
+
+  test('is left alone when it already ends within the period, or a lengthened one', () => {
+    expect(shortenedTtl({ _ts: seconds('2027-02-20T12:00:00Z'), ttl: 30 * DAY, updatedAt: '2027-02-20T12:00:00Z' }, 30 * DAY, now)).toBeUndefined();
+    expect(shortenedTtl({ _ts: seconds('2027-02-20T12:00:00Z'), ttl: 30 * DAY }, 365 * DAY, now)).toBeUndefined();
+  });
+});
