@@ -68,8 +68,8 @@ async function call<R>(run: () => Promise<R>, expected: readonly number[]): Prom
   }
 }
 
-export async function readItem<T>(container: Container, id: string, partitionKey: string): Promise<Stored<T> | undefined> {
-  const result = await call(() => container.item(id, partitionKey).read<ItemDefinition>(), [404]);
+export async function readItem<T>(container: Container, id: string, partitionKey: string, timeoutMs?: number): Promise<Stored<T> | undefined> {
+  const result = await call(() => container.item(id, partitionKey).read<ItemDefinition>(timeoutMs === undefined ? undefined : { abortSignal: AbortSignal.timeout(timeoutMs) }), [404]);
   if (typeof result === 'number' || result.statusCode === 404 || !result.resource) return undefined;
   return result.resource as unknown as Stored<T>;
 }
@@ -135,6 +135,9 @@ export async function updateItem<T extends { id: string }>(container: Container,
 /** Within Teams' few seconds for an answer. */
 export const DEFAULT_BUDGET_MS = 3_500;
 
+/** How long the look after a lost answer may take: with the store's 3 s timeout, still within Teams' 5 s. */
+const LOST_ANSWER_LOOK_MS = 1_000;
+
 export interface Together<T> {
   /** One outcome per change, in order. */
   outcomes: UpdateOutcome<T>[];
@@ -160,15 +163,19 @@ export async function saveTogether<T extends { id: string }>(
   let changes: Change<T>[] | undefined;
   // Changes made in an attempt whose answer was lost: seeing them as replays next time means they landed.
   let madeInLostAttempt = new Set<number>();
-  let lostAnswerRetried = false;
+  /** A write whose answer was lost: what to say if the look that follows finds it did not land. */
+  let lostAnswer: StoreUnavailableError | undefined;
   for (let attempt = 1; ; attempt++) {
-    const current = known ?? (await readItem<T>(container, id, partitionKey));
+    // After a lost answer, a short look: a store that answers at all answers a point read at once.
+    const current = known ?? (await readItem<T>(container, id, partitionKey, lostAnswer ? LOST_ANSWER_LOOK_MS : undefined));
     known = undefined;
     changes ??= take();
     if (!current) return { outcomes: changes.map(() => ({ kind: 'notFound' })) };
     const applied = applyInTurn(current, changes);
     const ownReplay = (i: number): boolean => !madeInLostAttempt.has(i);
     if (applied.made.size === 0) return { outcomes: settle(applied, current, ownReplay), latest: current };
+    // It did not land, and another try could outlast Teams' wait: "not saved" is true.
+    if (lostAnswer && options.deadline - Date.now() < 1_500) throw lostAnswer;
     let result: Awaited<ReturnType<Item['replace']>> | number;
     try {
       result = await call(
@@ -176,11 +183,12 @@ export async function saveTogether<T extends { id: string }>(
         [412, 404],
       );
     } catch (error) {
-      // The write may have landed with its answer lost (a timeout, a reset): read again and apply the
-      // changes to what is there. Changes are idempotent (activity ids), so one that landed is not made twice.
-      // Only with time in hand: a store that hung until the timeout is not waited on twice.
-      if (!options.idempotent || !(error instanceof StoreUnavailableError) || lostAnswerRetried || options.deadline - Date.now() < 1_500) throw error;
-      lostAnswerRetried = true;
+      // The write may have landed with its answer lost (a timeout, a reset): look again and apply the
+      // changes to what is there. Changes are idempotent (activity ids), so one that landed is not made
+      // twice, and someone whose change was saved is never told it wasn't. The look is short, even
+      // past the deadline: a timeout takes most of the budget.
+      if (!options.idempotent || !(error instanceof StoreUnavailableError) || lostAnswer) throw error;
+      lostAnswer = error;
       madeInLostAttempt = applied.made;
       continue;
     }

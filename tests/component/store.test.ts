@@ -150,6 +150,28 @@ test('a write whose answer is lost on the way back is checked by reading again: 
   }
 });
 
+test('a write whose answer comes after the store’s timeout is found saved by a short look, so the caller is told it was saved', async () => {
+  const store = await startStore();
+  const proxy = await startProxy(store.endpoint);
+  // The app's own client: its 3 s timeout takes most of the budget for an answer.
+  const client = createCosmosClient({ endpoint: proxy.endpoint, local: true });
+  try {
+    const { rethinks } = await openContainers(client, 'slow-answer', 3600);
+    type Doc = { id: string; conversationId: string; items: string[] };
+    await upsertItem(rethinks, { id: 'doc', conversationId: 'c1', items: [] as string[] });
+    proxy.holdNextAnswerTo('PUT', 4_000);
+    const ours = (current: Doc) => (current.items.includes('ours') ? { ok: true as const, value: current, replay: true } : ok({ ...current, items: [...current.items, 'ours'] }));
+    const outcome = await updateItem<Doc>(rethinks, 'doc', 'c1', ours, { idempotent: true });
+    expect(proxy.answerLost).toBe(true);
+    expect(outcome).toMatchObject({ kind: 'updated', replay: false });
+    expect((await readItem<Doc>(rethinks, 'doc', 'c1'))?.items).toEqual(['ours']);
+  } finally {
+    client.dispose();
+    await proxy.stop();
+    await store.stop();
+  }
+});
+
 test('instances starting together on a new store share one side panel signing key, which never expires', async () => {
   const store = await startStore();
   const client = createCosmosClient({ endpoint: store.endpoint, local: true });

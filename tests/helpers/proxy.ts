@@ -15,13 +15,15 @@ export interface Proxy {
   cutAt(start: string, skip: number): void;
   /** As `cutAt`, but drops only that request's connection: the store is reachable again at once. */
   dropAt(start: string, skip: number): void;
+  /** Passes the next `method` request on, and its answer back only after `ms` (past the SDK's timeout, it is lost). */
+  holdNextAnswerTo(method: string, ms: number): void;
   /** Whether that request has been through (and its answer lost). */
   readonly answerLost: boolean;
   restore(): Promise<void>;
   stop(): Promise<void>;
 }
 
-type Fault = 'cut' | 'drop' | 'loseAnswer';
+type Fault = 'cut' | 'drop' | 'loseAnswer' | { holdMs: number };
 
 export async function startProxy(targetEndpoint: string): Promise<Proxy> {
   const target = new URL(targetEndpoint);
@@ -44,6 +46,7 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
         s.on('error', () => s.destroy());
       }
       let losing = false;
+      let holdMs = 0;
       client.on('data', (chunk: Buffer) => {
         const fault = trap && chunk.toString('latin1').startsWith(trap.start) && trap.skip-- === 0 ? trap.fault : undefined;
         if (fault) trap = undefined;
@@ -54,9 +57,14 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
           return;
         }
         losing ||= fault === 'loseAnswer';
+        if (typeof fault === 'object') holdMs = fault.holdMs;
         upstream.write(chunk);
       });
       upstream.on('data', (chunk: Buffer) => {
+        if (holdMs > 0) {
+          answerLost = true;
+          return void setTimeout(() => client.writable && client.write(chunk), holdMs);
+        }
         if (!losing) return void client.write(chunk);
         answerLost = true;
         client.destroy();
@@ -81,6 +89,7 @@ export async function startProxy(targetEndpoint: string): Promise<Proxy> {
     cutAt: (start, skip) => setTrap(start, skip, 'cut'),
     dropAt: (start, skip) => setTrap(start, skip, 'drop'),
     loseNextAnswerTo: (method) => setTrap(`${method} `, 0, 'loseAnswer'),
+    holdNextAnswerTo: (method, ms) => setTrap(`${method} `, 0, { holdMs: ms }),
     get answerLost() {
       return answerLost;
     },
