@@ -27,6 +27,7 @@ import { Deliveries } from './deliveries';
 import { mountEchoFloor } from './echoFloor';
 import { sendReminders } from './handlers/reminders';
 import { completeClosedLinks } from './handlers/requests';
+import { postMissedSummaries } from './handlers/summaries';
 import type { Deps } from './handlers/types';
 import { entraKeys, type PanelAuth } from './panel/auth';
 import { mountPanel, mountPanelOff } from './panel/api';
@@ -44,7 +45,7 @@ export interface App {
   idle(): Promise<void>;
   /** Settles when the start-up check that every record expires within the retention period has run (it never fails). */
   readonly retentionChecked: Promise<void>;
-  /** Runs the periodic checks now (requests to complete, reminders due), as the dispatcher does every minute or so. */
+  /** Runs the periodic checks now (requests to complete, reminders due, summaries not posted), as the dispatcher does every minute or so. */
   housekeep(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -124,6 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Reminders post to Teams, which may be slow: the sweep (and the deliveries after it) doesn't wait on them.
     housekeeping: () => {
       void remindLogged();
+      void summariesLogged();
       return completeClosedLinks(deps, clock());
     },
   });
@@ -147,9 +149,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let reminding: Promise<void> | undefined;
   const remind = (): Promise<void> => (reminding ??= sendReminders(deps, connector, clock()).finally(() => (reminding = undefined)));
   const remindLogged = (): Promise<void> => remind().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the reminder check failed; it runs again later'));
-  // Each check runs whatever the other met.
+  let summarising: Promise<void> | undefined;
+  const summaries = (): Promise<void> => (summarising ??= postMissedSummaries(deps, connector, clock()).finally(() => (summarising = undefined)));
+  const summariesLogged = (): Promise<void> => summaries().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the check for summaries not posted failed; it runs again later'));
+  // Each check runs whatever the others met.
   const housekeep = async (): Promise<void> => {
-    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), remind()]);
+    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), remind(), summaries()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
@@ -220,6 +225,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (!(await within(dispatcher.stop(), 10_000))) log.warn('stopped with a delivery round still in flight');
       // Its failure was logged where it ran: here it is only waited for.
       if (reminding && !(await within(reminding.catch(() => undefined), 10_000))) log.warn('stopped with a reminder check still in flight');
+      if (summarising && !(await within(summarising.catch(() => undefined), 10_000))) log.warn('stopped with a summary check still in flight');
       if (!(await within(retentionChecked, 10_000))) log.warn('stopped with the retention check still in flight');
       await closeStore();
     },

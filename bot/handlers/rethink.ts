@@ -178,8 +178,16 @@ export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice
   return {
     view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }),
     shared: sharedCard(deps, r, input.now),
-    posts: r.status === 'closed' ? [{ card: renderSummaryCard(deps.profile, r) }] : [],
+    posts: r.status === 'closed' ? [{ card: renderSummaryCard(deps.profile, r), onPosted: (activityId) => recordSummaryPosted(deps, r, activityId, input.actor, input.now) }] : [],
   };
+}
+
+/** The summary is in the chat: the periodic check need not post it. */
+export async function recordSummaryPosted(deps: Deps, r: Stored<Rethink>, activityId: string | undefined, actor: Actor, now: Date): Promise<undefined> {
+  const ctx = engineContext(deps, now);
+  // From the closing save: usually nothing has been saved since, so this is one conditional write.
+  await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'summaryPosted', ...(activityId ? { activityId } : {}) }, actor, ctx), r);
+  return undefined;
 }
 
 /** Everyone's card, with which save it shows and a way to fetch the latest (see `bot/cardUpdates.ts`). */

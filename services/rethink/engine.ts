@@ -91,7 +91,11 @@ export type Command =
    * The reminder marked at `at` could not be posted: unmarked, to be tried again (`retry`), or kept
    * marked, given up (the app removed from the chat, or Teams failing it REMINDER_TRIES times).
    */
-  | { kind: 'reminderNotSent'; at: string; retry: boolean };
+  | { kind: 'reminderNotSent'; at: string; retry: boolean }
+  /** The summary was posted (its activity id): the closing turn's post, or the periodic check's. */
+  | { kind: 'summaryPosted'; activityId?: string }
+  /** The periodic check takes on posting a summary whose claim has lapsed with nothing posted. */
+  | { kind: 'summaryClaimed' };
 
 const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
 const APPLIED_IDS_KEPT = 200;
@@ -102,7 +106,12 @@ const MAX_DOCUMENT_BYTES = 1_800_000;
  * saying the meeting ended. They leave its place in lists and its expiry as they were, so that
  * looking at a Re-think now and then never keeps it beyond the retention period.
  */
-const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'recordCard', 'meetingEnded']);
+const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'recordCard', 'meetingEnded', 'summaryPosted', 'summaryClaimed']);
+
+/** A summary claimed this long ago and still not posted is taken on by the periodic check. */
+export const SUMMARY_CLAIM_MS = 2 * 60_000;
+/** After this many tries the summary is given up (the app taken out of the chat, say): the card still shows the outcome. */
+export const SUMMARY_TRIES = 5;
 const GROWING = new Set<Command['kind']>(['join', 'contribute', 'contributeOnBehalf', 'addAction', 'editAction']);
 
 /** A new Re-think, proposed with a recommended strategy; the starter joins and facilitates. */
@@ -359,6 +368,22 @@ const handlers: Handlers = {
     }
     r.status = 'closed';
     r.outcome = { kind: c.outcome, recordedBy: actor.id, at: ctx.now.toISOString(), ...(c.outcome === 'notResolved' && c.nextStep ? { nextStep: c.nextStep } : {}) };
+    // Posted by the closing turn, which claims it here: if that post is never recorded, the periodic check posts it.
+    r.summaryPost = { claimedAt: ctx.now.toISOString(), tries: 1 };
+    return ok(r);
+  },
+
+  summaryPosted(r, c, _actor, ctx) {
+    if (!r.summaryPost || r.summaryPost.postedAt) return ok(r);
+    r.summaryPost = { ...r.summaryPost, postedAt: ctx.now.toISOString(), ...(c.activityId ? { activityId: c.activityId } : {}) };
+    return ok(r);
+  },
+
+  summaryClaimed(r, _c, _actor, ctx) {
+    const post = r.summaryPost;
+    // Posted, given up, or claimed by someone else meanwhile: nothing to do.
+    if (!post || post.postedAt || post.tries >= SUMMARY_TRIES || Date.parse(post.claimedAt) > ctx.now.getTime() - SUMMARY_CLAIM_MS) return ok(r);
+    r.summaryPost = { claimedAt: ctx.now.toISOString(), tries: post.tries + 1 };
     return ok(r);
   },
 
@@ -450,6 +475,10 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: 'joined' };
     case 'recordCard':
       return { what: 'cardPosted' };
+    case 'summaryPosted':
+      return { what: 'summaryPosted' };
+    case 'summaryClaimed':
+      return { what: 'summaryRetried', ref: String(after.summaryPost?.tries ?? 0) };
   }
 }
 

@@ -123,7 +123,9 @@ export type AuditWhat =
   | 'meetingEndReminded'
   | 'remindersMarked'
   | 'reminderNotSent'
-  | 'reminderUndeliverable';
+  | 'reminderUndeliverable'
+  | 'summaryPosted'
+  | 'summaryRetried';
 
 /** Who did what, when; `ref` is an id (participant, action or stage), never free text. */
 export interface AuditEvent {
@@ -190,6 +192,12 @@ export interface Rethink {
   outcome?: Outcome;
   /** Escalations under the partnership's protocol, started after it closed not resolved. */
   escalations?: Escalation[];
+  /**
+   * The summary posted on closing, recorded like an outbox entry: `claimedAt` by whoever is posting
+   * it (the closing turn, or the periodic check for one not posted after a while), `tries` so far,
+   * and once Teams took it, when and its activity id.
+   */
+  summaryPost?: { claimedAt: string; tries: number; postedAt?: string; activityId?: string };
   /** The posted Re-think card, kept up to date in place. */
   cardActivityId?: string;
   /** The conversation that card was posted in: in a channel, its thread (the record is kept per channel). */

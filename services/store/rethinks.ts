@@ -36,6 +36,8 @@ export interface RethinkRepository {
    * search for the periodic check, never on a card action's path. Each is checked again on its record.
    */
   dueReminders(bounds: { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string }, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
+  /** Closed Re-thinks whose summary was claimed before `claimedBefore` and never recorded as posted, with tries left: for the periodic check. */
+  summariesToPost(claimedBefore: string, tries: number, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
   /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face): just their ids and names (none for those who never joined). */
   peopleInCase(caseReference: string): Promise<Pick<Participant, 'id' | 'name' | 'aadObjectId'>[]>;
 }
@@ -119,6 +121,12 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       const unique = new Map([...actions, ...idle].map((r) => [`${r.conversationId}|${r.id}`, r]));
       return [...unique.values()].slice(0, limit);
     },
+    summariesToPost: (claimedBefore, tries, limit, tenants) =>
+      queryAcross<{ id: string; conversationId: string }>(
+        container,
+        `SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status = "closed"${tenants ? ' AND ARRAY_CONTAINS(@tenants, c.tenantId)' : ''} AND IS_DEFINED(c.summaryPost) AND NOT IS_DEFINED(c.summaryPost.postedAt) AND c.summaryPost.claimedAt < @claimedBefore AND c.summaryPost.tries < @tries`,
+        [{ name: '@limit', value: limit }, { name: '@claimedBefore', value: claimedBefore }, { name: '@tries', value: tries }, ...(tenants ? [{ name: '@tenants', value: [...tenants] }] : [])],
+      ),
     forCase: (caseReference) =>
       queryAcross<Rethink>(container, 'SELECT * FROM c WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC', [
         { name: '@caseReference', value: caseReference },
@@ -134,7 +142,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         // In a meeting, presenters facilitate (move on, close) without joining; and a facilitator
         // handed over to may not have joined either: whoever changed a Re-think took part in it.
         // Asking to see its card again (status) changes nothing, nor does a meeting ending.
-        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded")) AND a["by"] != "reminders"', parameters),
+        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "summaryPosted", "summaryRetried")) AND a["by"] != "reminders"', parameters),
       ]);
       const known = new Set(joined.map((p) => p.id));
       const others = [...new Set(acted.flatMap((a) => [a.by, a.facilitatorId]))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));
