@@ -145,12 +145,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     newId: randomUUID,
     later: (what, task) => deliveries.later(what, task),
   };
+  /** Set as the app stops: background checks take on nothing more. */
+  let stopping = false;
   // One reminder check at a time in this instance (others may run theirs: each reminder is claimed).
   let reminding: Promise<void> | undefined;
-  const remind = (): Promise<void> => (reminding ??= sendReminders(deps, connector, clock()).finally(() => (reminding = undefined)));
+  const remind = (): Promise<void> => (reminding ??= sendReminders(deps, connector, clock(), () => stopping).finally(() => (reminding = undefined)));
   const remindLogged = (): Promise<void> => remind().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the reminder check failed; it runs again later'));
   let summarising: Promise<void> | undefined;
-  const summaries = (): Promise<void> => (summarising ??= postMissedSummaries(deps, connector, clock()).finally(() => (summarising = undefined)));
+  const summaries = (): Promise<void> => (summarising ??= postMissedSummaries(deps, connector, clock(), () => stopping).finally(() => (summarising = undefined)));
   const summariesLogged = (): Promise<void> => summaries().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the check for summaries not posted failed; it runs again later'));
   // Each check runs whatever the others met.
   const housekeep = async (): Promise<void> => {
@@ -214,21 +216,32 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     housekeep,
     retentionChecked,
     stop: async () => {
-      // Stop taking new requests, let those under way and what follows them finish (within
-      // bounds: a throttled Teams can hold an update for long), then close.
+      // No new background work from here: the periodic checks mark nothing more, and the dispatcher
+      // starts no more rounds (what is left in the outbox is sent by another instance, or this one restarted).
+      stopping = true;
+      const dispatcherStopped = dispatcher.stop();
+      // Stop taking new requests, and let those under way and what follows them finish, within bounds:
+      // a throttled Teams can hold an update for long, and a send may take 15 s.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.server.closeIdleConnections?.();
       await within(closed, 5_000);
       server.server.closeAllConnections?.();
-      if (!(await within(deliveries.idle(), 15_000))) log.warn('stopped with card updates still in flight');
-      // Undelivered messages stay in the store: another instance, or this one restarted, sends them.
-      if (!(await within(dispatcher.stop(), 10_000))) log.warn('stopped with a delivery round still in flight');
-      // Its failure was logged where it ran: here it is only waited for.
-      if (reminding && !(await within(reminding.catch(() => undefined), 10_000))) log.warn('stopped with a reminder check still in flight');
-      if (summarising && !(await within(summarising.catch(() => undefined), 10_000))) log.warn('stopped with a summary check still in flight');
-      if (!(await within(retentionChecked, 10_000))) log.warn('stopped with the retention check still in flight');
+      // Failures were logged where they ran: here they are only waited for.
+      const underWay: [string, Promise<unknown> | undefined][] = [
+        ['card updates', deliveries.idle()],
+        ['a delivery round', dispatcherStopped],
+        ['a reminder check', reminding?.catch(() => undefined)],
+        ['a summary check', summarising?.catch(() => undefined)],
+        ['the retention check', retentionChecked],
+      ];
+      await Promise.all(
+        underWay.map(async ([what, work]) => {
+          if (work && !(await within(work, 20_000))) log.warn(`stopped with ${what} still in flight`);
+        }),
+      );
       await closeStore();
     },
+
   };
 }
 

@@ -2,11 +2,12 @@
  * The periodic follow-up (run with the dispatcher's housekeeping): the chat where actions were agreed
  * is reminded as they fall due, and an open Re-think left without change is pointed out to its
  * facilitator. Each reminder is marked on the Re-think in a conditional write before it is posted,
- * so of several instances one posts it; one that could not be posted is unmarked and tried again.
+ * so of several instances one posts it, and settled after: posted, or unmarked to be tried again. One
+ * never settled (the instance stopped between the two) is taken as a failed try at a later check.
  */
 import { formatUkDate, ukToday } from '../../services/rethink/validation';
-import { applyCommand, facilitatorIsNamed } from '../../services/rethink/engine';
-import { DAY_MS, markedAt, reminderBounds } from '../../services/rethink/reminders';
+import { applyCommand, facilitatorIsNamed, type EngineContext } from '../../services/rethink/engine';
+import { DAY_MS, markedAt, REMINDER_CLAIM_MS, reminderBounds } from '../../services/rethink/reminders';
 import type { Actor, AgreedAction, Rethink } from '../../services/rethink/types';
 import { rethinkAddress } from '../../services/store/conversations';
 import { errorKind } from '../../services/logging';
@@ -23,29 +24,47 @@ const PER_CHECK = 50;
 /** Teams could not take it now (a timeout, throttled, a fault of its own): worth another try. */
 const passing = (status: number): boolean => status === 0 || status === 429 || status >= 500;
 
-export async function sendReminders(deps: Deps, connector: ConnectorClient, now: Date): Promise<void> {
+export async function sendReminders(deps: Deps, connector: ConnectorClient, now: Date, stopping: () => boolean = () => false): Promise<void> {
   const ctx = engineContext(deps, now);
   const at = now.toISOString();
-  for (const found of await deps.rethinks.dueReminders(reminderBounds(now, deps.profile), PER_CHECK, deps.allowedTenantIds)) {
-    const marked = await deps.rethinks.update(found.conversationId, found.id, (current) => applyCommand(current, { kind: 'remind' }, REMINDERS, ctx));
-    // Nothing due on the record itself, or another instance marked it first.
-    if (marked.kind !== 'updated' || marked.replay) continue;
-    const r = marked.doc;
-    const { actions, idle } = markedAt(r, at);
-    const due = actions.filter((a) => !a.removedAt);
-    const text = [...(due.length > 0 ? [actionsText(r, due, now)] : []), ...(idle ? [idleText(r, deps, now)] : [])].join('\n\n');
-    // A write whose answer was lost and that another instance's marks then replaced: theirs to post.
-    if (!text) continue;
-    // In a channel, the thread its card is in.
-    const address = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
-    const sent = address.serviceUrl ? await connector.post(address, { text }) : { ok: false as const, status: 404 };
-    if (sent.ok) continue;
-    const retry = passing(sent.status);
-    deps.log.warn({ rethink: r.id, status: sent.status }, retry ? 'a reminder could not be posted; it is tried again at the next check' : 'a reminder could not be posted and is given up (the app is not in that chat, or Teams refused it)');
+  // Marked a while ago and never settled (the instance stopped, or an answer was lost): a failed try,
+  // so it is unmarked and found below, or given up after a few.
+  const markedBefore = new Date(now.getTime() - REMINDER_CLAIM_MS).toISOString();
+  for (const lapsed of await deps.rethinks.lapsedReminders(markedBefore, PER_CHECK, deps.allowedTenantIds)) {
+    if (stopping()) return;
     await deps.rethinks
-      .update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderNotSent', at, retry }, REMINDERS, ctx))
-      .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: r.id }, 'a reminder that was not posted could not be recorded so'));
+      .update(lapsed.conversationId, lapsed.id, (current) =>
+        current.reminderPending && current.reminderPending < markedBefore ? applyCommand(current, { kind: 'reminderNotSent', at: current.reminderPending, retry: true }, REMINDERS, ctx) : { ok: true, value: current, replay: true },
+      )
+      .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: lapsed.id }, 'a reminder that was never settled could not be made ready to try again; the next check tries'));
   }
+  for (const found of await deps.rethinks.dueReminders(reminderBounds(now, deps.profile), PER_CHECK, deps.allowedTenantIds)) {
+    // Stopping: nothing more is marked, so nothing marked is left unposted by this instance.
+    if (stopping()) return;
+    await remindOne(deps, connector, ctx, found, at).catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: found.id }, 'a reminder could not be sent now; the check tries again'));
+  }
+}
+
+async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineContext, found: { id: string; conversationId: string }, at: string): Promise<void> {
+  const marked = await deps.rethinks.update(found.conversationId, found.id, (current) => applyCommand(current, { kind: 'remind' }, REMINDERS, ctx));
+  // Nothing due on the record itself, or another instance marked it first.
+  if (marked.kind !== 'updated' || marked.replay) return;
+  const r = marked.doc;
+  const { actions, idle } = markedAt(r, at);
+  const due = actions.filter((a) => !a.removedAt);
+  const text = [...(due.length > 0 ? [actionsText(r, due, ctx.now)] : []), ...(idle ? [idleText(r, deps, ctx.now)] : [])].join('\n\n');
+  // A write whose answer was lost and that another instance's marks then replaced: theirs to post.
+  if (!text) return;
+  // In a channel, the thread its card is in.
+  const address = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
+  const sent = address.serviceUrl ? await connector.post(address, { text }) : { ok: false as const, status: 404 };
+  if (sent.ok) {
+    await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderPosted', at }, REMINDERS, ctx), r);
+    return;
+  }
+  const retry = passing(sent.status);
+  deps.log.warn({ rethink: r.id, status: sent.status }, retry ? 'a reminder could not be posted; it is tried again at the next check' : 'a reminder could not be posted and is given up (the app is not in that chat, or Teams refused it)');
+  await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderNotSent', at, retry }, REMINDERS, ctx), r);
 }
 
 const ownerOf = (a: AgreedAction): string => `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'}`;

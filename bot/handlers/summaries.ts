@@ -18,10 +18,11 @@ const SUMMARIES: Actor = { id: 'summaries', name: 'Re-think' };
 /** How many one check takes on; the rest wait for the next. */
 const PER_CHECK = 20;
 
-export async function postMissedSummaries(deps: Deps, connector: ConnectorClient, now: Date): Promise<void> {
+export async function postMissedSummaries(deps: Deps, connector: ConnectorClient, now: Date, stopping: () => boolean = () => false): Promise<void> {
   const ctx = engineContext(deps, now);
   const found = await deps.rethinks.summariesToPost(new Date(now.getTime() - SUMMARY_CLAIM_MS).toISOString(), SUMMARY_TRIES, PER_CHECK, deps.allowedTenantIds);
   for (const { conversationId, id } of found) {
+    if (stopping()) return;
     try {
       const claimed = await deps.rethinks.update(conversationId, id, (current) => applyCommand(current, { kind: 'summaryClaimed' }, SUMMARIES, ctx));
       // Posted meanwhile, or another instance took it on.

@@ -92,6 +92,8 @@ export type Command =
    * marked, given up (the app removed from the chat, or Teams failing it REMINDER_TRIES times).
    */
   | { kind: 'reminderNotSent'; at: string; retry: boolean }
+  /** Teams has the reminder marked at `at`. */
+  | { kind: 'reminderPosted'; at: string }
   /** The summary was posted (its activity id): the closing turn's post, or the periodic check's. */
   | { kind: 'summaryPosted'; activityId?: string }
   /** The periodic check takes on posting a summary whose claim has lapsed with nothing posted. */
@@ -106,7 +108,7 @@ const MAX_DOCUMENT_BYTES = 1_800_000;
  * saying the meeting ended. They leave its place in lists and its expiry as they were, so that
  * looking at a Re-think now and then never keeps it beyond the retention period.
  */
-const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'recordCard', 'meetingEnded', 'summaryPosted', 'summaryClaimed']);
+const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'reminderPosted', 'recordCard', 'meetingEnded', 'summaryPosted', 'summaryClaimed']);
 
 /** A summary claimed this long ago and still not posted is taken on by the periodic check. */
 export const SUMMARY_CLAIM_MS = 2 * 60_000;
@@ -396,13 +398,24 @@ const handlers: Handlers = {
   },
 
   remind(r, _c, _actor, ctx) {
+    // One reminder at a time: while one is being posted (or its claim has lapsed unsettled), no other is marked.
+    if (r.reminderPending) return ok(r);
     const at = ctx.now.toISOString();
-    for (const action of actionsToRemind(r, ctx.now, ctx.profile)) action.remindedAt = at;
-    if (idleToRemind(r, ctx.now, ctx.profile)) r.idleRemindedAt = at;
+    const actions = actionsToRemind(r, ctx.now, ctx.profile);
+    for (const action of actions) action.remindedAt = at;
+    const idle = idleToRemind(r, ctx.now, ctx.profile);
+    if (idle) r.idleRemindedAt = at;
+    if (actions.length > 0 || idle) r.reminderPending = at;
+    return ok(r);
+  },
+
+  reminderPosted(r, c) {
+    if (r.reminderPending === c.at) delete r.reminderPending;
     return ok(r);
   },
 
   reminderNotSent(r, c) {
+    if (r.reminderPending === c.at) delete r.reminderPending;
     // Already recorded (the same change applied again after a lost answer), or nothing marked then.
     if (r.reminderFailures?.at === c.at || markIds(markedAt(r, c.at)) === '') return ok(r);
     const failures = failuresOf(r, c.at) + 1;
@@ -475,6 +488,8 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: 'joined' };
     case 'recordCard':
       return { what: 'cardPosted' };
+    case 'reminderPosted':
+      return { what: 'reminderPosted', ref: markIds(markedAt(after, command.at)) };
     case 'summaryPosted':
       return { what: 'summaryPosted' };
     case 'summaryClaimed':

@@ -44,6 +44,9 @@ export function markedAt(r: Rethink, at: string): { actions: AgreedAction[]; idl
 /** The ids a reminder covers, for the audit trail: its actions, and `idle`. */
 export const markIds = (marked: { actions: AgreedAction[]; idle: boolean }): string => [...marked.actions.map((a) => a.id), ...(marked.idle ? ['idle'] : [])].join(',');
 
+/** A reminder marked this long ago and still not known to be posted counts as a failed try. */
+export const REMINDER_CLAIM_MS = 2 * 60_000;
+
 /** Where the search for reminders starts: the same bounds as above, for a query across chats. */
 export function reminderBounds(now: Date, profile: PartnershipProfile): { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string } {
   return {

@@ -124,6 +124,7 @@ export type AuditWhat =
   | 'remindersMarked'
   | 'reminderNotSent'
   | 'reminderUndeliverable'
+  | 'reminderPosted'
   | 'summaryPosted'
   | 'summaryRetried';
 
@@ -183,6 +184,11 @@ export interface Rethink {
    * due date, or the quiet spell), the last at `at`: after a few tries it is given up.
    */
   reminderFailures?: { for: string; count: number; at: string };
+  /**
+   * The reminder marked at this time and not yet known to be posted. Cleared once Teams has it; one
+   * still here a while later (the instance stopped, or its answer was lost) counts as a failed try.
+   */
+  reminderPending?: string;
   createdBy: string;
   createdAt: string;
   updatedAt: string;

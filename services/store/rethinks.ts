@@ -36,6 +36,8 @@ export interface RethinkRepository {
    * search for the periodic check, never on a card action's path. Each is checked again on its record.
    */
   dueReminders(bounds: { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string }, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
+  /** Re-thinks with a reminder marked before `markedBefore` and never settled (posted, or failed): for the periodic check. */
+  lapsedReminders(markedBefore: string, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
   /** Closed Re-thinks whose summary was claimed before `claimedBefore` and never recorded as posted, with tries left: for the periodic check. */
   summariesToPost(claimedBefore: string, tries: number, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
   /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face): just their ids and names (none for those who never joined). */
@@ -121,6 +123,12 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       const unique = new Map([...actions, ...idle].map((r) => [`${r.conversationId}|${r.id}`, r]));
       return [...unique.values()].slice(0, limit);
     },
+    lapsedReminders: (markedBefore, limit, tenants) =>
+      queryAcross<{ id: string; conversationId: string }>(
+        container,
+        `SELECT TOP @limit c.id, c.conversationId FROM c WHERE IS_DEFINED(c.reminderPending) AND c.reminderPending < @markedBefore${tenants ? ' AND ARRAY_CONTAINS(@tenants, c.tenantId)' : ''}`,
+        [{ name: '@limit', value: limit }, { name: '@markedBefore', value: markedBefore }, ...(tenants ? [{ name: '@tenants', value: [...tenants] }] : [])],
+      ),
     summariesToPost: (claimedBefore, tries, limit, tenants) =>
       queryAcross<{ id: string; conversationId: string }>(
         container,

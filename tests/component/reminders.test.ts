@@ -7,6 +7,9 @@ import { newGroupChat, TENANT, users, type TestConversation } from '../helpers/a
 import { Driver, START_FORM } from '../helpers/driver';
 import { startApp, startTestBed, type TestBed } from '../helpers/harness';
 import type { Rethink } from '../../services/rethink/types';
+import { applyCommand } from '../../services/rethink/engine';
+import { DEFAULT_PROFILE_PATH } from '../../services/config';
+import { loadProfile } from '../../services/profile/load';
 
 const DAY = 86_400_000;
 const lead = users.megan;
@@ -178,4 +181,30 @@ test('Teams failing to take a reminder: tried again at the next check, three tim
   }
   const givenUp = (await bed.db.rethink(gone.chat.id, gone.rethinkId)) as Rethink;
   expect(givenUp.audit.at(-1)).toMatchObject({ by: 'reminders', what: 'reminderUndeliverable' });
+});
+
+test('a reminder marked by an instance that stopped before posting it is posted at a later check, once its mark has lapsed', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(5);
+  await addAction(driver, rethinkId, 'Book the review meeting', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: lead.id });
+  now += 2 * DAY;
+  // An instance marks it, then stops before posting: the mark (a conditional write) is all it leaves.
+  const { resource: held } = await bed.db.rethinks.item(rethinkId, chat.id).read<Rethink & { _etag: string }>();
+  if (!held) throw new Error('no Re-think');
+  const marked = applyCommand(held, { kind: 'remind' }, { id: 'reminders', name: 'Re-think' }, { now: new Date(now), profile: loadProfile(DEFAULT_PROFILE_PATH), newId: () => 'unused' });
+  if (!marked.ok) throw new Error(marked.error.message);
+  await bed.db.rethinks.item(rethinkId, chat.id).replace(marked.value, { accessCondition: { type: 'IfMatch', condition: held._etag } });
+
+  // Within its claim, the mark may still be being posted: nothing is sent twice.
+  now += 60_000;
+  await bed.app.housekeep();
+  expect(reminders(chat)).toEqual([]);
+  // Lapsed: a failed try, so it is marked again and posted, once.
+  now += 2 * 60_000;
+  await bed.app.housekeep();
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(1);
+  expect(reminders(chat)[0]).toContain('Book the review meeting');
+  const settled = (await bed.db.rethink(chat.id, rethinkId)) as Rethink;
+  expect(settled.reminderPending).toBeUndefined();
+  expect(settled.audit.map((a) => a.what).slice(-4)).toEqual(['remindersMarked', 'reminderNotSent', 'remindersMarked', 'reminderPosted']);
 });
