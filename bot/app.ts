@@ -17,7 +17,7 @@ import { caseRecordsRepository } from '../services/store/caseRecords';
 import { panelPassKeySource } from '../services/store/panelPassKey';
 import { poolRepository } from '../services/store/pool';
 import { requestRepository } from '../services/store/requests';
-import { keepWithinRetention } from '../services/store/retention';
+import { checkRetention } from '../services/store/retention';
 import { connectorClient, tokenSource } from './connectorClient';
 import { poolHolds, requestSender } from './requestSender';
 import { createAdapter } from './adapter';
@@ -126,6 +126,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     housekeeping: () => {
       void remindLogged();
       void summariesLogged();
+      void retain();
       return completeClosedLinks(deps, clock());
     },
   });
@@ -154,9 +155,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let summarising: Promise<void> | undefined;
   const summaries = (): Promise<void> => (summarising ??= postMissedSummaries(deps, connector, clock(), () => stopping).finally(() => (summarising = undefined)));
   const summariesLogged = (): Promise<void> => summaries().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the check for summaries not posted failed; it runs again later'));
+  let retaining: Promise<void> | undefined;
+  const retain = (): Promise<void> =>
+    (retaining ??= checkRetention(containers, retentionSeconds, instance, clock, () => stopping)
+      .then(
+        (counts) => {
+          const shortened = Object.values(counts ?? {}).reduce((sum, c) => sum + c.shortened, 0);
+          if (shortened > 0) log.info({ counts }, 'records held under a longer retention period now expire within the current one');
+        },
+        (error: unknown) => log.warn({ err: errorKind(error) }, 'could not check that every record expires within the retention period; it is tried again later'),
+      )
+      .finally(() => (retaining = undefined)));
   // Each check runs whatever the others met.
   const housekeep = async (): Promise<void> => {
-    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), remind(), summaries()]);
+    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), remind(), summaries(), retain()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
@@ -196,14 +208,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   log.info({ port, host: config.host }, config.auth.mode === 'none' && config.host === '127.0.0.1' ? 'Re-think is listening, on this machine only (unauthenticated: set HOST to reach it from elsewhere)' : 'Re-think is listening');
   // Sends what earlier turns (or an instance that stopped) left in the outbox, then keeps watch.
   dispatcher.start();
-  // Not awaited: a large store takes a while, and nothing waits on it. Every start tries again.
-  const retentionChecked = keepWithinRetention(containers, retentionSeconds).then(
-    (counts) => {
-      const shortened = Object.values(counts).reduce((sum, c) => sum + c.shortened, 0);
-      if (shortened > 0) log.info({ counts }, 'records held under a longer retention period now expire within the current one');
-    },
-    (error: unknown) => log.warn({ err: errorKind(error) }, 'could not check that every record expires within the retention period; the next start tries again'),
-  );
+  // At start (not awaited: a large store takes a while), then with the periodic checks: it runs when
+  // the retention period has changed and once a day, by one instance at a time.
+  const retentionChecked = retain();
 
   return {
     url: `http://${host}:${port}`,
@@ -232,7 +239,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         ['a delivery round', dispatcherStopped],
         ['a reminder check', reminding?.catch(() => undefined)],
         ['a summary check', summarising?.catch(() => undefined)],
-        ['the retention check', retentionChecked],
+        ['the retention check', retaining],
       ];
       await Promise.all(
         underWay.map(async ([what, work]) => {

@@ -3,9 +3,15 @@
  * set at its last change, and Cosmos DB lets an item's TTL outrank the container's default: without
  * this, a record last changed under a longer period would be kept for that longer period.
  * A lengthened period reaches each record at its next change (nothing is kept longer unasked).
+ *
+ * The check looks at every record, so it runs when the period has changed and then once a day (to
+ * catch what instances still on the old profile wrote), by one instance at a time: a marker in
+ * `settings` records when it last ran to the end, under which period, and who is running it now.
  */
 import type { Container } from '@azure/cosmos';
+import { ok } from '../result';
 import { CONTAINERS, type Containers } from './cosmos';
+import { createItem, updateItem } from './repository';
 
 type Name = keyof typeof CONTAINERS;
 
@@ -41,11 +47,11 @@ export function shortenedTtl(record: Pick<Held, '_ts' | 'ttl' | 'updatedAt'>, re
   return Math.max(1, Math.ceil((due - nowMs) / 1000));
 }
 
-async function shortenIn(container: Container, partitionKeyPath: string, retentionSeconds: number, now: () => number): Promise<RetentionCount> {
+async function shortenIn(container: Container, partitionKeyPath: string, retentionSeconds: number, now: () => number, stopping: () => boolean): Promise<RetentionCount> {
   const pk = partitionKeyPath.slice(1);
   const query = container.items.query<Held>(`SELECT c.id, c["${pk}"] AS pk, c._etag, c._ts, c.ttl, c.updatedAt FROM c WHERE c.ttl > 0`, { maxItemCount: 500 });
   const count: RetentionCount = { checked: 0, shortened: 0 };
-  while (query.hasMoreResults()) {
+  while (query.hasMoreResults() && !stopping()) {
     const { resources } = await query.fetchNext();
     for (const record of resources) {
       count.checked++;
@@ -65,8 +71,44 @@ async function shortenIn(container: Container, partitionKeyPath: string, retenti
 }
 
 /** Brings every record's expiry within the current retention period; a count per container. */
-export async function keepWithinRetention(containers: Containers, retentionSeconds: number, now: () => number = Date.now): Promise<Record<Name, RetentionCount>> {
+export async function keepWithinRetention(containers: Containers, retentionSeconds: number, stopping: () => boolean = () => false, now: () => number = Date.now): Promise<Record<Name, RetentionCount>> {
   const names = Object.keys(CONTAINERS) as Name[];
-  const counts = await Promise.all(names.map((name) => shortenIn(containers[name], CONTAINERS[name], retentionSeconds, now)));
+  const counts = await Promise.all(names.map((name) => shortenIn(containers[name], CONTAINERS[name], retentionSeconds, now, stopping)));
   return Object.fromEntries(names.map((name, i) => [name, counts[i]])) as Record<Name, RetentionCount>;
+}
+
+const MARKER_ID = 'retentionCheck';
+/** How often the check runs again under the same period. */
+export const RETENTION_CHECK_EVERY_MS = 24 * 3_600_000;
+/** A claim on the check held this long with no end recorded (its instance stopped) may be taken over. */
+const CLAIM_MS = 15 * 60_000;
+
+interface RetentionMarker {
+  id: string;
+  /** The period the last complete check applied, and when it finished. */
+  retentionSeconds?: number;
+  checkedAt?: string;
+  running?: { by: string; until: string };
+  ttl: -1;
+}
+
+const isDue = (m: RetentionMarker, retentionSeconds: number, now: Date): boolean =>
+  (m.retentionSeconds !== retentionSeconds || !m.checkedAt || Date.parse(m.checkedAt) <= now.getTime() - RETENTION_CHECK_EVERY_MS) && (!m.running || m.running.until < now.toISOString());
+
+/**
+ * Runs the check if it is due and no other instance is running it: the counts, or undefined when it
+ * was not this instance's to run. Stopped part-way, its claim is left to lapse so another runs it.
+ */
+export async function checkRetention(containers: Containers, retentionSeconds: number, instance: string, now: () => Date, stopping: () => boolean = () => false): Promise<Record<Name, RetentionCount> | undefined> {
+  const at = now();
+  const running = { by: instance, until: new Date(at.getTime() + CLAIM_MS).toISOString() };
+  const claimed = await updateItem<RetentionMarker>(containers.settings, MARKER_ID, MARKER_ID, (current) => (isDue(current, retentionSeconds, at) ? ok({ ...current, running }) : { ok: true, value: current, replay: true }));
+  if (claimed.kind === 'notFound') {
+    // The first check on this store; another instance creating it first runs it.
+    if (!(await createItem<RetentionMarker>(containers.settings, { id: MARKER_ID, running, ttl: -1 }))) return undefined;
+  } else if (claimed.kind !== 'updated' || claimed.replay) return undefined;
+  const counts = await keepWithinRetention(containers, retentionSeconds, stopping);
+  if (stopping()) return counts;
+  await updateItem<RetentionMarker>(containers.settings, MARKER_ID, MARKER_ID, (current) => ok({ id: current.id, retentionSeconds, checkedAt: now().toISOString(), ttl: -1 }));
+  return counts;
 }

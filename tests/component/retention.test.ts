@@ -68,7 +68,8 @@ test('after the retention period is shortened, each record held expires that per
     await db.people.items.create({ id: 'changed-20-days-ago', aadObjectId: 'changed-20-days-ago', updatedAt: ago(20), ttl: 730 * DAY });
     const within = (await db.conversations.items.create({ id: 'within', conversationId: 'within', installedAt: ago(0), ttl: 3 * DAY })).resource;
 
-    app = await startApp(store.endpoint, { env: { PARTNERSHIP_PROFILE: shorter } });
+    let clock = Date.now();
+    app = await startApp(store.endpoint, { env: { PARTNERSHIP_PROFILE: shorter }, clock: () => new Date(clock) });
 
     const near = (ttl: number, expected: number): void => {
       expect(ttl).toBeLessThanOrEqual(expected);
@@ -81,6 +82,20 @@ test('after the retention period is shortened, each record held expires that per
     expect((await held(db.people, 'changed-40-days-ago', 'changed-40-days-ago')).ttl).toBe(1);
     // Within the period already: not rewritten.
     expect(await held(db.conversations, 'within', 'within')).toMatchObject({ ttl: 3 * DAY, _etag: within?._etag });
+
+    // The check records that it ran to the end, and under which period: it runs again in a day, or when the period changes.
+    const { resource: marker } = await db.rethinks.database.container('settings').item('retentionCheck', 'retentionCheck').read<Record<string, unknown>>();
+    expect(marker).toMatchObject({ retentionSeconds: 30 * DAY, checkedAt: new Date(clock).toISOString(), ttl: -1 });
+    expect(marker?.running).toBeUndefined();
+
+    // An instance still on the old profile (a deployment under way) writes under the longer period:
+    // the check runs once a day as well as when the period changes, so that too is brought within it.
+    await db.people.items.create({ id: 'written-by-an-old-instance', aadObjectId: 'written-by-an-old-instance', updatedAt: ago(0), ttl: 730 * DAY });
+    await app.housekeep();
+    expect((await held(db.people, 'written-by-an-old-instance', 'written-by-an-old-instance')).ttl).toBe(730 * DAY);
+    clock += DAY * 1000 + 60_000;
+    await app.housekeep();
+    near((await held(db.people, 'written-by-an-old-instance', 'written-by-an-old-instance')).ttl, 30 * DAY);
 
     // The Re-think carries on, and its next change takes the whole new period.
     await new Driver(app, connector, driver.conversation).press(users.alex, 'join', { rethinkId, role: 'Teacher', agency: 'Primary school' });
