@@ -97,6 +97,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   if (config.auth.mode === 'none') {
     log.warn('NO MICROSOFT APP ID IS SET: the bot accepts unauthenticated requests. Use this for local development only.');
+  } else if (config.administrators.length === 0) {
+    log.warn('ADMIN_IDS is not set: no one can set up the facilitator pool, so requests for an independent facilitator reach no one, and failed deliveries are reported to no one. Set ADMIN_IDS to the Entra object ids of the partnership administrators.');
   }
   const adapter = createAdapter(config.auth, log);
   // This running instance: it owns outbox leases and stamps the saves it makes.

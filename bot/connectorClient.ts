@@ -21,7 +21,8 @@ export interface ConnectorClient {
 
 type TokenSource = () => Promise<string | undefined>;
 
-export type Participation = { kind: 'member'; teamsUserId: string; role: string } | { kind: 'notMember' } | { kind: 'unavailable' };
+/** `refused`: Teams said 403, which is the app's permission to ask (not granted in this tenant or kind of meeting), not the person's membership. */
+export type Participation = { kind: 'member'; teamsUserId: string; role: string } | { kind: 'notMember' } | { kind: 'unavailable'; refused?: true };
 
 /** No token without an app id (local use); otherwise one from Entra, cached by the SDK's credentials. */
 export function tokenSource(auth: BotAuth): TokenSource {
@@ -79,8 +80,9 @@ export function connectorClient(token: TokenSource, timeoutMs: number): Connecto
   return {
     meetingParticipant: async (serviceUrl, meetingId, aadObjectId, tenantId) => {
       const response = await request('GET', `${base(serviceUrl)}/v1/meetings/${encodeURIComponent(meetingId)}/participants/${encodeURIComponent(aadObjectId)}?tenantId=${encodeURIComponent(tenantId)}`);
-      if (!response || (!response.ok && !refused(response.status))) return { kind: 'unavailable' };
-      if (refused(response.status)) return { kind: 'notMember' };
+      if (response?.status === 403) return { kind: 'unavailable', refused: true };
+      if (response?.status === 404) return { kind: 'notMember' };
+      if (!response?.ok) return { kind: 'unavailable' };
       const body = response.body as { user?: { id?: unknown }; meeting?: { role?: unknown } } | undefined;
       return { kind: 'member', teamsUserId: typeof body?.user?.id === 'string' ? body.user.id : '', role: typeof body?.meeting?.role === 'string' ? body.meeting.role : '' };
     },

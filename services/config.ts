@@ -104,6 +104,8 @@ export function loadConfig(env: Env): Config {
           : 'COSMOS_ENDPOINT must be a URL such as https://my-account.documents.azure.com:443/ (the value set is not one; it is not shown here in case it holds a secret).',
       );
     }
+    // Plain HTTP is taken for a local Cosmos-compatible server: to an Azure account it would send the key in the clear.
+    if (/^http:/i.test(endpoint) && isAzureAccount(endpoint)) problems.push('COSMOS_ENDPOINT names an Azure Cosmos DB account over http://: use https:// (such as https://my-account.documents.azure.com:443/).');
     const key = get('COSMOS_KEY');
     store = key ? { kind: 'cosmos', endpoint, key } : { kind: 'cosmos', endpoint };
   } else {
@@ -148,7 +150,10 @@ export function loadConfig(env: Env): Config {
   }
 
   const appIdUri = get('PANEL_APP_ID_URI');
-  if (appIdUri && !/^api:\/\/\S+$/.test(appIdUri)) problems.push(`PANEL_APP_ID_URI must be the app's id URI, such as api://rethink.example.org/<app id> (got "${appIdUri}").`);
+  // Teams asks for a token for api://<the app's domain>/<its app id> (manifest webApplicationInfo): nothing else can match.
+  if (appIdUri && !/^api:\/\/[A-Za-z0-9.-]+(:\d+)?\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appIdUri)) {
+    problems.push(`PANEL_APP_ID_URI must be the side panel's app id URI as the Teams package sets it, api://<the app's domain>/<the sign-in app's id>, such as api://rethink.example.org/00000000-0000-0000-0000-000000000000, with nothing after the id (got "${appIdUri}").`);
+  }
   const devUserId = get('DEV_USER_ID');
   const meetingRole = get('DEV_USER_ROLE') ?? 'Attendee';
   if (!['Organizer', 'Presenter', 'Attendee'].includes(meetingRole)) problems.push(`DEV_USER_ROLE must be Organizer, Presenter or Attendee (got "${meetingRole}").`);
@@ -199,11 +204,25 @@ function isAzureAccount(url: string): boolean {
   }
 }
 
+/** botbuilder's own spelling of each setting, which Re-think does not read. */
+const BOTBUILDER_NAMES: Record<string, string> = {
+  MicrosoftAppId: 'MICROSOFT_APP_ID',
+  MicrosoftAppPassword: 'MICROSOFT_APP_PASSWORD',
+  MicrosoftAppType: 'MICROSOFT_APP_TYPE',
+  MicrosoftAppTenantId: 'MICROSOFT_APP_TENANT_ID',
+};
+
 function readAuth(get: (name: string) => string | undefined, problems: string[]): BotAuth {
+  // Set under botbuilder's names (as in its samples), they would be ignored without a word.
+  for (const [theirs, ours] of Object.entries(BOTBUILDER_NAMES)) {
+    if (get(theirs) && !get(ours)) problems.push(`${theirs} is set, but Re-think reads ${ours}: set that instead.`);
+  }
   const appId = get('MICROSOFT_APP_ID');
   const password = get('MICROSOFT_APP_PASSWORD');
   const tenantId = get('MICROSOFT_APP_TENANT_ID');
-  const type = get('MICROSOFT_APP_TYPE') ?? (appId ? 'SingleTenant' : undefined);
+  const typed = get('MICROSOFT_APP_TYPE');
+  // botbuilder compares the type without regard to case: so does Re-think.
+  const type = typed?.toLowerCase() === 'singletenant' ? 'SingleTenant' : typed?.toLowerCase() === 'userassignedmsi' ? 'UserAssignedMSI' : (typed ?? (appId ? 'SingleTenant' : undefined));
   if (!appId) {
     // Any of these means a deployment meant to authenticate: never fall back to unauthenticated for it.
     if (password || tenantId || type) problems.push('MICROSOFT_APP_PASSWORD, MICROSOFT_APP_TENANT_ID or MICROSOFT_APP_TYPE is set without MICROSOFT_APP_ID: set the app id too, or none of them for local use.');
@@ -213,7 +232,13 @@ function readAuth(get: (name: string) => string | undefined, problems: string[])
   if (!tenantId) problems.push('MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_ID (single-tenant and managed identity bots belong to one tenant).');
   else if (!GUID.test(tenantId)) problems.push(`MICROSOFT_APP_TENANT_ID must be a GUID (got "${tenantId}").`);
   if (type === 'SingleTenant') {
-    if (!password) problems.push('MICROSOFT_APP_PASSWORD (the client secret) is required when MICROSOFT_APP_TYPE is SingleTenant.');
+    if (!password) {
+      problems.push(
+        typed
+          ? 'MICROSOFT_APP_PASSWORD (the client secret) is required when MICROSOFT_APP_TYPE is SingleTenant.'
+          : 'MICROSOFT_APP_PASSWORD (the client secret) is required: MICROSOFT_APP_TYPE is not set, so SingleTenant is assumed. For a managed identity, set MICROSOFT_APP_TYPE=UserAssignedMSI.',
+      );
+    }
     return { mode: 'singleTenant', appId, password: password ?? '', tenantId: tenantId ?? '' };
   }
   if (type === 'UserAssignedMSI') {

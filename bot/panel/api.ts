@@ -78,7 +78,11 @@ interface Found {
  */
 async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefined, vouched?: string): Promise<Found | { ok: false; reply: Reply }> {
   const auth = await authenticate(req.header('authorization'), pd.auth);
-  if (!auth.ok) return { ok: false, reply: fail(auth.status, auth.message) };
+  if (!auth.ok) {
+    // What is wrong with the set-up is the operator's to see; a missing or expired token is everyday.
+    if (auth.reason !== 'noToken' && auth.reason !== 'expired') pd.log.warn({ refusal: auth.reason, ...(auth.tenantId ? { tenant: auth.tenantId } : {}) }, 'a side panel sign-in was refused');
+    return { ok: false, reply: fail(auth.status, auth.message) };
+  }
   const chatId = typeof req.query?.chatId === 'string' ? conversationKey(req.query.chatId) : '';
   if (!chatId) return { ok: false, reply: fail(400, 'Please open the panel from a Teams meeting or chat.') };
   const { rethinks, conversations } = pd.deps;
@@ -98,7 +102,8 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
     const same = pass && pass.actorId === actor.id && pass.role === (actor.meetingRole ?? '');
     return { ok: true, r, address, scope, key, actor, pass: same ? pass : newPass(actor.id, actor.meetingRole ?? '', now) };
   }
-  if (user.tenantId !== r.tenantId) return { ok: false, reply: fail(403, 'You are not in this meeting.') };
+  // Signed in to another organisation than the chat's (an external user, not a guest): Teams can't be asked about them here.
+  if (user.tenantId !== r.tenantId) return { ok: false, reply: fail(403, 'The side panel works for people signed in to the organisation holding this meeting, and its guests. Please use the Re-think card in the meeting chat.') };
   const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
   if (r.meetingId) {
     // Membership and role can change during the meeting: Teams is asked whenever no pass vouches.
@@ -117,7 +122,10 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
 
 async function meetingPass(pd: PanelDeps, address: ConversationAddress, meetingId: string, aadObjectId: string, tenantId: string, now: Date): Promise<Pass | { reply: Reply }> {
   const participation = address.serviceUrl ? await pd.connector.meetingParticipant(address.serviceUrl, meetingId, aadObjectId, tenantId) : ({ kind: 'unavailable' } as const);
-  if (participation.kind === 'unavailable') return { reply: fail(503, 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.') };
+  if (participation.kind === 'unavailable') {
+    if ('refused' in participation) pd.log.warn({ status: 403 }, 'Teams refused to say who is in a meeting: check that the app’s meeting permissions were granted (in a channel meeting, ChannelMeetingParticipant.Read.Group)');
+    return { reply: fail(503, 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.') };
+  }
   if (participation.kind === 'notMember') return { reply: fail(403, 'You are not in this meeting.') };
   return newPass(participation.teamsUserId, participation.role, now);
 }

@@ -19,7 +19,16 @@ export interface PanelUser {
   readonly development: boolean;
 }
 
-export type AuthOutcome = { ok: true; user: PanelUser } | { ok: false; status: 401 | 403; message: string };
+/**
+ * `reason`: why it was refused, for the log (never the token): the operator sees what is wrong with
+ * the set-up (audience, issuer, scope, tenant, the keys out of reach) where the person sees only
+ * "could not be checked".
+ */
+export type AuthOutcome = { ok: true; user: PanelUser } | { ok: false; status: 401 | 403 | 503; message: string; reason: AuthRefusal; tenantId?: string };
+
+export type AuthRefusal = 'noToken' | 'expired' | 'audience' | 'issuer' | 'tenantNotAllowed' | 'scope' | 'noUser' | 'signature' | 'invalid' | 'keysUnavailable';
+
+const NOT_CHECKED = 'Your sign-in could not be checked. Please reopen the panel.';
 
 /** Entra's keys for every tenant, fetched and cached by jose. */
 export const entraKeys = (): JWTVerifyGetKey => createRemoteJWKSet(new URL('https://login.microsoftonline.com/common/discovery/v2.0/keys'));
@@ -29,22 +38,27 @@ const claim = (payload: Record<string, unknown>, name: string): string => (typeo
 export async function authenticate(header: string | undefined, auth: PanelAuth): Promise<AuthOutcome> {
   if (auth.mode === 'development') return { ok: true, user: auth.user };
   const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
-  if (!token) return { ok: false, status: 401, message: 'Please open Re-think from Teams: it signs you in.' };
+  if (!token) return { ok: false, status: 401, message: 'Please open Re-think from Teams: it signs you in.', reason: 'noToken' };
+  const refused = (reason: AuthRefusal, tenantId?: string): AuthOutcome => ({ ok: false, status: 401, message: NOT_CHECKED, reason, ...(tenantId ? { tenantId } : {}) });
   try {
     // A v1 token's audience is the id URI; a v2 token's (as Teams' SSO guide sets up) is the app's id, its last part.
     const audiences = [auth.audience, auth.audience.split('/').pop() ?? auth.audience];
     const { payload } = await jwtVerify(token, auth.keys, { audience: audiences, algorithms: ['RS256'], clockTolerance: 60 });
     const tenantId = claim(payload, 'tid');
     const issuers = [`https://login.microsoftonline.com/${tenantId}/v2.0`, `https://sts.windows.net/${tenantId}/`];
-    if (!tenantId || !issuers.includes(claim(payload, 'iss'))) return { ok: false, status: 401, message: 'Your sign-in could not be checked. Please reopen the panel.' };
-    if (auth.allowedTenantIds && !auth.allowedTenantIds.includes(tenantId)) return { ok: false, status: 403, message: 'Re-think is not available to your organisation.' };
+    if (!tenantId || !issuers.includes(claim(payload, 'iss'))) return refused('issuer', tenantId);
+    if (auth.allowedTenantIds && !auth.allowedTenantIds.includes(tenantId)) return { ok: false, status: 403, message: 'Re-think is not available to your organisation.', reason: 'tenantNotAllowed', tenantId };
     // A person's token for the panel's scope (Teams SSO), not an app's own token for the same audience.
-    if (!claim(payload, 'scp').split(' ').includes('access_as_user') || claim(payload, 'idtyp') === 'app') return { ok: false, status: 401, message: 'Your sign-in could not be checked. Please reopen the panel.' };
+    if (!claim(payload, 'scp').split(' ').includes('access_as_user') || claim(payload, 'idtyp') === 'app') return refused('scope', tenantId);
     const aadObjectId = claim(payload, 'oid');
-    if (!aadObjectId) return { ok: false, status: 401, message: 'Your sign-in could not be checked. Please reopen the panel.' };
+    if (!aadObjectId) return refused('noUser', tenantId);
     return { ok: true, user: { aadObjectId, name: claim(payload, 'name'), tenantId, development: false } };
   } catch (error) {
-    const expired = error instanceof errors.JWTExpired;
-    return { ok: false, status: 401, message: expired ? 'Your sign-in has expired. Please reopen the panel.' : 'Your sign-in could not be checked. Please reopen the panel.' };
+    if (error instanceof errors.JWTExpired) return { ok: false, status: 401, message: 'Your sign-in has expired. Please reopen the panel.', reason: 'expired' };
+    if (error instanceof errors.JWTClaimValidationFailed) return refused(error.claim === 'aud' ? 'audience' : 'invalid');
+    if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) return refused('signature');
+    // Entra's keys out of reach (a timeout, the network): nothing is wrong with the person's sign-in.
+    if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) return { ok: false, status: 503, message: 'Your sign-in can’t be checked just now. Please try again in a minute.', reason: 'keysUnavailable' };
+    return refused('invalid');
   }
 }

@@ -47,6 +47,14 @@ export const CONTAINERS = {
   settings: '/id',
 } as const;
 
+/** Data-plane role-based access may read but not create databases and containers: say what to do about it. */
+const mayNotCreate =
+  (message: string) =>
+  (error: unknown): never => {
+    if ((error as { code?: unknown }).code === 403) throw new Error(message, { cause: error });
+    throw error;
+  };
+
 /**
  * `createIfNotExists` reads, then creates: instances starting together on a new account race, and
  * the losers are told 409. What they wanted exists by then, so asking again finds it.
@@ -64,7 +72,9 @@ async function madeByAnyone<T>(createIfNotExists: () => Promise<T>): Promise<T> 
 
 /** Creates the database and containers when missing, with retention as the default TTL. */
 export async function openContainers(client: CosmosClient, databaseId: string, retentionSeconds: number, warn: (message: string) => void = () => undefined): Promise<Containers> {
-  const { database } = await madeByAnyone(() => client.databases.createIfNotExists({ id: databaseId }));
+  const { database } = await madeByAnyone(() => client.databases.createIfNotExists({ id: databaseId })).catch(
+    mayNotCreate(`The database ${databaseId} does not exist and this identity may not create it (Entra-only access cannot create databases): deploy infra/main.bicep, or create it with the containers it lists, or set COSMOS_DATABASE to the database that holds them.`),
+  );
   const open = async (id: keyof typeof CONTAINERS): Promise<Container> => {
     const { container, resource } = await madeByAnyone(() =>
       database.containers.createIfNotExists({
@@ -72,7 +82,7 @@ export async function openContainers(client: CosmosClient, databaseId: string, r
         partitionKey: { paths: [CONTAINERS[id]] },
         defaultTtl: retentionSeconds,
       }),
-    );
+    ).catch(mayNotCreate(`The container ${id} does not exist in the database ${databaseId} and this identity may not create it (Entra-only access cannot create containers): deploy infra/main.bicep, or create it with the partition key ${CONTAINERS[id]} and a default TTL of ${retentionSeconds} s.`));
     // A partnership may change its retention period: keep an existing container in step.
     // With Entra-only access (no keys) the app may not change containers: the deployment owns them.
     if (resource && resource.defaultTtl !== retentionSeconds) {

@@ -1,4 +1,6 @@
 /** With an app id configured, the SDK authenticates every inbound request: configuration alone. */
+import { Writable } from 'node:stream';
+import { createLogger } from '../../services/logging';
 import { execute, installed, message, newGroupChat, users } from '../helpers/activities';
 import { START_FORM } from '../helpers/driver';
 import { startConnector } from '../helpers/connector';
@@ -34,4 +36,27 @@ test('with single-tenant credentials, a request without a valid Bot Framework to
     await connector.stop();
     await store.stop();
   }
+});
+
+test('with credentials and no ADMIN_IDS, the start-up log says what that leaves undone', async () => {
+  const store = await startStore();
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const credentials = { MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555', MICROSOFT_APP_PASSWORD: 'fake', MICROSOFT_APP_TENANT_ID: '72f988bf-0000-4000-8000-00000000abcd' };
+  try {
+    for (const env of [credentials, { ...credentials, ADMIN_IDS: '33333333-2222-4333-8444-555555555555' }]) {
+      const app = await startApp(store.endpoint, { env, logger: createLogger('warn', sink) });
+      await app.stop();
+    }
+  } finally {
+    await store.stop();
+  }
+  const warnings = lines.filter((l) => l.includes('ADMIN_IDS is not set'));
+  expect(warnings).toHaveLength(1);
+  expect(JSON.parse(warnings[0] ?? '{}')).toMatchObject({ level: 'warn', msg: expect.stringContaining('requests for an independent facilitator reach no one') });
 });

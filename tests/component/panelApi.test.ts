@@ -2,8 +2,10 @@
  * The side panel's API with Teams SSO: tokens minted here with a local signing key that the test
  * trusts in place of Microsoft Entra's. Every refusal leaves the Re-think unchanged.
  */
+import { Writable } from 'node:stream';
 import { generateKeyPair } from 'jose';
-import { installed, newGroupChat, newMeetingChat, person, users, type TestConversation, type TestUser } from '../helpers/activities';
+import { createLogger } from '../../services/logging';
+import { installed, newGroupChat, newMeetingChat, person, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
@@ -70,12 +72,15 @@ test('a chat tab outside a meeting: those who joined the Re-think and are still 
   expect(removed.body.message).toBe('You are no longer in this chat.');
 });
 
-test('Teams unable to say who is in the meeting: 503, not a refusal', async () => {
-  bed.connector.fail(500);
-  try {
-    expect((await api(path(), { token: await mint(attendee) })).status).toBe(503);
-  } finally {
-    bed.connector.fail(undefined);
+test('Teams unable to say who is in the meeting: 503, not a refusal; nor when it refuses the app the question (403: a permission not granted)', async () => {
+  for (const status of [500, 403]) {
+    bed.connector.fail(status);
+    try {
+      const answer = await api(path(), { token: await mint(organiser) });
+      expect(answer).toMatchObject({ status: 503, body: { message: 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.' } });
+    } finally {
+      bed.connector.fail(undefined);
+    }
   }
 });
 
@@ -331,4 +336,46 @@ test('in a channel, the panel shows the Re-think of the meeting it is open in, n
   // Without a meeting (or one with nothing open), the channel's newest, as before.
   expect(await current()).toBe(started[1]);
   expect(await current('bm8gc3VjaCBtZWV0aW5n')).toBe(started[1]);
+});
+
+test('a sign-in refused for the set-up’s sake is logged with the reason (never the token); Entra’s keys out of reach is a 503, not “could not be checked”', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const unreachable: PanelAuth = { ...panelAuthForTests, keys: async () => Promise.reject(new TypeError('fetch failed')) } as PanelAuth;
+  const logged = await startApp(bed.store.endpoint, { panelAuth: panelAuthForTests, logger: createLogger('warn', sink) });
+  const offline = await startApp(bed.store.endpoint, { panelAuth: unreachable, logger: createLogger('warn', sink) });
+  try {
+    const wrongAudience = await mint(attendee, { audience: 'api://rethink.test/00000000-0000-4000-8000-0000000000cc' });
+    expect((await api(path(), { token: wrongAudience, app: logged })).status).toBe(401);
+    expect((await api(path(), { token: await mint(attendee, { tenant: OTHER_TENANT }), app: logged })).status).toBe(403);
+    // An expired token is everyday: not logged.
+    expect((await api(path(), { token: await mint(attendee, { expiresIn: Math.floor(Date.now() / 1000) - 600 }), app: logged })).status).toBe(401);
+    const refusals = lines.filter((l) => l.includes('a side panel sign-in was refused')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(refusals.map((r) => [r.refusal, r.tenant])).toEqual([
+      ['audience', undefined],
+      ['tenantNotAllowed', OTHER_TENANT],
+    ]);
+    expect(lines.join('')).not.toContain(wrongAudience);
+
+    const down = await api(path(), { token: await mint(attendee), app: offline });
+    expect(down).toMatchObject({ status: 503, body: { message: 'Your sign-in can’t be checked just now. Please try again in a minute.' } });
+  } finally {
+    await logged.stop();
+    await offline.stop();
+  }
+});
+
+test('someone signed in to another allowed organisation than the meeting chat’s (an external user) is pointed to the card in the chat', async () => {
+  const both = await startApp(bed.store.endpoint, { panelAuth: { ...panelAuthForTests, allowedTenantIds: [TENANT, OTHER_TENANT] } as PanelAuth });
+  try {
+    const answer = await api(path(), { token: await mint(attendee, { tenant: OTHER_TENANT }), app: both });
+    expect(answer).toMatchObject({ status: 403, body: { message: 'The side panel works for people signed in to the organisation holding this meeting, and its guests. Please use the Re-think card in the meeting chat.' } });
+  } finally {
+    await both.stop();
+  }
 });

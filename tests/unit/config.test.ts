@@ -134,6 +134,46 @@ describe('configuration from the environment', () => {
   });
 });
 
+describe('settings a deployment gets slightly wrong', () => {
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+      return '';
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return error.message;
+    }
+  };
+
+  test('MICROSOFT_APP_TYPE in any case, as botbuilder takes it', () => {
+    expect(loadConfig({ ...DEPLOYED, MICROSOFT_APP_PASSWORD: '', MICROSOFT_APP_TYPE: 'UserAssignedMsi' }).auth).toEqual({ mode: 'managedIdentity', appId: APP, tenantId: TENANT });
+    expect(loadConfig({ ...DEPLOYED, MICROSOFT_APP_TYPE: 'singletenant' }).auth).toMatchObject({ mode: 'singleTenant' });
+  });
+
+  test('no type and no secret: the message says single-tenant was assumed and names the managed identity setting', () => {
+    expect(problemsOf({ ...DEPLOYED, MICROSOFT_APP_PASSWORD: '' })).toContain('MICROSOFT_APP_TYPE is not set, so SingleTenant is assumed. For a managed identity, set MICROSOFT_APP_TYPE=UserAssignedMSI.');
+  });
+
+  test('settings under botbuilder’s names are pointed out, not silently ignored', () => {
+    const problems = problemsOf({ MicrosoftAppId: APP, MicrosoftAppPassword: 's', MicrosoftAppTenantId: TENANT });
+    for (const [theirs, ours] of [['MicrosoftAppId', 'MICROSOFT_APP_ID'], ['MicrosoftAppPassword', 'MICROSOFT_APP_PASSWORD'], ['MicrosoftAppTenantId', 'MICROSOFT_APP_TENANT_ID']]) {
+      expect(problems).toContain(`${theirs} is set, but Re-think reads ${ours}: set that instead.`);
+    }
+  });
+
+  test('an Azure Cosmos DB account over plain http is refused; a local server over http is fine', () => {
+    expect(problemsOf({ ...DEPLOYED, COSMOS_ENDPOINT: 'http://acct.documents.azure.com/' })).toContain('COSMOS_ENDPOINT names an Azure Cosmos DB account over http://: use https://');
+    expect(loadConfig({ COSMOS_ENDPOINT: 'http://127.0.0.1:8081/' }).store).toMatchObject({ kind: 'cosmos' });
+  });
+
+  test('PANEL_APP_ID_URI must be api://<domain>/<app id> exactly, as the package asks Teams for it', () => {
+    expect(loadConfig({ ...DEPLOYED, PANEL_APP_ID_URI: `api://rethink.example.org/${APP}` }).panel.appIdUri).toBe(`api://rethink.example.org/${APP}`);
+    for (const wrong of [`api://rethink.example.org/${APP}/`, `api://${APP}`, 'api://rethink.example.org/rethink', `https://rethink.example.org/${APP}`]) {
+      expect(problemsOf({ ...DEPLOYED, PANEL_APP_ID_URI: wrong })).toContain('PANEL_APP_ID_URI must be the side panel’s app id URI'.replace('’', "'"));
+    }
+  });
+});
+
 describe('the partnership profile', () => {
   const write = (content: unknown): string => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'profile-')), 'profile.json');

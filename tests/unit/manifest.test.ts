@@ -178,7 +178,7 @@ describe('Teams app package', () => {
     expect(tab?.meetingSurfaces).toEqual(['sidePanel', 'stage']);
     expect(m.webApplicationInfo).toEqual({ id: APP_ID, resource: `api://rethink.example.org/${APP_ID}` });
     expect(m.validDomains).toEqual(['rethink.example.org']);
-    expect(m.authorization.permissions.resourceSpecific.map((p) => p.name).sort()).toEqual(['ChannelMeeting.ReadBasic.Group', 'MeetingStage.Write.Chat', 'OnlineMeeting.ReadBasic.Chat', 'OnlineMeetingParticipant.Read.Chat']);
+    expect(m.authorization.permissions.resourceSpecific.map((p) => p.name).sort()).toEqual(['ChannelMeeting.ReadBasic.Group', 'ChannelMeetingParticipant.Read.Group', 'ChannelMeetingStage.Write.Group', 'MeetingStage.Write.Chat', 'OnlineMeeting.ReadBasic.Chat', 'OnlineMeetingParticipant.Read.Chat']);
   });
 
   it('has a 192x192 colour icon and a 32x32 outline icon', async () => {
