@@ -130,14 +130,27 @@ describe('bad input', () => {
     expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
   });
 
+  test('at stage 5, a due date that is not a date (a number, a list, none) is refused with what is wanted, and no action is stored', async () => {
+    const { driver, rethinkId } = await openRethink();
+    for (let stage = 1; stage < 5; stage++) await driver.press(megan, 'advance', { rethinkId, confirmed: true, stage: String(stage) });
+    const before = await snapshot(driver.conversation.id, rethinkId);
+    for (const actionDue of [20301231, ['2030-12-31'], undefined]) {
+      const answer = await driver.press(megan, 'addAction', { rethinkId, actionDescription: 'Arrange a review', actionOwner: megan.id, ...(actionDue === undefined ? {} : { actionDue }) });
+      expect(cardText(answer.card)).toContain('Please choose a due date');
+    }
+    expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
+  });
+
   test('a cancelled Re-think: starting it or cancelling it again says so, with no strategy card drawn again', async () => {
     const driver = new Driver(bed.app, bed.connector, newGroupChat());
     await driver.say(megan, 'start');
     const strategyCard = await driver.press(megan, 'startRethink', START_FORM);
     const rethinkId = String(executeActions(strategyCard.card).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId);
-    expect((await driver.press(megan, 'cancelRethink', { rethinkId })).status).toBe(200);
+    expect(`${cardText((await driver.press(megan, 'cancelRethink', { rethinkId })).card)}`).toContain('This Re-think was cancelled');
     const again = await driver.press(megan, 'cancelRethink', { rethinkId });
+    expect(`${cardText(again.card)}${again.message ?? ''}`).toContain('This Re-think was cancelled');
     expect(`${cardText(again.card)}${again.message ?? ''}`).not.toMatch(/has not started yet/);
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.audit.filter((a) => a.what === 'cancelled')).toHaveLength(1);
     const started = await driver.press(megan, 'confirmStrategy', { rethinkId, strategy: '2', strategyReason: '' });
     expect(started.card).toBeUndefined();
     expect(started.message).toContain('This Re-think was cancelled, so it can’t be started.');
@@ -186,15 +199,15 @@ describe('bad input', () => {
   });
 
   test('an unknown verb gets a friendly message and writes nothing', async () => {
-    const { driver, rethinkId } = await openRethink();
+    const { driver, rethinkId, cardId } = await openRethink();
     const before = await snapshot(driver.conversation.id, rethinkId);
     const answer = await driver.press(megan, 'deleteEverything', { rethinkId });
     expect(answer).toMatchObject({ status: 200, message: expect.stringContaining('I don’t recognise that button') });
-    const submitted = await driver.submit(megan, { verb: 'constructor', rethinkId });
+    const submitted = await driver.submit(megan, { verb: 'constructor', rethinkId }, cardId);
     expect(submitted.status).toBe(200);
     expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('I don’t recognise that button');
     // A card's data with no verb at all is a button too, not something typed.
-    await driver.submit(megan, { rethinkId });
+    await driver.submit(megan, { rethinkId }, cardId);
     expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('I don’t recognise that button');
     expect(await snapshot(driver.conversation.id, rethinkId)).toBe(before);
   });
@@ -215,8 +228,12 @@ describe('bad input', () => {
     expect(response.status).toBe(400);
     const notAnActivity = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2,3]' });
     expect(notAnActivity.status).toBe(400);
+    // Still serving: the bot answers (a 200 alone would not say so: a failed turn is answered 200 too).
     const driver = new Driver(bed.app, bed.connector, newGroupChat());
     expect((await driver.say(megan, 'help')).status).toBe(200);
+    await bed.app.idle();
+    const [welcome] = bed.connector.posts(driver.conversation.id);
+    expect(cardText(welcome ? cardOf(welcome) : {})).toContain('Welcome to Re-think');
   });
 });
 
@@ -360,24 +377,26 @@ describe('concurrency and redelivery', () => {
 });
 
 describe('everyone’s card, changed through two instances of the app at once', () => {
-  // Short windows, so the test need not wait long; each step waits on the one before, not on time.
+  // Each step waits on the one before, not on time. Where Megan's update must land within its
+  // window, the window is long enough for any stall of a busy machine; where it must land after, short.
   const timing = { windowMs: 1_000, skewMs: 100 };
+  const longer = { windowMs: 5_000, skewMs: 100 };
   let one: App;
   let two: App;
+  let oneLonger: App;
+  let twoLonger: App;
   beforeAll(async () => {
-    one = await startApp(bed.store.endpoint, { cardTiming: timing });
-    two = await startApp(bed.store.endpoint, { cardTiming: timing });
+    [one, two, oneLonger, twoLonger] = (await Promise.all([timing, timing, longer, longer].map((cardTiming) => startApp(bed.store.endpoint, { cardTiming })))) as [App, App, App, App];
   });
   afterAll(async () => {
-    await one.stop();
-    await two.stop();
+    await Promise.all([one, two, oneLonger, twoLonger].map((app) => app.stop()));
   });
 
   /**
    * Megan contributes through one instance, whose update of the card Teams holds; Adele through the
    * other (`afterMs` after Megan's answer at the least); Megan's update lands once Adele's has.
    */
-  async function crossing(afterMs: number) {
+  async function crossing(afterMs: number, [one, two]: [App, App]) {
     const conversation = newGroupChat();
     const { rethinkId, cardId } = await openRethink(new Driver(one, bed.connector, conversation));
     const shown = () =>
@@ -403,7 +422,7 @@ describe('everyone’s card, changed through two instances of the app at once', 
   }
 
   test('an older update landing last, within its window: the later instance sends the latest once that window has passed', async () => {
-    const shown = await crossing(0);
+    const shown = await crossing(0, [oneLonger, twoLonger]);
     // Megan's update really did land after Adele's, and was then put right: one update each, and the resend.
     expect(shown.slice(-3).map((text) => [text.includes('Megan first'), text.includes('Adele second')])).toEqual([
       [true, true],
@@ -418,7 +437,7 @@ describe('everyone’s card, changed through two instances of the app at once', 
 
   test('an older update landing last, after its window: its own instance reads the latest and sends it', async () => {
     // Adele saves after Megan's window (and skew) has passed, so her instance sends once; Megan's lands later still.
-    const shown = await crossing(timing.windowMs + timing.skewMs + 100);
+    const shown = await crossing(timing.windowMs + timing.skewMs + 100, [one, two]);
     expect(shown.at(-2)).not.toContain('Adele second');
     expect(shown.at(-1)).toContain('Megan first');
     expect(shown.at(-1)).toContain('Adele second');

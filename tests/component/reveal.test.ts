@@ -43,11 +43,11 @@ test('the default is open: everyone sees each contribution as it is made', async
 
 test('on clients without per-person views, the posted "move on?" confirmation never shows a hidden contribution', async () => {
   const driver = new Driver(bed.app, bed.connector, newGroupChat());
-  const { rethinkId } = await driver.start(users.alex, { ...START_FORM, revealTogether: 'true' });
+  const { rethinkId, cardId } = await driver.start(users.alex, { ...START_FORM, revealTogether: 'true' });
   await driver.press(users.megan, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
   await driver.press(users.alex, 'contribute', { rethinkId, contribution: 'Hidden until we move on', stage: '1' });
   const before = bed.connector.posts(driver.conversation.id).length;
-  await driver.submit(users.alex, { verb: 'advance', rethinkId, confirmed: 'false', stage: '1' });
+  await driver.submit(users.alex, { verb: 'advance', rethinkId, confirmed: 'false', stage: '1' }, cardId);
   await bed.app.idle();
   const posted = bed.connector.posts(driver.conversation.id).slice(before).map((p) => JSON.stringify(p.activity));
   expect(posted.some((p) => p.includes('not contributed to this stage yet'))).toBe(true);
@@ -56,14 +56,14 @@ test('on clients without per-person views, the posted "move on?" confirmation ne
 
 test('the action editor posted where per-person views are missing keeps a stage-5 contribution hidden too', async () => {
   const driver = new Driver(bed.app, bed.connector, newGroupChat());
-  const { rethinkId } = await driver.start(users.alex, { ...START_FORM, revealTogether: 'true' });
+  const { rethinkId, cardId } = await driver.start(users.alex, { ...START_FORM, revealTogether: 'true' });
   await driver.press(users.megan, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
   for (let stage = 1; stage <= 4; stage++) await driver.press(users.alex, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
   await driver.press(users.alex, 'contribute', { rethinkId, contribution: 'Stage five, still hidden', stage: '5' });
   await driver.press(users.alex, 'addAction', { rethinkId, actionDescription: 'Share the plan', actionOwner: users.alex.id, actionOwnerName: '', actionDue: `${AHEAD}-01-31` });
   const actionId = (await bed.db.rethink(driver.conversation.id, rethinkId))?.actions[0]?.id;
   const before = bed.connector.posts(driver.conversation.id).length;
-  await driver.submit(users.alex, { verb: 'showActionEditor', rethinkId, chosenActionId: actionId });
+  await driver.submit(users.alex, { verb: 'showActionEditor', rethinkId, chosenActionId: actionId }, cardId);
   await bed.app.idle();
   const posted = bed.connector.posts(driver.conversation.id).slice(before).map((p) => JSON.stringify(p.activity));
   expect(posted.some((p) => p.includes('Share the plan'))).toBe(true);

@@ -172,6 +172,8 @@ describe('a Re-think in the Agents Playground, by two people in a group chat', (
     expect(saved).toBeDefined();
     if (!saved) return;
     expect(saved).toMatchObject({ status: 'closed', conversationKind: 'groupChat', caseReference: CASE, strategy: 2, stage: 5, facilitatorId: alex.id, cardActivityId: cardMessageId });
+    // Every reply went to this machine's playground, by address.
+    expect(saved.serviceUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/_connector/);
     expect(saved.participants.map((p) => [p.id, p.name, p.aadObjectId])).toEqual([
       [alex.id, alex.name, alex.aadObjectId],
       [megan.id, megan.name, megan.aadObjectId],

@@ -95,10 +95,11 @@ export function execute(verb: string, data: Json, where: Where & { replyToId?: s
   };
 }
 
-/** An Action.Submit press: a message with the data as its value and no text. */
+/** An Action.Submit press: a message with the data as its value and no text, from the card `replyToId` (none: a client that names no card). */
 export function submit(data: Json, where: Where & { replyToId?: string }): Json {
   const activity = envelope(fixtures.adaptiveCardSubmitMessage, where);
   delete activity.text;
+  delete activity.replyToId;
   return { ...activity, ...(where.replyToId ? { replyToId: where.replyToId } : {}), value: data };
 }
 

@@ -202,7 +202,8 @@ interface Launched {
 function launch(port: number, options: StartPlaygroundOptions): Launched {
   // Its own working directory, so no `.m365agentsplayground.yml` or `devTools/` of the project is used or written.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rethink-playground-'));
-  const child = spawn(process.execPath, [CLI, '-e', options.botEndpoint, '-c', options.channelId ?? 'msteams', '--dt', '-p', String(port)], {
+  // The bot replies to the service URL the playground gives: 127.0.0.1, like every address in the tests (its default says localhost).
+  const child = spawn(process.execPath, [CLI, '-e', options.botEndpoint, '-c', options.channelId ?? 'msteams', '--dt', '-p', String(port), '--service-url', `http://127.0.0.1:${port}/_connector`], {
     cwd: dir,
     env: {
       ...process.env,
