@@ -34,14 +34,14 @@ export const submitStart: Handler = async (input, deps) => {
   // second submit of one form finds the Re-think it already started, rather than starting another.
   const formKey = input.replyToId ?? input.activityId;
   const keyed = (key: string | undefined) => ({ ...engineContext(deps, input.now), ...(key ? { newId: () => shortKey(input.where.conversationId, key) } : {}) });
-  // One point read: whether this person accepted the request for this case as its independent facilitator.
+  // One point read (the person's record): whether they accepted the request for this case as its independent facilitator.
   const answers = { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld };
   const caseReference = values.caseReference.trim().toUpperCase();
   const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
-  // That list is kept after the answer and may lag: where the answers lead to strategy 3 (which only
-  // the accepting facilitator may run), the requests themselves are asked before turning anyone away.
-  const facilitatingRequest =
-    person?.facilitating?.includes(caseReference) === true || (recommendStrategy(answers).strategy === 3 && (await deps.requests.acceptedFor(caseReference, input.actor.id)).length > 0);
+  // That list is kept after the answer and may lag either way: where it names the case, or the answers
+  // lead to strategy 3 (which only the accepting facilitator may run), the requests themselves say.
+  const listed = person?.facilitating?.includes(caseReference) === true;
+  const facilitatingRequest = (listed || recommendStrategy(answers).strategy === 3) && (await deps.requests.acceptedFor(caseReference, input.actor.id)).length > 0;
   const start = (key: string | undefined) => startRethink({ ...values, facilitatingRequest, answers }, input.actor, input.where, keyed(key));
   const started = start(formKey);
   if (!started.ok) {

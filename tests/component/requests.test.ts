@@ -682,3 +682,15 @@ test('a facilitator removed from the pool after asking is not sent the answer; o
   // Both answers are recorded on the request.
   expect((await bed.db.request(requestId))?.questions.map((q) => q.answer)).toEqual(['Yes, since March.', 'Yes, by the social worker.']);
 }, 30_000);
+
+test('a case left on a facilitator’s list after its request ended (a lost follow-up) recommends nothing on its own: the requests say', async () => {
+  const facilitator = person(8);
+  const caseReference = 'PSCP-2026-0997';
+  // Their record still names the case, but no request for it is theirs to run.
+  await bed.db.people.items.upsert({ id: facilitator.aadObjectId, aadObjectId: facilitator.aadObjectId, facilitating: [caseReference], updatedAt: new Date().toISOString(), ttl: 3600 });
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const rethinkId = await chat.propose(facilitator, await chat.startForm(facilitator), { ...START_FORM, caseReference, ...ANSWERS[2] });
+  const proposed = await bed.db.rethink(chat.conversation.id, rethinkId);
+  expect(proposed?.recommended.strategy).toBe(2);
+  expect(proposed?.recommended.reason).not.toContain('You accepted the request');
+});
