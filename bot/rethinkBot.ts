@@ -7,7 +7,7 @@ import { acceptFile, declineFile } from './fileConsent';
 import { offerWaitingOnInstall } from './handlers/admin';
 import { meetingEnded } from './handlers/meeting';
 import { reachAcceptorOnInstall } from './handlers/requests';
-import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult } from './handlers/types';
+import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor, readOnly } from './router';
 import { asCardData, tenantOf, turnInput } from './turn';
@@ -101,6 +101,7 @@ export class RethinkBot extends TeamsActivityHandler {
   }
 
   private async message(context: TurnContext): Promise<void> {
+    this.notePersonalChat(context);
     const { activity } = context;
     const value = asCardData(activity.value);
     // Action.Submit arrives as a message carrying the card's data and no text.
@@ -163,18 +164,38 @@ export class RethinkBot extends TeamsActivityHandler {
     }
   }
 
+  /**
+   * Someone writing in their personal chat whose record doesn't name it (the install event's save
+   * was lost, say): it is noted now, and what adding the app would have sent them is sent. After the
+   * answer: one point read.
+   */
+  private notePersonalChat(context: TurnContext): void {
+    const input = turnInput(context, {}, this.options.clock());
+    const aadObjectId = input.actor.aadObjectId;
+    if (input.where.conversationKind !== 'personal' || !aadObjectId) return;
+    const since = teamsTime(context, input.now);
+    this.deps.later('note the personal chat', async () => {
+      if ((await this.deps.people.get(aadObjectId))?.personalConversation?.conversationId === input.address.conversationId) return;
+      await this.arrivedPersonally(input, since);
+    });
+  }
+
+  /** Their personal chat is where to reach them from now on; requests waiting on that are sent. */
+  private async arrivedPersonally(input: TurnInput, since: string): Promise<void> {
+    if (!input.actor.aadObjectId) return;
+    await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: input.address, personalConversationSince: since }, input.now);
+    // Queries across requests: after the welcome, not before it.
+    this.deps.later('requests accepted before the app was added', () => reachAcceptorOnInstall(this.deps, input));
+    this.deps.later('requests waiting for a named facilitator', () => offerWaitingOnInstall(input, this.deps));
+  }
+
   /** Captures where to reach this conversation later, and says hello. */
   private async installed(context: TurnContext): Promise<void> {
     const input = turnInput(context, {}, this.options.clock());
     const address = input.address;
     try {
       await this.deps.conversations.save(address, input.actor.aadObjectId, input.now);
-      if (input.where.conversationKind === 'personal' && input.actor.aadObjectId) {
-        await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: address, personalConversationSince: teamsTime(context, input.now) }, input.now);
-        // Queries across requests: after the welcome, not before it.
-        this.deps.later('requests accepted before the app was added', () => reachAcceptorOnInstall(this.deps, input));
-        this.deps.later('requests waiting for a named facilitator', () => offerWaitingOnInstall(input, this.deps));
-      }
+      if (input.where.conversationKind === 'personal') await this.arrivedPersonally(input, teamsTime(context, input.now));
     } catch (error) {
       this.deps.log.warn({ err: errorKind(error) }, 'could not save the conversation reference on install');
     }

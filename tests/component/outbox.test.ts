@@ -190,6 +190,8 @@ test('a request whose strategy 3 Re-think closed while its completion could not 
   const { resource: person } = await reader.people.item(facilitator.aadObjectId, facilitator.aadObjectId).read<PersonRecord>();
   const record: PersonRecord = person ?? { id: facilitator.aadObjectId, aadObjectId: facilitator.aadObjectId, updatedAt: new Date().toISOString(), ttl: 86_400 };
   await reader.people.items.upsert({ ...record, facilitating: [...(record.facilitating ?? []), 'PSCP-2026-1031'] });
+  const by = { id: facilitator.id, name: facilitator.name, aadObjectId: facilitator.aadObjectId };
+  await reader.requests.items.create(servedBy(request('accepted', { id: 'left-behind', caseReference: 'PSCP-2026-1031', requesterChat: personalChatAddress(), accepted: { by, at: new Date(Date.now() - 3_600_000).toISOString() } }), connector.serviceUrl));
   const closed = await rethinkToClose(driver, facilitator, [requester], 3, { outcome: 'resolved' }, 'PSCP-2026-1031');
   // As the store would hold it had the completing write failed: scheduled, linked, its Re-think closed.
   const left = servedBy(
@@ -197,6 +199,7 @@ test('a request whose strategy 3 Re-think closed while its completion could not 
       id: 'left-behind',
       caseReference: 'PSCP-2026-1031',
       requesterChat: personalChatAddress(),
+      accepted: { by, at: new Date(Date.now() - 3_600_000).toISOString() },
       rethink: { id: closed.rethinkId, conversationId: driver.conversation.id, linkedAt: new Date().toISOString() },
     }),
     connector.serviceUrl,
@@ -205,7 +208,7 @@ test('a request whose strategy 3 Re-think closed while its completion could not 
   for (let n = 0; n < 60; n++) {
     await reader.requests.items.create(servedBy(request('accepted', { id: `accepted-earlier-${n}`, caseReference: `PSCP-2026-${String(3000 + n)}`, rethink: { id: `open-rethink-${n}`, conversationId: driver.conversation.id, linkedAt: new Date().toISOString() } }), connector.serviceUrl));
   }
-  await reader.requests.items.create(left);
+  await reader.requests.items.upsert(left);
   await app.housekeep();
   expect((await reader.request('left-behind'))?.status).toBe('completed');
   expect((await reader.request('accepted-earlier-0'))?.status).toBe('accepted');
@@ -319,8 +322,9 @@ test('a request its strategy 3 Re-think was never linked to (the link failed as 
 
   // Closing: the request is linked and completed in one write.
   const driver = new Driver(app, connector, newGroupChat());
-  const { rethinkId } = await driver.start(facilitator, { ...START_FORM, caseReference: 'PSCP-2026-1041', ...ANSWERS[3] }, '3');
   await reader.requests.items.create(unlinked('never-linked-at-close', 'PSCP-2026-1041', acceptedBefore));
+  const { rethinkId } = await driver.start(facilitator, { ...START_FORM, caseReference: 'PSCP-2026-1041', ...ANSWERS[3] }, '3');
+  await reader.requests.items.upsert(unlinked('never-linked-at-close', 'PSCP-2026-1041', acceptedBefore));
   for (let stage = 1; stage <= 5; stage++) {
     await driver.press(facilitator, 'contribute', { rethinkId, contribution: `View at stage ${stage}`, stage: String(stage) });
     if (stage < 5) await driver.press(facilitator, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
@@ -329,8 +333,9 @@ test('a request its strategy 3 Re-think was never linked to (the link failed as 
   expect(await reader.request('never-linked-at-close')).toMatchObject({ status: 'completed', rethink: { id: rethinkId } });
 
   // Closed while neither could be saved: the periodic check does both, and leaves alone a request the facilitator accepted only after that Re-think began.
-  const closed = await rethinkToClose(new Driver(app, connector, newGroupChat()), facilitator, [requester], 3, { outcome: 'resolved' }, 'PSCP-2026-1042');
   await reader.requests.items.create(unlinked('never-linked', 'PSCP-2026-1042', acceptedBefore));
+  const closed = await rethinkToClose(new Driver(app, connector, newGroupChat()), facilitator, [requester], 3, { outcome: 'resolved' }, 'PSCP-2026-1042');
+  await reader.requests.items.upsert(unlinked('never-linked', 'PSCP-2026-1042', acceptedBefore));
   await reader.requests.items.create(unlinked('accepted-after-it-began', 'PSCP-2026-1042', new Date(Date.now() + 60_000).toISOString()));
   await app.housekeep();
   expect(await reader.request('never-linked')).toMatchObject({ status: 'completed', rethink: { id: closed.rethinkId } });

@@ -694,3 +694,30 @@ test('a case left on a facilitator’s list after its request ended (a lost foll
   expect(proposed?.recommended.strategy).toBe(2);
   expect(proposed?.recommended.reason).not.toContain('You accepted the request');
 });
+
+test('a named facilitator whose personal chat was never noted (adding the app was lost) is noted when they next write there, and sent what is waiting', async () => {
+  const newcomer = person(45);
+  await say(personalChat(admin), admin, `add facilitator ${newcomer.aadObjectId}`);
+  try {
+    const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0572');
+    const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in June.' });
+    await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId));
+    // They added the app, but its install event was lost (the instance handling it stopped, say): nothing noted, nothing sent.
+    const before = bed.connector.posts(personalChat(newcomer).id).filter((p) => JSON.stringify(p.activity).includes(requestId)).length;
+    expect(before).toBe(0);
+
+    await say(personalChat(newcomer), newcomer, 'help');
+    await bed.app.idle();
+    const remembered = (await bed.db.people.item(newcomer.aadObjectId, newcomer.aadObjectId).read<{ personalConversation?: { conversationId: string } }>()).resource;
+    expect(remembered?.personalConversation?.conversationId).toBe(personalChat(newcomer).id);
+    await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === personalChat(newcomer).id && JSON.stringify(c.activity).includes(requestId), 10_000);
+    expect(bed.connector.posts(personalChat(newcomer).id).filter((p) => JSON.stringify(p.activity).includes(requestId)).length).toBeGreaterThan(before);
+    // Writing again changes nothing more.
+    const posted = bed.connector.posts(personalChat(newcomer).id).length;
+    await say(personalChat(newcomer), newcomer, 'help');
+    await bed.app.idle();
+    expect(bed.connector.posts(personalChat(newcomer).id)).toHaveLength(posted + 1);
+  } finally {
+    await say(personalChat(admin), admin, `remove facilitator ${newcomer.aadObjectId}`);
+  }
+}, 30_000);
