@@ -30,7 +30,7 @@ import { completeClosedLinks } from './handlers/requests';
 import { postMissedSummaries } from './handlers/summaries';
 import type { Deps } from './handlers/types';
 import { entraKeys, type PanelAuth } from './panel/auth';
-import { mountPanel, mountPanelOff } from './panel/api';
+import { mountPanel, mountPanelOff, onceInTenMinutes } from './panel/api';
 import { RethinkBot } from './rethinkBot';
 
 /** Everyone's card and other follow-ups wait for a quiet moment, but no longer than this. */
@@ -107,6 +107,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const connector = connectorClient(tokenSource(config.auth), options.delivery?.sendTimeoutMs ?? 15_000);
   const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log, instance, options.cardTiming ?? CARD_TIMING, answers, connector);
   const clock = options.clock ?? (() => new Date());
+  // When this instance started: of two running different retention periods, the later one's applies.
+  const startedAt = clock().toISOString();
   const people = peopleRepository(containers.people, retentionSeconds);
   const requests = requestRepository(containers.requests);
   const pool = poolRepository(containers.settings, retentionSeconds);
@@ -152,14 +154,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let stopping = false;
   // One reminder check at a time in this instance (others may run theirs: each reminder is claimed).
   let reminding: Promise<void> | undefined;
-  const remind = (): Promise<void> => (reminding ??= sendReminders(deps, connector, clock(), () => stopping).finally(() => (reminding = undefined)));
+  const remind = (): Promise<void> => (reminding ??= sendReminders(deps, connector, clock, () => stopping).finally(() => (reminding = undefined)));
   const remindLogged = (): Promise<void> => remind().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the reminder check failed; it runs again later'));
   let summarising: Promise<void> | undefined;
-  const summaries = (): Promise<void> => (summarising ??= postMissedSummaries(deps, connector, clock(), () => stopping).finally(() => (summarising = undefined)));
+  const summaries = (): Promise<void> => (summarising ??= postMissedSummaries(deps, connector, clock, () => stopping).finally(() => (summarising = undefined)));
   const summariesLogged = (): Promise<void> => summaries().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the check for summaries not posted failed; it runs again later'));
   let retaining: Promise<void> | undefined;
   const retain = (): Promise<void> =>
-    (retaining ??= checkRetention(containers, retentionSeconds, instance, clock, () => stopping)
+    (retaining ??= checkRetention(containers, { instance, startedAt, retentionSeconds }, clock, () => stopping)
       .then(
         (counts) => {
           const shortened = Object.values(counts ?? {}).reduce((sum, c) => sum + c.shortened, 0);
@@ -186,7 +188,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   if (options.echoFloor) mountEchoFloor(server, '/bench/echo');
   const panelAuth = options.panelAuth ?? panelAuthFor(config);
-  if (panelAuth) mountPanel(server, { deps, auth: panelAuth, connector, deliveries, clock, log: log.child({ component: 'panel' }), passKey: panelPassKeySource(containers.settings, clock) });
+  if (panelAuth) mountPanel(server, { deps, auth: panelAuth, connector, deliveries, clock, log: log.child({ component: 'panel' }), passKey: panelPassKeySource(containers.settings, clock), warnNow: onceInTenMinutes() });
   else {
     mountPanelOff(server, config.auth.mode === 'none' ? 'In local use, the side panel needs a development identity: set DEV_USER_ID (and DEV_USER_NAME, DEV_USER_ROLE).' : undefined);
     log.warn(config.auth.mode === 'none' ? 'DEV_USER_ID is not set: the local side panel is off.' : 'PANEL_APP_ID_URI is not set: the meeting side panel is off.');

@@ -101,8 +101,9 @@ export class RethinkBot extends TeamsActivityHandler {
   }
 
   private async message(context: TurnContext): Promise<void> {
-    this.notePersonalChat(context);
     const { activity } = context;
+    // Typed messages only: a button pressed (Action.Submit) costs no read for this.
+    if (activity.text) this.notePersonalChat(context);
     const value = asCardData(activity.value);
     // Action.Submit arrives as a message carrying the card's data and no text.
     if (!activity.text && typeof activity.value === 'object' && activity.value !== null) {
@@ -175,7 +176,10 @@ export class RethinkBot extends TeamsActivityHandler {
     if (input.where.conversationKind !== 'personal' || !aadObjectId) return;
     const since = teamsTime(context, input.now);
     this.deps.later('note the personal chat', async () => {
-      if ((await this.deps.people.get(aadObjectId))?.personalConversation?.conversationId === input.address.conversationId) return;
+      const person = await this.deps.people.get(aadObjectId);
+      if (person?.personalConversation?.conversationId === input.address.conversationId) return;
+      // Written before the app was removed from it (a message handled late): the chat is gone.
+      if (person?.personalConversationRemovedAt && since <= person.personalConversationRemovedAt) return;
       await this.arrivedPersonally(input, since);
     });
   }

@@ -24,9 +24,13 @@ const PER_CHECK = 50;
 /** Teams could not take it now (a timeout, throttled, a fault of its own): worth another try. */
 const passing = (status: number): boolean => status === 0 || status === 429 || status >= 500;
 
-export async function sendReminders(deps: Deps, connector: ConnectorClient, now: Date, stopping: () => boolean = () => false): Promise<void> {
+/**
+ * `clock` is read again for each reminder: a mark carries the time it was made, so that one made late
+ * in a long check (Teams slow) is not taken by another instance for one that lapsed.
+ */
+export async function sendReminders(deps: Deps, connector: ConnectorClient, clock: () => Date, stopping: () => boolean = () => false): Promise<void> {
+  const now = clock();
   const ctx = engineContext(deps, now);
-  const at = now.toISOString();
   // Marked a while ago and never settled (the instance stopped, or an answer was lost): a failed try,
   // so it is unmarked and found below, or given up after a few.
   const markedBefore = new Date(now.getTime() - REMINDER_CLAIM_MS).toISOString();
@@ -41,11 +45,12 @@ export async function sendReminders(deps: Deps, connector: ConnectorClient, now:
   for (const found of await deps.rethinks.dueReminders(reminderBounds(now, deps.profile), PER_CHECK, deps.allowedTenantIds)) {
     // Stopping: nothing more is marked, so nothing marked is left unposted by this instance.
     if (stopping()) return;
-    await remindOne(deps, connector, ctx, found, at).catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: found.id }, 'a reminder could not be sent now; the check tries again'));
+    await remindOne(deps, connector, engineContext(deps, clock()), found).catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: found.id }, 'a reminder could not be sent now; the check tries again'));
   }
 }
 
-async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineContext, found: { id: string; conversationId: string }, at: string): Promise<void> {
+async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineContext, found: { id: string; conversationId: string }): Promise<void> {
+  const at = ctx.now.toISOString();
   const marked = await deps.rethinks.update(found.conversationId, found.id, (current) => applyCommand(current, { kind: 'remind' }, REMINDERS, ctx));
   // Nothing due on the record itself, or another instance marked it first.
   if (marked.kind !== 'updated' || marked.replay) return;
@@ -59,7 +64,10 @@ async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineCont
   const address = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
   const sent = address.serviceUrl ? await connector.post(address, { text }) : { ok: false as const, status: 404 };
   if (sent.ok) {
-    await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderPosted', at }, REMINDERS, ctx), r);
+    // Not recorded, it counts as never settled, and is posted again once the mark lapses: at least once, rarely twice.
+    await deps.rethinks
+      .update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderPosted', at }, REMINDERS, ctx), r)
+      .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: r.id }, 'a reminder was posted but could not be recorded so; it may be posted again'));
     return;
   }
   const retry = passing(sent.status);

@@ -18,15 +18,17 @@ const SUMMARIES: Actor = { id: 'summaries', name: 'Re-think' };
 /** How many one check takes on; the rest wait for the next. */
 const PER_CHECK = 20;
 
-export async function postMissedSummaries(deps: Deps, connector: ConnectorClient, now: Date, stopping: () => boolean = () => false): Promise<void> {
-  const ctx = engineContext(deps, now);
-  const found = await deps.rethinks.summariesToPost(new Date(now.getTime() - SUMMARY_CLAIM_MS).toISOString(), SUMMARY_TRIES, PER_CHECK, deps.allowedTenantIds);
+/** `clock` is read again for each: a claim carries the time it was made (see sendReminders). */
+export async function postMissedSummaries(deps: Deps, connector: ConnectorClient, clock: () => Date, stopping: () => boolean = () => false): Promise<void> {
+  const found = await deps.rethinks.summariesToPost(new Date(clock().getTime() - SUMMARY_CLAIM_MS).toISOString(), SUMMARY_TRIES, PER_CHECK, deps.allowedTenantIds);
   for (const { conversationId, id } of found) {
     if (stopping()) return;
+    const now = clock();
+    const ctx = engineContext(deps, now);
     try {
       const claimed = await deps.rethinks.update(conversationId, id, (current) => applyCommand(current, { kind: 'summaryClaimed' }, SUMMARIES, ctx));
-      // Posted meanwhile, or another instance took it on.
-      if (claimed.kind !== 'updated' || claimed.replay) continue;
+      // Posted meanwhile, or another instance took it on (its claim, not this one's, found after a lost answer).
+      if (claimed.kind !== 'updated' || claimed.replay || claimed.doc.summaryPost?.claimedAt !== now.toISOString()) continue;
       const r = claimed.doc;
       // In a channel, the thread its card is in.
       const address = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
@@ -36,7 +38,10 @@ export async function postMissedSummaries(deps: Deps, connector: ConnectorClient
         deps.log.warn({ rethink: r.id, status: sent.status, tries: r.summaryPost?.tries }, 'a closed Re-think’s summary could not be posted; the periodic check tries again a few times');
         continue;
       }
-      await recordSummaryPosted(deps, r, sent.activityId, SUMMARIES, now);
+      // Not recorded, it is posted again once the claim lapses: at least once, rarely twice.
+      await recordSummaryPosted(deps, r, sent.activityId, SUMMARIES, now).catch((error: unknown) =>
+        deps.log.warn({ err: errorKind(error), rethink: r.id }, 'a closed Re-think’s summary was posted but could not be recorded so; it may be posted again'),
+      );
     } catch (error) {
       deps.log.warn({ err: errorKind(error), rethink: id }, 'a closed Re-think’s summary could not be posted now; the periodic check tries again');
     }

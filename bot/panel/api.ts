@@ -36,6 +36,8 @@ export interface PanelDeps {
   readonly log: Logger;
   /** The key membership passes are signed with (see ./pass), read from the store when first needed. */
   readonly passKey: () => Promise<Buffer>;
+  /** Whether to log a set-up warning now (see onceInTenMinutes). */
+  readonly warnNow: (key: string) => boolean;
 }
 
 type Reply = { status: number; body?: unknown; etag?: string };
@@ -59,6 +61,22 @@ function send(res: Response, reply: Reply): void {
 
 const fail = (status: number, message: string, extra: object = {}): Reply => ({ status, body: { message, ...extra } });
 
+/**
+ * A set-up problem met on every poll (every 2 s per open panel) is logged once in ten minutes per
+ * kind: whether to log it now. It holds only when a warning was last written, in this instance:
+ * nothing a request depends on.
+ */
+export function onceInTenMinutes(clock: () => number = Date.now): (key: string) => boolean {
+  const lastWarned = new Map<string, number>();
+  return (key) => {
+    const now = clock();
+    if ((lastWarned.get(key) ?? Number.NEGATIVE_INFINITY) > now - 600_000) return false;
+    if (lastWarned.size > 1_000) lastWarned.clear();
+    lastWarned.set(key, now);
+    return true;
+  };
+}
+
 /** What resolving a request found: the person, the Re-think, and the pass that vouches for them. */
 interface Found {
   ok: true;
@@ -80,7 +98,9 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   const auth = await authenticate(req.header('authorization'), pd.auth);
   if (!auth.ok) {
     // What is wrong with the set-up is the operator's to see; a missing or expired token is everyday.
-    if (auth.reason !== 'noToken' && auth.reason !== 'expired') pd.log.warn({ refusal: auth.reason, ...(auth.tenantId ? { tenant: auth.tenantId } : {}) }, 'a side panel sign-in was refused');
+    if (auth.reason !== 'noToken' && auth.reason !== 'expired' && pd.warnNow(`${auth.reason}|${auth.tenantId ?? ''}`)) {
+      pd.log.warn({ refusal: auth.reason, ...(auth.tenantId ? { tenant: auth.tenantId } : {}) }, 'a side panel sign-in was refused (logged once in ten minutes for each reason)');
+    }
     return { ok: false, reply: fail(auth.status, auth.message) };
   }
   const chatId = typeof req.query?.chatId === 'string' ? conversationKey(req.query.chatId) : '';
@@ -123,7 +143,11 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
 async function meetingPass(pd: PanelDeps, address: ConversationAddress, meetingId: string, aadObjectId: string, tenantId: string, now: Date): Promise<Pass | { reply: Reply }> {
   const participation = address.serviceUrl ? await pd.connector.meetingParticipant(address.serviceUrl, meetingId, aadObjectId, tenantId) : ({ kind: 'unavailable' } as const);
   if (participation.kind === 'unavailable') {
-    if ('refused' in participation) pd.log.warn({ status: 403 }, 'Teams refused to say who is in a meeting: check that the app’s meeting permissions were granted (in a channel meeting, ChannelMeetingParticipant.Read.Group)');
+    // Refused is not passing: it is said, on the panel as in the log.
+    if ('refused' in participation) {
+      if (pd.warnNow(`participants|${tenantId}`)) pd.log.warn({ status: 403, tenant: tenantId }, 'Teams refused to say who is in a meeting: check that the app’s meeting permissions were granted (in a channel meeting, ChannelMeetingParticipant.Read.Group); logged once in ten minutes');
+      return { reply: fail(403, 'Teams didn’t let Re-think check who is in this meeting, so the side panel can’t show it. Please use the Re-think card in the meeting chat, and let your Teams administrator know.') };
+    }
     return { reply: fail(503, 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.') };
   }
   if (participation.kind === 'notMember') return { reply: fail(403, 'You are not in this meeting.') };

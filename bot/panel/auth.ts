@@ -57,8 +57,9 @@ export async function authenticate(header: string | undefined, auth: PanelAuth):
     if (error instanceof errors.JWTExpired) return { ok: false, status: 401, message: 'Your sign-in has expired. Please reopen the panel.', reason: 'expired' };
     if (error instanceof errors.JWTClaimValidationFailed) return refused(error.claim === 'aud' ? 'audience' : 'invalid');
     if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) return refused('signature');
-    // Entra's keys out of reach (a timeout, the network): nothing is wrong with the person's sign-in.
-    if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) return { ok: false, status: 503, message: 'Your sign-in can’t be checked just now. Please try again in a minute.', reason: 'keysUnavailable' };
+    // Entra's keys out of reach (a timeout, the network, an error page where the keys should be): nothing is wrong with the person's sign-in.
+    const keysOutOfReach = error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError) || error.constructor === errors.JOSEError;
+    if (keysOutOfReach) return { ok: false, status: 503, message: 'Your sign-in can’t be checked just now. Please try again in a minute.', reason: 'keysUnavailable' };
     return refused('invalid');
   }
 }

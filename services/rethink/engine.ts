@@ -110,8 +110,11 @@ const MAX_DOCUMENT_BYTES = 1_800_000;
  */
 const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'reminderPosted', 'recordCard', 'meetingEnded', 'summaryPosted', 'summaryClaimed']);
 
-/** A summary claimed this long ago and still not posted is taken on by the periodic check. */
-export const SUMMARY_CLAIM_MS = 2 * 60_000;
+/**
+ * A summary claimed this long ago and still not posted is taken on by the periodic check: long enough
+ * that the closing turn's own post (which botbuilder retries, honouring Teams' Retry-After) is over.
+ */
+export const SUMMARY_CLAIM_MS = 10 * 60_000;
 /** After this many tries the summary is given up (the app taken out of the chat, say): the card still shows the outcome. */
 export const SUMMARY_TRIES = 5;
 const GROWING = new Set<Command['kind']>(['join', 'contribute', 'contributeOnBehalf', 'addAction', 'editAction']);

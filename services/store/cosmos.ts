@@ -47,12 +47,20 @@ export const CONTAINERS = {
   settings: '/id',
 } as const;
 
-/** Data-plane role-based access may read but not create databases and containers: say what to do about it. */
+/**
+ * A 403 opening the database or a container: data-plane access may read but not create them, or the
+ * identity has no data role yet, or the account's firewall stands between. Say what to check, and what
+ * Cosmos DB itself said.
+ */
 const mayNotCreate =
-  (message: string) =>
+  (what: string, create: string) =>
   (error: unknown): never => {
-    if ((error as { code?: unknown }).code === 403) throw new Error(message, { cause: error });
-    throw error;
+    if ((error as { code?: unknown }).code !== 403) throw error;
+    const said = String((error as { message?: unknown }).message ?? '').slice(0, 300);
+    throw new Error(
+      `Cosmos DB refused to open ${what} (403). If it does not exist, this identity may not create it (Entra-only access cannot): ${create}. If it does, check the app's data role assignment on the account (it can take a few minutes to apply) and the account's firewall. Cosmos DB said: ${said}`,
+      { cause: error },
+    );
   };
 
 /**
@@ -73,7 +81,7 @@ async function madeByAnyone<T>(createIfNotExists: () => Promise<T>): Promise<T> 
 /** Creates the database and containers when missing, with retention as the default TTL. */
 export async function openContainers(client: CosmosClient, databaseId: string, retentionSeconds: number, warn: (message: string) => void = () => undefined): Promise<Containers> {
   const { database } = await madeByAnyone(() => client.databases.createIfNotExists({ id: databaseId })).catch(
-    mayNotCreate(`The database ${databaseId} does not exist and this identity may not create it (Entra-only access cannot create databases): deploy infra/main.bicep, or create it with the containers it lists, or set COSMOS_DATABASE to the database that holds them.`),
+    mayNotCreate(`the database ${databaseId}`, 'deploy infra/main.bicep, or create it with the containers it lists, or set COSMOS_DATABASE to the database that holds them'),
   );
   const open = async (id: keyof typeof CONTAINERS): Promise<Container> => {
     const { container, resource } = await madeByAnyone(() =>
@@ -82,7 +90,7 @@ export async function openContainers(client: CosmosClient, databaseId: string, r
         partitionKey: { paths: [CONTAINERS[id]] },
         defaultTtl: retentionSeconds,
       }),
-    ).catch(mayNotCreate(`The container ${id} does not exist in the database ${databaseId} and this identity may not create it (Entra-only access cannot create containers): deploy infra/main.bicep, or create it with the partition key ${CONTAINERS[id]} and a default TTL of ${retentionSeconds} s.`));
+    ).catch(mayNotCreate(`the container ${id} in the database ${databaseId}`, `deploy infra/main.bicep, or create it with the partition key ${CONTAINERS[id]} and a default TTL of ${retentionSeconds} s`));
     // A partnership may change its retention period: keep an existing container in step.
     // With Entra-only access (no keys) the app may not change containers: the deployment owns them.
     if (resource && resource.defaultTtl !== retentionSeconds) {

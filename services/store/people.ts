@@ -11,6 +11,8 @@ export interface PersonRecord {
   personalConversation?: ConversationAddress;
   /** When Teams says the app was added there (its activity's time): an older removal is not this one. */
   personalConversationSince?: string;
+  /** When Teams says it was last removed from their personal chat: anything older (a message handled late) doesn't bring the chat back. */
+  personalConversationRemovedAt?: string;
   /** Case references of the requests they accepted as an independent facilitator, still open. */
   facilitating?: string[];
   updatedAt: string;
@@ -55,7 +57,7 @@ export function peopleRepository(container: Container, retentionSeconds: number)
         (current) => {
           const stale = current.personalConversationSince !== undefined && removedAt < current.personalConversationSince;
           if (current.personalConversation?.conversationId !== conversationId || stale) return { ok: true, value: current, replay: true };
-          const next: PersonRecord = { ...current, updatedAt: now.toISOString() };
+          const next: PersonRecord = { ...current, personalConversationRemovedAt: removedAt, updatedAt: now.toISOString() };
           delete next.personalConversation;
           delete next.personalConversationSince;
           return { ok: true, value: next };

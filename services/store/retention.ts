@@ -73,42 +73,65 @@ async function shortenIn(container: Container, partitionKeyPath: string, retenti
 /** Brings every record's expiry within the current retention period; a count per container. */
 export async function keepWithinRetention(containers: Containers, retentionSeconds: number, stopping: () => boolean = () => false, now: () => number = Date.now): Promise<Record<Name, RetentionCount>> {
   const names = Object.keys(CONTAINERS) as Name[];
-  const counts = await Promise.all(names.map((name) => shortenIn(containers[name], CONTAINERS[name], retentionSeconds, now, stopping)));
-  return Object.fromEntries(names.map((name, i) => [name, counts[i]])) as Record<Name, RetentionCount>;
+  // Every container's scan ends before a failure is reported: none is left running unobserved.
+  const settled = await Promise.allSettled(names.map((name) => shortenIn(containers[name], CONTAINERS[name], retentionSeconds, now, stopping)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return Object.fromEntries(names.map((name, i) => [name, (settled[i] as PromiseFulfilledResult<RetentionCount>).value])) as Record<Name, RetentionCount>;
 }
 
 const MARKER_ID = 'retentionCheck';
 /** How often the check runs again under the same period. */
 export const RETENTION_CHECK_EVERY_MS = 24 * 3_600_000;
 /** A claim on the check held this long with no end recorded (its instance stopped) may be taken over. */
-const CLAIM_MS = 15 * 60_000;
+const CLAIM_MS = 60 * 60_000;
 
 interface RetentionMarker {
   id: string;
-  /** The period the last complete check applied, and when it finished. */
+  /** The period the last complete check applied, when it finished, and when the instance that first applied that period started. */
   retentionSeconds?: number;
   checkedAt?: string;
+  periodFrom?: string;
   running?: { by: string; until: string };
   ttl: -1;
 }
 
-const isDue = (m: RetentionMarker, retentionSeconds: number, now: Date): boolean =>
-  (m.retentionSeconds !== retentionSeconds || !m.checkedAt || Date.parse(m.checkedAt) <= now.getTime() - RETENTION_CHECK_EVERY_MS) && (!m.running || m.running.until < now.toISOString());
+/** This running instance: who it is, when it started, and the period its profile sets. */
+export interface RetentionRunner {
+  readonly instance: string;
+  readonly startedAt: string;
+  readonly retentionSeconds: number;
+}
+
+function isDue(m: RetentionMarker, runner: RetentionRunner, now: Date): boolean {
+  if (m.running && m.running.until >= now.toISOString()) return false;
+  // Another period, applied by an instance that started after this one: a deployment is under way and
+  // this instance is the old one. Applying its own period would undo the new one (records the new
+  // instances just changed cut back to a shorter period, say).
+  if (m.retentionSeconds !== runner.retentionSeconds) return !m.periodFrom || m.periodFrom <= runner.startedAt;
+  return !m.checkedAt || Date.parse(m.checkedAt) <= now.getTime() - RETENTION_CHECK_EVERY_MS;
+}
 
 /**
  * Runs the check if it is due and no other instance is running it: the counts, or undefined when it
  * was not this instance's to run. Stopped part-way, its claim is left to lapse so another runs it.
  */
-export async function checkRetention(containers: Containers, retentionSeconds: number, instance: string, now: () => Date, stopping: () => boolean = () => false): Promise<Record<Name, RetentionCount> | undefined> {
+export async function checkRetention(containers: Containers, runner: RetentionRunner, now: () => Date, stopping: () => boolean = () => false): Promise<Record<Name, RetentionCount> | undefined> {
+  if (stopping()) return undefined;
   const at = now();
-  const running = { by: instance, until: new Date(at.getTime() + CLAIM_MS).toISOString() };
-  const claimed = await updateItem<RetentionMarker>(containers.settings, MARKER_ID, MARKER_ID, (current) => (isDue(current, retentionSeconds, at) ? ok({ ...current, running }) : { ok: true, value: current, replay: true }));
+  const running = { by: runner.instance, until: new Date(at.getTime() + CLAIM_MS).toISOString() };
+  const claimed = await updateItem<RetentionMarker>(containers.settings, MARKER_ID, MARKER_ID, (current) => (isDue(current, runner, at) ? ok({ ...current, running }) : { ok: true, value: current, replay: true }));
   if (claimed.kind === 'notFound') {
     // The first check on this store; another instance creating it first runs it.
     if (!(await createItem<RetentionMarker>(containers.settings, { id: MARKER_ID, running, ttl: -1 }))) return undefined;
   } else if (claimed.kind !== 'updated' || claimed.replay) return undefined;
-  const counts = await keepWithinRetention(containers, retentionSeconds, stopping);
+  const counts = await keepWithinRetention(containers, runner.retentionSeconds, stopping);
   if (stopping()) return counts;
-  await updateItem<RetentionMarker>(containers.settings, MARKER_ID, MARKER_ID, (current) => ok({ id: current.id, retentionSeconds, checkedAt: now().toISOString(), ttl: -1 }));
+  await updateItem<RetentionMarker>(containers.settings, MARKER_ID, MARKER_ID, (current) => {
+    const samePeriod = current.retentionSeconds === runner.retentionSeconds;
+    // A claim another instance took meanwhile (this one's lapsed) stays theirs.
+    const theirs = current.running && current.running.by !== runner.instance ? { running: current.running } : {};
+    return ok({ id: current.id, retentionSeconds: runner.retentionSeconds, checkedAt: now().toISOString(), periodFrom: samePeriod ? (current.periodFrom ?? runner.startedAt) : runner.startedAt, ...theirs, ttl: -1 as const });
+  });
   return counts;
 }

@@ -3,7 +3,7 @@
  * trusts in place of Microsoft Entra's. Every refusal leaves the Re-think unchanged.
  */
 import { Writable } from 'node:stream';
-import { generateKeyPair } from 'jose';
+import { errors as joseErrors, generateKeyPair } from 'jose';
 import { createLogger } from '../../services/logging';
 import { installed, newGroupChat, newMeetingChat, person, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
@@ -72,16 +72,21 @@ test('a chat tab outside a meeting: those who joined the Re-think and are still 
   expect(removed.body.message).toBe('You are no longer in this chat.');
 });
 
-test('Teams unable to say who is in the meeting: 503, not a refusal; nor when it refuses the app the question (403: a permission not granted)', async () => {
+test('Teams unable to say who is in the meeting: 503, not a refusal; Teams refusing the app the question (403: a permission not granted) is said, and pointed to the card', async () => {
+  const said: Record<number, [number, unknown]> = {};
   for (const status of [500, 403]) {
     bed.connector.fail(status);
     try {
       const answer = await api(path(), { token: await mint(organiser) });
-      expect(answer).toMatchObject({ status: 503, body: { message: 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.' } });
+      said[status] = [answer.status, answer.body.message];
     } finally {
       bed.connector.fail(undefined);
     }
   }
+  expect(said).toEqual({
+    500: [503, 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.'],
+    403: [403, 'Teams didn’t let Re-think check who is in this meeting, so the side panel can’t show it. Please use the Re-think card in the meeting chat, and let your Teams administrator know.'],
+  });
 });
 
 /**
@@ -347,14 +352,18 @@ test('a sign-in refused for the set-up’s sake is logged with the reason (never
     },
   });
   const unreachable: PanelAuth = { ...panelAuthForTests, keys: async () => Promise.reject(new TypeError('fetch failed')) } as PanelAuth;
+  // As jose reports Entra's keys endpoint answering with an error page.
+  const errorPage: PanelAuth = { ...panelAuthForTests, keys: async () => Promise.reject(new joseErrors.JOSEError('Expected 200 OK from the JSON Web Key Set HTTP response')) } as PanelAuth;
   const logged = await startApp(bed.store.endpoint, { panelAuth: panelAuthForTests, logger: createLogger('warn', sink) });
   const offline = await startApp(bed.store.endpoint, { panelAuth: unreachable, logger: createLogger('warn', sink) });
+  const erring = await startApp(bed.store.endpoint, { panelAuth: errorPage, logger: createLogger('warn', sink) });
   try {
     const wrongAudience = await mint(attendee, { audience: 'api://rethink.test/00000000-0000-4000-8000-0000000000cc' });
     expect((await api(path(), { token: wrongAudience, app: logged })).status).toBe(401);
     expect((await api(path(), { token: await mint(attendee, { tenant: OTHER_TENANT }), app: logged })).status).toBe(403);
-    // An expired token is everyday: not logged.
+    // An expired token is everyday: not logged. The same refusal again (a panel polls every 2 s) is not logged again.
     expect((await api(path(), { token: await mint(attendee, { expiresIn: Math.floor(Date.now() / 1000) - 600 }), app: logged })).status).toBe(401);
+    expect((await api(path(), { token: wrongAudience, app: logged })).status).toBe(401);
     const refusals = lines.filter((l) => l.includes('a side panel sign-in was refused')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(refusals.map((r) => [r.refusal, r.tenant])).toEqual([
       ['audience', undefined],
@@ -362,11 +371,14 @@ test('a sign-in refused for the set-up’s sake is logged with the reason (never
     ]);
     expect(lines.join('')).not.toContain(wrongAudience);
 
-    const down = await api(path(), { token: await mint(attendee), app: offline });
-    expect(down).toMatchObject({ status: 503, body: { message: 'Your sign-in can’t be checked just now. Please try again in a minute.' } });
+    for (const app of [offline, erring]) {
+      const down = await api(path(), { token: await mint(attendee), app });
+      expect(down).toMatchObject({ status: 503, body: { message: 'Your sign-in can’t be checked just now. Please try again in a minute.' } });
+    }
   } finally {
     await logged.stop();
     await offline.stop();
+    await erring.stop();
   }
 });
 

@@ -721,3 +721,16 @@ test('a named facilitator whose personal chat was never noted (adding the app wa
     await say(personalChat(admin), admin, `remove facilitator ${newcomer.aadObjectId}`);
   }
 }, 30_000);
+
+test('a message written before Re-think was removed from a personal chat, handled late, does not bring that chat back', async () => {
+  const someone = person(46);
+  const chat = personalChat(someone);
+  const where = { user: someone, conversation: chat, serviceUrl: bed.connector.serviceUrl };
+  const remembered = async () => (await bed.db.people.item(someone.aadObjectId, someone.aadObjectId).read<{ personalConversation?: { conversationId: string } }>()).resource?.personalConversation;
+  await installPersonally(bed.app, bed.connector, someone);
+  await send(bed.app, uninstalled(where));
+  expect(await remembered()).toBeUndefined();
+  await send(bed.app, { ...message('help', where), timestamp: new Date(Date.now() - 60_000).toISOString() });
+  await bed.app.idle();
+  expect(await remembered()).toBeUndefined();
+});

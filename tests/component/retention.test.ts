@@ -129,3 +129,34 @@ describe('the expiry a shortened period gives a record', () => {
     expect(shortenedTtl({ _ts: seconds('2027-02-20T12:00:00Z'), ttl: 30 * DAY }, 365 * DAY, now)).toBeUndefined();
   });
 });
+
+test('during a deployment that lengthens the period, an instance still on the old, shorter period never cuts back what the new ones keep', async () => {
+  const store = await startStore();
+  const db = storeReader(store.endpoint);
+  const connector = await startConnector();
+  const shorter = profileKeeping(30);
+  let clock = Date.parse('2027-05-01T09:00:00Z');
+  const at = () => new Date(clock);
+  // The old instance started first, under 30 days; the new one a minute later, under the shipped 730.
+  const old = await startApp(store.endpoint, { env: { PARTNERSHIP_PROFILE: shorter }, clock: at });
+  clock += 60_000;
+  const current = await startApp(store.endpoint, { clock: at });
+  try {
+    const driver = new Driver(current, connector, newGroupChat());
+    const { rethinkId } = await driver.start(users.megan);
+    expect((await db.rethink(driver.conversation.id, rethinkId))?.ttl).toBe(730 * DAY);
+    // A day on, the old instance's periodic check comes round: the period on record is the newer instance's.
+    clock += DAY * 1000;
+    await old.housekeep();
+    expect((await db.rethink(driver.conversation.id, rethinkId))?.ttl).toBe(730 * DAY);
+    const { resource: marker } = await db.rethinks.database.container('settings').item('retentionCheck', 'retentionCheck').read<Record<string, unknown>>();
+    expect(marker).toMatchObject({ retentionSeconds: 730 * DAY });
+  } finally {
+    await old.stop();
+    await current.stop();
+    await connector.stop();
+    db.dispose();
+    await store.stop();
+    fs.rmSync(path.dirname(shorter), { recursive: true, force: true });
+  }
+});

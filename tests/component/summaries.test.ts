@@ -34,7 +34,7 @@ test('the summary posted on closing is recorded as posted, with its activity id,
   await driver.press(lead, 'close', { rethinkId, outcome: 'resolved' });
   const [posted] = summariesIn(driver);
   expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.summaryPost).toMatchObject({ tries: 1, postedAt: new Date(now).toISOString(), activityId: posted?.activityId });
-  now += 10 * MINUTE;
+  now += 20 * MINUTE;
   await bed.app.housekeep();
   expect(summariesIn(driver)).toHaveLength(1);
 });
@@ -53,8 +53,8 @@ test('a summary Teams refused at closing is posted by the periodic check once it
   await bed.app.housekeep();
   expect(summariesIn(driver)).toHaveLength(0);
 
-  // Past it, two instances checking at once post it once between them.
-  now += 2 * MINUTE;
+  // Past it (ten minutes), two instances checking at once post it once between them.
+  now += 10 * MINUTE;
   const second = await startApp(bed.store.endpoint, { clock: () => new Date(now) });
   try {
     await Promise.all([bed.app.housekeep(), second.housekeep()]);
@@ -82,11 +82,11 @@ test('a summary Teams keeps refusing is tried five times in all, then given up',
   bed.connector.failConversation(driver.conversation.id, 403);
   await driver.press(lead, 'close', { rethinkId, outcome: 'resolved' });
   for (let check = 0; check < 6; check++) {
-    now += 3 * MINUTE;
+    now += 11 * MINUTE;
     await bed.app.housekeep();
   }
   bed.connector.failConversation(driver.conversation.id, undefined);
-  now += 3 * MINUTE;
+  now += 11 * MINUTE;
   await bed.app.housekeep();
   expect(summariesIn(driver)).toHaveLength(0);
   expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.summaryPost).toMatchObject({ tries: 5 });

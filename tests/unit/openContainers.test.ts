@@ -1,4 +1,4 @@
-/** Entra-only access may read databases and containers but not create them: a missing one is explained. */
+/** A 403 opening the store: what to check (a missing database or container, the data role, the firewall), with what Cosmos DB said. */
 import type { CosmosClient } from '@azure/cosmos';
 import { openContainers } from '../../services/store/cosmos';
 
@@ -8,13 +8,15 @@ const forbidden = (): never => {
 
 test('a database the identity may not create: what to deploy or set', async () => {
   const client = { databases: { createIfNotExists: async () => forbidden() } } as unknown as CosmosClient;
-  await expect(openContainers(client, 'rethink', 100)).rejects.toThrow('The database rethink does not exist and this identity may not create it (Entra-only access cannot create databases): deploy infra/main.bicep');
+  await expect(openContainers(client, 'rethink', 100)).rejects.toThrow(
+    'Cosmos DB refused to open the database rethink (403). If it does not exist, this identity may not create it (Entra-only access cannot): deploy infra/main.bicep, or create it with the containers it lists, or set COSMOS_DATABASE to the database that holds them. If it does, check the app\'s data role assignment on the account (it can take a few minutes to apply) and the account\'s firewall. Cosmos DB said: Request blocked by Auth: principal does not have required RBAC permissions',
+  );
 });
 
 test('a container the identity may not create: its partition key and TTL, to create it by hand', async () => {
   const database = { containers: { createIfNotExists: async () => forbidden() } };
   const client = { databases: { createIfNotExists: async () => ({ database }) } } as unknown as CosmosClient;
-  await expect(openContainers(client, 'rethink', 100)).rejects.toThrow(/The container (rethinks|people|conversations|requests|settings) does not exist in the database rethink .* partition key \/\w+ and a default TTL of 100 s\./);
+  await expect(openContainers(client, 'rethink', 100)).rejects.toThrow(/Cosmos DB refused to open the container (rethinks|people|conversations|requests|settings) in the database rethink \(403\)\..* partition key \/\w+ and a default TTL of 100 s\. If it does, check/);
 });
 
 test('any other failure is passed on as it is', async () => {

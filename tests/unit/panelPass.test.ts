@@ -1,5 +1,6 @@
 /** The side panel's membership pass (bot/panel/pass.ts): only what it signed, for whom it signed it, in time. */
 import { randomBytes } from 'node:crypto';
+import { onceInTenMinutes } from '../../bot/panel/api';
 import { newPass, PASS_SECONDS, readPass, writePass, type PassScope } from '../../bot/panel/pass';
 
 const key = randomBytes(32);
@@ -54,4 +55,14 @@ test.each([
   ['no signature', 'YQ.Yg.9999999999.'],
 ])('%s is not a pass', (_name, text) => {
   expect(readPass(key, scope, text, NOW)).toBeUndefined();
+});
+
+test('a set-up warning met on every poll is logged once in ten minutes for each kind', () => {
+  let now = 0;
+  const warnNow = onceInTenMinutes(() => now);
+  expect([warnNow('audience'), warnNow('audience'), warnNow('scope')]).toEqual([true, false, true]);
+  now += 599_999;
+  expect(warnNow('audience')).toBe(false);
+  now += 1;
+  expect(warnNow('audience')).toBe(true);
 });
