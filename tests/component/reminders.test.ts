@@ -208,3 +208,22 @@ test('a reminder marked by an instance that stopped before posting it is posted 
   expect(settled.reminderPending).toBeUndefined();
   expect(settled.audit.map((a) => a.what).slice(-4)).toEqual(['remindersMarked', 'reminderNotSent', 'remindersMarked', 'reminderPosted']);
 });
+
+test('each reminder in a check is marked with the time it was marked, not the check’s start, so a long check’s late marks never look lapsed', async () => {
+  const first = await rethinkAt(5);
+  const second = await rethinkAt(5);
+  for (const { driver, rethinkId } of [first, second]) await addAction(driver, rethinkId, 'Send the plan round', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: lead.id });
+  now += 2 * DAY;
+  // An instance whose clock moves on a minute each time it is read, as a check slowed by Teams would see it.
+  let ticking = now;
+  const slow = await startApp(bed.store.endpoint, { clock: () => new Date((ticking += 60_000)) });
+  try {
+    await slow.housekeep();
+  } finally {
+    await slow.stop();
+  }
+  const marks = await Promise.all([first, second].map(async ({ chat, rethinkId }) => (await bed.db.rethink(chat.id, rethinkId))?.actions[0]?.remindedAt));
+  expect(marks.every((m) => typeof m === 'string')).toBe(true);
+  expect(new Set(marks).size).toBe(2);
+  for (const { chat } of [first, second]) expect(reminders(chat)).toHaveLength(1);
+});
