@@ -221,6 +221,8 @@ async function main(): Promise<void> {
 
   // 2. Accounting: one Re-think, one action at a time, counting store requests.
   await runRethink(new Driver(app, connector, newGroupChat()), people(900));
+  // What follows that Re-think's close (recording its summary) is not the next one's start.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
   await runRethink(new Driver(app, connector, newGroupChat()), people(900), (verb, answer, after) => {
     const list = storeRequestsByVerb.get(verb) ?? [];
     list.push([answer, after]);
