@@ -1,6 +1,5 @@
 /** With an app id configured, the SDK authenticates every inbound request: configuration alone. */
-import { Writable } from 'node:stream';
-import { createLogger } from '../../services/logging';
+import { captureLog } from '../helpers/logs';
 import { execute, installed, message, newGroupChat, users } from '../helpers/activities';
 import { START_FORM } from '../helpers/driver';
 import { startConnector } from '../helpers/connector';
@@ -40,17 +39,11 @@ test('with single-tenant credentials, a request without a valid Bot Framework to
 
 test('with credentials and no ADMIN_IDS, the start-up log says what that leaves undone', async () => {
   const store = await startStore();
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
+  const { lines, logger } = captureLog();
   const credentials = { MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555', MICROSOFT_APP_PASSWORD: 'fake', MICROSOFT_APP_TENANT_ID: '72f988bf-0000-4000-8000-00000000abcd' };
   try {
     for (const env of [credentials, { ...credentials, ADMIN_IDS: '33333333-2222-4333-8444-555555555555' }]) {
-      const app = await startApp(store.endpoint, { env, logger: createLogger('warn', sink) });
+      const app = await startApp(store.endpoint, { env, logger: logger('warn') });
       await app.stop();
     }
   } finally {

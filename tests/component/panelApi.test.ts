@@ -2,9 +2,8 @@
  * The side panel's API with Teams SSO: tokens minted here with a local signing key that the test
  * trusts in place of Microsoft Entra's. Every refusal leaves the Re-think unchanged.
  */
-import { Writable } from 'node:stream';
 import { errors as joseErrors, generateKeyPair } from 'jose';
-import { createLogger } from '../../services/logging';
+import { captureLog } from '../helpers/logs';
 import { installed, newGroupChat, newMeetingChat, person, TENANT, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
@@ -344,19 +343,13 @@ test('in a channel, the panel shows the Re-think of the meeting it is open in, n
 });
 
 test('a sign-in refused for the set-up’s sake is logged with the reason (never the token); Entra’s keys out of reach is a 503, not “could not be checked”', async () => {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
+  const { lines, logger } = captureLog();
   const unreachable: PanelAuth = { ...panelAuthForTests, keys: async () => Promise.reject(new TypeError('fetch failed')) } as PanelAuth;
   // As jose reports Entra's keys endpoint answering with an error page.
   const errorPage: PanelAuth = { ...panelAuthForTests, keys: async () => Promise.reject(new joseErrors.JOSEError('Expected 200 OK from the JSON Web Key Set HTTP response')) } as PanelAuth;
-  const logged = await startApp(bed.store.endpoint, { panelAuth: panelAuthForTests, logger: createLogger('warn', sink) });
-  const offline = await startApp(bed.store.endpoint, { panelAuth: unreachable, logger: createLogger('warn', sink) });
-  const erring = await startApp(bed.store.endpoint, { panelAuth: errorPage, logger: createLogger('warn', sink) });
+  const logged = await startApp(bed.store.endpoint, { panelAuth: panelAuthForTests, logger: logger('warn') });
+  const offline = await startApp(bed.store.endpoint, { panelAuth: unreachable, logger: logger('warn') });
+  const erring = await startApp(bed.store.endpoint, { panelAuth: errorPage, logger: logger('warn') });
   try {
     const wrongAudience = await mint(attendee, { audience: 'api://rethink.test/00000000-0000-4000-8000-0000000000cc' });
     expect((await api(path(), { token: wrongAudience, app: logged })).status).toBe(401);

@@ -1,7 +1,6 @@
 /** The storage rules, through the real SDK against the embedded server. */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { createApp } from '../../bot/app';
 import { loadConfig } from '../../services/config';
 import { newGroupChat, users } from '../helpers/activities';
@@ -10,7 +9,7 @@ import { Driver } from '../helpers/driver';
 import { startApp, startStore, storeReader } from '../helpers/harness';
 import { startProxy } from '../helpers/proxy';
 import { racing } from '../helpers/racing';
-import { createLogger } from '../../services/logging';
+import { captureLog } from '../helpers/logs';
 import { ok } from '../../services/result';
 import { createCosmosClient, openContainers } from '../../services/store/cosmos';
 import { panelPassKey } from '../../services/store/panelPassKey';
@@ -203,14 +202,8 @@ test('a changed retention period is applied to existing containers at start-up',
 });
 
 test('logs carry ids, never what people typed', async () => {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = createLogger('trace', sink);
+  const { lines, logger: at } = captureLog();
+  const logger = at('trace');
   logger.info({ text: 'secret words', nested: { caseReference: 'PSCP-2026-0042', deeper: { summary: 'private' } } }, 'checking redaction');
   const store = await startStore();
   const connector = await startConnector();

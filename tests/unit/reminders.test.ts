@@ -95,27 +95,29 @@ test('Teams failing the same reminder three times: it is given up rather than tr
   expect(outcomes).toEqual(['reminderNotSent', 'reminderNotSent', 'reminderUndeliverable', 'nothing due']);
 });
 
+/** `r` with the command applied at `now` by the reminders account; a refusal fails the test. */
+function applied(r: Rethink, command: Parameters<typeof applyCommand>[1], now: string): Rethink {
+  const result = applyCommand(r, command, REMINDERS, ctx(at(now)));
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
 test('failures count for one reminder only: a later quiet spell gets its three tries; the same failure recorded twice counts once', () => {
   let r: Rethink = { ...stage5Rethink(), actions: [], updatedAt: '2026-03-01T10:00:00.000Z' };
-  const step = (command: Parameters<typeof applyCommand>[1], now: string): Rethink => {
-    const result = applyCommand(r, command, REMINDERS, ctx(at(now)));
-    if (!result.ok) throw new Error(result.error.message);
-    return result.value;
-  };
-  r = step({ kind: 'remind' }, '2026-03-15T10:00:00Z');
-  r = step({ kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z', retry: true }, '2026-03-15T10:00:00Z');
+  r = applied(r, { kind: 'remind' }, '2026-03-15T10:00:00Z');
+  r = applied(r, { kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z', retry: true }, '2026-03-15T10:00:00Z');
   expect(r.reminderFailures?.count).toBe(1);
   // Delivered again after a lost answer: the same failure, not a second one.
   expect(applyCommand(r, { kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z', retry: true }, REMINDERS, ctx(at('2026-03-15T10:00:01Z')))).toMatchObject({ ok: true, replay: true });
   // Posted at the next check; then people change it, and a new quiet spell begins.
-  r = step({ kind: 'remind' }, '2026-03-15T10:01:00Z');
-  r = step({ kind: 'reminderPosted', at: '2026-03-15T10:01:00.000Z' }, '2026-03-15T10:01:00Z');
+  r = applied(r, { kind: 'remind' }, '2026-03-15T10:01:00Z');
+  r = applied(r, { kind: 'reminderPosted', at: '2026-03-15T10:01:00.000Z' }, '2026-03-15T10:01:00Z');
   r = { ...r, updatedAt: '2026-03-20T10:00:00.000Z' };
   const whats: string[] = [];
   for (let minute = 0; minute < 3; minute++) {
     const now = new Date(Date.parse('2026-04-03T10:00:00Z') + minute * 60_000).toISOString();
-    r = step({ kind: 'remind' }, now);
-    r = step({ kind: 'reminderNotSent', at: now, retry: true }, now);
+    r = applied(r, { kind: 'remind' }, now);
+    r = applied(r, { kind: 'reminderNotSent', at: now, retry: true }, now);
     whats.push(String(r.audit.at(-1)?.what));
   }
   expect(whats).toEqual(['reminderNotSent', 'reminderNotSent', 'reminderUndeliverable']);
@@ -135,23 +137,18 @@ test('an action given a new due date is reminded again as that date comes', () =
 
 test('a reminder is pending from its mark until settled: no other is marked meanwhile; posted or failed, it is settled', () => {
   let r: Rethink = { ...stage5Rethink(), actions: [], updatedAt: '2026-03-01T10:00:00.000Z' };
-  const step = (command: Parameters<typeof applyCommand>[1], now: string): Rethink => {
-    const result = applyCommand(r, command, REMINDERS, ctx(at(now)));
-    if (!result.ok) throw new Error(result.error.message);
-    return result.value;
-  };
-  r = step({ kind: 'remind' }, '2026-03-15T10:00:00Z');
+  r = applied(r, { kind: 'remind' }, '2026-03-15T10:00:00Z');
   expect(r.reminderPending).toBe('2026-03-15T10:00:00.000Z');
   // Another check a minute later, with it still being posted: nothing more is marked.
   expect(applyCommand(r, { kind: 'remind' }, REMINDERS, ctx(at('2026-03-15T10:01:00Z')))).toMatchObject({ ok: true, replay: true });
   // Settled by a post (for a different mark, nothing).
   expect(applyCommand(r, { kind: 'reminderPosted', at: '2026-03-15T09:00:00.000Z' }, REMINDERS, ctx(at('2026-03-15T10:00:01Z')))).toMatchObject({ ok: true, replay: true });
-  const posted = step({ kind: 'reminderPosted', at: '2026-03-15T10:00:00.000Z' }, '2026-03-15T10:00:01Z');
+  const posted = applied(r, { kind: 'reminderPosted', at: '2026-03-15T10:00:00.000Z' }, '2026-03-15T10:00:01Z');
   expect(posted.reminderPending).toBeUndefined();
   expect(posted.idleRemindedAt).toBe('2026-03-15T10:00:00.000Z');
   expect(posted.audit.at(-1)).toMatchObject({ what: 'reminderPosted', ref: 'idle', by: REMINDERS.id });
   // Or by a failure: unmarked, to be tried again.
-  const failed = step({ kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z', retry: true }, '2026-03-15T10:00:01Z');
+  const failed = applied(r, { kind: 'reminderNotSent', at: '2026-03-15T10:00:00.000Z', retry: true }, '2026-03-15T10:00:01Z');
   expect(failed.reminderPending).toBeUndefined();
   expect(failed.idleRemindedAt).toBeUndefined();
 });
