@@ -29,8 +29,12 @@ export function statusLine(profile: PartnershipProfile, r: FacilitatorRequest): 
       return `Submitted on ${formatUkDate(r.submittedAt)}: waiting for an independent facilitator to accept.`;
     case 'accepted':
       return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'} on ${formatUkDate(r.accepted?.at ?? r.updatedAt)} at ${formatUkTime(r.accepted?.at ?? r.updatedAt)}.`;
-    case 'scheduled':
-      return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'}. Meeting on ${formatUkDate(r.schedule?.date ?? r.updatedAt)} at ${r.schedule?.time ?? ''} (${labelOf(profile.requestForm.formats, r.schedule?.format)}).`;
+    case 'scheduled': {
+      // Moved: the arrangement it replaced, so no one goes by the old one.
+      const moved = r.schedule?.previous?.at(-1);
+      const from = moved ? ` It was moved from ${formatUkDate(moved.date)} at ${moved.time}.` : '';
+      return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'}. Meeting on ${formatUkDate(r.schedule?.date ?? r.updatedAt)} at ${r.schedule?.time ?? ''} (${labelOf(profile.requestForm.formats, r.schedule?.format)}).${from}`;
+    }
     case 'completed':
       return `Completed on ${formatUkDate(r.completedAt ?? r.updatedAt)}: the facilitated Re-think has closed.`;
     case 'withdrawn':

@@ -5,6 +5,7 @@ import { acceptRequest, answerQuestion, declineRequest, scheduleRequest, withdra
 import type { FacilitatorRequest } from '../../services/requests/types';
 import type { Result } from '../../services/result';
 import { request } from '../fixtures/cards/requests';
+import { statusLine } from '../../cards/requestText';
 
 const profile = loadProfile(path.join(__dirname, '../../services/profile/portsmouth.json'));
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -77,6 +78,9 @@ describe('scheduling', () => {
     const after = value(moved);
     expect(after.schedule).toMatchObject({ date: '2027-02-04', time: '14:00', previous: [expect.objectContaining({ date: '2027-01-30', time: '10:30', format: 'virtual' })] });
     expect(notices(after).at(-1)).toMatch(/has moved: it is now on 4 February 2027 at 14:00 \(.+\), not 30 January 2027 at 10:30\./);
+    // The request's card says so too, for anyone who reads it rather than the notice.
+    expect(statusLine(profile, after)).toMatch(/Meeting on 4 February 2027 at 14:00 \(.+\)\. It was moved from 30 January 2027 at 10:30\.$/);
+    expect(statusLine(profile, first)).not.toContain('moved');
     // The same arrangement pressed again changes and tells nothing.
     expect(scheduleRequest(after, facilitator, { date: '2027-02-04', time: '14:00', format: 'phone' }, [], undefined, ctx)).toMatchObject({ ok: true, replay: true });
   });
