@@ -27,7 +27,7 @@ import { Deliveries } from './deliveries';
 import { mountEchoFloor } from './echoFloor';
 import { sendReminders } from './handlers/reminders';
 import { completeClosedLinks } from './handlers/requests';
-import { postMissedSummaries } from './handlers/summaries';
+import { postOwed } from './handlers/owedPosts';
 import type { Deps } from './handlers/types';
 import { entraKeys, type PanelAuth } from './panel/auth';
 import { mountPanel, mountPanelOff, onceInTenMinutes } from './panel/api';
@@ -45,7 +45,7 @@ export interface App {
   idle(): Promise<void>;
   /** Settles when the start-up check that every record expires within the retention period has run (it never fails). */
   readonly retentionChecked: Promise<void>;
-  /** Runs the periodic checks now (requests to complete, reminders due, summaries not posted), as the dispatcher does every minute or so. */
+  /** Runs the periodic checks now (requests to complete, reminders due, posts owed), as the dispatcher does every minute or so. */
   housekeep(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -129,7 +129,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Reminders post to Teams, which may be slow: the sweep (and the deliveries after it) doesn't wait on them.
     housekeeping: () => {
       void remindLogged();
-      void summariesLogged();
+      void owedLogged();
       void retain();
       return completeClosedLinks(deps, clock());
     },
@@ -156,9 +156,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let reminding: Promise<void> | undefined;
   const remind = (): Promise<void> => (reminding ??= sendReminders(deps, connector, clock, () => stopping).finally(() => (reminding = undefined)));
   const remindLogged = (): Promise<void> => remind().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the reminder check failed; it runs again later'));
-  let summarising: Promise<void> | undefined;
-  const summaries = (): Promise<void> => (summarising ??= postMissedSummaries(deps, connector, clock, () => stopping).finally(() => (summarising = undefined)));
-  const summariesLogged = (): Promise<void> => summaries().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the check for summaries not posted failed; it runs again later'));
+  let owing: Promise<void> | undefined;
+  const owed = (): Promise<void> => (owing ??= postOwed(deps, connector, clock, () => stopping).finally(() => (owing = undefined)));
+  const owedLogged = (): Promise<void> => owed().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the check for posts owed (summaries, meeting-end reminders) failed; it runs again later'));
   let retaining: Promise<void> | undefined;
   const retain = (): Promise<void> =>
     (retaining ??= checkRetention(containers, { instance, startedAt, retentionSeconds }, clock, () => stopping)
@@ -172,7 +172,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       .finally(() => (retaining = undefined)));
   // Each check runs whatever the others met.
   const housekeep = async (): Promise<void> => {
-    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), remind(), summaries(), retain()]);
+    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), remind(), owed(), retain()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
@@ -242,7 +242,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         ['card updates', deliveries.idle()],
         ['a delivery round', dispatcherStopped],
         ['a reminder check', reminding?.catch(() => undefined)],
-        ['a summary check', summarising?.catch(() => undefined)],
+        ['a check for posts owed', owing?.catch(() => undefined)],
         ['the retention check', retaining],
       ];
       await Promise.all(

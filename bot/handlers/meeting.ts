@@ -1,11 +1,12 @@
 /** Teams meeting events for a Re-think held in the meeting's chat. */
 import { applyCommand } from '../../services/rethink/engine';
 import { repost } from './views';
-import type { Actor } from '../../services/rethink/types';
+import type { Actor, Rethink } from '../../services/rethink/types';
+import { recordPosted } from './rethink';
 import { engineContext, type Handler } from './types';
 
 /** Who the audit trail names for the meeting ending: Teams said so, no person did it. */
-const MEETING: Actor = { id: 'meeting', name: 'Teams meeting' };
+export const MEETING: Actor = { id: 'meeting', name: 'Teams meeting' };
 
 /**
  * The meeting ended with its Re-think still open: the facilitator is reminded, once, to record the
@@ -19,9 +20,14 @@ export const meetingEnded: Handler = async (input, deps) => {
   const outcome = await deps.rethinks.update(input.where.conversationId, open.id, (current) => applyCommand(current, { kind: 'meetingEnded' }, MEETING, engineContext(deps, input.now), input.activityId));
   if (outcome.kind !== 'updated' || outcome.replay) return {};
   const r = outcome.doc;
+  // Owed: once Teams has it, it is recorded; if not, the periodic check posts it (bot/handlers/owedPosts.ts).
+  return { posts: [{ text: meetingEndText(r), onPosted: (activityId) => recordPosted(deps, r, 'meetingEnd', activityId, MEETING, input.now) }, ...(repost(input, deps, r).posts ?? [])] };
+};
+
+/** The reminder, when the meeting ends with its Re-think open. */
+export function meetingEndText(r: Rethink): string {
   // In a meeting its organiser and presenters facilitate (and whoever it was handed over to).
   const handedTo = r.facilitatorByHandOver ? r.participants.find((p) => p.id === r.facilitatorId) : undefined;
   const who = handedTo ? `${handedTo.name} (or the organiser or a presenter)` : 'the organiser or a presenter';
-  const text = `The meeting has ended and the Re-think for case ${r.caseReference} is still open, at stage ${r.stage} of 5. When you’re ready, ${who} can record the outcome on the card below: the Re-think stays open until then.`;
-  return { posts: [{ text }, ...(repost(input, deps, r).posts ?? [])] };
-};
+  return `The meeting has ended and the Re-think for case ${r.caseReference} is still open, at stage ${r.stage} of 5. When you’re ready, ${who} can record the outcome on the card below: the Re-think stays open until then.`;
+}

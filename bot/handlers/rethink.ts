@@ -5,7 +5,7 @@ import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
 import { applyCommand, liveActions, mayFacilitate, mustBeOpen, type CardPlace, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
-import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type Rethink, type StageNumber } from '../../services/rethink/types';
+import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type OwedKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
 import { errorKind } from '../../services/logging';
 
@@ -178,15 +178,15 @@ export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice
   return {
     view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }),
     shared: sharedCard(deps, r, input.now),
-    posts: r.status === 'closed' ? [{ card: renderSummaryCard(deps.profile, r), onPosted: (activityId) => recordSummaryPosted(deps, r, activityId, input.actor, input.now) }] : [],
+    posts: r.status === 'closed' ? [{ card: renderSummaryCard(deps.profile, r), onPosted: (activityId) => recordPosted(deps, r, 'summary', activityId, input.actor, input.now) }] : [],
   };
 }
 
-/** The summary is in the chat: the periodic check need not post it. */
-export async function recordSummaryPosted(deps: Deps, r: Stored<Rethink>, activityId: string | undefined, actor: Actor, now: Date): Promise<undefined> {
+/** An owed post is in the chat: the periodic check need not post it. */
+export async function recordPosted(deps: Deps, r: Stored<Rethink>, post: OwedKind, activityId: string | undefined, actor: Actor, now: Date): Promise<undefined> {
   const ctx = engineContext(deps, now);
-  // From the closing save: usually nothing has been saved since, so this is one conditional write.
-  await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'summaryPosted', ...(activityId ? { activityId } : {}) }, actor, ctx), r);
+  // From the save that made it owed: usually nothing has been saved since, so this is one conditional write.
+  await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'posted', post, ...(activityId ? { activityId } : {}) }, actor, ctx), r);
   return undefined;
 }
 

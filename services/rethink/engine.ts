@@ -17,6 +17,7 @@ import type {
   ConversationMode,
   NextStep,
   OutcomeKind,
+  OwedKind,
   Participant,
   Rethink,
   StageNumber,
@@ -94,10 +95,10 @@ export type Command =
   | { kind: 'reminderNotSent'; at: string; retry: boolean }
   /** Teams has the reminder marked at `at`. */
   | { kind: 'reminderPosted'; at: string }
-  /** The summary was posted (its activity id): the closing turn's post, or the periodic check's. */
-  | { kind: 'summaryPosted'; activityId?: string }
-  /** The periodic check takes on posting a summary whose claim has lapsed with nothing posted. */
-  | { kind: 'summaryClaimed' };
+  /** An owed post was posted (its activity id): by the turn that made it owed, or the periodic check. */
+  | { kind: 'posted'; post: OwedKind; activityId?: string }
+  /** The periodic check takes on an owed post whose claim has lapsed with nothing posted. */
+  | { kind: 'postClaimed'; post: OwedKind };
 
 const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
 const APPLIED_IDS_KEPT = 200;
@@ -108,15 +109,20 @@ const MAX_DOCUMENT_BYTES = 1_800_000;
  * saying the meeting ended. They leave its place in lists and its expiry as they were, so that
  * looking at a Re-think now and then never keeps it beyond the retention period.
  */
-const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'reminderPosted', 'recordCard', 'meetingEnded', 'summaryPosted', 'summaryClaimed']);
+const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'reminderPosted', 'recordCard', 'meetingEnded', 'posted', 'postClaimed']);
 
 /**
- * A summary claimed this long ago and still not posted is taken on by the periodic check: long enough
- * that the closing turn's own post (which botbuilder retries, honouring Teams' Retry-After) is over.
+ * An owed post claimed this long ago and still not posted is taken on by the periodic check: long
+ * enough that the turn's own post (which botbuilder retries, honouring Teams' Retry-After) is over.
  */
-export const SUMMARY_CLAIM_MS = 10 * 60_000;
-/** After this many tries the summary is given up (the app taken out of the chat, say): the card still shows the outcome. */
-export const SUMMARY_TRIES = 5;
+export const POST_CLAIM_MS = 10 * 60_000;
+/** After this many tries an owed post is given up (the app taken out of the chat, say): the card still shows where the Re-think is. */
+export const POST_TRIES = 5;
+
+/** Owes its chat a post, claimed now by the turn that will post it. */
+const owe = (r: Rethink, post: OwedKind, ctx: EngineContext): void => {
+  r.owed = { ...r.owed, [post]: { claimedAt: ctx.now.toISOString(), tries: 1 } };
+};
 const GROWING = new Set<Command['kind']>(['join', 'contribute', 'contributeOnBehalf', 'addAction', 'editAction']);
 
 /** A new Re-think, proposed with a recommended strategy; the starter joins and facilitates. */
@@ -374,21 +380,23 @@ const handlers: Handlers = {
     r.status = 'closed';
     r.outcome = { kind: c.outcome, recordedBy: actor.id, at: ctx.now.toISOString(), ...(c.outcome === 'notResolved' && c.nextStep ? { nextStep: c.nextStep } : {}) };
     // Posted by the closing turn, which claims it here: if that post is never recorded, the periodic check posts it.
-    r.summaryPost = { claimedAt: ctx.now.toISOString(), tries: 1 };
+    owe(r, 'summary', ctx);
     return ok(r);
   },
 
-  summaryPosted(r, c, _actor, ctx) {
-    if (!r.summaryPost || r.summaryPost.postedAt) return ok(r);
-    r.summaryPost = { ...r.summaryPost, postedAt: ctx.now.toISOString(), ...(c.activityId ? { activityId: c.activityId } : {}) };
+  posted(r, c, _actor, ctx) {
+    const owed = r.owed?.[c.post];
+    if (!owed || owed.postedAt) return ok(r);
+    r.owed = { ...r.owed, [c.post]: { ...owed, postedAt: ctx.now.toISOString(), ...(c.activityId ? { activityId: c.activityId } : {}) } };
     return ok(r);
   },
 
-  summaryClaimed(r, _c, _actor, ctx) {
-    const post = r.summaryPost;
-    // Posted, given up, or claimed by someone else meanwhile: nothing to do.
-    if (!post || post.postedAt || post.tries >= SUMMARY_TRIES || Date.parse(post.claimedAt) > ctx.now.getTime() - SUMMARY_CLAIM_MS) return ok(r);
-    r.summaryPost = { claimedAt: ctx.now.toISOString(), tries: post.tries + 1 };
+  postClaimed(r, c, _actor, ctx) {
+    const owed = r.owed?.[c.post];
+    // Posted, given up, claimed by someone else meanwhile, or (the meeting's end) no longer open: nothing to do.
+    const stale = !owed || owed.postedAt || owed.tries >= POST_TRIES || Date.parse(owed.claimedAt) > ctx.now.getTime() - POST_CLAIM_MS;
+    if (stale || (c.post === 'meetingEnd' && r.status !== 'open')) return ok(r);
+    r.owed = { ...r.owed, [c.post]: { claimedAt: ctx.now.toISOString(), tries: owed.tries + 1 } };
     return ok(r);
   },
 
@@ -396,7 +404,10 @@ const handlers: Handlers = {
   meetingEnded(r, _c, _actor, ctx) {
     const open = mustBeOpen(r);
     if (!open.ok) return open;
-    r.meetingEndRemindedAt ??= ctx.now.toISOString();
+    // Once: the reminder is owed, and posted by this turn (or, if that post is never recorded, the periodic check).
+    if (r.meetingEndRemindedAt) return ok(r);
+    r.meetingEndRemindedAt = ctx.now.toISOString();
+    owe(r, 'meetingEnd', ctx);
     return ok(r);
   },
 
@@ -493,10 +504,10 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: 'cardPosted' };
     case 'reminderPosted':
       return { what: 'reminderPosted', ref: markIds(markedAt(after, command.at)) };
-    case 'summaryPosted':
-      return { what: 'summaryPosted' };
-    case 'summaryClaimed':
-      return { what: 'summaryRetried', ref: String(after.summaryPost?.tries ?? 0) };
+    case 'posted':
+      return { what: command.post === 'summary' ? 'summaryPosted' : 'meetingEndPosted' };
+    case 'postClaimed':
+      return { what: command.post === 'summary' ? 'summaryRetried' : 'meetingEndRetried', ref: String(after.owed?.[command.post]?.tries ?? 0) };
   }
 }
 

@@ -126,7 +126,22 @@ export type AuditWhat =
   | 'reminderUndeliverable'
   | 'reminderPosted'
   | 'summaryPosted'
-  | 'summaryRetried';
+  | 'summaryRetried'
+  | 'meetingEndPosted'
+  | 'meetingEndRetried';
+
+export type OwedKind = 'summary' | 'meetingEnd';
+
+/**
+ * A post owed: `claimedAt` by whoever is posting it (the turn that made it owed, or the periodic
+ * check for one not posted after a while), `tries` so far, and once Teams took it, when and its activity id.
+ */
+export interface OwedPost {
+  claimedAt: string;
+  tries: number;
+  postedAt?: string;
+  activityId?: string;
+}
 
 /** Who did what, when; `ref` is an id (participant, action or stage), never free text. */
 export interface AuditEvent {
@@ -198,12 +213,8 @@ export interface Rethink {
   outcome?: Outcome;
   /** Escalations under the partnership's protocol, started after it closed not resolved. */
   escalations?: Escalation[];
-  /**
-   * The summary posted on closing, recorded like an outbox entry: `claimedAt` by whoever is posting
-   * it (the closing turn, or the periodic check for one not posted after a while), `tries` so far,
-   * and once Teams took it, when and its activity id.
-   */
-  summaryPost?: { claimedAt: string; tries: number; postedAt?: string; activityId?: string };
+  /** Posts the Re-think owes its chat (the summary on closing, the reminder when its meeting ends), each kept like an outbox entry. */
+  owed?: Partial<Record<OwedKind, OwedPost>>;
   /** The posted Re-think card, kept up to date in place. */
   cardActivityId?: string;
   /** The conversation that card was posted in: in a channel, its thread (the record is kept per channel). */

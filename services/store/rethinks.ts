@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import type { Participant, Rethink, RethinkStatus, StrategyNumber, Written } from '../rethink/types';
+import type { OwedKind, Participant, Rethink, RethinkStatus, StrategyNumber, Written } from '../rethink/types';
 import { createItem, queryAcross, queryItems, readItem, type Change, type Stored, type UpdateOutcome } from './repository';
 import { SharedWrites } from './sharedWrites';
 
@@ -38,8 +38,11 @@ export interface RethinkRepository {
   dueReminders(bounds: { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string }, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
   /** Re-thinks with a reminder marked before `markedBefore` and never settled (posted, or failed): for the periodic check. */
   lapsedReminders(markedBefore: string, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
-  /** Closed Re-thinks whose summary was claimed before `claimedBefore` and never recorded as posted, with tries left: for the periodic check. */
-  summariesToPost(claimedBefore: string, tries: number, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
+  /**
+   * Re-thinks owing their chat this post (a closed one its summary, an open one its meeting's end), claimed
+   * before `claimedBefore` and never recorded as posted, with tries left: for the periodic check.
+   */
+  owingPost(post: OwedKind, claimedBefore: string, tries: number, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
   /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face): just their ids and names (none for those who never joined). */
   peopleInCase(caseReference: string): Promise<Pick<Participant, 'id' | 'name' | 'aadObjectId'>[]>;
 }
@@ -129,12 +132,21 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         `SELECT TOP @limit c.id, c.conversationId FROM c WHERE IS_DEFINED(c.reminderPending) AND c.reminderPending < @markedBefore${tenants ? ' AND ARRAY_CONTAINS(@tenants, c.tenantId)' : ''}`,
         [{ name: '@limit', value: limit }, { name: '@markedBefore', value: markedBefore }, ...(tenants ? [{ name: '@tenants', value: [...tenants] }] : [])],
       ),
-    summariesToPost: (claimedBefore, tries, limit, tenants) =>
-      queryAcross<{ id: string; conversationId: string }>(
+    owingPost: (post, claimedBefore, tries, limit, tenants) => {
+      // `post` is one of two fixed names, never input: safe in the query's text.
+      const owed = `c.owed.${post}`;
+      return queryAcross<{ id: string; conversationId: string }>(
         container,
-        `SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status = "closed"${tenants ? ' AND ARRAY_CONTAINS(@tenants, c.tenantId)' : ''} AND IS_DEFINED(c.summaryPost) AND NOT IS_DEFINED(c.summaryPost.postedAt) AND c.summaryPost.claimedAt < @claimedBefore AND c.summaryPost.tries < @tries`,
-        [{ name: '@limit', value: limit }, { name: '@claimedBefore', value: claimedBefore }, { name: '@tries', value: tries }, ...(tenants ? [{ name: '@tenants', value: [...tenants] }] : [])],
-      ),
+        `SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status = @status${tenants ? ' AND ARRAY_CONTAINS(@tenants, c.tenantId)' : ''} AND IS_DEFINED(${owed}) AND NOT IS_DEFINED(${owed}.postedAt) AND ${owed}.claimedAt < @claimedBefore AND ${owed}.tries < @tries`,
+        [
+          { name: '@limit', value: limit },
+          { name: '@status', value: post === 'summary' ? 'closed' : 'open' },
+          { name: '@claimedBefore', value: claimedBefore },
+          { name: '@tries', value: tries },
+          ...(tenants ? [{ name: '@tenants', value: [...tenants] }] : []),
+        ],
+      );
+    },
     forCase: (caseReference) =>
       queryAcross<Rethink>(container, 'SELECT * FROM c WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC', [
         { name: '@caseReference', value: caseReference },
@@ -150,7 +162,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         // In a meeting, presenters facilitate (move on, close) without joining; and a facilitator
         // handed over to may not have joined either: whoever changed a Re-think took part in it.
         // Asking to see its card again (status) changes nothing, nor does a meeting ending.
-        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "summaryPosted", "summaryRetried")) AND a["by"] != "reminders"', parameters),
+        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "summaryPosted", "summaryRetried", "meetingEndPosted", "meetingEndRetried")) AND a["by"] != "reminders"', parameters),
       ]);
       const known = new Set(joined.map((p) => p.id));
       const others = [...new Set(acted.flatMap((a) => [a.by, a.facilitatorId]))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));
