@@ -128,9 +128,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(options.delivery?.pollMs ? { pollMs: options.delivery.pollMs } : {}),
     // Reminders post to Teams, which may be slow: the sweep (and the deliveries after it) doesn't wait on them.
     housekeeping: () => {
-      void remindLogged();
-      void owedLogged();
-      void retain();
+      remindLogged();
+      owedLogged();
+      void retention.run();
       return completeClosedLinks(deps, clock());
     },
   });
@@ -152,27 +152,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   /** Set as the app stops: background checks take on nothing more. */
   let stopping = false;
-  // One reminder check at a time in this instance (others may run theirs: each reminder is claimed).
-  let reminding: Promise<void> | undefined;
-  const remind = (): Promise<void> => (reminding ??= sendReminders(deps, connector, clock, () => stopping).finally(() => (reminding = undefined)));
-  const remindLogged = (): Promise<void> => remind().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the reminder check failed; it runs again later'));
-  let owing: Promise<void> | undefined;
-  const owed = (): Promise<void> => (owing ??= postOwed(deps, connector, clock, () => stopping).finally(() => (owing = undefined)));
-  const owedLogged = (): Promise<void> => owed().catch((error: unknown) => log.warn({ err: errorKind(error) }, 'the check for posts owed (summaries, meeting-end reminders) failed; it runs again later'));
-  let retaining: Promise<void> | undefined;
-  const retain = (): Promise<void> =>
-    (retaining ??= checkRetention(containers, { instance, startedAt, retentionSeconds }, clock, () => stopping)
-      .then(
-        (counts) => {
-          const shortened = Object.values(counts ?? {}).reduce((sum, c) => sum + c.shortened, 0);
-          if (shortened > 0) log.info({ counts }, 'records held under a longer retention period now expire within the current one');
-        },
-        (error: unknown) => log.warn({ err: errorKind(error) }, 'could not check that every record expires within the retention period; it is tried again later'),
-      )
-      .finally(() => (retaining = undefined)));
+  // Each check runs once at a time in this instance; other instances may run theirs, since each
+  // reminder, owed post and retention check is claimed on the record.
+  const reminders = oneAtATime(() => sendReminders(deps, connector, clock, () => stopping));
+  const owedPosts = oneAtATime(() => postOwed(deps, connector, clock, () => stopping));
+  const retention = oneAtATime(() =>
+    checkRetention(containers, { instance, startedAt, retentionSeconds }, clock, () => stopping).then(
+      (counts) => {
+        const shortened = Object.values(counts ?? {}).reduce((sum, c) => sum + c.shortened, 0);
+        if (shortened > 0) log.info({ counts }, 'records held under a longer retention period now expire within the current one');
+      },
+      (error: unknown) => log.warn({ err: errorKind(error) }, 'could not check that every record expires within the retention period; it is tried again later'),
+    ),
+  );
+  const logged = (what: string, check: { run(): Promise<void> }) => () => void check.run().catch((error: unknown) => log.warn({ err: errorKind(error) }, `${what} failed; it runs again later`));
+  const remindLogged = logged('the reminder check', reminders);
+  const owedLogged = logged('the check for posts owed (summaries, meeting-end reminders)', owedPosts);
   // Each check runs whatever the others met.
   const housekeep = async (): Promise<void> => {
-    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), remind(), owed(), retain()]);
+    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), reminders.run(), owedPosts.run(), retention.run()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
@@ -214,7 +212,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   dispatcher.start();
   // At start (not awaited: a large store takes a while), then with the periodic checks: it runs when
   // the retention period has changed and once a day, by one instance at a time.
-  const retentionChecked = retain();
+  const retentionChecked = retention.run();
 
   return {
     url: `http://${host}:${port}`,
@@ -241,9 +239,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const underWay: [string, Promise<unknown> | undefined][] = [
         ['card updates', deliveries.idle()],
         ['a delivery round', dispatcherStopped],
-        ['a reminder check', reminding?.catch(() => undefined)],
-        ['a check for posts owed', owing?.catch(() => undefined)],
-        ['the retention check', retaining],
+        ['a reminder check', reminders.underWay()?.catch(() => undefined)],
+        ['a check for posts owed', owedPosts.underWay()?.catch(() => undefined)],
+        ['the retention check', retention.underWay()],
       ];
       await Promise.all(
         underWay.map(async ([what, work]) => {
@@ -293,4 +291,13 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   const finished = await Promise.race([work.then(() => true as const), timeout]);
   clearTimeout(timer);
   return finished;
+}
+
+/** A check run at most once at a time: `run` starts it, or joins the run under way. */
+function oneAtATime(work: () => Promise<void>): { run(): Promise<void>; underWay(): Promise<void> | undefined } {
+  let current: Promise<void> | undefined;
+  return {
+    run: () => (current ??= work().finally(() => (current = undefined))),
+    underWay: () => current,
+  };
 }
