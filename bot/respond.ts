@@ -5,7 +5,7 @@ import { errorKind, type Logger } from '../services/logging';
 import type { Deliveries } from './deliveries';
 import type { HandlerResult, Outgoing } from './handlers/types';
 
-const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
+const cardActivity = (card: AdaptiveCard, text?: string) => MessageFactory.attachment(CardFactory.adaptiveCard(card), text);
 
 /** Teams asks the person before a file is put in their OneDrive. */
 const fileConsentActivity = (file: NonNullable<Outgoing['file']>) =>
@@ -16,7 +16,7 @@ const fileConsentActivity = (file: NonNullable<Outgoing['file']>) =>
   });
 
 async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliveries: Deliveries): Promise<void> {
-  const activity = outgoing.file ? fileConsentActivity(outgoing.file) : outgoing.card ? cardActivity(outgoing.card) : MessageFactory.text(outgoing.text ?? '');
+  const activity = outgoing.file ? fileConsentActivity(outgoing.file) : outgoing.card ? cardActivity(outgoing.card, outgoing.text) : MessageFactory.text(outgoing.text ?? '');
   const response = await context.sendActivity(activity);
   if (response?.id && outgoing.onPosted) {
     try {

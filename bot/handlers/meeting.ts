@@ -20,8 +20,22 @@ export const meetingEnded: Handler = async (input, deps) => {
   const outcome = await deps.rethinks.update(input.where.conversationId, open.id, (current) => applyCommand(current, { kind: 'meetingEnded' }, MEETING, engineContext(deps, input.now), input.activityId));
   if (outcome.kind !== 'updated' || outcome.replay) return {};
   const r = outcome.doc;
-  // Owed: once Teams has it, it is recorded; if not, the periodic check posts it (bot/handlers/owedPosts.ts).
-  return { posts: [{ text: meetingEndText(r), onPosted: (activityId) => recordPosted(deps, r, 'meetingEnd', activityId, MEETING, input.now) }, ...(repost(input, deps, r).posts ?? [])] };
+  // One message, the reminder above the card: owed until Teams has it, then recorded (and the card is
+  // the one kept up to date); if not, the periodic check posts it (bot/handlers/owedPosts.ts).
+  const [card] = repost(input, deps, r).posts ?? [];
+  if (!card?.card) return {};
+  return {
+    posts: [
+      {
+        text: meetingEndText(r),
+        card: card.card,
+        onPosted: async (activityId, conversationId) => {
+          await recordPosted(deps, r, 'meetingEnd', activityId, MEETING, input.now);
+          return card.onPosted?.(activityId, conversationId);
+        },
+      },
+    ],
+  };
 };
 
 /** The reminder, when the meeting ends with its Re-think open. */

@@ -10,7 +10,6 @@ import { errorKind } from '../../services/logging';
 import { applyCommand, POST_CLAIM_MS, POST_TRIES } from '../../services/rethink/engine';
 import type { Actor, OwedKind, Rethink } from '../../services/rethink/types';
 import { rethinkAddress } from '../../services/store/conversations';
-import type { Stored } from '../../services/store/repository';
 import type { ConnectorClient } from '../connectorClient';
 import { meetingEndText, MEETING } from './meeting';
 import { recordPosted } from './rethink';
@@ -24,10 +23,11 @@ const PER_CHECK = 20;
 
 const card = (content: object) => ({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content }] });
 
-/** What each owed post is, as activities in order: the first is the one recorded as posted. */
-const OWED: Record<OwedKind, { actor: Actor; activities: (deps: Deps, r: Rethink, now: Date) => object[]; what: string }> = {
-  summary: { actor: SUMMARIES, activities: (deps, r) => [card(renderSummaryCard(deps.profile, r))], what: 'a closed Re-think’s summary' },
-  meetingEnd: { actor: MEETING, activities: (deps, r, now) => [{ text: meetingEndText(r) }, card(renderRethinkCard(deps.profile, r, { now }))], what: 'the reminder at a meeting’s end' },
+/** What each owed post is: one message each. */
+const OWED: Record<OwedKind, { actor: Actor; message: (deps: Deps, r: Rethink, now: Date) => object; what: string }> = {
+  summary: { actor: SUMMARIES, message: (deps, r) => card(renderSummaryCard(deps.profile, r)), what: 'a closed Re-think’s summary' },
+  // The reminder above the card, which becomes the one kept up to date.
+  meetingEnd: { actor: MEETING, message: (deps, r, now) => ({ text: meetingEndText(r), ...card(renderRethinkCard(deps.profile, r, { now })) }), what: 'the reminder at a meeting’s end' },
 };
 
 /** `clock` is read again for each: a claim carries the time it was made (see sendReminders). */
@@ -42,7 +42,7 @@ export async function postOwed(deps: Deps, connector: ConnectorClient, clock: ()
 }
 
 async function postOne(deps: Deps, connector: ConnectorClient, post: OwedKind, conversationId: string, id: string, now: Date): Promise<void> {
-  const { actor, activities, what } = OWED[post];
+  const { actor, message, what } = OWED[post];
   const ctx = engineContext(deps, now);
   const claimed = await deps.rethinks.update(conversationId, id, (current) => applyCommand(current, { kind: 'postClaimed', post }, actor, ctx));
   // Posted meanwhile, or another instance took it on (its claim, not this one's, found after a lost answer).
@@ -50,24 +50,19 @@ async function postOne(deps: Deps, connector: ConnectorClient, post: OwedKind, c
   const r = claimed.doc;
   // In a channel, the thread its card is in.
   const address = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
-  const sent: string[] = [];
-  for (const activity of activities(deps, r, now)) {
-    const outcome = address.serviceUrl ? await connector.post(address, activity) : { ok: false as const, status: 404 };
-    if (!outcome.ok) {
-      deps.log.warn({ rethink: r.id, post, status: outcome.status, tries: r.owed?.[post]?.tries }, `${what} could not be posted; the periodic check tries again a few times`);
-      if (sent.length === 0) return;
-      break;
-    }
-    sent.push(outcome.activityId ?? '');
+  const sent = address.serviceUrl ? await connector.post(address, message(deps, r, now)) : { ok: false as const, status: 404 };
+  if (!sent.ok) {
+    deps.log.warn({ rethink: r.id, post, status: sent.status, tries: r.owed?.[post]?.tries }, `${what} could not be posted; the periodic check tries again a few times`);
+    return;
   }
-  await settle(deps, r, post, sent, address.conversationId, actor, now).catch((error: unknown) =>
+  // At least once: not recorded, it is posted again once the claim lapses.
+  await recordPosted(deps, r, post, sent.activityId, actor, now).catch((error: unknown) =>
     deps.log.warn({ err: errorKind(error), rethink: r.id, post }, `${what} was posted but could not be recorded so; it may be posted again`),
   );
-}
-
-/** Recorded as posted (at least once: not recorded, it is posted again once the claim lapses); a Re-think card posted with it becomes the one kept up to date. */
-async function settle(deps: Deps, r: Stored<Rethink>, post: OwedKind, sent: string[], conversationId: string, actor: Actor, now: Date): Promise<void> {
-  await recordPosted(deps, r, post, sent[0] || undefined, actor, now);
-  const cardId = post === 'meetingEnd' ? sent[1] : undefined;
-  if (cardId) await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'recordCard', card: { activityId: cardId, conversationId } }, actor, engineContext(deps, now)));
+  if (post === 'meetingEnd' && sent.activityId) {
+    const place = { activityId: sent.activityId, conversationId: address.conversationId };
+    await deps.rethinks
+      .update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'recordCard', card: place }, actor, ctx))
+      .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: r.id }, 'posted the card with the reminder at a meeting’s end but could not record where it is'));
+  }
 }

@@ -56,6 +56,7 @@ export interface Deps {
 
 export interface Outgoing {
   readonly card?: AdaptiveCard;
+  /** With a card, said above it in the same message. */
   readonly text?: string;
   /** A file offered through Teams' file consent (personal chats only); `context` comes back on accept. */
   readonly file?: { readonly name: string; readonly description: string; readonly sizeInBytes: number; readonly context: Readonly<Record<string, string>> };

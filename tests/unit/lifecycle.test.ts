@@ -81,6 +81,9 @@ describe('scheduling', () => {
     // The request's card says so too, for anyone who reads it rather than the notice.
     expect(statusLine(profile, after)).toMatch(/Meeting on 4 February 2027 at 14:00 \(.+\)\. It was moved from 30 January 2027 at 10:30\.$/);
     expect(statusLine(profile, first)).not.toContain('moved');
+    // Only the format changed: said so, not a move to the same time.
+    const reformatted = value(scheduleRequest(after, facilitator, { date: '2027-02-04', time: '14:00', format: 'virtual' }, [], undefined, ctx));
+    expect(statusLine(profile, reformatted)).toMatch(/Meeting on 4 February 2027 at 14:00 \(Virtual, in Teams\)\. It was changed from Phone\.$/);
     // The same arrangement pressed again changes and tells nothing.
     expect(scheduleRequest(after, facilitator, { date: '2027-02-04', time: '14:00', format: 'phone' }, [], undefined, ctx)).toMatchObject({ ok: true, replay: true });
   });
