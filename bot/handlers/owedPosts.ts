@@ -7,9 +7,10 @@
 import { renderRethinkCard } from '../../cards/rethink';
 import { renderSummaryCard } from '../../cards/summary';
 import { errorKind } from '../../services/logging';
-import { applyCommand, POST_CLAIM_MS, POST_TRIES } from '../../services/rethink/engine';
+import { applyCommand, POST_CLAIM_MS, POST_TRIES, type CardPlace } from '../../services/rethink/engine';
 import type { Actor, OwedKind, Rethink } from '../../services/rethink/types';
 import { rethinkAddress } from '../../services/store/conversations';
+import type { Stored } from '../../services/store/repository';
 import type { ConnectorClient } from '../connectorClient';
 import { meetingEndText, MEETING } from './meeting';
 import { recordPosted } from './rethink';
@@ -59,10 +60,20 @@ async function postOne(deps: Deps, connector: ConnectorClient, post: OwedKind, c
   await recordPosted(deps, r, post, sent.activityId, actor, now).catch((error: unknown) =>
     deps.log.warn({ err: errorKind(error), rethink: r.id, post }, `${what} was posted but could not be recorded so; it may be posted again`),
   );
-  if (post === 'meetingEnd' && sent.activityId) {
-    const place = { activityId: sent.activityId, conversationId: address.conversationId };
-    await deps.rethinks
-      .update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'recordCard', card: place }, actor, ctx))
-      .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: r.id }, 'posted the card with the reminder at a meeting’s end but could not record where it is'));
+  if (post === 'meetingEnd' && sent.activityId) await keepCard(deps, connector, r, { activityId: sent.activityId, conversationId: address.conversationId }, actor, now);
+}
+
+/** The card posted with the reminder is the one kept up to date from now: brought up to date at once if the Re-think changed while it was posted. */
+async function keepCard(deps: Deps, connector: ConnectorClient, posted: Stored<Rethink>, place: CardPlace, actor: Actor, now: Date): Promise<void> {
+  try {
+    const recorded = await deps.rethinks.update(posted.conversationId, posted.id, (current) => applyCommand(current, { kind: 'recordCard', card: place }, actor, engineContext(deps, now)));
+    if (recorded.kind !== 'updated' || recorded.replay) return;
+    // Recording posts and cards leaves updatedAt alone: a newer one is a change people made while the card was on its way.
+    if (recorded.doc.updatedAt !== posted.updatedAt) {
+      const address = await rethinkAddress(deps.conversations, recorded.doc, place.conversationId);
+      await connector.update(address, place.activityId, card(renderRethinkCard(deps.profile, recorded.doc, { now })));
+    }
+  } catch (error) {
+    deps.log.warn({ err: errorKind(error), rethink: posted.id }, 'posted the card with the reminder at a meeting’s end but could not record where it is');
   }
 }

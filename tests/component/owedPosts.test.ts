@@ -116,10 +116,35 @@ test('the reminder at a meeting’s end that Teams refused is posted by the peri
   const r = await bed.db.rethink(chat.id, rethinkId);
   expect(r?.owed?.meetingEnd).toMatchObject({ tries: 2, postedAt: new Date(now).toISOString(), activityId: endReminders()[0]?.activityId });
   expect(r?.cardActivityId).toBe(cardPost?.activityId);
+  // Nothing changed while it was posted: the card is not sent again.
+  await bed.app.idle();
+  expect(bed.connector.updates(chat.id).filter((u) => u.activityId === cardPost?.activityId)).toHaveLength(0);
   expect(r?.audit.filter((a) => a.what === 'meetingEndPosted').map((a) => a.by)).toEqual(['meeting']);
   now += 20 * MINUTE;
   await bed.app.housekeep();
   expect(endReminders()).toHaveLength(1);
+
+  // Another meeting's reminder posted by the check while someone contributes: its card is brought up to date at once.
+  const busy = newMeetingChat();
+  const busyDriver = new Driver(bed.app, bed.connector, busy);
+  bed.connector.setMeetingRole(lead.aadObjectId, 'Organizer', lead.id, busy.meetingId);
+  const ongoing = await busyDriver.start(lead);
+  bed.connector.failConversation(busy.id, 403);
+  await send(bed.app, meetingEnd({ ...where, conversation: busy }));
+  await bed.app.idle();
+  bed.connector.failConversation(busy.id, undefined);
+  now += 11 * MINUTE;
+  const held = bed.connector.holdNextPost();
+  const checking = bed.app.housekeep();
+  await held.arrived;
+  await busyDriver.press(users.adele, 'join', { rethinkId: ongoing.rethinkId, role: 'Teacher', agency: 'School' });
+  held.release();
+  await checking;
+  await bed.app.idle();
+  const busyCard = bed.connector.posts(busy.id).filter((p) => (p.activity.text ?? '').startsWith('The meeting has ended')).at(-1);
+  const busyUpdates = bed.connector.updates(busy.id).filter((u) => u.activityId === busyCard?.activityId);
+  expect(busyUpdates).toHaveLength(1);
+  expect(cardText(cardOf(busyUpdates[0]!))).toContain(users.adele.name);
 
   // Another meeting's reminder left unposted, and its Re-think closed meanwhile: nothing is posted.
   const other = newMeetingChat();

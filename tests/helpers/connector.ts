@@ -27,6 +27,8 @@ export interface Connector {
   fail(status: number | undefined): void;
   /** Holds the next card update until `release()`: `arrived` settles when it has come in (not yet taken). */
   holdNextUpdate(): { arrived: Promise<void>; release(): void };
+  /** The same for the next new post. */
+  holdNextPost(): { arrived: Promise<void>; release(): void };
   /** Answers the next `count` requests with 429 and a Retry-After of `seconds`. */
   throttleNext(count: number, seconds: number): void;
   /** Requests answered with 429 so far. */
@@ -82,7 +84,15 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   const keepContent = options.keepContent ?? true;
   const captured: Captured[] = [];
   let failing: number | undefined;
-  let hold: { arrived: () => void; released: Promise<void> } | undefined;
+  let hold: { method: 'POST' | 'PUT'; arrived: () => void; released: Promise<void> } | undefined;
+  const holdNext = (method: 'POST' | 'PUT') => {
+    let arrived: () => void = () => undefined;
+    let release: () => void = () => undefined;
+    const whenArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    hold = { method, arrived, released };
+    return { arrived: whenArrived, release };
+  };
   let throttleLeft = 0;
   let throttleSeconds = 1;
   let throttled = 0;
@@ -161,7 +171,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       reply(res, failing, { error: { code: 'Failing', message: 'test' } });
       return;
     }
-    if (req.method === 'PUT' && hold) {
+    if (hold && req.method === hold.method) {
       const held = hold;
       hold = undefined;
       held.arrived();
@@ -199,14 +209,8 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     fail: (status) => {
       failing = status;
     },
-    holdNextUpdate: () => {
-      let arrived: () => void = () => undefined;
-      let release: () => void = () => undefined;
-      const whenArrived = new Promise<void>((resolve) => (arrived = resolve));
-      const released = new Promise<void>((resolve) => (release = resolve));
-      hold = { arrived, released };
-      return { arrived: whenArrived, release };
-    },
+    holdNextUpdate: () => holdNext('PUT'),
+    holdNextPost: () => holdNext('POST'),
     throttleNext: (count, seconds) => {
       throttleLeft = count;
       throttleSeconds = seconds;
