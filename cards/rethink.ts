@@ -113,6 +113,8 @@ export interface RethinkCardData {
   editing: ActionDraft & { id: string; version: string };
   ownerChoices: Choice[];
   handOverChoices: Choice[];
+  /** Someone to hand over to: until another person joins in Teams, the card says so instead of an empty list. */
+  hasHandOverChoices: boolean;
   outcomeChoices: Choice[];
   nextStepChoices: Choice[];
   privacy: string;
@@ -196,6 +198,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const actions = liveActions(r);
   const NEXT_STEP_LABELS = nextStepLabels(profile);
   const person = (p: Participant): string => (compact ? p.name : `${p.name} (${p.role}, ${p.agency})`);
+  // Anyone but whoever is named facilitator now (in a meeting, the starter too, who doesn't facilitate unless handed over to).
+  const handOverChoices = inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) }));
   // Each action is changed by whoever added it or by the facilitator, until the Re-think closes.
   const changeable = isActionsStage ? actions.filter((a) => !viewer || a.addedBy === viewer.id || facilitating) : [];
   const editing = isActionsStage && viewer ? changeable.find((a) => a.id === options.editingActionId) : undefined;
@@ -270,8 +274,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
         }
       : { id: '', version: '', description: '', owner: '', ownerName: '', dueDate: '' },
     ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type who below)', value: EXTERNAL_OWNER }],
-    // Anyone but whoever is named facilitator now (in a meeting, the starter too, who doesn't facilitate unless handed over to).
-    handOverChoices: inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) })),
+    handOverChoices,
+    hasHandOverChoices: handOverChoices.length > 0,
     outcomeChoices: outcomeChoices(),
     nextStepChoices: nextStepChoices(profile, r),
     privacy: PRIVACY_REMINDER,

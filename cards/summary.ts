@@ -86,7 +86,8 @@ export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLim
     // An independent facilitator follows strategy 2 (after strategy 1 comes strategy 2); a resolved
     // concern needs none. Anyone can still type "request facilitator".
     offerRequest: r.status === 'closed' && r.strategy === 2 && outcome?.kind !== 'resolved',
-    offerEscalation: r.status === 'closed' && outcome?.kind === 'notResolved',
+    // Escalation is for what can't be resolved through Re-think: not while the group is trying the next strategy.
+    offerEscalation: r.status === 'closed' && outcome?.kind === 'notResolved' && outcome.nextStep !== 'nextStrategy',
     facts: [
       { title: 'Strategy', value: r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : '' },
       ...(r.strategyReason ? [{ title: 'Why this strategy', value: shorten(r.strategyReason) }] : []),

@@ -1,6 +1,6 @@
 /** Recording an escalation under the partnership's protocol after a Re-think closed not resolved. */
 import { renderEscalationCard } from '../../cards/escalation';
-import { historyFor } from '../../services/requests/history';
+import { historyOf } from '../../services/requests/history';
 import { applyCommand } from '../../services/rethink/engine';
 import type { Rethink } from '../../services/rethink/types';
 import { engineContext, MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type TurnInput } from './types';
@@ -45,9 +45,9 @@ export const escalate: Handler = async (input: TurnInput, deps) => {
   if (outcome.kind === 'refused') {
     return { view: renderEscalationCard(deps.profile, { rethink: outcome.doc, notice: outcome.refusal.message, typed }), notice: outcome.refusal.message };
   }
-  // Posted for everyone here: only this conversation's Re-thinks of the case, which they all could see.
-  const here = (await deps.rethinks.forCase(outcome.doc.caseReference)).filter((r) => r.conversationId === input.where.conversationId);
-  const history = historyFor(here, input.actor);
+  // Posted for everyone here: only this conversation's Re-thinks of the case, which they all could see
+  // (whoever records it: in a meeting the organiser may have chaired it without joining).
+  const history = historyOf((await deps.rethinks.forCase(outcome.doc.caseReference)).filter((r) => r.conversationId === input.where.conversationId));
   const render = () => renderEscalationCard(deps.profile, { rethink: outcome.doc, history });
   // The form becomes the escalation summary for everyone in the conversation.
   return { view: render(), shared: { render, activityId: input.replyToId }, notice: 'The escalation is recorded. Its summary is on the card.' };

@@ -11,9 +11,13 @@ export const tookPart = (r: Rethink, person: Actor | PersonRef): boolean =>
 
 const dayOf = (iso: string): string => iso.slice(0, 10);
 
-export function historyFor(rethinks: readonly Rethink[], person: Actor | PersonRef): HistoryEntry[] {
+/** The Re-thinks the person took part in, as history. */
+export const historyFor = (rethinks: readonly Rethink[], person: Actor | PersonRef): HistoryEntry[] => historyOf(rethinks.filter((r) => tookPart(r, person)));
+
+/** These Re-thinks (those begun), oldest first, as history. */
+export function historyOf(rethinks: readonly Rethink[]): HistoryEntry[] {
   return rethinks
-    .filter((r) => (r.status === 'open' || r.status === 'closed') && tookPart(r, person))
+    .filter((r) => r.status === 'open' || r.status === 'closed')
     .map((r) => ({
       rethinkId: r.id,
       ...(r.strategy ? { strategy: r.strategy } : {}),

@@ -367,7 +367,9 @@ const handlers: Handlers = {
     // Once its meeting has ended, the outcome may be recorded at any stage.
     if (r.stage !== 5 && !r.meetingEndRemindedAt) return refuse('wrongStage', 'Please take the Re-think through to stage 5, agreeing actions, before recording the outcome.');
     if (c.outcome === 'partlyResolved' && liveActions(r).length === 0) {
-      return refuse('invalidInput', 'A partly resolved Re-think continues with the agreed actions: please add at least one action first.');
+      // Before stage 5 (closed early, its meeting over) actions can't be added yet: say how to get there.
+      const how = r.stage === 5 ? 'please add at least one action first' : `please move the group on to stage 5 (“${ctx.profile.stages[4]?.title ?? 'Agreeing actions'}”) and add at least one action first`;
+      return refuse('invalidInput', `A partly resolved Re-think continues with the agreed actions: ${how}.`);
     }
     const protocol = ctx.profile.partnership.escalationProtocolShortName;
     if (c.outcome === 'notResolved' && !c.nextStep) {

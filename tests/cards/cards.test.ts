@@ -412,6 +412,14 @@ describe('Re-think card', () => {
       const card = views['facilitator, stage 1']();
       expect((input(card, 'handOverTo')?.choices as Json[]).map((c) => c.value)).toEqual([people.tom.id, people.jo.id]);
     });
+
+    it('say when there is no one yet to hand over to, rather than offer an empty list', () => {
+      const alone = { ...stage1Rethink(), participants: stage1Rethink().participants.filter((p) => p.id === people.priya.id) };
+      const card = rethinkCard(alone, { viewer: { id: people.priya.id } });
+      expect(input(card, 'handOverTo')).toBeUndefined();
+      expect(texts(card)).toContain('You can hand over once someone else has joined in Teams.');
+      expect(verbs(card)).not.toContain('handOver');
+    });
   });
 
   describe('the largest realistic Re-think: 12 people, 2,000 characters each at every stage, 20 actions, stage 5', () => {

@@ -71,3 +71,12 @@ test('when the strategy questions lead to strategy 3, the strategy card offers t
   const offer = executeActions(strategyCard.card).find((a) => a.verb === 'showRequestForm');
   expect(offer?.data).toEqual({ caseReference: START_FORM.caseReference });
 });
+
+test('a Re-think closed not resolved to try the next strategy: its summary offers no escalation, and `escalate` says when the protocol must start', async () => {
+  const driver = new Driver(bed.app, bed.connector, newGroupChat());
+  const closed = await rethinkToClose(driver, users.alex, [users.megan], 2, { outcome: 'notResolved', nextStep: 'nextStrategy' }, 'PSCP-2026-0778');
+  expect(executeActions(cardOf(closed.summary)).map((a) => a.verb)).not.toContain('showEscalation');
+  await driver.say(users.alex, 'escalate');
+  const form = bed.connector.posts(driver.conversation.id).at(-1);
+  expect(cardText(form ? cardOf(form) : {})).toContain('the group chose to try the next strategy. If the disagreement can’t be resolved through Re-think, or the child’s needs can’t wait, the HIPS protocol must be started');
+});

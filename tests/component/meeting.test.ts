@@ -95,6 +95,9 @@ test('the organiser who facilitated without joining, and closed it not resolved,
   const escalate = { ...buttonData(summary, 'showEscalation'), escalationStage: '1', escalationReason: 'The disagreement about the tier of need continues.' };
   const recorded = await driver.press(organiser, 'escalate', escalate);
   expect(cardText(recorded.card)).toContain('Escalation under the HIPS protocol · case PSCP-2026-0777');
+  // Its history, posted for everyone here, is this chat's Re-thinks of the case, whoever records it.
+  expect(cardText(recorded.card)).not.toContain('No Re-thinks of this case are recorded in this conversation');
+  expect(cardText(recorded.card)).toMatch(/Strategy 2.*Not resolved/);
   expect((await bed.db.rethink(chat.id, rethinkId))?.escalations).toEqual([expect.objectContaining({ stage: 1, startedBy: organiser.id, startedByName: organiser.name })]);
   // Someone else in the meeting who neither took part nor facilitated still cannot.
   const outsider = await driver.press(presenter, 'escalate', { ...escalate, escalationStage: '2' });
@@ -128,7 +131,7 @@ test('the meeting ends with its Re-think open: the facilitator is reminded once,
   expect(stored?.audit.filter((a) => a.what === 'meetingEndReminded')).toEqual([expect.objectContaining({ by: 'meeting' })]);
   // With the meeting over, the outcome can be recorded at whatever stage it reached.
   const closed = await driver.press(organiser, 'close', { rethinkId, outcome: 'partlyResolved' });
-  expect(cardText(closed.card)).toContain('add at least one action first');
+  expect(cardText(closed.card)).toContain('A partly resolved Re-think continues with the agreed actions: please move the group on to stage 5 (“Agreeing actions”) and add at least one action first.');
   await driver.press(organiser, 'close', { rethinkId, outcome: 'notResolved', nextStep: 'nextStrategy' });
   expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ status: 'closed', stage: 1, outcome: { kind: 'notResolved' } });
 });
