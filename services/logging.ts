@@ -7,7 +7,45 @@ export type { Logger };
  * The one logger. Logs carry ids, never free text: anything that could hold what a person typed
  * is redacted, wherever it appears in a logged object.
  */
-export const REDACTED_KEYS = ['text', 'value', 'summary', 'contribution', 'description', 'name', 'role', 'agency', 'caseReference', 'reason', 'password', 'key', 'authorization'];
+export const REDACTED_KEYS = [
+  'text',
+  'value',
+  'summary',
+  'contribution',
+  'description',
+  'name',
+  'role',
+  'agency',
+  'caseReference',
+  'reason',
+  'password',
+  'key',
+  'authorization',
+  // Every field people type into, by the names the cards and the request form give them, should one ever be logged whole.
+  'actionDescription',
+  'actionOwnerName',
+  'editDescription',
+  'editOwnerName',
+  'behalfName',
+  'behalfRole',
+  'behalfAgency',
+  'behalfText',
+  'strategyReason',
+  'escalationReason',
+  'withdrawReason',
+  'question',
+  'answer',
+  'requesterRole',
+  'requesterAgency',
+  'requesterContact',
+  'lineManagerName',
+  'leadProfessionalName',
+  'leadProfessionalAgency',
+  'network',
+  'concernSummary',
+  'triedInstead',
+  'availability',
+];
 
 /**
  * What to log of a caught error: its name (and its cause's name and code, such as a refused

@@ -22,7 +22,8 @@ export const meetingEnded: Handler = async (input, deps) => {
   const r = outcome.doc;
   // One message, the reminder above the card: owed until Teams has it, then recorded (and the card is
   // the one kept up to date); if not, the periodic check posts it (bot/handlers/owedPosts.ts).
-  const [card] = repost(input, deps, r).posts ?? [];
+  // Recorded as the meeting's doing, not the event's sender's.
+  const [card] = repost({ ...input, actor: MEETING }, deps, r).posts ?? [];
   if (!card?.card) return {};
   return {
     posts: [

@@ -129,6 +129,10 @@ test('the meeting ends with its Re-think open: the facilitator is reminded once,
   expect(stored?.owed?.meetingEnd).toMatchObject({ tries: 1, postedAt: expect.any(String), activityId: card.activityId });
   // Teams said the meeting ended: no person is named for it.
   expect(stored?.audit.filter((a) => a.what === 'meetingEndReminded')).toEqual([expect.objectContaining({ by: 'meeting' })]);
+  expect(stored?.audit.filter((a) => a.what === 'cardPosted' || a.what === 'meetingEndPosted').map((a) => [a.what, a.by])).toEqual([
+    ['meetingEndPosted', 'meeting'],
+    ['cardPosted', 'meeting'],
+  ]);
   // With the meeting over, the outcome can be recorded at whatever stage it reached.
   const closed = await driver.press(organiser, 'close', { rethinkId, outcome: 'partlyResolved' });
   expect(cardText(closed.card)).toContain('A partly resolved Re-think continues with the agreed actions: please move the group on to stage 5 (“Agreeing actions”) and add at least one action first.');

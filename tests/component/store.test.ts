@@ -205,6 +205,8 @@ test('logs carry ids, never what people typed', async () => {
   const { lines, logger: at } = captureLog();
   const logger = at('trace');
   logger.info({ text: 'secret words', nested: { caseReference: 'PSCP-2026-0042', deeper: { summary: 'private' } } }, 'checking redaction');
+  // Card and request form fields, by their own names.
+  logger.info({ behalfText: 'typed for someone', data: { concernSummary: 'a private summary', withdrawReason: 'a private reason' } }, 'checking redaction of typed fields');
   const store = await startStore();
   const connector = await startConnector();
   const app = await startApp(store.endpoint, { logger });
@@ -224,7 +226,7 @@ test('logs carry ids, never what people typed', async () => {
   const unauthenticated = lines.map((line) => JSON.parse(line) as { level: string; msg: string }).find((line) => line.msg.startsWith('NO MICROSOFT APP ID IS SET'));
   expect(unauthenticated?.level).toBe('warn');
   expect(all).toContain('[redacted]');
-  for (const secret of ['secret words', 'PSCP-2026-0042', 'private', 'The child protection plan', 'Children’s social care']) expect(all).not.toContain(secret);
+  for (const secret of ['secret words', 'PSCP-2026-0042', 'private', 'typed for someone', 'The child protection plan', 'Children’s social care']) expect(all).not.toContain(secret);
 });
 
 test('the cases a facilitator has accepted: changes made at the same moment are all kept', async () => {
