@@ -3,7 +3,7 @@
  * answer subject access and erasure requests for a case reference.
  */
 import { checkCaseReference } from '../../services/rethink/validation';
-import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, holdsNothing } from '../../services/store/caseRecords';
+import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, documentCopies, holdsNothing } from '../../services/store/caseRecords';
 import * as lifecycle from '../../services/requests/lifecycle';
 import { changeEach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
@@ -127,7 +127,7 @@ export const eraseCase: Handler = async (input, deps) => {
   if (holdsNothing(holdings)) return { notice: `Re-think holds nothing for case ${ref}.` };
   const what = describeHoldings(holdings);
   if (!confirmed) {
-    return { notice: `This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone, and cards already posted in Teams chats stay there. To go ahead, type **erase case ${ref} confirm**.` };
+    return { notice: `This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone, and cards already posted in Teams chats stay there.${documentCopies(holdings)} To go ahead, type **erase case ${ref} confirm**.` };
   }
   const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
   const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString() }, unlist);
@@ -143,7 +143,7 @@ export const eraseCase: Handler = async (input, deps) => {
   const kept = outcome.noteFinished
     ? 'A note that an erasure was made (by whom, when, and the ids involved, without the case reference) is kept for the retention period.'
     : `The note of this erasure (by whom, when, and the ids involved, without the case reference) couldn’t be marked finished just now, so it reads “started”: its id is ${note.id}.`;
-  return { notice: `Erased for case ${ref}: ${describeErased(note)}. ${kept}` };
+  return { notice: `Erased for case ${ref}: ${describeErased(note)}. ${kept}${documentCopies(holdings)}` };
 };
 
 /** `export case <reference>`: everything held for the case, offered as a file in the administrator's personal chat. */

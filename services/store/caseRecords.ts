@@ -33,6 +33,8 @@ export interface CaseNote {
   rethinkIds: string[];
   requestIds: string[];
   facilitatorIds: string[];
+  /** Who saved a request's Word document to their OneDrive (Teams ids): copies an erasure can't reach. */
+  documentHolders?: string[];
   removed?: Removed;
   ttl: number;
 }
@@ -78,6 +80,7 @@ const noteOf = (holdings: CaseHoldings, start: NoteStart, type: CaseNote['type']
   rethinkIds: holdings.rethinks.map((r) => r.id),
   requestIds: holdings.requests.map((r) => r.id),
   facilitatorIds: [...holdings.facilitators],
+  documentHolders: documentHolders(holdings).map((h) => h.id),
 });
 
 /** Cosmos DB's own fields: not part of what the app holds for a person. */
@@ -142,6 +145,27 @@ export function caseRecordsRepository(containers: { rethinks: Container; request
     startExport: (holdings, start) => createItem(containers.settings, noteOf(holdings, start, 'export', retentionSeconds)),
     finish,
   };
+}
+
+/**
+ * Everyone who saved a request's Word document to their OneDrive (Teams' file consent): the copies
+ * there are theirs, out of Re-think's reach, so an erasure names them to be asked.
+ */
+export function documentHolders(holdings: CaseHoldings): { id: string; name: string }[] {
+  const holders = new Map<string, string>();
+  for (const r of holdings.requests) {
+    const names = new Map([[r.requester.id, r.requester.name], ...(r.accepted ? [[r.accepted.by.id, r.accepted.by.name] as const] : [])]);
+    for (const a of r.audit) if (a.what === 'documentSent') holders.set(a.by, names.get(a.by) ?? holders.get(a.by) ?? 'someone');
+  }
+  return [...holders].map(([id, name]) => ({ id, name }));
+}
+
+/** "Re-think can't delete …": who to ask about the request document's copies in OneDrive; empty when none was saved. */
+export function documentCopies(holdings: CaseHoldings): string {
+  const holders = documentHolders(holdings).map((h) => h.name);
+  if (holders.length === 0) return '';
+  const who = holders.length === 1 ? holders[0] : `${holders.slice(0, -1).join(', ')} and ${holders.at(-1)}`;
+  return ` The request’s Word document was saved to OneDrive by ${who}: Re-think can’t delete those copies, so please ask ${holders.length === 1 ? 'them' : 'each of them'} to.`;
 }
 
 /** The export for a subject access request: every record held for the case, as stored. */

@@ -67,7 +67,9 @@ beforeAll(async () => {
   // Two Re-thinks of the case to erase, in two chats, and one of another case.
   for (const caseReference of [ERASED, ERASED, KEPT]) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   const by = { id: facilitator.id, name: facilitator.name, aadObjectId: facilitator.aadObjectId };
-  for (const caseReference of [ERASED, KEPT]) await bed.db.requests.items.create(servedBy(request('accepted', { id: requestIds[caseReference], caseReference, accepted: { by, at: new Date().toISOString() } }), bed.connector.serviceUrl));
+  // The erased case's request document was saved to the facilitator's OneDrive.
+  const saved = [{ at: new Date().toISOString(), by: facilitator.id, what: 'documentSent' as const }];
+  for (const caseReference of [ERASED, KEPT]) await bed.db.requests.items.create(servedBy(request('accepted', { id: requestIds[caseReference], caseReference, accepted: { by, at: new Date().toISOString() }, ...(caseReference === ERASED ? { audit: saved } : {}) }), bed.connector.serviceUrl));
   await bed.db.people.items.upsert({ id: facilitator.aadObjectId, aadObjectId: facilitator.aadObjectId, facilitating: [ERASED, KEPT], updatedAt: new Date().toISOString(), ttl: 3600 });
 });
 afterAll(() => bed.stop());
@@ -83,6 +85,8 @@ test('only an administrator may erase; a name is refused; the first ask says wha
   const asked = await say(chat, admin, `erase case ${ERASED.toLowerCase()}`);
   expect(asked).toContain(`This permanently deletes everything Re-think holds for case ${ERASED}: 2 Re-thinks and 1 facilitator request`);
   expect(asked).toContain(`type **erase case ${ERASED} confirm**`);
+  // Copies out of Re-think's reach are named, to be asked about.
+  expect(asked).toContain(`The request’s Word document was saved to OneDrive by ${facilitator.name}: Re-think can’t delete those copies, so please ask them to.`);
   expect(await rethinksOf(ERASED)).toHaveLength(2);
   expect(await requestsOf(ERASED)).toHaveLength(1);
 });
@@ -158,7 +162,8 @@ test('confirmed: the case’s Re-thinks and requests are deleted, the facilitato
   expect(person?.facilitating).toEqual([KEPT]);
   const erasures = await notes('erasure');
   expect(erasures).toHaveLength(1);
-  expect(erasures[0]).toMatchObject({ by: admin.id, state: 'done', requestIds: ['request-to-erase'], facilitatorIds: [facilitator.aadObjectId] });
+  expect(erasures[0]).toMatchObject({ by: admin.id, state: 'done', requestIds: ['request-to-erase'], facilitatorIds: [facilitator.aadObjectId], documentHolders: [facilitator.id] });
+  expect(reply).toContain(`The request’s Word document was saved to OneDrive by ${facilitator.name}`);
   expect(erasures[0]?.rethinkIds).toHaveLength(2);
   expect(JSON.stringify(erasures)).not.toContain(ERASED);
   expect(await say(personalChat(admin), admin, `erase case ${ERASED}`)).toBe(`Re-think holds nothing for case ${ERASED}.`);
