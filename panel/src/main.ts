@@ -83,9 +83,17 @@ async function refresh(): Promise<void> {
   const body = (await response.json()) as PanelView & { message?: string };
   // A save made while this was on its way answered with a newer view: keep that one.
   if (saves !== state.saves || state.busy) return;
-  // A passing failure (Teams or the store busy) keeps what is on screen; so does no new Re-think yet.
-  // The panel switched off (501) is not passing: it is said.
-  if (!response.ok && ((response.status >= 500 && response.status !== 501) || (!following && state.view))) return;
+  // A passing failure (Teams or the store busy) keeps what is on screen, or with nothing on screen yet,
+  // says why rather than "Loading" (polls go on); so does no new Re-think yet. The panel switched off
+  // (501) is not passing: it is said.
+  if (!response.ok && response.status >= 500 && response.status !== 501) {
+    if (!state.view && body.message && state.emptyText !== body.message) {
+      state.emptyText = body.message;
+      render();
+    }
+    return;
+  }
+  if (!response.ok && !following && state.view) return;
   if (response.ok) {
     // Another Re-think now (the last one closed, a new one started): what was said about the old one goes.
     if (body.rethinkId !== state.rethinkId) {
@@ -161,7 +169,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
   return node;
 }
 
-function field(id: string, label: string, control: HTMLInputElement | HTMLTextAreaElement): HTMLElement {
+function field(id: string, label: string, control: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement): HTMLElement {
   control.id = id;
   // What the server holds: anything else in the box is the person's own typing, kept across updates.
   control.dataset.saved = control.value;
@@ -195,7 +203,7 @@ function keyOf(node: Element): string {
  */
 function render(): void {
   const typed = new Map<string, string>();
-  for (const input of root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input[id], textarea[id]')) {
+  for (const input of root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>('input[id], textarea[id], select[id]')) {
     if (input.dataset.saved !== input.value) typed.set(input.id, input.value);
   }
   const active = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement : undefined;
@@ -205,7 +213,7 @@ function render(): void {
   root.replaceChildren(...content());
   for (const [id, value] of typed) {
     const input = document.getElementById(id);
-    if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) input.value = value;
+    if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement || input instanceof HTMLSelectElement) input.value = value;
   }
   for (const details of root.querySelectorAll('details')) if (opened.has(keyOf(details))) details.open = true;
   if (focused) {
@@ -304,8 +312,13 @@ function content(): Node[] {
       nodes.push(
         el('h2', { textContent: 'Add an action' }),
         form(
-          (d) => void act('addAction', { description: value(d, 'description'), owner: '', ownerName: value(d, 'ownerName'), dueDate: value(d, 'dueDate') }),
-          [field('description', 'What needs to happen', el('input', { name: 'description', required: true })), field('ownerName', 'Who owns it (name and role; for a parent or carer, “parent” or “carer”)', el('input', { name: 'ownerName', required: true })), field('dueDate', 'Due by', el('input', { name: 'dueDate', type: 'date', required: true }))],
+          (d) => void act('addAction', { description: value(d, 'description'), owner: value(d, 'owner'), ownerName: value(d, 'owner') === OUTSIDE_TEAMS ? value(d, 'ownerName') : '', dueDate: value(d, 'dueDate') }),
+          [
+            field('description', 'What needs to happen', el('input', { name: 'description', required: true })),
+            field('owner', 'Who owns it', ownerChoice(v)),
+            field('ownerName', 'Or someone outside Teams: their name and role (for a parent or carer, “parent” or “carer”, not their name)', el('input', { name: 'ownerName' })),
+            field('dueDate', 'Due by', el('input', { name: 'dueDate', type: 'date', required: true })),
+          ],
           'Add the action',
         ),
       );
@@ -313,6 +326,15 @@ function content(): Node[] {
   }
   if (v.me.mayFacilitate) nodes.push(...facilitatorControls(v));
   return nodes;
+}
+
+/** The card's own value for an owner outside Teams, typed below. */
+const OUTSIDE_TEAMS = '__external';
+
+/** Those taking part in Teams (you first), or someone outside Teams, as on the card. */
+function ownerChoice(v: PanelView): HTMLSelectElement {
+  const owners = [...v.owners.filter((o) => o.id === v.me.id), ...v.owners.filter((o) => o.id !== v.me.id)];
+  return el('select', { name: 'owner' }, [...owners.map((o) => el('option', { value: o.id, textContent: o.label })), el('option', { value: OUTSIDE_TEAMS, textContent: 'Someone outside Teams (type who below)' })]);
 }
 
 function contributionBox(v: PanelView): HTMLTextAreaElement {

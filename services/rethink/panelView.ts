@@ -22,7 +22,9 @@ export interface PanelView {
   hiddenCount: number;
   earlierStages: { stage: number; title: string; contributions: { who: string; text: string }[] }[];
   actions: { description: string; owner: string; dueDate: string; /** As people read it, e.g. 10 December 2026. */ due: string }[];
-  me: { joined: boolean; contribution: string; mayFacilitate: boolean; name: string };
+  /** Who may own an action: those taking part in Teams, by id (the card's choices); anyone else is typed. */
+  owners: { id: string; label: string }[];
+  me: { joined: boolean; contribution: string; mayFacilitate: boolean; name: string; id: string };
   isActionsStage: boolean;
   privacyReminder: string;
 }
@@ -55,7 +57,8 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
       contributions: contributionsAt(r, n).map((c) => ({ who: who(c.participantId), text: c.text })),
     })),
     actions: liveActions(r).map((a) => ({ description: a.description, owner: a.owner.name, dueDate: a.dueDate, due: formatUkDate(a.dueDate) })),
-    me: { joined: byId.has(viewer.id), contribution: mine?.text ?? '', mayFacilitate: mayFacilitate(r, viewer), name: viewer.name },
+    owners: r.participants.filter((p) => !p.external).map((p) => ({ id: p.id, label: who(p.id) })),
+    me: { joined: byId.has(viewer.id), contribution: mine?.text ?? '', mayFacilitate: mayFacilitate(r, viewer), name: viewer.name, id: viewer.id },
     isActionsStage: r.status === 'open' && r.stage === 5,
     privacyReminder,
   };

@@ -223,7 +223,8 @@ test('typing in the panel: text begun at one stage is never filed under the next
   for (const stage of [2, 3, 4]) await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: String(stage) });
   await page.locator('#app').getByText('Stage 5 of 5').waitFor({ timeout: 6_000 });
   await page.getByLabel('What needs to happen').fill('Book a review meeting');
-  await page.getByLabel(/Who owns it/).fill('Duty manager');
+  // Owned by someone taking part in Teams, chosen as on the card (not typed as someone outside Teams).
+  await page.getByLabel('Who owns it').selectOption(presenter.id);
   await page.getByLabel('Due by').fill(`${AHEAD}-01-10`);
   // A redraw while the date field (which has no caret) is focused keeps it, and the panel working.
   await page.getByLabel('Due by').focus();
@@ -233,8 +234,19 @@ test('typing in the panel: text begun at one stage is never filed under the next
   expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.type)).toBe('date');
   await page.getByRole('button', { name: 'Add the action' }).click();
   await page.locator('#app').getByText('The action is added.').waitFor();
-  expect(await Promise.all([page.getByLabel('What needs to happen').inputValue(), page.getByLabel(/Who owns it/).inputValue(), page.getByLabel('Due by').inputValue()])).toEqual(['', '', '']);
-  expect((await stored())?.actions.map((a) => a.description)).toEqual(['Book a review meeting']);
+  expect(await Promise.all([page.getByLabel('What needs to happen').inputValue(), page.getByLabel('Due by').inputValue()])).toEqual(['', '']);
+  expect((await stored())?.actions.map((a) => [a.description, a.owner.participantId])).toEqual([['Book a review meeting', presenter.id]]);
+  // Someone outside Teams is typed below the choice.
+  await page.getByLabel('What needs to happen').fill('Call the family');
+  await page.getByLabel('Who owns it').selectOption('__external');
+  await page.getByLabel(/Or someone outside Teams/).fill('Duty manager, early help');
+  await page.getByLabel('Due by').fill(`${AHEAD}-01-12`);
+  await page.getByRole('button', { name: 'Add the action' }).click();
+  await page.locator('#app').getByText('Call the family').waitFor();
+  expect((await stored())?.actions.map((a) => [a.description, a.owner.participantId ?? a.owner.name])).toEqual([
+    ['Book a review meeting', presenter.id],
+    ['Call the family', 'Duty manager, early help'],
+  ]);
   await page.close();
 }, 60_000);
 

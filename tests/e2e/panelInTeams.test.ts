@@ -188,3 +188,19 @@ test('a panel nobody can see polls every 15 s, not every 2 s, and catches up at 
   expect(opened.polls).toEqual([304, 304, 304, 304]);
   await opened.page.close();
 }, 60_000);
+
+test('Teams unable to say who is in the meeting as the panel opens: it says so rather than "Loading", keeps asking, and shows the Re-think once Teams answers', async () => {
+  bed.connector.fail(500);
+  let opened: Opened | undefined;
+  try {
+    opened = await openInTeams(await sso.mint(attendee));
+    await opened.panel.locator('#app').getByText('Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.').waitFor({ timeout: 15_000 });
+    expect(await opened.panel.locator('#app').getByText('Loading the Re-think…').count()).toBe(0);
+  } finally {
+    bed.connector.fail(undefined);
+  }
+  await settle(opened);
+  await advance(opened, 2_000);
+  await opened.panel.getByRole('heading', { name: HEADING }).waitFor({ timeout: 15_000 });
+  await opened.page.close();
+}, 60_000);
