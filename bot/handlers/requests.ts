@@ -259,7 +259,7 @@ export const askQuestion = requestAction(true, 'Your question has been sent to t
   lifecycle.askQuestion(current, personOf(input), textField(input.data, 'question'), input.where.conversationId, input.activityId, context(input, deps)),
 );
 
-export const scheduleRequest = requestAction(true, 'The meeting is saved. The requester and the people from the earlier Re-thinks are being told.', async (r, input, deps) => {
+export const scheduleRequest = requestAction(true, 'The meeting is saved. The requester and the people from the earlier Re-thinks who have added Re-think for themselves are being told: please let anyone else who should know.', async (r, input, deps) => {
   const chats = await Promise.all(r.network.map((p) => chatOf(deps, p.aadObjectId)));
   const tell = chats.filter((c): c is ConversationAddress => c !== undefined);
   const when = { date: textField(input.data, 'meetingDate'), time: textField(input.data, 'meetingTime'), format: textField(input.data, 'meetingFormat') };

@@ -137,7 +137,7 @@ export type MeetingRole = { readonly kind: 'role'; readonly role: string } | { r
 
 export const MESSAGES = {
   roleUnknown: 'Teams couldn’t confirm your role in this meeting just now, so nothing has changed. Please try again in a moment.',
-  notFound: 'I can’t find that Re-think in this conversation. It may belong to another chat: type **list** to see the Re-thinks here.',
+  notFound: 'I can’t find that Re-think in this conversation. It may belong to another chat: type **list** to see the Re-thinks here (in a group chat, channel or meeting, **@Re-think list**).',
   storeUnavailable: 'Sorry, that wasn’t saved: Re-think couldn’t reach its records just now. Nothing already recorded is affected. Please try again in a moment.',
   storeUnreachable: 'Sorry, Re-think couldn’t reach its records just now. Please try again in a moment.',
   unexpected: 'Sorry, something went wrong and that may not have been saved. Please try again; if it keeps happening, let your partnership administrator know.',
@@ -145,7 +145,7 @@ export const MESSAGES = {
   fileUnexpected: 'Sorry, something went wrong, so no file was saved to your OneDrive. Please try again; if it keeps happening, let your partnership administrator know.',
   unexpectedShowing: 'Sorry, something went wrong showing that. Nothing has been changed. Please try again; if it keeps happening, let your partnership administrator know.',
   alreadyDone: 'That was done already. This card shows where the request is now.',
-  unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one.',
+  unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one (in a group chat, channel or meeting, **@Re-think status**).',
   unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help**.',
   noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).',
   requestNotFound: 'I can’t find that request. It may have been removed: type **my requests** to see yours.',

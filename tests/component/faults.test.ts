@@ -206,6 +206,8 @@ describe('bad input', () => {
     const submitted = await driver.submit(megan, { verb: 'constructor', rethinkId }, cardId);
     expect(submitted.status).toBe(200);
     expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('I don’t recognise that button');
+    // In a group chat the bot hears only what @mentions it: the message says so.
+    expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('**@Re-think status**');
     // A card's data with no verb at all is a button too, not something typed.
     await driver.submit(megan, { rethinkId }, cardId);
     expect(bed.connector.posts(driver.conversation.id).at(-1)?.activity.text).toContain('I don’t recognise that button');
