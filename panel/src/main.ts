@@ -26,6 +26,8 @@ interface State {
   /** Shown until the next change: what happened, or what went wrong. */
   message?: { text: string; problem: boolean; confirmAdvanceFrom?: number; waitingForSomeone?: boolean; joinedWhenAsked?: number };
   emptyText?: string;
+  /** Where focus goes at the next redraw (see keyOf): when what had it has gone, or `always`. */
+  focusNext?: { key: string; always: boolean };
   busy: boolean;
   /** Counts the person's saves: a poll that set out before the latest one must not undo it. */
   saves: number;
@@ -130,6 +132,9 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
       state.message = { text: DONE[verb] ?? 'Saved.', problem: false };
       // An action added leaves its form empty for the next one.
       if (verb === 'addAction') for (const id of ACTION_FIELDS) clearTyped(id);
+      // The button pressed is gone: focus goes on to what comes next, not back to the top of the page.
+      if (verb === 'join') state.focusNext = { key: '#contribution', always: false };
+      if (verb === 'advance') state.focusNext = { key: '#stage-heading', always: false };
     } else {
       if (body.view) state.view = body.view;
       state.message = {
@@ -137,6 +142,8 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
         problem: true,
         ...(body.code === 'needsConfirmation' && typeof data.stage === 'number' ? { confirmAdvanceFrom: data.stage, waitingForSomeone: (body.waitingFor ?? []).length > 0, joinedWhenAsked: body.joined ?? 0 } : {}),
       };
+      // Asked to confirm: the answer button, where the question is.
+      if (body.code === 'needsConfirmation') state.focusNext = { key: `button:${confirmLabel(state.message.waitingForSomeone === true)}`, always: true };
     }
   } catch {
     state.message = { text: 'Re-think couldn’t be reached, so that wasn’t saved. Please try again.', problem: true };
@@ -147,12 +154,14 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
   }
 }
 
-const ACTION_FIELDS = ['description', 'ownerName', 'dueDate'];
+const ACTION_FIELDS = ['description', 'owner', 'ownerName', 'dueDate'];
 
 function clearTyped(id: string): void {
   const input = document.getElementById(id);
-  if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) input.value = input.dataset.saved ?? '';
+  if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement || input instanceof HTMLSelectElement) input.value = input.dataset.saved ?? '';
 }
+
+const confirmLabel = (waitingForSomeone: boolean): string => (waitingForSomeone ? 'Move on without them' : 'Move on anyway');
 
 const DONE: Record<string, string> = {
   join: 'You have joined. Add your contribution when you are ready.',
@@ -216,8 +225,11 @@ function render(): void {
     if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement || input instanceof HTMLSelectElement) input.value = value;
   }
   for (const details of root.querySelectorAll('details')) if (opened.has(keyOf(details))) details.open = true;
-  if (focused) {
-    const again = [...root.querySelectorAll<HTMLElement>('[id], button, details, summary')].find((node) => keyOf(node) === focused);
+  const next = state.focusNext;
+  state.focusNext = undefined;
+  const find = (key: string) => [...root.querySelectorAll<HTMLElement>('[id], button, details, summary')].find((node) => keyOf(node) === key);
+  if (focused || next) {
+    const again = (next?.always ? find(next.key) : undefined) ?? (focused ? find(focused) : undefined) ?? (next ? find(next.key) : undefined);
     again?.focus();
     // Only boxes that have a caret: a date field has none (and setting one throws).
     if (caret?.[0] != null && (again instanceof HTMLInputElement || again instanceof HTMLTextAreaElement)) {
@@ -264,7 +276,7 @@ function content(): Node[] {
     el('h1', { textContent: `Re-think · case ${v.caseReference}` }),
     el('p', { className: 'muted', textContent: v.strategy }),
     el('section', { className: 'stage', ariaLabel: 'Current stage' }, [
-      el('h2', { textContent: v.status === 'open' ? `Stage ${v.stage} of 5: ${v.stageTitle}` : 'This Re-think is closed' }),
+      el('h2', { id: 'stage-heading', tabIndex: -1, textContent: v.status === 'open' ? `Stage ${v.stage} of 5: ${v.stageTitle}` : 'This Re-think is closed' }),
       el('p', { className: 'prompt', textContent: v.status === 'open' ? v.prompt : 'Its summary is in the meeting chat.' }),
     ]),
   );
@@ -273,7 +285,7 @@ function content(): Node[] {
   const confirmFrom = state.message?.confirmAdvanceFrom;
   const joinedWhenAsked = state.message?.joinedWhenAsked ?? 0;
   if (confirmFrom !== undefined && confirmFrom === v.stage) {
-    const yes = el('button', { type: 'button', textContent: state.message?.waitingForSomeone ? 'Move on without them' : 'Move on anyway' });
+    const yes = el('button', { type: 'button', textContent: confirmLabel(state.message?.waitingForSomeone === true) });
     yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: confirmFrom, joined: joinedWhenAsked }));
     nodes.push(yes);
   }

@@ -111,8 +111,12 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
   await page.getByRole('button', { name: 'Move to the next stage' }).click();
   await page.locator('#app').getByText('Everyone heard at this stage is from the same agency').waitFor();
   expect(await page.getByRole('button', { name: 'Move on without them' }).count()).toBe(0);
-  await page.getByRole('button', { name: 'Move on anyway' }).click();
+  // Focus goes to the answer, where the question is; once moved on, to the new stage's heading.
+  const focused = () => page.evaluate(() => `${document.activeElement?.tagName ?? ''}:${document.activeElement?.textContent ?? ''}`);
+  expect(await focused()).toBe('BUTTON:Move on anyway');
+  await page.keyboard.press('Enter');
   await page.locator('#app').getByText('Stage 3 of 5').waitFor();
+  expect(await focused()).toMatch(/^H2:Stage 3 of 5/);
   expect((await bed.db.rethink(chat.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advancedWithOneVoice', ref: 'stage3' });
   await page.close();
 }, 60_000);
