@@ -120,6 +120,7 @@ export interface RethinkCardData {
   privacy: string;
   showJoin: boolean;
   joinTitle: string;
+  joinButton: string;
   viewerRole: string;
   viewerAgency: string;
   /** What the join button says was remembered: never text over the limit, which was refused. */
@@ -279,10 +280,12 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     outcomeChoices: outcomeChoices(),
     nextStepChoices: nextStepChoices(profile, r),
     privacy: PRIVACY_REMINDER,
-    showJoin: isOpen && !me && !editing,
-    joinTitle: viewer ? 'Join this Re-think' : 'Join, or update your role',
-    viewerRole: viewer?.rememberedRole ?? '',
-    viewerAgency: viewer?.rememberedAgency ?? '',
+    // Joined, their own card lets them correct their role or agency (the shared card offers both).
+    showJoin: isOpen && (!me || Boolean(viewer)) && !editing,
+    joinTitle: !viewer ? 'Join, or update your role' : me ? 'Update your role or agency' : 'Join this Re-think',
+    joinButton: viewer && me ? 'Save' : 'Join',
+    viewerRole: me ? me.role : (viewer?.rememberedRole ?? ''),
+    viewerAgency: me ? me.agency : (viewer?.rememberedAgency ?? ''),
     rememberedRole: withinLimit(viewer?.rememberedRole ?? '', profile.limits.nameMaxLength),
     rememberedAgency: withinLimit(viewer?.rememberedAgency ?? '', profile.limits.nameMaxLength),
     showContribute: isOpen && (!viewer || Boolean(me)) && !editing,

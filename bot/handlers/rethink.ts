@@ -14,7 +14,7 @@ type Parse = (data: CardData) => Result<Command>;
 interface CommandSpec {
   readonly parse: Parse;
   /** Told to the person when it worked. */
-  readonly done: (r: Rethink) => string;
+  readonly done: (r: Rethink, actor: Actor) => string;
   /** What they typed, kept on their card if it needs correcting. */
   readonly drafts?: (data: CardData) => Drafts;
   /** The action whose editor stays open if it needs correcting. */
@@ -60,7 +60,8 @@ const versionSeen = (data: CardData): { seen?: string } => {
 const specs = {
   join: {
     parse: (d) => ok({ kind: 'join', role: textField(d, 'role'), agency: textField(d, 'agency') }),
-    done: () => 'You have joined. Add your contribution when you are ready.',
+    // Joined before (the audit says so): this changed their role or agency.
+    done: (r, actor) => (r.audit.filter((a) => a.what === 'joined' && a.by === actor.id).length > 1 ? 'Your role and agency are updated. What you contributed before keeps the role and agency it was made under.' : 'You have joined. Add your contribution when you are ready.'),
   },
   contribute: {
     parse: (d) => ok({ kind: 'contribute', text: textField(d, 'contribution'), ...stageSeen(d) }),
@@ -160,7 +161,7 @@ function commandHandler(spec: CommandSpec): Handler {
     if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
     const r = outcome.doc;
-    const notice: CardNotice = { text: spec.done(r), tone: 'good' };
+    const notice: CardNotice = { text: spec.done(r, actor), tone: 'good' };
     // The Re-think is closed whatever happens here; a request left behind is completed by the
     // dispatcher's periodic check.
     if (parsed.value.kind === 'close') await completeLinkedRequests(deps, r, input).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not complete the linked request now; the periodic check will'));

@@ -267,10 +267,12 @@ describe('Re-think card', () => {
       expect(input(card, 'agency')?.value).toBe('Early help hub');
     });
 
-    it('offers a participant their own contribution to edit', () => {
+    it('offers a participant their own contribution to edit, and their role and agency to correct', () => {
       const card = views['participant, stage 1']();
-      expect(verbs(card).filter((v) => v !== 'refresh')).toEqual(['contribute']);
-      expect(ofType(card, 'Action.ShowCard').map((a) => a.title)).toEqual(['Edit your contribution']);
+      expect(verbs(card).filter((v) => v !== 'refresh')).toEqual(['join', 'contribute']);
+      expect(ofType(card, 'Action.ShowCard').map((a) => a.title)).toEqual(['Update your role or agency', 'Edit your contribution']);
+      const tom = s1.participants.find((p) => p.id === people.tom.id);
+      expect([input(card, 'role')?.value, input(card, 'agency')?.value]).toEqual([tom?.role, tom?.agency]);
       expect(input(card, 'contribution')?.value).toBe(s1.contributions.find((c) => c.participantId === people.tom.id)?.text);
     });
 

@@ -522,3 +522,20 @@ test('list shows this conversation’s open and recent Re-thinks, closed ones wi
   }
   expect(await bed.db.rethink(chat.conversation.id, closed.rethinkId)).toEqual(stored);
 });
+
+test('someone who has joined corrects their role or agency from their own card; what they contributed before keeps the role it was made under', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await chat.start(megan);
+  const joined = await chat.press(isaiah, 'join', { rethinkId, role: 'School nurse', agency: 'Helth' });
+  await chat.press(isaiah, 'contribute', { rethinkId, contribution: 'Seen twice this term.' });
+  // Their own card offers the correction, filled in with what is recorded.
+  const card = (await chat.press(isaiah, 'refresh', { rethinkId })).card ?? {};
+  expect(cardText(card)).toContain('Update your role or agency');
+  expect(input(card, 'agency')?.value).toBe('Helth');
+  expect(cardText(joined.card)).toContain('You have joined');
+  const updated = await chat.press(isaiah, 'join', { ...buttonData(card, 'join'), role: 'School nurse', agency: 'Health' });
+  expect(cardText(updated.card)).toContain('Your role and agency are updated.');
+  const stored = await bed.db.rethink(chat.conversation.id, rethinkId);
+  expect(stored?.participants.find((p) => p.id === isaiah.id)).toMatchObject({ role: 'School nurse', agency: 'Health' });
+  expect(stored?.contributions.find((c) => c.participantId === isaiah.id)).toMatchObject({ agency: 'Helth' });
+});

@@ -100,9 +100,10 @@ describe('a Re-think in the Agents Playground, by two people in a group chat', (
     expect(cardText(alexView)).toContain('In progress');
     await pg.waitFor((e) => e.action === 'updateMessage' && e.message?.messageId === cardMessageId && cardWith(e, `Stage 1 of 5: ${stageTitle(1)}`), { since });
 
-    // 4. Both take part: Alex joined by starting it (no Join button for Alex); Megan joins from her view.
+    // 4. Both take part: Alex joined by starting it (no Join for Alex, only a correction of role or agency); Megan joins from her view.
     alexView = await viewOf(alex, alexView);
-    expect(executeActions(alexView).map((a) => a.verb)).not.toContain('join');
+    expect(cardText(alexView)).not.toContain('Join this Re-think');
+    expect(cardText(alexView)).toContain('Update your role or agency');
     let meganView = await viewOf(megan, alexView);
     expect(cardText(meganView)).toContain('Join this Re-think');
     meganView = await press(megan, meganView, 'join', { role: 'Health visitor', agency: 'Health' });
