@@ -204,17 +204,17 @@ function isAzureAccount(url: string): boolean {
   }
 }
 
-/** botbuilder's own spelling of each setting, which Re-think does not read. */
-const BOTBUILDER_NAMES: Record<string, string> = {
-  MicrosoftAppId: 'MICROSOFT_APP_ID',
-  MicrosoftAppPassword: 'MICROSOFT_APP_PASSWORD',
-  MicrosoftAppType: 'MICROSOFT_APP_TYPE',
-  MicrosoftAppTenantId: 'MICROSOFT_APP_TENANT_ID',
-};
+/** botbuilder's own spelling of each setting, which Re-think does not read, and Re-think's. */
+const BOTBUILDER_NAMES: readonly (readonly [string, string])[] = [
+  ['MicrosoftAppId', 'MICROSOFT_APP_ID'],
+  ['MicrosoftAppPassword', 'MICROSOFT_APP_PASSWORD'],
+  ['MicrosoftAppType', 'MICROSOFT_APP_TYPE'],
+  ['MicrosoftAppTenantId', 'MICROSOFT_APP_TENANT_ID'],
+];
 
 function readAuth(get: (name: string) => string | undefined, problems: string[]): BotAuth {
   // Set under botbuilder's names (as in its samples), they would be ignored without a word.
-  for (const [theirs, ours] of Object.entries(BOTBUILDER_NAMES)) {
+  for (const [theirs, ours] of BOTBUILDER_NAMES) {
     if (get(theirs) && !get(ours)) problems.push(`${theirs} is set, but Re-think reads ${ours}: set that instead.`);
   }
   const appId = get('MICROSOFT_APP_ID');

@@ -71,7 +71,7 @@ async function shortenIn(container: Container, partitionKeyPath: string, retenti
 }
 
 /** Brings every record's expiry within the current retention period; a count per container. */
-export async function keepWithinRetention(containers: Containers, retentionSeconds: number, stopping: () => boolean = () => false, now: () => number = Date.now): Promise<Record<Name, RetentionCount>> {
+async function keepWithinRetention(containers: Containers, retentionSeconds: number, stopping: () => boolean = () => false, now: () => number = Date.now): Promise<Record<Name, RetentionCount>> {
   const names = Object.keys(CONTAINERS) as Name[];
   // Every container's scan ends before a failure is reported: none is left running unobserved.
   const settled = await Promise.allSettled(names.map((name) => shortenIn(containers[name], CONTAINERS[name], retentionSeconds, now, stopping)));
@@ -82,7 +82,7 @@ export async function keepWithinRetention(containers: Containers, retentionSecon
 
 const MARKER_ID = 'retentionCheck';
 /** How often the check runs again under the same period. */
-export const RETENTION_CHECK_EVERY_MS = 24 * 3_600_000;
+const RETENTION_CHECK_EVERY_MS = 24 * 3_600_000;
 /** A claim on the check held this long with no end recorded (its instance stopped) may be taken over. */
 const CLAIM_MS = 60 * 60_000;
 

@@ -3,7 +3,7 @@
  * recorded like outbox entries: one whose post was never recorded (Teams failed it, or the instance
  * stopped after the answer) is posted by the periodic check, once.
  */
-import { meetingEnd, newGroupChat, newMeetingChat, users } from '../helpers/activities';
+import { meetingEnd, newGroupChat, newMeetingChat, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver } from '../helpers/driver';
 import { cardText, executeActions, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
@@ -26,6 +26,19 @@ async function atStageFive(): Promise<{ driver: Driver; rethinkId: string }> {
   await driver.press(other, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
   for (let stage = 1; stage < 5; stage++) await driver.press(lead, 'advance', { rethinkId, confirmed: 'true', stage: String(stage) });
   return { driver, rethinkId };
+}
+
+/** A Re-think open in a meeting of its own, whose end the app marked while Teams refused every post to its chat. */
+async function endedWhileRefused(): Promise<{ chat: TestConversation; driver: Driver; rethinkId: string }> {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  bed.connector.setMeetingRole(lead.aadObjectId, 'Organizer', lead.id, chat.meetingId);
+  const { rethinkId } = await driver.start(lead);
+  bed.connector.failConversation(chat.id, 403);
+  await send(bed.app, meetingEnd({ user: lead, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
+  await bed.app.idle();
+  bed.connector.failConversation(chat.id, undefined);
+  return { chat, driver, rethinkId };
 }
 
 const summariesIn = (driver: Driver) => bed.connector.posts(driver.conversation.id).filter((p) => p.activity.attachments?.[0] && cardText(cardOf(p)).includes('Re-think summary'));
@@ -95,16 +108,8 @@ test('a summary Teams keeps refusing is tried five times in all, then given up',
 });
 
 test('the reminder at a meeting’s end that Teams refused is posted by the periodic check with the card, which is then the one kept up to date; none once the Re-think has closed', async () => {
-  const chat = newMeetingChat();
-  const driver = new Driver(bed.app, bed.connector, chat);
-  bed.connector.setMeetingRole(lead.aadObjectId, 'Organizer', lead.id, chat.meetingId);
-  const { rethinkId } = await driver.start(lead);
-  const where = { user: lead, conversation: chat, serviceUrl: bed.connector.serviceUrl };
+  const { chat, rethinkId } = await endedWhileRefused();
   const endReminders = () => bed.connector.posts(chat.id).filter((p) => (p.activity.text ?? '').startsWith('The meeting has ended and the Re-think for case'));
-  bed.connector.failConversation(chat.id, 403);
-  await send(bed.app, meetingEnd(where));
-  await bed.app.idle();
-  bed.connector.failConversation(chat.id, undefined);
   expect(endReminders()).toHaveLength(0);
   expect((await bed.db.rethink(chat.id, rethinkId))?.owed?.meetingEnd).toEqual({ claimedAt: new Date(now).toISOString(), tries: 1 });
 
@@ -125,19 +130,12 @@ test('the reminder at a meeting’s end that Teams refused is posted by the peri
   expect(endReminders()).toHaveLength(1);
 
   // Another meeting's reminder posted by the check while someone contributes: its card is brought up to date at once.
-  const busy = newMeetingChat();
-  const busyDriver = new Driver(bed.app, bed.connector, busy);
-  bed.connector.setMeetingRole(lead.aadObjectId, 'Organizer', lead.id, busy.meetingId);
-  const ongoing = await busyDriver.start(lead);
-  bed.connector.failConversation(busy.id, 403);
-  await send(bed.app, meetingEnd({ ...where, conversation: busy }));
-  await bed.app.idle();
-  bed.connector.failConversation(busy.id, undefined);
+  const { chat: busy, driver: busyDriver, rethinkId: ongoing } = await endedWhileRefused();
   now += 11 * MINUTE;
   const held = bed.connector.holdNextPost();
   const checking = bed.app.housekeep();
   await held.arrived;
-  await busyDriver.press(users.adele, 'join', { rethinkId: ongoing.rethinkId, role: 'Teacher', agency: 'School' });
+  await busyDriver.press(users.adele, 'join', { rethinkId: ongoing, role: 'Teacher', agency: 'School' });
   held.release();
   await checking;
   await bed.app.idle();
@@ -147,15 +145,8 @@ test('the reminder at a meeting’s end that Teams refused is posted by the peri
   expect(cardText(cardOf(busyUpdates[0]!))).toContain(users.adele.name);
 
   // Another meeting's reminder left unposted, and its Re-think closed meanwhile: nothing is posted.
-  const other = newMeetingChat();
-  const otherDriver = new Driver(bed.app, bed.connector, other);
-  bed.connector.setMeetingRole(lead.aadObjectId, 'Organizer', lead.id, other.meetingId);
-  const closing = await otherDriver.start(lead);
-  bed.connector.failConversation(other.id, 403);
-  await send(bed.app, meetingEnd({ ...where, conversation: other }));
-  await bed.app.idle();
-  bed.connector.failConversation(other.id, undefined);
-  await otherDriver.press(lead, 'close', { rethinkId: closing.rethinkId, outcome: 'notResolved', nextStep: 'escalation' });
+  const { chat: other, driver: otherDriver, rethinkId: closing } = await endedWhileRefused();
+  await otherDriver.press(lead, 'close', { rethinkId: closing, outcome: 'notResolved', nextStep: 'escalation' });
   now += 11 * MINUTE;
   await bed.app.housekeep();
   expect(bed.connector.posts(other.id).filter((p) => (p.activity.text ?? '').startsWith('The meeting has ended'))).toHaveLength(0);
