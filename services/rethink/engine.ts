@@ -312,7 +312,7 @@ const handlers: Handlers = {
     const to = participantNamed(r, c.toParticipantId);
     if (!to || to.external) return refuse('invalidInput', 'Please choose someone who has joined this Re-think in Teams to hand over to.');
     // In a meeting, a starter who is an attendee facilitates only once handed over to.
-    if (to.id === r.facilitatorId && (!r.meetingId || r.facilitatorByHandOver)) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
+    if (to.id === r.facilitatorId && facilitatorIsNamed(r)) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
     r.facilitatorId = to.id;
     r.facilitatorByHandOver = true;
     return ok(r);
@@ -588,10 +588,17 @@ export function contributionsAt(r: Rethink, stage: StageNumber) {
 export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilitatorId === actorId;
 
 /**
+ * Strategy 3 is led by the independent facilitator who accepted the request (or whoever they hand
+ * over to), whatever meeting role anyone has: Teams makes everyone a presenter by default, and the
+ * people in the disagreement must not run or close it.
+ */
+const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 3;
+
+/**
  * Whom to name as the facilitator: outside meetings the starter (or whoever it was handed over to);
  * in a meeting only someone handed over to, the organiser and presenters facilitating otherwise.
  */
-export const facilitatorIsNamed = (r: Rethink): boolean => !r.meetingId || r.facilitatorByHandOver === true;
+export const facilitatorIsNamed = (r: Rethink): boolean => !r.meetingId || r.facilitatorByHandOver === true || independentlyFacilitated(r);
 export const namedFacilitator = (r: Rethink, participantId: string): boolean => r.facilitatorId === participantId && facilitatorIsNamed(r);
 
 const PRESENTING = new Set(['Organizer', 'Presenter']);
@@ -602,7 +609,7 @@ const PRESENTING = new Set(['Organizer', 'Presenter']);
  * the Re-think's meeting (someone who starts another meeting in the same channel organises only that one).
  */
 export function mayFacilitate(r: Rethink, actor: Actor): boolean {
-  if (!r.meetingId) return isFacilitator(r, actor.id);
+  if (!r.meetingId || independentlyFacilitated(r)) return isFacilitator(r, actor.id);
   return (PRESENTING.has(actor.meetingRole ?? '') && actor.meetingId === r.meetingId) || (r.facilitatorByHandOver === true && isFacilitator(r, actor.id));
 }
 
@@ -687,9 +694,10 @@ function mustFacilitate(r: Rethink, actor: Actor): Result<true> {
   const open = mustBeOpen(r);
   if (!open.ok) return open;
   if (!mayFacilitate(r, actor)) {
-    if (r.meetingId) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or the facilitator to hand over to you.');
+    if (r.meetingId && !independentlyFacilitated(r)) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or the facilitator to hand over to you.');
     const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
-    return refuse('notFacilitator', `Only the facilitator${facilitator ? `, ${facilitator.name},` : ''} can do this.`);
+    const who = independentlyFacilitated(r) ? 'the independent facilitator' : 'the facilitator';
+    return refuse('notFacilitator', `Only ${who}${facilitator ? `, ${facilitator.name},` : ''} can do this.`);
   }
   return ok(true);
 }

@@ -8,7 +8,8 @@ import { AHEAD, meetingEnd, newMeetingChat, users, type TestConversation } from 
 import { input } from '../helpers/adaptiveCards';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
-import { buttonData } from '../helpers/journeys';
+import { ANSWERS, buttonData } from '../helpers/journeys';
+import { request, servedBy } from '../fixtures/cards/requests';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
 
 const organiser = users.alex;
@@ -249,4 +250,36 @@ test('Teams unable to say someone’s role in the meeting: they are told so, not
   expect(await bed.db.rethink(chat.id, rethinkId)).toEqual(before);
   const moved = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
   expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
+});
+
+test('strategy 3 in a meeting is run by the independent facilitator whatever their meeting role: presenters from the network contribute but cannot move it on or close it', async () => {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  const independent = users.isaiah;
+  const caseReference = 'PSCP-2026-1190';
+  await bed.db.requests.items.create(
+    servedBy(request('accepted', { id: 'facilitated-in-meeting', caseReference, accepted: { by: { id: independent.id, name: independent.name, aadObjectId: independent.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
+  );
+  // Teams makes everyone a presenter by default; the facilitator from outside may well be an attendee.
+  bed.connector.setMeetingRole(independent.aadObjectId, 'Attendee');
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer');
+  bed.connector.setMeetingRole(presenter.aadObjectId, 'Presenter');
+  const { rethinkId, card } = await driver.start(independent, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ strategy: 3, facilitatorId: independent.id });
+  expect(cardText(card)).toMatch(/Isaiah Langer · [^·]*\(facilitator\)/);
+  for (const p of [organiser, presenter]) await driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency of ${p.name}` });
+  for (const p of [organiser, presenter]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage 1`, stage: '1' });
+
+  for (const p of [organiser, presenter]) {
+    const refused = await driver.press(p, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+    expect(cardText(refused.card)).toContain('Only the independent facilitator, Isaiah Langer, can do this.');
+    expect(executeActions(refused.card).map((a) => a.verb)).not.toContain('advance');
+  }
+  const closing = await driver.press(organiser, 'close', { rethinkId, outcome: 'resolved' });
+  expect(cardText(closing.card)).toContain('Only the independent facilitator');
+  expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ stage: 1, status: 'open' });
+
+  const moved = await driver.press(independent, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+  expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
+  expect(executeActions(moved.card).map((a) => a.verb)).toContain('advance');
 });
