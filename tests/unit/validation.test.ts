@@ -31,6 +31,12 @@ describe('case references', () => {
     if (!result.ok) expect(result.error.message).toMatch(/looks like a date/);
   });
 
+  test.each(['SMITH-2016-0412', 'jones-2019-120419'])('a reference made of a surname and a date (%s) is refused: the partnership’s references start with its own prefix', (input) => {
+    const result = checkCaseReference(input, profile);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/should look like PSCP-2026-0042/);
+  });
+
   test('something else that is not a reference is refused with the expected shape', () => {
     const result = checkCaseReference('12345', profile);
     expect(result.ok).toBe(false);
