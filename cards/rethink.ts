@@ -6,7 +6,7 @@ import template from './rethink.json';
 import { participantKey, participantNamed } from '../services/rethink/participantKey';
 import { CardTooLargeError, expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
 import { renderTooFullCard } from './tooFull';
-import { nextStepChoices, nextStepLabels, outcomeChoices, OUTCOME_LABELS, PRIVACY_REMINDER, refreshUserIdsOf, STATUS_LABELS } from './wording';
+import { EARLY_CLOSE_NOTE, nextStepChoices, nextStepLabels, outcomeChoices, OUTCOME_LABELS, PRIVACY_REMINDER, refreshUserIdsOf, STATUS_LABELS } from './wording';
 
 /** Who is looking at the card: absent for the shared card everyone sees. */
 export interface Viewer {
@@ -116,6 +116,8 @@ export interface RethinkCardData {
   /** Someone to hand over to: until another person joins in Teams, the card says so instead of an empty list. */
   hasHandOverChoices: boolean;
   outcomeChoices: Choice[];
+  /** Before stage 5: why only "not resolved" is offered. */
+  closeNote: string;
   nextStepChoices: Choice[];
   privacy: string;
   showJoin: boolean;
@@ -277,7 +279,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type who below)', value: EXTERNAL_OWNER }],
     handOverChoices,
     hasHandOverChoices: handOverChoices.length > 0,
-    outcomeChoices: outcomeChoices(),
+    outcomeChoices: outcomeChoices(r.stage),
+    closeNote: r.stage === 5 ? '' : EARLY_CLOSE_NOTE,
     nextStepChoices: nextStepChoices(profile, r),
     privacy: PRIVACY_REMINDER,
     // Joined, their own card lets them correct their role or agency (the shared card offers both).

@@ -10,7 +10,7 @@ import type { Rethink } from '../services/rethink/types';
 import template from './tooFull.json';
 import { expand, truncate, type AdaptiveCard } from './render';
 import type { RethinkCardOptions } from './rethink';
-import { nextStepChoices, outcomeChoices, refreshUserIdsOf } from './wording';
+import { EARLY_CLOSE_NOTE, nextStepChoices, outcomeChoices, refreshUserIdsOf } from './wording';
 
 export interface TooFullCardData {
   rethinkId: string;
@@ -29,6 +29,8 @@ export interface TooFullCardData {
   stage: number;
   joinedCount: number;
   showClose: boolean;
+  /** Before stage 5: why only "not resolved" is offered. */
+  closeNote: string;
   outcomeChoices: { title: string; value: string }[];
   nextStepChoices: { title: string; value: string }[];
 }
@@ -62,7 +64,8 @@ export function tooFullCardData(profile: PartnershipProfile, r: Rethink, options
     stage: r.stage,
     joinedCount: r.participants.length,
     showClose: facilitating && (r.stage === 5 || Boolean(r.meetingEndRemindedAt)),
-    outcomeChoices: outcomeChoices(),
+    outcomeChoices: outcomeChoices(r.stage),
+    closeNote: r.stage === 5 ? '' : EARLY_CLOSE_NOTE,
     nextStepChoices: nextStepChoices(profile, r),
   };
 }

@@ -366,10 +366,12 @@ const handlers: Handlers = {
     if (!may.ok) return may;
     // Once its meeting has ended, the outcome may be recorded at any stage.
     if (r.stage !== 5 && !r.meetingEndRemindedAt) return refuse('wrongStage', 'Please take the Re-think through to stage 5, agreeing actions, before recording the outcome.');
+    // Closed early (its meeting over), nothing has been agreed: it can't be recorded as resolved, even partly.
+    if (r.stage !== 5 && c.outcome !== 'notResolved') {
+      return refuse('invalidInput', `The group hasn’t reached stage 5, so nothing has been agreed yet. To record the Re-think as ${c.outcome === 'resolved' ? 'resolved' : 'partly resolved'}, please move the group on to stage 5 (“${ctx.profile.stages[4]?.title ?? 'Agreeing actions'}”) and agree actions first; otherwise record it as not resolved.`);
+    }
     if (c.outcome === 'partlyResolved' && liveActions(r).length === 0) {
-      // Before stage 5 (closed early, its meeting over) actions can't be added yet: say how to get there.
-      const how = r.stage === 5 ? 'please add at least one action first' : `please move the group on to stage 5 (“${ctx.profile.stages[4]?.title ?? 'Agreeing actions'}”) and add at least one action first`;
-      return refuse('invalidInput', `A partly resolved Re-think continues with the agreed actions: ${how}.`);
+      return refuse('invalidInput', 'A partly resolved Re-think continues with the agreed actions: please add at least one action first.');
     }
     const protocol = ctx.profile.partnership.escalationProtocolShortName;
     if (c.outcome === 'notResolved' && !c.nextStep) {
