@@ -734,3 +734,13 @@ test('a message written before Re-think was removed from a personal chat, handle
   await bed.app.idle();
   expect(await remembered()).toBeUndefined();
 });
+
+test('the facilitator who accepted a case’s request runs its strategy 3 Re-think with the reference pasted with look-alike dashes, as Word writes them', async () => {
+  const caseReference = 'PSCP-2026-1079';
+  await bed.db.requests.items.create(
+    servedBy(request('accepted', { id: 'accepted-pasted', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
+  );
+  const network = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await network.start(namedFacilitator, { ...START_FORM, caseReference: ' pscp\u20132026\u20111079 ', ...ANSWERS[3] }, '3');
+  expect(await bed.db.rethink(network.conversation.id, rethinkId)).toMatchObject({ status: 'open', caseReference, strategy: 3, recommended: { facilitated: true } });
+});
