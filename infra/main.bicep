@@ -1,6 +1,6 @@
 // Re-think for Microsoft Teams: the Azure resources for ONE partnership, in one resource group.
 //
-//   user-assigned managed identity ─┬─ is the bot's identity (Azure Bot, msaAppType UserAssignedMSI)
+//   user-assigned managed identity ─┬─ is the bot's identity (Azure Bot, msaAppType UserAssignedMSI), unless botAppId is given
 //                                   ├─ is attached to the Web App (the bot SDK and DefaultAzureCredential use it)
 //                                   └─ holds Cosmos DB Built-in Data Contributor on the Cosmos account
 //   Cosmos DB for NoSQL (serverless, keys disabled) ─ database `rethink`, containers rethinks / people / conversations / requests / settings
@@ -29,7 +29,14 @@ param allowedTenantIds string = tenant().tenantId
 @description('Comma-separated Microsoft Entra object ids of the partnership administrators (they set up the facilitator pool and are told of failed deliveries).')
 param adminIds string = ''
 
-@description('The app id URI of the Entra app registration that exposes the API for Teams SSO (the meeting side panel), e.g. api://<web app host>/<SSO app id>. Empty: the side panel is off.')
+@description('Optional: the client id of a single-tenant Entra app registration to be the bot instead of the managed identity. The meeting side panel needs it: Teams signs people in to the bot\'s own app (SSO), which must expose an API, and a managed identity cannot. Empty: the managed identity is the bot and the side panel is off.')
+param botAppId string = ''
+
+@description('The client secret of botAppId (only with botAppId).')
+@secure()
+param botAppPassword string = ''
+
+@description('The app id URI the bot\'s app registration exposes for Teams SSO (the meeting side panel): api://<web app host>/<botAppId>. Only with botAppId; empty: the side panel is off.')
 param panelAppIdUri string = ''
 
 @description('How long records are kept, in days: the default TTL of every container. MUST equal retentionDays in the partnership profile the app loads, or the app will try (and, with Entra auth, fail) to change the TTL at start-up.')
@@ -72,6 +79,11 @@ param tags object = {}
 // ─── Names and constants ───────────────────────────────────────────────────────
 
 var prefix = toLower(namePrefix)
+// Teams grants the meeting permissions to the app in the manifest's webApplicationInfo, which is also
+// the side panel's SSO app: so the bot is that app registration when there is one.
+var botIsAppRegistration = !empty(botAppId)
+var botId = botIsAppRegistration ? botAppId : identity.properties.clientId
+var botAppType = botIsAppRegistration ? 'SingleTenant' : 'UserAssignedMSI'
 var suffix = uniqueString(resourceGroup().id)
 
 var identityName = '${prefix}-id-${suffix}'
@@ -214,11 +226,11 @@ resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
 var baseAppSettings = [
   {
     name: 'MICROSOFT_APP_ID'
-    value: identity.properties.clientId
+    value: botId
   }
   {
     name: 'MICROSOFT_APP_TYPE'
-    value: 'UserAssignedMSI'
+    value: botAppType
   }
   {
     name: 'MICROSOFT_APP_TENANT_ID'
@@ -233,8 +245,8 @@ var baseAppSettings = [
     value: adminIds
   }
   {
-    // Teams SSO for the meeting side panel: the id URI its tokens are for, exposed by an Entra app
-    // registration (a managed identity cannot): see infra/README.md.
+    // Teams SSO for the meeting side panel: the id URI its tokens are for, exposed by the bot's own
+    // app registration (a managed identity cannot): see infra/README.md.
     name: 'PANEL_APP_ID_URI'
     value: panelAppIdUri
   }
@@ -261,6 +273,14 @@ var baseAppSettings = [
     value: 'false'
   }
 ]
+
+// The bot's secret, only for an app registration bot (a managed identity has none).
+var botSecretAppSettings = botIsAppRegistration ? [
+  {
+    name: 'MICROSOFT_APP_PASSWORD'
+    value: botAppPassword
+  }
+] : []
 
 var profileAppSettings = empty(partnershipProfile) ? [] : [
   {
@@ -293,7 +313,7 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       healthCheckPath: '/healthz'
-      appSettings: concat(baseAppSettings, profileAppSettings)
+      appSettings: concat(baseAppSettings, botSecretAppSettings, profileAppSettings)
     }
   }
 }
@@ -311,9 +331,9 @@ resource bot 'Microsoft.BotService/botServices@2022-09-15' = {
   properties: {
     displayName: botDisplayName
     endpoint: 'https://${webApp.properties.defaultHostName}${messagingEndpointPath}'
-    msaAppType: 'UserAssignedMSI'
-    msaAppId: identity.properties.clientId
-    msaAppMSIResourceId: identity.id
+    msaAppType: botAppType
+    msaAppId: botId
+    msaAppMSIResourceId: botIsAppRegistration ? null : identity.id
     msaAppTenantId: tenant().tenantId
   }
 }
@@ -336,6 +356,7 @@ output webAppUrl string = 'https://${webApp.properties.defaultHostName}'
 output botMessagingEndpoint string = 'https://${webApp.properties.defaultHostName}${messagingEndpointPath}'
 output cosmosEndpoint string = cosmos.properties.documentEndpoint
 output managedIdentityClientId string = identity.properties.clientId
+output botAppId string = botId
 output webAppName string = webApp.name
 output botName string = bot.name
 output cosmosAccountName string = cosmos.name

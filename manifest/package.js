@@ -83,10 +83,19 @@ function renderManifest(templateText, appId, domain = LOCAL_PLACEHOLDER_DOMAIN, 
   if (!GUID_PATTERN.test(ssoAppId)) {
     throw new PackageError(`The SSO app id "${ssoAppId}" is not a GUID.`);
   }
+  // Teams grants the meeting permissions (resource-specific consent) to webApplicationInfo's app, and
+  // the bot is what asks for roles and receives the meeting's end: another app there leaves the bot
+  // none, and Re-thinks in meetings could not be moved on or closed.
+  if (ssoAppId.toLowerCase() !== appId.toLowerCase()) {
+    throw new PackageError(
+      `The side panel's sign-in app (${ssoAppId}) must be the bot's own app (${appId}): Teams gives the meeting permissions to that app, and the bot makes those calls. ` +
+        'Use one app registration for both (a single-tenant bot that exposes api://<domain>/<bot app id>; see infra/README.md), or leave --sso-app-id out.',
+    );
+  }
   if (!DOMAIN_PATTERN.test(domain)) {
     throw new PackageError(`The domain "${domain}" is not a host name such as rethink.example.org (no https://, no path).`);
   }
-  let text = templateText.split(PLACEHOLDER).join(appId).split(DOMAIN_PLACEHOLDER).join(domain).split(SSO_PLACEHOLDER).join(ssoAppId);
+  let text = templateText.split(PLACEHOLDER).join(appId).split(DOMAIN_PLACEHOLDER).join(domain).split(SSO_PLACEHOLDER).join(appId);
   // Inside JSON strings: a partnership name with quotes in it must stay valid JSON.
   for (const [key, value] of Object.entries(partnership)) text = text.split(`\${{${key}}}`).join(JSON.stringify(value).slice(1, -1));
   const leftover = text.match(/\$\{\{[^}]*\}\}/g);
@@ -171,14 +180,9 @@ async function main() {
     domain = LOCAL_PLACEHOLDER_DOMAIN;
     console.warn(`Warning: no domain given (--domain <host> or APP_DOMAIN), so using ${LOCAL_PLACEHOLDER_DOMAIN}: the meeting side panel will not load from this package.`);
   }
-  // Teams SSO needs an Entra app registration that exposes an API; with a managed-identity bot it is a separate app.
+  // The side panel signs in with the bot's own app registration (it must expose an API, which a
+  // managed identity can't: such a bot runs without the panel). Given, it must be the bot's id.
   const ssoAppId = (args.ssoAppId || process.env.SSO_APP_ID || appId).trim();
-  if (!args.ssoAppId && !process.env.SSO_APP_ID && appId !== LOCAL_PLACEHOLDER_APP_ID) {
-    console.warn(
-      'Warning: no side panel sign-in app given (--sso-app-id <guid> or SSO_APP_ID), so using the bot\'s app id. ' +
-        'A bot with a managed identity cannot expose an API: give the separate app registration (see infra/README.md), or the side panel will not sign people in.',
-    );
-  }
   const profilePath = args.profilePath || (process.env.PARTNERSHIP_PROFILE ? path.resolve(process.env.PARTNERSHIP_PROFILE) : DEFAULT_PROFILE);
   const { outFile } = await buildPackage({ appId: appId.trim(), domain: domain.trim(), ssoAppId, outFile: args.outFile, profilePath });
   const shown = path.relative(process.cwd(), outFile);

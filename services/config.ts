@@ -152,7 +152,15 @@ export function loadConfig(env: Env): Config {
   const appIdUri = get('PANEL_APP_ID_URI');
   // Teams asks for a token for api://<the app's domain>/<its app id> (manifest webApplicationInfo): nothing else can match.
   if (appIdUri && !/^api:\/\/[A-Za-z0-9.-]+(:\d+)?\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appIdUri)) {
-    problems.push(`PANEL_APP_ID_URI must be the side panel's app id URI as the Teams package sets it, api://<the app's domain>/<the sign-in app's id>, such as api://rethink.example.org/00000000-0000-0000-0000-000000000000, with nothing after the id (got "${appIdUri}").`);
+    problems.push(`PANEL_APP_ID_URI must be the side panel's app id URI as the Teams package sets it, api://<the app's domain>/<the bot's app id>, such as api://rethink.example.org/00000000-0000-0000-0000-000000000000, with nothing after the id (got "${appIdUri}").`);
+  } else if (appIdUri && auth.mode !== 'none') {
+    // The package's webApplicationInfo is the bot's own app: Teams grants it the meeting permissions the bot uses.
+    const signInApp = appIdUri.slice(appIdUri.lastIndexOf('/') + 1);
+    if (auth.mode === 'managedIdentity') {
+      problems.push('PANEL_APP_ID_URI is set, but the bot is a managed identity (MICROSOFT_APP_TYPE=UserAssignedMSI), which cannot expose an API for the side panel to sign in to: make the bot a single-tenant app registration that exposes it (see infra/README.md), or unset PANEL_APP_ID_URI.');
+    } else if (signInApp.toLowerCase() !== auth.appId.toLowerCase()) {
+      problems.push(`PANEL_APP_ID_URI must end with the bot's own app id, ${auth.appId} (got ${signInApp}): Teams gives the meeting permissions to the app the side panel signs in to, and the bot is what uses them.`);
+    }
   }
   const devUserId = get('DEV_USER_ID');
   const meetingRole = get('DEV_USER_ROLE') ?? 'Attendee';

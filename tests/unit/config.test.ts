@@ -172,6 +172,14 @@ describe('settings a deployment gets slightly wrong', () => {
       expect(problemsOf({ ...DEPLOYED, PANEL_APP_ID_URI: wrong })).toContain('PANEL_APP_ID_URI must be the side panel’s app id URI'.replace('’', "'"));
     }
   });
+
+  test('PANEL_APP_ID_URI names the bot’s own app: another app, or a managed-identity bot (which cannot expose an API), is refused', () => {
+    const other = '99999999-2222-4333-8444-555555555555';
+    expect(problemsOf({ ...DEPLOYED, PANEL_APP_ID_URI: `api://rethink.example.org/${other}` })).toContain(`PANEL_APP_ID_URI must end with the bot's own app id, ${APP} (got ${other})`);
+    expect(loadConfig({ ...DEPLOYED, PANEL_APP_ID_URI: `api://rethink.example.org/${APP.toUpperCase()}` }).panel.appIdUri).toBeDefined();
+    const identity = { MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT, COSMOS_ENDPOINT: COSMOS };
+    expect(problemsOf({ ...identity, MICROSOFT_APP_TYPE: 'UserAssignedMSI', PANEL_APP_ID_URI: `api://rethink.example.org/${APP}` })).toContain('PANEL_APP_ID_URI is set, but the bot is a managed identity');
+  });
 });
 
 describe('the partnership profile', () => {

@@ -18,7 +18,7 @@ interface BuildResult {
   manifest: unknown;
 }
 interface PackageModule {
-  buildPackage(options: { appId: string; outFile?: string; manifestDir?: string; profilePath?: string }): Promise<BuildResult>;
+  buildPackage(options: { appId: string; ssoAppId?: string; outFile?: string; manifestDir?: string; profilePath?: string }): Promise<BuildResult>;
 }
 // manifest/package.js is a plain CommonJS script (run by `npm run package`), so it has no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -208,5 +208,13 @@ describe('Teams app package', () => {
   it('rejects an app id that is not a GUID', async () => {
     await expect(buildPackage({ appId: 'not-a-guid', outFile: path.join(dir, 'bad.zip') })).rejects.toThrow(/not a GUID/);
     expect(fs.existsSync(path.join(dir, 'bad.zip'))).toBe(false);
+  });
+
+  it('refuses a side panel sign-in app other than the bot: Teams grants the meeting permissions to webApplicationInfo’s app, and the bot uses them', async () => {
+    const other = '99999999-2222-4333-8444-555555555555';
+    await expect(buildPackage({ appId: APP_ID, ssoAppId: other, outFile: path.join(dir, 'two-apps.zip') })).rejects.toThrow(/must be the bot's own app/);
+    expect(fs.existsSync(path.join(dir, 'two-apps.zip'))).toBe(false);
+    const same = await buildPackage({ appId: APP_ID, ssoAppId: APP_ID.toUpperCase(), outFile: path.join(dir, 'one-app.zip') });
+    expect(same.manifest).toMatchObject({ webApplicationInfo: { id: APP_ID } });
   });
 });
