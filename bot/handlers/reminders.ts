@@ -21,8 +21,12 @@ const REMINDERS: Actor = { id: 'reminders', name: 'Re-think' };
 /** How many Re-thinks one check looks at; the rest wait for the next. */
 const PER_CHECK = 50;
 
-/** Teams could not take it now (a timeout, throttled, a fault of its own): worth another try. */
-const passing = (status: number): boolean => status === 0 || status === 429 || status >= 500;
+/**
+ * Teams could not take it now (a timeout, throttled, 412, a fault of its own): worth another try, as
+ * Teams asks. Only a refusal is final: the app removed or blocked there (403), the chat gone (404), or
+ * a message Teams will never take (400); the outbox reads them the same way.
+ */
+const passing = (status: number): boolean => status !== 400 && status !== 403 && status !== 404;
 
 /**
  * `clock` is read again for each reminder: a mark carries the time it was made, so that one made late
