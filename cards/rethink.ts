@@ -1,3 +1,4 @@
+import { authorLine, authorOf, ownerLabel } from '../services/rethink/authors';
 import type { PartnershipProfile } from '../services/profile/types';
 import { actionVersion, contributionsAt, recordedForAtStage, facilitatorIsNamed, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
@@ -250,10 +251,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     moreNote: isOpen && visible.shown.length > shownAtMost ? moreContributions(visible.shown.length - shownAtMost, 'this stage') : '',
     contributions: isOpen
       ? visible.shown.slice(0, shownAtMost).map((c) => {
-          const who = byId.get(c.participantId);
-          const name = who?.name ?? 'Someone';
-          const recorded = c.recordedBy !== c.participantId ? ', recorded by the facilitator' : '';
-          return { who: compact ? `${name}${recorded}` : `${name} (${c.role ?? who?.role ?? ''}, ${c.agency ?? who?.agency ?? ''})${recorded}`, text: truncate(c.text, textLimit) };
+          const author = authorOf(c, byId);
+          return { who: compact ? `${author.name}${author.recordedForThem ? ', recorded by the facilitator' : ''}` : authorLine(author), text: truncate(c.text, textLimit) };
         })
       : [],
     isActionsStage,
@@ -263,7 +262,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     actions: actions.slice(0, actionsAtMost).map((a) => ({
       id: a.id,
       description: truncate(a.description, Math.min(textLimit, 500)),
-      ownerLine: `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'} · due ${formatUkDate(a.dueDate)}`,
+      ownerLine: `${ownerLabel(a, byId)} · due ${formatUkDate(a.dueDate)}`,
     })),
     moreActionsNote: actions.length > actionsAtMost ? moreActions(actions.length - actionsAtMost) : '',
     hasChangeable: !editing && changeable.length > 0,

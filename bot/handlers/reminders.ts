@@ -5,6 +5,7 @@
  * so of several instances one posts it, and settled after: posted, or unmarked to be tried again. One
  * never settled (the instance stopped between the two) is taken as a failed try at a later check.
  */
+import { ownerLabel } from '../../services/rethink/authors';
 import { formatUkDate, ukToday } from '../../services/rethink/validation';
 import { applyCommand, facilitatorIsNamed, type EngineContext } from '../../services/rethink/engine';
 import { DAY_MS, markedAt, REMINDER_CLAIM_MS, reminderBounds } from '../../services/rethink/reminders';
@@ -79,7 +80,6 @@ async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineCont
   await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderNotSent', at, retry }, REMINDERS, ctx), r);
 }
 
-const ownerOf = (a: AgreedAction): string => `${a.owner.name}${a.owner.participantId ? '' : ' (outside Teams)'}`;
 
 /** How to ask Re-think for the card here: in a shared chat it hears only what @mentions it. */
 const statusCommand = (r: Rethink): string => (r.conversationKind === 'personal' ? '**status**' : '**@Re-think status**');
@@ -87,9 +87,10 @@ const statusCommand = (r: Rethink): string => (r.conversationKind === 'personal'
 function actionsText(r: Rethink, due: AgreedAction[], now: Date): string {
   const today = ukToday(now);
   const one = due.length === 1;
+  const byId = new Map(r.participants.map((p) => [p.id, p]));
   const lines = [...due]
     .sort((a, b) => a.dueDate.localeCompare(b.dueDate))
-    .map((a) => `- ${truncate(a.description, 300)} (${ownerOf(a)}, ${a.dueDate < today ? 'was due' : 'due'} ${formatUkDate(a.dueDate)})`);
+    .map((a) => `- ${truncate(a.description, 300)} (${ownerLabel(a, byId)}, ${a.dueDate < today ? 'was due' : 'due'} ${formatUkDate(a.dueDate)})`);
   const others = r.conversationKind === 'personal' ? 'the others taking part' : 'the others here';
   return [
     `**A reminder of ${one ? 'an agreed action' : 'agreed actions'}** from the Re-think for case ${r.caseReference}:`,

@@ -3,8 +3,9 @@
  * lays it out. It follows the same rules as the card (who may facilitate, what is shown).
  */
 import type { PartnershipProfile } from '../profile/types';
+import { authorLine, authorOf, ownerLabel } from './authors';
 import { contributionsAt, liveActions, mayFacilitate, namedFacilitator, visibleContributions, waitingFor } from './engine';
-import type { Actor, Rethink, StageNumber } from './types';
+import type { Actor, Contribution, Participant, Rethink, StageNumber } from './types';
 import { formatUkDate } from './validation';
 
 export interface PanelView {
@@ -22,7 +23,7 @@ export interface PanelView {
   hiddenCount: number;
   earlierStages: { stage: number; title: string; contributions: { who: string; text: string }[] }[];
   actions: { description: string; owner: string; dueDate: string; /** As people read it, e.g. 10 December 2026. */ due: string }[];
-  /** Who may own an action: those taking part in Teams, by id (the card's choices); anyone else is typed. */
+  /** Who may own an action: everyone taking part, by id, as on the card; anyone else is typed. */
   owners: { id: string; label: string }[];
   me: { joined: boolean; contribution: string; mayFacilitate: boolean; name: string; id: string };
   isActionsStage: boolean;
@@ -31,10 +32,9 @@ export interface PanelView {
 
 export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor, privacyReminder: string): PanelView {
   const byId = new Map(r.participants.map((p) => [p.id, p]));
-  const who = (id: string) => {
-    const p = byId.get(id);
-    return p ? `${p.name} (${p.role}, ${p.agency})` : 'Someone';
-  };
+  // Contributions under the role and agency they were made under, as on the card and the summary.
+  const said = (c: Contribution) => authorLine(authorOf(c, byId));
+  const person = (p: Participant) => `${p.name} (${p.role}, ${p.agency})`;
   const waiting = new Set(waitingFor(r).map((p) => p.id));
   const mine = contributionsAt(r, r.stage).find((c) => c.participantId === viewer.id);
   const stageText = (n: number) => profile.stages[n - 1];
@@ -49,15 +49,15 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     prompt: stageText(r.stage)?.prompt ?? '',
     participants: r.participants.map((p) => ({ name: p.name, role: p.role, agency: p.agency, contributed: !waiting.has(p.id), facilitator: namedFacilitator(r, p.id) })),
     waitingFor: r.participants.filter((p) => waiting.has(p.id)).map((p) => p.name),
-    contributions: visible.shown.map((c) => ({ who: who(c.participantId), text: c.text, mine: c.participantId === viewer.id })),
+    contributions: visible.shown.map((c) => ({ who: said(c), text: c.text, mine: c.participantId === viewer.id })),
     hiddenCount: visible.hidden,
     earlierStages: Array.from({ length: r.stage - 1 }, (_, i) => (i + 1) as StageNumber).map((n) => ({
       stage: n,
       title: stageText(n)?.title ?? `Stage ${n}`,
-      contributions: contributionsAt(r, n).map((c) => ({ who: who(c.participantId), text: c.text })),
+      contributions: contributionsAt(r, n).map((c) => ({ who: said(c), text: c.text })),
     })),
-    actions: liveActions(r).map((a) => ({ description: a.description, owner: a.owner.name, dueDate: a.dueDate, due: formatUkDate(a.dueDate) })),
-    owners: r.participants.filter((p) => !p.external).map((p) => ({ id: p.id, label: who(p.id) })),
+    actions: liveActions(r).map((a) => ({ description: a.description, owner: ownerLabel(a, byId), dueDate: a.dueDate, due: formatUkDate(a.dueDate) })),
+    owners: r.participants.map((p) => ({ id: p.id, label: `${person(p)}${p.external ? ', outside Teams' : ''}` })),
     me: { joined: byId.has(viewer.id), contribution: mine?.text ?? '', mayFacilitate: mayFacilitate(r, viewer), name: viewer.name, id: viewer.id },
     isActionsStage: r.status === 'open' && r.stage === 5,
     privacyReminder,

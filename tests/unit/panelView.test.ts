@@ -17,3 +17,30 @@ test('actions carry their due date as people read it, as on the card', () => {
   for (const [i, a] of liveActions(r).entries()) expect(view.actions[i]).toMatchObject({ dueDate: a.dueDate, due: formatUkDate(a.dueDate) });
   expect(view.actions[0]?.due).toMatch(/^\d{1,2} [A-Z][a-z]+ \d{4}$/);
 });
+
+test('contributions keep the role and agency they were made under, and say when the facilitator recorded them, as the card does', () => {
+  const r = stage5Rethink();
+  const speaker = r.participants.find((p) => !p.external && r.contributions.some((c) => c.participantId === p.id && c.stage === 1));
+  const onPhone = r.participants.find((p) => p.external && r.contributions.some((c) => c.participantId === p.id && c.stage === 1));
+  if (!speaker || !onPhone) throw new Error('fixture has no one in Teams and by phone at stage 1');
+  // Stage 1 said as Social worker; since then they corrected their role and agency.
+  for (const c of r.contributions) if (c.participantId === speaker.id) Object.assign(c, { role: speaker.role, agency: speaker.agency });
+  const was = `${speaker.name} (${speaker.role}, ${speaker.agency})`;
+  Object.assign(speaker, { role: 'Team manager', agency: 'Another agency' });
+  const view = panelView(profile, r, { id: speaker.id, name: speaker.name }, 'No names, please.');
+  const stage1 = view.earlierStages[0]?.contributions.map((c) => c.who) ?? [];
+  expect(stage1).toContain(was);
+  expect(stage1.join(' ')).not.toContain('Team manager');
+  expect(stage1.find((w) => w.startsWith(onPhone.name))).toMatch(/, recorded by the facilitator$/);
+});
+
+test('anyone taking part may own an action, people by phone or face to face included, who are marked as outside Teams', () => {
+  const r = stage5Rethink();
+  const onPhone = r.participants.find((p) => p.external);
+  if (!onPhone) throw new Error('fixture has no one by phone');
+  r.actions.push({ id: 'a-phone', description: 'Call the family', owner: { participantId: onPhone.id, name: onPhone.name }, dueDate: '2026-12-01', addedBy: r.facilitatorId, at: r.createdAt });
+  const view = panelView(profile, r, { id: r.facilitatorId, name: 'Facilitator' }, 'No names, please.');
+  expect(view.owners.map((o) => o.id)).toEqual(r.participants.map((p) => p.id));
+  expect(view.owners.find((o) => o.id === onPhone.id)?.label).toMatch(/, outside Teams$/);
+  expect(view.actions.find((a) => a.description === 'Call the family')?.owner).toBe(`${onPhone.name} (outside Teams)`);
+});
