@@ -20,7 +20,7 @@ import type { RethinkRepository } from '../../services/store/rethinks';
 import { rethinkAddress } from '../../services/store/conversations';
 import type { ConnectorClient } from '../connectorClient';
 import type { Deliveries } from '../deliveries';
-import { sharedCard } from '../handlers/rethink';
+import { rememberRole, sharedCard } from '../handlers/rethink';
 import { shortKey } from '../shortKey';
 import { engineContext, idField, textField, type Deps } from '../handlers/types';
 import { conversationKey } from '../turn';
@@ -241,6 +241,8 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   if (!outcome.replay && cardId && address.serviceUrl) {
     pd.deliveries.updateCardAt(address, cardId, shared);
   }
+  // As from the card: the role and agency someone joins with are remembered for their next Re-think.
+  if (!outcome.replay && command.kind === 'join') rememberRole(pd.deps, actor.aadObjectId, now, { role: command.role.trim(), agency: command.agency.trim() }, undefined);
   return { status: 200, etag: etagFor(found, r), body: view(pd, r, actor) };
 }
 

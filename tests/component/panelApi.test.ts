@@ -240,9 +240,12 @@ test('a change made through another instance of the app shows on the next poll (
   expect(JSON.stringify(after.body)).toContain('Made through the other instance');
 });
 
-test('a contribution made in the panel is saved and appears on everyone’s card in the chat', async () => {
+test('a contribution made in the panel is saved and appears on everyone’s card in the chat; the role joined with is remembered, as from the card', async () => {
   const token = await mint(attendee);
-  expect((await api(`${path()}`.replace('?', '/join?'), { token, method: 'POST', body: { role: 'Teacher', agency: 'School' } })).status).toBe(200);
+  expect((await api(`${path()}`.replace('?', '/join?'), { token, method: 'POST', body: { role: 'Class teacher', agency: 'Primary school' } })).status).toBe(200);
+  await bed.app.idle();
+  const { resource: remembered } = await bed.db.people.item(attendee.aadObjectId, attendee.aadObjectId).read<{ role?: string; agency?: string }>();
+  expect(remembered).toMatchObject({ role: 'Class teacher', agency: 'Primary school' });
   const saved = await api(path().replace('?', '/contribute?'), { token, method: 'POST', body: { contribution: 'Said in the side panel', stage: 1 } });
   expect(saved.status).toBe(200);
   expect(saved.body).toMatchObject({ me: { joined: true, contribution: 'Said in the side panel' } });
