@@ -71,18 +71,18 @@ export function requestSender(profile: PartnershipProfile, connector: ConnectorC
     send: async (delivery, r): Promise<SendOutcome> => {
       const { message } = delivery;
       // A tenant taken off the allow-list since it was queued is sent nothing more.
-      if (allowedTenantIds && !allowedTenantIds.includes(delivery.to.tenantId)) return { ok: true, withheld: true };
+      if (allowedTenantIds && !allowedTenantIds.includes(delivery.to.tenantId)) return { ok: true, withheld: 'tenantNotServed' };
       // An administrator's removal takes the request away from those removed: a card not yet posted
       // is not, and a copy already there becomes a note, once, and is not updated again.
       if (message.kind === 'requestCard' && message.audience === 'pool' && !(await poolHolds(delivery.to, r))) {
-        if (delivery.action !== 'update' || !delivery.activityId) return { ok: true, withheld: true };
+        if (delivery.action !== 'update' || !delivery.activityId) return { ok: true, withheld: 'leftPool' };
         const noted = await connector.update(delivery.to, delivery.activityId, { text: LEFT_POOL, attachments: [] });
         // Gone already (the app removed there, the message deleted): nothing left to take away, and nobody to alert.
-        return noted.ok || noted.status === 403 || noted.status === 404 ? { ok: true, withheld: true } : noted;
+        return noted.ok || noted.status === 403 || noted.status === 404 ? { ok: true, withheld: 'leftPool' } : noted;
       }
       const activity = await activityFor(profile, delivery, r);
       // Nothing left to send (a question since removed): settled, not retried.
-      if (!activity) return { ok: true };
+      if (!activity) return { ok: true, withheld: 'nothingToSend' };
       if (delivery.action === 'update' && delivery.activityId) return connector.update(delivery.to, delivery.activityId, activity);
       return connector.post(delivery.to, activity);
     },

@@ -11,11 +11,13 @@ import type { Stored } from '../store/repository';
 import type { RequestRepository } from '../store/requests';
 import { markFailed, markRetry, markSent, MAX_ATTEMPTS, pendingDue } from './outbox';
 import type { RateLimiter } from './rateLimiter';
-import type { Delivery, FacilitatorRequest } from './types';
+import type { Delivery, FacilitatorRequest, Withheld } from './types';
 
-/** What Teams answered: the posted activity's id, or the HTTP status (0: timeout or network failure). */
-/** `withheld`: settled without sending the card, its chat being no longer in the facilitator pool (a copy there was replaced by a note). */
-export type SendOutcome = { ok: true; activityId?: string; withheld?: true } | { ok: false; status: number; retryAfterMs?: number };
+/**
+ * What Teams answered: the posted activity's id, or the HTTP status (0: timeout or network failure).
+ * `withheld`: settled without sending it, and why, so the audit trail says what happened.
+ */
+export type SendOutcome = { ok: true; activityId?: string; withheld?: Withheld } | { ok: false; status: number; retryAfterMs?: number };
 
 /** Renders and sends one delivery; implemented by the bot layer. */
 export interface Sender {

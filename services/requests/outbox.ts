@@ -3,7 +3,7 @@
  * sent by the dispatcher. These pure functions add, settle and schedule deliveries.
  */
 import type { ConversationAddress } from '../store/people';
-import type { Audience, Delivery, FacilitatorRequest, OutboxMessage } from './types';
+import type { Audience, Delivery, FacilitatorRequest, OutboxMessage, RequestAuditWhat, Withheld } from './types';
 
 /** Tries before a delivery is given up on; with the back-off below (capped at 4 hours), about a day. */
 export const MAX_ATTEMPTS = 20;
@@ -58,12 +58,14 @@ const settle = (doc: FacilitatorRequest, id: string, change: (d: Delivery) => De
   withDueAt({ ...doc, outbox: doc.outbox.map((d) => (d.id === id && d.status === 'pending' ? change(d) : d)) });
 
 /** Sent: a posted request card becomes a copy to keep up to date, and catches up if it changed meanwhile. */
-export function markSent(doc: FacilitatorRequest, id: string, activityId: string | undefined, renderedRevision: number, now: Date, newId: () => string, withheld = false): FacilitatorRequest {
+const WITHHELD: Record<Withheld, RequestAuditWhat> = { leftPool: 'withheldFromPool', tenantNotServed: 'withheldTenantNotServed', nothingToSend: 'nothingToSend' };
+
+export function markSent(doc: FacilitatorRequest, id: string, activityId: string | undefined, renderedRevision: number, now: Date, newId: () => string, withheld?: Withheld): FacilitatorRequest {
   const delivery = doc.outbox.find((d) => d.id === id);
   if (!delivery || delivery.status !== 'pending') return doc;
   let next = settle(doc, id, (d) => ({ ...d, status: 'sent', attempts: d.attempts + 1, sentAt: now.toISOString(), ...(activityId ? { activityId } : {}) }));
-  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: 'dispatcher', what: withheld ? 'withheldFromPool' : 'delivered', ref: id }] };
-  // A chat no longer in the pool: its copy (now a note saying so) is not kept up to date any more.
+  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: 'dispatcher', what: withheld ? WITHHELD[withheld] : 'delivered', ref: id }] };
+  // A chat no longer in the pool, or no longer served: its copy is not kept up to date any more.
   if (withheld) return { ...next, cards: next.cards.filter((c) => !(c.activityId === delivery.activityId && c.to.conversationId === delivery.to.conversationId)) };
   const { message } = delivery;
   if (message.kind !== 'requestCard') return next;

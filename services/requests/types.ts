@@ -108,6 +108,13 @@ export interface Delivery {
   reportFailure: boolean;
 }
 
+/**
+ * - `leftPool`: its chat is no longer in the facilitator pool (a copy there was replaced by a note);
+ * - `tenantNotServed`: its tenant was taken off the allow-list since it was queued;
+ * - `nothingToSend`: what it carried has gone (a question since removed).
+ */
+export type Withheld = 'leftPool' | 'tenantNotServed' | 'nothingToSend';
+
 export type RequestAuditWhat =
   | 'submitted'
   | 'accepted'
@@ -120,6 +127,8 @@ export type RequestAuditWhat =
   | 'withdrawn'
   | 'delivered'
   | 'withheldFromPool'
+  | 'withheldTenantNotServed'
+  | 'nothingToSend'
   | 'offeredToPool'
   | 'leftPool'
   | 'acceptorReached'

@@ -53,6 +53,19 @@ test('sent: a posted request card becomes a copy to keep up to date; one changed
   expect(r.outbox.filter((d) => d.action === 'update' && d.activityId === 'posted-1' && d.status === 'pending')).toHaveLength(1);
 });
 
+test('settled without sending: the audit trail says why (left the pool, tenant no longer served, nothing left to send), never that it was delivered', () => {
+  const r = submitted();
+  const [pool, named, , document] = r.outbox;
+  if (!pool || !named || !document) throw new Error('no deliveries');
+  let next = markSent(r, pool.id, undefined, r.revision, NOW, ctx.newId, 'leftPool');
+  next = markSent(next, named.id, undefined, r.revision, NOW, ctx.newId, 'tenantNotServed');
+  next = markSent(next, document.id, undefined, r.revision, NOW, ctx.newId, 'nothingToSend');
+  const said = (id: string) => next.audit.filter((a) => a.ref === id).map((a) => a.what);
+  expect([said(pool.id), said(named.id), said(document.id)]).toEqual([['withheldFromPool'], ['withheldTenantNotServed'], ['nothingToSend']]);
+  expect(next.audit.some((a) => a.what === 'delivered')).toBe(false);
+  expect(next.outbox.filter((d) => d.status === 'sent')).toHaveLength(3);
+});
+
 test('retry honours Retry-After, otherwise backs off exponentially; 403 fails for good and tells administrators', () => {
   const r = submitted();
   const [first] = r.outbox;

@@ -39,7 +39,7 @@ const delivery = (tenantId: string): Delivery => ({
 test('a delivery queued for a tenant since taken off the allow-list is settled unsent; one still served is sent', async () => {
   const sent: string[] = [];
   const sender = requestSender(loadProfile(DEFAULT_PROFILE_PATH), recordingConnector(sent), async () => true, [SERVED]);
-  expect(await sender.send(delivery(DROPPED), request('accepted'))).toEqual({ ok: true, withheld: true });
+  expect(await sender.send(delivery(DROPPED), request('accepted'))).toEqual({ ok: true, withheld: 'tenantNotServed' });
   expect(sent).toEqual([]);
   expect(await sender.send(delivery(SERVED), request('accepted'))).toMatchObject({ ok: true });
   expect(sent).toEqual([`a:chat-in-${SERVED}`]);
