@@ -2,6 +2,7 @@ import { TeamsActivityHandler, TurnContext, type AdaptiveCardInvokeResponse, typ
 import { renderWelcomeCard, welcomeCardData } from '../cards/welcome';
 import { errorKind, stackFrames, type Logger } from '../services/logging';
 import { StoreUnavailableError } from '../services/store/repository';
+import type { PersonRecord } from '../services/store/people';
 import type { Deliveries } from './deliveries';
 import { acceptFile, declineFile } from './fileConsent';
 import { offerWaitingOnInstall } from './handlers/admin';
@@ -178,15 +179,19 @@ export class RethinkBot extends TeamsActivityHandler {
     this.deps.later('note the personal chat', async () => {
       const person = await this.deps.people.get(aadObjectId);
       if (person?.personalConversation?.conversationId === input.address.conversationId) return;
-      // Written before the app was removed from it (a message handled late): the chat is gone.
-      if (person?.personalConversationRemovedAt && since <= person.personalConversationRemovedAt) return;
-      await this.arrivedPersonally(input, since);
+      await this.arrivedPersonally(input, since, person);
     });
   }
 
-  /** Their personal chat is where to reach them from now on; requests waiting on that are sent. */
-  private async arrivedPersonally(input: TurnInput, since: string): Promise<void> {
+  /**
+   * Their personal chat is where to reach them from now on; requests waiting on that are sent. Not
+   * when what says so was sent before the app was removed from it (an install event or message
+   * handled late): that chat is gone. `person`: their record, if already read.
+   */
+  private async arrivedPersonally(input: TurnInput, since: string, person?: PersonRecord): Promise<void> {
     if (!input.actor.aadObjectId) return;
+    const known = person ?? (await this.deps.people.get(input.actor.aadObjectId));
+    if (known?.personalConversationRemovedAt && since <= known.personalConversationRemovedAt) return;
     await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: input.address, personalConversationSince: since }, input.now);
     // Queries across requests: after the welcome, not before it.
     this.deps.later('requests accepted before the app was added', () => reachAcceptorOnInstall(this.deps, input));

@@ -3,7 +3,7 @@
  * pre-filled, submitted, delivered to the pool, accepted by exactly one of two facilitators at
  * once, scheduled, followed by a linked strategy 3 Re-think, and completed.
  */
-import { AHEAD, newGroupChat, newMeetingChat, person, uninstalled, users, type TestConversation } from '../helpers/activities';
+import { AHEAD, installed, newGroupChat, newMeetingChat, person, uninstalled, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { input } from '../helpers/adaptiveCards';
 import { Driver, START_FORM } from '../helpers/driver';
@@ -743,4 +743,20 @@ test('the facilitator who accepted a case’s request runs its strategy 3 Re-thi
   const network = new Driver(bed.app, bed.connector, newGroupChat());
   const { rethinkId } = await network.start(namedFacilitator, { ...START_FORM, caseReference: ' pscp\u20132026\u20111079 ', ...ANSWERS[3] }, '3');
   expect(await bed.db.rethink(network.conversation.id, rethinkId)).toMatchObject({ status: 'open', caseReference, strategy: 3, recommended: { facilitated: true } });
+});
+
+test('an install event sent before Re-think was removed from a personal chat, handled late, does not bring that chat back; adding it again does', async () => {
+  const someone = person(47);
+  const chat = personalChat(someone);
+  const where = { user: someone, conversation: chat, serviceUrl: bed.connector.serviceUrl };
+  const remembered = async () => (await bed.db.people.item(someone.aadObjectId, someone.aadObjectId).read<{ personalConversation?: { conversationId: string } }>()).resource?.personalConversation;
+  await installPersonally(bed.app, bed.connector, someone);
+  await send(bed.app, uninstalled(where));
+  expect(await remembered()).toBeUndefined();
+  await send(bed.app, { ...installed(where), timestamp: new Date(Date.now() - 60_000).toISOString() });
+  await bed.app.idle();
+  expect(await remembered()).toBeUndefined();
+  await send(bed.app, { ...installed(where), timestamp: new Date(Date.now() + 1_000).toISOString() });
+  await bed.app.idle();
+  expect((await remembered())?.conversationId).toBe(chat.id);
 });
