@@ -7,7 +7,7 @@ export type { Logger };
  * The one logger. Logs carry ids, never free text: anything that could hold what a person typed
  * is redacted, wherever it appears in a logged object.
  */
-export const REDACTED_KEYS = [
+const REDACTED_KEYS = [
   'text',
   'value',
   'summary',
@@ -71,14 +71,35 @@ export function stackFrames(error: unknown): string {
     .join('\n');
 }
 
+const REDACTED = new Set(REDACTED_KEYS);
+const CENSOR = '[redacted]';
+
+/**
+ * A copy with every redacted key censored at any depth (pino's own paths name fixed depths), and
+ * what is repeated or too deep left out. The caller's object is never changed.
+ */
+function redacted(value: unknown, seen: WeakSet<object> = new WeakSet(), depth = 0): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value) || depth > 12) return '[not logged]';
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((item) => redacted(item, seen, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) out[key] = REDACTED.has(key) ? CENSOR : redacted(inner, seen, depth + 1);
+  return out;
+}
+
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  // What a child logger carries never reaches the log formatter: pino's paths cover it (to three levels; bindings are ids).
   const paths = REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
   return pino(
     {
       level,
       base: { app: 'rethink' },
-      redact: { paths, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths, censor: CENSOR },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redacted(object) as Record<string, unknown>,
+      },
     },
     destination,
   );

@@ -1,4 +1,39 @@
-import { errorKind, stackFrames } from '../../services/logging';
+import { Writable } from 'node:stream';
+import { createLogger, errorKind, stackFrames } from '../../services/logging';
+
+/** A logger writing into an array, one parsed line per entry. */
+function capturing() {
+  const lines: string[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { log: createLogger('info', out), lines };
+}
+
+describe('what is logged of typed text', () => {
+  test('redacted at any depth, inside arrays and in a child logger’s bindings; the object logged is left as it was', () => {
+    const { log, lines } = capturing();
+    const logged = { a: { b: { c: { d: { text: 'DEPTH FIVE typed words' } } } }, list: [{ summary: 'in an array' }], rethink: 'r-1' };
+    log.info(logged, 'deep');
+    log.child({ caseReference: 'PSCP-2026-0042' }).info({ count: 2 }, 'child');
+    const all = lines.join('');
+    for (const typed of ['DEPTH FIVE', 'in an array', 'PSCP-2026-0042']) expect(all).not.toContain(typed);
+    expect(all).toContain('"rethink":"r-1"');
+    expect(all).toContain('"count":2');
+    expect(logged.a.b.c.d.text).toBe('DEPTH FIVE typed words');
+  });
+
+  test('an object that refers to itself is logged without looping', () => {
+    const { log, lines } = capturing();
+    const looped: Record<string, unknown> = { id: 'x' };
+    looped.self = looped;
+    log.info({ looped }, 'loop');
+    expect(lines.join('')).toContain('"id":"x"');
+  });
+});
 
 describe('what an error leaves in the log', () => {
   test('only its stack frames, never its message, even lines of the message that look like frames', () => {
