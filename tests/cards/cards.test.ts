@@ -15,6 +15,7 @@ import { participantNamed } from '../../services/rethink/participantKey';
 import { renderSummaryCard } from '../../cards/summary';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { renderEscalationCard } from '../../cards/escalation';
+import { historyOf } from '../../services/requests/history';
 import { questionCardData, renderQuestionCard } from '../../cards/question';
 import { renderRequestCard } from '../../cards/request';
 import { renderRequestFormCard } from '../../cards/requestForm';
@@ -743,6 +744,14 @@ describe('request cards', () => {
     question: { render: () => renderQuestionCard(questionCardData(profile, request('accepted'), 'q1') !), rethinkIds: [] },
     'request list': { render: () => renderRequestListCard(requestListCardData(profile, 'Your requests', 'None yet', [{ id: 'r1', caseReference: 'PSCP-2026-0042', status: 'accepted', submittedAt: REQUEST_AT, requesterName: 'Alex', acceptedBy: 'Adele', urgency: 'soon' }])), rethinkIds: [] },
     'escalation form': { render: () => renderEscalationCard(profile, { rethink: closedRethink('notResolved', 'escalation') }), rethinkIds: [closedRethink('notResolved', 'escalation').id] },
+    'escalation recorded, with the history handed over': {
+      render: () => {
+        const r = closedRethink('notResolved', 'escalation');
+        const escalated = { ...r, escalations: [{ stage: 2, stageName: profile.escalationStages[1] ?? 'Line managers', startedBy: r.facilitatorId, startedByName: 'Priya Shah', at: NOW.toISOString(), reason: 'Still stuck. '.repeat(40) }] };
+        return renderEscalationCard(profile, { rethink: escalated, history: historyOf([closedRethink('notResolved', 'nextStrategy'), escalated]) });
+      },
+      rethinkIds: [closedRethink('notResolved', 'escalation').id],
+    },
   };
   describeEveryVariant({ ...requestVariants, ...formVariants, ...others });
 
