@@ -15,7 +15,7 @@ type TokenClient = Awaited<ReturnType<Authentication['createUserTokenClient']>>;
 type RequestResult = Awaited<ReturnType<Authentication['authenticateRequest']>>;
 
 /** Far more than the service URLs one bot is ever reached from: a bound, not a working size. */
-export const MAX_CLIENTS = 64;
+const MAX_CLIENTS = 64;
 
 /** A small insertion-ordered cache of promised clients; a client that failed to build is not kept. */
 export class ClientCache<T> {

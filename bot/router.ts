@@ -28,7 +28,7 @@ export const commands = {
 /** Commands followed by a value, e.g. "request facilitator PSCP-2026-0042". */
 const TAKES_ARGUMENT: readonly (keyof typeof commands)[] = ['start', 'request facilitator', 'add facilitator', 'remove facilitator', 'export case', 'erase case'];
 
-export const cardActions = {
+const cardActions = {
   showStart: showStartFromCard,
   startRethink: submitStart,
   confirmStrategy,
@@ -48,9 +48,6 @@ export const cardActions = {
   showEscalation,
   escalate,
 } satisfies Record<string, Handler>;
-
-export type CommandName = keyof typeof commands;
-export type CardVerb = keyof typeof cardActions;
 
 
 /**

@@ -13,7 +13,7 @@ export function tenantOf(context: TurnContext): string | undefined {
   return typeof channelTenant === 'string' ? channelTenant : activity.conversation?.tenantId;
 }
 
-export function meetingOf(context: TurnContext): string | undefined {
+function meetingOf(context: TurnContext): string | undefined {
   const id = (context.activity.channelData as { meeting?: { id?: unknown } } | undefined)?.meeting?.id;
   return typeof id === 'string' && id ? id : undefined;
 }

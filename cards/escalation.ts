@@ -33,7 +33,7 @@ export interface EscalationInput {
 }
 
 /** The form to record an escalation, or once recorded, its summary to hand over. */
-export function escalationCardData(profile: PartnershipProfile, input: EscalationInput, textLimit = 500): EscalationCardData {
+function escalationCardData(profile: PartnershipProfile, input: EscalationInput, textLimit = 500): EscalationCardData {
   const { rethink: r } = input;
   const protocol = profile.partnership.escalationProtocolShortName;
   const latest = input.history ? r.escalations?.at(-1) : undefined;

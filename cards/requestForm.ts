@@ -48,7 +48,7 @@ function triedInsteadLabel(missing: readonly (1 | 2)[]): string {
   return `No strategy 2 Re-think that you took part in is recorded. ${tried}`;
 }
 
-export function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000): RequestFormCardData {
+function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000): RequestFormCardData {
   const { nameMaxLength: short, summaryMaxLength: long } = profile.limits;
   const needsTried = needsTriedInstead(input.history);
   const field = (id: keyof RequestForm, label: string, kind: Field['kind'], choices: readonly Choice[] = []): Field => ({

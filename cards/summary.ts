@@ -51,7 +51,7 @@ const nextStepText = (profile: PartnershipProfile, strategy: number | undefined,
  * each; `minimal` counts the people and each stage's contributions. Every action is always listed,
  * and the record keeps everything.
  */
-export function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000, fit: Fit = 'full'): SummaryCardData {
+function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000, fit: Fit = 'full'): SummaryCardData {
   const compact = fit !== 'full';
   const minimal = fit === 'minimal';
   const tight = fit === 'tight' || minimal;

@@ -37,7 +37,7 @@ export interface TooFullCardData {
 
 const COLOURS = { good: 'Good', attention: 'Attention', accent: 'Accent' } as const;
 
-export function tooFullCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): TooFullCardData {
+function tooFullCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions): TooFullCardData {
   const { viewer } = options;
   const isOpen = r.status === 'open';
   // The shared card carries the facilitator's controls, as the Re-think card's does: Teams refreshes

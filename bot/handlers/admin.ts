@@ -37,7 +37,7 @@ async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Prom
  * Requests still waiting for someone to accept were sent to the pool as it was: a chat new to the
  * pool is sent them too (otherwise a replaced channel would leave them with no one to accept them).
  */
-export async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress, by = input.actor.id): Promise<number> {
+async function offerWaiting(input: TurnInput, deps: Deps, to: ConversationAddress, by = input.actor.id): Promise<number> {
   // However many are accepted and running, every one still waiting (a partnership has a handful).
   return changeEach(deps, await deps.requests.waiting(200), (current) => lifecycle.offerToPool(current, [to], by, engineContext(deps, input.now)));
 }

@@ -43,7 +43,7 @@ export interface PanelDeps {
 type Reply = { status: number; body?: unknown; etag?: string };
 
 /** The bundled page: panel/build beside the sources, and dist/panel/build beside the compiled app. */
-export const PANEL_BUILD = path.resolve(__dirname, '../../panel/build');
+const PANEL_BUILD = path.resolve(__dirname, '../../panel/build');
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
 const PANEL_VERBS = new Set(['join', 'contribute', 'advance', 'addAction']);
 

@@ -85,7 +85,7 @@ const profileShape = object({
   requestForm: object({ planTypes: choices, urgencies: choices, formats: choices, familyAware: choices, managerAgrees: choices }),
 });
 
-export function validateProfile(raw: unknown): string[] {
+function validateProfile(raw: unknown): string[] {
   const problems: string[] = [];
   profileShape(raw, 'profile', problems);
   const strategies = (raw as { strategies?: { number?: unknown }[] } | null)?.strategies;

@@ -29,9 +29,9 @@ import { formatUkDate } from '../rethink/validation';
 import { labelOf } from './form';
 import type { FacilitatorRequest, HistoryEntry } from './types';
 
-export const DOCUMENT_TITLE = 'Request for an independent facilitator (Re-think strategy 3)';
-export const RECORD_REMINDER = 'Pseudonymous case reference only. Each agency’s case system remains the record.';
-export const NO_HISTORY = 'No strategy 1 or 2 Re-think that the requester took part in is recorded.';
+const DOCUMENT_TITLE = 'Request for an independent facilitator (Re-think strategy 3)';
+const RECORD_REMINDER = 'Pseudonymous case reference only. Each agency’s case system remains the record.';
+const NO_HISTORY = 'No strategy 1 or 2 Re-think that the requester took part in is recorded.';
 
 const FONT = 'Arial';
 /** Half-points. */

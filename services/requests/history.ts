@@ -6,7 +6,7 @@ import { liveActions } from '../rethink/engine';
 import type { Actor, Rethink } from '../rethink/types';
 import type { HistoryEntry, PersonRef, RequestForm } from './types';
 
-export const tookPart = (r: Rethink, person: Actor | PersonRef): boolean =>
+const tookPart = (r: Rethink, person: Actor | PersonRef): boolean =>
   r.participants.some((p) => !p.external && (p.id === person.id || (person.aadObjectId !== undefined && p.aadObjectId === person.aadObjectId)));
 
 const dayOf = (iso: string): string => iso.slice(0, 10);

@@ -43,7 +43,7 @@ export function enqueue(doc: FacilitatorRequest, items: readonly Enqueue[], now:
 export const updateCopies = (doc: FacilitatorRequest): Enqueue[] =>
   doc.cards.map((copy) => ({ to: copy.to, action: 'update' as const, activityId: copy.activityId, message: { kind: 'requestCard' as const, audience: copy.audience } }));
 
-export function withDueAt(doc: FacilitatorRequest): FacilitatorRequest {
+function withDueAt(doc: FacilitatorRequest): FacilitatorRequest {
   const due = doc.outbox
     .filter((d) => d.status === 'pending')
     .map((d) => d.notBefore)

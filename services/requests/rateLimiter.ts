@@ -7,7 +7,7 @@ export interface Window {
   readonly max: number;
 }
 
-export const TEAMS_PER_CONVERSATION: readonly Window[] = [
+const TEAMS_PER_CONVERSATION: readonly Window[] = [
   { ms: 1_000, max: 7 },
   { ms: 30_000, max: 60 },
 ];

@@ -9,7 +9,7 @@ import type { AgreedAction, Rethink } from './types';
 
 export const DAY_MS = 86_400_000;
 /** An action missed (the app not running, say) is still reminded this long after its date; older ones are history. */
-export const OVERDUE_DAYS = 7;
+const OVERDUE_DAYS = 7;
 /** Teams failing to take a reminder this many times in a row: it is given up, not tried every minute. */
 export const REMINDER_TRIES = 3;
 
