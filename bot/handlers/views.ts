@@ -12,10 +12,10 @@ import { MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type Handler
 
 export const help: Handler = async (_input, deps) => ({ posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }] });
 
-/** A fresh start form, with the person's role and agency remembered from last time. */
 /**
- * `start`, or `start PSCP-2026-0042` with the case reference filled in. A value that isn't a case
- * reference is never put on the card: the form opens empty and says why.
+ * `start`, or `start PSCP-2026-0042` with the case reference filled in: a fresh start form, with the
+ * person's role and agency remembered from last time. A value that isn't a case reference is never
+ * put on the card: the form opens empty and says why.
  */
 export const showStartForm: Handler = async (input, deps) => {
   const typed = textField(input.data, 'argument');

@@ -43,7 +43,7 @@ export interface DispatcherOptions {
 
 type Verdict = 'sent' | 'retry' | 'failed';
 
-/** 403: the app was removed or blocked there; 404: the conversation or message is gone. Both are final. */
+/** 403: the app was removed or blocked there; 404: the conversation or message is gone; 400: a message Teams will never take. All are final. */
 export function verdictFor(outcome: SendOutcome, attempts: number): Verdict {
   if (outcome.ok) return 'sent';
   if (outcome.status === 403 || outcome.status === 404 || outcome.status === 400) return 'failed';

@@ -549,7 +549,6 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
   return ok(next);
 }
 
-/** People who joined but have not yet contributed to the current stage. */
 /**
  * No one voice, or one agency, closes a stage alone: when everyone who joined has contributed but
  * they are one person or all from one agency, the facilitator is asked before moving on.
@@ -568,6 +567,7 @@ function oneVoice(r: Rethink): string | undefined {
   return undefined;
 }
 
+/** People who joined but have not yet contributed to the current stage. */
 export function waitingFor(r: Rethink): Participant[] {
   return r.participants.filter((p) => !r.contributions.some((c) => c.stage === r.stage && c.participantId === p.id));
 }

@@ -46,7 +46,8 @@ export function peopleRepository(container: Container, retentionSeconds: number)
   return {
     get: (aadObjectId) => readItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId),
     // One patch for someone already known; a create the first time. Last writer wins: these are
-    // preferences, never part of a Re-think record.
+    // their role and agency as last given, and where to reach them (whoever noted it last is right;
+    // a chat noted from before the app was removed is refused by the caller), never a Re-think's record.
     remember: (aadObjectId, change, now, known = true) =>
       patchOrCreate<PersonRecord>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, aadObjectId, known ? 'patch' : 'create'),
     forgetPersonalChat: async (aadObjectId, conversationId, removedAt, now) => {

@@ -1,6 +1,9 @@
 /**
  * The storage rules every repository follows: a 404 is `undefined`, every update is a
- * conditional replace on the ETag, retried from a fresh read on 412.
+ * conditional replace on the ETag, retried from a fresh read on 412. The two writes that only set
+ * values, where the latest is the right one and there is nothing to merge (`patchOrCreate`,
+ * `upsertItem`: a person's remembered role and agency or personal chat, a conversation's address),
+ * are the exception.
  */
 import type { Container, Item, ItemDefinition } from '@azure/cosmos';
 import type { Refusal, Result } from '../result';
