@@ -6,6 +6,7 @@
  */
 import { ConfigurationServiceClientCredentialFactory } from 'botbuilder';
 import type { BotAuth } from '../services/config';
+import { botbuilderSettings } from './adapter';
 import type { SendOutcome } from '../services/requests/dispatcher';
 import type { ConversationAddress } from '../services/store/people';
 import { httpRequester, type HttpResponse } from './httpRequest';
@@ -27,11 +28,7 @@ export type Participation = { kind: 'member'; teamsUserId: string; role: string 
 /** No token without an app id (local use); otherwise one from Entra, cached by the SDK's credentials. */
 export function tokenSource(auth: BotAuth): TokenSource {
   if (auth.mode === 'none') return async () => undefined;
-  const settings =
-    auth.mode === 'singleTenant'
-      ? { MicrosoftAppId: auth.appId, MicrosoftAppPassword: auth.password, MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: auth.tenantId }
-      : { MicrosoftAppId: auth.appId, MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: auth.tenantId };
-  const factory = new ConfigurationServiceClientCredentialFactory(settings);
+  const factory = new ConfigurationServiceClientCredentialFactory(botbuilderSettings(auth));
   let credentials: Promise<{ getToken(force?: boolean): Promise<string> }> | undefined;
   return async () => {
     credentials ??= factory.createCredentials(auth.appId, 'https://api.botframework.com', `https://login.microsoftonline.com/${auth.tenantId}`, true) as unknown as Promise<{
