@@ -11,9 +11,7 @@ import { tuneGarbageCollection } from './gcTuning';
 import { reportStartupError } from './main';
 
 async function startLocal(): Promise<void> {
-  // Locally, the side panel runs outside Teams as a development identity: chosen here unless set.
-  const env = process.env.MICROSOFT_APP_ID ? process.env : { DEV_USER_ID: '29:local-developer', DEV_USER_NAME: 'Local developer', DEV_USER_ROLE: 'Organizer', ...process.env };
-  const config = loadConfig(env);
+  const config = loadConfig(process.env, { local: true });
   tuneGarbageCollection(config.heapGrowingPercent);
   const log = createLogger(config.logLevel);
   const app = await createApp(config, { logger: log });

@@ -60,8 +60,15 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function loadConfig(env: Env): Config {
+/**
+ * `npm start` (`local`): with no app id, the side panel runs outside Teams as a development
+ * organiser unless DEV_USER_* say otherwise. Elsewhere the panel has no development user unless set.
+ */
+const LOCAL_DEFAULTS: Env = { DEV_USER_ID: '29:local-developer', DEV_USER_NAME: 'Local developer', DEV_USER_ROLE: 'Organizer' };
+
+export function loadConfig(given: Env, { local = false }: { local?: boolean } = {}): Config {
   const problems: string[] = [];
+  const env = local && !given.MICROSOFT_APP_ID?.trim() ? { ...LOCAL_DEFAULTS, ...given } : given;
   const get = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value ? value : undefined;

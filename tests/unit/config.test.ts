@@ -173,6 +173,13 @@ describe('settings a deployment gets slightly wrong', () => {
     }
   });
 
+  test('npm start (local): the side panel acts as a development organiser unless DEV_USER_* say otherwise; nowhere else, and never with an app id', () => {
+    expect(loadConfig({}, { local: true }).panel.developmentUser).toMatchObject({ id: '29:local-developer', name: 'Local developer', meetingRole: 'Organizer' });
+    expect(loadConfig({ DEV_USER_ROLE: 'Attendee' }, { local: true }).panel.developmentUser).toMatchObject({ meetingRole: 'Attendee' });
+    expect(loadConfig({}).panel.developmentUser).toBeUndefined();
+    expect(loadConfig(DEPLOYED, { local: true }).panel.developmentUser).toBeUndefined();
+  });
+
   test('PANEL_APP_ID_URI names the bot’s own app: another app, or a managed-identity bot (which cannot expose an API), is refused', () => {
     const other = '99999999-2222-4333-8444-555555555555';
     expect(problemsOf({ ...DEPLOYED, PANEL_APP_ID_URI: `api://rethink.example.org/${other}` })).toContain(`PANEL_APP_ID_URI must end with the bot's own app id, ${APP} (got ${other})`);
