@@ -17,7 +17,8 @@ export interface ConnectorClient {
   /** The meeting participant API: the person's Teams id and role now; not a member; or Teams could not say. */
   meetingParticipant(serviceUrl: string, meetingId: string, aadObjectId: string, tenantId: string): Promise<Participation>;
   /** Whether the person (by their Teams or Entra id) is still a member of the chat. */
-  conversationMember(serviceUrl: string, conversationId: string, memberId: string): Promise<'member' | 'notMember' | 'unavailable'>;
+  /** `refused`: Teams said 403, which is the app's own standing in the chat (removed from it, or blocked), not the person's membership. */
+  conversationMember(serviceUrl: string, conversationId: string, memberId: string): Promise<'member' | 'notMember' | 'refused' | 'unavailable'>;
 }
 
 type TokenSource = () => Promise<string | undefined>;
@@ -73,7 +74,6 @@ export function connectorClient(token: TokenSource, timeoutMs: number): Connecto
     const id = (response.body as { id?: unknown } | undefined)?.id;
     return { ok: true, ...(typeof id === 'string' ? { activityId: id } : {}) };
   };
-  const refused = (status: number): boolean => status === 404 || status === 403;
   return {
     meetingParticipant: async (serviceUrl, meetingId, aadObjectId, tenantId) => {
       const response = await request('GET', `${base(serviceUrl)}/v1/meetings/${encodeURIComponent(meetingId)}/participants/${encodeURIComponent(aadObjectId)}?tenantId=${encodeURIComponent(tenantId)}`);
@@ -86,7 +86,8 @@ export function connectorClient(token: TokenSource, timeoutMs: number): Connecto
     conversationMember: async (serviceUrl, conversationId, memberId) => {
       const response = await request('GET', `${base(serviceUrl)}/v3/conversations/${encodeURIComponent(conversationId)}/members/${encodeURIComponent(memberId)}`);
       if (!response) return 'unavailable';
-      if (refused(response.status)) return 'notMember';
+      if (response.status === 403) return 'refused';
+      if (response.status === 404) return 'notMember';
       return response.ok ? 'member' : 'unavailable';
     },
     post: (to, activity) => send('POST', conversationUrl(to), { type: 'message', ...activity }),

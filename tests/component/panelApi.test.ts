@@ -69,6 +69,15 @@ test('a chat tab outside a meeting: those who joined the Re-think and are still 
   const removed = await api(url, { token: await mint(attendee) });
   expect(removed.status).toBe(403);
   expect(removed.body.message).toBe('You are no longer in this chat.');
+  // Teams refusing the app the question (403: Re-think removed from the chat, say) is not the person leaving it.
+  bed.connector.failConversation(group.id, 403);
+  try {
+    const refused = await api(url, { token: await mint(organiser) });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain('Teams didn’t let Re-think check who is in this chat');
+  } finally {
+    bed.connector.failConversation(group.id, undefined);
+  }
 });
 
 test('Teams unable to say who is in the meeting: 503, not a refusal; Teams refusing the app the question (403: a permission not granted) is said, and pointed to the card', async () => {

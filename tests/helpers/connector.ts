@@ -33,7 +33,7 @@ export interface Connector {
   throttleNext(count: number, seconds: number): void;
   /** Requests answered with 429 so far. */
   readonly throttled: number;
-  /** Answers requests to one conversation with this status until `failConversation(id, undefined)`. */
+  /** Answers requests to one conversation (posts, updates, member look-ups) with this status until `failConversation(id, undefined)`. */
   failConversation(conversationId: string, status: number | undefined): void;
   /** Never answers the next `count` requests (a timeout), and records nothing for them. */
   hangNext(count: number): void;
@@ -115,7 +115,9 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     if (member && req.method === 'GET') {
       const key = `${decodeURIComponent(member[1] ?? '')}|${decodeURIComponent(member[2] ?? '')}`;
       memberLookups.push(decodeURIComponent(member[2] ?? ''));
-      if (removed.has(key)) reply(res, 404, { error: { code: 'MemberNotFoundInConversation', message: 'not in the chat' } });
+      const failingWith = failingConversations.get(decodeURIComponent(member[1] ?? ''));
+      if (failingWith) reply(res, failingWith, { error: { code: 'Failing', message: 'test' } });
+      else if (removed.has(key)) reply(res, 404, { error: { code: 'MemberNotFoundInConversation', message: 'not in the chat' } });
       else reply(res, 200, { id: decodeURIComponent(member[2] ?? ''), aadObjectId: decodeURIComponent(member[2] ?? '') });
       return;
     }
