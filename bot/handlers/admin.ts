@@ -19,10 +19,12 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   const at = input.now.toISOString();
   // The channel it replaces, as read by the change itself: one read of the pool, not two.
   let before: ConversationAddress | undefined;
-  await deps.pool.change((pool) => {
+  const saved = await deps.pool.change((pool) => {
     before = pool.channel;
-    return { ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet' }] };
+    const replaced = before && before.conversationId !== input.address.conversationId ? { ref: before.conversationId } : {};
+    return { ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet', ...replaced }] };
   }, input.now);
+  if (!saved) return { notice: MESSAGES.storeUnavailable };
   if (before && before.conversationId !== input.address.conversationId) await noteLeftPool(input, deps, [before.conversationId]);
   const offered = await offerWaiting(input, deps, input.address);
   return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${waitingSent(offered, 'here')}` };
@@ -61,6 +63,7 @@ export const addFacilitator: Handler = async (input, deps) => {
     (p) => (p.facilitators.some((f) => f.aadObjectId === id) ? p : { ...p, facilitators: [...p.facilitators, { aadObjectId: id, addedBy: input.actor.id, addedAt: at }], audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorAdded', ref: id }] }),
     input.now,
   );
+  if (!pool) return { notice: MESSAGES.storeUnavailable };
   const person = await deps.people.get(id);
   const chat = person?.personalConversation;
   const reach = chat ? 'They will receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: new requests will reach them once they add the app for themselves.';
@@ -89,6 +92,7 @@ export const removeFacilitator: Handler = async (input, deps) => {
     wasIn = p.facilitators.some((f) => f.aadObjectId === id);
     return wasIn ? { ...p, facilitators: p.facilitators.filter((f) => f.aadObjectId !== id), audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorRemoved', ref: id }] } : p;
   }, input.now);
+  if (!pool) return { notice: MESSAGES.storeUnavailable };
   const chat = wasIn ? (await deps.people.get(id))?.personalConversation : undefined;
   if (chat) await noteLeftPool(input, deps, [chat.conversationId]);
   return {

@@ -8,6 +8,7 @@ export interface FacilitatorPool {
   channel?: ConversationAddress & { setBy: string; setAt: string };
   /** Entra object ids of named facilitators; their personal chats are found through `people`. */
   facilitators: { aadObjectId: string; addedBy: string; addedAt: string }[];
+  /** `ref`: the facilitator added or removed; for a channel set, the channel it replaced. */
   audit: { at: string; by: string; what: 'channelSet' | 'facilitatorAdded' | 'facilitatorRemoved'; ref?: string }[];
   updatedAt: string;
   /** Settings never expire (-1 overrides the container's retention). */
@@ -16,7 +17,11 @@ export interface FacilitatorPool {
 
 export interface PoolRepository {
   get(): Promise<FacilitatorPool | undefined>;
-  change(apply: (pool: FacilitatorPool) => FacilitatorPool, now: Date): Promise<FacilitatorPool>;
+  /**
+   * The pool as changed and saved, or `undefined` if it could not be saved. When `apply` gives the
+   * pool back as it was, nothing is written.
+   */
+  change(apply: (pool: FacilitatorPool) => FacilitatorPool, now: Date): Promise<FacilitatorPool | undefined>;
 }
 
 const ID = 'facilitatorPool';
@@ -67,11 +72,14 @@ export function poolRepository(container: Container, retentionSeconds?: number):
       // Created on first use; a concurrent first use is caught by the conditional update that follows.
       const read = (await readItem<FacilitatorPool>(container, ID, ID)) ?? (await createItem(container, empty(now)));
       const outcome = await updateItem<FacilitatorPool>(container, ID, ID, (current) => {
-        const changed = apply(normalised(current));
+        const given = normalised(current);
+        const changed = apply(given);
+        // Unchanged, and stored as read: nothing to write (not even to prune its history).
+        const asStored = given.facilitators.length === current.facilitators.length && given.facilitators.every((f, i) => f.aadObjectId === current.facilitators[i]?.aadObjectId);
+        if (changed === given && asStored) return { ok: true, value: current, replay: true };
         return { ok: true, value: { ...changed, audit: recent(changed.audit, now), updatedAt: now.toISOString() } };
       }, { read });
-      if (outcome.kind !== 'updated') throw new Error('The facilitator pool could not be saved');
-      return outcome.doc;
+      return outcome.kind === 'updated' ? outcome.doc : undefined;
     },
   };
 }

@@ -559,6 +559,9 @@ test('a new facilitator channel is sent the requests still waiting for someone t
   const newChannel: TestConversation = { id: `19:${Date.now()}newpool@thread.tacv2`, conversationType: 'channel', isGroup: true };
   try {
     await say(newChannel, admin, 'set facilitator channel');
+    // Its history names the channel it replaced: only the current one is kept on the pool itself.
+    const { resource: pool } = await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ audit: { what: string; ref?: string }[] }>();
+    expect(pool?.audit.at(-1)).toMatchObject({ what: 'channelSet', ref: channel.id });
     const notice = bed.connector.posts(newChannel.id).find((p) => (p.activity.text ?? '').startsWith('Done:'));
     expect(notice?.activity.text).toMatch(/new requests for an independent facilitator will be posted in this channel\..* (The one request|The \d+ requests) waiting for a facilitator (is|are) being sent here too\./);
     const offered = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === newChannel.id && JSON.stringify(c.activity).includes(requestId));

@@ -71,7 +71,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('the facilitator pool never expires, but its audit entries older than the retention period go at its next change', async () => {
+test('the facilitator pool never expires, but its audit entries older than the retention period go at its next change; asking for no change writes nothing', async () => {
   const store = await startStore();
   const client = createCosmosClient({ endpoint: store.endpoint, local: true });
   try {
@@ -79,10 +79,19 @@ test('the facilitator pool never expires, but its audit entries older than the r
     const pool = poolRepository(settings, 3600);
     const now = new Date('2026-11-27T12:00:00Z');
     const at = (hoursAgo: number) => new Date(now.getTime() - hoursAgo * 3_600_000).toISOString();
+    const later = new Date(now.getTime() + 3_600_000);
     await pool.change((p) => ({ ...p, audit: [{ at: at(2), by: '29:admin', what: 'channelSet' }, { at: at(0.5), by: '29:admin', what: 'facilitatorAdded', ref: 'a1' }] }), now);
-    const changed = await pool.change((p) => ({ ...p, audit: [...p.audit, { at: now.toISOString(), by: '29:admin', what: 'facilitatorRemoved', ref: 'a1' }] }), now);
-    expect(changed.audit.map((a) => a.what)).toEqual(['facilitatorAdded', 'facilitatorRemoved']);
-    expect(changed.ttl).toBe(-1);
+    const stored = async () => (await settings.item('facilitatorPool', 'facilitatorPool').read<{ audit: { what: string }[]; updatedAt: string }>()).resource;
+    // Already older than the retention period as it is written: gone at once.
+    expect((await stored())?.audit.map((a) => a.what)).toEqual(['facilitatorAdded']);
+    // An hour on, nothing changed: nothing is written, so its history stays until a real change.
+    const unchanged = await pool.change((p) => p, later);
+    expect(unchanged?.audit.map((a) => a.what)).toEqual(['facilitatorAdded']);
+    expect(await stored()).toMatchObject({ updatedAt: now.toISOString(), audit: [{ what: 'facilitatorAdded' }] });
+    // The next change: the entry, now past the retention period, goes.
+    const changed = await pool.change((p) => ({ ...p, audit: [...p.audit, { at: later.toISOString(), by: '29:admin', what: 'facilitatorRemoved', ref: 'a1' }] }), later);
+    expect(changed?.audit.map((a) => a.what)).toEqual(['facilitatorRemoved']);
+    expect(changed?.ttl).toBe(-1);
   } finally {
     await store.stop();
   }

@@ -107,6 +107,8 @@ export interface StoreReader {
   people: Container;
   conversations: Container;
   requests: Container;
+  /** The facilitator pool, export and erasure notes. */
+  settings: Container;
   rethink(conversationId: string, id: string): Promise<Rethink | undefined>;
   request(id: string): Promise<FacilitatorRequest | undefined>;
   rethinksIn(conversationId: string): Promise<Rethink[]>;
@@ -122,6 +124,7 @@ export function storeReader(endpoint: string, databaseId = 'rethink'): StoreRead
     rethinks,
     people: db.container('people'),
     requests: db.container('requests'),
+    settings: db.container('settings'),
     request: async (id) => {
       try {
         const { resource } = await db.container('requests').item(id, id).read<FacilitatorRequest>();
