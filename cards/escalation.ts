@@ -52,6 +52,9 @@ function escalationCardData(profile: PartnershipProfile, input: EscalationInput,
           { title: 'Started by', value: latest.startedByName },
           { title: 'When', value: formatUkDate(latest.at) },
           { title: 'Reason', value: truncate(latest.reason, textLimit) },
+          // What it is about, for whoever the protocol hands it to.
+          { title: 'Concern', value: profile.concernCategories.find((c) => c.id === r.concernCategory)?.label ?? r.concernCategory },
+          ...(r.summary ? [{ title: 'Summary', value: truncate(r.summary, textLimit) }] : []),
         ]
       : [],
     stages: profile.escalationStages.map((label, i) => ({ id: String(i + 1), label })),

@@ -40,6 +40,9 @@ test('escalate from the summary: stage and reason recorded, the summary with the
   expect(text).toContain('Line managers / safeguarding leads');
   expect(text).toMatch(/Strategy 1 · Not resolved/);
   expect(text).toMatch(/Strategy 2 · Not resolved/);
+  // What it is about, for whoever it is handed to.
+  expect(text).toContain('Concern');
+  expect(text).toContain(START_FORM.summary);
   expect(JSON.stringify(recorded.card)).toContain('"type":"Action.OpenUrl"');
   // Everyone in the chat sees the form become the summary.
   const shared = bed.connector.updates(chat.id).filter((u) => u.activityId === formPost.activityId).at(-1);
