@@ -6,7 +6,7 @@ import { acceptRequest, answerQuestion, askQuestion, declineRequest, myRequests,
 import { cancelStart, confirmStrategy, submitStart } from './handlers/start';
 import type { Handler } from './handlers/types';
 import { own } from '../services/lookup';
-import { help, list, refresh, showRethink, showStartForm, showStartFromCard, status } from './handlers/views';
+import { help, list, refresh, showRethink, showStartForm, showStartFromCard, startNextStrategy, status } from './handlers/views';
 
 export const commands = {
   start: showStartForm,
@@ -30,6 +30,7 @@ const TAKES_ARGUMENT: readonly (keyof typeof commands)[] = ['start', 'request fa
 
 const cardActions = {
   showStart: showStartFromCard,
+  startNextStrategy,
   startRethink: submitStart,
   confirmStrategy,
   cancelRethink: cancelStart,
@@ -66,4 +67,4 @@ export function commandFor(text: string): { handler: Handler; argument: string }
 export const cardActionFor = (verb: string): Handler | undefined => own(cardActions, verb);
 
 /** Handlers that only read: if the store is out of reach, nothing was being saved. */
-export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, exportCase, showStartFromCard, refresh, showRethink, showActionEditor, showRequestForm, showEscalation]);
+export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, exportCase, showStartFromCard, startNextStrategy, refresh, showRethink, showActionEditor, showRequestForm, showEscalation]);

@@ -11,6 +11,9 @@ export interface SummaryCardData {
   caseReference: string;
   offerRequest: boolean;
   offerEscalation: boolean;
+  /** After strategy 1, not resolved: a start form for strategy 2, filled in from this one. */
+  offerNextStrategy: boolean;
+  nextStrategyTitle: string;
   facts: { title: string; value: string }[];
   participants: { line: string }[];
   /** `together`: on a crowded card, the stage's contributions in one block instead of one each. */
@@ -35,7 +38,7 @@ function nextStrategyText(profile: PartnershipProfile, strategy: number | undefi
   if (next > 3) return `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step.`;
   return next === 3
     ? `The concern is not resolved. The next strategy is “${title}”: press “Request an independent facilitator” below.`
-    : `The concern is not resolved. The next strategy is “${title}”: type **${inGroup ? '@Re-think ' : ''}start** to begin it.`;
+    : `The concern is not resolved. The next strategy is “${title}”: press “Start strategy ${next}” below (or type **${inGroup ? '@Re-think ' : ''}start**) to begin it.`;
 }
 
 const nextStepText = (profile: PartnershipProfile, strategy: number | undefined, inGroup: boolean) => ({
@@ -88,6 +91,8 @@ function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 40
     offerRequest: r.status === 'closed' && r.strategy === 2 && outcome?.kind !== 'resolved',
     // Escalation is for what can't be resolved through Re-think: not while the group is trying the next strategy.
     offerEscalation: r.status === 'closed' && outcome?.kind === 'notResolved' && outcome.nextStep !== 'nextStrategy',
+    offerNextStrategy: r.status === 'closed' && r.strategy === 1 && outcome?.kind === 'notResolved' && outcome.nextStep === 'nextStrategy',
+    nextStrategyTitle: 'Start strategy 2',
     facts: [
       { title: 'Strategy', value: r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : '' },
       ...(r.strategyReason ? [{ title: 'Why this strategy', value: shorten(r.strategyReason) }] : []),

@@ -26,6 +26,30 @@ export const showStartForm: Handler = async (input, deps) => {
   return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, error)) }] };
 };
 
+/**
+ * "Start strategy 2" on the summary of a strategy 1 Re-think that closed not resolved: a start form
+ * for the same case, filled in from it (the concern, its summary, how it happens) with strategy 1
+ * recorded as tried, so that strategy 2 is recommended rather than strategy 1 again. The summary
+ * stays as it is.
+ */
+export const startNextStrategy: Handler = async (input, deps) => {
+  const rethinkId = rethinkIdOf(input.data);
+  const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
+  if (!r) return { notice: MESSAGES.notFound };
+  const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
+  const values = {
+    ...EMPTY_START_FORM,
+    caseReference: r.caseReference,
+    concernCategory: r.concernCategory,
+    summary: r.summary,
+    mode: r.mode,
+    role: person?.role ?? '',
+    agency: person?.agency ?? '',
+    raisedWithLeadProfessional: r.strategy === 1,
+  };
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values)) }] };
+};
+
 /** Pressed on the welcome card: the welcome stays as it is and a start form follows. */
 export const showStartFromCard: Handler = async (input, deps) => ({
   ...(await showStartForm(input, deps)),

@@ -2,6 +2,7 @@
 import { newGroupChat, person, users } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
+import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, startTestBed, type TestBed } from '../helpers/harness';
 import { ANSWERS, buttonData, rethinkToClose } from '../helpers/journeys';
 
@@ -82,4 +83,30 @@ test('a Re-think closed not resolved to try the next strategy: its summary offer
   await driver.say(users.alex, 'escalate');
   const form = bed.connector.posts(driver.conversation.id).at(-1);
   expect(cardText(form ? cardOf(form) : {})).toContain('the group chose to try the next strategy. If the disagreement can’t be resolved through Re-think, or the child’s needs can’t wait, the HIPS protocol must be started');
+});
+
+test('after strategy 1 closes not resolved, its summary starts strategy 2: a start form for the case filled in from it, which recommends strategy 2', async () => {
+  const chat = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  const caseReference = 'PSCP-2026-0556';
+  const closed = await rethinkToClose(driver, users.alex, [users.megan], 1, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
+  const summary = cardOf(closed.summary);
+  expect(cardText(summary)).toContain('press “Start strategy 2” below');
+  const before = bed.connector.posts(chat.id).length;
+  const pressed = await driver.press(users.megan, 'startNextStrategy', buttonData(summary, 'startNextStrategy'));
+  // The summary stays as it is; the form follows it.
+  expect(pressed.card).toBeUndefined();
+  const formPost = bed.connector.posts(chat.id)[before];
+  if (!formPost) throw new Error('No start form was posted');
+  const form = cardOf(formPost);
+  const valueOf = (id: string) => String(input(form, id)?.value ?? '');
+  expect([valueOf('caseReference'), valueOf('concernCategory'), valueOf('summary'), valueOf('raisedWithLeadProfessional')]).toEqual([caseReference, START_FORM.concernCategory, START_FORM.summary, 'true']);
+  // Submitted as it stands (role and agency typed), strategy 2 is recommended, not strategy 1 again.
+  const fields = ['caseReference', 'concernCategory', 'summary', 'mode', 'isLeadProfessional', 'raisedWithLeadProfessional', 'groupMeetingHeld'];
+  const values = Object.fromEntries(fields.map((id) => [id, valueOf(id)]));
+  const strategyCard = await driver.press(users.megan, 'startRethink', { ...values, role: 'Teacher', agency: 'School' }, { replyToId: formPost.activityId });
+  const confirm = executeActions(strategyCard.card ?? {}).find((a) => a.verb === 'confirmStrategy');
+  expect(confirm).toBeDefined();
+  const proposed = await bed.db.rethink(chat.id, String(confirm?.data.rethinkId));
+  expect(proposed?.recommended?.strategy).toBe(2);
 });
