@@ -1,3 +1,4 @@
+import { characters, pasteRoom } from './wording';
 import type { PartnershipProfile } from '../services/profile/types';
 import type { HistoryEntry } from '../services/requests/types';
 import type { Rethink } from '../services/rethink/types';
@@ -16,6 +17,8 @@ export interface EscalationCardData {
   stageValue: string;
   reasonValue: string;
   textMaxLength: number;
+  /** The limit as the boxes' labels say it. */
+  textLimit: string;
   hasNotice: boolean;
   notice: string;
   noHistory: boolean;
@@ -60,7 +63,8 @@ function escalationCardData(profile: PartnershipProfile, input: EscalationInput,
     stages: profile.escalationStages.map((label, i) => ({ id: String(i + 1), label })),
     stageValue: input.typed?.stage ?? '',
     reasonValue: input.typed?.reason ?? '',
-    textMaxLength: profile.limits.summaryMaxLength,
+    textMaxLength: pasteRoom(profile.limits.summaryMaxLength),
+    textLimit: characters(profile.limits.summaryMaxLength),
     hasNotice: Boolean(input.notice),
     notice: input.notice ?? '',
     noHistory: (input.history ?? []).length === 0,

@@ -1,3 +1,4 @@
+import { characters, pasteRoom } from './wording';
 import type { PartnershipProfile } from '../services/profile/types';
 import type { FacilitatorRequest } from '../services/requests/types';
 import template from './question.json';
@@ -14,6 +15,8 @@ export interface QuestionCardData {
   /** What was typed, kept when the answer could not be sent. */
   typedAnswer: string;
   textMaxLength: number;
+  /** The limit as the boxes' labels say it. */
+  textLimit: string;
   hasNotice: boolean;
   notice: string;
 }
@@ -31,7 +34,8 @@ export function questionCardData(profile: PartnershipProfile, r: FacilitatorRequ
     answered: q.answer !== undefined,
     answer: q.answer ?? '',
     typedAnswer: q.answer === undefined ? typedAnswer : '',
-    textMaxLength: profile.limits.summaryMaxLength,
+    textMaxLength: pasteRoom(profile.limits.summaryMaxLength),
+    textLimit: characters(profile.limits.summaryMaxLength),
     hasNotice: notice !== '',
     notice,
   };

@@ -5,7 +5,7 @@ import { formatUkDate } from '../services/rethink/validation';
 import template from './request.json';
 import { fitToSize, expand, truncate, type AdaptiveCard } from './render';
 import { historyLine, REQUEST_STATUS_LABELS, statusLine } from './requestText';
-import { PRIVACY_REMINDER } from './wording';
+import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
 export interface RequestCardData {
   requestId: string;
@@ -26,6 +26,8 @@ export interface RequestCardData {
   notice: string;
   privacyReminder: string;
   textMaxLength: number;
+  /** The limit as the boxes' labels say it. */
+  textLimit: string;
   canAccept: boolean;
   canAsk: boolean;
   canSchedule: boolean;
@@ -94,7 +96,8 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     hasNotice: notice !== '',
     notice,
     privacyReminder: PRIVACY_REMINDER,
-    textMaxLength: profile.limits.summaryMaxLength,
+    textMaxLength: pasteRoom(profile.limits.summaryMaxLength),
+    textLimit: characters(profile.limits.summaryMaxLength),
     canAccept: audience === 'pool' && r.status === 'submitted',
     canAsk: audience === 'pool' && open,
     canSchedule: audience === 'pool' && (r.status === 'accepted' || r.status === 'scheduled'),

@@ -4,7 +4,7 @@ import type { HistoryEntry, RequestForm } from '../services/requests/types';
 import template from './requestForm.json';
 import { historyLine } from './requestText';
 import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
-import { PRIVACY_REMINDER } from './wording';
+import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
 interface Field {
   id: keyof RequestForm;
@@ -12,6 +12,8 @@ interface Field {
   kind: 'text' | 'long' | 'choice';
   value: string;
   maxLength: number;
+  /** The long boxes say their limit. */
+  placeholder: string;
   required: boolean;
   requiredMessage: string;
   choices: Choice[];
@@ -56,7 +58,8 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
     label,
     kind,
     value: input.values[id] ?? '',
-    maxLength: kind === 'long' ? long : short,
+    maxLength: kind === 'long' ? pasteRoom(long) : short,
+    placeholder: kind === 'long' ? `Up to ${characters(long)} characters. No names of children or family members, please.` : '',
     required: id !== 'triedInstead' || needsTried,
     requiredMessage: 'This is needed for the request.',
     choices: [...choices],

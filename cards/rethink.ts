@@ -7,7 +7,7 @@ import template from './rethink.json';
 import { participantKey, participantNamed } from '../services/rethink/participantKey';
 import { CardTooLargeError, expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
 import { renderTooFullCard } from './tooFull';
-import { EARLY_CLOSE_NOTE, nextStepChoices, nextStepLabels, outcomeChoices, OUTCOME_LABELS, PRIVACY_REMINDER, refreshUserIdsOf, STATUS_LABELS } from './wording';
+import { characters, EARLY_CLOSE_NOTE, pasteRoom, nextStepChoices, nextStepLabels, outcomeChoices, OUTCOME_LABELS, PRIVACY_REMINDER, refreshUserIdsOf, STATUS_LABELS } from './wording';
 
 /** Who is looking at the card: absent for the shared card everyone sees. */
 export interface Viewer {
@@ -152,6 +152,9 @@ export interface RethinkCardData {
   nameMax: number;
   actionMax: number;
   contributionMax: number;
+  /** The limits as the boxes' labels say them. */
+  actionLimit: string;
+  contributionLimit: string;
 }
 
 export interface RethinkCardOptions {
@@ -307,8 +310,10 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     today: ukToday(now),
     editMin: editing && editing.dueDate < ukToday(now) ? editing.dueDate : ukToday(now),
     nameMax: profile.limits.nameMaxLength,
-    actionMax: profile.limits.actionMaxLength,
-    contributionMax: profile.limits.contributionMaxLength,
+    actionMax: pasteRoom(profile.limits.actionMaxLength),
+    contributionMax: pasteRoom(profile.limits.contributionMaxLength),
+    actionLimit: characters(profile.limits.actionMaxLength),
+    contributionLimit: characters(profile.limits.contributionMaxLength),
   };
 }
 

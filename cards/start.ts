@@ -3,7 +3,7 @@ import type { StartInput } from '../services/rethink/engine';
 import type { StrategyAnswers } from '../services/rethink/types';
 import template from './start.json';
 import { expand, fitted, type AdaptiveCard } from './render';
-import { PRIVACY_REMINDER } from './wording';
+import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
 /** What the person has typed so far: kept on the card when something needs correcting. */
 export type StartFormValues = Omit<StartInput, 'answers'> & StrategyAnswers;
@@ -19,6 +19,7 @@ export interface StartCardData {
   concernCategory: string;
   summary: string;
   summaryMax: number;
+  summaryLimit: string;
   mode: string;
   role: string;
   agency: string;
@@ -54,7 +55,8 @@ export function startCardData(profile: PartnershipProfile, values: StartFormValu
     categories: profile.concernCategories.map((c) => ({ id: c.id, label: c.label })),
     concernCategory: values.concernCategory,
     summary: values.summary,
-    summaryMax: profile.limits.summaryMaxLength,
+    summaryMax: pasteRoom(profile.limits.summaryMaxLength),
+    summaryLimit: characters(profile.limits.summaryMaxLength),
     mode: values.mode,
     role: values.role,
     agency: values.agency,

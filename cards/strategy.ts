@@ -1,3 +1,5 @@
+import { STRATEGY_REASON_MAX_LENGTH } from '../services/rethink/engine';
+import { pasteRoom } from './wording';
 import type { PartnershipProfile } from '../services/profile/types';
 import { canChooseStrategy, isFacilitated } from '../services/rethink/strategy';
 import type { Rethink, StrategyNumber } from '../services/rethink/types';
@@ -17,6 +19,7 @@ export interface StrategyCardData {
   chosen: string;
   choices: { title: string; value: string }[];
   strategyReason: string;
+  reasonMax: number;
   showStrategy3Note: boolean;
   strategy3Note: string;
   /** Strategy 3 is recommended: the way in is the facilitator request form, the card's main action. */
@@ -43,6 +46,7 @@ export function strategyCardData(profile: PartnershipProfile, r: Rethink, typed:
     chosen: typed.strategy ?? (recommendedAllowed ? String(r.recommended.strategy) : ''),
     choices: allowed.map((s) => ({ title: s.title, value: String(s.number) })),
     strategyReason: typed.reason ?? '',
+    reasonMax: pasteRoom(STRATEGY_REASON_MAX_LENGTH),
     showStrategy3Note: allowed.length < profile.strategies.length,
     strategy3Note: offerRequest
       ? 'Strategy 3 is led by an independent facilitator: request one below, and the facilitator who accepts will start the strategy 3 Re-think with you. If you would rather talk now, choose strategy 1 or 2 and say why.'

@@ -50,3 +50,13 @@ export const STATUS_LABELS: Record<string, string> = {
   closed: 'Closed',
   cancelled: 'Cancelled',
 };
+
+/**
+ * A multi-line box's maxLength for a text limit. Teams cuts text pasted past maxLength without a
+ * word, so the box leaves room beyond the limit: Re-think then refuses what is over it, saying the
+ * limit and keeping what was typed to shorten, rather than saving a silently shortened text.
+ */
+export const pasteRoom = (limit: number): number => limit * 2;
+
+/** A limit as a label says it: 4,000. */
+export const characters = (limit: number): string => limit.toLocaleString('en-GB');

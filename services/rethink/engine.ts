@@ -102,6 +102,9 @@ export type Command =
 
 const MODES: Record<string, ConversationMode> = { teams: 'teams', phone: 'phone', faceToFace: 'faceToFace' };
 const APPLIED_IDS_KEPT = 200;
+/** Characters in the reason for choosing another strategy than the one recommended. */
+export const STRATEGY_REASON_MAX_LENGTH = 500;
+
 /** Bytes, inside Cosmos DB's 2 MB item limit with room for closing and the audit trail. */
 const MAX_DOCUMENT_BYTES = 1_800_000;
 /**
@@ -189,7 +192,7 @@ const handlers: Handlers = {
     if (c.strategy !== r.recommended.strategy && reason.length < 3) {
       return refuse('invalidInput', `You chose strategy ${c.strategy} rather than the recommended strategy ${r.recommended.strategy}: please give the reason, so it is recorded.`);
     }
-    const tooLong = checkText(reason, 'the reason', 500, { required: false });
+    const tooLong = checkText(reason, 'the reason', STRATEGY_REASON_MAX_LENGTH, { required: false });
     if (!tooLong.ok) return tooLong;
     r.strategy = c.strategy;
     if (c.strategy !== r.recommended.strategy) r.strategyReason = reason;

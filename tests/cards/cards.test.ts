@@ -268,7 +268,14 @@ describe('Re-think card', () => {
       expect(input(card, 'agency')?.value).toBe('Early help hub');
     });
 
-    it('offers a participant their own contribution to edit, and their role and agency to correct', () => {
+    it('states the contribution’s limit and leaves the box room beyond it, so a longer paste is refused with the limit said rather than cut short without a word', () => {
+    const box = input(views['participant, stage 1'](), 'contribution');
+    const limit = profile.limits.contributionMaxLength;
+    expect(String(box?.label)).toContain(`up to ${limit.toLocaleString('en-GB')} characters`);
+    expect(Number(box?.maxLength)).toBeGreaterThan(limit);
+  });
+
+  it('offers a participant their own contribution to edit, and their role and agency to correct', () => {
       const card = views['participant, stage 1']();
       expect(verbs(card).filter((v) => v !== 'refresh')).toEqual(['join', 'contribute']);
       expect(ofType(card, 'Action.ShowCard').map((a) => a.title)).toEqual(['Update your role or agency', 'Edit your contribution']);
@@ -612,7 +619,7 @@ describe('summary card', () => {
   });
 
   it.each([
-    [1, 'The next strategy is “Strategy 2: a group Re-think with the team around the family”: type **@Re-think start** to begin it.'],
+    [1, 'The next strategy is “Strategy 2: a group Re-think with the team around the family”: press “Start strategy 2” below (or type **@Re-think start**) to begin it.'],
     [2, 'The next strategy is “Strategy 3: an independent facilitator”: press “Request an independent facilitator” below.'],
     [3, 'escalation under the HIPS protocol is the next step.'],
   ] as const)('not resolved after strategy %i: says which strategy is next and how to begin it', (strategy, next) => {
