@@ -107,6 +107,9 @@ export const STRATEGY_REASON_MAX_LENGTH = 500;
 
 /** Bytes, inside Cosmos DB's 2 MB item limit with room for closing and the audit trail. */
 const MAX_DOCUMENT_BYTES = 1_800_000;
+/** Actions have room of their own beyond it: a full record must still be able to agree its actions and close. */
+const MAX_WITH_ACTIONS_BYTES = 1_900_000;
+const ACTION_COMMANDS = new Set<Command['kind']>(['addAction', 'editAction']);
 /**
  * Not changes people made to the Re-think: reminders, the card posted again (`status`), and Teams
  * saying the meeting ended. They leave its place in lists and its expiry as they were, so that
@@ -534,8 +537,16 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
   if (nextJson === JSON.stringify(current)) return { ok: true, value: current, replay: true };
   // Cosmos DB holds at most 2 MB per document: refuse what would add to a full record, clearly,
   // rather than fail to save it. Closing and other small changes are always allowed.
-  if (GROWING.has(command.kind) && Buffer.byteLength(nextJson, 'utf8') > MAX_DOCUMENT_BYTES) {
-    return refuse('invalidInput', 'This Re-think’s record has grown as large as it can be, so this could not be added. Please agree the actions and close it, then start a new Re-think to continue.');
+  if (GROWING.has(command.kind)) {
+    const action = ACTION_COMMANDS.has(command.kind);
+    if (Buffer.byteLength(nextJson, 'utf8') > (action ? MAX_WITH_ACTIONS_BYTES : MAX_DOCUMENT_BYTES)) {
+      return refuse(
+        'invalidInput',
+        action
+          ? 'This Re-think’s record has grown as large as it can be, so this action could not be saved. Please close it with the actions already agreed, then start a new Re-think to continue.'
+          : `This Re-think’s record has grown as large as it can be, so this could not be added. Please ${next.stage === 5 ? 'agree the actions' : 'move on to agreeing actions'} and close it, then start a new Re-think to continue.`,
+      );
+    }
   }
   const at = ctx.now.toISOString();
   const retention = ctx.profile.retentionDays * 86_400;

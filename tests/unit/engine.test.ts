@@ -291,6 +291,11 @@ describe('the five stages', () => {
     expect(Buffer.byteLength(JSON.stringify(r), 'utf8')).toBeLessThan(2_000_000);
     // Moving on and closing stay possible.
     expect(applyCommand(r, { kind: 'advance', confirmed: true }, lead, ctx).ok).toBe(true);
+    // So does agreeing actions, which have room of their own, and closing as partly resolved with them.
+    for (let stage = r.stage; stage < 5; stage++) r = apply(r, { kind: 'advance', confirmed: true }, lead);
+    r = apply(r, { kind: 'addAction', description: 'Share the plan with everyone', ownerParticipantId: participantKey(lead.id), ownerName: '', dueDate: '2026-12-10' }, lead);
+    expect(applyCommand(r, { kind: 'close', outcome: 'partlyResolved' }, lead, ctx).ok).toBe(true);
+    expect(refusal(r, { kind: 'contribute', text: 'é'.repeat(3990) }, teacher).message).toContain('Please agree the actions and close it');
   });
 
   test('a replayed activity changes nothing, even after a later change it would undo', () => {
