@@ -11,6 +11,24 @@ import { checkForm, labelOf, type FieldErrors } from './form';
 import { enqueue, updateCopies, type Enqueue } from './outbox';
 import type { FacilitatorRequest, HistoryEntry, PersonRef, RequestAuditWhat, RequestForm, RequestStatus, Schedule } from './types';
 
+
+/** Bytes: inside Cosmos DB's 2 MB item limit, with room for what always goes through (completing, withdrawing, the outbox's bookkeeping). */
+const MAX_REQUEST_BYTES = 1_500_000;
+
+type Changed = Result<FacilitatorRequest> & { replay?: boolean };
+
+/**
+ * A change that adds to the request (a decline, a question, an answer, a meeting arranged): refused
+ * clearly once the record is full, rather than failing to save.
+ */
+function growing<A extends unknown[]>(change: (...args: A) => Changed): (...args: A) => Changed {
+  return (...args) => {
+    const result = change(...args);
+    if (!result.ok || result.replay || Buffer.byteLength(JSON.stringify(result.value), 'utf8') <= MAX_REQUEST_BYTES) return result;
+    return refuse('invalidInput', 'This request’s record has grown as large as it can be, so this could not be added. The requester can withdraw it and make a new request for the case, with its Re-thinks filled in again.');
+  };
+}
+
 export interface RequestContext {
   readonly now: Date;
   readonly newId: () => string;
@@ -203,15 +221,15 @@ export function noteLeftPool(doc: FacilitatorRequest, chats: readonly string[], 
   return change(doc, undefined, ctx, by, 'leftPool', (d) => ({ doc: d, cardChanged: false, notify: left.map((c) => ({ to: c.to, action: 'update' as const, activityId: c.activityId, message: { kind: 'requestCard' as const, audience: 'pool' as const } })) }));
 }
 
-export function declineRequest(doc: FacilitatorRequest, who: PersonRef, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+export const declineRequest = growing(function declineRequest(doc: FacilitatorRequest, who: PersonRef, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
   if (doc.declines.some((d) => d.by.id === who.id)) return refuse('notAllowed', 'You have already declined this request. Another facilitator can still accept it.');
   return change(doc, activityId, ctx, who.id, 'declined', (d) => ({ doc: { ...d, declines: [...d.declines, { by: who, at: ctx.now.toISOString() }] }, cardChanged: true, notify: [] }));
-}
+});
 
-export function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: string, askedIn: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+export const askQuestion = growing(function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: string, askedIn: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
   if (!allowed.ok) return allowed;
@@ -223,9 +241,9 @@ export function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: strin
     cardChanged: true,
     notify: [{ to: requesterTarget(d), message: { kind: 'question', questionId: id } }],
   }));
-}
+});
 
-export function answerQuestion(
+export const answerQuestion = growing(function answerQuestion(
   doc: FacilitatorRequest,
   who: PersonRef,
   questionId: string,
@@ -248,7 +266,7 @@ export function answerQuestion(
     cardChanged: true,
     notify: askerChat ? [{ to: askerChat, message: { kind: 'text', text: `${who.name} has answered your question about the request for case ${d.caseReference}: “${answer.value}”` } }] : [],
   }));
-}
+});
 
 /** Earlier arrangements with the one being replaced: a meeting moved is never forgotten. */
 const kept = ({ previous = [], ...replaced }: Schedule): NonNullable<Schedule['previous']> => [...previous, replaced];
@@ -256,7 +274,7 @@ const kept = ({ previous = [], ...replaced }: Schedule): NonNullable<Schedule['p
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 const uniqueTargets = (all: readonly ConversationAddress[]): ConversationAddress[] => all.filter((t, i) => all.findIndex((x) => x.conversationId === t.conversationId) === i);
 
-export function scheduleRequest(
+export const scheduleRequest = growing(function scheduleRequest(
   doc: FacilitatorRequest,
   who: PersonRef,
   input: { date: string; time: string; format: string },
@@ -294,7 +312,7 @@ export function scheduleRequest(
     cardChanged: true,
     notify: targets.map((to) => ({ to, message: { kind: 'text' as const, text } })),
   }));
-}
+});
 
 /** The facilitator's strategy 3 Re-think for this case follows the request. */
 export function linkRethink(doc: FacilitatorRequest, who: PersonRef, rethink: { id: string; conversationId: string }, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {

@@ -43,12 +43,21 @@ export function enqueue(doc: FacilitatorRequest, items: readonly Enqueue[], now:
 export const updateCopies = (doc: FacilitatorRequest): Enqueue[] =>
   doc.cards.map((copy) => ({ to: copy.to, action: 'update' as const, activityId: copy.activityId, message: { kind: 'requestCard' as const, audience: copy.audience } }));
 
+/**
+ * Settled deliveries kept on the request, the latest: what each was is in the audit trail, so older
+ * ones go (every change queues an update for every copy of the card, and the record must stay within
+ * what the store can hold).
+ */
+export const SETTLED_KEPT = 20;
+
 function withDueAt(doc: FacilitatorRequest): FacilitatorRequest {
   const due = doc.outbox
     .filter((d) => d.status === 'pending')
     .map((d) => d.notBefore)
     .sort()[0];
-  const next = { ...doc };
+  const settled = doc.outbox.filter((d) => d.status !== 'pending');
+  const dropped = new Set(settled.slice(0, Math.max(0, settled.length - SETTLED_KEPT)));
+  const next = dropped.size > 0 ? { ...doc, outbox: doc.outbox.filter((d) => !dropped.has(d)) } : { ...doc };
   if (due) next.outboxDueAt = due;
   else delete next.outboxDueAt;
   return next;

@@ -1,7 +1,7 @@
 /** The facilitator request's lifecycle rules, without Teams or a store. */
 import path from 'node:path';
 import { loadProfile } from '../../services/profile/load';
-import { acceptRequest, answerQuestion, declineRequest, scheduleRequest, withdrawRequest } from '../../services/requests/lifecycle';
+import { acceptRequest, answerQuestion, askQuestion, declineRequest, scheduleRequest, withdrawRequest } from '../../services/requests/lifecycle';
 import type { FacilitatorRequest } from '../../services/requests/types';
 import type { Result } from '../../services/result';
 import { request } from '../fixtures/cards/requests';
@@ -100,4 +100,16 @@ describe('scheduling', () => {
     expect(message(schedule('2027-01-30', '25:00'))).toMatch(/time of the meeting/);
     expect(value(schedule('2027-01-30', '10:30:00')).schedule).toMatchObject({ date: '2027-01-30', time: '10:30' });
   });
+});
+
+test('a request whose record is full refuses what would add to it, clearly; it can still be withdrawn', () => {
+  const questions = Array.from({ length: 400 }, (_, i) => ({ id: `q${i}`, askedBy: { id: '29:f', name: 'Adele Vance' }, text: `${i} ${'Has the school been invited? '.repeat(140)}`, askedAt: NOW.toISOString() }));
+  const full = request('accepted', { accepted: { by: facilitator, at: NOW.toISOString() }, questions });
+  expect(Buffer.byteLength(JSON.stringify(full), 'utf8')).toBeGreaterThan(1_500_000);
+  const asked = askQuestion(full, facilitator, 'One more question?', '19:pool', 'act-full-1', ctx);
+  expect(asked.ok).toBe(false);
+  if (!asked.ok) expect(asked.error.message).toContain('This request’s record has grown as large as it can be');
+  expect(withdrawRequest(full, requester, 'Starting afresh', [], 'act-full-2', ctx).ok).toBe(true);
+  // A small request takes the same question.
+  expect(askQuestion(request('accepted', { accepted: { by: facilitator, at: NOW.toISOString() } }), facilitator, 'One more question?', '19:pool', 'act-full-3', ctx).ok).toBe(true);
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadProfile } from '../../services/profile/load';
 import { verdictFor } from '../../services/requests/dispatcher';
 import { acceptRequest, submitRequest } from '../../services/requests/lifecycle';
-import { markFailed, markRetry, markSent, MAX_ATTEMPTS } from '../../services/requests/outbox';
+import { enqueue, markFailed, markRetry, markSent, MAX_ATTEMPTS, SETTLED_KEPT } from '../../services/requests/outbox';
 import { RateLimiter } from '../../services/requests/rateLimiter';
 import { request } from '../fixtures/cards/requests';
 
@@ -64,6 +64,19 @@ test('settled without sending: the audit trail says why (left the pool, tenant n
   expect([said(pool.id), said(named.id), said(document.id)]).toEqual([['withheldFromPool'], ['withheldTenantNotServed'], ['nothingToSend']]);
   expect(next.audit.some((a) => a.what === 'delivered')).toBe(false);
   expect(next.outbox.filter((d) => d.status === 'sent')).toHaveLength(3);
+});
+
+test('only the latest settled deliveries stay on the request (each is in the audit trail), so its record does not grow with every change', () => {
+  let r = submitted();
+  for (let round = 0; round < 15; round++) {
+    r = enqueue(r, [{ to: chat(`a:someone-${round}`), message: { kind: 'text', text: 'A change.' } }, { to: chat(`a:other-${round}`), message: { kind: 'text', text: 'Another.' } }], NOW, ctx.newId);
+    for (const d of r.outbox.filter((x) => x.status === 'pending')) r = markSent(r, d.id, `sent-${d.id}`, r.revision, NOW, ctx.newId);
+  }
+  const settled = r.outbox.filter((d) => d.status !== 'pending');
+  expect(settled).toHaveLength(SETTLED_KEPT);
+  // The latest kept; every one of them in the audit trail.
+  expect(settled.at(-1)?.to.conversationId).toBe('a:other-14');
+  expect(r.audit.filter((a) => a.what === 'delivered').length).toBeGreaterThan(SETTLED_KEPT);
 });
 
 test('retry honours Retry-After, otherwise backs off exponentially; 403 fails for good and tells administrators', () => {
