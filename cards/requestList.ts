@@ -11,13 +11,17 @@ export interface RequestListCardData {
   empty: boolean;
   emptyText: string;
   items: { caseReference: string; status: string; detail: string }[];
+  /** Said below the list when it is not all of them. */
+  moreNote: string;
 }
 
-export function requestListCardData(profile: PartnershipProfile, title: string, emptyText: string, items: readonly RequestListItem[]): RequestListCardData {
+/** `more`: how many are left off the list, if known ('some' when only that there are more). */
+export function requestListCardData(profile: PartnershipProfile, title: string, emptyText: string, items: readonly RequestListItem[], more: number | 'some' = 0): RequestListCardData {
   return {
     title,
     empty: items.length === 0,
     emptyText,
+    moreNote: more === 0 ? '' : `${more === 'some' ? 'More' : more === 1 ? 'One more' : `${more} more`} ${more === 1 ? 'is' : 'are'} not shown here.`,
     items: items.map((i) => ({
       caseReference: i.caseReference,
       status: REQUEST_STATUS_LABELS[i.status] ?? i.status,

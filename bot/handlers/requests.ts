@@ -343,7 +343,14 @@ export const poolRequests: Handler = async (input, deps) => {
     input,
     deps,
     'requests',
-    async () => renderRequestListCard(requestListCardData(deps.profile, 'Open requests for an independent facilitator', 'There are no open requests.', await deps.requests.open(30))),
+    async () => {
+      // Those waiting for someone to accept first, oldest first; then those under way, newest first.
+      const shown = 30;
+      const [waiting, underWay] = await Promise.all([deps.requests.open(shown + 1, 'waiting'), deps.requests.open(shown + 1, 'underWay')]);
+      const all = [...waiting, ...underWay];
+      const more = waiting.length > shown || underWay.length > shown ? 'some' : Math.max(0, all.length - shown);
+      return renderRequestListCard(requestListCardData(deps.profile, 'Open requests for an independent facilitator', 'There are no open requests.', all.slice(0, shown), more));
+    },
     inChannel || input.where.conversationKind === 'personal',
   );
 };

@@ -15,6 +15,8 @@ export interface RequestListItem {
   urgency: string;
 }
 
+const OPEN_STATUSES = { all: '"submitted", "accepted", "scheduled"', waiting: '"submitted"', underWay: '"accepted", "scheduled"' } as const;
+
 export interface RequestRepository {
   get(id: string): Promise<Stored<FacilitatorRequest> | undefined>;
   /** `undefined` when a request with this id exists already: a form is submitted once. */
@@ -25,7 +27,8 @@ export interface RequestRepository {
   /** A person's requests, newest first. */
   byRequester(personId: string, aadObjectId: string | undefined, limit: number): Promise<RequestListItem[]>;
   /** Requests still waiting, accepted or scheduled, oldest first: what the pool works on. */
-  open(limit: number): Promise<RequestListItem[]>;
+  /** Open requests: all of them, those waiting for someone to accept (oldest first), or those accepted or scheduled (newest first). */
+  open(limit: number, which?: keyof typeof OPEN_STATUSES): Promise<RequestListItem[]>;
   /** Requests still waiting for someone to accept, oldest first. */
   waiting(limit: number): Promise<Stored<FacilitatorRequest>[]>;
   /** The open request for a case, if there is one: a case has one at a time. */
@@ -87,8 +90,8 @@ export function requestRepository(container: Container): RequestRepository {
           { name: '@aad', value: aadObjectId ?? '-' },
         ],
       ),
-    open: (limit) =>
-      queryAcross<RequestListItem>(container, `SELECT TOP @limit ${LIST_FIELDS} FROM c WHERE c.type = "request" AND c.status IN ("submitted", "accepted", "scheduled") ORDER BY c.submittedAt ASC`, [
+    open: (limit, which = 'all') =>
+      queryAcross<RequestListItem>(container, `SELECT TOP @limit ${LIST_FIELDS} FROM c WHERE c.type = "request" AND c.status IN (${OPEN_STATUSES[which]}) ORDER BY c.submittedAt ${which === 'underWay' ? 'DESC' : 'ASC'}`, [
         { name: '@limit', value: limit },
       ]),
     // Whole documents: each is then changed with its ETag, with no second read.

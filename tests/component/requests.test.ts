@@ -763,3 +763,22 @@ test('an install event sent before Re-think was removed from a personal chat, ha
   await bed.app.idle();
   expect((await remembered())?.conversationId).toBe(chat.id);
 });
+
+test('the pool’s list of open requests puts those waiting for someone to accept first, however many are under way, and says when there are more', async () => {
+  const old = new Date(Date.now() - 30 * 86_400_000).toISOString();
+  for (let n = 0; n < 32; n++) {
+    await bed.db.requests.items.create(servedBy(request('accepted', { id: `under-way-${n}`, caseReference: `PSCP-2026-${String(5000 + n)}`, submittedAt: old, accepted: { by: { id: channelFacilitator.id, name: channelFacilitator.name }, at: old } }), bed.connector.serviceUrl));
+  }
+  await bed.db.requests.items.create(servedBy(request('submitted', { id: 'waiting-newest', caseReference: 'PSCP-2026-5099', submittedAt: new Date().toISOString() }), bed.connector.serviceUrl));
+  try {
+    await say(channel, channelFacilitator, 'requests');
+    const card = bed.connector.posts(channel.id).at(-1);
+    const text = card ? cardText(cardOf(card)) : '';
+    expect(text.indexOf('**PSCP-2026-5099** · Submitted')).toBeGreaterThan(-1);
+    expect(text.indexOf('**PSCP-2026-5099**')).toBeLessThan(text.indexOf('· Accepted'));
+    expect(text).toMatch(/more (is|are) not shown here\./i);
+  } finally {
+    for (let n = 0; n < 32; n++) await bed.db.requests.item(`under-way-${n}`, `under-way-${n}`).delete();
+    await bed.db.requests.item('waiting-newest', 'waiting-newest').delete();
+  }
+});
