@@ -21,10 +21,10 @@ function offer(deps: Deps, r: Rethink | undefined) {
 
 /** `escalate`: for this conversation's most recent Re-think that closed not resolved. */
 export const escalateCommand: Handler = async (input, deps) => {
-  const items = await deps.rethinks.list(input.where.conversationId, 15);
-  const latest = items.find((i) => i.status === 'closed' && i.outcome?.kind === 'notResolved');
+  // However many Re-thinks have changed here since: one query, in this conversation's partition.
+  const latest = await deps.rethinks.latestNotResolved(input.where.conversationId);
   if (!latest) return { notice: notEscalatable(deps) };
-  return offer(deps, await deps.rethinks.get(input.where.conversationId, latest.id));
+  return offer(deps, latest);
 };
 
 /** The summary's button. */

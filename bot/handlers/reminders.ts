@@ -83,6 +83,7 @@ async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineCont
 
 /** How to ask Re-think for the card here: in a shared chat it hears only what @mentions it. */
 const statusCommand = (r: Rethink): string => (r.conversationKind === 'personal' ? '**status**' : '**@Re-think status**');
+const listCommand = (r: Rethink): string => (r.conversationKind === 'personal' ? '**list**' : '**@Re-think list**');
 
 function actionsText(r: Rethink, due: AgreedAction[], now: Date): string {
   const today = ukToday(now);
@@ -107,5 +108,5 @@ function idleText(r: Rethink, deps: Deps, now: Date): string {
   const next = r.stage === 5 ? 'record the outcome' : 'move the group on once every perspective has been heard';
   // A title that is a question ends its own sentence; any other needs a full stop.
   const title = /[.?!]$/.test(stage) ? `“${stage}”` : `“${stage}”.`;
-  return `The Re-think for case ${r.caseReference} has had no change for ${days} days. It is at stage ${r.stage} of 5: ${title} ${who} ${next}. To see its card, type ${statusCommand(r)}.`;
+  return `The Re-think for case ${r.caseReference} has had no change for ${days} days. It is at stage ${r.stage} of 5: ${title} ${who} ${next}. To see its card, type ${statusCommand(r)} (or ${listCommand(r)} if more than one Re-think is open here).`;
 }

@@ -27,6 +27,8 @@ export interface RethinkRepository {
   latestOpen(conversationId: string, meetingId?: string): Promise<Stored<Rethink> | undefined>;
   /** The conversation's most recent Re-think still waiting for its strategy to be chosen. */
   latestProposed(conversationId: string): Promise<Stored<Rethink> | undefined>;
+  /** The conversation's most recently changed Re-think that closed without resolving the concern (one partition). */
+  latestNotResolved(conversationId: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
   forCase(caseReference: string): Promise<Rethink[]>;
   /** Strategy 3 Re-thinks closed since `since`, in any conversation: for the periodic check that completes their requests. */
@@ -59,10 +61,10 @@ export function rethinkRepository(container: Container, instance: string): Rethi
   // applyCommand: a redelivered activity is a replay, and the same values again change nothing.
   const writes = new SharedWrites<Rethink>(container, true);
   /** The conversation's most recently changed Re-think in this state (held in this meeting, if given). */
-  const latest = async (conversationId: string, status: Rethink['status'], meetingId?: string): Promise<Stored<Rethink> | undefined> => {
+  const latest = async (conversationId: string, status: Rethink['status'], meetingId?: string, notResolved = false): Promise<Stored<Rethink> | undefined> => {
     const [found] = await queryItems<Stored<Rethink>>(
       container,
-      `SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = @status${meetingId === undefined ? '' : ' AND c.meetingId = @meetingId'} ORDER BY c.updatedAt DESC`,
+      `SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = @status${meetingId === undefined ? '' : ' AND c.meetingId = @meetingId'}${notResolved ? ' AND c.outcome.kind = "notResolved"' : ''} ORDER BY c.updatedAt DESC`,
       [{ name: '@conversationId', value: conversationId }, { name: '@status', value: status }, ...(meetingId === undefined ? [] : [{ name: '@meetingId', value: meetingId }])],
       conversationId,
     );
@@ -93,6 +95,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       ),
     latestOpen: (conversationId, meetingId) => latest(conversationId, 'open', meetingId),
     latestProposed: (conversationId) => latest(conversationId, 'proposed'),
+    latestNotResolved: (conversationId) => latest(conversationId, 'closed', undefined, true),
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.
     closedStrategyThreeSince: (since) =>
       queryAcross<ClosedStrategyThree>(container, 'SELECT c.id, c.conversationId, c.caseReference, c.createdBy, c.createdAt FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since', [{ name: '@since', value: since }]),

@@ -110,3 +110,20 @@ test('after strategy 1 closes not resolved, its summary starts strategy 2: a sta
   const proposed = await bed.db.rethink(chat.id, String(confirm?.data.rethinkId));
   expect(proposed?.recommended?.strategy).toBe(2);
 });
+
+test('`escalate` finds the Re-think that closed not resolved however many others have changed here since', async () => {
+  const chat = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  const closed = await rethinkToClose(driver, users.alex, [users.megan], 2, { outcome: 'notResolved', nextStep: 'escalation' }, 'PSCP-2026-0557');
+  const stored = await bed.db.rethink(chat.id, closed.rethinkId);
+  if (!stored) throw new Error('not stored');
+  // The store's own fields are its to set.
+  const doc = Object.fromEntries(Object.entries(stored).filter(([key]) => !key.startsWith('_')));
+  for (let n = 0; n < 20; n++) {
+    await bed.db.rethinks.items.create({ ...doc, id: `since-${n}`, caseReference: `PSCP-2026-${String(6000 + n)}`, status: 'open', outcome: undefined, updatedAt: new Date(Date.now() + (n + 1) * 1_000).toISOString() });
+  }
+  const before = bed.connector.posts(chat.id).length;
+  await driver.say(users.megan, 'escalate');
+  const posted = bed.connector.posts(chat.id).slice(before);
+  expect(posted.map((p) => (p.activity.attachments?.length ? cardText(cardOf(p)) : (p.activity.text ?? ''))).join(' ')).toContain('Escalate under the HIPS protocol · case PSCP-2026-0557');
+});

@@ -90,7 +90,7 @@ test('an open Re-think without change for 14 days: the chat is reminded once in 
   await bed.app.housekeep();
   await bed.app.housekeep();
   expect(reminders(chat)).toEqual([
-    `The Re-think for case PSCP-2026-0042 has had no change for 14 days. It is at stage 3 of 5: “Who has been affected, and how?” ${lead.name}, as facilitator, can move the group on once every perspective has been heard. To see its card, type **@Re-think status**.`,
+    `The Re-think for case PSCP-2026-0042 has had no change for 14 days. It is at stage 3 of 5: “Who has been affected, and how?” ${lead.name}, as facilitator, can move the group on once every perspective has been heard. To see its card, type **@Re-think status** (or **@Re-think list** if more than one Re-think is open here).`,
   ]);
   // A stage title that is not a question ends with a full stop.
   expect(reminders(atStageTwo.chat)[0]).toContain(`It is at stage 2 of 5: “Thinking and feeling”. ${lead.name}, as facilitator, can`);
