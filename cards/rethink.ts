@@ -34,6 +34,8 @@ export interface ActionDraft {
 
 export interface Drafts {
   contribution?: string;
+  /** The role and agency typed to join, or to correct those recorded. */
+  join?: { role: string; agency: string };
   action?: ActionDraft;
   /** Typed into the editor of an existing action. */
   edit?: ActionDraft;
@@ -289,8 +291,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     showJoin: isOpen && (!me || Boolean(viewer)) && !editing,
     joinTitle: !viewer ? 'Join, or update your role' : me ? 'Update your role or agency' : 'Join this Re-think',
     joinButton: viewer && me ? 'Save' : 'Join',
-    viewerRole: me ? me.role : (viewer?.rememberedRole ?? ''),
-    viewerAgency: me ? me.agency : (viewer?.rememberedAgency ?? ''),
+    viewerRole: drafts?.join?.role ?? (me ? me.role : (viewer?.rememberedRole ?? '')),
+    viewerAgency: drafts?.join?.agency ?? (me ? me.agency : (viewer?.rememberedAgency ?? '')),
     rememberedRole: withinLimit(viewer?.rememberedRole ?? '', profile.limits.nameMaxLength),
     rememberedAgency: withinLimit(viewer?.rememberedAgency ?? '', profile.limits.nameMaxLength),
     showContribute: isOpen && (!viewer || Boolean(me)) && !editing,

@@ -60,6 +60,7 @@ const versionSeen = (data: CardData): { seen?: string } => {
 const specs = {
   join: {
     parse: (d) => ok({ kind: 'join', role: textField(d, 'role'), agency: textField(d, 'agency') }),
+    drafts: (d) => ({ join: { role: textField(d, 'role'), agency: textField(d, 'agency') } }),
     // Joined before (the audit says so): this changed their role or agency.
     done: (r, actor) => (r.audit.filter((a) => a.what === 'joined' && a.by === actor.id).length > 1 ? 'Your role and agency are updated. What you contributed before keeps the role and agency it was made under.' : 'You have joined. Add your contribution when you are ready.'),
   },

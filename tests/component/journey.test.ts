@@ -538,4 +538,10 @@ test('someone who has joined corrects their role or agency from their own card; 
   const stored = await bed.db.rethink(chat.conversation.id, rethinkId);
   expect(stored?.participants.find((p) => p.id === isaiah.id)).toMatchObject({ role: 'School nurse', agency: 'Health' });
   expect(stored?.contributions.find((c) => c.participantId === isaiah.id)).toMatchObject({ agency: 'Helth' });
+  // A correction refused (too long) keeps what they typed on the card to shorten, not what is recorded.
+  const tooLong = `Community health ${'and more '.repeat(12)}`;
+  const refused = await chat.press(isaiah, 'join', { ...buttonData(card, 'join'), role: 'School nurse', agency: tooLong });
+  expect(cardText(refused.card)).toContain('The agency is');
+  expect(input(refused.card ?? {}, 'agency')?.value).toBe(tooLong);
+  expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.participants.find((p) => p.id === isaiah.id)).toMatchObject({ agency: 'Health' });
 });
