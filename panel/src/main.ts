@@ -138,7 +138,8 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
     } else {
       if (body.view) state.view = body.view;
       state.message = {
-        text: body.message ?? 'That wasn’t saved. Please try again.',
+        // Far past any limit, the server refuses the body before Re-think reads it, in its own words.
+        text: response.status === 413 ? 'That is far too long to save, so it wasn’t saved. Please shorten it and try again: what you typed is still here.' : (body.message ?? 'That wasn’t saved. Please try again.'),
         problem: true,
         ...(body.code === 'needsConfirmation' && typeof data.stage === 'number' ? { confirmAdvanceFrom: data.stage, waitingForSomeone: (body.waitingFor ?? []).length > 0, joinedWhenAsked: body.joined ?? 0 } : {}),
       };

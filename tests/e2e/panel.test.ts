@@ -221,6 +221,12 @@ test('typing in the panel: text begun at one stage is never filed under the next
   }
   const said = await page.evaluate(() => (window as unknown as { said: string[] }).said);
   expect(said.map((t) => (t.startsWith('Your contribution is saved') ? 'saved' : t))).toEqual(['', 'saved', '', 'saved']);
+  // Far past any limit (a whole document pasted): said plainly, with what was typed kept.
+  const pasted = 'A whole report pasted in. '.repeat(24_000);
+  await box.fill(pasted);
+  await page.getByRole('button', { name: 'Save my contribution' }).click();
+  await page.locator('#app').getByText('That is far too long to save').waitFor();
+  expect((await box.inputValue()).length).toBe(pasted.length);
   await box.fill('');
 
   // At stage 5, an action added leaves the form empty for the next.
