@@ -47,7 +47,7 @@ export const escalate: Handler = async (input: TurnInput, deps) => {
   }
   // Posted for everyone here: only this conversation's Re-thinks of the case, which they all could see
   // (whoever records it: in a meeting the organiser may have chaired it without joining).
-  const history = historyOf((await deps.rethinks.forCase(outcome.doc.caseReference)).filter((r) => r.conversationId === input.where.conversationId));
+  const history = historyOf(await deps.rethinks.forCaseIn(input.where.conversationId, outcome.doc.caseReference));
   const render = () => renderEscalationCard(deps.profile, { rethink: outcome.doc, history });
   // The form becomes the escalation summary for everyone in the conversation.
   return { view: render(), shared: { render, activityId: input.replyToId }, notice: 'The escalation is recorded. Its summary is on the card.' };

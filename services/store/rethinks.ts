@@ -29,8 +29,10 @@ export interface RethinkRepository {
   latestProposed(conversationId: string): Promise<Stored<Rethink> | undefined>;
   /** The conversation's most recently changed Re-think that closed without resolving the concern (one partition). */
   latestNotResolved(conversationId: string): Promise<Stored<Rethink> | undefined>;
-  /** Every Re-think of a case, in any conversation: only for building a request or an escalation. */
+  /** Every Re-think of a case, in any conversation: only for building a request. */
   forCase(caseReference: string): Promise<Rethink[]>;
+  /** A case's Re-thinks in this conversation (one partition): an escalation's history. */
+  forCaseIn(conversationId: string, caseReference: string): Promise<Rethink[]>;
   /** Strategy 3 Re-thinks closed since `since`, in any conversation: for the periodic check that completes their requests. */
   closedStrategyThreeSince(since: string): Promise<ClosedStrategyThree[]>;
   /**
@@ -154,6 +156,16 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       queryAcross<Rethink>(container, 'SELECT * FROM c WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC', [
         { name: '@caseReference', value: caseReference },
       ]),
+    forCaseIn: (conversationId, caseReference) =>
+      queryItems<Rethink>(
+        container,
+        'SELECT * FROM c WHERE c.conversationId = @conversationId AND c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC',
+        [
+          { name: '@conversationId', value: conversationId },
+          { name: '@caseReference', value: caseReference },
+        ],
+        conversationId,
+      ),
     peopleInCase: async (caseReference) => {
       const parameters = [{ name: '@caseReference', value: caseReference }];
       const [joined, acted] = await Promise.all([
