@@ -3,7 +3,7 @@ import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, t
 import { renderSummaryCard } from '../../cards/summary';
 import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
-import { applyCommand, liveActions, mayFacilitate, mustBeOpen, type CardPlace, type Command } from '../../services/rethink/engine';
+import { applyCommand, liveActions, mayFacilitate, mustBeOpen, roleCounts, type CardPlace, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
 import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type OwedKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
@@ -139,7 +139,7 @@ function commandHandler(spec: CommandSpec): Handler {
       if (!current) return { notice: MESSAGES.notFound };
       // Every one of these needs an open Re-think: that it is closed matters more than a field left empty.
       const open = mustBeOpen(current);
-      if (current.meetingId) viewer.facilitates = mayFacilitate(current, await actorFor(input, current.meetingId));
+      if (current.meetingId) viewer.facilitates = mayFacilitate(current, await actorFor(input, current.meetingId, current));
       return refused(input, deps, current, open.ok ? parsed.error : open.error, viewer, drafts, spec.editing?.(input.data));
     }
 
@@ -243,7 +243,7 @@ export const showActionEditor: Handler = async (input, deps) => {
   if (!r) return { notice: MESSAGES.notFound };
   const actionId = actionIdOf(input.data);
   const action = liveActions(r).find((a) => a.id === actionId);
-  const actor = await actorFor(input, r.meetingId);
+  const actor = await actorFor(input, r.meetingId, r);
   const viewer = viewerOf(input);
   // In a meeting, the controls follow the role Teams gives the person now.
   if (r.meetingId) viewer.facilitates = mayFacilitate(r, actor);
@@ -261,8 +261,13 @@ export const showActionEditor: Handler = async (input, deps) => {
  * In a meeting, the person's role there is asked of Teams at each action: it decides what they may
  * do and see. `roleUnknown`: Teams could not say, which is not the same as being an attendee.
  */
-export async function actorFor(input: TurnInput, meetingId: string | undefined): Promise<Actor & { readonly roleUnknown?: true }> {
-  if (!meetingId || !input.meetingRole) return input.actor;
+/**
+ * The person, with their role in the meeting asked of Teams when it counts. Given the Re-think, a
+ * role that cannot count (strategy 3, run by its independent facilitator) is not asked: every
+ * refresh of a meeting's card would otherwise ask once per person.
+ */
+export async function actorFor(input: TurnInput, meetingId: string | undefined, r?: Rethink): Promise<Actor & { readonly roleUnknown?: true }> {
+  if (!meetingId || !input.meetingRole || (r && !roleCounts(r))) return input.actor;
   const asked = await input.meetingRole(meetingId);
   if (asked.kind === 'role') return { ...input.actor, meetingRole: asked.role, meetingId };
   return asked.kind === 'unknown' ? { ...input.actor, roleUnknown: true } : input.actor;

@@ -103,7 +103,7 @@ export const refresh: Handler = async (input, deps) => {
   if (!r) return { notice: MESSAGES.notFound };
   const viewer: Viewer = { id: input.actor.id };
   // In a meeting, presenters see the facilitator's controls: their role is asked of Teams now.
-  if (r.meetingId && r.status === 'open') viewer.facilitates = mayFacilitate(r, await actorFor(input, r.meetingId));
+  if (r.meetingId && r.status === 'open') viewer.facilitates = mayFacilitate(r, await actorFor(input, r.meetingId, r));
   const joined = r.participants.some((p) => p.id === input.actor.id);
   if (!joined && r.status === 'open' && input.actor.aadObjectId) {
     const person = await deps.people.get(input.actor.aadObjectId);

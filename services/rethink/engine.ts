@@ -624,6 +624,9 @@ const PRESENTING = new Set(['Organizer', 'Presenter']);
  * presenters, and anyone the facilitator has handed over to; the role is the one Teams gives now, in
  * the Re-think's meeting (someone who starts another meeting in the same channel organises only that one).
  */
+/** Whether who may facilitate depends on a meeting role, to be asked of Teams: not outside meetings, nor for strategy 3. */
+export const roleCounts = (r: Rethink): boolean => Boolean(r.meetingId) && !independentlyFacilitated(r);
+
 export function mayFacilitate(r: Rethink, actor: Actor): boolean {
   if (!r.meetingId || independentlyFacilitated(r)) return isFacilitator(r, actor.id);
   return (PRESENTING.has(actor.meetingRole ?? '') && actor.meetingId === r.meetingId) || (r.facilitatorByHandOver === true && isFacilitator(r, actor.id));

@@ -289,4 +289,9 @@ test('strategy 3 in a meeting is run by the independent facilitator whatever the
   const moved = await driver.press(independent, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
   expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
   expect(executeActions(moved.card).map((a) => a.verb)).toContain('advance');
+  // No role can count here, so a refresh asks Teams nothing (a meeting's every change refreshes everyone's card).
+  const asked = bed.connector.roleLookups.length;
+  const refreshed = await driver.press(presenter, 'refresh', { rethinkId });
+  expect(executeActions(refreshed.card).map((a) => a.verb)).not.toContain('advance');
+  expect(bed.connector.roleLookups.length).toBe(asked);
 });
