@@ -83,7 +83,7 @@ const isCaseExport = (response: FileConsentCardResponse): boolean => asCardData(
 /** Built when accepted, so it holds what is there now; only for an administrator. */
 async function acceptCaseExport(context: TurnContext, response: FileConsentCardResponse, deps: Deps, now: Date): Promise<void> {
   const aadObjectId = context.activity.from.aadObjectId;
-  const reference = checkCaseReference(textField(asCardData(response.context), 'caseReference'), deps.profile);
+  const reference = checkCaseReference(textField(asCardData(response.context), 'caseReference'), deps.profile, { recorded: true });
   const info = response.uploadInfo;
   if (!aadObjectId || !deps.administrators.includes(aadObjectId) || !reference.ok || !info?.uploadUrl) {
     await context.sendActivity('Sorry, that export can’t be made. Please ask again with **export case** and the case reference.');

@@ -123,7 +123,7 @@ export const eraseCase: Handler = async (input, deps) => {
   if (input.where.conversationKind !== 'personal') return { notice: PERSONAL_ONLY };
   const typed = idArgument(input);
   const confirmed = CONFIRM.test(typed);
-  const reference = checkCaseReference(typed.replace(CONFIRM, ''), deps.profile);
+  const reference = checkCaseReference(typed.replace(CONFIRM, ''), deps.profile, { recorded: true });
   if (!reference.ok) return { notice: `${reference.error.message} Type it after **erase case**.` };
 
   const ref = reference.value;
@@ -154,7 +154,7 @@ export const eraseCase: Handler = async (input, deps) => {
 export const exportCase: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministratorForCase };
   if (input.where.conversationKind !== 'personal') return { notice: PERSONAL_ONLY };
-  const reference = checkCaseReference(idArgument(input), deps.profile);
+  const reference = checkCaseReference(idArgument(input), deps.profile, { recorded: true });
   if (!reference.ok) return { notice: `${reference.error.message} Type it after **export case**.` };
   const holdings = await deps.caseRecords.find(reference.value);
   if (holdsNothing(holdings)) return { notice: `Re-think holds nothing for case ${reference.value}.` };

@@ -17,8 +17,12 @@ export const looksLikeDate = (value: string): boolean => DATE_LIKE.some((pattern
  */
 export const matchesCaseReference = (pattern: string, normalised: string): boolean => new RegExp(`^(?:${pattern})$`).test(normalised);
 
-/** A pseudonymous case reference, never a name or date of birth: refused with the reason. */
-export function checkCaseReference(input: string, profile: Pick<PartnershipProfile, 'caseReference'>): Result<string> {
+/**
+ * A pseudonymous case reference, never a name or date of birth: refused with the reason.
+ * `recorded`: looking up what is held (an administrator's export or erasure), where a reference
+ * recorded under an earlier pattern must still be found: any other shape is accepted then.
+ */
+export function checkCaseReference(input: string, profile: Pick<PartnershipProfile, 'caseReference'>, { recorded = false } = {}): Result<string> {
   // As pasted from a document or web page: look-alike hyphens and digits, and invisible characters.
   const value = input.normalize('NFKC').replace(/\p{Cf}/gu, '').replace(/\p{Pd}/gu, '-').trim();
   const example = profile.caseReference.example;
@@ -31,6 +35,7 @@ export function checkCaseReference(input: string, profile: Pick<PartnershipProfi
   if (NAME_LIKE.test(value)) {
     return refuse('invalidInput', `That looks like a person’s name. Please don’t enter names: use the pseudonymous case reference, for example ${example}.`);
   }
+  if (recorded && value.length <= 64) return ok(normalised);
   return refuse('invalidInput', `That isn’t a case reference Re-think recognises. It should look like ${example}.`);
 }
 

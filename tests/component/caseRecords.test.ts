@@ -302,3 +302,17 @@ test('the store lost while taking the case off facilitators’ lists: the answer
   const [record] = await query<{ facilitating: string[] }>('people', 'SELECT * FROM c WHERE c.aadObjectId = @v', listed.aadObjectId);
   expect(record?.facilitating).toEqual([]);
 }, 60_000);
+
+test('a case recorded under an earlier reference pattern can still be found and erased (export reads the reference the same way)', async () => {
+  const older = 'ABC-2019-77';
+  const chat = personalChat(admin);
+  // As the record was written then: the pattern at the time let this shape through.
+  const group = newGroupChat();
+  const { rethinkId } = await new Driver(bed.app, bed.connector, group).start(lead, { ...START_FORM, caseReference: 'PSCP-2026-2099' });
+  const doc = await bed.db.rethink(group.id, rethinkId);
+  if (!doc) throw new Error('not stored');
+  await bed.db.rethinks.item(rethinkId, group.id).replace({ ...doc, caseReference: older });
+  expect(await say(chat, admin, `erase case ${older.toLowerCase()}`)).toContain(`This permanently deletes everything Re-think holds for case ${older}`);
+  await say(chat, admin, `erase case ${older} confirm`);
+  expect(await rethinksOf(older)).toEqual([]);
+});

@@ -37,6 +37,13 @@ describe('case references', () => {
     if (!result.ok) expect(result.error.message).toMatch(/should look like PSCP-2026-0042/);
   });
 
+  test('looking up what is held (export, erasure), a reference recorded under an earlier pattern is still accepted; a name or date still is not', () => {
+    expect(checkCaseReference('abc-2019-77', profile, { recorded: true })).toEqual({ ok: true, value: 'ABC-2019-77' });
+    expect(checkCaseReference('abc-2019-77', profile).ok).toBe(false);
+    expect(checkCaseReference('Jane Smith', profile, { recorded: true }).ok).toBe(false);
+    expect(checkCaseReference('12/03/2015', profile, { recorded: true }).ok).toBe(false);
+  });
+
   test('something else that is not a reference is refused with the expected shape', () => {
     const result = checkCaseReference('12345', profile);
     expect(result.ok).toBe(false);
