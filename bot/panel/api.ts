@@ -243,7 +243,11 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
     pd.deliveries.updateCardAt(address, cardId, shared);
   }
   // As from the card: the role and agency someone joins with are remembered for their next Re-think.
-  if (!outcome.replay && command.kind === 'join') rememberRole(pd.deps, actor.aadObjectId, now, { role: command.role.trim(), agency: command.agency.trim() }, undefined);
+  // What they joined with before stands for what is remembered: the same again is not written.
+  if (!outcome.replay && command.kind === 'join') {
+    const before = found.r.participants.find((p) => p.id === actor.id);
+    rememberRole(pd.deps, actor.aadObjectId, now, { role: command.role.trim(), agency: command.agency.trim() }, before && { role: before.role, agency: before.agency });
+  }
   return { status: 200, etag: etagFor(found, r), body: view(pd, r, actor) };
 }
 
