@@ -1,7 +1,7 @@
 // Re-think for Microsoft Teams: the Azure resources for ONE partnership, in one resource group.
 //
 //   user-assigned managed identity ─┬─ is the bot's identity (Azure Bot, msaAppType UserAssignedMSI), unless botAppId is given
-//                                   ├─ is attached to the Web App (the bot SDK and DefaultAzureCredential use it)
+//                                   ├─ is attached to the Web App (DefaultAzureCredential uses it; so does the bot SDK when it is the bot)
 //                                   └─ holds Cosmos DB Built-in Data Contributor on the Cosmos account
 //   Cosmos DB for NoSQL (serverless, keys disabled) ─ database `rethink`, containers rethinks / people / conversations / requests / settings
 //   Linux App Service plan + Node 22 Web App ─ serves POST /api/messages
@@ -36,7 +36,7 @@ param botAppId string = ''
 @secure()
 param botAppPassword string = ''
 
-@description('The app id URI the bot\'s app registration exposes for Teams SSO (the meeting side panel): api://<web app host>/<botAppId>. Only with botAppId; empty: the side panel is off.')
+@description('Optional, only with botAppId: the app id URI the bot\'s app registration exposes for Teams SSO (the meeting side panel). Empty: api://<web app name>.azurewebsites.net/<botAppId>, given as the panelAppIdUri output. Without botAppId the side panel is off.')
 param panelAppIdUri string = ''
 
 @description('How long records are kept, in days: the default TTL of every container. MUST equal retentionDays in the partnership profile the app loads, or the app will try (and, with Entra auth, fail) to change the TTL at start-up.')
@@ -90,6 +90,8 @@ var identityName = '${prefix}-id-${suffix}'
 var cosmosAccountName = '${prefix}-cosmos-${suffix}' // 3-44 chars, globally unique: 20 + 8 + 13 = 41 at most
 var planName = '${prefix}-plan-${suffix}'
 var webAppName = '${prefix}-app-${suffix}' // globally unique (*.azurewebsites.net)
+// The side panel's sign-in: the bot's own app registration exposes it (a managed identity cannot).
+var panelUri = !botIsAppRegistration ? '' : (empty(panelAppIdUri) ? 'api://${webAppName}.azurewebsites.net/${botAppId}' : panelAppIdUri)
 var botName = '${prefix}-bot-${suffix}' // globally unique bot handle, at most 42 chars: 20 + 5 + 13 = 38
 
 var databaseName = 'rethink'
@@ -248,7 +250,8 @@ var baseAppSettings = [
     // Teams SSO for the meeting side panel: the id URI its tokens are for, exposed by the bot's own
     // app registration (a managed identity cannot): see infra/README.md.
     name: 'PANEL_APP_ID_URI'
-    value: panelAppIdUri
+    // Only an app registration can expose the API the panel signs in to: a managed-identity bot runs without it.
+    value: panelUri
   }
   {
     name: 'COSMOS_ENDPOINT'
@@ -357,6 +360,8 @@ output botMessagingEndpoint string = 'https://${webApp.properties.defaultHostNam
 output cosmosEndpoint string = cosmos.properties.documentEndpoint
 output managedIdentityClientId string = identity.properties.clientId
 output botAppId string = botId
+// Set it as the bot app registration's Application ID URI (infra/README.md, "The meeting side panel"); empty without botAppId.
+output panelAppIdUri string = panelUri
 output webAppName string = webApp.name
 output botName string = bot.name
 output cosmosAccountName string = cosmos.name
