@@ -38,6 +38,8 @@ export interface Config {
   /** The meeting side panel: the app id URI its Teams SSO tokens are for, and who it runs as locally. */
   readonly panel: {
     readonly appIdUri: string | undefined;
+    /** Why the panel is off although PANEL_APP_ID_URI is set (said in the log at start-up; the bot runs). */
+    readonly turnedOff?: string;
     readonly developmentUser: { readonly id: string; readonly name: string; readonly aadObjectId: string; readonly meetingRole: string } | undefined;
   };
 }
@@ -160,14 +162,14 @@ export function loadConfig(given: Env, { local = false }: { local?: boolean } = 
   // Teams asks for a token for api://<the app's domain>/<its app id> (manifest webApplicationInfo): nothing else can match.
   if (appIdUri && !/^api:\/\/[A-Za-z0-9.-]+(:\d+)?\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appIdUri)) {
     problems.push(`PANEL_APP_ID_URI must be the side panel's app id URI as the Teams package sets it, api://<the app's domain>/<the bot's app id>, such as api://rethink.example.org/00000000-0000-0000-0000-000000000000, with nothing after the id (got "${appIdUri}").`);
-  } else if (appIdUri && auth.mode !== 'none') {
-    // The package's webApplicationInfo is the bot's own app: Teams grants it the meeting permissions the bot uses.
-    const signInApp = appIdUri.slice(appIdUri.lastIndexOf('/') + 1);
-    if (auth.mode === 'managedIdentity') {
-      problems.push('PANEL_APP_ID_URI is set, but the bot is a managed identity (MICROSOFT_APP_TYPE=UserAssignedMSI), which cannot expose an API for the side panel to sign in to: make the bot a single-tenant app registration that exposes it (see infra/README.md), or unset PANEL_APP_ID_URI.');
-    } else if (signInApp.toLowerCase() !== auth.appId.toLowerCase()) {
-      problems.push(`PANEL_APP_ID_URI must end with the bot's own app id, ${auth.appId} (got ${signInApp}): Teams gives the meeting permissions to the app the side panel signs in to, and the bot is what uses them.`);
-    }
+  }
+  // The package's webApplicationInfo is the bot's own app: Teams grants it the meeting permissions the
+  // bot uses. A panel set up otherwise (as these instructions once said) is turned off, not the bot.
+  let panelOff: string | undefined;
+  if (appIdUri && auth.mode === 'managedIdentity') {
+    panelOff = 'The side panel is off: PANEL_APP_ID_URI is set, but the bot is a managed identity (MICROSOFT_APP_TYPE=UserAssignedMSI), which cannot expose an API for the panel to sign in to. Make the bot a single-tenant app registration that exposes it (see infra/README.md), or unset PANEL_APP_ID_URI.';
+  } else if (appIdUri && auth.mode !== 'none' && appIdUri.slice(appIdUri.lastIndexOf('/') + 1).toLowerCase() !== auth.appId.toLowerCase()) {
+    panelOff = `The side panel is off: PANEL_APP_ID_URI must end with the bot's own app id, ${auth.appId}, because Teams gives the meeting permissions to the app the side panel signs in to, and the bot is what uses them (see infra/README.md).`;
   }
   const devUserId = get('DEV_USER_ID');
   const meetingRole = get('DEV_USER_ROLE') ?? 'Attendee';
@@ -196,7 +198,8 @@ export function loadConfig(given: Env, { local = false }: { local?: boolean } = 
     administrators,
     uploads: { hosts: uploadHosts, httpsOnly: auth.mode !== 'none' },
     panel: {
-      appIdUri,
+      appIdUri: panelOff ? undefined : appIdUri,
+      ...(panelOff ? { turnedOff: panelOff } : {}),
       // Only when chosen (npm start chooses one): otherwise the local panel is off.
       developmentUser: devUserId
         ? { id: devUserId, name: get('DEV_USER_NAME') ?? 'Local developer', aadObjectId: get('DEV_USER_AAD_ID') ?? '00000000-0000-4000-8000-00000000d0e5', meetingRole }

@@ -180,12 +180,16 @@ describe('settings a deployment gets slightly wrong', () => {
     expect(loadConfig(DEPLOYED, { local: true }).panel.developmentUser).toBeUndefined();
   });
 
-  test('PANEL_APP_ID_URI names the bot’s own app: another app, or a managed-identity bot (which cannot expose an API), is refused', () => {
+  test('PANEL_APP_ID_URI names the bot’s own app: with another app, or a managed-identity bot (which cannot expose an API), the panel is off and says why, and the bot still starts', () => {
     const other = '99999999-2222-4333-8444-555555555555';
-    expect(problemsOf({ ...DEPLOYED, PANEL_APP_ID_URI: `api://rethink.example.org/${other}` })).toContain(`PANEL_APP_ID_URI must end with the bot's own app id, ${APP} (got ${other})`);
-    expect(loadConfig({ ...DEPLOYED, PANEL_APP_ID_URI: `api://rethink.example.org/${APP.toUpperCase()}` }).panel.appIdUri).toBeDefined();
+    const elsewhere = loadConfig({ ...DEPLOYED, PANEL_APP_ID_URI: `api://rethink.example.org/${other}` }).panel;
+    expect(elsewhere.appIdUri).toBeUndefined();
+    expect(elsewhere.turnedOff).toContain(`PANEL_APP_ID_URI must end with the bot's own app id, ${APP}`);
+    expect(loadConfig({ ...DEPLOYED, PANEL_APP_ID_URI: `api://rethink.example.org/${APP.toUpperCase()}` }).panel).toMatchObject({ appIdUri: expect.any(String) });
     const identity = { MICROSOFT_APP_ID: APP, MICROSOFT_APP_TENANT_ID: TENANT, COSMOS_ENDPOINT: COSMOS };
-    expect(problemsOf({ ...identity, MICROSOFT_APP_TYPE: 'UserAssignedMSI', PANEL_APP_ID_URI: `api://rethink.example.org/${APP}` })).toContain('PANEL_APP_ID_URI is set, but the bot is a managed identity');
+    const managed = loadConfig({ ...identity, MICROSOFT_APP_TYPE: 'UserAssignedMSI', PANEL_APP_ID_URI: `api://rethink.example.org/${APP}` }).panel;
+    expect(managed.appIdUri).toBeUndefined();
+    expect(managed.turnedOff).toContain('the bot is a managed identity');
   });
 });
 
