@@ -118,6 +118,8 @@ export interface RethinkCardData {
   handOverChoices: Choice[];
   /** Someone to hand over to: until another person joins in Teams, the card says so instead of an empty list. */
   hasHandOverChoices: boolean;
+  /** Said where no one can be chosen. */
+  handOverNote: string;
   outcomeChoices: Choice[];
   /** Before stage 5: why only "not resolved" is offered. */
   closeNote: string;
@@ -208,7 +210,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const NEXT_STEP_LABELS = nextStepLabels(profile);
   const person = (p: Participant): string => (compact ? p.name : `${p.name} (${p.role}, ${p.agency})`);
   // Anyone but whoever is named facilitator now (in a meeting, the starter too, who doesn't facilitate unless handed over to).
-  const handOverChoices = inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) }));
+  // Strategy 3 stays with its independent facilitator: it isn't handed over.
+  const handOverChoices = r.strategy === 3 ? [] : inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) }));
   // Each action is changed by whoever added it or by the facilitator, until the Re-think closes.
   const changeable = isActionsStage ? actions.filter((a) => !viewer || a.addedBy === viewer.id || facilitating) : [];
   const editing = isActionsStage && viewer ? changeable.find((a) => a.id === options.editingActionId) : undefined;
@@ -283,6 +286,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type who below)', value: EXTERNAL_OWNER }],
     handOverChoices,
     hasHandOverChoices: handOverChoices.length > 0,
+    handOverNote: r.strategy === 3 ? 'A strategy 3 Re-think stays with its independent facilitator, so it isn’t handed over.' : 'You can hand over once someone else has joined in Teams.',
     outcomeChoices: outcomeChoices(r.stage),
     closeNote: r.stage === 5 ? '' : EARLY_CLOSE_NOTE,
     nextStepChoices: nextStepChoices(profile, r),

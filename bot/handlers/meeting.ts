@@ -1,5 +1,5 @@
 /** Teams meeting events for a Re-think held in the meeting's chat. */
-import { applyCommand } from '../../services/rethink/engine';
+import { applyCommand, roleCounts } from '../../services/rethink/engine';
 import { repost } from './views';
 import type { Actor, Rethink } from '../../services/rethink/types';
 import { recordPosted } from './rethink';
@@ -41,8 +41,9 @@ export const meetingEnded: Handler = async (input, deps) => {
 
 /** The reminder, when the meeting ends with its Re-think open. */
 export function meetingEndText(r: Rethink): string {
-  // In a meeting its organiser and presenters facilitate (and whoever it was handed over to).
-  const handedTo = r.facilitatorByHandOver ? r.participants.find((p) => p.id === r.facilitatorId) : undefined;
-  const who = handedTo ? `${handedTo.name} (or the organiser or a presenter)` : 'the organiser or a presenter';
+  // In a meeting its organiser and presenters facilitate (and whoever it was handed over to); strategy
+  // 3 only its independent facilitator.
+  const named = r.participants.find((p) => p.id === r.facilitatorId);
+  const who = !roleCounts(r) ? `${named?.name ?? 'the independent facilitator'}, as facilitator,` : r.facilitatorByHandOver && named ? `${named.name} (or the organiser or a presenter)` : 'the organiser or a presenter';
   return `The meeting has ended and the Re-think for case ${r.caseReference} is still open, at stage ${r.stage} of 5. When you’re ready, ${who} can record the outcome on the card below: the Re-think stays open until then.`;
 }

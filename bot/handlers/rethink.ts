@@ -158,7 +158,7 @@ function commandHandler(spec: CommandSpec): Handler {
     }
     if (outcome.doc.meetingId) viewer.facilitates = mayFacilitate(outcome.doc, actor);
     // Refused only for want of a role Teams couldn't confirm: say so, rather than "ask to be made a presenter".
-    if (outcome.kind === 'refused' && outcome.refusal.code === 'notFacilitator' && outcome.doc.meetingId && actor.roleUnknown) return { notice: MESSAGES.roleUnknown };
+    if (outcome.kind === 'refused' && outcome.refusal.code === 'notFacilitator' && roleCounts(outcome.doc) && actor.roleUnknown) return { notice: MESSAGES.roleUnknown };
     if (outcome.kind === 'refused') return refused(input, deps, outcome.doc, outcome.refusal, viewer, drafts, spec.editing?.(input.data));
 
     const r = outcome.doc;

@@ -315,6 +315,10 @@ const handlers: Handlers = {
   handOver(r, c, actor) {
     const may = mustFacilitate(r, actor);
     if (!may.ok) return may;
+    // Handed to anyone taking part, someone in the disagreement could run and close it.
+    if (independentlyFacilitated(r)) {
+      return refuse('invalidInput', 'A strategy 3 Re-think is run by the independent facilitator who accepted the request, so it isn’t handed over. If you can’t go on facilitating it, please tell the partnership’s administrators.');
+    }
     const to = participantNamed(r, c.toParticipantId);
     if (!to || to.external) return refuse('invalidInput', 'Please choose someone who has joined this Re-think in Teams to hand over to.');
     // In a meeting, a starter who is an attendee facilitates only once handed over to.

@@ -289,6 +289,24 @@ test('strategy 3 in a meeting is run by the independent facilitator whatever the
   const moved = await driver.press(independent, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
   expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
   expect(executeActions(moved.card).map((a) => a.verb)).toContain('advance');
+  // It stays with them: it isn't handed over, to anyone in the case or otherwise.
+  expect(cardText(moved.card)).toContain('A strategy 3 Re-think stays with its independent facilitator, so it isn’t handed over.');
+  const handOver = await driver.press(independent, 'handOver', { rethinkId, handOverTo: organiser.id });
+  expect(cardText(handOver.card)).toContain('so it isn’t handed over');
+  expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ facilitatorId: independent.id });
+  // The meeting's end names them, not the organiser or a presenter.
+  await send(bed.app, meetingEnd({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
+  await bed.app.idle();
+  const reminder = bed.connector.posts(chat.id).map((p) => p.activity.text ?? '').find((t) => t.startsWith('The meeting has ended'));
+  expect(reminder).toContain('Isaiah Langer, as facilitator, can record the outcome');
+  // Teams unable to say a presenter's role: they are told who may, not to try again (no role would help).
+  bed.connector.fail(500);
+  try {
+    const pressed = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '2' });
+    expect(`${cardText(pressed.card)}${pressed.message ?? ''}`).toContain('Only the independent facilitator, Isaiah Langer, can do this.');
+  } finally {
+    bed.connector.fail(undefined);
+  }
   // No role can count here, so a refresh asks Teams nothing (a meeting's every change refreshes everyone's card).
   const asked = bed.connector.roleLookups.length;
   const refreshed = await driver.press(presenter, 'refresh', { rethinkId });
