@@ -608,9 +608,9 @@ export function contributionsAt(r: Rethink, stage: StageNumber) {
 export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilitatorId === actorId;
 
 /**
- * Strategy 3 is led by the independent facilitator who accepted the request (or whoever they hand
- * over to), whatever meeting role anyone has: Teams makes everyone a presenter by default, and the
- * people in the disagreement must not run or close it.
+ * Strategy 3 is led by the independent facilitator who accepted the request, whatever meeting role
+ * anyone has, and isn't handed over: Teams makes everyone a presenter by default, and the people in
+ * the disagreement must not run or close it.
  */
 const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 3;
 
