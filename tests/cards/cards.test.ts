@@ -598,6 +598,14 @@ describe('a Re-think too large for any Re-think card: 100 people with 80-charact
     expect(controls(rethinkCard(huge))).toEqual(['close']);
     expect(rethinkCard(huge).refresh).toMatchObject({ userIds: expect.any(Array) });
   });
+
+  it('closed early (its meeting over, before stage 5), it offers only “not resolved”, and says why', () => {
+    const outcomes = (card: AdaptiveCard) => ofType(card, 'Input.ChoiceSet').filter((i) => i.id === 'outcome').flatMap((i) => (i.choices as { value: string }[]).map((c) => c.value));
+    const early = rethinkCard({ ...atStage3, meetingId: 'm1', meetingEndRemindedAt: NOW.toISOString() }, { viewer: { id: facilitator.id } });
+    expect(outcomes(early)).toEqual(['notResolved']);
+    expect(texts(early).some((t) => t.startsWith('The group hasn’t reached stage 5, so nothing has been agreed yet'))).toBe(true);
+    expect(outcomes(rethinkCard(huge, { viewer: { id: facilitator.id } }))).toEqual(['resolved', 'partlyResolved', 'notResolved']);
+  });
 });
 
 describe('summary card', () => {

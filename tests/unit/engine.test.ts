@@ -293,7 +293,10 @@ describe('the five stages', () => {
     expect(applyCommand(r, { kind: 'advance', confirmed: true }, lead, ctx).ok).toBe(true);
     // So does agreeing actions, which have room of their own, and closing as partly resolved with them.
     for (let stage = r.stage; stage < 5; stage++) r = apply(r, { kind: 'advance', confirmed: true }, lead);
-    r = apply(r, { kind: 'addAction', description: 'Share the plan with everyone', ownerParticipantId: participantKey(lead.id), ownerName: '', dueDate: '2026-12-10' }, lead);
+    // Forty actions at their longest: more than the room left under the limit on contributions.
+    const before = Buffer.byteLength(JSON.stringify(r), 'utf8');
+    for (let n = 0; n < 40; n++) r = apply(r, { kind: 'addAction', description: `${n} ${'Share the plan with everyone in the network. '.repeat(11)}`.slice(0, 500), ownerParticipantId: participantKey(lead.id), ownerName: '', dueDate: '2026-12-10' }, lead);
+    expect(Buffer.byteLength(JSON.stringify(r), 'utf8') - before).toBeGreaterThan(1_800_000 - before);
     expect(applyCommand(r, { kind: 'close', outcome: 'partlyResolved' }, lead, ctx).ok).toBe(true);
     expect(refusal(r, { kind: 'contribute', text: 'é'.repeat(3990) }, teacher).message).toContain('Please agree the actions and close it');
   });
