@@ -27,9 +27,17 @@ export const TOO_LONG_TO_KEEP = 'Something you typed was far longer than its box
 /** No date, time or choice Teams sends is longer than this. */
 const MAX_CHOICE_CHARS = 100;
 
+/**
+ * How much more than its limit a multi-line box lets in: Teams cuts text pasted past a box's
+ * maxLength without a word, so the box leaves room and Re-think refuses what is over the limit,
+ * saying so and keeping what was typed to shorten.
+ */
+export const PASTE_ROOM = 2;
+
 const overLong = (node: Record<string, unknown>): boolean => {
   if (typeof node.type !== 'string' || !node.type.startsWith('Input.') || typeof node.value !== 'string') return false;
-  const max = node.type === 'Input.Text' && typeof node.maxLength === 'number' ? node.maxLength : MAX_CHOICE_CHARS;
+  const room = node.isMultiline === true ? PASTE_ROOM : 1;
+  const max = node.type === 'Input.Text' && typeof node.maxLength === 'number' ? node.maxLength / room : MAX_CHOICE_CHARS;
   return node.value.length > max;
 };
 

@@ -1,3 +1,4 @@
+import { PASTE_ROOM } from './render';
 import type { PartnershipProfile } from '../services/profile/types';
 import type { Rethink } from '../services/rethink/types';
 
@@ -51,12 +52,8 @@ export const STATUS_LABELS: Record<string, string> = {
   cancelled: 'Cancelled',
 };
 
-/**
- * A multi-line box's maxLength for a text limit. Teams cuts text pasted past maxLength without a
- * word, so the box leaves room beyond the limit: Re-think then refuses what is over it, saying the
- * limit and keeping what was typed to shorten, rather than saving a silently shortened text.
- */
-export const pasteRoom = (limit: number): number => limit * 2;
+/** A multi-line box's maxLength for a text limit (see PASTE_ROOM). */
+export const pasteRoom = (limit: number): number => limit * PASTE_ROOM;
 
 /** A limit as a label says it: 4,000. */
 export const characters = (limit: number): string => limit.toLocaleString('en-GB');

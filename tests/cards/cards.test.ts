@@ -455,6 +455,12 @@ describe('Re-think card', () => {
         expect(JSON.stringify(card)).not.toMatch(/y{4001}|9{101}/);
       }
       expect(input(hugeDate, 'actionDescription')?.value).toBe('Call');
+      // Over its limit but within the room its box leaves for a paste, in characters of three bytes:
+      // left off with a word, on the Re-think card (not the small card for a Re-think too large).
+      const wide = rethinkCard(atStage2, { viewer, drafts: { contribution: '’'.repeat(7_000) } });
+      expect(cardBytes(wide)).toBeLessThanOrEqual(MAX_CARD_BYTES);
+      expect(texts(wide)).toContain(TOO_LONG_TO_KEEP);
+      expect(verbs(wide)).toContain('contribute');
     });
 
     it('is as large as promised', () => {
