@@ -76,15 +76,18 @@ const CENSOR = '[redacted]';
 
 /**
  * A copy with every redacted key censored at any depth (pino's own paths name fixed depths), and
- * what is repeated or too deep left out. The caller's object is never changed.
+ * what refers back to itself, or is too deep, left out. A date is its time; an error only its kind
+ * (its message can quote what someone typed). The caller's object is never changed.
  */
-function redacted(value: unknown, seen: WeakSet<object> = new WeakSet(), depth = 0): unknown {
+function redacted(value: unknown, within: readonly object[] = [], depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (seen.has(value) || depth > 12) return '[not logged]';
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((item) => redacted(item, seen, depth + 1));
+  if (value instanceof Date) return value;
+  if (value instanceof Error) return { type: errorKind(value) };
+  if (within.includes(value) || depth > 12) return '[not logged]';
+  const path = [...within, value];
+  if (Array.isArray(value)) return value.map((item) => redacted(item, path, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) out[key] = REDACTED.has(key) ? CENSOR : redacted(inner, seen, depth + 1);
+  for (const [key, inner] of Object.entries(value)) out[key] = REDACTED.has(key) ? CENSOR : redacted(inner, path, depth + 1);
   return out;
 }
 

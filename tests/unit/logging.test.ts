@@ -26,12 +26,18 @@ describe('what is logged of typed text', () => {
     expect(logged.a.b.c.d.text).toBe('DEPTH FIVE typed words');
   });
 
-  test('an object that refers to itself is logged without looping', () => {
+  test('an object that refers to itself is logged without looping; one met twice is logged twice; a date as its time; an error as its kind only', () => {
     const { log, lines } = capturing();
     const looped: Record<string, unknown> = { id: 'x' };
     looped.self = looped;
-    log.info({ looped }, 'loop');
-    expect(lines.join('')).toContain('"id":"x"');
+    const shared = { id: 'shared' };
+    log.info({ looped, first: shared, second: shared, at: new Date('2026-12-07T12:00:00Z'), err: new TypeError('Jane Smith typed this') }, 'loop');
+    const all = lines.join('');
+    expect(all).toContain('"id":"x"');
+    expect(all.match(/"id":"shared"/g)).toHaveLength(2);
+    expect(all).toContain('2026-12-07T12:00:00.000Z');
+    expect(all).toContain('TypeError');
+    expect(all).not.toContain('Jane Smith');
   });
 });
 
