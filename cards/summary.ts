@@ -31,20 +31,20 @@ export interface SummaryCardData {
 }
 
 /** After strategy 1 comes a group Re-think (start one); after strategy 2, the request for an independent facilitator. */
-function nextStrategyText(profile: PartnershipProfile, strategy: number | undefined, inGroup: boolean): string {
+function nextStrategyText(profile: PartnershipProfile, strategy: number | undefined): string {
   const next = (strategy ?? 1) + 1;
   const title = profile.strategies[next - 1]?.title ?? `strategy ${next}`;
   // There is no strategy after 3 (records closed before that rule may say otherwise): escalation is next.
   if (next > 3) return `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step.`;
   return next === 3
     ? `The concern is not resolved. The next strategy is “${title}”: press “Request an independent facilitator” below.`
-    : `The concern is not resolved. The next strategy is “${title}”: press “Start strategy ${next}” below (or type **${inGroup ? '@Re-think ' : ''}start**) to begin it.`;
+    : `The concern is not resolved. The next strategy is “${title}”: press “Start strategy ${next}” below to begin it, with this case filled in.`;
 }
 
-const nextStepText = (profile: PartnershipProfile, strategy: number | undefined, inGroup: boolean) => ({
+const nextStepText = (profile: PartnershipProfile, strategy: number | undefined) => ({
   resolved: 'The concern is resolved. Thank you for working on it together.',
   partlyResolved: 'The group continues with the agreed actions. Each owner follows up their action by its due date.',
-  nextStrategy: nextStrategyText(profile, strategy, inGroup),
+  nextStrategy: nextStrategyText(profile, strategy),
   escalation: `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step. Follow the protocol, and press “Escalate under the ${profile.partnership.escalationProtocolShortName}” below to record its stage and reason: Re-think keeps this history to hand over.`,
 });
 
@@ -114,7 +114,7 @@ function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 40
     actions: tight ? [] : actionLines.map((line) => ({ line })),
     actionsTogether: tight ? actionLines.map((line) => `• ${line}`).join('\n\n') : '',
     outcomeLine: outcome ? `Outcome: ${OUTCOME_LABELS[outcome.kind]}${outcome.nextStep ? `. Next step: ${nextStepLabels(profile)[outcome.nextStep]}` : ''}` : 'Outcome not yet recorded',
-    nextStepText: nextStepText(profile, r.strategy, r.conversationKind !== 'personal')[next],
+    nextStepText: nextStepText(profile, r.strategy)[next],
     truncated,
     showProtocol: outcome?.nextStep === 'escalation',
     protocolTitle: profile.partnership.escalationProtocolShortName,

@@ -30,7 +30,7 @@ export const outcomeChoices = (stage: number): { title: string; value: string }[
 
 /** Said above the close form before stage 5, where only "not resolved" is offered. */
 export const EARLY_CLOSE_NOTE =
-  'The group hasn’t reached stage 5, so nothing has been agreed yet: closing now records the concern as not resolved. To record it as resolved or partly resolved, move the group on to stage 5 and agree actions first. The Re-think stays open after the meeting.';
+  'The group hasn’t reached stage 5, so nothing has been agreed yet: closing now records the concern as not resolved. To record it as resolved or partly resolved instead, leave it open and move the group on to stage 5 first: that can go on in this chat.';
 
 /** After strategy 3 there is no next strategy: what is not resolved is escalated. */
 export const nextStepChoices = (profile: PartnershipProfile, r: Rethink): { title: string; value: string }[] =>

@@ -47,7 +47,7 @@ export const startNextStrategy: Handler = async (input, deps) => {
     agency: person?.agency ?? '',
     raisedWithLeadProfessional: r.strategy === 1,
   };
-  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values)) }] };
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values)) }], notice: 'A start form for strategy 2 is below, filled in from this Re-think.' };
 };
 
 /** Pressed on the welcome card: the welcome stays as it is and a start form follows. */

@@ -137,7 +137,7 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   const membership = address.serviceUrl ? await pd.connector.conversationMember(address.serviceUrl, chatId, user.aadObjectId) : 'unavailable';
   if (membership === 'unavailable') return { ok: false, reply: fail(503, 'Teams couldn’t confirm who is in the chat just now. The panel will try again in a moment.') };
   if (membership === 'notMember') return { ok: false, reply: fail(403, 'You are no longer in this chat.') };
-  if (membership === 'refused') return { ok: false, reply: fail(403, 'Teams didn’t let Re-think check who is in this chat (Re-think may have been removed from it). Please use the Re-think card in the chat.') };
+  if (membership === 'refused') return { ok: false, reply: fail(403, 'Teams didn’t let Re-think check who is in this chat. If Re-think has been removed from the chat, someone in it can add it again; otherwise, please use the Re-think card in the chat.') };
   return { ok: true, r, address, scope, key, pass: newPass(joined.id, '', now), actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
 }
 

@@ -25,7 +25,7 @@ function growing<A extends unknown[]>(change: (...args: A) => Changed): (...args
   return (...args) => {
     const result = change(...args);
     if (!result.ok || result.replay || Buffer.byteLength(JSON.stringify(result.value), 'utf8') <= MAX_REQUEST_BYTES) return result;
-    return refuse('invalidInput', 'This request’s record has grown as large as it can be, so this could not be added. The requester can withdraw it and make a new request for the case, with its Re-thinks filled in again.');
+    return refuse('invalidInput', 'This request’s record has grown as large as it can be, so this could not be added. To carry on, the request can be withdrawn and a new one made for the case: its Re-thinks are filled in again.');
   };
 }
 

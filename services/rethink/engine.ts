@@ -378,7 +378,8 @@ const handlers: Handlers = {
     if (r.stage !== 5 && !r.meetingEndRemindedAt) return refuse('wrongStage', 'Please take the Re-think through to stage 5, agreeing actions, before recording the outcome.');
     // Closed early (its meeting over), nothing has been agreed: it can't be recorded as resolved, even partly.
     if (r.stage !== 5 && c.outcome !== 'notResolved') {
-      return refuse('invalidInput', `The group hasn’t reached stage 5, so nothing has been agreed yet. To record the Re-think as ${c.outcome === 'resolved' ? 'resolved' : 'partly resolved'}, please move the group on to stage 5 (“${ctx.profile.stages[4]?.title ?? 'Agreeing actions'}”) and agree actions first; otherwise record it as not resolved.`);
+      const first = c.outcome === 'resolved' ? 'first' : 'and agree the actions first';
+      return refuse('invalidInput', `The group hasn’t reached stage 5, so nothing has been agreed yet. To record the Re-think as ${c.outcome === 'resolved' ? 'resolved' : 'partly resolved'}, please move the group on to stage 5 (“${ctx.profile.stages[4]?.title ?? 'Agreeing actions'}”) ${first}; otherwise record it as not resolved.`);
     }
     if (c.outcome === 'partlyResolved' && liveActions(r).length === 0) {
       return refuse('invalidInput', 'A partly resolved Re-think continues with the agreed actions: please add at least one action first.');

@@ -633,7 +633,7 @@ describe('summary card', () => {
   });
 
   it.each([
-    [1, 'The next strategy is “Strategy 2: a group Re-think with the team around the family”: press “Start strategy 2” below (or type **@Re-think start**) to begin it.'],
+    [1, 'The next strategy is “Strategy 2: a group Re-think with the team around the family”: press “Start strategy 2” below to begin it, with this case filled in.'],
     [2, 'The next strategy is “Strategy 3: an independent facilitator”: press “Request an independent facilitator” below.'],
     [3, 'escalation under the HIPS protocol is the next step.'],
   ] as const)('not resolved after strategy %i: says which strategy is next and how to begin it', (strategy, next) => {

@@ -91,7 +91,7 @@ test('after strategy 1 closes not resolved, its summary starts strategy 2: a sta
   const caseReference = 'PSCP-2026-0556';
   const closed = await rethinkToClose(driver, users.alex, [users.megan], 1, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
   const summary = cardOf(closed.summary);
-  expect(cardText(summary)).toContain('press “Start strategy 2” below');
+  expect(cardText(summary)).toContain('press “Start strategy 2” below to begin it');
   const before = bed.connector.posts(chat.id).length;
   const pressed = await driver.press(users.megan, 'startNextStrategy', buttonData(summary, 'startNextStrategy'));
   // The summary stays as it is; the form follows it.
