@@ -55,11 +55,12 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
   const needsTried = needsTriedInstead(input.history);
   const field = (id: keyof RequestForm, label: string, kind: Field['kind'], choices: readonly Choice[] = []): Field => ({
     id,
-    label,
+    // Said in the label: Teams hides a placeholder once a box is filled in, as these often are.
+    label: kind === 'long' ? `${/[.?!]$/.test(label) ? label : `${label}.`} Up to ${characters(long)} characters.` : label,
     kind,
     value: input.values[id] ?? '',
     maxLength: kind === 'long' ? pasteRoom(long) : short,
-    placeholder: kind === 'long' ? `Up to ${characters(long)} characters. No names of children or family members, please.` : '',
+    placeholder: kind === 'long' ? 'No names of children or family members, please.' : '',
     required: id !== 'triedInstead' || needsTried,
     requiredMessage: 'This is needed for the request.',
     choices: [...choices],

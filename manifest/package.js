@@ -89,7 +89,7 @@ function renderManifest(templateText, appId, domain = LOCAL_PLACEHOLDER_DOMAIN, 
   if (ssoAppId.toLowerCase() !== appId.toLowerCase()) {
     throw new PackageError(
       `The side panel's sign-in app (${ssoAppId}) must be the bot's own app (${appId}): Teams gives the meeting permissions to that app, and the bot makes those calls. ` +
-        'Use one app registration for both (a single-tenant bot that exposes api://<domain>/<bot app id>; see infra/README.md), or leave --sso-app-id out.',
+        'Use one app registration for both (a single-tenant bot that exposes api://<domain>/<bot app id>; see infra/README.md), or leave out --sso-app-id and SSO_APP_ID.',
     );
   }
   if (!DOMAIN_PATTERN.test(domain)) {
