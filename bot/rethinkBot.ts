@@ -178,7 +178,9 @@ export class RethinkBot extends TeamsActivityHandler {
     const since = teamsTime(context, input.now);
     this.deps.later('note the personal chat', async () => {
       const person = await this.deps.people.get(aadObjectId);
-      if (person?.personalConversation?.conversationId === input.address.conversationId) return;
+      // Noted already, at the service URL Teams uses for it now.
+      const noted = person?.personalConversation;
+      if (noted?.conversationId === input.address.conversationId && noted.serviceUrl === input.address.serviceUrl) return;
       await this.arrivedPersonally(input, since, person);
     });
   }

@@ -125,6 +125,17 @@ const specs = {
 
 export type RethinkVerb = keyof typeof specs;
 
+/**
+ * Teams may move a conversation to another service URL, and says so on each activity: a change
+ * records the one it came with, for the posts that follow later (reminders, owed posts), at no
+ * write of its own.
+ */
+function withServiceUrl<T extends Result<Rethink> & { replay?: boolean }>(result: T, input: TurnInput): T {
+  const url = input.address.serviceUrl;
+  if (result.ok && !result.replay && url && result.value.serviceUrl !== url) result.value.serviceUrl = url;
+  return result;
+}
+
 /** Who may, is it valid, do it: the engine answers the first two inside one conditional write. */
 function commandHandler(spec: CommandSpec): Handler {
   return async (input, deps) => {
@@ -144,7 +155,7 @@ function commandHandler(spec: CommandSpec): Handler {
     }
 
     const ctx = engineContext(deps, input.now);
-    const apply = (actor: Actor, read?: Stored<Rethink>) => deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, parsed.value, actor, ctx, input.activityId), read);
+    const apply = (actor: Actor, read?: Stored<Rethink>) => deps.rethinks.update(input.where.conversationId, rethinkId, (current) => withServiceUrl(applyCommand(current, parsed.value, actor, ctx, input.activityId), input), read);
     // Pressed in the Re-think's meeting, as nearly always: its role there is asked before saving.
     let actor = await actorFor(input, input.where.meetingId);
     let outcome = await apply(actor);

@@ -3,7 +3,7 @@
  * the real SDK and a local connector that captures what the bot sends.
  */
 import { AHEAD, message, newGroupChat, person, submit, users } from '../helpers/activities';
-import { cardOf } from '../helpers/connector';
+import { cardOf, startConnector } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
@@ -544,4 +544,20 @@ test('someone who has joined corrects their role or agency from their own card; 
   expect(cardText(refused.card)).toContain('The agency is');
   expect(input(refused.card ?? {}, 'agency')?.value).toBe(tooLong);
   expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.participants.find((p) => p.id === isaiah.id)).toMatchObject({ agency: 'Health' });
+});
+
+test('Teams moving a chat to another service URL: the next change records it, so later posts (reminders, a summary owed) go there', async () => {
+  const chat = newGroupChat();
+  const before = new Driver(bed.app, bed.connector, chat);
+  const { rethinkId } = await before.start(megan);
+  expect((await bed.db.rethink(chat.id, rethinkId))?.serviceUrl).toBe(bed.connector.serviceUrl);
+  const moved = await startConnector();
+  try {
+    const after = new Driver(bed.app, moved, chat);
+    await after.press(isaiah, 'join', { rethinkId, role: 'School nurse', agency: 'Health' });
+    expect((await bed.db.rethink(chat.id, rethinkId))?.serviceUrl).toBe(moved.serviceUrl);
+    await bed.app.idle();
+  } finally {
+    await moved.stop();
+  }
 });
