@@ -4,7 +4,7 @@
  * once, scheduled, followed by a linked strategy 3 Re-think, and completed.
  */
 import { AHEAD, installed, newGroupChat, newMeetingChat, person, uninstalled, users, type TestConversation } from '../helpers/activities';
-import { cardOf } from '../helpers/connector';
+import { cardOf, startConnector } from '../helpers/connector';
 import { input } from '../helpers/adaptiveCards';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
@@ -780,5 +780,21 @@ test('the pool’s list of open requests puts those waiting for someone to accep
   } finally {
     for (let n = 0; n < 32; n++) await bed.db.requests.item(`under-way-${n}`, `under-way-${n}`).delete();
     await bed.db.requests.item('waiting-newest', 'waiting-newest').delete();
+  }
+});
+
+test('a personal chat Teams has moved to another service URL is noted there at the next message, so requests and lists reach it', async () => {
+  const someone = person(48);
+  const chat = personalChat(someone);
+  await installPersonally(bed.app, bed.connector, someone);
+  const noted = async () => (await bed.db.people.item(someone.aadObjectId, someone.aadObjectId).read<{ personalConversation?: { serviceUrl: string } }>()).resource?.personalConversation?.serviceUrl;
+  expect(await noted()).toBe(bed.connector.serviceUrl);
+  const moved = await startConnector();
+  try {
+    await send(bed.app, message('help', { user: someone, conversation: chat, serviceUrl: moved.serviceUrl }));
+    await bed.app.idle();
+    expect(await noted()).toBe(moved.serviceUrl);
+  } finally {
+    await moved.stop();
   }
 });
