@@ -357,11 +357,15 @@ export const poolRequests: Handler = async (input, deps) => {
 
 // ---- The strategy 3 Re-think ----
 
-/** A strategy 3 Re-think started by the facilitator who accepted a request for the case follows that request. */
+/**
+ * A strategy 3 Re-think started by the facilitator who accepted a request for the case follows that
+ * request. Started again (another meeting, say), the request follows the newest: closing that one
+ * completes it, and the one left behind no longer can.
+ */
 export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput): Promise<void> {
   if (r.strategy !== 3) return;
   const accepted = await deps.requests.acceptedFor(r.caseReference, input.actor.id);
-  for (const request of accepted.filter((x) => !x.rethink)) {
+  for (const request of accepted.filter((x) => x.rethink?.id !== r.id)) {
     const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, context(input, deps)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
   }

@@ -798,3 +798,17 @@ test('a personal chat Teams has moved to another service URL is noted there at t
     await moved.stop();
   }
 });
+
+test('the facilitator who starts the strategy 3 Re-think again (another meeting) is followed by the request: closing the newest completes it', async () => {
+  const caseReference = 'PSCP-2026-1081';
+  await bed.db.requests.items.create(
+    servedBy(request('accepted', { id: 'started-twice', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
+  );
+  const first = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId: left } = await first.start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  expect((await bed.db.request('started-twice'))?.rethink?.id).toBe(left);
+  const second = new Driver(bed.app, bed.connector, newGroupChat());
+  const closed = await rethinkToClose(second, namedFacilitator, [colleague], 3, { outcome: 'resolved' }, caseReference, ANSWERS[3]);
+  await bed.app.idle();
+  expect(await bed.db.request('started-twice')).toMatchObject({ status: 'completed', rethink: { id: closed.rethinkId } });
+});
