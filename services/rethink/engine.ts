@@ -317,7 +317,7 @@ const handlers: Handlers = {
     if (!may.ok) return may;
     // Handed to anyone taking part, someone in the disagreement could run and close it.
     if (independentlyFacilitated(r)) {
-      return refuse('invalidInput', 'A strategy 3 Re-think is run by the independent facilitator who accepted the request, so it isn’t handed over. If you can’t go on facilitating it, please tell the partnership’s administrators.');
+      return refuse('invalidInput', 'A strategy 3 Re-think is run by the independent facilitator who accepted the request, so it isn’t handed over. If you can’t go on, close it with the outcome so far: the requester can then ask for another independent facilitator.');
     }
     const to = participantNamed(r, c.toParticipantId);
     if (!to || to.external) return refuse('invalidInput', 'Please choose someone who has joined this Re-think in Teams to hand over to.');
@@ -573,7 +573,7 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
  * they are one person or all from one agency, the facilitator is asked before moving on.
  */
 function oneVoice(r: Rethink): string | undefined {
-  const heard = contributionsAt(r, r.stage);
+  const heard = contributionsAt(r, r.stage).filter((c) => !isIndependent(r, c.participantId));
   const voices = new Set(heard.map((c) => c.participantId));
   if (voices.size < 2) {
     return 'Only one perspective has been heard at this stage. Re-think works best when every voice is heard: you could invite the others to join, or record what someone taking part by phone or face to face said. Move on anyway?';
@@ -586,9 +586,15 @@ function oneVoice(r: Rethink): string | undefined {
   return undefined;
 }
 
-/** People who joined but have not yet contributed to the current stage. */
+/**
+ * Strategy 3's independent facilitator holds the space rather than bringing a perspective: they are
+ * not waited for, and what they add doesn't count as another voice or agency.
+ */
+const isIndependent = (r: Rethink, participantId: string): boolean => independentlyFacilitated(r) && participantId === r.facilitatorId;
+
+/** People who joined but have not yet contributed to the current stage (strategy 3's facilitator aside). */
 export function waitingFor(r: Rethink): Participant[] {
-  return r.participants.filter((p) => !r.contributions.some((c) => c.stage === r.stage && c.participantId === p.id));
+  return r.participants.filter((p) => !isIndependent(r, p.id) && !r.contributions.some((c) => c.stage === r.stage && c.participantId === p.id));
 }
 
 /**

@@ -289,6 +289,11 @@ test('strategy 3 in a meeting is run by the independent facilitator whatever the
   const moved = await driver.press(independent, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
   expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
   expect(executeActions(moved.card).map((a) => a.verb)).toContain('advance');
+  // The facilitator holds the space: once the others are heard, they move on without being asked about themselves.
+  for (const p of [organiser, presenter]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage 2`, stage: '2' });
+  const onward = await driver.press(independent, 'advance', { rethinkId, confirmed: 'false', stage: '2' });
+  expect(cardText(onward.card)).toContain('The group has moved on to stage 3');
+  expect((await bed.db.rethink(chat.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advanced' });
   // It stays with them: it isn't handed over, to anyone in the case or otherwise.
   expect(cardText(moved.card)).toContain('A strategy 3 Re-think stays with its independent facilitator, so it isn’t handed over.');
   const handOver = await driver.press(independent, 'handOver', { rethinkId, handOverTo: organiser.id });
@@ -302,7 +307,7 @@ test('strategy 3 in a meeting is run by the independent facilitator whatever the
   // Teams unable to say a presenter's role: they are told who may, not to try again (no role would help).
   bed.connector.fail(500);
   try {
-    const pressed = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '2' });
+    const pressed = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '3' });
     expect(`${cardText(pressed.card)}${pressed.message ?? ''}`).toContain('Only the independent facilitator, Isaiah Langer, can do this.');
   } finally {
     bed.connector.fail(undefined);
