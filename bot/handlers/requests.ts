@@ -48,6 +48,9 @@ export const showRequestForm: Handler = async (input, deps) => formFor(input, de
 async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, fromCard = false): Promise<HandlerResult> {
   const caseReference = checkCaseReference(rawCaseReference, deps.profile);
   if (!caseReference.ok) return { notice: caseReference.error.message };
+  // Said before any form is filled in: a case has one open request at a time.
+  const already = await openRequestNotice(deps, caseReference.value, personOf(input), 'A case has one open request at a time, so no new form has been opened.');
+  if (already) return { notice: already };
   const personal = input.where.conversationKind === 'personal';
   // One read of the person: their personal chat, and the role and agency they gave last time.
   const remembered = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
@@ -70,6 +73,22 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
   return { posts: [{ card }], ...(fromCard ? { notice: 'The request form is below.' } : {}) };
 }
 
+/**
+ * What to say when the case already has an open request (a case has one at a time), or undefined.
+ * Who made it, and when, is for the case's network and the administrators, not whoever types the reference.
+ */
+async function openRequestNotice(deps: Deps, caseReference: string, person: PersonRef, outcome: string): Promise<string | undefined> {
+  const open = await deps.requests.openFor(caseReference);
+  if (!open) return undefined;
+  const full = await deps.requests.get(open.id);
+  const isThem = (p: PersonRef): boolean => lifecycle.samePerson(p, person);
+  const told = (full !== undefined && (isThem(full.requester) || full.network.some(isThem))) || deps.administrators.includes(person.aadObjectId ?? '');
+  const accepted = told && open.acceptedBy ? `, accepted by ${open.acceptedBy}` : '';
+  return told
+    ? `There is already an open request for an independent facilitator for ${caseReference} (${REQUEST_STATUS_LABELS[open.status].toLowerCase()}, made by ${open.requesterName} on ${formatUkDate(open.submittedAt)}${accepted}). ${outcome}`
+    : `There is already an open request for an independent facilitator for ${caseReference}. ${outcome} The case’s lead professional can tell you more.`;
+}
+
 export const submitRequest: Handler = async (input, deps) => {
   const requestId = idField(input.data, 'requestId');
   const caseReference = checkCaseReference(textField(input.data, 'caseReference'), deps.profile);
@@ -79,16 +98,8 @@ export const submitRequest: Handler = async (input, deps) => {
   if (existing) return viewFor(deps, existing, input, 'This request has already been submitted. Here it is as it stands.');
 
   const person = personOf(input);
-  const open = await deps.requests.openFor(caseReference.value);
-  if (open) {
-    // Who made it, and when, is for the case's network and the administrators, not whoever types the reference.
-    const full = await deps.requests.get(open.id);
-    const isThem = (p: PersonRef): boolean => lifecycle.samePerson(p, person);
-    const told = (full !== undefined && (isThem(full.requester) || full.network.some(isThem))) || deps.administrators.includes(person.aadObjectId ?? '');
-    return told
-      ? { notice: `There is already an open request for an independent facilitator for ${caseReference.value} (${REQUEST_STATUS_LABELS[open.status].toLowerCase()}, made by ${open.requesterName} on ${formatUkDate(open.submittedAt)}). Nothing new has been sent; your form is kept above.` }
-      : { notice: `There is already an open request for an independent facilitator for ${caseReference.value}, so nothing new has been sent; your form is kept above. The case’s lead professional can tell you more.` };
-  }
+  const already = await openRequestNotice(deps, caseReference.value, person, 'Nothing new has been sent; your form is kept above.');
+  if (already) return { notice: already };
   const rethinks = await deps.rethinks.forCase(caseReference.value);
   const history = historyFor(rethinks, person);
   const form = formFromData((field) => textField(input.data, field));

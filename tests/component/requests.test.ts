@@ -161,14 +161,18 @@ test('access: no pre-filled history for someone who took part in none of the cas
   // The requester submits; a non-member of the pool cannot accept; a facilitator cannot withdraw.
   // Only strategy 2 is recorded for this case: the form asks what was tried instead of strategy 1.
   const form = await openRequestForm(bed.app, bed.connector, requester, caseReference, chat);
+  // A colleague opens a form for the same case meanwhile.
+  const second = await openRequestForm(bed.app, bed.connector, colleague, caseReference);
   const { requestId, answer: submitted } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A conversation with the lead professional in March.' });
   expect(cardText(submitted.card)).toContain('Your request has been sent');
 
   // A second request for the same case while this one is open: refused, nothing sent.
-  const second = await openRequestForm(bed.app, bed.connector, colleague, caseReference);
   const { requestId: secondId, answer: refusedSecond } = await submitForm(bed.app, bed.connector, colleague, second, { ...COMPLETE_FORM, triedInstead: 'x' });
   expect(refusedSecond.message).toContain('There is already an open request');
   expect(await bed.db.request(secondId)).toBeUndefined();
+  // Asked for now, no form opens: they are told before filling one in.
+  await say(personalChat(colleague), colleague, `request facilitator ${caseReference}`);
+  expect(lastText(personalChat(colleague).id)).toMatch(/There is already an open request for an independent facilitator for PSCP-\d{4}-\d+.*no new form has been opened/);
 
   // Told so, without being shown the facilitators' card.
   const outsider = await pressIn(bed.app, bed.connector, newGroupChat(), stranger, 'acceptRequest', { requestId });
@@ -397,17 +401,20 @@ test('a presenter who moved a case’s Re-think on in its meeting, without ever 
   expect((await bed.db.rethink(meeting.id, rethinkId))?.participants.map((p) => p.id)).not.toContain(namedFacilitator.id);
 
   const form = await openRequestForm(bed.app, bed.connector, requester, caseReference);
+  // Someone outside the case has a form open for it meanwhile.
+  await installPersonally(bed.app, bed.connector, person(8));
+  const outsiderForm = await openRequestForm(bed.app, bed.connector, person(8), caseReference);
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in the summer.' });
   const insider = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
   expect(cardText(insider.card ?? {})).toContain('You took part in this case’s earlier Re-thinks, so another independent facilitator needs to accept it');
   expect((await bed.db.request(requestId))?.accepted).toBeUndefined();
 
   // Someone outside the case who types its reference learns only that a request is open: not who made it, or when.
-  await installPersonally(bed.app, bed.connector, person(8));
-  const outsiderForm = await openRequestForm(bed.app, bed.connector, person(8), caseReference);
   const { answer } = await submitForm(bed.app, bed.connector, person(8), outsiderForm, { ...COMPLETE_FORM, triedInstead: 'Nothing yet.' });
-  expect(answer.message).toBe(`There is already an open request for an independent facilitator for ${caseReference}, so nothing new has been sent; your form is kept above. The case’s lead professional can tell you more.`);
+  expect(answer.message).toBe(`There is already an open request for an independent facilitator for ${caseReference}. Nothing new has been sent; your form is kept above. The case’s lead professional can tell you more.`);
   expect(answer.message).not.toContain(requester.name);
+  await say(personalChat(person(8)), person(8), `request facilitator ${caseReference}`);
+  expect(lastText(personalChat(person(8)).id)).toBe(`There is already an open request for an independent facilitator for ${caseReference}. A case has one open request at a time, so no new form has been opened. The case’s lead professional can tell you more.`);
 });
 
 test('two forms for one case submitted at the same moment make one request; the other person is told, and may ask again once it has closed', async () => {
