@@ -32,6 +32,8 @@ export interface RequestCardData {
   canAsk: boolean;
   canSchedule: boolean;
   scheduleTitle: string;
+  /** The pool's copies are shared: whose this is to do. */
+  scheduleWho: string;
   meetingDate: string;
   meetingTime: string;
   meetingFormat: string;
@@ -102,6 +104,7 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     canAsk: audience === 'pool' && open,
     canSchedule: audience === 'pool' && (r.status === 'accepted' || r.status === 'scheduled'),
     scheduleTitle: r.status === 'scheduled' ? 'Change the meeting' : 'Schedule the meeting',
+    scheduleWho: `For ${r.accepted?.by.name ?? 'the facilitator who accepted it'} to do, as the facilitator who accepted this request.`,
     meetingDate: typed.meetingDate || (r.schedule?.date ?? ''),
     meetingTime: typed.meetingTime || (r.schedule?.time ?? ''),
     meetingFormat: typed.meetingFormat || (r.schedule?.format ?? f.preferredFormat),
