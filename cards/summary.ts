@@ -45,7 +45,7 @@ const nextStepText = (profile: PartnershipProfile, strategy: number | undefined)
   resolved: 'The concern is resolved. Thank you for working on it together.',
   partlyResolved: 'The group continues with the agreed actions. Each owner follows up their action by its due date.',
   nextStrategy: nextStrategyText(profile, strategy),
-  escalation: `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step. Follow the protocol, and press “Escalate under the ${profile.partnership.escalationProtocolShortName}” below to record its stage and reason: Re-think keeps this history to hand over.`,
+  escalation: `The concern is not resolved: escalation under the ${profile.partnership.escalationProtocolShortName} is the next step. Follow the protocol, and press “Escalate under the ${profile.partnership.escalationProtocolShortName}” below to record its stage and reason: Re-think hands over the Re-thinks of the case held in this conversation.`,
 });
 
 /**
