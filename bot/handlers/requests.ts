@@ -1,4 +1,5 @@
 /** The independent facilitator request: the form, its submission, and what facilitators and requesters do with it. */
+import { referenceOf } from './caseReference';
 import { renderQuestionCard, questionCardData } from '../../cards/question';
 import { renderRequestCard, type RequestTyped } from '../../cards/request';
 import type { AdaptiveCard } from '../../cards/render';
@@ -11,7 +12,7 @@ import * as lifecycle from '../../services/requests/lifecycle';
 import type { Audience, FacilitatorRequest, PersonRef, Question } from '../../services/requests/types';
 import type { Result } from '../../services/result';
 import type { Rethink } from '../../services/rethink/types';
-import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
+import { formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
 import { poolChats, type PoolChats } from '../../services/store/pool';
 import { DAY_MS } from '../../services/rethink/reminders';
@@ -46,8 +47,8 @@ export const showRequestForm: Handler = async (input, deps) => formFor(input, de
  * chat with Re-think: asked for anywhere else, it is sent there.
  */
 async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, fromCard = false): Promise<HandlerResult> {
-  const caseReference = checkCaseReference(rawCaseReference, deps.profile);
-  if (!caseReference.ok) return { notice: caseReference.error.message };
+  const caseReference = await referenceOf(rawCaseReference, deps);
+  if (!caseReference.ok) return { notice: caseReference.message };
   // Said before any form is filled in: a case has one open request at a time.
   const already = await openRequestNotice(deps, caseReference.value, personOf(input), 'A case has one open request at a time, so no new form has been opened.');
   if (already) return { notice: already };
@@ -91,7 +92,7 @@ async function openRequestNotice(deps: Deps, caseReference: string, person: Pers
 
 export const submitRequest: Handler = async (input, deps) => {
   const requestId = idField(input.data, 'requestId');
-  const caseReference = checkCaseReference(textField(input.data, 'caseReference'), deps.profile);
+  const caseReference = await referenceOf(textField(input.data, 'caseReference'), deps);
   if (!requestId || !caseReference.ok) return { notice: 'Sorry, this form can’t be sent as it is. Please type **request facilitator** for a fresh one.' };
   // Submitted already (a second press, or a redelivery): show it, change nothing.
   const existing = await deps.requests.get(requestId);

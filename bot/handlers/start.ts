@@ -5,7 +5,7 @@ import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { own } from '../../services/lookup';
 import { applyCommand, startRethink } from '../../services/rethink/engine';
 import { recommendStrategy } from '../../services/rethink/strategy';
-import { checkCaseReference } from '../../services/rethink/validation';
+import { referenceOf } from './caseReference';
 import type { Rethink, StrategyNumber } from '../../services/rethink/types';
 import { linkStrategyThree } from './requests';
 import { changed, recordCardActivity, rememberRole } from './rethink';
@@ -39,13 +39,13 @@ export const submitStart: Handler = async (input, deps) => {
   const answers = { isLeadProfessional, raisedWithLeadProfessional, groupMeetingHeld };
   // Read as it will be saved (a reference pasted with look-alike dashes is the same reference); one
   // that is refused needs no look-ups, as nothing is started.
-  const reference = checkCaseReference(values.caseReference, deps.profile);
+  const reference = await referenceOf(values.caseReference, deps);
   const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
   // That list is kept after the answer and may lag either way: where it names the case, or the answers
   // lead to strategy 3 (which only the accepting facilitator may run), the requests themselves say.
   const listed = reference.ok && person?.facilitating?.includes(reference.value) === true;
   const facilitatingRequest = reference.ok && (listed || recommendStrategy(answers).strategy === 3) && (await deps.requests.acceptedFor(reference.value, input.actor.id)).length > 0;
-  const start = (key: string | undefined) => startRethink({ ...values, facilitatingRequest, answers }, input.actor, input.where, keyed(key));
+  const start = (key: string | undefined) => startRethink({ ...values, facilitatingRequest, answers, recordedReference: reference.ok && reference.recorded }, input.actor, input.where, keyed(key));
   const started = start(formKey);
   if (!started.ok) {
     return { view: renderStartCard(startCardData(deps.profile, values, started.error.message)), notice: started.error.message };

@@ -37,6 +37,8 @@ export interface StartInput {
   revealTogether?: boolean;
   /** Started by the independent facilitator who accepted this case's request. */
   facilitatingRequest?: boolean;
+  /** The reference is already on record (a case begun under an earlier pattern): any shape but a name or date. */
+  recordedReference?: boolean;
   caseReference: string;
   concernCategory: string;
   summary: string;
@@ -134,7 +136,7 @@ const GROWING = new Set<Command['kind']>(['join', 'contribute', 'contributeOnBeh
 /** A new Re-think, proposed with a recommended strategy; the starter joins and facilitates. */
 export function startRethink(input: StartInput, actor: Actor, where: Where, ctx: EngineContext): Result<Rethink> {
   const { profile } = ctx;
-  const caseReference = checkCaseReference(input.caseReference, profile);
+  const caseReference = checkCaseReference(input.caseReference, profile, { recorded: input.recordedReference === true });
   if (!caseReference.ok) return caseReference;
   if (!profile.concernCategories.some((c) => c.id === input.concernCategory)) {
     return refuse('invalidInput', 'Please choose what the concern is about.');

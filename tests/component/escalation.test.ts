@@ -4,7 +4,7 @@ import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, startTestBed, type TestBed } from '../helpers/harness';
-import { ANSWERS, buttonData, rethinkToClose } from '../helpers/journeys';
+import { ANSWERS, buttonData, installPersonally, openRequestForm, rethinkToClose } from '../helpers/journeys';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -126,4 +126,32 @@ test('`escalate` finds the Re-think that closed not resolved however many others
   await driver.say(users.megan, 'escalate');
   const posted = bed.connector.posts(chat.id).slice(before);
   expect(posted.map((p) => (p.activity.attachments?.length ? cardText(cardOf(p)) : (p.activity.text ?? ''))).join(' ')).toContain('Escalate under the HIPS protocol · case PSCP-2026-0557');
+});
+
+test('a case begun under an earlier reference pattern carries on: Start strategy 2 and the request form take the reference on record; one never recorded is still refused', async () => {
+  const chat = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  const closed = await rethinkToClose(driver, users.alex, [users.megan], 1, { outcome: 'notResolved', nextStep: 'nextStrategy' }, 'PSCP-2026-0558');
+  // As the record was written under the earlier pattern.
+  const stored = await bed.db.rethink(chat.id, closed.rethinkId);
+  if (!stored) throw new Error('not stored');
+  await bed.db.rethinks.item(closed.rethinkId, chat.id).replace({ ...stored, caseReference: 'EH-2025-0101' });
+  const before = bed.connector.posts(chat.id).length;
+  await driver.press(users.megan, 'startNextStrategy', buttonData(cardOf(closed.summary), 'startNextStrategy'));
+  const formPost = bed.connector.posts(chat.id)[before];
+  if (!formPost) throw new Error('No start form was posted');
+  const form = cardOf(formPost);
+  const valueOf = (id: string) => String(input(form, id)?.value ?? '');
+  const fields = ['caseReference', 'concernCategory', 'summary', 'mode', 'isLeadProfessional', 'raisedWithLeadProfessional', 'groupMeetingHeld'];
+  const strategyCard = await driver.press(users.megan, 'startRethink', { ...Object.fromEntries(fields.map((id) => [id, valueOf(id)])), role: 'Teacher', agency: 'School' }, { replyToId: formPost.activityId });
+  const confirm = executeActions(strategyCard.card ?? {}).find((a) => a.verb === 'confirmStrategy');
+  expect(confirm).toBeDefined();
+  expect((await bed.db.rethink(chat.id, String(confirm?.data.rethinkId)))?.caseReference).toBe('EH-2025-0101');
+  // The request form opens for it too.
+  await installPersonally(bed.app, bed.connector, users.megan);
+  const requestForm = await openRequestForm(bed.app, bed.connector, users.megan, 'eh-2025-0101');
+  expect(buttonData(cardOf(requestForm.formPost), 'submitRequest')).toBeDefined();
+  // Never recorded, the same shape is refused as before.
+  const other = await driver.press(users.megan, 'startRethink', { ...START_FORM, caseReference: 'EH-2025-0999' }, { replyToId: formPost.activityId });
+  expect(`${cardText(other.card)}${other.message ?? ''}`).toContain('isn’t a case reference Re-think recognises');
 });
