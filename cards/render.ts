@@ -22,7 +22,7 @@ export function expand<T extends object>(template: object, data: T): AdaptiveCar
   return withSubmitFallbacks(card);
 }
 
-export const TOO_LONG_TO_KEEP = 'Something you typed was far longer than its box allows, so it couldn’t be kept on the card. Please type it again, shorter.';
+export const TOO_LONG_TO_KEEP = 'Something you typed was over its limit and too long to keep on this card, so it couldn’t be put back. Please type it again, shorter.';
 
 /** No date, time or choice Teams sends is longer than this. */
 const MAX_CHOICE_CHARS = 100;

@@ -268,7 +268,14 @@ describe('Re-think card', () => {
       expect(input(card, 'agency')?.value).toBe('Early help hub');
     });
 
-    it('states the contribution’s limit and leaves the box room beyond it, so a longer paste is refused with the limit said rather than cut short without a word', () => {
+    it('marks an action owned by someone taking part by phone or face to face as outside Teams, as for someone typed in', () => {
+    const onPhone = s5.participants.find((p) => p.external);
+    if (!onPhone) throw new Error('fixture has no one by phone');
+    const r = { ...s5, actions: [...s5.actions, { id: 'a-phone', description: 'Call the family', owner: { participantId: onPhone.id, name: onPhone.name }, dueDate: '2026-12-01', addedBy: s5.facilitatorId, at: s5.createdAt }] };
+    expect(texts(rethinkCard(r)).some((t) => t.startsWith(`${onPhone.name} (outside Teams) · due`))).toBe(true);
+  });
+
+  it('states the contribution’s limit and leaves the box room beyond it, so a longer paste is refused with the limit said rather than cut short without a word', () => {
     const box = input(views['participant, stage 1'](), 'contribution');
     const limit = profile.limits.contributionMaxLength;
     expect(String(box?.label)).toContain(`up to ${limit.toLocaleString('en-GB')} characters`);
@@ -440,7 +447,7 @@ describe('Re-think card', () => {
       'facilitator view': () => rethinkCard(r, { viewer: { id: facilitator.id } }),
     };
 
-    it('keeps a draft a little over its limit on a crowded card, shortening the rest; leaves off only text far over it', () => {
+    it('keeps a draft a little over its limit on a crowded card, shortening the rest; leaves off text over its limit only when the card can’t hold it', () => {
       const atStage2 = { ...r, stage: 2 as const };
       const viewer = { id: facilitator.id };
       const slightly = 'x'.repeat(profile.limits.contributionMaxLength + 1);

@@ -53,3 +53,18 @@ test('with credentials and no ADMIN_IDS, the start-up log says what that leaves 
   expect(warnings).toHaveLength(1);
   expect(JSON.parse(warnings[0] ?? '{}')).toMatchObject({ level: 'warn', msg: expect.stringContaining('requests for an independent facilitator reach no one') });
 });
+
+test('a side panel set up against another app than the bot: the start-up log says it is off and why, and the bot answers', async () => {
+  const store = await startStore();
+  const { lines, logger } = captureLog();
+  const env = { MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555', MICROSOFT_APP_PASSWORD: 'fake', MICROSOFT_APP_TENANT_ID: '72f988bf-0000-4000-8000-00000000abcd', ADMIN_IDS: '33333333-2222-4333-8444-555555555555', PANEL_APP_ID_URI: 'api://rethink.example.org/99999999-2222-4333-8444-555555555555' };
+  const app = await startApp(store.endpoint, { env, logger: logger('warn') });
+  try {
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  } finally {
+    await app.stop();
+    await store.stop();
+  }
+  const warning = lines.map((l) => JSON.parse(l) as { level: string; msg: string }).find((l) => l.msg.startsWith('The side panel is off'));
+  expect(warning).toMatchObject({ level: 'warn', msg: expect.stringContaining("PANEL_APP_ID_URI must end with the bot's own app id") });
+});

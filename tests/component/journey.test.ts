@@ -546,7 +546,7 @@ test('someone who has joined corrects their role or agency from their own card; 
   expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.participants.find((p) => p.id === isaiah.id)).toMatchObject({ agency: 'Health' });
 });
 
-test('Teams moving a chat to another service URL: the next change records it, so later posts (reminders, a summary owed) go there', async () => {
+test('Teams moving a chat to another service URL: the next change records it on the Re-think, where reminders and owed posts take their address', async () => {
   const chat = newGroupChat();
   const before = new Driver(bed.app, bed.connector, chat);
   const { rethinkId } = await before.start(megan);

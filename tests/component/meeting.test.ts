@@ -294,10 +294,18 @@ test('strategy 3 in a meeting is run by the independent facilitator whatever the
   const onward = await driver.press(independent, 'advance', { rethinkId, confirmed: 'false', stage: '2' });
   expect(cardText(onward.card)).toContain('The group has moved on to stage 3');
   expect((await bed.db.rethink(chat.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advanced' });
+  // Nor does what they add count as a second voice: one professional heard, with them, is one perspective.
+  await driver.press(organiser, 'contribute', { rethinkId, contribution: 'The organiser at stage 3', stage: '3' });
+  await driver.press(independent, 'contribute', { rethinkId, contribution: 'What the facilitator noted', stage: '3' });
+  const waiting = await driver.press(independent, 'advance', { rethinkId, confirmed: 'false', stage: '3' });
+  expect(cardText(waiting.card)).toContain(`${presenter.name} has not contributed to this stage yet`);
+  await driver.press(presenter, 'contribute', { rethinkId, contribution: 'The presenter at stage 3', stage: '3' });
+  const stored3 = await bed.db.rethink(chat.id, rethinkId);
+  expect(stored3?.contributions.filter((c) => c.stage === 3).map((c) => c.participantId).sort()).toEqual([independent.id, organiser.id, presenter.id].sort());
   // It stays with them: it isn't handed over, to anyone in the case or otherwise.
   expect(cardText(moved.card)).toContain('A strategy 3 Re-think stays with its independent facilitator, so it isn’t handed over.');
   const handOver = await driver.press(independent, 'handOver', { rethinkId, handOverTo: organiser.id });
-  expect(cardText(handOver.card)).toContain('so it isn’t handed over');
+  expect(cardText(handOver.card)).toContain('If you can’t go on, close it with the outcome so far: the requester can then ask for another independent facilitator.');
   expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ facilitatorId: independent.id });
   // The meeting's end names them, not the organiser or a presenter.
   await send(bed.app, meetingEnd({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));

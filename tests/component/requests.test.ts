@@ -790,7 +790,7 @@ test('the pool’s list of open requests puts those waiting for someone to accep
   }
 });
 
-test('a personal chat Teams has moved to another service URL is noted there at the next message, so requests and lists reach it', async () => {
+test('a personal chat Teams has moved to another service URL is noted at that URL at the next message there', async () => {
   const someone = person(48);
   const chat = personalChat(someone);
   await installPersonally(bed.app, bed.connector, someone);
@@ -806,7 +806,7 @@ test('a personal chat Teams has moved to another service URL is noted there at t
   }
 });
 
-test('the facilitator who starts the strategy 3 Re-think again (another meeting) is followed by the request: closing the newest completes it', async () => {
+test('the facilitator who starts the strategy 3 Re-think again (in another chat) is followed by the request: closing the newest completes it', async () => {
   const caseReference = 'PSCP-2026-1081';
   await bed.db.requests.items.create(
     servedBy(request('accepted', { id: 'started-twice', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),

@@ -105,6 +105,17 @@ describe('the five stages', () => {
     expect(r.audit.at(-1)).toMatchObject({ what: 'advancedWithoutEveryone', ref: 'stage2' });
   });
 
+  test('strategy 3: its independent facilitator is not waited for, and what they add is not a second voice', () => {
+    // As the independent facilitator's Re-think is (strategy 3, run by whoever accepted the request).
+    let r: Rethink = { ...open(), strategy: 3 };
+    r = apply(r, { kind: 'contribute', text: 'The teacher’s account' }, teacher);
+    r = apply(r, { kind: 'contribute', text: 'What the facilitator noted' }, lead);
+    expect(refusal(r, { kind: 'advance', confirmed: false }, lead)).toMatchObject({ code: 'needsConfirmation', waitingFor: [], message: expect.stringMatching(/^Only one perspective has been heard/) });
+    // Before they add anything, they are not waited for.
+    const fresh = apply({ ...open(), strategy: 3 }, { kind: 'contribute', text: 'The teacher’s account' }, teacher);
+    expect(waitingFor(fresh)).toEqual([]);
+  });
+
   test('no one voice or agency closes a stage alone: the facilitator is asked, and the answer is audited', () => {
     const alone = apply(apply(started(), { kind: 'confirmStrategy', strategy: 2, reason: '' }, lead), { kind: 'contribute', text: 'Lead account' }, lead);
     const ask = refusal(alone, { kind: 'advance', confirmed: false }, lead);
@@ -288,6 +299,7 @@ describe('the five stages', () => {
       else refused = result.error.message;
     }
     expect(refused).toMatch(/grown as large as it can be/);
+    expect(refused).toContain('Please move on to agreeing actions and close it');
     expect(Buffer.byteLength(JSON.stringify(r), 'utf8')).toBeLessThan(2_000_000);
     // Moving on and closing stay possible.
     expect(applyCommand(r, { kind: 'advance', confirmed: true }, lead, ctx).ok).toBe(true);

@@ -102,13 +102,21 @@ describe('scheduling', () => {
   });
 });
 
-test('a request whose record is full refuses what would add to it, clearly; it can still be withdrawn', () => {
+test('a request whose record is full refuses what would add to it, clearly (a decline, a question, an answer, a meeting); it can still be withdrawn', () => {
   const questions = Array.from({ length: 400 }, (_, i) => ({ id: `q${i}`, askedBy: { id: '29:f', name: 'Adele Vance' }, text: `${i} ${'Has the school been invited? '.repeat(140)}`, askedAt: NOW.toISOString() }));
   const full = request('accepted', { accepted: { by: facilitator, at: NOW.toISOString() }, questions });
+  const waiting = request('submitted', { questions });
   expect(Buffer.byteLength(JSON.stringify(full), 'utf8')).toBeGreaterThan(1_500_000);
-  const asked = askQuestion(full, facilitator, 'One more question?', '19:pool', 'act-full-1', ctx);
-  expect(asked.ok).toBe(false);
-  if (!asked.ok) expect(asked.error.message).toContain('This request’s record has grown as large as it can be');
+  const other = { id: '29:other', name: 'Isaiah Langer', aadObjectId: 'o1' };
+  for (const refused of [
+    askQuestion(full, facilitator, 'One more question?', '19:pool', 'act-full-1', ctx),
+    declineRequest(waiting, other, 'act-full-4', ctx),
+    answerQuestion(full, requester, 'q1', 'Yes, last week.', undefined, 'act-full-5', ctx),
+    scheduleRequest(full, facilitator, { date: '2027-02-03', time: '10:00', format: 'virtual' }, [], 'act-full-6', ctx),
+  ]) {
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error.message).toContain('This request’s record has grown as large as it can be');
+  }
   expect(withdrawRequest(full, requester, 'Starting afresh', [], 'act-full-2', ctx).ok).toBe(true);
   // A small request takes the same question.
   expect(askQuestion(request('accepted', { accepted: { by: facilitator, at: NOW.toISOString() } }), facilitator, 'One more question?', '19:pool', 'act-full-3', ctx).ok).toBe(true);
