@@ -732,14 +732,20 @@ test('a named facilitator whose personal chat was never noted (adding the app wa
   }
 }, 30_000);
 
-test('a message written before Re-think was removed from a personal chat, handled late, does not bring that chat back', async () => {
-  const someone = person(46);
+/** Someone who added Re-think for themselves, then removed it: where to reach them is no longer known. */
+async function removedPersonally(n: number) {
+  const someone = person(n);
   const chat = personalChat(someone);
   const where = { user: someone, conversation: chat, serviceUrl: bed.connector.serviceUrl };
   const remembered = async () => (await bed.db.people.item(someone.aadObjectId, someone.aadObjectId).read<{ personalConversation?: { conversationId: string } }>()).resource?.personalConversation;
   await installPersonally(bed.app, bed.connector, someone);
   await send(bed.app, uninstalled(where));
   expect(await remembered()).toBeUndefined();
+  return { chat, where, remembered };
+}
+
+test('a message written before Re-think was removed from a personal chat, handled late, does not bring that chat back', async () => {
+  const { where, remembered } = await removedPersonally(46);
   await send(bed.app, { ...message('help', where), timestamp: new Date(Date.now() - 60_000).toISOString() });
   await bed.app.idle();
   expect(await remembered()).toBeUndefined();
@@ -756,13 +762,7 @@ test('the facilitator who accepted a case’s request runs its strategy 3 Re-thi
 });
 
 test('an install event sent before Re-think was removed from a personal chat, handled late, does not bring that chat back; adding it again does', async () => {
-  const someone = person(47);
-  const chat = personalChat(someone);
-  const where = { user: someone, conversation: chat, serviceUrl: bed.connector.serviceUrl };
-  const remembered = async () => (await bed.db.people.item(someone.aadObjectId, someone.aadObjectId).read<{ personalConversation?: { conversationId: string } }>()).resource?.personalConversation;
-  await installPersonally(bed.app, bed.connector, someone);
-  await send(bed.app, uninstalled(where));
-  expect(await remembered()).toBeUndefined();
+  const { chat, where, remembered } = await removedPersonally(47);
   await send(bed.app, { ...installed(where), timestamp: new Date(Date.now() - 60_000).toISOString() });
   await bed.app.idle();
   expect(await remembered()).toBeUndefined();
