@@ -11,7 +11,6 @@ import { checkForm, labelOf, type FieldErrors } from './form';
 import { enqueue, updateCopies, type Enqueue } from './outbox';
 import type { FacilitatorRequest, HistoryEntry, PersonRef, RequestAuditWhat, RequestForm, RequestStatus, Schedule } from './types';
 
-
 /** Bytes: inside Cosmos DB's 2 MB item limit, with room for what always goes through (completing, withdrawing, the outbox's bookkeeping). */
 const MAX_REQUEST_BYTES = 1_500_000;
 
