@@ -259,23 +259,34 @@ test('Teams unable to say someone’s role in the meeting: they are told so, not
   expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
 });
 
-test('strategy 3 in a meeting is run by the independent facilitator whatever their meeting role: presenters from the network contribute but cannot move it on or close it', async () => {
+const independent = users.isaiah;
+
+/**
+ * A strategy 3 Re-think in a meeting, started by the independent facilitator who accepted the
+ * case's request, with the organiser and a presenter from the network joined.
+ */
+async function facilitatedInMeeting(n: number) {
   const chat = newMeetingChat();
   const driver = new Driver(bed.app, bed.connector, chat);
-  const independent = users.isaiah;
-  const caseReference = 'PSCP-2026-1190';
+  const caseReference = `PSCP-2026-${String(1190 + n)}`;
   await bed.db.requests.items.create(
-    servedBy(request('accepted', { id: 'facilitated-in-meeting', caseReference, accepted: { by: { id: independent.id, name: independent.name, aadObjectId: independent.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
+    servedBy(request('accepted', { id: `facilitated-in-meeting-${n}`, caseReference, accepted: { by: { id: independent.id, name: independent.name, aadObjectId: independent.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
   );
   // Teams makes everyone a presenter by default; the facilitator from outside may well be an attendee.
   bed.connector.setMeetingRole(independent.aadObjectId, 'Attendee');
   bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer');
   bed.connector.setMeetingRole(presenter.aadObjectId, 'Presenter');
   const { rethinkId, card } = await driver.start(independent, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  for (const p of [organiser, presenter]) await driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency of ${p.name}` });
+  return { chat, driver, rethinkId, card };
+}
+
+test('strategy 3 in a meeting is run by the independent facilitator whatever their meeting role: presenters from the network contribute but cannot move it on or close it', async () => {
+  const { chat, driver, rethinkId, card } = await facilitatedInMeeting(0);
   expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ strategy: 3, facilitatorId: independent.id });
   expect(cardText(card)).toMatch(/Isaiah Langer · [^·]*\(facilitator\)/);
-  for (const p of [organiser, presenter]) await driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency of ${p.name}` });
   for (const p of [organiser, presenter]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage 1`, stage: '1' });
+  expect((await bed.db.rethink(chat.id, rethinkId))?.contributions.map((c) => c.participantId).sort()).toEqual([organiser.id, presenter.id].sort());
 
   for (const p of [organiser, presenter]) {
     const refused = await driver.press(p, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
@@ -289,40 +300,45 @@ test('strategy 3 in a meeting is run by the independent facilitator whatever the
   const moved = await driver.press(independent, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
   expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
   expect(executeActions(moved.card).map((a) => a.verb)).toContain('advance');
-  // The facilitator holds the space: once the others are heard, they move on without being asked about themselves.
-  for (const p of [organiser, presenter]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage 2`, stage: '2' });
-  const onward = await driver.press(independent, 'advance', { rethinkId, confirmed: 'false', stage: '2' });
-  expect(cardText(onward.card)).toContain('The group has moved on to stage 3');
-  expect((await bed.db.rethink(chat.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advanced' });
-  // Nor does what they add count as a second voice: one professional heard, with them, is one perspective.
-  await driver.press(organiser, 'contribute', { rethinkId, contribution: 'The organiser at stage 3', stage: '3' });
-  await driver.press(independent, 'contribute', { rethinkId, contribution: 'What the facilitator noted', stage: '3' });
-  const waiting = await driver.press(independent, 'advance', { rethinkId, confirmed: 'false', stage: '3' });
-  expect(cardText(waiting.card)).toContain(`${presenter.name} has not contributed to this stage yet`);
-  await driver.press(presenter, 'contribute', { rethinkId, contribution: 'The presenter at stage 3', stage: '3' });
-  const stored3 = await bed.db.rethink(chat.id, rethinkId);
-  expect(stored3?.contributions.filter((c) => c.stage === 3).map((c) => c.participantId).sort()).toEqual([independent.id, organiser.id, presenter.id].sort());
-  // It stays with them: it isn't handed over, to anyone in the case or otherwise.
-  expect(cardText(moved.card)).toContain('A strategy 3 Re-think stays with its independent facilitator, so it isn’t handed over.');
-  const handOver = await driver.press(independent, 'handOver', { rethinkId, handOverTo: organiser.id });
-  expect(cardText(handOver.card)).toContain('If you can’t go on, close it with the outcome so far: the requester can then ask for another independent facilitator.');
-  expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ facilitatorId: independent.id });
-  // The meeting's end names them, not the organiser or a presenter.
-  await send(bed.app, meetingEnd({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
-  await bed.app.idle();
-  const reminder = bed.connector.posts(chat.id).map((p) => p.activity.text ?? '').find((t) => t.startsWith('The meeting has ended'));
-  expect(reminder).toContain('Isaiah Langer, as facilitator, can record the outcome');
   // Teams unable to say a presenter's role: they are told who may, not to try again (no role would help).
   bed.connector.fail(500);
   try {
-    const pressed = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '3' });
+    const pressed = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '2' });
     expect(`${cardText(pressed.card)}${pressed.message ?? ''}`).toContain('Only the independent facilitator, Isaiah Langer, can do this.');
   } finally {
     bed.connector.fail(undefined);
   }
-  // No role can count here, so a refresh asks Teams nothing (a meeting's every change refreshes everyone's card).
+});
+
+test('strategy 3’s independent facilitator holds the space: never waited for, nor named as still to contribute', async () => {
+  const { chat, driver, rethinkId } = await facilitatedInMeeting(1);
+  // Once the others are heard, they move on without being asked about themselves.
+  for (const p of [organiser, presenter]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage 1`, stage: '1' });
+  const onward = await driver.press(independent, 'advance', { rethinkId, confirmed: 'false', stage: '1' });
+  expect(cardText(onward.card)).toContain('The group has moved on to stage 2');
+  expect((await bed.db.rethink(chat.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advanced' });
+  // Someone not yet heard is still named, however much the facilitator has added.
+  await driver.press(organiser, 'contribute', { rethinkId, contribution: 'The organiser at stage 2', stage: '2' });
+  await driver.press(independent, 'contribute', { rethinkId, contribution: 'What the facilitator noted', stage: '2' });
+  const waiting = await driver.press(independent, 'advance', { rethinkId, confirmed: 'false', stage: '2' });
+  expect(cardText(waiting.card)).toContain(`${presenter.name} has not contributed to this stage yet`);
+  expect(cardText(waiting.card)).not.toContain(`${independent.name} has not contributed`);
+});
+
+test('strategy 3 stays with its independent facilitator: not handed over; the meeting’s end names them; refreshes ask Teams no one’s role', async () => {
+  const { chat, driver, rethinkId, card } = await facilitatedInMeeting(2);
+  expect(cardText(card)).toContain('A strategy 3 Re-think stays with its independent facilitator, so it isn’t handed over.');
+  const handOver = await driver.press(independent, 'handOver', { rethinkId, handOverTo: organiser.id });
+  expect(cardText(handOver.card)).toContain('If you can’t go on, close it with the outcome so far: the requester can then ask for another independent facilitator.');
+  expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ facilitatorId: independent.id });
+  await send(bed.app, meetingEnd({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
+  await bed.app.idle();
+  const reminder = bed.connector.posts(chat.id).map((p) => p.activity.text ?? '').find((t) => t.startsWith('The meeting has ended'));
+  expect(reminder).toContain('Isaiah Langer, as facilitator, can record the outcome');
+  // No role can count here, so neither a refresh nor opening an action asks Teams (a meeting's every change refreshes everyone's card).
   const asked = bed.connector.roleLookups.length;
   const refreshed = await driver.press(presenter, 'refresh', { rethinkId });
   expect(executeActions(refreshed.card).map((a) => a.verb)).not.toContain('advance');
+  await driver.press(presenter, 'showActionEditor', { rethinkId, actionId: 'none' });
   expect(bed.connector.roleLookups.length).toBe(asked);
 });
