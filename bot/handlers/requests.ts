@@ -50,7 +50,7 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
   const caseReference = await referenceOf(rawCaseReference, deps);
   if (!caseReference.ok) return { notice: caseReference.message };
   // Said before any form is filled in: a case has one open request at a time.
-  const already = await openRequestNotice(deps, caseReference.value, personOf(input), 'A case has one open request at a time, so no new form has been opened.');
+  const already = await openRequestNotice(deps, caseReference.value, personOf(input), 'A case has one open request at a time, so no new form has been opened.', input.where.conversationKind === 'personal');
   if (already) return { notice: already };
   const personal = input.where.conversationKind === 'personal';
   // One read of the person: their personal chat, and the role and agency they gave last time.
@@ -78,12 +78,13 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
  * What to say when the case already has an open request (a case has one at a time), or undefined.
  * Who made it, and when, is for the case's network and the administrators, not whoever types the reference.
  */
-async function openRequestNotice(deps: Deps, caseReference: string, person: PersonRef, outcome: string): Promise<string | undefined> {
+async function openRequestNotice(deps: Deps, caseReference: string, person: PersonRef, outcome: string, privately: boolean): Promise<string | undefined> {
   const open = await deps.requests.openFor(caseReference);
   if (!open) return undefined;
   const full = await deps.requests.get(open.id);
   const isThem = (p: PersonRef): boolean => lifecycle.samePerson(p, person);
-  const told = (full !== undefined && (isThem(full.requester) || full.network.some(isThem))) || deps.administrators.includes(person.aadObjectId ?? '');
+  // Said in a shared chat, everyone there reads it: the details only in the person's own chat.
+  const told = privately && ((full !== undefined && (isThem(full.requester) || full.network.some(isThem))) || deps.administrators.includes(person.aadObjectId ?? ''));
   const accepted = told && open.acceptedBy ? `, accepted by ${open.acceptedBy}` : '';
   return told
     ? `There is already an open request for an independent facilitator for ${caseReference} (${REQUEST_STATUS_LABELS[open.status].toLowerCase()}, made by ${open.requesterName} on ${formatUkDate(open.submittedAt)}${accepted}). ${outcome}`
@@ -99,7 +100,7 @@ export const submitRequest: Handler = async (input, deps) => {
   if (existing) return viewFor(deps, existing, input, 'This request has already been submitted. Here it is as it stands.');
 
   const person = personOf(input);
-  const already = await openRequestNotice(deps, caseReference.value, person, 'Nothing new has been sent; your form is kept above.');
+  const already = await openRequestNotice(deps, caseReference.value, person, 'Nothing new has been sent; your form is kept above.', input.where.conversationKind === 'personal');
   if (already) return { notice: already };
   const rethinks = await deps.rethinks.forCase(caseReference.value);
   const history = historyFor(rethinks, person);
@@ -371,13 +372,16 @@ export const poolRequests: Handler = async (input, deps) => {
 
 /**
  * A strategy 3 Re-think started by the facilitator who accepted a request for the case follows that
- * request. Started again (another meeting, say), the request follows the newest: closing that one
- * completes it, and the one left behind no longer can.
+ * request. Started again while the one it follows is no longer open (its link left behind), the
+ * request follows the new one; one still running keeps it.
  */
 export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput): Promise<void> {
   if (r.strategy !== 3) return;
   const accepted = await deps.requests.acceptedFor(r.caseReference, input.actor.id);
-  for (const request of accepted.filter((x) => x.rethink?.id !== r.id)) {
+  // Never taken from one still running: closing that one completes the request.
+  const movable = async (x: FacilitatorRequest): Promise<boolean> => !x.rethink || (x.rethink.id !== r.id && (await deps.rethinks.get(x.rethink.conversationId, x.rethink.id))?.status !== 'open');
+  for (const request of accepted) {
+    if (!(await movable(request))) continue;
     const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, context(input, deps)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
   }

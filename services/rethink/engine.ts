@@ -319,7 +319,7 @@ const handlers: Handlers = {
     if (!may.ok) return may;
     // Handed to anyone taking part, someone in the disagreement could run and close it.
     if (independentlyFacilitated(r)) {
-      return refuse('invalidInput', 'A strategy 3 Re-think is run by the independent facilitator who accepted the request, so it isn’t handed over. If you can’t go on, close it with the outcome so far: the requester can then ask for another independent facilitator.');
+      return refuse('invalidInput', 'A strategy 3 Re-think is run by the independent facilitator who accepted the request, so it isn’t handed over. If you can’t go on, please tell the requester: they can withdraw the request and ask again for another independent facilitator.');
     }
     const to = participantNamed(r, c.toParticipantId);
     if (!to || to.external) return refuse('invalidInput', 'Please choose someone who has joined this Re-think in Teams to hand over to.');
@@ -577,6 +577,8 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
 function oneVoice(r: Rethink): string | undefined {
   const heard = contributionsAt(r, r.stage).filter((c) => !isIndependent(r, c.participantId));
   const voices = new Set(heard.map((c) => c.participantId));
+  // Strategy 3's facilitator alone (no one from the network has joined yet).
+  if (voices.size === 0) return 'No one from the network has contributed at this stage yet. Re-think works best when every voice is heard: you could invite them to join, or record what someone taking part by phone or face to face said. Move on anyway?';
   if (voices.size < 2) {
     return 'Only one perspective has been heard at this stage. Re-think works best when every voice is heard: you could invite the others to join, or record what someone taking part by phone or face to face said. Move on anyway?';
   }

@@ -329,7 +329,7 @@ test('strategy 3 stays with its independent facilitator: not handed over; the me
   const { chat, driver, rethinkId, card } = await facilitatedInMeeting(2);
   expect(cardText(card)).toContain('A strategy 3 Re-think stays with its independent facilitator, so it isn’t handed over.');
   const handOver = await driver.press(independent, 'handOver', { rethinkId, handOverTo: organiser.id });
-  expect(cardText(handOver.card)).toContain('If you can’t go on, close it with the outcome so far: the requester can then ask for another independent facilitator.');
+  expect(cardText(handOver.card)).toContain('If you can’t go on, please tell the requester: they can withdraw the request and ask again for another independent facilitator.');
   expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ facilitatorId: independent.id });
   await send(bed.app, meetingEnd({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
   await bed.app.idle();

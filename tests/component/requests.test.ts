@@ -806,16 +806,31 @@ test('a personal chat Teams has moved to another service URL is noted at that UR
   }
 });
 
-test('the facilitator who starts the strategy 3 Re-think again (in another chat) is followed by the request: closing the newest completes it', async () => {
+test('a strategy 3 Re-think started again by its facilitator: one still running keeps the request; a link left behind (its Re-think gone) moves to the new one, whose closing completes it', async () => {
   const caseReference = 'PSCP-2026-1081';
   await bed.db.requests.items.create(
     servedBy(request('accepted', { id: 'started-twice', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
   );
   const first = new Driver(bed.app, bed.connector, newGroupChat());
-  const { rethinkId: left } = await first.start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
-  expect((await bed.db.request('started-twice'))?.rethink?.id).toBe(left);
+  const { rethinkId: running } = await first.start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  expect((await bed.db.request('started-twice'))?.rethink?.id).toBe(running);
+  // Started again elsewhere while the first runs: the first keeps it.
+  await new Driver(bed.app, bed.connector, newGroupChat()).start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  expect((await bed.db.request('started-twice'))?.rethink?.id).toBe(running);
+  // The first gone (as if erased with its chat's records): the next start takes the link, and closing it completes the request.
+  await bed.db.rethinks.item(running, first.conversation.id).delete();
   const second = new Driver(bed.app, bed.connector, newGroupChat());
   const closed = await rethinkToClose(second, namedFacilitator, [colleague], 3, { outcome: 'resolved' }, caseReference, ANSWERS[3]);
   await bed.app.idle();
   expect(await bed.db.request('started-twice')).toMatchObject({ status: 'completed', rethink: { id: closed.rethinkId } });
+});
+
+test('asked for in a shared chat, a case’s open request is mentioned without who made it or when, even to its requester: everyone there reads it', async () => {
+  await bed.db.requests.items.create(servedBy(request('submitted', { id: 'open-asked-in-group', caseReference: 'PSCP-2026-1082', requester: { id: requester.id, name: requester.name, aadObjectId: requester.aadObjectId } }), bed.connector.serviceUrl));
+  const group = newGroupChat();
+  await say(group, requester, 'request facilitator PSCP-2026-1082');
+  expect(lastText(group.id)).toBe('There is already an open request for an independent facilitator for PSCP-2026-1082. A case has one open request at a time, so no new form has been opened. The case’s lead professional can tell you more.');
+  // In their own chat, they are told who and when.
+  await say(personalChat(requester), requester, 'request facilitator PSCP-2026-1082');
+  expect(lastText(personalChat(requester).id)).toContain(`made by ${requester.name}`);
 });

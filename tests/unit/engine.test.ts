@@ -111,6 +111,9 @@ describe('the five stages', () => {
     r = apply(r, { kind: 'contribute', text: 'The teacher’s account' }, teacher);
     r = apply(r, { kind: 'contribute', text: 'What the facilitator noted' }, lead);
     expect(refusal(r, { kind: 'advance', confirmed: false }, lead)).toMatchObject({ code: 'needsConfirmation', waitingFor: [], message: expect.stringMatching(/^Only one perspective has been heard/) });
+    // With no one from the network yet, that is what is said.
+    const alone = apply({ ...apply(started(), { kind: 'confirmStrategy', strategy: 2, reason: '' }, lead), strategy: 3 }, { kind: 'contribute', text: 'Opening remarks' }, lead);
+    expect(refusal(alone, { kind: 'advance', confirmed: false }, lead).message).toMatch(/^No one from the network has contributed at this stage yet/);
     // Before they add anything, they are not waited for.
     const fresh = apply({ ...open(), strategy: 3 }, { kind: 'contribute', text: 'The teacher’s account' }, teacher);
     expect(waitingFor(fresh)).toEqual([]);
