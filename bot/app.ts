@@ -251,7 +251,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       );
       await closeStore();
     },
-
   };
 }
 

@@ -11,6 +11,9 @@ import type { SendOutcome } from '../services/requests/dispatcher';
 import type { ConversationAddress } from '../services/store/people';
 import { httpRequester, type HttpResponse } from './httpRequest';
 
+/** An Adaptive Card as the activity (or the part of one) that carries it. */
+export const cardActivity = (card: object) => ({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }] });
+
 export interface ConnectorClient {
   post(to: ConversationAddress, activity: object): Promise<SendOutcome>;
   update(to: ConversationAddress, activityId: string, activity: object): Promise<SendOutcome>;

@@ -1,7 +1,6 @@
 /** Renders an outbox delivery as a Teams activity and sends it through the Bot Connector. */
 import { renderQuestionCard, questionCardData } from '../cards/question';
 import { renderRequestCard } from '../cards/request';
-import type { AdaptiveCard } from '../cards/render';
 import type { PartnershipProfile } from '../services/profile/types';
 import type { Sender, SendOutcome } from '../services/requests/dispatcher';
 import { documentFileName, requestDocument } from '../services/requests/document';
@@ -9,9 +8,7 @@ import type { Delivery, FacilitatorRequest } from '../services/requests/types';
 import type { ConversationAddress, PeopleRepository } from '../services/store/people';
 import { facilitatorChats, type PoolRepository } from '../services/store/pool';
 import { conversationKey } from './turn';
-import type { ConnectorClient } from './connectorClient';
-
-const cardActivity = (card: AdaptiveCard) => ({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: card }] });
+import { cardActivity, type ConnectorClient } from './connectorClient';
 
 /** Teams asks the person before a file is put in their OneDrive: a file consent card, personal chats only. */
 export async function fileConsentActivity(profile: PartnershipProfile, r: FacilitatorRequest): Promise<object> {

@@ -4,6 +4,7 @@ import { errorKind, stackFrames, type Logger } from '../services/logging';
 import { StoreUnavailableError } from '../services/store/repository';
 import type { PersonRecord } from '../services/store/people';
 import type { Deliveries } from './deliveries';
+import { cardActivity } from './connectorClient';
 import { acceptFile, declineFile } from './fileConsent';
 import { offerWaitingOnInstall } from './handlers/admin';
 import { meetingEnded } from './handlers/meeting';
@@ -212,6 +213,6 @@ export class RethinkBot extends TeamsActivityHandler {
     }
     // An upgrade of an installed app is not a new arrival: no second welcome.
     if (context.activity.action === 'add-upgrade') return;
-    await context.sendActivity({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: renderWelcomeCard(welcomeCardData(this.deps.profile)) }] });
+    await context.sendActivity(cardActivity(renderWelcomeCard(welcomeCardData(this.deps.profile))));
   }
 }

@@ -1,13 +1,13 @@
 import { authorLine, authorOf, ownerLabel } from '../services/rethink/authors';
 import type { PartnershipProfile } from '../services/profile/types';
-import { actionVersion, contributionsAt, recordedForAtStage, facilitatorIsNamed, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
+import { actionVersion, contributionsAt, recordedForAtStage, facilitatorIsNamed, independentlyFacilitated, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
 import { participantKey, participantNamed } from '../services/rethink/participantKey';
 import { CardTooLargeError, expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
 import { renderTooFullCard } from './tooFull';
-import { characters, EARLY_CLOSE_NOTE, pasteRoom, nextStepChoices, nextStepLabels, outcomeChoices, OUTCOME_LABELS, PRIVACY_REMINDER, refreshUserIdsOf, STATUS_LABELS } from './wording';
+import { characters, closeForm, pasteRoom, nextStepChoices, nextStepLabels, OUTCOME_LABELS, PRIVACY_REMINDER, refreshUserIdsOf, STATUS_LABELS } from './wording';
 
 /** Who is looking at the card: absent for the shared card everyone sees. */
 export interface Viewer {
@@ -211,7 +211,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const person = (p: Participant): string => (compact ? p.name : `${p.name} (${p.role}, ${p.agency})`);
   // Anyone but whoever is named facilitator now (in a meeting, the starter too, who doesn't facilitate unless handed over to).
   // Strategy 3 stays with its independent facilitator: it isn't handed over.
-  const handOverChoices = r.strategy === 3 ? [] : inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) }));
+  const handOverChoices = independentlyFacilitated(r) ? [] : inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) }));
   // Each action is changed by whoever added it or by the facilitator, until the Re-think closes.
   const changeable = isActionsStage ? actions.filter((a) => !viewer || a.addedBy === viewer.id || facilitating) : [];
   const editing = isActionsStage && viewer ? changeable.find((a) => a.id === options.editingActionId) : undefined;
@@ -286,9 +286,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     ownerChoices: [...r.participants.map((p) => ({ title: person(p), value: choiceOf(p) })), { title: 'Someone outside Teams (type who below)', value: EXTERNAL_OWNER }],
     handOverChoices,
     hasHandOverChoices: handOverChoices.length > 0,
-    handOverNote: r.strategy === 3 ? 'A strategy 3 Re-think stays with its independent facilitator, so it isn’t handed over.' : 'You can hand over once someone else has joined in Teams.',
-    outcomeChoices: outcomeChoices(r.stage),
-    closeNote: r.stage === 5 ? '' : EARLY_CLOSE_NOTE,
+    handOverNote: independentlyFacilitated(r) ? 'A strategy 3 Re-think stays with its independent facilitator, so it isn’t handed over.' : 'You can hand over once someone else has joined in Teams.',
+    ...closeForm(r.stage),
     nextStepChoices: nextStepChoices(profile, r),
     privacy: PRIVACY_REMINDER,
     // Joined, their own card lets them correct their role or agency (the shared card offers both).

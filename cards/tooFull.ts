@@ -10,7 +10,7 @@ import type { Rethink } from '../services/rethink/types';
 import template from './tooFull.json';
 import { expand, truncate, type AdaptiveCard } from './render';
 import type { RethinkCardOptions } from './rethink';
-import { EARLY_CLOSE_NOTE, nextStepChoices, outcomeChoices, refreshUserIdsOf } from './wording';
+import { closeForm, nextStepChoices, refreshUserIdsOf } from './wording';
 
 export interface TooFullCardData {
   rethinkId: string;
@@ -64,8 +64,7 @@ function tooFullCardData(profile: PartnershipProfile, r: Rethink, options: Rethi
     stage: r.stage,
     joinedCount: r.participants.length,
     showClose: facilitating && (r.stage === 5 || Boolean(r.meetingEndRemindedAt)),
-    outcomeChoices: outcomeChoices(r.stage),
-    closeNote: r.stage === 5 ? '' : EARLY_CLOSE_NOTE,
+    ...closeForm(r.stage),
     nextStepChoices: nextStepChoices(profile, r),
   };
 }

@@ -20,17 +20,18 @@ export const nextStepLabels = (profile: PartnershipProfile): Record<string, stri
 });
 
 /**
- * The close form's choices, on the Re-think card and the too-full card alike. Before stage 5 (its
- * meeting over) nothing has been agreed yet, so the only outcome is not resolved.
+ * The close form, on the Re-think card and the too-full card alike: its outcomes and, before stage 5
+ * (its meeting over), why only "not resolved" is offered, nothing having been agreed yet.
  */
-export const outcomeChoices = (stage: number): { title: string; value: string }[] =>
-  Object.entries(OUTCOME_LABELS)
+export const closeForm = (stage: number): { outcomeChoices: { title: string; value: string }[]; closeNote: string } => ({
+  outcomeChoices: Object.entries(OUTCOME_LABELS)
     .filter(([value]) => stage === 5 || value === 'notResolved')
-    .map(([value, title]) => ({ title, value }));
-
-/** Said above the close form before stage 5, where only "not resolved" is offered. */
-export const EARLY_CLOSE_NOTE =
-  'The group hasn’t reached stage 5, so nothing has been agreed yet: closing now records the concern as not resolved. To record it as resolved or partly resolved instead, leave it open and move the group on to stage 5 first: that can go on in this chat.';
+    .map(([value, title]) => ({ title, value })),
+  closeNote:
+    stage === 5
+      ? ''
+      : 'The group hasn’t reached stage 5, so nothing has been agreed yet: closing now records the concern as not resolved. To record it as resolved or partly resolved instead, leave it open and move the group on to stage 5 first: that can go on in this chat.',
+});
 
 /** After strategy 3 there is no next strategy: what is not resolved is escalated. */
 export const nextStepChoices = (profile: PartnershipProfile, r: Rethink): { title: string; value: string }[] =>

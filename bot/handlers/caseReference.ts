@@ -14,6 +14,6 @@ export async function referenceOf(typed: string, deps: Deps): Promise<ReadRefere
   if (strict.ok) return { ok: true, value: strict.value, recorded: false };
   const loose = checkCaseReference(typed, deps.profile, { recorded: true });
   if (!loose.ok) return { ok: false, message: loose.error.message };
-  const onRecord = (await deps.rethinks.forCase(loose.value)).length > 0 || (await deps.requests.openFor(loose.value)) !== undefined;
+  const onRecord = (await deps.rethinks.caseOnRecord(loose.value)) || (await deps.requests.openFor(loose.value)) !== undefined;
   return onRecord ? { ok: true, value: loose.value, recorded: true } : { ok: false, message: strict.error.message };
 }

@@ -11,9 +11,9 @@ import { applyCommand, POST_CLAIM_MS, POST_TRIES, type CardPlace } from '../../s
 import type { Actor, OwedKind, Rethink } from '../../services/rethink/types';
 import { rethinkAddress } from '../../services/store/conversations';
 import type { Stored } from '../../services/store/repository';
-import type { ConnectorClient } from '../connectorClient';
+import { cardActivity, type ConnectorClient } from '../connectorClient';
 import { meetingEndText, MEETING } from './meeting';
-import { recordPosted } from './rethink';
+import { postToRethinkChat, recordPosted } from './rethink';
 import { engineContext, type Deps } from './types';
 
 /** Who the audit trail names for a summary the check posted (a meeting-end reminder stays the meeting's). */
@@ -22,13 +22,11 @@ const SUMMARIES: Actor = { id: 'summaries', name: 'Re-think' };
 /** How many of each one check takes on; the rest wait for the next. */
 const PER_CHECK = 20;
 
-const card = (content: object) => ({ attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content }] });
-
 /** What each owed post is: one message each. */
 const OWED: Record<OwedKind, { actor: Actor; message: (deps: Deps, r: Rethink, now: Date) => object; what: string }> = {
-  summary: { actor: SUMMARIES, message: (deps, r) => card(renderSummaryCard(deps.profile, r)), what: 'a closed Re-think’s summary' },
+  summary: { actor: SUMMARIES, message: (deps, r) => cardActivity(renderSummaryCard(deps.profile, r)), what: 'a closed Re-think’s summary' },
   // The reminder above the card, which becomes the one kept up to date.
-  meetingEnd: { actor: MEETING, message: (deps, r, now) => ({ text: meetingEndText(r), ...card(renderRethinkCard(deps.profile, r, { now })) }), what: 'the reminder at a meeting’s end' },
+  meetingEnd: { actor: MEETING, message: (deps, r, now) => ({ text: meetingEndText(r), ...cardActivity(renderRethinkCard(deps.profile, r, { now })) }), what: 'the reminder at a meeting’s end' },
 };
 
 /** `clock` is read again for each: a claim carries the time it was made (see sendReminders). */
@@ -49,9 +47,7 @@ async function postOne(deps: Deps, connector: ConnectorClient, post: OwedKind, c
   // Posted meanwhile, or another instance took it on (its claim, not this one's, found after a lost answer).
   if (claimed.kind !== 'updated' || claimed.replay || claimed.doc.owed?.[post]?.claimedAt !== now.toISOString()) return;
   const r = claimed.doc;
-  // In a channel, the thread its card is in.
-  const address = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
-  const sent = address.serviceUrl ? await connector.post(address, message(deps, r, now)) : { ok: false as const, status: 404 };
+  const { sent, address } = await postToRethinkChat(deps, connector, r, message(deps, r, now));
   if (!sent.ok) {
     deps.log.warn({ rethink: r.id, post, status: sent.status, tries: r.owed?.[post]?.tries }, `${what} could not be posted; the periodic check tries again a few times`);
     return;
@@ -71,7 +67,7 @@ async function keepCard(deps: Deps, connector: ConnectorClient, posted: Stored<R
     // Recording posts and cards leaves updatedAt alone: a newer one is a change people made while the card was on its way.
     if (recorded.doc.updatedAt !== posted.updatedAt) {
       const address = await rethinkAddress(deps.conversations, recorded.doc, place.conversationId);
-      await connector.update(address, place.activityId, card(renderRethinkCard(deps.profile, recorded.doc, { now })));
+      await connector.update(address, place.activityId, cardActivity(renderRethinkCard(deps.profile, recorded.doc, { now })));
     }
   } catch (error) {
     deps.log.warn({ err: errorKind(error), rethink: posted.id }, 'posted the card with the reminder at a meeting’s end but could not record where it is');

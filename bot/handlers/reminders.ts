@@ -10,10 +10,10 @@ import { formatUkDate, ukToday } from '../../services/rethink/validation';
 import { applyCommand, facilitatorIsNamed, type EngineContext } from '../../services/rethink/engine';
 import { DAY_MS, markedAt, REMINDER_CLAIM_MS, reminderBounds } from '../../services/rethink/reminders';
 import type { Actor, AgreedAction, Rethink } from '../../services/rethink/types';
-import { rethinkAddress } from '../../services/store/conversations';
 import { errorKind } from '../../services/logging';
 import type { ConnectorClient } from '../connectorClient';
 import { truncate } from '../../cards/render';
+import { postToRethinkChat } from './rethink';
 import { engineContext, type Deps } from './types';
 
 /** Who the audit trail names for a reminder. */
@@ -65,9 +65,7 @@ async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineCont
   const text = [...(due.length > 0 ? [actionsText(r, due, ctx.now)] : []), ...(idle ? [idleText(r, deps, ctx.now)] : [])].join('\n\n');
   // A write whose answer was lost and that another instance's marks then replaced: theirs to post.
   if (!text) return;
-  // In a channel, the thread its card is in.
-  const address = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
-  const sent = address.serviceUrl ? await connector.post(address, { text }) : { ok: false as const, status: 404 };
+  const { sent } = await postToRethinkChat(deps, connector, r, { text });
   if (sent.ok) {
     // Not recorded, it counts as never settled, and is posted again once the mark lapses: at least once, rarely twice.
     await deps.rethinks
@@ -79,7 +77,6 @@ async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineCont
   deps.log.warn({ rethink: r.id, status: sent.status }, retry ? 'a reminder could not be posted; it is tried again at the next check' : 'a reminder could not be posted and is given up (the app is not in that chat, or Teams refused it)');
   await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderNotSent', at, retry }, REMINDERS, ctx), r);
 }
-
 
 /** How to ask Re-think for the card here: in a shared chat it hears only what @mentions it. */
 const statusCommand = (r: Rethink): string => (r.conversationKind === 'personal' ? '**status**' : '**@Re-think status**');

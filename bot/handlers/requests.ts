@@ -81,10 +81,14 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
 async function openRequestNotice(deps: Deps, caseReference: string, person: PersonRef, outcome: string, privately: boolean): Promise<string | undefined> {
   const open = await deps.requests.openFor(caseReference);
   if (!open) return undefined;
-  const full = await deps.requests.get(open.id);
   const isThem = (p: PersonRef): boolean => lifecycle.samePerson(p, person);
-  // Said in a shared chat, everyone there reads it: the details only in the person's own chat.
-  const told = privately && ((full !== undefined && (isThem(full.requester) || full.network.some(isThem))) || deps.administrators.includes(person.aadObjectId ?? ''));
+  // Said in a shared chat, everyone there reads it: the details only in the person's own chat (and
+  // the request is read for who is in its network only then).
+  const inNetwork = async (): Promise<boolean> => {
+    const full = await deps.requests.get(open.id);
+    return full !== undefined && (isThem(full.requester) || full.network.some(isThem));
+  };
+  const told = privately && (deps.administrators.includes(person.aadObjectId ?? '') || (await inNetwork()));
   const accepted = told && open.acceptedBy ? `, accepted by ${open.acceptedBy}` : '';
   return told
     ? `There is already an open request for an independent facilitator for ${caseReference} (${REQUEST_STATUS_LABELS[open.status].toLowerCase()}, made by ${open.requesterName} on ${formatUkDate(open.submittedAt)}${accepted}). ${outcome}`

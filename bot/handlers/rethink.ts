@@ -8,6 +8,10 @@ import type { Stored } from '../../services/store/repository';
 import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type OwedKind, type Rethink, type StageNumber } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
 import { errorKind } from '../../services/logging';
+import type { SendOutcome } from '../../services/requests/dispatcher';
+import { rethinkAddress } from '../../services/store/conversations';
+import type { ConversationAddress } from '../../services/store/people';
+import type { ConnectorClient } from '../connectorClient';
 
 type Parse = (data: CardData) => Result<Command>;
 
@@ -193,6 +197,16 @@ export function changed(input: TurnInput, deps: Deps, r: Stored<Rethink>, notice
     shared: sharedCard(deps, r, input.now),
     posts: r.status === 'closed' ? [{ card: renderSummaryCard(deps.profile, r), onPosted: (activityId) => recordPosted(deps, r, 'summary', activityId, input.actor, input.now) }] : [],
   };
+}
+
+/**
+ * Posts to the Re-think's chat (in a channel, the thread its card is in), as the periodic checks do:
+ * what Teams answered, and where it went.
+ */
+export async function postToRethinkChat(deps: Deps, connector: ConnectorClient, r: Rethink, activity: object): Promise<{ sent: SendOutcome; address: ConversationAddress }> {
+  const address = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
+  const sent: SendOutcome = address.serviceUrl ? await connector.post(address, activity) : { ok: false, status: 404 };
+  return { sent, address };
 }
 
 /** An owed post is in the chat: the periodic check need not post it. */

@@ -623,13 +623,16 @@ export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilit
  * anyone has, and isn't handed over: Teams makes everyone a presenter by default, and the people in
  * the disagreement must not run or close it.
  */
-const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 3;
+export const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 3;
+
+/** Whether who may facilitate depends on a meeting role, to be asked of Teams: not outside meetings, nor for strategy 3. */
+export const roleCounts = (r: Rethink): boolean => Boolean(r.meetingId) && !independentlyFacilitated(r);
 
 /**
  * Whom to name as the facilitator: outside meetings the starter (or whoever it was handed over to);
  * in a meeting only someone handed over to, the organiser and presenters facilitating otherwise.
  */
-export const facilitatorIsNamed = (r: Rethink): boolean => !r.meetingId || r.facilitatorByHandOver === true || independentlyFacilitated(r);
+export const facilitatorIsNamed = (r: Rethink): boolean => !roleCounts(r) || r.facilitatorByHandOver === true;
 export const namedFacilitator = (r: Rethink, participantId: string): boolean => r.facilitatorId === participantId && facilitatorIsNamed(r);
 
 const PRESENTING = new Set(['Organizer', 'Presenter']);
@@ -638,12 +641,10 @@ const PRESENTING = new Set(['Organizer', 'Presenter']);
  * Outside meetings, the facilitator (the starter, until handed over). In a meeting, its organiser and
  * presenters, and anyone the facilitator has handed over to; the role is the one Teams gives now, in
  * the Re-think's meeting (someone who starts another meeting in the same channel organises only that one).
+ * Strategy 3: its independent facilitator alone.
  */
-/** Whether who may facilitate depends on a meeting role, to be asked of Teams: not outside meetings, nor for strategy 3. */
-export const roleCounts = (r: Rethink): boolean => Boolean(r.meetingId) && !independentlyFacilitated(r);
-
 export function mayFacilitate(r: Rethink, actor: Actor): boolean {
-  if (!r.meetingId || independentlyFacilitated(r)) return isFacilitator(r, actor.id);
+  if (!roleCounts(r)) return isFacilitator(r, actor.id);
   return (PRESENTING.has(actor.meetingRole ?? '') && actor.meetingId === r.meetingId) || (r.facilitatorByHandOver === true && isFacilitator(r, actor.id));
 }
 
@@ -728,7 +729,7 @@ function mustFacilitate(r: Rethink, actor: Actor): Result<true> {
   const open = mustBeOpen(r);
   if (!open.ok) return open;
   if (!mayFacilitate(r, actor)) {
-    if (r.meetingId && !independentlyFacilitated(r)) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or the facilitator to hand over to you.');
+    if (roleCounts(r)) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or the facilitator to hand over to you.');
     const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
     const who = independentlyFacilitated(r) ? 'the independent facilitator' : 'the facilitator';
     return refuse('notFacilitator', `Only ${who}${facilitator ? `, ${facilitator.name},` : ''} can do this.`);

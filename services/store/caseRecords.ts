@@ -2,6 +2,7 @@
  * Everything held for one case reference, across containers: for an administrator's subject access
  * (export) and erasure requests. Never on a card action's path: these are cross-partition queries.
  */
+import { listNames } from '../rethink/engine';
 import type { Container } from '@azure/cosmos';
 import type { FacilitatorRequest } from '../requests/types';
 import { caseClaimId } from './requests';
@@ -164,8 +165,7 @@ export function documentHolders(holdings: CaseHoldings): { id: string; name: str
 export function documentCopies(holdings: CaseHoldings): string {
   const holders = documentHolders(holdings).map((h) => h.name);
   if (holders.length === 0) return '';
-  const who = holders.length === 1 ? holders[0] : `${holders.slice(0, -1).join(', ')} and ${holders.at(-1)}`;
-  return ` The request’s Word document was saved to OneDrive by ${who}: Re-think can’t delete those copies, so please ask ${holders.length === 1 ? 'them' : 'each of them'} to.`;
+  return ` The request’s Word document was saved to OneDrive by ${listNames(holders)}: Re-think can’t delete those copies, so please ask ${holders.length === 1 ? 'them' : 'each of them'} to.`;
 }
 
 /** The export for a subject access request: every record held for the case, as stored. */

@@ -33,6 +33,8 @@ export interface RethinkRepository {
   forCase(caseReference: string): Promise<Rethink[]>;
   /** A case's Re-thinks in this conversation (one partition): an escalation's history. */
   forCaseIn(conversationId: string, caseReference: string): Promise<Rethink[]>;
+  /** Whether any Re-think of the case is on record, in any conversation (one id read, not the records). */
+  caseOnRecord(caseReference: string): Promise<boolean>;
   /** Strategy 3 Re-thinks closed since `since`, in any conversation: for the periodic check that completes their requests. */
   closedStrategyThreeSince(since: string): Promise<ClosedStrategyThree[]>;
   /**
@@ -55,6 +57,9 @@ export interface RethinkRepository {
 const previousOf = (current: Rethink): Written['previous'] => (current.written ? { by: current.written.by, at: current.written.at } : { by: 'unknown', at: Date.parse(current.updatedAt) || 0 });
 
 /** `instance`: this running app's id, stamped with the time on every save (see `Written`). */
+/** A case's Re-thinks that count (not those cancelled before they started, nor still proposed). */
+const OF_CASE = 'c.caseReference = @caseReference AND c.status IN ("open", "closed")';
+
 export function rethinkRepository(container: Container, instance: string): RethinkRepository {
   const stamp = <T extends Rethink>(next: T, current?: Rethink): T => ({
     ...next,
@@ -152,20 +157,18 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         ],
       );
     },
-    forCase: (caseReference) =>
-      queryAcross<Rethink>(container, 'SELECT * FROM c WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC', [
-        { name: '@caseReference', value: caseReference },
-      ]),
+    forCase: (caseReference) => queryAcross<Rethink>(container, `SELECT * FROM c WHERE ${OF_CASE} ORDER BY c.createdAt ASC`, [{ name: '@caseReference', value: caseReference }]),
     forCaseIn: (conversationId, caseReference) =>
       queryItems<Rethink>(
         container,
-        'SELECT * FROM c WHERE c.conversationId = @conversationId AND c.caseReference = @caseReference AND c.status IN ("open", "closed") ORDER BY c.createdAt ASC',
+        `SELECT * FROM c WHERE c.conversationId = @conversationId AND ${OF_CASE} ORDER BY c.createdAt ASC`,
         [
           { name: '@conversationId', value: conversationId },
           { name: '@caseReference', value: caseReference },
         ],
         conversationId,
       ),
+    caseOnRecord: async (caseReference) => (await queryAcross<string>(container, `SELECT TOP 1 VALUE c.id FROM c WHERE ${OF_CASE}`, [{ name: '@caseReference', value: caseReference }])).length > 0,
     peopleInCase: async (caseReference) => {
       const parameters = [{ name: '@caseReference', value: caseReference }];
       const [joined, acted] = await Promise.all([
