@@ -5,7 +5,7 @@ import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/st
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { mayFacilitate } from '../../services/rethink/engine';
-import { checkCaseReference } from '../../services/rethink/validation';
+import { referenceOf } from './caseReference';
 import type { Rethink } from '../../services/rethink/types';
 import { actorFor, recordCardActivity } from './rethink';
 import { MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
@@ -19,10 +19,11 @@ export const help: Handler = async (_input, deps) => ({ posts: [{ card: renderWe
  */
 export const showStartForm: Handler = async (input, deps) => {
   const typed = textField(input.data, 'argument');
-  const checked = typed ? checkCaseReference(typed, deps.profile) : undefined;
+  // As the form itself will read it: a case on record under an earlier pattern is filled in too.
+  const checked = typed ? await referenceOf(typed, deps) : undefined;
   const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
   const values = { ...EMPTY_START_FORM, caseReference: checked?.ok ? checked.value : '', role: person?.role ?? '', agency: person?.agency ?? '' };
-  const error = checked && !checked.ok ? checked.error.message : undefined;
+  const error = checked && !checked.ok ? checked.message : undefined;
   return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, error)) }] };
 };
 

@@ -154,6 +154,17 @@ test('a case begun under an earlier reference pattern carries on: Start strategy
   const { answer } = await submitForm(bed.app, bed.connector, users.megan, requestForm, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   // Taken as it stands: what stops it here is only that this test bed has no facilitator pool.
   expect(`${cardText(answer.card)}${answer.message ?? ''}`).toContain('No independent facilitators can be reached just now');
+  // Typed after start, it fills in the form as it would be read there.
+  const typed = async (text: string) => {
+    await driver.say(users.megan, text);
+    return cardOf(bed.connector.posts(chat.id).at(-1)!);
+  };
+  const filled = await typed('start eh-2025-0101');
+  expect(input(filled, 'caseReference')?.value).toBe('EH-2025-0101');
+  expect(cardText(filled)).not.toContain('recognise');
+  const unknown = await typed('start EH-2025-0999');
+  expect(input(unknown, 'caseReference')?.value ?? '').toBe('');
+  expect(cardText(unknown)).toContain('isn’t a case reference Re-think recognises');
   // Never recorded, the same shape is refused as before.
   const other = await driver.press(users.megan, 'startRethink', { ...START_FORM, caseReference: 'EH-2025-0999' }, { replyToId: formPost.activityId });
   expect(`${cardText(other.card)}${other.message ?? ''}`).toContain('isn’t a case reference Re-think recognises');
