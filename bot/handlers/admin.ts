@@ -21,13 +21,17 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   let before: ConversationAddress | undefined;
   const saved = await deps.pool.change((pool) => {
     before = pool.channel;
+    // Already this channel: nothing changes, and nothing is added to the pool's history.
+    if (before?.conversationId === input.address.conversationId) return pool;
     const replaced = before && before.conversationId !== input.address.conversationId ? { ref: before.conversationId } : {};
     return { ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet', ...replaced }] };
   }, input.now);
   if (!saved) return { notice: MESSAGES.storeUnavailable };
-  if (before && before.conversationId !== input.address.conversationId) await noteLeftPool(input, deps, [before.conversationId]);
+  if (before?.conversationId === input.address.conversationId) return { notice: `This is already the facilitator channel: new requests for an independent facilitator are posted here, and anyone in this channel can accept them.${await personalChatHint(input, deps)}` };
+  if (before) await noteLeftPool(input, deps, [before.conversationId]);
   const offered = await offerWaiting(input, deps, input.address);
-  return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${waitingSent(offered, 'here')}` };
+  const replaced = before ? ' It replaces the channel set before: the copies of open requests there now say they have moved.' : '';
+  return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${replaced}${waitingSent(offered, 'here')}${await personalChatHint(input, deps)}` };
 };
 
 /** The copies of open requests in chats that have left the pool become the note saying so, now. */
@@ -49,8 +53,12 @@ const waitingSent = (sent: number, where: 'here' | 'to them'): string =>
 
 const facilitatorCount = (n: number): string => `${n === 0 ? 'no' : n} named facilitator${n === 1 ? '' : 's'}`;
 
-/** Teams gives object ids in lower case; one pasted from elsewhere may not be. */
-const idArgument = (input: TurnInput): string => textField(input.data, 'argument').trim().toLowerCase();
+/** Teams gives object ids in lower case; one pasted from elsewhere may not be, or may come in braces or quotes. */
+const idArgument = (input: TurnInput): string =>
+  textField(input.data, 'argument')
+    .trim()
+    .replace(/^["'“‘{(<]+|["'”’})>.,;:!?]+$/g, '')
+    .toLowerCase();
 const askForId = (command: 'add' | 'remove'): string =>
   `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. You’ll find it on their profile in the Entra admin centre.`;
 
@@ -59,16 +67,18 @@ export const addFacilitator: Handler = async (input, deps) => {
   const id = idArgument(input);
   if (!GUID.test(id)) return { notice: askForId('add') };
   const at = input.now.toISOString();
-  const pool = await deps.pool.change(
-    (p) => (p.facilitators.some((f) => f.aadObjectId === id) ? p : { ...p, facilitators: [...p.facilitators, { aadObjectId: id, addedBy: input.actor.id, addedAt: at }], audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorAdded', ref: id }] }),
-    input.now,
-  );
+  let already = false;
+  const pool = await deps.pool.change((p) => {
+    already = p.facilitators.some((f) => f.aadObjectId === id);
+    return already ? p : { ...p, facilitators: [...p.facilitators, { aadObjectId: id, addedBy: input.actor.id, addedAt: at }], audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorAdded', ref: id }] };
+  }, input.now);
   if (!pool) return { notice: MESSAGES.storeUnavailable };
   const person = await deps.people.get(id);
   const chat = person?.personalConversation;
-  const reach = chat ? 'They will receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: new requests will reach them once they add the app for themselves.';
+  const reach = chat ? 'They receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: new requests will reach them once they add the app for themselves.';
+  if (already) return { notice: `${id} is already in the pool of named facilitators, so nothing has changed. ${reach}${await personalChatHint(input, deps)}` };
   const offered = chat ? await offerWaiting(input, deps, chat) : 0;
-  return { notice: `Added. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${waitingSent(offered, 'to them')}` };
+  return { notice: `Added ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${waitingSent(offered, 'to them')}${await personalChatHint(input, deps)}` };
 };
 
 /**
@@ -97,7 +107,7 @@ export const removeFacilitator: Handler = async (input, deps) => {
   if (chat) await noteLeftPool(input, deps, [chat.conversationId]);
   return {
     notice: wasIn
-      ? `Removed. The pool now has ${facilitatorCount(pool.facilitators.length)}.`
+      ? `Removed ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}.`
       : 'That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.',
   };
 };
@@ -114,7 +124,18 @@ export const showPool: Handler = async (input, deps) => {
   return { notice: `${channel} ${named}` };
 };
 
-const CONFIRM = /(^|\s+)confirm$/i;
+const CONFIRM = /(^|[\s,;:]+)confirm[.!]?$/i;
+/** Nothing held: for a reference outside today's pattern, it may be what was typed that is wrong. */
+const nothingHeld = (ref: string, deps: Deps): string =>
+  checkCaseReference(ref, deps.profile).ok ? `Re-think holds nothing for case ${ref}.` : `Re-think holds nothing for case ${ref}. That isn’t in the partnership’s current pattern (for example ${deps.profile.caseReference.example}), so please check what was typed.`;
+
+/** Failed deliveries are reported to administrators in their personal chats: one who hasn't added Re-think for themselves is told so. */
+async function personalChatHint(input: TurnInput, deps: Deps): Promise<string> {
+  if (input.where.conversationKind === 'personal' || !input.actor.aadObjectId) return '';
+  const chat = (await deps.people.get(input.actor.aadObjectId))?.personalConversation;
+  return chat ? '' : ' To be told when a request can’t be delivered, add Re-think for yourself too (in Teams, Apps, then Re-think, then Add).';
+}
+
 const PERSONAL_ONLY = 'Please ask me in your personal chat with Re-think: what is held for a case is for your eyes only.';
 
 /** `erase case <reference>` says what would go; `erase case <reference> confirm` erases it. */
@@ -128,10 +149,14 @@ export const eraseCase: Handler = async (input, deps) => {
 
   const ref = reference.value;
   const holdings = await deps.caseRecords.find(ref);
-  if (holdsNothing(holdings)) return { notice: `Re-think holds nothing for case ${ref}.` };
+  if (holdsNothing(holdings)) return { notice: nothingHeld(ref, deps) };
   const what = describeHoldings(holdings);
-  if (!confirmed) {
-    return { notice: `This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone, and cards already posted in Teams chats stay there.${documentCopies(holdings)} To go ahead, type **erase case ${ref} confirm**.` };
+  // Only what this administrator was just shown is erased: a slip in a typed reference never erases another case unseen.
+  const previewed = confirmed && (await deps.caseRecords.wasPreviewed(input.actor.id, ref, input.now));
+  if (!previewed) {
+    if (!(await deps.caseRecords.notePreview(input.actor.id, ref, input.now))) return { notice: MESSAGES.storeUnavailable };
+    const first = confirmed ? 'Before anything is erased, please check this is the case you mean. ' : '';
+    return { notice: `${first}This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone, and cards already posted in Teams chats stay there.${documentCopies(holdings)} To go ahead, type **erase case ${ref} confirm**.` };
   }
   const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
   const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString() }, unlist);
@@ -157,7 +182,7 @@ export const exportCase: Handler = async (input, deps) => {
   const reference = checkCaseReference(idArgument(input), deps.profile, { recorded: true });
   if (!reference.ok) return { notice: `${reference.error.message} Type it after **export case**.` };
   const holdings = await deps.caseRecords.find(reference.value);
-  if (holdsNothing(holdings)) return { notice: `Re-think holds nothing for case ${reference.value}.` };
+  if (holdsNothing(holdings)) return { notice: nothingHeld(reference.value, deps) };
   const size = caseExport(holdings, input.actor.id, input.now).length;
   return {
     posts: [

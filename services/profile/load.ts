@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { looksLikeDate, matchesCaseReference } from '../rethink/validation';
+import { looksLikeDate, looksLikeName, matchesCaseReference, MAX_REFERENCE } from '../rethink/validation';
 import type { PartnershipProfile } from './types';
 
 export class ProfileError extends Error {
@@ -23,6 +23,9 @@ export function loadProfile(file: string): PartnershipProfile {
 }
 
 type Check = (value: unknown, at: string, problems: string[]) => void;
+
+/** 2^31 - 1 seconds, Cosmos DB's largest time to live, in whole days. */
+export const MAX_RETENTION_DAYS = 24_855;
 
 const text: Check = (v, at, p) => {
   if (typeof v !== 'string' || v.trim() === '') p.push(`${at} must be non-empty text`);
@@ -57,11 +60,65 @@ const regex: Check = (v, at, p) => {
   if (typeof v === 'string') {
     try {
       new RegExp(v);
+      if (nestedRepetition(v)) p.push(`${at} repeats a group that itself repeats, such as ([A-Z0-9]+-?)+: matching text against it can take minutes and stop Re-think answering. Write each part once, such as [A-Z]{4}-[0-9]{4}-[0-9]{4}`);
     } catch {
       p.push(`${at} is not a valid regular expression`);
     }
   }
 };
+
+/**
+ * Whether a pattern repeats a group that holds a repetition itself (`(a+)+`, `(\w*-?)*`, `(x+){2,}`):
+ * the shape that makes a backtracking match take exponential time on text that nearly matches.
+ */
+export function nestedRepetition(pattern: string): boolean {
+  const groups: boolean[] = [];
+  let inner = false;
+  // What follows an atom: a repetition of varying length (more than once) or not.
+  const repeatsAt = (i: number): { repeats: boolean; length: number } => {
+    const c = pattern[i];
+    if (c === '+' || c === '*') return { repeats: true, length: 1 };
+    if (c === '?') return { repeats: false, length: 1 };
+    const counted = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
+    if (!counted) return { repeats: false, length: 0 };
+    // A fixed count ({4}) backtracks no more than writing it out would: only a range is a repetition here.
+    const least = Number(counted[1]);
+    const most = counted[2] === undefined ? least : counted[3] === '' ? Infinity : Number(counted[3]);
+    return { repeats: most > least && most > 1, length: counted[0].length };
+  };
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      // A character class: its contents are one atom.
+      for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
+      continue;
+    }
+    if (c === '(') {
+      groups.push(inner);
+      inner = false;
+      if (pattern[i + 1] === '?') i += pattern[i + 2] === '<' && pattern[i + 3] !== '=' && pattern[i + 3] !== '!' ? pattern.indexOf('>', i) - i : 2;
+      continue;
+    }
+    if (c === ')') {
+      const held: boolean = inner;
+      const after = repeatsAt(i + 1);
+      if (held && after.repeats) return true;
+      inner = (groups.pop() ?? false) || held || after.repeats;
+      i += after.length;
+      continue;
+    }
+    const after = repeatsAt(i);
+    if (after.length > 0) {
+      if (after.repeats) inner = true;
+      i += after.length - 1;
+    }
+  }
+  return false;
+}
 const choices: Check = (v, at, p) => {
   list(object({ id: text, label: text }))(v, at, p);
   if (Array.isArray(v)) {
@@ -73,7 +130,11 @@ const choices: Check = (v, at, p) => {
 const profileShape = object({
   partnership: object({ name: text, shortName: text, guidanceUrl: url, escalationProtocolUrl: url, escalationProtocolName: text, escalationProtocolShortName: text, publisherName: optional(text), websiteUrl: optional(url), privacyUrl: optional(url), termsOfUseUrl: optional(url) }),
   caseReference: object({ pattern: regex, example: text, hint: text }),
-  retentionDays: positive,
+  retentionDays: (v, at, p) => {
+    positive(v, at, p);
+    // Cosmos DB keeps a TTL in seconds as a 32-bit number: beyond this, every save would be refused.
+    if (typeof v === 'number' && v > MAX_RETENTION_DAYS) p.push(`${at} must be at most ${MAX_RETENTION_DAYS} days (about 68 years), the longest Cosmos DB can keep a record for`);
+  },
   limits: object({ contributionMaxLength: positive, summaryMaxLength: positive, actionMaxLength: positive, nameMaxLength: positive }),
   stages: list(object({ title: text, prompt: text }), { min: 5, max: 5 }),
   strategies: list(object({ number: positive, title: text, description: text, facilitatedBy: text, options: list(text) }), { min: 3, max: 3 }),
@@ -99,6 +160,10 @@ function validateProfile(raw: unknown): string[] {
   if (typeof pattern === 'string' && typeof example === 'string' && problems.length === 0) {
     if (looksLikeDate(example.trim())) {
       problems.push('profile.caseReference.example looks like a date, and Re-think refuses anything that looks like a date (to keep dates of birth out): choose a reference format that does not');
+    } else if (looksLikeName(example.trim())) {
+      problems.push('profile.caseReference.example is letters only, and Re-think refuses anything that looks like a person’s name (to keep names out): choose a reference format with digits in it');
+    } else if (example.trim().length > MAX_REFERENCE) {
+      problems.push(`profile.caseReference.example is longer than the ${MAX_REFERENCE} characters Re-think takes for a case reference`);
     } else if (!matchesCaseReference(pattern, example.trim().toUpperCase())) {
       problems.push('profile.caseReference.pattern must match the whole of profile.caseReference.example written in capitals (Re-think keeps references in capitals, so the pattern must accept them)');
     }

@@ -9,7 +9,14 @@ const DATE_LIKE = [
 ];
 const NAME_LIKE = /^\p{L}[\p{L}'’ .-]*$/u;
 
+/** The longest case reference taken (the start form's box allows as many). */
+export const MAX_REFERENCE = 64;
+
+/** Quotes and brackets around a reference, and sentence punctuation after it. */
+const SURROUNDING = /^[\s"'“”‘’«»([{<]+|[\s"'“”‘’«»)\]}>.,;:!?]+$/gu;
+
 export const looksLikeDate = (value: string): boolean => DATE_LIKE.some((pattern) => pattern.test(value));
+export const looksLikeName = (value: string): boolean => NAME_LIKE.test(value);
 
 /**
  * References are kept in capitals. The whole value must be the reference, whether or not the
@@ -24,18 +31,31 @@ export const matchesCaseReference = (pattern: string, normalised: string): boole
  */
 export function checkCaseReference(input: string, profile: Pick<PartnershipProfile, 'caseReference'>, { recorded = false } = {}): Result<string> {
   // As pasted from a document or web page: look-alike hyphens and digits, and invisible characters.
-  const value = input.normalize('NFKC').replace(/\p{Cf}/gu, '').replace(/\p{Pd}/gu, '-').trim();
+  // Typed in a sentence or pasted from a letter: quotes or brackets around it, a full stop after it.
+  const value = input
+    .normalize('NFKC')
+    .replace(/\p{Cf}/gu, '')
+    .replace(/\p{Pd}/gu, '-')
+    .trim()
+    .replace(SURROUNDING, '')
+    .trim();
   const example = profile.caseReference.example;
   if (value === '') return refuse('invalidInput', `Please enter the case reference, for example ${example}.`);
   if (looksLikeDate(value)) {
     return refuse('invalidInput', `That looks like a date. Please don’t enter a child’s date of birth: use the pseudonymous case reference, for example ${example}.`);
   }
-  const normalised = value.toUpperCase();
-  if (matchesCaseReference(profile.caseReference.pattern, normalised)) return ok(normalised);
-  if (NAME_LIKE.test(value)) {
+  // Before the pattern: however loosely a partnership writes it, a name is never taken for a reference.
+  if (looksLikeName(value)) {
     return refuse('invalidInput', `That looks like a person’s name. Please don’t enter names: use the pseudonymous case reference, for example ${example}.`);
   }
-  if (recorded && value.length <= 64) return ok(normalised);
+  // No reference is this long, and a partnership's pattern is never run on more.
+  if (value.length > MAX_REFERENCE) return refuse('invalidInput', `That is too long for a case reference. It should look like ${example}.`);
+  const normalised = value.toUpperCase();
+  if (matchesCaseReference(profile.caseReference.pattern, normalised)) return ok(normalised);
+  // Spaced out as in some letters ("PSCP 2026 0042"): taken only if that is the pattern's shape.
+  const dashed = normalised.replace(/\s+/g, '-');
+  if (dashed !== normalised && matchesCaseReference(profile.caseReference.pattern, dashed)) return ok(dashed);
+  if (recorded) return ok(normalised);
   return refuse('invalidInput', `That isn’t a case reference Re-think recognises. It should look like ${example}.`);
 }
 

@@ -2,12 +2,13 @@
  * Everything held for one case reference, across containers: for an administrator's subject access
  * (export) and erasure requests. Never on a card action's path: these are cross-partition queries.
  */
+import { createHash } from 'node:crypto';
 import { listNames } from '../rethink/engine';
 import type { Container } from '@azure/cosmos';
 import type { FacilitatorRequest } from '../requests/types';
 import { caseClaimId } from './requests';
 import type { Rethink } from '../rethink/types';
-import { createItem, deleteItem, queryAcross, StoreUnavailableError, unlessUnavailable, updateItem, type Stored } from './repository';
+import { createItem, deleteItem, queryAcross, readItem, StoreUnavailableError, unlessUnavailable, updateItem, upsertItem, type Stored } from './repository';
 
 export interface CaseHoldings {
   readonly caseReference: string;
@@ -71,7 +72,24 @@ export interface CaseRecordsRepository {
   startExport(holdings: CaseHoldings, note: NoteStart): Promise<Stored<CaseNote> | undefined>;
   /** Records how a noted export or erasure ended (conditional on the note's ETag); `undefined` if the note has gone. */
   finish(note: Stored<CaseNote>, end: Pick<CaseNote, 'state'> & Partial<Pick<CaseNote, 'removed' | 'facilitatorIds'>>): Promise<Stored<CaseNote> | undefined>;
+  /** Notes that this person was shown what erasing this case deletes; `false` if it couldn't be noted. */
+  notePreview(by: string, caseReference: string, now: Date): Promise<boolean>;
+  /** Whether this person was shown what erasing this case deletes within the last PREVIEW_VALID_MS. */
+  wasPreviewed(by: string, caseReference: string, now: Date): Promise<boolean>;
 }
+
+/** How long a shown erasure preview may be confirmed. */
+export const PREVIEW_VALID_MS = 15 * 60_000;
+
+/** One per person, holding a hash of the case they last previewed: never the reference itself. */
+interface ErasurePreview {
+  id: string;
+  type: 'erasurePreview';
+  caseHash: string;
+  at: string;
+  ttl: number;
+}
+const previewId = (by: string): string => `erasure-preview-${createHash('sha256').update(by).digest('base64url').slice(0, 32)}`;
 
 const noteOf = (holdings: CaseHoldings, start: NoteStart, type: CaseNote['type'], ttl: number): CaseNote => ({
   ...start,
@@ -107,6 +125,19 @@ export function caseRecordsRepository(containers: { rethinks: Container; request
     return outcome.kind === 'updated' ? outcome.doc : undefined;
   };
   return {
+    notePreview: async (by, caseReference, now) => {
+      const preview: ErasurePreview = { id: previewId(by), type: 'erasurePreview', caseHash: caseClaimId(caseReference), at: now.toISOString(), ttl: PREVIEW_VALID_MS / 1000 };
+      return upsertItem(containers.settings, preview).then(
+        () => true,
+        unlessUnavailable(() => false),
+      );
+    },
+    wasPreviewed: async (by, caseReference, now) => {
+      const id = previewId(by);
+      const preview = await readItem<ErasurePreview>(containers.settings, id, id).catch(unlessUnavailable(() => undefined));
+      // The store removes it in time; until it does, its time says whether it still counts.
+      return !!preview && preview.caseHash === caseClaimId(caseReference) && now.getTime() - Date.parse(preview.at) <= PREVIEW_VALID_MS;
+    },
     find: async (caseReference) => {
       const [rethinks, requests, facilitators] = await Promise.all([
         queryAcross<Rethink>(containers.rethinks, 'SELECT * FROM c WHERE c.caseReference = @caseReference', byCase(caseReference)),

@@ -27,6 +27,10 @@ const say = async (conversation: TestConversation, user: TestUser, text: string,
   const reply = bed.connector.posts(conversation.id).slice(before).at(-1);
   return reply?.activity.text ?? '';
 };
+/** Shows the administrator what erasing the case deletes: only then does a confirmation erase it. */
+const previewed = async (caseReference: string, app: App = bed.app): Promise<void> => {
+  expect(await say(personalChat(admin), admin, `erase case ${caseReference}`, app)).toContain(`This permanently deletes everything Re-think holds for case ${caseReference}`);
+};
 const query = async <T>(container: 'rethinks' | 'requests' | 'people', text: string, value: string): Promise<T[]> =>
   (await bed.db[container].items.query<T>({ query: text, parameters: [{ name: '@v', value }] }).fetchAll()).resources;
 const rethinksOf = (caseReference: string) => query<{ id: string }>('rethinks', 'SELECT c.id FROM c WHERE c.caseReference = @v', caseReference);
@@ -150,6 +154,7 @@ test('confirmed: the case’s Re-thinks and requests are deleted, the facilitato
   await requestRepository(bed.db.requests).claimCase(KEPT, 'request-to-keep', new Date());
   const claimOf = async (caseReference: string) => (await bed.db.requests.item(caseClaimId(caseReference), caseClaimId(caseReference)).read()).resource;
   expect(await claimOf(ERASED)).toMatchObject({ requestId: 'request-to-erase' });
+  await previewed(ERASED);
   const reply = await say(personalChat(admin), admin, `erase case ${ERASED} confirm`);
   expect(await claimOf(ERASED)).toBeUndefined();
   expect(await claimOf(KEPT)).toMatchObject({ requestId: 'request-to-keep' });
@@ -174,6 +179,7 @@ test('the store lost part-way through an erasure: the answer says what went and 
   for (let i = 0; i < 2; i++) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   await bed.db.requests.items.create(servedBy(request('submitted', { id: 'request-half-erased', caseReference }), bed.connector.serviceUrl));
   await throughProxy(async (proxy, proxied) => {
+    await previewed(caseReference, proxied);
     // The first Re-think is deleted; the store is gone as the second delete is sent.
     proxy.cutAt('DELETE ', 1);
     const stopped = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
@@ -222,6 +228,7 @@ test('an export accepted after its case was erased exports nothing', async () =>
   const caseReference = 'PSCP-2026-2004';
   await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   const { invoke } = await offerExport(caseReference);
+  await previewed(caseReference);
   expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`)).toContain(`Erased for case ${caseReference}: 1 Re-think and no facilitator requests.`);
   const exportsBefore = (await notes('export')).length;
   await send(bed.app, invoke('accept', 'after-erasure'));
@@ -235,6 +242,7 @@ test('the store lost as an erasure’s note is finished: everything is erased, a
   await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   const [rethink] = await rethinksOf(caseReference);
   await throughProxy(async (proxy, proxied) => {
+    await previewed(caseReference, proxied);
     proxy.cutAt('PUT /dbs/rethink/colls/settings/docs/', 0);
     const reply = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
     expect(reply).toContain(`Erased for case ${caseReference}: 1 Re-think and no facilitator requests.`);
@@ -277,6 +285,7 @@ test('an erasure stopped by one failed request is noted stopped, with what it ha
   for (let i = 0; i < 2; i++) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   const ids = (await rethinksOf(caseReference)).map((r) => r.id);
   await throughProxy(async (proxy, proxied) => {
+    await previewed(caseReference, proxied);
     proxy.dropAt('DELETE ', 1);
     expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied)).toContain('Deleted so far: 1 Re-think and no facilitator requests (of 2 Re-thinks and no facilitator requests)');
   });
@@ -291,6 +300,7 @@ test('the store lost while taking the case off facilitators’ lists: the answer
   const listed = person(74);
   await peopleRepository(bed.db.people, 3600).updateFacilitating(listed.aadObjectId, () => [caseReference], new Date());
   await throughProxy(async (proxy, proxied) => {
+    await previewed(caseReference, proxied);
     proxy.cutAt('PUT /dbs/rethink/colls/people/', 0);
     const reply = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
     expect(reply).toContain('The Re-thinks and requests are all deleted; what is left is taking the case off facilitators’ lists.');
@@ -320,4 +330,45 @@ test('a case recorded under an earlier reference pattern can still be exported a
   expect(await say(chat, admin, `erase case ${older.toLowerCase()}`)).toContain(`This permanently deletes everything Re-think holds for case ${older}`);
   await say(chat, admin, `erase case ${older} confirm`);
   expect(await rethinksOf(older)).toEqual([]);
+});
+
+test('a confirmation erases only the case this administrator was just shown: typed first, or for another reference, it shows that case instead', async () => {
+  const [shown, slipped] = ['PSCP-2026-2010', 'PSCP-2026-2011'];
+  for (const caseReference of [shown, slipped]) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
+  const chat = personalChat(admin);
+  const first = await say(chat, admin, `erase case ${shown} confirm`);
+  expect(first).toMatch(new RegExp(`^Before anything is erased, please check this is the case you mean\\. This permanently deletes everything Re-think holds for case ${shown}: 1 Re-think`));
+  expect(await rethinksOf(shown)).toHaveLength(1);
+  // Shown now: a slip of two digits names another case, which is shown rather than erased.
+  expect(await say(chat, admin, `erase case ${slipped} confirm`)).toContain(`please check this is the case you mean. This permanently deletes everything Re-think holds for case ${slipped}`);
+  expect(await rethinksOf(slipped)).toHaveLength(1);
+  // Another administrator's preview is theirs alone.
+  const other = users.alex;
+  const twoAdmins = await startApp(bed.store.endpoint, { env: { ADMIN_IDS: `${admin.aadObjectId},${other.aadObjectId}` } });
+  try {
+    const reply = await say(personalChat(other), other, `erase case ${slipped} confirm`, twoAdmins);
+    expect(reply).toContain('please check this is the case you mean');
+  } finally {
+    await twoAdmins.stop();
+  }
+  expect(await rethinksOf(slipped)).toHaveLength(1);
+  // Confirmed as typed in a sentence, with a comma and a full stop.
+  expect(await say(chat, admin, `erase case ${slipped}, confirm.`)).toContain(`Erased for case ${slipped}: 1 Re-think`);
+  expect(await rethinksOf(slipped)).toEqual([]);
+  expect(await rethinksOf(shown)).toHaveLength(1);
+  // The preview is kept as a hash, never the case reference.
+  const previews = (await bed.db.rethinks.database.container('settings').items.query<Record<string, unknown>>('SELECT * FROM c WHERE c.type = "erasurePreview"').fetchAll()).resources;
+  expect(previews.length).toBeGreaterThan(0);
+  expect(JSON.stringify(previews)).not.toMatch(/PSCP-2026-201/);
+});
+
+test('a reference typed in a sentence or from a letter is found: a full stop, quotes, spaces for dashes; one outside the pattern that finds nothing says to check it', async () => {
+  const chat = personalChat(admin);
+  for (const typed of [`${KEPT}.`, `"${KEPT}"`, KEPT.replace(/-/g, ' ')]) {
+    expect(await say(chat, admin, `erase case ${typed}`)).toContain(`This permanently deletes everything Re-think holds for case ${KEPT}: 1 Re-think`);
+  }
+  const { name } = await offerExport(`‘${KEPT}’.`);
+  expect(name).toContain(KEPT);
+  expect(await say(chat, admin, 'export case PSCP-2026-20O2')).toBe('Re-think holds nothing for case PSCP-2026-20O2. That isn’t in the partnership’s current pattern (for example PSCP-2026-0042), so please check what was typed.');
+  expect(await rethinksOf(KEPT)).toHaveLength(1);
 });

@@ -149,7 +149,7 @@ test('a case erased while its request’s deliveries are pending: nothing more i
   for (const id of [erasedId, keptId]) expect((await reader.request(id))?.outbox.some((d) => d.status === 'pending')).toBe(true);
   const erasedDue = Date.parse((await reader.request(erasedId))?.outboxDueAt ?? '');
   expect(erasedDue).toBeGreaterThan(0);
-  await send(app, message(`erase case ${erased} confirm`, { user: admin, conversation: personalChat(admin), serviceUrl: connector.serviceUrl }));
+  for (const typed of [`erase case ${erased}`, `erase case ${erased} confirm`]) await send(app, message(typed, { user: admin, conversation: personalChat(admin), serviceUrl: connector.serviceUrl }));
   expect(connector.posts(personalChat(admin).id).at(-1)?.activity.text).toContain(`Erased for case ${erased}`);
   connector.failConversation(channel.id, undefined);
   connector.failConversation(personalChat(facilitator).id, undefined);

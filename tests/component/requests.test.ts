@@ -7,7 +7,7 @@ import { AHEAD, installed, newGroupChat, newMeetingChat, person, uninstalled, us
 import { cardOf, startConnector } from '../helpers/connector';
 import { input } from '../helpers/adaptiveCards';
 import { Driver, START_FORM } from '../helpers/driver';
-import { cardText, send, startTestBed, type TestBed } from '../helpers/harness';
+import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
 import { message } from '../helpers/activities';
 import { request, servedBy } from '../fixtures/cards/requests';
 import { caseClaimId, requestRepository } from '../../services/store/requests';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   await say(channel, admin, 'set facilitator channel');
   expect(lastText(channel.id)).toContain('new requests for an independent facilitator will be posted in this channel');
   await say(personalChat(admin), admin, `add facilitator ${namedFacilitator.aadObjectId}`);
-  expect(lastText(personalChat(admin).id)).toContain('They will receive new requests in their personal chat');
+  expect(lastText(personalChat(admin).id)).toContain('They receive new requests in their personal chat');
 });
 afterAll(() => bed.stop());
 
@@ -340,12 +340,14 @@ test('the named pool: adding and removing need an Entra object id, in any case; 
     await say(chat, admin, typed);
     expect(lastText(chat.id)).toContain(ask);
   }
-  await say(chat, admin, `add facilitator ${extra.toUpperCase()}`);
-  expect(lastText(chat.id)).toMatch(/^Added\./);
+  await say(chat, admin, `add facilitator {${extra.toUpperCase()}}.`);
+  expect(lastText(chat.id)).toMatch(new RegExp(`^Added ${extra}\\. The pool now has 2 named facilitators`));
+  await say(chat, admin, `add facilitator ${extra}`);
+  expect(lastText(chat.id)).toMatch(new RegExp(`^${extra} is already in the pool of named facilitators, so nothing has changed\\.`));
   await say(chat, admin, 'facilitators');
   expect(lastText(chat.id)).toContain(extra);
   await say(chat, admin, `remove facilitator ${extra.toUpperCase()}`);
-  expect(lastText(chat.id)).toMatch(/^Removed\. The pool now has 1 named facilitator/);
+  expect(lastText(chat.id)).toMatch(new RegExp(`^Removed ${extra}\\. The pool now has 1 named facilitator`));
   await say(chat, admin, `remove facilitator ${extra}`);
   expect(lastText(chat.id)).toBe('That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.');
   await say(chat, admin, 'facilitators');
@@ -361,7 +363,7 @@ test('the named pool: adding and removing need an Entra object id, in any case; 
   await say(personalChat(person(7)), person(7), 'requests');
   expect(lastText(personalChat(person(7)).id)).toContain('Open requests for an independent facilitator');
   await say(chat, admin, `remove facilitator ${extra}`);
-  expect(lastText(chat.id)).toMatch(/^Removed\./);
+  expect(lastText(chat.id)).toMatch(/^Removed /);
 
   // The same facilitator stored twice, in both cases, is sent a new request once.
   const { resource: current } = await settings.item('facilitatorPool', 'facilitatorPool').read<{ facilitators: { aadObjectId: string }[] }>();
@@ -498,7 +500,7 @@ test('taken out of the pool, a facilitator’s copies of a request stop showing 
   // The administrator takes the named facilitator out of the pool.
   await say(personalChat(admin), admin, `remove facilitator ${namedFacilitator.aadObjectId}`);
   try {
-    expect(lastText(personalChat(admin).id)).toMatch(/^Removed\./);
+    expect(lastText(personalChat(admin).id)).toMatch(/^Removed [0-9a-f-]+\./);
     // Their old card's buttons answer with a notice alone, not the request.
     const pressed = await pressIn(bed.app, bed.connector, namedChat, namedFacilitator, 'acceptRequest', { requestId }, namedCard.activityId);
     expect(pressed.card).toBeUndefined();
@@ -559,6 +561,21 @@ test('the facilitator who accepted a request runs it from a copy in their own ch
   }
 }, 40_000);
 
+test('an administrator using the pool’s commands outside their personal chat, without Re-think added for themselves, is told how to hear of failed deliveries', async () => {
+  const other = person(31);
+  const twoAdmins = await startApp(bed.store.endpoint, { env: { ADMIN_IDS: `${admin.aadObjectId},${other.aadObjectId}` } });
+  const group = newGroupChat();
+  try {
+    await send(twoAdmins, message(`add facilitator ${namedFacilitator.aadObjectId}`, { user: other, conversation: group, serviceUrl: bed.connector.serviceUrl }));
+    expect(lastText(group.id)).toMatch(/is already in the pool of named facilitators.* To be told when a request can’t be delivered, add Re-think for yourself too/);
+    // The administrator with Re-think added isn't told to add it.
+    await send(twoAdmins, message(`add facilitator ${namedFacilitator.aadObjectId}`, { user: admin, conversation: group, serviceUrl: bed.connector.serviceUrl }));
+    expect(lastText(group.id)).not.toContain('add Re-think for yourself');
+  } finally {
+    await twoAdmins.stop();
+  }
+});
+
 test('a new facilitator channel is sent the requests still waiting for someone to accept, and can accept them', async () => {
   const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0557');
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
@@ -570,12 +587,15 @@ test('a new facilitator channel is sent the requests still waiting for someone t
     const { resource: pool } = await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ audit: { what: string; ref?: string }[] }>();
     expect(pool?.audit.at(-1)).toMatchObject({ what: 'channelSet', ref: channel.id });
     const notice = bed.connector.posts(newChannel.id).find((p) => (p.activity.text ?? '').startsWith('Done:'));
-    expect(notice?.activity.text).toMatch(/new requests for an independent facilitator will be posted in this channel\..* (The one request|The \d+ requests) waiting for a facilitator (is|are) being sent here too\./);
+    expect(notice?.activity.text).toMatch(/new requests for an independent facilitator will be posted in this channel\..* It replaces the channel set before: the copies of open requests there now say they have moved\. (The one request|The \d+ requests) waiting for a facilitator (is|are) being sent here too\.$/);
     const offered = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === newChannel.id && JSON.stringify(c.activity).includes(requestId));
     expect(cardText(cardOf(offered))).toContain('Independent facilitator request · case PSCP-2026-0557');
-    // Set again while the request still waits, nothing is sent twice.
+    // Set again while the request still waits, nothing is sent twice, and the pool's history is as it was.
+    const historyBefore = (await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ audit: unknown[] }>()).resource?.audit;
     await say(newChannel, admin, 'set facilitator channel');
     await bed.app.idle();
+    expect(bed.connector.posts(newChannel.id).at(-1)?.activity.text).toMatch(/^This is already the facilitator channel/);
+    expect((await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ audit: unknown[] }>()).resource?.audit).toEqual(historyBefore);
     expect(bed.connector.posts(newChannel.id).filter((p) => JSON.stringify(p.activity).includes(requestId))).toHaveLength(1);
     const accepted = await pressIn(bed.app, bed.connector, newChannel, person(12), 'acceptRequest', { requestId }, offered.activityId);
     expect(cardText(accepted.card)).toContain('You have accepted this request');
@@ -681,7 +701,7 @@ test('a facilitator removed from the pool after asking is not sent the answer; o
   await bed.app.idle();
   // An administrator removes one of them (a conflict of interest, say) before the requester answers.
   await say(personalChat(admin), admin, `remove facilitator ${leaving.aadObjectId}`);
-  expect(lastText(personalChat(admin).id)).toMatch(/^Removed\./);
+  expect(lastText(personalChat(admin).id)).toMatch(/^Removed [0-9a-f-]+\./);
   const questions = bed.connector.posts(personalChat(requester).id).filter((p) => JSON.stringify(p.activity).includes('answerQuestion')).slice(-2);
   for (const [i, answer] of ['Yes, since March.', 'Yes, by the social worker.'].entries()) {
     await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'answerQuestion', { ...buttonData(cardOf(questions[i]!), 'answerQuestion'), answer });

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, DEFAULT_PROFILE_PATH, DEFAULT_UPLOAD_HOSTS, loadConfig } from '../../services/config';
-import { loadProfile, ProfileError } from '../../services/profile/load';
+import { loadProfile, nestedRepetition, ProfileError } from '../../services/profile/load';
+import { checkCaseReference } from '../../services/rethink/validation';
 import portsmouth from '../../services/profile/portsmouth.json';
 
 const APP = '11111111-2222-4333-8444-555555555555';
@@ -239,5 +240,47 @@ describe('the partnership profile', () => {
     // Matching only part of the example is not enough: the whole value must be the reference.
     expect(() => loadProfile(withFormat('[A-Z]{4}-[0-9]{4}', 'PSCP-2026-0042'))).toThrow(/must match the whole of/);
     expect(loadProfile(withFormat('[A-Z]{4}-[0-9]{4}-[0-9]{4}', 'pscp-2026-0042')).caseReference.example).toBe('pscp-2026-0042');
+    // Letters only reads as a name, and names are refused whatever the pattern.
+    expect(() => loadProfile(withFormat('^[A-Z]{3,12}$', 'Northshire'))).toThrow(/profile\.caseReference\.example is letters only/);
+    expect(() => loadProfile(withFormat('^[A-Z0-9-]{3,80}$', `NSCP-${'1'.repeat(70)}`))).toThrow(/longer than the 64 characters/);
+  });
+
+  test('a retention period longer than Cosmos DB can keep a record is refused at start-up', () => {
+    expect(() => loadProfile(write({ ...portsmouth, retentionDays: 24_856 }))).toThrow(/profile\.retentionDays must be at most 24855 days/);
+    expect(loadProfile(write({ ...portsmouth, retentionDays: 24_855 })).retentionDays).toBe(24_855);
+  });
+
+  test('a loose case reference format still never takes a name for a reference', () => {
+    const loose = { caseReference: { pattern: '^[A-Z0-9 -]{4,20}$', example: 'NS-2026-42', hint: '' } };
+    for (const name of ['Smith', 'Mohammed', 'John Smith', '"Jane Smith".']) expect(checkCaseReference(name, loose).ok).toBe(false);
+    expect(checkCaseReference('ns-2026-42', loose)).toEqual({ ok: true, value: 'NS-2026-42' });
+  });
+
+  test.each([
+    ['([A-Z0-9]+-?)+', true],
+    ['^(\\w*-)*$', true],
+    ['^(?:[A-Z]+[0-9]*){2,}$', true],
+    ['^((AB)+C)+$', true],
+    ['^(?<prefix>[A-Z]+)+$', true],
+    ['^PSCP-[0-9]{4}-[0-9]{3,6}$', false],
+    ['^(NSCP|NS)-[0-9]{4}-[0-9]+$', false],
+    ['^([A-Z]{4}-){2}[0-9]+$', false],
+    ['^(?:[A-Z]+)?-[0-9]+$', false],
+    ['^[(+]+[0-9]+$', false],
+    ['^(\\+?[A-Z])+$', false],
+  ])('the pattern %s repeats a repeating group: %s', (pattern, nested) => {
+    expect(nestedRepetition(pattern)).toBe(nested);
+  });
+
+  test('a pattern that repeats a repeating group is refused at start-up, with what to write instead', () => {
+    const problems = (() => {
+      try {
+        loadProfile(write({ ...portsmouth, caseReference: { ...portsmouth.caseReference, pattern: '^([A-Z0-9]+-?)+$', example: 'PSCP-2026-0042' } }));
+        return [];
+      } catch (error) {
+        return (error as ProfileError).problems;
+      }
+    })();
+    expect(problems).toEqual([expect.stringMatching(/^profile\.caseReference\.pattern repeats a group that itself repeats.*can take minutes/)]);
   });
 });

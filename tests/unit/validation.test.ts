@@ -19,6 +19,22 @@ describe('case references', () => {
     expect(checkCaseReference(input, profile)).toEqual({ ok: true, value: 'PSCP-2026-0042' });
   });
 
+  test.each([
+    ['a full stop after it', 'PSCP-2026-0042.'],
+    ['quotes around it', '"PSCP-2026-0042"'],
+    ['curly quotes and a comma', '‘PSCP-2026-0042’,'],
+    ['brackets around it', '(PSCP-2026-0042)'],
+    ['spaces for its dashes, as in a letter', 'PSCP 2026 0042'],
+  ])('typed with %s, it is the same reference', (_what, input) => {
+    expect(checkCaseReference(input, profile)).toEqual({ ok: true, value: 'PSCP-2026-0042' });
+    expect(checkCaseReference(input, profile, { recorded: true })).toEqual({ ok: true, value: 'PSCP-2026-0042' });
+  });
+
+  test('spaces are read as dashes only where that makes the pattern’s shape: anything else keeps them and is refused', () => {
+    expect(checkCaseReference('PSCP 2026 0042 extra', profile).ok).toBe(false);
+    expect(checkCaseReference('PS CP-2026-0042', profile).ok).toBe(false);
+  });
+
   test.each(['Jane Smith', 'jane', "Liam O'Brien", 'Zoë Ann-Marie'])('a name (%s) is refused, with the reason', (input) => {
     const result = checkCaseReference(input, profile);
     expect(result.ok).toBe(false);
