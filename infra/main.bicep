@@ -98,27 +98,69 @@ var databaseName = 'rethink'
 var messagingEndpointPath = '/api/messages'
 var retentionSeconds = retentionDays * 86400
 
-// Partition keys must match services/store/cosmos.ts (CONTAINERS).
+// Partition keys and the paths left out of the index must match services/store/cosmos.ts
+// (CONTAINERS, UNINDEXED; tests/unit/infra.test.ts compares them): no query filters on those,
+// and a save isn't charged for indexing them.
 var containerDefinitions = [
   {
     name: 'rethinks'
     partitionKeyPath: '/conversationId'
+    excludedPaths: [
+      {
+        path: '/contributions/*'
+      }
+      {
+        path: '/summary/?'
+      }
+      {
+        path: '/audit/*'
+      }
+      {
+        path: '/appliedActivityIds/*'
+      }
+    ]
   }
   {
     name: 'people'
     partitionKeyPath: '/aadObjectId'
+    excludedPaths: []
   }
   {
     name: 'requests'
     partitionKeyPath: '/id'
+    excludedPaths: [
+      {
+        path: '/form/*'
+      }
+      {
+        path: '/history/*'
+      }
+      {
+        path: '/questions/*'
+      }
+      {
+        path: '/outbox/*'
+      }
+      {
+        path: '/cards/*'
+      }
+      {
+        path: '/audit/*'
+      }
+      {
+        path: '/appliedActivityIds/*'
+      }
+    ]
   }
   {
     name: 'settings'
     partitionKeyPath: '/id'
+    excludedPaths: []
   }
   {
     name: 'conversations'
     partitionKeyPath: '/conversationId'
+    excludedPaths: []
   }
 ]
 
@@ -195,6 +237,16 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
           version: 2
         }
         defaultTtl: retentionSeconds
+        indexingPolicy: {
+          indexingMode: 'consistent'
+          automatic: true
+          includedPaths: [
+            {
+              path: '/*'
+            }
+          ]
+          excludedPaths: c.excludedPaths
+        }
       }
     }
   }

@@ -1,4 +1,4 @@
-import { CosmosClient, type Container, type Database } from '@azure/cosmos';
+import { CosmosClient, IndexingMode, PartitionKeyDefinitionVersion, PartitionKeyKind, type Container, type Database } from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
 
 /** The well-known public key of the local Cosmos emulator: any key works for the embedded server. */
@@ -48,6 +48,19 @@ export const CONTAINERS = {
 } as const;
 
 /**
+ * Paths no query filters or sorts on: left out of the index, so a save of a long Re-think isn't
+ * charged for indexing every word and every audit entry again. What is queried stays indexed
+ * (status, times, case reference, actions, participants). infra/main.bicep lists the same.
+ */
+export const UNINDEXED: Readonly<Record<keyof typeof CONTAINERS, readonly string[]>> = {
+  rethinks: ['/contributions/*', '/summary/?', '/audit/*', '/appliedActivityIds/*'],
+  people: [],
+  conversations: [],
+  requests: ['/form/*', '/history/*', '/questions/*', '/outbox/*', '/cards/*', '/audit/*', '/appliedActivityIds/*'],
+  settings: [],
+};
+
+/**
  * A 403 opening the database or a container: data-plane access may read but not create them, or the
  * identity has no data role yet, or the account's firewall stands between. Say what to check, and what
  * Cosmos DB itself said.
@@ -87,8 +100,10 @@ export async function openContainers(client: CosmosClient, databaseId: string, r
     const { container, resource } = await madeByAnyone(() =>
       database.containers.createIfNotExists({
         id,
-        partitionKey: { paths: [CONTAINERS[id]] },
+        // Version 2 hashes the whole key (as the deployment's containers do): chat ids can be long.
+        partitionKey: { paths: [CONTAINERS[id]], kind: PartitionKeyKind.Hash, version: PartitionKeyDefinitionVersion.V2 },
         defaultTtl: retentionSeconds,
+        indexingPolicy: { indexingMode: IndexingMode.consistent, automatic: true, includedPaths: [{ path: '/*' }], excludedPaths: UNINDEXED[id].map((path) => ({ path })) },
       }),
     ).catch(mayNotCreate(`the container ${id} in the database ${databaseId}`, `deploy infra/main.bicep, or create it with the partition key ${CONTAINERS[id]} and a default TTL of ${retentionSeconds} s`));
     // A partnership may change its retention period: keep an existing container in step.

@@ -49,7 +49,7 @@ export function peopleRepository(container: Container, retentionSeconds: number)
     // their role and agency as last given, and where to reach them (whoever noted it last is right;
     // a chat noted from before the app was removed is refused by the caller), never a Re-think's record.
     remember: (aadObjectId, change, now, known = true) =>
-      patchOrCreate<PersonRecord>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, aadObjectId, known ? 'patch' : 'create'),
+      patchOrCreate<PersonRecord, 'aadObjectId'>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, 'aadObjectId', known ? 'patch' : 'create'),
     forgetPersonalChat: async (aadObjectId, conversationId, removedAt, now) => {
       const outcome = await updateItem<PersonRecord>(
         container,

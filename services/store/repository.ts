@@ -65,14 +65,25 @@ async function call<R>(run: () => Promise<R>, expected: readonly number[]): Prom
     return await run();
   } catch (error) {
     const status = statusOf(error);
+    if (status === 404 && notTheItem((error as { substatus?: unknown }).substatus)) throw new StoreUnavailableError(error);
     if (status !== undefined && expected.includes(status)) return status;
     if (isUnavailable(error)) throw new StoreUnavailableError(error);
     throw error;
   }
 }
 
+/**
+ * A 404 with a substatus is not "no such item": 1003 is the container or database itself gone (a
+ * deployment or configuration fault), 1002 a session not yet readable here. Neither is an answer
+ * to give people ("that Re-think doesn't exist"): the store is unavailable to this request.
+ */
+const notTheItem = (substatus: unknown): boolean => typeof substatus === 'number' && substatus !== 0;
+
 export async function readItem<T>(container: Container, id: string, partitionKey: string, timeoutMs?: number): Promise<Stored<T> | undefined> {
   const result = await call(() => container.item(id, partitionKey).read<ItemDefinition>(timeoutMs === undefined ? undefined : { abortSignal: AbortSignal.timeout(timeoutMs) }), [404]);
+  if (typeof result !== 'number' && result.statusCode === 404 && notTheItem(result.substatus)) {
+    throw new StoreUnavailableError(Object.assign(new Error(`Cosmos DB answered 404 with substatus ${String(result.substatus)} for a point read`), { code: 404, substatus: result.substatus }));
+  }
   if (typeof result === 'number' || result.statusCode === 404 || !result.resource) return undefined;
   return result.resource as unknown as Stored<T>;
 }
@@ -254,13 +265,22 @@ function settle<T>(applied: Applied<T>, saved: Stored<T>, ownReplay: (i: number)
 }
 
 /**
+ * A patch setting each given field, but for the id and the partition key: Cosmos DB refuses a patch
+ * naming either (the embedded store doesn't), and the document already holds both.
+ */
+export function patchOperations(fields: Record<string, unknown>, partitionKeyField: string): { op: 'set'; path: string; value: unknown }[] {
+  return Object.entries(fields)
+    .filter(([key, value]) => key !== 'id' && key !== partitionKeyField && value !== undefined)
+    .map(([key, value]) => ({ op: 'set' as const, path: `/${key}`, value }));
+}
+
+/**
  * Sets the given fields on a document, creating it when it does not exist yet. `first` is the
  * likelier to succeed: a patch for a document that exists, a create for one that probably doesn't.
  */
-export async function patchOrCreate<T extends { id: string }>(container: Container, fields: Partial<T> & { id: string }, partitionKey: string, first: 'patch' | 'create' = 'patch'): Promise<void> {
-  const operations = Object.entries(fields)
-    .filter(([key, value]) => key !== 'id' && value !== undefined)
-    .map(([key, value]) => ({ op: 'set' as const, path: `/${key}`, value }));
+export async function patchOrCreate<T extends { id: string }, K extends keyof T & string>(container: Container, fields: Partial<T> & { id: string } & Record<K, string>, partitionKeyField: K, first: 'patch' | 'create' = 'patch'): Promise<void> {
+  const partitionKey = fields[partitionKeyField];
+  const operations = patchOperations(fields, partitionKeyField);
   const patch = async () => typeof (await call(() => container.item(fields.id, partitionKey).patch(operations), [404])) !== 'number';
   const create = async () => typeof (await call(() => container.items.create(fields as unknown as ItemDefinition), [409])) !== 'number';
   const [one, other] = first === 'patch' ? [patch, create] : [create, patch];

@@ -11,7 +11,8 @@ import { startProxy } from '../helpers/proxy';
 import { racing } from '../helpers/racing';
 import { captureLog } from '../helpers/logs';
 import { ok } from '../../services/result';
-import { createCosmosClient, openContainers } from '../../services/store/cosmos';
+import { CONTAINERS, createCosmosClient, openContainers, UNINDEXED } from '../../services/store/cosmos';
+import { startEmbeddedCosmos } from '../../services/store/embedded';
 import { panelPassKey } from '../../services/store/panelPassKey';
 import { peopleRepository } from '../../services/store/people';
 import { poolRepository } from '../../services/store/pool';
@@ -26,6 +27,9 @@ test('containers are created with the partition keys the queries need and the re
     for (const [id, path] of Object.entries(expected)) {
       const { resource } = await db.rethinks.database.container(id).read();
       expect(resource?.partitionKey?.paths).toEqual([path]);
+      // Hashed whole, however long: personal chat ids run past version 1's 101 bytes.
+      expect(resource?.partitionKey?.version).toBe(2);
+      expect(resource?.indexingPolicy?.excludedPaths?.map((p) => p.path)).toEqual(expect.arrayContaining([...UNINDEXED[id as keyof typeof UNINDEXED]]));
       expect(resource?.defaultTtl).toBe(730 * 86_400);
     }
     const connector = await startConnector();
@@ -252,6 +256,36 @@ test('the cases a facilitator has accepted: changes made at the same moment are 
     expect([...((await repo.get(aad))?.facilitating ?? [])].sort()).toEqual(cases);
     await Promise.all(cases.slice(0, 3).map((c) => repo.updateFacilitating(aad, (list) => list.filter((x) => x !== c), now)));
     expect([...((await repo.get(aad))?.facilitating ?? [])].sort()).toEqual(cases.slice(3));
+  } finally {
+    client.dispose();
+    await store.stop();
+  }
+});
+
+test('a person’s record is changed by a patch that never names its id or partition key, which Cosmos DB refuses to patch', async () => {
+  const patches: string[] = [];
+  const store = await startEmbeddedCosmos(0, '127.0.0.1', (request) => {
+    if (request.method !== 'PATCH') return;
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => patches.push(body));
+  });
+  const client = createCosmosClient({ endpoint: store.endpoint, local: true });
+  try {
+    const { people } = await openContainers(client, 'patch-test', 3600);
+    const repo = peopleRepository(people, 3600);
+    const aad = users.alex.aadObjectId;
+    const now = new Date('2026-11-26T09:00:00Z');
+    await repo.remember(aad, { role: 'Teacher', agency: 'School' }, now, false);
+    await repo.remember(aad, { role: 'Head teacher' }, now, true);
+    expect(patches).toHaveLength(1);
+    // The SDK sends the operations alone, or with a condition as { operations }.
+    const sent = JSON.parse(patches[0] ?? '[]') as { path: string }[] | { operations: { path: string }[] };
+    const paths = (Array.isArray(sent) ? sent : sent.operations).map((o) => o.path);
+    expect(paths).toContain('/role');
+    expect(paths).not.toContain('/id');
+    expect(paths).not.toContain(CONTAINERS.people);
+    expect(await repo.get(aad)).toMatchObject({ aadObjectId: aad, role: 'Head teacher', agency: 'School' });
   } finally {
     client.dispose();
     await store.stop();
