@@ -3,6 +3,7 @@ import type { StartInput } from '../services/rethink/engine';
 import type { StrategyAnswers } from '../services/rethink/types';
 import template from './start.json';
 import { expand, fitted, type AdaptiveCard } from './render';
+import { MAX_REFERENCE } from '../services/rethink/validation';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
 /** What the person has typed so far: kept on the card when something needs correcting. */
@@ -15,6 +16,7 @@ export interface StartCardData {
   caseExample: string;
   caseHint: string;
   caseReference: string;
+  referenceMax: number;
   categories: { id: string; label: string }[];
   concernCategory: string;
   summary: string;
@@ -52,6 +54,7 @@ export function startCardData(profile: PartnershipProfile, values: StartFormValu
     caseExample: profile.caseReference.example,
     caseHint: profile.caseReference.hint,
     caseReference: values.caseReference,
+    referenceMax: pasteRoom(MAX_REFERENCE),
     categories: profile.concernCategories.map((c) => ({ id: c.id, label: c.label })),
     concernCategory: values.concernCategory,
     summary: values.summary,

@@ -136,27 +136,28 @@ const GROWING = new Set<Command['kind']>(['join', 'contribute', 'contributeOnBeh
 /** A new Re-think, proposed with a recommended strategy; the starter joins and facilitates. */
 export function startRethink(input: StartInput, actor: Actor, where: Where, ctx: EngineContext): Result<Rethink> {
   const { profile } = ctx;
+  // Every problem at once: a form with four gaps takes one more press, not five.
   const caseReference = checkCaseReference(input.caseReference, profile, { recorded: input.recordedReference === true });
-  if (!caseReference.ok) return caseReference;
-  if (!profile.concernCategories.some((c) => c.id === input.concernCategory)) {
-    return refuse('invalidInput', 'Please choose what the concern is about.');
-  }
+  const category = profile.concernCategories.some((c) => c.id === input.concernCategory) ? ok(input.concernCategory) : refuse('invalidInput', 'Please choose what the concern is about.');
   const summary = checkText(input.summary, 'a short summary of the concern', profile.limits.summaryMaxLength);
-  if (!summary.ok) return summary;
-  const mode = own(MODES, input.mode);
-  if (!mode) return refuse('invalidInput', 'Please choose how the conversation will happen: in Teams, by phone or face to face.');
-  const person = checkPerson(input.role, input.agency, profile);
-  if (!person.ok) return person;
+  const modeChosen = own(MODES, input.mode);
+  const mode = modeChosen ? ok(modeChosen) : refuse('invalidInput', 'Please choose how the conversation will happen: in Teams, by phone or face to face.');
+  const role = checkText(input.role, 'your role (for example, social worker)', profile.limits.nameMaxLength, { called: 'The role' });
+  const agency = checkText(input.agency, 'your agency (for example, children’s social care)', profile.limits.nameMaxLength, { called: 'The agency' });
+  if (!caseReference.ok || !category.ok || !summary.ok || !mode.ok || !role.ok || !agency.ok) {
+    const problems = [caseReference, category, summary, mode, role, agency].flatMap((checked) => (checked.ok ? [] : [checked.error.message]));
+    return refuse('invalidInput', problems.length === 1 ? (problems[0] ?? '') : `Please check these, then press the button again:\n\n${problems.map((p) => `- ${p}`).join('\n')}`);
+  }
 
   const at = ctx.now.toISOString();
-  const starter: Participant = { ...participantOf(actor), ...person.value, external: false, joinedAt: at };
+  const starter: Participant = { ...participantOf(actor), role: role.value, agency: agency.value, external: false, joinedAt: at };
   return ok({
     id: ctx.newId(),
     ...where,
     caseReference: caseReference.value,
     concernCategory: input.concernCategory,
     summary: summary.value,
-    mode,
+    mode: mode.value,
     answers: input.answers,
     ...(input.revealTogether ? { revealTogether: true } : {}),
     recommended: input.facilitatingRequest ? FACILITATED : recommendStrategy(input.answers),

@@ -168,6 +168,21 @@ describe('start card', () => {
     expect(verbs(card)).toEqual(['startRethink']);
   });
 
+  it('marks what must be given, so Teams points to each gap before sending, and leaves room to paste a long reference whole', () => {
+    const card = empty();
+    for (const id of ['caseReference', 'concernCategory', 'summary', 'mode', 'role', 'agency']) {
+      expect({ id, isRequired: input(card, id)?.isRequired, errorMessage: input(card, id)?.errorMessage }).toEqual({ id, isRequired: true, errorMessage: expect.stringMatching(/^Please (enter|choose) /) });
+    }
+    for (const id of ['isLeadProfessional', 'raisedWithLeadProfessional', 'groupMeetingHeld']) expect(input(card, id)?.isRequired).toBeUndefined();
+    expect(input(card, 'caseReference')?.maxLength).toBe(128);
+  });
+
+  it('shows several problems as a list', () => {
+    const card = renderStartCard(startCardData(profile, TYPED_START_FORM, 'Please check these, then press the button again:\n\n- Please choose what the concern is about.\n- Please enter your role (for example, social worker).'));
+    expect(containerHolding(card, 'Please check these')?.style).toBe('attention');
+    expect(JSON.stringify(containerHolding(card, 'Please check these'))).toContain('- Please enter your role');
+  });
+
   it('shows the error and keeps everything the person typed', () => {
     const card = withError();
     expect(containerHolding(card, 'isn’t a case reference')?.style).toBe('attention');

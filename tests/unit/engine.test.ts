@@ -56,6 +56,19 @@ describe('starting', () => {
     expect(result.ok).toBe(false);
   });
 
+  test('a start form with several gaps is answered with every one of them at once; with one, just that one', () => {
+    const answers = { isLeadProfessional: false, raisedWithLeadProfessional: false, groupMeetingHeld: false };
+    const gaps = startRethink({ caseReference: 'PSCP-2026-0999', concernCategory: '', summary: ' ', mode: 'teams', role: '', agency: 'School', answers }, lead, where, ctx);
+    expect(gaps.ok).toBe(false);
+    if (!gaps.ok) {
+      expect(gaps.error.message).toBe(
+        'Please check these, then press the button again:\n\n- Please choose what the concern is about.\n- Please enter a short summary of the concern.\n- Please enter your role (for example, social worker).',
+      );
+    }
+    const one = startRethink({ caseReference: 'PSCP-2026-0999', concernCategory: 'plan', summary: 's', mode: 'teams', role: 'Teacher', agency: '', answers }, lead, where, ctx);
+    expect(one.ok ? '' : one.error.message).toBe('Please enter your agency (for example, children’s social care).');
+  });
+
   test('choosing another strategy needs a reason, which is recorded; strategy 3 is not open yet', () => {
     const r = started();
     expect(refusal(r, { kind: 'confirmStrategy', strategy: 1, reason: '' }, lead).message).toMatch(/please give the reason/);
