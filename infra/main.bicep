@@ -113,9 +113,6 @@ var containerDefinitions = [
         path: '/summary/?'
       }
       {
-        path: '/audit/*'
-      }
-      {
         path: '/appliedActivityIds/*'
       }
     ]

@@ -48,12 +48,14 @@ export const CONTAINERS = {
 } as const;
 
 /**
- * Paths no query filters or sorts on: left out of the index, so a save of a long Re-think isn't
+ * Paths no query filters, joins or sorts on (Cosmos DB may refuse a query that filters on one:
+ * tests/unit/infra.test.ts checks the queries): left out of the index, so a save of a long Re-think isn't
  * charged for indexing every word and every audit entry again. What is queried stays indexed
  * (status, times, case reference, actions, participants). infra/main.bicep lists the same.
  */
 export const UNINDEXED: Readonly<Record<keyof typeof CONTAINERS, readonly string[]>> = {
-  rethinks: ['/contributions/*', '/summary/?', '/audit/*', '/appliedActivityIds/*'],
+  // Not the audit trail: who took part in a case is found by a query over it.
+  rethinks: ['/contributions/*', '/summary/?', '/appliedActivityIds/*'],
   people: [],
   conversations: [],
   requests: ['/form/*', '/history/*', '/questions/*', '/outbox/*', '/cards/*', '/audit/*', '/appliedActivityIds/*'],
