@@ -5,7 +5,7 @@ import type { Rethink } from '../services/rethink/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './escalation.json';
 import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
-import { historyLine } from './requestText';
+import { historyText } from './requestText';
 
 export interface EscalationCardData {
   title: string;
@@ -68,7 +68,7 @@ function escalationCardData(profile: PartnershipProfile, input: EscalationInput,
     hasNotice: Boolean(input.notice),
     notice: input.notice ?? '',
     noHistory: (input.history ?? []).length === 0,
-    history: (input.history ?? []).map((h) => ({ line: truncate(historyLine(profile, h), textLimit) })),
+    history: (input.history ?? []).map((h) => ({ line: historyText(profile, h, textLimit) })),
     protocolTitle: `Read the ${protocol}`,
     protocolUrl: profile.partnership.escalationProtocolUrl,
   };

@@ -4,7 +4,7 @@ import type { Audience, FacilitatorRequest } from '../services/requests/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './request.json';
 import { fitToSize, expand, truncate, type AdaptiveCard } from './render';
-import { historyLine, REQUEST_STATUS_LABELS, statusLine } from './requestText';
+import { historyText, REQUEST_STATUS_LABELS, statusLine } from './requestText';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
 export interface RequestCardData {
@@ -88,7 +88,7 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
       ...(r.withdrawal ? [{ title: 'Why withdrawn', value: cut(r.withdrawal.reason) }] : []),
     ],
     noHistory: r.history.length === 0,
-    history: r.history.map((h) => ({ line: cut(historyLine(profile, h)) })),
+    history: r.history.map((h) => ({ line: historyText(profile, h, textLimit) })),
     hasTriedInstead: f.triedInstead !== '',
     triedInstead: cut(f.triedInstead),
     hasQuestions: r.questions.length > 0,

@@ -2,8 +2,8 @@ import type { Choice, PartnershipProfile } from '../services/profile/types';
 import { missingStrategies, needsTriedInstead, type FieldErrors } from '../services/requests/form';
 import type { HistoryEntry, RequestForm } from '../services/requests/types';
 import template from './requestForm.json';
-import { historyLine } from './requestText';
-import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
+import { historyText } from './requestText';
+import { expand, fitToSize, type AdaptiveCard } from './render';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
 interface Field {
@@ -78,7 +78,7 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
     notice: input.notice ?? '',
     noHistory: input.history.length === 0,
     noHistoryText: 'No Re-thinks you took part in are recorded for this case.',
-    history: input.history.map((h) => ({ line: truncate(historyLine(profile, h), textLimit) })),
+    history: input.history.map((h) => ({ line: historyText(profile, h, textLimit) })),
     sections: [
       {
         title: 'About you',

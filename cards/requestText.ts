@@ -3,6 +3,7 @@ import type { PartnershipProfile } from '../services/profile/types';
 import { labelOf } from '../services/requests/form';
 import type { FacilitatorRequest, HistoryEntry, RequestStatus } from '../services/requests/types';
 import { formatUkDate, formatUkTime } from '../services/rethink/validation';
+import { truncate } from './render';
 import { OUTCOME_LABELS, nextStepLabels } from './wording';
 
 /** Where a request is: on its cards, in lists and messages, and in its Word document. */
@@ -14,12 +15,19 @@ export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
   withdrawn: 'Withdrawn',
 };
 
-export function historyLine(profile: PartnershipProfile, h: HistoryEntry): string {
+/**
+ * One earlier Re-think as the cards show it: date, strategy, outcome and agencies, then each agreed
+ * action on a line of its own, each shortened to `limit` on its own (a long action never hides the
+ * ones after it).
+ */
+export function historyText(profile: PartnershipProfile, h: HistoryEntry, limit: number): string {
   const strategy = h.strategy ? `Strategy ${h.strategy}` : 'Strategy not chosen';
   const outcome = h.outcome ? OUTCOME_LABELS[h.outcome] : 'Still open';
   const next = h.nextStep ? ` (${nextStepLabels(profile)[h.nextStep]})` : '';
-  const actions = h.actions.length ? `; actions: ${h.actions.map((a) => `${a.description} (${a.owner}, by ${formatUkDate(a.dueDate)})`).join('; ')}` : '; no actions agreed';
-  return `${formatUkDate(h.date)} · ${strategy} · ${outcome}${next} · ${h.agencies.join(', ')}${actions}`;
+  const heading = truncate(`${formatUkDate(h.date)} · ${strategy} · ${outcome}${next} · ${h.agencies.join(', ')}`, limit);
+  if (h.actions.length === 0) return `${heading}; no actions agreed.`;
+  const actions = h.actions.map((a, i) => `Action ${i + 1}: ${truncate(a.description, limit)} (${a.owner}, by ${formatUkDate(a.dueDate)})`);
+  return [`${heading}. Actions agreed:`, ...actions].join('\n\n');
 }
 
 /** One line saying where the request is, e.g. "Accepted by Jo Bloggs on 3 December 2026". */

@@ -807,6 +807,17 @@ describe('request cards', () => {
     expect(texts(card).filter((t) => t.includes('Strategy 1') || t.includes('Strategy 2')).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('shows every agreed action of an earlier Re-think, with its owner and date, on the pool’s card and the form alike', () => {
+    const actions = Array.from({ length: 4 }, (_, i) => ({ description: `Action number ${i + 1}: ${'arrange a joint visit and share the notes with the network '.repeat(2)}`.slice(0, 125), owner: `Owner ${i + 1}`, dueDate: '2027-04-0' + String(i + 1) }));
+    const history = [{ rethinkId: 'r2', strategy: 2 as const, date: '2026-03-01', status: 'closed', outcome: 'notResolved' as const, agencies: ['School'], actions }];
+    for (const card of [renderRequestCard(profile, { ...request('submitted'), history }, 'pool'), renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history })]) {
+      const shown = JSON.stringify(card);
+      for (const [i, a] of actions.entries()) {
+        expect(shown).toContain(`Action ${i + 1}: ${a.description} (Owner ${i + 1}, by ${i + 1} April 2027)`);
+      }
+    }
+  });
+
   it('asks what was tried instead of the strategies with no Re-think on record, naming them', () => {
     const entry = (strategy: 1 | 2) => ({ rethinkId: `r${strategy}`, strategy, date: '2026-03-01', status: 'closed', outcome: 'notResolved' as const, agencies: [], actions: [] });
     const label = (history: ReturnType<typeof entry>[]) => {
