@@ -2,7 +2,7 @@
  * What a request is pre-filled with: the case's Re-thinks that the requester took part in, and
  * nothing from the ones they did not (only a Re-think's own people may see it).
  */
-import { liveActions } from '../rethink/engine';
+import { independentlyFacilitated, liveActions } from '../rethink/engine';
 import type { Actor, Rethink } from '../rethink/types';
 import type { HistoryEntry, PersonRef, RequestForm } from './types';
 
@@ -36,6 +36,8 @@ export function networkOf(rethinks: readonly Rethink[], person: Actor | PersonRe
   const seen = new Map<string, PersonRef>();
   for (const r of rethinks.filter((x) => tookPart(x, person))) {
     for (const p of r.participants) {
+      // A strategy 3 Re-think's independent facilitator came from outside the case: not of its network.
+      if (independentlyFacilitated(r) && p.id === r.facilitatorId) continue;
       if (!p.external && p.aadObjectId && !seen.has(p.aadObjectId)) seen.set(p.aadObjectId, { id: p.id, name: p.name, aadObjectId: p.aadObjectId });
     }
   }

@@ -302,7 +302,10 @@ export const scheduleRequest = growing(function scheduleRequest(
   // The same arrangement saved again (a second press): nothing to change or tell anyone.
   if (before && before.date === date && before.time === time && before.format === input.format) return { ok: true, value: doc, replay: true };
   const when = `${formatUkDate(date)} at ${time} (${format})`;
-  const text = before
+  const sameTime = before && before.date === date && before.time === time;
+  const text = sameTime
+    ? `The Re-think meeting with an independent facilitator for case ${doc.caseReference} on ${formatUkDate(date)} at ${time} is now ${format}, not ${labelOf(ctx.profile.requestForm.formats, before.format) ?? before.format}. It is facilitated by ${who.name}.`
+    : before
     ? `The Re-think meeting with an independent facilitator for case ${doc.caseReference} has moved: it is now on ${when}, not ${formatUkDate(before.date)} at ${before.time}. It is facilitated by ${who.name}.`
     : `The Re-think meeting with an independent facilitator for case ${doc.caseReference} is arranged for ${when}, facilitated by ${who.name}.`;
   const targets = uniqueTargets([requesterTarget(doc), ...tell]);
@@ -354,10 +357,20 @@ export function withdrawRequest(
     cardChanged: true,
     notify: [
       ...(d.accepted?.chat ? [{ to: d.accepted.chat, message: { kind: 'text' as const, text: `${who.name} has withdrawn the request for case ${d.caseReference} that you accepted.` } }] : []),
-      // A meeting was arranged: everyone told of it hears it is off.
-      ...(d.schedule ? uniqueTargets(tell).map((to) => ({ to, message: { kind: 'text' as const, text: `The Re-think meeting with an independent facilitator for case ${d.caseReference} on ${formatUkDate(d.schedule?.date ?? d.updatedAt)} will not go ahead: the request has been withdrawn.` } })) : []),
+      // A meeting was arranged: everyone told of it hears it is off (or, its day come, that the request has ended).
+      ...(d.schedule ? uniqueTargets(tell).map((to) => ({ to, message: { kind: 'text' as const, text: meetingWithdrawn(d.caseReference, d.schedule, ctx.now) } })) : []),
     ],
   }));
 }
+
+/** Still to come, the meeting is off; once its time has come, only the request has ended. */
+const meetingWithdrawn = (caseReference: string, schedule: Pick<Schedule, 'date' | 'time'> | undefined, now: Date): string => {
+  const today = ukToday(now);
+  const date = schedule?.date ?? today;
+  const toCome = date > today || (date === today && (schedule?.time ?? '') > formatUkTime(now.toISOString()));
+  return toCome
+    ? `The Re-think meeting with an independent facilitator for case ${caseReference} on ${formatUkDate(date)} will not go ahead: the request has been withdrawn.`
+    : `The request for an independent facilitator for case ${caseReference}, whose Re-think meeting was arranged for ${formatUkDate(date)}, has been withdrawn by the person who made it.`;
+};
 
 export const isOpenRequest = (doc: FacilitatorRequest): boolean => doc.status === 'submitted' || doc.status === 'accepted' || doc.status === 'scheduled';

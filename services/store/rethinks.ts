@@ -49,7 +49,7 @@ export interface RethinkRepository {
    * before `claimedBefore` and never recorded as posted, with tries left: for the periodic check.
    */
   owingPost(post: OwedKind, claimedBefore: string, tries: number, limit: number, tenants?: readonly string[]): Promise<{ id: string; conversationId: string }[]>;
-  /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face): just their ids and names (none for those who never joined). */
+  /** Everyone in Teams who took part in a case's Re-thinks, by joining or by changing one (not those recorded by phone or face to face, nor the independent facilitator of its strategy 3 Re-thinks, who came from outside it): just their ids and names (none for those who never joined). */
   peopleInCase(caseReference: string): Promise<Pick<Participant, 'id' | 'name' | 'aadObjectId'>[]>;
 }
 
@@ -174,16 +174,17 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       const [joined, acted] = await Promise.all([
         queryAcross<Pick<Participant, 'id' | 'name' | 'aadObjectId'>>(
           container,
-          'SELECT p.id, p.name, p.aadObjectId FROM c JOIN p IN c.participants WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND (NOT IS_DEFINED(p.external) OR p.external = false)',
+          // The independent facilitator of a strategy 3 Re-think was there from outside the case, not in it.
+          'SELECT p.id, p.name, p.aadObjectId FROM c JOIN p IN c.participants WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND (NOT IS_DEFINED(p.external) OR p.external = false) AND NOT (c.strategy = 3 AND p.id = c.facilitatorId)',
           parameters,
         ),
         // In a meeting, presenters facilitate (move on, close) without joining; and a facilitator
         // handed over to may not have joined either: whoever changed a Re-think took part in it.
         // Asking to see its card again (status) changes nothing, nor does a meeting ending.
-        queryAcross<{ by: string; facilitatorId: string }>(container, 'SELECT a["by"], c.facilitatorId FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "summaryPosted", "summaryRetried", "meetingEndPosted", "meetingEndRetried")) AND a["by"] != "reminders"', parameters),
+        queryAcross<{ by: string; facilitatorId: string; strategy?: StrategyNumber }>(container, 'SELECT a["by"], c.facilitatorId, c.strategy FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "summaryPosted", "summaryRetried", "meetingEndPosted", "meetingEndRetried")) AND a["by"] != "reminders"', parameters),
       ]);
       const known = new Set(joined.map((p) => p.id));
-      const others = [...new Set(acted.flatMap((a) => [a.by, a.facilitatorId]))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));
+      const others = [...new Set(acted.flatMap((a) => (a.strategy === 3 ? [a.by].filter((by) => by !== a.facilitatorId) : [a.by, a.facilitatorId])))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));
       return [...joined, ...others.map((id) => ({ id, name: '' }))];
     },
   };

@@ -854,3 +854,25 @@ test('asked for in a shared chat, a case’s open request is mentioned without w
   await say(personalChat(requester), requester, 'request facilitator PSCP-2026-1082');
   expect(lastText(personalChat(requester).id)).toContain(`made by ${requester.name}`);
 });
+
+test('the independent facilitator who ran a case’s strategy 3 Re-think may accept its next request: they came from outside the case', async () => {
+  const caseReference = 'PSCP-2026-0871';
+  const driver = new Driver(bed.app, bed.connector, newGroupChat());
+  await rethinkToClose(driver, requester, [colleague], 1, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
+  await rethinkToClose(driver, requester, [colleague], 2, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
+  const first = await submitForm(bed.app, bed.connector, requester, await openRequestForm(bed.app, bed.connector, requester, caseReference), COMPLETE_FORM);
+  await bed.app.idle();
+  expect(cardText((await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId: first.requestId })).card)).toContain('You have accepted this request');
+  await bed.app.idle();
+  await rethinkToClose(new Driver(bed.app, bed.connector, newGroupChat()), namedFacilitator, [requester, colleague], 3, { outcome: 'partlyResolved' }, caseReference, ANSWERS[1]);
+  await bed.app.idle();
+  expect((await bed.db.request(first.requestId))?.status).toBe('completed');
+
+  const second = await submitForm(bed.app, bed.connector, requester, await openRequestForm(bed.app, bed.connector, requester, caseReference), COMPLETE_FORM);
+  await bed.app.idle();
+  // Someone from the network who took part in it is still not independent.
+  const refused = await pressIn(bed.app, bed.connector, channel, colleague, 'acceptRequest', { requestId: second.requestId });
+  expect(`${cardText(refused.card)}${refused.message ?? ''}`).toContain('You took part in this case’s earlier Re-thinks');
+  const again = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId: second.requestId });
+  expect(cardText(again.card)).toContain('You have accepted this request');
+}, 90_000);

@@ -84,8 +84,20 @@ describe('scheduling', () => {
     // Only the format changed: said so, not a move to the same time.
     const reformatted = value(scheduleRequest(after, facilitator, { date: '2027-02-04', time: '14:00', format: 'virtual' }, [], undefined, ctx));
     expect(statusLine(profile, reformatted)).toMatch(/Meeting on 4 February 2027 at 14:00 \(Virtual, in Teams\)\. It was changed from Phone\.$/);
+    expect(notices(reformatted).at(-1)).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on 4 February 2027 at 14:00 is now Virtual, in Teams, not Phone. It is facilitated by Adele Vance.');
     // The same arrangement pressed again changes and tells nothing.
     expect(scheduleRequest(after, facilitator, { date: '2027-02-04', time: '14:00', format: 'phone' }, [], undefined, ctx)).toMatchObject({ ok: true, replay: true });
+  });
+
+  test('withdrawn with a meeting still to come, those told of it hear it won’t go ahead; once its time has come, only that the request was withdrawn', () => {
+    const withdrawnAt = (date: string, time: string) => {
+      const scheduled = value(schedule(date, time));
+      const later = { ...ctx, now: new Date('2026-11-26T10:00:00Z') };
+      const withdrawn = value(withdrawRequest(scheduled, requester, 'Resolved at the meeting', [{ ...scheduled.requestedIn, conversationId: 'a:colleague' }], undefined, later));
+      return withdrawn.outbox.filter((d) => d.to.conversationId === 'a:colleague').map((d) => (d.message.kind === 'text' ? d.message.text : '')).at(-1);
+    };
+    expect(withdrawnAt('2026-11-26', '10:30')).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on 26 November 2026 will not go ahead: the request has been withdrawn.');
+    expect(withdrawnAt('2026-11-26', '09:30')).toBe('The request for an independent facilitator for case PSCP-2026-0042, whose Re-think meeting was arranged for 26 November 2026, has been withdrawn by the person who made it.');
   });
 
   test('a slip of the year, or a time already gone today, is refused', () => {
