@@ -94,7 +94,7 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     hasQuestions: r.questions.length > 0,
     questions: r.questions.map((q) => ({ line: `**${q.askedBy.name} asked:** ${cut(q.text)}${q.answer !== undefined ? `\n\n**Answer:** ${cut(q.answer)}` : ' (waiting for an answer)'}` })),
     showNextSteps: audience === 'pool' && (r.status === 'accepted' || r.status === 'scheduled') && !r.rethink,
-    nextSteps: `**Next, for ${r.accepted?.by.name ?? 'the facilitator'}:** start a group chat (or meeting) with the network, add Re-think and type **@Re-think start ${r.caseReference}**. Because you accepted this request, Re-think will recommend strategy 3 to you. That Re-think is linked to this request, and closing it completes the request.`,
+    nextSteps: nextSteps(r),
     hasNotice: notice !== '',
     notice,
     privacyReminder: PRIVACY_REMINDER,
@@ -113,6 +113,17 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     typedQuestion: typed.question ?? '',
     typedWithdrawReason: typed.withdrawReason ?? '',
   };
+}
+
+/**
+ * What the facilitator who accepted does next, on the pool's shared copies (everyone there reads it).
+ * The answer to their accept is soon replaced by the card as everyone sees it, so what must last
+ * is said here: while they haven't added Re-think for themselves, the form and answers can't reach them.
+ */
+function nextSteps(r: FacilitatorRequest): string {
+  const who = r.accepted?.by.name ?? 'the facilitator who accepted';
+  const unreached = r.accepted && !r.accepted.chat ? `\n\n${who} hasn’t added Re-think for themselves yet, so the completed form and the requester’s answers can’t reach them: they will once ${who} adds it (in Teams: Apps, then Re-think, then Add).` : '';
+  return `**Next, for ${who}:** start a group chat (or meeting) with the network, add Re-think and type **@Re-think start ${r.caseReference}**. Because ${who} accepted this request, Re-think will recommend strategy 3 to them there. That Re-think is linked to this request, and closing it completes the request.${unreached}`;
 }
 
 export function renderRequestCard(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', typed: RequestTyped = {}): AdaptiveCard {

@@ -205,7 +205,8 @@ export function reachAcceptor(doc: FacilitatorRequest, who: PersonRef, chat: Con
   if (!accepted || accepted.chat || !samePerson(accepted.by, who) || !isOpenRequest(doc)) return { ok: true, value: doc, replay: true };
   return change(doc, undefined, ctx, who.id, 'acceptorReached', (d) => ({
     doc: { ...d, accepted: { ...accepted, chat } },
-    cardChanged: false,
+    // The pool's copies said the form couldn't reach them yet.
+    cardChanged: true,
     notify: toAcceptor(d, chat),
   }));
 }

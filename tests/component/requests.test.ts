@@ -612,12 +612,18 @@ test('a facilitator who accepted before adding Re-think for themselves gets the 
   const accepted = await pressIn(bed.app, bed.connector, channel, newcomer, 'acceptRequest', { requestId }, poolCard.activityId);
   expect(cardText(accepted.card)).toContain('add Re-think for yourself');
   expect((await bed.db.request(requestId))?.accepted?.chat).toBeUndefined();
+  // The answer is soon replaced by the card as everyone sees it: that says it too, for as long as it holds.
+  await bed.app.idle();
+  const unreached = `${newcomer.name} hasn’t added Re-think for themselves yet, so the completed form and the requester’s answers can’t reach them`;
+  await bed.connector.waitFor((c) => c.method === 'PUT' && c.conversationId === channel.id && JSON.stringify(c.activity).includes(unreached));
 
   await installPersonally(bed.app, bed.connector, newcomer);
   const own = personalChat(newcomer).id;
   await bed.connector.waitFor((c) => c.conversationId === own && JSON.stringify(c.activity).includes('file.consent') && JSON.stringify(c.activity).includes(requestId));
   await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === own && JSON.stringify(c.activity).includes('scheduleRequest') && JSON.stringify(c.activity).includes(requestId));
   expect((await bed.db.request(requestId))?.accepted?.chat?.conversationId).toBe(own);
+  await bed.app.idle();
+  expect(cardText(latestCard(bed.connector, channel.id, poolCard.activityId))).not.toContain(unreached);
   // Adding it again sends nothing more.
   await installPersonally(bed.app, bed.connector, newcomer);
   await bed.app.idle();
