@@ -7,6 +7,7 @@ import { caseExport, caseExportFileName, describeCounts, describeErased, describ
 import * as lifecycle from '../../services/requests/lifecycle';
 import { changeEach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
+import type { FacilitatorPool } from '../../services/store/pool';
 import { engineContext, MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -105,12 +106,19 @@ export const removeFacilitator: Handler = async (input, deps) => {
   if (!pool) return { notice: MESSAGES.storeUnavailable };
   const chat = wasIn ? (await deps.people.get(id))?.personalConversation : undefined;
   if (chat) await noteLeftPool(input, deps, [chat.conversationId]);
-  return {
-    notice: wasIn
-      ? `Removed ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}.`
-      : 'That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.',
-  };
+  if (!wasIn) return { notice: 'That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.' };
+  return { notice: `Removed ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await unreachedWaiting(deps, pool)}` };
 };
+
+/** With no channel and no named facilitator who can be reached, the requests waiting reach no one: say so. */
+async function unreachedWaiting(deps: Deps, pool: FacilitatorPool): Promise<string> {
+  if (pool.channel) return '';
+  const reachable = await Promise.all(pool.facilitators.map(async (f) => (await deps.people.get(f.aadObjectId))?.personalConversation !== undefined));
+  if (reachable.some(Boolean)) return '';
+  const waiting = (await deps.requests.waiting(200)).length;
+  if (waiting === 0) return ' No one in the pool can be reached now, so new requests will reach no one until you add a facilitator or set a facilitator channel.';
+  return ` No one in the pool can be reached now: ${waiting === 1 ? 'the request waiting for a facilitator reaches' : `the ${waiting} requests waiting for a facilitator reach`} no one until you add a facilitator or set a facilitator channel.`;
+}
 
 export const showPool: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };

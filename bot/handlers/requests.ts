@@ -268,9 +268,14 @@ export const acceptRequest = requestAction(
   },
 );
 
-export const declineRequest = requestAction(true, 'You have declined this request. Another facilitator can still accept it.', async (_r, input, deps) => (current) =>
-  lifecycle.declineRequest(current, personOf(input), input.activityId, context(input, deps)),
-);
+export const declineRequest = requestAction(true, 'You have declined this request. Another facilitator can still accept it.', async (_r, input, deps) => {
+  // Who else could accept it: should no one be left, the requester and administrators are told.
+  const pool = await deps.pool.get();
+  const named = pool?.facilitators ?? [];
+  const reachable = (await Promise.all(named.map(async (f) => ((await chatOf(deps, f.aadObjectId)) ? f.aadObjectId : undefined)))).filter((id): id is string => id !== undefined);
+  const administrators = (await Promise.all(deps.administrators.map((id) => chatOf(deps, id)))).filter((c): c is ConversationAddress => c !== undefined);
+  return (current) => lifecycle.declineRequest(current, personOf(input), input.activityId, context(input, deps), { channel: pool?.channel !== undefined, reachable, administrators });
+});
 
 export const askQuestion = requestAction(true, 'Your question has been sent to the requester. Their answer will appear on this card.', async (_r, input, deps) => (current) =>
   lifecycle.askQuestion(current, personOf(input), textField(input.data, 'question'), input.where.conversationId, input.activityId, context(input, deps)),

@@ -221,12 +221,35 @@ export function noteLeftPool(doc: FacilitatorRequest, chats: readonly string[], 
   return change(doc, undefined, ctx, by, 'leftPool', (d) => ({ doc: d, cardChanged: false, notify: left.map((c) => ({ to: c.to, action: 'update' as const, activityId: c.activityId, message: { kind: 'requestCard' as const, audience: 'pool' as const } })) }));
 }
 
-export const declineRequest = growing(function declineRequest(doc: FacilitatorRequest, who: PersonRef, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+/**
+ * `pool`: who can accept it (the named facilitators who can be reached, by Entra object id; whether
+ * there is a channel) and the administrators' chats. When this decline leaves no one who hasn't
+ * declined, the requester and the administrators are told, rather than the request waiting in silence.
+ */
+export const declineRequest = growing(function declineRequest(
+  doc: FacilitatorRequest,
+  who: PersonRef,
+  activityId: string | undefined,
+  ctx: RequestContext,
+  pool: { channel: boolean; reachable: readonly string[]; administrators: readonly ConversationAddress[] } = { channel: true, reachable: [], administrators: [] },
+): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
   if (doc.declines.some((d) => d.by.id === who.id)) return refuse('notAllowed', 'You have already declined this request. Another facilitator can still accept it.');
-  return change(doc, activityId, ctx, who.id, 'declined', (d) => ({ doc: { ...d, declines: [...d.declines, { by: who, at: ctx.now.toISOString() }] }, cardChanged: true, notify: [] }));
+  const declines = [...doc.declines, { by: who, at: ctx.now.toISOString() }];
+  const declined = new Set(declines.map((d) => d.by.aadObjectId).filter((id): id is string => id !== undefined));
+  const noOneLeft = !pool.channel && pool.reachable.length > 0 && pool.reachable.every((id) => declined.has(id));
+  return change(doc, activityId, ctx, who.id, 'declined', (d) => ({
+    doc: { ...d, declines },
+    cardChanged: true,
+    notify: noOneLeft
+      ? [
+          { to: requesterTarget(d), message: { kind: 'text' as const, text: `Every independent facilitator who can be reached has now declined your request for case ${d.caseReference} (a facilitator may know the family or the professionals involved). It stays open, and the partnership’s administrators have been told, so that another facilitator can be found. You can also withdraw it from its card.` } },
+          ...pool.administrators.map((to) => ({ to, message: { kind: 'text' as const, text: `Every independent facilitator who can be reached has declined the request for case ${d.caseReference}, made by ${d.requester.name} on ${formatUkDate(d.submittedAt)}. It is waiting with no one left to accept it: please add another facilitator (**add facilitator** with their Entra object id) or set a facilitator channel.` } })),
+        ]
+      : [],
+  }));
 });
 
 export const askQuestion = growing(function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: string, askedIn: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
