@@ -37,6 +37,7 @@ export interface RequestCardData {
   meetingDate: string;
   meetingTime: string;
   meetingFormat: string;
+  meetingWhere: string;
   formats: { id: string; label: string }[];
   canWithdraw: boolean;
   typedQuestion: string;
@@ -50,6 +51,7 @@ export interface RequestTyped {
   meetingDate?: string;
   meetingTime?: string;
   meetingFormat?: string;
+  meetingWhere?: string;
 }
 
 const STYLES: Record<FacilitatorRequest['status'], string> = { submitted: 'warning', accepted: 'accent', scheduled: 'accent', completed: 'good', withdrawn: 'default' };
@@ -84,7 +86,8 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
       { title: 'Family aware', value: labelOf(profile.requestForm.familyAware, f.familyAware) },
       // Who declined (often for a conflict of interest) is for the pool, not the requester.
       ...(audience === 'pool' && r.declines.length ? [{ title: 'Declined by', value: r.declines.map((d) => d.by.name).join(', ') }] : []),
-      ...(r.rethink ? [{ title: 'Facilitated Re-think', value: `Linked on ${formatUkDate(r.rethink.linkedAt)}` }] : []),
+      ...(r.schedule?.where && open ? [{ title: 'Where, or how to join', value: cut(r.schedule.where) }] : []),
+      ...(r.rethink ? [{ title: 'Facilitated Re-think', value: `Started on ${formatUkDate(r.rethink.linkedAt)}` }] : []),
       ...(r.withdrawal ? [{ title: 'Why withdrawn', value: cut(r.withdrawal.reason) }] : []),
     ],
     noHistory: r.history.length === 0,
@@ -108,6 +111,7 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     meetingDate: typed.meetingDate || (r.schedule?.date ?? ''),
     meetingTime: typed.meetingTime || (r.schedule?.time ?? ''),
     meetingFormat: typed.meetingFormat || (r.schedule?.format ?? f.preferredFormat),
+    meetingWhere: typed.meetingWhere ?? r.schedule?.where ?? '',
     formats: [...profile.requestForm.formats],
     canWithdraw: audience === 'requester' && open,
     typedQuestion: typed.question ?? '',

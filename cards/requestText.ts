@@ -41,7 +41,7 @@ export function statusLine(profile: PartnershipProfile, r: FacilitatorRequest): 
       // Changed: the arrangement it replaced, so no one goes by the old one.
       const before = r.schedule?.previous?.at(-1);
       const sameTime = before && before.date === r.schedule?.date && before.time === r.schedule.time;
-      const from = !before ? '' : sameTime ? ` It was changed from ${labelOf(profile.requestForm.formats, before.format)}.` : ` It was moved from ${formatUkDate(before.date)} at ${before.time}.`;
+      const from = !before ? '' : sameTime ? (before.format === r.schedule?.format ? '' : ` It was changed from ${labelOf(profile.requestForm.formats, before.format)}.`) : ` It was moved from ${formatUkDate(before.date)} at ${before.time}.`;
       return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'}. Meeting on ${formatUkDate(r.schedule?.date ?? r.updatedAt)} at ${r.schedule?.time ?? ''} (${labelOf(profile.requestForm.formats, r.schedule?.format)}).${from}`;
     }
     case 'completed':

@@ -199,6 +199,7 @@ const typedOn = (data: CardData): RequestTyped => ({
   meetingDate: textField(data, 'meetingDate'),
   meetingTime: textField(data, 'meetingTime'),
   meetingFormat: textField(data, 'meetingFormat'),
+  meetingWhere: textField(data, 'meetingWhere'),
 });
 
 /** A pool member: acting in the facilitator channel, or a named facilitator (anywhere). */
@@ -284,7 +285,7 @@ export const askQuestion = requestAction(true, 'Your question has been sent to t
 export const scheduleRequest = requestAction(true, 'The meeting is saved. The requester and the people from the earlier Re-thinks who have added Re-think for themselves are being told: please let anyone else who should know.', async (r, input, deps) => {
   const chats = await Promise.all(r.network.map((p) => chatOf(deps, p.aadObjectId)));
   const tell = chats.filter((c): c is ConversationAddress => c !== undefined);
-  const when = { date: textField(input.data, 'meetingDate'), time: textField(input.data, 'meetingTime'), format: textField(input.data, 'meetingFormat') };
+  const when = { date: textField(input.data, 'meetingDate'), time: textField(input.data, 'meetingTime'), format: textField(input.data, 'meetingFormat'), where: textField(input.data, 'meetingWhere') };
   return (current) => lifecycle.scheduleRequest(current, personOf(input), when, tell, input.activityId, context(input, deps));
 });
 

@@ -153,6 +153,7 @@ function progress(r: FacilitatorRequest, profile: PartnershipProfile): Field[] {
   if (r.schedule) {
     const format = labelOf(profile.requestForm.formats, r.schedule.format) || r.schedule.format;
     rows.push(['Meeting scheduled for', `${formatUkDate(r.schedule.date)} at ${r.schedule.time} (${format})`]);
+    if (r.schedule.where) rows.push(['Where, or how to join', r.schedule.where]);
   }
   if (r.completedAt) rows.push(['Completed', formatUkDate(r.completedAt)]);
   if (r.withdrawal) {

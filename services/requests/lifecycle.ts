@@ -300,7 +300,7 @@ const uniqueTargets = (all: readonly ConversationAddress[]): ConversationAddress
 export const scheduleRequest = growing(function scheduleRequest(
   doc: FacilitatorRequest,
   who: PersonRef,
-  input: { date: string; time: string; format: string },
+  input: { date: string; time: string; format: string; where?: string },
   tell: readonly ConversationAddress[],
   activityId: string | undefined,
   ctx: RequestContext,
@@ -322,19 +322,27 @@ export const scheduleRequest = growing(function scheduleRequest(
   if (date === ukToday(ctx.now) && time < formatUkTime(ctx.now.toISOString())) return refuse('invalidInput', `${time} today has already passed. Please choose a later time, or another day.`);
   const format = labelOf(ctx.profile.requestForm.formats, input.format);
   if (!format) return refuse('invalidInput', 'Please choose how the meeting will happen.');
+  const whereTyped = checkText(input.where ?? '', 'where the meeting is, or how to join it', ctx.profile.limits.summaryMaxLength, { required: false, called: 'The place or way to join' });
+  if (!whereTyped.ok) return whereTyped;
+  const where = whereTyped.value;
   const before = doc.status === 'scheduled' ? doc.schedule : undefined;
   // The same arrangement saved again (a second press): nothing to change or tell anyone.
-  if (before && before.date === date && before.time === time && before.format === input.format) return { ok: true, value: doc, replay: true };
+  if (before && before.date === date && before.time === time && before.format === input.format && (before.where ?? '') === where) return { ok: true, value: doc, replay: true };
   const when = `${formatUkDate(date)} at ${time} (${format})`;
   const sameTime = before && before.date === date && before.time === time;
-  const text = sameTime
-    ? `The Re-think meeting with an independent facilitator for case ${doc.caseReference} on ${formatUkDate(date)} at ${time} is now ${format}, not ${labelOf(ctx.profile.requestForm.formats, before.format) ?? before.format}. It is facilitated by ${who.name}.`
-    : before
-    ? `The Re-think meeting with an independent facilitator for case ${doc.caseReference} has moved: it is now on ${when}, not ${formatUkDate(before.date)} at ${before.time}. It is facilitated by ${who.name}.`
-    : `The Re-think meeting with an independent facilitator for case ${doc.caseReference} is arranged for ${when}, facilitated by ${who.name}.`;
+  const samePlace = !before || (before.where ?? '') === where;
+  const at = where ? ` Where, or how to join: ${where.replace(/[.\s]+$/, '')}.` : '';
+  const meeting = `The Re-think meeting with an independent facilitator for case ${doc.caseReference}`;
+  const text = sameTime && before.format === input.format
+    ? `${meeting} on ${formatUkDate(date)} at ${time} has ${where ? `a new place or way to join.${at}` : 'no place or way to join recorded any more: the facilitator will tell you.'} It is facilitated by ${who.name}.`
+    : sameTime
+      ? `${meeting} on ${formatUkDate(date)} at ${time} is now ${format}, not ${labelOf(ctx.profile.requestForm.formats, before.format) ?? before.format}.${samePlace ? '' : at} It is facilitated by ${who.name}.`
+      : before
+        ? `${meeting} has moved: it is now on ${when}, not ${formatUkDate(before.date)} at ${before.time}.${at} It is facilitated by ${who.name}.`
+        : `${meeting} is arranged for ${when}, facilitated by ${who.name}.${at}`;
   const targets = uniqueTargets([requesterTarget(doc), ...tell]);
   return change(doc, activityId, ctx, who.id, 'scheduled', (d) => ({
-    doc: { ...d, status: 'scheduled', schedule: { date, time, format: input.format, by: who.id, at: ctx.now.toISOString(), ...(before ? { previous: kept(before) } : {}) } },
+    doc: { ...d, status: 'scheduled', schedule: { date, time, format: input.format, ...(where ? { where } : {}), by: who.id, at: ctx.now.toISOString(), ...(before ? { previous: kept(before) } : {}) } },
     cardChanged: true,
     notify: targets.map((to) => ({ to, message: { kind: 'text' as const, text } })),
   }));

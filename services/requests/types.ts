@@ -65,6 +65,8 @@ export interface Schedule {
   date: string;
   time: string;
   format: string;
+  /** Where it is, or how to join (a place, a Teams link, a number to ring): optional. */
+  where?: string;
   by: string;
   at: string;
   /** Earlier arrangements, oldest first: a meeting moved is never forgotten. */

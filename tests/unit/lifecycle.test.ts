@@ -6,6 +6,7 @@ import type { FacilitatorRequest } from '../../services/requests/types';
 import type { Result } from '../../services/result';
 import { request } from '../fixtures/cards/requests';
 import { statusLine } from '../../cards/requestText';
+import { renderRequestCard } from '../../cards/request';
 
 const profile = loadProfile(path.join(__dirname, '../../services/profile/portsmouth.json'));
 const NOW = new Date('2026-11-26T09:00:00Z');
@@ -98,6 +99,20 @@ describe('scheduling', () => {
     };
     expect(withdrawnAt('2026-11-26', '10:30')).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on 26 November 2026 will not go ahead: the request has been withdrawn.');
     expect(withdrawnAt('2026-11-26', '09:30')).toBe('The request for an independent facilitator for case PSCP-2026-0042, whose Re-think meeting was arranged for 26 November 2026, has been withdrawn by the person who made it.');
+  });
+
+  test('where the meeting is, or how to join, is told with it, kept on the card, and a change of place alone is told as that', () => {
+    const notices = (r: FacilitatorRequest) => r.outbox.map((d) => (d.message.kind === 'text' ? d.message.text : ''));
+    const arranged = value(scheduleRequest(accepted(), facilitator, { date: '2027-01-30', time: '10:30', format: 'faceToFace', where: ' Room 2, Civic Offices, Guildhall Square. ' }, [], undefined, ctx));
+    expect(arranged.schedule?.where).toBe('Room 2, Civic Offices, Guildhall Square.');
+    expect(notices(arranged).at(-1)).toMatch(/^The Re-think meeting with an independent facilitator for case PSCP-2026-0042 is arranged for 30 January 2027 at 10:30 \(.+\), facilitated by Adele Vance\. Where, or how to join: Room 2, Civic Offices, Guildhall Square\.$/);
+    const card = JSON.stringify(renderRequestCard(profile, arranged, 'pool'));
+    expect(card).toContain('Where, or how to join');
+    expect(card).toContain('Room 2, Civic Offices, Guildhall Square.');
+    const moved = value(scheduleRequest(arranged, facilitator, { date: '2027-01-30', time: '10:30', format: 'faceToFace', where: 'Room 5, Civic Offices' }, [], undefined, ctx));
+    expect(notices(moved).at(-1)).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on 30 January 2027 at 10:30 has a new place or way to join. Where, or how to join: Room 5, Civic Offices. It is facilitated by Adele Vance.');
+    expect(statusLine(profile, moved)).not.toContain('changed from');
+    expect(message(scheduleRequest(arranged, facilitator, { date: '2027-01-30', time: '10:30', format: 'faceToFace', where: 'x'.repeat(501) }, [], undefined, ctx))).toMatch(/^The place or way to join is 501 characters long; the limit is 500/);
   });
 
   test('a slip of the year, or a time already gone today, is refused', () => {
