@@ -15,7 +15,7 @@ import { RateLimiter } from '../services/requests/rateLimiter';
 import type { ConversationAddress } from '../services/store/people';
 import { caseRecordsRepository } from '../services/store/caseRecords';
 import { panelPassKeySource } from '../services/store/panelPassKey';
-import { poolRepository } from '../services/store/pool';
+import { chatOwner, poolRepository } from '../services/store/pool';
 import { requestRepository } from '../services/store/requests';
 import { checkRetention } from '../services/store/retention';
 import { connectorClient, tokenSource } from './connectorClient';
@@ -125,6 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const found = await Promise.all(config.administrators.map((id) => people.get(id)));
       return found.map((p) => p?.personalConversation).filter((c): c is ConversationAddress => c !== undefined);
     },
+    chatOwner: (doc, to) => chatOwner(doc, to, pool, people),
     ...(options.delivery?.leaseMs ? { leaseMs: options.delivery.leaseMs } : {}),
     ...(options.delivery?.pollMs ? { pollMs: options.delivery.pollMs } : {}),
     // Reminders post to Teams, which may be slow: the sweep (and the deliveries after it) doesn't wait on them.

@@ -35,6 +35,8 @@ export interface DispatcherOptions {
   readonly owner: string;
   /** Where administrators are told of deliveries that failed for good. */
   readonly administrators: () => Promise<ConversationAddress[]>;
+  /** Whose personal chat this is, for telling administrators (a named facilitator, someone from the case): a few reads, only on a failure. */
+  readonly chatOwner?: (doc: FacilitatorRequest, to: ConversationAddress) => Promise<string | undefined>;
   readonly leaseMs?: number;
   readonly pollMs?: number;
   /** Occasional upkeep beside the deliveries (every twelfth sweep), e.g. completing requests left behind. */
@@ -165,19 +167,22 @@ export class Dispatcher {
     const verdict = verdictFor(outcome, delivery.attempts);
     const log = this.o.log.child({ request: doc.id, delivery: delivery.id, message: delivery.message.kind, action: delivery.action });
     const administrators = verdict === 'failed' ? await this.o.administrators().catch(() => []) : [];
+    const owner = verdict === 'failed' && administrators.length > 0 ? await this.o.chatOwner?.(doc, delivery.to).catch(() => undefined) : undefined;
     const now = this.o.clock();
     // What happened is recorded whoever holds the lease now: it was sent (or not) either way.
     const updated = await this.update(doc.id, (current) => {
       let next: FacilitatorRequest;
       if (outcome.ok) next = markSent(current, delivery.id, outcome.activityId, doc.revision, now, this.o.newId, outcome.withheld);
       else if (verdict === 'retry') next = markRetry(current, delivery.id, outcome.status, outcome.retryAfterMs, now);
-      else next = markFailed(current, delivery.id, outcome.status, now, this.o.newId, administrators);
+      else next = markFailed(current, delivery.id, outcome.status, now, this.o.newId, administrators, owner);
       const stillOurs = !current.outboxLease || current.outboxLease.owner === this.o.owner;
       return { ok: true, value: stillOurs ? { ...next, outboxLease: { owner: this.o.owner, until: new Date(now.getTime() + this.leaseMs).toISOString() } } : next };
     }, doc);
     if (outcome.ok) log.debug('delivered');
     else if (verdict === 'retry') log.info({ status: outcome.status, attempts: delivery.attempts + 1 }, 'delivery failed; will retry');
-    else log.warn({ status: outcome.status }, 'delivery failed for good; administrators told');
+    else if (administrators.length > 0) log.warn({ status: outcome.status }, 'delivery failed for good; administrators told');
+    // Told to no one: administrators are reached only in their personal chats with Re-think.
+    else log.warn({ status: outcome.status }, 'delivery failed for good; no administrator could be told (none has Re-think added for themselves, or ADMIN_IDS is not set)');
     // Another instance took over while this one was sending: leave the rest to it.
     return updated && updated.outboxLease?.owner === this.o.owner ? updated : undefined;
   }

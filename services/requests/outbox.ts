@@ -104,7 +104,12 @@ export function markRetry(doc: FacilitatorRequest, id: string, status: number, r
 }
 
 /** Given up on: the app was removed or blocked (403), or tries ran out. Administrators are told. */
-export function markFailed(doc: FacilitatorRequest, id: string, status: number, now: Date, newId: () => string, administrators: readonly ConversationAddress[]): FacilitatorRequest {
+/**
+ * A delivery Teams will never take. The administrators are told whose chat it was (as far as the
+ * request itself says: `owner` names anyone else, such as a named facilitator) and what to do, once
+ * per chat within an hour: a card and its document failing together are one notice.
+ */
+export function markFailed(doc: FacilitatorRequest, id: string, status: number, now: Date, newId: () => string, administrators: readonly ConversationAddress[], owner?: string): FacilitatorRequest {
   const delivery = doc.outbox.find((d) => d.id === id);
   if (!delivery || delivery.status !== 'pending') return doc;
   let next = settle(doc, id, (d) => ({ ...d, status: 'failed', attempts: d.attempts + 1, lastStatus: status }));
@@ -112,17 +117,31 @@ export function markFailed(doc: FacilitatorRequest, id: string, status: number, 
   // A card that can no longer be updated is not tried (nor reported) again at every change.
   if (delivery.action === 'update') next = { ...next, cards: next.cards.filter((c) => !(c.activityId === delivery.activityId && c.to.conversationId === delivery.to.conversationId)) };
   if (!delivery.reportFailure) return next;
-  const where = delivery.to.conversationKind === 'personal' ? 'a personal chat' : delivery.to.conversationKind === 'channel' ? 'the facilitator channel' : 'a group chat';
-  const why =
-    status === 403
-      ? 'Teams refused it: the app may have been removed there, or blocked'
-      : status === 404
-        ? 'Teams could not find the conversation or the message any more'
-        : status === 400
-          ? 'Teams did not accept the message'
-          : `it failed ${MAX_ATTEMPTS} times (last status ${status || 'no answer'})`;
-  const text = `Re-think couldn’t deliver a message about facilitator request ${doc.caseReference} (request ${doc.id}) to ${where}: ${why}. Please check the app is installed where it should be.`;
+  const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
+  const toldAlready = doc.outbox.some((d) => d.id !== id && d.status === 'failed' && d.reportFailure && d.to.conversationId === delivery.to.conversationId && d.createdAt >= hourAgo);
+  if (toldAlready) return next;
+  const text = `Re-think couldn’t deliver a message about the facilitator request for case ${doc.caseReference} to ${whoseChat(doc, delivery.to, owner)}. ${whatToDo(delivery, status)}`;
   return enqueue(next, administrators.map((to) => ({ to, message: { kind: 'text' as const, text }, reportFailure: false })), now, newId);
+}
+
+/** Whose chat a delivery was for, as the request knows it. */
+function whoseChat(doc: FacilitatorRequest, to: ConversationAddress, owner: string | undefined): string {
+  if (to.conversationKind === 'channel') return 'the facilitator channel';
+  if (to.conversationKind !== 'personal') return 'the chat the request was made in';
+  if (to.conversationId === doc.requesterChat?.conversationId) return `${doc.requester.name}’s personal chat with Re-think (they made the request)`;
+  if (doc.accepted && to.conversationId === doc.accepted.chat?.conversationId) return `${doc.accepted.by.name}’s personal chat with Re-think (the facilitator who accepted it)`;
+  return owner ?? 'a personal chat with Re-think';
+}
+
+function whatToDo(delivery: Delivery, status: number): string {
+  if (status === 404 && delivery.action === 'update') return 'The card there may have been deleted: nothing else is affected, and later messages are still sent.';
+  if (status === 403 || status === 404) {
+    return delivery.to.conversationKind === 'channel'
+      ? 'Teams refused it: Re-think may have been removed from that team. Please add it to the team again, or set another facilitator channel.'
+      : 'Teams refused it: usually Re-think has been removed there, or blocked. Please ask them to add Re-think again (in Teams: Apps, then Re-think, then Add).';
+  }
+  if (status === 400) return 'Teams did not accept the message. If it happens again, please tell whoever supports Re-think.';
+  return `It failed ${MAX_ATTEMPTS} times (last status ${status || 'no answer'}). Teams may be having problems: later messages are still sent.`;
 }
 
 export const pendingDue = (doc: FacilitatorRequest, now: Date): Delivery[] => doc.outbox.filter((d) => d.status === 'pending' && d.notBefore <= now.toISOString());

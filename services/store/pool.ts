@@ -1,6 +1,7 @@
 import type { Container } from '@azure/cosmos';
 import type { ConversationAddress, PeopleRepository } from './people';
 import { createItem, readItem, updateItem } from './repository';
+import type { FacilitatorRequest } from '../requests/types';
 
 /** The partnership's independent facilitators: a Teams channel and/or named people. */
 export interface FacilitatorPool {
@@ -82,4 +83,18 @@ export function poolRepository(container: Container, retentionSeconds?: number):
       return outcome.kind === 'updated' ? outcome.doc : undefined;
     },
   };
+}
+
+/**
+ * Whose personal chat a request's delivery went to, when the request itself doesn't say (the
+ * requester and the facilitator who accepted it, it does): someone from the case's network, by
+ * name, or a named facilitator, by Entra object id (the pool keeps no names). A few reads, only
+ * when a delivery has failed for good.
+ */
+export async function chatOwner(doc: Pick<FacilitatorRequest, 'network'>, to: ConversationAddress, pool: PoolRepository, people: PeopleRepository): Promise<string | undefined> {
+  if (to.conversationKind !== 'personal') return undefined;
+  const reachedAt = async (aadObjectId: string | undefined) => aadObjectId !== undefined && (await people.get(aadObjectId))?.personalConversation?.conversationId === to.conversationId;
+  for (const p of doc.network) if (await reachedAt(p.aadObjectId)) return `${p.name}’s personal chat with Re-think (they took part in the case’s earlier Re-thinks)`;
+  for (const f of (await pool.get())?.facilitators ?? []) if (await reachedAt(f.aadObjectId)) return `the personal chat with Re-think of the named facilitator ${f.aadObjectId}`;
+  return undefined;
 }

@@ -113,7 +113,11 @@ test('Teams takes a post but its answer never comes: the message is sent again a
 test('403 (the app removed from a chat): marked failed for good, and the administrators are told', async () => {
   connector.reset();
   const requestId = await submitRequest('PSCP-2026-1002', () => connector.failConversation(personalChat(facilitator).id, 403));
-  await connector.waitFor((c) => c.conversationId === personalChat(admin).id && (c.activity.text ?? '').includes('couldn’t deliver a message about facilitator request PSCP-2026-1002'), 10_000);
+  const notice = await connector.waitFor((c) => c.conversationId === personalChat(admin).id && (c.activity.text ?? '').includes('couldn’t deliver a message about the facilitator request for case PSCP-2026-1002'), 10_000);
+  // Whose chat, and what to do about it; and once, however many of its messages failed there.
+  expect(notice.activity.text).toBe(
+    `Re-think couldn’t deliver a message about the facilitator request for case PSCP-2026-1002 to the personal chat with Re-think of the named facilitator ${facilitator.aadObjectId}. Teams refused it: usually Re-think has been removed there, or blocked. Please ask them to add Re-think again (in Teams: Apps, then Re-think, then Add).`,
+  );
   const stored = await storeReader(store.endpoint).request(requestId);
   const failed = stored?.outbox.filter((d) => d.status === 'failed') ?? [];
   expect(failed).toHaveLength(1);

@@ -96,6 +96,29 @@ test('retry honours Retry-After, otherwise backs off exponentially; 403 fails fo
   expect(verdictFor({ ok: false, status: 0 }, MAX_ATTEMPTS - 1)).toBe('failed');
 });
 
+test('a failure reported to administrators names whose chat and what to do, once per chat however many of its messages failed there', () => {
+  const base = submitted();
+  const r = enqueue(base, [{ to: chat('a:req'), message: { kind: 'text', text: 'Your request was accepted.' }, reportFailure: true }], NOW, ctx.newId);
+  const toRequester = r.outbox.filter((d) => d.to.conversationId === 'a:req');
+  expect(toRequester).toHaveLength(2);
+  const notices = (doc: typeof r) => doc.outbox.filter((d) => d.to.conversationId === 'a:admin').map((d) => (d.message.kind === 'text' ? d.message.text : ''));
+  let doc = markFailed(r, toRequester[0]?.id ?? '', 403, NOW, ctx.newId, [chat('a:admin')]);
+  doc = markFailed(doc, toRequester[1]?.id ?? '', 403, NOW, ctx.newId, [chat('a:admin')]);
+  expect(notices(doc)).toEqual([
+    `Re-think couldn’t deliver a message about the facilitator request for case ${base.caseReference} to ${base.requester.name}’s personal chat with Re-think (they made the request). Teams refused it: usually Re-think has been removed there, or blocked. Please ask them to add Re-think again (in Teams: Apps, then Re-think, then Add).`,
+  ]);
+  // A card someone deleted is only that.
+  const update = base.outbox.find((d) => d.action === 'update');
+  expect(notices(markFailed(base, update?.id ?? '', 404, NOW, ctx.newId, [chat('a:admin')]))).toEqual([
+    `Re-think couldn’t deliver a message about the facilitator request for case ${base.caseReference} to the chat the request was made in. The card there may have been deleted: nothing else is affected, and later messages are still sent.`,
+  ]);
+  // The channel: what to do there; someone else, as the dispatcher names them.
+  const channelPost = base.outbox.find((d) => d.to.conversationId === '19:pool');
+  expect(notices(markFailed({ ...base, outbox: base.outbox.map((d) => (d.id === channelPost?.id ? { ...d, to: { ...d.to, conversationKind: 'channel' } } : d)) }, channelPost?.id ?? '', 403, NOW, ctx.newId, [chat('a:admin')]))[0]).toMatch(/to the facilitator channel\. Teams refused it: Re-think may have been removed from that team\. Please add it to the team again, or set another facilitator channel\.$/);
+  const named = base.outbox.find((d) => d.to.conversationId === 'a:fac');
+  expect(notices(markFailed(base, named?.id ?? '', 500, NOW, ctx.newId, [chat('a:admin')], 'Priya Shah’s personal chat with Re-think'))[0]).toMatch(/to Priya Shah’s personal chat with Re-think\. It failed \d+ times \(last status 500\)\./);
+});
+
 test('the rate limiter keeps to 7 a second and 60 in 30 seconds per conversation', async () => {
   let now = 0;
   const slept: number[] = [];
