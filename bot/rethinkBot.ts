@@ -9,7 +9,7 @@ import { acceptFile, declineFile } from './fileConsent';
 import { offerWaitingOnInstall } from './handlers/admin';
 import { meetingEnded } from './handlers/meeting';
 import { reachAcceptorOnInstall } from './handlers/requests';
-import { MESSAGES, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './handlers/types';
+import { ADMINISTRATOR_COMMANDS, MESSAGES, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor, readOnly } from './router';
 import { asCardData, tenantOf, turnInput } from './turn';
@@ -117,7 +117,9 @@ export class RethinkBot extends TeamsActivityHandler {
     // botbuilder's mention removal fails on a message with no text (an @mention and a picture, say).
     const text = activity.text ? (TurnContext.removeRecipientMention(activity) ?? activity.text) : '';
     const command = commandFor(text);
-    const result = command ? await this.execute(command.handler, context, { ...value, argument: command.argument }, 'command') : { notice: MESSAGES.unknownCommand };
+    const administrator = !!activity.from.aadObjectId && this.deps.administrators.includes(activity.from.aadObjectId);
+    // The command's own name in the log (never what followed it), so a refused one can be traced.
+    const result = command ? await this.execute(command.handler, context, { ...value, argument: command.argument }, command.name) : { notice: administrator ? `${MESSAGES.unknownCommand} ${ADMINISTRATOR_COMMANDS}` : MESSAGES.unknownCommand };
     await respondToMessage(context, result, this.deps.log, this.options.deliveries);
   }
 

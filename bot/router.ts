@@ -21,6 +21,8 @@ export const commands = {
   'add facilitator': addFacilitator,
   'remove facilitator': removeFacilitator,
   facilitators: showPool,
+  'list facilitators': showPool,
+  'show facilitators': showPool,
   'export case': exportCase,
   'erase case': eraseCase,
 } satisfies Record<string, Handler>;
@@ -55,13 +57,15 @@ const cardActions = {
  * Text as typed, with the bot's @mention already removed: "Start", " start " and "START" alike.
  * A command that takes a value gets what follows it as `argument`, as typed.
  */
-export function commandFor(text: string): { handler: Handler; argument: string } | undefined {
+export function commandFor(text: string): { name: string; handler: Handler; argument: string } | undefined {
   // "@Re-think start" typed as plain text (in a personal chat there is no @mention to remove).
   const typed = text.trim().replace(/\s+/g, ' ').replace(/^@?re-?think[:,]? /i, '');
-  const exact: Handler | undefined = own(commands, typed.toLowerCase());
-  if (exact) return { handler: exact, argument: '' };
+  // Typed as a sentence: "Facilitators?", "help."
+  const bare = typed.replace(/\s*[.!?]+$/, '').toLowerCase();
+  const exact: Handler | undefined = own(commands, bare);
+  if (exact) return { name: bare, handler: exact, argument: '' };
   const name = TAKES_ARGUMENT.find((n) => typed.toLowerCase().startsWith(`${n} `));
-  return name ? { handler: commands[name], argument: typed.slice(name.length + 1) } : undefined;
+  return name ? { name, handler: commands[name], argument: typed.slice(name.length + 1) } : undefined;
 }
 
 export const cardActionFor = (verb: string): Handler | undefined => own(cardActions, verb);

@@ -8,14 +8,19 @@ import * as lifecycle from '../../services/requests/lifecycle';
 import { changeEach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
 import type { FacilitatorPool } from '../../services/store/pool';
-import { engineContext, MESSAGES, textField, type Deps, type Handler, type TurnInput } from './types';
+import { engineContext, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isAdministrator = (input: TurnInput, deps: Deps): boolean => !!input.actor.aadObjectId && deps.administrators.includes(input.actor.aadObjectId);
+/** Refused, and logged with who tried (the turn's log names the command, never what followed it): an attempt can be traced. */
+const notAdministrator = (input: TurnInput, deps: Deps, notice: string): HandlerResult => {
+  deps.log.info({ refusal: 'notAdministrator', aadObjectId: input.actor.aadObjectId ?? 'none' }, 'administrator command refused');
+  return { notice };
+};
 
 /** Typed in the channel that is to receive requests (the app installed in its team). */
 export const setFacilitatorChannel: Handler = async (input, deps) => {
-  if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };
+  if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
   if (input.where.conversationKind !== 'channel') return { notice: 'Please type this in the Teams channel where facilitators should receive requests (with Re-think added to that team).' };
   const at = input.now.toISOString();
   // The channel it replaces, as read by the change itself: one read of the pool, not two.
@@ -64,7 +69,7 @@ const askForId = (command: 'add' | 'remove'): string =>
   `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. You’ll find it on their profile in the Entra admin centre.`;
 
 export const addFacilitator: Handler = async (input, deps) => {
-  if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };
+  if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
   const id = idArgument(input);
   if (!GUID.test(id)) return { notice: askForId('add') };
   const at = input.now.toISOString();
@@ -94,7 +99,7 @@ export async function offerWaitingOnInstall(input: TurnInput, deps: Deps): Promi
 }
 
 export const removeFacilitator: Handler = async (input, deps) => {
-  if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };
+  if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
   const id = idArgument(input);
   if (!GUID.test(id)) return { notice: askForId('remove') };
   const at = input.now.toISOString();
@@ -121,7 +126,7 @@ async function unreachedWaiting(deps: Deps, pool: FacilitatorPool): Promise<stri
 }
 
 export const showPool: Handler = async (input, deps) => {
-  if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministrator };
+  if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
   const pool = await deps.pool.get();
   const channel = pool?.channel ? 'Requests are posted in the facilitator channel.' : 'No facilitator channel is set: type **set facilitator channel** in the channel you want.';
   const facilitators = pool?.facilitators ?? [];
@@ -148,7 +153,7 @@ const PERSONAL_ONLY = 'Please ask me in your personal chat with Re-think: what i
 
 /** `erase case <reference>` says what would go; `erase case <reference> confirm` erases it. */
 export const eraseCase: Handler = async (input, deps) => {
-  if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministratorForCase };
+  if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministratorForCase);
   if (input.where.conversationKind !== 'personal') return { notice: PERSONAL_ONLY };
   const typed = idArgument(input);
   const confirmed = CONFIRM.test(typed);
@@ -185,7 +190,7 @@ export const eraseCase: Handler = async (input, deps) => {
 
 /** `export case <reference>`: everything held for the case, offered as a file in the administrator's personal chat. */
 export const exportCase: Handler = async (input, deps) => {
-  if (!isAdministrator(input, deps)) return { notice: MESSAGES.notAdministratorForCase };
+  if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministratorForCase);
   if (input.where.conversationKind !== 'personal') return { notice: PERSONAL_ONLY };
   const reference = checkCaseReference(idArgument(input), deps.profile, { recorded: true });
   if (!reference.ok) return { notice: `${reference.error.message} Type it after **export case**.` };

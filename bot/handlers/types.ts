@@ -135,6 +135,10 @@ export const flagField = (data: CardData, key: string): boolean => data[key] ===
 /** A person's role in a meeting as Teams tells it: none when they are not in it, unknown when Teams could not say. */
 export type MeetingRole = { readonly kind: 'role'; readonly role: string } | { readonly kind: 'notInMeeting' } | { readonly kind: 'unknown' };
 
+/** Said to administrators where the commands everyone has are listed: theirs are otherwise only in README. */
+export const ADMINISTRATOR_COMMANDS =
+  'As an administrator, you can also type **facilitators**, **add facilitator** or **remove facilitator** with an Entra object id, **set facilitator channel** (in the channel), **requests**, and, in your personal chat with Re-think, **export case** or **erase case** with a case reference.';
+
 export const MESSAGES = {
   roleUnknown: 'Teams couldn’t confirm your role in this meeting just now, so nothing has changed. Please try again in a moment.',
   notFound: 'I can’t find that Re-think in this conversation. It may belong to another chat: type **list** to see the Re-thinks here (in a group chat, channel or meeting, **@Re-think list**).',
@@ -150,6 +154,6 @@ export const MESSAGES = {
   noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).',
   requestNotFound: 'I can’t find that request. It may have been removed: type **my requests** to see yours.',
   notPool: 'Only the partnership’s independent facilitators can do that. If you should be one, please ask your partnership administrator.',
-  notAdministrator: 'Only the partnership’s administrators can change the facilitator pool. If something there needs changing, please ask one of them.',
+  notAdministrator: 'Only the partnership’s administrators can see or change the facilitator pool. If something there needs changing, please ask one of them.',
   notAdministratorForCase: 'Only the partnership’s administrators can export or erase what Re-think holds for a case. If someone has asked for this, please pass it to one of them.',
 } as const;

@@ -8,9 +8,12 @@ import { mayFacilitate } from '../../services/rethink/engine';
 import { referenceOf } from './caseReference';
 import type { Rethink } from '../../services/rethink/types';
 import { actorFor, recordCardActivity } from './rethink';
-import { MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { ADMINISTRATOR_COMMANDS, MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
-export const help: Handler = async (_input, deps) => ({ posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }] });
+export const help: Handler = async (input, deps) => ({
+  posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }],
+  ...(input.actor.aadObjectId && deps.administrators.includes(input.actor.aadObjectId) ? { notice: ADMINISTRATOR_COMMANDS } : {}),
+});
 
 /**
  * `start`, or `start PSCP-2026-0042` with the case reference filled in: a fresh start form, with the

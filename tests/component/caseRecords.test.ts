@@ -12,6 +12,7 @@ import { startProxy, type Proxy } from '../helpers/proxy';
 import { fileConsentAnswer, installPersonally, personalChat } from '../helpers/journeys';
 import { request, servedBy } from '../fixtures/cards/requests';
 import { MESSAGES } from '../../bot/handlers/types';
+import { captureLog } from '../helpers/logs';
 
 const admin = users.isaiah;
 const lead = users.megan;
@@ -370,5 +371,35 @@ test('a reference typed in a sentence or from a letter is found: a full stop, qu
   const { name } = await offerExport(`‘${KEPT}’.`);
   expect(name).toContain(KEPT);
   expect(await say(chat, admin, 'export case PSCP-2026-20O2')).toBe('Re-think holds nothing for case PSCP-2026-20O2. That isn’t in the partnership’s current pattern (for example PSCP-2026-0042), so please check what was typed.');
+  expect(await rethinksOf(KEPT)).toHaveLength(1);
+});
+
+test('administrators find their commands: help and an unrecognised message list them; commands typed as a sentence are understood; a refused one is logged with who and which, never what followed', async () => {
+  const { lines, logger } = captureLog();
+  const logged = await startApp(bed.store.endpoint, { env: { ADMIN_IDS: admin.aadObjectId }, logger: logger('info') });
+  try {
+    const chat = personalChat(admin);
+    const sayIn = (user: TestUser, text: string) => say(personalChat(user), user, text, logged);
+    const helpFor = async (user: TestUser) => {
+      const before = bed.connector.posts(personalChat(user).id).length;
+      await sayIn(user, 'help');
+      return bed.connector.posts(personalChat(user).id).slice(before).map((p) => p.activity.text ?? 'card');
+    };
+    expect(await helpFor(admin)).toEqual([expect.stringMatching(/^As an administrator, you can also type \*\*facilitators\*\*/), 'card']);
+    expect(await helpFor(lead)).toEqual(['card']);
+    expect(await sayIn(admin, 'what now')).toMatch(/^Sorry, I didn’t catch that\..* As an administrator, you can also type/);
+    expect(await sayIn(lead, 'what now')).not.toContain('As an administrator');
+    for (const typed of ['Facilitators?', 'list facilitators', 'show facilitators.']) expect(await say(chat, admin, typed, logged)).toMatch(/facilitator channel|Named facilitators|No named facilitators/);
+    expect(await sayIn(lead, 'facilitators')).toBe('Only the partnership’s administrators can see or change the facilitator pool. If something there needs changing, please ask one of them.');
+    expect(await sayIn(lead, `erase case ${KEPT} confirm`)).toContain('Only the partnership’s administrators can export or erase');
+    const refused = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'administrator command refused');
+    expect(refused.map((l) => [l.verb, l.aadObjectId])).toEqual([
+      ['facilitators', lead.aadObjectId],
+      ['erase case', lead.aadObjectId],
+    ]);
+    expect(lines.join('')).not.toContain(KEPT);
+  } finally {
+    await logged.stop();
+  }
   expect(await rethinksOf(KEPT)).toHaveLength(1);
 });

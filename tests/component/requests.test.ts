@@ -191,7 +191,7 @@ test('access: no pre-filled history for someone who took part in none of the cas
 
   // Only administrators set the pool.
   await say(channel, channelFacilitator, 'set facilitator channel');
-  expect(lastText(channel.id)).toContain('Only the partnership’s administrators can change the facilitator pool');
+  expect(lastText(channel.id)).toContain('Only the partnership’s administrators can see or change the facilitator pool');
 }, 60_000);
 
 test('bad input: a forged request id, over-long text, an accept already taken — each a clear message, nothing changed', async () => {
