@@ -1,5 +1,5 @@
 /** Typed lookup tables: text commands and card verbs each map to exactly one handler. */
-import { addFacilitator, eraseCase, exportCase, removeFacilitator, setFacilitatorChannel, showPool } from './handlers/admin';
+import { addFacilitator, eraseCase, exportCase, removeFacilitator, removeFacilitatorChannel, setFacilitatorChannel, showPool } from './handlers/admin';
 import { escalate, escalateCommand, showEscalation } from './handlers/escalation';
 import { rethinkHandlers, showActionEditor } from './handlers/rethink';
 import { acceptRequest, answerQuestion, askQuestion, declineRequest, myRequests, poolRequests, requestFacilitator, scheduleRequest, showRequestForm, submitRequest, withdrawRequest } from './handlers/requests';
@@ -18,6 +18,7 @@ export const commands = {
   requests: poolRequests,
   escalate: escalateCommand,
   'set facilitator channel': setFacilitatorChannel,
+  'remove facilitator channel': removeFacilitatorChannel,
   'add facilitator': addFacilitator,
   'remove facilitator': removeFacilitator,
   facilitators: showPool,

@@ -2,7 +2,7 @@
  * Partnership administrators set up the facilitator pool (a channel, and/or named facilitators), and
  * answer subject access and erasure requests for a case reference.
  */
-import { checkCaseReference } from '../../services/rethink/validation';
+import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
 import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, documentCopies, holdsNothing } from '../../services/store/caseRecords';
 import * as lifecycle from '../../services/requests/lifecycle';
 import { changeEach } from './requests';
@@ -38,6 +38,24 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   const offered = await offerWaiting(input, deps, input.address);
   const replaced = before ? ' It replaces the channel set before: the copies of open requests there now say they have moved.' : '';
   return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${replaced}${waitingSent(offered, 'here')}${await personalChatHint(input, deps)}` };
+};
+
+/** `remove facilitator channel`: requests go to the named facilitators only; the channel's copies say so. */
+export const removeFacilitatorChannel: Handler = async (input, deps) => {
+  if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
+  const at = input.now.toISOString();
+  let removed: ConversationAddress | undefined;
+  const pool = await deps.pool.change((p) => {
+    removed = p.channel;
+    if (!removed) return p;
+    const rest = { ...p };
+    delete rest.channel;
+    return { ...rest, audit: [...p.audit, { at, by: input.actor.id, what: 'channelRemoved', ref: removed.conversationId }] };
+  }, input.now);
+  if (!pool) return { notice: MESSAGES.storeUnavailable };
+  if (!removed) return { notice: 'No facilitator channel is set, so nothing has changed. Type **facilitators** to see the pool.' };
+  await noteLeftPool(input, deps, [removed.conversationId]);
+  return { notice: `Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await unreachedWaiting(deps, pool)}` };
 };
 
 /** The copies of open requests in chats that have left the pool become the note saying so, now. */
@@ -128,7 +146,10 @@ async function unreachedWaiting(deps: Deps, pool: FacilitatorPool): Promise<stri
 export const showPool: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
   const pool = await deps.pool.get();
-  const channel = pool?.channel ? 'Requests are posted in the facilitator channel.' : 'No facilitator channel is set: type **set facilitator channel** in the channel you want.';
+  const here = pool?.channel?.conversationId === input.address.conversationId;
+  const channel = pool?.channel
+    ? `Requests are posted in the facilitator channel${here ? ' (this channel)' : ''}, set on ${formatUkDate(pool.channel.setAt)} (to move it, type **set facilitator channel** in another; to stop, **remove facilitator channel**).`
+    : 'No facilitator channel is set: type **set facilitator channel** in the channel you want.';
   const facilitators = pool?.facilitators ?? [];
   // Requests reach a named facilitator only in their personal chat with Re-think: say who has none.
   const reachable = await Promise.all(facilitators.map(async (f) => (await deps.people.get(f.aadObjectId))?.personalConversation !== undefined));

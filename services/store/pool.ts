@@ -9,8 +9,8 @@ export interface FacilitatorPool {
   channel?: ConversationAddress & { setBy: string; setAt: string };
   /** Entra object ids of named facilitators; their personal chats are found through `people`. */
   facilitators: { aadObjectId: string; addedBy: string; addedAt: string }[];
-  /** `ref`: the facilitator added or removed; for a channel set, the channel it replaced. */
-  audit: { at: string; by: string; what: 'channelSet' | 'facilitatorAdded' | 'facilitatorRemoved'; ref?: string }[];
+  /** `ref`: the facilitator added or removed; for a channel set or removed, the channel it replaced or removed. */
+  audit: { at: string; by: string; what: 'channelSet' | 'channelRemoved' | 'facilitatorAdded' | 'facilitatorRemoved'; ref?: string }[];
   updatedAt: string;
   /** Settings never expire (-1 overrides the container's retention). */
   ttl: -1;

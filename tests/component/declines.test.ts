@@ -49,3 +49,21 @@ test('removing the last facilitator who can be reached says how many waiting req
   await say(personalChat(admin), `remove facilitator ${second.aadObjectId}`);
   expect(textsIn(admin).at(-1)).toMatch(/^Removed \S+\. The pool now has 1 named facilitator\. No one in the pool can be reached now: the request waiting for a facilitator reaches no one until you add a facilitator or set a facilitator channel\.$/);
 });
+
+test('a facilitator channel can be seen, and taken away: its copies of open requests then say so, and what is left of the pool is told', async () => {
+  const channel: TestConversation = { id: '19:d1e2c3l4i5n6e7s8@thread.tacv2', conversationType: 'channel', isGroup: true };
+  await say(channel, 'set facilitator channel');
+  const offered = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes('PSCP-2026-0901'));
+  await say(channel, 'facilitators');
+  expect(bed.connector.posts(channel.id).at(-1)?.activity.text).toMatch(/^Requests are posted in the facilitator channel \(this channel\), set on .+ \(to move it, type \*\*set facilitator channel\*\* in another; to stop, \*\*remove facilitator channel\*\*\)\./);
+  await say(personalChat(admin), 'remove facilitator channel');
+  expect(textsIn(admin).at(-1)).toBe(
+    'Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has 1 named facilitator. No one in the pool can be reached now: the request waiting for a facilitator reaches no one until you add a facilitator or set a facilitator channel.',
+  );
+  await bed.connector.waitFor((c) => c.method === 'PUT' && c.conversationId === channel.id && c.activityId === offered.activityId && (c.activity.text ?? '').includes('no longer part of the partnership’s pool'));
+  await say(personalChat(admin), 'remove facilitator channel');
+  expect(textsIn(admin).at(-1)).toBe('No facilitator channel is set, so nothing has changed. Type **facilitators** to see the pool.');
+  const pool = (await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ channel?: unknown; audit: { what: string; ref?: string }[] }>()).resource;
+  expect(pool?.channel).toBeUndefined();
+  expect(pool?.audit.at(-1)).toMatchObject({ what: 'channelRemoved', ref: channel.id });
+}, 30_000);
