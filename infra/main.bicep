@@ -139,9 +139,6 @@ var containerDefinitions = [
         path: '/outbox/*'
       }
       {
-        path: '/cards/*'
-      }
-      {
         path: '/audit/*'
       }
       {

@@ -58,9 +58,12 @@ export const removeFacilitatorChannel: Handler = async (input, deps) => {
   return { notice: `Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await unreachedWaiting(deps, pool)}` };
 };
 
-/** The copies of open requests in chats that have left the pool become the note saying so, now. */
+/**
+ * The copies of requests in chats that have left the pool become the note saying so, now: closed
+ * ones too, which still show the requester's details.
+ */
 async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Promise<void> {
-  await changeEach(deps, await deps.requests.open(200), (current) => lifecycle.noteLeftPool(current, chats, input.actor.id, engineContext(deps, input.now)));
+  await changeEach(deps, await deps.requests.withPoolCopiesIn(chats, 500), (current) => lifecycle.noteLeftPool(current, chats, input.actor.id, engineContext(deps, input.now)));
 }
 
 /**

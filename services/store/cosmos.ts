@@ -58,7 +58,8 @@ export const UNINDEXED: Readonly<Record<keyof typeof CONTAINERS, readonly string
   rethinks: ['/contributions/*', '/summary/?', '/appliedActivityIds/*'],
   people: [],
   conversations: [],
-  requests: ['/form/*', '/history/*', '/questions/*', '/outbox/*', '/cards/*', '/audit/*', '/appliedActivityIds/*'],
+  // Not the copies of its card: which chats hold one is queried when a chat leaves the pool.
+  requests: ['/form/*', '/history/*', '/questions/*', '/outbox/*', '/audit/*', '/appliedActivityIds/*'],
   settings: [],
 };
 

@@ -497,6 +497,13 @@ test('taken out of the pool, a facilitator’s copies of a request stop showing 
   await say(shared, newcomer, 'my requests');
   expect(lastText(shared.id)).toContain('Please add Re-think for yourself');
 
+  // A request that has since ended: its copy still shows the requester's details until it too is noted.
+  const closedForm = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0559');
+  const closed = await submitForm(bed.app, bed.connector, requester, closedForm, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
+  const closedCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === namedChat.id && JSON.stringify(c.activity).includes(closed.requestId));
+  await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'withdrawRequest', { requestId: closed.requestId, withdrawReason: 'Resolved at the TAF meeting.' });
+  await waitUntil(() => cardText(latestCard(bed.connector, namedChat.id, closedCard.activityId)).includes('Withdrawn'));
+
   // The administrator takes the named facilitator out of the pool.
   await say(personalChat(admin), admin, `remove facilitator ${namedFacilitator.aadObjectId}`);
   try {
@@ -509,8 +516,9 @@ test('taken out of the pool, a facilitator’s copies of a request stop showing 
     expect(resent.card).toBeUndefined();
     expect(resent.message).toContain('already been submitted');
 
-    // At once, with no change to the request: their copy says it is no longer shown there.
+    // At once, with no change to the request: their copy says it is no longer shown there; the ended one's too.
     await bed.connector.waitFor((c) => c.method === 'PUT' && c.conversationId === namedChat.id && c.activityId === namedCard.activityId && (c.activity.text ?? '') === LEFT_POOL);
+    await bed.connector.waitFor((c) => c.method === 'PUT' && c.conversationId === namedChat.id && c.activityId === closedCard.activityId && (c.activity.text ?? '') === LEFT_POOL);
     // The next change to the request: the channel's copy shows it, theirs does not.
     await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: 'Who else is involved?' });
     await waitUntil(() => cardText(latestCard(bed.connector, channel.id, poolCard.activityId)).includes('Who else is involved?'));
@@ -529,13 +537,17 @@ test('taken out of the pool, a facilitator’s copies of a request stop showing 
 }, 30_000);
 
 test('the facilitator who accepted a request runs it from a copy in their own chat, pool or not; a card still on its way to someone taken out of the pool is not sent', async () => {
-  const namedChat = personalChat(namedFacilitator);
+  // A named facilitator of their own, whose chat no earlier test has kept busy (Teams' 60 messages in 30 seconds).
+  const leaving = person(33);
+  await installPersonally(bed.app, bed.connector, leaving);
+  await say(personalChat(admin), admin, `add facilitator ${leaving.aadObjectId}`);
+  const namedChat = personalChat(leaving);
   // Teams is failing the named facilitator's chat as the request is submitted: its card waits to be sent.
   bed.connector.failConversation(namedChat.id, 503);
   const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0556');
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
   const poolCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes(requestId));
-  await say(personalChat(admin), admin, `remove facilitator ${namedFacilitator.aadObjectId}`);
+  await say(personalChat(admin), admin, `remove facilitator ${leaving.aadObjectId}`);
   try {
     bed.connector.failConversation(namedChat.id, undefined);
     const deadline = Date.now() + 15_000;
@@ -557,7 +569,6 @@ test('the facilitator who accepted a request runs it from a copy in their own ch
     expect((await bed.db.request(requestId))?.status).toBe('scheduled');
   } finally {
     bed.connector.failConversation(namedChat.id, undefined);
-    await say(personalChat(admin), admin, `add facilitator ${namedFacilitator.aadObjectId}`);
   }
 }, 40_000);
 
