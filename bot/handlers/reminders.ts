@@ -106,5 +106,5 @@ function idleText(r: Rethink, deps: Deps, now: Date): string {
   const next = r.stage === 5 ? 'record the outcome' : r.meetingEndRemindedAt ? 'move the group on once every perspective has been heard, or record the outcome on the card now that the meeting has ended' : 'move the group on once every perspective has been heard';
   // A title that is a question ends its own sentence; any other needs a full stop.
   const title = /[.?!]$/.test(stage) ? `“${stage}”` : `“${stage}”.`;
-  return `The Re-think for case ${r.caseReference} has had no change for ${days} days. It is at stage ${r.stage} of 5: ${title} ${who} ${next}. To see its card, type ${statusCommand(r)} (or ${listCommand(r)} if more than one Re-think is open here).`;
+  return `The Re-think for case ${r.caseReference} has had no change for ${days === 1 ? 'a day' : `${days} days`}. It is at stage ${r.stage} of 5: ${title} ${who} ${next}. To see its card, type ${statusCommand(r)} (or ${listCommand(r)} if more than one Re-think is open here).`;
 }

@@ -378,7 +378,7 @@ const handlers: Handlers = {
     const may = mustFacilitate(r, actor);
     if (!may.ok) return may;
     // Once its meeting has ended, the outcome may be recorded at any stage.
-    if (r.stage !== 5 && !r.meetingEndRemindedAt) return refuse('wrongStage', 'Please take the Re-think through to stage 5, agreeing actions, before recording the outcome.');
+    if (r.stage !== 5 && !r.meetingEndRemindedAt) return refuse('wrongStage', `Please take the Re-think through to stage 5 (“${ctx.profile.stages[4]?.title ?? 'Agreeing actions'}”) before recording the outcome.`);
     // Closed early (its meeting over), nothing has been agreed: it can't be recorded as resolved, even partly.
     if (r.stage !== 5 && c.outcome !== 'notResolved') {
       const first = c.outcome === 'resolved' ? 'first' : 'and agree the actions first';
@@ -552,7 +552,7 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
         'invalidInput',
         action
           ? 'This Re-think’s record has grown as large as it can be, so this action could not be saved. Please close it with the actions already agreed, then start a new Re-think to continue.'
-          : `This Re-think’s record has grown as large as it can be, so this could not be added. Please ${next.stage === 5 ? 'agree the actions' : 'move on to agreeing actions'} and close it, then start a new Re-think to continue.`,
+          : `This Re-think’s record has grown as large as it can be, so this could not be added. Please ${next.stage === 5 ? 'agree the actions' : `move on to stage 5 (“${ctx.profile.stages[4]?.title ?? 'Agreeing actions'}”)`} and close it, then start a new Re-think to continue.`,
       );
     }
   }
@@ -714,7 +714,7 @@ function checkAction(r: Rethink, c: { description: string; ownerParticipantId: s
     if (!name.ok) return name;
     owner = { name: name.value };
   }
-  const dueDate = recordedDue !== undefined && c.dueDate.trim() === recordedDue ? ok(recordedDue) : checkDueDate(c.dueDate, ctx.now);
+  const dueDate = recordedDue !== undefined && c.dueDate.trim() === recordedDue ? ok(recordedDue) : checkDueDate(c.dueDate, ctx.now, ctx.profile.retentionDays);
   if (!dueDate.ok) return dueDate;
   return ok({ description: description.value, owner, dueDate: dueDate.value });
 }

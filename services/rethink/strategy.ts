@@ -12,27 +12,27 @@ export function recommendStrategy(answers: StrategyAnswers): Recommendation {
       strategy: 3,
       // A lead professional skips strategy 1: don't tell them they tried it.
       reason: answers.isLeadProfessional
-        ? 'You are the lead professional and a group Re-think with the team around the family (strategy 2) has not resolved the concerns, so an independent facilitator can help.'
+        ? 'You are the lead professional and strategy 2 has been tried without resolving the concerns, so an independent facilitator can help.'
         : 'Strategies 1 and 2 have been tried and there are still concerns, so an independent facilitator can help.',
     };
   }
   if (answers.isLeadProfessional) {
     return {
       strategy: 2,
-      reason: 'You are the lead professional, so go straight to strategy 2: a group Re-think with the team around the family.',
+      reason: 'You are the lead professional, so go straight to strategy 2.',
     };
   }
   if (answers.raisedWithLeadProfessional) {
     return {
       strategy: 2,
-      reason: 'You have raised your concerns with the lead professional and the concerns are still not resolved, so strategy 2 is next: a group Re-think with the team around the family.',
+      reason: 'You have raised your concerns with the lead professional and the concerns are still not resolved, so strategy 2 is next.',
     };
   }
   return {
     strategy: 1,
     reason: answers.groupMeetingHeld
       ? 'A meeting has been held, but you haven’t yet raised your concerns with the lead professional: start there, with strategy 1. An independent facilitator (strategy 3) can help once strategies 1 and 2 have been tried.'
-      : 'Start by talking your concerns through with the lead professional: the right conversation with the right person often resolves things.',
+      : 'Start by talking your concerns through with the lead professional (strategy 1).',
   };
 }
 

@@ -83,7 +83,11 @@ export function ukToday(now: Date): string {
   return ISO_IN_LONDON.format(now);
 }
 
-export function checkDueDate(input: string, now: Date): Result<string> {
+/**
+ * `keptDays`: how long Re-think keeps a record after its last change (the partnership's retention).
+ * A date beyond it would be deleted, unreminded, before it came: refused when that is nearer than two years.
+ */
+export function checkDueDate(input: string, now: Date, keptDays = Infinity): Result<string> {
   const value = input.trim();
   if (value === '') return refuse('invalidInput', 'Please choose a due date for the action.');
   const match = ISO_DATE.exec(value);
@@ -93,6 +97,10 @@ export function checkDueDate(input: string, now: Date): Result<string> {
   }
   if (value < ukToday(now)) return refuse('invalidInput', 'The due date is in the past. Please choose today or a later date.');
   if (value > yearsAhead(now, 2)) return refuse('invalidInput', `The due date, ${formatUkDate(value)}, is more than two years away. Please check the year.`);
+  const kept = Number.isFinite(keptDays) ? new Date(Date.parse(`${ukToday(now)}T00:00:00Z`) + (keptDays - 1) * 86_400_000).toISOString().slice(0, 10) : undefined;
+  if (kept && value > kept) {
+    return refuse('invalidInput', `The due date, ${formatUkDate(value)}, is later than Re-think keeps its records (${keptDays} days), so it couldn’t be followed up. Please choose a date by ${formatUkDate(kept)}, and keep anything longer in your own agency’s records.`);
+  }
   return ok(value);
 }
 

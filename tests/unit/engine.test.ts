@@ -315,7 +315,7 @@ describe('the five stages', () => {
       else refused = result.error.message;
     }
     expect(refused).toMatch(/grown as large as it can be/);
-    expect(refused).toContain('Please move on to agreeing actions and close it');
+    expect(refused).toContain('Please move on to stage 5 (“Agreeing actions”) and close it');
     expect(Buffer.byteLength(JSON.stringify(r), 'utf8')).toBeLessThan(2_000_000);
     // Moving on and closing stay possible.
     expect(applyCommand(r, { kind: 'advance', confirmed: true }, lead, ctx).ok).toBe(true);

@@ -104,4 +104,16 @@ describe('text and dates', () => {
     // In summer, UK time is an hour ahead of UTC.
     expect(ukToday(new Date('2026-07-01T23:30:00Z'))).toBe('2026-07-02');
   });
+
+  test('a partnership keeping records for less than two years: a due date after its records would be deleted is refused, saying by when', () => {
+    const now = new Date('2026-11-26T09:00:00Z');
+    expect(checkDueDate('2027-11-25', now, 365).ok).toBe(true);
+    expect(checkDueDate('2027-11-26', now, 365)).toMatchObject({
+      ok: false,
+      error: { message: 'The due date, 26 November 2027, is later than Re-think keeps its records (365 days), so it couldn’t be followed up. Please choose a date by 25 November 2027, and keep anything longer in your own agency’s records.' },
+    });
+    // Portsmouth keeps them 730 days, which ends just short of two years from now (2028 is a leap year).
+    expect(checkDueDate('2028-11-24', now, 730).ok).toBe(true);
+    expect(checkDueDate('2028-11-25', now, 730).ok).toBe(false);
+  });
 });
