@@ -186,7 +186,10 @@ async function main() {
   const profilePath = args.profilePath || (process.env.PARTNERSHIP_PROFILE ? path.resolve(process.env.PARTNERSHIP_PROFILE) : DEFAULT_PROFILE);
   const { outFile } = await buildPackage({ appId: appId.trim(), domain: domain.trim(), ssoAppId, outFile: args.outFile, profilePath });
   const shown = path.relative(process.cwd(), outFile);
-  console.log(`Wrote ${shown && !shown.startsWith('..') ? shown : outFile} (app id ${appId.trim()}).`);
+  // Which partnership it is for: a package built without --profile is Portsmouth's, whoever deploys it.
+  const profile = JSON.parse(fs.readFileSync(profilePath, 'utf8'));
+  const publisher = profile.partnership?.publisherName ?? profile.partnership?.shortName ?? '';
+  console.log(`Wrote ${shown && !shown.startsWith('..') ? shown : outFile} (app id ${appId.trim()}), for ${publisher} (profile ${path.relative(process.cwd(), profilePath) || profilePath}).`);
 }
 
 module.exports = { buildPackage, renderManifest, PackageError, LOCAL_PLACEHOLDER_APP_ID, DEFAULT_OUT_FILE };

@@ -1,4 +1,5 @@
 import fs from 'fs';
+import { execFileSync } from 'child_process';
 import os from 'os';
 import path from 'path';
 import zlib from 'zlib';
@@ -217,4 +218,19 @@ describe('Teams app package', () => {
     const same = await buildPackage({ appId: APP_ID, ssoAppId: APP_ID.toUpperCase(), outFile: path.join(dir, 'one-app.zip') });
     expect(same.manifest).toMatchObject({ webApplicationInfo: { id: APP_ID } });
   });
+});
+
+test('npm run package says which partnership’s profile the package was built from', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rethink-package-'));
+  const portsmouth = JSON.parse(fs.readFileSync(path.join(__dirname, '../../services/profile/portsmouth.json'), 'utf8')) as { partnership: Record<string, unknown> };
+  const northshire = path.join(dir, 'northshire.json');
+  fs.writeFileSync(northshire, JSON.stringify({ ...portsmouth, partnership: { ...portsmouth.partnership, name: 'Northshire Safeguarding Children Partnership', shortName: 'Northshire SCP', publisherName: 'Northshire SCP' } }));
+  const run = (...extra: string[]) =>
+    execFileSync(process.execPath, [path.join(__dirname, '../../manifest/package.js'), '--app-id', '00000000-0000-4000-8000-000000000abc', '--domain', 'example.org', '--out', path.join(dir, 'rethink.zip'), ...extra], { encoding: 'utf8', env: { ...process.env, PARTNERSHIP_PROFILE: '' } });
+  try {
+    expect(run()).toMatch(/, for Portsmouth SCP \(profile .*portsmouth\.json\)\.\n$/);
+    expect(run('--profile', northshire)).toMatch(/, for Northshire SCP \(profile .*northshire\.json\)\.\n$/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
