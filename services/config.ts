@@ -91,14 +91,15 @@ export function loadConfig(given: Env, { local = false }: { local?: boolean } = 
   const auth = readAuth(get, problems);
   // With real credentials, only the bot's own tenant is served unless others are listed. Teams
   // gives GUIDs in lower case; one pasted from elsewhere may not be.
-  const allowedTenantIds =
-    get('ALLOWED_TENANT_IDS')
-      ?.split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean) ?? (auth.mode === 'none' ? undefined : [auth.tenantId.toLowerCase()]);
+  const listed = get('ALLOWED_TENANT_IDS')
+    ?.split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
+  const allowedTenantIds = listed ?? (auth.mode === 'none' ? undefined : [auth.tenantId.toLowerCase()]);
   // A list of no one would serve no one: surely a mistake, not a wish.
-  if (allowedTenantIds?.length === 0) problems.push('ALLOWED_TENANT_IDS is set but names no tenant: list the tenant ids (GUIDs) to serve, separated by commas, or unset it.');
-  for (const tenant of allowedTenantIds ?? []) {
+  if (listed?.length === 0) problems.push('ALLOWED_TENANT_IDS is set but names no tenant: list the tenant ids (GUIDs) to serve, separated by commas, or unset it.');
+  // Only what was listed: the default, the bot's own tenant, is reported under its own name.
+  for (const tenant of listed ?? []) {
     if (!GUID.test(tenant)) problems.push(`ALLOWED_TENANT_IDS holds "${tenant}", which is not a tenant id (a GUID).`);
   }
 
@@ -174,7 +175,10 @@ export function loadConfig(given: Env, { local = false }: { local?: boolean } = 
   const devUserId = get('DEV_USER_ID');
   const meetingRole = get('DEV_USER_ROLE') ?? 'Attendee';
   if (!['Organizer', 'Presenter', 'Attendee'].includes(meetingRole)) problems.push(`DEV_USER_ROLE must be Organizer, Presenter or Attendee (got "${meetingRole}").`);
-  if (devUserId && get('MICROSOFT_APP_ID')) problems.push('DEV_USER_ID is for local use only: unset it when MICROSOFT_APP_ID is set.');
+  const devSettings = ['DEV_USER_ID', 'DEV_USER_NAME', 'DEV_USER_AAD_ID', 'DEV_USER_ROLE'].filter((name) => get(name) !== undefined);
+  if (devSettings.length > 0 && get('MICROSOFT_APP_ID')) problems.push(`${devSettings.join(', ')} ${devSettings.length === 1 ? 'is' : 'are'} for local use only: unset ${devSettings.length === 1 ? 'it' : 'them'} when MICROSOFT_APP_ID is set.`);
+  const devAad = get('DEV_USER_AAD_ID');
+  if (devAad !== undefined && !GUID.test(devAad)) problems.push(`DEV_USER_AAD_ID must be an Entra object id (a GUID) (got "${devAad}").`);
 
   // Settings that only a deployment has never run unauthenticated, and a deployment never runs on
   // the embedded store (it lives in one process's memory: a restart or a second instance loses or splits records).

@@ -146,6 +146,22 @@ describe('settings a deployment gets slightly wrong', () => {
     }
   };
 
+  test('a missing or wrong tenant id is reported once, under its own name, not again as ALLOWED_TENANT_IDS, which nobody set', () => {
+    for (const tenant of [undefined, 'contoso.onmicrosoft.com']) {
+      const env: Record<string, string> = { MICROSOFT_APP_ID: APP, MICROSOFT_APP_PASSWORD: 's', COSMOS_ENDPOINT: COSMOS, ...(tenant ? { MICROSOFT_APP_TENANT_ID: tenant } : {}) };
+      const problems = problemsOf(env);
+      expect(problems).toContain('MICROSOFT_APP_TENANT_ID');
+      expect(problems).not.toContain('ALLOWED_TENANT_IDS');
+    }
+    expect(problemsOf({ ...DEPLOYED, ALLOWED_TENANT_IDS: 'contoso.onmicrosoft.com' })).toContain('ALLOWED_TENANT_IDS holds "contoso.onmicrosoft.com", which is not a tenant id (a GUID).');
+  });
+
+  test('every DEV_USER_ setting is refused with an app id, and DEV_USER_AAD_ID must be an object id', () => {
+    expect(problemsOf({ ...DEPLOYED, DEV_USER_NAME: 'Local developer', DEV_USER_AAD_ID: '00000000-0000-4000-8000-00000000d0e5' })).toContain('DEV_USER_NAME, DEV_USER_AAD_ID are for local use only: unset them when MICROSOFT_APP_ID is set.');
+    expect(problemsOf({ DEV_USER_ID: '29:me', DEV_USER_AAD_ID: 'me@example.org' })).toContain('DEV_USER_AAD_ID must be an Entra object id (a GUID) (got "me@example.org").');
+    expect(problemsOf({ DEV_USER_ID: '29:me', DEV_USER_AAD_ID: '00000000-0000-4000-8000-00000000d0e5' })).toBe('');
+  });
+
   test('MICROSOFT_APP_TYPE in any case, as botbuilder takes it', () => {
     expect(loadConfig({ ...DEPLOYED, MICROSOFT_APP_PASSWORD: '', MICROSOFT_APP_TYPE: 'UserAssignedMsi' }).auth).toEqual({ mode: 'managedIdentity', appId: APP, tenantId: TENANT });
     expect(loadConfig({ ...DEPLOYED, MICROSOFT_APP_TYPE: 'singletenant' }).auth).toMatchObject({ mode: 'singleTenant' });
