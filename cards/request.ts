@@ -30,6 +30,8 @@ export interface RequestCardData {
   textLimit: string;
   canAccept: boolean;
   canAsk: boolean;
+  hasAskWho: boolean;
+  askWho: string;
   canSchedule: boolean;
   scheduleTitle: string;
   /** The pool's copies are shared: whose this is to do. */
@@ -105,6 +107,8 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     textLimit: characters(profile.limits.summaryMaxLength),
     canAccept: audience === 'pool' && r.status === 'submitted',
     canAsk: audience === 'pool' && open,
+    hasAskWho: !!r.accepted,
+    askWho: `For ${r.accepted?.by.name ?? 'the facilitator who accepted it'} to do, as the facilitator who accepted this request.`,
     canSchedule: audience === 'pool' && (r.status === 'accepted' || r.status === 'scheduled'),
     scheduleTitle: r.status === 'scheduled' ? 'Change the meeting' : 'Schedule the meeting',
     scheduleWho: `For ${r.accepted?.by.name ?? 'the facilitator who accepted it'} to do, as the facilitator who accepted this request.`,

@@ -30,6 +30,10 @@ export function historyText(profile: PartnershipProfile, h: HistoryEntry, limit:
   return [`${heading}. Actions agreed:`, ...actions].join('\n\n');
 }
 
+/** How a facilitated Re-think ended, as its summary says it: "Not resolved (escalation under the HIPS protocol)". */
+export const outcomeWords = (profile: PartnershipProfile, outcome: NonNullable<FacilitatorRequest['outcome']>): string =>
+  `${OUTCOME_LABELS[outcome.kind] ?? outcome.kind}${outcome.nextStep ? ` (${nextStepLabels(profile)[outcome.nextStep] ?? outcome.nextStep})` : ''}`;
+
 /** One line saying where the request is, e.g. "Accepted by Jo Bloggs on 3 December 2026". */
 export function statusLine(profile: PartnershipProfile, r: FacilitatorRequest): string {
   switch (r.status) {
@@ -45,7 +49,7 @@ export function statusLine(profile: PartnershipProfile, r: FacilitatorRequest): 
       return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'}. Meeting on ${formatUkDate(r.schedule?.date ?? r.updatedAt)} at ${r.schedule?.time ?? ''} (${labelOf(profile.requestForm.formats, r.schedule?.format)}).${from}`;
     }
     case 'completed':
-      return `Completed on ${formatUkDate(r.completedAt ?? r.updatedAt)}: the facilitated Re-think has closed.`;
+      return `Completed on ${formatUkDate(r.completedAt ?? r.updatedAt)}: the facilitated Re-think has closed${r.outcome ? `, with the outcome “${outcomeWords(profile, r.outcome)}”` : ''}.`;
     case 'withdrawn':
       return `Withdrawn by ${r.requester.name} on ${formatUkDate(r.withdrawal?.at ?? r.updatedAt)}.`;
   }

@@ -5,7 +5,7 @@ import { renderRequestCard, type RequestTyped } from '../../cards/request';
 import type { AdaptiveCard } from '../../cards/render';
 import { renderRequestFormCard } from '../../cards/requestForm';
 import { renderRequestListCard, requestListCardData } from '../../cards/requestList';
-import { REQUEST_STATUS_LABELS } from '../../cards/requestText';
+import { outcomeWords, REQUEST_STATUS_LABELS } from '../../cards/requestText';
 import { formFromData } from '../../services/requests/form';
 import { historyFor, networkOf, prefill } from '../../services/requests/history';
 import * as lifecycle from '../../services/requests/lifecycle';
@@ -312,7 +312,9 @@ export const answerQuestion: Handler = async (input, deps) => {
   );
   if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
   if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(requestId);
-  const notice = outcome.kind === 'refused' ? outcome.refusal.message : 'Thank you: your answer has been sent to the facilitator.';
+  // Sent only where the facilitator who asked can be reached; otherwise it is on the request's cards.
+  const done = askerChat ? 'Thank you: your answer has been sent to the facilitator.' : 'Thank you: your answer is recorded on the request, where the facilitators can see it.';
+  const notice = outcome.kind === 'refused' ? outcome.refusal.message : done;
   // The question and its answer are for the requester (and the facilitators, on their card).
   if (outcome.kind === 'refused' && !lifecycle.samePerson(outcome.doc.requester, personOf(input))) return { notice };
   const data = questionCardData(deps.profile, outcome.doc, questionId, notice, outcome.kind === 'refused' ? textField(input.data, 'answer') : '');
@@ -402,11 +404,13 @@ export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput
  * saved as the Re-think started (the facilitator who accepted it started this Re-think).
  */
 const linkAndComplete =
-  (r: Pick<Rethink, 'id' | 'conversationId'>, by: string, ctx: lifecycle.RequestContext) =>
+  (r: Pick<Rethink, 'id' | 'conversationId' | 'outcome'>, by: string, ctx: lifecycle.RequestContext) =>
   (current: FacilitatorRequest): Result<FacilitatorRequest> & { replay?: boolean } => {
-    if (current.rethink || !current.accepted) return lifecycle.completeRequest(current, r.id, by, ctx);
+    const ended = r.outcome ? { kind: r.outcome.kind, ...(r.outcome.nextStep ? { nextStep: r.outcome.nextStep } : {}) } : undefined;
+    const outcome = ended && { ...ended, said: outcomeWords(ctx.profile, ended) };
+    if (current.rethink || !current.accepted) return lifecycle.completeRequest(current, r.id, by, ctx, outcome);
     const linked = lifecycle.linkRethink(current, current.accepted.by, { id: r.id, conversationId: r.conversationId }, ctx);
-    return linked.ok ? lifecycle.completeRequest(linked.value, r.id, by, ctx) : linked;
+    return linked.ok ? lifecycle.completeRequest(linked.value, r.id, by, ctx, outcome) : linked;
   };
 
 /** A request never linked that this Re-think follows: its facilitator started it for the case after accepting. */

@@ -162,7 +162,8 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
     return refuse('notAllowed', 'You took part in this case’s earlier Re-thinks, so another independent facilitator needs to accept it: an independent facilitator is someone outside the case.');
   }
   return change(doc, activityId, ctx, who.id, 'accepted', (d) => ({
-    doc: { ...d, status: 'accepted', accepted: { by: who, at: ctx.now.toISOString(), ...(whoChat ? { chat: whoChat } : {}) } },
+    // Declined earlier and now accepting: the card shouldn't list them as both.
+    doc: { ...d, status: 'accepted', accepted: { by: who, at: ctx.now.toISOString(), ...(whoChat ? { chat: whoChat } : {}) }, declines: d.declines.filter((x) => !samePerson(x.by, who)) },
     cardChanged: true,
     notify: [
       { to: requesterTarget(d), message: { kind: 'text', text: `${who.name} has accepted your request for an independent facilitator for case ${d.caseReference}. They will be in touch to arrange the Re-think meeting.` } },
@@ -256,6 +257,10 @@ export const askQuestion = growing(function askQuestion(doc: FacilitatorRequest,
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted', 'accepted', 'scheduled']);
   if (!allowed.ok) return allowed;
+  // Once accepted, the requester hears from their facilitator, and the answer goes to them.
+  if (doc.accepted && !samePerson(doc.accepted.by, who)) {
+    return refuse('notAllowed', `${doc.accepted.by.name} has accepted this request, so questions to the requester now come from them. If you have something to ask, please pass it to ${doc.accepted.by.name}.`);
+  }
   const question = checkText(text, 'your question', ctx.profile.limits.summaryMaxLength);
   if (!question.ok) return question;
   const id = ctx.newId();
@@ -358,15 +363,16 @@ export function linkRethink(doc: FacilitatorRequest, who: PersonRef, rethink: { 
 }
 
 /** Completed when its Re-think closes. */
-export function completeRequest(doc: FacilitatorRequest, rethinkId: string, by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+/** `outcome`: how its Re-think ended, with `said`, those words for the requester. */
+export function completeRequest(doc: FacilitatorRequest, rethinkId: string, by: string, ctx: RequestContext, outcome?: NonNullable<FacilitatorRequest['outcome']> & { said: string }): Result<FacilitatorRequest> & { replay?: boolean } {
   if (doc.status === 'completed') return { ok: true, value: doc, replay: true };
   if (doc.rethink?.id !== rethinkId) return refuse('notAllowed', 'That Re-think is not linked to this request.');
   const allowed = mustBe(doc, ['accepted', 'scheduled']);
   if (!allowed.ok) return allowed;
   return change(doc, undefined, ctx, by, 'completed', (d) => ({
-    doc: { ...d, status: 'completed', completedAt: ctx.now.toISOString() },
+    doc: { ...d, status: 'completed', completedAt: ctx.now.toISOString(), ...(outcome ? { outcome: { kind: outcome.kind, ...(outcome.nextStep ? { nextStep: outcome.nextStep } : {}) } } : {}) },
     cardChanged: true,
-    notify: [{ to: requesterTarget(d), message: { kind: 'text', text: `The Re-think with an independent facilitator for case ${d.caseReference} has been held and closed. Its summary is in the chat where it took place.` } }],
+    notify: [{ to: requesterTarget(d), message: { kind: 'text', text: `The Re-think with an independent facilitator for case ${d.caseReference} has been held and closed${outcome ? `, with the outcome “${outcome.said}”` : ''}. Its summary is in the chat where it took place.` } }],
   }));
 }
 

@@ -169,6 +169,8 @@ export interface FacilitatorRequest {
   /** The strategy 3 Re-think that follows the request. */
   rethink?: { id: string; conversationId: string; linkedAt: string };
   completedAt?: string;
+  /** How its facilitated Re-think ended, as it closed (labels come from the outcome's kind and next step). */
+  outcome?: { kind: OutcomeKind; nextStep?: NextStep };
   withdrawal?: { reason: string; at: string };
   /** Increases with every change to what the request card shows. */
   revision: number;

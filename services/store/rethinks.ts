@@ -14,7 +14,7 @@ export interface RethinkListItem {
 }
 
 /** What the periodic check needs of a closed strategy 3 Re-think to find and complete its request. */
-export type ClosedStrategyThree = Pick<Rethink, 'id' | 'conversationId' | 'caseReference' | 'createdBy' | 'createdAt'>;
+export type ClosedStrategyThree = Pick<Rethink, 'id' | 'conversationId' | 'caseReference' | 'createdBy' | 'createdAt' | 'outcome'>;
 
 export interface RethinkRepository {
   get(conversationId: string, id: string): Promise<Stored<Rethink> | undefined>;
@@ -105,7 +105,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
     latestNotResolved: (conversationId) => latest(conversationId, 'closed', undefined, true),
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.
     closedStrategyThreeSince: (since) =>
-      queryAcross<ClosedStrategyThree>(container, 'SELECT c.id, c.conversationId, c.caseReference, c.createdBy, c.createdAt FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since', [{ name: '@since', value: since }]),
+      queryAcross<ClosedStrategyThree>(container, 'SELECT c.id, c.conversationId, c.caseReference, c.createdBy, c.createdAt, c.outcome FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since', [{ name: '@since', value: since }]),
     dueReminders: async (bounds, limit, tenants) => {
       // Only tenants still served: one taken off the allow-list is sent and written nothing more.
       const served = tenants ? ' AND ARRAY_CONTAINS(@tenants, c.tenantId)' : '';

@@ -12,6 +12,10 @@ import { message } from '../helpers/activities';
 import { request, servedBy } from '../fixtures/cards/requests';
 import { caseClaimId, requestRepository } from '../../services/store/requests';
 import { LEFT_POOL } from '../../bot/requestSender';
+import { statusLine } from '../../cards/requestText';
+import { DEFAULT_PROFILE_PATH } from '../../services/config';
+import { loadProfile } from '../../services/profile/load';
+import type { FacilitatorRequest } from '../../services/requests/types';
 import { ANSWERS, buttonData, COMPLETE_FORM, installPersonally, latestCard, openRequestForm, personalChat, pressIn, rethinkToClose, submitForm } from '../helpers/journeys';
 
 const admin = users.isaiah;
@@ -127,8 +131,10 @@ test('strategy 1 and 2 not resolved → request pre-filled → submitted → poo
   const started = await bed.db.rethink(s3Chat.conversation.id, s3.rethinkId);
   expect(started?.recommended.reason).toContain('You accepted the request for an independent facilitator for this case');
   const completed = await bed.db.request(requestId);
-  expect(completed).toMatchObject({ status: 'completed', rethink: { id: s3.rethinkId } });
-  await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').includes('has been held and closed'));
+  expect(completed).toMatchObject({ status: 'completed', rethink: { id: s3.rethinkId }, outcome: { kind: 'resolved' } });
+  // The requester may not be in that chat: told how it ended, and its card says so too.
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').includes('has been held and closed, with the outcome “Resolved”. Its summary is in the chat where it took place.'));
+  expect(statusLine(loadProfile(DEFAULT_PROFILE_PATH), completed as FacilitatorRequest)).toMatch(/^Completed on .+: the facilitated Re-think has closed, with the outcome “Resolved”\.$/);
   expect(completed?.audit.map((a) => a.what)).toEqual(expect.arrayContaining(['submitted', 'accepted', 'scheduled', 'rethinkLinked', 'completed']));
   // Completed: the case is no longer among those the facilitator is facilitating.
   await bed.app.idle();
@@ -603,9 +609,11 @@ test('a new facilitator channel is sent the requests still waiting for someone t
     expect(cardText(cardOf(offered))).toContain('Independent facilitator request · case PSCP-2026-0557');
     // Set again while the request still waits, nothing is sent twice, and the pool's history is as it was.
     const historyBefore = (await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ audit: unknown[] }>()).resource?.audit;
+    const sentBefore = bed.connector.posts(newChannel.id).length;
     await say(newChannel, admin, 'set facilitator channel');
     await bed.app.idle();
-    expect(bed.connector.posts(newChannel.id).at(-1)?.activity.text).toMatch(/^This is already the facilitator channel/);
+    // Other requests' cards may still be arriving there: the reply is found among them.
+    expect(bed.connector.posts(newChannel.id).slice(sentBefore).map((p) => p.activity.text ?? '')).toContainEqual(expect.stringMatching(/^This is already the facilitator channel/));
     expect((await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ audit: unknown[] }>()).resource?.audit).toEqual(historyBefore);
     expect(bed.connector.posts(newChannel.id).filter((p) => JSON.stringify(p.activity).includes(requestId))).toHaveLength(1);
     const accepted = await pressIn(bed.app, bed.connector, newChannel, person(12), 'acceptRequest', { requestId }, offered.activityId);
@@ -720,9 +728,13 @@ test('a facilitator removed from the pool after asking is not sent the answer; o
   await say(personalChat(admin), admin, `remove facilitator ${leaving.aadObjectId}`);
   expect(lastText(personalChat(admin).id)).toMatch(/^Removed [0-9a-f-]+\./);
   const questions = bed.connector.posts(personalChat(requester).id).filter((p) => JSON.stringify(p.activity).includes('answerQuestion')).slice(-2);
+  const answered: string[] = [];
   for (const [i, answer] of ['Yes, since March.', 'Yes, by the social worker.'].entries()) {
-    await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'answerQuestion', { ...buttonData(cardOf(questions[i]!), 'answerQuestion'), answer });
+    const pressed = await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'answerQuestion', { ...buttonData(cardOf(questions[i]!), 'answerQuestion'), answer });
+    answered.push(cardText(pressed.card).includes('has been sent to the facilitator') ? 'sent' : cardText(pressed.card).includes('recorded on the request') ? 'recorded' : 'neither');
   }
+  // The requester isn't told an answer went where it didn't.
+  expect(answered).toEqual(['recorded', 'sent']);
   await bed.connector.waitFor((c) => c.conversationId === personalChat(staying).id && (c.activity.text ?? '').includes('Yes, by the social worker.'));
   await bed.app.idle();
   expect(bed.connector.posts(personalChat(leaving).id).map((p) => p.activity.text ?? '').join('\n')).not.toContain('Yes, since March.');

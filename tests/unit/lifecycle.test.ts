@@ -34,6 +34,24 @@ test('an independent facilitator is someone outside the case: neither the reques
   expect(refused(facilitator)).toBe('accepted');
 });
 
+test('someone who declined and then accepts is listed as having accepted only', () => {
+  const other = { id: '29:other', name: 'Priya Shah', aadObjectId: 'o1' };
+  let doc = value(declineRequest(request('submitted'), facilitator, 'act-d1', ctx));
+  doc = value(declineRequest(doc, other, 'act-d2', ctx));
+  const accepted = value(acceptRequest(doc, facilitator, undefined, 'act-a', ctx));
+  expect(accepted.declines.map((d) => d.by.name)).toEqual(['Priya Shah']);
+});
+
+test('once accepted, only the facilitator who accepted asks the requester questions: the answer goes to them', () => {
+  const other = { id: '29:other', name: 'Priya Shah', aadObjectId: 'o1' };
+  const accepted = value(acceptRequest(request('submitted'), facilitator, undefined, 'act-a', ctx));
+  const refused = askQuestion(accepted, other, 'Who else is involved?', '19:pool', 'act-q1', ctx);
+  expect(refused.ok ? '' : refused.error.message).toBe('Adele Vance has accepted this request, so questions to the requester now come from them. If you have something to ask, please pass it to Adele Vance.');
+  expect(value(askQuestion(accepted, facilitator, 'Who else is involved?', '19:pool', 'act-q2', ctx)).questions).toHaveLength(accepted.questions.length + 1);
+  // Before anyone accepts, anyone in the pool may ask.
+  expect(value(askQuestion(request('submitted'), other, 'Who else is involved?', '19:pool', 'act-q3', ctx)).questions).toHaveLength(request('submitted').questions.length + 1);
+});
+
 describe('the same activity delivered twice gets the first result, not a refusal', () => {
   test('accept', () => {
     const accepted = value(acceptRequest(request('submitted'), facilitator, undefined, 'act-1', ctx));
