@@ -66,6 +66,14 @@ export class Deliveries {
     this.cards.send(conversationId, activityId, sendCard, shared);
   }
 
+  /** Replaces one of the bot's own messages with a line of text, after the answer; a failure is logged. */
+  replaceAt(to: ConversationAddress, activityId: string, text: string): void {
+    this.later('replace a message', async () => {
+      const sent = await this.connector.update(to, activityId, MessageFactory.text(text));
+      if (!sent.ok) throw Object.assign(new Error(`Teams answered ${sent.status}`), { statusCode: sent.status });
+    });
+  }
+
   /** Opens a turn in this turn's conversation later on. */
   private reachFrom(context: TurnContext): Reach {
     const reference = TurnContext.getConversationReference(context.activity);

@@ -45,11 +45,12 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
   return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: result.notice ?? 'Done.' } as unknown as AdaptiveCardInvokeResponse;
 }
 
-/** Posts meant for another conversation, such as the person's personal chat. */
+/** Posts meant for another conversation, such as the person's personal chat; messages elsewhere replaced. */
 function postElsewhere(result: HandlerResult, log: Logger, deliveries: Deliveries): void {
   for (const outgoing of result.posts ?? []) {
     if (outgoing.to) deliveries.elsewhere(outgoing.to, 'post in another conversation', (there) => post(there, outgoing, log, deliveries));
   }
+  for (const { to, activityId, text } of result.replaced ?? []) deliveries.replaceAt(to, activityId, text);
 }
 
 /** Text commands and Action.Submit: no per-person view, so notices are sent as messages. */

@@ -3,7 +3,10 @@
  * answer subject access and erasure requests for a case reference.
  */
 import { checkCaseReference, formatUkDate } from '../../services/rethink/validation';
-import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, documentCopies, holdsNothing } from '../../services/store/caseRecords';
+import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, describeLive, documentCopies, holdsNothing } from '../../services/store/caseRecords';
+import { rethinkAddress } from '../../services/store/conversations';
+import type { FacilitatorRequest } from '../../services/requests/types';
+import type { Rethink } from '../../services/rethink/types';
 import * as lifecycle from '../../services/requests/lifecycle';
 import { changeEach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
@@ -193,7 +196,7 @@ export const eraseCase: Handler = async (input, deps) => {
   if (!previewed) {
     if (!(await deps.caseRecords.notePreview(input.actor.id, ref, input.now))) return { notice: MESSAGES.storeUnavailable };
     const first = confirmed ? 'Before anything is erased, please check this is the case you mean. ' : '';
-    return { notice: `${first}This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone, and cards already posted in Teams chats stay there.${documentCopies(holdings)} To go ahead, type **erase case ${ref} confirm**.` };
+    return { notice: `${first}This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone. The cards Re-think posted about it in Teams chats are replaced by a line saying the record has been erased.${describeLive(holdings)}${documentCopies(holdings)} To go ahead, type **erase case ${ref} confirm**.` };
   }
   const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
   const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString() }, unlist);
@@ -202,15 +205,37 @@ export const eraseCase: Handler = async (input, deps) => {
     deps.log.warn({ rethinks: removed.rethinks, requests: removed.requests }, 'case erasure stopped part-way');
     const allDeleted = removed.rethinks === holdings.rethinks.length && removed.requests === holdings.requests.length;
     const left = allDeleted ? 'The Re-thinks and requests are all deleted; what is left is taking the case off facilitators’ lists.' : `Deleted so far: ${describeCounts(removed.rethinks, removed.requests)} (of ${what}).`;
-    return { notice: `Erasing case ${ref} stopped part-way, because Re-think couldn’t reach its store. ${left} Please type **erase case ${ref} confirm** again in a moment: it deletes whatever is left.` };
+    return {
+      notice: `Erasing case ${ref} stopped part-way, because Re-think couldn’t reach its store. ${left} Please type **erase case ${ref} confirm** again in a moment: it deletes whatever is left.`,
+      replaced: await erasedCards(deps, holdings.rethinks.slice(0, removed.rethinks), holdings.requests.slice(0, removed.requests)),
+    };
   }
   const { note } = outcome;
   deps.log.info({ erasure: note.id, rethinks: note.rethinkIds.length, requests: note.requestIds.length, facilitators: note.facilitatorIds.length, noteFinished: outcome.noteFinished }, 'case erased');
   const kept = outcome.noteFinished
     ? 'A note that an erasure was made (by whom, when, and the ids involved, without the case reference) is kept for the retention period.'
     : `The note of this erasure (by whom, when, and the ids involved, without the case reference) couldn’t be marked finished just now, so it reads “started”: its id is ${note.id}.`;
-  return { notice: `Erased for case ${ref}: ${describeErased(note)}. ${kept}${documentCopies(holdings)}` };
+  return { notice: `Erased for case ${ref}: ${describeErased(note)}. ${kept}${documentCopies(holdings)}`, replaced: await erasedCards(deps, holdings.rethinks, holdings.requests) };
 };
+
+const ERASED_RETHINK = 'This Re-think’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.';
+const ERASED_REQUEST = 'This facilitator request’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.';
+
+/**
+ * Where Re-think posted about the erased records (each Re-think's card and summary, every copy of a
+ * request's card): each is replaced by a line saying so, so no chat goes on showing what was erased.
+ */
+async function erasedCards(deps: Deps, rethinks: readonly Rethink[], requests: readonly FacilitatorRequest[]): Promise<NonNullable<HandlerResult['replaced']>> {
+  const found: NonNullable<HandlerResult['replaced']>[number][] = [];
+  for (const r of rethinks) {
+    const posted = [r.cardActivityId, r.owed?.summary?.activityId].filter((id): id is string => id !== undefined);
+    if (posted.length === 0) continue;
+    const to = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId).catch(() => undefined);
+    if (to?.serviceUrl) for (const activityId of posted) found.push({ to, activityId, text: ERASED_RETHINK });
+  }
+  for (const r of requests) for (const copy of r.cards) found.push({ to: copy.to, activityId: copy.activityId, text: ERASED_REQUEST });
+  return found;
+}
 
 /** `export case <reference>`: everything held for the case, offered as a file in the administrator's personal chat. */
 export const exportCase: Handler = async (input, deps) => {

@@ -81,6 +81,8 @@ export interface HandlerResult {
   readonly postViewWithoutExecute?: boolean;
   /** What to post instead of `view` there, when `view` holds something only its viewer may see. */
   readonly publicView?: AdaptiveCard;
+  /** The bot's own messages elsewhere, each replaced by a line of text (what they showed has been erased). */
+  readonly replaced?: readonly { readonly to: ConversationAddress; readonly activityId: string; readonly text: string }[];
 }
 
 export interface SharedCard {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { listNames } from '../rethink/engine';
+import { formatUkDate } from '../rethink/validation';
 import type { Container } from '@azure/cosmos';
 import type { FacilitatorRequest } from '../requests/types';
 import { caseClaimId } from './requests';
@@ -225,6 +226,25 @@ const onLists = (n: number): string => (n === 1 ? '1 facilitator’s list' : `${
 export function describeErased(note: CaseNote): string {
   const lists = note.facilitatorIds.length;
   return `${describeCounts(note.rethinkIds.length, note.requestIds.length)}${lists === 0 ? '' : `, and the case was taken off ${onLists(lists)} of accepted cases`}`;
+}
+
+/**
+ * What is still going on, for the administrator to weigh before erasing: Re-thinks in progress, and
+ * requests waiting, accepted or with a meeting arranged ('' when nothing is).
+ */
+export function describeLive(holdings: CaseHoldings): string {
+  const open = holdings.rethinks.filter((r) => r.status === 'open' || r.status === 'proposed').length;
+  const requests = holdings.requests.flatMap((r) =>
+    r.status === 'submitted'
+      ? ['a request is waiting for a facilitator to accept it']
+      : r.status === 'accepted'
+        ? [`a request was accepted by ${r.accepted?.by.name ?? 'a facilitator'}`]
+        : r.status === 'scheduled'
+          ? [`a request was accepted by ${r.accepted?.by.name ?? 'a facilitator'}, with a meeting on ${formatUkDate(r.schedule?.date ?? r.updatedAt)}`]
+          : [],
+  );
+  const parts = [...(open === 0 ? [] : [`${open === 1 ? '1 Re-think is' : `${open} Re-thinks are`} still in progress`]), ...requests];
+  return parts.length === 0 ? '' : ` The case is still active: ${listNames(parts)}. The people taking part see the cards say the record has been erased, and nothing else.`;
 }
 
 /** What is held, with the facilitators' lists that name the case when there are any. */

@@ -403,3 +403,23 @@ test('administrators find their commands: help and an unrecognised message list 
   }
   expect(await rethinksOf(KEPT)).toHaveLength(1);
 });
+
+test('erasing a case still in progress: the preview says what is going on, and the cards Re-think posted about it are replaced by a line saying it was erased', async () => {
+  const caseReference = 'PSCP-2026-2012';
+  const group = newGroupChat();
+  const { rethinkId } = await new Driver(bed.app, bed.connector, group).start(lead, { ...START_FORM, caseReference });
+  const rethink = await bed.db.rethink(group.id, rethinkId);
+  expect(rethink?.cardActivityId).toBeDefined();
+  const channel = { conversationId: '19:erased-pool@thread.tacv2', serviceUrl: bed.connector.serviceUrl, tenantId: 't', botId: 'b', conversationKind: 'channel' };
+  const accepted = request('scheduled', { id: 'request-live', caseReference, accepted: { by: { id: facilitator.id, name: facilitator.name, aadObjectId: facilitator.aadObjectId }, at: new Date().toISOString() }, cards: [{ to: channel, activityId: 'pool-copy-1', audience: 'pool' }] });
+  await bed.db.requests.items.create(servedBy(accepted, bed.connector.serviceUrl));
+
+  const preview = await say(personalChat(admin), admin, `erase case ${caseReference}`);
+  expect(preview).toContain(`The case is still active: 1 Re-think is still in progress and a request was accepted by ${facilitator.name}, with a meeting on `);
+  expect(preview).toContain('The cards Re-think posted about it in Teams chats are replaced by a line saying the record has been erased.');
+  expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`)).toContain(`Erased for case ${caseReference}: 1 Re-think and 1 facilitator request.`);
+  await bed.app.idle();
+  const replacedWith = (conversationId: string, activityId: string) => bed.connector.updates(conversationId).filter((u) => u.activityId === activityId).at(-1)?.activity.text;
+  expect(replacedWith(group.id, rethink?.cardActivityId ?? '')).toBe('This Re-think’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.');
+  expect(replacedWith(channel.conversationId, 'pool-copy-1')).toBe('This facilitator request’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.');
+});
