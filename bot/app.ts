@@ -15,7 +15,7 @@ import { RateLimiter } from '../services/requests/rateLimiter';
 import type { ConversationAddress } from '../services/store/people';
 import { caseRecordsRepository } from '../services/store/caseRecords';
 import { panelPassKeySource } from '../services/store/panelPassKey';
-import { chatOwner, poolRepository } from '../services/store/pool';
+import { chatOwner, keepReachable, poolRepository } from '../services/store/pool';
 import { requestRepository } from '../services/store/requests';
 import { checkRetention } from '../services/store/retention';
 import { connectorClient, tokenSource } from './connectorClient';
@@ -160,9 +160,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const owedPosts = oneAtATime(() => postOwed(deps, connector, clock, () => stopping));
   const retention = oneAtATime(() =>
     checkRetention(containers, { instance, startedAt, retentionSeconds }, clock, () => stopping).then(
-      (counts) => {
+      async (counts) => {
         const shortened = Object.values(counts ?? {}).reduce((sum, c) => sum + c.shortened, 0);
         if (shortened > 0) log.info({ counts }, 'records held under a longer retention period now expire within the current one');
+        // Once a day, by the instance that ran the check: administrators and named facilitators stay reachable.
+        if (counts && !stopping) {
+          const renewed = await keepReachable(config.administrators, pool, people, retentionSeconds, clock());
+          if (renewed > 0) log.info({ renewed }, 'records of administrators and named facilitators renewed for another retention period');
+        }
       },
       (error: unknown) => log.warn({ err: errorKind(error) }, 'could not check that every record expires within the retention period; it is tried again later'),
     ),

@@ -86,6 +86,25 @@ export function poolRepository(container: Container, retentionSeconds?: number):
 }
 
 /**
+ * People whose part in the partnership goes on while they are administrators or named facilitators:
+ * their records (where to reach them) would otherwise expire a retention period after they last
+ * changed, however much they are still relied on. A record within `renewWithin` of expiring is kept
+ * for another period; one with no record is left alone. Returns how many were renewed.
+ */
+export async function keepReachable(administrators: readonly string[], pool: PoolRepository, people: PeopleRepository, retentionSeconds: number, now: Date, renewWithinMs = 30 * 86_400_000): Promise<number> {
+  const named = (await pool.get())?.facilitators.map((f) => f.aadObjectId) ?? [];
+  let renewed = 0;
+  for (const aadObjectId of [...new Set([...administrators.map((a) => a.toLowerCase()), ...named])]) {
+    const record = await people.get(aadObjectId);
+    const expires = record ? Date.parse(record.updatedAt) + retentionSeconds * 1000 : Infinity;
+    if (expires - now.getTime() > renewWithinMs) continue;
+    await people.remember(aadObjectId, {}, now, true);
+    renewed++;
+  }
+  return renewed;
+}
+
+/**
  * Whose personal chat a request's delivery went to, when the request itself doesn't say (the
  * requester and the facilitator who accepted it, it does): someone from the case's network, by
  * name, or a named facilitator, by Entra object id (the pool keeps no names). A few reads, only

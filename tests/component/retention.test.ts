@@ -160,3 +160,34 @@ test('during a deployment that lengthens the period, an instance still on the ol
     fs.rmSync(path.dirname(shorter), { recursive: true, force: true });
   }
 });
+
+test('administrators and named facilitators stay reachable: their records near the end of the retention period are renewed by the daily check; anyone else’s are left to expire', async () => {
+  const store = await startStore();
+  const db = storeReader(store.endpoint);
+  const [admin, named, other, fresh] = ['6a1f2c3d-0000-4000-8000-0000000a0001', '6a1f2c3d-0000-4000-8000-0000000a0002', '6a1f2c3d-0000-4000-8000-0000000a0003', '6a1f2c3d-0000-4000-8000-0000000a0004'];
+  // The containers first, as the app makes them; then the records as they were left long ago.
+  let app = await startApp(store.endpoint);
+  await app.stop();
+  const chat = { conversationId: 'a:chat', serviceUrl: 'http://127.0.0.1:9/', tenantId: 't', botId: 'b', conversationKind: 'personal' };
+  for (const [id, days] of [[admin, 720], [named, 725], [other, 725], [fresh, 10]] as const) {
+    await db.people.items.upsert({ id, aadObjectId: id, personalConversation: chat, updatedAt: ago(days), ttl: 730 * DAY });
+  }
+  await db.settings.items.upsert({ id: 'facilitatorPool', facilitators: [{ aadObjectId: named, addedBy: 'x', addedAt: ago(800) }], audit: [], updatedAt: ago(800), ttl: -1 });
+  // The next day's check, as run by the instance that claims it.
+  await db.settings.items.upsert({ id: 'retentionCheck', retentionSeconds: 730 * DAY, checkedAt: ago(2), periodFrom: ago(900), ttl: -1 });
+  app = await startApp(store.endpoint, { env: { ADMIN_IDS: `${admin.toUpperCase()},${fresh}` } });
+  try {
+    await app.retentionChecked;
+    const updatedAt = async (id: string) => Date.parse((await db.people.item(id, id).read<{ updatedAt: string }>()).resource?.updatedAt ?? '');
+    expect(Date.now() - (await updatedAt(admin))).toBeLessThan(60_000);
+    expect(Date.now() - (await updatedAt(named))).toBeLessThan(60_000);
+    expect(Date.now() - (await updatedAt(other))).toBeGreaterThan(724 * DAY * 1000);
+    expect(Date.now() - (await updatedAt(fresh))).toBeGreaterThan(9 * DAY * 1000);
+    // Where to reach them is kept as it was.
+    expect((await db.people.item(named, named).read<{ personalConversation?: { conversationId: string } }>()).resource?.personalConversation?.conversationId).toBe('a:chat');
+  } finally {
+    db.dispose();
+    await app.stop();
+    await store.stop();
+  }
+});
