@@ -2,7 +2,7 @@
 import { addFacilitator, eraseCase, exportCase, removeFacilitator, removeFacilitatorChannel, setFacilitatorChannel, showPool } from './handlers/admin';
 import { escalate, escalateCommand, showEscalation } from './handlers/escalation';
 import { rethinkHandlers, showActionEditor } from './handlers/rethink';
-import { acceptRequest, answerQuestion, askQuestion, declineRequest, myRequests, poolRequests, requestFacilitator, scheduleRequest, showRequestForm, submitRequest, withdrawRequest } from './handlers/requests';
+import { acceptRequest, answerQuestion, askQuestion, declineRequest, myRequests, poolRequests, requestFacilitator, scheduleRequest, showRequest, showRequestForm, submitRequest, withdrawRequest } from './handlers/requests';
 import { cancelStart, confirmStrategy, submitStart } from './handlers/start';
 import type { Handler } from './handlers/types';
 import { own } from '../services/lookup';
@@ -42,6 +42,7 @@ const cardActions = {
   showActionEditor,
   ...rethinkHandlers,
   showRequestForm,
+  showRequest,
   submitRequest,
   acceptRequest,
   declineRequest,
@@ -72,4 +73,4 @@ export function commandFor(text: string): { name: string; handler: Handler; argu
 export const cardActionFor = (verb: string): Handler | undefined => own(cardActions, verb);
 
 /** Handlers that only read: if the store is out of reach, nothing was being saved. */
-export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, exportCase, showStartFromCard, startNextStrategy, refresh, showRethink, showActionEditor, showRequestForm, showEscalation]);
+export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, exportCase, showStartFromCard, startNextStrategy, refresh, showRethink, showActionEditor, showRequestForm, showRequest, showEscalation]);

@@ -10,7 +10,7 @@ export interface RequestListCardData {
   title: string;
   empty: boolean;
   emptyText: string;
-  items: { caseReference: string; status: string; detail: string }[];
+  items: { requestId: string; caseReference: string; status: string; detail: string }[];
   /** Said below the list when it is not all of them. */
   moreNote: string;
 }
@@ -23,6 +23,7 @@ export function requestListCardData(profile: PartnershipProfile, title: string, 
     emptyText,
     moreNote: more === 0 ? '' : `${more === 'some' ? 'More' : more === 1 ? 'One more' : `${more} more`} ${more === 1 ? 'is' : 'are'} not shown here.`,
     items: items.map((i) => ({
+      requestId: i.id,
       caseReference: i.caseReference,
       status: REQUEST_STATUS_LABELS[i.status] ?? i.status,
       detail: [`submitted ${formatUkDate(i.submittedAt)} by ${i.requesterName}`, i.acceptedBy ? `accepted by ${i.acceptedBy}` : '', labelOf(profile.requestForm.urgencies, i.urgency)].filter(Boolean).join(' · '),

@@ -343,6 +343,30 @@ export async function reachAcceptorOnInstall(deps: Deps, input: TurnInput): Prom
   await changeEach(deps, await deps.requests.acceptedWithoutChat(input.actor.aadObjectId), (current) => lifecycle.reachAcceptor(current, personOf(input), input.address, context(input, deps)));
 }
 
+/**
+ * "Show this request" on a list: the request as it is now, posted below for this person (the
+ * requester's card to the requester; the facilitators' card to the pool, the facilitator who accepted
+ * it and the administrators), so a card lost far up a chat, or in a channel no longer the pool's, can
+ * be found again. Its buttons answer with the request as it is when pressed.
+ */
+export const showRequest: Handler = async (input, deps) => {
+  const requestId = idField(input.data, 'requestId');
+  const found = requestId ? await deps.requests.get(requestId) : undefined;
+  if (!found) return { notice: MESSAGES.requestNotFound };
+  const who = personOf(input);
+  const audience: Audience = lifecycle.samePerson(found.requester, who) ? 'requester' : 'pool';
+  const mayRead = audience === 'requester' || (!!found.accepted && lifecycle.samePerson(found.accepted.by, who)) || deps.administrators.includes(input.actor.aadObjectId ?? '') || (await isPoolMember(input, deps));
+  if (!mayRead) return { notice: MESSAGES.notPool };
+  // Lists are posted only where the person alone (or the pool's channel) sees them: so is this.
+  const here = input.where.conversationKind === 'personal' || (audience === 'pool' && (await poolStanding(input, deps)).inChannel);
+  const chat = here ? undefined : await chatOf(deps, input.actor.aadObjectId);
+  if (!here && !chat) return { notice: 'Requests name cases and people, so I show them only in your personal chat with Re-think. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add).' };
+  return {
+    posts: [{ card: renderRequestCard(deps.profile, found, audience), ...(chat ? { to: chat } : {}) }],
+    notice: `The request for case ${found.caseReference}, as it is now, is ${chat ? 'in your personal chat with Re-think' : 'below'}.`,
+  };
+};
+
 // ---- Lists ----
 
 /**

@@ -48,7 +48,7 @@ const TEAMS_CARD_LIMIT = 28 * 1024;
 /** Verbs that only the facilitator may use (the server also checks who pressed). */
 const FACILITATOR_VERBS = ['advance', 'handOver', 'contributeOnBehalf', 'close'];
 /** Verbs that are not about one Re-think (before one exists, or about a request), so carry no Re-think id. */
-const BEFORE_A_RETHINK = ['showStart', 'startRethink', 'showRequestForm', 'submitRequest', 'acceptRequest', 'declineRequest', 'askQuestion', 'scheduleRequest', 'withdrawRequest', 'answerQuestion'];
+const BEFORE_A_RETHINK = ['showStart', 'startRethink', 'showRequestForm', 'submitRequest', 'acceptRequest', 'declineRequest', 'askQuestion', 'scheduleRequest', 'withdrawRequest', 'answerQuestion', 'showRequest'];
 
 const rethinkCard = (r: Rethink, options: Partial<RethinkCardOptions> = {}): AdaptiveCard => renderRethinkCard(profile, r, { now: NOW, ...options });
 
@@ -816,6 +816,13 @@ describe('request cards', () => {
         expect(shown).toContain(`Action ${i + 1}: ${a.description} (Owner ${i + 1}, by ${i + 1} April 2027)`);
       }
     }
+  });
+
+  it('a list of the most requests it shows, each with its button, stays within Teams’ size limit', () => {
+    const items = Array.from({ length: 30 }, (_, i) => ({ id: `request-${'x'.repeat(30)}-${i}`, caseReference: `PSCP-2026-${String(1000 + i)}`, status: 'accepted' as const, submittedAt: REQUEST_AT, requesterName: 'Alexandra Wilberforce-Smythe', acceptedBy: 'Adele Vance-Montgomery', urgency: 'soon' }));
+    const card = renderRequestListCard(requestListCardData(profile, 'Open requests for an independent facilitator', 'None', items, 'some'));
+    expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
+    expect(verbs(card).filter((v) => v === 'showRequest')).toHaveLength(30);
   });
 
   it('asks what was tried instead of the strategies with no Re-think on record, naming them', () => {

@@ -5,7 +5,8 @@
  */
 import { AHEAD, installed, newGroupChat, newMeetingChat, person, uninstalled, users, type TestConversation } from '../helpers/activities';
 import { cardOf, startConnector } from '../helpers/connector';
-import { input } from '../helpers/adaptiveCards';
+import { input, verbs } from '../helpers/adaptiveCards';
+import { MESSAGES } from '../../bot/handlers/types';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
 import { message } from '../helpers/activities';
@@ -905,3 +906,30 @@ test('the independent facilitator who ran a case’s strategy 3 Re-think may acc
   const again = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId: second.requestId });
   expect(cardText(again.card)).toContain('You have accepted this request');
 }, 90_000);
+
+test('a request card lost far up a chat is found again from the lists: Show this request posts it as it is now, to those who may see it', async () => {
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0872');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A meeting in April.' });
+  await bed.app.idle();
+  const showFrom = async (user: typeof requester, chat: TestConversation, command: string) => {
+    await say(chat, user, command);
+    const list = bed.connector.posts(chat.id).at(-1);
+    if (!list) throw new Error('no list');
+    expect(verbs(cardOf(list))).toContain('showRequest');
+    const before = bed.connector.posts(chat.id).length;
+    const pressed = await pressIn(bed.app, bed.connector, chat, user, 'showRequest', { requestId }, list.activityId);
+    await bed.app.idle();
+    return { pressed, posted: bed.connector.posts(chat.id).slice(before) };
+  };
+  const mine = await showFrom(requester, personalChat(requester), 'my requests');
+  expect(mine.pressed.message).toBe('The request for case PSCP-2026-0872, as it is now, is below.');
+  expect(mine.posted.map((p) => cardText(cardOf(p)))).toEqual([expect.stringContaining('Independent facilitator request · case PSCP-2026-0872')]);
+  expect(verbs(cardOf(mine.posted[0]!))).toContain('withdrawRequest');
+  const pool = await showFrom(namedFacilitator, personalChat(namedFacilitator), 'requests');
+  expect(verbs(cardOf(pool.posted[0]!))).toContain('acceptRequest');
+  // Someone outside the pool, holding the button's data, is shown nothing.
+  const outsider = await pressIn(bed.app, bed.connector, personalChat(colleague), colleague, 'showRequest', { requestId });
+  expect(outsider.message).toBe(MESSAGES.notPool);
+  expect(bed.connector.posts(personalChat(colleague).id).some((p) => JSON.stringify(p.activity).includes('PSCP-2026-0872'))).toBe(false);
+  await pressIn(bed.app, bed.connector, personalChat(requester), requester, 'withdrawRequest', { requestId, withdrawReason: 'Test over.' });
+}, 30_000);
