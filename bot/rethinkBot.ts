@@ -117,7 +117,7 @@ export class RethinkBot extends TeamsActivityHandler {
     // botbuilder's mention removal fails on a message with no text (an @mention and a picture, say).
     const text = activity.text ? (TurnContext.removeRecipientMention(activity) ?? activity.text) : '';
     const command = commandFor(text);
-    const administrator = !!activity.from.aadObjectId && this.deps.administrators.includes(activity.from.aadObjectId);
+    const administrator = activity.conversation.conversationType === 'personal' && !!activity.from.aadObjectId && this.deps.administrators.includes(activity.from.aadObjectId);
     // The command's own name in the log (never what followed it), so a refused one can be traced.
     const result = command ? await this.execute(command.handler, context, { ...value, argument: command.argument }, command.name) : { notice: administrator ? `${MESSAGES.unknownCommand} ${ADMINISTRATOR_COMMANDS}` : MESSAGES.unknownCommand };
     await respondToMessage(context, result, this.deps.log, this.options.deliveries);

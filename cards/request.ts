@@ -115,7 +115,7 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     meetingDate: typed.meetingDate || (r.schedule?.date ?? ''),
     meetingTime: typed.meetingTime || (r.schedule?.time ?? ''),
     meetingFormat: typed.meetingFormat || (r.schedule?.format ?? f.preferredFormat),
-    meetingWhere: typed.meetingWhere ?? r.schedule?.where ?? '',
+    meetingWhere: typed.meetingWhere || (r.schedule?.where ?? ''),
     formats: [...profile.requestForm.formats],
     canWithdraw: audience === 'requester' && open,
     typedQuestion: typed.question ?? '',

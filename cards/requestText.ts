@@ -15,6 +15,9 @@ export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
   withdrawn: 'Withdrawn',
 };
 
+/** The most agreed actions of one earlier Re-think shown on a card. */
+export const HISTORY_ACTIONS_SHOWN = 15;
+
 /**
  * One earlier Re-think as the cards show it: date, strategy, outcome and agencies, then each agreed
  * action on a line of its own, each shortened to `limit` on its own (a long action never hides the
@@ -26,8 +29,10 @@ export function historyText(profile: PartnershipProfile, h: HistoryEntry, limit:
   const next = h.nextStep ? ` (${nextStepLabels(profile)[h.nextStep]})` : '';
   const heading = truncate(`${formatUkDate(h.date)} · ${strategy} · ${outcome}${next} · ${h.agencies.join(', ')}`, limit);
   if (h.actions.length === 0) return `${heading}; no actions agreed.`;
-  const actions = h.actions.map((a, i) => `Action ${i + 1}: ${truncate(a.description, limit)} (${a.owner}, by ${formatUkDate(a.dueDate)})`);
-  return [`${heading}. Actions agreed:`, ...actions].join('\n\n');
+  // However many were agreed, the card stays within Teams' limit: the rest are counted.
+  const actions = h.actions.slice(0, HISTORY_ACTIONS_SHOWN).map((a, i) => `Action ${i + 1}: ${truncate(a.description, limit)} (${a.owner}, by ${formatUkDate(a.dueDate)})`);
+  const more = h.actions.length - actions.length;
+  return [`${heading}. Actions agreed:`, ...actions, ...(more > 0 ? [`and ${more} more, not shown here.`] : [])].join('\n\n');
 }
 
 /** How a facilitated Re-think ended, as its summary says it: "Not resolved (escalation under the HIPS protocol)". */

@@ -199,7 +199,7 @@ export function loadConfig(given: Env, { local = false }: { local?: boolean } = 
     logLevel,
     heapGrowingPercent,
     // Not 0: the page to open must be known before the playground starts.
-    playgroundPort: get('PLAYGROUND_PORT') === '0' ? (problems.push('PLAYGROUND_PORT must be a port number between 1 and 65535 (got "0"): the address to open is printed before the playground starts, so it can\'t be chosen at random.'), 56150) : portOf('PLAYGROUND_PORT', 56150),
+    playgroundPort: /^0+$/.test(get('PLAYGROUND_PORT') ?? '') ? (problems.push('PLAYGROUND_PORT must be a port number between 1 and 65535 (got "0"): the address to open is printed before the playground starts, so it can\'t be chosen at random.'), 56150) : portOf('PLAYGROUND_PORT', 56150),
     administrators,
     uploads: { hosts: uploadHosts, httpsOnly: auth.mode !== 'none' },
     panel: {

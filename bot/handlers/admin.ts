@@ -39,7 +39,7 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   if (before?.conversationId === input.address.conversationId) return { notice: `This is already the facilitator channel: new requests for an independent facilitator are posted here, and anyone in this channel can accept them.${await personalChatHint(input, deps)}` };
   if (before) await noteLeftPool(input, deps, [before.conversationId]);
   const offered = await offerWaiting(input, deps, input.address);
-  const replaced = before ? ' It replaces the channel set before: the copies of open requests there now say they have moved.' : '';
+  const replaced = before ? ' It replaces the channel set before: the copies of requests there now say that channel is no longer part of the pool.' : '';
   return { notice: `Done: new requests for an independent facilitator will be posted in this channel. Anyone in this channel can accept them.${replaced}${waitingSent(offered, 'here')}${await personalChatHint(input, deps)}` };
 };
 
@@ -196,7 +196,7 @@ export const eraseCase: Handler = async (input, deps) => {
   if (!previewed) {
     if (!(await deps.caseRecords.notePreview(input.actor.id, ref, input.now))) return { notice: MESSAGES.storeUnavailable };
     const first = confirmed ? 'Before anything is erased, please check this is the case you mean. ' : '';
-    return { notice: `${first}This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone. The cards Re-think posted about it in Teams chats are replaced by a line saying the record has been erased.${describeLive(holdings)}${documentCopies(holdings)} To go ahead, type **erase case ${ref} confirm**.` };
+    return { notice: `${first}This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone. The Re-think and request cards Re-think posted about it are replaced by a line saying the record has been erased; its other messages in Teams chats (reminders, lists, notices) stay.${describeLive(holdings)}${documentCopies(holdings)} To go ahead, type **erase case ${ref} confirm**.` };
   }
   const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
   const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString() }, unlist);
@@ -228,7 +228,9 @@ const ERASED_REQUEST = 'This facilitator request’s record has been erased by t
 async function erasedCards(deps: Deps, rethinks: readonly Rethink[], requests: readonly FacilitatorRequest[]): Promise<NonNullable<HandlerResult['replaced']>> {
   const found: NonNullable<HandlerResult['replaced']>[number][] = [];
   for (const r of rethinks) {
-    const posted = [r.cardActivityId, r.owed?.summary?.activityId].filter((id): id is string => id !== undefined);
+    // The card as it is now, each copy it took over from (status, Show this Re-think), and the summary.
+    const copies = r.audit.filter((a) => a.what === 'cardPosted' && a.ref !== undefined).map((a) => a.ref);
+    const posted = [...new Set([r.cardActivityId, ...copies, r.owed?.summary?.activityId].filter((id): id is string => id !== undefined))];
     if (posted.length === 0) continue;
     const to = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId).catch(() => undefined);
     if (to?.serviceUrl) for (const activityId of posted) found.push({ to, activityId, text: ERASED_RETHINK });

@@ -139,7 +139,7 @@ export type MeetingRole = { readonly kind: 'role'; readonly role: string } | { r
 
 /** Said to administrators where the commands everyone has are listed: theirs are otherwise only in README. */
 export const ADMINISTRATOR_COMMANDS =
-  'As an administrator, you can also type **facilitators**, **add facilitator** or **remove facilitator** with an Entra object id, **set facilitator channel** (in the channel), **requests**, and, in your personal chat with Re-think, **export case** or **erase case** with a case reference.';
+  'As an administrator, you can also type **facilitators**, **add facilitator** or **remove facilitator** with an Entra object id, **set facilitator channel** (in the channel) or **remove facilitator channel**, **requests**, and, in your personal chat with Re-think, **export case** or **erase case** with a case reference.';
 
 export const MESSAGES = {
   roleUnknown: 'Teams couldn’t confirm your role in this meeting just now, so nothing has changed. Please try again in a moment.',

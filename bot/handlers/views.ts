@@ -12,7 +12,8 @@ import { ADMINISTRATOR_COMMANDS, MESSAGES, rethinkIdOf, textField, type Deps, ty
 
 export const help: Handler = async (input, deps) => ({
   posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }],
-  ...(input.actor.aadObjectId && deps.administrators.includes(input.actor.aadObjectId) ? { notice: ADMINISTRATOR_COMMANDS } : {}),
+  // In their own chat only: the commands are theirs, not for everyone in a shared chat to read.
+  ...(input.where.conversationKind === 'personal' && input.actor.aadObjectId && deps.administrators.includes(input.actor.aadObjectId) ? { notice: ADMINISTRATOR_COMMANDS } : {}),
 });
 
 /**

@@ -60,7 +60,7 @@ const regex: Check = (v, at, p) => {
   if (typeof v === 'string') {
     try {
       new RegExp(v);
-      if (nestedRepetition(v)) p.push(`${at} repeats a group that itself repeats, such as ([A-Z0-9]+-?)+: matching text against it can take minutes and stop Re-think answering. Write each part once, such as [A-Z]{4}-[0-9]{4}-[0-9]{4}`);
+      if (nestedRepetition(v)) p.push(`${at} repeats a group that itself repeats or holds alternatives, such as ([A-Z0-9]+-?)+ or (\\d|\\w)+: matching text against it can take minutes and stop Re-think answering. Write each part once, such as [A-Z]{4}-[0-9]{4}-[0-9]{4}`);
     } catch {
       p.push(`${at} is not a valid regular expression`);
     }
@@ -68,54 +68,79 @@ const regex: Check = (v, at, p) => {
 };
 
 /**
- * Whether a pattern repeats a group that holds a repetition itself (`(a+)+`, `(\w*-?)*`, `(x+){2,}`):
- * the shape that makes a backtracking match take exponential time on text that nearly matches.
+ * Whether a pattern repeats a group in a way that makes a backtracking match take exponential time on
+ * text that nearly matches: a group holding a repetition (`(a+)+`, `(\\w*-?)*`), or alternatives
+ * (`(\\d|\\w)+`), itself repeated. A group that starts with a fixed character (`(-[0-9]+)+`) is
+ * safe: each repeat must begin at that character, so there is only one way to split the text.
  */
 export function nestedRepetition(pattern: string): boolean {
-  const groups: boolean[] = [];
-  let inner = false;
-  // What follows an atom: a repetition of varying length (more than once) or not.
-  const repeatsAt = (i: number): { repeats: boolean; length: number } => {
+  interface Group {
+    repeats: boolean;
+    alternatives: boolean;
+    /** Its first atom is one fixed character, always there. */
+    fixedStart: boolean;
+    atoms: number;
+  }
+  const open: Group[] = [];
+  let group: Group = { repeats: false, alternatives: false, fixedStart: false, atoms: 0 };
+  // What follows an atom: whether it may repeat a varying number of times, whether it may be left out, and how long the quantifier is.
+  const quantifierAt = (i: number): { repeats: boolean; optional: boolean; length: number } => {
     const c = pattern[i];
-    if (c === '+' || c === '*') return { repeats: true, length: 1 };
-    if (c === '?') return { repeats: false, length: 1 };
-    const counted = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i));
-    if (!counted) return { repeats: false, length: 0 };
+    if (c === '+') return { repeats: true, optional: false, length: pattern[i + 1] === '?' ? 2 : 1 };
+    if (c === '*') return { repeats: true, optional: true, length: pattern[i + 1] === '?' ? 2 : 1 };
+    if (c === '?') return { repeats: false, optional: true, length: 1 };
+    const counted = /^\{(\d+)(,(\d*))?\}\??/.exec(pattern.slice(i));
+    if (!counted) return { repeats: false, optional: false, length: 0 };
     // A fixed count ({4}) backtracks no more than writing it out would: only a range is a repetition here.
     const least = Number(counted[1]);
     const most = counted[2] === undefined ? least : counted[3] === '' ? Infinity : Number(counted[3]);
-    return { repeats: most > least && most > 1, length: counted[0].length };
+    return { repeats: most > least && most > 1, optional: least === 0, length: counted[0].length };
+  };
+  const atom = (fixed: boolean, i: number): number => {
+    const q = quantifierAt(i);
+    if (group.atoms === 0) group.fixedStart = fixed && !q.optional && !q.repeats;
+    group.atoms++;
+    if (q.repeats) group.repeats = true;
+    return q.length;
   };
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === '\\') {
-      i++;
+      // \d, \w, \s and the like are classes; any other escape is the character itself.
+      const next = pattern[i + 1] ?? '';
+      i += 1 + atom(!/[dDwWsSbBpPuxc0-9]/.test(next), i + 2);
       continue;
     }
     if (c === '[') {
       // A character class: its contents are one atom.
       for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
+      i += atom(false, i + 1);
       continue;
     }
     if (c === '(') {
-      groups.push(inner);
-      inner = false;
+      open.push(group);
+      group = { repeats: false, alternatives: false, fixedStart: false, atoms: 0 };
       if (pattern[i + 1] === '?') i += pattern[i + 2] === '<' && pattern[i + 3] !== '=' && pattern[i + 3] !== '!' ? pattern.indexOf('>', i) - i : 2;
       continue;
     }
-    if (c === ')') {
-      const held: boolean = inner;
-      const after = repeatsAt(i + 1);
-      if (held && after.repeats) return true;
-      inner = (groups.pop() ?? false) || held || after.repeats;
-      i += after.length;
+    if (c === '|') {
+      group.alternatives = true;
+      group.atoms = 0;
       continue;
     }
-    const after = repeatsAt(i);
-    if (after.length > 0) {
-      if (after.repeats) inner = true;
-      i += after.length - 1;
+    if (c === ')') {
+      const inner = group;
+      group = open.pop() ?? { repeats: false, alternatives: false, fixedStart: false, atoms: 0 };
+      const q = quantifierAt(i + 1);
+      if (q.repeats && ((inner.repeats && !inner.fixedStart) || inner.alternatives)) return true;
+      if (group.atoms === 0) group.fixedStart = false;
+      group.atoms++;
+      if (q.repeats || inner.repeats) group.repeats = true;
+      i += q.length;
+      continue;
     }
+    if (c === '^' || c === '$') continue;
+    i += atom(c !== '.', i + 1);
   }
   return false;
 }

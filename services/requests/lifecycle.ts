@@ -106,6 +106,8 @@ function change(
   by: string,
   what: RequestAuditWhat,
   apply: (d: FacilitatorRequest) => { doc: FacilitatorRequest; notify: Enqueue[]; cardChanged: boolean },
+  /** Not a change to the request (the pool changed around it): its retention still runs from its last real change. */
+  bookkeeping = false,
 ): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const at = ctx.now.toISOString();
@@ -115,8 +117,8 @@ function change(
     revision: doc.revision + (applied.cardChanged ? 1 : 0),
     audit: [...doc.audit, { at, by, what }],
     appliedActivityIds: activityId ? [...doc.appliedActivityIds, activityId].slice(-APPLIED_IDS_KEPT) : doc.appliedActivityIds,
-    updatedAt: at,
-    ttl: ctx.profile.retentionDays * 86_400,
+    // Kept as they were, the daily retention check brings the record's expiry back to its last real change.
+    ...(bookkeeping ? {} : { updatedAt: at, ttl: ctx.profile.retentionDays * 86_400 }),
   };
   next = enqueue(next, [...(applied.cardChanged ? updateCopies(next) : []), ...applied.notify], ctx.now, ctx.newId);
   return ok(next);
@@ -219,7 +221,7 @@ export function reachAcceptor(doc: FacilitatorRequest, who: PersonRef, chat: Con
 export function noteLeftPool(doc: FacilitatorRequest, chats: readonly string[], by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
   const left = doc.cards.filter((c) => c.audience === 'pool' && chats.includes(c.to.conversationId));
   if (left.length === 0) return { ok: true, value: doc, replay: true };
-  return change(doc, undefined, ctx, by, 'leftPool', (d) => ({ doc: d, cardChanged: false, notify: left.map((c) => ({ to: c.to, action: 'update' as const, activityId: c.activityId, message: { kind: 'requestCard' as const, audience: 'pool' as const } })) }));
+  return change(doc, undefined, ctx, by, 'leftPool', (d) => ({ doc: d, cardChanged: false, notify: left.map((c) => ({ to: c.to, action: 'update' as const, activityId: c.activityId, message: { kind: 'requestCard' as const, audience: 'pool' as const } })) }), true);
 }
 
 /**
@@ -246,7 +248,7 @@ export const declineRequest = growing(function declineRequest(
     cardChanged: true,
     notify: noOneLeft
       ? [
-          { to: requesterTarget(d), message: { kind: 'text' as const, text: `Every independent facilitator who can be reached has now declined your request for case ${d.caseReference} (a facilitator may know the family or the professionals involved). It stays open, and the partnership’s administrators have been told, so that another facilitator can be found. You can also withdraw it from its card.` } },
+          { to: requesterTarget(d), message: { kind: 'text' as const, text: `Every independent facilitator who can be reached has now declined your request for case ${d.caseReference} (a facilitator may know the family or the professionals involved). It stays open${pool.administrators.length > 0 ? ', and the partnership’s administrators have been told, so that another facilitator can be found' : ': please let the partnership’s administrators know, so that another facilitator can be found'}. You can also withdraw it from its card.` } },
           ...pool.administrators.map((to) => ({ to, message: { kind: 'text' as const, text: `Every independent facilitator who can be reached has declined the request for case ${d.caseReference}, made by ${d.requester.name} on ${formatUkDate(d.submittedAt)}. It is waiting with no one left to accept it: please add another facilitator (**add facilitator** with their Entra object id) or set a facilitator channel.` } })),
         ]
       : [],

@@ -117,8 +117,10 @@ export function markFailed(doc: FacilitatorRequest, id: string, status: number, 
   // A card that can no longer be updated is not tried (nor reported) again at every change.
   if (delivery.action === 'update') next = { ...next, cards: next.cards.filter((c) => !(c.activityId === delivery.activityId && c.to.conversationId === delivery.to.conversationId)) };
   if (!delivery.reportFailure) return next;
+  // When each delivery failed for good is in the audit trail (one retried for a day failed long after it was queued).
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-  const toldAlready = doc.outbox.some((d) => d.id !== id && d.status === 'failed' && d.reportFailure && d.to.conversationId === delivery.to.conversationId && d.createdAt >= hourAgo);
+  const failedAt = new Map(doc.audit.filter((a) => a.what === 'deliveryFailed' && a.ref !== undefined).map((a) => [a.ref, a.at]));
+  const toldAlready = doc.outbox.some((d) => d.id !== id && d.status === 'failed' && d.reportFailure && d.to.conversationId === delivery.to.conversationId && (failedAt.get(d.id) ?? '') >= hourAgo);
   if (toldAlready) return next;
   const text = `Re-think couldn’t deliver a message about the facilitator request for case ${doc.caseReference} to ${whoseChat(doc, delivery.to, owner)}. ${whatToDo(delivery, status)}`;
   return enqueue(next, administrators.map((to) => ({ to, message: { kind: 'text' as const, text }, reportFailure: false })), now, newId);

@@ -519,7 +519,8 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
     case 'join':
       return { what: 'joined' };
     case 'recordCard':
-      return { what: 'cardPosted' };
+      // The copy it takes over from, no longer kept up to date: every copy can be found again (an erasure replaces them all).
+      return { what: 'cardPosted', ...(before.cardActivityId && before.cardActivityId !== command.card.activityId ? { ref: before.cardActivityId } : {}) };
     case 'reminderPosted':
       return { what: 'reminderPosted', ref: markIds(markedAt(after, command.at)) };
     case 'posted':

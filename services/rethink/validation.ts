@@ -30,6 +30,9 @@ export const matchesCaseReference = (pattern: string, normalised: string): boole
  * recorded under an earlier pattern must still be found: any other shape is accepted then.
  */
 export function checkCaseReference(input: string, profile: Pick<PartnershipProfile, 'caseReference'>, { recorded = false } = {}): Result<string> {
+  const example = profile.caseReference.example;
+  // Far longer than any reference: refused before anything is run on it.
+  if (input.length > 4 * MAX_REFERENCE) return refuse('invalidInput', `That is too long for a case reference. It should look like ${example}.`);
   // As pasted from a document or web page: look-alike hyphens and digits, and invisible characters.
   // Typed in a sentence or pasted from a letter: quotes or brackets around it, a full stop after it.
   const value = input
@@ -39,13 +42,14 @@ export function checkCaseReference(input: string, profile: Pick<PartnershipProfi
     .trim()
     .replace(SURROUNDING, '')
     .trim();
-  const example = profile.caseReference.example;
   if (value === '') return refuse('invalidInput', `Please enter the case reference, for example ${example}.`);
   if (looksLikeDate(value)) {
     return refuse('invalidInput', `That looks like a date. Please don’t enter a child’s date of birth: use the pseudonymous case reference, for example ${example}.`);
   }
-  // Before the pattern: however loosely a partnership writes it, a name is never taken for a reference.
-  if (looksLikeName(value)) {
+  // Before the pattern: however loosely a partnership writes it, a name is never taken for a new
+  // reference. Looking up what is held, a one-word reference recorded under an earlier pattern
+  // (letters only, as some allowed) must still be found; a name as people write it has a space.
+  if (looksLikeName(value) && (!recorded || /\s/.test(value))) {
     return refuse('invalidInput', `That looks like a person’s name. Please don’t enter names: use the pseudonymous case reference, for example ${example}.`);
   }
   // No reference is this long, and a partnership's pattern is never run on more.

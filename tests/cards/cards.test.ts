@@ -825,6 +825,15 @@ describe('request cards', () => {
     expect(verbs(card).filter((v) => v === 'showRequest')).toHaveLength(30);
   });
 
+  it('an earlier Re-think with more actions than a card can list shows the first and counts the rest, so the form always opens', () => {
+    const actions = Array.from({ length: 150 }, (_, i) => ({ description: `Action ${i + 1}: ${'share the notes with everyone in the network '.repeat(10)}`.slice(0, 500), owner: 'Priya Shah', dueDate: '2027-04-01' }));
+    const history = ([1, 2] as const).map((strategy) => ({ rethinkId: `r${strategy}`, strategy, date: '2026-03-01', status: 'closed', outcome: 'notResolved' as const, agencies: ['School'], actions }));
+    for (const card of [renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history }), renderRequestCard(profile, { ...request('submitted'), history }, 'pool')]) {
+      expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
+      expect(JSON.stringify(card)).toContain('and 135 more, not shown here.');
+    }
+  });
+
   it('asks what was tried instead of the strategies with no Re-think on record, naming them', () => {
     const entry = (strategy: 1 | 2) => ({ rethinkId: `r${strategy}`, strategy, date: '2026-03-01', status: 'closed', outcome: 'notResolved' as const, agencies: [], actions: [] });
     const label = (history: ReturnType<typeof entry>[]) => {

@@ -387,6 +387,10 @@ test('administrators find their commands: help and an unrecognised message list 
     };
     expect(await helpFor(admin)).toEqual([expect.stringMatching(/^As an administrator, you can also type \*\*facilitators\*\*/), 'card']);
     expect(await helpFor(lead)).toEqual(['card']);
+    // In a shared chat, not for everyone there to read.
+    const group = newGroupChat();
+    await say(group, admin, 'help', logged);
+    expect(bed.connector.posts(group.id).map((p) => p.activity.text ?? 'card')).toEqual(['card']);
     expect(await sayIn(admin, 'what now')).toMatch(/^Sorry, I didn’t catch that\..* As an administrator, you can also type/);
     expect(await sayIn(lead, 'what now')).not.toContain('As an administrator');
     for (const typed of ['Facilitators?', 'list facilitators', 'show facilitators.']) expect(await say(chat, admin, typed, logged)).toMatch(/facilitator channel|Named facilitators|No named facilitators/);
@@ -408,18 +412,23 @@ test('erasing a case still in progress: the preview says what is going on, and t
   const caseReference = 'PSCP-2026-2012';
   const group = newGroupChat();
   const { rethinkId } = await new Driver(bed.app, bed.connector, group).start(lead, { ...START_FORM, caseReference });
+  const first = (await bed.db.rethink(group.id, rethinkId))?.cardActivityId;
+  // Posted again (status): the earlier copy is replaced too, not only the one kept up to date.
+  await send(bed.app, message('status', { user: lead, conversation: group, serviceUrl: bed.connector.serviceUrl }));
+  await bed.app.idle();
   const rethink = await bed.db.rethink(group.id, rethinkId);
   expect(rethink?.cardActivityId).toBeDefined();
+  expect(rethink?.cardActivityId).not.toBe(first);
   const channel = { conversationId: '19:erased-pool@thread.tacv2', serviceUrl: bed.connector.serviceUrl, tenantId: 't', botId: 'b', conversationKind: 'channel' };
   const accepted = request('scheduled', { id: 'request-live', caseReference, accepted: { by: { id: facilitator.id, name: facilitator.name, aadObjectId: facilitator.aadObjectId }, at: new Date().toISOString() }, cards: [{ to: channel, activityId: 'pool-copy-1', audience: 'pool' }] });
   await bed.db.requests.items.create(servedBy(accepted, bed.connector.serviceUrl));
 
   const preview = await say(personalChat(admin), admin, `erase case ${caseReference}`);
   expect(preview).toContain(`The case is still active: 1 Re-think is still in progress and a request was accepted by ${facilitator.name}, with a meeting on `);
-  expect(preview).toContain('The cards Re-think posted about it in Teams chats are replaced by a line saying the record has been erased.');
+  expect(preview).toContain('The Re-think and request cards Re-think posted about it are replaced by a line saying the record has been erased; its other messages in Teams chats (reminders, lists, notices) stay.');
   expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`)).toContain(`Erased for case ${caseReference}: 1 Re-think and 1 facilitator request.`);
   await bed.app.idle();
   const replacedWith = (conversationId: string, activityId: string) => bed.connector.updates(conversationId).filter((u) => u.activityId === activityId).at(-1)?.activity.text;
-  expect(replacedWith(group.id, rethink?.cardActivityId ?? '')).toBe('This Re-think’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.');
+  for (const activityId of [first, rethink?.cardActivityId]) expect(replacedWith(group.id, activityId ?? '')).toBe('This Re-think’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.');
   expect(replacedWith(channel.conversationId, 'pool-copy-1')).toBe('This facilitator request’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.');
 });

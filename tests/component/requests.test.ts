@@ -605,7 +605,7 @@ test('a new facilitator channel is sent the requests still waiting for someone t
     const { resource: pool } = await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ audit: { what: string; ref?: string }[] }>();
     expect(pool?.audit.at(-1)).toMatchObject({ what: 'channelSet', ref: channel.id });
     const notice = bed.connector.posts(newChannel.id).find((p) => (p.activity.text ?? '').startsWith('Done:'));
-    expect(notice?.activity.text).toMatch(/new requests for an independent facilitator will be posted in this channel\..* It replaces the channel set before: the copies of open requests there now say they have moved\. (The one request|The \d+ requests) waiting for a facilitator (is|are) being sent here too\.$/);
+    expect(notice?.activity.text).toMatch(/new requests for an independent facilitator will be posted in this channel\..* It replaces the channel set before: the copies of requests there now say that channel is no longer part of the pool\. (The one request|The \d+ requests) waiting for a facilitator (is|are) being sent here too\.$/);
     const offered = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === newChannel.id && JSON.stringify(c.activity).includes(requestId));
     expect(cardText(cardOf(offered))).toContain('Independent facilitator request · case PSCP-2026-0557');
     // Set again while the request still waits, nothing is sent twice, and the pool's history is as it was.

@@ -156,6 +156,11 @@ describe('settings a deployment gets slightly wrong', () => {
     expect(problemsOf({ ...DEPLOYED, ALLOWED_TENANT_IDS: 'contoso.onmicrosoft.com' })).toContain('ALLOWED_TENANT_IDS holds "contoso.onmicrosoft.com", which is not a tenant id (a GUID).');
   });
 
+  test('PLAYGROUND_PORT must be a port to open: 0 (however written) would be chosen at random', () => {
+    for (const zero of ['0', '00']) expect(problemsOf({ PLAYGROUND_PORT: zero })).toContain(`PLAYGROUND_PORT must be a port number between 1 and 65535`);
+    expect(loadConfig({ PLAYGROUND_PORT: '41150' }).playgroundPort).toBe(41150);
+  });
+
   test('every DEV_USER_ setting is refused with an app id, and DEV_USER_AAD_ID must be an object id', () => {
     expect(problemsOf({ ...DEPLOYED, DEV_USER_NAME: 'Local developer', DEV_USER_AAD_ID: '00000000-0000-4000-8000-00000000d0e5' })).toContain('DEV_USER_NAME, DEV_USER_AAD_ID are for local use only: unset them when MICROSOFT_APP_ID is set.');
     expect(problemsOf({ DEV_USER_ID: '29:me', DEV_USER_AAD_ID: 'me@example.org' })).toContain('DEV_USER_AAD_ID must be an Entra object id (a GUID) (got "me@example.org").');
@@ -284,6 +289,13 @@ describe('the partnership profile', () => {
     ['^(?:[A-Z]+)?-[0-9]+$', false],
     ['^[(+]+[0-9]+$', false],
     ['^(\\+?[A-Z])+$', false],
+    // Each repeat begins at a fixed character: one way to split the text.
+    ['^[A-Z]{2,5}(-[0-9]+)+$', false],
+    ['^[A-Z]+(\\/[0-9]+)*$', false],
+    // Optional, that character no longer fixes where a repeat begins.
+    ['^(-?[0-9]+)+$', true],
+    // Repeated alternatives that can match the same text.
+    ['^(\\d|\\w)+$', true],
   ])('the pattern %s repeats a repeating group: %s', (pattern, nested) => {
     expect(nestedRepetition(pattern)).toBe(nested);
   });

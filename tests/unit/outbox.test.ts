@@ -107,6 +107,11 @@ test('a failure reported to administrators names whose chat and what to do, once
   expect(notices(doc)).toEqual([
     `Re-think couldn’t deliver a message about the facilitator request for case ${base.caseReference} to ${base.requester.name}’s personal chat with Re-think (they made the request). Teams refused it: usually Re-think has been removed there, or blocked. Please ask them to add Re-think again (in Teams: Apps, then Re-think, then Add).`,
   ]);
+  // Both retried for a day before failing for good: still one notice.
+  const dayLater = new Date(NOW.getTime() + 86_400_000);
+  let retried = markFailed(r, toRequester[0]?.id ?? '', 500, dayLater, ctx.newId, [chat('a:admin')]);
+  retried = markFailed(retried, toRequester[1]?.id ?? '', 500, dayLater, ctx.newId, [chat('a:admin')]);
+  expect(notices(retried)).toHaveLength(1);
   // A card someone deleted is only that.
   const update = base.outbox.find((d) => d.action === 'update');
   expect(notices(markFailed(base, update?.id ?? '', 404, NOW, ctx.newId, [chat('a:admin')]))).toEqual([

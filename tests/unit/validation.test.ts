@@ -58,6 +58,14 @@ describe('case references', () => {
     expect(checkCaseReference('abc-2019-77', profile).ok).toBe(false);
     expect(checkCaseReference('Jane Smith', profile, { recorded: true }).ok).toBe(false);
     expect(checkCaseReference('12/03/2015', profile, { recorded: true }).ok).toBe(false);
+    // One word of letters, as an earlier, looser pattern may have let through: still found to be exported or erased.
+    expect(checkCaseReference('smith', profile, { recorded: true })).toEqual({ ok: true, value: 'SMITH' });
+    expect(checkCaseReference('ABC-DEF', profile, { recorded: true })).toEqual({ ok: true, value: 'ABC-DEF' });
+    expect(checkCaseReference('smith', profile).ok).toBe(false);
+  });
+
+  test('a value far longer than any reference is refused at once', () => {
+    expect(checkCaseReference(`${'PSCP-2026-0042 '.repeat(2000)}.`, profile)).toMatchObject({ ok: false, error: { message: 'That is too long for a case reference. It should look like PSCP-2026-0042.' } });
   });
 
   test('something else that is not a reference is refused with the expected shape', () => {
