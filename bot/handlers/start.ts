@@ -110,7 +110,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
   await linkStrategyThree(deps, r, input).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not link the request now'));
   if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer: { id: input.actor.id }, now: input.now }) };
   // Strategy 2 is the lead professional's (or their line manager's) to lead: the starter who isn't is told how.
-  const handOver = r.strategy === 2 && !r.answers.isLeadProfessional ? ` Who leads strategy 2: ${(deps.profile.strategies[1]?.facilitatedBy ?? 'the lead professional').replace(/\.$/, '')}. When they have joined, hand facilitation over to them.` : '';
+  const handOver = r.strategy === 2 && !r.answers.isLeadProfessional ? ` Who leads strategy 2: ${(deps.profile.strategies[1]?.facilitatedBy ?? 'the lead professional').replace(/\.$/, '').replace(/^\p{Lu}(?!\p{Lu})/u, (c) => c.toLowerCase())}. When they have joined, hand facilitation over to them.` : '';
   const result = changed(input, deps, r, { text: `The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.${handOver}`, tone: 'good' }, { id: input.actor.id });
   if (r.cardActivityId) return result;
   // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one, and

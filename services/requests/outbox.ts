@@ -138,9 +138,9 @@ function whoseChat(doc: FacilitatorRequest, to: ConversationAddress, owner: stri
 function whatToDo(delivery: Delivery, status: number): string {
   if (status === 404 && delivery.action === 'update') return 'The card there may have been deleted: nothing else is affected, and later messages are still sent.';
   if (status === 403 || status === 404) {
-    return delivery.to.conversationKind === 'channel'
-      ? 'Teams refused it: Re-think may have been removed from that team. Please add it to the team again, or set another facilitator channel.'
-      : 'Teams refused it: usually Re-think has been removed there, or blocked. Please ask them to add Re-think again (in Teams: Apps, then Re-think, then Add).';
+    if (delivery.to.conversationKind === 'channel') return 'Teams refused it: Re-think may have been removed from that team. Please add it to the team again, or set another facilitator channel.';
+    if (delivery.to.conversationKind !== 'personal') return 'Teams refused it: Re-think may have been removed from that chat. Please ask someone in it to add Re-think again.';
+    return 'Teams refused it: usually Re-think has been removed there, or blocked. Please ask them to add Re-think again (in Teams: Apps, then Re-think, then Add).';
   }
   if (status === 400) return 'Teams did not accept the message. If it happens again, please tell whoever supports Re-think.';
   return `It failed ${MAX_ATTEMPTS} times (last status ${status || 'no answer'}). Teams may be having problems: later messages are still sent.`;

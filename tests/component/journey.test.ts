@@ -492,7 +492,7 @@ test('a Re-think cancelled before it began has no card to show', async () => {
 test('strategy 2 started by someone who is not the lead professional: they are told it is the lead professional’s to lead', async () => {
   const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const { card } = await chat.start(adele, { ...START_FORM, caseReference: 'PSCP-2026-0044', role: 'Teacher', agency: 'School', isLeadProfessional: 'false', raisedWithLeadProfessional: 'true' });
-  expect(cardText(card)).toContain('Who leads strategy 2: The lead professional and/or their line manager, with the team around the family. When they have joined, hand facilitation over to them.');
+  expect(cardText(card)).toContain('Who leads strategy 2: the lead professional and/or their line manager, with the team around the family. When they have joined, hand facilitation over to them.');
   const lead = await new Driver(bed.app, bed.connector, newGroupChat()).start(megan);
   expect(cardText(lead.card)).toContain('The Re-think has started.');
   expect(cardText(lead.card)).not.toContain('hand facilitation over');
