@@ -1,5 +1,5 @@
 /** Typed lookup tables: text commands and card verbs each map to exactly one handler. */
-import { addFacilitator, eraseCase, exportCase, removeFacilitator, removeFacilitatorChannel, setFacilitatorChannel, showPool } from './handlers/admin';
+import { addFacilitator, eraseCase, exportCase, myId, removeFacilitator, removeFacilitatorChannel, setFacilitatorChannel, showPool } from './handlers/admin';
 import { escalate, escalateCommand, showEscalation } from './handlers/escalation';
 import { rethinkHandlers, showActionEditor } from './handlers/rethink';
 import { acceptRequest, answerQuestion, askQuestion, declineRequest, myRequests, poolRequests, requestFacilitator, scheduleRequest, showRequest, showRequestForm, submitRequest, withdrawRequest } from './handlers/requests';
@@ -15,6 +15,7 @@ export const commands = {
   help,
   'request facilitator': requestFacilitator,
   'my requests': myRequests,
+  'my id': myId,
   requests: poolRequests,
   escalate: escalateCommand,
   'set facilitator channel': setFacilitatorChannel,
@@ -73,4 +74,4 @@ export function commandFor(text: string): { name: string; handler: Handler; argu
 export const cardActionFor = (verb: string): Handler | undefined => own(cardActions, verb);
 
 /** Handlers that only read: if the store is out of reach, nothing was being saved. */
-export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, exportCase, showStartFromCard, startNextStrategy, refresh, showRethink, showActionEditor, showRequestForm, showRequest, showEscalation]);
+export const readOnly: ReadonlySet<Handler> = new Set<Handler>([status, list, help, showStartForm, requestFacilitator, myRequests, poolRequests, escalateCommand, showPool, exportCase, showStartFromCard, startNextStrategy, refresh, showRethink, showActionEditor, showRequestForm, showRequest, showEscalation, myId]);

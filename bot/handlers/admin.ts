@@ -90,7 +90,14 @@ const idArgument = (input: TurnInput): string =>
     .replace(/^["'“‘{(<]+|["'”’})>.,;:!?]+$/g, '')
     .toLowerCase();
 const askForId = (command: 'add' | 'remove'): string =>
-  `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. You’ll find it on their profile in the Entra admin centre.`;
+  `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. They can find it by typing **my id** to Re-think, or you’ll find it on their profile in the Entra admin centre.`;
+
+/** `my id`: someone's own Entra object id, to give an administrator who is adding them to the pool. */
+export const myId: Handler = async (input) => {
+  const id = input.actor.aadObjectId;
+  if (!id) return { notice: 'Teams didn’t give me your Microsoft Entra object id here. Please type **my id** in your personal chat with Re-think.' };
+  return { notice: `Your Microsoft Entra object id is ${id}. To be a named independent facilitator, send it to your partnership administrator, who types **add facilitator ${id}**.` };
+};
 
 export const addFacilitator: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);

@@ -346,7 +346,11 @@ test('the named pool: adding and removing need an Entra object id, in any case; 
   for (const typed of ['remove facilitator', 'remove facilitator Jane Smith']) {
     await say(chat, admin, typed);
     expect(lastText(chat.id)).toContain(ask);
+    expect(lastText(chat.id)).toContain('They can find it by typing **my id** to Re-think');
   }
+  // Which the facilitator-to-be does, and sends on.
+  await say(personalChat(person(7)), person(7), 'My id?');
+  expect(lastText(personalChat(person(7)).id)).toBe(`Your Microsoft Entra object id is ${extra}. To be a named independent facilitator, send it to your partnership administrator, who types **add facilitator ${extra}**.`);
   await say(chat, admin, `add facilitator {${extra.toUpperCase()}}.`);
   expect(lastText(chat.id)).toMatch(new RegExp(`^Added ${extra}\\. The pool now has 2 named facilitators`));
   await say(chat, admin, `add facilitator ${extra}`);
