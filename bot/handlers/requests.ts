@@ -456,6 +456,28 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
 }
 
 /**
+ * The periodic check for requests no one has accepted after the profile's `requestWaitingDays`: each
+ * is raised once (a conditional write, so once across instances) with the channel, the named
+ * facilitators who can be reached and haven't declined it, and the administrators.
+ */
+export async function raiseWaitingRequests(deps: Deps, now: Date): Promise<void> {
+  const days = deps.profile.reminders.requestWaitingDays ?? 3;
+  const waiting = await deps.requests.waitingLong(new Date(now.getTime() - days * DAY_MS).toISOString(), 20);
+  if (waiting.length === 0) return;
+  const pool = await deps.pool.get();
+  const named = await Promise.all((pool?.facilitators ?? []).map(async (f) => ({ aadObjectId: f.aadObjectId, chat: await chatOf(deps, f.aadObjectId) })));
+  const administrators = (await Promise.all(deps.administrators.map((id) => chatOf(deps, id)))).filter((c): c is ConversationAddress => c !== undefined);
+  const ctx = { now, newId: deps.newId, profile: deps.profile };
+  for (const request of waiting) {
+    const declined = new Set(request.declines.map((d) => d.by.aadObjectId));
+    const stillAsked = named.flatMap((n) => (n.chat && !declined.has(n.aadObjectId) ? [n.chat] : []));
+    const chats = [...(pool?.channel ? [pool.channel] : []), ...stillAsked];
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.raiseWaiting(current, chats, administrators, ctx), request, true);
+    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
+  }
+}
+
+/**
  * The periodic check behind `completeLinkedRequests`: a request whose Re-think closed while its
  * completion (or its link) could not be saved is completed now.
  */

@@ -167,7 +167,7 @@ const profileShape = object({
   concernCategories: choices,
   tiersOfNeed: choices,
   escalationStages: list(text),
-  reminders: object({ openRethinkDays: positive, actionDueSoonDays: positive }),
+  reminders: object({ openRethinkDays: positive, actionDueSoonDays: positive, requestWaitingDays: optional(positive) }),
   requestForm: object({ planTypes: choices, urgencies: choices, formats: choices, familyAware: choices, managerAgrees: choices }),
 });
 

@@ -55,7 +55,8 @@ export interface PartnershipProfile {
   readonly concernCategories: readonly Choice[];
   readonly tiersOfNeed: readonly Choice[];
   readonly escalationStages: readonly string[];
-  readonly reminders: { readonly openRethinkDays: number; readonly actionDueSoonDays: number };
+  /** `requestWaitingDays`: a facilitator request no one has accepted this long is raised once with the pool and administrators (3 when not given). */
+  readonly reminders: { readonly openRethinkDays: number; readonly actionDueSoonDays: number; readonly requestWaitingDays?: number };
   /** The choices on the independent facilitator request form. */
   readonly requestForm: {
     readonly planTypes: readonly Choice[];

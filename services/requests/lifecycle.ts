@@ -225,6 +225,32 @@ export function noteLeftPool(doc: FacilitatorRequest, chats: readonly string[], 
 }
 
 /**
+ * A request no one has accepted after the profile's `requestWaitingDays`: raised once with those who
+ * could accept it (the channel, and named facilitators who haven't declined) and the administrators.
+ */
+export function raiseWaiting(doc: FacilitatorRequest, pool: readonly ConversationAddress[], administrators: readonly ConversationAddress[], ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (doc.status !== 'submitted' || doc.waitingRaisedAt) return { ok: true, value: doc, replay: true };
+  const since = formatUkDate(doc.submittedAt);
+  const urgency = labelOf(ctx.profile.requestForm.urgencies, doc.form.urgency);
+  const toPool = `The request for an independent facilitator for case ${doc.caseReference}, made on ${since}${urgency ? ` (${urgency})` : ''}, is still waiting for someone to accept it. Its card is in this chat; type **requests** to see every request waiting.`;
+  const toAdministrators = `The request for an independent facilitator for case ${doc.caseReference}, made on ${since}${urgency ? ` (${urgency})` : ''}, is still waiting for a facilitator to accept it. The facilitators have been reminded; if no one can take it, the pool may need another facilitator.`;
+  return change(
+    doc,
+    undefined,
+    ctx,
+    'reminders',
+    'waitingRaised',
+    (d) => ({
+      doc: { ...d, waitingRaisedAt: ctx.now.toISOString() },
+      cardChanged: false,
+      notify: [...uniqueTargets(pool).map((to) => ({ to, message: { kind: 'text' as const, text: toPool } })), ...uniqueTargets(administrators).map((to) => ({ to, message: { kind: 'text' as const, text: toAdministrators } }))],
+    }),
+    // A reminder is not a change to the request: its retention still runs from the last one.
+    true,
+  );
+}
+
+/**
  * `pool`: who can accept it (the named facilitators who can be reached, by Entra object id; whether
  * there is a channel) and the administrators' chats. When this decline leaves no one who hasn't
  * declined, the requester and the administrators are told, rather than the request waiting in silence.

@@ -137,7 +137,8 @@ export type RequestAuditWhat =
   | 'deliveryFailed'
   | 'documentAccepted'
   | 'documentSent'
-  | 'documentDeclined';
+  | 'documentDeclined'
+  | 'waitingRaised';
 
 export interface RequestAuditEvent {
   at: string;
@@ -169,6 +170,8 @@ export interface FacilitatorRequest {
   /** The strategy 3 Re-think that follows the request. */
   rethink?: { id: string; conversationId: string; linkedAt: string };
   completedAt?: string;
+  /** When its long wait for a facilitator was raised with the pool and administrators (once). */
+  waitingRaisedAt?: string;
   /** How its facilitated Re-think ended, as it closed (labels come from the outcome's kind and next step). */
   outcome?: { kind: OutcomeKind; nextStep?: NextStep };
   withdrawal?: { reason: string; at: string };

@@ -31,6 +31,8 @@ export interface RequestRepository {
   open(limit: number, which?: keyof typeof OPEN_STATUSES): Promise<RequestListItem[]>;
   /** Requests still waiting for someone to accept, oldest first. */
   waiting(limit: number): Promise<Stored<FacilitatorRequest>[]>;
+  /** Requests waiting since before `submittedBefore` whose wait has not been raised yet, oldest first: for the periodic check. */
+  waitingLong(submittedBefore: string, limit: number): Promise<Stored<FacilitatorRequest>[]>;
   /** Requests, open or closed, with a pool copy of their card in any of these chats: ids only. */
   withPoolCopiesIn(chats: readonly string[], limit: number): Promise<{ id: string }[]>;
   /** The open request for a case, if there is one: a case has one at a time. */
@@ -99,6 +101,15 @@ export function requestRepository(container: Container): RequestRepository {
     // Whole documents: each is then changed with its ETag, with no second read.
     waiting: (limit) =>
       queryAcross<Stored<FacilitatorRequest>>(container, 'SELECT TOP @limit * FROM c WHERE c.type = "request" AND c.status = "submitted" ORDER BY c.submittedAt ASC', [{ name: '@limit', value: limit }]),
+    waitingLong: (submittedBefore, limit) =>
+      queryAcross<Stored<FacilitatorRequest>>(
+        container,
+        'SELECT TOP @limit * FROM c WHERE c.type = "request" AND c.status = "submitted" AND c.submittedAt <= @before AND NOT IS_DEFINED(c.waitingRaisedAt) ORDER BY c.submittedAt ASC',
+        [
+          { name: '@limit', value: limit },
+          { name: '@before', value: submittedBefore },
+        ],
+      ),
     withPoolCopiesIn: (chats, limit) =>
       queryAcross<{ id: string }>(container, 'SELECT TOP @limit c.id FROM c WHERE c.type = "request" AND EXISTS(SELECT VALUE k FROM k IN c.cards WHERE k.audience = "pool" AND ARRAY_CONTAINS(@chats, k.to.conversationId))', [
         { name: '@limit', value: limit },

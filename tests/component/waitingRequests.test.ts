@@ -1,0 +1,58 @@
+/**
+ * A request no one accepts is raised once, after the profile's requestWaitingDays (3 for Portsmouth),
+ * with those who could accept it and the administrators, by the periodic check.
+ */
+import { message, person, users, type TestConversation } from '../helpers/activities';
+import { send, startTestBed, type TestBed } from '../helpers/harness';
+import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, pressIn, submitForm } from '../helpers/journeys';
+
+const DAY = 86_400_000;
+const admin = users.isaiah;
+const requester = users.alex;
+const [asked, declined] = [person(51), person(52)];
+const channel: TestConversation = { id: '19:w1a2i3t4i5n6g7@thread.tacv2', conversationType: 'channel', isGroup: true };
+
+let bed: TestBed;
+let now = Date.now();
+const say = (conversation: TestConversation, text: string) => send(bed.app, message(text, { user: admin, conversation, serviceUrl: bed.connector.serviceUrl }));
+const raised = (conversationId: string): string[] => bed.connector.posts(conversationId).map((p) => p.activity.text ?? '').filter((t) => t.includes('is still waiting'));
+
+beforeAll(async () => {
+  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId }, clock: () => new Date(now), delivery: { pollMs: 100, leaseMs: 2_000, sendTimeoutMs: 500 } });
+  for (const user of [admin, requester, asked, declined]) await installPersonally(bed.app, bed.connector, user);
+  await say(channel, 'set facilitator channel');
+  for (const f of [asked, declined]) await say(personalChat(admin), `add facilitator ${f.aadObjectId}`);
+});
+afterAll(() => bed.stop());
+
+test('raised once after three days with the channel, the named facilitators who haven’t declined, and the administrators; never with the requester', async () => {
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0911');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
+  await pressIn(bed.app, bed.connector, personalChat(declined), declined, 'declineRequest', { requestId });
+  await bed.app.idle();
+
+  now += 2 * DAY;
+  await bed.app.housekeep();
+  await bed.app.idle();
+  expect(raised(channel.id)).toEqual([]);
+
+  now += 1.5 * DAY;
+  await bed.app.housekeep();
+  for (const chat of [channel.id, personalChat(asked).id, personalChat(admin).id]) {
+    await bed.connector.waitFor((c) => c.conversationId === chat && (c.activity.text ?? '').includes('PSCP-2026-0911') && (c.activity.text ?? '').includes('is still waiting'));
+  }
+  expect(raised(channel.id)).toEqual([expect.stringMatching(/^The request for an independent facilitator for case PSCP-2026-0911, made on .+, is still waiting for someone to accept it\. Its card is in this chat; type \*\*requests\*\* to see every request waiting\.$/)]);
+  expect(raised(personalChat(admin).id)).toEqual([expect.stringMatching(/is still waiting for a facilitator to accept it\. The facilitators have been reminded; if no one can take it, the pool may need another facilitator\.$/)]);
+  expect(raised(personalChat(declined).id)).toEqual([]);
+  expect(raised(personalChat(requester).id)).toEqual([]);
+  const stored = await bed.db.request(requestId);
+  expect(stored?.status).toBe('submitted');
+  expect(stored?.waitingRaisedAt).toBe(new Date(now).toISOString());
+
+  // Once: the next checks say nothing more.
+  now += DAY;
+  await bed.app.housekeep();
+  await bed.app.idle();
+  expect(raised(channel.id)).toHaveLength(1);
+  expect(raised(personalChat(asked).id)).toHaveLength(1);
+}, 60_000);
