@@ -115,7 +115,12 @@ export async function openContainers(client: CosmosClient, databaseId: string, r
       try {
         await container.replace({ ...resource, id, partitionKey: resource.partitionKey ?? { paths: [CONTAINERS[id]] }, defaultTtl: retentionSeconds });
       } catch {
-        warn(`Container ${id} keeps its default TTL of ${resource.defaultTtl ?? 'none'} s: the app may not change it. Set the retention in the deployment to match the profile.`);
+        // Without a default TTL Cosmos DB ignores every record's own: nothing there would ever be deleted.
+        warn(
+          resource.defaultTtl === undefined || resource.defaultTtl === null
+            ? `Container ${id} has no default TTL, and the app may not set one, so Cosmos DB deletes nothing in it: records are kept for ever, against the partnership's retention period. Set its default TTL to ${retentionSeconds} s in the deployment (infra/main.bicep does).`
+            : `Container ${id} keeps its default TTL of ${resource.defaultTtl} s: the app may not change it. Set the retention in the deployment to match the profile (${retentionSeconds} s).`,
+        );
       }
     }
     return container;

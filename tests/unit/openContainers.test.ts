@@ -23,3 +23,18 @@ test('any other failure is passed on as it is', async () => {
   const client = { databases: { createIfNotExists: async () => Promise.reject(Object.assign(new Error('Service unavailable'), { code: 503 })) } } as unknown as CosmosClient;
   await expect(openContainers(client, 'rethink', 100)).rejects.toThrow('Service unavailable');
 });
+
+test('a container the app may not change: its TTL is warned of, and plainly when it has none (nothing would ever be deleted)', async () => {
+  const warnings: string[] = [];
+  const containerWith = (defaultTtl: number | undefined) => ({
+    container: { replace: async () => forbidden() },
+    resource: { id: 'x', partitionKey: { paths: ['/id'] }, ...(defaultTtl === undefined ? {} : { defaultTtl }) },
+  });
+  for (const defaultTtl of [undefined, 50]) {
+    const database = { containers: { createIfNotExists: async () => containerWith(defaultTtl) } };
+    const client = { databases: { createIfNotExists: async () => ({ database }) } } as unknown as CosmosClient;
+    await openContainers(client, 'rethink', 100, (message) => warnings.push(message));
+  }
+  expect(warnings.filter((w) => w.includes('has no default TTL, and the app may not set one, so Cosmos DB deletes nothing in it'))).toHaveLength(5);
+  expect(warnings.filter((w) => w.includes('keeps its default TTL of 50 s') && w.includes('(100 s)'))).toHaveLength(5);
+});
