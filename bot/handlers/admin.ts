@@ -58,6 +58,7 @@ export const removeFacilitatorChannel: Handler = async (input, deps) => {
   if (!pool) return { notice: MESSAGES.storeUnavailable };
   if (!removed) return { notice: 'No facilitator channel is set, so nothing has changed. Type **facilitators** to see the pool.' };
   await noteLeftPool(input, deps, [removed.conversationId]);
+  await tellIfNoOneLeft(input, deps, pool);
   return { notice: `Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await unreachedWaiting(deps, pool)}` };
 };
 
@@ -143,8 +144,22 @@ export const removeFacilitator: Handler = async (input, deps) => {
   const chat = wasIn ? (await deps.people.get(id))?.personalConversation : undefined;
   if (chat) await noteLeftPool(input, deps, [chat.conversationId]);
   if (!wasIn) return { notice: 'That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.' };
+  await tellIfNoOneLeft(input, deps, pool);
   return { notice: `Removed ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await unreachedWaiting(deps, pool)}` };
 };
+
+/**
+ * Taken out of the pool, the last who could accept a waiting request may have been the only one who
+ * hadn't declined it: its requester and the administrators are told, as at a last decline.
+ */
+async function tellIfNoOneLeft(input: TurnInput, deps: Deps, pool: FacilitatorPool): Promise<void> {
+  if (pool.channel) return;
+  const reachable = (await Promise.all(pool.facilitators.map(async (f) => ((await deps.people.get(f.aadObjectId))?.personalConversation ? f.aadObjectId : undefined)))).filter((id): id is string => id !== undefined);
+  // No one reachable at all: the reply says what that means for the waiting requests.
+  if (reachable.length === 0) return;
+  const administrators = (await Promise.all(deps.administrators.map(async (id) => (await deps.people.get(id))?.personalConversation))).filter((c): c is ConversationAddress => c !== undefined);
+  await changeEach(deps, await deps.requests.waiting(200), (current) => lifecycle.tellNoOneLeft(current, { channel: false, reachable, administrators }, input.actor.id, engineContext(deps, input.now)));
+}
 
 /** With no channel and no named facilitator who can be reached, the requests waiting reach no one: say so. */
 async function unreachedWaiting(deps: Deps, pool: FacilitatorPool): Promise<string> {

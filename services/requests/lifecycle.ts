@@ -260,26 +260,42 @@ export const declineRequest = growing(function declineRequest(
   who: PersonRef,
   activityId: string | undefined,
   ctx: RequestContext,
-  pool: { channel: boolean; reachable: readonly string[]; administrators: readonly ConversationAddress[] } = { channel: true, reachable: [], administrators: [] },
+  pool: PoolReach = { channel: true, reachable: [], administrators: [] },
 ): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };
   const allowed = mustBe(doc, ['submitted']);
   if (!allowed.ok) return allowed;
   if (doc.declines.some((d) => d.by.id === who.id)) return refuse('notAllowed', 'You have already declined this request. Another facilitator can still accept it.');
   const declines = [...doc.declines, { by: who, at: ctx.now.toISOString() }];
-  const declined = new Set(declines.map((d) => d.by.aadObjectId).filter((id): id is string => id !== undefined));
-  const noOneLeft = !pool.channel && pool.reachable.length > 0 && pool.reachable.every((id) => declined.has(id));
+  const none = noOneLeft({ ...doc, declines }, pool);
   return change(doc, activityId, ctx, who.id, 'declined', (d) => ({
-    doc: { ...d, declines },
+    doc: { ...d, declines, ...(none ? { noOneLeftToldAt: ctx.now.toISOString() } : {}) },
     cardChanged: true,
-    notify: noOneLeft
-      ? [
-          { to: requesterTarget(d), message: { kind: 'text' as const, text: `Every independent facilitator who can be reached has now declined your request for case ${d.caseReference} (a facilitator may know the family or the professionals involved). It stays open${pool.administrators.length > 0 ? ', and the partnership’s administrators have been told, so that another facilitator can be found' : ': please let the partnership’s administrators know, so that another facilitator can be found'}. You can also withdraw it from its card.` } },
-          ...pool.administrators.map((to) => ({ to, message: { kind: 'text' as const, text: `Every independent facilitator who can be reached has declined the request for case ${d.caseReference}, made by ${d.requester.name} on ${formatUkDate(d.submittedAt)}. It is waiting with no one left to accept it: please add another facilitator (**add facilitator** with their Entra object id) or set a facilitator channel.` } })),
-        ]
-      : [],
+    notify: none ? noOneLeftNotices(d, pool.administrators) : [],
   }));
 });
+
+type PoolReach = { channel: boolean; reachable: readonly string[]; administrators: readonly ConversationAddress[] };
+
+/** Everyone who could accept it (with no channel, the named facilitators who can be reached) has declined it. */
+const noOneLeft = (doc: FacilitatorRequest, pool: PoolReach): boolean => {
+  const declined = new Set(doc.declines.map((d) => d.by.aadObjectId).filter((id): id is string => id !== undefined));
+  return !pool.channel && pool.reachable.length > 0 && pool.reachable.every((id) => declined.has(id));
+};
+
+const noOneLeftNotices = (d: FacilitatorRequest, administrators: readonly ConversationAddress[]): Enqueue[] => [
+  { to: requesterTarget(d), message: { kind: 'text' as const, text: `Every independent facilitator who can be reached has now declined your request for case ${d.caseReference} (a facilitator may know the family or the professionals involved). It stays open${administrators.length > 0 ? ', and the partnership’s administrators have been told, so that another facilitator can be found' : ': please let the partnership’s administrators know, so that another facilitator can be found'}. You can also withdraw it from its card.` } },
+  ...administrators.map((to) => ({ to, message: { kind: 'text' as const, text: `Every independent facilitator who can be reached has declined the request for case ${d.caseReference}, made by ${d.requester.name} on ${formatUkDate(d.submittedAt)}. It is waiting with no one left to accept it: please add another facilitator (**add facilitator** with their Entra object id) or set a facilitator channel.` } })),
+];
+
+/**
+ * The pool changed (a facilitator removed, the channel taken away) and everyone left who could
+ * accept a waiting request has already declined it: told as at the last decline, once.
+ */
+export function tellNoOneLeft(doc: FacilitatorRequest, pool: PoolReach, by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  if (doc.status !== 'submitted' || doc.noOneLeftToldAt || !noOneLeft(doc, pool)) return { ok: true, value: doc, replay: true };
+  return change(doc, undefined, ctx, by, 'noOneLeft', (d) => ({ doc: { ...d, noOneLeftToldAt: ctx.now.toISOString() }, cardChanged: false, notify: noOneLeftNotices(d, pool.administrators) }), true);
+}
 
 export const askQuestion = growing(function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: string, askedIn: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };

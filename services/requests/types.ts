@@ -138,7 +138,8 @@ export type RequestAuditWhat =
   | 'documentAccepted'
   | 'documentSent'
   | 'documentDeclined'
-  | 'waitingRaised';
+  | 'waitingRaised'
+  | 'noOneLeft';
 
 export interface RequestAuditEvent {
   at: string;
@@ -170,6 +171,8 @@ export interface FacilitatorRequest {
   /** The strategy 3 Re-think that follows the request. */
   rethink?: { id: string; conversationId: string; linkedAt: string };
   completedAt?: string;
+  /** When the requester and administrators were told everyone who could accept it had declined (once). */
+  noOneLeftToldAt?: string;
   /** When its long wait for a facilitator was raised with the pool and administrators (once). */
   waitingRaisedAt?: string;
   /** How its facilitated Re-think ended, as it closed (labels come from the outcome's kind and next step). */

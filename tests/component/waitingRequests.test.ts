@@ -56,3 +56,24 @@ test('raised once after three days with the channel, the named facilitators who 
   expect(raised(channel.id)).toHaveLength(1);
   expect(raised(personalChat(asked).id)).toHaveLength(1);
 }, 60_000);
+
+test('taking the pool down to those who have declined a waiting request tells its requester and the administrators, once', async () => {
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0912');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
+  await pressIn(bed.app, bed.connector, personalChat(declined), declined, 'declineRequest', { requestId });
+  const toldOf = (user: typeof admin) => bed.connector.posts(personalChat(user).id).map((p) => p.activity.text ?? '').filter((t) => t.startsWith('Every independent facilitator who can be reached') && t.includes('PSCP-2026-0912'));
+  // The channel, then the one facilitator who hadn't declined, taken out of the pool.
+  await say(personalChat(admin), 'remove facilitator channel');
+  await bed.app.idle();
+  expect(toldOf(requester)).toEqual([]);
+  await say(personalChat(admin), `remove facilitator ${asked.aadObjectId}`);
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').startsWith('Every independent facilitator') && (c.activity.text ?? '').includes('PSCP-2026-0912'));
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(admin).id && (c.activity.text ?? '').startsWith('Every independent facilitator') && (c.activity.text ?? '').includes('PSCP-2026-0912'));
+  // Taken out and put back, then out again: not told twice.
+  await say(personalChat(admin), `add facilitator ${asked.aadObjectId}`);
+  await say(personalChat(admin), `remove facilitator ${asked.aadObjectId}`);
+  await bed.app.idle();
+  expect(toldOf(requester)).toHaveLength(1);
+  expect(toldOf(admin)).toHaveLength(1);
+  expect((await bed.db.request(requestId))?.status).toBe('submitted');
+}, 60_000);
