@@ -26,7 +26,7 @@ import { CARD_TIMING, type CardTiming } from './cardUpdates';
 import { Deliveries } from './deliveries';
 import { mountEchoFloor } from './echoFloor';
 import { sendReminders } from './handlers/reminders';
-import { completeClosedLinks, raiseWaitingRequests } from './handlers/requests';
+import { completeClosedLinks, raiseMeetingsPassed, raiseWaitingRequests } from './handlers/requests';
 import { postOwed } from './handlers/owedPosts';
 import type { Deps } from './handlers/types';
 import { entraKeys, type PanelAuth } from './panel/auth';
@@ -133,7 +133,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       remindLogged();
       owedLogged();
       void retention.run();
-      return Promise.all([completeClosedLinks(deps, clock()), raiseWaitingRequests(deps, clock())]).then(() => undefined);
+      return Promise.all([completeClosedLinks(deps, clock()), raiseWaitingRequests(deps, clock()), raiseMeetingsPassed(deps, clock())]).then(() => undefined);
     },
   });
   const deps: Deps = {
@@ -177,7 +177,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const owedLogged = logged('the check for posts owed (summaries, meeting-end reminders)', owedPosts);
   // Each check runs whatever the others met.
   const housekeep = async (): Promise<void> => {
-    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), raiseWaitingRequests(deps, clock()), reminders.run(), owedPosts.run(), retention.run()]);
+    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), raiseWaitingRequests(deps, clock()), raiseMeetingsPassed(deps, clock()), reminders.run(), owedPosts.run(), retention.run()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };

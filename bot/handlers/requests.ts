@@ -12,7 +12,7 @@ import * as lifecycle from '../../services/requests/lifecycle';
 import type { Audience, FacilitatorRequest, PersonRef, Question } from '../../services/requests/types';
 import type { Result } from '../../services/result';
 import type { Rethink } from '../../services/rethink/types';
-import { formatUkDate } from '../../services/rethink/validation';
+import { formatUkDate, ukToday } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
 import { poolChats, type PoolChats } from '../../services/store/pool';
 import { DAY_MS } from '../../services/rethink/reminders';
@@ -452,6 +452,18 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
       deps.dispatch(request.id);
       keepFacilitating(deps, outcome.doc, input.now);
     }
+  }
+}
+
+/** The periodic check for meetings whose day has passed with no strategy 3 Re-think started (the day after). */
+export async function raiseMeetingsPassed(deps: Deps, now: Date): Promise<void> {
+  const passed = await deps.requests.meetingPassed(ukToday(now), 20);
+  if (passed.length === 0) return;
+  const administrators = (await Promise.all(deps.administrators.map((id) => chatOf(deps, id)))).filter((c): c is ConversationAddress => c !== undefined);
+  const ctx = { now, newId: deps.newId, profile: deps.profile };
+  for (const request of passed) {
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.raiseMeetingPassed(current, administrators, ctx), request, true);
+    if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
   }
 }
 

@@ -225,6 +225,21 @@ export function noteLeftPool(doc: FacilitatorRequest, chats: readonly string[], 
 }
 
 /**
+ * The day of a request's meeting has passed and no strategy 3 Re-think has been started for it: its
+ * facilitator is reminded once per arrangement, in their own chat (or, with none, the administrators).
+ */
+export function raiseMeetingPassed(doc: FacilitatorRequest, administrators: readonly ConversationAddress[], ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
+  const arranged = doc.schedule;
+  if (doc.status !== 'scheduled' || doc.rethink || !arranged || (doc.meetingPassedRaisedAt && doc.meetingPassedRaisedAt >= arranged.at)) return { ok: true, value: doc, replay: true };
+  const who = doc.accepted?.by.name ?? 'the facilitator who accepted it';
+  const text = doc.accepted?.chat
+    ? `The Re-think meeting for case ${doc.caseReference} was arranged for ${formatUkDate(arranged.date)}, but no strategy 3 Re-think has been started for it. If it was held, please start it now to record it (in the chat with the network, type **@Re-think start ${doc.caseReference}**); if it didn’t go ahead, please change the meeting on the request’s card.`
+    : `The Re-think meeting for case ${doc.caseReference} was arranged for ${formatUkDate(arranged.date)} by ${who}, but no strategy 3 Re-think has been started for it, and ${who} hasn’t added Re-think for themselves to be reminded. Please check with them.`;
+  const to = doc.accepted?.chat ? [doc.accepted.chat] : uniqueTargets(administrators);
+  return change(doc, undefined, ctx, 'reminders', 'meetingPassedRaised', (d) => ({ doc: { ...d, meetingPassedRaisedAt: ctx.now.toISOString() }, cardChanged: false, notify: to.map((address) => ({ to: address, message: { kind: 'text' as const, text } })) }), true);
+}
+
+/**
  * A request no one has accepted after the profile's `requestWaitingDays`: raised once with those who
  * could accept it (the channel, and named facilitators who haven't declined) and the administrators.
  */

@@ -139,7 +139,8 @@ export type RequestAuditWhat =
   | 'documentSent'
   | 'documentDeclined'
   | 'waitingRaised'
-  | 'noOneLeft';
+  | 'noOneLeft'
+  | 'meetingPassedRaised';
 
 export interface RequestAuditEvent {
   at: string;
@@ -173,6 +174,8 @@ export interface FacilitatorRequest {
   completedAt?: string;
   /** When the requester and administrators were told everyone who could accept it had declined (once). */
   noOneLeftToldAt?: string;
+  /** When its facilitator was reminded that the meeting's day had passed with no strategy 3 Re-think started (once per arrangement). */
+  meetingPassedRaisedAt?: string;
   /** When its long wait for a facilitator was raised with the pool and administrators (once). */
   waitingRaisedAt?: string;
   /** How its facilitated Re-think ended, as it closed (labels come from the outcome's kind and next step). */

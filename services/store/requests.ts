@@ -33,6 +33,8 @@ export interface RequestRepository {
   waiting(limit: number): Promise<Stored<FacilitatorRequest>[]>;
   /** Requests waiting since before `submittedBefore` whose wait has not been raised yet, oldest first: for the periodic check. */
   waitingLong(submittedBefore: string, limit: number): Promise<Stored<FacilitatorRequest>[]>;
+  /** Scheduled requests whose meeting day was before `before`, with no strategy 3 Re-think started and no reminder since it was arranged. */
+  meetingPassed(before: string, limit: number): Promise<Stored<FacilitatorRequest>[]>;
   /** Requests, open or closed, with a pool copy of their card in any of these chats: ids only. */
   withPoolCopiesIn(chats: readonly string[], limit: number): Promise<{ id: string }[]>;
   /** The open request for a case, if there is one: a case has one at a time. */
@@ -108,6 +110,15 @@ export function requestRepository(container: Container): RequestRepository {
         [
           { name: '@limit', value: limit },
           { name: '@before', value: submittedBefore },
+        ],
+      ),
+    meetingPassed: (before, limit) =>
+      queryAcross<Stored<FacilitatorRequest>>(
+        container,
+        'SELECT TOP @limit * FROM c WHERE c.type = "request" AND c.status = "scheduled" AND NOT IS_DEFINED(c.rethink) AND c.schedule.date < @before AND (NOT IS_DEFINED(c.meetingPassedRaisedAt) OR c.meetingPassedRaisedAt < c.schedule.at) ORDER BY c.submittedAt ASC',
+        [
+          { name: '@limit', value: limit },
+          { name: '@before', value: before },
         ],
       ),
     withPoolCopiesIn: (chats, limit) =>

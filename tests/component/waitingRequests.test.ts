@@ -77,3 +77,34 @@ test('taking the pool down to those who have declined a waiting request tells it
   expect(toldOf(admin)).toHaveLength(1);
   expect((await bed.db.request(requestId))?.status).toBe('submitted');
 }, 60_000);
+
+test('a meeting whose day has passed with no strategy 3 Re-think started: its facilitator is reminded once, the day after; moved, once more after the new day', async () => {
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0913');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
+  await installPersonally(bed.app, bed.connector, person(53));
+  const facilitator = person(53);
+  await say(personalChat(admin), `add facilitator ${facilitator.aadObjectId}`);
+  await pressIn(bed.app, bed.connector, personalChat(facilitator), facilitator, 'acceptRequest', { requestId });
+  const day = (offset: number) => new Date(now + offset * DAY).toISOString().slice(0, 10);
+  await pressIn(bed.app, bed.connector, personalChat(facilitator), facilitator, 'scheduleRequest', { requestId, meetingDate: day(2), meetingTime: '23:00', meetingFormat: 'virtual' });
+  const reminded = () => bed.connector.posts(personalChat(facilitator).id).map((p) => p.activity.text ?? '').filter((t) => t.includes('PSCP-2026-0913') && t.includes('no strategy 3 Re-think has been started'));
+
+  now += 2 * DAY;
+  await bed.app.housekeep();
+  await bed.app.idle();
+  expect(reminded()).toEqual([]);
+  now += 1 * DAY;
+  await bed.app.housekeep();
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(facilitator).id && (c.activity.text ?? '').includes('no strategy 3 Re-think has been started'));
+  expect(reminded()).toEqual([expect.stringMatching(/^The Re-think meeting for case PSCP-2026-0913 was arranged for .+, but no strategy 3 Re-think has been started for it\. If it was held, please start it now to record it .*; if it didn’t go ahead, please change the meeting on the request’s card\.$/)]);
+  await bed.app.housekeep();
+  await bed.app.idle();
+  expect(reminded()).toHaveLength(1);
+  // Moved to a later day (an hour on): reminded again once that day has passed too.
+  now += 3_600_000;
+  await pressIn(bed.app, bed.connector, personalChat(facilitator), facilitator, 'scheduleRequest', { requestId, meetingDate: day(1), meetingTime: '23:00', meetingFormat: 'virtual' });
+  now += 2 * DAY;
+  await bed.app.housekeep();
+  await bed.connector.waitFor(() => reminded().length === 2);
+  expect(reminded()).toHaveLength(2);
+}, 60_000);
