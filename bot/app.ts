@@ -8,11 +8,10 @@ import { loadProfile } from '../services/profile/load';
 import { conversationRepository } from '../services/store/conversations';
 import { createCosmosClient, openContainers } from '../services/store/cosmos';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../services/store/embedded';
-import { peopleRepository } from '../services/store/people';
+import { peopleRepository, personalChats } from '../services/store/people';
 import { rethinkRepository } from '../services/store/rethinks';
 import { Dispatcher } from '../services/requests/dispatcher';
 import { RateLimiter } from '../services/requests/rateLimiter';
-import type { ConversationAddress } from '../services/store/people';
 import { caseRecordsRepository } from '../services/store/caseRecords';
 import { panelPassKeySource } from '../services/store/panelPassKey';
 import { chatOwner, keepReachable, poolRepository } from '../services/store/pool';
@@ -121,10 +120,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     newId: randomUUID,
     owner: instance,
-    administrators: async () => {
-      const found = await Promise.all(config.administrators.map((id) => people.get(id)));
-      return found.map((p) => p?.personalConversation).filter((c): c is ConversationAddress => c !== undefined);
-    },
+    administrators: () => personalChats(people, config.administrators),
     chatOwner: (doc, to) => chatOwner(doc, to, pool, people),
     ...(options.delivery?.leaseMs ? { leaseMs: options.delivery.leaseMs } : {}),
     ...(options.delivery?.pollMs ? { pollMs: options.delivery.pollMs } : {}),

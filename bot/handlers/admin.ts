@@ -8,9 +8,9 @@ import { rethinkAddress } from '../../services/store/conversations';
 import type { FacilitatorRequest } from '../../services/requests/types';
 import type { Rethink } from '../../services/rethink/types';
 import * as lifecycle from '../../services/requests/lifecycle';
-import { changeEach } from './requests';
+import { changeEach, poolReach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
-import type { FacilitatorPool } from '../../services/store/pool';
+import { namedReach, type FacilitatorPool } from '../../services/store/pool';
 import { engineContext, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,8 +58,7 @@ export const removeFacilitatorChannel: Handler = async (input, deps) => {
   if (!pool) return { notice: MESSAGES.storeUnavailable };
   if (!removed) return { notice: 'No facilitator channel is set, so nothing has changed. Type **facilitators** to see the pool.' };
   await noteLeftPool(input, deps, [removed.conversationId]);
-  await tellIfNoOneLeft(input, deps, pool);
-  return { notice: `Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await unreachedWaiting(deps, pool)}` };
+  return { notice: `Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await afterLeaving(input, deps, pool)}` };
 };
 
 /**
@@ -144,31 +143,24 @@ export const removeFacilitator: Handler = async (input, deps) => {
   const chat = wasIn ? (await deps.people.get(id))?.personalConversation : undefined;
   if (chat) await noteLeftPool(input, deps, [chat.conversationId]);
   if (!wasIn) return { notice: 'That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.' };
-  await tellIfNoOneLeft(input, deps, pool);
-  return { notice: `Removed ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await unreachedWaiting(deps, pool)}` };
+  return { notice: `Removed ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await afterLeaving(input, deps, pool)}` };
 };
 
 /**
- * Taken out of the pool, the last who could accept a waiting request may have been the only one who
- * hadn't declined it: its requester and the administrators are told, as at a last decline.
+ * After someone or something has left the pool: with no channel, the requests waiting may now reach
+ * no one (said in the reply), or reach only people who have all declined them (their requesters and
+ * the administrators are told, as at a last decline). The pool's reach and the waiting requests are read once.
  */
-async function tellIfNoOneLeft(input: TurnInput, deps: Deps, pool: FacilitatorPool): Promise<void> {
-  if (pool.channel) return;
-  const reachable = (await Promise.all(pool.facilitators.map(async (f) => ((await deps.people.get(f.aadObjectId))?.personalConversation ? f.aadObjectId : undefined)))).filter((id): id is string => id !== undefined);
-  // No one reachable at all: the reply says what that means for the waiting requests.
-  if (reachable.length === 0) return;
-  const administrators = (await Promise.all(deps.administrators.map(async (id) => (await deps.people.get(id))?.personalConversation))).filter((c): c is ConversationAddress => c !== undefined);
-  await changeEach(deps, await deps.requests.waiting(200), (current) => lifecycle.tellNoOneLeft(current, { channel: false, reachable, administrators }, input.actor.id, engineContext(deps, input.now)));
-}
-
-/** With no channel and no named facilitator who can be reached, the requests waiting reach no one: say so. */
-async function unreachedWaiting(deps: Deps, pool: FacilitatorPool): Promise<string> {
+async function afterLeaving(input: TurnInput, deps: Deps, pool: FacilitatorPool): Promise<string> {
   if (pool.channel) return '';
-  const reachable = await Promise.all(pool.facilitators.map(async (f) => (await deps.people.get(f.aadObjectId))?.personalConversation !== undefined));
-  if (reachable.some(Boolean)) return '';
-  const waiting = (await deps.requests.waiting(200)).length;
-  if (waiting === 0) return ' No one in the pool can be reached now, so new requests will reach no one until you add a facilitator or set a facilitator channel.';
-  return ` No one in the pool can be reached now: ${waiting === 1 ? 'the request waiting for a facilitator reaches' : `the ${waiting} requests waiting for a facilitator reach`} no one until you add a facilitator or set a facilitator channel.`;
+  const reach = await poolReach(deps, pool);
+  const waiting = await deps.requests.waiting(200);
+  if (reach.reachable.length > 0) {
+    await changeEach(deps, waiting, (current) => lifecycle.tellNoOneLeft(current, reach, input.actor.id, engineContext(deps, input.now)));
+    return '';
+  }
+  if (waiting.length === 0) return ' No one in the pool can be reached now, so new requests will reach no one until you add a facilitator or set a facilitator channel.';
+  return ` No one in the pool can be reached now: ${waiting.length === 1 ? 'the request waiting for a facilitator reaches' : `the ${waiting.length} requests waiting for a facilitator reach`} no one until you add a facilitator or set a facilitator channel.`;
 }
 
 export const showPool: Handler = async (input, deps) => {
@@ -178,10 +170,8 @@ export const showPool: Handler = async (input, deps) => {
   const channel = pool?.channel
     ? `Requests are posted in the facilitator channel${here ? ' (this channel)' : ''}, set on ${formatUkDate(pool.channel.setAt)} (to move it, type **set facilitator channel** in another; to stop, **remove facilitator channel**).`
     : 'No facilitator channel is set: type **set facilitator channel** in the channel you want.';
-  const facilitators = pool?.facilitators ?? [];
   // Requests reach a named facilitator only in their personal chat with Re-think: say who has none.
-  const reachable = await Promise.all(facilitators.map(async (f) => (await deps.people.get(f.aadObjectId))?.personalConversation !== undefined));
-  const listed = facilitators.map((f, i) => (reachable[i] ? f.aadObjectId : `${f.aadObjectId} (not reachable: Re-think isn’t added for them, so requests can’t reach them until they add it)`));
+  const listed = (await namedReach(pool, deps.people)).map((f) => (f.chat ? f.aadObjectId : `${f.aadObjectId} (not reachable: Re-think isn’t added for them, so requests can’t reach them until they add it)`));
   const named = listed.length ? `Named facilitators (Entra object ids): ${listed.join(', ')}.` : 'No named facilitators.';
   return { notice: `${channel} ${named}` };
 };

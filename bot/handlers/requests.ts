@@ -14,7 +14,8 @@ import type { Result } from '../../services/result';
 import type { Rethink } from '../../services/rethink/types';
 import { formatUkDate, ukToday } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
-import { poolChats, type PoolChats } from '../../services/store/pool';
+import { namedReach, poolChats, type FacilitatorPool, type PoolChats } from '../../services/store/pool';
+import { personalChats } from '../../services/store/people';
 import { DAY_MS } from '../../services/rethink/reminders';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
 import { conversationKey } from '../turn';
@@ -150,6 +151,16 @@ export const submitRequest: Handler = async (input, deps) => {
 
 const poolTargets = (deps: Deps): Promise<PoolChats> => poolChats(deps.pool, deps.people);
 
+/** The administrators' personal chats, where they are told what needs them. */
+export const administratorChats = (deps: Deps): Promise<ConversationAddress[]> => personalChats(deps.people, deps.administrators);
+
+/** Who could accept a request now, as the pool stands (read once here, or given as just changed). */
+export async function poolReach(deps: Deps, settings?: FacilitatorPool): Promise<lifecycle.PoolReach & { named: { aadObjectId: string; chat?: ConversationAddress }[]; pool?: FacilitatorPool }> {
+  const pool = settings ?? (await deps.pool.get());
+  const [named, administrators] = await Promise.all([namedReach(pool, deps.people), administratorChats(deps)]);
+  return { channel: pool?.channel !== undefined, reachable: named.flatMap((n) => (n.chat ? [n.aadObjectId] : [])), administrators, named, ...(pool ? { pool } : {}) };
+}
+
 /**
  * The accepting facilitator's record lists the open cases they facilitate, so their strategy 3
  * Re-think for the case is recommended as such. Kept after the answer; a preference, not the record.
@@ -271,11 +282,8 @@ export const acceptRequest = requestAction(
 
 export const declineRequest = requestAction(true, 'You have declined this request. Another facilitator can still accept it.', async (_r, input, deps) => {
   // Who else could accept it: should no one be left, the requester and administrators are told.
-  const pool = await deps.pool.get();
-  const named = pool?.facilitators ?? [];
-  const reachable = (await Promise.all(named.map(async (f) => ((await chatOf(deps, f.aadObjectId)) ? f.aadObjectId : undefined)))).filter((id): id is string => id !== undefined);
-  const administrators = (await Promise.all(deps.administrators.map((id) => chatOf(deps, id)))).filter((c): c is ConversationAddress => c !== undefined);
-  return (current) => lifecycle.declineRequest(current, personOf(input), input.activityId, context(input, deps), { channel: pool?.channel !== undefined, reachable, administrators });
+  const reach = await poolReach(deps);
+  return (current) => lifecycle.declineRequest(current, personOf(input), input.activityId, context(input, deps), reach);
 });
 
 export const askQuestion = requestAction(true, 'Your question has been sent to the requester. Their answer will appear on this card.', async (_r, input, deps) => (current) =>
@@ -459,7 +467,7 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
 export async function raiseMeetingsPassed(deps: Deps, now: Date): Promise<void> {
   const passed = await deps.requests.meetingPassed(ukToday(now), 20);
   if (passed.length === 0) return;
-  const administrators = (await Promise.all(deps.administrators.map((id) => chatOf(deps, id)))).filter((c): c is ConversationAddress => c !== undefined);
+  const administrators = await administratorChats(deps);
   const ctx = { now, newId: deps.newId, profile: deps.profile };
   for (const request of passed) {
     const outcome = await deps.requests.update(request.id, (current) => lifecycle.raiseMeetingPassed(current, administrators, ctx), request, true);
@@ -476,9 +484,7 @@ export async function raiseWaitingRequests(deps: Deps, now: Date): Promise<void>
   const days = deps.profile.reminders.requestWaitingDays ?? 3;
   const waiting = await deps.requests.waitingLong(new Date(now.getTime() - days * DAY_MS).toISOString(), 20);
   if (waiting.length === 0) return;
-  const pool = await deps.pool.get();
-  const named = await Promise.all((pool?.facilitators ?? []).map(async (f) => ({ aadObjectId: f.aadObjectId, chat: await chatOf(deps, f.aadObjectId) })));
-  const administrators = (await Promise.all(deps.administrators.map((id) => chatOf(deps, id)))).filter((c): c is ConversationAddress => c !== undefined);
+  const { pool, named, administrators } = await poolReach(deps);
   const ctx = { now, newId: deps.newId, profile: deps.profile };
   for (const request of waiting) {
     const declined = new Set(request.declines.map((d) => d.by.aadObjectId));

@@ -290,7 +290,8 @@ export const declineRequest = growing(function declineRequest(
   }));
 });
 
-type PoolReach = { channel: boolean; reachable: readonly string[]; administrators: readonly ConversationAddress[] };
+/** Who could accept a request now: whether there is a channel, the named facilitators who can be reached (Entra object ids), and the administrators' chats. */
+export type PoolReach = { channel: boolean; reachable: readonly string[]; administrators: readonly ConversationAddress[] };
 
 /** Everyone who could accept it (with no channel, the named facilitators who can be reached) has declined it. */
 const noOneLeft = (doc: FacilitatorRequest, pool: PoolReach): boolean => {

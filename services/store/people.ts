@@ -42,6 +42,12 @@ export interface PeopleRepository {
   updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date): Promise<boolean>;
 }
 
+/** The personal chats of these people, for those who have Re-think added for themselves: one read each. */
+export async function personalChats(people: PeopleRepository, aadObjectIds: readonly string[]): Promise<ConversationAddress[]> {
+  const chats = await Promise.all(aadObjectIds.map(async (id) => (await people.get(id))?.personalConversation));
+  return chats.filter((c): c is ConversationAddress => c !== undefined);
+}
+
 export function peopleRepository(container: Container, retentionSeconds: number): PeopleRepository {
   return {
     get: (aadObjectId) => readItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId),

@@ -38,10 +38,19 @@ export async function poolChats(pool: PoolRepository, people: PeopleRepository):
   return { ...(settings?.channel ? { channel: settings.channel } : {}), facilitators: await facilitatorChats(settings, people) };
 }
 
-/** The named facilitators' personal chats (those who have Re-think added for them): one read each. */
+/** Each named facilitator, with their personal chat when they have Re-think added for them: one read each. */
+export async function namedReach(settings: FacilitatorPool | undefined, people: PeopleRepository): Promise<{ aadObjectId: string; chat?: ConversationAddress }[]> {
+  return Promise.all(
+    (settings?.facilitators ?? []).map(async (f) => {
+      const chat = (await people.get(f.aadObjectId))?.personalConversation;
+      return chat ? { aadObjectId: f.aadObjectId, chat } : { aadObjectId: f.aadObjectId };
+    }),
+  );
+}
+
+/** The named facilitators' personal chats (those who have Re-think added for them). */
 export async function facilitatorChats(settings: FacilitatorPool | undefined, people: PeopleRepository): Promise<ConversationAddress[]> {
-  const chats = await Promise.all((settings?.facilitators ?? []).map(async (f) => (await people.get(f.aadObjectId))?.personalConversation));
-  return chats.filter((c): c is ConversationAddress => c !== undefined);
+  return (await namedReach(settings, people)).flatMap((n) => (n.chat ? [n.chat] : []));
 }
 
 /**
