@@ -12,14 +12,26 @@ export class ProfileError extends Error {
 /** Reads and validates a profile file; every problem is reported at once, with its JSON path. */
 export function loadProfile(file: string): PartnershipProfile {
   let raw: unknown;
+  let source = '';
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    source = readFileSync(file, 'utf8');
+    raw = JSON.parse(source);
   } catch (error) {
-    throw new ProfileError(file, [`cannot be read as JSON: ${(error as Error).message}`]);
+    throw new ProfileError(file, [`cannot be read as JSON: ${withLineAndColumn((error as Error).message, source)}`]);
   }
   const problems = validateProfile(raw);
   if (problems.length > 0) throw new ProfileError(file, problems);
   return raw as PartnershipProfile;
+}
+
+/** Node 20 says where JSON broke as a character position; an editor shows lines and columns. */
+function withLineAndColumn(message: string, source: string): string {
+  const at = /at position (\d+)/.exec(message);
+  if (!at || /\(line \d+/.test(message)) return message;
+  const before = source.slice(0, Number(at[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message} (line ${line}, column ${column})`;
 }
 
 type Check = (value: unknown, at: string, problems: string[]) => void;
@@ -46,7 +58,25 @@ const object = (shape: Record<string, Check>): Check => (v, at, p) => {
     return;
   }
   for (const [key, check] of Object.entries(shape)) check((v as Record<string, unknown>)[key], `${at}.${key}`, p);
+  // A misspelt optional setting would otherwise be ignored in silence, and its default used.
+  for (const key of Object.keys(v)) {
+    if (Object.hasOwn(shape, key) || key.startsWith('$') || key.startsWith('_')) continue;
+    const near = Object.keys(shape).find((known) => known.toLowerCase() === key.toLowerCase() || editDistance(known.toLowerCase(), key.toLowerCase()) <= 2);
+    p.push(`${at}.${key} is not a setting Re-think knows${near ? `: did you mean ${at}.${near}?` : ''} (a note for people may be kept under a name starting with _)`);
+  }
 };
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
 const list = (item: Check, { min = 1, max = Infinity } = {}): Check => (v, at, p) => {
   if (!Array.isArray(v)) {
     p.push(`${at} must be a list`);

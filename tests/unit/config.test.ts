@@ -252,6 +252,28 @@ describe('the partnership profile', () => {
     expect(() => loadProfile(write('{ not json'))).toThrow(/cannot be read as JSON/);
   });
 
+  test('a misspelt setting is refused, with the one meant, rather than ignored with its default used', () => {
+    const misspelt = { ...portsmouth, retentionDay: 365, reminders: { ...portsmouth.reminders, requestWaitngDays: 5 }, partnership: { ...portsmouth.partnership, PrivacyUrl: 'https://example.org/p' } };
+    let problems: readonly string[] = [];
+    try {
+      loadProfile(write(misspelt));
+    } catch (e) {
+      problems = (e as ProfileError).problems;
+    }
+    expect(problems).toEqual([
+      'profile.partnership.PrivacyUrl is not a setting Re-think knows: did you mean profile.partnership.privacyUrl? (a note for people may be kept under a name starting with _)',
+      'profile.reminders.requestWaitngDays is not a setting Re-think knows: did you mean profile.reminders.requestWaitingDays? (a note for people may be kept under a name starting with _)',
+      'profile.retentionDay is not a setting Re-think knows: did you mean profile.retentionDays? (a note for people may be kept under a name starting with _)',
+    ]);
+    expect(() => loadProfile(write({ ...portsmouth, colour: 'blue' }))).toThrow(/profile\.colour is not a setting Re-think knows \(a note/);
+    // Notes for the people who keep the file, and a JSON schema reference, are allowed.
+    expect(loadProfile(write({ $schema: './profile.schema.json', _note: 'Agreed by the board, May 2026', ...portsmouth, reminders: { ...portsmouth.reminders, _why: 'three working days' } })).retentionDays).toBe(portsmouth.retentionDays);
+  });
+
+  test('a file that is not JSON says on which line and column it broke, as an editor shows it', () => {
+    expect(() => loadProfile(write('{\n  "retentionDays": 730,\n}\n'))).toThrow(/cannot be read as JSON: .*\(line 3, column 1\)/);
+  });
+
   test('a case reference format that would refuse its own example is refused at start-up, since no Re-think could ever start', () => {
     const withFormat = (pattern: string, example: string) => write({ ...portsmouth, caseReference: { ...portsmouth.caseReference, pattern, example } });
     // References are kept in capitals: a pattern of small letters could never match one.
