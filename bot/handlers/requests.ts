@@ -17,6 +17,7 @@ import type { ConversationAddress } from '../../services/store/people';
 import { namedReach, poolChats, type FacilitatorPool, type PoolChats } from '../../services/store/pool';
 import { personalChats } from '../../services/store/people';
 import { DAY_MS } from '../../services/rethink/reminders';
+import { inWorkingHours, workingDaysBefore } from '../../services/rethink/workingDays';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
 import { conversationKey } from '../turn';
 import { idField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
@@ -463,8 +464,9 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
   }
 }
 
-/** The periodic check for meetings whose day has passed with no strategy 3 Re-think started (the day after). */
+/** The periodic check for meetings whose day has passed with no strategy 3 Re-think started (the next working morning). */
 export async function raiseMeetingsPassed(deps: Deps, now: Date): Promise<void> {
+  if (!inWorkingHours(now)) return;
   const passed = await deps.requests.meetingPassed(ukToday(now), 20);
   if (passed.length === 0) return;
   const administrators = await administratorChats(deps);
@@ -476,13 +478,15 @@ export async function raiseMeetingsPassed(deps: Deps, now: Date): Promise<void> 
 }
 
 /**
- * The periodic check for requests no one has accepted after the profile's `requestWaitingDays`: each
+ * The periodic check for requests no one has accepted after the profile's `requestWaitingDays`
+ * (working days, and raised in working hours, as reminders are): each
  * is raised once (a conditional write, so once across instances) with the channel, the named
  * facilitators who can be reached and haven't declined it, and the administrators.
  */
 export async function raiseWaitingRequests(deps: Deps, now: Date): Promise<void> {
+  if (!inWorkingHours(now)) return;
   const days = deps.profile.reminders.requestWaitingDays ?? 3;
-  const waiting = await deps.requests.waitingLong(new Date(now.getTime() - days * DAY_MS).toISOString(), 20);
+  const waiting = await deps.requests.waitingLong(workingDaysBefore(now, days).toISOString(), 20);
   if (waiting.length === 0) return;
   const { pool, named, administrators } = await poolReach(deps);
   const ctx = { now, newId: deps.newId, profile: deps.profile };

@@ -55,7 +55,7 @@ export interface PartnershipProfile {
   readonly concernCategories: readonly Choice[];
   readonly tiersOfNeed: readonly Choice[];
   readonly escalationStages: readonly string[];
-  /** `requestWaitingDays`: a facilitator request no one has accepted this long is raised once with the pool and administrators (3 when not given). */
+  /** `actionDueSoonDays` and `requestWaitingDays` are working days (Monday to Friday): notice of an action, and how long a facilitator request no one has accepted waits before it is raised once with the pool and administrators (3 when not given). */
   readonly reminders: { readonly openRethinkDays: number; readonly actionDueSoonDays: number; readonly requestWaitingDays?: number };
   /** The choices on the independent facilitator request form. */
   readonly requestForm: {

@@ -5,6 +5,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { ukToday } from './validation';
+import { workingDaysAfter } from './workingDays';
 import type { AgreedAction, Rethink } from './types';
 
 export const DAY_MS = 86_400_000;
@@ -20,7 +21,8 @@ export function ukDateAfter(now: Date, days: number): string {
 }
 
 /**
- * Actions due within `actionDueSoonDays` (or past due by at most OVERDUE_DAYS) that the chat has not
+ * Actions due within `actionDueSoonDays` working days (an action due on Monday, two days ahead, is
+ * reminded on Thursday: the chat hears of it in working hours on a working day, or past due by at most OVERDUE_DAYS) that the chat has not
  * been reminded of, on a Re-think that is open or closed (actions outlive the conversation). An
  * action agreed less than a day ago is not yet due a reminder: the people who agreed it have just seen it.
  */
@@ -50,7 +52,7 @@ export const REMINDER_CLAIM_MS = 2 * 60_000;
 /** Where the search for reminders starts: the same bounds as above, for a query across chats. */
 export function reminderBounds(now: Date, profile: PartnershipProfile): { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string } {
   return {
-    dueBy: ukDateAfter(now, profile.reminders.actionDueSoonDays),
+    dueBy: workingDaysAfter(now, profile.reminders.actionDueSoonDays),
     overdueFrom: ukDateAfter(now, -OVERDUE_DAYS),
     agreedBefore: new Date(now.getTime() - DAY_MS).toISOString(),
     idleSince: new Date(now.getTime() - profile.reminders.openRethinkDays * DAY_MS).toISOString(),

@@ -1,7 +1,7 @@
 /**
- * Follow-up (the profile's reminder timings, Portsmouth's: actions 2 days before they are due, an
- * open Re-think after 14 days without change), over HTTP on a clock the test moves. Reminders go to
- * the chat the Re-think is in, once each, whichever of several instances checks.
+ * Follow-up (the profile's reminder timings, Portsmouth's: actions 2 working days before they are due,
+ * an open Re-think after 14 days without change), over HTTP on a clock the test moves. Reminders go to
+ * the chat the Re-think is in, once each, whichever of several instances checks, in working hours.
  */
 import { newGroupChat, TENANT, users, type TestConversation } from '../helpers/activities';
 import { Driver, START_FORM } from '../helpers/driver';
@@ -14,13 +14,21 @@ import { loadProfile } from '../../services/profile/load';
 const DAY = 86_400_000;
 const lead = users.megan;
 const other = users.adele;
-let now = Date.parse('2027-03-01T09:00:00.000Z');
+let now = Date.parse('2027-02-28T09:00:00.000Z');
 let bed: TestBed;
 
 beforeAll(async () => {
   bed = await startTestBed({ clock: () => new Date(now) });
 });
 afterAll(() => bed.stop());
+// Each test begins on the next Monday at 09:00 UTC (09:00 or 10:00 in the UK): reminders go out in working hours.
+beforeEach(() => {
+  const monday = new Date(now);
+  monday.setUTCHours(9, 0, 0, 0);
+  do monday.setUTCDate(monday.getUTCDate() + 1);
+  while (monday.getUTCDay() !== 1);
+  now = monday.getTime();
+});
 
 const postsIn = (chat: TestConversation): string[] => bed.connector.posts(chat.id).map((p) => p.activity.text ?? '');
 const reminders = (chat: TestConversation): string[] => postsIn(chat).filter((t) => t.includes('**A reminder of') || t.includes('has had no change'));
@@ -62,10 +70,10 @@ test('agreed actions: the chat is reminded once of each as it falls due, also af
     `**A reminder of an agreed action** from the Re-think for case PSCP-2026-0042:\n\n- Arrange the review of the plan (${lead.name}, due 5 March 2027)\n\nIf it’s done, nothing more is needed. If it can’t be done in time, please let the others here know, so the plan for the child stays on track.`,
   );
 
-  // Closed: actions outlive the conversation, and are still followed up (this one a day late: missed, say).
+  // Closed: actions outlive the conversation, and are still followed up (this one due on a Saturday, two days late: missed, say).
   expect((await driver.press(lead, 'close', { rethinkId, outcome: 'resolved' })).card).toBeDefined();
   const closed = (await bed.db.rethink(chat.id, rethinkId)) as Rethink & { ttl: number };
-  now += 18 * DAY;
+  now += 19 * DAY;
   await bed.app.housekeep();
   expect(reminders(chat)).toHaveLength(2);
   expect(reminders(chat)[1]).toContain('- Share the contact sheet with the family (Family support worker (outside Teams), was due 20 March 2027)');
@@ -73,11 +81,41 @@ test('agreed actions: the chat is reminded once of each as it falls due, also af
   const after = (await bed.db.rethink(chat.id, rethinkId)) as Rethink & { ttl: number };
   // A reminder is no change people made: the record keeps its place in lists and expires when it would have.
   expect(after.updatedAt).toBe(closed.updatedAt);
-  expect(after.ttl).toBe(closed.ttl - 18 * 86_400);
+  expect(after.ttl).toBe(closed.ttl - 19 * 86_400);
   expect(after.audit.filter((a) => a.what === 'remindersMarked').map((a) => a.by)).toEqual(['reminders', 'reminders']);
   expect(after.actions.filter((a) => a.remindedAt).map((a) => a.description)).toEqual(['Arrange the review of the plan', 'Share the contact sheet with the family']);
   await bed.app.housekeep();
   expect(reminders(chat)).toHaveLength(2);
+});
+
+test('nothing is posted at night or at the weekend: what falls due waits for the working day, and notice counts working days', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(5);
+  // Agreed on Monday, due the next Monday: two working days' notice is Thursday.
+  const monday = new Date(now + 7 * DAY).toISOString().slice(0, 10);
+  await addAction(driver, rethinkId, 'Visit the family', monday, { id: lead.id });
+  now += 2 * DAY; // Wednesday, 09:00
+  await bed.app.housekeep();
+  expect(reminders(chat)).toEqual([]);
+  now += DAY - 10 * 3_600_000; // Wednesday, 23:00 UTC: night in the UK (in summer time, midnight and already Thursday)
+  await bed.app.housekeep();
+  expect(reminders(chat)).toEqual([]);
+  now += 9 * 3_600_000; // Thursday, 08:00 UTC: working hours
+  await bed.app.housekeep();
+  expect(reminders(chat)).toEqual([expect.stringContaining(`- Visit the family (${lead.name}, due `)]);
+
+  // An action due Monday, agreed on the Thursday: Friday is its day, but Friday night, Saturday and Sunday wait.
+  await addAction(driver, rethinkId, 'Send the plan to the GP', monday, { id: other.id });
+  now += DAY + 11 * 3_600_000; // Friday, 19:00 UTC
+  await bed.app.housekeep();
+  now += DAY; // Saturday
+  await bed.app.housekeep();
+  now += DAY; // Sunday
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(1);
+  now += DAY - 11 * 3_600_000; // Monday, 08:00 UTC
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(2);
+  expect(reminders(chat)[1]).toContain('- Send the plan to the GP');
 });
 
 test('an open Re-think without change for 14 days: the chat is reminded once in each quiet spell, naming the facilitator and what is next', async () => {

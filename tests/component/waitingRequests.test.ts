@@ -1,10 +1,12 @@
 /**
- * A request no one accepts is raised once, after the profile's requestWaitingDays (3 for Portsmouth),
- * with those who could accept it and the administrators, by the periodic check.
+ * A request no one accepts is raised once, after the profile's requestWaitingDays (3 working days for
+ * Portsmouth), with those who could accept it and the administrators, by the periodic check, in
+ * working hours. The clock starts on a Thursday at 09:00 UTC (10:00 in the UK).
  */
 import { message, person, users, type TestConversation } from '../helpers/activities';
 import { send, startTestBed, type TestBed } from '../helpers/harness';
 import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, pressIn, submitForm } from '../helpers/journeys';
+import { ukToday } from '../../services/rethink/validation';
 
 const DAY = 86_400_000;
 const admin = users.isaiah;
@@ -13,7 +15,7 @@ const [asked, declined] = [person(51), person(52)];
 const channel: TestConversation = { id: '19:w1a2i3t4i5n6g7@thread.tacv2', conversationType: 'channel', isGroup: true };
 
 let bed: TestBed;
-let now = Date.now();
+let now = Date.parse('2027-07-01T09:00:00.000Z');
 const say = (conversation: TestConversation, text: string) => send(bed.app, message(text, { user: admin, conversation, serviceUrl: bed.connector.serviceUrl }));
 const raised = (conversationId: string): string[] => bed.connector.posts(conversationId).map((p) => p.activity.text ?? '').filter((t) => t.includes('is still waiting'));
 
@@ -25,18 +27,21 @@ beforeAll(async () => {
 });
 afterAll(() => bed.stop());
 
-test('raised once after three days with the channel, the named facilitators who haven’t declined, and the administrators; never with the requester', async () => {
+test('raised once after three working days with the channel, the named facilitators who haven’t declined, and the administrators; never with the requester', async () => {
   const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0911');
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   await pressIn(bed.app, bed.connector, personalChat(declined), declined, 'declineRequest', { requestId });
   await bed.app.idle();
 
-  now += 2 * DAY;
-  await bed.app.housekeep();
-  await bed.app.idle();
-  expect(raised(channel.id)).toEqual([]);
-
-  now += 1.5 * DAY;
+  // Submitted on Thursday: not on Sunday (no one is at work), nor on Monday (two working days).
+  for (const later of [3, 1]) {
+    now += later * DAY;
+    await bed.app.housekeep();
+    await bed.app.idle();
+    expect(raised(channel.id)).toEqual([]);
+  }
+  // Tuesday: Friday, Monday and Tuesday.
+  now += DAY;
   await bed.app.housekeep();
   for (const chat of [channel.id, personalChat(asked).id, personalChat(admin).id]) {
     await bed.connector.waitFor((c) => c.conversationId === chat && (c.activity.text ?? '').includes('PSCP-2026-0911') && (c.activity.text ?? '').includes('is still waiting'));
@@ -78,14 +83,14 @@ test('taking the pool down to those who have declined a waiting request tells it
   expect((await bed.db.request(requestId))?.status).toBe('submitted');
 }, 60_000);
 
-test('a meeting whose day has passed with no strategy 3 Re-think started: its facilitator is reminded once, the day after; moved, once more after the new day', async () => {
+test('a meeting whose day has passed with no strategy 3 Re-think started: its facilitator is reminded once, the next working morning; moved, once more after the new day', async () => {
   const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0913');
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   await installPersonally(bed.app, bed.connector, person(53));
   const facilitator = person(53);
   await say(personalChat(admin), `add facilitator ${facilitator.aadObjectId}`);
   await pressIn(bed.app, bed.connector, personalChat(facilitator), facilitator, 'acceptRequest', { requestId });
-  const day = (offset: number) => new Date(now + offset * DAY).toISOString().slice(0, 10);
+  const day = (offset: number) => ukToday(new Date(now + offset * DAY));
   await pressIn(bed.app, bed.connector, personalChat(facilitator), facilitator, 'scheduleRequest', { requestId, meetingDate: day(2), meetingTime: '23:00', meetingFormat: 'virtual' });
   const reminded = () => bed.connector.posts(personalChat(facilitator).id).map((p) => p.activity.text ?? '').filter((t) => t.includes('PSCP-2026-0913') && t.includes('no strategy 3 Re-think has been started'));
 
@@ -93,7 +98,12 @@ test('a meeting whose day has passed with no strategy 3 Re-think started: its fa
   await bed.app.housekeep();
   await bed.app.idle();
   expect(reminded()).toEqual([]);
+  // The meeting was on Friday: not on Saturday, but on Monday morning.
   now += 1 * DAY;
+  await bed.app.housekeep();
+  await bed.app.idle();
+  expect(reminded()).toEqual([]);
+  now += 2 * DAY;
   await bed.app.housekeep();
   await bed.connector.waitFor((c) => c.conversationId === personalChat(facilitator).id && (c.activity.text ?? '').includes('no strategy 3 Re-think has been started'));
   expect(reminded()).toEqual([expect.stringMatching(/^The Re-think meeting for case PSCP-2026-0913 was arranged for .+, but no strategy 3 Re-think has been started for it\. If it was held, please start it now to record it .*; if it didn’t go ahead, please change the meeting on the request’s card\.$/)]);

@@ -19,12 +19,14 @@ test('the UK date some days ahead, from the UK day (not the UTC one) and across 
   expect(ukDateAfter(at('2026-03-28T12:00:00Z'), 2)).toBe('2026-03-30');
 });
 
-test('an action is due a reminder from two days before it is due, once, while it stands, on an open or closed Re-think', () => {
+test('an action is due a reminder from two working days before it is due, once, while it stands, on an open or closed Re-think', () => {
   const r = stage5Rethink();
-  expect(due(r, at('2026-03-14T09:00:00Z'))).toEqual([]);
-  expect(due(r, at('2026-03-15T09:00:00Z'))).toEqual(['2026-03-17']);
+  // Thursday 12 March: Friday and Monday are the next two working days; the action due Tuesday waits.
+  expect(due(r, at('2026-03-12T09:00:00Z'))).toEqual([]);
+  // Friday 13 March: due Tuesday, two working days on (a Sunday reminder would be read on the day).
+  expect(due(r, at('2026-03-13T09:00:00Z'))).toEqual(['2026-03-17']);
   // Past due and never reminded (the app was not running, say): still reminded, for a week.
-  expect(due(r, at('2026-03-22T09:00:00Z'))).toEqual(['2026-03-17', '2026-03-20', '2026-03-24']);
+  expect(due(r, at('2026-03-23T09:00:00Z'))).toEqual(['2026-03-17', '2026-03-20', '2026-03-24']);
   expect(due(r, at('2026-03-25T09:00:00Z'))).toEqual(['2026-03-20', '2026-03-24']);
   expect(due(r, at('2026-04-01T09:00:00Z'))).toEqual([]);
   const [first, second] = [dueOn(r, '2026-03-17'), dueOn(r, '2026-03-20')];
@@ -32,7 +34,7 @@ test('an action is due a reminder from two days before it is due, once, while it
   first.remindedAt = '2026-03-15T09:00:00.000Z';
   second.removedAt = '2026-03-10T09:00:00.000Z';
   expect(due(r, at('2026-03-22T09:00:00Z'))).toEqual(['2026-03-24']);
-  expect(due(closedRethink('resolved'), at('2026-03-15T09:00:00Z'))).toEqual(['2026-03-17']);
+  expect(due(closedRethink('resolved'), at('2026-03-13T09:00:00Z'))).toEqual(['2026-03-17']);
   expect(due({ ...stage5Rethink(), status: 'cancelled' }, at('2026-03-22T09:00:00Z'))).toEqual([]);
 });
 
