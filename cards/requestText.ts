@@ -2,7 +2,7 @@
 import type { PartnershipProfile } from '../services/profile/types';
 import { labelOf } from '../services/requests/form';
 import type { FacilitatorRequest, HistoryEntry, RequestStatus } from '../services/requests/types';
-import { formatUkDate, formatUkTime } from '../services/rethink/validation';
+import { formatUkDate, formatUkDay, formatUkTime } from '../services/rethink/validation';
 import { truncate } from './render';
 import { OUTCOME_LABELS, nextStepLabels } from './wording';
 
@@ -50,8 +50,8 @@ export function statusLine(profile: PartnershipProfile, r: FacilitatorRequest): 
       // Changed: the arrangement it replaced, so no one goes by the old one.
       const before = r.schedule?.previous?.at(-1);
       const sameTime = before && before.date === r.schedule?.date && before.time === r.schedule.time;
-      const from = !before ? '' : sameTime ? (before.format === r.schedule?.format ? '' : ` It was changed from ${labelOf(profile.requestForm.formats, before.format)}.`) : ` It was moved from ${formatUkDate(before.date)} at ${before.time}.`;
-      return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'}. Meeting on ${formatUkDate(r.schedule?.date ?? r.updatedAt)} at ${r.schedule?.time ?? ''} (${labelOf(profile.requestForm.formats, r.schedule?.format)}).${from}`;
+      const from = !before ? '' : sameTime ? (before.format === r.schedule?.format ? '' : ` It was changed from ${labelOf(profile.requestForm.formats, before.format)}.`) : ` It was moved from ${formatUkDay(before.date)} at ${before.time}.`;
+      return `Accepted by ${r.accepted?.by.name ?? 'a facilitator'}. Meeting on ${formatUkDay(r.schedule?.date ?? r.updatedAt)} at ${r.schedule?.time ?? ''} (${labelOf(profile.requestForm.formats, r.schedule?.format)}).${from}`;
     }
     case 'completed':
       return `Completed on ${formatUkDate(r.completedAt ?? r.updatedAt)}: the facilitated Re-think has closed${r.outcome ? `, with the outcome “${outcomeWords(profile, r.outcome)}”` : ''}.`;

@@ -6,7 +6,7 @@
  * never settled (the instance stopped between the two) is taken as a failed try at a later check.
  */
 import { ownerLabel } from '../../services/rethink/authors';
-import { formatUkDate, ukToday } from '../../services/rethink/validation';
+import { formatUkDay, ukToday } from '../../services/rethink/validation';
 import { applyCommand, facilitatorIsNamed, type EngineContext } from '../../services/rethink/engine';
 import { DAY_MS, markedAt, REMINDER_CLAIM_MS, reminderBounds } from '../../services/rethink/reminders';
 import { inWorkingHours } from '../../services/rethink/workingDays';
@@ -91,7 +91,7 @@ function actionsText(r: Rethink, due: AgreedAction[], now: Date): string {
   const byId = new Map(r.participants.map((p) => [p.id, p]));
   const lines = [...due]
     .sort((a, b) => a.dueDate.localeCompare(b.dueDate))
-    .map((a) => `- ${truncate(a.description, 300)} (${ownerLabel(a, byId)}, ${a.dueDate < today ? 'was due' : 'due'} ${formatUkDate(a.dueDate)})`);
+    .map((a) => `- ${truncate(a.description, 300)} (${ownerLabel(a, byId)}, ${a.dueDate < today ? 'was due' : 'due'} ${formatUkDay(a.dueDate)})`);
   const others = r.conversationKind === 'personal' ? 'the others taking part' : 'the others here';
   return [
     `**A reminder of ${one ? 'an agreed action' : 'agreed actions'}** from the Re-think for case ${r.caseReference}:`,

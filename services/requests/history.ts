@@ -5,11 +5,13 @@
 import { independentlyFacilitated, liveActions } from '../rethink/engine';
 import type { Actor, Rethink } from '../rethink/types';
 import type { HistoryEntry, PersonRef, RequestForm } from './types';
+import { ukToday } from '../rethink/validation';
 
 const tookPart = (r: Rethink, person: Actor | PersonRef): boolean =>
   r.participants.some((p) => !p.external && (p.id === person.id || (person.aadObjectId !== undefined && p.aadObjectId === person.aadObjectId)));
 
-const dayOf = (iso: string): string => iso.slice(0, 10);
+/** The day where the partnership works: a Re-think closed at 00:30 in summer closed that day, not the UTC one before. */
+const dayOf = (iso: string): string => ukToday(new Date(iso));
 
 /** The Re-thinks the person took part in, as history. */
 export const historyFor = (rethinks: readonly Rethink[], person: Actor | PersonRef): HistoryEntry[] => historyOf(rethinks.filter((r) => tookPart(r, person)));

@@ -4,7 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
-import { checkText, formatUkDate, formatUkTime, ukToday, yearsAhead } from '../rethink/validation';
+import { checkText, formatUkDate, formatUkDay, formatUkTime, ukToday, yearsAhead } from '../rethink/validation';
 import type { ConversationAddress } from '../store/people';
 import type { PoolChats } from '../store/pool';
 import { checkForm, labelOf, type FieldErrors } from './form';
@@ -233,8 +233,8 @@ export function raiseMeetingPassed(doc: FacilitatorRequest, administrators: read
   if (doc.status !== 'scheduled' || doc.rethink || !arranged || (doc.meetingPassedRaisedAt && doc.meetingPassedRaisedAt >= arranged.at)) return { ok: true, value: doc, replay: true };
   const who = doc.accepted?.by.name ?? 'the facilitator who accepted it';
   const text = doc.accepted?.chat
-    ? `The Re-think meeting for case ${doc.caseReference} was arranged for ${formatUkDate(arranged.date)}, but no strategy 3 Re-think has been started for it. If it was held, please start it now to record it (in the chat with the network, type **@Re-think start ${doc.caseReference}**); if it didn’t go ahead, please change the meeting on the request’s card.`
-    : `The Re-think meeting for case ${doc.caseReference} was arranged for ${formatUkDate(arranged.date)} by ${who}, but no strategy 3 Re-think has been started for it, and ${who} hasn’t added Re-think for themselves to be reminded. Please check with them.`;
+    ? `The Re-think meeting for case ${doc.caseReference} was arranged for ${formatUkDay(arranged.date)}, but no strategy 3 Re-think has been started for it. If it was held, please start it now to record it (in the chat with the network, type **@Re-think start ${doc.caseReference}**); if it didn’t go ahead, please change the meeting on the request’s card.`
+    : `The Re-think meeting for case ${doc.caseReference} was arranged for ${formatUkDay(arranged.date)} by ${who}, but no strategy 3 Re-think has been started for it, and ${who} hasn’t added Re-think for themselves to be reminded. Please check with them.`;
   const to = doc.accepted?.chat ? [doc.accepted.chat] : uniqueTargets(administrators);
   return change(doc, undefined, ctx, 'reminders', 'meetingPassedRaised', (d) => ({ doc: { ...d, meetingPassedRaisedAt: ctx.now.toISOString() }, cardChanged: false, notify: to.map((address) => ({ to: address, message: { kind: 'text' as const, text } })) }), true);
 }
@@ -393,17 +393,17 @@ export const scheduleRequest = growing(function scheduleRequest(
   const before = doc.status === 'scheduled' ? doc.schedule : undefined;
   // The same arrangement saved again (a second press): nothing to change or tell anyone.
   if (before && before.date === date && before.time === time && before.format === input.format && (before.where ?? '') === where) return { ok: true, value: doc, replay: true };
-  const when = `${formatUkDate(date)} at ${time} (${format})`;
+  const when = `${formatUkDay(date)} at ${time} (${format})`;
   const sameTime = before && before.date === date && before.time === time;
   const samePlace = !before || (before.where ?? '') === where;
   const at = where ? ` Where, or how to join: ${where.replace(/[.\s]+$/, '')}.` : '';
   const meeting = `The Re-think meeting with an independent facilitator for case ${doc.caseReference}`;
   const text = sameTime && before.format === input.format
-    ? `${meeting} on ${formatUkDate(date)} at ${time} has ${where ? `a new place or way to join.${at}` : 'no place or way to join recorded any more: the facilitator will tell you.'} It is facilitated by ${who.name}.`
+    ? `${meeting} on ${formatUkDay(date)} at ${time} has ${where ? `a new place or way to join.${at}` : 'no place or way to join recorded any more: the facilitator will tell you.'} It is facilitated by ${who.name}.`
     : sameTime
-      ? `${meeting} on ${formatUkDate(date)} at ${time} is now ${format}, not ${labelOf(ctx.profile.requestForm.formats, before.format) ?? before.format}.${samePlace ? '' : at} It is facilitated by ${who.name}.`
+      ? `${meeting} on ${formatUkDay(date)} at ${time} is now ${format}, not ${labelOf(ctx.profile.requestForm.formats, before.format) ?? before.format}.${samePlace ? '' : at} It is facilitated by ${who.name}.`
       : before
-        ? `${meeting} has moved: it is now on ${when}, not ${formatUkDate(before.date)} at ${before.time}.${at} It is facilitated by ${who.name}.`
+        ? `${meeting} has moved: it is now on ${when}, not ${formatUkDay(before.date)} at ${before.time}.${at} It is facilitated by ${who.name}.`
         : `${meeting} is arranged for ${when}, facilitated by ${who.name}.${at}`;
   const targets = uniqueTargets([requesterTarget(doc), ...tell]);
   return change(doc, activityId, ctx, who.id, 'scheduled', (d) => ({
@@ -467,8 +467,8 @@ const meetingWithdrawn = (caseReference: string, schedule: Pick<Schedule, 'date'
   const date = schedule?.date ?? today;
   const toCome = date > today || (date === today && (schedule?.time ?? '') > formatUkTime(now.toISOString()));
   return toCome
-    ? `The Re-think meeting with an independent facilitator for case ${caseReference} on ${formatUkDate(date)} will not go ahead: the request has been withdrawn.`
-    : `The request for an independent facilitator for case ${caseReference}, whose Re-think meeting was arranged for ${formatUkDate(date)}, has been withdrawn by the person who made it.`;
+    ? `The Re-think meeting with an independent facilitator for case ${caseReference} on ${formatUkDay(date)} will not go ahead: the request has been withdrawn.`
+    : `The request for an independent facilitator for case ${caseReference}, whose Re-think meeting was arranged for ${formatUkDay(date)}, has been withdrawn by the person who made it.`;
 };
 
 export const isOpenRequest = (doc: FacilitatorRequest): boolean => doc.status === 'submitted' || doc.status === 'accepted' || doc.status === 'scheduled';

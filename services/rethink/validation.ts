@@ -79,12 +79,15 @@ export function checkText(input: string, label: string, max: number, { required 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 // Building a DateTimeFormat is far costlier than using one: build each once.
-const ISO_IN_LONDON = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+const IN_LONDON = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
 const UK_LONG_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
+const UK_WEEKDAY = new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: 'Europe/London' });
 
-/** Today's date where the partnership works, as YYYY-MM-DD. */
+/** Today's date where the partnership works, as YYYY-MM-DD (from its parts: no locale's order is relied on). */
 export function ukToday(now: Date): string {
-  return ISO_IN_LONDON.format(now);
+  const parts = IN_LONDON.formatToParts(now);
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
 }
 
 /**
@@ -122,6 +125,12 @@ export const formatUkTime = (iso: string): string => UK_TIME.format(new Date(iso
 export function formatUkDate(isoDate: string): string {
   const date = new Date(isoDate.length === 10 ? `${isoDate}T12:00:00Z` : isoDate);
   return UK_LONG_DATE.format(date);
+}
+
+/** A day people will act on, with its weekday, so a slip in a date picker shows: Monday 6 July 2026. */
+export function formatUkDay(isoDate: string): string {
+  const date = new Date(isoDate.length === 10 ? `${isoDate}T12:00:00Z` : isoDate);
+  return `${UK_WEEKDAY.format(date)} ${UK_LONG_DATE.format(date)}`;
 }
 
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -67,7 +67,7 @@ test('agreed actions: the chat is reminded once of each as it falls due, also af
   expect(reminders(chat)).toHaveLength(1);
   const [first = ''] = reminders(chat);
   expect(first).toBe(
-    `**A reminder of an agreed action** from the Re-think for case PSCP-2026-0042:\n\n- Arrange the review of the plan (${lead.name}, due 5 March 2027)\n\nIf it’s done, nothing more is needed. If it can’t be done in time, please let the others here know, so the plan for the child stays on track.`,
+    `**A reminder of an agreed action** from the Re-think for case PSCP-2026-0042:\n\n- Arrange the review of the plan (${lead.name}, due Friday 5 March 2027)\n\nIf it’s done, nothing more is needed. If it can’t be done in time, please let the others here know, so the plan for the child stays on track.`,
   );
 
   // Closed: actions outlive the conversation, and are still followed up (this one due on a Saturday, two days late: missed, say).
@@ -76,7 +76,7 @@ test('agreed actions: the chat is reminded once of each as it falls due, also af
   now += 19 * DAY;
   await bed.app.housekeep();
   expect(reminders(chat)).toHaveLength(2);
-  expect(reminders(chat)[1]).toContain('- Share the contact sheet with the family (Family support worker (outside Teams), was due 20 March 2027)');
+  expect(reminders(chat)[1]).toContain('- Share the contact sheet with the family (Family support worker (outside Teams), was due Saturday 20 March 2027)');
   expect(reminders(chat)[1]).not.toContain('Arrange the review');
   const after = (await bed.db.rethink(chat.id, rethinkId)) as Rethink & { ttl: number };
   // A reminder is no change people made: the record keeps its place in lists and expires when it would have.

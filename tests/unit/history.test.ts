@@ -1,4 +1,4 @@
-import { prefill } from '../../services/requests/history';
+import { historyOf, prefill } from '../../services/requests/history';
 import { closedRethink, people } from '../fixtures/cards/rethinks';
 
 describe('the request form filled in from the case’s Re-thinks', () => {
@@ -24,4 +24,12 @@ describe('the request form filled in from the case’s Re-thinks', () => {
     expect(short).toMatch(/; and \d more$/);
     expect(prefill([asLead], people.priya, {}, 10).network).toMatch(/^(and \d+ more)?$/);
   });
+});
+
+test('what has been tried is dated by the UK day: a Re-think closed at 00:30 in summer closed that day, as its summary says', () => {
+  const closed = closedRethink('notResolved', 'nextStrategy');
+  const lateNight = { ...closed, outcome: closed.outcome && { ...closed.outcome, at: '2026-06-14T23:30:00.000Z' } };
+  expect(historyOf([lateNight]).map((h) => h.date)).toEqual(['2026-06-15']);
+  const winter = { ...closed, outcome: closed.outcome && { ...closed.outcome, at: '2026-12-14T23:30:00.000Z' } };
+  expect(historyOf([winter]).map((h) => h.date)).toEqual(['2026-12-14']);
 });

@@ -96,14 +96,14 @@ describe('scheduling', () => {
     const moved = scheduleRequest(first, facilitator, { date: '2027-02-04', time: '14:00', format: 'phone' }, [], undefined, ctx);
     const after = value(moved);
     expect(after.schedule).toMatchObject({ date: '2027-02-04', time: '14:00', previous: [expect.objectContaining({ date: '2027-01-30', time: '10:30', format: 'virtual' })] });
-    expect(notices(after).at(-1)).toMatch(/has moved: it is now on 4 February 2027 at 14:00 \(.+\), not 30 January 2027 at 10:30\./);
+    expect(notices(after).at(-1)).toMatch(/has moved: it is now on Thursday 4 February 2027 at 14:00 \(.+\), not Saturday 30 January 2027 at 10:30\./);
     // The request's card says so too, for anyone who reads it rather than the notice.
-    expect(statusLine(profile, after)).toMatch(/Meeting on 4 February 2027 at 14:00 \(.+\)\. It was moved from 30 January 2027 at 10:30\.$/);
+    expect(statusLine(profile, after)).toMatch(/Meeting on Thursday 4 February 2027 at 14:00 \(.+\)\. It was moved from Saturday 30 January 2027 at 10:30\.$/);
     expect(statusLine(profile, first)).not.toContain('moved');
     // Only the format changed: said so, not a move to the same time.
     const reformatted = value(scheduleRequest(after, facilitator, { date: '2027-02-04', time: '14:00', format: 'virtual' }, [], undefined, ctx));
-    expect(statusLine(profile, reformatted)).toMatch(/Meeting on 4 February 2027 at 14:00 \(Virtual, in Teams\)\. It was changed from Phone\.$/);
-    expect(notices(reformatted).at(-1)).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on 4 February 2027 at 14:00 is now Virtual, in Teams, not Phone. It is facilitated by Adele Vance.');
+    expect(statusLine(profile, reformatted)).toMatch(/Meeting on Thursday 4 February 2027 at 14:00 \(Virtual, in Teams\)\. It was changed from Phone\.$/);
+    expect(notices(reformatted).at(-1)).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on Thursday 4 February 2027 at 14:00 is now Virtual, in Teams, not Phone. It is facilitated by Adele Vance.');
     // The same arrangement pressed again changes and tells nothing.
     expect(scheduleRequest(after, facilitator, { date: '2027-02-04', time: '14:00', format: 'phone' }, [], undefined, ctx)).toMatchObject({ ok: true, replay: true });
   });
@@ -115,20 +115,20 @@ describe('scheduling', () => {
       const withdrawn = value(withdrawRequest(scheduled, requester, 'Resolved at the meeting', [{ ...scheduled.requestedIn, conversationId: 'a:colleague' }], undefined, later));
       return withdrawn.outbox.filter((d) => d.to.conversationId === 'a:colleague').map((d) => (d.message.kind === 'text' ? d.message.text : '')).at(-1);
     };
-    expect(withdrawnAt('2026-11-26', '10:30')).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on 26 November 2026 will not go ahead: the request has been withdrawn.');
-    expect(withdrawnAt('2026-11-26', '09:30')).toBe('The request for an independent facilitator for case PSCP-2026-0042, whose Re-think meeting was arranged for 26 November 2026, has been withdrawn by the person who made it.');
+    expect(withdrawnAt('2026-11-26', '10:30')).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on Thursday 26 November 2026 will not go ahead: the request has been withdrawn.');
+    expect(withdrawnAt('2026-11-26', '09:30')).toBe('The request for an independent facilitator for case PSCP-2026-0042, whose Re-think meeting was arranged for Thursday 26 November 2026, has been withdrawn by the person who made it.');
   });
 
   test('where the meeting is, or how to join, is told with it, kept on the card, and a change of place alone is told as that', () => {
     const notices = (r: FacilitatorRequest) => r.outbox.map((d) => (d.message.kind === 'text' ? d.message.text : ''));
     const arranged = value(scheduleRequest(accepted(), facilitator, { date: '2027-01-30', time: '10:30', format: 'faceToFace', where: ' Room 2, Civic Offices, Guildhall Square. ' }, [], undefined, ctx));
     expect(arranged.schedule?.where).toBe('Room 2, Civic Offices, Guildhall Square.');
-    expect(notices(arranged).at(-1)).toMatch(/^The Re-think meeting with an independent facilitator for case PSCP-2026-0042 is arranged for 30 January 2027 at 10:30 \(.+\), facilitated by Adele Vance\. Where, or how to join: Room 2, Civic Offices, Guildhall Square\.$/);
+    expect(notices(arranged).at(-1)).toMatch(/^The Re-think meeting with an independent facilitator for case PSCP-2026-0042 is arranged for Saturday 30 January 2027 at 10:30 \(.+\), facilitated by Adele Vance\. Where, or how to join: Room 2, Civic Offices, Guildhall Square\.$/);
     const card = JSON.stringify(renderRequestCard(profile, arranged, 'pool'));
     expect(card).toContain('Where, or how to join');
     expect(card).toContain('Room 2, Civic Offices, Guildhall Square.');
     const moved = value(scheduleRequest(arranged, facilitator, { date: '2027-01-30', time: '10:30', format: 'faceToFace', where: 'Room 5, Civic Offices' }, [], undefined, ctx));
-    expect(notices(moved).at(-1)).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on 30 January 2027 at 10:30 has a new place or way to join. Where, or how to join: Room 5, Civic Offices. It is facilitated by Adele Vance.');
+    expect(notices(moved).at(-1)).toBe('The Re-think meeting with an independent facilitator for case PSCP-2026-0042 on Saturday 30 January 2027 at 10:30 has a new place or way to join. Where, or how to join: Room 5, Civic Offices. It is facilitated by Adele Vance.');
     expect(statusLine(profile, moved)).not.toContain('changed from');
     expect(message(scheduleRequest(arranged, facilitator, { date: '2027-01-30', time: '10:30', format: 'faceToFace', where: 'x'.repeat(501) }, [], undefined, ctx))).toMatch(/^The place or way to join is 501 characters long; the limit is 500/);
   });

@@ -1,6 +1,6 @@
 import { loadProfile } from '../../services/profile/load';
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
-import { checkCaseReference, checkDueDate, checkText, ukToday } from '../../services/rethink/validation';
+import { checkCaseReference, checkDueDate, checkText, formatUkDate, formatUkDay, formatUkTime, ukToday } from '../../services/rethink/validation';
 
 const profile = loadProfile(DEFAULT_PROFILE_PATH);
 
@@ -111,6 +111,19 @@ describe('text and dates', () => {
     expect(checkDueDate('', now).ok).toBe(false);
     // In summer, UK time is an hour ahead of UTC.
     expect(ukToday(new Date('2026-07-01T23:30:00Z'))).toBe('2026-07-02');
+  });
+
+  test('dates and times are shown as they are in the UK, in summer time too, whatever the server’s time zone', () => {
+    expect(formatUkTime('2026-07-01T13:05:00Z')).toBe('14:05');
+    expect(formatUkTime('2026-12-01T13:05:00Z')).toBe('13:05');
+    expect(formatUkDate('2026-07-01T23:30:00Z')).toBe('2 July 2026');
+    expect(formatUkDate('2026-12-01T23:30:00Z')).toBe('1 December 2026');
+    expect(formatUkDate('2026-07-06')).toBe('6 July 2026');
+    // A day to act on has its weekday, with no comma, as UK style writes it.
+    expect(formatUkDay('2026-07-06')).toBe('Monday 6 July 2026');
+    expect(formatUkDay('2026-03-29')).toBe('Sunday 29 March 2026');
+    expect(ukToday(new Date('2026-10-25T00:30:00Z'))).toBe('2026-10-25');
+    expect(ukToday(new Date('0999-01-02T12:00:00Z'))).toBe('0999-01-02');
   });
 
   test('a partnership keeping records for less than two years: a due date after its records would be deleted is refused, saying by when', () => {
