@@ -182,9 +182,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const server = restify.createServer({ name: 'rethink' });
   // Every request counts as someone waiting, until its response is written (or the caller has gone).
   server.server.on('request', (_req, res) => res.once('close', answers.begin()));
+  server.use(jsonOnly);
   server.use(restify.plugins.bodyParser({ maxBodySize: 512 * 1024, mapParams: false }));
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.post('/api/messages', async (req, res) => {
+    // Not an activity at all ({}, a list): the caller's mistake, not a fault of the turn.
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as { type?: unknown }).type !== 'string') {
+      res.send(400, { code: 'BadRequest', message: 'The body is not a Bot Framework activity.' });
+      return;
+    }
     await adapter.process(req, res, (context) => bot.run(context));
   });
   if (options.echoFloor) mountEchoFloor(server, '/bench/echo');
@@ -302,4 +309,18 @@ function oneAtATime(work: () => Promise<void>): { run(): Promise<void>; underWay
     run: () => (current ??= work().finally(() => (current = undefined))),
     underWay: () => current,
   };
+}
+
+/**
+ * JSON only. A form post is a request any web page can send across origins with no preflight: in
+ * local use, with no sign-in, a page open in the developer's browser could otherwise drive the bot.
+ */
+function jsonOnly(req: restify.Request, res: restify.Response, next: restify.Next): void {
+  const hasBody = Number(req.header('content-length') || 0) > 0 || Boolean(req.header('transfer-encoding'));
+  if (req.method !== 'GET' && req.method !== 'HEAD' && hasBody && !/^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(req.header('content-type') || '')) {
+    res.send(415, { code: 'UnsupportedMediaType', message: 'Re-think takes JSON only.' });
+    next(false);
+    return;
+  }
+  next();
 }

@@ -7,6 +7,7 @@ import { cancelStart, confirmStrategy, submitStart } from './handlers/start';
 import type { Handler } from './handlers/types';
 import { own } from '../services/lookup';
 import { help, list, refresh, showRethink, showStartForm, showStartFromCard, startNextStrategy, status } from './handlers/views';
+import { trimChars } from '../services/text';
 
 export const commands = {
   start: showStartForm,
@@ -64,7 +65,7 @@ export function commandFor(text: string): { name: string; handler: Handler; argu
   // "@Re-think start" typed as plain text (in a personal chat there is no @mention to remove).
   const typed = text.trim().replace(/\s+/g, ' ').replace(/^@?re-?think[:,]? /i, '');
   // Typed as a sentence: "Facilitators?", "help."
-  const bare = typed.replace(/\s*[.!?]+$/, '').toLowerCase();
+  const bare = trimChars(typed, '', '.!? ').toLowerCase();
   const exact: Handler | undefined = own(commands, bare);
   if (exact) return { name: bare, handler: exact, argument: '' };
   const name = TAKES_ARGUMENT.find((n) => typed.toLowerCase().startsWith(`${n} `));

@@ -8,6 +8,7 @@ import { participantKey, participantNamed } from '../services/rethink/participan
 import { CardTooLargeError, expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
 import { renderTooFullCard } from './tooFull';
 import { characters, closeForm, pasteRoom, nextStepChoices, nextStepLabels, OUTCOME_LABELS, PRIVACY_REMINDER, refreshUserIdsOf, STATUS_LABELS } from './wording';
+import { distinctText } from '../services/text';
 
 /** Who is looking at the card: absent for the shared card everyone sees. */
 export interface Viewer {
@@ -241,7 +242,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     stageTitle: stageText.title,
     stagePrompt: stageText.prompt,
     participants: minimal
-      ? [{ line: `${r.participants.length} people from ${new Set(r.participants.map((p) => p.agency)).size} agencies, too many to name on one card. Facilitating: ${!facilitatorIsNamed(r) ? 'the organiser and presenters' : (byId.get(r.facilitatorId)?.name ?? 'no one yet')}.` }]
+      ? [{ line: `${r.participants.length} people from ${distinctText(r.participants.map((p) => p.agency)).length} agencies, too many to name on one card. Facilitating: ${!facilitatorIsNamed(r) ? 'the organiser and presenters' : (byId.get(r.facilitatorId)?.name ?? 'no one yet')}.` }]
       : tight
       ? [{ line: r.participants.map((p) => `${p.name}${namedFacilitator(r, p.id) ? ' (facilitator)' : ''}`).join(', ') }]
       : r.participants.map((p) => ({ line: compact ? `${p.name}${namedFacilitator(r, p.id) ? ' (facilitator)' : ''}` : participantLine(p, r) })),

@@ -5,6 +5,7 @@ import { formatUkDate } from '../services/rethink/validation';
 import template from './summary.json';
 import { expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
 import { MODE_LABELS, nextStepLabels, OUTCOME_LABELS } from './wording';
+import { distinctText } from '../services/text';
 
 export interface SummaryCardData {
   rethinkId: string;
@@ -80,7 +81,7 @@ function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 40
     if (minimal && contributions.length > 0) truncated = true;
     return { number: n, title: profile.stages[n - 1]?.title ?? `Stage ${n}`, empty: contributions.length === 0, contributions: tight ? [] : contributions, together };
   });
-  const agencies = [...new Set(r.participants.map((p) => p.agency))];
+  const agencies = distinctText(r.participants.map((p) => p.agency));
   const actionLines = actions.map((a) => `${shorten(a.description, 500)}: ${minimal ? truncate(a.owner.name, 40) : a.owner.name}, by ${formatUkDate(a.dueDate)}`);
   const facilitator = byId.get(r.facilitatorId);
   return {

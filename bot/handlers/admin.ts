@@ -12,6 +12,7 @@ import { changeEach, poolReach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
 import { namedReach, type FacilitatorPool } from '../../services/store/pool';
 import { engineContext, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { trimChars } from '../../services/text';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isAdministrator = (input: TurnInput, deps: Deps): boolean => !!input.actor.aadObjectId && deps.administrators.includes(input.actor.aadObjectId);
@@ -84,11 +85,7 @@ const waitingSent = (sent: number, where: 'here' | 'to them'): string =>
 const facilitatorCount = (n: number): string => `${n === 0 ? 'no' : n} named facilitator${n === 1 ? '' : 's'}`;
 
 /** Teams gives object ids in lower case; one pasted from elsewhere may not be, or may come in braces or quotes. */
-const idArgument = (input: TurnInput): string =>
-  textField(input.data, 'argument')
-    .trim()
-    .replace(/^["'“‘{(<]+|["'”’})>.,;:!?]+$/g, '')
-    .toLowerCase();
+const idArgument = (input: TurnInput): string => trimChars(textField(input.data, 'argument').trim(), '"\'“‘{(<', '"\'”’})>.,;:!?').toLowerCase();
 const askForId = (command: 'add' | 'remove'): string =>
   `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. They can find it by typing **my id** to Re-think, or you’ll find it on their profile in the Entra admin centre.`;
 

@@ -38,12 +38,22 @@ const actionFields = (data: CardData, prefix: 'action' | 'edit') => {
   return { description, ownerParticipantId: owner === EXTERNAL_OWNER ? '' : owner, ownerName, dueDate };
 };
 
-/** The stage the person was looking at: text typed for one stage never lands in the next. */
-const stageSeen = (data: CardData): { stage?: StageNumber } => {
-  // Cards send the stage as a number or its digits; anything else says nothing about the stage.
+/**
+ * The stage the person was looking at: text typed for one stage never lands in the next. Cards send
+ * it as a number or its digits; one given that is no stage (7, "NaN", true) is refused (undefined),
+ * not read as the current stage.
+ */
+const stageSeen = (data: CardData): { stage?: StageNumber } | undefined => {
   const raw = data.stage;
+  if (raw === undefined || raw === null || raw === '') return {};
   const stage = typeof raw === 'number' || (typeof raw === 'string' && /^\d$/.test(raw.trim())) ? Number(raw) : Number.NaN;
-  return STAGES.includes(stage as StageNumber) ? { stage: stage as StageNumber } : {};
+  return STAGES.includes(stage as StageNumber) ? { stage: stage as StageNumber } : undefined;
+};
+const NO_SUCH_STAGE = refuse('invalidInput', 'That card didn’t say which stage it was for, so nothing has been saved. Please use the latest Re-think card: type **status** to see it (in a group chat, channel or meeting, **@Re-think status**).');
+/** The command, for the stage seen; refused if the card named a stage that can't be one. */
+const atStage = <C extends Command>(data: CardData, command: C): Result<C> => {
+  const seen = stageSeen(data);
+  return seen ? ok({ ...command, ...seen }) : NO_SUCH_STAGE;
 };
 
 /** How many had joined when the facilitator was asked to confirm moving on (a count, as a number or its digits). */
@@ -69,20 +79,20 @@ const specs = {
     done: (r, actor) => (r.audit.filter((a) => a.what === 'joined' && a.by === actor.id).length > 1 ? 'Your role and agency are updated. What you contributed before keeps the role and agency it was made under.' : 'You have joined. Add your contribution when you are ready.'),
   },
   contribute: {
-    parse: (d) => ok({ kind: 'contribute', text: textField(d, 'contribution'), ...stageSeen(d) }),
+    parse: (d) => atStage(d, { kind: 'contribute', text: textField(d, 'contribution') }),
     done: () => 'Your contribution is saved. You can edit it until the group moves on.',
     drafts: (d) => ({ contribution: textField(d, 'contribution') }),
   },
   contributeOnBehalf: {
     parse: (d) =>
-      ok({ kind: 'contributeOnBehalf', name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), samePerson: flagField(d, 'behalfSamePerson'), replace: flagField(d, 'behalfReplace'), ...stageSeen(d) }),
+      atStage(d, { kind: 'contributeOnBehalf', name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), samePerson: flagField(d, 'behalfSamePerson'), replace: flagField(d, 'behalfReplace') }),
     done: () => 'Their contribution is recorded, noted as recorded by you.',
     drafts: (d) => ({
       behalf: { name: textField(d, 'behalfName'), role: textField(d, 'behalfRole'), agency: textField(d, 'behalfAgency'), text: textField(d, 'behalfText'), samePerson: flagField(d, 'behalfSamePerson'), replace: flagField(d, 'behalfReplace') },
     }),
   },
   advance: {
-    parse: (d) => ok({ kind: 'advance', confirmed: flagField(d, 'confirmed'), ...stageSeen(d), ...joinedSeen(d) }),
+    parse: (d) => atStage(d, { kind: 'advance', confirmed: flagField(d, 'confirmed'), ...joinedSeen(d) }),
     done: (r) => `The group has moved on to stage ${r.stage}.`,
   },
   handOver: {

@@ -112,15 +112,21 @@ const NOTHING_VISIBLE = /^[\s\p{Cf}\p{Cc}]*$/u;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/**
+ * Direction overrides, embeddings and isolates, zero-width spaces and byte-order marks: one left open
+ * in a name or agency reverses how everything after it shows on a shared line (the summary's
+ * agencies, a list of names). Joiners, which emoji and some scripts need, are kept.
+ */
+const INVISIBLE_CONTROL = /[\u200B\u202A-\u202E\u2066-\u2069\uFEFF]/g;
 
 /** Card input as text; anything that is not text counts as not given. */
 export const textField = (data: CardData, key: string): string => {
   const value = data[key];
   if (typeof value !== 'string' || NOTHING_VISIBLE.test(value)) return '';
   // One spelling for the same text: "Zoë" typed as one character or as e and an accent is one name.
-  // Control characters (but line breaks and tabs) and half a surrogate pair are not text anyone
-  // typed; each would also take six bytes on a card.
-  return value.replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL, '').normalize('NFC');
+  // Control characters (but line breaks and tabs), direction controls and half a surrogate pair are
+  // not text anyone typed; each would also take six bytes on a card.
+  return value.replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL, '').replace(INVISIBLE_CONTROL, '').normalize('NFC');
 };
 
 

@@ -181,9 +181,10 @@ const sentBack = (req: Request): string => (req.header('if-none-match') ?? '').r
 const passSentBack = (req: Request): string | undefined => /^"[^"|]*\|([^"]*)"$/.exec(sentBack(req))?.[1];
 
 const view = (pd: PanelDeps, r: Rethink, actor: Actor) => panelView(pd.deps.profile, r, actor, PRIVACY_REMINDER);
-const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } => {
-  const n = Number(body.stage);
-  return STAGES.includes(n as StageNumber) ? { stage: n as StageNumber } : {};
+/** The page sends the stage as a number; anything else is no stage, and the command is refused (undefined). */
+const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } | undefined => {
+  if (body.stage === undefined) return {};
+  return typeof body.stage === 'number' && STAGES.includes(body.stage as StageNumber) ? { stage: body.stage as StageNumber } : undefined;
 };
 
 /** How many had joined when the confirmation to move on was asked (sent back with it). */
@@ -194,10 +195,14 @@ function commandFor(verb: string, body: Record<string, unknown>): Command | unde
   switch (verb) {
     case 'join':
       return { kind: 'join', role: textField(body, 'role'), agency: textField(body, 'agency') };
-    case 'contribute':
-      return { kind: 'contribute', text: textField(body, 'contribution'), ...stageOf(body) };
-    case 'advance':
-      return { kind: 'advance', confirmed: body.confirmed === true, ...stageOf(body), ...joinedOf(body) };
+    case 'contribute': {
+      const seen = stageOf(body);
+      return seen && { kind: 'contribute', text: textField(body, 'contribution'), ...seen };
+    }
+    case 'advance': {
+      const seen = stageOf(body);
+      return seen && { kind: 'advance', confirmed: body.confirmed === true, ...seen, ...joinedOf(body) };
+    }
     case 'addAction':
       return { kind: 'addAction', description: textField(body, 'description'), ownerParticipantId: textField(body, 'owner'), ownerName: textField(body, 'ownerName'), dueDate: textField(body, 'dueDate') };
     default:

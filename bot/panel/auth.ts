@@ -37,7 +37,8 @@ const claim = (payload: Record<string, unknown>, name: string): string => (typeo
 
 export async function authenticate(header: string | undefined, auth: PanelAuth): Promise<AuthOutcome> {
   if (auth.mode === 'development') return { ok: true, user: auth.user };
-  const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+  // The scheme's name is case-insensitive (RFC 7235).
+  const token = /^Bearer +(.+)$/i.exec(header ?? '')?.[1];
   if (!token) return { ok: false, status: 401, message: 'Please open Re-think from Teams: it signs you in.', reason: 'noToken' };
   const refused = (reason: AuthRefusal, tenantId?: string): AuthOutcome => ({ ok: false, status: 401, message: NOT_CHECKED, reason, ...(tenantId ? { tenantId } : {}) });
   try {

@@ -6,6 +6,7 @@ import { independentlyFacilitated, liveActions } from '../rethink/engine';
 import type { Actor, Rethink } from '../rethink/types';
 import type { HistoryEntry, PersonRef, RequestForm } from './types';
 import { ukToday } from '../rethink/validation';
+import { distinctText } from '../text';
 
 const tookPart = (r: Rethink, person: Actor | PersonRef): boolean =>
   r.participants.some((p) => !p.external && (p.id === person.id || (person.aadObjectId !== undefined && p.aadObjectId === person.aadObjectId)));
@@ -27,7 +28,7 @@ export function historyOf(rethinks: readonly Rethink[]): HistoryEntry[] {
       status: r.status,
       ...(r.outcome ? { outcome: r.outcome.kind } : {}),
       ...(r.outcome?.nextStep ? { nextStep: r.outcome.nextStep } : {}),
-      agencies: [...new Set(r.participants.map((p) => p.agency).filter(Boolean))],
+      agencies: distinctText(r.participants.map((p) => p.agency).filter(Boolean)),
       actions: liveActions(r).map((a) => ({ description: a.description, owner: a.owner.name, dueDate: a.dueDate })),
     }))
     .sort((a, b) => a.date.localeCompare(b.date));

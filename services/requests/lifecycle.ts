@@ -10,6 +10,7 @@ import type { PoolChats } from '../store/pool';
 import { checkForm, labelOf, type FieldErrors } from './form';
 import { enqueue, updateCopies, type Enqueue } from './outbox';
 import type { FacilitatorRequest, HistoryEntry, PersonRef, RequestAuditWhat, RequestForm, RequestStatus, Schedule } from './types';
+import { trimChars } from '../text';
 
 /** Bytes: inside Cosmos DB's 2 MB item limit, with room for what always goes through (completing, withdrawing, the outbox's bookkeeping). */
 const MAX_REQUEST_BYTES = 1_500_000;
@@ -396,7 +397,7 @@ export const scheduleRequest = growing(function scheduleRequest(
   const when = `${formatUkDay(date)} at ${time} (${format})`;
   const sameTime = before && before.date === date && before.time === time;
   const samePlace = !before || (before.where ?? '') === where;
-  const at = where ? ` Where, or how to join: ${where.replace(/[.\s]+$/, '')}.` : '';
+  const at = where ? ` Where, or how to join: ${trimChars(where, '', '. \n\t')}.` : '';
   const meeting = `The Re-think meeting with an independent facilitator for case ${doc.caseReference}`;
   const text = sameTime && before.format === input.format
     ? `${meeting} on ${formatUkDay(date)} at ${time} has ${where ? `a new place or way to join.${at}` : 'no place or way to join recorded any more: the facilitator will tell you.'} It is facilitated by ${who.name}.`

@@ -25,6 +25,7 @@ import type {
   StrategyNumber,
 } from './types';
 import { checkCaseReference, checkDueDate, checkText } from './validation';
+import { textKey } from '../text';
 
 export interface EngineContext {
   readonly now: Date;
@@ -673,8 +674,8 @@ function upsertContribution(r: Rethink, who: Participant, text: string, recorded
   Object.assign(existing, { text, role: who.role, agency: who.agency, recordedBy, editedAt: at });
 }
 
-// Names recorded before typed text was NFC-normalised may be in either Unicode form.
-const nameKey = (name: string): string => name.normalize('NFC').trim().toLocaleLowerCase('en-GB');
+// Names recorded before typed text was NFC-normalised may be in either Unicode form; see textKey.
+const nameKey = textKey;
 const sameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
 
 /** Whether someone recorded by phone or face to face under this name has a contribution at the current stage. */

@@ -105,8 +105,12 @@ describe('bad input', () => {
     expect(cardText(stale.card)).toContain('The group has moved on to stage 2 (“Thinking and feeling”), so your text wasn’t saved. If it belongs to this stage, please add it again.');
     expect(cardText(stale.card)).toContain('My stage 1 account');
     expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([]);
-    // A stage that is not a number or its digits says nothing about which stage the card showed.
-    await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 2 account', stage: [1] });
+    // A stage that is not a number or its digits can't be this one: refused, not saved under the current stage.
+    const unreadable = await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 2 account', stage: [1] });
+    expect(`${cardText(unreadable.card)}${unreadable.message ?? ''}`).toContain('That card didn’t say which stage it was for, so nothing has been saved.');
+    expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([]);
+    // No stage at all (a card from before cards said): the current stage.
+    await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 2 account' });
     expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([expect.objectContaining({ stage: 2, text: 'My stage 2 account' })]);
   });
 
@@ -121,6 +125,10 @@ describe('bad input', () => {
       ['close', { rethinkId, outcome: 'maybe' }, 'Please choose the outcome'],
       ['addAction', { rethinkId, actionDescription: 'x', actionDue: 20301231 }, 'Actions are agreed at stage 5'],
       ['advance', { rethinkId: 42 }, 'I can’t find that Re-think'],
+      // A stage that can't be one is not this one: never saved under the current stage.
+      ...['7', 0, 'NaN', true, [1], '１'].map((stage): [string, Record<string, unknown>, string] => ['contribute', { rethinkId, contribution: 'For some stage', stage }, 'That card didn’t say which stage it was for, so nothing has been saved.']),
+      ['advance', { rethinkId, confirmed: true, stage: 9 }, 'That card didn’t say which stage it was for'],
+      ['contributeOnBehalf', { rethinkId, behalfName: 'Sam Jones', behalfRole: 'GP', behalfAgency: 'NHS', behalfText: 'By phone', stage: -1 }, 'That card didn’t say which stage it was for'],
     ];
     for (const [verb, data, expected] of cases) {
       const answer = await driver.press(verb === 'join' ? users.isaiah : megan, verb, data);
@@ -225,15 +233,25 @@ describe('bad input', () => {
     expect(await snapshot(theirs.driver.conversation.id, theirs.rethinkId)).toBe(before);
   });
 
-  test('a malformed JSON body is a 400, and the app keeps serving', async () => {
+  test('a malformed JSON body, or one that is not an activity, is a 400; a body that is not JSON is a 415; the app keeps serving', async () => {
     const response = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message", "text": ' });
     expect(response.status).toBe(400);
-    const notAnActivity = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2,3]' });
-    expect(notAnActivity.status).toBe(400);
+    for (const body of ['[1,2,3]', '{}', '{"type": 42}', 'null']) {
+      const notAnActivity = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(notAnActivity.status).toBe(400);
+    }
+    // A form post is what any web page can send across origins without asking: JSON only.
+    const chat = newGroupChat();
+    const form = new URLSearchParams({ type: 'message', text: 'help', 'conversation[id]': chat.id, 'from[id]': megan.id, serviceUrl: bed.connector.serviceUrl });
+    const posted = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    expect(posted.status).toBe(415);
+    const plain = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ type: 'message', text: 'help' }) });
+    expect(plain.status).toBe(415);
     // Still serving: the bot answers (a 200 alone would not say so: a failed turn is answered 200 too).
     const driver = new Driver(bed.app, bed.connector, newGroupChat());
     expect((await driver.say(megan, 'help')).status).toBe(200);
     await bed.app.idle();
+    expect(bed.connector.posts(chat.id)).toEqual([]);
     const [welcome] = bed.connector.posts(driver.conversation.id);
     expect(cardText(welcome ? cardOf(welcome) : {})).toContain('Welcome to Re-think');
   });

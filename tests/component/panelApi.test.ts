@@ -263,6 +263,20 @@ test('a contribution made in the panel is saved and appears on everyone’s card
   expect(card && cardText(cardOf(card))).toContain('Said in the side panel');
 });
 
+test('a stage that is not a stage number is refused, never saved under the current stage; a form post is refused; the sign-in scheme may be in any case', async () => {
+  const token = await mint(attendee);
+  const before = await stored();
+  for (const stage of [true, '0x1', 7, [1], '1']) {
+    const refused = await api(path().replace('?', '/contribute?'), { token, method: 'POST', body: { contribution: 'For which stage?', stage } });
+    expect(refused.status).toBe(400);
+  }
+  const form = await fetch(`${bed.app.url}${path().replace('?', '/contribute?')}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'contribution=From+a+web+page&stage=1' });
+  expect(form.status).toBe(415);
+  expect((await stored())?._etag).toBe(before?._etag);
+  const lower = await fetch(`${bed.app.url}${path()}`, { headers: { authorization: `bearer ${token}` } });
+  expect(lower.status).toBe(200);
+});
+
 test('a press sent again is applied once; another person’s press under the same name is theirs; the name is kept short', async () => {
   const post = async (user: typeof attendee, body: Record<string, unknown>) => api(path().replace('?', '/contribute?'), { token: await mint(user), method: 'POST', body: { stage: 1, ...body } });
   const doc = async () => (await bed.db.rethink(chat.id, rethinkId)) as { _etag?: string; contributions: { text: string }[]; appliedActivityIds: string[] } | undefined;

@@ -152,6 +152,14 @@ describe('the five stages', () => {
     sameAgency = apply(apply(sameAgency, { kind: 'contribute', text: 'a' }, lead), { kind: 'contribute', text: 'b' }, nurse);
     expect(refusal(sameAgency, { kind: 'advance', confirmed: false }, lead).message).toMatch(/^Everyone heard at this stage is from the same agency/);
 
+    // A straight or curly apostrophe, a double or no-break space, an invisible character, full-width letters: one agency.
+    for (const spelling of ["Children's social care", 'Children’s  social care', 'Children’s\u00A0social care\u200B', 'Ｃｈｉｌｄｒｅｎ’ｓ social care']) {
+      let typed = apply(open(), { kind: 'join', role: 'Team manager', agency: spelling }, nurse);
+      typed = { ...typed, participants: typed.participants.map((p) => (p.id === lead.id ? { ...p, agency: 'Children’s social care' } : p)).filter((p) => p.id !== teacher.id) };
+      typed = apply(apply(typed, { kind: 'contribute', text: 'a' }, lead), { kind: 'contribute', text: 'b' }, nurse);
+      expect(refusal(typed, { kind: 'advance', confirmed: false }, lead).message).toMatch(/^Everyone heard at this stage is from the same agency/);
+    }
+
     // Someone by phone from another agency is a second voice.
     const phoned = apply(alone, { kind: 'contributeOnBehalf', name: 'Lynne Robbins', role: 'GP', agency: 'General practice', text: 'By phone', stage: 1 }, lead);
     expect(apply(phoned, { kind: 'advance', confirmed: false }, lead).stage).toBe(2);
@@ -212,6 +220,10 @@ describe('the five stages', () => {
     let r = open();
     r = apply(r, { kind: 'contributeOnBehalf', name: 'Sam Jones', role: 'Health visitor', agency: 'NHS', text: 'Health view' }, lead);
     const asked = refusal(r, { kind: 'contributeOnBehalf', name: 'sam jones', role: 'Teacher', agency: 'School', text: 'School view' }, lead);
+    // However the name was spaced or pasted, the same name is asked about, not recorded as a second person.
+    for (const name of ['Sam  Jones', 'Sam\u00A0Jones', 'Sam Jones\u200B', 'Ｓａｍ Ｊｏｎｅｓ']) {
+      expect(refusal(r, { kind: 'contributeOnBehalf', name, role: 'Teacher', agency: 'School', text: 'School view' }, lead).message).toMatch(/^Sam Jones from NHS is already recorded here/);
+    }
     expect(asked).toMatchObject({ code: 'invalidInput', message: expect.stringMatching(/^Sam Jones from NHS is already recorded here\. If this is the same person and their details were wrong, tick “The same person as someone already recorded here”/) });
 
     // Someone else: told apart by name, recorded as a second person; both perspectives stand.

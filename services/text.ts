@@ -1,0 +1,35 @@
+/** Small text helpers shared by the domain and the bot, each linear in the text's length. */
+
+/**
+ * The same name or agency however it was typed: a straight or curly apostrophe, a double or
+ * no-break space, an invisible character or full-width letters make no difference. Kept text stays
+ * as typed; only comparisons use this.
+ */
+export const textKey = (text: string): string =>
+  text
+    .normalize('NFKC')
+    .replace(/\p{Cf}/gu, '')
+    .replace(/[‘’ʼ`]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLocaleLowerCase('en-GB');
+
+/** Each value once, in its first spelling (see textKey). */
+export function distinctText(values: readonly string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const value of values) if (!seen.has(textKey(value))) seen.set(textKey(value), value);
+  return [...seen.values()];
+}
+
+/**
+ * The text without any of `leading` at its start or `trailing` at its end. A regular expression such
+ * as /[.!?]+$/ backtracks through every run of those characters that isn't at the end: on a long
+ * run in someone's message that takes time growing with the square of its length.
+ */
+export function trimChars(text: string, leading: string, trailing: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && leading.includes(text.charAt(start))) start += 1;
+  while (end > start && trailing.includes(text.charAt(end - 1))) end -= 1;
+  return text.slice(start, end);
+}
