@@ -3,41 +3,44 @@ import { applyCommand, roleCounts } from '../../services/rethink/engine';
 import { repost } from './views';
 import type { Actor, Rethink } from '../../services/rethink/types';
 import { recordPosted } from './rethink';
-import { engineContext, type Handler } from './types';
+import { engineContext, type Handler, type Outgoing } from './types';
 
 /** Who the audit trail names for the meeting ending: Teams said so, no person did it. */
 export const MEETING: Actor = { id: 'meeting', name: 'Teams meeting' };
 
 /**
- * The meeting ended with its Re-think still open: the facilitator is reminded, once, to record the
- * outcome, with the card (and its close controls) posted again. The Re-think stays open until then.
+ * The meeting ended with Re-thinks still open: for each (a family's two children, say), the
+ * facilitator is reminded, once, to record the outcome, with the card (and its close controls) posted
+ * again. Each stays open until then.
  */
 export const meetingEnded: Handler = async (input, deps) => {
-  // Only the Re-think held in this meeting: a channel's other meetings and threads are not its concern.
-  if (!input.where.meetingId) return {};
-  const open = await deps.rethinks.latestOpen(input.where.conversationId, input.where.meetingId);
-  if (!open) return {};
-  const outcome = await deps.rethinks.update(input.where.conversationId, open.id, (current) => applyCommand(current, { kind: 'meetingEnded' }, MEETING, engineContext(deps, input.now), input.activityId));
-  if (outcome.kind !== 'updated' || outcome.replay) return {};
-  const r = outcome.doc;
-  // One message, the reminder above the card: owed until Teams has it, then recorded (and the card is
-  // the one kept up to date); if not, the periodic check posts it (bot/handlers/owedPosts.ts).
-  // Recorded as the meeting's doing, not the event's sender's.
-  const [card] = repost({ ...input, actor: MEETING }, deps, r).posts ?? [];
-  if (!card?.card) return {};
-  return {
-    posts: [
-      {
-        text: meetingEndText(r),
-        card: card.card,
-        onPosted: async (activityId, conversationId) => {
-          await recordPosted(deps, r, 'meetingEnd', activityId, MEETING, input.now);
-          return card.onPosted?.(activityId, conversationId);
-        },
+  // Only the Re-thinks held in this meeting: a channel's other meetings and threads are not its concern.
+  const meetingId = input.where.meetingId;
+  if (!meetingId) return {};
+  const posts: Outgoing[] = [];
+  for (const open of await deps.rethinks.openInMeeting(input.where.conversationId, meetingId, OPEN_AT_MOST)) {
+    const outcome = await deps.rethinks.update(input.where.conversationId, open.id, (current) => applyCommand(current, { kind: 'meetingEnded' }, MEETING, engineContext(deps, input.now), input.activityId), open);
+    if (outcome.kind !== 'updated' || outcome.replay) continue;
+    const r = outcome.doc;
+    // One message, the reminder above the card: owed until Teams has it, then recorded (and the card is
+    // the one kept up to date); if not, the periodic check posts it (bot/handlers/owedPosts.ts).
+    // Recorded as the meeting's doing, not the event's sender's.
+    const [card] = repost({ ...input, actor: MEETING }, deps, r).posts ?? [];
+    if (!card?.card) continue;
+    posts.push({
+      text: meetingEndText(r),
+      card: card.card,
+      onPosted: async (activityId, conversationId) => {
+        await recordPosted(deps, r, 'meetingEnd', activityId, MEETING, input.now);
+        return card.onPosted?.(activityId, conversationId);
       },
-    ],
-  };
+    });
+  }
+  return posts.length > 0 ? { posts } : {};
 };
+
+/** More open in one meeting than anyone would hold: the rest are reminded by the idle reminder in time. */
+const OPEN_AT_MOST = 10;
 
 /** The reminder, when the meeting ends with its Re-think open. */
 export function meetingEndText(r: Rethink): string {

@@ -3,12 +3,12 @@ import { renderRethinkCard } from '../../cards/rethink';
 import { renderStartCard, startCardData, type StartFormValues } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { own } from '../../services/lookup';
-import { applyCommand, startRethink } from '../../services/rethink/engine';
+import { applyCommand, mayFacilitate, startRethink } from '../../services/rethink/engine';
 import { recommendStrategy } from '../../services/rethink/strategy';
 import { referenceOf } from './caseReference';
 import type { Rethink, StrategyNumber } from '../../services/rethink/types';
 import { linkStrategyThree } from './requests';
-import { changed, recordCardActivity, rememberRole } from './rethink';
+import { actorFor, changed, recordCardActivity, rememberRole } from './rethink';
 import { shortKey } from '../shortKey';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 import { errorKind } from '../../services/logging';
@@ -109,9 +109,17 @@ export const confirmStrategy: Handler = async (input, deps) => {
   // Re-think has started whatever happens here.
   await linkStrategyThree(deps, r, input).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not link the request now'));
   if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer: { id: input.actor.id }, now: input.now }) };
+  // In a meeting, the organiser and presenters facilitate: a starter who is an attendee is told so, not "you are facilitating".
+  const asked = r.meetingId ? await actorFor(input, r.meetingId, r) : undefined;
+  const facilitates = asked && !asked.roleUnknown && asked.meetingRole ? mayFacilitate(r, asked) : undefined;
   // Strategy 2 is the lead professional's (or their line manager's) to lead: the starter who isn't is told how.
-  const handOver = r.strategy === 2 && !r.answers.isLeadProfessional ? ` Who leads strategy 2: ${(deps.profile.strategies[1]?.facilitatedBy ?? 'the lead professional').replace(/\.$/, '').replace(/^\p{Lu}(?!\p{Lu})/u, (c) => c.toLowerCase())}. When they have joined, hand facilitation over to them.` : '';
-  const result = changed(input, deps, r, { text: `The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.${handOver}`, tone: 'good' }, { id: input.actor.id });
+  const handOver =
+    facilitates === false
+      ? ' In this meeting, the organiser and presenters move it on and record its outcome: to facilitate, ask the organiser to make you a presenter.'
+      : r.strategy === 2 && !r.answers.isLeadProfessional
+        ? ` Who leads strategy 2: ${(deps.profile.strategies[1]?.facilitatedBy ?? 'the lead professional').replace(/\.$/, '').replace(/^\p{Lu}(?!\p{Lu})/u, (c) => c.toLowerCase())}. When they have joined, hand facilitation over to them.`
+        : '';
+  const result = changed(input, deps, r, { text: `The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.${handOver}`, tone: 'good' }, { id: input.actor.id, ...(facilitates === undefined ? {} : { facilitates }) });
   if (r.cardActivityId) return result;
   // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one, and
   // only that one (there is no copy in place to update yet).

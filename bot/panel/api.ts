@@ -109,7 +109,7 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   // In a channel, the meeting the panel is open in says which of the channel's Re-thinks it wants.
   const meetingId = typeof req.query?.meetingId === 'string' && req.query.meetingId.length <= 1_000 ? req.query.meetingId : undefined;
   const r = rethinkId ? await rethinks.get(chatId, rethinkId) : await openIn(rethinks, chatId, meetingId);
-  if (!r) return { ok: false, reply: fail(404, rethinkId ? 'That Re-think is not in this meeting.' : NONE_OPEN) };
+  if (!r) return { ok: false, reply: fail(404, rethinkId ? 'That Re-think is not in this meeting.' : await noneOpen(rethinks, chatId)) };
   const address = await rethinkAddress(conversations, r, chatId);
   const { user } = auth;
   const now = pd.clock();
@@ -166,6 +166,12 @@ async function openIn(rethinks: RethinkRepository, chatId: string, meetingId: st
 }
 
 const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention Re-think in the meeting chat and type start.';
+
+/** Nothing open: but one waiting for its strategy is not "none" (typing start would begin a second). */
+async function noneOpen(rethinks: RethinkRepository, chatId: string): Promise<string> {
+  const waiting = await rethinks.latestProposed(chatId);
+  return waiting ? `The Re-think for case ${waiting.caseReference} is waiting for the person who started it to choose its strategy, on its card in the meeting chat. It will show here as soon as it begins.` : NONE_OPEN;
+}
 
 /**
  * The body depends on who is looking (their role decides the facilitator's controls): so does the

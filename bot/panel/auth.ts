@@ -48,7 +48,7 @@ export async function authenticate(header: string | undefined, auth: PanelAuth):
     const tenantId = claim(payload, 'tid');
     const issuers = [`https://login.microsoftonline.com/${tenantId}/v2.0`, `https://sts.windows.net/${tenantId}/`];
     if (!tenantId || !issuers.includes(claim(payload, 'iss'))) return refused('issuer', tenantId);
-    if (auth.allowedTenantIds && !auth.allowedTenantIds.includes(tenantId)) return { ok: false, status: 403, message: 'Re-think is not available to your organisation.', reason: 'tenantNotAllowed', tenantId };
+    if (auth.allowedTenantIds && !auth.allowedTenantIds.includes(tenantId)) return { ok: false, status: 403, message: 'The side panel is not available to your organisation. You can still take part using the Re-think card in the meeting chat.', reason: 'tenantNotAllowed', tenantId };
     // A person's token for the panel's scope (Teams SSO), not an app's own token for the same audience.
     if (!claim(payload, 'scp').split(' ').includes('access_as_user') || claim(payload, 'idtyp') === 'app') return refused('scope', tenantId);
     const aadObjectId = claim(payload, 'oid');

@@ -13,6 +13,11 @@ const POLL_MS = 2_000;
 const SIGN_IN_RETRY_MS = 30_000;
 /** A panel nobody can see (minimised, another tab): nobody is waiting on it, so it asks less often. */
 const HIDDEN_POLL_MS = 15_000;
+/**
+ * After a poll refused (403) or not answered (5xx, Teams throttling): each such poll may ask Teams who
+ * is in the meeting, so the next waits twice as long, up to half a minute, until one is answered.
+ */
+const BACK_OFF_MAX_MS = 30_000;
 const params = new URLSearchParams(location.search);
 const root = document.getElementById('app') as HTMLElement;
 
@@ -37,6 +42,8 @@ interface State {
   meetingId?: string;
   /** Teams could not sign the person in at the last try. */
   signInFailed?: boolean;
+  /** Polls refused or not answered in a row (see BACK_OFF_MAX_MS). */
+  failedPolls: number;
   /** Where Teams shows the page: only the meeting's side panel can share to the stage. */
   frameContext?: string;
 }
@@ -46,9 +53,9 @@ class SignInError extends Error {}
 
 // A stage shared from the panel names its Re-think, so every screen shows the one being discussed.
 const sharedId = params.get('rethinkId') ?? undefined;
-const state: State = { inTeams: false, stageView: params.get('view') === 'stage', chatId: params.get('chatId') ?? '', busy: false, saves: 0, ...(sharedId ? { rethinkId: sharedId } : {}) };
+const state: State = { inTeams: false, stageView: params.get('view') === 'stage', chatId: params.get('chatId') ?? '', busy: false, saves: 0, failedPolls: 0, ...(sharedId ? { rethinkId: sharedId } : {}) };
 
-const SIGN_IN_FAILED = 'Teams couldn’t sign you in to Re-think just now. Please close the panel and open it again; if this keeps happening, please ask your partnership administrator to check Re-think’s sign-in set-up.';
+const SIGN_IN_FAILED = 'Teams couldn’t sign you in to Re-think just now. Meanwhile, you can take part using the Re-think card in the meeting chat. If this keeps happening, please ask your partnership administrator to check Re-think’s sign-in set-up (people from other organisations need their own organisation’s consent).';
 
 async function token(): Promise<string | undefined> {
   if (!state.inTeams) return undefined;
@@ -81,6 +88,7 @@ async function refresh(): Promise<void> {
   const url = following ? `/api/panel/rethinks/${encodeURIComponent(state.rethinkId ?? '')}?${q()}` : `/api/panel/current?${q()}`;
   const saves = state.saves;
   const response = await call('GET', url);
+  state.failedPolls = response.status === 403 || response.status >= 500 ? state.failedPolls + 1 : 0;
   if (response.status === 304) return;
   const body = (await response.json()) as PanelView & { message?: string };
   // A save made while this was on its way answered with a newer view: keep that one.
@@ -139,7 +147,13 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
       if (body.view) state.view = body.view;
       state.message = {
         // Far past any limit, the server refuses the body before Re-think reads it, in its own words.
-        text: response.status === 413 ? 'That is far too long to save, so it wasn’t saved. Please shorten it and try again: what you typed is still here.' : (body.message ?? 'That wasn’t saved. Please try again.'),
+        text:
+          response.status === 413
+            ? 'That is far too long to save, so it wasn’t saved. Please shorten it and try again: what you typed is still here.'
+            : // Busy or out of reach: the panel's polls go on, but a press is not sent again by itself.
+              response.status >= 500
+              ? `That wasn’t saved: ${body.message ? `${body.message.replace(/ The panel will try again in a moment\.$| It will try again in a moment\.$/, '')} ` : ''}Please press it again in a moment; what you typed is still here.`
+              : (body.message ?? 'That wasn’t saved. Please try again.'),
         problem: true,
         ...(body.code === 'needsConfirmation' && typeof data.stage === 'number' ? { confirmAdvanceFrom: data.stage, waitingForSomeone: (body.waitingFor ?? []).length > 0, joinedWhenAsked: body.joined ?? 0 } : {}),
       };
@@ -300,7 +314,8 @@ function content(): Node[] {
   if (state.stageView) return nodes;
 
   nodes.push(el('h2', { textContent: 'Taking part' }));
-  nodes.push(el('ul', {}, v.participants.map((p) => el('li', { className: p.contributed ? 'done' : '' }, [`${p.name} · ${p.role}, ${p.agency}${p.facilitator ? ' (facilitator)' : ''} · ${p.contributed ? 'has contributed' : 'still to contribute'}`]))));
+  const progress = (p: PanelView['participants'][number]): string => (p.independent ? 'facilitating' : p.contributed ? 'has contributed' : 'still to contribute');
+  nodes.push(el('ul', {}, v.participants.map((p) => el('li', { className: p.contributed && !p.independent ? 'done' : '' }, [`${p.name} · ${p.role}, ${p.agency}${p.facilitator ? ' (facilitator)' : ''}${p.external ? ' (by phone or face to face)' : ''} · ${progress(p)}`]))));
   for (const earlier of v.earlierStages) {
     nodes.push(el('details', {}, [el('summary', { textContent: `Stage ${earlier.stage}: ${earlier.title}` }), el('ul', {}, earlier.contributions.map((c) => el('li', {}, [el('strong', { textContent: `${c.who}: ` }), c.text])))]));
   }
@@ -362,6 +377,8 @@ function contributionBox(v: PanelView): HTMLTextAreaElement {
 function facilitatorControls(v: PanelView): Node[] {
   const nodes: Node[] = [el('h2', { textContent: 'Facilitator' })];
   if (v.waitingFor.length) nodes.push(el('p', { textContent: `Still to contribute: ${v.waitingFor.join(', ')}.` }));
+  // The panel keeps to what everyone does; the rest is on the card.
+  nodes.push(el('p', { className: 'muted', textContent: `To record what someone taking part by phone or face to face said${v.isActionsStage ? ', or to record the outcome and close the Re-think' : ', or to hand over facilitation'}, use the Re-think card in the meeting chat.` }));
   if (v.stage < 5) {
     const next = el('button', { type: 'button', textContent: 'Move to the next stage' });
     next.addEventListener('click', () => void act('advance', { confirmed: false, stage: v.stage }));
@@ -430,7 +447,8 @@ async function start(): Promise<void> {
       }
     } finally {
       polling = false;
-      timer = setTimeout(() => void poll(), state.signInFailed ? SIGN_IN_RETRY_MS : document.visibilityState === 'hidden' ? HIDDEN_POLL_MS : POLL_MS);
+      const backOff = state.failedPolls > 0 ? Math.min(BACK_OFF_MAX_MS, POLL_MS * 2 ** state.failedPolls) : 0;
+      timer = setTimeout(() => void poll(), state.signInFailed ? SIGN_IN_RETRY_MS : Math.max(backOff, document.visibilityState === 'hidden' ? HIDDEN_POLL_MS : POLL_MS));
     }
   };
   // Shown again: up to date at once, then every 2 s, not at the end of a slow wait.

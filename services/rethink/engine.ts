@@ -732,7 +732,7 @@ function mustFacilitate(r: Rethink, actor: Actor): Result<true> {
   const open = mustBeOpen(r);
   if (!open.ok) return open;
   if (!mayFacilitate(r, actor)) {
-    if (roleCounts(r)) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or the facilitator to hand over to you.');
+    if (roleCounts(r)) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or a presenter to hand facilitation over to you.');
     const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
     const who = independentlyFacilitated(r) ? 'the independent facilitator' : 'the facilitator';
     return refuse('notFacilitator', `Only ${who}${facilitator ? `, ${facilitator.name},` : ''} can do this.`);

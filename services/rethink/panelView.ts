@@ -4,7 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { authorLine, authorOf, ownerLabel } from './authors';
-import { contributionsAt, liveActions, mayFacilitate, namedFacilitator, visibleContributions, waitingFor } from './engine';
+import { contributionsAt, independentlyFacilitated, liveActions, mayFacilitate, namedFacilitator, visibleContributions, waitingFor } from './engine';
 import type { Actor, Contribution, Participant, Rethink, StageNumber } from './types';
 import { formatUkDate } from './validation';
 
@@ -16,7 +16,8 @@ export interface PanelView {
   stage: number;
   stageTitle: string;
   prompt: string;
-  participants: { name: string; role: string; agency: string; contributed: boolean; facilitator: boolean }[];
+  /** `external`: taking part by phone or face to face; `independent`: strategy 3's facilitator, who doesn't contribute. */
+  participants: { name: string; role: string; agency: string; contributed: boolean; facilitator: boolean; external: boolean; independent: boolean }[];
   waitingFor: string[];
   contributions: { who: string; text: string; mine: boolean }[];
   /** Reveal together: the others' contributions not shown until the group moves on. */
@@ -47,7 +48,15 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     stage: r.stage,
     stageTitle: stageText(r.stage)?.title ?? `Stage ${r.stage}`,
     prompt: stageText(r.stage)?.prompt ?? '',
-    participants: r.participants.map((p) => ({ name: p.name, role: p.role, agency: p.agency, contributed: !waiting.has(p.id), facilitator: namedFacilitator(r, p.id) })),
+    participants: r.participants.map((p) => ({
+      name: p.name,
+      role: p.role,
+      agency: p.agency,
+      contributed: !waiting.has(p.id),
+      facilitator: namedFacilitator(r, p.id),
+      external: p.external === true,
+      independent: independentlyFacilitated(r) && p.id === r.facilitatorId,
+    })),
     waitingFor: r.participants.filter((p) => waiting.has(p.id)).map((p) => p.name),
     contributions: visible.shown.map((c) => ({ who: said(c), text: c.text, mine: c.participantId === viewer.id })),
     hiddenCount: visible.hidden,

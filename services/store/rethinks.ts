@@ -25,6 +25,8 @@ export interface RethinkRepository {
   list(conversationId: string, limit: number): Promise<RethinkListItem[]>;
   /** The most recently changed open Re-think in this conversation (held in this meeting, if given). */
   latestOpen(conversationId: string, meetingId?: string): Promise<Stored<Rethink> | undefined>;
+  /** The Re-thinks open in this meeting (in its chat), most recently changed first. */
+  openInMeeting(conversationId: string, meetingId: string, limit: number): Promise<Stored<Rethink>[]>;
   /** The conversation's most recent Re-think still waiting for its strategy to be chosen. */
   latestProposed(conversationId: string): Promise<Stored<Rethink> | undefined>;
   /** The conversation's most recently changed Re-think that closed without resolving the concern (one partition). */
@@ -101,6 +103,17 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         conversationId,
       ),
     latestOpen: (conversationId, meetingId) => latest(conversationId, 'open', meetingId),
+    openInMeeting: (conversationId, meetingId, limit) =>
+      queryItems<Stored<Rethink>>(
+        container,
+        'SELECT TOP @limit * FROM c WHERE c.conversationId = @conversationId AND c.status = "open" AND c.meetingId = @meetingId ORDER BY c.updatedAt DESC',
+        [
+          { name: '@limit', value: limit },
+          { name: '@conversationId', value: conversationId },
+          { name: '@meetingId', value: meetingId },
+        ],
+        conversationId,
+      ),
     latestProposed: (conversationId) => latest(conversationId, 'proposed'),
     latestNotResolved: (conversationId) => latest(conversationId, 'closed', undefined, true),
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.

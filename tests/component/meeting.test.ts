@@ -32,8 +32,13 @@ test('the whole journey in a meeting chat: presenters facilitate, attendees cont
   const { rethinkId, card } = await driver.start(attendee, START_FORM);
   const stored = await bed.db.rethink(chat.id, rethinkId);
   expect(stored?.meetingId).toBe(chat.meetingId);
-  // In a meeting the organiser and presenters facilitate: the attendee who started it is not named as facilitator.
+  // In a meeting the organiser and presenters facilitate: the attendee who started it is not named as
+  // facilitator, nor told they are facilitating or to hand over (which they couldn't), but who can.
   expect(cardText(card)).not.toContain('(facilitator)');
+  expect(cardText(card)).not.toContain('You are facilitating');
+  expect(cardText(card)).not.toContain('hand facilitation over to them');
+  expect(cardText(card)).toContain('In this meeting, the organiser and presenters move it on and record its outcome: to facilitate, ask the organiser to make you a presenter.');
+  expect(executeActions(card).map((a) => a.verb)).not.toContain('advance');
   for (const p of [organiser, presenter]) await driver.press(p, 'join', { rethinkId, role: 'Practitioner', agency: `Agency of ${p.name}` });
   for (const p of [attendee, organiser, presenter]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage 1`, stage: '1' });
 
@@ -146,6 +151,22 @@ test('the meeting ends with its Re-think open: the facilitator is reminded once,
   }
   await driver.press(organiser, 'close', { rethinkId, outcome: 'notResolved', nextStep: 'nextStrategy' });
   expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ status: 'closed', stage: 1, outcome: { kind: 'notResolved' } });
+});
+
+test('two Re-thinks open in one meeting (two children of a family): the meeting’s end reminds of each, and each may then be closed early', async () => {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer');
+  const first = await driver.start(organiser, START_FORM);
+  const second = await driver.start(organiser, { ...START_FORM, caseReference: 'PSCP-2026-0043' });
+  await send(bed.app, meetingEnd({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
+  await bed.app.idle();
+  const reminded = bed.connector.posts(chat.id).map((p) => p.activity.text ?? '').filter((t) => t.startsWith('The meeting has ended'));
+  expect(reminded.map((t) => /case (PSCP-\S+)/.exec(t)?.[1]).sort()).toEqual(['PSCP-2026-0042', 'PSCP-2026-0043']);
+  for (const { rethinkId } of [first, second]) {
+    await driver.press(organiser, 'close', { rethinkId, outcome: 'notResolved', nextStep: 'nextStrategy' });
+    expect((await bed.db.rethink(chat.id, rethinkId))?.status).toBe('closed');
+  }
 });
 
 test('a meeting that ends with nothing open posts nothing', async () => {

@@ -263,6 +263,18 @@ test('a contribution made in the panel is saved and appears on everyone’s card
   expect(card && cardText(cardOf(card))).toContain('Said in the side panel');
 });
 
+test('a Re-think waiting for its strategy is not "none open": the panel says it will show once it begins, rather than inviting a second start', async () => {
+  const meeting = newMeetingChat();
+  await send(bed.app, installed({ user: organiser, conversation: meeting, serviceUrl: bed.connector.serviceUrl }));
+  const here = new Driver(bed.app, bed.connector, meeting);
+  const current = async () => api(`/api/panel/current?chatId=${encodeURIComponent(meeting.id)}`, { token: await mint(attendee) });
+  expect(await current()).toMatchObject({ status: 404, body: { message: 'No Re-think is open in this meeting. To start one, @mention Re-think in the meeting chat and type start.' } });
+  const rethinkId = await here.propose(organiser, await here.startForm(organiser));
+  expect(await current()).toMatchObject({ status: 404, body: { message: `The Re-think for case ${START_FORM.caseReference} is waiting for the person who started it to choose its strategy, on its card in the meeting chat. It will show here as soon as it begins.` } });
+  await here.press(organiser, 'confirmStrategy', { rethinkId, strategy: '2', strategyReason: '' });
+  expect(await current()).toMatchObject({ status: 200, body: { rethinkId } });
+});
+
 test('a stage that is not a stage number is refused, never saved under the current stage; a form post is refused; the sign-in scheme may be in any case', async () => {
   const token = await mint(attendee);
   const before = await stored();

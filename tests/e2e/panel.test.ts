@@ -138,6 +138,8 @@ test('the stage view: the prompt and the contributions so far, large, with nothi
 test.each(['default', 'dark', 'contrast'] as const)('usable at side panel width in the %s theme, with no accessibility violations', async (theme) => {
   const page = await openPanel(theme);
   expect(await page.evaluate(() => document.body.dataset.theme)).toBe(theme);
+  // The browser's own parts (a date field's calendar button) are drawn for the theme, not black on black.
+  expect(await page.evaluate(() => getComputedStyle(document.body).colorScheme)).toBe(theme === 'default' ? 'light' : 'dark');
   await page.screenshot({ path: path.join(SHOTS, `panel-${theme}.png`), fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
@@ -259,6 +261,25 @@ test('typing in the panel: text begun at one stage is never filed under the next
   ]);
   await page.close();
 }, 60_000);
+
+test('Teams or the store not answering: the panel asks less and less often, not every 2 s; a save that failed says to press again, not that it will be retried', async () => {
+  const page = await openPanel('default');
+  const polls: number[] = [];
+  const started = Date.now();
+  await page.route('**/api/panel/**', (route) => {
+    if (route.request().method() === 'GET') polls.push(Date.now() - started);
+    return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ message: 'Teams couldn’t confirm who is in the meeting just now. The panel will try again in a moment.' }) });
+  });
+  await page.waitForTimeout(9_000);
+  // Every 2 s, 4 or 5 polls; backing off (4 s, then 8 s), at most 3.
+  expect(polls.length).toBeGreaterThanOrEqual(1);
+  expect(polls.length).toBeLessThanOrEqual(3);
+  await page.getByLabel(/Your view on/).fill('Typed while Teams was busy.');
+  await page.getByRole('button', { name: 'Save my contribution' }).click();
+  await page.locator('#app').getByText('That wasn’t saved: Teams couldn’t confirm who is in the meeting just now. Please press it again in a moment; what you typed is still here.').waitFor({ timeout: 5_000 });
+  expect(await page.getByLabel(/Your view on/).inputValue()).toBe('Typed while Teams was busy.');
+  await page.close();
+}, 30_000);
 
 test('outside Teams, an app with no development identity: the page says why, with no development banner', async () => {
   const plain = await startApp(bed.app.storeEndpoint, { env: { LOG_LEVEL: 'silent' } });

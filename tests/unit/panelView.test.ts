@@ -44,3 +44,16 @@ test('anyone taking part may own an action, people by phone or face to face incl
   expect(view.owners.find((o) => o.id === onPhone.id)?.label).toMatch(/, outside Teams$/);
   expect(view.actions.find((a) => a.description === 'Call the family')?.owner).toBe(`${onPhone.name} (outside Teams)`);
 });
+
+test('someone taking part by phone is marked so, and strategy 3’s independent facilitator is shown facilitating, never as still to contribute', () => {
+  const r = stage5Rethink();
+  const onPhone = r.participants.find((p) => p.external);
+  if (!onPhone) throw new Error('fixture has no one by phone');
+  const view = panelView(profile, r, { id: r.facilitatorId, name: 'Facilitator' }, 'No names, please.');
+  expect(view.participants.find((p) => p.name === onPhone.name)).toMatchObject({ external: true, independent: false });
+  expect(view.participants.filter((p) => p.external)).toHaveLength(r.participants.filter((p) => p.external).length);
+  expect(view.participants.some((p) => p.independent)).toBe(false);
+  const three = { ...stage5Rethink(), strategy: 3 as const };
+  const independent = panelView(profile, three, { id: three.facilitatorId, name: 'Facilitator' }, 'No names, please.');
+  expect(independent.participants.filter((p) => p.independent).map((p) => p.name)).toEqual([three.participants.find((p) => p.id === three.facilitatorId)?.name]);
+});
