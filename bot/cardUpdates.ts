@@ -58,6 +58,8 @@ interface Job {
   readonly throttled?: number;
   /** A retried card with no save to compare (the strategy card): how many sends the card had had when it failed. */
   readonly sendsBefore?: number;
+  /** The record was erased: this says so, and nothing is sent to the card after it. */
+  readonly erases?: true;
 }
 
 /** How many times a failed send or read is tried again, a window apart. */
@@ -78,6 +80,8 @@ interface Slot {
   sends: number;
   /** Kept at least until then: a retry is pending, or Teams asked to wait. */
   keepUntil?: number;
+  /** The record was found erased and the card says so. */
+  erased?: boolean;
 }
 
 const revisionOf = (job: Job): number | undefined => (job.fetch ? undefined : job.shared.order?.written.revision);
@@ -119,6 +123,18 @@ export class CardUpdates {
     const at = written && recheckAt(written, this.instance, this.timing);
     if (at !== undefined) this.recheck(key, at, { ...job, fetch: true });
     this.enqueue(key, job);
+  }
+
+  /**
+   * The card's record was erased: it is replaced in turn after any update queued here, and again once
+   * an update another instance sent just before the erasure must have landed (its own window and the
+   * skew), so that none left on its way brings the record back. Nothing is sent to it here after.
+   */
+  erase(conversationId: string, activityId: string, sendCard: SendCard, card: AdaptiveCard): void {
+    const key = keyOf(conversationId, activityId);
+    const job: Job = { sendCard, conversationId, activityId, shared: { render: () => card, activityId }, fetch: false, erases: true };
+    this.enqueue(key, job);
+    this.afterWait('erased card, again', this.timing.windowMs + this.timing.skewMs, () => this.enqueue(key, job));
   }
 
   private recheck(key: string, at: number, job: Job): void {
@@ -179,6 +195,8 @@ export class CardUpdates {
     clearTimeout(slot.forget);
     if (slot.running) {
       const waiting = slot.next && revisionOf(slot.next);
+      // An erasure waiting its turn is never displaced by an update.
+      if (slot.next?.erases && !job.erases) return;
       if (!slot.next || revision === undefined || waiting === undefined || revision > waiting) slot.next = job;
       return;
     }
@@ -220,6 +238,8 @@ export class CardUpdates {
   private async run(slot: Slot, job: Job): Promise<void> {
     // A card with no save to compare, failed earlier and retried: anything sent to the card since is newer.
     if (job.sendsBefore !== undefined && slot.sends > job.sendsBefore) return;
+    // Once erased, nothing this instance still had on its way is sent to the card.
+    if (slot.erased && !job.erases) return;
     let shown: ShownCard | undefined = job.fetch ? await this.latest(job) : { card: job.shared.render(), activityId: job.activityId, ...(job.shared.order ? { written: job.shared.order.written } : {}) };
     if (!shown) return this.retry(job);
     for (let round = 0; round < 3; round++) {
@@ -243,10 +263,17 @@ export class CardUpdates {
         return this.retry(job, retryAfterMs, slot);
       }
       slot.sends++;
+      if (current.erased || job.erases) slot.erased = true;
+      if (job.erases) return;
       if (!current.written) return;
       slot.sent = Math.max(slot.sent, current.written.revision);
       if (!fetched && !landedLate(current.written, Date.now(), this.instance, this.timing)) return;
       const latest = await this.latest(job);
+      // Erased meanwhile: the card says so, whatever was just sent.
+      if (latest?.erased) {
+        shown = latest;
+        continue;
+      }
       if (!latest?.written) return this.retry(job);
       if (latest.written.revision === current.written.revision && (latest.activityId ?? activityId) === activityId) return;
       shown = latest;

@@ -5,6 +5,7 @@ import type { AnswersFirst } from './answersFirst';
 import { CardUpdates, type CardTiming, type SendCard } from './cardUpdates';
 import type { ConnectorClient } from './connectorClient';
 import type { SharedCard } from './handlers/types';
+import { renderErasedCard } from '../cards/erased';
 import { addressOf } from './turn';
 
 /** Opens a turn in a conversation (proactively, after the answer). */
@@ -64,6 +65,15 @@ export class Deliveries {
     // In a channel the stored card may live in another thread than the one acted in: update it there.
     const conversationId = activityId === shared.activityId && shared.conversationId ? shared.conversationId : to.conversationId;
     this.cards.send(conversationId, activityId, sendCard, shared);
+  }
+
+  /**
+   * Everyone's card, whose record was erased: replaced with a line of text in turn with its updates,
+   * and again once any another instance had on its way must have landed (see CardUpdates.erase).
+   */
+  eraseCardAt(to: ConversationAddress, activityId: string, text: string): void {
+    const sendText: SendCard = (conversationId, id) => this.connector.update({ ...to, conversationId }, id, MessageFactory.text(text));
+    this.cards.erase(to.conversationId, activityId, sendText, renderErasedCard(text));
   }
 
   /** Replaces one of the bot's own messages with a line of text, after the answer; a failure is logged. */

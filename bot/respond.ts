@@ -21,7 +21,9 @@ async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliv
   if (response?.id && outgoing.onPosted) {
     try {
       const behind = await outgoing.onPosted(response.id, context.activity.conversation.id);
-      if (behind) deliveries.updateCard(context, response.id, behind);
+      // Its record erased while it was on its way: no erasure knew of this message, so it goes now.
+      if (behind && 'erased' in behind) await context.updateActivity({ ...MessageFactory.text(behind.erased), id: response.id });
+      else if (behind) deliveries.updateCard(context, response.id, behind);
     } catch (error) {
       log.warn({ err: errorKind(error) }, 'posted a card but could not record where it is');
     }
@@ -50,7 +52,10 @@ function postElsewhere(result: HandlerResult, log: Logger, deliveries: Deliverie
   for (const outgoing of result.posts ?? []) {
     if (outgoing.to) deliveries.elsewhere(outgoing.to, 'post in another conversation', (there) => post(there, outgoing, log, deliveries));
   }
-  for (const { to, activityId, text } of result.replaced ?? []) deliveries.replaceAt(to, activityId, text);
+  for (const { to, activityId, text, everyones } of result.replaced ?? []) {
+    if (everyones) deliveries.eraseCardAt(to, activityId, text);
+    else deliveries.replaceAt(to, activityId, text);
+  }
 }
 
 /** Text commands and Action.Submit: no per-person view, so notices are sent as messages. */

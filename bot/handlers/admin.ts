@@ -227,8 +227,6 @@ export const eraseCase: Handler = async (input, deps) => {
   return { notice: `Erased for case ${ref}: ${describeErased(note)}. ${kept}${documentCopies(holdings)}`, replaced: await erasedCards(deps, holdings.rethinks, holdings.requests) };
 };
 
-const ERASED_RETHINK = 'This Re-think’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.';
-const ERASED_REQUEST = 'This facilitator request’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.';
 
 /**
  * Where Re-think posted about the erased records (each Re-think's card and summary, every copy of a
@@ -242,9 +240,9 @@ async function erasedCards(deps: Deps, rethinks: readonly Rethink[], requests: r
     const posted = [...new Set([r.cardActivityId, ...copies, r.owed?.summary?.activityId].filter((id): id is string => id !== undefined))];
     if (posted.length === 0) continue;
     const to = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId).catch(() => undefined);
-    if (to?.serviceUrl) for (const activityId of posted) found.push({ to, activityId, text: ERASED_RETHINK });
+    if (to?.serviceUrl) for (const activityId of posted) found.push({ to, activityId, text: MESSAGES.erasedRethink, ...(activityId === r.cardActivityId ? { everyones: true as const } : {}) });
   }
-  for (const r of requests) for (const copy of r.cards) found.push({ to: copy.to, activityId: copy.activityId, text: ERASED_REQUEST });
+  for (const r of requests) for (const copy of r.cards) found.push({ to: copy.to, activityId: copy.activityId, text: MESSAGES.erasedRequest });
   return found;
 }
 

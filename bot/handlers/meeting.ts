@@ -31,8 +31,8 @@ export const meetingEnded: Handler = async (input, deps) => {
       text: meetingEndText(r),
       card: card.card,
       onPosted: async (activityId, conversationId) => {
-        await recordPosted(deps, r, 'meetingEnd', activityId, MEETING, input.now);
-        return card.onPosted?.(activityId, conversationId);
+        const erased = await recordPosted(deps, r, 'meetingEnd', activityId, MEETING, input.now);
+        return erased ?? card.onPosted?.(activityId, conversationId);
       },
     });
   }

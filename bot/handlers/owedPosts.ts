@@ -53,9 +53,15 @@ async function postOne(deps: Deps, connector: ConnectorClient, post: OwedKind, c
     return;
   }
   // At least once: not recorded, it is posted again once the claim lapses.
-  await recordPosted(deps, r, post, sent.activityId, actor, now).catch((error: unknown) =>
-    deps.log.warn({ err: errorKind(error), rethink: r.id, post }, `${what} was posted but could not be recorded so; it may be posted again`),
-  );
+  const erased = await recordPosted(deps, r, post, sent.activityId, actor, now).catch((error: unknown) => {
+    deps.log.warn({ err: errorKind(error), rethink: r.id, post }, `${what} was posted but could not be recorded so; it may be posted again`);
+    return undefined;
+  });
+  // Erased while it was on its way: what was just posted goes too.
+  if (erased && sent.activityId) {
+    await connector.update(address, sent.activityId, { type: 'message', text: erased.erased });
+    return;
+  }
   if (post === 'meetingEnd' && sent.activityId) await keepCard(deps, connector, r, { activityId: sent.activityId, conversationId: address.conversationId }, actor, now);
 }
 

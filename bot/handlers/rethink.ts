@@ -1,12 +1,13 @@
 /** Card actions on a running Re-think: each parses its input, then the engine decides. */
 import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, type Drafts, type RethinkCardOptions, type Viewer } from '../../cards/rethink';
 import { renderSummaryCard } from '../../cards/summary';
+import { renderErasedCard } from '../../cards/erased';
 import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
 import { applyCommand, liveActions, mayFacilitate, mustBeOpen, roleCounts, type CardPlace, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
 import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type OwedKind, type Rethink, type StageNumber } from '../../services/rethink/types';
-import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
+import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Erased, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
 import { errorKind } from '../../services/logging';
 import type { SendOutcome } from '../../services/requests/dispatcher';
 import { rethinkAddress } from '../../services/store/conversations';
@@ -219,12 +220,15 @@ export async function postToRethinkChat(deps: Deps, connector: ConnectorClient, 
   return { sent, address };
 }
 
-/** An owed post is in the chat: the periodic check need not post it. */
-export async function recordPosted(deps: Deps, r: Stored<Rethink>, post: OwedKind, activityId: string | undefined, actor: Actor, now: Date): Promise<undefined> {
+/**
+ * An owed post is in the chat: the periodic check need not post it. Its record erased while it was on
+ * its way (so no erasure could know of it): the line to replace it with.
+ */
+export async function recordPosted(deps: Deps, r: Stored<Rethink>, post: OwedKind, activityId: string | undefined, actor: Actor, now: Date): Promise<Erased | undefined> {
   const ctx = engineContext(deps, now);
   // From the save that made it owed: usually nothing has been saved since, so this is one conditional write.
-  await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'posted', post, ...(activityId ? { activityId } : {}) }, actor, ctx), r);
-  return undefined;
+  const outcome = await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'posted', post, ...(activityId ? { activityId } : {}) }, actor, ctx), r);
+  return outcome.kind === 'notFound' ? { erased: MESSAGES.erasedRethink } : undefined;
 }
 
 /** Everyone's card, with which save it shows and a way to fetch the latest (see `bot/cardUpdates.ts`). */
@@ -239,7 +243,9 @@ export function sharedCard(deps: Deps, r: Stored<Rethink>, now: Date): SharedCar
         written,
         latest: async () => {
           const fresh = await deps.rethinks.get(r.conversationId, r.id);
-          return fresh && { card: renderRethinkCard(deps.profile, fresh, { now }), activityId: fresh.cardActivityId, conversationId: fresh.cardConversationId, ...(fresh.written ? { written: fresh.written } : {}) };
+          // Erased since this save (the erasure's own replacement may have landed before this update): the erased line, once more.
+          if (!fresh) return { card: renderErasedCard(MESSAGES.erasedRethink), activityId: r.cardActivityId, conversationId: r.cardConversationId, erased: true };
+          return { card: renderRethinkCard(deps.profile, fresh, { now }), activityId: fresh.cardActivityId, conversationId: fresh.cardConversationId, ...(fresh.written ? { written: fresh.written } : {}) };
         },
       },
     }),

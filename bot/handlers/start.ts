@@ -95,8 +95,15 @@ export const confirmStrategy: Handler = async (input, deps) => {
     return { view: renderStrategyCard(strategyCardData(deps.profile, current, typed, message)), notice: message };
   }
   const ctx = engineContext(deps, input.now);
-  const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (r) =>
-    applyCommand(r, { kind: 'confirmStrategy', strategy, reason: typed.reason, ...(input.replyToId ? { card: { activityId: input.replyToId, conversationId: input.turnConversationId } } : {}) }, input.actor, ctx, input.activityId),
+  // Strategy 3 is the accepting facilitator's: the request is asked again now (it may have been
+  // withdrawn since the form was sent). Only then: the other strategies keep to a read and a write.
+  const read = strategy === 3 ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
+  const noAcceptedRequest = read?.status === 'proposed' && (await deps.requests.acceptedFor(read.caseReference, input.actor.id)).length === 0;
+  const outcome = await deps.rethinks.update(
+    input.where.conversationId,
+    rethinkId,
+    (r) => applyCommand(r, { kind: 'confirmStrategy', strategy, reason: typed.reason, ...(noAcceptedRequest ? { noAcceptedRequest } : {}), ...(input.replyToId ? { card: { activityId: input.replyToId, conversationId: input.turnConversationId } } : {}) }, input.actor, ctx, input.activityId),
+    read,
   );
   if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
   if (outcome.kind === 'refused') {

@@ -64,9 +64,15 @@ export interface Outgoing {
   readonly to?: ConversationAddress;
   /**
    * Called with the posted activity's id, e.g. to remember where a card lives; may return that
-   * card again when changes saved meanwhile went to the card it replaces.
+   * card again when changes saved meanwhile went to the card it replaces, or, when its record was
+   * erased while it was on its way, the line to replace it with.
    */
-  readonly onPosted?: (activityId: string, conversationId: string) => Promise<SharedCard | undefined>;
+  readonly onPosted?: (activityId: string, conversationId: string) => Promise<SharedCard | Erased | undefined>;
+}
+
+/** What a message about an erased record is replaced with. */
+export interface Erased {
+  readonly erased: string;
 }
 
 export interface HandlerResult {
@@ -81,8 +87,11 @@ export interface HandlerResult {
   readonly postViewWithoutExecute?: boolean;
   /** What to post instead of `view` there, when `view` holds something only its viewer may see. */
   readonly publicView?: AdaptiveCard;
-  /** The bot's own messages elsewhere, each replaced by a line of text (what they showed has been erased). */
-  readonly replaced?: readonly { readonly to: ConversationAddress; readonly activityId: string; readonly text: string }[];
+  /**
+   * The bot's own messages elsewhere, each replaced by a line of text (what they showed has been
+   * erased); `everyones`: a Re-think's card kept up to date, replaced in turn with its updates.
+   */
+  readonly replaced?: readonly { readonly to: ConversationAddress; readonly activityId: string; readonly text: string; readonly everyones?: true }[];
 }
 
 export interface SharedCard {
@@ -100,6 +109,8 @@ export interface ShownCard {
   readonly activityId: string | undefined;
   readonly conversationId?: string | undefined;
   readonly written?: Written;
+  /** The record has been erased: this card says so, and nothing comes after it. */
+  readonly erased?: true;
 }
 
 export type Handler = (input: TurnInput, deps: Deps) => Promise<HandlerResult>;
@@ -163,5 +174,7 @@ export const MESSAGES = {
   requestNotFound: 'I can’t find that request. It may have been removed: type **my requests** to see yours.',
   notPool: 'Only the partnership’s independent facilitators can do that. If you should be one, please ask your partnership administrator.',
   notAdministrator: 'Only the partnership’s administrators can see or change the facilitator pool. If something there needs changing, please ask one of them.',
+  erasedRethink: 'This Re-think’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.',
+  erasedRequest: 'This facilitator request’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.',
   notAdministratorForCase: 'Only the partnership’s administrators can export or erase what Re-think holds for a case. If someone has asked for this, please pass it to one of them.',
 } as const;

@@ -67,7 +67,8 @@ export interface CardPlace {
 }
 
 export type Command =
-  | { kind: 'confirmStrategy'; strategy: StrategyNumber; reason: string; card?: CardPlace }
+  /** `noAcceptedRequest`: strategy 3 asked for by someone who, now, holds no accepted request for the case. */
+  | { kind: 'confirmStrategy'; strategy: StrategyNumber; reason: string; card?: CardPlace; noAcceptedRequest?: boolean }
   | { kind: 'recordCard'; card: CardPlace }
   | { kind: 'cancel' }
   | { kind: 'join'; role: string; agency: string }
@@ -194,6 +195,10 @@ const handlers: Handlers = {
             ? 'Strategy 3 (an independent facilitator) starts from a request, once strategy 2 has been tried. Please choose strategy 2 for now.'
             : 'Strategy 3 (an independent facilitator) starts from a request, once strategies 1 and 2 have been tried. Please choose strategy 1 or 2 for now.',
       );
+    }
+    // The request it was to follow was withdrawn (or completed) since the form was sent: there is no independent facilitator's Re-think to run.
+    if (c.strategy === 3 && c.noAcceptedRequest) {
+      return refuse('invalidInput', `The request for an independent facilitator for case ${r.caseReference} is no longer accepted by you (it has been withdrawn or completed), so this can’t be started as strategy 3. Please choose strategy 1 or 2 and say why, or cancel.`);
     }
     const reason = c.reason.trim();
     if (c.strategy !== r.recommended.strategy && reason.length < 3) {

@@ -13,6 +13,8 @@ import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { FACILITATED } from '../../services/rethink/strategy';
 import { participantNamed } from '../../services/rethink/participantKey';
 import { renderSummaryCard } from '../../cards/summary';
+import { renderErasedCard } from '../../cards/erased';
+import { MESSAGES } from '../../bot/handlers/types';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { renderEscalationCard } from '../../cards/escalation';
 import { historyOf } from '../../services/requests/history';
@@ -151,6 +153,13 @@ describe('welcome card', () => {
     for (const command of ['start', 'status', 'list', 'request facilitator', 'my requests', 'escalate', 'help']) expect(commands).toContain(`\n- **${command}** `);
   });
 });
+describe('erased card', () => {
+  describeEveryVariant({ erased: { render: () => renderErasedCard(MESSAGES.erasedRethink), rethinkIds: [] } });
+  it('says the record was erased, and nothing else', () => {
+    expect(texts(renderErasedCard(MESSAGES.erasedRethink))).toEqual([MESSAGES.erasedRethink]);
+  });
+});
+
 
 describe('start card', () => {
   const empty = (): AdaptiveCard => renderStartCard(startCardData(profile, EMPTY_START_FORM));

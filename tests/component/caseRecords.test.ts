@@ -2,12 +2,13 @@
  * Subject access and erasure for a case reference, by a partnership administrator, over HTTP with
  * Teams-shaped activities, checked in the store through the SDK.
  */
-import { message, newGroupChat, person, users, type TestConversation, type TestUser } from '../helpers/activities';
+import { execute, message, newGroupChat, person, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { caseClaimId, requestRepository } from '../../services/store/requests';
 import { caseRecordsRepository } from '../../services/store/caseRecords';
 import { peopleRepository } from '../../services/store/people';
 import { Driver, START_FORM } from '../helpers/driver';
-import { send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
+import { cardText, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
+import { cardOf } from '../helpers/connector';
 import { startProxy, type Proxy } from '../helpers/proxy';
 import { fileConsentAnswer, installPersonally, personalChat } from '../helpers/journeys';
 import { request, servedBy } from '../fixtures/cards/requests';
@@ -67,7 +68,8 @@ async function throughProxy(run: (proxy: Proxy, app: App) => Promise<void>): Pro
 const caseRecords = () => caseRecordsRepository({ rethinks: bed.db.rethinks, requests: bed.db.requests, people: bed.db.people, settings: bed.db.rethinks.database.container('settings') }, 3600);
 
 beforeAll(async () => {
-  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId } });
+  // Card order checks a second apart (not five), so erasures' second replacement of a card isn't waited for long.
+  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId }, cardTiming: { windowMs: 1_000, skewMs: 200 } });
   await installPersonally(bed.app, bed.connector, admin);
   // Two Re-thinks of the case to erase, in two chats, and one of another case.
   for (const caseReference of [ERASED, ERASED, KEPT]) await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
@@ -431,4 +433,67 @@ test('erasing a case still in progress: the preview says what is going on, and t
   const replacedWith = (conversationId: string, activityId: string) => bed.connector.updates(conversationId).filter((u) => u.activityId === activityId).at(-1)?.activity.text;
   for (const activityId of [first, rethink?.cardActivityId]) expect(replacedWith(group.id, activityId ?? '')).toBe('This Re-think’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.');
   expect(replacedWith(channel.conversationId, 'pool-copy-1')).toBe('This facilitator request’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.');
+});
+
+test('a summary still on its way as its case is erased (Teams slow) is replaced once it lands, as no erasure could know of it', async () => {
+  const caseReference = 'PSCP-2026-2013';
+  const group = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, group);
+  const { rethinkId } = await driver.start(lead, { ...START_FORM, caseReference });
+  for (let stage = 1; stage < 5; stage++) await driver.press(lead, 'advance', { rethinkId, confirmed: true, stage });
+  // The erasure on another instance, as the administrator's chat may be served by any.
+  const other = await startApp(bed.store.endpoint, { env: { ADMIN_IDS: admin.aadObjectId }, cardTiming: { windowMs: 1_000, skewMs: 200 } });
+  try {
+    await previewed(caseReference, other);
+    const held = bed.connector.holdNextPost();
+    // Sent as Teams would, without waiting for what follows the answer (the summary, held).
+    await send(bed.app, execute('close', { rethinkId, outcome: 'notResolved', nextStep: 'escalation' }, { user: lead, conversation: group, serviceUrl: bed.connector.serviceUrl }));
+    await held.arrived;
+    expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, other)).toContain(`Erased for case ${caseReference}: 1 Re-think`);
+    held.release();
+    await Promise.all([bed.app.idle(), other.idle()]);
+  } finally {
+    await other.stop();
+  }
+  const summaries = bed.connector.posts(group.id).filter((p) => JSON.stringify(p.activity.attachments ?? []).includes('Re-think summary'));
+  expect(summaries).toHaveLength(1);
+  const last = bed.connector.updates(group.id).filter((u) => u.activityId === summaries[0]?.activityId).at(-1);
+  expect(last?.activity.text).toBe(MESSAGES.erasedRethink);
+});
+
+test.each([
+  ['lands within its window (the erasing instance replaces the card again once it must have landed)', false],
+  ['lands after its window (its own instance reads the record, finds it gone, and says so)', true],
+])('an update of everyone’s card still on its way from another instance as the case is erased %s: the card ends up saying the record was erased', async (_when, late) => {
+  const caseReference = late ? 'PSCP-2026-2015' : 'PSCP-2026-2014';
+  const cardTiming = { windowMs: 1_000, skewMs: 200 };
+  const [one, two] = await Promise.all([startApp(bed.store.endpoint, { cardTiming }), startApp(bed.store.endpoint, { cardTiming, env: { ADMIN_IDS: admin.aadObjectId } })]);
+  try {
+    const group = newGroupChat();
+    const driver = new Driver(one, bed.connector, group);
+    const { rethinkId, cardId } = await driver.start(lead, { ...START_FORM, caseReference });
+    await previewed(caseReference, two);
+    // A contribution saved on one instance, its update of everyone's card held up on the way (Teams slow)...
+    const held = bed.connector.holdNextUpdate();
+    await send(one, execute('contribute', { rethinkId, contribution: 'What the school has seen', stage: '1' }, { user: lead, conversation: group, serviceUrl: bed.connector.serviceUrl }));
+    await held.arrived;
+    // ...while the case is erased on the other, and only then lands.
+    expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, two)).toContain(`Erased for case ${caseReference}: 1 Re-think`);
+    const erasedShown = () => bed.connector.updates(group.id).some((u) => u.activityId === cardId && u.activity.text === MESSAGES.erasedRethink);
+    for (const until = Date.now() + 5_000; !erasedShown(); ) {
+      if (Date.now() > until) throw new Error('The erasure never replaced the card');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Landing after the erasure's replacement: at once, or after its own window (and the erasure's second replacement) has passed.
+    if (late) await two.idle();
+    held.release();
+    await Promise.all([one.idle(), two.idle()]);
+    const updates = bed.connector.updates(group.id).filter((u) => u.activityId === cardId);
+    const last = updates.at(-1);
+    expect(last && (last.activity.text ?? cardText(cardOf(last)))).toContain(MESSAGES.erasedRethink);
+    // The held update did land, with the record in it, before that.
+    expect(updates.some((u) => !u.activity.text && cardText(cardOf(u)).includes('What the school has seen'))).toBe(true);
+  } finally {
+    await Promise.all([one.stop(), two.stop()]);
+  }
 });

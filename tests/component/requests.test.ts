@@ -327,6 +327,25 @@ test('the facilitator who accepted a case’s request runs its strategy 3 Re-thi
   expect((await bed.db.rethink(other.conversation.id, theirs))?.status).toBe('proposed');
 });
 
+test('a request withdrawn while its facilitator’s strategy card waits: strategy 3 is refused, saying why, and nothing starts', async () => {
+  const caseReference = 'PSCP-2026-1079';
+  await bed.db.requests.items.create(
+    servedBy(request('accepted', { id: 'withdrawn-meanwhile', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
+  );
+  const network = new Driver(bed.app, bed.connector, newGroupChat());
+  const rethinkId = await network.propose(namedFacilitator, await network.startForm(namedFacilitator), { ...START_FORM, caseReference, ...ANSWERS[3] });
+  expect(await bed.db.rethink(network.conversation.id, rethinkId)).toMatchObject({ status: 'proposed', recommended: { strategy: 3, facilitated: true } });
+  // Withdrawn by its requester (as the store holds it) before the facilitator presses Start.
+  const { resource: held } = await bed.db.requests.item('withdrawn-meanwhile', 'withdrawn-meanwhile').read<Record<string, unknown>>();
+  await bed.db.requests.item('withdrawn-meanwhile', 'withdrawn-meanwhile').replace({ ...held, status: 'withdrawn' });
+  const refused = await network.press(namedFacilitator, 'confirmStrategy', { rethinkId, strategy: '3', strategyReason: '' });
+  expect(`${cardText(refused.card)}${refused.message ?? ''}`).toContain(`The request for an independent facilitator for case ${caseReference} is no longer accepted by you (it has been withdrawn or completed), so this can’t be started as strategy 3.`);
+  expect((await bed.db.rethink(network.conversation.id, rethinkId))?.status).toBe('proposed');
+  // Strategy 2 instead, with the reason: it starts.
+  const instead = await network.press(namedFacilitator, 'confirmStrategy', { rethinkId, strategy: '2', strategyReason: 'The request was withdrawn; the network meets anyway.' });
+  expect(cardText(instead.card)).toContain('The Re-think has started');
+});
+
 test('an accept delivered twice is answered the second time with where the request is now, and recorded once', async () => {
   await bed.db.requests.items.create(servedBy(request('submitted', { id: 'accepted-twice', caseReference: 'PSCP-2026-1078' }), bed.connector.serviceUrl));
   const pool = new Driver(bed.app, bed.connector, personalChat(namedFacilitator));
