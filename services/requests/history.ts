@@ -6,7 +6,7 @@ import { independentlyFacilitated, liveActions } from '../rethink/engine';
 import type { Actor, Rethink } from '../rethink/types';
 import type { HistoryEntry, PersonRef, RequestForm } from './types';
 import { ukToday } from '../rethink/validation';
-import { distinctText } from '../text';
+import { distinctText, textKey } from '../text';
 
 const tookPart = (r: Rethink, person: Actor | PersonRef): boolean =>
   r.participants.some((p) => !p.external && (p.id === person.id || (person.aadObjectId !== undefined && p.aadObjectId === person.aadObjectId)));
@@ -28,7 +28,7 @@ export function historyOf(rethinks: readonly Rethink[]): HistoryEntry[] {
       status: r.status,
       ...(r.outcome ? { outcome: r.outcome.kind } : {}),
       ...(r.outcome?.nextStep ? { nextStep: r.outcome.nextStep } : {}),
-      agencies: distinctText(r.participants.map((p) => p.agency).filter(Boolean)),
+      agencies: distinctText(r.participants.filter((p) => !(independentlyFacilitated(r) && p.id === r.facilitatorId)).map((p) => p.agency).filter(Boolean)),
       actions: liveActions(r).map((a) => ({ description: a.description, owner: a.owner.name, dueDate: a.dueDate })),
     }))
     .sort((a, b) => a.date.localeCompare(b.date));
@@ -52,8 +52,17 @@ export function prefill(rethinks: readonly Rethink[], person: Actor | PersonRef,
   const seen = rethinks.filter((r) => tookPart(r, person)).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
   const latest = seen.at(-1);
   const me = latest?.participants.find((p) => p.id === person.id || (person.aadObjectId !== undefined && p.aadObjectId === person.aadObjectId));
+  // Each person once, as they last joined (keyed by who they are, not by how they typed their agency);
+  // a strategy 3 Re-think's independent facilitator came from outside the case.
   const roles = new Map<string, string>();
-  for (const r of seen) for (const p of r.participants) roles.set(`${p.name}|${p.agency}`, `${p.name}, ${p.role} (${p.agency})`);
+  for (const r of seen) {
+    for (const p of r.participants) {
+      if (independentlyFacilitated(r) && p.id === r.facilitatorId) continue;
+      const key = p.aadObjectId ?? (p.external ? `${textKey(p.name)}|${textKey(p.agency)}` : p.id);
+      roles.delete(key);
+      roles.set(key, `${p.name}, ${p.role} (${p.agency})`);
+    }
+  }
   const agency = remembered.agency ?? me?.agency ?? '';
   // Someone who started one of these Re-thinks as the lead professional is the lead professional.
   const isLead = seen.some((r) => r.createdBy === person.id && r.answers.isLeadProfessional);

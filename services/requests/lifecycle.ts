@@ -433,9 +433,15 @@ export function completeRequest(doc: FacilitatorRequest, rethinkId: string, by: 
   return change(doc, undefined, ctx, by, 'completed', (d) => ({
     doc: { ...d, status: 'completed', completedAt: ctx.now.toISOString(), ...(outcome ? { outcome: { kind: outcome.kind, ...(outcome.nextStep ? { nextStep: outcome.nextStep } : {}) } } : {}) },
     cardChanged: true,
-    notify: [{ to: requesterTarget(d), message: { kind: 'text', text: `The Re-think with an independent facilitator for case ${d.caseReference} has been held and closed${outcome ? `, with the outcome “${outcome.said}”` : ''}. Its summary is in the chat where it took place.` } }],
+    notify: [{ to: requesterTarget(d), message: { kind: 'text', text: `The Re-think with an independent facilitator for case ${d.caseReference} has been held and closed${outcome ? `, with the outcome “${outcome.said}”` : ''}. Its summary is in the chat where it took place.${outcome?.nextStep === 'escalation' ? escalationNext(ctx) : ''}` } }],
   }));
 }
+
+/** What the requester does next when the facilitated Re-think ends in escalation: the protocol, and where it is recorded. */
+const escalationNext = (ctx: RequestContext): string => {
+  const { escalationProtocolName: name, escalationProtocolShortName: short, escalationProtocolUrl: url } = ctx.profile.partnership;
+  return ` What remains unresolved now goes to escalation under the [${name}](${url}): please take it to its first stage with your manager. Anyone who took part can record each stage with the summary’s **Escalate under the ${short}** button, so the case’s record shows it.`;
+};
 
 export function withdrawRequest(
   doc: FacilitatorRequest,

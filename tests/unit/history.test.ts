@@ -33,3 +33,16 @@ test('what has been tried is dated by the UK day: a Re-think closed at 00:30 in 
   const winter = { ...closed, outcome: closed.outcome && { ...closed.outcome, at: '2026-12-14T23:30:00.000Z' } };
   expect(historyOf([winter]).map((h) => h.date)).toEqual(['2026-12-14']);
 });
+
+test('a second request’s network and history leave out the earlier strategy 3 Re-think’s independent facilitator, and name each person once, as they last joined', () => {
+  const independent = { ...people.sam, role: 'Independent facilitator', agency: 'PSCP' };
+  const base = closedRethink('notResolved', 'escalation');
+  const facilitated = { ...base, id: 'r3', strategy: 3 as const, facilitatorId: independent.id, participants: [...base.participants, independent], updatedAt: '2026-04-01T10:00:00.000Z' };
+  const earlier = { ...closedRethink('notResolved', 'nextStrategy'), id: 'r2', participants: closedRethink('notResolved', 'nextStrategy').participants.map((p) => (p.id === people.priya.id ? { ...p, agency: 'CSC' } : p)) };
+  const form = prefill([earlier, facilitated], people.priya, {});
+  const network = (form.network ?? '').split('; ');
+  expect(network.some((n) => n.startsWith(`${independent.name},`))).toBe(false);
+  expect(network.some((n) => n.startsWith(`${people.tom.name},`))).toBe(true);
+  expect(network.filter((n) => n.startsWith(`${people.priya.name},`))).toEqual([`${people.priya.name}, ${people.priya.role} (${people.priya.agency})`]);
+  expect(historyOf([facilitated])[0]?.agencies).not.toContain('PSCP');
+});

@@ -1,7 +1,7 @@
 /** The facilitator request's lifecycle rules, without Teams or a store. */
 import path from 'node:path';
 import { loadProfile } from '../../services/profile/load';
-import { acceptRequest, answerQuestion, askQuestion, declineRequest, scheduleRequest, withdrawRequest } from '../../services/requests/lifecycle';
+import { acceptRequest, answerQuestion, askQuestion, completeRequest, declineRequest, scheduleRequest, withdrawRequest } from '../../services/requests/lifecycle';
 import type { FacilitatorRequest } from '../../services/requests/types';
 import type { Result } from '../../services/result';
 import { request } from '../fixtures/cards/requests';
@@ -165,4 +165,13 @@ test('a request whose record is full refuses what would add to it, clearly (a de
   expect(withdrawRequest(full, requester, 'Starting afresh', [], 'act-full-2', ctx).ok).toBe(true);
   // A small request takes the same question.
   expect(askQuestion(request('accepted', { accepted: { by: facilitator, at: NOW.toISOString() } }), facilitator, 'One more question?', '19:pool', 'act-full-3', ctx).ok).toBe(true);
+});
+
+test('a facilitated Re-think ending in escalation tells its requester what comes next: the protocol, with its link, and where each stage is recorded', () => {
+  const linked = { ...request('accepted'), rethink: { id: 'r3', conversationId: '19:network@thread.v2', linkedAt: NOW.toISOString() } };
+  const texts = (outcome: Parameters<typeof completeRequest>[4]) => value(completeRequest(linked, 'r3', facilitator.id, ctx, outcome)).outbox.flatMap((d) => (d.message.kind === 'text' ? [d.message.text] : []));
+  const [escalated] = texts({ kind: 'notResolved', nextStep: 'escalation', said: 'Not resolved (escalation)' });
+  expect(escalated).toContain(`goes to escalation under the [${profile.partnership.escalationProtocolName}](${profile.partnership.escalationProtocolUrl})`);
+  expect(escalated).toContain(`the summary’s **Escalate under the ${profile.partnership.escalationProtocolShortName}** button`);
+  expect(texts({ kind: 'resolved', said: 'Resolved' }).join(' ')).not.toContain('escalation under');
 });
