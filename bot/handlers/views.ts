@@ -61,10 +61,17 @@ export const showStartFromCard: Handler = async (input, deps) => ({
   view: renderWelcomeCard(welcomeCardData(deps.profile)),
 });
 
+/**
+ * Every open Re-think here, then the most recent others, 15 in all: one left open and forgotten (its
+ * quiet-spell reminder says to look here) never sinks below closed ones.
+ */
 export const list: Handler = async (input, deps) => {
-  const items = await deps.rethinks.list(input.where.conversationId, 15);
+  const [open, recent] = await Promise.all([deps.rethinks.list(input.where.conversationId, LISTED, 'open'), deps.rethinks.list(input.where.conversationId, LISTED)]);
+  const others = recent.filter((r) => !open.some((o) => o.id === r.id));
+  const items = [...open, ...others.slice(0, Math.max(0, LISTED - open.length))].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   return { posts: [{ card: renderListCard(listCardData(items)) }] };
 };
+const LISTED = 15;
 
 /** Posts the Re-think card again (for clients where cards do not refresh) and follows that copy. */
 export function repost(input: TurnInput, deps: Deps, r: Rethink): HandlerResult {

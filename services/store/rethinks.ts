@@ -21,8 +21,8 @@ export interface RethinkRepository {
   create(rethink: Rethink): Promise<Stored<Rethink> | undefined>;
   /** `read`: the document as just read in this turn, to save reading it again. */
   update(conversationId: string, id: string, change: Change<Rethink>, read?: Stored<Rethink>): Promise<UpdateOutcome<Rethink>>;
-  /** This conversation's Re-thinks, newest first (one partition). */
-  list(conversationId: string, limit: number): Promise<RethinkListItem[]>;
+  /** This conversation's Re-thinks (the open ones only, with `open`), most recently changed first (one partition). */
+  list(conversationId: string, limit: number, open?: 'open'): Promise<RethinkListItem[]>;
   /** The most recently changed open Re-think in this conversation (held in this meeting, if given). */
   latestOpen(conversationId: string, meetingId?: string): Promise<Stored<Rethink> | undefined>;
   /** The Re-thinks open in this meeting (in its chat), most recently changed first. */
@@ -92,10 +92,10 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         },
         read ? { read } : {},
       ),
-    list: (conversationId, limit) =>
+    list: (conversationId, limit, open) =>
       queryItems<RethinkListItem>(
         container,
-        'SELECT TOP @limit c.id, c.caseReference, c.strategy, c.status, c.stage, c.updatedAt, c.outcome FROM c WHERE c.conversationId = @conversationId AND c.status != "cancelled" ORDER BY c.updatedAt DESC',
+        `SELECT TOP @limit c.id, c.caseReference, c.strategy, c.status, c.stage, c.updatedAt, c.outcome FROM c WHERE c.conversationId = @conversationId AND ${open ? 'c.status = "open"' : 'c.status != "cancelled"'} ORDER BY c.updatedAt DESC`,
         [
           { name: '@limit', value: limit },
           { name: '@conversationId', value: conversationId },

@@ -8,6 +8,7 @@ import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
 import { buttonData, rethinkToClose } from '../helpers/journeys';
+import { closedRethink } from '../fixtures/cards/rethinks';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -521,6 +522,22 @@ test('list shows this conversation’s open and recent Re-thinks, closed ones wi
     expect(cardText(refused.card) + (refused.message ?? '')).toContain('This Re-think is closed');
   }
   expect(await bed.db.rethink(chat.conversation.id, closed.rethinkId)).toEqual(stored);
+});
+
+test('list always shows the Re-thinks still open here, however many have closed since: one left open and forgotten never drops off', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const forgotten = await chat.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-0700' });
+  // Sixteen closed since (as the store holds them), each changed after the forgotten one.
+  const later = (i: number) => new Date(Date.now() + (i + 1) * 60_000).toISOString();
+  for (let i = 0; i < 16; i++) {
+    await bed.db.rethinks.items.create({ ...closedRethink('resolved'), id: `closed-since-${i}`, conversationId: chat.conversation.id, caseReference: `PSCP-2026-07${String(i + 10)}`, updatedAt: later(i) });
+  }
+  await chat.say(adele, 'list');
+  const listed = cardText(cardOf(bed.connector.posts(chat.conversation.id).at(-1)!));
+  expect(listed).toContain('Case PSCP-2026-0700');
+  expect(listed).toContain('Case PSCP-2026-0725');
+  expect(listed.match(/Case PSCP-/g)).toHaveLength(15);
+  expect(forgotten.rethinkId).toBeDefined();
 });
 
 test('someone who has joined corrects their role or agency from their own card; what they contributed before keeps the role it was made under', async () => {
