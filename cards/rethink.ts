@@ -1,6 +1,6 @@
 import { authorLine, authorOf, ownerLabel } from '../services/rethink/authors';
 import type { PartnershipProfile } from '../services/profile/types';
-import { actionVersion, contributionsAt, recordedForAtStage, facilitatorIsNamed, independentlyFacilitated, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
+import { actionVersion, contributionsAt, recordedForAtStage, facilitatorIsNamed, facilitatorQuiet, independentlyFacilitated, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
@@ -147,6 +147,9 @@ export interface RethinkCardData {
   /** Someone is recorded by phone or face to face: a name typed again may be them. */
   hasExternals: boolean;
   showFacilitator: boolean;
+  /** The named facilitator has gone quiet: someone who has joined may take over. */
+  showTakeOver: boolean;
+  takeOverNote: string;
   facilitatorNote: string;
   canAdvance: boolean;
   nextStage: number;
@@ -309,6 +312,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     showBehalfReplace: !!drafts?.behalf?.name && recordedForAtStage(r, drafts.behalf.name),
     hasExternals: r.participants.some((p) => p.external),
     showFacilitator: isOpen && facilitating && !editing,
+    showTakeOver: !editing && !facilitating && Boolean(me) && !me?.external && facilitatorQuiet(r, now, profile),
+    takeOverNote: `${byId.get(r.facilitatorId)?.name ?? 'The facilitator'} hasn’t made a change here for ${profile.reminders.openRethinkDays} days or more. If they are no longer available (they may have moved on), you can take over facilitating this Re-think, so the group can carry on. Everyone’s card will say so.`,
     facilitatorNote: viewer ? 'You are facilitating. Move the group on when every perspective has been heard.' : 'For the facilitator only.',
     canAdvance: isOpen && r.stage < 5,
     nextStage: Math.min(r.stage + 1, 5),

@@ -7,7 +7,7 @@
  */
 import { ownerLabel } from '../../services/rethink/authors';
 import { formatUkDay, ukToday } from '../../services/rethink/validation';
-import { applyCommand, facilitatorIsNamed, type EngineContext } from '../../services/rethink/engine';
+import { applyCommand, facilitatorIsNamed, facilitatorQuiet, type EngineContext } from '../../services/rethink/engine';
 import { DAY_MS, markedAt, REMINDER_CLAIM_MS, reminderBounds } from '../../services/rethink/reminders';
 import { inWorkingHours } from '../../services/rethink/workingDays';
 import type { Actor, AgreedAction, Rethink } from '../../services/rethink/types';
@@ -109,5 +109,7 @@ function idleText(r: Rethink, deps: Deps, now: Date): string {
   const next = r.stage === 5 ? 'record the outcome' : r.meetingEndRemindedAt ? 'move the group on once every perspective has been heard, or record the outcome on the card now that the meeting has ended' : 'move the group on once every perspective has been heard';
   // A title that is a question ends its own sentence; any other needs a full stop.
   const title = /[.?!]$/.test(stage) ? `“${stage}”` : `“${stage}”.`;
-  return `The Re-think for case ${r.caseReference} has had no change for ${days === 1 ? 'a day' : `${days} days`}. It is at stage ${r.stage} of 5: ${title} ${who} ${next}. To see its card, type ${statusCommand(r)} (or ${listCommand(r)} if more than one Re-think is open here).`;
+  // Their own quiet (perhaps they have left the service): anyone who has joined can carry it on.
+  const takeOver = facilitator && facilitatorQuiet(r, now, deps.profile) ? ` If ${facilitator} is no longer available, anyone who has joined can take over facilitation from the card.` : '';
+  return `The Re-think for case ${r.caseReference} has had no change for ${days === 1 ? 'a day' : `${days} days`}. It is at stage ${r.stage} of 5: ${title} ${who} ${next}.${takeOver} To see its card, type ${statusCommand(r)} (or ${listCommand(r)} if more than one Re-think is open here).`;
 }

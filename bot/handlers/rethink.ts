@@ -103,6 +103,10 @@ const specs = {
     },
     done: (r) => `${r.participants.find((p) => p.id === r.facilitatorId)?.name ?? 'The new facilitator'} is now facilitating.`,
   },
+  takeOver: {
+    parse: () => ok({ kind: 'takeOver' }),
+    done: () => 'You are now facilitating this Re-think: everyone’s card says so. Move the group on when every perspective has been heard.',
+  },
   addAction: {
     parse: (d) => ok({ kind: 'addAction', ...actionFields(d, 'action') }),
     done: () => 'The action is added.',

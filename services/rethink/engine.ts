@@ -83,6 +83,8 @@ export type Command =
    */
   | { kind: 'advance'; confirmed: boolean; stage?: StageNumber; joined?: number }
   | { kind: 'handOver'; toParticipantId: string }
+  /** Someone who has joined takes over from a facilitator who has gone quiet (see facilitatorQuiet). */
+  | { kind: 'takeOver' }
   | { kind: 'addAction'; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
   /** `seen`: the version of the action the editor was opened on (`actionVersion`); absent on cards from before it was sent. */
   | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string; seen?: string }
@@ -256,7 +258,7 @@ const handlers: Handlers = {
   },
 
   contributeOnBehalf(r, c, actor, ctx) {
-    const may = mustFacilitate(r, actor);
+    const may = mustFacilitate(r, actor, ctx);
     if (!may.ok) return may;
     const name = checkText(c.name, 'the name of the person taking part', ctx.profile.limits.nameMaxLength);
     if (!name.ok) return name;
@@ -300,7 +302,7 @@ const handlers: Handlers = {
   },
 
   advance(r, c, actor, ctx) {
-    const may = mustFacilitate(r, actor);
+    const may = mustFacilitate(r, actor, ctx);
     if (!may.ok) return may;
     // A second press, or a press on an older card, must not skip a stage.
     if (c.stage !== undefined && c.stage !== r.stage) {
@@ -321,8 +323,8 @@ const handlers: Handlers = {
     return ok(r);
   },
 
-  handOver(r, c, actor) {
-    const may = mustFacilitate(r, actor);
+  handOver(r, c, actor, ctx) {
+    const may = mustFacilitate(r, actor, ctx);
     if (!may.ok) return may;
     // Handed to anyone taking part, someone in the disagreement could run and close it.
     if (independentlyFacilitated(r)) {
@@ -333,6 +335,25 @@ const handlers: Handlers = {
     // In a meeting, a starter who is an attendee facilitates only once handed over to.
     if (to.id === r.facilitatorId && facilitatorIsNamed(r)) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
     r.facilitatorId = to.id;
+    r.facilitatorByHandOver = true;
+    return ok(r);
+  },
+
+  takeOver(r, _c, actor, ctx) {
+    const open = mustBeOpen(r);
+    if (!open.ok) return open;
+    if (independentlyFacilitated(r)) {
+      return refuse('invalidInput', 'A strategy 3 Re-think stays with its independent facilitator, so no one else takes it over. If they can’t go on, the requester can withdraw the request and ask again for another independent facilitator.');
+    }
+    const me = participantNamed(r, actor.id);
+    if (!me || me.external) return refuse('notParticipant', 'Please join this Re-think first: only someone taking part can take over facilitating it.');
+    if (namedFacilitator(r, actor.id)) return refuse('invalidInput', 'You are already facilitating this Re-think.');
+    const quiet = facilitatorQuiet(r, ctx.now, ctx.profile);
+    if (!quiet) {
+      const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
+      return refuse('notFacilitator', `${facilitator?.name ?? 'The facilitator'} has made a change here within the last ${ctx.profile.reminders.openRethinkDays} days, so facilitation isn’t taken over. Please ask them to hand over to you.`);
+    }
+    r.facilitatorId = actor.id;
     r.facilitatorByHandOver = true;
     return ok(r);
   },
@@ -381,7 +402,7 @@ const handlers: Handlers = {
   },
 
   close(r, c, actor, ctx) {
-    const may = mustFacilitate(r, actor);
+    const may = mustFacilitate(r, actor, ctx);
     if (!may.ok) return may;
     // Once its meeting has ended, the outcome may be recorded at any stage.
     if (r.stage !== 5 && !r.meetingEndRemindedAt) return refuse('wrongStage', `Please take the Re-think through to stage 5 (“${ctx.profile.stages[4]?.title ?? 'Agreeing actions'}”) before recording the outcome.`);
@@ -505,6 +526,8 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: waitingFor(before).length > 0 ? 'advancedWithoutEveryone' : oneVoice(before) ? 'advancedWithOneVoice' : 'advanced', ref: `stage${after.stage}` };
     case 'handOver':
       return { what: 'handedOver', ref: after.facilitatorId };
+    case 'takeOver':
+      return { what: 'facilitationTakenOver', ref: before.facilitatorId };
     case 'addAction':
       return { what: 'actionAdded', ref: after.actions[after.actions.length - 1]?.id };
     case 'editAction':
@@ -633,6 +656,21 @@ export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilit
  */
 export const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 3;
 
+/**
+ * The named facilitator has made no change for the profile's `openRethinkDays` (they may have left
+ * the service): anyone who has joined may then take over, so the Re-think is never stuck. Counted
+ * from their last change on the record, or from when they became facilitator.
+ */
+export function facilitatorQuiet(r: Rethink, now: Date, profile: PartnershipProfile): boolean {
+  if (r.status !== 'open' || independentlyFacilitated(r) || !facilitatorIsNamed(r)) return false;
+  // Handed over to them (by the one before), or any change of their own (taking over included).
+  const latest = [...r.audit].reverse();
+  const became = latest.find((a) => a.what === 'handedOver' && a.ref === r.facilitatorId);
+  const last = latest.find((a) => a.by === r.facilitatorId);
+  const since = [last?.at, became?.at, r.createdAt].filter((t): t is string => Boolean(t)).sort().at(-1) ?? r.createdAt;
+  return now.getTime() - Date.parse(since) >= profile.reminders.openRethinkDays * 86_400_000;
+}
+
 /** Whether who may facilitate depends on a meeting role, to be asked of Teams: not outside meetings, nor for strategy 3. */
 export const roleCounts = (r: Rethink): boolean => Boolean(r.meetingId) && !independentlyFacilitated(r);
 
@@ -733,14 +771,17 @@ export function mustBeOpen(r: Rethink): Result<true> {
   return ok(true);
 }
 
-function mustFacilitate(r: Rethink, actor: Actor): Result<true> {
+function mustFacilitate(r: Rethink, actor: Actor, ctx?: EngineContext): Result<true> {
   const open = mustBeOpen(r);
   if (!open.ok) return open;
   if (!mayFacilitate(r, actor)) {
-    if (roleCounts(r)) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or a presenter to hand facilitation over to you.');
+    // Gone quiet (perhaps left the service): whoever has joined is told how to carry on.
+    const quiet = ctx && facilitatorQuiet(r, ctx.now, ctx.profile) && r.participants.some((p) => p.id === actor.id && !p.external);
+    const takeOver = quiet ? ' If they are no longer available, you can take over facilitation from your card (“Take over facilitation”).' : '';
+    if (roleCounts(r)) return refuse('notFacilitator', `In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or a presenter to hand facilitation over to you.${takeOver}`);
     const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
     const who = independentlyFacilitated(r) ? 'the independent facilitator' : 'the facilitator';
-    return refuse('notFacilitator', `Only ${who}${facilitator ? `, ${facilitator.name},` : ''} can do this.`);
+    return refuse('notFacilitator', `Only ${who}${facilitator ? `, ${facilitator.name},` : ''} can do this.${takeOver}`);
   }
   return ok(true);
 }

@@ -114,6 +114,7 @@ export type AuditWhat =
   | 'advancedWithoutEveryone'
   | 'advancedWithOneVoice'
   | 'handedOver'
+  | 'facilitationTakenOver'
   | 'actionAdded'
   | 'actionEdited'
   | 'actionRemoved'

@@ -5,7 +5,7 @@
  */
 import { newGroupChat, TENANT, users, type TestConversation } from '../helpers/activities';
 import { Driver, START_FORM } from '../helpers/driver';
-import { startApp, startTestBed, type TestBed } from '../helpers/harness';
+import { cardText, executeActions, startApp, startTestBed, type TestBed } from '../helpers/harness';
 import type { Rethink } from '../../services/rethink/types';
 import { applyCommand } from '../../services/rethink/engine';
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
@@ -128,7 +128,7 @@ test('an open Re-think without change for 14 days: the chat is reminded once in 
   await bed.app.housekeep();
   await bed.app.housekeep();
   expect(reminders(chat)).toEqual([
-    `The Re-think for case PSCP-2026-0042 has had no change for 14 days. It is at stage 3 of 5: “Who has been affected, and how?” ${lead.name}, as facilitator, can move the group on once every perspective has been heard. To see its card, type **@Re-think status** (or **@Re-think list** if more than one Re-think is open here).`,
+    `The Re-think for case PSCP-2026-0042 has had no change for 14 days. It is at stage 3 of 5: “Who has been affected, and how?” ${lead.name}, as facilitator, can move the group on once every perspective has been heard. If ${lead.name} is no longer available, anyone who has joined can take over facilitation from the card. To see its card, type **@Re-think status** (or **@Re-think list** if more than one Re-think is open here).`,
   ]);
   // A stage title that is not a question ends with a full stop.
   expect(reminders(atStageTwo.chat)[0]).toContain(`It is at stage 2 of 5: “Thinking and feeling”. ${lead.name}, as facilitator, can`);
@@ -141,6 +141,23 @@ test('an open Re-think without change for 14 days: the chat is reminded once in 
   now += 3_600_000;
   await bed.app.housekeep();
   expect(reminders(chat)).toHaveLength(2);
+});
+
+test('a facilitator quiet for 14 days: anyone who has joined is offered to take over on their card, and doing so carries the Re-think on', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(2);
+  const offered = async (who: typeof lead) => executeActions((await driver.press(who, 'refresh', { rethinkId })).card ?? {}).some((a) => a.verb === 'takeOver');
+  now += 13 * DAY;
+  expect(await offered(other)).toBe(false);
+  now += DAY;
+  expect(await offered(other)).toBe(true);
+  const taken = await driver.press(other, 'takeOver', { rethinkId });
+  expect(cardText(taken.card)).toContain('You are now facilitating this Re-think');
+  expect(executeActions(taken.card ?? {}).map((a) => a.verb)).toContain('advance');
+  expect(await bed.db.rethink(chat.id, rethinkId)).toMatchObject({ facilitatorId: other.id });
+  // The one before is no longer offered anything of the kind, nor can they move the group on.
+  expect(await offered(lead)).toBe(false);
+  const refused = await driver.press(lead, 'advance', { rethinkId, confirmed: 'true', stage: '2' });
+  expect(cardText(refused.card)).toContain(`Only the facilitator, ${other.name}, can do this.`);
 });
 
 test('a tenant taken off the allow-list is reminded of nothing, and nothing is written to its Re-thinks', async () => {

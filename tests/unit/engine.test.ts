@@ -438,3 +438,37 @@ describe('actions and closing', () => {
     expect(apply(r, { kind: 'close', outcome: 'notResolved', nextStep: 'escalation' }, lead).outcome).toMatchObject({ kind: 'notResolved', nextStep: 'escalation' });
   });
 });
+
+describe('a facilitator who has gone quiet (perhaps left the service)', () => {
+  const later = (days: number): EngineContext => ({ ...ctx, now: new Date(ctx.now.getTime() + days * 86_400_000) });
+  const tryAt = (r: Rethink, days: number, command: Command, actor: Actor) => applyCommand(r, command, actor, later(days));
+
+  test('after the profile’s openRethinkDays with no change of theirs, anyone who has joined may take over: audited, and the old facilitator no longer facilitates', () => {
+    const r = open();
+    // Others carrying on doesn't make the facilitator less quiet; their own change would.
+    const contributed = applyCommand(r, { kind: 'contribute', text: 'Still here' }, teacher, later(10));
+    if (!contributed.ok) throw new Error('not saved');
+    expect(tryAt(contributed.value, 13, { kind: 'takeOver' }, teacher)).toMatchObject({ ok: false, error: { code: 'notFacilitator', message: expect.stringMatching(/^Megan Bowen has made a change here within the last 14 days/) } });
+    // Refused to move on, the teacher is told how to carry on.
+    expect(tryAt(contributed.value, 14, { kind: 'advance', confirmed: true }, teacher)).toMatchObject({ ok: false, error: { message: 'Only the facilitator, Megan Bowen, can do this. If they are no longer available, you can take over facilitation from your card (“Take over facilitation”).' } });
+    const taken = tryAt(contributed.value, 14, { kind: 'takeOver' }, teacher);
+    if (!taken.ok) throw new Error(taken.error.message);
+    expect(taken.value).toMatchObject({ facilitatorId: teacher.id, facilitatorByHandOver: true });
+    expect(taken.value.audit.at(-1)).toMatchObject({ by: teacher.id, what: 'facilitationTakenOver', ref: lead.id });
+    expect(tryAt(taken.value, 14, { kind: 'advance', confirmed: true }, lead)).toMatchObject({ ok: false, error: { message: 'Only the facilitator, Adele Vance, can do this.' } });
+    expect(tryAt(taken.value, 14, { kind: 'advance', confirmed: true }, teacher)).toMatchObject({ ok: true });
+  });
+
+  test('not by someone who hasn’t joined, nor in strategy 3, nor counted from before a hand-over', () => {
+    const r = open();
+    expect(tryAt(r, 30, { kind: 'takeOver' }, nurse)).toMatchObject({ ok: false, error: { code: 'notParticipant' } });
+    expect(tryAt({ ...r, strategy: 3 }, 30, { kind: 'takeOver' }, teacher)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^A strategy 3 Re-think stays with its independent facilitator/) } });
+    // Handed to the teacher on day 20: quiet is counted from then, not from the lead's last change.
+    const handed = tryAt(r, 20, { kind: 'handOver', toParticipantId: teacher.id }, lead);
+    if (!handed.ok) throw new Error(handed.error.message);
+    const withNurse = applyCommand(handed.value, { kind: 'join', role: 'School nurse', agency: 'NHS' }, nurse, later(21));
+    if (!withNurse.ok) throw new Error(withNurse.error.message);
+    expect(tryAt(withNurse.value, 30, { kind: 'takeOver' }, nurse)).toMatchObject({ ok: false });
+    expect(tryAt(withNurse.value, 34, { kind: 'takeOver' }, nurse)).toMatchObject({ ok: true });
+  });
+});
