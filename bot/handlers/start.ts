@@ -114,7 +114,10 @@ export const confirmStrategy: Handler = async (input, deps) => {
   const r = outcome.doc;
   // In the turn, and on a redelivery too, so a first try that stopped short is finished. The
   // Re-think has started whatever happens here.
-  await linkStrategyThree(deps, r, input).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not link the request now'));
+  const linkNotice = await linkStrategyThree(deps, r, input).catch((error: unknown) => {
+    deps.log.warn({ err: errorKind(error) }, 'could not link the request now');
+    return undefined;
+  });
   if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer: { id: input.actor.id }, now: input.now }) };
   // In a meeting, the organiser and presenters facilitate: a starter who is an attendee is told so, not "you are facilitating".
   const asked = r.meetingId ? await actorFor(input, r.meetingId, r) : undefined;
@@ -126,7 +129,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
       : r.strategy === 2 && !r.answers.isLeadProfessional
         ? ` Who leads strategy 2: ${(deps.profile.strategies[1]?.facilitatedBy ?? 'the lead professional').replace(/\.$/, '').replace(/^\p{Lu}(?!\p{Lu})/u, (c) => c.toLowerCase())}. When they have joined, hand facilitation over to them.`
         : '';
-  const result = changed(input, deps, r, { text: `The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.${handOver}`, tone: 'good' }, { id: input.actor.id, ...(facilitates === undefined ? {} : { facilitates }) });
+  const result = changed(input, deps, r, { text: `The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.${handOver}${linkNotice?.text ?? ''}`, tone: linkNotice?.kept ? 'attention' : 'good' }, { id: input.actor.id, ...(facilitates === undefined ? {} : { facilitates }) });
   if (r.cardActivityId) return result;
   // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one, and
   // only that one (there is no copy in place to update yet).

@@ -879,17 +879,26 @@ test('a personal chat Teams has moved to another service URL is noted at that UR
   }
 });
 
-test('a strategy 3 Re-think started again by its facilitator: one still running keeps the request; a link left behind (its Re-think gone) moves to the new one, whose closing completes it', async () => {
+test('a strategy 3 Re-think started again by its facilitator: one the network is in keeps the request, and the facilitator is told; one left with no one else heard, or gone, gives it to the new one, whose closing completes it', async () => {
   const caseReference = 'PSCP-2026-1081';
   await bed.db.requests.items.create(
     servedBy(request('accepted', { id: 'started-twice', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
   );
+  const wrongChat = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId: abandoned } = await wrongChat.start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  expect((await bed.db.request('started-twice'))?.rethink?.id).toBe(abandoned);
+  // Started again in the right chat, the first with no one else heard: the request follows, and the facilitator is told.
   const first = new Driver(bed.app, bed.connector, newGroupChat());
-  const { rethinkId: running } = await first.start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  const moved = await first.start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  const running = moved.rethinkId;
   expect((await bed.db.request('started-twice'))?.rethink?.id).toBe(running);
-  // Started again elsewhere while the first runs: the first keeps it.
-  await new Driver(bed.app, bed.connector, newGroupChat()).start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  expect(cardText(moved.card)).toContain(`The request for case ${caseReference} is now linked to this Re-think, not to the one you started on `);
+  // Once the network has contributed there, a start elsewhere leaves it there, and says so.
+  await first.press(colleague, 'join', { rethinkId: running, role: 'Teacher', agency: 'School' });
+  await first.press(colleague, 'contribute', { rethinkId: running, contribution: 'What the school sees', stage: '1' });
+  const kept = await new Driver(bed.app, bed.connector, newGroupChat()).start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
   expect((await bed.db.request('started-twice'))?.rethink?.id).toBe(running);
+  expect(cardText(kept.card)).toContain(`This Re-think isn’t linked to the request for case ${caseReference}: the strategy 3 Re-think you started on `);
   // The first gone (as if erased with its chat's records): the next start takes the link, and closing it completes the request.
   await bed.db.rethinks.item(running, first.conversation.id).delete();
   const second = new Driver(bed.app, bed.connector, newGroupChat());
