@@ -6,6 +6,7 @@ import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { mayFacilitate } from '../../services/rethink/engine';
 import { referenceOf } from './caseReference';
+import { formatUkDate } from '../../services/rethink/validation';
 import type { Rethink } from '../../services/rethink/types';
 import { actorFor, recordCardActivity } from './rethink';
 import { ADMINISTRATOR_COMMANDS, MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
@@ -28,8 +29,22 @@ export const showStartForm: Handler = async (input, deps) => {
   const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
   const values = { ...EMPTY_START_FORM, caseReference: checked?.ok ? checked.value : '', role: person?.role ?? '', agency: person?.agency ?? '' };
   const error = checked && !checked.ok ? checked.message : undefined;
-  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, error)) }] };
+  const already = checked?.ok ? await openHereFor(deps, input, checked.value) : undefined;
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, error)), ...(already ? { text: already } : {}) }] };
 };
+
+/**
+ * A Re-think of this case already open here (one partition): said above a new form, so the group
+ * doesn't split its contributions between two cards unknowingly. It can still be started on purpose.
+ */
+async function openHereFor(deps: Deps, input: TurnInput, caseReference: string): Promise<string | undefined> {
+  const open = (await deps.rethinks.forCaseIn(input.where.conversationId, caseReference)).filter((r) => r.status === 'open').at(-1);
+  if (!open) return undefined;
+  const by = open.participants.find((p) => p.id === open.createdBy)?.name ?? 'someone';
+  const strategy = open.strategy ? `strategy ${open.strategy}, ` : '';
+  const listed = input.where.conversationKind === 'personal' ? '**list**' : '**@Re-think list**';
+  return `A Re-think for case ${caseReference} is already open here (${strategy}started by ${by} on ${formatUkDate(open.createdAt)}): type ${listed} to find its card. The form below starts another one only if that is what you mean.`;
+}
 
 /**
  * "Start strategy 2" on the summary of a strategy 1 Re-think that closed not resolved: a start form
@@ -52,7 +67,8 @@ export const startNextStrategy: Handler = async (input, deps) => {
     agency: person?.agency ?? '',
     raisedWithLeadProfessional: r.strategy === 1,
   };
-  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values)) }], notice: 'A start form for strategy 2 is below, filled in from this Re-think.' };
+  const already = await openHereFor(deps, input, r.caseReference);
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values)), ...(already ? { text: already } : {}) }], notice: 'A start form for strategy 2 is below, filled in from this Re-think.' };
 };
 
 /** Pressed on the welcome card: the welcome stays as it is and a start form follows. */

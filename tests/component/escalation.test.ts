@@ -110,6 +110,17 @@ test('after strategy 1 closes not resolved, its summary starts strategy 2: a sta
   expect(confirm).toBeDefined();
   const proposed = await bed.db.rethink(chat.id, String(confirm?.data.rethinkId));
   expect(proposed?.recommended?.strategy).toBe(2);
+  expect(formPost.activity.text).toBeUndefined();
+
+  // Started, then the button pressed again (by someone else, another day): the new form says one is already open here.
+  await driver.press(users.megan, 'confirmStrategy', { rethinkId: String(confirm?.data.rethinkId), strategy: '2', strategyReason: '' });
+  const again = bed.connector.posts(chat.id).length;
+  await driver.press(users.alex, 'startNextStrategy', buttonData(summary, 'startNextStrategy'));
+  expect(bed.connector.posts(chat.id)[again]?.activity.text).toMatch(new RegExp(`^A Re-think for case ${caseReference} is already open here \\(strategy 2, started by ${users.megan.name} on .+\\): type \\*\\*@Re-think list\\*\\* to find its card\\. The form below starts another one only if that is what you mean\\.$`));
+  // And so does start with the reference typed.
+  const typed = bed.connector.posts(chat.id).length;
+  await driver.say(users.alex, `start ${caseReference}`);
+  expect(bed.connector.posts(chat.id)[typed]?.activity.text).toMatch(/^A Re-think for case PSCP-2026-0556 is already open here/);
 });
 
 test('`escalate` finds the Re-think that closed not resolved however many others have changed here since', async () => {
