@@ -42,12 +42,19 @@ export interface RequestFormInput {
   notice?: string;
 }
 
-/** Names the strategy that has no Re-think on record; strategy 1 doesn't apply to a lead professional. */
-function triedInsteadLabel(missing: readonly (1 | 2)[]): string {
-  const tried = 'What has been tried instead? Please give dates and outcomes.';
-  if (missing.length === 2) return `No strategy 1 or 2 Re-thinks that you took part in are recorded. ${tried}`;
-  if (missing[0] === 1) return `No strategy 1 Re-think that you took part in is recorded. ${tried} If you are the lead professional, strategy 1 doesn’t apply: just say so.`;
-  return `No strategy 2 Re-think that you took part in is recorded. ${tried}`;
+/**
+ * Names each strategy with no closed Re-think on record: none at all, or one still open (listed above
+ * the field, so "none recorded" would contradict it); strategy 1 doesn't apply to a lead professional.
+ */
+function triedInsteadLabel(missing: readonly (1 | 2)[], history: readonly HistoryEntry[]): string {
+  const stillOpen = missing.filter((s) => history.some((h) => h.strategy === s && h.status === 'open'));
+  const none = missing.filter((s) => !stillOpen.includes(s));
+  const said = [
+    ...(none.length === 2 ? ['No strategy 1 or 2 Re-thinks that you took part in are recorded.'] : none.map((s) => `No strategy ${s} Re-think that you took part in is recorded.`)),
+    ...(stillOpen.length === 2 ? ['The strategy 1 and 2 Re-thinks above haven’t been closed.'] : stillOpen.map((s) => `The strategy ${s} Re-think above hasn’t been closed.`)),
+  ];
+  const tried = stillOpen.length > 0 ? 'What came of it, and what has been tried instead? Please give dates and outcomes.' : 'What has been tried instead? Please give dates and outcomes.';
+  return `${said.join(' ')} ${tried}${missing.includes(1) ? ' If you are the lead professional, strategy 1 doesn’t apply: just say so.' : ''}`;
 }
 
 function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000): RequestFormCardData {
@@ -104,7 +111,7 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
         fields: [
           field('concernCategory', 'What the concern is about', 'choice', profile.concernCategories),
           field('concernSummary', 'A short summary of the concern', 'long'),
-          ...(needsTried || input.values.triedInstead ? [field('triedInstead', triedInsteadLabel(missingStrategies(input.history)), 'long')] : []),
+          ...(needsTried || input.values.triedInstead ? [field('triedInstead', triedInsteadLabel(missingStrategies(input.history), input.history), 'long')] : []),
         ],
       },
       {

@@ -850,7 +850,10 @@ describe('request cards', () => {
       const field = input(card, 'triedInstead');
       return field ? `${String(field.label)} | ${JSON.stringify(card).includes('including what has been tried')}` : 'none';
     };
-    expect(label([])).toBe('No strategy 1 or 2 Re-thinks that you took part in are recorded. What has been tried instead? Please give dates and outcomes. Up to 500 characters. | true');
+    expect(label([])).toBe('No strategy 1 or 2 Re-thinks that you took part in are recorded. What has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters. | true');
+    // One listed above as still open is not "none recorded".
+    expect(label([{ ...entry(1), status: 'open' }, entry(2)])).toBe('The strategy 1 Re-think above hasn’t been closed. What came of it, and what has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters. | true');
+    expect(label([{ ...entry(2), status: 'open' }])).toBe('No strategy 1 Re-think that you took part in is recorded. The strategy 2 Re-think above hasn’t been closed. What came of it, and what has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters. | true');
     expect(label([entry(2)])).toBe('No strategy 1 Re-think that you took part in is recorded. What has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters. | true');
     expect(label([entry(1)])).toBe('No strategy 2 Re-think that you took part in is recorded. What has been tried instead? Please give dates and outcomes. Up to 500 characters. | true');
     expect(label([entry(1), entry(2)])).toBe('none');
