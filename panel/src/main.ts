@@ -311,7 +311,16 @@ function content(): Node[] {
       : el('p', { className: 'muted', textContent: v.hiddenCount ? 'No contributions to show yet.' : 'No contributions yet.' }),
   );
   if (v.hiddenCount) nodes.push(el('p', { className: 'muted', textContent: `${v.hiddenCount === 1 ? 'One contribution is' : `${v.hiddenCount} contributions are`} hidden until the facilitator moves on: this Re-think reveals each stage together.` }));
-  if (state.stageView) return nodes;
+  if (state.stageView) {
+    // Revealed together as the group moved on: the shared stage shows what was just revealed, which
+    // now belongs to the stage before.
+    const revealed = v.revealsTogether ? v.earlierStages.at(-1) : undefined;
+    if (revealed) {
+      nodes.push(el('h2', { textContent: `Just revealed: stage ${revealed.stage}, ${revealed.title}` }));
+      nodes.push(revealed.contributions.length ? el('ul', {}, revealed.contributions.map((c) => el('li', {}, [el('strong', { textContent: `${c.who}: ` }), c.text]))) : el('p', { className: 'muted', textContent: 'No contributions were made at that stage.' }));
+    }
+    return nodes;
+  }
 
   nodes.push(el('h2', { textContent: 'Taking part' }));
   const progress = (p: PanelView['participants'][number]): string => (p.independent ? 'facilitating' : p.contributed ? 'has contributed' : 'still to contribute');

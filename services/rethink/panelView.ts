@@ -22,6 +22,8 @@ export interface PanelView {
   contributions: { who: string; text: string; mine: boolean }[];
   /** Reveal together: the others' contributions not shown until the group moves on. */
   hiddenCount: number;
+  /** Each stage's contributions are shown to everyone together, once the group moves on. */
+  revealsTogether: boolean;
   earlierStages: { stage: number; title: string; contributions: { who: string; text: string }[] }[];
   actions: { description: string; owner: string; dueDate: string; /** As people read it, e.g. 10 December 2026. */ due: string }[];
   /** Who may own an action: everyone taking part, by id, as on the card; anyone else is typed. */
@@ -60,6 +62,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     waitingFor: r.participants.filter((p) => waiting.has(p.id)).map((p) => p.name),
     contributions: visible.shown.map((c) => ({ who: said(c), text: c.text, mine: c.participantId === viewer.id })),
     hiddenCount: visible.hidden,
+    revealsTogether: r.revealTogether === true,
     earlierStages: Array.from({ length: r.stage - 1 }, (_, i) => (i + 1) as StageNumber).map((n) => ({
       stage: n,
       title: stageText(n)?.title ?? `Stage ${n}`,

@@ -130,6 +130,20 @@ test('the stage view: the prompt and the contributions so far, large, with nothi
   expect(await page.getByRole('heading', { name: 'Contributions to this stage' }).isVisible()).toBe(true);
   expect(await page.locator('textarea, input').count()).toBe(0);
   await page.screenshot({ path: path.join(SHOTS, 'panel-stage.png') });
+
+  // Revealed together: once the group moves on, the shared stage shows what was just revealed.
+  const together = newMeetingChat();
+  await send(bed.app, installed({ user: organiser, conversation: together, serviceUrl: bed.connector.serviceUrl }));
+  const here = new Driver(bed.app, bed.connector, together);
+  const revealing = await here.start(organiser, { ...START_FORM, revealTogether: 'true' });
+  await here.press(attendee, 'join', { rethinkId: revealing.rethinkId, role: 'Teacher', agency: 'School' });
+  await here.press(attendee, 'contribute', { rethinkId: revealing.rethinkId, contribution: 'Seen only once the group moves on.', stage: '1' });
+  await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(together.id)}&view=stage&rethinkId=${revealing.rethinkId}`);
+  await page.locator('#app').getByText('No contributions to show yet.').waitFor({ timeout: 10_000 });
+  expect(await page.locator('#app').getByText('Seen only once the group moves on.').count()).toBe(0);
+  await here.press(organiser, 'advance', { rethinkId: revealing.rethinkId, confirmed: 'true', stage: '1' });
+  await page.getByRole('heading', { name: /^Just revealed: stage 1, / }).waitFor({ timeout: 10_000 });
+  expect(await page.locator('#app').getByText('Seen only once the group moves on.').isVisible()).toBe(true);
   await page.goto(`${bed.app.url}/panel/config.html`);
   expect(await page.getByRole('heading', { name: 'Add Re-think to this meeting' }).isVisible()).toBe(true);
   await page.close();
