@@ -10,6 +10,7 @@ import { AHEAD, installed, newMeetingChat, users, type TestConversation } from '
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
+import { ukToday } from '../../services/rethink/validation';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(__dirname, '../../test-results');
@@ -251,6 +252,8 @@ test('typing in the panel: text begun at one stage is never filed under the next
   await page.getByLabel('What needs to happen').fill('Book a review meeting');
   // Owned by someone taking part in Teams, chosen as on the card (not typed as someone outside Teams).
   await page.getByLabel('Who owns it').selectOption(presenter.id);
+  // The date picker offers no day before today (UK), which the server would refuse.
+  expect(await page.getByLabel('Due by').getAttribute('min')).toBe(ukToday(new Date()));
   await page.getByLabel('Due by').fill(`${AHEAD}-01-10`);
   // A redraw while the date field (which has no caret) is focused keeps it, and the panel working.
   await page.getByLabel('Due by').focus();
