@@ -19,14 +19,14 @@ async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliv
   const activity = outgoing.file ? fileConsentActivity(outgoing.file) : outgoing.card ? cardActivity(outgoing.card, outgoing.text) : MessageFactory.text(outgoing.text ?? '');
   const response = await context.sendActivity(activity);
   if (response?.id && outgoing.onPosted) {
-    try {
-      const behind = await outgoing.onPosted(response.id, context.activity.conversation.id);
-      // Its record erased while it was on its way: no erasure knew of this message, so it goes now.
-      if (behind && 'erased' in behind) await context.updateActivity({ ...MessageFactory.text(behind.erased), id: response.id });
-      else if (behind) deliveries.updateCard(context, response.id, behind);
-    } catch (error) {
+    const behind = await outgoing.onPosted(response.id, context.activity.conversation.id).catch((error: unknown) => {
       log.warn({ err: errorKind(error) }, 'posted a card but could not record where it is');
-    }
+      return undefined;
+    });
+    // Its record erased while it was on its way: no erasure knew of this message, so it goes now.
+    if (behind && 'erased' in behind) {
+      await context.updateActivity({ ...MessageFactory.text(behind.erased), id: response.id }).catch((error: unknown) => log.warn({ err: errorKind(error) }, 'a message about an erased record could not be replaced'));
+    } else if (behind) deliveries.updateCard(context, response.id, behind);
   }
 }
 

@@ -59,7 +59,8 @@ async function postOne(deps: Deps, connector: ConnectorClient, post: OwedKind, c
   });
   // Erased while it was on its way: what was just posted goes too.
   if (erased && sent.activityId) {
-    await connector.update(address, sent.activityId, { type: 'message', text: erased.erased });
+    const replaced = await connector.update(address, sent.activityId, { type: 'message', text: erased.erased });
+    if (!replaced.ok) deps.log.warn({ rethink: r.id, post, status: replaced.status }, `${what} was posted as its record was erased, and could not be replaced`);
     return;
   }
   if (post === 'meetingEnd' && sent.activityId) await keepCard(deps, connector, r, { activityId: sent.activityId, conversationId: address.conversationId }, actor, now);

@@ -417,27 +417,26 @@ export const poolRequests: Handler = async (input, deps) => {
 
 /**
  * A strategy 3 Re-think started by the facilitator who accepted a request for the case follows that
- * request. Started again while the one it follows is no longer open (its link left behind), the
- * request follows the new one; one still running keeps it.
+ * request. Started again, the request follows the new one unless the one it follows is still open
+ * with anyone else in it (joined or heard): closing that one completes it. What the facilitator
+ * should know of it, if anything (`kept`: the request stays with the other). `accepted`: the
+ * requests as just read in this turn, to save reading them again.
  */
-/** Links the request this strategy 3 Re-think follows; what the facilitator should know of it, if anything (`kept`: the request stays with another). */
-export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput): Promise<{ text: string; kept: boolean } | undefined> {
+export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput, accepted?: readonly Stored<FacilitatorRequest>[]): Promise<{ text: string; kept: boolean } | undefined> {
   if (r.strategy !== 3) return undefined;
-  const accepted = await deps.requests.acceptedFor(r.caseReference, input.actor.id);
   let notice: { text: string; kept: boolean } | undefined;
-  for (const request of accepted) {
+  for (const request of accepted ?? (await deps.requests.acceptedFor(r.caseReference, input.actor.id))) {
     const linked = request.rethink && request.rethink.id !== r.id ? await deps.rethinks.get(request.rethink.conversationId, request.rethink.id) : undefined;
-    // Never taken from one still running with the network in it: closing that one completes the
-    // request. One started and left with no one else heard (a wrong chat, say) gives way to this one.
-    if (linked?.status === 'open' && linked.contributions.some((c) => c.participantId !== linked.facilitatorId)) {
-      notice = { kept: true, text: ` This Re-think isn’t linked to the request for case ${r.caseReference}: the strategy 3 Re-think you started on ${formatUkDate(linked.createdAt)} in another chat is, and people have contributed to it there. Closing that one completes the request.` };
+    const where = linked && (linked.conversationId === r.conversationId ? 'here' : 'in another chat');
+    if (linked?.status === 'open' && linked.participants.some((p) => p.id !== linked.facilitatorId)) {
+      notice = { kept: true, text: ` This Re-think isn’t linked to the request for case ${r.caseReference}: the strategy 3 Re-think you started on ${formatUkDate(linked.createdAt)} ${where} is, and others have joined it. Closing that one completes the request.` };
       continue;
     }
     if (request.rethink?.id === r.id) continue;
     const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, context(input, deps)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
-      if (linked?.status === 'open') notice = { kept: false, text: ` The request for case ${r.caseReference} is now linked to this Re-think, not to the one you started on ${formatUkDate(linked.createdAt)} in another chat, where no one else had contributed: closing this one completes it.` };
+      if (linked?.status === 'open') notice = { kept: false, text: ` The request for case ${r.caseReference} is now linked to this Re-think, not to the one you started on ${formatUkDate(linked.createdAt)} ${where}, which no one else had joined: closing this one completes it.` };
     }
   }
   return notice;

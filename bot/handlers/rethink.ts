@@ -4,9 +4,9 @@ import { renderSummaryCard } from '../../cards/summary';
 import { renderErasedCard } from '../../cards/erased';
 import { completeLinkedRequests } from './requests';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
-import { applyCommand, liveActions, mayFacilitate, mustBeOpen, roleCounts, type CardPlace, type Command } from '../../services/rethink/engine';
+import { applyCommand, liveActions, mayFacilitate, mustBeOpen, roleCounts, STAGE_UNREADABLE, stageSeen, type CardPlace, type Command } from '../../services/rethink/engine';
 import type { Stored } from '../../services/store/repository';
-import { NEXT_STEPS, OUTCOMES, STAGES, type Actor, type NextStep, type OutcomeKind, type OwedKind, type Rethink, type StageNumber } from '../../services/rethink/types';
+import { NEXT_STEPS, OUTCOMES, type Actor, type NextStep, type OutcomeKind, type OwedKind, type Rethink } from '../../services/rethink/types';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Erased, type Handler, type HandlerResult, type SharedCard, type TurnInput } from './types';
 import { errorKind } from '../../services/logging';
 import type { SendOutcome } from '../../services/requests/dispatcher';
@@ -39,21 +39,10 @@ const actionFields = (data: CardData, prefix: 'action' | 'edit') => {
   return { description, ownerParticipantId: owner === EXTERNAL_OWNER ? '' : owner, ownerName, dueDate };
 };
 
-/**
- * The stage the person was looking at: text typed for one stage never lands in the next. Cards send
- * it as a number or its digits; one given that is no stage (7, "NaN", true) is refused (undefined),
- * not read as the current stage.
- */
-const stageSeen = (data: CardData): { stage?: StageNumber } | undefined => {
-  const raw = data.stage;
-  if (raw === undefined || raw === null || raw === '') return {};
-  const stage = typeof raw === 'number' || (typeof raw === 'string' && /^\d$/.test(raw.trim())) ? Number(raw) : Number.NaN;
-  return STAGES.includes(stage as StageNumber) ? { stage: stage as StageNumber } : undefined;
-};
-const NO_SUCH_STAGE = refuse('invalidInput', 'That card didn’t say which stage it was for, so nothing has been saved. Please use the latest Re-think card: type **status** to see it (in a group chat, channel or meeting, **@Re-think status**).');
+const NO_SUCH_STAGE = refuse('invalidInput', `${STAGE_UNREADABLE} Please use the latest Re-think card: type **status** to see it (in a group chat, channel or meeting, **@Re-think status**).`);
 /** The command, for the stage seen; refused if the card named a stage that can't be one. */
 const atStage = <C extends Command>(data: CardData, command: C): Result<C> => {
-  const seen = stageSeen(data);
+  const seen = stageSeen(data.stage);
   return seen ? ok({ ...command, ...seen }) : NO_SUCH_STAGE;
 };
 
@@ -274,11 +263,14 @@ function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, vie
 
 /**
  * A person's own view, and what to post instead where there are no per-person views (everyone sees
- * that post): with "reveal together", the same view without their own still-hidden contribution.
+ * that post, and may press it): the card as everyone's is, with the question or the editor asked
+ * for, but nothing of that person's (their remembered role and agency, their contribution, what they
+ * typed; with "reveal together", their still-hidden contribution).
  */
 function viewAndPublic(deps: Deps, r: Rethink, options: RethinkCardOptions): Pick<HandlerResult, 'view' | 'publicView'> {
   const view = renderRethinkCard(deps.profile, r, options);
-  return r.revealTogether ? { view, publicView: renderRethinkCard(deps.profile, r, { ...options, concealOwn: true }) } : { view };
+  const shared: RethinkCardOptions = { ...options, viewer: undefined, drafts: undefined, ...(r.revealTogether ? { concealOwn: true } : {}) };
+  return { view, publicView: renderRethinkCard(deps.profile, r, shared) };
 }
 
 /** Opens the editor of one action on the person's own card. */
@@ -346,9 +338,11 @@ function rememberedOnCard(data: CardData): RoleAndAgency | undefined {
  * shows the save `shown`: if others saved since, their updates went to the old copy, so this one
  * is returned to be brought up to date.
  */
-export async function recordCardActivity(input: TurnInput, deps: Deps, rethinkId: string, card: CardPlace, shown: number | undefined): Promise<SharedCard | undefined> {
+export async function recordCardActivity(input: TurnInput, deps: Deps, rethinkId: string, card: CardPlace, shown: number | undefined): Promise<SharedCard | Erased | undefined> {
   const ctx = engineContext(deps, input.now);
   const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, { kind: 'recordCard', card }, input.actor, ctx));
+  // Erased while the card was on its way: no erasure knew of this copy.
+  if (outcome.kind === 'notFound') return { erased: MESSAGES.erasedRethink };
   if (outcome.kind !== 'updated' || outcome.replay) return undefined;
   const revision = outcome.doc.written?.revision ?? 0;
   return revision - 1 > (shown ?? 0) ? sharedCard(deps, outcome.doc, input.now) : undefined;

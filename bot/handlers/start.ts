@@ -98,7 +98,8 @@ export const confirmStrategy: Handler = async (input, deps) => {
   // Strategy 3 is the accepting facilitator's: the request is asked again now (it may have been
   // withdrawn since the form was sent). Only then: the other strategies keep to a read and a write.
   const read = strategy === 3 ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
-  const noAcceptedRequest = read?.status === 'proposed' && (await deps.requests.acceptedFor(read.caseReference, input.actor.id)).length === 0;
+  const accepted = read?.status === 'proposed' ? await deps.requests.acceptedFor(read.caseReference, input.actor.id) : undefined;
+  const noAcceptedRequest = accepted?.length === 0;
   const outcome = await deps.rethinks.update(
     input.where.conversationId,
     rethinkId,
@@ -114,7 +115,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
   const r = outcome.doc;
   // In the turn, and on a redelivery too, so a first try that stopped short is finished. The
   // Re-think has started whatever happens here.
-  const linkNotice = await linkStrategyThree(deps, r, input).catch((error: unknown) => {
+  const linkNotice = await linkStrategyThree(deps, r, input, accepted).catch((error: unknown) => {
     deps.log.warn({ err: errorKind(error) }, 'could not link the request now');
     return undefined;
   });

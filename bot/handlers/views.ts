@@ -78,13 +78,14 @@ export const showStartFromCard: Handler = async (input, deps) => ({
 });
 
 /**
- * Every open Re-think here, then the most recent others, 15 in all: one left open and forgotten (its
- * quiet-spell reminder says to look here) never sinks below closed ones.
+ * Every open Re-think here first, then the most recent others, 15 in all, each part most recently
+ * changed first: one left open and forgotten (its quiet-spell reminder says to look here) never
+ * sinks below closed ones.
  */
 export const list: Handler = async (input, deps) => {
   const [open, recent] = await Promise.all([deps.rethinks.list(input.where.conversationId, LISTED, 'open'), deps.rethinks.list(input.where.conversationId, LISTED)]);
   const others = recent.filter((r) => !open.some((o) => o.id === r.id));
-  const items = [...open, ...others.slice(0, Math.max(0, LISTED - open.length))].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  const items = [...open, ...others.slice(0, Math.max(0, LISTED - open.length))];
   return { posts: [{ card: renderListCard(listCardData(items)) }] };
 };
 const LISTED = 15;

@@ -11,9 +11,9 @@ import type { Request, Response, Server } from 'restify';
 import { PRIVACY_REMINDER } from '../../cards/wording';
 import { errorKind, type Logger } from '../../services/logging';
 import type { Refusal } from '../../services/result';
-import { applyCommand, type Command } from '../../services/rethink/engine';
+import { applyCommand, STAGE_UNREADABLE, stageSeen, type Command } from '../../services/rethink/engine';
 import { panelView } from '../../services/rethink/panelView';
-import { STAGES, type Actor, type Rethink, type StageNumber } from '../../services/rethink/types';
+import type { Actor, Rethink } from '../../services/rethink/types';
 import type { ConversationAddress } from '../../services/store/people';
 import type { Stored } from '../../services/store/repository';
 import type { RethinkRepository } from '../../services/store/rethinks';
@@ -167,10 +167,13 @@ async function openIn(rethinks: RethinkRepository, chatId: string, meetingId: st
 
 const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention Re-think in the meeting chat and type start.';
 
-/** Nothing open: but one waiting for its strategy is not "none" (typing start would begin a second). */
+/**
+ * Nothing open: but one waiting for its strategy is not "none" (typing start would begin a second).
+ * Said before anyone's membership is asked of Teams, so nothing of the Re-think (not even its case) is named.
+ */
 async function noneOpen(rethinks: RethinkRepository, chatId: string): Promise<string> {
   const waiting = await rethinks.latestProposed(chatId);
-  return waiting ? `The Re-think for case ${waiting.caseReference} is waiting for the person who started it to choose its strategy, on its card in the meeting chat. It will show here as soon as it begins.` : NONE_OPEN;
+  return waiting ? 'A Re-think here is waiting for the person who started it to choose its strategy, on its card in the meeting chat. It will show here as soon as it begins.' : NONE_OPEN;
 }
 
 /**
@@ -187,11 +190,6 @@ const sentBack = (req: Request): string => (req.header('if-none-match') ?? '').r
 const passSentBack = (req: Request): string | undefined => /^"[^"|]*\|([^"]*)"$/.exec(sentBack(req))?.[1];
 
 const view = (pd: PanelDeps, r: Rethink, actor: Actor) => panelView(pd.deps.profile, r, actor, PRIVACY_REMINDER);
-/** The page sends the stage as a number; anything else is no stage, and the command is refused (undefined). */
-const stageOf = (body: Record<string, unknown>): { stage?: StageNumber } | undefined => {
-  if (body.stage === undefined) return {};
-  return typeof body.stage === 'number' && STAGES.includes(body.stage as StageNumber) ? { stage: body.stage as StageNumber } : undefined;
-};
 
 /** How many had joined when the confirmation to move on was asked (sent back with it). */
 const joinedOf = (body: Record<string, unknown>): { joined?: number } =>
@@ -201,14 +199,10 @@ function commandFor(verb: string, body: Record<string, unknown>): Command | unde
   switch (verb) {
     case 'join':
       return { kind: 'join', role: textField(body, 'role'), agency: textField(body, 'agency') };
-    case 'contribute': {
-      const seen = stageOf(body);
-      return seen && { kind: 'contribute', text: textField(body, 'contribution'), ...seen };
-    }
-    case 'advance': {
-      const seen = stageOf(body);
-      return seen && { kind: 'advance', confirmed: body.confirmed === true, ...seen, ...joinedOf(body) };
-    }
+    case 'contribute':
+      return { kind: 'contribute', text: textField(body, 'contribution'), ...stageSeen(body.stage) };
+    case 'advance':
+      return { kind: 'advance', confirmed: body.confirmed === true, ...stageSeen(body.stage), ...joinedOf(body) };
     case 'addAction':
       return { kind: 'addAction', description: textField(body, 'description'), ownerParticipantId: textField(body, 'owner'), ownerName: textField(body, 'ownerName'), dueDate: textField(body, 'dueDate') };
     default:
@@ -235,6 +229,8 @@ async function one(req: Request, pd: PanelDeps, rethinkId: string): Promise<Repl
 
 async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string): Promise<Reply> {
   const body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
+  // A stage that isn't one is never read as the current stage (as from a card).
+  if (stageSeen(body.stage) === undefined) return fail(400, `${STAGE_UNREADABLE} Please close the panel and open it again.`);
   const command = PANEL_VERBS.has(verb) ? commandFor(verb, body) : undefined;
   if (!command) return fail(400, 'That can’t be done from the panel.');
   if (!ID.test(rethinkId)) return fail(404, 'That Re-think is not in this meeting.');

@@ -152,7 +152,7 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
             ? 'That is far too long to save, so it wasn’t saved. Please shorten it and try again: what you typed is still here.'
             : // Busy or out of reach: the panel's polls go on, but a press is not sent again by itself.
               response.status >= 500
-              ? `That wasn’t saved: ${body.message ? `${body.message.replace(/ The panel will try again in a moment\.$| It will try again in a moment\.$/, '')} ` : ''}Please press it again in a moment; what you typed is still here.`
+              ? `That wasn’t saved: ${body.message ? `${body.message.replace(/ (The panel will try again|It will try again|Please try again)[^.]*\.$/, '')} ` : ''}Please press it again in a moment; what you typed is still here.`
               : (body.message ?? 'That wasn’t saved. Please try again.'),
         problem: true,
         ...(body.code === 'needsConfirmation' && typeof data.stage === 'number' ? { confirmAdvanceFrom: data.stage, waitingForSomeone: (body.waitingFor ?? []).length > 0, joinedWhenAsked: body.joined ?? 0 } : {}),
@@ -323,7 +323,7 @@ function content(): Node[] {
     // now belongs to the stage before.
     const revealed = v.revealsTogether ? v.earlierStages.at(-1) : undefined;
     if (revealed) {
-      nodes.push(el('h2', { textContent: `Just revealed: stage ${revealed.stage}, ${revealed.title}` }));
+      nodes.push(el('h2', { textContent: `Revealed when the group moved on: stage ${revealed.stage}, ${revealed.title}` }));
       nodes.push(revealed.contributions.length ? el('ul', {}, revealed.contributions.map((c) => el('li', {}, [el('strong', { textContent: `${c.who}: ` }), c.text]))) : el('p', { className: 'muted', textContent: 'No contributions were made at that stage.' }));
     }
     return nodes;
@@ -394,7 +394,9 @@ function facilitatorControls(v: PanelView): Node[] {
   const nodes: Node[] = [el('h2', { textContent: 'Facilitator' })];
   if (v.waitingFor.length) nodes.push(el('p', { textContent: `Still to contribute: ${v.waitingFor.join(', ')}.` }));
   // The panel keeps to what everyone does; the rest is on the card.
-  nodes.push(el('p', { className: 'muted', textContent: `To record what someone taking part by phone or face to face said${v.isActionsStage ? ', or to record the outcome and close the Re-think' : ', or to hand over facilitation'}, use the Re-think card in the meeting chat.` }));
+  // Strategy 3 stays with its independent facilitator: it isn't handed over.
+  const handedOver = v.participants.some((p) => p.independent) ? '' : ', or to hand over facilitation';
+  nodes.push(el('p', { className: 'muted', textContent: `To record what someone taking part by phone or face to face said${v.isActionsStage ? ', or to record the outcome and close the Re-think' : handedOver}, use the Re-think card in the meeting chat.` }));
   if (v.stage < 5) {
     const next = el('button', { type: 'button', textContent: 'Move to the next stage' });
     next.addEventListener('click', () => void act('advance', { confirmed: false, stage: v.stage }));

@@ -24,6 +24,7 @@ import type {
   StrategyAnswers,
   StrategyNumber,
 } from './types';
+import { STAGES } from './types';
 import { checkCaseReference, checkDueDate, checkText } from './validation';
 import { textKey } from '../text';
 
@@ -348,6 +349,8 @@ const handlers: Handlers = {
     const me = participantNamed(r, actor.id);
     if (!me || me.external) return refuse('notParticipant', 'Please join this Re-think first: only someone taking part can take over facilitating it.');
     if (namedFacilitator(r, actor.id)) return refuse('invalidInput', 'You are already facilitating this Re-think.');
+    // In a meeting the organiser and presenters facilitate, unless it was handed to someone.
+    if (!facilitatorIsNamed(r)) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think. To facilitate, ask the organiser to make you a presenter, or a presenter to hand facilitation over to you.');
     const quiet = facilitatorQuiet(r, ctx.now, ctx.profile);
     if (!quiet) {
       const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
@@ -654,6 +657,18 @@ export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilit
  * anyone has, and isn't handed over: Teams makes everyone a presenter by default, and the people in
  * the disagreement must not run or close it.
  */
+/**
+ * The stage a card or the panel was showing: text typed for one stage never lands in the next. Sent
+ * as a number or its digits; none (an older card) is the current stage; one that is no stage (7,
+ * "NaN", true) is refused (undefined), never read as the current stage.
+ */
+export function stageSeen(raw: unknown): { stage?: StageNumber } | undefined {
+  if (raw === undefined || raw === null || raw === '') return {};
+  const stage = typeof raw === 'number' || (typeof raw === 'string' && /^\d$/.test(raw.trim())) ? Number(raw) : Number.NaN;
+  return STAGES.includes(stage as StageNumber) ? { stage: stage as StageNumber } : undefined;
+}
+export const STAGE_UNREADABLE = 'That named a stage that isn’t one of the five, so nothing has been saved.';
+
 export const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 3;
 
 /**

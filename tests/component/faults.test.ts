@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AHEAD, installed, newGroupChat, person, TENANT, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
+import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, send, startApp, startTestBed, storeReader, type App, type TestBed } from '../helpers/harness';
 import { startEmbeddedCosmos } from '../../services/store/embedded';
 import { startProxy, type Proxy } from '../helpers/proxy';
@@ -107,7 +108,7 @@ describe('bad input', () => {
     expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([]);
     // A stage that is not a number or its digits can't be this one: refused, not saved under the current stage.
     const unreadable = await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 2 account', stage: [1] });
-    expect(`${cardText(unreadable.card)}${unreadable.message ?? ''}`).toContain('That card didn’t say which stage it was for, so nothing has been saved.');
+    expect(`${cardText(unreadable.card)}${unreadable.message ?? ''}`).toContain('That named a stage that isn’t one of the five, so nothing has been saved.');
     expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.contributions).toEqual([]);
     // No stage at all (a card from before cards said): the current stage.
     await driver.press(adele, 'contribute', { rethinkId, contribution: 'My stage 2 account' });
@@ -126,9 +127,9 @@ describe('bad input', () => {
       ['addAction', { rethinkId, actionDescription: 'x', actionDue: 20301231 }, 'Actions are agreed at stage 5'],
       ['advance', { rethinkId: 42 }, 'I can’t find that Re-think'],
       // A stage that can't be one is not this one: never saved under the current stage.
-      ...['7', 0, 'NaN', true, [1], '１'].map((stage): [string, Record<string, unknown>, string] => ['contribute', { rethinkId, contribution: 'For some stage', stage }, 'That card didn’t say which stage it was for, so nothing has been saved.']),
-      ['advance', { rethinkId, confirmed: true, stage: 9 }, 'That card didn’t say which stage it was for'],
-      ['contributeOnBehalf', { rethinkId, behalfName: 'Sam Jones', behalfRole: 'GP', behalfAgency: 'NHS', behalfText: 'By phone', stage: -1 }, 'That card didn’t say which stage it was for'],
+      ...['7', 0, 'NaN', true, [1], '１'].map((stage): [string, Record<string, unknown>, string] => ['contribute', { rethinkId, contribution: 'For some stage', stage }, 'That named a stage that isn’t one of the five, so nothing has been saved.']),
+      ['advance', { rethinkId, confirmed: true, stage: 9 }, 'That named a stage that isn’t one of the five'],
+      ['contributeOnBehalf', { rethinkId, behalfName: 'Sam Jones', behalfRole: 'GP', behalfAgency: 'NHS', behalfText: 'By phone', stage: -1 }, 'That named a stage that isn’t one of the five'],
     ];
     for (const [verb, data, expected] of cases) {
       const answer = await driver.press(verb === 'join' ? users.isaiah : megan, verb, data);
@@ -177,13 +178,20 @@ describe('bad input', () => {
 
   test('on clients without Action.Execute, the facilitator still gets the "move on without them?" buttons', async () => {
     const { driver, rethinkId, cardId } = await openRethink();
+    await driver.press(megan, 'contribute', { rethinkId, contribution: 'Megan’s view at stage 1', stage: '1' });
     const before = bed.connector.posts(driver.conversation.id).length;
     await driver.submit(megan, { verb: 'advance', rethinkId, confirmed: false, stage: '1' }, cardId);
     const posted = bed.connector.posts(driver.conversation.id).slice(before);
     expect(posted).toHaveLength(1);
     const card = cardOf(posted[0]!);
-    expect(cardText(card)).toContain('have not contributed to this stage yet');
+    expect(cardText(card)).toContain('has not contributed to this stage yet');
     expect(executeActions(card).find((a) => a.title === 'Move on without them')?.data).toMatchObject({ rethinkId, confirmed: true, stage: 1 });
+    // Posted for everyone, who may press it: nothing of the facilitator's own (their role and agency,
+    // their contribution, "you are facilitating") is on it to be saved as someone else's.
+    const shown = cardText(card);
+    expect(shown).not.toContain('You are facilitating');
+    expect(shown).not.toContain('Update your role or agency');
+    expect([input(card, 'contribution')?.value, input(card, 'role')?.value, input(card, 'agency')?.value].filter(Boolean)).toEqual([]);
   });
 
   test('a "move on without them" button covers only the people it named: pressed after someone else has joined, it names them first', async () => {

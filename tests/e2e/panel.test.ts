@@ -143,7 +143,7 @@ test('the stage view: the prompt and the contributions so far, large, with nothi
   await page.locator('#app').getByText('No contributions to show yet.').waitFor({ timeout: 10_000 });
   expect(await page.locator('#app').getByText('Seen only once the group moves on.').count()).toBe(0);
   await here.press(organiser, 'advance', { rethinkId: revealing.rethinkId, confirmed: 'true', stage: '1' });
-  await page.getByRole('heading', { name: /^Just revealed: stage 1, / }).waitFor({ timeout: 10_000 });
+  await page.getByRole('heading', { name: /^Revealed when the group moved on: stage 1, / }).waitFor({ timeout: 10_000 });
   expect(await page.locator('#app').getByText('Seen only once the group moves on.').isVisible()).toBe(true);
   await page.goto(`${bed.app.url}/panel/config.html`);
   expect(await page.getByRole('heading', { name: 'Add Re-think to this meeting' }).isVisible()).toBe(true);
