@@ -66,7 +66,20 @@ export async function respondToMessage(context: TurnContext, result: HandlerResu
     if (activityId) deliveries.updateCard(context, activityId, result.shared);
     else await post(context, { card: result.shared.render() }, log, deliveries);
   }
-  if (result.notice) await post(context, { text: result.notice }, log, deliveries);
+  if (result.notice) await post(context, { text: forWhom(context, result.notice) }, log, deliveries);
+  else if (result.said) await post(context, { text: result.said }, log, deliveries);
   else if (result.view && result.postViewWithoutExecute) await post(context, { card: result.publicView ?? result.view }, log, deliveries);
   for (const outgoing of result.posts ?? []) if (!outgoing.to) await post(context, outgoing, log, deliveries);
+}
+
+/**
+ * A card's button pressed in a shared chat without per-person views: its answer is posted for
+ * everyone to read, so it says whom it is for.
+ */
+function forWhom(context: TurnContext, notice: string): string {
+  const { activity } = context;
+  const pressed = activity.value !== undefined && activity.value !== null;
+  const shared = activity.conversation.conversationType !== 'personal';
+  const name = activity.from.name?.trim();
+  return pressed && shared && name ? `For ${name}: ${notice}` : notice;
 }

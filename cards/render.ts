@@ -19,8 +19,11 @@ export function expand<T extends object>(template: object, data: T): AdaptiveCar
   // but asks a Map for the exact key first. Most lookups are of the data's top-level fields: as a Map
   // they make the same card with a third less garbage (the Re-think card's expansion, 338 → 219 KB).
   const card = compiled.expand({ $root: new Map(Object.entries(data)) }) as AdaptiveCard;
-  return withSubmitFallbacks(card);
+  return withSubmitFallbacks({ fallbackText: FALLBACK_TEXT, ...card });
 }
+
+/** What a Teams client that can't show a version 1.5 card (some mobile builds) says instead, and a notification's preview. */
+export const FALLBACK_TEXT = 'A Re-think card. If it doesn’t show here, please open this chat in Teams on a computer, or update the Teams app.';
 
 export const TOO_LONG_TO_KEEP = 'Something you typed was over its limit and too long to keep on this card, so it couldn’t be put back. Please type it again, shorter.';
 

@@ -309,11 +309,13 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     showAddAction: isActionsStage && (!viewer || Boolean(me)) && !editing,
     draftAction: drafts?.action ? ownerOf(drafts.action) : { description: '', owner: '', ownerName: '', dueDate: '' },
     behalf: { name: '', role: '', agency: '', text: '', ...drafts?.behalf, samePerson: drafts?.behalf?.samePerson ? 'true' : 'false', replace: drafts?.behalf?.replace ? 'true' : 'false' },
-    showBehalfReplace: !!drafts?.behalf?.name && recordedForAtStage(r, drafts.behalf.name),
+    // Everyone's card carries no one's draft: it offers the box whenever someone by phone is recorded at this stage.
+    showBehalfReplace: (!!drafts?.behalf?.name && recordedForAtStage(r, drafts.behalf.name)) || (!viewer && contributionsAt(r, r.stage).some((c) => byId.get(c.participantId)?.external === true)),
     hasExternals: r.participants.some((p) => p.external),
     showFacilitator: isOpen && facilitating && !editing,
-    showTakeOver: !editing && !facilitating && Boolean(me) && !me?.external && facilitatorQuiet(r, now, profile),
-    takeOverNote: `${byId.get(r.facilitatorId)?.name ?? 'The facilitator'} hasn’t made a change here for ${profile.reminders.openRethinkDays} days or more. If they are no longer available (they may have moved on), you can take over facilitating this Re-think, so the group can carry on. Everyone’s card will say so.`,
+    // On everyone's card too (clients without per-person views see only that): the engine checks who pressed.
+    showTakeOver: !editing && facilitatorQuiet(r, now, profile) && (viewer ? !facilitating && Boolean(me) && !me?.external : true),
+    takeOverNote: `${byId.get(r.facilitatorId)?.name ?? 'The facilitator'} hasn’t made a change here for ${profile.reminders.openRethinkDays} days or more. If they are no longer available (they may have moved on), ${viewer ? 'you' : 'anyone who has joined'} can take over facilitating this Re-think, so the group can carry on. Everyone’s card will say so.`,
     facilitatorNote: viewer ? 'You are facilitating. Move the group on when every perspective has been heard.' : 'For the facilitator only.',
     canAdvance: isOpen && r.stage < 5,
     nextStage: Math.min(r.stage + 1, 5),

@@ -39,12 +39,16 @@ export const nextStepChoices = (profile: PartnershipProfile, r: Rethink): { titl
     .filter(([value]) => !(value === 'nextStrategy' && r.strategy === 3))
     .map(([value, title]) => ({ title, value }));
 
-/** Teams refreshes a card for at most 60 people: those who joined in Teams, first come. */
-export const refreshUserIdsOf = (r: Rethink): string[] =>
-  r.participants
-    .filter((p) => !p.external)
-    .slice(0, 60)
-    .map((p) => p.id);
+/**
+ * Teams refreshes a card automatically for at most 60 people (in a chat of more): those in Teams, the
+ * facilitator first, then whoever changed something most lately, then the rest as they joined.
+ */
+export function refreshUserIdsOf(r: Rethink): string[] {
+  const inTeams = new Set(r.participants.filter((p) => !p.external).map((p) => p.id));
+  const lately = [...r.audit].reverse().map((a) => a.by);
+  const order = [r.facilitatorId, ...lately, ...inTeams].filter((id) => inTeams.has(id));
+  return [...new Set(order)].slice(0, 60);
+}
 
 export const STATUS_LABELS: Record<string, string> = {
   proposed: 'Choosing a strategy',

@@ -130,7 +130,8 @@ export const confirmStrategy: Handler = async (input, deps) => {
       : r.strategy === 2 && !r.answers.isLeadProfessional
         ? ` Who leads strategy 2: ${(deps.profile.strategies[1]?.facilitatedBy ?? 'the lead professional').replace(/\.$/, '').replace(/^\p{Lu}(?!\p{Lu})/u, (c) => c.toLowerCase())}. When they have joined, hand facilitation over to them.`
         : '';
-  const result = changed(input, deps, r, { text: `The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.${handOver}${linkNotice?.text ?? ''}`, tone: linkNotice?.kept ? 'attention' : 'good' }, { id: input.actor.id, ...(facilitates === undefined ? {} : { facilitates }) });
+  const started = `The Re-think has started. Everyone taking part: join, then add your contribution to stage 1.${handOver}${linkNotice?.text ?? ''}`;
+  const result = { ...changed(input, deps, r, { text: started, tone: linkNotice?.kept ? 'attention' : 'good' }, { id: input.actor.id, ...(facilitates === undefined ? {} : { facilitates }) }), ...(handOver || linkNotice ? { said: started } : {}) };
   if (r.cardActivityId) return result;
   // No card to turn into the Re-think card (e.g. a client that sent no replyToId): post one, and
   // only that one (there is no copy in place to update yet).

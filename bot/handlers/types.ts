@@ -82,6 +82,11 @@ export interface HandlerResult {
   readonly shared?: SharedCard;
   /** A message for the person who acted, where it cannot be shown on their own view. */
   readonly notice?: string;
+  /**
+   * Said in the chat after a change, where there are no per-person views (Action.Submit): what the
+   * person's own view says that the card everyone sees doesn't (who leads it, where the request is).
+   */
+  readonly said?: string;
   readonly posts?: readonly Outgoing[];
   /** Where there are no per-person views (Action.Submit), post `view` as a message of its own. */
   readonly postViewWithoutExecute?: boolean;

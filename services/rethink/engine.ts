@@ -186,6 +186,8 @@ type Handlers = { [K in Command['kind']]: Handler<K> };
 
 const handlers: Handlers = {
   confirmStrategy(r, c, actor) {
+    // Pressed again by whoever just started it (a second tap on a phone, where the card is slow to change): already done.
+    if (r.status === 'open' && r.strategy === c.strategy && actor.id === r.createdBy) return ok(r);
     if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled, so it can’t be started. Type **start** to begin a new one (in a group chat, channel or meeting, **@Re-think start**).');
     if (r.status !== 'proposed') return refuse('notOpen', `This Re-think has already started. To see its card, type ${r.conversationKind === 'personal' ? '**status**' : '**@Re-think status**'}.`);
     if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can choose its strategy.');
@@ -325,6 +327,7 @@ const handlers: Handlers = {
   },
 
   handOver(r, c, actor, ctx) {
+    if (justDoneBy(r, actor, 'handedOver') && r.facilitatorId === c.toParticipantId) return ok(r);
     const may = mustFacilitate(r, actor, ctx);
     if (!may.ok) return may;
     // Handed to anyone taking part, someone in the disagreement could run and close it.
@@ -394,6 +397,7 @@ const handlers: Handlers = {
   },
 
   removeAction(r, c, actor, ctx) {
+    if (r.actions.some((a) => a.id === c.actionId && a.removedBy === actor.id)) return ok(r);
     const found = changeableAction(r, c.actionId, actor);
     if (!found.ok) return found;
     const existing = found.value;
@@ -405,6 +409,7 @@ const handlers: Handlers = {
   },
 
   close(r, c, actor, ctx) {
+    if (r.status === 'closed' && r.outcome?.recordedBy === actor.id && r.outcome.kind === c.outcome && r.outcome.nextStep === c.nextStep) return ok(r);
     const may = mustFacilitate(r, actor, ctx);
     if (!may.ok) return may;
     // Once its meeting has ended, the outcome may be recorded at any stage.
@@ -507,6 +512,12 @@ const handlers: Handlers = {
     return ok(r);
   },
 };
+
+/**
+ * Whether the latest change of this kind was this person's: the same press again (a second tap on a
+ * phone, where the card is slow to change, or an older copy of the card) is already done, not refused.
+ */
+const justDoneBy = (r: Rethink, actor: Actor, what: AuditWhat): boolean => [...r.audit].reverse().find((a) => a.what === what)?.by === actor.id;
 
 /** What a reminder marked at `at` reminds of: each action with its due date, and the quiet spell. */
 const reminderKey = (r: Rethink, at: string): string => {
@@ -792,7 +803,7 @@ function mustFacilitate(r: Rethink, actor: Actor, ctx?: EngineContext): Result<t
   if (!mayFacilitate(r, actor)) {
     // Gone quiet (perhaps left the service): whoever has joined is told how to carry on.
     const quiet = ctx && facilitatorQuiet(r, ctx.now, ctx.profile) && r.participants.some((p) => p.id === actor.id && !p.external);
-    const takeOver = quiet ? ' If they are no longer available, you can take over facilitation from your card (“Take over facilitation”).' : '';
+    const takeOver = quiet ? ' If they are no longer available, you can take over facilitation with “Take over facilitation” on the Re-think card.' : '';
     if (roleCounts(r)) return refuse('notFacilitator', `In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or a presenter to hand facilitation over to you.${takeOver}`);
     const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
     const who = independentlyFacilitated(r) ? 'the independent facilitator' : 'the facilitator';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { listCardData, renderListCard } from '../../cards/list';
-import { cardBytes, expand, MAX_CARD_BYTES, TOO_LONG_TO_KEEP, type AdaptiveCard } from '../../cards/render';
+import { FALLBACK_TEXT, cardBytes, expand, MAX_CARD_BYTES, TOO_LONG_TO_KEEP, type AdaptiveCard } from '../../cards/render';
 import { renderRethinkCard, rethinkCardData, type RethinkCardOptions } from '../../cards/rethink';
 import rethinkTemplate from '../../cards/rethink.json';
 import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
@@ -91,6 +91,10 @@ function describeEveryVariant(variants: Record<string, Variant>): void {
       expect(cardBytes(card)).toBeLessThan(TEAMS_CARD_LIMIT);
     });
 
+    it('says what it is where a client can’t show it (fallbackText)', () => {
+      expect(card.fallbackText).toBe(FALLBACK_TEXT);
+    });
+
     it('gives every Action.Execute an Action.Submit fallback with the same verb and data', () => {
       for (const action of executeActions(card)) {
         expect(typeof action.verb).toBe('string');
@@ -153,6 +157,13 @@ describe('welcome card', () => {
     for (const command of ['start', 'status', 'list', 'request facilitator', 'my requests', 'escalate', 'help']) expect(commands).toContain(`\n- **${command}** `);
   });
 });
+it('everyone’s card offers “Replace what is recorded for them” wherever someone by phone is recorded at this stage (it carries no one’s draft to decide by)', () => {
+  const r = stage5Rethink();
+  expect(r.contributions.some((c) => c.stage === 5 && r.participants.find((p) => p.id === c.participantId)?.external)).toBe(true);
+  expect(input(rethinkCard(r), 'behalfReplace')).toBeDefined();
+  expect(input(rethinkCard(r, { viewer: { id: r.facilitatorId } }), 'behalfReplace')).toBeUndefined();
+});
+
 describe('erased card', () => {
   describeEveryVariant({ erased: { render: () => renderErasedCard(MESSAGES.erasedRethink), rethinkIds: [] } });
   it('says the record was erased, and nothing else', () => {
@@ -380,7 +391,8 @@ describe('Re-think card', () => {
       const refresh = card.refresh as { action: Json; userIds: string[] };
       expect(refresh.action.verb).toBe('refresh');
       expect((refresh.action.data as Json).rethinkId).toBe(s1.id);
-      expect(refresh.userIds).toEqual(s1.participants.filter((p) => !p.external).map((p) => p.id));
+      expect([...refresh.userIds].sort()).toEqual(s1.participants.filter((p) => !p.external).map((p) => p.id).sort());
+      expect(refresh.userIds[0]).toBe(s1.facilitatorId);
       expect(refresh.userIds).not.toContain(people.dan.id);
     });
 
@@ -391,7 +403,14 @@ describe('Re-think card', () => {
       const userIds = (card.refresh as { userIds: string[] }).userIds;
       expect(userIds).toHaveLength(60);
       expect(userIds.filter((id) => id.startsWith('ext:'))).toEqual([]);
-      expect(userIds).toEqual(r.participants.filter((p) => !p.external).slice(0, 60).map((p) => p.id));
+      // The facilitator first (handed to someone who joined late, say), then whoever acted most lately.
+      expect(new Set(userIds).size).toBe(60);
+      expect(userIds[0]).toBe(r.facilitatorId);
+      const late = r.participants.filter((p) => !p.external).at(-1);
+      if (!late) throw new Error('fixture');
+      const handed = { ...r, facilitatorId: late.id, audit: [...r.audit, { at: NOW.toISOString(), by: r.facilitatorId, what: 'handedOver' as const, ref: late.id }] };
+      const lateFirst = (rethinkCard(handed).refresh as { userIds: string[] }).userIds;
+      expect(lateFirst.slice(0, 2)).toEqual([late.id, r.facilitatorId]);
       expect(checkCard(card).problems).toEqual([]);
       expect(cardBytes(card)).toBeLessThan(TEAMS_CARD_LIMIT);
     });

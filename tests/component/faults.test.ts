@@ -194,6 +194,24 @@ describe('bad input', () => {
     expect([input(card, 'contribution')?.value, input(card, 'role')?.value, input(card, 'agency')?.value].filter(Boolean)).toEqual([]);
   });
 
+  test('on clients without Action.Execute, what the starter’s own view would say about who leads strategy 2 is said in the chat', async () => {
+    const driver = new Driver(bed.app, bed.connector, newGroupChat());
+    const cardId = await driver.startForm(megan);
+    const rethinkId = await driver.propose(megan, cardId, { ...START_FORM, isLeadProfessional: 'false', raisedWithLeadProfessional: 'true' });
+    const before = bed.connector.posts(driver.conversation.id).length;
+    await driver.submit(megan, { verb: 'confirmStrategy', rethinkId, strategy: '2', strategyReason: '' }, cardId);
+    await bed.app.idle();
+    const said = bed.connector.posts(driver.conversation.id).slice(before).map((p) => p.activity.text ?? '');
+    expect(said).toEqual([expect.stringMatching(/^The Re-think has started\. .* Who leads strategy 2: .* When they have joined, hand facilitation over to them\.$/)]);
+    // A start with nothing more to say than the card shows says nothing.
+    const plain = new Driver(bed.app, bed.connector, newGroupChat());
+    const plainCard = await plain.startForm(megan);
+    const plainId = await plain.propose(megan, plainCard, START_FORM);
+    await plain.submit(megan, { verb: 'confirmStrategy', rethinkId: plainId, strategy: '2', strategyReason: '' }, plainCard);
+    await bed.app.idle();
+    expect(bed.connector.posts(plain.conversation.id).filter((p) => (p.activity.text ?? '').startsWith('The Re-think has started'))).toEqual([]);
+  });
+
   test('a "move on without them" button covers only the people it named: pressed after someone else has joined, it names them first', async () => {
     const { driver, rethinkId } = await openRethink();
     await driver.press(megan, 'contribute', { rethinkId, contribution: 'The plan has drifted.' });

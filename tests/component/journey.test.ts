@@ -258,7 +258,8 @@ test('Action.Submit (where Execute is unsupported) is routed the same way and up
   bed.connector.reset();
   await chat.submit(adele, { verb: 'advance', rethinkId, confirmed: false }, cardId);
   expect(bed.connector.updates()).toHaveLength(0);
-  expect(bed.connector.posts(chat.conversation.id).map((p) => p.activity.text)).toEqual(['Only the facilitator, Megan Bowen, can do this.']);
+  // Posted for everyone in the chat, so it says whom it is for.
+  expect(bed.connector.posts(chat.conversation.id).map((p) => p.activity.text)).toEqual(['For Adele Vance: Only the facilitator, Megan Bowen, can do this.']);
 });
 
 test('Action.Submit confirming the strategy from a client that names no card posts exactly one Re-think card, which later changes update', async () => {

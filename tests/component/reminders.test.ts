@@ -5,6 +5,7 @@
  */
 import { newGroupChat, TENANT, users, type TestConversation } from '../helpers/activities';
 import { Driver, START_FORM } from '../helpers/driver';
+import { cardOf } from '../helpers/connector';
 import { cardText, executeActions, startApp, startTestBed, type TestBed } from '../helpers/harness';
 import type { Rethink } from '../../services/rethink/types';
 import { applyCommand } from '../../services/rethink/engine';
@@ -150,6 +151,11 @@ test('a facilitator quiet for 14 days: anyone who has joined is offered to take 
   expect(await offered(other)).toBe(false);
   now += DAY;
   expect(await offered(other)).toBe(true);
+  // Everyone's card (all that clients without per-person views show) offers it too, as status posts it.
+  await driver.say(other, 'status');
+  await bed.app.idle();
+  const reposted = bed.connector.posts(chat.id).at(-1);
+  expect(executeActions(reposted ? cardOf(reposted) : {}).some((a) => a.verb === 'takeOver')).toBe(true);
   const taken = await driver.press(other, 'takeOver', { rethinkId });
   expect(cardText(taken.card)).toContain('You are now facilitating this Re-think');
   expect(executeActions(taken.card ?? {}).map((a) => a.verb)).toContain('advance');

@@ -450,7 +450,7 @@ describe('a facilitator who has gone quiet (perhaps left the service)', () => {
     if (!contributed.ok) throw new Error('not saved');
     expect(tryAt(contributed.value, 13, { kind: 'takeOver' }, teacher)).toMatchObject({ ok: false, error: { code: 'notFacilitator', message: expect.stringMatching(/^Megan Bowen has made a change here within the last 14 days/) } });
     // Refused to move on, the teacher is told how to carry on.
-    expect(tryAt(contributed.value, 14, { kind: 'advance', confirmed: true }, teacher)).toMatchObject({ ok: false, error: { message: 'Only the facilitator, Megan Bowen, can do this. If they are no longer available, you can take over facilitation from your card (“Take over facilitation”).' } });
+    expect(tryAt(contributed.value, 14, { kind: 'advance', confirmed: true }, teacher)).toMatchObject({ ok: false, error: { message: 'Only the facilitator, Megan Bowen, can do this. If they are no longer available, you can take over facilitation with “Take over facilitation” on the Re-think card.' } });
     const taken = tryAt(contributed.value, 14, { kind: 'takeOver' }, teacher);
     if (!taken.ok) throw new Error(taken.error.message);
     expect(taken.value).toMatchObject({ facilitatorId: teacher.id, facilitatorByHandOver: true });
@@ -471,4 +471,23 @@ describe('a facilitator who has gone quiet (perhaps left the service)', () => {
     expect(tryAt(withNurse.value, 30, { kind: 'takeOver' }, nurse)).toMatchObject({ ok: false });
     expect(tryAt(withNurse.value, 34, { kind: 'takeOver' }, nurse)).toMatchObject({ ok: true });
   });
+});
+
+test('the same press again by whoever just made the change (a second tap on a phone, or an older copy of the card) is already done, not refused; by anyone else, it is refused as before', () => {
+  const begun = open();
+  expect(applyCommand(begun, { kind: 'confirmStrategy', strategy: 2, reason: '' }, lead, ctx)).toMatchObject({ ok: true, replay: true });
+  expect(applyCommand(begun, { kind: 'confirmStrategy', strategy: 1, reason: 'again' }, lead, ctx)).toMatchObject({ ok: false });
+  const handed = apply(begun, { kind: 'handOver', toParticipantId: teacher.id }, lead);
+  expect(applyCommand(handed, { kind: 'handOver', toParticipantId: teacher.id }, lead, ctx)).toMatchObject({ ok: true, replay: true });
+  expect(applyCommand(handed, { kind: 'handOver', toParticipantId: lead.id }, lead, ctx)).toMatchObject({ ok: false, error: { code: 'notFacilitator' } });
+  let atFive = handed;
+  for (let s = 1; s < 5; s++) atFive = apply(atFive, { kind: 'advance', confirmed: true }, teacher);
+  atFive = apply(atFive, { kind: 'addAction', description: 'Book the review', ownerParticipantId: teacher.id, ownerName: '', dueDate: '2026-12-10' }, teacher);
+  const actionId = atFive.actions[0]?.id ?? '';
+  const removed = apply(atFive, { kind: 'removeAction', actionId }, teacher);
+  expect(applyCommand(removed, { kind: 'removeAction', actionId }, teacher, ctx)).toMatchObject({ ok: true, replay: true });
+  const closed = apply(removed, { kind: 'close', outcome: 'resolved' }, teacher);
+  expect(applyCommand(closed, { kind: 'close', outcome: 'resolved' }, teacher, ctx)).toMatchObject({ ok: true, replay: true });
+  expect(applyCommand(closed, { kind: 'close', outcome: 'notResolved', nextStep: 'escalation' }, teacher, ctx)).toMatchObject({ ok: false, error: { code: 'closed' } });
+  expect(applyCommand(closed, { kind: 'close', outcome: 'resolved' }, lead, ctx)).toMatchObject({ ok: false });
 });
