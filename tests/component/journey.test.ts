@@ -540,7 +540,7 @@ test('list always shows the Re-thinks still open here, however many have closed 
   expect(cases).toHaveLength(15);
   expect(cases[0]).toBe('Case PSCP-2026-0700');
   expect(cases[1]).toBe('Case PSCP-2026-0725');
-  expect(forgotten.rethinkId).toBeDefined();
+  expect(await bed.db.rethink(chat.conversation.id, forgotten.rethinkId)).toMatchObject({ status: 'open' });
 });
 
 test('someone who has joined corrects their role or agency from their own card; what they contributed before keeps the role it was made under', async () => {

@@ -5,6 +5,7 @@
  */
 import { meetingEnd, newGroupChat, newMeetingChat, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
+import { MESSAGES } from '../../bot/handlers/types';
 import { Driver } from '../helpers/driver';
 import { cardText, executeActions, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
 
@@ -89,6 +90,25 @@ test('a summary Teams refused at closing is posted by the periodic check once it
   now += 10 * MINUTE;
   await bed.app.housekeep();
   expect(summariesIn(driver)).toHaveLength(1);
+});
+
+test('a summary the periodic check posts just as its case is erased is replaced as it lands: no erasure could know of it', async () => {
+  const { driver, rethinkId } = await atStageFive();
+  bed.connector.failConversation(driver.conversation.id, 403);
+  await driver.press(lead, 'close', { rethinkId, outcome: 'resolved' });
+  bed.connector.failConversation(driver.conversation.id, undefined);
+  now += 11 * MINUTE;
+  // The check's post held up on its way; the record deleted meanwhile (as an erasure does).
+  const held = bed.connector.holdNextPost();
+  const checking = bed.app.housekeep();
+  await held.arrived;
+  await bed.db.rethinks.item(rethinkId, driver.conversation.id).delete();
+  held.release();
+  await checking;
+  await bed.app.idle();
+  const [posted] = summariesIn(driver);
+  expect(posted).toBeDefined();
+  expect(bed.connector.updates(driver.conversation.id).filter((u) => u.activityId === posted?.activityId).at(-1)?.activity.text).toBe(MESSAGES.erasedRethink);
 });
 
 test('a summary Teams keeps refusing is tried five times in all, then given up', async () => {

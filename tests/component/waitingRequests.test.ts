@@ -16,6 +16,14 @@ const channel: TestConversation = { id: '19:w1a2i3t4i5n6g7@thread.tacv2', conver
 
 let bed: TestBed;
 let now = Date.parse('2027-07-01T09:00:00.000Z');
+/** Moves the clock on to the next such weekday (0 Sunday … 6 Saturday) at 09:00 UTC, 10:00 in the UK: each test begins on a day of its own choosing. */
+const onNext = (weekday: number) => {
+  const day = new Date(now);
+  day.setUTCHours(9, 0, 0, 0);
+  do day.setUTCDate(day.getUTCDate() + 1);
+  while (day.getUTCDay() !== weekday);
+  now = day.getTime();
+};
 const say = (conversation: TestConversation, text: string) => send(bed.app, message(text, { user: admin, conversation, serviceUrl: bed.connector.serviceUrl }));
 const raised = (conversationId: string): string[] => bed.connector.posts(conversationId).map((p) => p.activity.text ?? '').filter((t) => t.includes('is still waiting'));
 
@@ -27,7 +35,8 @@ beforeAll(async () => {
 });
 afterAll(() => bed.stop());
 
-test('raised once after three working days with the channel, the named facilitators who haven’t declined, and the administrators; never with the requester', async () => {
+test('raised once after three working days, in working hours, with the channel, the named facilitators who haven’t declined, and the administrators; never with the requester', async () => {
+  onNext(4);
   const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0911');
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   await pressIn(bed.app, bed.connector, personalChat(declined), declined, 'declineRequest', { requestId });
@@ -40,8 +49,13 @@ test('raised once after three working days with the channel, the named facilitat
     await bed.app.idle();
     expect(raised(channel.id)).toEqual([]);
   }
-  // Tuesday: Friday, Monday and Tuesday.
-  now += DAY;
+  // Tuesday evening: Friday, Monday and Tuesday have passed, but no one is at work (20:00 in the UK).
+  now += DAY + 10 * 3_600_000;
+  await bed.app.housekeep();
+  await bed.app.idle();
+  expect(raised(channel.id)).toEqual([]);
+  // Wednesday morning (08:00 in the UK).
+  now += 12 * 3_600_000;
   await bed.app.housekeep();
   for (const chat of [channel.id, personalChat(asked).id, personalChat(admin).id]) {
     await bed.connector.waitFor((c) => c.conversationId === chat && (c.activity.text ?? '').includes('PSCP-2026-0911') && (c.activity.text ?? '').includes('is still waiting'));
@@ -84,6 +98,7 @@ test('taking the pool down to those who have declined a waiting request tells it
 }, 60_000);
 
 test('a meeting whose day has passed with no strategy 3 Re-think started: its facilitator is reminded once, the next working morning; moved, once more after the new day', async () => {
+  onNext(3);
   const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0913');
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   await installPersonally(bed.app, bed.connector, person(53));
