@@ -327,7 +327,11 @@ export const answerQuestion: Handler = async (input, deps) => {
   // The question and its answer are for the requester (and the facilitators, on their card).
   if (outcome.kind === 'refused' && !lifecycle.samePerson(outcome.doc.requester, personOf(input))) return { notice };
   const data = questionCardData(deps.profile, outcome.doc, questionId, notice, outcome.kind === 'refused' ? textField(input.data, 'answer') : '');
-  return data ? { view: renderQuestionCard(data), notice } : { notice };
+  if (!data) return { notice };
+  const view = renderQuestionCard(data);
+  // Where there are no per-person views (Action.Submit), the question card pressed is shown answered too.
+  const answered = outcome.kind !== 'refused' && input.replyToId ? { shared: { render: () => view, activityId: input.replyToId } } : {};
+  return { view, notice, ...answered };
 };
 
 /**

@@ -9,7 +9,7 @@ import { input, verbs } from '../helpers/adaptiveCards';
 import { MESSAGES } from '../../bot/handlers/types';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
-import { message } from '../helpers/activities';
+import { message, submit } from '../helpers/activities';
 import { request, servedBy } from '../fixtures/cards/requests';
 import { caseClaimId, requestRepository } from '../../services/store/requests';
 import { LEFT_POOL } from '../../bot/requestSender';
@@ -254,6 +254,20 @@ test('a facilitator asks the requester a question; the answer is recorded and th
   await bed.connector.waitFor((c) => c.conversationId === personalChat(channelFacilitator).id && (c.activity.text ?? '').includes('Yes, the designated safeguarding lead.'));
   const stored = await bed.db.request(requestId);
   expect(stored?.questions[0]).toMatchObject({ text: 'Has the school been invited?', answer: 'Yes, the designated safeguarding lead.' });
+}, 30_000);
+
+test('answered from a client without per-person views (Action.Submit), the question card pressed is shown answered, not left open', async () => {
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0998');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
+  await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: 'Is the family aware of the request?' });
+  const questionCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('Is the family aware') && JSON.stringify(c.activity).includes('answerQuestion'));
+  const answerData = buttonData(cardOf(questionCard), 'answerQuestion');
+  await send(bed.app, submit({ ...answerData, verb: 'answerQuestion', answer: 'Yes, since last week.' }, { user: requester, conversation: personalChat(requester), serviceUrl: bed.connector.serviceUrl, replyToId: questionCard.activityId }));
+  await bed.app.idle();
+  const shown = bed.connector.updates(personalChat(requester).id).filter((u) => u.activityId === questionCard.activityId).at(-1);
+  expect(shown).toBeDefined();
+  expect(input(cardOf(shown!), 'answer')).toBeUndefined();
+  expect(cardText(cardOf(shown!))).toContain('Yes, since last week.');
 }, 30_000);
 
 test('decline; a meeting date in the past; withdrawing a scheduled request tells everyone who was told of the meeting; the document reaches the facilitator who accepted', async () => {
