@@ -257,7 +257,7 @@ test('a facilitator asks the requester a question; the answer is recorded and th
 }, 30_000);
 
 test('answered from a client without per-person views (Action.Submit), the question card pressed is shown answered, not left open', async () => {
-  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0998');
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0993');
   const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'askQuestion', { requestId, question: 'Is the family aware of the request?' });
   const questionCard = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === personalChat(requester).id && JSON.stringify(c.activity).includes('Is the family aware') && JSON.stringify(c.activity).includes('answerQuestion'));
