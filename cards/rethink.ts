@@ -218,7 +218,8 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const handOverChoices = independentlyFacilitated(r) ? [] : inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) }));
   // Each action is changed by whoever added it or by the facilitator, until the Re-think closes.
   const changeable = isActionsStage ? actions.filter((a) => !viewer || a.addedBy === viewer.id || facilitating) : [];
-  const editing = isActionsStage && viewer ? changeable.find((a) => a.id === options.editingActionId) : undefined;
+  // Everyone's card too, where there are no per-person views (the engine checks who may change it).
+  const editing = isActionsStage ? changeable.find((a) => a.id === options.editingActionId) : undefined;
   // On the fullest cards, a long contribution of one's own is not put back in its box (it is saved).
   const ownNotShown = minimal && drafts?.contribution === undefined && ownContribution !== undefined && ownContribution.length > MINIMAL_DRAFT ? ownContribution : undefined;
 

@@ -25,6 +25,13 @@ export interface StartCardData {
   mode: string;
   role: string;
   agency: string;
+  /**
+   * Posted for everyone in a shared chat, the form carries no one's role and agency (whoever fills
+   * it in would be recorded with them): left empty, the person's own from last time are used.
+   */
+  ownDetailsRequired: boolean;
+  rolePlaceholder: string;
+  agencyPlaceholder: string;
   nameMax: number;
   questions: PartnershipProfile['strategyQuestions'];
   isLeadProfessional: string;
@@ -46,7 +53,7 @@ export const EMPTY_START_FORM: StartFormValues = {
   revealTogether: false,
 };
 
-export function startCardData(profile: PartnershipProfile, values: StartFormValues, error?: string): StartCardData {
+export function startCardData(profile: PartnershipProfile, values: StartFormValues, error?: string, { forEveryone = false } = {}): StartCardData {
   return {
     hasError: Boolean(error),
     error: error ?? '',
@@ -63,6 +70,9 @@ export function startCardData(profile: PartnershipProfile, values: StartFormValu
     mode: values.mode,
     role: values.role,
     agency: values.agency,
+    ownDetailsRequired: !forEveryone,
+    rolePlaceholder: forEveryone ? 'Yours, e.g. social worker (left empty: the one you gave last time)' : 'For example, social worker',
+    agencyPlaceholder: forEveryone ? 'Yours, e.g. children’s social care (left empty: the one you gave last time)' : 'For example, children’s social care',
     nameMax: profile.limits.nameMaxLength,
     questions: profile.strategyQuestions,
     isLeadProfessional: String(values.isLeadProfessional),

@@ -7,6 +7,8 @@ export interface Refusal {
   readonly message: string;
   /** Names of people still to contribute, when code is `needsConfirmation`. */
   readonly waitingFor?: readonly string[];
+  /** What may be said where others read it too (a shared chat): the message says something of the person. */
+  readonly forOthers?: string;
 }
 
 export type RefusalCode =

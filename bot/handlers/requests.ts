@@ -257,7 +257,12 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
     const outcome = await deps.requests.update(requestId, apply, found, true);
     if (outcome.kind === 'notFound') return { notice: MESSAGES.requestNotFound };
     // Refused, what was typed stays on the card to be corrected.
-    if (outcome.kind === 'refused') return poolOnly ? requestView(deps, outcome.doc, 'pool', outcome.refusal.message, typedOn(input.data)) : viewFor(deps, outcome.doc, input, outcome.refusal.message, typedOn(input.data));
+    if (outcome.kind === 'refused') {
+      // Their own view says why; where others read the answer too (no per-person views), only what concerns everyone.
+      const told = input.where.conversationKind === 'personal' ? undefined : outcome.refusal.forOthers;
+      const shown = poolOnly ? requestView(deps, outcome.doc, 'pool', outcome.refusal.message, typedOn(input.data)) : await viewFor(deps, outcome.doc, input, outcome.refusal.message, typedOn(input.data));
+      return told ? { ...shown, notice: told } : shown;
+    }
     const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
     if (!outcome.replay) {
       deps.dispatch(requestId);
@@ -432,8 +437,10 @@ export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput
   for (const request of accepted ?? (await deps.requests.acceptedFor(r.caseReference, input.actor.id))) {
     const linked = request.rethink && request.rethink.id !== r.id ? await deps.rethinks.get(request.rethink.conversationId, request.rethink.id) : undefined;
     const where = linked && (linked.conversationId === r.conversationId ? 'here' : 'in another chat');
+    // Only ever forward: an older strategy card pressed again doesn't take the request back to where it was.
+    if (linked?.status === 'open' && linked.createdAt > r.createdAt) continue;
     if (linked?.status === 'open' && linked.participants.some((p) => p.id !== linked.facilitatorId)) {
-      notice = { kept: true, text: ` This Re-think isn’t linked to the request for case ${r.caseReference}: the strategy 3 Re-think you started on ${formatUkDate(linked.createdAt)} ${where} is, and others have joined it. Closing that one completes the request.` };
+      notice = { kept: true, text: ` This Re-think isn’t linked to the request for case ${r.caseReference}: the strategy 3 Re-think you started on ${formatUkDate(linked.createdAt)} ${where} is. Closing that one completes the request.` };
       continue;
     }
     if (request.rethink?.id === r.id) continue;

@@ -41,6 +41,9 @@ export const submitStart: Handler = async (input, deps) => {
   // that is refused needs no look-ups, as nothing is started.
   const reference = await referenceOf(values.caseReference, deps);
   const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
+  // A form posted for everyone in a shared chat carries no one's role and agency: left empty, the person's own from last time.
+  values.role ||= person?.role ?? '';
+  values.agency ||= person?.agency ?? '';
   // That list is kept after the answer and may lag either way: where it names the case, or the answers
   // lead to strategy 3 (which only the accepting facilitator may run), the requests themselves say.
   const listed = reference.ok && person?.facilitating?.includes(reference.value) === true;
@@ -48,7 +51,7 @@ export const submitStart: Handler = async (input, deps) => {
   const start = (key: string | undefined) => startRethink({ ...values, facilitatingRequest, answers, recordedReference: reference.ok && reference.recorded }, input.actor, input.where, keyed(key));
   const started = start(formKey);
   if (!started.ok) {
-    return { view: renderStartCard(startCardData(deps.profile, values, started.error.message)), notice: started.error.message };
+    return { view: renderStartCard(startCardData(deps.profile, values, started.error.message, { forEveryone: input.where.conversationKind !== 'personal' })), notice: started.error.message };
   }
   // Saved new, or the Re-think already saved under that id.
   const save = async (r: Rethink): Promise<{ created?: Stored<Rethink>; existing?: Stored<Rethink> }> => {
@@ -144,7 +147,10 @@ export const cancelStart: Handler = async (input, deps) => {
   const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (r) => applyCommand(r, { kind: 'cancel' }, input.actor, engineContext(deps, input.now), input.activityId));
   if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
   if (outcome.kind === 'refused') return { notice: outcome.refusal.message };
-  const card = renderStartCard(startCardData(deps.profile, formFrom(outcome.doc), 'This Re-think was cancelled before it started. You can start again with this form.'));
+  // Everyone's in a shared chat: the starter's role and agency aren't left on it for someone else to start with.
+  const forEveryone = input.where.conversationKind !== 'personal';
+  const values = forEveryone ? { ...formFrom(outcome.doc), role: '', agency: '' } : formFrom(outcome.doc);
+  const card = renderStartCard(startCardData(deps.profile, values, 'This Re-think was cancelled before it started. You can start again with this form.', { forEveryone }));
   if (outcome.replay) return { view: card };
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };

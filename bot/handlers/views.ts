@@ -26,11 +26,12 @@ export const showStartForm: Handler = async (input, deps) => {
   const typed = textField(input.data, 'argument');
   // As the form itself will read it: a case on record under an earlier pattern is filled in too.
   const checked = typed ? await referenceOf(typed, deps) : undefined;
-  const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
+  const forEveryone = input.where.conversationKind !== 'personal';
+  const person = !forEveryone && input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
   const values = { ...EMPTY_START_FORM, caseReference: checked?.ok ? checked.value : '', role: person?.role ?? '', agency: person?.agency ?? '' };
   const error = checked && !checked.ok ? checked.message : undefined;
   const already = checked?.ok ? await openHereFor(deps, input, checked.value) : undefined;
-  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, error)), ...(already ? { text: already } : {}) }] };
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, error, { forEveryone })), ...(already ? { text: already } : {}) }] };
 };
 
 /**
@@ -56,7 +57,9 @@ export const startNextStrategy: Handler = async (input, deps) => {
   const rethinkId = rethinkIdOf(input.data);
   const r = rethinkId ? await deps.rethinks.get(input.where.conversationId, rethinkId) : undefined;
   if (!r) return { notice: MESSAGES.notFound };
-  const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
+  // Posted for everyone in a shared chat: no one's own role and agency on it.
+  const forEveryone = input.where.conversationKind !== 'personal';
+  const person = !forEveryone && input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
   const values = {
     ...EMPTY_START_FORM,
     caseReference: r.caseReference,
@@ -68,7 +71,7 @@ export const startNextStrategy: Handler = async (input, deps) => {
     raisedWithLeadProfessional: r.strategy === 1,
   };
   const already = await openHereFor(deps, input, r.caseReference);
-  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values)), ...(already ? { text: already } : {}) }], notice: 'A start form for strategy 2 is below, filled in from this Re-think.' };
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, undefined, { forEveryone })), ...(already ? { text: already } : {}) }], notice: 'A start form for strategy 2 is below, filled in from this Re-think.' };
 };
 
 /** Pressed on the welcome card: the welcome stays as it is and a start form follows. */

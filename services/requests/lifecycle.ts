@@ -162,7 +162,7 @@ export function acceptRequest(doc: FacilitatorRequest, who: PersonRef, whoChat: 
   if (!allowed.ok) return allowed;
   if (isRequester(doc, who)) return refuse('notAllowed', 'You made this request, so another independent facilitator needs to accept it: an independent facilitator is someone outside the case.');
   if ([...doc.network, ...insiders].some((p) => samePerson(p, who))) {
-    return refuse('notAllowed', 'You took part in this case’s earlier Re-thinks, so another independent facilitator needs to accept it: an independent facilitator is someone outside the case.');
+    return refuse('notAllowed', 'You took part in this case’s earlier Re-thinks, so another independent facilitator needs to accept it: an independent facilitator is someone outside the case.', { forOthers: 'Another independent facilitator needs to accept this request. Nothing has been changed.' });
   }
   return change(doc, activityId, ctx, who.id, 'accepted', (d) => ({
     // Declined earlier and now accepting: the card shouldn't list them as both.

@@ -202,7 +202,7 @@ describe('bad input', () => {
     await driver.submit(megan, { verb: 'confirmStrategy', rethinkId, strategy: '2', strategyReason: '' }, cardId);
     await bed.app.idle();
     const said = bed.connector.posts(driver.conversation.id).slice(before).map((p) => p.activity.text ?? '');
-    expect(said).toEqual([expect.stringMatching(/^The Re-think has started\. .* Who leads strategy 2: .* When they have joined, hand facilitation over to them\.$/)]);
+    expect(said).toEqual([expect.stringMatching(/^For Megan Bowen: The Re-think has started\. .* Who leads strategy 2: .* When they have joined, hand facilitation over to them\.$/)]);
     // A start with nothing more to say than the card shows says nothing.
     const plain = new Driver(bed.app, bed.connector, newGroupChat());
     const plainCard = await plain.startForm(megan);

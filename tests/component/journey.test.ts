@@ -70,6 +70,12 @@ test('a group chat takes a Re-think from start through five stages and actions t
   // Isaiah opens the editor of his own action on his card, and saves the change.
   const editor = await chat.press(isaiah, 'showActionEditor', { rethinkId, chosenActionId: health?.id });
   expect(executeActions(editor.card).find((a) => a.verb === 'editAction')?.data.actionId).toBe(health?.id);
+  // Without per-person views (Action.Submit), the editor comes on a card posted for everyone.
+  const postedBefore = bed.connector.posts(chat.conversation.id).length;
+  await chat.submit(isaiah, { verb: 'showActionEditor', rethinkId, chosenActionId: health?.id });
+  await bed.app.idle();
+  const posted = bed.connector.posts(chat.conversation.id).slice(postedBefore).find((p) => p.activity.attachments?.length);
+  expect(executeActions(posted ? cardOf(posted) : {}).find((a) => a.verb === 'editAction')?.data.actionId).toBe(health?.id);
   const notHis = await chat.press(isaiah, 'showActionEditor', { rethinkId, chosenActionId: mistake?.id });
   expect(cardText(notHis.card)).toContain('Only the person who added this action, or the facilitator, can change it.');
   const pastDate = await chat.press(isaiah, 'editAction', { rethinkId, actionId: health?.id, editDescription: 'Arrange a health review within two weeks', editOwner: isaiah.id, editDue: '2020-01-01' });
@@ -523,6 +529,27 @@ test('list shows this conversation’s open and recent Re-thinks, closed ones wi
     expect(cardText(refused.card) + (refused.message ?? '')).toContain('This Re-think is closed');
   }
   expect(await bed.db.rethink(chat.conversation.id, closed.rethinkId)).toEqual(stored);
+});
+
+test('a start form posted for everyone in a group chat carries no one’s role and agency: left empty, each person’s own from last time is used', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  // Both have a role and agency on record from before.
+  await chat.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-0710' });
+  const { rethinkId } = await chat.start(adele, { ...START_FORM, caseReference: 'PSCP-2026-0711', role: 'Class teacher', agency: 'Primary school' });
+  expect(rethinkId).toBeDefined();
+  const formId = await chat.startForm(megan);
+  const form = cardOf(bed.connector.posts(chat.conversation.id).find((p) => p.activityId === formId)!);
+  expect([input(form, 'role')?.value, input(form, 'agency')?.value]).toEqual(['', '']);
+  expect([input(form, 'role')?.isRequired, input(form, 'agency')?.isRequired]).toEqual([false, false]);
+  // Adele fills in Megan's form, leaving her own details empty: she is recorded as herself.
+  const strategyCard = await chat.press(adele, 'startRethink', { ...START_FORM, caseReference: 'PSCP-2026-0712', role: '', agency: '' }, { replyToId: formId });
+  const proposed = String(executeActions(strategyCard.card ?? {}).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId);
+  expect((await bed.db.rethink(chat.conversation.id, proposed))?.participants).toEqual([expect.objectContaining({ id: adele.id, role: 'Class teacher', agency: 'Primary school' })]);
+  // In their own chat, a form for one person is filled in for them, as before.
+  const own = new Driver(bed.app, bed.connector, { id: `a:own-${adele.id}`, conversationType: 'personal', isGroup: false });
+  const ownFormId = await own.startForm(adele);
+  const ownForm = cardOf(bed.connector.posts(own.conversation.id).find((p) => p.activityId === ownFormId)!);
+  expect([input(ownForm, 'role')?.value, input(ownForm, 'agency')?.value]).toEqual(['Class teacher', 'Primary school']);
 });
 
 test('list always shows the Re-thinks still open here, however many have closed since: one left open and forgotten never drops off', async () => {

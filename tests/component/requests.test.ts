@@ -431,6 +431,12 @@ test('a facilitator who took part in any of the case’s Re-thinks, even one the
   const insider = await pressIn(bed.app, bed.connector, personalChat(namedFacilitator), namedFacilitator, 'acceptRequest', { requestId });
   expect(cardText(insider.card ?? {})).toContain('You took part in this case’s earlier Re-thinks, so another independent facilitator needs to accept it');
   expect((await bed.db.request(requestId))?.accepted).toBeUndefined();
+  // Pressed in the facilitator channel from a client without per-person views, the answer is read by everyone there: it says nothing of why.
+  const before = bed.connector.posts(channel.id).length;
+  await send(bed.app, submit({ verb: 'acceptRequest', requestId }, { user: namedFacilitator, conversation: channel, serviceUrl: bed.connector.serviceUrl }));
+  await bed.app.idle();
+  const told = bed.connector.posts(channel.id).slice(before).map((p) => p.activity.text ?? '');
+  expect(told).toEqual([`For ${namedFacilitator.name}: Another independent facilitator needs to accept this request. Nothing has been changed.`]);
   const independent = await pressIn(bed.app, bed.connector, channel, channelFacilitator, 'acceptRequest', { requestId });
   expect(cardText(independent.card ?? {})).toContain('You have accepted this request');
 });
@@ -907,6 +913,9 @@ test('a strategy 3 Re-think started again by its facilitator: one the network is
   const running = moved.rethinkId;
   expect((await bed.db.request('started-twice'))?.rethink?.id).toBe(running);
   expect(cardText(moved.card)).toContain(`The request for case ${caseReference} is now linked to this Re-think, not to the one you started on `);
+  // The first one's strategy card pressed again (an older copy, a second tap): the request doesn't go back.
+  await wrongChat.press(namedFacilitator, 'confirmStrategy', { rethinkId: abandoned, strategy: '3', strategyReason: '' });
+  expect((await bed.db.request('started-twice'))?.rethink?.id).toBe(running);
   // Once the network has contributed there, a start elsewhere leaves it there, and says so.
   await first.press(colleague, 'join', { rethinkId: running, role: 'Teacher', agency: 'School' });
   await first.press(colleague, 'contribute', { rethinkId: running, contribution: 'What the school sees', stage: '1' });
