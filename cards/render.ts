@@ -22,7 +22,7 @@ export function expand<T extends object>(template: object, data: T): AdaptiveCar
   return withSubmitFallbacks({ fallbackText: FALLBACK_TEXT, ...card });
 }
 
-/** What a Teams client that can't show a version 1.5 card (some mobile builds) says instead, and a notification's preview. */
+/** What a Teams client that can't show a version 1.5 card (some mobile builds) says instead. */
 export const FALLBACK_TEXT = 'A Re-think card. If it doesn’t show here, please open this chat in Teams on a computer, or update the Teams app.';
 
 export const TOO_LONG_TO_KEEP = 'Something you typed was over its limit and too long to keep on this card, so it couldn’t be put back. Please type it again, shorter.';
