@@ -147,9 +147,10 @@ export const cancelStart: Handler = async (input, deps) => {
   const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (r) => applyCommand(r, { kind: 'cancel' }, input.actor, engineContext(deps, input.now), input.activityId));
   if (outcome.kind === 'notFound') return { notice: MESSAGES.notFound };
   if (outcome.kind === 'refused') return { notice: outcome.refusal.message };
-  // Everyone's in a shared chat: the starter's role and agency aren't left on it for someone else to start with.
+  // Everyone's in a shared chat: the starter's role and agency, and whether they are the lead
+  // professional, aren't left on it for someone else to start with.
   const forEveryone = input.where.conversationKind !== 'personal';
-  const values = forEveryone ? { ...formFrom(outcome.doc), role: '', agency: '' } : formFrom(outcome.doc);
+  const values = forEveryone ? { ...formFrom(outcome.doc), role: '', agency: '', isLeadProfessional: false } : formFrom(outcome.doc);
   const card = renderStartCard(startCardData(deps.profile, values, 'This Re-think was cancelled before it started. You can start again with this form.', { forEveryone }));
   if (outcome.replay) return { view: card };
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };

@@ -545,6 +545,10 @@ test('a start form posted for everyone in a group chat carries no one’s role a
   const strategyCard = await chat.press(adele, 'startRethink', { ...START_FORM, caseReference: 'PSCP-2026-0712', role: '', agency: '' }, { replyToId: formId });
   const proposed = String(executeActions(strategyCard.card ?? {}).find((a) => a.verb === 'confirmStrategy')?.data.rethinkId);
   expect((await bed.db.rethink(chat.conversation.id, proposed))?.participants).toEqual([expect.objectContaining({ id: adele.id, role: 'Class teacher', agency: 'Primary school' })]);
+  // Cancelled, the form left for everyone keeps the case's details but not hers.
+  await chat.press(adele, 'cancelRethink', { rethinkId: proposed }, { replyToId: formId });
+  const left = cardOf(bed.connector.updates(chat.conversation.id).filter((u) => u.activityId === formId).at(-1)!);
+  expect([input(left, 'caseReference')?.value, input(left, 'role')?.value, input(left, 'agency')?.value, input(left, 'isLeadProfessional')?.value]).toEqual(['PSCP-2026-0712', '', '', 'false']);
   // In their own chat, a form for one person is filled in for them, as before.
   const own = new Driver(bed.app, bed.connector, { id: `a:own-${adele.id}`, conversationType: 'personal', isGroup: false });
   const ownFormId = await own.startForm(adele);
