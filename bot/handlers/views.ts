@@ -39,11 +39,15 @@ export const showStartForm: Handler = async (input, deps) => {
  * doesn't split its contributions between two cards unknowingly. It can still be started on purpose.
  */
 async function openHereFor(deps: Deps, input: TurnInput, caseReference: string): Promise<string | undefined> {
-  const open = (await deps.rethinks.forCaseIn(input.where.conversationId, caseReference)).filter((r) => r.status === 'open').at(-1);
+  // Begun, or still waiting for its strategy (two people pressing Start strategy 2 moments apart).
+  const begun = (await deps.rethinks.forCaseIn(input.where.conversationId, caseReference)).filter((r) => r.status === 'open').at(-1);
+  const waiting = begun ? undefined : await deps.rethinks.latestProposed(input.where.conversationId);
+  const open = begun ?? (waiting?.caseReference === caseReference ? waiting : undefined);
   if (!open) return undefined;
   const by = open.participants.find((p) => p.id === open.createdBy)?.name ?? 'someone';
   const strategy = open.strategy ? `strategy ${open.strategy}, ` : '';
   const listed = input.where.conversationKind === 'personal' ? '**list**' : '**@Re-think list**';
+  if (open.status === 'proposed') return `A Re-think for case ${caseReference} is already being started here (by ${by} on ${formatUkDate(open.createdAt)}, waiting for its strategy to be chosen on its card). The form below starts another one only if that is what you mean.`;
   return `A Re-think for case ${caseReference} is already open here (${strategy}started by ${by} on ${formatUkDate(open.createdAt)}): type ${listed} to find its card. The form below starts another one only if that is what you mean.`;
 }
 

@@ -111,6 +111,10 @@ test('after strategy 1 closes not resolved, its summary starts strategy 2: a sta
   const proposed = await bed.db.rethink(chat.id, String(confirm?.data.rethinkId));
   expect(proposed?.recommended?.strategy).toBe(2);
   expect(formPost.activity.text).toBeUndefined();
+  // Pressed again while that one waits for its strategy: the new form says one is being started.
+  const meanwhile = bed.connector.posts(chat.id).length;
+  await driver.press(users.alex, 'startNextStrategy', buttonData(summary, 'startNextStrategy'));
+  expect(bed.connector.posts(chat.id)[meanwhile]?.activity.text).toMatch(new RegExp(`^A Re-think for case ${caseReference} is already being started here \\(by ${users.megan.name} on .+, waiting for its strategy to be chosen on its card\\)\\.`));
 
   // Started, then the button pressed again (by someone else, another day): the new form says one is already open here.
   await driver.press(users.megan, 'confirmStrategy', { rethinkId: String(confirm?.data.rethinkId), strategy: '2', strategyReason: '' });
