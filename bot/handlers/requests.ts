@@ -334,8 +334,9 @@ export const answerQuestion: Handler = async (input, deps) => {
   const data = questionCardData(deps.profile, outcome.doc, questionId, notice, outcome.kind === 'refused' ? textField(input.data, 'answer') : '');
   if (!data) return { notice };
   const view = renderQuestionCard(data);
-  // Where there are no per-person views (Action.Submit), the question card pressed is shown answered too.
-  const answered = outcome.kind !== 'refused' && input.replyToId ? { shared: { render: () => view, activityId: input.replyToId } } : {};
+  // Where there are no per-person views (Action.Submit), the question card pressed is shown answered
+  // too: in the requester's own chat only (in a shared chat it would show their answer to everyone).
+  const answered = outcome.kind !== 'refused' && input.replyToId && input.where.conversationKind === 'personal' ? { shared: { render: () => view, activityId: input.replyToId } } : {};
   return { view, notice, ...answered };
 };
 
@@ -431,14 +432,14 @@ export const poolRequests: Handler = async (input, deps) => {
  * should know of it, if anything (`kept`: the request stays with the other). `accepted`: the
  * requests as just read in this turn, to save reading them again.
  */
-export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput, accepted?: readonly Stored<FacilitatorRequest>[]): Promise<{ text: string; kept: boolean } | undefined> {
+export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput, accepted?: readonly Stored<FacilitatorRequest>[], again = false): Promise<{ text: string; kept: boolean } | undefined> {
   if (r.strategy !== 3) return undefined;
   let notice: { text: string; kept: boolean } | undefined;
   for (const request of accepted ?? (await deps.requests.acceptedFor(r.caseReference, input.actor.id))) {
     const linked = request.rethink && request.rethink.id !== r.id ? await deps.rethinks.get(request.rethink.conversationId, request.rethink.id) : undefined;
     const where = linked && (linked.conversationId === r.conversationId ? 'here' : 'in another chat');
-    // Only ever forward: an older strategy card pressed again doesn't take the request back to where it was.
-    if (linked?.status === 'open' && linked.createdAt > r.createdAt) continue;
+    // Pressed again (a second tap, an older copy of its card): the request isn't taken back from where a later start put it.
+    if (again && linked?.status === 'open') continue;
     if (linked?.status === 'open' && linked.participants.some((p) => p.id !== linked.facilitatorId)) {
       notice = { kept: true, text: ` This Re-think isn’t linked to the request for case ${r.caseReference}: the strategy 3 Re-think you started on ${formatUkDate(linked.createdAt)} ${where} is. Closing that one completes the request.` };
       continue;

@@ -42,8 +42,8 @@ export const submitStart: Handler = async (input, deps) => {
   const reference = await referenceOf(values.caseReference, deps);
   const person = input.actor.aadObjectId ? await deps.people.get(input.actor.aadObjectId) : undefined;
   // A form posted for everyone in a shared chat carries no one's role and agency: left empty, the person's own from last time.
-  values.role ||= person?.role ?? '';
-  values.agency ||= person?.agency ?? '';
+  if (!values.role.trim()) values.role = person?.role ?? '';
+  if (!values.agency.trim()) values.agency = person?.agency ?? '';
   // That list is kept after the answer and may lag either way: where it names the case, or the answers
   // lead to strategy 3 (which only the accepting facilitator may run), the requests themselves say.
   const listed = reference.ok && person?.facilitating?.includes(reference.value) === true;
@@ -118,7 +118,7 @@ export const confirmStrategy: Handler = async (input, deps) => {
   const r = outcome.doc;
   // In the turn, and on a redelivery too, so a first try that stopped short is finished. The
   // Re-think has started whatever happens here.
-  const linkNotice = await linkStrategyThree(deps, r, input, accepted).catch((error: unknown) => {
+  const linkNotice = await linkStrategyThree(deps, r, input, accepted, outcome.replay === true).catch((error: unknown) => {
     deps.log.warn({ err: errorKind(error) }, 'could not link the request now');
     return undefined;
   });

@@ -930,6 +930,25 @@ test('a strategy 3 Re-think started again by its facilitator: one the network is
   expect(await bed.db.request('started-twice')).toMatchObject({ status: 'completed', rethink: { id: closed.rethinkId } });
 });
 
+test('a strategy 3 start form filled in first and confirmed last takes the request from one started in between, which no one else joined; pressed again, it doesn’t take it back', async () => {
+  const caseReference = 'PSCP-2026-1083';
+  await bed.db.requests.items.create(
+    servedBy(request('accepted', { id: 'confirmed-last', caseReference, accepted: { by: { id: namedFacilitator.id, name: namedFacilitator.name, aadObjectId: namedFacilitator.aadObjectId }, at: new Date().toISOString() } }), bed.connector.serviceUrl),
+  );
+  const first = new Driver(bed.app, bed.connector, newGroupChat());
+  const firstCard = await first.startForm(namedFacilitator);
+  const proposedFirst = await first.propose(namedFacilitator, firstCard, { ...START_FORM, caseReference, ...ANSWERS[3] });
+  const elsewhere = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId: between } = await elsewhere.start(namedFacilitator, { ...START_FORM, caseReference, ...ANSWERS[3] }, '3');
+  expect((await bed.db.request('confirmed-last'))?.rethink?.id).toBe(between);
+  const confirmed = await first.press(namedFacilitator, 'confirmStrategy', { rethinkId: proposedFirst, strategy: '3', strategyReason: '' }, { replyToId: firstCard });
+  expect((await bed.db.request('confirmed-last'))?.rethink?.id).toBe(proposedFirst);
+  expect(cardText(confirmed.card)).toContain(`The request for case ${caseReference} is now linked to this Re-think`);
+  // The one in between, its Start pressed again (an older copy of its card): the request stays.
+  await elsewhere.press(namedFacilitator, 'confirmStrategy', { rethinkId: between, strategy: '3', strategyReason: '' });
+  expect((await bed.db.request('confirmed-last'))?.rethink?.id).toBe(proposedFirst);
+});
+
 test('asked for in a shared chat, a case’s open request is mentioned without who made it or when, even to its requester: everyone there reads it', async () => {
   await bed.db.requests.items.create(servedBy(request('submitted', { id: 'open-asked-in-group', caseReference: 'PSCP-2026-1082', requester: { id: requester.id, name: requester.name, aadObjectId: requester.aadObjectId } }), bed.connector.serviceUrl));
   const group = newGroupChat();
