@@ -69,7 +69,8 @@ export class Deliveries {
 
   /**
    * Everyone's card, whose record was erased: replaced with a line of text in turn with its updates,
-   * and again once any another instance had on its way must have landed (see CardUpdates.erase).
+   * and again once any update another instance had on its way must have landed (see CardUpdates.erase).
+   * Teams is sent the line of text; the card, saying the same, is what the update queue keeps.
    */
   eraseCardAt(to: ConversationAddress, activityId: string, text: string): void {
     const sendText: SendCard = (conversationId, id) => this.connector.update({ ...to, conversationId }, id, MessageFactory.text(text));

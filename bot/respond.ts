@@ -68,7 +68,7 @@ export async function respondToMessage(context: TurnContext, result: HandlerResu
   }
   if (result.notice) await post(context, { text: forWhom(context, result.notice) }, log, deliveries);
   else if (result.said) await post(context, { text: forWhom(context, result.said) }, log, deliveries);
-  else if (result.view && result.postViewWithoutExecute) await post(context, { card: result.publicView ?? result.view }, log, deliveries);
+  else if (result.view && result.postViewWithoutExecute) await post(context, { card: result.publicView?.() ?? result.view }, log, deliveries);
   for (const outgoing of result.posts ?? []) if (!outgoing.to) await post(context, outgoing, log, deliveries);
 }
 

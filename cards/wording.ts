@@ -45,9 +45,13 @@ export const nextStepChoices = (profile: PartnershipProfile, r: Rethink): { titl
  */
 export function refreshUserIdsOf(r: Rethink): string[] {
   const inTeams = new Set(r.participants.filter((p) => !p.external).map((p) => p.id));
-  const lately = [...r.audit].reverse().map((a) => a.by);
-  const order = [r.facilitatorId, ...lately, ...inTeams].filter((id) => inTeams.has(id));
-  return [...new Set(order)].slice(0, 60);
+  const listed = new Set<string>();
+  const add = (id: string) => inTeams.has(id) && listed.size < 60 && listed.add(id);
+  add(r.facilitatorId);
+  // From the end of the trail, stopping once 60 are listed: it is read at every render of the card.
+  for (let i = r.audit.length - 1; i >= 0 && listed.size < 60; i--) add(r.audit[i]?.by ?? '');
+  for (const id of inTeams) add(id);
+  return [...listed];
 }
 
 export const STATUS_LABELS: Record<string, string> = {

@@ -17,7 +17,10 @@ export const textKey = (text: string): string =>
 /** Each value once, in its first spelling (see textKey). */
 export function distinctText(values: readonly string[]): string[] {
   const seen = new Map<string, string>();
-  for (const value of values) if (!seen.has(textKey(value))) seen.set(textKey(value), value);
+  for (const value of values) {
+    const key = textKey(value);
+    if (!seen.has(key)) seen.set(key, value);
+  }
   return [...seen.values()];
 }
 

@@ -213,6 +213,9 @@ export async function postToRethinkChat(deps: Deps, connector: ConnectorClient, 
   return { sent, address };
 }
 
+/** A post whose Re-think was erased while it was on its way (no erasure knew of it): replaced as it lands. */
+const ERASED: Erased = { erased: MESSAGES.erasedRethink };
+
 /**
  * An owed post is in the chat: the periodic check need not post it. Its record erased while it was on
  * its way (so no erasure could know of it): the line to replace it with.
@@ -221,7 +224,7 @@ export async function recordPosted(deps: Deps, r: Stored<Rethink>, post: OwedKin
   const ctx = engineContext(deps, now);
   // From the save that made it owed: usually nothing has been saved since, so this is one conditional write.
   const outcome = await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'posted', post, ...(activityId ? { activityId } : {}) }, actor, ctx), r);
-  return outcome.kind === 'notFound' ? { erased: MESSAGES.erasedRethink } : undefined;
+  return outcome.kind === 'notFound' ? ERASED : undefined;
 }
 
 /** Everyone's card, with which save it shows and a way to fetch the latest (see `bot/cardUpdates.ts`). */
@@ -270,7 +273,8 @@ function refused(input: TurnInput, deps: Deps, r: Rethink, refusal: Refusal, vie
 function viewAndPublic(deps: Deps, r: Rethink, options: RethinkCardOptions): Pick<HandlerResult, 'view' | 'publicView'> {
   const view = renderRethinkCard(deps.profile, r, options);
   const shared: RethinkCardOptions = { ...options, viewer: undefined, drafts: undefined, ...(r.revealTogether ? { concealOwn: true } : {}) };
-  return { view, publicView: renderRethinkCard(deps.profile, r, shared) };
+  // Made only where it is posted: with per-person views (most answers) it is never needed.
+  return { view, publicView: () => renderRethinkCard(deps.profile, r, shared) };
 }
 
 /** Opens the editor of one action on the person's own card. */
@@ -342,7 +346,7 @@ export async function recordCardActivity(input: TurnInput, deps: Deps, rethinkId
   const ctx = engineContext(deps, input.now);
   const outcome = await deps.rethinks.update(input.where.conversationId, rethinkId, (current) => applyCommand(current, { kind: 'recordCard', card }, input.actor, ctx));
   // Erased while the card was on its way: no erasure knew of this copy.
-  if (outcome.kind === 'notFound') return { erased: MESSAGES.erasedRethink };
+  if (outcome.kind === 'notFound') return ERASED;
   if (outcome.kind !== 'updated' || outcome.replay) return undefined;
   const revision = outcome.doc.written?.revision ?? 0;
   return revision - 1 > (shown ?? 0) ? sharedCard(deps, outcome.doc, input.now) : undefined;

@@ -91,7 +91,7 @@ export interface HandlerResult {
   /** Where there are no per-person views (Action.Submit), post `view` as a message of its own. */
   readonly postViewWithoutExecute?: boolean;
   /** What to post instead of `view` there, when `view` holds something only its viewer may see. */
-  readonly publicView?: AdaptiveCard;
+  readonly publicView?: () => AdaptiveCard;
   /**
    * The bot's own messages elsewhere, each replaced by a line of text (what they showed has been
    * erased); `everyones`: a Re-think's card kept up to date, replaced in turn with its updates.

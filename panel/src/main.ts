@@ -6,6 +6,8 @@
  */
 import { app, authentication, meeting } from '@microsoft/teams-js';
 import type { PanelView } from '../../services/rethink/panelView';
+// The server's own: the date picker offers no day it would refuse as past.
+import { ukToday } from '../../services/rethink/validation';
 import { setTheme } from './theme';
 
 const POLL_MS = 2_000;
@@ -171,12 +173,6 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
 
 const ACTION_FIELDS = ['description', 'owner', 'ownerName', 'dueDate'];
 
-/** Today where the partnership works (YYYY-MM-DD): the date picker offers no day the server would refuse as past. */
-function ukToday(): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
-  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}`;
-}
 
 function clearTyped(id: string): void {
   const input = document.getElementById(id);
@@ -361,7 +357,7 @@ function content(): Node[] {
             field('description', 'What needs to happen', el('input', { name: 'description', required: true })),
             field('owner', 'Who owns it', ownerChoice(v)),
             field('ownerName', 'Or someone outside Teams: their name and role (for a parent or carer, “parent” or “carer”, not their name)', el('input', { name: 'ownerName' })),
-            field('dueDate', 'Due by', el('input', { name: 'dueDate', type: 'date', required: true, min: ukToday() })),
+            field('dueDate', 'Due by', el('input', { name: 'dueDate', type: 'date', required: true, min: ukToday(new Date()) })),
           ],
           'Add the action',
         ),

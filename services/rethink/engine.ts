@@ -6,11 +6,12 @@ import type { PartnershipProfile } from '../profile/types';
 import { own } from '../lookup';
 import { ok, refuse, type Result } from '../result';
 import { participantNamed } from './participantKey';
-import { actionsToRemind, idleToRemind, markedAt, markIds, REMINDER_TRIES } from './reminders';
+import { actionsToRemind, DAY_MS, idleToRemind, markedAt, markIds, REMINDER_TRIES } from './reminders';
 import { canChooseStrategy, FACILITATED, recommendStrategy } from './strategy';
 import type {
   Actor,
   AgreedAction,
+  AuditEvent,
   AuditWhat,
   Contribution,
   ConversationKind,
@@ -517,7 +518,7 @@ const handlers: Handlers = {
  * Whether the latest change of this kind was this person's: the same press again (a second tap on a
  * phone, where the card is slow to change, or an older copy of the card) is already done, not refused.
  */
-const justDoneBy = (r: Rethink, actor: Actor, what: AuditWhat): boolean => [...r.audit].reverse().find((a) => a.what === what)?.by === actor.id;
+const justDoneBy = (r: Rethink, actor: Actor, what: AuditWhat): boolean => lastAudit(r, (a) => a.what === what)?.by === actor.id;
 
 /** What a reminder marked at `at` reminds of: each action with its due date, and the quiet spell. */
 const reminderKey = (r: Rethink, at: string): string => {
@@ -689,12 +690,18 @@ export const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 
  */
 export function facilitatorQuiet(r: Rethink, now: Date, profile: PartnershipProfile): boolean {
   if (r.status !== 'open' || independentlyFacilitated(r) || !facilitatorIsNamed(r)) return false;
-  // Handed over to them (by the one before), or any change of their own (taking over included).
-  const latest = [...r.audit].reverse();
-  const became = latest.find((a) => a.what === 'handedOver' && a.ref === r.facilitatorId);
-  const last = latest.find((a) => a.by === r.facilitatorId);
-  const since = [last?.at, became?.at, r.createdAt].filter((t): t is string => Boolean(t)).sort().at(-1) ?? r.createdAt;
-  return now.getTime() - Date.parse(since) >= profile.reminders.openRethinkDays * 86_400_000;
+  // Their latest change (taking over included), or being handed it by the one before.
+  const since = lastAudit(r, (a) => a.by === r.facilitatorId || (a.what === 'handedOver' && a.ref === r.facilitatorId))?.at ?? r.createdAt;
+  return now.getTime() - Date.parse(since) >= profile.reminders.openRethinkDays * DAY_MS;
+}
+
+/** The latest audit event that passes `test`, read from the end without copying the trail (cards render on every change). */
+export function lastAudit(r: Rethink, test: (a: AuditEvent) => boolean): AuditEvent | undefined {
+  for (let i = r.audit.length - 1; i >= 0; i--) {
+    const a = r.audit[i];
+    if (a && test(a)) return a;
+  }
+  return undefined;
 }
 
 /** Whether who may facilitate depends on a meeting role, to be asked of Teams: not outside meetings, nor for strategy 3. */

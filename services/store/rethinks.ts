@@ -70,15 +70,16 @@ export function rethinkRepository(container: Container, instance: string): Rethi
   // applyCommand: a redelivered activity is a replay, and the same values again change nothing.
   const writes = new SharedWrites<Rethink>(container, true);
   /** The conversation's most recently changed Re-think in this state (held in this meeting, if given). */
-  const latest = async (conversationId: string, status: Rethink['status'], meetingId?: string, notResolved = false): Promise<Stored<Rethink> | undefined> => {
-    const [found] = await queryItems<Stored<Rethink>>(
+  /** The conversation's most recently changed Re-thinks in this state (held in this meeting, if given). */
+  const newest = (conversationId: string, status: Rethink['status'], limit: number, meetingId?: string, notResolved = false): Promise<Stored<Rethink>[]> =>
+    queryItems<Stored<Rethink>>(
       container,
-      `SELECT TOP 1 * FROM c WHERE c.conversationId = @conversationId AND c.status = @status${meetingId === undefined ? '' : ' AND c.meetingId = @meetingId'}${notResolved ? ' AND c.outcome.kind = "notResolved"' : ''} ORDER BY c.updatedAt DESC`,
-      [{ name: '@conversationId', value: conversationId }, { name: '@status', value: status }, ...(meetingId === undefined ? [] : [{ name: '@meetingId', value: meetingId }])],
+      `SELECT TOP @limit * FROM c WHERE c.conversationId = @conversationId AND c.status = @status${meetingId === undefined ? '' : ' AND c.meetingId = @meetingId'}${notResolved ? ' AND c.outcome.kind = "notResolved"' : ''} ORDER BY c.updatedAt DESC`,
+      [{ name: '@limit', value: limit }, { name: '@conversationId', value: conversationId }, { name: '@status', value: status }, ...(meetingId === undefined ? [] : [{ name: '@meetingId', value: meetingId }])],
       conversationId,
     );
-    return found;
-  };
+  const latest = async (conversationId: string, status: Rethink['status'], meetingId?: string, notResolved = false): Promise<Stored<Rethink> | undefined> =>
+    (await newest(conversationId, status, 1, meetingId, notResolved))[0];
   return {
     get: (conversationId, id) => readItem<Rethink>(container, id, conversationId),
     create: (rethink) => createItem(container, stamp(rethink)),
@@ -103,17 +104,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         conversationId,
       ),
     latestOpen: (conversationId, meetingId) => latest(conversationId, 'open', meetingId),
-    openInMeeting: (conversationId, meetingId, limit) =>
-      queryItems<Stored<Rethink>>(
-        container,
-        'SELECT TOP @limit * FROM c WHERE c.conversationId = @conversationId AND c.status = "open" AND c.meetingId = @meetingId ORDER BY c.updatedAt DESC',
-        [
-          { name: '@limit', value: limit },
-          { name: '@conversationId', value: conversationId },
-          { name: '@meetingId', value: meetingId },
-        ],
-        conversationId,
-      ),
+    openInMeeting: (conversationId, meetingId, limit) => newest(conversationId, 'open', limit, meetingId),
     latestProposed: (conversationId) => latest(conversationId, 'proposed'),
     latestNotResolved: (conversationId) => latest(conversationId, 'closed', undefined, true),
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.

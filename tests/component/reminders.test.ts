@@ -5,6 +5,7 @@
  */
 import { newGroupChat, TENANT, users, type TestConversation } from '../helpers/activities';
 import { Driver, START_FORM } from '../helpers/driver';
+import { nextWeekdayAt9 } from '../helpers/clock';
 import { cardOf } from '../helpers/connector';
 import { cardText, executeActions, startApp, startTestBed, type TestBed } from '../helpers/harness';
 import type { Rethink } from '../../services/rethink/types';
@@ -24,11 +25,7 @@ beforeAll(async () => {
 afterAll(() => bed.stop());
 // Each test begins on the next Monday at 09:00 UTC (09:00 or 10:00 in the UK): reminders go out in working hours.
 beforeEach(() => {
-  const monday = new Date(now);
-  monday.setUTCHours(9, 0, 0, 0);
-  do monday.setUTCDate(monday.getUTCDate() + 1);
-  while (monday.getUTCDay() !== 1);
-  now = monday.getTime();
+  now = nextWeekdayAt9(now, 1);
 });
 
 const postsIn = (chat: TestConversation): string[] => bed.connector.posts(chat.id).map((p) => p.activity.text ?? '');

@@ -7,6 +7,7 @@ import { message, person, users, type TestConversation } from '../helpers/activi
 import { send, startTestBed, type TestBed } from '../helpers/harness';
 import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, pressIn, submitForm } from '../helpers/journeys';
 import { ukToday } from '../../services/rethink/validation';
+import { nextWeekdayAt9 } from '../helpers/clock';
 
 const DAY = 86_400_000;
 const admin = users.isaiah;
@@ -16,14 +17,8 @@ const channel: TestConversation = { id: '19:w1a2i3t4i5n6g7@thread.tacv2', conver
 
 let bed: TestBed;
 let now = Date.parse('2027-07-01T09:00:00.000Z');
-/** Moves the clock on to the next such weekday (0 Sunday … 6 Saturday) at 09:00 UTC, 10:00 in the UK: each test begins on a day of its own choosing. */
-const onNext = (weekday: number) => {
-  const day = new Date(now);
-  day.setUTCHours(9, 0, 0, 0);
-  do day.setUTCDate(day.getUTCDate() + 1);
-  while (day.getUTCDay() !== weekday);
-  now = day.getTime();
-};
+/** Each test begins on a weekday of its own choosing (0 Sunday … 6 Saturday). */
+const onNext = (weekday: number) => (now = nextWeekdayAt9(now, weekday));
 const say = (conversation: TestConversation, text: string) => send(bed.app, message(text, { user: admin, conversation, serviceUrl: bed.connector.serviceUrl }));
 const raised = (conversationId: string): string[] => bed.connector.posts(conversationId).map((p) => p.activity.text ?? '').filter((t) => t.includes('is still waiting'));
 
