@@ -12,7 +12,7 @@ import { reachAcceptorOnInstall } from './handlers/requests';
 import { ADMINISTRATOR_COMMANDS, MESSAGES, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor, readOnly } from './router';
-import { asCardData, tenantOf, turnInput } from './turn';
+import { asCardData, tenantOf, turnInput, typedText } from './turn';
 
 export interface BotOptions {
   readonly clock: () => Date;
@@ -114,9 +114,7 @@ export class RethinkBot extends TeamsActivityHandler {
       await respondToMessage(context, result, this.deps.log, this.options.deliveries);
       return;
     }
-    // botbuilder's mention removal fails on a message with no text (an @mention and a picture, say).
-    const text = activity.text ? (TurnContext.removeRecipientMention(activity) ?? activity.text) : '';
-    const command = commandFor(text);
+    const command = commandFor(typedText(activity));
     const administrator = activity.conversation.conversationType === 'personal' && !!activity.from.aadObjectId && this.deps.administrators.includes(activity.from.aadObjectId);
     // The command's own name in the log (never what followed it), so a refused one can be traced.
     const result = command ? await this.execute(command.handler, context, { ...value, argument: command.argument }, command.name) : { notice: administrator ? `${MESSAGES.unknownCommand} ${ADMINISTRATOR_COMMANDS}` : MESSAGES.unknownCommand };

@@ -1,5 +1,5 @@
 /** Reads a Teams activity into a handler's plain input. */
-import { TeamsInfo, type TurnContext } from 'botbuilder';
+import { TeamsInfo, TurnContext } from 'botbuilder';
 import { own } from '../services/lookup';
 import type { ConversationKind } from '../services/rethink/types';
 import type { ConversationAddress } from '../services/store/people';
@@ -11,6 +11,21 @@ export function tenantOf(context: TurnContext): string | undefined {
   const activity = context.activity;
   const channelTenant = (activity.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id;
   return typeof channelTenant === 'string' ? channelTenant : activity.conversation?.tenantId;
+}
+
+/**
+ * What was typed, without @mentions: Re-think's own, and anyone else's (people mention a colleague
+ * in the same message; no command takes a person). Teams may send a typed space as `&nbsp;`.
+ */
+export function typedText(activity: TurnContext['activity']): string {
+  // botbuilder's mention removal fails on a message with no text (an @mention and a picture, say).
+  if (!activity.text) return '';
+  let text = TurnContext.removeRecipientMention(activity) ?? activity.text;
+  for (const entity of activity.entities ?? []) {
+    const mentioned = entity.type === 'mention' ? (entity as { text?: unknown }).text : undefined;
+    if (typeof mentioned === 'string' && mentioned) text = text.split(mentioned).join(' ');
+  }
+  return text.replace(/&nbsp;/gi, ' ');
 }
 
 function meetingOf(context: TurnContext): string | undefined {

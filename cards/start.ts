@@ -1,6 +1,6 @@
 import type { PartnershipProfile } from '../services/profile/types';
 import type { StartInput } from '../services/rethink/engine';
-import type { StrategyAnswers } from '../services/rethink/types';
+import type { ConversationKind, StrategyAnswers } from '../services/rethink/types';
 import template from './start.json';
 import { expand, fitted, type AdaptiveCard } from './render';
 import { MAX_REFERENCE } from '../services/rethink/validation';
@@ -30,6 +30,8 @@ export interface StartCardData {
    * it in would be recorded with them): left empty, the person's own from last time are used.
    */
   ownDetailsRequired: boolean;
+  /** In a team channel: who can read what is added (the whole team, and whoever joins it later). */
+  audience: string;
   rolePlaceholder: string;
   agencyPlaceholder: string;
   nameMax: number;
@@ -53,7 +55,14 @@ export const EMPTY_START_FORM: StartFormValues = {
   revealTogether: false,
 };
 
-export function startCardData(profile: PartnershipProfile, values: StartFormValues, error?: string, { forEveryone = false } = {}): StartCardData {
+/** A standard channel is open to the whole team, guests and later members included, and keeps its history. */
+export const CHANNEL_AUDIENCE =
+  'This is a team channel: everyone in the team can read it, including guests and anyone added later, and so can read everything added to this Re-think. For one child’s case, a group chat with just the people involved is usually the better place.';
+
+/** Who the form is posted for: one person in their own chat, or everyone in a shared one (and in a channel, the whole team). */
+export const formAudience = (kind: ConversationKind): { forEveryone: boolean; inChannel: boolean } => ({ forEveryone: kind !== 'personal', inChannel: kind === 'channel' });
+
+export function startCardData(profile: PartnershipProfile, values: StartFormValues, error?: string, { forEveryone = false, inChannel = false } = {}): StartCardData {
   return {
     hasError: Boolean(error),
     error: error ?? '',
@@ -71,6 +80,7 @@ export function startCardData(profile: PartnershipProfile, values: StartFormValu
     role: values.role,
     agency: values.agency,
     ownDetailsRequired: !forEveryone,
+    audience: inChannel ? CHANNEL_AUDIENCE : '',
     rolePlaceholder: forEveryone ? 'Yours, e.g. social worker (left empty: the one you gave last time, if any)' : 'For example, social worker',
     agencyPlaceholder: forEveryone ? 'Yours, e.g. children’s social care (left empty: the one you gave last time, if any)' : 'For example, children’s social care',
     nameMax: profile.limits.nameMaxLength,

@@ -3,7 +3,7 @@ import { renderEscalationCard } from '../../cards/escalation';
 import { historyOf } from '../../services/requests/history';
 import { applyCommand } from '../../services/rethink/engine';
 import type { Rethink } from '../../services/rethink/types';
-import { engineContext, MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type TurnInput } from './types';
+import { engineContext, MESSAGES, rethinkIdOf, textField, threadOf, type Deps, type Handler, type TurnInput } from './types';
 
 const escalatable = (r: Rethink): boolean => r.status === 'closed' && r.outcome?.kind === 'notResolved';
 
@@ -22,7 +22,7 @@ function offer(deps: Deps, r: Rethink | undefined) {
 /** `escalate`: for this conversation's most recent Re-think that closed not resolved. */
 export const escalateCommand: Handler = async (input, deps) => {
   // However many Re-thinks have changed here since: one query, in this conversation's partition.
-  const latest = await deps.rethinks.latestNotResolved(input.where.conversationId);
+  const latest = await deps.rethinks.latestNotResolved(input.where.conversationId, threadOf(input));
   if (!latest) return { notice: notEscalatable(deps) };
   return offer(deps, latest);
 };

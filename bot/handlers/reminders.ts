@@ -9,7 +9,7 @@ import { ownerLabel } from '../../services/rethink/authors';
 import { formatUkDay, ukToday } from '../../services/rethink/validation';
 import { applyCommand, facilitatorIsNamed, facilitatorQuiet, type EngineContext } from '../../services/rethink/engine';
 import { DAY_MS, markedAt, REMINDER_CLAIM_MS, reminderBounds } from '../../services/rethink/reminders';
-import { inWorkingHours } from '../../services/rethink/workingDays';
+import { calendarOf, inWorkingHours } from '../../services/rethink/workingDays';
 import type { Actor, AgreedAction, Rethink } from '../../services/rethink/types';
 import { errorKind } from '../../services/logging';
 import type { ConnectorClient } from '../connectorClient';
@@ -49,7 +49,7 @@ export async function sendReminders(deps: Deps, connector: ConnectorClient, cloc
       .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: lapsed.id }, 'a reminder that was never settled could not be made ready to try again; the next check tries'));
   }
   // Not to people's work phones at night or at the weekend: what is due waits for the working day.
-  if (!inWorkingHours(now)) return;
+  if (!inWorkingHours(now, calendarOf(deps.profile.reminders))) return;
   for (const found of await deps.rethinks.dueReminders(reminderBounds(now, deps.profile), PER_CHECK, deps.allowedTenantIds)) {
     // Stopping: nothing more is marked, so nothing marked is left unposted by this instance.
     if (stopping()) return;

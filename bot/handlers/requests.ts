@@ -17,10 +17,10 @@ import type { ConversationAddress } from '../../services/store/people';
 import { namedReach, poolChats, type FacilitatorPool, type PoolChats } from '../../services/store/pool';
 import { personalChats } from '../../services/store/people';
 import { DAY_MS } from '../../services/rethink/reminders';
-import { inWorkingHours, workingDaysBefore } from '../../services/rethink/workingDays';
+import { calendarOf, inWorkingHours, workingDaysBefore } from '../../services/rethink/workingDays';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
 import { conversationKey } from '../turn';
-import { idField, MESSAGES, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { idField, MESSAGES, textField, threadOf, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 const personOf = (input: TurnInput): PersonRef => ({ id: input.actor.id, name: input.actor.name, ...(input.actor.aadObjectId ? { aadObjectId: input.actor.aadObjectId } : {}) });
 const context = (input: TurnInput, deps: Deps): lifecycle.RequestContext => ({ now: input.now, newId: deps.newId, profile: deps.profile });
@@ -33,7 +33,7 @@ const chatOf = async (deps: Deps, aadObjectId: string | undefined): Promise<Conv
 /** `request facilitator`: the form for this conversation's latest case, or a question for the case reference. */
 export const requestFacilitator: Handler = async (input, deps) => {
   const given = textField(input.data, 'argument');
-  const [latest] = given ? [] : await deps.rethinks.list(input.where.conversationId, 1);
+  const [latest] = given ? [] : await deps.rethinks.list(input.where.conversationId, 1, undefined, threadOf(input));
   const caseReference = given || latest?.caseReference;
   if (!caseReference) {
     return { notice: `Which case is the request for? Type **request facilitator** followed by the case reference, for example **request facilitator ${deps.profile.caseReference.example}**.` };
@@ -488,7 +488,7 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
 
 /** The periodic check for meetings whose day has passed with no strategy 3 Re-think started (the next working morning). */
 export async function raiseMeetingsPassed(deps: Deps, now: Date): Promise<void> {
-  if (!inWorkingHours(now)) return;
+  if (!inWorkingHours(now, calendarOf(deps.profile.reminders))) return;
   const passed = await deps.requests.meetingPassed(ukToday(now), 20);
   if (passed.length === 0) return;
   const administrators = await administratorChats(deps);
@@ -506,9 +506,10 @@ export async function raiseMeetingsPassed(deps: Deps, now: Date): Promise<void> 
  * facilitators who can be reached and haven't declined it, and the administrators.
  */
 export async function raiseWaitingRequests(deps: Deps, now: Date): Promise<void> {
-  if (!inWorkingHours(now)) return;
+  const calendar = calendarOf(deps.profile.reminders);
+  if (!inWorkingHours(now, calendar)) return;
   const days = deps.profile.reminders.requestWaitingDays ?? 3;
-  const waiting = await deps.requests.waitingLong(workingDaysBefore(now, days).toISOString(), 20);
+  const waiting = await deps.requests.waitingLong(workingDaysBefore(now, days, calendar).toISOString(), 20);
   if (waiting.length === 0) return;
   const { pool, named, administrators } = await poolReach(deps);
   const ctx = { now, newId: deps.newId, profile: deps.profile };

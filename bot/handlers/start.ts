@@ -1,6 +1,6 @@
 /** Starting a Re-think: the form, the recommended strategy, and the choice. */
 import { renderRethinkCard } from '../../cards/rethink';
-import { renderStartCard, startCardData, type StartFormValues } from '../../cards/start';
+import { formAudience, renderStartCard, startCardData, type StartFormValues } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { own } from '../../services/lookup';
 import { applyCommand, mayFacilitate, startRethink } from '../../services/rethink/engine';
@@ -51,7 +51,7 @@ export const submitStart: Handler = async (input, deps) => {
   const start = (key: string | undefined) => startRethink({ ...values, facilitatingRequest, answers, recordedReference: reference.ok && reference.recorded }, input.actor, input.where, keyed(key));
   const started = start(formKey);
   if (!started.ok) {
-    return { view: renderStartCard(startCardData(deps.profile, values, started.error.message, { forEveryone: input.where.conversationKind !== 'personal' })), notice: started.error.message };
+    return { view: renderStartCard(startCardData(deps.profile, values, started.error.message, formAudience(input.where.conversationKind))), notice: started.error.message };
   }
   // Saved new, or the Re-think already saved under that id.
   const save = async (r: Rethink): Promise<{ created?: Stored<Rethink>; existing?: Stored<Rethink> }> => {
@@ -151,7 +151,7 @@ export const cancelStart: Handler = async (input, deps) => {
   // professional, aren't left on it for someone else to start with.
   const forEveryone = input.where.conversationKind !== 'personal';
   const values = forEveryone ? { ...formFrom(outcome.doc), role: '', agency: '', isLeadProfessional: false } : formFrom(outcome.doc);
-  const card = renderStartCard(startCardData(deps.profile, values, 'This Re-think was cancelled before it started. You can start again with this form.', { forEveryone }));
+  const card = renderStartCard(startCardData(deps.profile, values, 'This Re-think was cancelled before it started. You can start again with this form.', formAudience(input.where.conversationKind)));
   if (outcome.replay) return { view: card };
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };

@@ -163,6 +163,13 @@ export type MeetingRole = { readonly kind: 'role'; readonly role: string } | { r
 export const ADMINISTRATOR_COMMANDS =
   'As an administrator, you can also type **facilitators**, **add facilitator** or **remove facilitator** with an Entra object id, **set facilitator channel** (in the channel) or **remove facilitator channel**, **requests**, and, in your personal chat with Re-think, **export case** or **erase case** with a case reference.';
 
+/**
+ * In a channel, the reply thread this turn is in: the records are kept per channel, and a command
+ * typed in a thread means that thread's Re-think, not the newest in the whole channel.
+ */
+export const threadOf = (input: Pick<TurnInput, 'turnConversationId' | 'where'>): string | undefined =>
+  input.where.conversationKind === 'channel' && input.turnConversationId !== input.where.conversationId ? input.turnConversationId : undefined;
+
 export const MESSAGES = {
   roleUnknown: 'Teams couldn’t confirm your role in this meeting just now, so nothing has changed. Please try again in a moment.',
   notFound: 'I can’t find that Re-think in this conversation. It may belong to another chat: type **list** to see the Re-thinks here (in a group chat, channel or meeting, **@Re-think list**).',
@@ -176,6 +183,7 @@ export const MESSAGES = {
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one (in a group chat, channel or meeting, **@Re-think status**).',
   unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help**.',
   noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).',
+  noneInThisThread: 'No Re-think is open in this thread. Those open in other threads of this channel are below: **Show this Re-think** posts its card here, and its updates and reminders then come here too.',
   requestNotFound: 'I can’t find that request. It may have been removed: type **my requests** to see yours.',
   notPool: 'Only the partnership’s independent facilitators can do that. If you should be one, please ask your partnership administrator.',
   notAdministrator: 'Only the partnership’s administrators can see or change the facilitator pool. If something there needs changing, please ask one of them.',

@@ -1,7 +1,7 @@
 /** Handlers that show things: help, the start form, status, list, refresh. */
 import { renderListCard, listCardData } from '../../cards/list';
 import { renderRethinkCard, type Viewer } from '../../cards/rethink';
-import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
+import { EMPTY_START_FORM, formAudience, renderStartCard, startCardData } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { renderWelcomeCard, welcomeCardData } from '../../cards/welcome';
 import { mayFacilitate } from '../../services/rethink/engine';
@@ -9,7 +9,7 @@ import { referenceOf } from './caseReference';
 import { formatUkDate } from '../../services/rethink/validation';
 import type { Rethink } from '../../services/rethink/types';
 import { actorFor, recordCardActivity } from './rethink';
-import { ADMINISTRATOR_COMMANDS, MESSAGES, rethinkIdOf, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { ADMINISTRATOR_COMMANDS, MESSAGES, rethinkIdOf, textField, threadOf, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 export const help: Handler = async (input, deps) => ({
   posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }],
@@ -31,7 +31,7 @@ export const showStartForm: Handler = async (input, deps) => {
   const values = { ...EMPTY_START_FORM, caseReference: checked?.ok ? checked.value : '', role: person?.role ?? '', agency: person?.agency ?? '' };
   const error = checked && !checked.ok ? checked.message : undefined;
   const already = checked?.ok ? await openHereFor(deps, input, checked.value) : undefined;
-  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, error, { forEveryone })), ...(already ? { text: already } : {}) }] };
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, error, formAudience(input.where.conversationKind))), ...(already ? { text: already } : {}) }] };
 };
 
 /**
@@ -75,7 +75,7 @@ export const startNextStrategy: Handler = async (input, deps) => {
     raisedWithLeadProfessional: r.strategy === 1,
   };
   const already = await openHereFor(deps, input, r.caseReference);
-  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, undefined, { forEveryone })), ...(already ? { text: already } : {}) }], notice: 'A start form for strategy 2 is below, filled in from this Re-think.' };
+  return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, undefined, formAudience(input.where.conversationKind))), ...(already ? { text: already } : {}) }], notice: 'A start form for strategy 2 is below, filled in from this Re-think.' };
 };
 
 /** Pressed on the welcome card: the welcome stays as it is and a start form follows. */
@@ -105,8 +105,12 @@ export function repost(input: TurnInput, deps: Deps, r: Rethink): HandlerResult 
 }
 
 export const status: Handler = async (input, deps) => {
-  const r = await deps.rethinks.latestOpen(input.where.conversationId);
+  const thread = threadOf(input);
+  const r = await deps.rethinks.latestOpen(input.where.conversationId, thread === undefined ? {} : { thread });
   if (r) return repost(input, deps, r);
+  // Open in other threads of the channel: which one is for people to choose, not the newest moved here.
+  const elsewhere = thread === undefined ? [] : await deps.rethinks.list(input.where.conversationId, LISTED, 'open');
+  if (elsewhere.length > 0) return { notice: MESSAGES.noneInThisThread, posts: [{ card: renderListCard(listCardData(elsewhere)) }] };
   // None under way, but one waiting for its strategy: its card again, rather than "type start" (a second one).
   const waiting = await deps.rethinks.latestProposed(input.where.conversationId);
   return waiting ? strategyAgain(deps, waiting, `No Re-think has begun here yet: the one for case ${waiting.caseReference} is waiting for its strategy. Its strategy card is below again, for the person who started it to choose.`) : { notice: MESSAGES.noOpenRethink };

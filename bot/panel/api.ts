@@ -162,7 +162,7 @@ async function meetingPass(pd: PanelDeps, address: ConversationAddress, meetingI
 async function openIn(rethinks: RethinkRepository, chatId: string, meetingId: string | undefined): Promise<Stored<Rethink> | undefined> {
   const newest = await rethinks.latestOpen(chatId);
   if (!meetingId || !newest || newest.meetingId === meetingId) return newest;
-  return (await rethinks.latestOpen(chatId, meetingId)) ?? newest;
+  return (await rethinks.latestOpen(chatId, { meetingId })) ?? newest;
 }
 
 const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention Re-think in the meeting chat and type start.';

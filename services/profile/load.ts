@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BANK_HOLIDAY_REGIONS } from '../rethink/bankHolidays';
 import { looksLikeDate, looksLikeName, matchesCaseReference, MAX_REFERENCE } from '../rethink/validation';
 import type { PartnershipProfile } from './types';
 
@@ -182,6 +183,18 @@ const choices: Check = (v, at, p) => {
   }
 };
 
+const oneOf = (allowed: readonly string[]): Check => (v, at, p) => {
+  if (typeof v !== 'string' || !allowed.includes(v)) p.push(`${at} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}`);
+};
+/** A real calendar date, written YYYY-MM-DD. */
+const isoDate: Check = (v, at, p) => {
+  const time = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : NaN;
+  // Date.parse takes 30 February as 2 March: a date that doesn't come back the same isn't one.
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== v) {
+    p.push(`${at} must be a date written YYYY-MM-DD, such as 2027-06-07`);
+  }
+};
+
 const profileShape = object({
   partnership: object({ name: text, shortName: text, guidanceUrl: url, escalationProtocolUrl: url, escalationProtocolName: text, escalationProtocolShortName: text, publisherName: optional(text), websiteUrl: optional(url), privacyUrl: optional(url), termsOfUseUrl: optional(url) }),
   caseReference: object({ pattern: regex, example: text, hint: text }),
@@ -197,7 +210,13 @@ const profileShape = object({
   concernCategories: choices,
   tiersOfNeed: choices,
   escalationStages: list(text),
-  reminders: object({ openRethinkDays: positive, actionDueSoonDays: positive, requestWaitingDays: optional(positive) }),
+  reminders: object({
+    openRethinkDays: positive,
+    actionDueSoonDays: positive,
+    requestWaitingDays: optional(positive),
+    bankHolidays: optional(oneOf(BANK_HOLIDAY_REGIONS)),
+    closedDays: optional(list(isoDate, { min: 0 })),
+  }),
   requestForm: object({ planTypes: choices, urgencies: choices, formats: choices, familyAware: choices, managerAgrees: choices }),
 });
 

@@ -1,3 +1,5 @@
+import type { BankHolidayRegion } from '../rethink/bankHolidays';
+
 /** What a partnership can change without code: see the practice model's "Partnership profile". */
 export interface Choice {
   readonly id: string;
@@ -55,8 +57,19 @@ export interface PartnershipProfile {
   readonly concernCategories: readonly Choice[];
   readonly tiersOfNeed: readonly Choice[];
   readonly escalationStages: readonly string[];
-  /** `actionDueSoonDays` and `requestWaitingDays` are working days (Monday to Friday): notice of an action, and how long a facilitator request no one has accepted waits before it is raised once with the pool and administrators (3 when not given). */
-  readonly reminders: { readonly openRethinkDays: number; readonly actionDueSoonDays: number; readonly requestWaitingDays?: number };
+  /**
+   * `actionDueSoonDays` and `requestWaitingDays` are working days: notice of an action, and how long a
+   * facilitator request no one has accepted waits before it is raised once with the pool and
+   * administrators (3 when not given). Working days are Monday to Friday but for the bank holidays of
+   * `bankHolidays` (England and Wales when not given; `none` for none) and the one-off `closedDays`.
+   */
+  readonly reminders: {
+    readonly openRethinkDays: number;
+    readonly actionDueSoonDays: number;
+    readonly requestWaitingDays?: number;
+    readonly bankHolidays?: BankHolidayRegion;
+    readonly closedDays?: readonly string[];
+  };
   /** The choices on the independent facilitator request form. */
   readonly requestForm: {
     readonly planTypes: readonly Choice[];

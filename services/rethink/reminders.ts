@@ -5,7 +5,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { ukToday } from './validation';
-import { workingDaysAfter } from './workingDays';
+import { calendarOf, workingDaysAfter } from './workingDays';
 import type { AgreedAction, Rethink } from './types';
 
 export const DAY_MS = 86_400_000;
@@ -52,7 +52,7 @@ export const REMINDER_CLAIM_MS = 2 * 60_000;
 /** Where the search for reminders starts: the same bounds as above, for a query across chats. */
 export function reminderBounds(now: Date, profile: PartnershipProfile): { dueBy: string; overdueFrom: string; agreedBefore: string; idleSince: string } {
   return {
-    dueBy: workingDaysAfter(now, profile.reminders.actionDueSoonDays),
+    dueBy: workingDaysAfter(now, profile.reminders.actionDueSoonDays, calendarOf(profile.reminders)),
     overdueFrom: ukDateAfter(now, -OVERDUE_DAYS),
     agreedBefore: new Date(now.getTime() - DAY_MS).toISOString(),
     idleSince: new Date(now.getTime() - profile.reminders.openRethinkDays * DAY_MS).toISOString(),

@@ -21,16 +21,16 @@ export interface RethinkRepository {
   create(rethink: Rethink): Promise<Stored<Rethink> | undefined>;
   /** `read`: the document as just read in this turn, to save reading it again. */
   update(conversationId: string, id: string, change: Change<Rethink>, read?: Stored<Rethink>): Promise<UpdateOutcome<Rethink>>;
-  /** This conversation's Re-thinks (the open ones only, with `open`), most recently changed first (one partition). */
-  list(conversationId: string, limit: number, open?: 'open'): Promise<RethinkListItem[]>;
-  /** The most recently changed open Re-think in this conversation (held in this meeting, if given). */
-  latestOpen(conversationId: string, meetingId?: string): Promise<Stored<Rethink> | undefined>;
+  /** This conversation's Re-thinks (the open ones only, with `open`; whose card is in `thread`, if given), most recently changed first (one partition). */
+  list(conversationId: string, limit: number, open?: 'open', thread?: string): Promise<RethinkListItem[]>;
+  /** The most recently changed open Re-think in this conversation (held in this meeting, or with its card in this channel thread, if given). */
+  latestOpen(conversationId: string, within?: Within): Promise<Stored<Rethink> | undefined>;
   /** The Re-thinks open in this meeting (in its chat), most recently changed first. */
   openInMeeting(conversationId: string, meetingId: string, limit: number): Promise<Stored<Rethink>[]>;
   /** The conversation's most recent Re-think still waiting for its strategy to be chosen. */
   latestProposed(conversationId: string): Promise<Stored<Rethink> | undefined>;
-  /** The conversation's most recently changed Re-think that closed without resolving the concern (one partition). */
-  latestNotResolved(conversationId: string): Promise<Stored<Rethink> | undefined>;
+  /** The conversation's most recently changed Re-think that closed without resolving the concern (its card in `thread`, if given; one partition). */
+  latestNotResolved(conversationId: string, thread?: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request. */
   forCase(caseReference: string): Promise<Rethink[]>;
   /** A case's Re-thinks in this conversation (one partition): an escalation's history. */
@@ -62,6 +62,15 @@ const previousOf = (current: Rethink): Written['previous'] => (current.written ?
 /** A case's Re-thinks that count (not those cancelled before they started, nor still proposed). */
 const OF_CASE = 'c.caseReference = @caseReference AND c.status IN ("open", "closed")';
 
+/**
+ * Narrower than the whole conversation: a meeting held in it, or (in a channel, where the records are
+ * kept per channel) the reply thread its card is in.
+ */
+export interface Within {
+  readonly meetingId?: string;
+  readonly thread?: string;
+}
+
 export function rethinkRepository(container: Container, instance: string): RethinkRepository {
   const stamp = <T extends Rethink>(next: T, current?: Rethink): T => ({
     ...next,
@@ -69,17 +78,22 @@ export function rethinkRepository(container: Container, instance: string): Rethi
   });
   // applyCommand: a redelivered activity is a replay, and the same values again change nothing.
   const writes = new SharedWrites<Rethink>(container, true);
-  /** The conversation's most recently changed Re-think in this state (held in this meeting, if given). */
-  /** The conversation's most recently changed Re-thinks in this state (held in this meeting, if given). */
-  const newest = (conversationId: string, status: Rethink['status'], limit: number, meetingId?: string, notResolved = false): Promise<Stored<Rethink>[]> =>
+  /** The conversation's most recently changed Re-thinks in this state (narrowed by `within`, if given). */
+  const newest = (conversationId: string, status: Rethink['status'], limit: number, { meetingId, thread }: Within = {}, notResolved = false): Promise<Stored<Rethink>[]> =>
     queryItems<Stored<Rethink>>(
       container,
-      `SELECT TOP @limit * FROM c WHERE c.conversationId = @conversationId AND c.status = @status${meetingId === undefined ? '' : ' AND c.meetingId = @meetingId'}${notResolved ? ' AND c.outcome.kind = "notResolved"' : ''} ORDER BY c.updatedAt DESC`,
-      [{ name: '@limit', value: limit }, { name: '@conversationId', value: conversationId }, { name: '@status', value: status }, ...(meetingId === undefined ? [] : [{ name: '@meetingId', value: meetingId }])],
+      `SELECT TOP @limit * FROM c WHERE c.conversationId = @conversationId AND c.status = @status${meetingId === undefined ? '' : ' AND c.meetingId = @meetingId'}${thread === undefined ? '' : ' AND c.cardConversationId = @thread'}${notResolved ? ' AND c.outcome.kind = "notResolved"' : ''} ORDER BY c.updatedAt DESC`,
+      [
+        { name: '@limit', value: limit },
+        { name: '@conversationId', value: conversationId },
+        { name: '@status', value: status },
+        ...(meetingId === undefined ? [] : [{ name: '@meetingId', value: meetingId }]),
+        ...(thread === undefined ? [] : [{ name: '@thread', value: thread }]),
+      ],
       conversationId,
     );
-  const latest = async (conversationId: string, status: Rethink['status'], meetingId?: string, notResolved = false): Promise<Stored<Rethink> | undefined> =>
-    (await newest(conversationId, status, 1, meetingId, notResolved))[0];
+  const latest = async (conversationId: string, status: Rethink['status'], within?: Within, notResolved = false): Promise<Stored<Rethink> | undefined> =>
+    (await newest(conversationId, status, 1, within, notResolved))[0];
   return {
     get: (conversationId, id) => readItem<Rethink>(container, id, conversationId),
     create: (rethink) => createItem(container, stamp(rethink)),
@@ -93,20 +107,17 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         },
         read ? { read } : {},
       ),
-    list: (conversationId, limit, open) =>
+    list: (conversationId, limit, open, thread) =>
       queryItems<RethinkListItem>(
         container,
-        `SELECT TOP @limit c.id, c.caseReference, c.strategy, c.status, c.stage, c.updatedAt, c.outcome FROM c WHERE c.conversationId = @conversationId AND ${open ? 'c.status = "open"' : 'c.status != "cancelled"'} ORDER BY c.updatedAt DESC`,
-        [
-          { name: '@limit', value: limit },
-          { name: '@conversationId', value: conversationId },
-        ],
+        `SELECT TOP @limit c.id, c.caseReference, c.strategy, c.status, c.stage, c.updatedAt, c.outcome FROM c WHERE c.conversationId = @conversationId AND ${open ? 'c.status = "open"' : 'c.status != "cancelled"'}${thread === undefined ? '' : ' AND c.cardConversationId = @thread'} ORDER BY c.updatedAt DESC`,
+        [{ name: '@limit', value: limit }, { name: '@conversationId', value: conversationId }, ...(thread === undefined ? [] : [{ name: '@thread', value: thread }])],
         conversationId,
       ),
-    latestOpen: (conversationId, meetingId) => latest(conversationId, 'open', meetingId),
-    openInMeeting: (conversationId, meetingId, limit) => newest(conversationId, 'open', limit, meetingId),
+    latestOpen: (conversationId, within) => latest(conversationId, 'open', within),
+    openInMeeting: (conversationId, meetingId, limit) => newest(conversationId, 'open', limit, { meetingId }),
     latestProposed: (conversationId) => latest(conversationId, 'proposed'),
-    latestNotResolved: (conversationId) => latest(conversationId, 'closed', undefined, true),
+    latestNotResolved: (conversationId, thread) => latest(conversationId, 'closed', thread === undefined ? {} : { thread }, true),
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.
     closedStrategyThreeSince: (since) =>
       queryAcross<ClosedStrategyThree>(container, 'SELECT c.id, c.conversationId, c.caseReference, c.createdBy, c.createdAt, c.outcome FROM c WHERE c.status = "closed" AND c.strategy = 3 AND c.updatedAt >= @since', [{ name: '@since', value: since }]),

@@ -8,7 +8,7 @@ import { listCardData, renderListCard } from '../../cards/list';
 import { FALLBACK_TEXT, cardBytes, expand, MAX_CARD_BYTES, TOO_LONG_TO_KEEP, type AdaptiveCard } from '../../cards/render';
 import { renderRethinkCard, rethinkCardData, type RethinkCardOptions } from '../../cards/rethink';
 import rethinkTemplate from '../../cards/rethink.json';
-import { EMPTY_START_FORM, renderStartCard, startCardData } from '../../cards/start';
+import { CHANNEL_AUDIENCE, EMPTY_START_FORM, formAudience, renderStartCard, startCardData } from '../../cards/start';
 import { renderStrategyCard, strategyCardData } from '../../cards/strategy';
 import { FACILITATED } from '../../services/rethink/strategy';
 import { participantNamed } from '../../services/rethink/participantKey';
@@ -176,7 +176,18 @@ describe('start card', () => {
   const empty = (): AdaptiveCard => renderStartCard(startCardData(profile, EMPTY_START_FORM));
   const withError = (): AdaptiveCard => renderStartCard(startCardData(profile, TYPED_START_FORM, 'That isn’t a case reference Re-think recognises. It should look like PSCP-2026-0042.'));
 
-  describeEveryVariant({ empty: { render: empty, rethinkIds: [] }, 'with an error and typed values': { render: withError, rethinkIds: [] } });
+  const inChannel = (): AdaptiveCard => renderStartCard(startCardData(profile, EMPTY_START_FORM, undefined, formAudience('channel')));
+
+  describeEveryVariant({ empty: { render: empty, rethinkIds: [] }, 'with an error and typed values': { render: withError, rethinkIds: [] }, 'in a team channel': { render: inChannel, rethinkIds: [] } });
+
+  it('in a team channel, says above the form that the whole team can read it; elsewhere, nothing of the kind', () => {
+    expect(texts(inChannel())).toContain(CHANNEL_AUDIENCE);
+    expect(ofType(inChannel(), 'Container').filter((c) => c.style === 'warning')).toHaveLength(1);
+    for (const card of [empty(), renderStartCard(startCardData(profile, EMPTY_START_FORM, undefined, formAudience('groupChat')))]) {
+      expect(texts(card)).not.toContain(CHANNEL_AUDIENCE);
+      expect(ofType(card, 'Container').some((c) => c.style === 'warning')).toBe(false);
+    }
+  });
 
   it('starts empty, in Teams, with every question answered no', () => {
     const card = empty();

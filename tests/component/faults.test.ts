@@ -497,7 +497,7 @@ describe('a Re-think grown larger than any card shows whole', () => {
     for (let stage = 1; stage < 5; stage++) await driver.press(megan, 'advance', { rethinkId, confirmed: true, stage });
     const description = (i: number) => `Action ${i + 1}: ${'Arrange a review of the plan with the family and school, and share the outcome with everyone. '.repeat(4)}`.slice(0, 300);
     for (let i = 0; i < 50; i++) {
-      const answer = await driver.press(i % 2 ? megan : adele, 'addAction', { rethinkId, actionDescription: description(i), actionOwner: '__external', actionOwnerName: 'Duty manager, Early Help Hub', actionDue: `${AHEAD + 1}-01-01` });
+      const answer = await driver.press(i % 2 ? megan : adele, 'addAction', { rethinkId, actionDescription: description(i), actionOwner: '__external', actionOwnerName: 'Duty manager, Early Help Hub', actionDue: `${AHEAD}-01-31` });
       expect({ i, saved: cardText(answer.card).includes('The action is added.'), bytes: cardBytes(answer.card ?? {}) <= MAX_CARD_BYTES }).toEqual({ i, saved: true, bytes: true });
     }
     expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.actions).toHaveLength(50);

@@ -311,7 +311,7 @@ describe('commands', () => {
     expect(resources[0]).toMatchObject({ conversationId: chat.conversation.id, serviceUrl: bed.connector.serviceUrl, conversationKind: 'groupChat' });
   });
 
-  test('in a channel, everyone’s card is updated in its thread, and status finds the Re-think from another thread', async () => {
+  test('in a channel, everyone’s card is updated in its thread; status in another thread lists the channel’s open Re-thinks, and one shown there moves there', async () => {
     const channel = `19:${Date.now()}chan@thread.tacv2`;
     const thread = new Driver(bed.app, bed.connector, { id: `${channel};messageid=111`, conversationType: 'channel', isGroup: true });
     const { rethinkId, cardId } = await thread.start(megan);
@@ -321,6 +321,13 @@ describe('commands', () => {
     expect(cardText(thread.sharedCard(cardId))).toContain('Adele');
     const newPost = new Driver(bed.app, bed.connector, { id: `${channel};messageid=222`, conversationType: 'channel', isGroup: true });
     await newPost.say(adele, 'status');
+    // Not this thread's: the channel's open ones to choose from, none moved here unasked.
+    const [said, listed] = bed.connector.posts(newPost.conversation.id).slice(-2);
+    expect(said?.activity.text).toContain('No Re-think is open in this thread.');
+    const [show] = executeActions(cardOf(listed!));
+    expect(show).toMatchObject({ verb: 'showRethink', data: { rethinkId } });
+    expect(await bed.db.rethinksIn(channel)).toMatchObject([{ cardActivityId: cardId, cardConversationId: thread.conversation.id }]);
+    await newPost.press(adele, 'showRethink', { rethinkId });
     const reposted = bed.connector.posts(newPost.conversation.id).at(-1)!;
     expect(cardText(cardOf(reposted))).toContain('Stage 1 of 5');
     expect((await bed.db.rethinksIn(channel)).map((r) => r.conversationKind)).toEqual(['channel']);
@@ -331,6 +338,49 @@ describe('commands', () => {
     expect(sent.map((u) => [u.conversationId, u.activityId])).toEqual([[newPost.conversation.id, reposted.activityId]]);
     expect(cardText(cardOf(sent[0]!))).toContain('We are worried about attendance.');
     expect(await bed.db.rethinksIn(channel)).toMatchObject([{ cardActivityId: reposted.activityId, cardConversationId: newPost.conversation.id }]);
+  });
+
+  test('in a channel, status, escalate and request facilitator typed in a thread mean that thread’s case, not the newest in the channel', async () => {
+    const channel = `19:${Date.now()}locality@thread.tacv2`;
+    const inThread = (post: number) => new Driver(bed.app, bed.connector, { id: `${channel};messageid=${post}`, conversationType: 'channel', isGroup: true });
+    const [first, second] = [inThread(311), inThread(322)];
+    const one = await first.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-3111' });
+    const two = await second.start(adele, { ...START_FORM, caseReference: 'PSCP-2026-3222' });
+    // The second changed last: the newest in the channel.
+    await second.press(adele, 'contribute', { rethinkId: two.rethinkId, contribution: 'The second case moves on.' });
+    await first.say(megan, 'status');
+    const shown = bed.connector.posts(first.conversation.id).at(-1)!;
+    expect(cardText(cardOf(shown))).toContain('PSCP-2026-3111');
+    expect(await bed.db.rethink(channel, two.rethinkId)).toMatchObject({ cardConversationId: second.conversation.id, cardActivityId: two.cardId });
+    expect(await bed.db.rethink(channel, one.rethinkId)).toMatchObject({ cardConversationId: first.conversation.id });
+
+    // A thread with none of its own.
+    const third = inThread(333);
+    await third.say(megan, 'escalate');
+    expect(bed.connector.posts(third.conversation.id).at(-1)?.activity.text).not.toContain('PSCP-2026');
+    await third.say(megan, 'request facilitator');
+    expect(bed.connector.posts(third.conversation.id).at(-1)?.activity.text).toContain('Which case is the request for?');
+    // A start form in a channel says who can read it: the whole team, and whoever joins it later.
+    await third.say(megan, 'start');
+    expect(cardText(cardOf(bed.connector.posts(third.conversation.id).at(-1)!))).toContain('This is a team channel: everyone in the team can read it, including guests and anyone added later');
+  });
+
+  test('a command with someone else @mentioned too, or a space sent as &nbsp;, is understood', async () => {
+    const chat = new Driver(bed.app, bed.connector, newGroupChat());
+    const colleague = { type: 'mention', text: '<at>Jane Smith</at>', mentioned: { id: person(71).id, name: 'Jane Smith' } };
+    const typed = (text: string, extra: object[] = []) => {
+      const activity = message('', chat.where(megan));
+      return send(bed.app, { ...activity, text, entities: [...(activity.entities as object[]), ...extra] });
+    };
+    const last = () => bed.connector.posts(chat.conversation.id).at(-1)!;
+    await typed('<at>Jane Smith</at> <at>Re-think</at> status', [colleague]);
+    expect(last().activity.text).toMatch(/no Re-think in progress/);
+    await typed('<at>Re-think</at> help <at>Jane Smith</at>', [colleague]);
+    expect(cardText(cardOf(last()))).toContain('Welcome to Re-think');
+    await typed('<at>Re-think</at>&nbsp;start&nbsp;PSCP-2026-0042');
+    expect(input(cardOf(last()), 'caseReference')?.value).toBe('PSCP-2026-0042');
+    // Only a channel's form warns of a wide audience.
+    expect(cardText(cardOf(last()))).not.toContain('team channel');
   });
 
   test('help, status, list and an unknown message', async () => {

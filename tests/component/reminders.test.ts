@@ -2,7 +2,12 @@
  * Follow-up (the profile's reminder timings, Portsmouth's: actions 2 working days before they are due,
  * an open Re-think after 14 days without change), over HTTP on a clock the test moves. Reminders go to
  * the chat the Re-think is in, once each, whichever of several instances checks, in working hours.
+ * These tests span weeks of weekdays, so their profile keeps no bank holidays; bankHolidays.test.ts
+ * has Portsmouth's own.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { newGroupChat, TENANT, users, type TestConversation } from '../helpers/activities';
 import { Driver, START_FORM } from '../helpers/driver';
 import { nextWeekdayAt9 } from '../helpers/clock';
@@ -12,20 +17,29 @@ import type { Rethink } from '../../services/rethink/types';
 import { applyCommand } from '../../services/rethink/engine';
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
+import { workingCalendar } from '../../services/rethink/workingDays';
 
 const DAY = 86_400_000;
 const lead = users.megan;
 const other = users.adele;
 let now = Date.parse('2027-02-28T09:00:00.000Z');
 let bed: TestBed;
+const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rethink-reminders-'));
+const weekdaysOnly = path.join(profileDir, 'profile.json');
+const portsmouth = JSON.parse(fs.readFileSync(DEFAULT_PROFILE_PATH, 'utf8')) as { reminders: object };
+fs.writeFileSync(weekdaysOnly, JSON.stringify({ ...portsmouth, reminders: { ...portsmouth.reminders, bankHolidays: 'none' } }));
+const env = { PARTNERSHIP_PROFILE: weekdaysOnly };
 
 beforeAll(async () => {
-  bed = await startTestBed({ clock: () => new Date(now) });
+  bed = await startTestBed({ clock: () => new Date(now), env });
 });
-afterAll(() => bed.stop());
+afterAll(async () => {
+  await bed.stop();
+  fs.rmSync(profileDir, { recursive: true, force: true });
+});
 // Each test begins on the next Monday at 09:00 UTC (09:00 or 10:00 in the UK): reminders go out in working hours.
 beforeEach(() => {
-  now = nextWeekdayAt9(now, 1);
+  now = nextWeekdayAt9(now, 1, workingCalendar({ bankHolidays: 'none' }));
 });
 
 const postsIn = (chat: TestConversation): string[] => bed.connector.posts(chat.id).map((p) => p.activity.text ?? '');
@@ -168,7 +182,7 @@ test('a tenant taken off the allow-list is reminded of nothing, and nothing is w
   await addAction(driver, rethinkId, 'Send the minutes', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: other.id });
   now += 2 * DAY;
   const checkAs = async (tenants: string) => {
-    const app = await startApp(bed.store.endpoint, { clock: () => new Date(now), env: { ALLOWED_TENANT_IDS: tenants } });
+    const app = await startApp(bed.store.endpoint, { clock: () => new Date(now), env: { ...env, ALLOWED_TENANT_IDS: tenants } });
     try {
       await app.housekeep();
     } finally {
@@ -188,7 +202,7 @@ test('several instances checking at once: each reminder is posted once', async (
   const { chat, driver, rethinkId } = await rethinkAt(5);
   await addAction(driver, rethinkId, 'Book the next review', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: other.id });
   // A moment apart, so each would mark the reminder differently: only the conditional write keeps it to one.
-  const second = await startApp(bed.store.endpoint, { clock: () => new Date(now + 1) });
+  const second = await startApp(bed.store.endpoint, { clock: () => new Date(now + 1), env });
   try {
     now += 2 * DAY;
     await Promise.all([bed.app.housekeep(), second.housekeep(), bed.app.housekeep()]);
@@ -275,7 +289,7 @@ test('each reminder in a check is marked with the time it was marked, not the ch
   now += 2 * DAY;
   // An instance whose clock moves on a minute each time it is read, as a check slowed by Teams would see it.
   let ticking = now;
-  const slow = await startApp(bed.store.endpoint, { clock: () => new Date((ticking += 60_000)) });
+  const slow = await startApp(bed.store.endpoint, { clock: () => new Date((ticking += 60_000)), env });
   try {
     await slow.housekeep();
   } finally {

@@ -270,6 +270,23 @@ describe('the partnership profile', () => {
     expect(loadProfile(write({ $schema: './profile.schema.json', _note: 'Agreed by the board, May 2026', ...portsmouth, reminders: { ...portsmouth.reminders, _why: 'three working days' } })).retentionDays).toBe(portsmouth.retentionDays);
   });
 
+  test('the bank holidays are a UK nation or none, and closed days are real dates', () => {
+    const problemsOf = (reminders: object): readonly string[] => {
+      try {
+        loadProfile(write({ ...portsmouth, reminders: { ...portsmouth.reminders, ...reminders } }));
+        return [];
+      } catch (e) {
+        return (e as ProfileError).problems;
+      }
+    };
+    expect(problemsOf({ bankHolidays: 'england' })).toEqual(['profile.reminders.bankHolidays must be one of "england-and-wales", "scotland", "northern-ireland", "none"']);
+    expect(problemsOf({ closedDays: ['2027-06-07', '7/6/2027', '2027-02-30'] })).toEqual([
+      'profile.reminders.closedDays[1] must be a date written YYYY-MM-DD, such as 2027-06-07',
+      'profile.reminders.closedDays[2] must be a date written YYYY-MM-DD, such as 2027-06-07',
+    ]);
+    expect(problemsOf({ bankHolidays: 'scotland', closedDays: ['2027-06-07'] })).toEqual([]);
+  });
+
   test('a file that is not JSON says on which line and column it broke, as an editor shows it', () => {
     expect(() => loadProfile(write('{\n  "retentionDays": 730,\n}\n'))).toThrow(/cannot be read as JSON: .*\(line 3, column 1\)/);
   });

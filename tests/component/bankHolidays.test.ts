@@ -1,0 +1,62 @@
+/**
+ * Portsmouth's profile keeps England and Wales' bank holidays: over HTTP on a clock the test moves
+ * through Easter 2027 (Good Friday 26 March, Easter Monday 29 March), nothing is posted on them and
+ * notice counts the days around them.
+ */
+import { newGroupChat, users, type TestConversation } from '../helpers/activities';
+import { Driver, START_FORM } from '../helpers/driver';
+import { startTestBed, type TestBed } from '../helpers/harness';
+
+let now = Date.parse('2027-03-12T09:00:00.000Z'); // Friday
+let bed: TestBed;
+const lead = users.megan;
+const other = users.adele;
+
+beforeAll(async () => {
+  bed = await startTestBed({ clock: () => new Date(now) });
+});
+afterAll(() => bed.stop());
+
+const reminders = (chat: TestConversation): string[] =>
+  bed.connector
+    .posts(chat.id)
+    .map((p) => p.activity.text ?? '')
+    .filter((t) => t.includes('**A reminder of') || t.includes('has had no change'));
+
+async function rethinkAt(stage: number): Promise<{ chat: TestConversation; driver: Driver; rethinkId: string }> {
+  const chat = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  const { rethinkId } = await driver.start(lead, START_FORM);
+  await driver.press(other, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
+  for (let s = 1; s < stage; s++) {
+    for (const p of [lead, other]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage ${s}`, stage: String(s) });
+    await driver.press(lead, 'advance', { rethinkId, confirmed: 'true', stage: String(s) });
+  }
+  return { chat, driver, rethinkId };
+}
+
+test('over Easter: an action’s notice skips the bank holidays, and a quiet Re-think is reminded on the next working day, not on them', async () => {
+  const quiet = await rethinkAt(2);
+  now = Date.parse('2027-03-24T09:00:00.000Z'); // Wednesday
+  const busy = await rethinkAt(5);
+  await busy.driver.press(lead, 'addAction', { rethinkId: busy.rethinkId, actionDescription: 'Book the review meeting', actionOwner: lead.id, actionOwnerName: '', actionDue: '2027-03-31' });
+  await bed.app.housekeep();
+  expect(reminders(busy.chat)).toEqual([]);
+
+  // Thursday: due next Wednesday, which is two working days away (Tuesday, Wednesday) over Easter.
+  now = Date.parse('2027-03-25T09:00:00.000Z');
+  await bed.app.housekeep();
+  expect(reminders(busy.chat)).toEqual([expect.stringContaining('- Book the review meeting')]);
+  expect(reminders(quiet.chat)).toEqual([]);
+
+  // The quiet one reaches 14 days without change on Good Friday: nothing that day, nor on Easter Monday.
+  for (const day of ['2027-03-26T09:00:00.000Z', '2027-03-29T09:00:00.000Z']) {
+    now = Date.parse(day);
+    await bed.app.housekeep();
+    expect(reminders(quiet.chat)).toEqual([]);
+  }
+  now = Date.parse('2027-03-30T08:00:00.000Z'); // Tuesday, 09:00 British Summer Time
+  await bed.app.housekeep();
+  expect(reminders(quiet.chat)).toEqual([expect.stringContaining('has had no change for 17 days')]);
+  expect(reminders(busy.chat)).toHaveLength(1);
+});
