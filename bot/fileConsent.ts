@@ -43,7 +43,7 @@ const NOT_FOUND = 'Sorry, I can’t find that request any more, so there is noth
 async function refuseUnknownPlace(context: TurnContext, deps: Deps, what: 'caseExport' | 'requestDocument', url: string): Promise<void> {
   // The host only: the rest of the address carries the upload session's token.
   deps.log.warn({ what, host: URL.canParse(url) ? new URL(url).hostname : 'not a URL' }, 'refused an upload to an address outside UPLOAD_HOSTS');
-  const who = what === 'caseExport' ? 'whoever runs Re-think for your partnership (the UPLOAD_HOSTS setting)' : 'your partnership administrator';
+  const who = what === 'caseExport' ? 'whoever runs Re-think’s hosting for your partnership (the addresses it may save files to are set there)' : 'your partnership administrator';
   await context.sendActivity(`Sorry, nothing was saved: Teams gave a place to save it that Re-think doesn’t recognise as your OneDrive. Please try again; if this keeps happening, please tell ${who}.`);
 }
 const STORE_AWAY = 'Sorry, Re-think couldn’t reach its store just now, so the document wasn’t saved. Please try again in a moment.';

@@ -46,7 +46,7 @@ function escalationCardData(profile: PartnershipProfile, input: EscalationInput,
       ? `Escalation has been started under the ${profile.partnership.escalationProtocolName}. Re-think records it and hands over this history; the protocol itself is followed outside Re-think. Timescales are driven by the child’s needs.`
       : r.outcome?.nextStep === 'nextStrategy'
         ? `This Re-think ended without resolving the concern, and the group chose to try the next strategy. If the disagreement can’t be resolved through Re-think, or the child’s needs can’t wait, the ${protocol} must be started: anyone who took part can record here the stage it has reached and the reason. The ${protocol} itself is followed outside Re-think.`
-        : `This Re-think ended without resolving the concern, so the ${protocol} should now be started. Anyone who took part can record here the stage it has reached and the reason. The ${protocol} itself is followed outside Re-think.`,
+        : `This Re-think ended without resolving the concern, so the ${protocol} must now be started. Anyone who took part can record here the stage it has reached and the reason. The ${protocol} itself is followed outside Re-think.`,
     rethinkId: r.id,
     recorded: !!latest,
     facts: latest

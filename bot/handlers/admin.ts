@@ -57,7 +57,7 @@ export const removeFacilitatorChannel: Handler = async (input, deps) => {
     return { ...rest, audit: [...p.audit, { at, by: input.actor.id, what: 'channelRemoved', ref: removed.conversationId }] };
   }, input.now);
   if (!pool) return { notice: MESSAGES.storeUnavailable };
-  if (!removed) return { notice: 'No facilitator channel is set, so nothing has changed. Type **facilitators** to see the pool.' };
+  if (!removed) return { notice: `No facilitator channel is set, so nothing has changed. Type ${typedHere(input, 'facilitators')} to see the pool.` };
   await noteLeftPool(input, deps, [removed.conversationId]);
   return { notice: `Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await afterLeaving(input, deps, pool)}` };
 };
@@ -139,7 +139,7 @@ export const removeFacilitator: Handler = async (input, deps) => {
   if (!pool) return { notice: MESSAGES.storeUnavailable };
   const chat = wasIn ? (await deps.people.get(id))?.personalConversation : undefined;
   if (chat) await noteLeftPool(input, deps, [chat.conversationId]);
-  if (!wasIn) return { notice: 'That id isn’t in the pool of named facilitators, so nothing has changed. Type **facilitators** to see who is.' };
+  if (!wasIn) return { notice: `That id isn’t in the pool of named facilitators, so nothing has changed. Type ${typedHere(input, 'facilitators')} to see who is.` };
   return { notice: `Removed ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await afterLeaving(input, deps, pool)}` };
 };
 
@@ -160,13 +160,16 @@ async function afterLeaving(input: TurnInput, deps: Deps, pool: FacilitatorPool)
   return ` No one in the pool can be reached now: ${waiting.length === 1 ? 'the request waiting for a facilitator reaches' : `the ${waiting.length} requests waiting for a facilitator reach`} no one until you add a facilitator or set a facilitator channel.`;
 }
 
+/** A command as it is typed here: in a shared chat or channel Re-think hears only an @mention. */
+const typedHere = (input: TurnInput, command: string): string => `**${input.where.conversationKind === 'personal' ? '' : '@Re-think '}${command}**`;
+
 export const showPool: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
   const pool = await deps.pool.get();
   const here = pool?.channel?.conversationId === input.address.conversationId;
   const channel = pool?.channel
-    ? `Requests are posted in the facilitator channel${here ? ' (this channel)' : ''}, set on ${formatUkDate(pool.channel.setAt)} (to move it, type **set facilitator channel** in another; to stop, **remove facilitator channel**).`
-    : 'No facilitator channel is set: type **set facilitator channel** in the channel you want.';
+    ? `Requests are posted in the facilitator channel${here ? ' (this channel)' : ''}, set on ${formatUkDate(pool.channel.setAt)} (to move it, type **@Re-think set facilitator channel** in another; to stop, ${typedHere(input, 'remove facilitator channel')}).`
+    : 'No facilitator channel is set: type **@Re-think set facilitator channel** in the channel you want.';
   // Requests reach a named facilitator only in their personal chat with Re-think: say who has none.
   const listed = (await namedReach(pool, deps.people)).map((f) => (f.chat ? f.aadObjectId : `${f.aadObjectId} (not reachable: Re-think isn’t added for them, so requests can’t reach them until they add it)`));
   const named = listed.length ? `Named facilitators (Entra object ids): ${listed.join(', ')}.` : 'No named facilitators.';

@@ -48,5 +48,8 @@ export function meetingEndText(r: Rethink): string {
   // 3 only its independent facilitator.
   const named = r.participants.find((p) => p.id === r.facilitatorId);
   const who = !roleCounts(r) ? `${named?.name ?? 'the independent facilitator'}, as facilitator,` : r.facilitatorByHandOver && named ? `${named.name} (or the organiser or a presenter)` : 'the organiser or a presenter';
-  return `The meeting has ended and the Re-think for case ${r.caseReference} is still open, at stage ${r.stage} of 5. When you’re ready, ${who} can record the outcome on the card below: the Re-think stays open until then.`;
+  const opening = `The meeting has ended and the Re-think for case ${r.caseReference} is still open, at stage ${r.stage} of 5.`;
+  // Before stage 5 nothing has been agreed: closing can only record it as not resolved.
+  if (r.stage < 5) return `${opening} The group can carry on here in the chat and agree actions at stage 5. If it can’t go further now, ${who} can close it on the card below as not resolved; it stays open until then.`;
+  return `${opening} When you’re ready, ${who} can record the outcome on the card below: the Re-think stays open until then.`;
 }

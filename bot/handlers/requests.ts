@@ -36,7 +36,8 @@ export const requestFacilitator: Handler = async (input, deps) => {
   const [latest] = given ? [] : await deps.rethinks.list(input.where.conversationId, 1, undefined, threadOf(input));
   const caseReference = given || latest?.caseReference;
   if (!caseReference) {
-    return { notice: `Which case is the request for? Type **request facilitator** followed by the case reference, for example **request facilitator ${deps.profile.caseReference.example}**.` };
+    const typed = `${input.where.conversationKind === 'personal' ? '' : '@Re-think '}request facilitator`;
+    return { notice: `Which case is the request for? Type **${typed}** followed by the case reference, for example **${typed} ${deps.profile.caseReference.example}**.` };
   }
   return formFor(input, deps, caseReference);
 };

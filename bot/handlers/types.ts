@@ -161,7 +161,7 @@ export type MeetingRole = { readonly kind: 'role'; readonly role: string } | { r
 
 /** Said to administrators where the commands everyone has are listed: theirs are otherwise only in README. */
 export const ADMINISTRATOR_COMMANDS =
-  'As an administrator, you can also type **facilitators**, **add facilitator** or **remove facilitator** with an Entra object id, **set facilitator channel** (in the channel) or **remove facilitator channel**, **requests**, and, in your personal chat with Re-think, **export case** or **erase case** with a case reference.';
+  'As an administrator, you can also type **facilitators**, **add facilitator** or **remove facilitator** with an Entra object id, **@Re-think set facilitator channel** (in the channel) or **remove facilitator channel**, **requests**, and, in your personal chat with Re-think, **export case** or **erase case** with a case reference.';
 
 /**
  * In a channel, the reply thread this turn is in: the records are kept per channel, and a command
@@ -181,13 +181,13 @@ export const MESSAGES = {
   unexpectedShowing: 'Sorry, something went wrong showing that. Nothing has been changed. Please try again; if it keeps happening, let your partnership administrator know.',
   alreadyDone: 'That was done already. This card shows where the request is now.',
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one (in a group chat, channel or meeting, **@Re-think status**).',
-  unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help**.',
+  unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help** (in a group chat, channel or meeting, after **@Re-think**).',
   noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).',
   noneInThisThread: 'No Re-think is open in this thread. Those open in other threads of this channel are below: **Show this Re-think** posts its card here, and its updates and reminders then come here too.',
-  requestNotFound: 'I can’t find that request. It may have been removed: type **my requests** to see yours.',
+  requestNotFound: 'I can’t find that request. It may have been erased: type **my requests** to see yours.',
   notPool: 'Only the partnership’s independent facilitators can do that. If you should be one, please ask your partnership administrator.',
   notAdministrator: 'Only the partnership’s administrators can see or change the facilitator pool. If something there needs changing, please ask one of them.',
-  erasedRethink: 'This Re-think’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.',
-  erasedRequest: 'This facilitator request’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.',
+  erasedRethink: 'This Re-think’s record has been erased by the partnership’s administrators (after an erasure request, for example), so there is nothing more to show here.',
+  erasedRequest: 'This independent facilitator request’s record has been erased by the partnership’s administrators (after an erasure request, for example), so there is nothing more to show here.',
   notAdministratorForCase: 'Only the partnership’s administrators can export or erase what Re-think holds for a case. If someone has asked for this, please pass it to one of them.',
 } as const;

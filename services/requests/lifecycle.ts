@@ -248,7 +248,9 @@ export function raiseWaiting(doc: FacilitatorRequest, pool: readonly Conversatio
   if (doc.status !== 'submitted' || doc.waitingRaisedAt) return { ok: true, value: doc, replay: true };
   const since = formatUkDate(doc.submittedAt);
   const urgency = labelOf(ctx.profile.requestForm.urgencies, doc.form.urgency);
-  const toPool = `The request for an independent facilitator for case ${doc.caseReference}, made on ${since}${urgency ? ` (${urgency})` : ''}, is still waiting for someone to accept it. Its card is in this chat; type **requests** to see every request waiting.`;
+  // The channel hears Re-think only when it is @mentioned; a facilitator's own chat needs no mention.
+  const toPool = (to: ConversationAddress): string =>
+    `The request for an independent facilitator for case ${doc.caseReference}, made on ${since}${urgency ? ` (${urgency})` : ''}, is still waiting for someone to accept it. ${to.conversationKind === 'personal' ? 'Its card is in this chat; type **requests**' : 'Its card is in this channel; type **@Re-think requests**'} to see every request waiting.`;
   const toAdministrators = `The request for an independent facilitator for case ${doc.caseReference}, made on ${since}${urgency ? ` (${urgency})` : ''}, is still waiting for a facilitator to accept it. The facilitators have been reminded; if no one can take it, the pool may need another facilitator.`;
   return change(
     doc,
@@ -259,7 +261,7 @@ export function raiseWaiting(doc: FacilitatorRequest, pool: readonly Conversatio
     (d) => ({
       doc: { ...d, waitingRaisedAt: ctx.now.toISOString() },
       cardChanged: false,
-      notify: [...uniqueTargets(pool).map((to) => ({ to, message: { kind: 'text' as const, text: toPool } })), ...uniqueTargets(administrators).map((to) => ({ to, message: { kind: 'text' as const, text: toAdministrators } }))],
+      notify: [...uniqueTargets(pool).map((to) => ({ to, message: { kind: 'text' as const, text: toPool(to) } })), ...uniqueTargets(administrators).map((to) => ({ to, message: { kind: 'text' as const, text: toAdministrators } }))],
     }),
     // A reminder is not a change to the request: its retention still runs from the last one.
     true,
@@ -440,7 +442,8 @@ export function completeRequest(doc: FacilitatorRequest, rethinkId: string, by: 
 /** What the requester does next when the facilitated Re-think ends in escalation: the protocol, and where it is recorded. */
 const escalationNext = (ctx: RequestContext): string => {
   const { escalationProtocolName: name, escalationProtocolShortName: short, escalationProtocolUrl: url } = ctx.profile.partnership;
-  return ` What remains unresolved now goes to escalation under the [${name}](${url}): please take it to its first stage with your manager. Anyone who took part can record each stage with the summary’s **Escalate under the ${short}** button, so the case’s record shows it.`;
+  const first = ctx.profile.escalationStages[0];
+  return ` What remains unresolved now goes to escalation under the [${name}](${url}): please take it up at the stage that fits${first ? ` (the protocol begins with “${first}”)` : ''}. Anyone who took part can record each stage with the summary’s **Escalate under the ${short}** button, so the case’s record shows it.`;
 };
 
 export function withdrawRequest(

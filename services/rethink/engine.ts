@@ -631,7 +631,7 @@ function oneVoice(r: Rethink): string | undefined {
   const agencyOf = (c: Contribution): string => c.agency ?? r.participants.find((p) => p.id === c.participantId)?.agency ?? '';
   const agencies = new Set(heard.map((c) => nameKey(agencyOf(c))));
   if (agencies.size < 2) {
-    return 'Everyone heard at this stage is from the same agency. Re-think works best when every agency’s perspective is heard: move on anyway?';
+    return 'Everyone heard at this stage is from the same agency. Re-think works best when every agency’s perspective is heard: move on anyway? (In a conversation within one agency, such as supervision, that’s fine.)';
   }
   return undefined;
 }

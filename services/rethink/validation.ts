@@ -50,7 +50,7 @@ export function checkCaseReference(input: string, profile: Pick<PartnershipProfi
   // reference. Looking up what is held, a one-word reference recorded under an earlier pattern
   // (letters only, as some allowed) must still be found; a name as people write it has a space.
   if (looksLikeName(value) && (!recorded || /\s/.test(value))) {
-    return refuse('invalidInput', `That looks like a person’s name. Please don’t enter names: use the pseudonymous case reference, for example ${example}.`);
+    return refuse('invalidInput', `That isn’t a case reference: it has no digits, so it could be a name, and names aren’t recorded. Please use the pseudonymous case reference, for example ${example}.`);
   }
   // No reference is this long, and a partnership's pattern is never run on more.
   if (value.length > MAX_REFERENCE) return refuse('invalidInput', `That is too long for a case reference. It should look like ${example}.`);

@@ -85,7 +85,7 @@ test('only an administrator may erase; a name is refused; the first ask says wha
   const chat = personalChat(admin);
   expect(await say(personalChat(lead), lead, `erase case ${ERASED} confirm`)).toContain('Only the partnership’s administrators can export or erase');
   expect(await say(newGroupChat(), admin, `erase case ${ERASED} confirm`)).toContain('Please ask me in your personal chat');
-  expect(await say(chat, admin, 'erase case Jane Smith')).toContain('looks like a person’s name');
+  expect(await say(chat, admin, 'erase case Jane Smith')).toContain('it could be a name');
   expect(await say(chat, admin, 'erase case confirm')).toBe('Please enter the case reference, for example PSCP-2026-0042. Type it after **erase case**.');
   expect(await say(chat, admin, 'export case')).toBe('Please enter the case reference, for example PSCP-2026-0042. Type it after **export case**.');
   expect(await say(chat, admin, 'erase case PSCP-2026-9999')).toBe('Re-think holds nothing for case PSCP-2026-9999.');
@@ -431,8 +431,8 @@ test('erasing a case still in progress: the preview says what is going on, and t
   expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`)).toContain(`Erased for case ${caseReference}: 1 Re-think and 1 facilitator request.`);
   await bed.app.idle();
   const replacedWith = (conversationId: string, activityId: string) => bed.connector.updates(conversationId).filter((u) => u.activityId === activityId).at(-1)?.activity.text;
-  for (const activityId of [first, rethink?.cardActivityId]) expect(replacedWith(group.id, activityId ?? '')).toBe('This Re-think’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.');
-  expect(replacedWith(channel.conversationId, 'pool-copy-1')).toBe('This facilitator request’s record has been erased by the partnership, at an administrator’s request, so there is nothing more to show here.');
+  for (const activityId of [first, rethink?.cardActivityId]) expect(replacedWith(group.id, activityId ?? '')).toBe(MESSAGES.erasedRethink);
+  expect(replacedWith(channel.conversationId, 'pool-copy-1')).toBe(MESSAGES.erasedRequest);
 });
 
 test('a summary still on its way as its case is erased (Teams slow) is replaced once it lands, as no erasure could know of it', async () => {

@@ -55,7 +55,7 @@ test('a facilitator channel can be seen, and taken away: its copies of open requ
   await say(channel, 'set facilitator channel');
   const offered = await bed.connector.waitFor((c) => c.method === 'POST' && c.conversationId === channel.id && JSON.stringify(c.activity).includes('PSCP-2026-0901'));
   await say(channel, 'facilitators');
-  expect(bed.connector.posts(channel.id).at(-1)?.activity.text).toMatch(/^Requests are posted in the facilitator channel \(this channel\), set on .+ \(to move it, type \*\*set facilitator channel\*\* in another; to stop, \*\*remove facilitator channel\*\*\)\./);
+  expect(bed.connector.posts(channel.id).at(-1)?.activity.text).toMatch(/^Requests are posted in the facilitator channel \(this channel\), set on .+ \(to move it, type \*\*@Re-think set facilitator channel\*\* in another; to stop, \*\*@Re-think remove facilitator channel\*\*\)\./);
   await say(personalChat(admin), 'remove facilitator channel');
   expect(textsIn(admin).at(-1)).toBe(
     'Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has 1 named facilitator. No one in the pool can be reached now: the request waiting for a facilitator reaches no one until you add a facilitator or set a facilitator channel.',

@@ -416,7 +416,7 @@ test('the start form explains what to correct and keeps what was typed', async (
   const chat = new Driver(bed.app, bed.connector, newGroupChat());
   const startId = await chat.startForm(megan);
   const named = await chat.press(megan, 'startRethink', { ...START_FORM, caseReference: 'Jane Smith' }, { replyToId: startId });
-  expect(cardText(named.card)).toContain('That looks like a person’s name');
+  expect(cardText(named.card)).toContain('That isn’t a case reference: it has no digits, so it could be a name');
   expect(cardText(named.card)).toContain(START_FORM.summary);
   const dated = await chat.press(megan, 'startRethink', { ...START_FORM, caseReference: '12/03/2015' }, { replyToId: startId });
   expect(cardText(dated.card)).toContain('That looks like a date');
@@ -438,7 +438,7 @@ test('"start" followed by a case reference fills it in; anything else is explain
   expect(cardText(given)).not.toMatch(/looks like|recognise/);
 
   const named = await startCard('start Jane Smith');
-  expect(cardText(named)).toContain('That looks like a person’s name');
+  expect(cardText(named)).toContain('That isn’t a case reference: it has no digits, so it could be a name');
   expect(input(named, 'caseReference')?.value ?? '').toBe('');
   expect(JSON.stringify(named)).not.toContain('Jane');
 

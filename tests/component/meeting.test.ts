@@ -355,7 +355,7 @@ test('strategy 3 stays with its independent facilitator: not handed over; the me
   await send(bed.app, meetingEnd({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }));
   await bed.app.idle();
   const reminder = bed.connector.posts(chat.id).map((p) => p.activity.text ?? '').find((t) => t.startsWith('The meeting has ended'));
-  expect(reminder).toContain('Isaiah Langer, as facilitator, can record the outcome');
+  expect(reminder).toContain('Isaiah Langer, as facilitator, can close it on the card below as not resolved');
   // No role can count here, so neither a refresh nor opening an action asks Teams (a meeting's every change refreshes everyone's card).
   const asked = bed.connector.roleLookups.length;
   const refreshed = await driver.press(presenter, 'refresh', { rethinkId });

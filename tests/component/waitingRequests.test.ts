@@ -55,7 +55,9 @@ test('raised once after three working days, in working hours, with the channel, 
   for (const chat of [channel.id, personalChat(asked).id, personalChat(admin).id]) {
     await bed.connector.waitFor((c) => c.conversationId === chat && (c.activity.text ?? '').includes('PSCP-2026-0911') && (c.activity.text ?? '').includes('is still waiting'));
   }
-  expect(raised(channel.id)).toEqual([expect.stringMatching(/^The request for an independent facilitator for case PSCP-2026-0911, made on .+, is still waiting for someone to accept it\. Its card is in this chat; type \*\*requests\*\* to see every request waiting\.$/)]);
+  expect(raised(channel.id)).toEqual([expect.stringMatching(/^The request for an independent facilitator for case PSCP-2026-0911, made on .+, is still waiting for someone to accept it\. Its card is in this channel; type \*\*@Re-think requests\*\* to see every request waiting\.$/)]);
+  // A named facilitator's own chat needs no @mention.
+  expect(raised(personalChat(asked).id)).toEqual([expect.stringMatching(/Its card is in this chat; type \*\*requests\*\* to see every request waiting\.$/)]);
   expect(raised(personalChat(admin).id)).toEqual([expect.stringMatching(/is still waiting for a facilitator to accept it\. The facilitators have been reminded; if no one can take it, the pool may need another facilitator\.$/)]);
   expect(raised(personalChat(declined).id)).toEqual([]);
   expect(raised(personalChat(requester).id)).toEqual([]);

@@ -173,5 +173,8 @@ test('a facilitated Re-think ending in escalation tells its requester what comes
   const [escalated] = texts({ kind: 'notResolved', nextStep: 'escalation', said: 'Not resolved (escalation)' });
   expect(escalated).toContain(`goes to escalation under the [${profile.partnership.escalationProtocolName}](${profile.partnership.escalationProtocolUrl})`);
   expect(escalated).toContain(`the summary’s **Escalate under the ${profile.partnership.escalationProtocolShortName}** button`);
+  // The protocol's own first stage (practitioner to practitioner), from the profile: not "your manager".
+  expect(escalated).toContain('please take it up at the stage that fits (the protocol begins with “Practitioner to practitioner”)');
+  expect(escalated).not.toContain('manager');
   expect(texts({ kind: 'resolved', said: 'Resolved' }).join(' ')).not.toContain('escalation under');
 });
