@@ -2,7 +2,7 @@ import { characters, pasteRoom } from './wording';
 import type { PartnershipProfile } from '../services/profile/types';
 import type { FacilitatorRequest } from '../services/requests/types';
 import template from './question.json';
-import { expand, fitted, type AdaptiveCard } from './render';
+import { expand, fitted, type AdaptiveCard, type NoticeTone } from './render';
 
 export interface QuestionCardData {
   requestId: string;
@@ -19,10 +19,12 @@ export interface QuestionCardData {
   textLimit: string;
   hasNotice: boolean;
   notice: string;
+  /** Something done is good news; something refused needs attention. */
+  noticeStyle: NoticeTone;
 }
 
 /** `undefined` when the request holds no such question. */
-export function questionCardData(profile: PartnershipProfile, r: FacilitatorRequest, questionId: string, notice = '', typedAnswer = ''): QuestionCardData | undefined {
+export function questionCardData(profile: PartnershipProfile, r: FacilitatorRequest, questionId: string, notice = '', typedAnswer = '', tone: NoticeTone = 'attention'): QuestionCardData | undefined {
   const q = r.questions.find((x) => x.id === questionId);
   if (!q) return undefined;
   return {
@@ -38,6 +40,7 @@ export function questionCardData(profile: PartnershipProfile, r: FacilitatorRequ
     textLimit: characters(profile.limits.summaryMaxLength),
     hasNotice: notice !== '',
     notice,
+    noticeStyle: tone,
   };
 }
 

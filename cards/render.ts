@@ -3,6 +3,9 @@ import { Template } from 'adaptivecards-templating';
 
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
 
+/** A notice's container style: what was done is good news, what was refused needs attention. */
+export type NoticeTone = 'good' | 'attention';
+
 /** Teams rejects cards over 28 KB: leave headroom for the activity envelope. */
 export const MAX_CARD_BYTES = 27_000;
 

@@ -3,7 +3,7 @@ import { labelOf } from '../services/requests/form';
 import type { Audience, FacilitatorRequest } from '../services/requests/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './request.json';
-import { fitToSize, expand, truncate, type AdaptiveCard } from './render';
+import { fitToSize, expand, truncate, type AdaptiveCard, type NoticeTone } from './render';
 import { historyText, REQUEST_STATUS_LABELS, statusLine } from './requestText';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
@@ -24,6 +24,8 @@ export interface RequestCardData {
   nextSteps: string;
   hasNotice: boolean;
   notice: string;
+  /** Something done is good news; something refused needs attention. */
+  noticeStyle: NoticeTone;
   privacyReminder: string;
   textMaxLength: number;
   /** The limit as the boxes' labels say it. */
@@ -62,7 +64,7 @@ const STYLES: Record<FacilitatorRequest['status'], string> = { submitted: 'warni
  * The pool's copy offers accept, decline, questions and scheduling; the requester's offers
  * withdrawal. Who may press what is checked again when it is pressed.
  */
-export function requestCardData(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', textLimit = 500, typed: RequestTyped = {}): RequestCardData {
+export function requestCardData(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', textLimit = 500, typed: RequestTyped = {}, tone: NoticeTone = 'attention'): RequestCardData {
   const f = r.form;
   const open = r.status === 'submitted' || r.status === 'accepted' || r.status === 'scheduled';
   const cut = (text: string): string => truncate(text, textLimit);
@@ -102,6 +104,7 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     nextSteps: nextSteps(r),
     hasNotice: notice !== '',
     notice,
+    noticeStyle: tone,
     privacyReminder: PRIVACY_REMINDER,
     textMaxLength: pasteRoom(profile.limits.summaryMaxLength),
     textLimit: characters(profile.limits.summaryMaxLength),
@@ -134,6 +137,6 @@ function nextSteps(r: FacilitatorRequest): string {
   return `**Next, for ${who}:** start a group chat (or meeting) with the network, add Re-think and type **@Re-think start ${r.caseReference}**. Because ${who} accepted this request, Re-think will recommend strategy 3 to them there. That Re-think is linked to this request, and closing it completes the request.${unreached}`;
 }
 
-export function renderRequestCard(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', typed: RequestTyped = {}): AdaptiveCard {
-  return fitToSize((limit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500), typed)), ['full']);
+export function renderRequestCard(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', typed: RequestTyped = {}, tone: NoticeTone = 'attention'): AdaptiveCard {
+  return fitToSize((limit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500), typed, tone)), ['full']);
 }

@@ -298,7 +298,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     // Joined, their own card lets them correct their role or agency (the shared card offers both).
     showJoin: isOpen && (!me || Boolean(viewer)) && !editing,
     joinTitle: !viewer ? 'Join, or update your role' : me ? 'Update your role or agency' : 'Join this Re-think',
-    joinButton: viewer && me ? 'Save' : 'Join',
+    joinButton: viewer && me ? 'Save my role and agency' : 'Join',
     viewerRole: drafts?.join?.role ?? (me ? me.role : (viewer?.rememberedRole ?? '')),
     viewerAgency: drafts?.join?.agency ?? (me ? me.agency : (viewer?.rememberedAgency ?? '')),
     rememberedRole: withinLimit(viewer?.rememberedRole ?? '', profile.limits.nameMaxLength),

@@ -2,7 +2,7 @@
 import { referenceOf } from './caseReference';
 import { renderQuestionCard, questionCardData } from '../../cards/question';
 import { renderRequestCard, type RequestTyped } from '../../cards/request';
-import type { AdaptiveCard } from '../../cards/render';
+import type { AdaptiveCard, NoticeTone } from '../../cards/render';
 import { renderRequestFormCard } from '../../cards/requestForm';
 import { renderRequestListCard, requestListCardData } from '../../cards/requestList';
 import { outcomeWords, REQUEST_STATUS_LABELS } from '../../cards/requestText';
@@ -189,8 +189,8 @@ export function keepFacilitating(deps: Pick<Deps, 'people' | 'requests' | 'later
 const audienceFor = (r: FacilitatorRequest, input: TurnInput): Audience =>
   r.requester.id === input.actor.id && r.requestedIn.conversationId === input.where.conversationId ? 'requester' : 'pool';
 
-function requestView(deps: Deps, r: FacilitatorRequest, audience: Audience, notice: string, typed: RequestTyped = {}): HandlerResult {
-  return { view: renderRequestCard(deps.profile, r, audience, notice, typed), notice };
+function requestView(deps: Deps, r: FacilitatorRequest, audience: Audience, notice: string, typed: RequestTyped = {}, tone: NoticeTone = 'attention'): HandlerResult {
+  return { view: renderRequestCard(deps.profile, r, audience, notice, typed, tone), notice };
 }
 
 /**
@@ -271,7 +271,7 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
     }
     // A redelivery: the first delivery was answered, and the request may have moved on since.
     if (outcome.replay) return requestView(deps, outcome.doc, audience, MESSAGES.alreadyDone);
-    return requestView(deps, outcome.doc, audience, typeof done === 'string' ? done : done(outcome.doc));
+    return requestView(deps, outcome.doc, audience, typeof done === 'string' ? done : done(outcome.doc), {}, 'good');
   };
 }
 
@@ -332,7 +332,7 @@ export const answerQuestion: Handler = async (input, deps) => {
   const notice = outcome.kind === 'refused' ? outcome.refusal.message : done;
   // The question and its answer are for the requester (and the facilitators, on their card).
   if (outcome.kind === 'refused' && !lifecycle.samePerson(outcome.doc.requester, personOf(input))) return { notice };
-  const data = questionCardData(deps.profile, outcome.doc, questionId, notice, outcome.kind === 'refused' ? textField(input.data, 'answer') : '');
+  const data = outcome.kind === 'refused' ? questionCardData(deps.profile, outcome.doc, questionId, notice, textField(input.data, 'answer')) : questionCardData(deps.profile, outcome.doc, questionId, notice, '', 'good');
   if (!data) return { notice };
   const view = renderQuestionCard(data);
   // Where there are no per-person views (Action.Submit), the question card pressed is shown answered

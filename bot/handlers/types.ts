@@ -183,7 +183,7 @@ export const MESSAGES = {
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one (in a group chat, channel or meeting, **@Re-think status**).',
   unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help** (in a group chat, channel or meeting, after **@Re-think**).',
   noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).',
-  noneInThisThread: 'No Re-think is open in this thread. Those open in other threads of this channel are below: **Show this Re-think** posts its card here, and its updates and reminders then come here too.',
+  noneInThisThread: 'No Re-think is open in this thread. Those open in other threads of this channel are below: **Show the Re-think for** a case posts its card here, and its updates and reminders then come here too.',
   requestNotFound: 'I can’t find that request. It may have been erased: type **my requests** to see yours.',
   notPool: 'Only the partnership’s independent facilitators can do that. If you should be one, please ask your partnership administrator.',
   notAdministrator: 'Only the partnership’s administrators can see or change the facilitator pool. If something there needs changing, please ask one of them.',

@@ -102,6 +102,11 @@ function describeEveryVariant(variants: Record<string, Variant>): void {
       }
     });
 
+    it('gives each button a title of its own: a screen reader lists them by title alone', () => {
+      const titles = [...nodes(card)].filter(({ node, path: at }) => typeof node.type === 'string' && node.type.startsWith('Action.') && !at.endsWith('.fallback')).map(({ node }) => String(node.title));
+      expect(titles.filter((t, i) => titles.indexOf(t) !== i)).toEqual([]);
+    });
+
     it('names the Re-think in every action about one', () => {
       for (const action of executeActions(card).filter((a) => !BEFORE_A_RETHINK.includes(String(a.verb)))) {
         const data = action.data as Json | undefined;
@@ -305,6 +310,16 @@ describe('Re-think card', () => {
     'meeting ended before stage 5: the outcome can be recorded': () => rethinkCard({ ...s1, meetingId: 'm1', meetingEndRemindedAt: NOW.toISOString() }, { viewer: { id: people.priya.id } }),
   };
   describeEveryVariant(Object.fromEntries(Object.entries(views).map(([name, render]) => [name, { render, rethinkIds: [s1.id] }])));
+
+  it('marks what must be given on its forms, so Teams points to the gap (and reads it out) rather than the card being replaced', () => {
+    const card = views['facilitator, stage 5 with actions']();
+    for (const id of ['contribution', 'actionDescription', 'actionDue', 'chosenActionId']) {
+      expect({ id, isRequired: input(card, id)?.isRequired, errorMessage: input(card, id)?.errorMessage }).toEqual({ id, isRequired: true, errorMessage: expect.stringMatching(/^Please (enter|say|choose) /) });
+    }
+    // Someone outside Teams may own it instead of a participant.
+    expect(input(card, 'actionOwner')?.isRequired).toBeUndefined();
+    expect(input(card, 'contribution')?.label).toContain('no names, please');
+  });
 
   describe('what each viewer sees', () => {
     it('offers someone who has not joined the join form, pre-filled, and nothing else to do', () => {
@@ -732,7 +747,13 @@ describe('summary card', () => {
 describe('list card', () => {
   const empty = (): AdaptiveCard => renderListCard(listCardData([]));
   const withItems = (): AdaptiveCard => renderListCard(listCardData(LIST_ITEMS));
-  describeEveryVariant({ empty: { render: empty, rethinkIds: [] }, 'with items': { render: withItems, rethinkIds: LIST_ITEMS.map((i) => i.id) } });
+  // Several open at once, as in a locality channel: each button names its case.
+  const severalOpen = [...LIST_ITEMS, { ...LIST_ITEMS[0]!, id: 'a1b2c3d4-0000-4000-8000-00000000aaaa', caseReference: 'PSCP-2026-0099' }];
+  describeEveryVariant({
+    empty: { render: empty, rethinkIds: [] },
+    'with items': { render: withItems, rethinkIds: LIST_ITEMS.map((i) => i.id) },
+    'with several open': { render: () => renderListCard(listCardData(severalOpen)), rethinkIds: severalOpen.map((i) => i.id) },
+  });
 
   it('says when there are no Re-thinks', () => {
     expect(texts(empty())).toContain('There are no Re-thinks here yet. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).');
@@ -814,6 +835,13 @@ describe('request cards', () => {
     statuses.flatMap((status) => (['pool', 'requester'] as const).map((audience) => [`${status}, ${audience}’s copy`, { render: () => renderRequestCard(profile, request(status), audience, 'A notice'), rethinkIds: [] }])),
   );
   const history = request('submitted').history;
+
+  it('shows what was done as good news at the top, and a refusal as needing attention', () => {
+    const noticeOf = (card: AdaptiveCard) => (card.body as Json[]).slice(0, 2).find((n) => n.type === 'Container' && (n.items as Json[])[0]?.text === 'A notice');
+    expect(noticeOf(renderRequestCard(profile, request('accepted'), 'pool', 'A notice', {}, 'good'))).toMatchObject({ style: 'good' });
+    expect(noticeOf(renderRequestCard(profile, request('accepted'), 'pool', 'A notice'))).toMatchObject({ style: 'attention' });
+  });
+
   const formVariants = {
     'form, pre-filled': { render: () => renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { requesterRole: 'Health visitor' }, history }), rethinkIds: [] },
     'form, no history, with errors': {
@@ -824,7 +852,16 @@ describe('request cards', () => {
   };
   const others = {
     question: { render: () => renderQuestionCard(questionCardData(profile, request('accepted'), 'q1') !), rethinkIds: [] },
-    'request list': { render: () => renderRequestListCard(requestListCardData(profile, 'Your requests', 'None yet', [{ id: 'r1', caseReference: 'PSCP-2026-0042', status: 'accepted', submittedAt: REQUEST_AT, requesterName: 'Alex', acceptedBy: 'Adele', urgency: 'soon' }])), rethinkIds: [] },
+    'request list': {
+      render: () =>
+        renderRequestListCard(
+          requestListCardData(profile, 'Your requests', 'None yet', [
+            { id: 'r1', caseReference: 'PSCP-2026-0042', status: 'accepted', submittedAt: REQUEST_AT, requesterName: 'Alex', acceptedBy: 'Adele', urgency: 'soon' },
+            { id: 'r2', caseReference: 'PSCP-2026-0043', status: 'submitted', submittedAt: REQUEST_AT, requesterName: 'Alex', urgency: 'soon' },
+          ]),
+        ),
+      rethinkIds: [],
+    },
     'escalation form': { render: () => renderEscalationCard(profile, { rethink: closedRethink('notResolved', 'escalation') }), rethinkIds: [closedRethink('notResolved', 'escalation').id] },
     'escalation recorded, with the history handed over': {
       render: () => {
