@@ -17,6 +17,7 @@ import { panelPassKeySource } from '../services/store/panelPassKey';
 import { chatOwner, keepReachable, poolRepository } from '../services/store/pool';
 import { requestRepository } from '../services/store/requests';
 import { checkRetention } from '../services/store/retention';
+import { readItem } from '../services/store/repository';
 import { connectorClient, tokenSource } from './connectorClient';
 import { poolHolds, requestSender } from './requestSender';
 import { createAdapter } from './adapter';
@@ -31,6 +32,10 @@ import type { Deps } from './handlers/types';
 import { entraKeys, type PanelAuth } from './panel/auth';
 import { mountPanel, mountPanelOff, onceInTenMinutes } from './panel/api';
 import { RethinkBot } from './rethinkBot';
+
+/** Within App Service's health check wait (1 minute), and far shorter than the SDK's own retries. */
+const HEALTH_CHECK_MS = 5_000;
+const HEALTH_RECORD = 'healthCheck';
 
 /** Everyone's card and other follow-ups wait for a quiet moment, but no longer than this. */
 const FOLLOW_UP_MAX_WAIT_MS = 250;
@@ -104,7 +109,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // This running instance: it owns outbox leases and stamps the saves it makes.
   const instance = randomUUID();
   const answers = new AnswersFirst(options.followUpMaxWaitMs ?? FOLLOW_UP_MAX_WAIT_MS);
-  const connector = connectorClient(tokenSource(config.auth), options.delivery?.sendTimeoutMs ?? 15_000);
+  const warnNow = onceInTenMinutes();
+  const connector = connectorClient(tokenSource(config.auth), options.delivery?.sendTimeoutMs ?? 15_000, (error) => {
+    if (warnNow('token')) log.error({ err: errorKind(error) }, 'the bot could not get a token for its own Microsoft app identity, so nothing can be sent to Teams: check its client secret (it may have expired) or managed identity assignment');
+  });
   const deliveries = new Deliveries(adapter, config.auth.mode === 'none' ? '' : config.auth.appId, log, instance, options.cardTiming ?? CARD_TIMING, answers, connector);
   const clock = options.clock ?? (() => new Date());
   // When this instance started: of two running different retention periods, the later one's applies.
@@ -196,18 +204,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   if (options.echoFloor) mountEchoFloor(server, '/bench/echo');
   const panelAuth = options.panelAuth ?? panelAuthFor(config);
-  if (panelAuth) mountPanel(server, { deps, auth: panelAuth, connector, deliveries, clock, log: log.child({ component: 'panel' }), passKey: panelPassKeySource(containers.settings, clock), warnNow: onceInTenMinutes() });
+  if (panelAuth) mountPanel(server, { deps, auth: panelAuth, connector, deliveries, clock, log: log.child({ component: 'panel' }), passKey: panelPassKeySource(containers.settings, clock), warnNow });
   else {
     mountPanelOff(server, config.auth.mode === 'none' ? 'In local use, the side panel needs a development identity: set DEV_USER_ID (and DEV_USER_NAME, DEV_USER_ROLE).' : undefined);
     log.warn(config.auth.mode === 'none' ? 'DEV_USER_ID is not set: the local side panel is off.' : 'PANEL_APP_ID_URI is not set: the meeting side panel is off.');
   }
+  // Probes at the same moment share one read, which gives up within a few seconds (a probe is
+  // otherwise held as long as the SDK retries); why it failed is logged, as App Service acts on it.
+  let probing: Promise<boolean> | undefined;
+  const storeHealth = (): Promise<boolean> =>
+    // A point read of a record that needn't exist (one request unit, answered 404): not the
+    // database's metadata, which Cosmos DB throttles for the whole account if read too often.
+    (probing ??= readItem(containers.settings, HEALTH_RECORD, HEALTH_RECORD, HEALTH_CHECK_MS)
+      .then(
+        () => true,
+        (error: unknown) => {
+          if (warnNow('health')) log.warn({ err: errorKind(error) }, '/healthz answered 503: the store did not answer a point read (network, firewall, private DNS or the app’s data role)');
+          return false;
+        },
+      )
+      .finally(() => (probing = undefined)));
   server.get('/healthz', async (_req, res) => {
-    try {
-      await containers.database.read();
-      res.send(200, { status: 'ok', store: 'reachable' });
-    } catch {
-      res.send(503, { status: 'unavailable', store: 'unreachable' });
-    }
+    const reachable = await storeHealth();
+    if (reachable) res.send(200, { status: 'ok', store: 'reachable' });
+    else res.send(503, { status: 'unavailable', store: 'unreachable' });
   });
 
   await listenOn(server, config.port, config.host).catch(async (error: unknown) => {

@@ -54,14 +54,19 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
 const base = (serviceUrl: string): string => serviceUrl.replace(/\/+$/, '');
 const conversationUrl = (to: ConversationAddress): string => `${base(to.serviceUrl)}/v3/conversations/${encodeURIComponent(to.conversationId)}/activities`;
 
-export function connectorClient(token: TokenSource, timeoutMs: number): ConnectorClient {
+/**
+ * `tokenFailed`: told when the bot's own credentials can't get a token (an expired secret, an identity
+ * not assigned): otherwise every send would look like Teams not answering.
+ */
+export function connectorClient(token: TokenSource, timeoutMs: number, tokenFailed: (error: unknown) => void = () => undefined): ConnectorClient {
   const http = httpRequester(timeoutMs);
   /** One signed request within the timeout; undefined when it timed out, was refused or was reset. */
   const request = async (method: 'GET' | 'POST' | 'PUT', url: string, activity?: object): Promise<HttpResponse | undefined> => {
     let bearer: string | undefined;
     try {
       bearer = await token();
-    } catch {
+    } catch (error) {
+      tokenFailed(error);
       return undefined;
     }
     return http(method, url, { ...(activity ? { json: activity } : {}), ...(bearer ? { bearer } : {}) });

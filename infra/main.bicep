@@ -367,6 +367,30 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
   }
 }
 
+// The app's own log (one JSON line per event, no case text) kept from the first start: a start refused
+// for a missing setting, or a store that can't be reached, says why there. On Linux the container's
+// output is kept by the file system http logs setting (what `az webapp log config
+// --docker-container-logging filesystem` sets).
+resource webAppLogs 'Microsoft.Web/sites/config@2023-12-01' = {
+  parent: webApp
+  name: 'logs'
+  properties: {
+    httpLogs: {
+      fileSystem: {
+        enabled: true
+        retentionInDays: 7
+        retentionInMb: 35
+      }
+    }
+    detailedErrorMessages: {
+      enabled: false
+    }
+    failedRequestsTracing: {
+      enabled: false
+    }
+  }
+}
+
 // ─── Azure Bot + Teams channel ─────────────────────────────────────────────────
 
 resource bot 'Microsoft.BotService/botServices@2022-09-15' = {

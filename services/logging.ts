@@ -48,13 +48,15 @@ const REDACTED_KEYS = [
 ];
 
 /**
- * What to log of a caught error: its name (and its cause's name and code, such as a refused
- * connection), never its message, which can quote what someone typed.
+ * What to log of a caught error: its name and code (a Cosmos DB status and substatus, a refused
+ * connection), and its cause's, never its message, which can quote what someone typed.
  */
 export function errorKind(error: unknown): string {
   if (!(error instanceof Error)) return typeof error;
+  const { code, substatus } = error as { code?: unknown; substatus?: unknown };
+  const own = `${typeof code === 'number' || typeof code === 'string' ? `:${code}` : ''}${typeof substatus === 'number' ? `.${substatus}` : ''}`;
   const cause = error.cause instanceof Error ? `/${error.cause.name}:${(error.cause as NodeJS.ErrnoException).code ?? ''}` : '';
-  return `${error.name}${cause}`;
+  return `${error.name}${own}${cause}`;
 }
 
 /**

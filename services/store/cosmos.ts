@@ -94,26 +94,48 @@ async function madeByAnyone<T>(createIfNotExists: () => Promise<T>): Promise<T> 
   }
 }
 
+/**
+ * How long opening the store may take in all. An account that doesn't answer would otherwise be
+ * retried for minutes, past App Service's limit for a start, which kills the app before it says why.
+ */
+export const OPEN_STORE_MS = 60_000;
+
 /** Creates the database and containers when missing, with retention as the default TTL. */
-export async function openContainers(client: CosmosClient, databaseId: string, retentionSeconds: number, warn: (message: string) => void = () => undefined): Promise<Containers> {
-  const { database } = await madeByAnyone(() => client.databases.createIfNotExists({ id: databaseId })).catch(
+export async function openContainers(client: CosmosClient, databaseId: string, retentionSeconds: number, warn: (message: string) => void = () => undefined, deadlineMs = OPEN_STORE_MS): Promise<Containers> {
+  const abortSignal = AbortSignal.timeout(deadlineMs);
+  try {
+    return await openAll(client, databaseId, retentionSeconds, warn, abortSignal);
+  } catch (error) {
+    if ((error as { name?: unknown }).name !== 'AbortError' && (error as { name?: unknown }).name !== 'TimeoutError') throw error;
+    throw new Error(
+      `Cosmos DB (COSMOS_ENDPOINT) did not answer within ${deadlineMs / 1000} s while Re-think was opening the database ${databaseId}. Check COSMOS_ENDPOINT, the network path to the account (firewall, private endpoint and its DNS) and, with Entra sign-in, that the app's identity can sign in.`,
+      { cause: error },
+    );
+  }
+}
+
+async function openAll(client: CosmosClient, databaseId: string, retentionSeconds: number, warn: (message: string) => void, abortSignal: AbortSignal): Promise<Containers> {
+  const { database } = await madeByAnyone(() => client.databases.createIfNotExists({ id: databaseId }, { abortSignal })).catch(
     mayNotCreate(`the database ${databaseId}`, 'deploy infra/main.bicep, or create it with the containers it lists, or set COSMOS_DATABASE to the database that holds them'),
   );
   const open = async (id: keyof typeof CONTAINERS): Promise<Container> => {
     const { container, resource } = await madeByAnyone(() =>
-      database.containers.createIfNotExists({
-        id,
-        // Version 2 hashes the whole key (as the deployment's containers do): chat ids can be long.
-        partitionKey: { paths: [CONTAINERS[id]], kind: PartitionKeyKind.Hash, version: PartitionKeyDefinitionVersion.V2 },
-        defaultTtl: retentionSeconds,
-        indexingPolicy: { indexingMode: IndexingMode.consistent, automatic: true, includedPaths: [{ path: '/*' }], excludedPaths: UNINDEXED[id].map((path) => ({ path })) },
-      }),
+      database.containers.createIfNotExists(
+        {
+          id,
+          // Version 2 hashes the whole key (as the deployment's containers do): chat ids can be long.
+          partitionKey: { paths: [CONTAINERS[id]], kind: PartitionKeyKind.Hash, version: PartitionKeyDefinitionVersion.V2 },
+          defaultTtl: retentionSeconds,
+          indexingPolicy: { indexingMode: IndexingMode.consistent, automatic: true, includedPaths: [{ path: '/*' }], excludedPaths: UNINDEXED[id].map((path) => ({ path })) },
+        },
+        { abortSignal },
+      ),
     ).catch(mayNotCreate(`the container ${id} in the database ${databaseId}`, `deploy infra/main.bicep, or create it with the partition key ${CONTAINERS[id]} and a default TTL of ${retentionSeconds} s`));
     // A partnership may change its retention period: keep an existing container in step.
     // With Entra-only access (no keys) the app may not change containers: the deployment owns them.
     if (resource && resource.defaultTtl !== retentionSeconds) {
       try {
-        await container.replace({ ...resource, id, partitionKey: resource.partitionKey ?? { paths: [CONTAINERS[id]] }, defaultTtl: retentionSeconds });
+        await container.replace({ ...resource, id, partitionKey: resource.partitionKey ?? { paths: [CONTAINERS[id]] }, defaultTtl: retentionSeconds }, { abortSignal });
       } catch {
         // Without a default TTL Cosmos DB ignores every record's own: nothing there would ever be deleted.
         warn(

@@ -79,8 +79,18 @@ async function call<R>(run: () => Promise<R>, expected: readonly number[]): Prom
  */
 const notTheItem = (substatus: unknown): boolean => typeof substatus === 'number' && substatus !== 0;
 
+/**
+ * How long one operation may take in all, retries included. With endpoint discovery on (any https
+ * account), the SDK tries a read or query that timed out up to 120 times: about six minutes against
+ * an account that doesn't answer, where Teams waits about five seconds. A write is never retried.
+ */
+export const OPERATION_MS = 4_000;
+/** A search across partitions, never on a card action's path: the periodic checks and lists. */
+export const SEARCH_MS = 10_000;
+const within = (ms: number = OPERATION_MS): { abortSignal: AbortSignal } => ({ abortSignal: AbortSignal.timeout(ms) });
+
 export async function readItem<T>(container: Container, id: string, partitionKey: string, timeoutMs?: number): Promise<Stored<T> | undefined> {
-  const result = await call(() => container.item(id, partitionKey).read<ItemDefinition>(timeoutMs === undefined ? undefined : { abortSignal: AbortSignal.timeout(timeoutMs) }), [404]);
+  const result = await call(() => container.item(id, partitionKey).read<ItemDefinition>(within(timeoutMs)), [404]);
   if (typeof result !== 'number' && result.statusCode === 404 && notTheItem(result.substatus)) {
     throw new StoreUnavailableError(Object.assign(new Error(`Cosmos DB answered 404 with substatus ${String(result.substatus)} for a point read`), { code: 404, substatus: result.substatus }));
   }
@@ -90,30 +100,30 @@ export async function readItem<T>(container: Container, id: string, partitionKey
 
 /** Creates a document; `undefined` when one with that id already exists. */
 export async function createItem<T extends { id: string }>(container: Container, doc: T): Promise<Stored<T> | undefined> {
-  const result = await call(() => container.items.create(doc as unknown as ItemDefinition), [409]);
+  const result = await call(() => container.items.create(doc as unknown as ItemDefinition, within()), [409]);
   if (typeof result === 'number') return undefined;
   return result.resource as unknown as Stored<T>;
 }
 
 export async function upsertItem<T extends { id: string }>(container: Container, doc: T): Promise<Stored<T>> {
-  const { resource } = await always(() => container.items.upsert(doc as unknown as ItemDefinition));
+  const { resource } = await always(() => container.items.upsert(doc as unknown as ItemDefinition, within()));
   return resource as unknown as Stored<T>;
 }
 
 export async function queryItems<T>(container: Container, query: string, parameters: { name: string; value: string | number }[], partitionKey: string): Promise<T[]> {
-  const { resources } = await always(() => container.items.query<T>({ query, parameters }, { partitionKey }).fetchAll());
+  const { resources } = await always(() => container.items.query<T>({ query, parameters }, { partitionKey, ...within() }).fetchAll());
   return resources;
 }
 
 /** A query over every partition: for lists and the dispatcher's search, never on a card action's path. */
 export async function queryAcross<T>(container: Container, query: string, parameters: { name: string; value: string | number | string[] }[]): Promise<T[]> {
-  const { resources } = await always(() => container.items.query<T>({ query, parameters }).fetchAll());
+  const { resources } = await always(() => container.items.query<T>({ query, parameters }, within(SEARCH_MS)).fetchAll());
   return resources;
 }
 
 /** Deletes a document; one already gone is fine. */
 export async function deleteItem(container: Container, id: string, partitionKey: string): Promise<void> {
-  await call(() => container.item(id, partitionKey).delete(), [404]);
+  await call(() => container.item(id, partitionKey).delete(within()), [404]);
 }
 
 /** A call with no expected failure status. */
@@ -193,7 +203,7 @@ export async function saveTogether<T extends { id: string }>(
     let result: Awaited<ReturnType<Item['replace']>> | number;
     try {
       result = await call(
-        () => container.item(id, partitionKey).replace(applied.doc as unknown as ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag } }),
+        () => container.item(id, partitionKey).replace(applied.doc as unknown as ItemDefinition, { accessCondition: { type: 'IfMatch', condition: current._etag }, ...within() }),
         [412, 404],
       );
     } catch (error) {
@@ -281,8 +291,8 @@ export function patchOperations(fields: Record<string, unknown>, partitionKeyFie
 export async function patchOrCreate<T extends { id: string }, K extends keyof T & string>(container: Container, fields: Partial<T> & { id: string } & Record<K, string>, partitionKeyField: K, first: 'patch' | 'create' = 'patch'): Promise<void> {
   const partitionKey = fields[partitionKeyField];
   const operations = patchOperations(fields, partitionKeyField);
-  const patch = async () => typeof (await call(() => container.item(fields.id, partitionKey).patch(operations), [404])) !== 'number';
-  const create = async () => typeof (await call(() => container.items.create(fields as unknown as ItemDefinition), [409])) !== 'number';
+  const patch = async () => typeof (await call(() => container.item(fields.id, partitionKey).patch(operations, within()), [404])) !== 'number';
+  const create = async () => typeof (await call(() => container.items.create(fields as unknown as ItemDefinition, within()), [409])) !== 'number';
   const [one, other] = first === 'patch' ? [patch, create] : [create, patch];
   for (let attempt = 0; attempt < 3; attempt++) {
     if ((await one()) || (await other())) return;

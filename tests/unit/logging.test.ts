@@ -62,6 +62,8 @@ describe('what an error leaves in the log', () => {
   test('its kind: the name, and its cause’s name and code, never a message', () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED with Jane'), { code: 'ECONNREFUSED' });
     expect(errorKind(new Error('Jane Smith', { cause }))).toBe('Error/Error:ECONNREFUSED');
+    // A Cosmos DB refusal says which (a missing data role is 403, not a bug); never its message.
+    expect(errorKind(Object.assign(new Error('Jane Smith is not allowed'), { code: 403, substatus: 5301 }))).toBe('Error:403.5301');
     expect(errorKind('Jane')).toBe('string');
   });
 });
