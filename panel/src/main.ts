@@ -114,6 +114,13 @@ async function refresh(): Promise<void> {
     }
     // A question about moving on from a stage the group has left is no longer asked.
     if (state.message?.confirmAdvanceFrom !== undefined && state.message.confirmAdvanceFrom !== body.stage) state.message = undefined;
+    const moved = movedOn(state.view, body);
+    if (moved) {
+      // Someone else moved the group on or closed it: said, not only seen (what was said before is out of date).
+      state.message = { text: moved, problem: false };
+      // Only for someone in the panel whose box may go: focus is never pulled in from elsewhere in Teams.
+      if (document.activeElement instanceof HTMLElement && root.contains(document.activeElement)) state.focusNext = { key: '#stage-heading', always: false };
+    }
     state.view = body;
     state.rethinkId = body.rethinkId;
     state.etag = response.headers.get('etag') ?? undefined;
@@ -126,6 +133,22 @@ async function refresh(): Promise<void> {
   }
   render();
 }
+
+/** What someone else's change means for this person, when it moved the stage on or closed the Re-think. */
+function movedOn(before: PanelView | undefined, now: PanelView): string | undefined {
+  if (!before || before.rethinkId !== now.rethinkId) return undefined;
+  const box = document.getElementById('contribution');
+  const typing = (box instanceof HTMLTextAreaElement && box.value.trim() !== '' && box.value !== box.dataset.saved) || typedAction();
+  if (before.status === 'open' && now.status !== 'open') return `This Re-think has been closed. Its summary is in the meeting chat.${typing ? ' What you were typing wasn’t saved.' : ''}`;
+  if (now.status === 'open' && before.stage !== now.stage) return `The group has moved on to stage ${now.stage} of 5: ${now.stageTitle}.${typing ? ' What you were typing is still in its box.' : ''}`;
+  return undefined;
+}
+
+const typedAction = (): boolean =>
+  ['description', 'ownerName'].some((id) => {
+    const input = document.getElementById(id);
+    return input instanceof HTMLInputElement && input.value.trim() !== '' && input.value !== input.dataset.saved;
+  });
 
 async function act(verb: string, data: Record<string, unknown>): Promise<void> {
   if (!state.rethinkId || state.busy) return;
@@ -237,16 +260,21 @@ function render(): void {
   const focused = active ? keyOf(active) : '';
   const caret = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement ? [active.selectionStart, active.selectionEnd] : undefined;
   const opened = new Set([...root.querySelectorAll('details[open]')].map(keyOf));
-  root.replaceChildren(...content());
+  const fresh = content();
+  // The form being typed in, unchanged, stays as it is: focus isn't moved, so a screen reader doesn't speak again.
+  const kept = active ? keptInPlace(active, fresh) : undefined;
+  if (!kept) root.replaceChildren(...fresh);
   for (const [id, value] of typed) {
     const input = document.getElementById(id);
-    if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement || input instanceof HTMLSelectElement) input.value = value;
+    if ((input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement || input instanceof HTMLSelectElement) && input.value !== value) input.value = value;
   }
   for (const details of root.querySelectorAll('details')) if (opened.has(keyOf(details))) details.open = true;
   const next = state.focusNext;
   state.focusNext = undefined;
   const find = (key: string) => [...root.querySelectorAll<HTMLElement>('[id], button, details, summary')].find((node) => keyOf(node) === key);
-  if (focused || next) {
+  if (kept) {
+    if (next?.always) find(next.key)?.focus();
+  } else if (focused || next) {
     const again = (next?.always ? find(next.key) : undefined) ?? (focused ? find(focused) : undefined) ?? (next ? find(next.key) : undefined);
     again?.focus();
     // Only boxes that have a caret: a date field has none (and setting one throws).
@@ -259,6 +287,44 @@ function render(): void {
     }
   }
   announce(state.message?.text ?? (state.view ? '' : (state.emptyText ?? '')));
+}
+
+/**
+ * When the form holding the focused control comes out of the redraw the same (the same HTML: the
+ * same fields, labels and saved values), the old form stays in the page and everything around it is
+ * replaced: each of its ancestors is kept in place with the new siblings put around it. Nothing
+ * that holds focus is taken out, so focus, caret and typing are untouched. Otherwise `undefined`.
+ */
+function keptInPlace(active: HTMLElement, fresh: Node[]): HTMLFormElement | undefined {
+  const oldForm = active.closest('form');
+  const key = keyOf(active);
+  if (!oldForm || !key) return undefined;
+  const twin = fresh.flatMap((node) => (node instanceof Element ? [node, ...node.querySelectorAll('*')] : [])).find((node) => node instanceof HTMLElement && keyOf(node) === key);
+  const newForm = twin?.closest('form');
+  if (!newForm || newForm.outerHTML !== oldForm.outerHTML) return undefined;
+  const pathOf = (from: Element, top: (node: Element) => boolean): Element[] => {
+    const path: Element[] = [];
+    for (let node: Element | null = from; node && !top(node); node = node.parentElement) path.unshift(node);
+    return path;
+  };
+  const oldPath = pathOf(oldForm, (node) => node === root);
+  const newPath = pathOf(newForm, () => false);
+  if (oldPath.length !== newPath.length || oldPath.some((node, i) => node.tagName !== newPath[i]?.tagName) || !fresh.includes(newPath[0] as Node)) return undefined;
+  let parent: Element = root;
+  let siblings: Node[] = fresh;
+  oldPath.forEach((keep, i) => {
+    const replaced = newPath[i] as Element;
+    const at = siblings.indexOf(replaced);
+    for (const child of [...parent.childNodes]) if (child !== keep) child.remove();
+    for (const node of siblings.slice(0, at)) parent.insertBefore(node, keep);
+    parent.append(...siblings.slice(at + 1));
+    if (keep === oldForm) return;
+    for (const { name } of [...keep.attributes]) if (!replaced.hasAttribute(name)) keep.removeAttribute(name);
+    for (const { name, value: attribute } of [...replaced.attributes]) keep.setAttribute(name, attribute);
+    parent = keep;
+    siblings = [...replaced.childNodes];
+  });
+  return oldForm;
 }
 
 /** Each press's outcome is said, even in the same words as the last one's. */

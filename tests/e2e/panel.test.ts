@@ -93,7 +93,7 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
 
   // The facilitator moves everyone on from the panel.
   await page.getByRole('button', { name: 'Move to the next stage' }).click();
-  await page.locator('#app').getByText('Stage 2 of 5').waitFor();
+  await page.getByRole('heading', { name: /^Stage 2 of 5/ }).waitFor();
   expect((await bed.db.rethink(chat.id, rethinkId))?.stage).toBe(2);
   await bed.app.idle();
   expect(sharedCardText()).toContain('Stage 2 of 5');
@@ -116,7 +116,7 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
   const focused = () => page.evaluate(() => `${document.activeElement?.tagName ?? ''}:${document.activeElement?.textContent ?? ''}`);
   expect(await focused()).toBe('BUTTON:Move on anyway');
   await page.keyboard.press('Enter');
-  await page.locator('#app').getByText('Stage 3 of 5').waitFor();
+  await page.locator('#app').getByRole('heading', { name: /^Stage 3 of 5/ }).waitFor();
   expect(await focused()).toMatch(/^H2:Stage 3 of 5/);
   expect((await bed.db.rethink(chat.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'advancedWithOneVoice', ref: 'stage3' });
   await page.close();
@@ -172,14 +172,14 @@ test('typing in the panel: text begun at one stage is never filed under the next
   const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
   await localOnly(page);
   await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(meeting.id)}`);
-  await page.locator('#app').getByText('Stage 1 of 5').waitFor({ timeout: 10_000 });
+  await page.locator('#app').getByRole('heading', { name: /^Stage 1 of 5/ }).waitFor({ timeout: 10_000 });
   const stored = () => bed.db.rethink(meeting.id, id);
   const box = page.getByLabel(/Your view on/);
 
   // Typed at stage 1; the group moves on through the bot; the text stays, but is not filed under stage 2 unasked.
   await box.fill('What I saw at stage 1.');
   await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: '1' });
-  await page.locator('#app').getByText('Stage 2 of 5').waitFor({ timeout: 6_000 });
+  await page.getByRole('heading', { name: /^Stage 2 of 5/ }).waitFor({ timeout: 6_000 });
   expect(await box.inputValue()).toBe('What I saw at stage 1.');
   await page.getByRole('button', { name: 'Save my contribution' }).click();
   await page.locator('#app').getByText('The group has moved on to stage 2').waitFor();
@@ -248,7 +248,7 @@ test('typing in the panel: text begun at one stage is never filed under the next
 
   // At stage 5, an action added leaves the form empty for the next.
   for (const stage of [2, 3, 4]) await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: String(stage) });
-  await page.locator('#app').getByText('Stage 5 of 5').waitFor({ timeout: 6_000 });
+  await page.locator('#app').getByRole('heading', { name: /^Stage 5 of 5/ }).waitFor({ timeout: 6_000 });
   await page.getByLabel('What needs to happen').fill('Book a review meeting');
   // Owned by someone taking part in Teams, chosen as on the card (not typed as someone outside Teams).
   await page.getByLabel('Who owns it').selectOption(presenter.id);
@@ -312,3 +312,48 @@ test('outside Teams, an app with no development identity: the page says why, wit
     await plain.stop();
   }
 }, 30_000);
+
+test('for a screen reader: someone else’s save leaves the box being typed in alone (no focus moved, nothing read again), and a stage moved on or a close by someone else is said', async () => {
+  const meeting = newMeetingChat();
+  await send(bed.app, installed({ user: organiser, conversation: meeting, serviceUrl: bed.connector.serviceUrl }));
+  const here = new Driver(bed.app, bed.connector, meeting);
+  const { rethinkId: id } = await here.start(organiser, START_FORM);
+  await here.press(presenter, 'join', { rethinkId: id, role: 'Health visitor', agency: 'NHS' });
+  const page = await browser.newPage({ viewport: { width: 320, height: 900 } });
+  try {
+    await localOnly(page);
+    await page.goto(`${bed.app.url}/panel/?chatId=${encodeURIComponent(meeting.id)}`);
+    await page.locator('#app').getByRole('heading', { name: /^Stage 1 of 5/ }).waitFor({ timeout: 10_000 });
+    const box = page.getByLabel(/Your view on/);
+    await box.click();
+    await box.pressSequentially('Half a thought');
+    await page.evaluate(() => {
+      const counted = window as unknown as { focusMoves: number };
+      counted.focusMoves = 0;
+      document.addEventListener('focusin', () => counted.focusMoves++);
+    });
+    const status = page.locator('#panel-status');
+
+    // The health visitor contributes from the card: the panel shows it, and the box is the same box.
+    await here.press(presenter, 'contribute', { rethinkId: id, contribution: 'Health view at stage 1.', stage: '1' });
+    await page.locator('#app').getByText('has contributed').waitFor({ timeout: 6_000 });
+    expect(await page.evaluate(() => (window as unknown as { focusMoves: number }).focusMoves)).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('contribution');
+    await box.pressSequentially(', finished.');
+    expect(await box.inputValue()).toBe('Half a thought, finished.');
+
+    // The organiser moves on from the card (in another window, say): said in the live region.
+    await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: '1' });
+    await page.getByRole('heading', { name: /^Stage 2 of 5/ }).waitFor({ timeout: 6_000 });
+    expect(await status.textContent()).toBe('The group has moved on to stage 2 of 5: Thinking and feeling. What you were typing is still in its box.');
+
+    // Taken on to stage 5 and closed: said too, with what was being typed not saved.
+    for (const stage of [2, 3, 4]) await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: String(stage) });
+    await page.getByRole('heading', { name: /^Stage 5 of 5/ }).waitFor({ timeout: 6_000 });
+    await here.press(organiser, 'close', { rethinkId: id, outcome: 'resolved' });
+    await page.locator('#app').getByText('This Re-think is closed').waitFor({ timeout: 6_000 });
+    expect(await status.textContent()).toBe('This Re-think has been closed. Its summary is in the meeting chat. What you were typing wasn’t saved.');
+  } finally {
+    await page.close();
+  }
+}, 40_000);
