@@ -49,7 +49,7 @@ export interface App {
   idle(): Promise<void>;
   /** Settles when the start-up check that every record expires within the retention period has run (it never fails). */
   readonly retentionChecked: Promise<void>;
-  /** Runs the periodic checks now (requests to complete, reminders due, posts owed), as the dispatcher does every minute or so. */
+  /** Runs the periodic checks now (requests to complete, reminders due, posts owed), as the dispatcher does every minute or so: each as of now, after any begun earlier. */
   housekeep(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -181,7 +181,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const owedLogged = logged('the check for posts owed (summaries, meeting-end reminders)', owedPosts);
   // Each check runs whatever the others met.
   const housekeep = async (): Promise<void> => {
-    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), raiseWaitingRequests(deps, clock()), raiseMeetingsPassed(deps, clock()), reminders.run(), owedPosts.run(), retention.run()]);
+    const results = await Promise.allSettled([completeClosedLinks(deps, clock()), raiseWaitingRequests(deps, clock()), raiseMeetingsPassed(deps, clock()), reminders.fresh(), owedPosts.fresh(), retention.run()]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
@@ -323,10 +323,16 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 /** A check run at most once at a time: `run` starts it, or joins the run under way. */
-function oneAtATime(work: () => Promise<void>): { run(): Promise<void>; underWay(): Promise<void> | undefined } {
+function oneAtATime(work: () => Promise<void>): { run(): Promise<void>; fresh(): Promise<void>; underWay(): Promise<void> | undefined } {
   let current: Promise<void> | undefined;
+  const run = (): Promise<void> => (current ??= work().finally(() => (current = undefined)));
   return {
-    run: () => (current ??= work().finally(() => (current = undefined))),
+    run,
+    /** A run begun now: one already under way may have read the clock before it moved, so it is waited out first. */
+    fresh: async () => {
+      await current?.catch(() => undefined);
+      return run();
+    },
     underWay: () => current,
   };
 }
