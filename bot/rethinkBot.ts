@@ -8,6 +8,7 @@ import { cardActivity } from './connectorClient';
 import { acceptFile, declineFile } from './fileConsent';
 import { offerWaitingOnInstall } from './handlers/admin';
 import { meetingEnded } from './handlers/meeting';
+import { membersLeft } from './handlers/members';
 import { reachAcceptorOnInstall } from './handlers/requests';
 import { ADMINISTRATOR_COMMANDS, MESSAGES, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
@@ -52,6 +53,15 @@ export class RethinkBot extends TeamsActivityHandler {
     this.onTeamsMeetingEndEvent(async (_meeting, context, next) => {
       const result = await this.execute(meetingEnded, context, {}, 'meetingEnd');
       await respondToMessage(context, result, this.deps.log, this.options.deliveries);
+      await next();
+    });
+    this.onMembersRemoved(async (context, next) => {
+      // People, not the bot itself (its own removal is the installation update below).
+      const memberIds = (context.activity.membersRemoved ?? []).map((m) => m.id).filter((id) => id && id !== context.activity.recipient?.id);
+      if (memberIds.length > 0) {
+        const result = await this.execute(membersLeft, context, { memberIds }, 'membersLeft');
+        await respondToMessage(context, result, this.deps.log, this.options.deliveries);
+      }
       await next();
     });
     this.onInstallationUpdateAdd(async (context, next) => {

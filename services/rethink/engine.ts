@@ -85,8 +85,10 @@ export type Command =
    */
   | { kind: 'advance'; confirmed: boolean; stage?: StageNumber; joined?: number }
   | { kind: 'handOver'; toParticipantId: string }
-  /** Someone who has joined takes over from a facilitator who has gone quiet (see facilitatorQuiet). */
+  /** Someone who has joined takes over from a facilitator who has gone quiet or left (see facilitatorQuiet). */
   | { kind: 'takeOver' }
+  /** Teams says this person was removed from the chat: if they facilitate, the others may take over at once. */
+  | { kind: 'memberLeft'; memberId: string }
   | { kind: 'addAction'; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
   /** `seen`: the version of the action the editor was opened on (`actionVersion`); absent on cards from before it was sent. */
   | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string; seen?: string }
@@ -123,7 +125,7 @@ const ACTION_COMMANDS = new Set<Command['kind']>(['addAction', 'editAction']);
  * saying the meeting ended. They leave its place in lists and its expiry as they were, so that
  * looking at a Re-think now and then never keeps it beyond the retention period.
  */
-const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'reminderPosted', 'recordCard', 'meetingEnded', 'posted', 'postClaimed']);
+const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'reminderPosted', 'recordCard', 'meetingEnded', 'posted', 'postClaimed', 'memberLeft']);
 
 /**
  * An owed post claimed this long ago and still not posted is taken on by the periodic check: long
@@ -341,6 +343,7 @@ const handlers: Handlers = {
     if (to.id === r.facilitatorId && facilitatorIsNamed(r)) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
     r.facilitatorId = to.id;
     r.facilitatorByHandOver = true;
+    delete r.facilitatorLeftAt;
     return ok(r);
   },
 
@@ -362,6 +365,15 @@ const handlers: Handlers = {
     }
     r.facilitatorId = actor.id;
     r.facilitatorByHandOver = true;
+    delete r.facilitatorLeftAt;
+    return ok(r);
+  },
+
+  memberLeft(r, c, _actor, ctx) {
+    // Only their leaving matters, and only while they facilitate by name (a meeting's presenters
+    // facilitate whoever leaves; strategy 3 stays with its independent facilitator).
+    if (r.status !== 'open' || c.memberId !== r.facilitatorId || !facilitatorIsNamed(r) || independentlyFacilitated(r) || r.facilitatorLeftAt) return ok(r);
+    r.facilitatorLeftAt = ctx.now.toISOString();
     return ok(r);
   },
 
@@ -543,6 +555,8 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: 'handedOver', ref: after.facilitatorId };
     case 'takeOver':
       return { what: 'facilitationTakenOver', ref: before.facilitatorId };
+    case 'memberLeft':
+      return { what: 'facilitatorLeft', ref: before.facilitatorId };
     case 'addAction':
       return { what: 'actionAdded', ref: after.actions[after.actions.length - 1]?.id };
     case 'editAction':
@@ -692,8 +706,16 @@ export function facilitatorQuiet(r: Rethink, now: Date, profile: PartnershipProf
   if (r.status !== 'open' || independentlyFacilitated(r) || !facilitatorIsNamed(r)) return false;
   // Their latest change (taking over included), or being handed it by the one before.
   const since = lastAudit(r, (a) => a.by === r.facilitatorId || (a.what === 'handedOver' && a.ref === r.facilitatorId))?.at ?? r.createdAt;
-  return now.getTime() - Date.parse(since) >= profile.reminders.openRethinkDays * DAY_MS;
+  return facilitatorLeft(r, since) || now.getTime() - Date.parse(since) >= profile.reminders.openRethinkDays * DAY_MS;
 }
+
+/** Removed from the chat, and no change of theirs since (someone added back who carries on facilitates again). */
+function facilitatorLeft(r: Rethink, lastChange = lastAudit(r, (a) => a.by === r.facilitatorId)?.at): boolean {
+  return r.facilitatorLeftAt !== undefined && (lastChange === undefined || lastChange < r.facilitatorLeftAt);
+}
+
+/** Why facilitation may be taken over: the facilitator left the chat, or has been quiet (see facilitatorQuiet). */
+export const facilitatorHasLeft = (r: Rethink): boolean => facilitatorLeft(r);
 
 /** The latest audit event that passes `test`, read from the end without copying the trail (cards render on every change). */
 export function lastAudit(r: Rethink, test: (a: AuditEvent) => boolean): AuditEvent | undefined {

@@ -115,6 +115,7 @@ export type AuditWhat =
   | 'advancedWithOneVoice'
   | 'handedOver'
   | 'facilitationTakenOver'
+  | 'facilitatorLeft'
   | 'actionAdded'
   | 'actionEdited'
   | 'actionRemoved'
@@ -186,6 +187,8 @@ export interface Rethink {
   facilitatorId: string;
   /** The facilitator was handed over to (in a meeting, that lets an attendee facilitate). */
   facilitatorByHandOver?: boolean;
+  /** When Teams said the named facilitator was removed from this chat: anyone who has joined may take over at once. */
+  facilitatorLeftAt?: string;
   /** The Teams meeting whose chat this Re-think is in. */
   meetingId?: string;
   /** Where Teams serves this conversation, and the bot's id there: to reach it outside a turn. */

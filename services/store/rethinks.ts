@@ -33,6 +33,8 @@ export interface RethinkRepository {
   latestNotResolved(conversationId: string, thread?: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request. */
   forCase(caseReference: string): Promise<Rethink[]>;
+  /** This conversation's open Re-thinks this person facilitates by name (one partition): when Teams says they left it. */
+  openFacilitatedBy(conversationId: string, facilitatorId: string): Promise<Stored<Rethink>[]>;
   /** A case's Re-thinks in this conversation (one partition): an escalation's history. */
   forCaseIn(conversationId: string, caseReference: string): Promise<Rethink[]>;
   /** Whether any Re-think of the case is on record, in any conversation (one id read, not the records). */
@@ -115,6 +117,11 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         conversationId,
       ),
     latestOpen: (conversationId, within) => latest(conversationId, 'open', within),
+    openFacilitatedBy: (conversationId, facilitatorId) =>
+      queryItems<Stored<Rethink>>(container, 'SELECT * FROM c WHERE c.conversationId = @conversationId AND c.status = "open" AND c.facilitatorId = @facilitatorId', [
+        { name: '@conversationId', value: conversationId },
+        { name: '@facilitatorId', value: facilitatorId },
+      ], conversationId),
     openInMeeting: (conversationId, meetingId, limit) => newest(conversationId, 'open', limit, { meetingId }),
     latestProposed: (conversationId) => latest(conversationId, 'proposed'),
     latestNotResolved: (conversationId, thread) => latest(conversationId, 'closed', thread === undefined ? {} : { thread }, true),

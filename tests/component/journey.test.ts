@@ -2,7 +2,7 @@
  * The whole journey over HTTP with Teams-shaped activities, against the embedded store through
  * the real SDK and a local connector that captures what the bot sends.
  */
-import { AHEAD, message, newGroupChat, person, submit, users } from '../helpers/activities';
+import { AHEAD, membersRemoved, message, newGroupChat, person, submit, users } from '../helpers/activities';
 import { cardOf, startConnector } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
@@ -363,6 +363,29 @@ describe('commands', () => {
     // A start form in a channel says who can read it: the whole team, and whoever joins it later.
     await third.say(megan, 'start');
     expect(cardText(cardOf(bed.connector.posts(third.conversation.id).at(-1)!))).toContain('This is a team channel: everyone in the team can read it, including guests and anyone added later');
+  });
+
+  test('the facilitator removed from the group chat: the chat is told, and anyone who has joined can take over at once', async () => {
+    const chat = new Driver(bed.app, bed.connector, newGroupChat());
+    const { rethinkId, cardId } = await chat.start(megan);
+    await chat.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+    // Someone else leaving says nothing.
+    await send(bed.app, membersRemoved(chat.where(megan), [person(72)]));
+    const postsBefore = bed.connector.posts(chat.conversation.id).length;
+    await send(bed.app, membersRemoved(chat.where(adele), [megan]));
+    await bed.app.idle();
+    expect(bed.connector.posts(chat.conversation.id).slice(postsBefore).map((p) => p.activity.text)).toEqual([
+      `${megan.name}, who was facilitating the Re-think for case ${START_FORM.caseReference}, has left this chat. Anyone who has joined can now take over facilitation from its card, so the group can carry on (type **@Re-think status** to see it).`,
+    ]);
+    // Everyone's card offers it, saying why.
+    expect(cardText(chat.sharedCard(cardId))).toContain(`${megan.name} has left this chat, so anyone who has joined can take over facilitating this Re-think`);
+    const taken = await chat.press(adele, 'takeOver', { rethinkId });
+    expect(cardText(taken.card)).not.toContain('has left this chat');
+    expect(await bed.db.rethink(chat.conversation.id, rethinkId)).toMatchObject({ facilitatorId: adele.id });
+    expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.audit.map((a) => a.what).slice(-2)).toEqual(['facilitatorLeft', 'facilitationTakenOver']);
+    // The same event again (Teams retries) says nothing more.
+    await send(bed.app, membersRemoved(chat.where(adele), [megan]));
+    expect(bed.connector.posts(chat.conversation.id).filter((p) => (p.activity.text ?? '').includes('has left this chat'))).toHaveLength(1);
   });
 
   test('a command with someone else @mentioned too, or a space sent as &nbsp;, is understood', async () => {

@@ -107,6 +107,19 @@ export function installed(where: Where): Json {
   return envelope(fixtures.installationUpdateAdd, where);
 }
 
+/**
+ * Teams' event when people are removed from a chat (fixture: conversationUpdateBotAdded's shape, with
+ * `membersRemoved`; in a group chat Teams sends no team).
+ */
+export function membersRemoved(where: Where, removed: readonly TestUser[]): Json {
+  const activity = envelope(fixtures.conversationUpdateBotAdded, where);
+  delete activity.membersAdded;
+  const inChannel = where.conversation.conversationType === 'channel';
+  const { team, ...rest } = activity.channelData as Json;
+  const channelData: Json = inChannel ? { ...rest, team, eventType: 'teamMemberRemoved' } : { tenant: rest.tenant };
+  return { ...activity, membersRemoved: removed.map((u) => ({ id: u.id, aadObjectId: u.aadObjectId })), channelData };
+}
+
 /** The same event as Teams sends it when the app is removed from the conversation. */
 export function uninstalled(where: Where): Json {
   return { ...envelope(fixtures.installationUpdateAdd, where), action: 'remove' };

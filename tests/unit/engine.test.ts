@@ -1,6 +1,6 @@
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
-import { actionVersion, applyCommand, liveActions, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
+import { actionVersion, applyCommand, facilitatorQuiet, liveActions, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
 import type { Actor, Rethink } from '../../services/rethink/types';
 import { FACILITATED, recommendStrategy } from '../../services/rethink/strategy';
 import { participantKey } from '../../services/rethink/participantKey';
@@ -470,6 +470,31 @@ describe('a facilitator who has gone quiet (perhaps left the service)', () => {
     if (!withNurse.ok) throw new Error(withNurse.error.message);
     expect(tryAt(withNurse.value, 30, { kind: 'takeOver' }, nurse)).toMatchObject({ ok: false });
     expect(tryAt(withNurse.value, 34, { kind: 'takeOver' }, nurse)).toMatchObject({ ok: true });
+  });
+
+  test('a facilitator Teams says has left the chat: anyone who has joined may take over at once; back and carrying on, they facilitate again', () => {
+    const teams = { id: 'teams-membership', name: 'Teams' };
+    const r = open();
+    // Someone else leaving changes nothing.
+    expect(tryAt(r, 1, { kind: 'memberLeft', memberId: teacher.id }, teams)).toMatchObject({ ok: true, replay: true });
+    const left = tryAt(r, 1, { kind: 'memberLeft', memberId: lead.id }, teams);
+    if (!left.ok) throw new Error(left.error.message);
+    expect(left.value.facilitatorLeftAt).toBe(later(1).now.toISOString());
+    expect(left.value.audit.at(-1)).toMatchObject({ by: teams.id, what: 'facilitatorLeft', ref: lead.id });
+    // Not a change people made: its place in lists and its expiry stay.
+    expect(left.value.updatedAt).toBe(r.updatedAt);
+    expect(facilitatorQuiet(left.value, later(1).now, profile)).toBe(true);
+    const taken = tryAt(left.value, 1, { kind: 'takeOver' }, teacher);
+    if (!taken.ok) throw new Error(taken.error.message);
+    expect(taken.value).toMatchObject({ facilitatorId: teacher.id });
+    expect(taken.value.facilitatorLeftAt).toBeUndefined();
+    // Added back, and carrying on before anyone took over: facilitating again, nothing to take over.
+    const back = tryAt(left.value, 2, { kind: 'advance', confirmed: true }, lead);
+    if (!back.ok) throw new Error(back.error.message);
+    expect(facilitatorQuiet(back.value, later(2).now, profile)).toBe(false);
+    expect(tryAt(back.value, 2, { kind: 'takeOver' }, teacher)).toMatchObject({ ok: false, error: { code: 'notFacilitator' } });
+    // Strategy 3's independent facilitator leaving doesn't hand the Re-think to the group.
+    expect(tryAt({ ...r, strategy: 3 }, 1, { kind: 'memberLeft', memberId: lead.id }, teams)).toMatchObject({ ok: true, replay: true });
   });
 });
 
