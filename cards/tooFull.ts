@@ -54,7 +54,7 @@ function tooFullCardData(profile: PartnershipProfile, r: Rethink, options: Rethi
     hasNotice: Boolean(notice),
     notice: truncate(notice ?? '', 1000),
     noticeColour: options.confirmation ? 'Attention' : options.notice ? COLOURS[options.notice.tone] : 'Default',
-    explanation: `This Re-think now holds more than one Teams card can show (${r.participants.length} people taking part), so its card shows only this. Everything everyone has recorded is saved.${isOpen ? ' The facilitator can still move the group on and record the outcome here.' : ''}`,
+    explanation: `This Re-think now holds more than one Teams card can show (${r.participants.length} people taking part), so its card shows only this. Everything everyone has recorded is saved.${isOpen ? ` The facilitator can still move the group on and record the outcome here.${r.meetingId ? ' To add your contribution, open the Re-think side panel in the meeting.' : ' New contributions can’t be added on this card.'}` : ''}`,
     showMoveOn: facilitating && r.stage < 5,
     waitingLine: waiting === 0 ? 'Everyone taking part has contributed to this stage.' : `${waiting === 1 ? 'One person has' : `${waiting} people have`} not contributed to this stage yet.`,
     // The first press asks the engine, which names who is still to contribute (or that one voice or

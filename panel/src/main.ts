@@ -147,7 +147,7 @@ function movedOn(before: PanelView | undefined, now: PanelView): string | undefi
 const typedAction = (): boolean =>
   ['description', 'ownerName'].some((id) => {
     const input = document.getElementById(id);
-    return input instanceof HTMLInputElement && input.value.trim() !== '' && input.value !== input.dataset.saved;
+    return (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) && input.value.trim() !== '' && input.value !== input.dataset.saved;
   });
 
 async function act(verb: string, data: Record<string, unknown>): Promise<void> {
@@ -371,7 +371,15 @@ function content(): Node[] {
   if (confirmFrom !== undefined && confirmFrom === v.stage) {
     const yes = el('button', { type: 'button', textContent: confirmLabel(state.message?.waitingForSomeone === true) });
     yes.addEventListener('click', () => void act('advance', { confirmed: true, stage: confirmFrom, joined: joinedWhenAsked }));
-    nodes.push(yes);
+    // As on the card: waiting is an answer too, and the question goes.
+    const wait = el('button', { type: 'button', className: 'secondary', textContent: state.message?.waitingForSomeone === true ? 'Wait for them' : 'Not yet' });
+    wait.addEventListener('click', () => {
+      pressesAnswered++;
+      state.message = { text: 'The group stays at this stage for now.', problem: false };
+      state.focusNext = { key: '#stage-heading', always: true };
+      render();
+    });
+    nodes.push(yes, wait);
   }
   nodes.push(el('h2', { textContent: 'Contributions to this stage' }));
   nodes.push(
@@ -406,13 +414,17 @@ function content(): Node[] {
   if (!v.me.joined) {
     nodes.push(
       el('h2', { textContent: 'Join this Re-think' }),
-      form((d) => void act('join', { role: value(d, 'role'), agency: value(d, 'agency') }), [field('role', 'Your role', el('input', { name: 'role', required: true })), field('agency', 'Your agency', el('input', { name: 'agency', required: true }))], 'Join'),
+      form(
+        (d) => void act('join', { role: value(d, 'role'), agency: value(d, 'agency') }),
+        [field('role', 'Your role', withAutocomplete(el('input', { name: 'role', required: true }), 'organization-title')), field('agency', 'Your agency', withAutocomplete(el('input', { name: 'agency', required: true }), 'organization'))],
+        'Join',
+      ),
     );
   } else {
     nodes.push(
       el('h2', { textContent: v.me.contribution ? 'Your contribution (you can edit it)' : 'Your contribution' }),
       // Sent with the stage it was begun at: if the group has moved on meanwhile, the server says so and nothing is filed under the wrong stage.
-      form((d) => void act('contribute', { contribution: value(d, 'contribution'), stage: state.typingFor ?? v.stage }), [field('contribution', `Your view on: ${v.stageTitle}`, contributionBox(v))], 'Save my contribution'),
+      form((d) => void act('contribute', { contribution: value(d, 'contribution'), stage: state.typingFor ?? v.stage }), [field('contribution', `Your view on: ${v.stageTitle} (up to ${v.limits.contribution.toLocaleString('en-GB')} characters; no names, please: roles and agencies only)`, contributionBox(v))], 'Save my contribution'),
     );
     if (v.isActionsStage) {
       nodes.push(
@@ -420,7 +432,7 @@ function content(): Node[] {
         form(
           (d) => void act('addAction', { description: value(d, 'description'), owner: value(d, 'owner'), ownerName: value(d, 'owner') === OUTSIDE_TEAMS ? value(d, 'ownerName') : '', dueDate: value(d, 'dueDate') }),
           [
-            field('description', 'What needs to happen', el('input', { name: 'description', required: true })),
+            field('description', `What needs to happen (up to ${v.limits.action.toLocaleString('en-GB')} characters)`, el('textarea', { name: 'description', required: true, rows: 2 })),
             field('owner', 'Who owns it', ownerChoice(v)),
             field('ownerName', 'Or someone outside Teams: their name and role (for a parent or carer, “parent” or “carer”, not their name)', el('input', { name: 'ownerName' })),
             field('dueDate', 'Due by', el('input', { name: 'dueDate', type: 'date', required: true, min: ukToday(new Date()) })),
@@ -432,6 +444,12 @@ function content(): Node[] {
   }
   if (v.me.mayFacilitate) nodes.push(...facilitatorControls(v));
   return nodes;
+}
+
+/** Their own job title and organisation: a browser (or assistive tool) may fill them in (WCAG 1.3.5). */
+function withAutocomplete(input: HTMLInputElement, purpose: string): HTMLInputElement {
+  input.setAttribute('autocomplete', purpose);
+  return input;
 }
 
 /** The card's own value for an owner outside Teams, typed below. */
@@ -460,7 +478,7 @@ function facilitatorControls(v: PanelView): Node[] {
   const handedOver = v.participants.some((p) => p.independent) ? '' : ', or to hand over facilitation';
   nodes.push(el('p', { className: 'muted', textContent: `To record what someone taking part by phone or face to face said${v.isActionsStage ? ', or to record the outcome and close the Re-think' : handedOver}, use the Re-think card in the meeting chat.` }));
   if (v.stage < 5) {
-    const next = el('button', { type: 'button', textContent: 'Move to the next stage' });
+    const next = el('button', { type: 'button', textContent: `Move to stage ${v.stage + 1}: ${v.nextStageTitle ?? ''}` });
     next.addEventListener('click', () => void act('advance', { confirmed: false, stage: v.stage }));
     nodes.push(next);
   }
@@ -470,7 +488,7 @@ function facilitatorControls(v: PanelView): Node[] {
       const url = `${location.origin}/panel/?view=stage&rethinkId=${encodeURIComponent(v.rethinkId)}`;
       meeting.shareAppContentToStage((error) => {
         pressesAnswered++;
-        state.message = error ? { text: 'The stage couldn’t be shared just now. Please try again, or share your screen instead.', problem: true } : { text: 'The current stage is on the meeting stage for everyone.', problem: false };
+        state.message = error ? { text: 'The stage couldn’t be shared just now. Please try again, or share your screen instead.', problem: true } : { text: 'The current stage is now shown to everyone in the meeting.', problem: false };
         render();
       }, url);
     });

@@ -31,6 +31,10 @@ export interface PanelView {
   me: { joined: boolean; contribution: string; mayFacilitate: boolean; name: string; id: string };
   isActionsStage: boolean;
   privacyReminder: string;
+  /** The next stage's title, for the facilitator's button (as on the card); none at stage 5. */
+  nextStageTitle?: string;
+  /** Characters a contribution and an action may have: said with each box, as the card does. */
+  limits: { contribution: number; action: number };
 }
 
 export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor, privacyReminder: string): PanelView {
@@ -73,5 +77,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     me: { joined: byId.has(viewer.id), contribution: mine?.text ?? '', mayFacilitate: mayFacilitate(r, viewer), name: viewer.name, id: viewer.id },
     isActionsStage: r.status === 'open' && r.stage === 5,
     privacyReminder,
+    ...(r.stage < 5 ? { nextStageTitle: stageText(r.stage + 1)?.title ?? `Stage ${r.stage + 1}` } : {}),
+    limits: { contribution: profile.limits.contributionMaxLength, action: profile.limits.actionMaxLength },
   };
 }

@@ -688,6 +688,12 @@ describe('a Re-think too large for any Re-think card: 100 people with 80-charact
     expect(texts(early).some((t) => t.startsWith('The group hasn’t reached stage 5, so nothing has been agreed yet'))).toBe(true);
     expect(outcomes(rethinkCard(huge, { viewer: { id: facilitator.id } }))).toEqual(['resolved', 'partlyResolved', 'notResolved']);
   });
+
+  it('tells those still to contribute where they can: the side panel in a meeting; elsewhere, that this card takes none', () => {
+    const said = (card: AdaptiveCard) => texts(card).find((t) => t.startsWith('This Re-think now holds')) ?? '';
+    expect(said(rethinkCard({ ...atStage3, meetingId: 'm1' }))).toMatch(/To add your contribution, open the Re-think side panel in the meeting\.$/);
+    expect(said(rethinkCard(atStage3))).toMatch(/New contributions can’t be added on this card\.$/);
+  });
 });
 
 describe('summary card', () => {

@@ -77,6 +77,9 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
 
   // The organiser (who started it, so has joined) starts typing in the panel...
   expect(await page.getByRole('button', { name: 'Join' }).count()).toBe(0);
+  // The box says its limit and the no-names rule in its label, which a screen reader reads (a placeholder often isn't).
+  expect(await page.getByLabel(/Your view on/).getAttribute('id')).toBe('contribution');
+  expect(await page.locator('label[for="contribution"]').textContent()).toMatch(/\(up to 4,000 characters; no names, please: roles and agencies only\)$/);
   await page.getByLabel(/Your view on/).fill('School and health see progress; social care is worried about evenings.');
 
   // ...meanwhile a contribution made through the bot appears without a reload, and what they typed stays.
@@ -91,8 +94,8 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
   await bed.app.idle();
   expect(sharedCardText()).toContain('social care is worried about evenings');
 
-  // The facilitator moves everyone on from the panel.
-  await page.getByRole('button', { name: 'Move to the next stage' }).click();
+  // The facilitator moves everyone on from the panel: the button names where to, as on the card.
+  await page.getByRole('button', { name: 'Move to stage 2: Thinking and feeling' }).click();
   await page.getByRole('heading', { name: /^Stage 2 of 5/ }).waitFor();
   expect((await bed.db.rethink(chat.id, rethinkId))?.stage).toBe(2);
   await bed.app.idle();
@@ -109,11 +112,19 @@ test('the panel shows the Re-think, follows changes made through the bot, saves 
   // Screen readers are told once, through the one live region; the panel itself is not read out at every redraw.
   expect(await page.getByRole('status').textContent()).toContain('Your contribution is saved');
   expect(await page.locator('[aria-live]:not(#panel-status)').count()).toBe(0);
-  await page.getByRole('button', { name: 'Move to the next stage' }).click();
+  await page.getByRole('button', { name: /^Move to stage 3: / }).click();
   await page.locator('#app').getByText('Everyone heard at this stage is from the same agency').waitFor();
   expect(await page.getByRole('button', { name: 'Move on without them' }).count()).toBe(0);
   // Focus goes to the answer, where the question is; once moved on, to the new stage's heading.
   const focused = () => page.evaluate(() => `${document.activeElement?.tagName ?? ''}:${document.activeElement?.textContent ?? ''}`);
+  expect(await focused()).toBe('BUTTON:Move on anyway');
+  // Not yet, as on the card: the question goes and the group stays; asked again, the same answer.
+  await page.getByRole('button', { name: 'Not yet' }).click();
+  expect(await page.getByRole('status').textContent()).toBe('The group stays at this stage for now.');
+  expect(await page.getByRole('button', { name: 'Move on anyway' }).count()).toBe(0);
+  expect((await bed.db.rethink(chat.id, rethinkId))?.stage).toBe(2);
+  await page.getByRole('button', { name: /^Move to stage 3: / }).click();
+  await page.getByRole('button', { name: 'Move on anyway' }).waitFor();
   expect(await focused()).toBe('BUTTON:Move on anyway');
   await page.keyboard.press('Enter');
   await page.locator('#app').getByRole('heading', { name: /^Stage 3 of 5/ }).waitFor();
@@ -249,7 +260,7 @@ test('typing in the panel: text begun at one stage is never filed under the next
   // At stage 5, an action added leaves the form empty for the next.
   for (const stage of [2, 3, 4]) await here.press(organiser, 'advance', { rethinkId: id, confirmed: 'true', stage: String(stage) });
   await page.locator('#app').getByRole('heading', { name: /^Stage 5 of 5/ }).waitFor({ timeout: 6_000 });
-  await page.getByLabel('What needs to happen').fill('Book a review meeting');
+  await page.getByLabel(/^What needs to happen/).fill('Book a review meeting');
   // Owned by someone taking part in Teams, chosen as on the card (not typed as someone outside Teams).
   await page.getByLabel('Who owns it').selectOption(presenter.id);
   // The date picker offers no day before today (UK), which the server would refuse.
@@ -264,10 +275,10 @@ test('typing in the panel: text begun at one stage is never filed under the next
   expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.type)).toBe('date');
   await page.getByRole('button', { name: 'Add the action' }).click();
   await page.locator('#app').getByText('The action is added.').waitFor();
-  expect(await Promise.all([page.getByLabel('What needs to happen').inputValue(), page.getByLabel('Due by').inputValue()])).toEqual(['', '']);
+  expect(await Promise.all([page.getByLabel(/^What needs to happen/).inputValue(), page.getByLabel('Due by').inputValue()])).toEqual(['', '']);
   expect((await stored())?.actions.map((a) => [a.description, a.owner.participantId])).toEqual([['Book a review meeting', presenter.id]]);
   // Someone outside Teams is typed below the choice.
-  await page.getByLabel('What needs to happen').fill('Call the family');
+  await page.getByLabel(/^What needs to happen/).fill('Call the family');
   await page.getByLabel('Who owns it').selectOption('__external');
   await page.getByLabel(/Or someone outside Teams/).fill('Duty manager, early help');
   await page.getByLabel('Due by').fill(`${AHEAD}-01-12`);

@@ -57,3 +57,12 @@ test('someone taking part by phone is marked so, and strategy 3’s independent 
   const independent = panelView(profile, three, { id: three.facilitatorId, name: 'Facilitator' }, 'No names, please.');
   expect(independent.participants.filter((p) => p.independent).map((p) => p.name)).toEqual([three.participants.find((p) => p.id === three.facilitatorId)?.name]);
 });
+
+test('the facilitator’s button names the next stage, as the card does, and each box’s limit comes from the profile', () => {
+  const r = stage5Rethink();
+  const atFive = panelView(profile, r, { id: r.facilitatorId, name: 'Facilitator' }, 'No names, please.');
+  expect(atFive.nextStageTitle).toBeUndefined();
+  expect(atFive.limits).toEqual({ contribution: profile.limits.contributionMaxLength, action: profile.limits.actionMaxLength });
+  const atTwo = panelView(profile, { ...r, stage: 2 }, { id: r.facilitatorId, name: 'Facilitator' }, 'No names, please.');
+  expect(atTwo.nextStageTitle).toBe(profile.stages[2]?.title);
+});
