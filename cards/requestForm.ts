@@ -60,10 +60,20 @@ function triedInsteadLabel(missing: readonly (1 | 2)[], history: readonly Histor
 function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000): RequestFormCardData {
   const { nameMaxLength: short, summaryMaxLength: long } = profile.limits;
   const needsTried = needsTriedInstead(input.history);
-  const field = (id: keyof RequestForm, label: string, kind: Field['kind'], choices: readonly Choice[] = []): Field => ({
+  /** Fields with a problem, by the name they are asked by: the notice names them (tabbing through, red text after a box is never reached). */
+  const flagged: string[] = [];
+  const field = (id: keyof RequestForm, label: string, kind: Field['kind'], choices: readonly Choice[] = []): Field => {
+    const error = input.errors?.[id] ?? '';
+    // Its question, without what the brackets add (that field's long explanation, by its subject).
+    if (error) flagged.push(id === 'triedInstead' ? 'What has been tried instead' : label.replace(/\s*\(.*\)$/, ''));
+    // Said in the label: Teams hides a placeholder once a box is filled in, as these often are; and a
+    // problem with it too, so that it is read out on the field itself.
+    const said = kind === 'long' ? `${/[.?!]$/.test(label) ? label : `${label}.`} Up to ${characters(long)} characters.` : label;
+    return { ...fieldOf(id, error ? `${said}${/[.?!]$/.test(said) ? '' : '.'} Problem: ${error}` : said, kind, choices), error };
+  };
+  const fieldOf = (id: keyof RequestForm, label: string, kind: Field['kind'], choices: readonly Choice[]): Omit<Field, 'error'> => ({
     id,
-    // Said in the label: Teams hides a placeholder once a box is filled in, as these often are.
-    label: kind === 'long' ? `${/[.?!]$/.test(label) ? label : `${label}.`} Up to ${characters(long)} characters.` : label,
+    label,
     kind,
     value: input.values[id] ?? '',
     maxLength: kind === 'long' ? pasteRoom(long) : short,
@@ -71,9 +81,48 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
     required: id !== 'triedInstead' || needsTried,
     requiredMessage: 'This is needed for the request.',
     choices: [...choices],
-    error: input.errors?.[id] ?? '',
   });
   const options = profile.requestForm;
+  const sections = [
+    {
+      title: 'About you',
+      fields: [
+        field('requesterRole', 'Your role', 'text'),
+        field('requesterAgency', 'Your agency', 'text'),
+        field('requesterContact', 'How the facilitator can contact you (work email or phone)', 'text'),
+        field('lineManagerName', 'Your line manager', 'text'),
+        field('managerAgrees', 'Does your line manager agree with this request?', 'choice', options.managerAgrees),
+      ],
+    },
+    { title: 'Lead professional', fields: [field('leadProfessionalName', 'Lead professional’s name (this may be you)', 'text'), field('leadProfessionalAgency', 'Lead professional’s agency', 'text')] },
+    {
+      title: 'The case',
+      fields: [
+        field('tierOfNeed', 'Tier of need', 'choice', profile.tiersOfNeed),
+        field('planType', 'Type of plan', 'choice', options.planTypes),
+        field('network', 'Agencies and professionals involved', 'long'),
+      ],
+    },
+    {
+      title: 'The concern',
+      fields: [
+        field('concernCategory', 'What the concern is about', 'choice', profile.concernCategories),
+        field('concernSummary', 'A short summary of the concern', 'long'),
+        ...(needsTried || input.values.triedInstead ? [field('triedInstead', triedInsteadLabel(missingStrategies(input.history), input.history), 'long')] : []),
+      ],
+    },
+    {
+      title: 'The meeting',
+      fields: [
+        field('urgency', 'How urgent is this?', 'choice', options.urgencies),
+        field('preferredFormat', 'Preferred format', 'choice', options.formats),
+        field('availability', 'When are you and the network available?', 'long'),
+        field('familyAware', 'Is the family aware of the Re-think?', 'choice', options.familyAware),
+      ],
+    },
+  ];
+  // Which fields, by name: "marked below" alone is seen, not heard.
+  const notice = input.notice && flagged.length > 0 ? `${input.notice} ${flagged.length === 1 ? 'It is' : 'They are'}: ${flagged.join('; ')}.` : (input.notice ?? '');
   return {
     requestId: input.requestId,
     caseReference: input.caseReference,
@@ -81,49 +130,12 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
       ? 'An independent facilitator can help when strategies 1 and 2 have been tried and there are still concerns. What Re-think already knows is filled in; please check it and complete the rest, including what has been tried. The request goes to the partnership’s independent facilitators.'
       : 'Strategies 1 and 2 have been tried and there are still concerns: an independent facilitator can help. What Re-think already knows is filled in; please check it and complete the rest. The request goes to the partnership’s independent facilitators.',
     privacyReminder: PRIVACY_REMINDER,
-    hasNotice: Boolean(input.notice),
-    notice: input.notice ?? '',
+    hasNotice: notice !== '',
+    notice,
     noHistory: input.history.length === 0,
     noHistoryText: 'No Re-thinks you took part in are recorded for this case.',
     history: input.history.map((h) => ({ line: historyText(profile, h, textLimit) })),
-    sections: [
-      {
-        title: 'About you',
-        fields: [
-          field('requesterRole', 'Your role', 'text'),
-          field('requesterAgency', 'Your agency', 'text'),
-          field('requesterContact', 'How the facilitator can contact you (work email or phone)', 'text'),
-          field('lineManagerName', 'Your line manager', 'text'),
-          field('managerAgrees', 'Does your line manager agree with this request?', 'choice', options.managerAgrees),
-        ],
-      },
-      { title: 'Lead professional', fields: [field('leadProfessionalName', 'Lead professional’s name (this may be you)', 'text'), field('leadProfessionalAgency', 'Lead professional’s agency', 'text')] },
-      {
-        title: 'The case',
-        fields: [
-          field('tierOfNeed', 'Tier of need', 'choice', profile.tiersOfNeed),
-          field('planType', 'Type of plan', 'choice', options.planTypes),
-          field('network', 'Agencies and professionals involved', 'long'),
-        ],
-      },
-      {
-        title: 'The concern',
-        fields: [
-          field('concernCategory', 'What the concern is about', 'choice', profile.concernCategories),
-          field('concernSummary', 'A short summary of the concern', 'long'),
-          ...(needsTried || input.values.triedInstead ? [field('triedInstead', triedInsteadLabel(missingStrategies(input.history), input.history), 'long')] : []),
-        ],
-      },
-      {
-        title: 'The meeting',
-        fields: [
-          field('urgency', 'How urgent is this?', 'choice', options.urgencies),
-          field('preferredFormat', 'Preferred format', 'choice', options.formats),
-          field('availability', 'When are you and the network available?', 'long'),
-          field('familyAware', 'Is the family aware of the Re-think?', 'choice', options.familyAware),
-        ],
-      },
-    ],
+    sections,
   };
 }
 

@@ -880,6 +880,21 @@ describe('request cards', () => {
   };
   describeEveryVariant({ ...requestVariants, ...formVariants, ...others });
 
+  it('a form returned with problems names the fields in its notice, and each field says its problem in its label (read out on the field)', () => {
+    const card = renderRequestFormCard(profile, {
+      requestId: 'r1',
+      caseReference: 'PSCP-2026-0042',
+      values: { network: 'x'.repeat(600) },
+      history: [],
+      errors: { requesterContact: 'Please enter how the facilitator can contact you.', network: 'This is 600 characters long; the limit is 500.' },
+      notice: 'Please check the 2 fields marked below.',
+    });
+    expect(texts(card)).toContain('Please check the 2 fields marked below. They are: How the facilitator can contact you; Agencies and professionals involved.');
+    expect(input(card, 'requesterContact')?.label).toBe('How the facilitator can contact you (work email or phone). Problem: Please enter how the facilitator can contact you.');
+    expect(input(card, 'network')?.label).toMatch(/^Agencies and professionals involved\. Up to 500 characters\. Problem: This is 600 characters long; the limit is 500\.$/);
+    expect(input(card, 'requesterRole')?.label).toBe('Your role');
+  });
+
   it('fits a long history on the card, shortening each Re-think’s line rather than failing', () => {
     const actions = Array.from({ length: 20 }, (_, i) => ({ description: `${i + 1}. ${'Arrange the review and share the notes with everyone in the network. '.repeat(7)}`.slice(0, 500), owner: 'Priya Shah', dueDate: '2026-04-01' }));
     const history = ([1, 2] as const).map((strategy) => ({ rethinkId: `r${strategy}`, strategy, date: '2026-03-01', status: 'closed', outcome: 'notResolved' as const, agencies: ['Children’s social care', 'School'], actions }));
