@@ -211,6 +211,8 @@ describe('start card', () => {
     }
     for (const id of ['isLeadProfessional', 'raisedWithLeadProfessional', 'groupMeetingHeld']) expect(input(card, id)?.isRequired).toBeUndefined();
     expect(input(card, 'caseReference')?.maxLength).toBe(128);
+    // Its format in the label, read out on the field (a placeholder often isn't, and the hint is above it, read first).
+    expect(input(card, 'caseReference')?.label).toBe(`Case reference (the pseudonymous one, for example ${profile.caseReference.example})`);
   });
 
   it('shows several problems as a list', () => {
