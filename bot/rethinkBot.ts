@@ -56,11 +56,13 @@ export class RethinkBot extends TeamsActivityHandler {
       await next();
     });
     this.onMembersRemoved(async (context, next) => {
-      // People, not the bot itself (its own removal is the installation update below).
+      // People, not the bot itself (its own removal is the installation update below), from a group
+      // chat: removed from a team, Teams names its General channel only, not the channels where they facilitate.
       const memberIds = (context.activity.membersRemoved ?? []).map((m) => m.id).filter((id) => id && id !== context.activity.recipient?.id);
-      if (memberIds.length > 0) {
-        const result = await this.execute(membersLeft, context, { memberIds }, 'membersLeft');
-        await respondToMessage(context, result, this.deps.log, this.options.deliveries);
+      if (memberIds.length > 0 && context.activity.conversation.conversationType === 'groupChat') {
+        const { posts, shared } = await this.execute(membersLeft, context, { memberIds }, 'membersLeft');
+        // Nobody asked for this: a failure is logged (the 14-day rule still frees the Re-think), never apologised for in the chat.
+        await respondToMessage(context, { ...(posts ? { posts } : {}), ...(shared ? { shared } : {}) }, this.deps.log, this.options.deliveries);
       }
       await next();
     });

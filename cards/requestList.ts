@@ -10,7 +10,7 @@ export interface RequestListCardData {
   title: string;
   empty: boolean;
   emptyText: string;
-  items: { requestId: string; caseReference: string; status: string; detail: string }[];
+  items: { requestId: string; caseReference: string; status: string; detail: string; showTitle: string }[];
   /** Said below the list when it is not all of them. */
   moreNote: string;
 }
@@ -26,6 +26,8 @@ export function requestListCardData(profile: PartnershipProfile, title: string, 
       requestId: i.id,
       caseReference: i.caseReference,
       status: REQUEST_STATUS_LABELS[i.status] ?? i.status,
+      // Each button names its own request: a case may have one withdrawn and one made since.
+      showTitle: `Show the request for ${i.caseReference}, submitted ${formatUkDate(i.submittedAt)}`,
       detail: [`submitted ${formatUkDate(i.submittedAt)} by ${i.requesterName}`, i.acceptedBy ? `accepted by ${i.acceptedBy}` : '', labelOf(profile.requestForm.urgencies, i.urgency)].filter(Boolean).join(' · '),
     })),
   };

@@ -22,7 +22,9 @@ function offer(deps: Deps, r: Rethink | undefined) {
 /** `escalate`: for this conversation's most recent Re-think that closed not resolved. */
 export const escalateCommand: Handler = async (input, deps) => {
   // However many Re-thinks have changed here since: one query, in this conversation's partition.
-  const latest = await deps.rethinks.latestNotResolved(input.where.conversationId, threadOf(input));
+  // In a channel, this thread's; a new post (a thread of its own) with none, the channel's latest.
+  const thread = threadOf(input);
+  const latest = (thread ? await deps.rethinks.latestNotResolved(input.where.conversationId, thread) : undefined) ?? (await deps.rethinks.latestNotResolved(input.where.conversationId));
   if (!latest) return { notice: notEscalatable(deps) };
   return offer(deps, latest);
 };

@@ -372,7 +372,8 @@ const handlers: Handlers = {
   memberLeft(r, c, _actor, ctx) {
     // Only their leaving matters, and only while they facilitate by name (a meeting's presenters
     // facilitate whoever leaves; strategy 3 stays with its independent facilitator).
-    if (r.status !== 'open' || c.memberId !== r.facilitatorId || !facilitatorIsNamed(r) || independentlyFacilitated(r) || r.facilitatorLeftAt) return ok(r);
+    // Gone already (and not back since): nothing new. Back and carrying on, then removed again: gone again.
+    if (r.status !== 'open' || c.memberId !== r.facilitatorId || !facilitatorIsNamed(r) || independentlyFacilitated(r) || facilitatorLeft(r)) return ok(r);
     r.facilitatorLeftAt = ctx.now.toISOString();
     return ok(r);
   },

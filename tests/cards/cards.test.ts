@@ -763,6 +763,11 @@ describe('list card', () => {
     'with several open': { render: () => renderListCard(listCardData(severalOpen)), rethinkIds: severalOpen.map((i) => i.id) },
   });
 
+  it('names each button by its case and strategy, in words a screen reader reads out', () => {
+    const titles = executeActions(renderListCard(listCardData(severalOpen))).map((a) => a.title);
+    expect(titles).toEqual(['Show the Re-think for PSCP-2026-0042, strategy 2', 'Show the Re-think for PSCP-2026-0099, strategy 2']);
+  });
+
   it('says when there are no Re-thinks', () => {
     expect(texts(empty())).toContain('There are no Re-thinks here yet. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).');
   });
@@ -866,6 +871,8 @@ describe('request cards', () => {
           requestListCardData(profile, 'Your requests', 'None yet', [
             { id: 'r1', caseReference: 'PSCP-2026-0042', status: 'accepted', submittedAt: REQUEST_AT, requesterName: 'Alex', acceptedBy: 'Adele', urgency: 'soon' },
             { id: 'r2', caseReference: 'PSCP-2026-0043', status: 'submitted', submittedAt: REQUEST_AT, requesterName: 'Alex', urgency: 'soon' },
+            // The same case again: withdrawn earlier, before the one above was made.
+            { id: 'r3', caseReference: 'PSCP-2026-0042', status: 'withdrawn', submittedAt: '2026-11-02T10:00:00.000Z', requesterName: 'Alex', urgency: 'soon' },
           ]),
         ),
       rethinkIds: [],

@@ -1,8 +1,13 @@
 /**
  * Portsmouth's profile keeps England and Wales' bank holidays: over HTTP on a clock the test moves
  * through Easter 2027 (Good Friday 26 March, Easter Monday 29 March), nothing is posted on them and
- * notice counts the days around them.
+ * notice counts the days around them. The profile here also names Tuesday 30 March as closed (a
+ * one-off), so what the profile says reaches the app.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { newGroupChat, users, type TestConversation } from '../helpers/activities';
 import { Driver, START_FORM } from '../helpers/driver';
 import { startTestBed, type TestBed } from '../helpers/harness';
@@ -12,10 +17,18 @@ let bed: TestBed;
 const lead = users.megan;
 const other = users.adele;
 
+const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rethink-holidays-'));
+const profileFile = path.join(profileDir, 'profile.json');
+const portsmouth = JSON.parse(fs.readFileSync(DEFAULT_PROFILE_PATH, 'utf8')) as { reminders: object };
+fs.writeFileSync(profileFile, JSON.stringify({ ...portsmouth, reminders: { ...portsmouth.reminders, closedDays: ['2027-03-30'] } }));
+
 beforeAll(async () => {
-  bed = await startTestBed({ clock: () => new Date(now) });
+  bed = await startTestBed({ clock: () => new Date(now), env: { PARTNERSHIP_PROFILE: profileFile } });
 });
-afterAll(() => bed.stop());
+afterAll(async () => {
+  await bed.stop();
+  fs.rmSync(profileDir, { recursive: true, force: true });
+});
 
 const reminders = (chat: TestConversation): string[] =>
   bed.connector
@@ -35,7 +48,7 @@ async function rethinkAt(stage: number): Promise<{ chat: TestConversation; drive
   return { chat, driver, rethinkId };
 }
 
-test('over Easter: an action’s notice skips the bank holidays, and a quiet Re-think is reminded on the next working day, not on them', async () => {
+test('over Easter: an action’s notice skips the bank holidays, and a quiet Re-think is reminded on the next working day, not on them nor on a day the profile names as closed', async () => {
   const quiet = await rethinkAt(2);
   now = Date.parse('2027-03-24T09:00:00.000Z'); // Wednesday
   const busy = await rethinkAt(5);
@@ -55,8 +68,12 @@ test('over Easter: an action’s notice skips the bank holidays, and a quiet Re-
     await bed.app.housekeep();
     expect(reminders(quiet.chat)).toEqual([]);
   }
-  now = Date.parse('2027-03-30T08:00:00.000Z'); // Tuesday, 09:00 British Summer Time
+  // Tuesday, 09:00 British Summer Time: closed, as the profile says.
+  now = Date.parse('2027-03-30T08:00:00.000Z');
   await bed.app.housekeep();
-  expect(reminders(quiet.chat)).toEqual([expect.stringContaining('has had no change for 17 days')]);
+  expect(reminders(quiet.chat)).toEqual([]);
+  now = Date.parse('2027-03-31T08:00:00.000Z'); // Wednesday
+  await bed.app.housekeep();
+  expect(reminders(quiet.chat)).toEqual([expect.stringContaining('has had no change for 18 days')]);
   expect(reminders(busy.chat)).toHaveLength(1);
 });

@@ -356,8 +356,6 @@ describe('commands', () => {
 
     // A thread with none of its own.
     const third = inThread(333);
-    await third.say(megan, 'escalate');
-    expect(bed.connector.posts(third.conversation.id).at(-1)?.activity.text).not.toContain('PSCP-2026');
     await third.say(megan, 'request facilitator');
     expect(bed.connector.posts(third.conversation.id).at(-1)?.activity.text).toContain('Which case is the request for?');
     // A start form in a channel says who can read it: the whole team, and whoever joins it later.
@@ -370,9 +368,11 @@ describe('commands', () => {
     const { rethinkId, cardId } = await chat.start(megan);
     await chat.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
     // Someone else leaving says nothing.
-    await send(bed.app, membersRemoved(chat.where(megan), [person(72)]));
     const postsBefore = bed.connector.posts(chat.conversation.id).length;
-    await send(bed.app, membersRemoved(chat.where(adele), [megan]));
+    await send(bed.app, membersRemoved(chat.where(megan), [person(72)]));
+    expect(bed.connector.posts(chat.conversation.id)).toHaveLength(postsBefore);
+    const left = membersRemoved(chat.where(adele), [megan]);
+    await send(bed.app, left);
     await bed.app.idle();
     expect(bed.connector.posts(chat.conversation.id).slice(postsBefore).map((p) => p.activity.text)).toEqual([
       `${megan.name}, who was facilitating the Re-think for case ${START_FORM.caseReference}, has left this chat. Anyone who has joined can now take over facilitation from its card, so the group can carry on (type **@Re-think status** to see it).`,
@@ -383,9 +383,24 @@ describe('commands', () => {
     expect(cardText(taken.card)).not.toContain('has left this chat');
     expect(await bed.db.rethink(chat.conversation.id, rethinkId)).toMatchObject({ facilitatorId: adele.id });
     expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.audit.map((a) => a.what).slice(-2)).toEqual(['facilitatorLeft', 'facilitationTakenOver']);
-    // The same event again (Teams retries) says nothing more.
-    await send(bed.app, membersRemoved(chat.where(adele), [megan]));
+    // The same event again (Teams redelivering it) says nothing more.
+    await send(bed.app, left);
     expect(bed.connector.posts(chat.conversation.id).filter((p) => (p.activity.text ?? '').includes('has left this chat'))).toHaveLength(1);
+  });
+
+  test('escalate typed in a channel thread offers that thread’s case; a new post with none of its own, the channel’s latest', async () => {
+    const channel = `19:${Date.now()}escalations@thread.tacv2`;
+    const inThread = (post: number) => new Driver(bed.app, bed.connector, { id: `${channel};messageid=${post}`, conversationType: 'channel', isGroup: true });
+    const [first, second] = [inThread(411), inThread(422)];
+    await rethinkToClose(first, megan, [adele], 1, { outcome: 'notResolved', nextStep: 'escalation' }, 'PSCP-2026-4111');
+    await rethinkToClose(second, adele, [megan], 1, { outcome: 'notResolved', nextStep: 'escalation' }, 'PSCP-2026-4222');
+    const offered = async (where: Driver): Promise<string> => {
+      await where.say(megan, 'escalate');
+      return cardText(cardOf(bed.connector.posts(where.conversation.id).at(-1)!));
+    };
+    // The first thread's, though the second closed later.
+    expect(await offered(first)).toContain('PSCP-2026-4111');
+    expect(await offered(inThread(433))).toContain('PSCP-2026-4222');
   });
 
   test('a command with someone else @mentioned too, or a space sent as &nbsp;, is understood', async () => {

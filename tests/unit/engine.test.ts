@@ -493,6 +493,13 @@ describe('a facilitator who has gone quiet (perhaps left the service)', () => {
     if (!back.ok) throw new Error(back.error.message);
     expect(facilitatorQuiet(back.value, later(2).now, profile)).toBe(false);
     expect(tryAt(back.value, 2, { kind: 'takeOver' }, teacher)).toMatchObject({ ok: false, error: { code: 'notFacilitator' } });
+    // Removed again: gone again, from then.
+    const again = tryAt(back.value, 3, { kind: 'memberLeft', memberId: lead.id }, teams);
+    if (!again.ok || again.replay) throw new Error('the second removal changed nothing');
+    expect(again.value.facilitatorLeftAt).toBe(later(3).now.toISOString());
+    expect(tryAt(again.value, 3, { kind: 'takeOver' }, teacher)).toMatchObject({ ok: true });
+    // Told twice of the same removal: nothing more.
+    expect(tryAt(again.value, 4, { kind: 'memberLeft', memberId: lead.id }, teams)).toMatchObject({ ok: true, replay: true });
     // Strategy 3's independent facilitator leaving doesn't hand the Re-think to the group.
     expect(tryAt({ ...r, strategy: 3 }, 1, { kind: 'memberLeft', memberId: lead.id }, teams)).toMatchObject({ ok: true, replay: true });
   });
