@@ -130,3 +130,24 @@ test('a meeting whose day has passed with no strategy 3 Re-think started: its fa
   await bed.connector.waitFor(() => reminded().length === 2);
   expect(reminded()).toHaveLength(2);
 }, 60_000);
+
+test('a request still waiting is not raised on a bank holiday: three working days from Wednesday 25 August 2027 pass over the summer bank holiday, so it is raised on Tuesday', async () => {
+  now = Date.parse('2027-08-25T08:00:00.000Z'); // Wednesday, 09:00 in the UK
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0933');
+  const { requestId } = await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in July.' });
+  await bed.app.idle();
+  // The channel was taken out of the pool above: the administrators are told, as always.
+  const waiting = () => raised(personalChat(admin).id).filter((t) => t.includes('PSCP-2026-0933'));
+  // Monday 30 August, 10:00 in the UK: a bank holiday, so Friday alone has passed of the three.
+  now = Date.parse('2027-08-30T09:00:00.000Z');
+  await bed.app.housekeep();
+  await bed.app.idle();
+  expect(waiting()).toEqual([]);
+  expect((await bed.db.request(requestId))?.waitingRaisedAt).toBeUndefined();
+  // Tuesday, 10:00 in the UK: Friday, Thursday and Wednesday have passed since, by the hour it was made.
+  now = Date.parse('2027-08-31T09:00:00.000Z');
+  await bed.app.housekeep();
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(admin).id && (c.activity.text ?? '').includes('PSCP-2026-0933') && (c.activity.text ?? '').includes('is still waiting'));
+  expect(waiting()).toHaveLength(1);
+  expect((await bed.db.request(requestId))?.waitingRaisedAt).toBe('2027-08-31T09:00:00.000Z');
+});
