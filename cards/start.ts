@@ -32,6 +32,8 @@ export interface StartCardData {
   ownDetailsRequired: boolean;
   /** In a team channel: who can read what is added (the whole team, and whoever joins it later). */
   audience: string;
+  /** What happened, when it is not a problem to correct (a Re-think cancelled before it began). */
+  note: string;
   rolePlaceholder: string;
   agencyPlaceholder: string;
   nameMax: number;
@@ -62,7 +64,7 @@ export const CHANNEL_AUDIENCE =
 /** Who the form is posted for: one person in their own chat, or everyone in a shared one (and in a channel, the whole team). */
 export const formAudience = (kind: ConversationKind): { forEveryone: boolean; inChannel: boolean } => ({ forEveryone: kind !== 'personal', inChannel: kind === 'channel' });
 
-export function startCardData(profile: PartnershipProfile, values: StartFormValues, error?: string, { forEveryone = false, inChannel = false } = {}): StartCardData {
+export function startCardData(profile: PartnershipProfile, values: StartFormValues, error?: string, { forEveryone = false, inChannel = false, note = '' } = {}): StartCardData {
   return {
     hasError: Boolean(error),
     error: error ?? '',
@@ -81,6 +83,7 @@ export function startCardData(profile: PartnershipProfile, values: StartFormValu
     agency: values.agency,
     ownDetailsRequired: !forEveryone,
     audience: inChannel ? CHANNEL_AUDIENCE : '',
+    note,
     rolePlaceholder: forEveryone ? 'Yours, e.g. social worker (left empty: the one you gave last time, if any)' : 'For example, social worker',
     agencyPlaceholder: forEveryone ? 'Yours, e.g. children’s social care (left empty: the one you gave last time, if any)' : 'For example, children’s social care',
     nameMax: profile.limits.nameMaxLength,

@@ -151,7 +151,8 @@ export const cancelStart: Handler = async (input, deps) => {
   // professional, aren't left on it for someone else to start with.
   const forEveryone = input.where.conversationKind !== 'personal';
   const values = forEveryone ? { ...formFrom(outcome.doc), role: '', agency: '', isLeadProfessional: false } : formFrom(outcome.doc);
-  const card = renderStartCard(startCardData(deps.profile, values, 'This Re-think was cancelled before it started. You can start again with this form.', formAudience(input.where.conversationKind)));
+  // Not a problem to correct: said plainly, not in the colour of one.
+  const card = renderStartCard(startCardData(deps.profile, values, undefined, { ...formAudience(input.where.conversationKind), note: 'This Re-think was cancelled before it started. You can start again with this form.' }));
   if (outcome.replay) return { view: card };
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };

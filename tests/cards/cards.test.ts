@@ -183,7 +183,18 @@ describe('start card', () => {
 
   const inChannel = (): AdaptiveCard => renderStartCard(startCardData(profile, EMPTY_START_FORM, undefined, formAudience('channel')));
 
-  describeEveryVariant({ empty: { render: empty, rethinkIds: [] }, 'with an error and typed values': { render: withError, rethinkIds: [] }, 'in a team channel': { render: inChannel, rethinkIds: [] } });
+  describeEveryVariant({
+    empty: { render: empty, rethinkIds: [] },
+    'with an error and typed values': { render: withError, rethinkIds: [] },
+    'in a team channel': { render: inChannel, rethinkIds: [] },
+    'cancelled, filled in again': { render: () => renderStartCard(startCardData(profile, TYPED_START_FORM, undefined, { note: 'Cancelled.' })), rethinkIds: [] },
+  });
+
+  it('says what happened without the colour of a problem: a Re-think cancelled before it began', () => {
+    const card = renderStartCard(startCardData(profile, TYPED_START_FORM, undefined, { note: 'This Re-think was cancelled before it started. You can start again with this form.' }));
+    expect(ofType(card, 'Container').filter((c) => c.style === 'accent').flatMap((c) => texts(c as AdaptiveCard))).toEqual(['This Re-think was cancelled before it started. You can start again with this form.']);
+    expect(ofType(card, 'Container').some((c) => c.style === 'attention')).toBe(false);
+  });
 
   it('in a team channel, says above the form that the whole team can read it; elsewhere, nothing of the kind', () => {
     expect(texts(inChannel())).toContain(CHANNEL_AUDIENCE);
