@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import restify from 'restify';
-import type { Config } from '../services/config';
+import { DEFAULT_PROFILE_PATH, type Config } from '../services/config';
 import { createLogger, errorKind, type Logger } from '../services/logging';
 import { loadProfile } from '../services/profile/load';
 import { conversationRepository } from '../services/store/conversations';
@@ -73,6 +73,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.logger ?? createLogger(config.logLevel);
   const profile = loadProfile(config.profilePath);
   const retentionSeconds = profile.retentionDays * 86_400;
+  // Which partnership this deployment serves, said once: another partnership's deployment that forgot
+  // PARTNERSHIP_PROFILE would otherwise show Portsmouth's texts, links and retention without a word.
+  const bundled = config.profilePath === DEFAULT_PROFILE_PATH;
+  log.info({ partnership: profile.partnership.shortName, profile: bundled ? 'bundled' : 'PARTNERSHIP_PROFILE', retentionDays: profile.retentionDays }, 'partnership profile loaded');
+  if (bundled && config.auth.mode !== 'none') log.warn(`This deployment uses the bundled partnership profile (${profile.partnership.name}). If it serves another partnership, set PARTNERSHIP_PROFILE to that partnership's profile file.`);
 
   let embedded: EmbeddedCosmos | undefined;
   let storeEndpoint: string;

@@ -36,3 +36,15 @@ export function trimChars(text: string, leading: string, trailing: string): stri
   while (end > start && trailing.includes(text.charAt(end - 1))) end -= 1;
   return text.slice(start, end);
 }
+
+/**
+ * A case reference as part of a file name every file system (and OneDrive) accepts: any other
+ * character becomes a hyphen, so EDN/26/01234 is EDN-26-01234 rather than a folder path.
+ */
+export function fileNamePart(caseReference: string): string {
+  return caseReference
+    .replace(/[^A-Za-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+}

@@ -27,6 +27,7 @@ import { OUTCOME_LABELS, nextStepLabels } from '../../cards/wording';
 import type { PartnershipProfile } from '../profile/types';
 import { formatUkDate } from '../rethink/validation';
 import { labelOf } from './form';
+import { fileNamePart } from '../text';
 import type { FacilitatorRequest, HistoryEntry } from './types';
 
 const DOCUMENT_TITLE = 'Request for an independent facilitator (Re-think strategy 3)';
@@ -251,6 +252,6 @@ export async function requestDocument(request: FacilitatorRequest, profile: Part
 
 /** e.g. "Re-think request PSCP-2026-0042.docx": only characters every file system accepts. */
 export const documentFileName = (request: FacilitatorRequest): string => {
-  const reference = request.caseReference.replace(/[^A-Za-z0-9-]/g, '').slice(0, 60);
+  const reference = fileNamePart(request.caseReference);
   return reference ? `Re-think request ${reference}.docx` : 'Re-think request.docx';
 };

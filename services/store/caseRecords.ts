@@ -9,6 +9,7 @@ import type { Container } from '@azure/cosmos';
 import type { FacilitatorRequest } from '../requests/types';
 import { caseClaimId } from './requests';
 import type { Rethink } from '../rethink/types';
+import { fileNamePart } from '../text';
 import { createItem, deleteItem, queryAcross, readItem, StoreUnavailableError, unlessUnavailable, updateItem, upsertItem, type Stored } from './repository';
 
 export interface CaseHoldings {
@@ -213,7 +214,10 @@ export function caseExport(holdings: CaseHoldings, exportedBy: string, now: Date
   return Buffer.from(JSON.stringify(document, null, 2), 'utf8');
 }
 
-export const caseExportFileName = (caseReference: string): string => `Re-think case ${caseReference}.json`;
+export const caseExportFileName = (caseReference: string): string => {
+  const reference = fileNamePart(caseReference);
+  return reference ? `Re-think case ${reference}.json` : 'Re-think case.json';
+};
 
 const count = (n: number, one: string, many: string) => (n === 0 ? `no ${many}` : `${n} ${n === 1 ? one : many}`);
 

@@ -51,6 +51,8 @@ test('with credentials and no ADMIN_IDS, the start-up log says what that leaves 
   }
   const warnings = lines.filter((l) => l.includes('ADMIN_IDS is not set'));
   expect(warnings).toHaveLength(1);
+  // A deployment on the bundled profile says so, in case it serves another partnership.
+  expect(lines.filter((l) => l.includes('This deployment uses the bundled partnership profile (Portsmouth Safeguarding Children Partnership)'))).toHaveLength(2);
   expect(JSON.parse(warnings[0] ?? '{}')).toMatchObject({ level: 'warn', msg: expect.stringContaining('requests for an independent facilitator reach no one') });
 });
 

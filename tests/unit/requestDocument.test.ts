@@ -3,6 +3,7 @@ import { renderRequestCard, requestCardData } from '../../cards/request';
 import { OUTCOME_LABELS } from '../../cards/wording';
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
+import { caseExportFileName } from '../../services/store/caseRecords';
 import { documentFileName, requestDocument } from '../../services/requests/document';
 import type { FacilitatorRequest, HistoryEntry, RequestForm } from '../../services/requests/types';
 
@@ -254,7 +255,10 @@ describe('the document’s file name', () => {
 
   test('keeps only characters every file system accepts', () => {
     const name = documentFileName(makeRequest({ caseReference: 'PSCP/2026:0042<>"\\|?*' }));
-    expect(name).toBe('Re-think request PSCP20260042.docx');
+    expect(name).toBe('Re-think request PSCP-2026-0042.docx');
+    // A partnership's slashes are separators, not folders.
+    expect(documentFileName(makeRequest({ caseReference: 'EDN/26/01234' }))).toBe('Re-think request EDN-26-01234.docx');
+    expect(caseExportFileName('EDN/26/01234')).toBe('Re-think case EDN-26-01234.json');
     expect(documentFileName(makeRequest({ caseReference: '../..' }))).toBe('Re-think request.docx');
     expect(name).toMatch(/^[A-Za-z0-9 .-]+$/);
   });
