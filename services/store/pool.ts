@@ -100,13 +100,27 @@ export function poolRepository(container: Container, retentionSeconds?: number):
  * changed, however much they are still relied on. A record within `renewWithin` of expiring is kept
  * for another period; one with no record is left alone. Returns how many were renewed.
  */
-export async function keepReachable(administrators: readonly string[], pool: PoolRepository, people: PeopleRepository, retentionSeconds: number, now: Date, renewWithinMs = 30 * 86_400_000): Promise<number> {
+export async function keepReachable(
+  administrators: readonly string[],
+  pool: PoolRepository,
+  people: PeopleRepository,
+  retentionSeconds: number,
+  now: Date,
+  hasOpenRequest: (caseReference: string) => Promise<boolean>,
+  renewWithinMs = 30 * 86_400_000,
+): Promise<number> {
   const named = (await pool.get())?.facilitators.map((f) => f.aadObjectId) ?? [];
   let renewed = 0;
   for (const aadObjectId of [...new Set([...administrators.map((a) => a.toLowerCase()), ...named])]) {
     const record = await people.get(aadObjectId);
     const expires = record ? Date.parse(record.updatedAt) + retentionSeconds * 1000 : Infinity;
     if (expires - now.getTime() > renewWithinMs) continue;
+    // Where to reach them is kept; the cases they facilitated are not, once no request for them is
+    // open (the list is otherwise cleared as a request moves on, and may have missed one).
+    const listed = record?.facilitating ?? [];
+    const open = new Set<string>();
+    for (const caseReference of listed) if (await hasOpenRequest(caseReference)) open.add(caseReference);
+    if (open.size < listed.length) await people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => open.has(c)), now);
     await people.remember(aadObjectId, {}, now, true);
     renewed++;
   }

@@ -172,6 +172,9 @@ test('administrators and named facilitators stay reachable: their records near t
   for (const [id, days] of [[admin, 720], [named, 725], [other, 725], [fresh, 10]] as const) {
     await db.people.items.upsert({ id, aadObjectId: id, personalConversation: chat, updatedAt: ago(days), ttl: 730 * DAY });
   }
+  // The named facilitator's list still names a case whose request was left to expire long ago, and one still open.
+  await db.people.items.upsert({ id: named, aadObjectId: named, personalConversation: chat, facilitating: ['PSCP-2024-0001', 'PSCP-2026-0002'], updatedAt: ago(725), ttl: 730 * DAY });
+  await db.requests.items.upsert({ id: 'request-still-open', type: 'request', caseReference: 'PSCP-2026-0002', status: 'accepted', submittedAt: ago(20), updatedAt: ago(20), ttl: 730 * DAY });
   await db.settings.items.upsert({ id: 'facilitatorPool', facilitators: [{ aadObjectId: named, addedBy: 'x', addedAt: ago(800) }], audit: [], updatedAt: ago(800), ttl: -1 });
   // The next day's check, as run by the instance that claims it.
   await db.settings.items.upsert({ id: 'retentionCheck', retentionSeconds: 730 * DAY, checkedAt: ago(2), periodFrom: ago(900), ttl: -1 });
@@ -183,8 +186,10 @@ test('administrators and named facilitators stay reachable: their records near t
     expect(Date.now() - (await updatedAt(named))).toBeLessThan(60_000);
     expect(Date.now() - (await updatedAt(other))).toBeGreaterThan(724 * DAY * 1000);
     expect(Date.now() - (await updatedAt(fresh))).toBeGreaterThan(9 * DAY * 1000);
-    // Where to reach them is kept as it was.
-    expect((await db.people.item(named, named).read<{ personalConversation?: { conversationId: string } }>()).resource?.personalConversation?.conversationId).toBe('a:chat');
+    // Where to reach them is kept as it was; a case with no open request is not kept with it.
+    const kept = (await db.people.item(named, named).read<{ personalConversation?: { conversationId: string }; facilitating?: string[] }>()).resource;
+    expect(kept?.personalConversation?.conversationId).toBe('a:chat');
+    expect(kept?.facilitating).toEqual(['PSCP-2026-0002']);
   } finally {
     db.dispose();
     await app.stop();
