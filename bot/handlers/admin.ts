@@ -241,9 +241,14 @@ async function erasedCards(deps: Deps, rethinks: readonly Rethink[], requests: r
     // The card as it is now, each copy it took over from (status, Show this Re-think), and the summary.
     const copies = r.audit.filter((a) => a.what === 'cardPosted' && a.ref !== undefined).map((a) => a.ref);
     const posted = [...new Set([r.cardActivityId, ...copies, r.owed?.summary?.activityId].filter((id): id is string => id !== undefined))];
-    if (posted.length === 0) continue;
-    const to = await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId).catch(() => undefined);
+    const to = posted.length > 0 ? await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId).catch(() => undefined) : undefined;
     if (to?.serviceUrl) for (const activityId of posted) found.push({ to, activityId, text: MESSAGES.erasedRethink, ...(activityId === r.cardActivityId ? { everyones: true as const } : {}) });
+    // Its strategy card (or the start form it became again, cancelled), unless it became the Re-think card above.
+    const strategyCard = r.strategyCard;
+    if (strategyCard && !posted.includes(strategyCard.activityId)) {
+      const where = await rethinkAddress(deps.conversations, r, strategyCard.conversationId).catch(() => undefined);
+      if (where?.serviceUrl) found.push({ to: where, activityId: strategyCard.activityId, text: MESSAGES.erasedRethink });
+    }
   }
   for (const r of requests) for (const copy of r.cards) found.push({ to: copy.to, activityId: copy.activityId, text: MESSAGES.erasedRequest });
   return found;

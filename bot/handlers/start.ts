@@ -58,10 +58,13 @@ export const submitStart: Handler = async (input, deps) => {
     const created = await deps.rethinks.create(r);
     return created ? { created } : { existing: await deps.rethinks.get(input.where.conversationId, r.id) };
   };
-  let saved = await save(started.value);
+  // The form pressed becomes the strategy card: where it is, from the start, so that erasing the case
+  // replaces it too (a Re-think cancelled or never begun has no other card to find).
+  const placed = (r: Rethink): Rethink => (input.replyToId ? { ...r, strategyCard: { activityId: input.replyToId, conversationId: input.turnConversationId } } : r);
+  let saved = await save(placed(started.value));
   // A form offered again after its Re-think was cancelled starts one of its own, keyed by this submit.
   const again = saved.existing?.status === 'cancelled' && input.activityId && formKey !== input.activityId ? start(input.activityId) : undefined;
-  if (again?.ok) saved = await save(again.value);
+  if (again?.ok) saved = await save(placed(again.value));
   const { created, existing } = saved;
   if (!created) return existing ? formUsed(input, deps, existing) : { notice: MESSAGES.unexpected };
   const remembered = person && { role: person.role ?? '', agency: person.agency ?? '' };

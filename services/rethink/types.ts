@@ -187,6 +187,11 @@ export interface Rethink {
   facilitatorId: string;
   /** The facilitator was handed over to (in a meeting, that lets an attendee facilitate). */
   facilitatorByHandOver?: boolean;
+  /**
+   * The start form that became this Re-think's strategy card (and, cancelled, a start form again):
+   * found again by an erasure, for a Re-think that never began has no other card.
+   */
+  strategyCard?: { activityId: string; conversationId: string };
   /** When Teams said the named facilitator was removed from this chat: anyone who has joined may take over at once. */
   facilitatorLeftAt?: string;
   /** The Teams meeting whose chat this Re-think is in. */

@@ -435,6 +435,23 @@ test('erasing a case still in progress: the preview says what is going on, and t
   expect(replacedWith(channel.conversationId, 'pool-copy-1')).toBe(MESSAGES.erasedRequest);
 });
 
+test('erasing a case whose Re-thinks never began: the strategy card waiting for its choice, and the start form a cancelled one became again, are replaced too', async () => {
+  const caseReference = 'PSCP-2026-2014';
+  const group = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, group);
+  const waitingCard = await driver.startForm(lead);
+  await driver.propose(lead, waitingCard, { ...START_FORM, caseReference });
+  const cancelledCard = await driver.startForm(lead);
+  const cancelled = await driver.propose(lead, cancelledCard, { ...START_FORM, caseReference, summary: 'A summary of the concern that was cancelled.' });
+  await driver.press(lead, 'cancelRethink', { rethinkId: cancelled }, { replyToId: cancelledCard });
+  expect(await say(personalChat(admin), admin, `erase case ${caseReference}`)).toContain('2 Re-thinks and no facilitator requests');
+  expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`)).toContain(`Erased for case ${caseReference}`);
+  await bed.app.idle();
+  const replacedWith = (activityId: string) => bed.connector.updates(group.id).filter((u) => u.activityId === activityId).at(-1)?.activity.text;
+  expect([replacedWith(waitingCard), replacedWith(cancelledCard)]).toEqual([MESSAGES.erasedRethink, MESSAGES.erasedRethink]);
+  expect(await bed.db.rethinksIn(group.id)).toEqual([]);
+});
+
 test('a summary still on its way as its case is erased (Teams slow) is replaced once it lands, as no erasure could know of it', async () => {
   const caseReference = 'PSCP-2026-2013';
   const group = newGroupChat();
