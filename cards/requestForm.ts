@@ -68,7 +68,7 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
     if (error) flagged.push(id === 'triedInstead' ? 'What has been tried instead' : label.replace(/\s*\(.*\)$/, ''));
     // Said in the label: Teams hides a placeholder once a box is filled in, as these often are; and a
     // problem with it too, so that it is read out on the field itself.
-    const said = kind === 'long' ? `${/[.?!]$/.test(label) ? label : `${label}.`} Up to ${characters(long)} characters.` : label;
+    const said = kind === 'long' ? `${/[.?!]$/.test(label) ? label : `${label}.`} Up to ${characters(long)} characters; no names of children or family members, please.` : label;
     return { ...fieldOf(id, error ? `${said}${/[.?!]$/.test(said) ? '' : '.'} Problem: ${error}` : said, kind, choices), error };
   };
   const fieldOf = (id: keyof RequestForm, label: string, kind: Field['kind'], choices: readonly Choice[]): Omit<Field, 'error'> => ({

@@ -332,6 +332,8 @@ describe('Re-think card', () => {
     // Someone outside Teams may own it instead of a participant.
     expect(input(card, 'actionOwner')?.isRequired).toBeUndefined();
     expect(input(card, 'contribution')?.label).toContain('no names, please');
+    expect(input(card, 'actionDescription')?.label).toContain('no names of children or family members, please');
+    expect(input(renderStartCard(startCardData(profile, EMPTY_START_FORM)), 'summary')?.label).toContain('no names, please');
   });
 
   describe('what each viewer sees', () => {
@@ -911,7 +913,7 @@ describe('request cards', () => {
     });
     expect(texts(card)).toContain('Please check the 2 fields marked below. They are: How the facilitator can contact you; Agencies and professionals involved.');
     expect(input(card, 'requesterContact')?.label).toBe('How the facilitator can contact you (work email or phone). Problem: Please enter how the facilitator can contact you.');
-    expect(input(card, 'network')?.label).toMatch(/^Agencies and professionals involved\. Up to 500 characters\. Problem: This is 600 characters long; the limit is 500\.$/);
+    expect(input(card, 'network')?.label).toMatch(/^Agencies and professionals involved\. Up to 500 characters; no names of children or family members, please\. Problem: This is 600 characters long; the limit is 500\.$/);
     expect(input(card, 'requesterRole')?.label).toBe('Your role');
   });
 
@@ -958,12 +960,12 @@ describe('request cards', () => {
       const field = input(card, 'triedInstead');
       return field ? `${String(field.label)} | ${JSON.stringify(card).includes('including what has been tried')}` : 'none';
     };
-    expect(label([])).toBe('No strategy 1 or 2 Re-thinks that you took part in are recorded. What has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters. | true');
+    expect(label([])).toBe('No strategy 1 or 2 Re-thinks that you took part in are recorded. What has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters; no names of children or family members, please. | true');
     // One listed above as still open is not "none recorded".
-    expect(label([{ ...entry(1), status: 'open' }, entry(2)])).toBe('The strategy 1 Re-think above hasn’t been closed. What came of it, and what has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters. | true');
-    expect(label([{ ...entry(2), status: 'open' }])).toBe('No strategy 1 Re-think that you took part in is recorded. The strategy 2 Re-think above hasn’t been closed. What came of it, and what has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters. | true');
-    expect(label([entry(2)])).toBe('No strategy 1 Re-think that you took part in is recorded. What has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters. | true');
-    expect(label([entry(1)])).toBe('No strategy 2 Re-think that you took part in is recorded. What has been tried instead? Please give dates and outcomes. Up to 500 characters. | true');
+    expect(label([{ ...entry(1), status: 'open' }, entry(2)])).toBe('The strategy 1 Re-think above hasn’t been closed. What came of it, and what has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters; no names of children or family members, please. | true');
+    expect(label([{ ...entry(2), status: 'open' }])).toBe('No strategy 1 Re-think that you took part in is recorded. The strategy 2 Re-think above hasn’t been closed. What came of it, and what has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters; no names of children or family members, please. | true');
+    expect(label([entry(2)])).toBe('No strategy 1 Re-think that you took part in is recorded. What has been tried instead? Please give dates and outcomes. If you are the lead professional, strategy 1 doesn’t apply: just say so. Up to 500 characters; no names of children or family members, please. | true');
+    expect(label([entry(1)])).toBe('No strategy 2 Re-think that you took part in is recorded. What has been tried instead? Please give dates and outcomes. Up to 500 characters; no names of children or family members, please. | true');
     expect(label([entry(1), entry(2)])).toBe('none');
   });
 
