@@ -208,7 +208,7 @@ export const eraseCase: Handler = async (input, deps) => {
   if (!previewed) {
     if (!(await deps.caseRecords.notePreview(input.actor.id, ref, input.now))) return { notice: MESSAGES.storeUnavailable };
     const first = confirmed ? 'Before anything is erased, please check this is the case you mean. ' : '';
-    return { notice: `${first}This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone. The Re-think and request cards Re-think posted about it are replaced by a line saying the record has been erased; its other messages in Teams chats (reminders, lists, notices) stay.${describeLive(holdings)}${documentCopies(holdings)} To go ahead, type **erase case ${ref} confirm**.` };
+    return { notice: `${first}This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone. The Re-think and request cards Re-think posted about it are replaced by a line saying the record has been erased; its other messages in Teams chats (reminders, lists, notices) stay.${describeLive(holdings)}${documentCopies(holdings)}${EXPORTS_KEPT} To go ahead, type **erase case ${ref} confirm**.` };
   }
   const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
   const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString() }, unlist);
@@ -227,9 +227,12 @@ export const eraseCase: Handler = async (input, deps) => {
   const kept = outcome.noteFinished
     ? 'A note that an erasure was made (by whom, when, and the ids involved, without the case reference) is kept for the retention period.'
     : `The note of this erasure (by whom, when, and the ids involved, without the case reference) couldn’t be marked finished just now, so it reads “started”: its id is ${note.id}.`;
-  return { notice: `Erased for case ${ref}: ${describeErased(note)}. ${kept}${documentCopies(holdings)}`, replaced: await erasedCards(deps, holdings.rethinks, holdings.requests) };
+  return { notice: `Erased for case ${ref}: ${describeErased(note)}. ${kept}${documentCopies(holdings)}${EXPORTS_KEPT}`, replaced: await erasedCards(deps, holdings.rethinks, holdings.requests) };
 };
 
+
+/** Exports are the administrator's own files: Re-think keeps no list of them, so it can only say so. */
+const EXPORTS_KEPT = ' Any export of this case saved to an administrator’s OneDrive (**export case**) is theirs to delete: Re-think can’t.';
 
 /**
  * Where Re-think posted about the erased records (each Re-think's card and summary, every copy of a

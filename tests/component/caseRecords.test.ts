@@ -249,7 +249,7 @@ test('the store lost as an erasure’s note is finished: everything is erased, a
     proxy.cutAt('PUT /dbs/rethink/colls/settings/docs/', 0);
     const reply = await say(personalChat(admin), admin, `erase case ${caseReference} confirm`, proxied);
     expect(reply).toContain(`Erased for case ${caseReference}: 1 Re-think and no facilitator requests.`);
-    expect(reply).toMatch(/couldn’t be marked finished just now, so it reads “started”: its id is erasure-\S+\.$/);
+    expect(reply).toMatch(/couldn’t be marked finished just now, so it reads “started”: its id is erasure-\S+\. Any export of this case saved to an administrator’s OneDrive \(\*\*export case\*\*\) is theirs to delete: Re-think can’t\.$/);
   });
   expect(await rethinksOf(caseReference)).toEqual([]);
   const note = (await notes('erasure')).find((n) => n.rethinkIds.includes(rethink?.id ?? ''));
