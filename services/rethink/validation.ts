@@ -21,8 +21,10 @@ export const looksLikeName = (value: string): boolean => NAME_LIKE.test(value);
 /**
  * References are kept in capitals. The whole value must be the reference, whether or not the
  * profile's pattern is anchored: otherwise a name typed around a valid reference would be kept with it.
+ * Matched whatever the case of the pattern's letters: a partnership writing `[a-c]` means the letters,
+ * and the reference it checks is always in capitals.
  */
-export const matchesCaseReference = (pattern: string, normalised: string): boolean => new RegExp(`^(?:${pattern})$`).test(normalised);
+export const matchesCaseReference = (pattern: string, normalised: string): boolean => new RegExp(`^(?:${pattern})$`, 'i').test(normalised);
 
 /**
  * A pseudonymous case reference, never a name or date of birth: refused with the reason.

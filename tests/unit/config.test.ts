@@ -293,8 +293,9 @@ describe('the partnership profile', () => {
 
   test('a case reference format that would refuse its own example is refused at start-up, since no Re-think could ever start', () => {
     const withFormat = (pattern: string, example: string) => write({ ...portsmouth, caseReference: { ...portsmouth.caseReference, pattern, example } });
-    // References are kept in capitals: a pattern of small letters could never match one.
-    expect(() => loadProfile(withFormat('^[a-z]{2,6}-[0-9]{4}-[0-9]{3,6}$', 'pscp-2026-0042'))).toThrow(/profile\.caseReference\.pattern must match the whole of profile\.caseReference\.example written in capitals/);
+    // A pattern written in small letters is matched whatever the case: references are kept in capitals.
+    expect(loadProfile(withFormat('^[a-z]{2,6}-[0-9]{4}-[0-9]{3,6}$', 'pscp-2026-0042')).caseReference.pattern).toBe('^[a-z]{2,6}-[0-9]{4}-[0-9]{3,6}$');
+    expect(() => loadProfile(withFormat('^[A-Z]{2,6}-[0-9]{4}$', 'PSCP-2026-0042'))).toThrow(/profile\.caseReference\.pattern must match the whole of profile\.caseReference\.example written in capitals/);
     // Anything like a date is refused as a possible date of birth.
     expect(() => loadProfile(withFormat('^PS/[0-9]{2}/[0-9]{2}/[0-9]{4}$', 'PS/12/03/2026'))).toThrow(/profile\.caseReference\.example looks like a date/);
     // Matching only part of the example is not enough: the whole value must be the reference.

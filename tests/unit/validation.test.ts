@@ -9,6 +9,12 @@ describe('case references', () => {
     expect(checkCaseReference(' pscp-2026-0042 ', profile)).toEqual({ ok: true, value: 'PSCP-2026-0042' });
   });
 
+  test('a partnership’s pattern written with small letters still accepts its references, which are kept in capitals', () => {
+    const edinburgh = { caseReference: { pattern: '^EDN/\\d{2}/\\d{5}[a-c]?$', example: 'EDN/26/01234', hint: '' } };
+    expect(checkCaseReference('edn/26/01234b', edinburgh)).toEqual({ ok: true, value: 'EDN/26/01234B' });
+    expect(checkCaseReference('EDN/26/01234', edinburgh)).toEqual({ ok: true, value: 'EDN/26/01234' });
+  });
+
   test.each([
     ['non-breaking hyphens', 'PSCP\u20112026\u20110042'],
     ['en dashes', 'PSCP\u20132026\u20130042'],
