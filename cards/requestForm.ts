@@ -122,7 +122,8 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
     },
   ];
   // Which fields, by name: "marked below" alone is seen, not heard.
-  const notice = input.notice && flagged.length > 0 ? `${input.notice} ${flagged.length === 1 ? 'It is' : 'They are'}: ${flagged.join('; ')}.` : (input.notice ?? '');
+  const named = flagged.join('; ');
+  const notice = input.notice && flagged.length > 0 ? `${input.notice} ${flagged.length === 1 ? 'It is' : 'They are'}: ${named}${/[.?!]$/.test(named) ? '' : '.'}` : (input.notice ?? '');
   return {
     requestId: input.requestId,
     caseReference: input.caseReference,

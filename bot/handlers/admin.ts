@@ -240,15 +240,18 @@ const EXPORTS_KEPT = ' Any export of this case saved to an administrator’s One
  */
 async function erasedCards(deps: Deps, rethinks: readonly Rethink[], requests: readonly FacilitatorRequest[]): Promise<NonNullable<HandlerResult['replaced']>> {
   const found: NonNullable<HandlerResult['replaced']>[number][] = [];
+  const erased = new Set(rethinks.map((r) => r.id));
   for (const r of rethinks) {
     // The card as it is now, each copy it took over from (status, Show this Re-think), and the summary.
     const copies = r.audit.filter((a) => a.what === 'cardPosted' && a.ref !== undefined).map((a) => a.ref);
     const posted = [...new Set([r.cardActivityId, ...copies, r.owed?.summary?.activityId].filter((id): id is string => id !== undefined))];
     const to = posted.length > 0 ? await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId).catch(() => undefined) : undefined;
     if (to?.serviceUrl) for (const activityId of posted) found.push({ to, activityId, text: MESSAGES.erasedRethink, ...(activityId === r.cardActivityId ? { everyones: true as const } : {}) });
-    // Its strategy card (or the start form it became again, cancelled), unless it became the Re-think card above.
+    // Its strategy card (or the start form it became again, cancelled), unless it became the Re-think card
+    // above, or the same form has since started a Re-think of another case that is not being erased.
     const strategyCard = r.strategyCard;
-    if (strategyCard && !posted.includes(strategyCard.activityId)) {
+    const heldElsewhere = async (activityId: string) => (await deps.rethinks.holdingCard(r.conversationId, activityId)).some((id) => !erased.has(id));
+    if (strategyCard && !posted.includes(strategyCard.activityId) && !(await heldElsewhere(strategyCard.activityId))) {
       const where = await rethinkAddress(deps.conversations, r, strategyCard.conversationId).catch(() => undefined);
       if (where?.serviceUrl) found.push({ to: where, activityId: strategyCard.activityId, text: MESSAGES.erasedRethink });
     }

@@ -8,9 +8,9 @@ import { engineContext, MESSAGES, rethinkIdOf, textField, threadOf, type Deps, t
 const escalatable = (r: Rethink): boolean => r.status === 'closed' && r.outcome?.kind === 'notResolved';
 
 /** Re-think records escalations; it never stands between a worried professional and the protocol. */
-const notEscalatable = (deps: Deps): string => {
+const notEscalatable = (deps: Deps, inThread = false): string => {
   const { escalationProtocolShortName: protocol, escalationProtocolUrl: url } = deps.profile.partnership;
-  return `There’s no Re-think in this conversation that ended without resolving the concern, so there’s nothing for Re-think to record yet. If the child’s needs mean you must escalate now, follow the ${protocol} directly: ${url}`;
+  return `There’s no Re-think in this ${inThread ? 'thread' : 'conversation'} that ended without resolving the concern, so there’s nothing for Re-think to record yet.${inThread ? ' For a Re-think in another thread of this channel, use the button on its summary there.' : ''} If the child’s needs mean you must escalate now, follow the ${protocol} directly: ${url}`;
 };
 
 function offer(deps: Deps, r: Rethink | undefined) {
@@ -22,10 +22,11 @@ function offer(deps: Deps, r: Rethink | undefined) {
 /** `escalate`: for this conversation's most recent Re-think that closed not resolved. */
 export const escalateCommand: Handler = async (input, deps) => {
   // However many Re-thinks have changed here since: one query, in this conversation's partition.
-  // In a channel, this thread's; a new post (a thread of its own) with none, the channel's latest.
+  // In a channel, this thread's; typed as a new post (a thread of its own, so with none), the channel's latest.
   const thread = threadOf(input);
-  const latest = (thread ? await deps.rethinks.latestNotResolved(input.where.conversationId, thread) : undefined) ?? (await deps.rethinks.latestNotResolved(input.where.conversationId));
-  if (!latest) return { notice: notEscalatable(deps) };
+  const newPost = thread !== undefined && input.activityId !== undefined && thread.endsWith(`;messageid=${input.activityId}`);
+  const latest = thread && !newPost ? await deps.rethinks.latestNotResolved(input.where.conversationId, thread) : await deps.rethinks.latestNotResolved(input.where.conversationId);
+  if (!latest) return { notice: notEscalatable(deps, Boolean(thread && !newPost)) };
   return offer(deps, latest);
 };
 

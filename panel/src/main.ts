@@ -424,7 +424,7 @@ function content(): Node[] {
     nodes.push(
       el('h2', { textContent: v.me.contribution ? 'Your contribution (you can edit it)' : 'Your contribution' }),
       // Sent with the stage it was begun at: if the group has moved on meanwhile, the server says so and nothing is filed under the wrong stage.
-      form((d) => void act('contribute', { contribution: value(d, 'contribution'), stage: state.typingFor ?? v.stage }), [field('contribution', `Your view on: ${v.stageTitle} (up to ${v.limits.contribution.toLocaleString('en-GB')} characters; no names, please: roles and agencies only)`, contributionBox(v))], 'Save my contribution'),
+      form((d) => void act('contribute', { contribution: value(d, 'contribution'), stage: state.typingFor ?? v.stage }), [field('contribution', `Your view on: ${v.stageTitle} (${upTo(v.limits?.contribution)}no names, please: roles and agencies only)`, contributionBox(v))], 'Save my contribution'),
     );
     if (v.isActionsStage) {
       nodes.push(
@@ -432,7 +432,7 @@ function content(): Node[] {
         form(
           (d) => void act('addAction', { description: value(d, 'description'), owner: value(d, 'owner'), ownerName: value(d, 'owner') === OUTSIDE_TEAMS ? value(d, 'ownerName') : '', dueDate: value(d, 'dueDate') }),
           [
-            field('description', `What needs to happen (up to ${v.limits.action.toLocaleString('en-GB')} characters)`, el('textarea', { name: 'description', required: true, rows: 2 })),
+            field('description', `What needs to happen (${upTo(v.limits?.action)}no names of children or family members, please)`, el('textarea', { name: 'description', required: true, rows: 2 })),
             field('owner', 'Who owns it', ownerChoice(v)),
             field('ownerName', 'Or someone outside Teams: their name and role (for a parent or carer, “parent” or “carer”, not their name)', el('input', { name: 'ownerName' })),
             field('dueDate', 'Due by', el('input', { name: 'dueDate', type: 'date', required: true, min: ukToday(new Date()) })),
@@ -445,6 +445,9 @@ function content(): Node[] {
   if (v.me.mayFacilitate) nodes.push(...facilitatorControls(v));
   return nodes;
 }
+
+/** A box's limit, as the card says it; none from an instance older than the page (during a deployment). */
+const upTo = (limit: number | undefined): string => (limit ? `up to ${limit.toLocaleString('en-GB')} characters; ` : '');
 
 /** Their own job title and organisation: a browser (or assistive tool) may fill them in (WCAG 1.3.5). */
 function withAutocomplete(input: HTMLInputElement, purpose: string): HTMLInputElement {
@@ -478,7 +481,7 @@ function facilitatorControls(v: PanelView): Node[] {
   const handedOver = v.participants.some((p) => p.independent) ? '' : ', or to hand over facilitation';
   nodes.push(el('p', { className: 'muted', textContent: `To record what someone taking part by phone or face to face said${v.isActionsStage ? ', or to record the outcome and close the Re-think' : handedOver}, use the Re-think card in the meeting chat.` }));
   if (v.stage < 5) {
-    const next = el('button', { type: 'button', textContent: `Move to stage ${v.stage + 1}: ${v.nextStageTitle ?? ''}` });
+    const next = el('button', { type: 'button', textContent: v.nextStageTitle ? `Move to stage ${v.stage + 1}: ${v.nextStageTitle}` : `Move to stage ${v.stage + 1}` });
     next.addEventListener('click', () => void act('advance', { confirmed: false, stage: v.stage }));
     nodes.push(next);
   }

@@ -33,8 +33,8 @@ export interface PanelView {
   privacyReminder: string;
   /** The next stage's title, for the facilitator's button (as on the card); none at stage 5. */
   nextStageTitle?: string;
-  /** Characters a contribution and an action may have: said with each box, as the card does. */
-  limits: { contribution: number; action: number };
+  /** Characters a contribution and an action may have: said with each box, as the card does (absent from an older instance). */
+  limits?: { contribution: number; action: number };
 }
 
 export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor, privacyReminder: string): PanelView {

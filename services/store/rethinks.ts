@@ -33,6 +33,8 @@ export interface RethinkRepository {
   latestNotResolved(conversationId: string, thread?: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request. */
   forCase(caseReference: string): Promise<Rethink[]>;
+  /** The Re-thinks in this conversation whose card (or strategy card) is this message: ids only (one partition; for an erasure). */
+  holdingCard(conversationId: string, activityId: string): Promise<string[]>;
   /** This conversation's open Re-thinks this person facilitates by name (one partition): when Teams says they left it. */
   openFacilitatedBy(conversationId: string, facilitatorId: string): Promise<Stored<Rethink>[]>;
   /** A case's Re-thinks in this conversation (one partition): an escalation's history. */
@@ -117,6 +119,11 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         conversationId,
       ),
     latestOpen: (conversationId, within) => latest(conversationId, 'open', within),
+    holdingCard: (conversationId, activityId) =>
+      queryItems<string>(container, 'SELECT VALUE c.id FROM c WHERE c.conversationId = @conversationId AND (c.strategyCard.activityId = @activityId OR c.cardActivityId = @activityId)', [
+        { name: '@conversationId', value: conversationId },
+        { name: '@activityId', value: activityId },
+      ], conversationId),
     openFacilitatedBy: (conversationId, facilitatorId) =>
       queryItems<Stored<Rethink>>(container, 'SELECT * FROM c WHERE c.conversationId = @conversationId AND c.status = "open" AND c.facilitatorId = @facilitatorId', [
         { name: '@conversationId', value: conversationId },

@@ -56,7 +56,8 @@ test('over Easter: an action’s notice skips the bank holidays, and a quiet Re-
   await bed.app.housekeep();
   expect(reminders(busy.chat)).toEqual([]);
 
-  // Thursday: due next Wednesday, which is two working days away (Tuesday, Wednesday) over Easter.
+  // Thursday: due next Wednesday, within two working days' notice over Easter (Good Friday, Easter
+  // Monday and the closed Tuesday are not counted: Wednesday is the first working day, Thursday the second).
   now = Date.parse('2027-03-25T09:00:00.000Z');
   await bed.app.housekeep();
   expect(reminders(busy.chat)).toEqual([expect.stringContaining('- Book the review meeting')]);

@@ -452,6 +452,22 @@ test('erasing a case whose Re-thinks never began: the strategy card waiting for 
   expect(await bed.db.rethinksIn(group.id)).toEqual([]);
 });
 
+test('erasing a case whose cancelled start form was then used for another case leaves that card alone: it is the other case’s now', async () => {
+  const group = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, group);
+  const card = await driver.startForm(lead);
+  const cancelled = await driver.propose(lead, card, { ...START_FORM, caseReference: 'PSCP-2026-2015' });
+  await driver.press(lead, 'cancelRethink', { rethinkId: cancelled }, { replyToId: card });
+  // The same form, filled in again for another case.
+  const other = await driver.propose(lead, card, { ...START_FORM, caseReference: 'PSCP-2026-2016' });
+  expect(other).not.toBe(cancelled);
+  expect(await say(personalChat(admin), admin, 'erase case PSCP-2026-2015')).toContain('1 Re-think and no facilitator requests');
+  expect(await say(personalChat(admin), admin, 'erase case PSCP-2026-2015 confirm')).toContain('Erased for case PSCP-2026-2015');
+  await bed.app.idle();
+  expect(bed.connector.updates(group.id).filter((u) => u.activityId === card && u.activity.text === MESSAGES.erasedRethink)).toEqual([]);
+  expect((await bed.db.rethinksIn(group.id)).map((r) => r.caseReference)).toEqual(['PSCP-2026-2016']);
+});
+
 test('a summary still on its way as its case is erased (Teams slow) is replaced once it lands, as no erasure could know of it', async () => {
   const caseReference = 'PSCP-2026-2013';
   const group = newGroupChat();

@@ -394,13 +394,19 @@ describe('commands', () => {
     const [first, second] = [inThread(411), inThread(422)];
     await rethinkToClose(first, megan, [adele], 1, { outcome: 'notResolved', nextStep: 'escalation' }, 'PSCP-2026-4111');
     await rethinkToClose(second, adele, [megan], 1, { outcome: 'notResolved', nextStep: 'escalation' }, 'PSCP-2026-4222');
-    const offered = async (where: Driver): Promise<string> => {
-      await where.say(megan, 'escalate');
-      return cardText(cardOf(bed.connector.posts(where.conversation.id).at(-1)!));
+    const offered = async (where: Driver, activityId?: string): Promise<string> => {
+      await send(bed.app, { ...message('escalate', where.where(megan)), ...(activityId ? { id: activityId } : {}) });
+      const last = bed.connector.posts(where.conversation.id).at(-1)!;
+      return last.activity.attachments?.length ? cardText(cardOf(last)) : (last.activity.text ?? '');
     };
     // The first thread's, though the second closed later.
     expect(await offered(first)).toContain('PSCP-2026-4111');
-    expect(await offered(inThread(433))).toContain('PSCP-2026-4222');
+    // Typed as a new post (its thread is its own message): the channel's latest.
+    expect(await offered(inThread(433), '433')).toContain('PSCP-2026-4222');
+    // A reply in a thread with nothing to escalate: never another thread's case.
+    const elsewhere = await offered(inThread(444));
+    expect(elsewhere).not.toContain('PSCP-2026-4');
+    expect(elsewhere).toContain('There’s no Re-think in this thread that ended without resolving the concern');
   });
 
   test('a command with someone else @mentioned too, or a space sent as &nbsp;, is understood', async () => {
