@@ -174,6 +174,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         if (shortened > 0) log.info({ counts }, 'records held under a longer retention period now expire within the current one');
         // Once a day, by the instance that ran the check: administrators and named facilitators stay reachable.
         if (counts && !stopping) {
+          await pool.prune(clock());
           const renewed = await keepReachable(config.administrators, pool, people, retentionSeconds, clock(), async (caseReference) => (await requests.openFor(caseReference)) !== undefined);
           if (renewed > 0) log.info({ renewed }, 'records of administrators and named facilitators renewed for another retention period');
         }

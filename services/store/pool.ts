@@ -23,6 +23,8 @@ export interface PoolRepository {
    * pool back as it was, nothing is written.
    */
   change(apply: (pool: FacilitatorPool) => FacilitatorPool, now: Date): Promise<FacilitatorPool | undefined>;
+  /** Lets go of what happened to the pool longer ago than the retention period, for a pool that hasn't changed since (the daily check). */
+  prune(now: Date): Promise<void>;
 }
 
 const ID = 'facilitatorPool';
@@ -68,7 +70,8 @@ const empty = (now: Date): FacilitatorPool => ({ id: ID, facilitators: [], audit
 
 /**
  * The pool itself never expires (it is the partnership's set-up), but what happened to it is kept
- * only for the retention period, like every other record: older entries go at the next change.
+ * only for the retention period, like every other record: older entries go at the next change, or
+ * at the daily check (`prune`).
  */
 export function poolRepository(container: Container, retentionSeconds?: number): PoolRepository {
   const recent = (audit: FacilitatorPool['audit'], now: Date): FacilitatorPool['audit'] =>
@@ -90,6 +93,14 @@ export function poolRepository(container: Container, retentionSeconds?: number):
         return { ok: true, value: { ...changed, audit: recent(changed.audit, now), updatedAt: now.toISOString() } };
       }, { read });
       return outcome.kind === 'updated' ? outcome.doc : undefined;
+    },
+    prune: async (now) => {
+      if (!(await readItem<FacilitatorPool>(container, ID, ID))?.audit.some((a) => !recent([a], now).length)) return;
+      // Not a change anyone made: when the pool last changed stays as it was.
+      await updateItem<FacilitatorPool>(container, ID, ID, (current) => {
+        const kept = recent(current.audit, now);
+        return kept.length === current.audit.length ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, audit: kept } };
+      });
     },
   };
 }

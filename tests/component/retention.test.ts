@@ -175,7 +175,9 @@ test('administrators and named facilitators stay reachable: their records near t
   // The named facilitator's list still names a case whose request was left to expire long ago, and one still open.
   await db.people.items.upsert({ id: named, aadObjectId: named, personalConversation: chat, facilitating: ['PSCP-2024-0001', 'PSCP-2026-0002'], updatedAt: ago(725), ttl: 730 * DAY });
   await db.requests.items.upsert({ id: 'request-still-open', type: 'request', caseReference: 'PSCP-2026-0002', status: 'accepted', submittedAt: ago(20), updatedAt: ago(20), ttl: 730 * DAY });
-  await db.settings.items.upsert({ id: 'facilitatorPool', facilitators: [{ aadObjectId: named, addedBy: 'x', addedAt: ago(800) }], audit: [], updatedAt: ago(800), ttl: -1 });
+  // Who added them, long ago (older than the retention period), and a facilitator removed since.
+  const poolChanged = ago(800);
+  await db.settings.items.upsert({ id: 'facilitatorPool', facilitators: [{ aadObjectId: named, addedBy: 'x', addedAt: poolChanged }], audit: [{ at: poolChanged, by: 'x', what: 'facilitatorAdded', ref: named }, { at: ago(20), by: 'x', what: 'facilitatorRemoved', ref: 'someone-else' }], updatedAt: poolChanged, ttl: -1 });
   // The next day's check, as run by the instance that claims it.
   await db.settings.items.upsert({ id: 'retentionCheck', retentionSeconds: 730 * DAY, checkedAt: ago(2), periodFrom: ago(900), ttl: -1 });
   app = await startApp(store.endpoint, { env: { ADMIN_IDS: `${admin.toUpperCase()},${fresh}` } });
@@ -190,6 +192,10 @@ test('administrators and named facilitators stay reachable: their records near t
     const kept = (await db.people.item(named, named).read<{ personalConversation?: { conversationId: string }; facilitating?: string[] }>()).resource;
     expect(kept?.personalConversation?.conversationId).toBe('a:chat');
     expect(kept?.facilitating).toEqual(['PSCP-2026-0002']);
+    // The pool's history keeps only what is within the period, though the pool itself hasn't changed.
+    const pool = (await db.settings.item('facilitatorPool', 'facilitatorPool').read<{ audit: { what: string }[]; updatedAt: string }>()).resource;
+    expect(pool?.audit.map((a) => a.what)).toEqual(['facilitatorRemoved']);
+    expect(pool?.updatedAt).toBe(poolChanged);
   } finally {
     db.dispose();
     await app.stop();
