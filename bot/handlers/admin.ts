@@ -251,9 +251,11 @@ async function erasedCards(deps: Deps, rethinks: readonly Rethink[], requests: r
     // above, or the same form has since started a Re-think of another case that is not being erased.
     const strategyCard = r.strategyCard;
     const heldElsewhere = async (activityId: string) => (await deps.rethinks.holdingCard(r.conversationId, activityId)).some((id) => !erased.has(id));
-    if (strategyCard && !posted.includes(strategyCard.activityId) && !(await heldElsewhere(strategyCard.activityId))) {
-      const where = await rethinkAddress(deps.conversations, r, strategyCard.conversationId).catch(() => undefined);
-      if (where?.serviceUrl) found.push({ to: where, activityId: strategyCard.activityId, text: MESSAGES.erasedRethink });
+    // And start forms for the next strategy posted from its summary (one since submitted is another Re-think's strategy card).
+    for (const form of [...(strategyCard ? [strategyCard] : []), ...(r.formsPosted ?? [])]) {
+      if (posted.includes(form.activityId) || (await heldElsewhere(form.activityId))) continue;
+      const where = await rethinkAddress(deps.conversations, r, form.conversationId).catch(() => undefined);
+      if (where?.serviceUrl) found.push({ to: where, activityId: form.activityId, text: MESSAGES.erasedRethink });
     }
   }
   for (const r of requests) for (const copy of r.cards) found.push({ to: copy.to, activityId: copy.activityId, text: MESSAGES.erasedRequest });

@@ -89,6 +89,8 @@ export type Command =
   | { kind: 'takeOver' }
   /** Teams says this person was removed from the chat: if they facilitate, the others may take over at once. */
   | { kind: 'memberLeft'; memberId: string }
+  /** A start form for the next strategy, filled in from this Re-think, is in the chat (see `formsPosted`). */
+  | { kind: 'formPosted'; card: CardPlace }
   | { kind: 'addAction'; description: string; ownerParticipantId: string; ownerName: string; dueDate: string }
   /** `seen`: the version of the action the editor was opened on (`actionVersion`); absent on cards from before it was sent. */
   | { kind: 'editAction'; actionId: string; description: string; ownerParticipantId: string; ownerName: string; dueDate: string; seen?: string }
@@ -125,7 +127,7 @@ const ACTION_COMMANDS = new Set<Command['kind']>(['addAction', 'editAction']);
  * saying the meeting ended. They leave its place in lists and its expiry as they were, so that
  * looking at a Re-think now and then never keeps it beyond the retention period.
  */
-const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'reminderPosted', 'recordCard', 'meetingEnded', 'posted', 'postClaimed', 'memberLeft']);
+const NOT_CHANGES = new Set<Command['kind']>(['remind', 'reminderNotSent', 'reminderPosted', 'recordCard', 'meetingEnded', 'posted', 'postClaimed', 'memberLeft', 'formPosted']);
 
 /**
  * An owed post claimed this long ago and still not posted is taken on by the periodic check: long
@@ -369,6 +371,13 @@ const handlers: Handlers = {
     return ok(r);
   },
 
+  formPosted(r, c) {
+    if (r.formsPosted?.some((f) => f.activityId === c.card.activityId)) return ok(r);
+    // A handful at most (one per press of Start strategy 2): kept to the last few.
+    r.formsPosted = [...(r.formsPosted ?? []), c.card].slice(-10);
+    return ok(r);
+  },
+
   memberLeft(r, c, _actor, ctx) {
     // Only their leaving matters, and only while they facilitate by name (a meeting's presenters
     // facilitate whoever leaves; strategy 3 stays with its independent facilitator).
@@ -558,6 +567,8 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
       return { what: 'facilitationTakenOver', ref: before.facilitatorId };
     case 'memberLeft':
       return { what: 'facilitatorLeft', ref: before.facilitatorId };
+    case 'formPosted':
+      return { what: 'startFormPosted', ref: command.card.activityId };
     case 'addAction':
       return { what: 'actionAdded', ref: after.actions[after.actions.length - 1]?.id };
     case 'editAction':

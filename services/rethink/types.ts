@@ -116,6 +116,7 @@ export type AuditWhat =
   | 'handedOver'
   | 'facilitationTakenOver'
   | 'facilitatorLeft'
+  | 'startFormPosted'
   | 'actionAdded'
   | 'actionEdited'
   | 'actionRemoved'
@@ -192,6 +193,8 @@ export interface Rethink {
    * found again by an erasure, for a Re-think that never began has no other card.
    */
   strategyCard?: { activityId: string; conversationId: string };
+  /** Start forms for the next strategy posted from its summary, filled in with its concern: an erasure replaces them too. */
+  formsPosted?: { activityId: string; conversationId: string }[];
   /** When Teams said the named facilitator was removed from this chat: anyone who has joined may take over at once. */
   facilitatorLeftAt?: string;
   /** The Teams meeting whose chat this Re-think is in. */

@@ -10,7 +10,7 @@ import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type App, type TestBed } from '../helpers/harness';
 import { cardOf } from '../helpers/connector';
 import { startProxy, type Proxy } from '../helpers/proxy';
-import { fileConsentAnswer, installPersonally, personalChat } from '../helpers/journeys';
+import { buttonData, fileConsentAnswer, installPersonally, personalChat, rethinkToClose } from '../helpers/journeys';
 import { request, servedBy } from '../fixtures/cards/requests';
 import { MESSAGES } from '../../bot/handlers/types';
 import { captureLog } from '../helpers/logs';
@@ -450,6 +450,23 @@ test('erasing a case whose Re-thinks never began: the strategy card waiting for 
   const replacedWith = (activityId: string) => bed.connector.updates(group.id).filter((u) => u.activityId === activityId).at(-1)?.activity.text;
   expect([replacedWith(waitingCard), replacedWith(cancelledCard)]).toEqual([MESSAGES.erasedRethink, MESSAGES.erasedRethink]);
   expect(await bed.db.rethinksIn(group.id)).toEqual([]);
+});
+
+test('erasing a case replaces a start form for strategy 2 posted from its summary and never used (it shows the concern)', async () => {
+  const caseReference = 'PSCP-2026-2017';
+  const group = newGroupChat();
+  const driver = new Driver(bed.app, bed.connector, group);
+  const closed = await rethinkToClose(driver, lead, [users.adele], 1, { outcome: 'notResolved', nextStep: 'nextStrategy' }, caseReference);
+  const before = bed.connector.posts(group.id).length;
+  await driver.press(lead, 'startNextStrategy', buttonData(cardOf(closed.summary), 'startNextStrategy'));
+  await bed.app.idle();
+  const form = bed.connector.posts(group.id)[before];
+  if (!form) throw new Error('No start form was posted');
+  expect((await bed.db.rethink(group.id, closed.rethinkId))?.formsPosted).toEqual([{ activityId: form.activityId, conversationId: group.id }]);
+  expect(await say(personalChat(admin), admin, `erase case ${caseReference}`)).toContain('1 Re-think');
+  expect(await say(personalChat(admin), admin, `erase case ${caseReference} confirm`)).toContain(`Erased for case ${caseReference}`);
+  await bed.app.idle();
+  expect(bed.connector.updates(group.id).filter((u) => u.activityId === form.activityId).at(-1)?.activity.text).toBe(MESSAGES.erasedRethink);
 });
 
 test('erasing a case whose cancelled start form was then used for another case leaves that card alone: it is the other case’s now', async () => {
