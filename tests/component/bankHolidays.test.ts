@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
-import { newGroupChat, users, type TestConversation } from '../helpers/activities';
-import { Driver, START_FORM } from '../helpers/driver';
+import { users, type TestConversation } from '../helpers/activities';
+import { rethinkAtStage } from '../helpers/journeys';
 import { startTestBed, type TestBed } from '../helpers/harness';
 
 let now = Date.parse('2027-03-12T09:00:00.000Z'); // Friday
@@ -36,17 +36,8 @@ const reminders = (chat: TestConversation): string[] =>
     .map((p) => p.activity.text ?? '')
     .filter((t) => t.includes('**A reminder of') || t.includes('has had no change'));
 
-async function rethinkAt(stage: number): Promise<{ chat: TestConversation; driver: Driver; rethinkId: string }> {
-  const chat = newGroupChat();
-  const driver = new Driver(bed.app, bed.connector, chat);
-  const { rethinkId } = await driver.start(lead, START_FORM);
-  await driver.press(other, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
-  for (let s = 1; s < stage; s++) {
-    for (const p of [lead, other]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage ${s}`, stage: String(s) });
-    await driver.press(lead, 'advance', { rethinkId, confirmed: 'true', stage: String(s) });
-  }
-  return { chat, driver, rethinkId };
-}
+/** A Re-think in a chat of its own, taken to stage `stage` with both people heard at each stage. */
+const rethinkAt = (stage: number) => rethinkAtStage(bed.app, bed.connector, lead, other, stage);
 
 test('over Easter: an action’s notice skips the bank holidays, and a quiet Re-think is reminded on the next working day, not on them nor on a day the profile names as closed', async () => {
   const quiet = await rethinkAt(2);

@@ -8,9 +8,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { newGroupChat, TENANT, users, type TestConversation } from '../helpers/activities';
-import { Driver, START_FORM } from '../helpers/driver';
+import { TENANT, users, type TestConversation } from '../helpers/activities';
+import { Driver } from '../helpers/driver';
 import { nextWeekdayAt9 } from '../helpers/clock';
+import { rethinkAtStage } from '../helpers/journeys';
 import { cardOf } from '../helpers/connector';
 import { cardText, executeActions, startApp, startTestBed, type TestBed } from '../helpers/harness';
 import type { Rethink } from '../../services/rethink/types';
@@ -46,17 +47,7 @@ const postsIn = (chat: TestConversation): string[] => bed.connector.posts(chat.i
 const reminders = (chat: TestConversation): string[] => postsIn(chat).filter((t) => t.includes('**A reminder of') || t.includes('has had no change'));
 
 /** A Re-think in a chat of its own, taken to stage `stage` with both people heard at each stage. */
-async function rethinkAt(stage: number): Promise<{ chat: TestConversation; driver: Driver; rethinkId: string }> {
-  const chat = newGroupChat();
-  const driver = new Driver(bed.app, bed.connector, chat);
-  const { rethinkId } = await driver.start(lead, START_FORM);
-  await driver.press(other, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
-  for (let s = 1; s < stage; s++) {
-    for (const p of [lead, other]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage ${s}`, stage: String(s) });
-    await driver.press(lead, 'advance', { rethinkId, confirmed: 'true', stage: String(s) });
-  }
-  return { chat, driver, rethinkId };
-}
+const rethinkAt = (stage: number) => rethinkAtStage(bed.app, bed.connector, lead, other, stage);
 
 const addAction = (driver: Driver, rethinkId: string, description: string, due: string, owner: { id?: string; name?: string }) =>
   driver.press(lead, 'addAction', { rethinkId, actionDescription: description, actionOwner: owner.id ?? '__external', actionOwnerName: owner.name ?? '', actionDue: due });

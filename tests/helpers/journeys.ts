@@ -1,5 +1,5 @@
 /** Whole journeys the request tests build on: Re-thinks taken to close, personal chats installed. */
-import { AHEAD, execute, installed, message, type TestConversation, type TestUser } from './activities';
+import { AHEAD, execute, installed, message, newGroupChat, type TestConversation, type TestUser } from './activities';
 import { cardOf, type Captured, type Connector } from './connector';
 import { Driver, START_FORM } from './driver';
 import { executeActions, send, type App } from './harness';
@@ -128,4 +128,17 @@ export async function openRequestForm(app: App, connector: Connector, requester:
 export async function submitForm(app: App, connector: Connector, requester: TestUser, form: { formPost: Captured; data: Record<string, unknown> }, fields: Record<string, string>) {
   const answer = await pressIn(app, connector, personalChat(requester), requester, 'submitRequest', { ...form.data, ...fields }, form.formPost.activityId);
   return { requestId: String(form.data.requestId), answer };
+}
+
+/** A Re-think in a group chat of its own, taken to stage `stage` with both people heard at each stage. */
+export async function rethinkAtStage(app: App, connector: Connector, lead: TestUser, other: TestUser, stage: number): Promise<{ chat: TestConversation; driver: Driver; rethinkId: string }> {
+  const chat = newGroupChat();
+  const driver = new Driver(app, connector, chat);
+  const { rethinkId } = await driver.start(lead, START_FORM);
+  await driver.press(other, 'join', { rethinkId, role: 'Health visitor', agency: 'NHS' });
+  for (let s = 1; s < stage; s++) {
+    for (const p of [lead, other]) await driver.press(p, 'contribute', { rethinkId, contribution: `${p.name} at stage ${s}`, stage: String(s) });
+    await driver.press(lead, 'advance', { rethinkId, confirmed: 'true', stage: String(s) });
+  }
+  return { chat, driver, rethinkId };
 }
