@@ -6,7 +6,7 @@ import type { PersonRecord } from '../services/store/people';
 import type { Deliveries } from './deliveries';
 import { cardActivity } from './connectorClient';
 import { acceptFile, declineFile } from './fileConsent';
-import { offerWaitingOnInstall } from './handlers/admin';
+import { facilitatorChannelGone, offerWaitingOnInstall } from './handlers/admin';
 import { meetingEnded } from './handlers/meeting';
 import { membersLeft } from './handlers/members';
 import { reachAcceptorOnInstall } from './handlers/requests';
@@ -66,6 +66,17 @@ export class RethinkBot extends TeamsActivityHandler {
       }
       await next();
     });
+    // The facilitator channel gone: deleted, its team archived or deleted (removed from the team: below).
+    this.onTeamsChannelDeletedEvent(async (channel, _team, context, next) => {
+      await this.channelGone(context, { why: 'channelDeleted', channelId: channel.id ?? '' });
+      await next();
+    });
+    for (const on of [this.onTeamsTeamArchivedEvent, this.onTeamsTeamDeletedEvent]) {
+      on.call(this, async (team, context, next) => {
+        await this.channelGone(context, { why: 'teamGone', teamId: team.id ?? '' });
+        await next();
+      });
+    }
     this.onInstallationUpdateAdd(async (context, next) => {
       await this.installed(context);
       await next();
@@ -156,6 +167,11 @@ export class RethinkBot extends TeamsActivityHandler {
     // Removed by the person ('remove-upgrade' is the bot removed by a new version of the app).
     if (context.activity.action !== 'remove') return;
     const input = turnInput(context, {}, this.options.clock());
+    // Removed from a team: if the facilitator channel is in it, requests can no longer reach it.
+    if (input.where.conversationKind === 'channel') {
+      await this.channelGone(context, { why: 'removed', teamId: input.teamId ?? input.where.conversationId });
+      return;
+    }
     if (input.where.conversationKind !== 'personal' || !input.actor.aadObjectId) return;
     try {
       const forgot = await this.deps.people.forgetPersonalChat(input.actor.aadObjectId, input.address.conversationId, teamsTime(context, input.now), input.now);
@@ -163,6 +179,12 @@ export class RethinkBot extends TeamsActivityHandler {
     } catch (error) {
       this.deps.log.warn({ err: errorKind(error) }, 'could not forget a personal chat the app was removed from');
     }
+  }
+
+  /** Nobody asked for this: only what it sends elsewhere (to the administrators); a failure is logged, never said in the chat. */
+  private async channelGone(context: TurnContext, data: CardData): Promise<void> {
+    const { posts } = await this.execute(facilitatorChannelGone, context, data, 'facilitatorChannelGone');
+    if (posts) await respondToMessage(context, { posts }, this.deps.log, this.options.deliveries);
   }
 
   /** A named facilitator can no longer be reached: the administrators, who set up the pool, are told. */

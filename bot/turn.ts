@@ -28,6 +28,12 @@ export function typedText(activity: TurnContext['activity']): string {
   return text.replace(/&nbsp;/gi, ' ');
 }
 
+/** The team a channel's activity came from (Teams says so in channelData). */
+export function teamOf(context: TurnContext): string | undefined {
+  const id = (context.activity.channelData as { team?: { id?: unknown } } | undefined)?.team?.id;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
 function meetingOf(context: TurnContext): string | undefined {
   const id = (context.activity.channelData as { meeting?: { id?: unknown } } | undefined)?.meeting?.id;
   return typeof id === 'string' && id ? id : undefined;
@@ -67,6 +73,7 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
     where,
     address,
     turnConversationId: activity.conversation.id,
+    ...(teamOf(context) ? { teamId: teamOf(context) } : {}),
     // Asked of Teams each time it is needed: a presenter can be made an attendee mid-meeting.
     ...(activity.from.aadObjectId ? { meetingRole: (meeting: string) => meetingRoleOf(context, meeting, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
     activityId: activity.id || undefined,

@@ -8,11 +8,12 @@ import { rethinkAddress } from '../../services/store/conversations';
 import type { FacilitatorRequest } from '../../services/requests/types';
 import type { Rethink } from '../../services/rethink/types';
 import * as lifecycle from '../../services/requests/lifecycle';
-import { changeEach, poolReach } from './requests';
+import { administratorChats, changeEach, poolReach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
 import { namedReach, type FacilitatorPool } from '../../services/store/pool';
 import { engineContext, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 import { trimChars } from '../../services/text';
+import { conversationKey } from '../turn';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isAdministrator = (input: TurnInput, deps: Deps): boolean => !!input.actor.aadObjectId && deps.administrators.includes(input.actor.aadObjectId);
@@ -34,7 +35,7 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
     // Already this channel: nothing changes, and nothing is added to the pool's history.
     if (before?.conversationId === input.address.conversationId) return pool;
     const replaced = before && before.conversationId !== input.address.conversationId ? { ref: before.conversationId } : {};
-    return { ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet', ...replaced }] };
+    return { ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at, ...(input.teamId ? { teamId: input.teamId } : {}) }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet', ...replaced }] };
   }, input.now);
   if (!saved) return { notice: MESSAGES.storeUnavailable };
   if (before?.conversationId === input.address.conversationId) return { notice: `This is already the facilitator channel: new requests for an independent facilitator are posted here, and anyone in this channel can accept them.${await personalChatHint(input, deps)}` };
@@ -60,6 +61,41 @@ export const removeFacilitatorChannel: Handler = async (input, deps) => {
   if (!removed) return { notice: `No facilitator channel is set, so nothing has changed. Type ${typedHere(input, 'facilitators')} to see the pool.` };
   await noteLeftPool(input, deps, [removed.conversationId]);
   return { notice: `Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await afterLeaving(input, deps, pool)}` };
+};
+
+/** Why Teams says the facilitator channel can no longer be reached. */
+const GONE_BECAUSE = {
+  channelDeleted: 'the channel was deleted',
+  teamGone: 'its team was archived or deleted',
+  removed: 'Re-think was removed from its team',
+} as const;
+
+/**
+ * Teams says the facilitator channel is gone (deleted, its team archived or deleted, or Re-think
+ * removed from the team): it is taken out of the pool, as `remove facilitator channel` would, so
+ * requests go to the named facilitators and a request left with no one to accept it says so; the
+ * administrators are told, in their personal chats. Anything else deleted or removed: nothing.
+ */
+export const facilitatorChannelGone: Handler = async (input, deps) => {
+  const why = textField(input.data, 'why') as keyof typeof GONE_BECAUSE;
+  const channelId = textField(input.data, 'channelId');
+  const teamId = textField(input.data, 'teamId');
+  if (!Object.hasOwn(GONE_BECAUSE, why) || (!channelId && !teamId)) return {};
+  const at = input.now.toISOString();
+  let gone: FacilitatorPool['channel'];
+  const pool = await deps.pool.change((p) => {
+    const channel = p.channel;
+    const matches = !!channel && ((channelId !== '' && conversationKey(channel.conversationId) === channelId) || (teamId !== '' && (channel.teamId === teamId || conversationKey(channel.conversationId) === teamId)));
+    if (!channel || !matches) return p;
+    gone = channel;
+    const rest = { ...p };
+    delete rest.channel;
+    return { ...rest, audit: [...p.audit, { at, by: 'teams', what: 'channelGone', ref: channel.conversationId }] };
+  }, input.now);
+  if (!pool || !gone) return {};
+  await noteLeftPool(input, deps, [gone.conversationId]);
+  const text = `Teams says the facilitator channel can no longer be reached (${GONE_BECAUSE[why]}), so it has been taken out of the facilitator pool: new requests for an independent facilitator now go to the ${facilitatorCount(pool.facilitators.length)} only. To use another channel, type **@Re-think set facilitator channel** in it (requests waiting for a facilitator are then sent there too).${await afterLeaving(input, deps, pool)}`;
+  return { posts: (await administratorChats(deps)).map((to) => ({ to, text })) };
 };
 
 /**

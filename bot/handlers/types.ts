@@ -21,6 +21,8 @@ export interface TurnInput {
   readonly address: ConversationAddress;
   /** This activity's own conversation id: in a channel, its thread's (`where` and `address` name the channel). */
   readonly turnConversationId: string;
+  /** In a team: the team's id, as Teams gives it (its General channel's conversation id). */
+  readonly teamId?: string;
   /** Teams' id for this activity: a redelivered invoke carries the same one. */
   readonly activityId: string | undefined;
   /** The card the person acted on. */

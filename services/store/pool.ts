@@ -6,11 +6,12 @@ import type { FacilitatorRequest } from '../requests/types';
 /** The partnership's independent facilitators: a Teams channel and/or named people. */
 export interface FacilitatorPool {
   id: 'facilitatorPool';
-  channel?: ConversationAddress & { setBy: string; setAt: string };
+  /** `teamId`: the team it is in, so that the team's removal or archiving is recognised (set since this version). */
+  channel?: ConversationAddress & { setBy: string; setAt: string; teamId?: string };
   /** Entra object ids of named facilitators; their personal chats are found through `people`. */
   facilitators: { aadObjectId: string; addedBy: string; addedAt: string }[];
   /** `ref`: the facilitator added or removed; for a channel set or removed, the channel it replaced or removed. */
-  audit: { at: string; by: string; what: 'channelSet' | 'channelRemoved' | 'facilitatorAdded' | 'facilitatorRemoved'; ref?: string }[];
+  audit: { at: string; by: string; what: 'channelSet' | 'channelRemoved' | 'channelGone' | 'facilitatorAdded' | 'facilitatorRemoved'; ref?: string }[];
   updatedAt: string;
   /** Settings never expire (-1 overrides the container's retention). */
   ttl: -1;

@@ -1,0 +1,76 @@
+/**
+ * The facilitator channel gone, as Teams says (the channel deleted, its team archived, Re-think
+ * removed from the team): it is taken out of the pool, as `remove facilitator channel` would, and the
+ * administrators are told in their personal chats. Anything else deleted or removed changes nothing.
+ */
+import { message, uninstalled, users, type TestConversation } from '../helpers/activities';
+import fixtures from '../fixtures/teams-activities.json';
+import { installPersonally, personalChat } from '../helpers/journeys';
+import { send, startTestBed, type TestBed } from '../helpers/harness';
+
+const admin = users.isaiah;
+const TEAM = '19:t3e4a5m6facilitators@thread.tacv2';
+let bed: TestBed;
+
+beforeAll(async () => {
+  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId } });
+  await installPersonally(bed.app, bed.connector, admin);
+});
+afterAll(() => bed.stop());
+
+const channel = (id: string): TestConversation => ({ id, conversationType: 'channel', isGroup: true });
+const inTeam = (activity: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...activity, channelData: { ...(activity.channelData as object), team: { id: TEAM, name: 'Facilitators' }, ...extra } });
+const where = (conversation: TestConversation) => ({ user: admin, conversation, serviceUrl: bed.connector.serviceUrl });
+
+async function setChannel(id: string): Promise<void> {
+  await send(bed.app, inTeam(message('set facilitator channel', where(channel(`${id};messageid=1`)))));
+  expect((await pool())?.channel?.conversationId).toBe(id);
+}
+const pool = async () => (await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ channel?: { conversationId: string; teamId?: string }; audit: { what: string; by: string }[] }>()).resource;
+const told = (): string[] =>
+  bed.connector
+    .posts(personalChat(admin).id)
+    .map((p) => p.activity.text ?? '')
+    .filter((t) => t.startsWith('Teams says the facilitator channel can no longer be reached'));
+
+/** Teams' conversationUpdate for a team event, in the team's General channel (fixture: conversationUpdateBotAdded's shape). */
+function teamEvent(eventType: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const activity = { ...structuredClone(fixtures.conversationUpdateBotAdded), id: `f:${eventType}:${Date.now()}`, serviceUrl: bed.connector.serviceUrl, conversation: { ...fixtures.conversationUpdateBotAdded.conversation, id: TEAM } } as Record<string, unknown>;
+  delete activity.membersAdded;
+  return { ...activity, channelData: { ...(activity.channelData as object), eventType, team: { id: TEAM, name: 'Facilitators' }, ...extra } };
+}
+
+test('the channel deleted: taken out of the pool, and the administrators are told; another channel deleted changes nothing', async () => {
+  await setChannel('19:c1h2a3n4gone@thread.tacv2');
+  expect((await pool())?.channel?.teamId).toBe(TEAM);
+  await send(bed.app, teamEvent('channelDeleted', { channel: { id: '19:s0m3other@thread.tacv2', name: 'Other' } }));
+  await bed.app.idle();
+  expect((await pool())?.channel).toBeDefined();
+  expect(told()).toEqual([]);
+
+  await send(bed.app, teamEvent('channelDeleted', { channel: { id: '19:c1h2a3n4gone@thread.tacv2', name: 'Requests' } }));
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(admin).id && (c.activity.text ?? '').startsWith('Teams says'));
+  expect((await pool())?.channel).toBeUndefined();
+  expect((await pool())?.audit.at(-1)).toMatchObject({ what: 'channelGone', by: 'teams' });
+  expect(told()).toEqual([expect.stringContaining('(the channel was deleted), so it has been taken out of the facilitator pool')]);
+});
+
+test('the team archived, or Re-think removed from the team: the same, once', async () => {
+  await setChannel('19:c5h6a7n8archived@thread.tacv2');
+  const before = told().length;
+  await send(bed.app, teamEvent('teamArchived'));
+  await bed.connector.waitFor(() => told().length > before);
+  expect((await pool())?.channel).toBeUndefined();
+  expect(told().at(-1)).toContain('(its team was archived or deleted)');
+
+  await setChannel('19:c9h0a1n2removed@thread.tacv2');
+  const removed = inTeam(uninstalled(where(channel(TEAM))));
+  await send(bed.app, removed);
+  await bed.connector.waitFor(() => told().length > before + 1);
+  expect((await pool())?.channel).toBeUndefined();
+  expect(told().at(-1)).toContain('(Re-think was removed from its team)');
+  // Told again (Teams redelivering it): nothing more.
+  await send(bed.app, removed);
+  await bed.app.idle();
+  expect(told()).toHaveLength(before + 2);
+});
