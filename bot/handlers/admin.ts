@@ -188,10 +188,9 @@ async function afterLeaving(input: TurnInput, deps: Deps, pool: FacilitatorPool)
   if (pool.channel) return '';
   const reach = await poolReach(deps, pool);
   const waiting = await deps.requests.waiting(200);
-  if (reach.reachable.length > 0) {
-    await changeEach(deps, waiting, (current) => lifecycle.tellNoOneLeft(current, reach, input.actor.id, engineContext(deps, input.now)));
-    return '';
-  }
+  // Their requesters are told (with no one reachable at all, that no one can be reached now).
+  await changeEach(deps, waiting, (current) => lifecycle.tellNoOneLeft(current, reach, input.actor.id, engineContext(deps, input.now)));
+  if (reach.reachable.length > 0) return '';
   if (waiting.length === 0) return ' No one in the pool can be reached now, so new requests will reach no one until you add a facilitator or set a facilitator channel.';
   return ` No one in the pool can be reached now: ${waiting.length === 1 ? 'the request waiting for a facilitator reaches' : `the ${waiting.length} requests waiting for a facilitator reach`} no one until you add a facilitator or set a facilitator channel.`;
 }

@@ -312,9 +312,18 @@ const noOneLeftNotices = (d: FacilitatorRequest, administrators: readonly Conver
  * accept a waiting request has already declined it: told as at the last decline, once.
  */
 export function tellNoOneLeft(doc: FacilitatorRequest, pool: PoolReach, by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
-  if (doc.status !== 'submitted' || doc.noOneLeftToldAt || !noOneLeft(doc, pool)) return { ok: true, value: doc, replay: true };
+  if (doc.status !== 'submitted' || doc.noOneLeftToldAt) return { ok: true, value: doc, replay: true };
+  // No one at all can be reached now (the channel gone, no named facilitator with Re-think added):
+  // the requester is told too. The administrators have just been told in the answer to their change.
+  if (!pool.channel && pool.reachable.length === 0) {
+    return change(doc, undefined, ctx, by, 'noOneLeft', (d) => ({ doc: { ...d, noOneLeftToldAt: ctx.now.toISOString() }, cardChanged: false, notify: [{ to: requesterTarget(d), message: { kind: 'text' as const, text: noOneReachableText(d) } }] }), true);
+  }
+  if (!noOneLeft(doc, pool)) return { ok: true, value: doc, replay: true };
   return change(doc, undefined, ctx, by, 'noOneLeft', (d) => ({ doc: { ...d, noOneLeftToldAt: ctx.now.toISOString() }, cardChanged: false, notify: noOneLeftNotices(d, pool.administrators) }), true);
 }
+
+const noOneReachableText = (d: FacilitatorRequest): string =>
+  `No independent facilitator can be reached just now for your request for case ${d.caseReference}: the partnership’s facilitator pool has changed. It stays open, and the partnership’s administrators know, so that a facilitator can be found. You can also withdraw it from its card.`;
 
 export const askQuestion = growing(function askQuestion(doc: FacilitatorRequest, who: PersonRef, text: string, askedIn: string, activityId: string | undefined, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
   if (alreadyApplied(doc, activityId)) return { ok: true, value: doc, replay: true };

@@ -5,16 +5,18 @@
  */
 import { message, uninstalled, users, type TestConversation } from '../helpers/activities';
 import fixtures from '../fixtures/teams-activities.json';
-import { installPersonally, personalChat } from '../helpers/journeys';
+import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, submitForm } from '../helpers/journeys';
 import { send, startTestBed, type TestBed } from '../helpers/harness';
 
 const admin = users.isaiah;
+const requester = users.alex;
 const TEAM = '19:t3e4a5m6facilitators@thread.tacv2';
 let bed: TestBed;
 
 beforeAll(async () => {
   bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId } });
   await installPersonally(bed.app, bed.connector, admin);
+  await installPersonally(bed.app, bed.connector, requester);
 });
 afterAll(() => bed.stop());
 
@@ -40,8 +42,10 @@ function teamEvent(eventType: string, extra: Record<string, unknown> = {}): Reco
   return { ...activity, channelData: { ...(activity.channelData as object), eventType, team: { id: TEAM, name: 'Facilitators' }, ...extra } };
 }
 
-test('the channel deleted: taken out of the pool, and the administrators are told; another channel deleted changes nothing', async () => {
+test('the channel deleted: taken out of the pool, the administrators are told, and so is the requester of a request it leaves with no one to reach; another channel deleted changes nothing', async () => {
   await setChannel('19:c1h2a3n4gone@thread.tacv2');
+  const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0977');
+  await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   expect((await pool())?.channel?.teamId).toBe(TEAM);
   await send(bed.app, teamEvent('channelDeleted', { channel: { id: '19:s0m3other@thread.tacv2', name: 'Other' } }));
   await bed.app.idle();
@@ -53,6 +57,7 @@ test('the channel deleted: taken out of the pool, and the administrators are tol
   expect((await pool())?.channel).toBeUndefined();
   expect((await pool())?.audit.at(-1)).toMatchObject({ what: 'channelGone', by: 'teams' });
   expect(told()).toEqual([expect.stringContaining('(the channel was deleted), so it has been taken out of the facilitator pool')]);
+  await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').startsWith('No independent facilitator can be reached just now for your request for case PSCP-2026-0977'));
 });
 
 test('the team archived, or Re-think removed from the team: the same, once', async () => {
