@@ -59,21 +59,18 @@ export class RethinkBot extends TeamsActivityHandler {
       // People, not the bot itself (its own removal is the installation update below), from a group
       // chat: removed from a team, Teams names its General channel only, not the channels where they facilitate.
       const memberIds = (context.activity.membersRemoved ?? []).map((m) => m.id).filter((id) => id && id !== context.activity.recipient?.id);
-      if (memberIds.length > 0 && context.activity.conversation.conversationType === 'groupChat') {
-        const { posts, shared } = await this.execute(membersLeft, context, { memberIds }, 'membersLeft');
-        // Nobody asked for this: a failure is logged (the 14-day rule still frees the Re-think), never apologised for in the chat.
-        await respondToMessage(context, { ...(posts ? { posts } : {}), ...(shared ? { shared } : {}) }, this.deps.log, this.options.deliveries);
-      }
+      // A failure leaves the 14-day rule to free the Re-think.
+      if (memberIds.length > 0 && context.activity.conversation.conversationType === 'groupChat') await this.unasked(membersLeft, context, { memberIds }, 'membersLeft');
       await next();
     });
     // The facilitator channel gone: deleted, its team archived or deleted (removed from the team: below).
     this.onTeamsChannelDeletedEvent(async (channel, _team, context, next) => {
-      await this.channelGone(context, { why: 'channelDeleted', channelId: channel.id ?? '' });
+      await this.unasked(facilitatorChannelGone, context, { why: 'channelDeleted', channelId: channel.id ?? '' }, 'facilitatorChannelGone');
       await next();
     });
     for (const on of [this.onTeamsTeamArchivedEvent, this.onTeamsTeamDeletedEvent]) {
       on.call(this, async (team, context, next) => {
-        await this.channelGone(context, { why: 'teamGone', teamId: team.id ?? '' });
+        await this.unasked(facilitatorChannelGone, context, { why: 'teamGone', teamId: team.id ?? '' }, 'facilitatorChannelGone');
         await next();
       });
     }
@@ -169,7 +166,7 @@ export class RethinkBot extends TeamsActivityHandler {
     const input = turnInput(context, {}, this.options.clock());
     // Removed from a team: if the facilitator channel is in it, requests can no longer reach it.
     if (input.where.conversationKind === 'channel') {
-      await this.channelGone(context, { why: 'removed', teamId: input.teamId ?? input.where.conversationId });
+      await this.unasked(facilitatorChannelGone, context, { why: 'removed', teamId: input.teamId ?? input.where.conversationId }, 'facilitatorChannelGone');
       return;
     }
     if (input.where.conversationKind !== 'personal' || !input.actor.aadObjectId) return;
@@ -181,10 +178,13 @@ export class RethinkBot extends TeamsActivityHandler {
     }
   }
 
-  /** Nobody asked for this: only what it sends elsewhere (to the administrators); a failure is logged, never said in the chat. */
-  private async channelGone(context: TurnContext, data: CardData): Promise<void> {
-    const { posts } = await this.execute(facilitatorChannelGone, context, data, 'facilitatorChannelGone');
-    if (posts) await respondToMessage(context, { posts }, this.deps.log, this.options.deliveries);
+  /**
+   * A Teams event nobody in the chat asked for: only what the handler posts and the card it updates
+   * are sent; a failure is logged, never apologised for in the chat.
+   */
+  private async unasked(handler: Handler, context: TurnContext, data: CardData, verb: string): Promise<void> {
+    const { posts, shared } = await this.execute(handler, context, data, verb);
+    await respondToMessage(context, { ...(posts ? { posts } : {}), ...(shared ? { shared } : {}) }, this.deps.log, this.options.deliveries);
   }
 
   /** A named facilitator can no longer be reached: the administrators, who set up the pool, are told. */

@@ -57,6 +57,9 @@ function triedInsteadLabel(missing: readonly (1 | 2)[], history: readonly Histor
   return `${said.join(' ')} ${tried}${missing.includes(1) ? ' If you are the lead professional, strategy 1 doesn’t apply: just say so.' : ''}`;
 }
 
+/** Ends with a full stop, unless it already ends a sentence (a question, say). */
+const sentence = (text: string): string => (/[.?!]$/.test(text) ? text : `${text}.`);
+
 function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000): RequestFormCardData {
   const { nameMaxLength: short, summaryMaxLength: long } = profile.limits;
   const needsTried = needsTriedInstead(input.history);
@@ -68,20 +71,20 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
     if (error) flagged.push(id === 'triedInstead' ? 'What has been tried instead' : label.replace(/\s*\(.*\)$/, ''));
     // Said in the label: Teams hides a placeholder once a box is filled in, as these often are; and a
     // problem with it too, so that it is read out on the field itself.
-    const said = kind === 'long' ? `${/[.?!]$/.test(label) ? label : `${label}.`} Up to ${characters(long)} characters; no names of children or family members, please.` : label;
-    return { ...fieldOf(id, error ? `${said}${/[.?!]$/.test(said) ? '' : '.'} Problem: ${error}` : said, kind, choices), error };
+    const said = kind === 'long' ? `${sentence(label)} Up to ${characters(long)} characters; no names of children or family members, please.` : label;
+    return {
+      id,
+      label: error ? `${sentence(said)} Problem: ${error}` : said,
+      kind,
+      value: input.values[id] ?? '',
+      maxLength: kind === 'long' ? pasteRoom(long) : short,
+      placeholder: kind === 'long' ? 'No names of children or family members, please.' : '',
+      required: id !== 'triedInstead' || needsTried,
+      requiredMessage: 'This is needed for the request.',
+      choices: [...choices],
+      error,
+    };
   };
-  const fieldOf = (id: keyof RequestForm, label: string, kind: Field['kind'], choices: readonly Choice[]): Omit<Field, 'error'> => ({
-    id,
-    label,
-    kind,
-    value: input.values[id] ?? '',
-    maxLength: kind === 'long' ? pasteRoom(long) : short,
-    placeholder: kind === 'long' ? 'No names of children or family members, please.' : '',
-    required: id !== 'triedInstead' || needsTried,
-    requiredMessage: 'This is needed for the request.',
-    choices: [...choices],
-  });
   const options = profile.requestForm;
   const sections = [
     {
@@ -122,8 +125,7 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
     },
   ];
   // Which fields, by name: "marked below" alone is seen, not heard.
-  const named = flagged.join('; ');
-  const notice = input.notice && flagged.length > 0 ? `${input.notice} ${flagged.length === 1 ? 'It is' : 'They are'}: ${named}${/[.?!]$/.test(named) ? '' : '.'}` : (input.notice ?? '');
+  const notice = input.notice && flagged.length > 0 ? `${input.notice} ${flagged.length === 1 ? 'It is' : 'They are'}: ${sentence(flagged.join('; '))}` : (input.notice ?? '');
   return {
     requestId: input.requestId,
     caseReference: input.caseReference,

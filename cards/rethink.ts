@@ -1,6 +1,6 @@
 import { authorLine, authorOf, ownerLabel } from '../services/rethink/authors';
 import type { PartnershipProfile } from '../services/profile/types';
-import { actionVersion, contributionsAt, recordedForAtStage, facilitatorHasLeft, facilitatorIsNamed, facilitatorQuiet, independentlyFacilitated, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
+import { actionVersion, contributionsAt, recordedForAtStage, facilitatorIsNamed, facilitatorLeft, facilitatorQuiet, independentlyFacilitated, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
@@ -316,7 +316,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     showFacilitator: isOpen && facilitating && !editing,
     // On everyone's card too (clients without per-person views see only that): the engine checks who pressed.
     showTakeOver: !editing && facilitatorQuiet(r, now, profile) && (viewer ? !facilitating && Boolean(me) && !me?.external : true),
-    takeOverNote: facilitatorHasLeft(r)
+    takeOverNote: facilitatorLeft(r)
       ? `${byId.get(r.facilitatorId)?.name ?? 'The facilitator'} has left this chat, so ${viewer ? 'you' : 'anyone who has joined'} can take over facilitating this Re-think and the group can carry on. Everyone’s card will say so.`
       : `${byId.get(r.facilitatorId)?.name ?? 'The facilitator'} hasn’t made a change here for ${profile.reminders.openRethinkDays} days or more. If they are no longer available (they may have moved on), ${viewer ? 'you' : 'anyone who has joined'} can take over facilitating this Re-think, so the group can carry on. Everyone’s card will say so.`,
     facilitatorNote: viewer ? 'You are facilitating. Move the group on when every perspective has been heard.' : 'For the facilitator only.',

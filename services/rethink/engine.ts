@@ -722,12 +722,9 @@ export function facilitatorQuiet(r: Rethink, now: Date, profile: PartnershipProf
 }
 
 /** Removed from the chat, and no change of theirs since (someone added back who carries on facilitates again). */
-function facilitatorLeft(r: Rethink, lastChange = lastAudit(r, (a) => a.by === r.facilitatorId)?.at): boolean {
+export function facilitatorLeft(r: Rethink, lastChange = lastAudit(r, (a) => a.by === r.facilitatorId)?.at): boolean {
   return r.facilitatorLeftAt !== undefined && (lastChange === undefined || lastChange < r.facilitatorLeftAt);
 }
-
-/** Why facilitation may be taken over: the facilitator left the chat, or has been quiet (see facilitatorQuiet). */
-export const facilitatorHasLeft = (r: Rethink): boolean => facilitatorLeft(r);
 
 /** The latest audit event that passes `test`, read from the end without copying the trail (cards render on every change). */
 export function lastAudit(r: Rethink, test: (a: AuditEvent) => boolean): AuditEvent | undefined {

@@ -4,10 +4,7 @@
  * notice counts the days around them. The profile here also names Tuesday 30 March as closed (a
  * one-off), so what the profile says reaches the app.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { DEFAULT_PROFILE_PATH } from '../../services/config';
+import { profileFile } from '../helpers/profile';
 import { users, type TestConversation } from '../helpers/activities';
 import { rethinkAtStage } from '../helpers/journeys';
 import { startTestBed, type TestBed } from '../helpers/harness';
@@ -17,17 +14,14 @@ let bed: TestBed;
 const lead = users.megan;
 const other = users.adele;
 
-const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rethink-holidays-'));
-const profileFile = path.join(profileDir, 'profile.json');
-const portsmouth = JSON.parse(fs.readFileSync(DEFAULT_PROFILE_PATH, 'utf8')) as { reminders: object };
-fs.writeFileSync(profileFile, JSON.stringify({ ...portsmouth, reminders: { ...portsmouth.reminders, closedDays: ['2027-03-30'] } }));
+const profile = profileFile((shipped) => ({ ...shipped, reminders: { ...shipped.reminders, closedDays: ['2027-03-30'] } }));
 
 beforeAll(async () => {
-  bed = await startTestBed({ clock: () => new Date(now), env: { PARTNERSHIP_PROFILE: profileFile } });
+  bed = await startTestBed({ clock: () => new Date(now), env: { PARTNERSHIP_PROFILE: profile.path } });
 });
 afterAll(async () => {
   await bed.stop();
-  fs.rmSync(profileDir, { recursive: true, force: true });
+  profile.remove();
 });
 
 const reminders = (chat: TestConversation): string[] =>

@@ -5,9 +5,7 @@
  * These tests span weeks of weekdays, so their profile keeps no bank holidays; bankHolidays.test.ts
  * has Portsmouth's own.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { profileFile } from '../helpers/profile';
 import { TENANT, users, type TestConversation } from '../helpers/activities';
 import { Driver } from '../helpers/driver';
 import { nextWeekdayAt9 } from '../helpers/clock';
@@ -25,18 +23,15 @@ const lead = users.megan;
 const other = users.adele;
 let now = Date.parse('2027-02-28T09:00:00.000Z');
 let bed: TestBed;
-const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rethink-reminders-'));
-const weekdaysOnly = path.join(profileDir, 'profile.json');
-const portsmouth = JSON.parse(fs.readFileSync(DEFAULT_PROFILE_PATH, 'utf8')) as { reminders: object };
-fs.writeFileSync(weekdaysOnly, JSON.stringify({ ...portsmouth, reminders: { ...portsmouth.reminders, bankHolidays: 'none' } }));
-const env = { PARTNERSHIP_PROFILE: weekdaysOnly };
+const weekdaysOnly = profileFile((shipped) => ({ ...shipped, reminders: { ...shipped.reminders, bankHolidays: 'none' } }));
+const env = { PARTNERSHIP_PROFILE: weekdaysOnly.path };
 
 beforeAll(async () => {
   bed = await startTestBed({ clock: () => new Date(now), env });
 });
 afterAll(async () => {
   await bed.stop();
-  fs.rmSync(profileDir, { recursive: true, force: true });
+  weekdaysOnly.remove();
 });
 // Each test begins on the next Monday at 09:00 UTC (09:00 or 10:00 in the UK): reminders go out in working hours.
 beforeEach(() => {

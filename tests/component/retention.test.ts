@@ -1,25 +1,17 @@
 /** A shortened retention period reaches the records already held, at the app's next start. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Container } from '@azure/cosmos';
-import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { CONTAINERS, createCosmosClient, openContainers } from '../../services/store/cosmos';
 import { shortenedTtl } from '../../services/store/retention';
 import { newGroupChat, users } from '../helpers/activities';
 import { startConnector } from '../helpers/connector';
 import { Driver } from '../helpers/driver';
 import { startApp, startStore, storeReader } from '../helpers/harness';
+import { profileFile } from '../helpers/profile';
 
 const DAY = 86_400;
 
 /** The shipped profile with another retention period, as a partnership would change it. */
-function profileKeeping(days: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rethink-retention-'));
-  const file = path.join(dir, 'profile.json');
-  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(DEFAULT_PROFILE_PATH, 'utf8')), retentionDays: days }));
-  return file;
-}
+const profileKeeping = (days: number) => profileFile((shipped) => ({ ...shipped, retentionDays: days }));
 
 /**
  * The deployment sets the containers' default TTL to the new period (as infra/README.md says). The
@@ -69,7 +61,7 @@ test('after the retention period is shortened, each record held expires that per
     const within = (await db.conversations.items.create({ id: 'within', conversationId: 'within', installedAt: ago(0), ttl: 3 * DAY })).resource;
 
     let clock = Date.now();
-    app = await startApp(store.endpoint, { env: { PARTNERSHIP_PROFILE: shorter }, clock: () => new Date(clock) });
+    app = await startApp(store.endpoint, { env: { PARTNERSHIP_PROFILE: shorter.path }, clock: () => new Date(clock) });
 
     const near = (ttl: number, expected: number): void => {
       expect(ttl).toBeLessThanOrEqual(expected);
@@ -105,7 +97,7 @@ test('after the retention period is shortened, each record held expires that per
     await connector.stop();
     db.dispose();
     await store.stop();
-    fs.rmSync(path.dirname(shorter), { recursive: true, force: true });
+    shorter.remove();
   }
 });
 
@@ -138,7 +130,7 @@ test('during a deployment that lengthens the period, an instance still on the ol
   let clock = Date.parse('2027-05-01T09:00:00Z');
   const at = () => new Date(clock);
   // The old instance started first, under 30 days; the new one a minute later, under the shipped 730.
-  const old = await startApp(store.endpoint, { env: { PARTNERSHIP_PROFILE: shorter }, clock: at });
+  const old = await startApp(store.endpoint, { env: { PARTNERSHIP_PROFILE: shorter.path }, clock: at });
   clock += 60_000;
   const current = await startApp(store.endpoint, { clock: at });
   try {
@@ -157,7 +149,7 @@ test('during a deployment that lengthens the period, an instance still on the ol
     await connector.stop();
     db.dispose();
     await store.stop();
-    fs.rmSync(path.dirname(shorter), { recursive: true, force: true });
+    shorter.remove();
   }
 });
 

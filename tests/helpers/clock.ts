@@ -1,5 +1,5 @@
 /** Test clocks that begin on a day of the test's choosing: reminders and nudges go out on working days only. */
-import { workingCalendar, type WorkingCalendar } from '../../services/rethink/workingDays';
+import { isWeekend, workingCalendar, type WorkingCalendar } from '../../services/rethink/workingDays';
 
 const DAY_MS = 86_400_000;
 
@@ -11,7 +11,7 @@ export function nextWeekdayAt9(from: number, weekday: number, calendar: WorkingC
   const day = new Date(from);
   day.setUTCHours(9, 0, 0, 0);
   const isoAfter = (days: number) => new Date(day.getTime() + days * DAY_MS).toISOString().slice(0, 10);
-  const clearFortnight = () => Array.from({ length: 14 }, (_, i) => isoAfter(i)).every((date) => calendar.isWorkingDay(date) || [0, 6].includes(new Date(`${date}T12:00:00Z`).getUTCDay()));
+  const clearFortnight = () => Array.from({ length: 14 }, (_, i) => isoAfter(i)).every((date) => calendar.isWorkingDay(date) || isWeekend(date));
   do day.setUTCDate(day.getUTCDate() + 1);
   while (day.getUTCDay() !== weekday || !clearFortnight());
   return day.getTime();
