@@ -5,6 +5,7 @@ import template from './requestForm.json';
 import { historyText } from './requestText';
 import { expand, fitToSize, type AdaptiveCard } from './render';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
+import { sentence } from '../services/text';
 
 interface Field {
   id: keyof RequestForm;
@@ -56,9 +57,6 @@ function triedInsteadLabel(missing: readonly (1 | 2)[], history: readonly Histor
   const tried = stillOpen.length > 0 ? 'What came of it, and what has been tried instead? Please give dates and outcomes.' : 'What has been tried instead? Please give dates and outcomes.';
   return `${said.join(' ')} ${tried}${missing.includes(1) ? ' If you are the lead professional, strategy 1 doesn’t apply: just say so.' : ''}`;
 }
-
-/** Ends with a full stop, unless it already ends a sentence (a question, say). */
-const sentence = (text: string): string => (/[.?!]$/.test(text) ? text : `${text}.`);
 
 function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000): RequestFormCardData {
   const { nameMaxLength: short, summaryMaxLength: long } = profile.limits;

@@ -182,6 +182,12 @@ export interface RethinkCardOptions {
  * `textLimit` shortens long texts; `fit` also shortens the per-person lists, for very large
  * groups, so the card always fits Teams' size limit.
  */
+/** Why facilitation may be taken over, and by whom: the facilitator left the chat, or has been quiet. */
+const takeOverNote = (r: Rethink, facilitator: string, who: string, quietDays: number): string =>
+  facilitatorLeft(r)
+    ? `${facilitator} has left this chat, so ${who} can take over facilitating this Re-think and the group can carry on. Everyone’s card will say so.`
+    : `${facilitator} hasn’t made a change here for ${quietDays} days or more. If they are no longer available (they may have moved on), ${who} can take over facilitating this Re-think, so the group can carry on. Everyone’s card will say so.`;
+
 export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000, fit: Fit = 'full'): RethinkCardData {
   const compact = fit !== 'full';
   const minimal = fit === 'minimal';
@@ -316,9 +322,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     showFacilitator: isOpen && facilitating && !editing,
     // On everyone's card too (clients without per-person views see only that): the engine checks who pressed.
     showTakeOver: !editing && facilitatorQuiet(r, now, profile) && (viewer ? !facilitating && Boolean(me) && !me?.external : true),
-    takeOverNote: facilitatorLeft(r)
-      ? `${byId.get(r.facilitatorId)?.name ?? 'The facilitator'} has left this chat, so ${viewer ? 'you' : 'anyone who has joined'} can take over facilitating this Re-think and the group can carry on. Everyone’s card will say so.`
-      : `${byId.get(r.facilitatorId)?.name ?? 'The facilitator'} hasn’t made a change here for ${profile.reminders.openRethinkDays} days or more. If they are no longer available (they may have moved on), ${viewer ? 'you' : 'anyone who has joined'} can take over facilitating this Re-think, so the group can carry on. Everyone’s card will say so.`,
+    takeOverNote: takeOverNote(r, byId.get(r.facilitatorId)?.name ?? 'The facilitator', viewer ? 'you' : 'anyone who has joined', profile.reminders.openRethinkDays),
     facilitatorNote: viewer ? 'You are facilitating. Move the group on when every perspective has been heard.' : 'For the facilitator only.',
     canAdvance: isOpen && r.stage < 5,
     nextStage: Math.min(r.stage + 1, 5),

@@ -48,3 +48,6 @@ export function fileNamePart(caseReference: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 60);
 }
+
+/** Ends with a full stop, unless it already ends a sentence (a question, say). */
+export const sentence = (text: string): string => (/[.?!]$/.test(text) ? text : `${text}.`);

@@ -48,20 +48,25 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
 /** `remove facilitator channel`: requests go to the named facilitators only; the channel's copies say so. */
 export const removeFacilitatorChannel: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
-  const at = input.now.toISOString();
-  let removed: ConversationAddress | undefined;
-  const pool = await deps.pool.change((p) => {
-    removed = p.channel;
-    if (!removed) return p;
-    const rest = { ...p };
-    delete rest.channel;
-    return { ...rest, audit: [...p.audit, { at, by: input.actor.id, what: 'channelRemoved', ref: removed.conversationId }] };
-  }, input.now);
+  const { pool, removed } = await takeChannelOut(deps, input.now, input.actor.id, 'channelRemoved', () => true);
   if (!pool) return { notice: MESSAGES.storeUnavailable };
   if (!removed) return { notice: `No facilitator channel is set, so nothing has changed. Type ${typedHere(input, 'facilitators')} to see the pool.` };
   await noteLeftPool(input, deps, [removed.conversationId]);
   return { notice: `Done: requests are no longer posted in the facilitator channel, and its copies of open requests now say so. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await afterLeaving(input, deps, pool)}` };
 };
+
+/** The facilitator channel taken out of the pool, if `which` is it, audited as `what` by `by`: the pool as saved (none if it couldn't be), and the channel taken out. */
+async function takeChannelOut(deps: Deps, now: Date, by: string, what: 'channelRemoved' | 'channelGone', which: (channel: NonNullable<FacilitatorPool['channel']>) => boolean): Promise<{ pool?: FacilitatorPool; removed?: FacilitatorPool['channel'] }> {
+  let removed: FacilitatorPool['channel'];
+  const pool = await deps.pool.change((p) => {
+    removed = p.channel && which(p.channel) ? p.channel : undefined;
+    if (!removed) return p;
+    const rest = { ...p };
+    delete rest.channel;
+    return { ...rest, audit: [...p.audit, { at: now.toISOString(), by, what, ref: removed.conversationId }] };
+  }, now);
+  return { ...(pool ? { pool } : {}), ...(removed ? { removed } : {}) };
+}
 
 /** Why Teams says the facilitator channel can no longer be reached. */
 const GONE_BECAUSE = {
@@ -81,17 +86,9 @@ export const facilitatorChannelGone: Handler = async (input, deps) => {
   const channelId = textField(input.data, 'channelId');
   const teamId = textField(input.data, 'teamId');
   if (!Object.hasOwn(GONE_BECAUSE, why) || (!channelId && !teamId)) return {};
-  const at = input.now.toISOString();
-  let gone: FacilitatorPool['channel'];
-  const pool = await deps.pool.change((p) => {
-    const channel = p.channel;
-    const matches = !!channel && ((channelId !== '' && conversationKey(channel.conversationId) === channelId) || (teamId !== '' && (channel.teamId === teamId || conversationKey(channel.conversationId) === teamId)));
-    if (!channel || !matches) return p;
-    gone = channel;
-    const rest = { ...p };
-    delete rest.channel;
-    return { ...rest, audit: [...p.audit, { at, by: 'teams', what: 'channelGone', ref: channel.conversationId }] };
-  }, input.now);
+  const { pool, removed: gone } = await takeChannelOut(deps, input.now, 'teams', 'channelGone', (channel) =>
+    (channelId !== '' && conversationKey(channel.conversationId) === channelId) || (teamId !== '' && (channel.teamId === teamId || conversationKey(channel.conversationId) === teamId)),
+  );
   if (!pool || !gone) return {};
   await noteLeftPool(input, deps, [gone.conversationId]);
   const text = `Teams says the facilitator channel can no longer be reached (${GONE_BECAUSE[why]}), so it has been taken out of the facilitator pool: new requests for an independent facilitator now go to the ${facilitatorCount(pool.facilitators.length)} only. To use another channel, type **@Re-think set facilitator channel** in it (requests waiting for a facilitator are then sent there too).${await afterLeaving(input, deps, pool)}`;

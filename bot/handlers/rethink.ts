@@ -214,7 +214,7 @@ export async function postToRethinkChat(deps: Deps, connector: ConnectorClient, 
 }
 
 /** A post whose Re-think was erased while it was on its way (no erasure knew of it): replaced as it lands. */
-const ERASED: Erased = { erased: MESSAGES.erasedRethink };
+export const ERASED: Erased = { erased: MESSAGES.erasedRethink };
 
 /**
  * An owed post is in the chat: the periodic check need not post it. Its record erased while it was on

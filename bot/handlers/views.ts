@@ -8,7 +8,7 @@ import { applyCommand, mayFacilitate } from '../../services/rethink/engine';
 import { referenceOf } from './caseReference';
 import { formatUkDate } from '../../services/rethink/validation';
 import type { Rethink } from '../../services/rethink/types';
-import { actorFor, recordCardActivity } from './rethink';
+import { actorFor, ERASED, recordCardActivity } from './rethink';
 import { ADMINISTRATOR_COMMANDS, engineContext, MESSAGES, rethinkIdOf, textField, threadOf, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 
 export const help: Handler = async (input, deps) => ({
@@ -76,10 +76,10 @@ export const startNextStrategy: Handler = async (input, deps) => {
   };
   const already = await openHereFor(deps, input, r.caseReference);
   // It shows this Re-think's concern: where it is, so that erasing the case replaces it too.
-  const onPosted = async (activityId: string, conversationId: string): Promise<{ erased: string } | undefined> => {
+  const onPosted = async (activityId: string, conversationId: string): Promise<typeof ERASED | undefined> => {
     const outcome = await deps.rethinks.update(input.where.conversationId, r.id, (current) => applyCommand(current, { kind: 'formPosted', card: { activityId, conversationId } }, input.actor, engineContext(deps, input.now)), r);
     // Erased while it was on its way: replaced as it lands, as no erasure could know of it.
-    return outcome.kind === 'notFound' ? { erased: MESSAGES.erasedRethink } : undefined;
+    return outcome.kind === 'notFound' ? ERASED : undefined;
   };
   return { posts: [{ card: renderStartCard(startCardData(deps.profile, values, undefined, formAudience(input.where.conversationKind))), ...(already ? { text: already } : {}), onPosted }], notice: 'A start form for strategy 2 is below, filled in from this Re-think.' };
 };

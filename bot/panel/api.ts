@@ -172,7 +172,7 @@ const NONE_OPEN = 'No Re-think is open in this meeting. To start one, @mention R
  * Said before anyone's membership is asked of Teams, so nothing of the Re-think (not even its case) is named.
  */
 async function noneOpen(rethinks: RethinkRepository, chatId: string): Promise<string> {
-  const waiting = await rethinks.latestProposed(chatId);
+  const waiting = await rethinks.anyProposed(chatId);
   return waiting ? 'A Re-think here is waiting for the person who started it to choose its strategy, on its card in the meeting chat. It will show here as soon as it begins.' : NONE_OPEN;
 }
 

@@ -137,15 +137,15 @@ async function refresh(): Promise<void> {
 /** What someone else's change means for this person, when it moved the stage on or closed the Re-think. */
 function movedOn(before: PanelView | undefined, now: PanelView): string | undefined {
   if (!before || before.rethinkId !== now.rethinkId) return undefined;
-  const box = document.getElementById('contribution');
-  const typing = (box instanceof HTMLTextAreaElement && box.value.trim() !== '' && box.value !== box.dataset.saved) || typedAction();
+  const typing = typedIn(['contribution', 'description', 'ownerName']);
   if (before.status === 'open' && now.status !== 'open') return `This Re-think has been closed. Its summary is in the meeting chat.${typing ? ' What you were typing wasn’t saved.' : ''}`;
   if (now.status === 'open' && before.stage !== now.stage) return `The group has moved on to stage ${now.stage} of 5: ${now.stageTitle}.${typing ? ' What you were typing is still in its box.' : ''}`;
   return undefined;
 }
 
-const typedAction = (): boolean =>
-  ['description', 'ownerName'].some((id) => {
+/** Something typed in any of these boxes and not saved. */
+const typedIn = (ids: readonly string[]): boolean =>
+  ids.some((id) => {
     const input = document.getElementById(id);
     return (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) && input.value.trim() !== '' && input.value !== input.dataset.saved;
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BANK_HOLIDAY_REGIONS } from '../rethink/bankHolidays';
-import { looksLikeDate, looksLikeName, matchesCaseReference, MAX_REFERENCE } from '../rethink/validation';
+import { isRealDate, looksLikeDate, looksLikeName, matchesCaseReference, MAX_REFERENCE } from '../rethink/validation';
 import type { PartnershipProfile } from './types';
 
 export class ProfileError extends Error {
@@ -188,11 +188,7 @@ const oneOf = (allowed: readonly string[]): Check => (v, at, p) => {
 };
 /** A real calendar date, written YYYY-MM-DD. */
 const isoDate: Check = (v, at, p) => {
-  const time = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : NaN;
-  // Date.parse takes 30 February as 2 March: a date that doesn't come back the same isn't one.
-  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== v) {
-    p.push(`${at} must be a date written YYYY-MM-DD, such as 2027-06-07`);
-  }
+  if (typeof v !== 'string' || !isRealDate(v)) p.push(`${at} must be a date written YYYY-MM-DD, such as 2027-06-07`);
 };
 
 const profileShape = object({

@@ -4,7 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
-import { checkText, formatUkDate, formatUkDay, formatUkTime, ukToday, yearsAhead } from '../rethink/validation';
+import { checkText, formatUkDate, isRealDate, formatUkDay, formatUkTime, ukToday, yearsAhead } from '../rethink/validation';
 import type { ConversationAddress } from '../store/people';
 import type { PoolChats } from '../store/pool';
 import { checkForm, labelOf, type FieldErrors } from './form';
@@ -312,14 +312,12 @@ const noOneLeftNotices = (d: FacilitatorRequest, administrators: readonly Conver
  * accept a waiting request has already declined it: told as at the last decline, once.
  */
 export function tellNoOneLeft(doc: FacilitatorRequest, pool: PoolReach, by: string, ctx: RequestContext): Result<FacilitatorRequest> & { replay?: boolean } {
-  if (doc.status !== 'submitted' || doc.noOneLeftToldAt) return { ok: true, value: doc, replay: true };
   // No one at all can be reached now (the channel gone, no named facilitator with Re-think added):
-  // the requester is told too. The administrators have just been told in the answer to their change.
-  if (!pool.channel && pool.reachable.length === 0) {
-    return change(doc, undefined, ctx, by, 'noOneLeft', (d) => ({ doc: { ...d, noOneLeftToldAt: ctx.now.toISOString() }, cardChanged: false, notify: [{ to: requesterTarget(d), message: { kind: 'text' as const, text: noOneReachableText(d) } }] }), true);
-  }
-  if (!noOneLeft(doc, pool)) return { ok: true, value: doc, replay: true };
-  return change(doc, undefined, ctx, by, 'noOneLeft', (d) => ({ doc: { ...d, noOneLeftToldAt: ctx.now.toISOString() }, cardChanged: false, notify: noOneLeftNotices(d, pool.administrators) }), true);
+  // the requester is told too; the administrators have just been told in the answer to their change.
+  const noOneReachable = !pool.channel && pool.reachable.length === 0;
+  if (doc.status !== 'submitted' || doc.noOneLeftToldAt || !(noOneReachable || noOneLeft(doc, pool))) return { ok: true, value: doc, replay: true };
+  const notify = (d: FacilitatorRequest): Enqueue[] => (noOneReachable ? [{ to: requesterTarget(d), message: { kind: 'text' as const, text: noOneReachableText(d) } }] : noOneLeftNotices(d, pool.administrators));
+  return change(doc, undefined, ctx, by, 'noOneLeft', (d) => ({ doc: { ...d, noOneLeftToldAt: ctx.now.toISOString() }, cardChanged: false, notify: notify(d) }), true);
 }
 
 const noOneReachableText = (d: FacilitatorRequest): string =>
@@ -387,9 +385,8 @@ export const scheduleRequest = growing(function scheduleRequest(
   if (!allowed.ok) return allowed;
   if (!isAcceptor(doc, who)) return refuse('notAllowed', `Only ${doc.accepted?.by.name ?? 'the facilitator who accepted it'} can schedule this request.`);
   const date = input.date.trim();
-  const asDate = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : undefined;
   // A date that does not exist (30 February) would be shown to everyone as another day.
-  if (!asDate || Number.isNaN(asDate.getTime()) || asDate.toISOString().slice(0, 10) !== date) return refuse('invalidInput', 'Please choose the date of the meeting from the calendar: that isn’t a real date.');
+  if (!isRealDate(date)) return refuse('invalidInput', 'Please choose the date of the meeting from the calendar: that isn’t a real date.');
   if (date < ukToday(ctx.now)) return refuse('invalidInput', 'The meeting date is in the past. Please choose today or a later date.');
   if (date > yearsAhead(ctx.now, 2)) return refuse('invalidInput', `The meeting date, ${formatUkDate(date)}, is more than two years away. Please check the year.`);
   // Some clients send seconds too: the whole value must be a time, then it is kept to the minute.

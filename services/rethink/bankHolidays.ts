@@ -6,7 +6,7 @@
 export const BANK_HOLIDAY_REGIONS = ['england-and-wales', 'scotland', 'northern-ireland', 'none'] as const;
 export type BankHolidayRegion = (typeof BANK_HOLIDAY_REGIONS)[number];
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const iso = (time: number): string => new Date(time).toISOString().slice(0, 10);
 const dayOf = (year: number, month: number, day: number): number => Date.UTC(year, month - 1, day);
 const weekday = (time: number): number => new Date(time).getUTCDay();

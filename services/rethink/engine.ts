@@ -359,7 +359,7 @@ const handlers: Handlers = {
     if (!me || me.external) return refuse('notParticipant', 'Please join this Re-think first: only someone taking part can take over facilitating it.');
     if (namedFacilitator(r, actor.id)) return refuse('invalidInput', 'You are already facilitating this Re-think.');
     // In a meeting the organiser and presenters facilitate, unless it was handed to someone.
-    if (!facilitatorIsNamed(r)) return refuse('notFacilitator', 'In a meeting, the organiser and presenters facilitate the Re-think. To facilitate, ask the organiser to make you a presenter, or a presenter to hand facilitation over to you.');
+    if (!facilitatorIsNamed(r)) return refuse('notFacilitator', `In a meeting, the organiser and presenters facilitate the Re-think. ${TO_FACILITATE_IN_A_MEETING}`);
     const quiet = facilitatorQuiet(r, ctx.now, ctx.profile);
     if (!quiet) {
       const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
@@ -691,11 +691,6 @@ export function contributionsAt(r: Rethink, stage: StageNumber) {
 export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilitatorId === actorId;
 
 /**
- * Strategy 3 is led by the independent facilitator who accepted the request, whatever meeting role
- * anyone has, and isn't handed over: Teams makes everyone a presenter by default, and the people in
- * the disagreement must not run or close it.
- */
-/**
  * The stage a card or the panel was showing: text typed for one stage never lands in the next. Sent
  * as a number or its digits; none (an older card) is the current stage; one that is no stage (7,
  * "NaN", true) is refused (undefined), never read as the current stage.
@@ -707,6 +702,11 @@ export function stageSeen(raw: unknown): { stage?: StageNumber } | undefined {
 }
 export const STAGE_UNREADABLE = 'That named a stage that isn’t one of the five, so nothing has been saved.';
 
+/**
+ * Strategy 3 is led by the independent facilitator who accepted the request, whatever meeting role
+ * anyone has, and isn't handed over: Teams makes everyone a presenter by default, and the people in
+ * the disagreement must not run or close it.
+ */
 export const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 3;
 
 /**
@@ -716,15 +716,14 @@ export const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 
  */
 export function facilitatorQuiet(r: Rethink, now: Date, profile: PartnershipProfile): boolean {
   if (r.status !== 'open' || independentlyFacilitated(r) || !facilitatorIsNamed(r)) return false;
-  // Their latest change (taking over included), or being handed it by the one before.
-  const since = lastAudit(r, (a) => a.by === r.facilitatorId || (a.what === 'handedOver' && a.ref === r.facilitatorId))?.at ?? r.createdAt;
-  return facilitatorLeft(r, since) || now.getTime() - Date.parse(since) >= profile.reminders.openRethinkDays * DAY_MS;
+  return facilitatorLeft(r) || now.getTime() - Date.parse(facilitatorSince(r)) >= profile.reminders.openRethinkDays * DAY_MS;
 }
 
+/** The facilitator's latest change (taking over included), or being handed it by the one before. */
+const facilitatorSince = (r: Rethink): string => lastAudit(r, (a) => a.by === r.facilitatorId || (a.what === 'handedOver' && a.ref === r.facilitatorId))?.at ?? r.createdAt;
+
 /** Removed from the chat, and no change of theirs since (someone added back who carries on facilitates again). */
-export function facilitatorLeft(r: Rethink, lastChange = lastAudit(r, (a) => a.by === r.facilitatorId)?.at): boolean {
-  return r.facilitatorLeftAt !== undefined && (lastChange === undefined || lastChange < r.facilitatorLeftAt);
-}
+export const facilitatorLeft = (r: Rethink): boolean => r.facilitatorLeftAt !== undefined && facilitatorSince(r) < r.facilitatorLeftAt;
 
 /** The latest audit event that passes `test`, read from the end without copying the trail (cards render on every change). */
 export function lastAudit(r: Rethink, test: (a: AuditEvent) => boolean): AuditEvent | undefined {
@@ -835,14 +834,18 @@ export function mustBeOpen(r: Rethink): Result<true> {
   return ok(true);
 }
 
-function mustFacilitate(r: Rethink, actor: Actor, ctx?: EngineContext): Result<true> {
+/** How to facilitate in a meeting, for someone who isn't facilitating there. */
+const TO_FACILITATE_IN_A_MEETING = 'To facilitate, ask the organiser to make you a presenter, or a presenter to hand facilitation over to you.';
+
+function mustFacilitate(r: Rethink, actor: Actor, ctx: EngineContext): Result<true> {
   const open = mustBeOpen(r);
   if (!open.ok) return open;
   if (!mayFacilitate(r, actor)) {
     // Gone quiet (perhaps left the service): whoever has joined is told how to carry on.
-    const quiet = ctx && facilitatorQuiet(r, ctx.now, ctx.profile) && r.participants.some((p) => p.id === actor.id && !p.external);
+    const me = participantNamed(r, actor.id);
+    const quiet = facilitatorQuiet(r, ctx.now, ctx.profile) && me !== undefined && !me.external;
     const takeOver = quiet ? ' If they are no longer available, you can take over facilitation with “Take over facilitation” on the Re-think card.' : '';
-    if (roleCounts(r)) return refuse('notFacilitator', `In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. To facilitate, ask the organiser to make you a presenter, or a presenter to hand facilitation over to you.${takeOver}`);
+    if (roleCounts(r)) return refuse('notFacilitator', `In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. ${TO_FACILITATE_IN_A_MEETING}${takeOver}`);
     const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
     const who = independentlyFacilitated(r) ? 'the independent facilitator' : 'the facilitator';
     return refuse('notFacilitator', `Only ${who}${facilitator ? `, ${facilitator.name},` : ''} can do this.${takeOver}`);

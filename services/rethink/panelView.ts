@@ -45,6 +45,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
   const waiting = new Set(waitingFor(r).map((p) => p.id));
   const mine = contributionsAt(r, r.stage).find((c) => c.participantId === viewer.id);
   const stageText = (n: number) => profile.stages[n - 1];
+  const titleOf = (n: number): string => stageText(n)?.title ?? `Stage ${n}`;
   const visible = visibleContributions(r, viewer.id);
   return {
     rethinkId: r.id,
@@ -52,7 +53,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     strategy: r.strategy ? (profile.strategies[r.strategy - 1]?.title ?? `Strategy ${r.strategy}`) : 'Strategy to be chosen',
     status: r.status,
     stage: r.stage,
-    stageTitle: stageText(r.stage)?.title ?? `Stage ${r.stage}`,
+    stageTitle: titleOf(r.stage),
     prompt: stageText(r.stage)?.prompt ?? '',
     participants: r.participants.map((p) => ({
       name: p.name,
@@ -69,7 +70,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     revealsTogether: r.revealTogether === true,
     earlierStages: Array.from({ length: r.stage - 1 }, (_, i) => (i + 1) as StageNumber).map((n) => ({
       stage: n,
-      title: stageText(n)?.title ?? `Stage ${n}`,
+      title: titleOf(n),
       contributions: contributionsAt(r, n).map((c) => ({ who: said(c), text: c.text })),
     })),
     actions: liveActions(r).map((a) => ({ description: a.description, owner: ownerLabel(a, byId), dueDate: a.dueDate, due: formatUkDate(a.dueDate) })),
@@ -77,7 +78,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
     me: { joined: byId.has(viewer.id), contribution: mine?.text ?? '', mayFacilitate: mayFacilitate(r, viewer), name: viewer.name, id: viewer.id },
     isActionsStage: r.status === 'open' && r.stage === 5,
     privacyReminder,
-    ...(r.stage < 5 ? { nextStageTitle: stageText(r.stage + 1)?.title ?? `Stage ${r.stage + 1}` } : {}),
+    ...(r.stage < 5 ? { nextStageTitle: titleOf(r.stage + 1) } : {}),
     limits: { contribution: profile.limits.contributionMaxLength, action: profile.limits.actionMaxLength },
   };
 }

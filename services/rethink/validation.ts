@@ -96,14 +96,17 @@ export function ukToday(now: Date): string {
  * `keptDays`: how long Re-think keeps a record after its last change (the partnership's retention).
  * A date beyond it would be deleted, unreminded, before it came: refused when that is nearer than two years.
  */
+/** A date written YYYY-MM-DD that exists: 30 February, which Date takes as 2 March, doesn't. */
+export function isRealDate(value: string): boolean {
+  if (!ISO_DATE.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
 export function checkDueDate(input: string, now: Date, keptDays = Infinity): Result<string> {
   const value = input.trim();
   if (value === '') return refuse('invalidInput', 'Please choose a due date for the action.');
-  const match = ISO_DATE.exec(value);
-  const date = match ? new Date(`${value}T00:00:00Z`) : undefined;
-  if (!match || !date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
-    return refuse('invalidInput', 'The due date must be a real date: please choose it from the calendar.');
-  }
+  if (!isRealDate(value)) return refuse('invalidInput', 'The due date must be a real date: please choose it from the calendar.');
   if (value < ukToday(now)) return refuse('invalidInput', 'The due date is in the past. Please choose today or a later date.');
   if (value > yearsAhead(now, 2)) return refuse('invalidInput', `The due date, ${formatUkDate(value)}, is more than two years away. Please check the year.`);
   const kept = Number.isFinite(keptDays) ? new Date(Date.parse(`${ukToday(now)}T00:00:00Z`) + (keptDays - 1) * 86_400_000).toISOString().slice(0, 10) : undefined;

@@ -3,13 +3,12 @@
  * on working days, UK time, and notice is counted in working days. A working day is a weekday that
  * isn't a bank holiday where the partnership works, nor a day its profile names as closed.
  */
-import { bankHolidays, type BankHolidayRegion } from './bankHolidays';
+import { bankHolidays, DAY_MS, type BankHolidayRegion } from './bankHolidays';
 import { ukToday } from './validation';
 
 /** From 08:00 until 18:00, Monday to Friday, where the partnership works. */
 export const WORKING_HOURS = { from: 8, until: 18 } as const;
 
-const DAY_MS = 86_400_000;
 const UK_HOUR = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: 'numeric', hourCycle: 'h23' });
 
 /** Which days are worked: built once per profile from its `reminders` settings. */

@@ -96,12 +96,19 @@ export function poolRepository(container: Container, retentionSeconds?: number):
       return outcome.kind === 'updated' ? outcome.doc : undefined;
     },
     prune: async (now) => {
-      if (!(await readItem<FacilitatorPool>(container, ID, ID))?.audit.some((a) => !recent([a], now).length)) return;
+      const read = await readItem<FacilitatorPool>(container, ID, ID);
+      if (!read || recent(read.audit, now).length === read.audit.length) return;
       // Not a change anyone made: when the pool last changed stays as it was.
-      await updateItem<FacilitatorPool>(container, ID, ID, (current) => {
-        const kept = recent(current.audit, now);
-        return kept.length === current.audit.length ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, audit: kept } };
-      });
+      await updateItem<FacilitatorPool>(
+        container,
+        ID,
+        ID,
+        (current) => {
+          const kept = recent(current.audit, now);
+          return kept.length === current.audit.length ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, audit: kept } };
+        },
+        { read },
+      );
     },
   };
 }

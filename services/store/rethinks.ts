@@ -29,6 +29,8 @@ export interface RethinkRepository {
   openInMeeting(conversationId: string, meetingId: string, limit: number): Promise<Stored<Rethink>[]>;
   /** The conversation's most recent Re-think still waiting for its strategy to be chosen. */
   latestProposed(conversationId: string): Promise<Stored<Rethink> | undefined>;
+  /** Whether one is waiting for its strategy, without reading it (the side panel asks at every poll with nothing open). */
+  anyProposed(conversationId: string): Promise<boolean>;
   /** The conversation's most recently changed Re-think that closed without resolving the concern (its card in `thread`, if given; one partition). */
   latestNotResolved(conversationId: string, thread?: string): Promise<Stored<Rethink> | undefined>;
   /** Every Re-think of a case, in any conversation: only for building a request. */
@@ -131,6 +133,8 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       ], conversationId),
     openInMeeting: (conversationId, meetingId, limit) => newest(conversationId, 'open', limit, { meetingId }),
     latestProposed: (conversationId) => latest(conversationId, 'proposed'),
+    anyProposed: async (conversationId) =>
+      (await queryItems<string>(container, 'SELECT TOP 1 VALUE c.id FROM c WHERE c.conversationId = @conversationId AND c.status = "proposed"', [{ name: '@conversationId', value: conversationId }], conversationId)).length > 0,
     latestNotResolved: (conversationId, thread) => latest(conversationId, 'closed', thread === undefined ? {} : { thread }, true),
     // Every one in the window (a partnership closes a handful a month): a limit could leave one out for good.
     closedStrategyThreeSince: (since) =>

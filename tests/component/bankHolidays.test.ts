@@ -6,7 +6,7 @@
  */
 import { profileFile } from '../helpers/profile';
 import { users, type TestConversation } from '../helpers/activities';
-import { rethinkAtStage } from '../helpers/journeys';
+import { remindersIn, rethinkAtStage } from '../helpers/journeys';
 import { startTestBed, type TestBed } from '../helpers/harness';
 
 let now = Date.parse('2027-03-12T09:00:00.000Z'); // Friday
@@ -24,11 +24,7 @@ afterAll(async () => {
   profile.remove();
 });
 
-const reminders = (chat: TestConversation): string[] =>
-  bed.connector
-    .posts(chat.id)
-    .map((p) => p.activity.text ?? '')
-    .filter((t) => t.includes('**A reminder of') || t.includes('has had no change'));
+const reminders = (chat: TestConversation): string[] => remindersIn(bed.connector, chat);
 
 /** A Re-think in a chat of its own, taken to stage `stage` with both people heard at each stage. */
 const rethinkAt = (stage: number) => rethinkAtStage(bed.app, bed.connector, lead, other, stage);

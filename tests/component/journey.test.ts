@@ -340,7 +340,7 @@ describe('commands', () => {
     expect(await bed.db.rethinksIn(channel)).toMatchObject([{ cardActivityId: reposted.activityId, cardConversationId: newPost.conversation.id }]);
   });
 
-  test('in a channel, status, escalate and request facilitator typed in a thread mean that thread’s case, not the newest in the channel', async () => {
+  test('in a channel, status typed in a thread means that thread’s case, not the newest in the channel; in a thread with none, request facilitator asks which case', async () => {
     const channel = `19:${Date.now()}locality@thread.tacv2`;
     const inThread = (post: number) => new Driver(bed.app, bed.connector, { id: `${channel};messageid=${post}`, conversationType: 'channel', isGroup: true });
     const [first, second] = [inThread(311), inThread(322)];

@@ -3,8 +3,7 @@
  * removed from the team): it is taken out of the pool, as `remove facilitator channel` would, and the
  * administrators are told in their personal chats. Anything else deleted or removed changes nothing.
  */
-import { message, uninstalled, users, type TestConversation } from '../helpers/activities';
-import fixtures from '../fixtures/teams-activities.json';
+import { message, teamEvent, uninstalled, users, type TestConversation } from '../helpers/activities';
 import { COMPLETE_FORM, installPersonally, openRequestForm, personalChat, submitForm } from '../helpers/journeys';
 import { send, startTestBed, type TestBed } from '../helpers/harness';
 
@@ -35,24 +34,19 @@ const told = (): string[] =>
     .map((p) => p.activity.text ?? '')
     .filter((t) => t.startsWith('Teams says the facilitator channel can no longer be reached'));
 
-/** Teams' conversationUpdate for a team event, in the team's General channel (fixture: conversationUpdateBotAdded's shape). */
-function teamEvent(eventType: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const activity = { ...structuredClone(fixtures.conversationUpdateBotAdded), id: `f:${eventType}:${Date.now()}`, serviceUrl: bed.connector.serviceUrl, conversation: { ...fixtures.conversationUpdateBotAdded.conversation, id: TEAM } } as Record<string, unknown>;
-  delete activity.membersAdded;
-  return { ...activity, channelData: { ...(activity.channelData as object), eventType, team: { id: TEAM, name: 'Facilitators' }, ...extra } };
-}
+const inTheTeam = (eventType: string, extra: Record<string, unknown> = {}) => teamEvent(where(channel(TEAM)), TEAM, eventType, extra);
 
 test('the channel deleted: taken out of the pool, the administrators are told, and so is the requester of a request it leaves with no one to reach; another channel deleted changes nothing', async () => {
   await setChannel('19:c1h2a3n4gone@thread.tacv2');
   const form = await openRequestForm(bed.app, bed.connector, requester, 'PSCP-2026-0977');
   await submitForm(bed.app, bed.connector, requester, form, { ...COMPLETE_FORM, triedInstead: 'A professionals meeting in May.' });
   expect((await pool())?.channel?.teamId).toBe(TEAM);
-  await send(bed.app, teamEvent('channelDeleted', { channel: { id: '19:s0m3other@thread.tacv2', name: 'Other' } }));
+  await send(bed.app, inTheTeam('channelDeleted', { channel: { id: '19:s0m3other@thread.tacv2', name: 'Other' } }));
   await bed.app.idle();
   expect((await pool())?.channel).toBeDefined();
   expect(told()).toEqual([]);
 
-  await send(bed.app, teamEvent('channelDeleted', { channel: { id: '19:c1h2a3n4gone@thread.tacv2', name: 'Requests' } }));
+  await send(bed.app, inTheTeam('channelDeleted', { channel: { id: '19:c1h2a3n4gone@thread.tacv2', name: 'Requests' } }));
   await bed.connector.waitFor((c) => c.conversationId === personalChat(admin).id && (c.activity.text ?? '').startsWith('Teams says'));
   expect((await pool())?.channel).toBeUndefined();
   expect((await pool())?.audit.at(-1)).toMatchObject({ what: 'channelGone', by: 'teams' });
@@ -63,7 +57,7 @@ test('the channel deleted: taken out of the pool, the administrators are told, a
 test('the team archived, or Re-think removed from the team: the same, once', async () => {
   await setChannel('19:c5h6a7n8archived@thread.tacv2');
   const before = told().length;
-  await send(bed.app, teamEvent('teamArchived'));
+  await send(bed.app, inTheTeam('teamArchived'));
   await bed.connector.waitFor(() => told().length > before);
   expect((await pool())?.channel).toBeUndefined();
   expect(told().at(-1)).toContain('(its team was archived or deleted)');

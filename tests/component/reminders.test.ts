@@ -9,7 +9,7 @@ import { profileFile } from '../helpers/profile';
 import { TENANT, users, type TestConversation } from '../helpers/activities';
 import { Driver } from '../helpers/driver';
 import { nextWeekdayAt9 } from '../helpers/clock';
-import { rethinkAtStage } from '../helpers/journeys';
+import { remindersIn, rethinkAtStage } from '../helpers/journeys';
 import { cardOf } from '../helpers/connector';
 import { cardText, executeActions, startApp, startTestBed, type TestBed } from '../helpers/harness';
 import type { Rethink } from '../../services/rethink/types';
@@ -38,8 +38,7 @@ beforeEach(() => {
   now = nextWeekdayAt9(now, 1, workingCalendar({ bankHolidays: 'none' }));
 });
 
-const postsIn = (chat: TestConversation): string[] => bed.connector.posts(chat.id).map((p) => p.activity.text ?? '');
-const reminders = (chat: TestConversation): string[] => postsIn(chat).filter((t) => t.includes('**A reminder of') || t.includes('has had no change'));
+const reminders = (chat: TestConversation): string[] => remindersIn(bed.connector, chat);
 
 /** A Re-think in a chat of its own, taken to stage `stage` with both people heard at each stage. */
 const rethinkAt = (stage: number) => rethinkAtStage(bed.app, bed.connector, lead, other, stage);

@@ -120,6 +120,16 @@ export function membersRemoved(where: Where, removed: readonly TestUser[]): Json
   return { ...activity, membersRemoved: removed.map((u) => ({ id: u.id, aadObjectId: u.aadObjectId })), channelData };
 }
 
+/**
+ * Teams' conversationUpdate for a team event (`channelDeleted`, `teamArchived`, ...), in the team's
+ * General channel (fixture: conversationUpdateBotAdded's shape); `extra` goes in its channelData.
+ */
+export function teamEvent(where: Where, teamId: string, eventType: string, extra: Json = {}): Json {
+  const activity = envelope(fixtures.conversationUpdateBotAdded, { ...where, conversation: { id: teamId, conversationType: 'channel', isGroup: true } });
+  delete activity.membersAdded;
+  return { ...activity, channelData: { ...(activity.channelData as Json), eventType, team: { id: teamId, name: 'Team' }, ...extra } };
+}
+
 /** The same event as Teams sends it when the app is removed from the conversation. */
 export function uninstalled(where: Where): Json {
   return { ...envelope(fixtures.installationUpdateAdd, where), action: 'remove' };

@@ -1,7 +1,7 @@
 /** Test clocks that begin on a day of the test's choosing: reminders and nudges go out on working days only. */
 import { isWeekend, workingCalendar, type WorkingCalendar } from '../../services/rethink/workingDays';
 
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../services/rethink/bankHolidays';
 
 /**
  * The next such weekday (0 Sunday … 6 Saturday) after `from` at 09:00 UTC (09:00 or 10:00 in the UK),

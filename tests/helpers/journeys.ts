@@ -142,3 +142,10 @@ export async function rethinkAtStage(app: App, connector: Connector, lead: TestU
   }
   return { chat, driver, rethinkId };
 }
+
+/** The reminders posted in a chat: of agreed actions, and of a quiet spell. */
+export const remindersIn = (connector: Connector, chat: TestConversation): string[] =>
+  connector
+    .posts(chat.id)
+    .map((p) => p.activity.text ?? '')
+    .filter((t) => t.includes('**A reminder of') || t.includes('has had no change'));
