@@ -51,3 +51,6 @@ export function fileNamePart(caseReference: string): string {
 
 /** Ends with a full stop, unless it already ends a sentence (a question, say). */
 export const sentence = (text: string): string => (/[.?!]$/.test(text) ? text : `${text}.`);
+
+/** A command as people type it where they are: outside their own chat with it, Re-think hears only an @mention. */
+export const typedCommand = (conversationKind: string, command: string): string => `**${conversationKind === 'personal' ? '' : '@Re-think '}${command}**`;

@@ -12,7 +12,7 @@ import { administratorChats, changeEach, poolReach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
 import { namedReach, type FacilitatorPool } from '../../services/store/pool';
 import { engineContext, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
-import { trimChars } from '../../services/text';
+import { trimChars, typedCommand } from '../../services/text';
 import { conversationKey } from '../turn';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -193,7 +193,7 @@ async function afterLeaving(input: TurnInput, deps: Deps, pool: FacilitatorPool)
 }
 
 /** A command as it is typed here: in a shared chat or channel Re-think hears only an @mention. */
-const typedHere = (input: TurnInput, command: string): string => `**${input.where.conversationKind === 'personal' ? '' : '@Re-think '}${command}**`;
+const typedHere = (input: TurnInput, command: string): string => typedCommand(input.where.conversationKind, command);
 
 export const showPool: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);

@@ -3,6 +3,7 @@ import { applyCommand } from '../../services/rethink/engine';
 import type { Actor } from '../../services/rethink/types';
 import { sharedCard } from './rethink';
 import { engineContext, type Handler, type HandlerResult, type Outgoing, type SharedCard } from './types';
+import { typedCommand } from '../../services/text';
 
 /** Who the audit trail names for someone leaving a chat: Teams said so, no one here did it. */
 export const MEMBERSHIP: Actor = { id: 'teams-membership', name: 'Teams' };
@@ -22,7 +23,7 @@ export const membersLeft: Handler = async (input, deps) => {
       if (outcome.kind !== 'updated' || outcome.replay || !outcome.doc.facilitatorLeftAt) continue;
       shared ??= sharedCard(deps, outcome.doc, input.now);
       const name = outcome.doc.participants.find((p) => p.id === memberId)?.name ?? 'The facilitator';
-      const status = input.where.conversationKind === 'personal' ? '**status**' : '**@Re-think status**';
+      const status = typedCommand(input.where.conversationKind, 'status');
       posts.push({ text: `${name}, who was facilitating the Re-think for case ${outcome.doc.caseReference}, has left this chat. Anyone who has joined can now take over facilitation from its card, so the group can carry on (type ${status} to see it).` });
     }
   }

@@ -16,6 +16,7 @@ import type { ConnectorClient } from '../connectorClient';
 import { truncate } from '../../cards/render';
 import { postToRethinkChat } from './rethink';
 import { engineContext, type Deps } from './types';
+import { typedCommand } from '../../services/text';
 
 /** Who the audit trail names for a reminder. */
 const REMINDERS: Actor = { id: 'reminders', name: 'Re-think' };
@@ -82,8 +83,8 @@ async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineCont
 }
 
 /** How to ask Re-think for the card here: in a shared chat it hears only what @mentions it. */
-const statusCommand = (r: Rethink): string => (r.conversationKind === 'personal' ? '**status**' : '**@Re-think status**');
-const listCommand = (r: Rethink): string => (r.conversationKind === 'personal' ? '**list**' : '**@Re-think list**');
+const statusCommand = (r: Rethink): string => typedCommand(r.conversationKind, 'status');
+const listCommand = (r: Rethink): string => typedCommand(r.conversationKind, 'list');
 
 function actionsText(r: Rethink, due: AgreedAction[], now: Date): string {
   const today = ukToday(now);

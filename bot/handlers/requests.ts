@@ -21,6 +21,7 @@ import { calendarOf, inWorkingHours, workingDaysBefore } from '../../services/re
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
 import { conversationKey } from '../turn';
 import { idField, MESSAGES, textField, threadOf, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { typedCommand } from '../../services/text';
 
 const personOf = (input: TurnInput): PersonRef => ({ id: input.actor.id, name: input.actor.name, ...(input.actor.aadObjectId ? { aadObjectId: input.actor.aadObjectId } : {}) });
 const context = (input: TurnInput, deps: Deps): lifecycle.RequestContext => ({ now: input.now, newId: deps.newId, profile: deps.profile });
@@ -36,8 +37,8 @@ export const requestFacilitator: Handler = async (input, deps) => {
   const [latest] = given ? [] : await deps.rethinks.list(input.where.conversationId, 1, undefined, threadOf(input));
   const caseReference = given || latest?.caseReference;
   if (!caseReference) {
-    const typed = `${input.where.conversationKind === 'personal' ? '' : '@Re-think '}request facilitator`;
-    return { notice: `Which case is the request for? Type **${typed}** followed by the case reference, for example **${typed} ${deps.profile.caseReference.example}**.` };
+    const typed = (argument = '') => typedCommand(input.where.conversationKind, `request facilitator${argument}`);
+    return { notice: `Which case is the request for? Type ${typed()} followed by the case reference, for example ${typed(` ${deps.profile.caseReference.example}`)}.` };
   }
   return formFor(input, deps, caseReference);
 };

@@ -10,6 +10,7 @@ import { formatUkDate } from '../../services/rethink/validation';
 import type { Rethink } from '../../services/rethink/types';
 import { actorFor, ERASED, recordCardActivity } from './rethink';
 import { ADMINISTRATOR_COMMANDS, engineContext, MESSAGES, rethinkIdOf, textField, threadOf, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { typedCommand } from '../../services/text';
 
 export const help: Handler = async (input, deps) => ({
   posts: [{ card: renderWelcomeCard(welcomeCardData(deps.profile)) }],
@@ -46,7 +47,7 @@ async function openHereFor(deps: Deps, input: TurnInput, caseReference: string):
   if (!open) return undefined;
   const by = open.participants.find((p) => p.id === open.createdBy)?.name ?? 'someone';
   const strategy = open.strategy ? `strategy ${open.strategy}, ` : '';
-  const listed = input.where.conversationKind === 'personal' ? '**list**' : '**@Re-think list**';
+  const listed = typedCommand(input.where.conversationKind, 'list');
   if (open.status === 'proposed') return `A Re-think for case ${caseReference} is already being started here (by ${by} on ${formatUkDate(open.createdAt)}, waiting for its strategy to be chosen on its card). The form below starts another one only if that is what you mean.`;
   return `A Re-think for case ${caseReference} is already open here (${strategy}started by ${by} on ${formatUkDate(open.createdAt)}): type ${listed} to find its card. The form below starts another one only if that is what you mean.`;
 }

@@ -10,7 +10,7 @@ import type { PoolChats } from '../store/pool';
 import { checkForm, labelOf, type FieldErrors } from './form';
 import { enqueue, updateCopies, type Enqueue } from './outbox';
 import type { FacilitatorRequest, HistoryEntry, PersonRef, RequestAuditWhat, RequestForm, RequestStatus, Schedule } from './types';
-import { trimChars } from '../text';
+import { trimChars, typedCommand } from '../text';
 
 /** Bytes: inside Cosmos DB's 2 MB item limit, with room for what always goes through (completing, withdrawing, the outbox's bookkeeping). */
 const MAX_REQUEST_BYTES = 1_500_000;
@@ -250,7 +250,7 @@ export function raiseWaiting(doc: FacilitatorRequest, pool: readonly Conversatio
   const urgency = labelOf(ctx.profile.requestForm.urgencies, doc.form.urgency);
   // The channel hears Re-think only when it is @mentioned; a facilitator's own chat needs no mention.
   const toPool = (to: ConversationAddress): string =>
-    `The request for an independent facilitator for case ${doc.caseReference}, made on ${since}${urgency ? ` (${urgency})` : ''}, is still waiting for someone to accept it. ${to.conversationKind === 'personal' ? 'Its card is in this chat; type **requests**' : 'Its card is in this channel; type **@Re-think requests**'} to see every request waiting.`;
+    `The request for an independent facilitator for case ${doc.caseReference}, made on ${since}${urgency ? ` (${urgency})` : ''}, is still waiting for someone to accept it. Its card is in this ${to.conversationKind === 'personal' ? 'chat' : 'channel'}; type ${typedCommand(to.conversationKind, 'requests')} to see every request waiting.`;
   const toAdministrators = `The request for an independent facilitator for case ${doc.caseReference}, made on ${since}${urgency ? ` (${urgency})` : ''}, is still waiting for a facilitator to accept it. The facilitators have been reminded; if no one can take it, the pool may need another facilitator.`;
   return change(
     doc,

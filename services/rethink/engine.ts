@@ -27,7 +27,7 @@ import type {
 } from './types';
 import { STAGES } from './types';
 import { checkCaseReference, checkDueDate, checkText } from './validation';
-import { textKey } from '../text';
+import { textKey, typedCommand } from '../text';
 
 export interface EngineContext {
   readonly now: Date;
@@ -194,7 +194,7 @@ const handlers: Handlers = {
     // Pressed again by whoever just started it (a second tap on a phone, where the card is slow to change): already done.
     if (r.status === 'open' && r.strategy === c.strategy && actor.id === r.createdBy) return ok(r);
     if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled, so it can’t be started. Type **start** to begin a new one (in a group chat, channel or meeting, **@Re-think start**).');
-    if (r.status !== 'proposed') return refuse('notOpen', `This Re-think has already started. To see its card, type ${r.conversationKind === 'personal' ? '**status**' : '**@Re-think status**'}.`);
+    if (r.status !== 'proposed') return refuse('notOpen', `This Re-think has already started. To see its card, type ${typedCommand(r.conversationKind, 'status')}.`);
     if (actor.id !== r.createdBy) return refuse('notFacilitator', 'Only the person who started this Re-think can choose its strategy.');
     if (!canChooseStrategy(c.strategy, r.recommended)) {
       return refuse(
