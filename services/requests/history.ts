@@ -2,7 +2,7 @@
  * What a request is pre-filled with: the case's Re-thinks that the requester took part in, and
  * nothing from the ones they did not (only a Re-think's own people may see it).
  */
-import { independentlyFacilitated, liveActions } from '../rethink/engine';
+import { isIndependentFacilitator, liveActions } from '../rethink/engine';
 import type { Actor, Rethink } from '../rethink/types';
 import type { HistoryEntry, PersonRef, RequestForm } from './types';
 import { ukToday } from '../rethink/validation';
@@ -28,7 +28,7 @@ export function historyOf(rethinks: readonly Rethink[]): HistoryEntry[] {
       status: r.status,
       ...(r.outcome ? { outcome: r.outcome.kind } : {}),
       ...(r.outcome?.nextStep ? { nextStep: r.outcome.nextStep } : {}),
-      agencies: distinctText(r.participants.filter((p) => !(independentlyFacilitated(r) && p.id === r.facilitatorId)).map((p) => p.agency).filter(Boolean)),
+      agencies: distinctText(r.participants.filter((p) => !(isIndependentFacilitator(r, p.id))).map((p) => p.agency).filter(Boolean)),
       actions: liveActions(r).map((a) => ({ description: a.description, owner: a.owner.name, dueDate: a.dueDate })),
     }))
     .sort((a, b) => a.date.localeCompare(b.date));
@@ -40,7 +40,7 @@ export function networkOf(rethinks: readonly Rethink[], person: Actor | PersonRe
   for (const r of rethinks.filter((x) => tookPart(x, person))) {
     for (const p of r.participants) {
       // A strategy 3 Re-think's independent facilitator came from outside the case: not of its network.
-      if (independentlyFacilitated(r) && p.id === r.facilitatorId) continue;
+      if (isIndependentFacilitator(r, p.id)) continue;
       if (!p.external && p.aadObjectId && !seen.has(p.aadObjectId)) seen.set(p.aadObjectId, { id: p.id, name: p.name, aadObjectId: p.aadObjectId });
     }
   }
@@ -57,7 +57,7 @@ export function prefill(rethinks: readonly Rethink[], person: Actor | PersonRef,
   const roles = new Map<string, string>();
   for (const r of seen) {
     for (const p of r.participants) {
-      if (independentlyFacilitated(r) && p.id === r.facilitatorId) continue;
+      if (isIndependentFacilitator(r, p.id)) continue;
       const key = p.aadObjectId ?? (p.external ? `${textKey(p.name)}|${textKey(p.agency)}` : p.id);
       roles.delete(key);
       roles.set(key, `${p.name}, ${p.role} (${p.agency})`);

@@ -709,6 +709,9 @@ export const STAGE_UNREADABLE = 'That named a stage that isn’t one of the five
  */
 export const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 3;
 
+/** This person is the independent facilitator of strategy 3: they lead it, and aren't one of the network. */
+export const isIndependentFacilitator = (r: Rethink, participantId: string): boolean => independentlyFacilitated(r) && participantId === r.facilitatorId;
+
 /**
  * The named facilitator has made no change for the profile's `openRethinkDays` (they may have left
  * the service): anyone who has joined may then take over, so the Re-think is never stuck. Counted

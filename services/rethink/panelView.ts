@@ -4,7 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { authorLine, authorOf, ownerLabel } from './authors';
-import { contributionsAt, independentlyFacilitated, liveActions, mayFacilitate, namedFacilitator, visibleContributions, waitingFor } from './engine';
+import { contributionsAt, isIndependentFacilitator, liveActions, mayFacilitate, namedFacilitator, visibleContributions, waitingFor } from './engine';
 import type { Actor, Contribution, Participant, Rethink, StageNumber } from './types';
 import { formatUkDate } from './validation';
 
@@ -62,7 +62,7 @@ export function panelView(profile: PartnershipProfile, r: Rethink, viewer: Actor
       contributed: !waiting.has(p.id),
       facilitator: namedFacilitator(r, p.id),
       external: p.external === true,
-      independent: independentlyFacilitated(r) && p.id === r.facilitatorId,
+      independent: isIndependentFacilitator(r, p.id),
     })),
     waitingFor: r.participants.filter((p) => waiting.has(p.id)).map((p) => p.name),
     contributions: visible.shown.map((c) => ({ who: said(c), text: c.text, mine: c.participantId === viewer.id })),
