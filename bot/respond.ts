@@ -47,8 +47,9 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
   return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: result.notice ?? 'Done.' } as unknown as AdaptiveCardInvokeResponse;
 }
 
-/** Posts meant for another conversation, such as the person's personal chat; messages elsewhere replaced. */
+/** Posts meant for another conversation, such as the person's personal chat; messages elsewhere replaced; other Re-thinks' cards. */
 function postElsewhere(result: HandlerResult, log: Logger, deliveries: Deliveries): void {
+  for (const { to, card } of result.otherCards ?? []) if (card.activityId) deliveries.updateCardAt(to, card.activityId, card);
   for (const outgoing of result.posts ?? []) {
     if (outgoing.to) deliveries.elsewhere(outgoing.to, 'post in another conversation', (there) => post(there, outgoing, log, deliveries));
   }

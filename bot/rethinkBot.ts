@@ -13,7 +13,7 @@ import { reachAcceptorOnInstall } from './handlers/requests';
 import { ADMINISTRATOR_COMMANDS, MESSAGES, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './handlers/types';
 import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor, readOnly } from './router';
-import { asCardData, tenantOf, turnInput, typedText } from './turn';
+import { asCardData, teamOf, tenantOf, turnInput, typedText } from './turn';
 
 export interface BotOptions {
   readonly clock: () => Date;
@@ -57,10 +57,11 @@ export class RethinkBot extends TeamsActivityHandler {
     });
     this.onMembersRemoved(async (context, next) => {
       // People, not the bot itself (its own removal is the installation update below), from a group
-      // chat: removed from a team, Teams names its General channel only, not the channels where they facilitate.
+      // chat or a team (Teams says so in its General channel; the handler looks in all its channels).
       const memberIds = (context.activity.membersRemoved ?? []).map((m) => m.id).filter((id) => id && id !== context.activity.recipient?.id);
+      const fromTeam = context.activity.conversation.conversationType === 'channel' && teamOf(context) !== undefined;
       // A failure leaves the 14-day rule to free the Re-think.
-      if (memberIds.length > 0 && context.activity.conversation.conversationType === 'groupChat') await this.unasked(membersLeft, context, { memberIds }, 'membersLeft');
+      if (memberIds.length > 0 && (context.activity.conversation.conversationType === 'groupChat' || fromTeam)) await this.unasked(membersLeft, context, { memberIds }, 'membersLeft');
       await next();
     });
     // The facilitator channel gone: deleted, its team archived or deleted (removed from the team: below).
@@ -183,8 +184,8 @@ export class RethinkBot extends TeamsActivityHandler {
    * are sent; a failure is logged, never apologised for in the chat.
    */
   private async unasked(handler: Handler, context: TurnContext, data: CardData, verb: string): Promise<void> {
-    const { posts, shared } = await this.execute(handler, context, data, verb);
-    await respondToMessage(context, { ...(posts ? { posts } : {}), ...(shared ? { shared } : {}) }, this.deps.log, this.options.deliveries);
+    const { posts, shared, otherCards } = await this.execute(handler, context, data, verb);
+    await respondToMessage(context, { ...(posts ? { posts } : {}), ...(shared ? { shared } : {}), ...(otherCards ? { otherCards } : {}) }, this.deps.log, this.options.deliveries);
   }
 
   /** A named facilitator can no longer be reached: the administrators, who set up the pool, are told. */

@@ -63,7 +63,8 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
   const meetingId = meetingOf(context);
   // Records are kept per channel, not per thread (see `conversationKey`).
   const address = { ...addressOf(context), conversationId: conversationKey(activity.conversation.id) };
-  const where = { ...address, ...(meetingId ? { meetingId } : {}) };
+  const teamId = address.conversationKind === 'channel' ? teamOf(context) : undefined;
+  const where = { ...address, ...(meetingId ? { meetingId } : {}), ...(teamId ? { teamId } : {}) };
   return {
     actor: {
       id: activity.from.id,

@@ -1,8 +1,9 @@
-/** Teams membership events for a chat's Re-thinks. */
+/** Teams membership events for a chat's (or a team's) Re-thinks. */
 import { applyCommand } from '../../services/rethink/engine';
 import type { Actor } from '../../services/rethink/types';
+import { rethinkAddress } from '../../services/store/conversations';
 import { sharedCard } from './rethink';
-import { engineContext, type Handler, type HandlerResult, type Outgoing, type SharedCard } from './types';
+import { engineContext, type Handler, type HandlerResult, type Outgoing } from './types';
 import { typedCommand } from '../../services/text';
 
 /** Who the audit trail names for someone leaving a chat: Teams said so, no one here did it. */
@@ -10,23 +11,30 @@ export const MEMBERSHIP: Actor = { id: 'teams-membership', name: 'Teams' };
 
 /**
  * People removed from the chat (or the team): a Re-think one of them facilitated by name would be
- * held until its quiet spell passed. The others may take over at once, and the chat is told so.
+ * held until its quiet spell passed. The others may take over at once, and each Re-think's chat (in
+ * a team, its channel thread) is told so.
  */
 export const membersLeft: Handler = async (input, deps) => {
   const left = Array.isArray(input.data.memberIds) ? input.data.memberIds.filter((id): id is string => typeof id === 'string' && id !== '') : [];
+  // Removed from a team, Teams says so in its General channel: their Re-thinks may be in any of its channels.
+  const team = input.where.conversationKind === 'channel' ? input.teamId : undefined;
   const posts: Outgoing[] = [];
-  // Everyone's card offers Take over facilitation (one card per turn; a second such Re-think's shows it at its next change).
-  let shared: SharedCard | undefined;
+  const otherCards: NonNullable<HandlerResult['otherCards']>[number][] = [];
   for (const memberId of left) {
-    for (const found of await deps.rethinks.openFacilitatedBy(input.where.conversationId, memberId)) {
-      const outcome = await deps.rethinks.update(input.where.conversationId, found.id, (current) => applyCommand(current, { kind: 'memberLeft', memberId }, MEMBERSHIP, engineContext(deps, input.now), input.activityId), found);
+    const held = team ? await deps.rethinks.openFacilitatedInTeam(team, memberId) : await deps.rethinks.openFacilitatedBy(input.where.conversationId, memberId);
+    for (const found of held) {
+      const outcome = await deps.rethinks.update(found.conversationId, found.id, (current) => applyCommand(current, { kind: 'memberLeft', memberId }, MEMBERSHIP, engineContext(deps, input.now), input.activityId), found);
       if (outcome.kind !== 'updated' || outcome.replay || !outcome.doc.facilitatorLeftAt) continue;
-      shared ??= sharedCard(deps, outcome.doc, input.now);
-      const name = outcome.doc.participants.find((p) => p.id === memberId)?.name ?? 'The facilitator';
-      const status = typedCommand(input.where.conversationKind, 'status');
-      posts.push({ text: `${name}, who was facilitating the Re-think for case ${outcome.doc.caseReference}, has left this chat. Anyone who has joined can now take over facilitation from its card, so the group can carry on (type ${status} to see it).` });
+      const r = outcome.doc;
+      // In this chat, where the turn is; in another channel of the team, its card's thread, as the record knows it.
+      const to = r.conversationId === input.where.conversationId && !team ? input.address : await rethinkAddress(deps.conversations, r, r.cardConversationId ?? r.conversationId);
+      otherCards.push({ to, card: sharedCard(deps, r, input.now) });
+      const name = r.participants.find((p) => p.id === memberId)?.name ?? 'The facilitator';
+      const status = typedCommand(r.conversationKind, 'status');
+      const text = `${name}, who was facilitating the Re-think for case ${r.caseReference}, has left this ${team ? 'team' : 'chat'}. Anyone who has joined can now take over facilitation from its card, so the group can carry on (type ${status} to see it).`;
+      posts.push(team ? { text, to } : { text });
     }
   }
-  const result: HandlerResult = { ...(posts.length > 0 ? { posts } : {}), ...(shared ? { shared } : {}) };
+  const result: HandlerResult = { ...(posts.length > 0 ? { posts } : {}), ...(otherCards.length > 0 ? { otherCards } : {}) };
   return result;
 };

@@ -82,6 +82,8 @@ export interface HandlerResult {
   readonly view?: AdaptiveCard;
   /** The card everyone sees, updated in place; without an id, the card acted on. */
   readonly shared?: SharedCard;
+  /** Other Re-thinks' cards this turn changed, each updated where it is (in this chat or another). */
+  readonly otherCards?: readonly { readonly to: ConversationAddress; readonly card: SharedCard }[];
   /** A message for the person who acted, where it cannot be shown on their own view. */
   readonly notice?: string;
   /**

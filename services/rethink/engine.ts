@@ -57,6 +57,8 @@ export interface Where {
   tenantId: string;
   /** Set when the conversation is a Teams meeting's chat. */
   meetingId?: string;
+  /** In a team's channel, the team: someone removed from the team is then recognised in each of its channels. */
+  teamId?: string;
   /** How to reach the conversation later (the side panel's card updates, Teams' meeting API). */
   serviceUrl?: string;
   botId?: string;

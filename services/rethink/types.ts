@@ -199,6 +199,8 @@ export interface Rethink {
   facilitatorLeftAt?: string;
   /** The Teams meeting whose chat this Re-think is in. */
   meetingId?: string;
+  /** The team whose channel this Re-think is in (kept since Re-thinks in channels were found by team). */
+  teamId?: string;
   /** Where Teams serves this conversation, and the bot's id there: to reach it outside a turn. */
   serviceUrl?: string;
   botId?: string;

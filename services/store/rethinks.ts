@@ -39,6 +39,11 @@ export interface RethinkRepository {
   holdingCard(conversationId: string, activityId: string): Promise<string[]>;
   /** This conversation's open Re-thinks this person facilitates by name (one partition): when Teams says they left it. */
   openFacilitatedBy(conversationId: string, facilitatorId: string): Promise<Stored<Rethink>[]>;
+  /**
+   * The same in every channel of a team (a search across chats): when Teams says they were removed
+   * from the team. One started before the team was kept is found only in the team's General channel.
+   */
+  openFacilitatedInTeam(teamId: string, facilitatorId: string): Promise<Stored<Rethink>[]>;
   /** A case's Re-thinks in this conversation (one partition): an escalation's history. */
   forCaseIn(conversationId: string, caseReference: string): Promise<Rethink[]>;
   /** Whether any Re-think of the case is on record, in any conversation (one id read, not the records). */
@@ -131,6 +136,11 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         { name: '@conversationId', value: conversationId },
         { name: '@facilitatorId', value: facilitatorId },
       ], conversationId),
+    openFacilitatedInTeam: (teamId, facilitatorId) =>
+      queryAcross<Stored<Rethink>>(container, 'SELECT * FROM c WHERE c.status = "open" AND c.facilitatorId = @facilitatorId AND (c.teamId = @teamId OR c.conversationId = @teamId)', [
+        { name: '@teamId', value: teamId },
+        { name: '@facilitatorId', value: facilitatorId },
+      ]),
     openInMeeting: (conversationId, meetingId, limit) => newest(conversationId, 'open', limit, { meetingId }),
     latestProposed: (conversationId) => latest(conversationId, 'proposed'),
     anyProposed: async (conversationId) =>

@@ -17,6 +17,8 @@ beforeAll(async () => {
 afterAll(() => bed.stop());
 
 const { megan, adele, isaiah } = users;
+/** The records of a channel are kept per channel, whichever thread. */
+const conversationKeyOf = (where: Driver): string => where.conversation.id.split(';')[0] ?? where.conversation.id;
 const due = `${AHEAD}-01-31`;
 
 test('a group chat takes a Re-think from start through five stages and actions to close', async () => {
@@ -386,6 +388,51 @@ describe('commands', () => {
     // The same event again (Teams redelivering it) says nothing more.
     await send(bed.app, left);
     expect(bed.connector.posts(chat.conversation.id).filter((p) => (p.activity.text ?? '').includes('has left this chat'))).toHaveLength(1);
+  });
+
+  test('the facilitator removed from a team: each Re-think they facilitate in its channels is told in its thread, and can be taken over at once', async () => {
+    const team = `19:${Date.now()}team@thread.tacv2`;
+    const channel = `19:${Date.now()}casework@thread.tacv2`;
+    const thread = (id: string, post: number) => new Driver(bed.app, bed.connector, { id: `${id};messageid=${post}`, conversationType: 'channel', isGroup: true, teamId: team });
+    const [inChannel, inGeneral, another] = [thread(channel, 601), thread(team, 602), thread(channel, 603)];
+    const form = (n: number) => ({ ...START_FORM, caseReference: `PSCP-2026-46${n}` });
+    const one = await inChannel.start(megan, form(1));
+    const two = await inGeneral.start(megan, form(2));
+    // Someone else's, and Megan's in a group chat, are not the team's business.
+    const adeles = await another.start(adele, form(3));
+    const chat = new Driver(bed.app, bed.connector, newGroupChat());
+    const elsewhere = await chat.start(megan, form(4));
+    for (const [where, { rethinkId }] of [[inChannel, one], [inGeneral, two]] as const) await where.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+    expect(await bed.db.rethink(channel, one.rethinkId)).toMatchObject({ teamId: team });
+    // One started before the team was kept, in the General channel: found there all the same.
+    const older = (await bed.db.rethink(team, two.rethinkId))!;
+    delete older.teamId;
+    await bed.db.rethinks.items.upsert(older);
+
+    // Teams says so in the team's General channel.
+    await send(bed.app, membersRemoved({ ...inGeneral.where(adele), conversation: { id: team, conversationType: 'channel', isGroup: true, teamId: team } }, [megan]));
+    await bed.app.idle();
+    for (const [where, { rethinkId, cardId }, n] of [[inChannel, one, 1], [inGeneral, two, 2]] as const) {
+      expect(bed.connector.posts(where.conversation.id).map((p) => p.activity.text)).toContain(
+        `${megan.name}, who was facilitating the Re-think for case PSCP-2026-46${n}, has left this team. Anyone who has joined can now take over facilitation from its card, so the group can carry on (type **@Re-think status** to see it).`,
+      );
+      expect(cardText(where.sharedCard(cardId))).toContain(`${megan.name} has left this team, so anyone who has joined can take over facilitating this Re-think`);
+      expect((await bed.db.rethink(conversationKeyOf(where), rethinkId))?.audit.at(-1)).toMatchObject({ what: 'facilitatorLeft', ref: megan.id });
+    }
+    expect((await bed.db.rethink(channel, adeles.rethinkId))?.facilitatorLeftAt).toBeUndefined();
+    expect((await bed.db.rethink(chat.conversation.id, elsewhere.rethinkId))?.facilitatorLeftAt).toBeUndefined();
+    const taken = await inChannel.press(adele, 'takeOver', { rethinkId: one.rethinkId });
+    expect(cardText(taken.card)).not.toContain('has left this team');
+    expect(await bed.db.rethink(channel, one.rethinkId)).toMatchObject({ facilitatorId: adele.id });
+  });
+
+  test('a facilitator of two Re-thinks removed from the group chat: both cards say so', async () => {
+    const chat = new Driver(bed.app, bed.connector, newGroupChat());
+    const started = [await chat.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-4701' }), await chat.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-4702' })];
+    await send(bed.app, membersRemoved(chat.where(adele), [megan]));
+    await bed.app.idle();
+    for (const { cardId } of started) expect(cardText(chat.sharedCard(cardId))).toContain(`${megan.name} has left this chat`);
+    expect(bed.connector.posts(chat.conversation.id).filter((p) => (p.activity.text ?? '').includes('has left this chat'))).toHaveLength(2);
   });
 
   test('escalate typed in a channel thread offers that thread’s case; a new post with none of its own, the channel’s latest', async () => {

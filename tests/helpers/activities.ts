@@ -16,6 +16,8 @@ export interface TestConversation {
   isGroup?: boolean;
   /** A meeting's chat: Teams adds the meeting to the channel data. */
   meetingId?: string;
+  /** A team's channel: Teams adds the team and the channel to the channel data. */
+  teamId?: string;
 }
 
 export const TENANT = fixtures.personalMessage.conversation.tenantId;
@@ -61,7 +63,11 @@ function envelope(base: Json, where: Where): Json {
     serviceUrl: where.serviceUrl,
     from: { ...where.user },
     conversation: { id: where.conversation.id, conversationType: where.conversation.conversationType, ...(where.conversation.isGroup ? { isGroup: true } : {}), tenantId },
-    channelData: { tenant: { id: tenantId }, ...(where.conversation.meetingId ? { meeting: { id: where.conversation.meetingId } } : {}) },
+    channelData: {
+      tenant: { id: tenantId },
+      ...(where.conversation.meetingId ? { meeting: { id: where.conversation.meetingId } } : {}),
+      ...(where.conversation.teamId ? { team: { id: where.conversation.teamId }, channel: { id: where.conversation.id.split(';')[0] } } : {}),
+    },
   };
 }
 
@@ -116,7 +122,7 @@ export function membersRemoved(where: Where, removed: readonly TestUser[]): Json
   delete activity.membersAdded;
   const inChannel = where.conversation.conversationType === 'channel';
   const { team, ...rest } = activity.channelData as Json;
-  const channelData: Json = inChannel ? { ...rest, team, eventType: 'teamMemberRemoved' } : { tenant: rest.tenant };
+  const channelData: Json = inChannel ? { ...rest, team: where.conversation.teamId ? { id: where.conversation.teamId } : team, eventType: 'teamMemberRemoved' } : { tenant: rest.tenant };
   return { ...activity, membersRemoved: removed.map((u) => ({ id: u.id, aadObjectId: u.aadObjectId })), channelData };
 }
 
