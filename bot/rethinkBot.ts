@@ -14,6 +14,7 @@ import { ADMINISTRATOR_COMMANDS, MESSAGES, type CardData, type Deps, type Handle
 import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor, readOnly } from './router';
 import { asCardData, teamOf, tenantOf, turnInput, typedText } from './turn';
+import { whoIs } from '../services/store/pool';
 
 export interface BotOptions {
   readonly clock: () => Date;
@@ -190,8 +191,9 @@ export class RethinkBot extends TeamsActivityHandler {
 
   /** A named facilitator can no longer be reached: the administrators, who set up the pool, are told. */
   private async tellAdministratorsIfFacilitator(aadObjectId: string): Promise<void> {
-    if (!(await this.deps.pool.get())?.facilitators.some((f) => f.aadObjectId === aadObjectId)) return;
-    const text = `A named facilitator (Entra object id ${aadObjectId}) has removed Re-think from their personal chat, so new requests for an independent facilitator can’t reach them until they add it again. Type **facilitators** to see who can be reached.`;
+    const named = (await this.deps.pool.get())?.facilitators.find((f) => f.aadObjectId === aadObjectId);
+    if (!named) return;
+    const text = `A named facilitator, ${named.name ? whoIs(named) : `Entra object id ${aadObjectId}`}, has removed Re-think from their personal chat, so new requests for an independent facilitator can’t reach them until they add it again. Type **facilitators** to see who can be reached.`;
     for (const id of this.deps.administrators) {
       const chat = (await this.deps.people.get(id))?.personalConversation;
       if (chat) {

@@ -28,6 +28,26 @@ export function typedText(activity: TurnContext['activity']): string {
   return text.replace(/&nbsp;/gi, ' ');
 }
 
+/** People @mentioned in a message, Re-think itself aside, once each. */
+function mentionedIn(activity: TurnContext['activity']): { id: string; name: string }[] {
+  const people = new Map<string, string>();
+  for (const entity of activity.entities ?? []) {
+    const mentioned = entity.type === 'mention' ? (entity as { mentioned?: { id?: unknown; name?: unknown } }).mentioned : undefined;
+    if (typeof mentioned?.id === 'string' && mentioned.id && mentioned.id !== activity.recipient?.id) people.set(mentioned.id, typeof mentioned.name === 'string' ? mentioned.name : '');
+  }
+  return [...people].map(([id, name]) => ({ id, name }));
+}
+
+/** Who a member of this conversation is, as Teams says: undefined when it can't (not a member, or Teams failing). */
+async function memberOf(context: TurnContext, memberId: string): Promise<{ aadObjectId: string; name: string } | undefined> {
+  try {
+    const member = await TeamsInfo.getMember(context, memberId);
+    return member.aadObjectId ? { aadObjectId: member.aadObjectId.toLowerCase(), name: member.name ?? '' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The team a channel's activity came from (Teams says so in channelData). */
 export function teamOf(context: TurnContext): string | undefined {
   const id = (context.activity.channelData as { team?: { id?: unknown } } | undefined)?.team?.id;
@@ -77,6 +97,7 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
     ...(teamOf(context) ? { teamId: teamOf(context) } : {}),
     // Asked of Teams each time it is needed: a presenter can be made an attendee mid-meeting.
     ...(activity.from.aadObjectId ? { meetingRole: (meeting: string) => meetingRoleOf(context, meeting, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
+    ...(activity.type === 'message' ? { mentioned: mentionedIn(activity), memberOf: (id: string) => memberOf(context, id) } : {}),
     activityId: activity.id || undefined,
     replyToId: activity.replyToId || undefined,
     data,

@@ -10,7 +10,7 @@ import type { Rethink } from '../../services/rethink/types';
 import * as lifecycle from '../../services/requests/lifecycle';
 import { administratorChats, changeEach, poolReach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
-import { namedReach, type FacilitatorPool } from '../../services/store/pool';
+import { namedReach, whoIs, type FacilitatorPool } from '../../services/store/pool';
 import { engineContext, MESSAGES, textField, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 import { trimChars, typedCommand } from '../../services/text';
 import { conversationKey } from '../turn';
@@ -120,7 +120,25 @@ const facilitatorCount = (n: number): string => `${n === 0 ? 'no' : n} named fac
 /** Teams gives object ids in lower case; one pasted from elsewhere may not be, or may come in braces or quotes. */
 const idArgument = (input: TurnInput): string => trimChars(textField(input.data, 'argument').trim(), '"\'“‘{(<', '"\'”’})>.,;:!?').toLowerCase();
 const askForId = (command: 'add' | 'remove'): string =>
-  `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. They can find it by typing **my id** to Re-think, or you’ll find it on their profile in the Entra admin centre.`;
+  `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. They can find it by typing **my id** to Re-think, or you’ll find it on their profile in the Entra admin centre. In a chat or channel you share with them, you can @mention them instead: **@Re-think ${command} facilitator @their name**.`;
+
+/** Whom an administrator means: the one person @mentioned (Teams is asked who they are), or the Entra object id typed. */
+async function facilitatorMeant(input: TurnInput, command: 'add' | 'remove'): Promise<{ ok: true; id: string; name?: string } | { ok: false; notice: string }> {
+  const mentioned = input.mentioned ?? [];
+  if (mentioned.length > 1) return { ok: false, notice: `Please ${command} one facilitator at a time: @mention just one person after **${command} facilitator**.` };
+  const [person] = mentioned;
+  if (!person) {
+    const id = idArgument(input);
+    return GUID.test(id) ? { ok: true, id } : { ok: false, notice: askForId(command) };
+  }
+  const member = await input.memberOf?.(person.id);
+  if (!member || !GUID.test(member.aadObjectId)) {
+    return { ok: false, notice: `Teams didn’t tell me who ${person.name || 'that'} is here, so nothing has changed. Please give their Microsoft Entra object id instead, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**: they can find it by typing **my id** to Re-think.` };
+  }
+  const name = member.name || person.name;
+  return { ok: true, id: member.aadObjectId, ...(name ? { name } : {}) };
+}
+
 
 /** `my id`: someone's own Entra object id, to give an administrator who is adding them to the pool. */
 export const myId: Handler = async (input) => {
@@ -131,21 +149,23 @@ export const myId: Handler = async (input) => {
 
 export const addFacilitator: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
-  const id = idArgument(input);
-  if (!GUID.test(id)) return { notice: askForId('add') };
+  const meant = await facilitatorMeant(input, 'add');
+  if (!meant.ok) return { notice: meant.notice };
+  const { id, name } = meant;
   const at = input.now.toISOString();
   let already = false;
   const pool = await deps.pool.change((p) => {
     already = p.facilitators.some((f) => f.aadObjectId === id);
-    return already ? p : { ...p, facilitators: [...p.facilitators, { aadObjectId: id, addedBy: input.actor.id, addedAt: at }], audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorAdded', ref: id }] };
+    return already ? p : { ...p, facilitators: [...p.facilitators, { aadObjectId: id, ...(name ? { name } : {}), addedBy: input.actor.id, addedAt: at }], audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorAdded', ref: id }] };
   }, input.now);
   if (!pool) return { notice: MESSAGES.storeUnavailable };
   const person = await deps.people.get(id);
   const chat = person?.personalConversation;
   const reach = chat ? 'They receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: new requests will reach them once they add the app for themselves.';
-  if (already) return { notice: `${id} is already in the pool of named facilitators, so nothing has changed. ${reach}${await personalChatHint(input, deps)}` };
+  const who = whoIs(pool.facilitators.find((f) => f.aadObjectId === id) ?? { aadObjectId: id, ...(name ? { name } : {}) });
+  if (already) return { notice: `${who} is already in the pool of named facilitators, so nothing has changed. ${reach}${await personalChatHint(input, deps)}` };
   const offered = chat ? await offerWaiting(input, deps, chat) : 0;
-  return { notice: `Added ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${waitingSent(offered, 'to them')}${await personalChatHint(input, deps)}` };
+  return { notice: `Added ${who}. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${waitingSent(offered, 'to them')}${await personalChatHint(input, deps)}` };
 };
 
 /**
@@ -161,19 +181,23 @@ export async function offerWaitingOnInstall(input: TurnInput, deps: Deps): Promi
 
 export const removeFacilitator: Handler = async (input, deps) => {
   if (!isAdministrator(input, deps)) return notAdministrator(input, deps, MESSAGES.notAdministrator);
-  const id = idArgument(input);
-  if (!GUID.test(id)) return { notice: askForId('remove') };
+  const meant = await facilitatorMeant(input, 'remove');
+  if (!meant.ok) return { notice: meant.notice };
+  const { id } = meant;
   const at = input.now.toISOString();
   let wasIn = false;
+  let who = whoIs({ aadObjectId: id, ...(meant.name ? { name: meant.name } : {}) });
   const pool = await deps.pool.change((p) => {
-    wasIn = p.facilitators.some((f) => f.aadObjectId === id);
+    const entry = p.facilitators.find((f) => f.aadObjectId === id);
+    wasIn = entry !== undefined;
+    if (entry) who = whoIs({ ...entry, name: entry.name ?? meant.name });
     return wasIn ? { ...p, facilitators: p.facilitators.filter((f) => f.aadObjectId !== id), audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorRemoved', ref: id }] } : p;
   }, input.now);
   if (!pool) return { notice: MESSAGES.storeUnavailable };
   const chat = wasIn ? (await deps.people.get(id))?.personalConversation : undefined;
   if (chat) await noteLeftPool(input, deps, [chat.conversationId]);
-  if (!wasIn) return { notice: `That id isn’t in the pool of named facilitators, so nothing has changed. Type ${typedHere(input, 'facilitators')} to see who is.` };
-  return { notice: `Removed ${id}. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await afterLeaving(input, deps, pool)}` };
+  if (!wasIn) return { notice: `${meant.name ? `${meant.name} isn’t` : 'That id isn’t'} in the pool of named facilitators, so nothing has changed. Type ${typedHere(input, 'facilitators')} to see who is.` };
+  return { notice: `Removed ${who}. The pool now has ${facilitatorCount(pool.facilitators.length)}.${await afterLeaving(input, deps, pool)}` };
 };
 
 /**
@@ -203,8 +227,8 @@ export const showPool: Handler = async (input, deps) => {
     ? `Requests are posted in the facilitator channel${here ? ' (this channel)' : ''}, set on ${formatUkDate(pool.channel.setAt)} (to move it, type **@Re-think set facilitator channel** in another; to stop, ${typedHere(input, 'remove facilitator channel')}).`
     : 'No facilitator channel is set: type **@Re-think set facilitator channel** in the channel you want.';
   // Requests reach a named facilitator only in their personal chat with Re-think: say who has none.
-  const listed = (await namedReach(pool, deps.people)).map((f) => (f.chat ? f.aadObjectId : `${f.aadObjectId} (not reachable: Re-think isn’t added for them, so requests can’t reach them until they add it)`));
-  const named = listed.length ? `Named facilitators (Entra object ids): ${listed.join(', ')}.` : 'No named facilitators.';
+  const listed = (await namedReach(pool, deps.people)).map((f) => (f.chat ? whoIs(f) : `${whoIs(f)} (not reachable: Re-think isn’t added for them, so requests can’t reach them until they add it)`));
+  const named = listed.length ? `Named facilitators (with their Entra object ids): ${listed.join(', ')}.` : 'No named facilitators.';
   return { notice: `${channel} ${named}` };
 };
 

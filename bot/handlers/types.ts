@@ -29,6 +29,10 @@ export interface TurnInput {
   readonly replyToId: string | undefined;
   /** Asks Teams for the person's role in a meeting now (never cached): the Re-think's own meeting, wherever they pressed. */
   readonly meetingRole?: (meetingId: string) => Promise<MeetingRole>;
+  /** People @mentioned in the message, Re-think itself aside (once each). */
+  readonly mentioned?: readonly { readonly id: string; readonly name: string }[];
+  /** Asks Teams who a member of this conversation is (an @mentioned person's Entra object id); undefined if Teams can't say. */
+  readonly memberOf?: (memberId: string) => Promise<{ aadObjectId: string; name: string } | undefined>;
   readonly data: CardData;
   readonly now: Date;
 }
@@ -165,7 +169,7 @@ export type MeetingRole = { readonly kind: 'role'; readonly role: string } | { r
 
 /** Said to administrators where the commands everyone has are listed: theirs are otherwise only in README. */
 export const ADMINISTRATOR_COMMANDS =
-  'As an administrator, you can also type **facilitators**, **add facilitator** or **remove facilitator** with an Entra object id, **@Re-think set facilitator channel** (in the channel) or **remove facilitator channel**, **requests**, and, in your personal chat with Re-think, **export case** or **erase case** with a case reference.';
+  'As an administrator, you can also type **facilitators**, **add facilitator** or **remove facilitator** with an Entra object id (or, in a chat or channel you share with them, an @mention of the person), **@Re-think set facilitator channel** (in the channel) or **remove facilitator channel**, **requests**, and, in your personal chat with Re-think, **export case** or **erase case** with a case reference.';
 
 /**
  * In a channel, the reply thread this turn is in: the records are kept per channel, and a command

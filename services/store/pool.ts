@@ -8,8 +8,8 @@ export interface FacilitatorPool {
   id: 'facilitatorPool';
   /** `teamId`: the team it is in, so that the team's removal or archiving is recognised (set since this version). */
   channel?: ConversationAddress & { setBy: string; setAt: string; teamId?: string };
-  /** Entra object ids of named facilitators; their personal chats are found through `people`. */
-  facilitators: { aadObjectId: string; addedBy: string; addedAt: string }[];
+  /** Entra object ids of named facilitators (with the name Teams gave, when added by an @mention); their personal chats are found through `people`. */
+  facilitators: { aadObjectId: string; name?: string; addedBy: string; addedAt: string }[];
   /** `ref`: the facilitator added or removed; for a channel set or removed, the channel it replaced or removed. */
   audit: { at: string; by: string; what: 'channelSet' | 'channelRemoved' | 'channelGone' | 'facilitatorAdded' | 'facilitatorRemoved'; ref?: string }[];
   updatedAt: string;
@@ -42,11 +42,12 @@ export async function poolChats(pool: PoolRepository, people: PeopleRepository):
 }
 
 /** Each named facilitator, with their personal chat when they have Re-think added for them: one read each. */
-export async function namedReach(settings: FacilitatorPool | undefined, people: PeopleRepository): Promise<{ aadObjectId: string; chat?: ConversationAddress }[]> {
+export async function namedReach(settings: FacilitatorPool | undefined, people: PeopleRepository): Promise<{ aadObjectId: string; name?: string; chat?: ConversationAddress }[]> {
   return Promise.all(
     (settings?.facilitators ?? []).map(async (f) => {
       const chat = (await people.get(f.aadObjectId))?.personalConversation;
-      return chat ? { aadObjectId: f.aadObjectId, chat } : { aadObjectId: f.aadObjectId };
+      const who = { aadObjectId: f.aadObjectId, ...(f.name ? { name: f.name } : {}) };
+      return chat ? { ...who, chat } : who;
     }),
   );
 }
@@ -146,16 +147,19 @@ export async function keepReachable(
   return renewed;
 }
 
+/** A named facilitator as the administrators read them: their name, when Teams gave it, with their id. */
+export const whoIs = (f: { aadObjectId: string; name?: string | undefined }): string => (f.name ? `${f.name} (${f.aadObjectId})` : f.aadObjectId);
+
 /**
  * Whose personal chat a request's delivery went to, when the request itself doesn't say (the
  * requester and the facilitator who accepted it, it does): someone from the case's network, by
- * name, or a named facilitator, by Entra object id (the pool keeps no names). A few reads, only
+ * name, or a named facilitator, by name if the pool has it and Entra object id. A few reads, only
  * when a delivery has failed for good.
  */
 export async function chatOwner(doc: Pick<FacilitatorRequest, 'network'>, to: ConversationAddress, pool: PoolRepository, people: PeopleRepository): Promise<string | undefined> {
   if (to.conversationKind !== 'personal') return undefined;
   const reachedAt = async (aadObjectId: string | undefined) => aadObjectId !== undefined && (await people.get(aadObjectId))?.personalConversation?.conversationId === to.conversationId;
   for (const p of doc.network) if (await reachedAt(p.aadObjectId)) return `${p.name}’s personal chat with Re-think (they took part in the case’s earlier Re-thinks)`;
-  for (const f of (await pool.get())?.facilitators ?? []) if (await reachedAt(f.aadObjectId)) return `the personal chat with Re-think of the named facilitator ${f.aadObjectId}`;
+  for (const f of (await pool.get())?.facilitators ?? []) if (await reachedAt(f.aadObjectId)) return `the personal chat with Re-think of the named facilitator ${whoIs(f)}`;
   return undefined;
 }

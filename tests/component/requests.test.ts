@@ -3,7 +3,7 @@
  * pre-filled, submitted, delivered to the pool, accepted by exactly one of two facilitators at
  * once, scheduled, followed by a linked strategy 3 Re-think, and completed.
  */
-import { AHEAD, installed, newGroupChat, newMeetingChat, person, uninstalled, users, type TestConversation } from '../helpers/activities';
+import { AHEAD, installed, newGroupChat, newMeetingChat, person, uninstalled, users, type TestConversation, type TestUser } from '../helpers/activities';
 import { cardOf, startConnector } from '../helpers/connector';
 import { input, verbs } from '../helpers/adaptiveCards';
 import { MESSAGES } from '../../bot/handlers/types';
@@ -369,6 +369,26 @@ test('an accept delivered twice is answered the second time with where the reque
   expect(cardText(again.card)).toContain('That was done already. This card shows where the request is now.');
   const stored = (await bed.db.requests.item('accepted-twice', 'accepted-twice').read<{ audit: { what: string }[] }>()).resource;
   expect(stored?.audit.filter((a) => a.what === 'accepted')).toHaveLength(1);
+});
+
+test('in a chat shared with them, an administrator adds and removes a named facilitator by @mentioning them; the pool lists their name', async () => {
+  const group = newGroupChat();
+  const joining = person(9);
+  bed.connector.knowMember({ id: joining.id, name: joining.name, aadObjectId: joining.aadObjectId });
+  const mentioning = async (command: string, who: TestUser[]) => {
+    const activity = message('', { user: admin, conversation: group, serviceUrl: bed.connector.serviceUrl });
+    const mentions = who.map((w) => ({ type: 'mention', text: `<at>${w.name}</at>`, mentioned: { id: w.id, name: w.name } }));
+    await send(bed.app, { ...activity, text: `<at>Re-think</at> ${command} ${mentions.map((m) => m.text).join(' ')}`, entities: [...(activity.entities as object[]), ...mentions] });
+    return lastText(group.id);
+  };
+  expect(await mentioning('add facilitator', [joining])).toMatch(new RegExp(`^Added ${joining.name} \\(${joining.aadObjectId}\\)\\. The pool now has 2 named facilitators`));
+  await say(personalChat(admin), admin, 'facilitators');
+  expect(lastText(personalChat(admin).id)).toContain(`${joining.name} (${joining.aadObjectId}) (not reachable: Re-think isn’t added for them`);
+  // Two at once, or someone Teams can't say who is: nothing changes, and the administrator is told why.
+  expect(await mentioning('add facilitator', [joining, person(10)])).toBe('Please add one facilitator at a time: @mention just one person after **add facilitator**.');
+  expect(await mentioning('remove facilitator', [person(11)])).toMatch(/^Teams didn’t tell me who Professional 11 is here, so nothing has changed\. Please give their Microsoft Entra object id instead/);
+  expect(await mentioning('remove facilitator', [joining])).toMatch(new RegExp(`^Removed ${joining.name} \\(${joining.aadObjectId}\\)\\. The pool now has 1 named facilitator`));
+  expect(await mentioning('remove facilitator', [joining])).toBe(`${joining.name} isn’t in the pool of named facilitators, so nothing has changed. Type **@Re-think facilitators** to see who is.`);
 });
 
 test('the named pool: adding and removing need an Entra object id, in any case; removing someone not in it says so', async () => {
@@ -748,7 +768,7 @@ test('a named facilitator added before they had Re-think is sent the requests st
     await send(bed.app, uninstalled({ user: newcomer, conversation: personalChat(newcomer), serviceUrl: bed.connector.serviceUrl }));
     await bed.app.idle();
     expect(lastText(personalChat(admin).id)).toBe(
-      `A named facilitator (Entra object id ${newcomer.aadObjectId}) has removed Re-think from their personal chat, so new requests for an independent facilitator can’t reach them until they add it again. Type **facilitators** to see who can be reached.`,
+      `A named facilitator, Entra object id ${newcomer.aadObjectId}, has removed Re-think from their personal chat, so new requests for an independent facilitator can’t reach them until they add it again. Type **facilitators** to see who can be reached.`,
     );
     await say(personalChat(admin), admin, 'facilitators');
     expect(lastText(personalChat(admin).id)).toContain(`${newcomer.aadObjectId} (not reachable`);

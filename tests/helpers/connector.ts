@@ -45,6 +45,8 @@ export interface Connector {
   setMeetingRole(aadObjectId: string, role: 'Organizer' | 'Presenter' | 'Attendee' | undefined, teamsUserId?: string, meetingId?: string): void;
   /** Chat membership (GET .../members/{id}): ids removed from a chat answer 404. */
   removeFromChat(conversationId: string, memberId: string): void;
+  /** Who a member is, as Teams answers a look-up of their id (otherwise their id stands for their object id too). */
+  knowMember(member: { id: string; name: string; aadObjectId?: string }): void;
   /** Role look-ups asked so far, in order (aad object ids). */
   readonly roleLookups: string[];
   /** Chat membership look-ups asked so far, in order (member ids). */
@@ -107,6 +109,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   const meetingRoles = new Map<string, string>();
   const teamsIds = new Map<string, string>();
   const removed = new Set<string>();
+  const known = new Map<string, { name: string; aadObjectId?: string }>();
   const roleLookups: string[] = [];
   const memberLookups: string[] = [];
   const server: Server = createServer(async (req, res) => {
@@ -118,7 +121,11 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       const failingWith = failingConversations.get(decodeURIComponent(member[1] ?? ''));
       if (failingWith) reply(res, failingWith, { error: { code: 'Failing', message: 'test' } });
       else if (removed.has(key)) reply(res, 404, { error: { code: 'MemberNotFoundInConversation', message: 'not in the chat' } });
-      else reply(res, 200, { id: decodeURIComponent(member[2] ?? ''), aadObjectId: decodeURIComponent(member[2] ?? '') });
+      else {
+        const id = decodeURIComponent(member[2] ?? '');
+        const who = known.get(id);
+        reply(res, 200, who ? { id, name: who.name, ...(who.aadObjectId ? { aadObjectId: who.aadObjectId } : {}) } : { id, aadObjectId: id });
+      }
       return;
     }
     const participant = /^\/v1\/meetings\/([^/]+)\/participants\/([^/?]+)/.exec(req.url ?? '');
@@ -240,6 +247,9 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     memberLookups,
     removeFromChat: (conversationId, memberId) => {
       removed.add(`${conversationId}|${memberId}`);
+    },
+    knowMember: ({ id, ...who }) => {
+      known.set(id, who);
     },
     failUploads: (status) => {
       uploadsFailing = status;
