@@ -60,7 +60,7 @@ type Audited = { kind: 'recorded'; doc: Stored<FacilitatorRequest> } | { kind: '
 async function audit(deps: Deps, r: Stored<FacilitatorRequest>, by: string, what: 'documentAccepted' | 'documentSent' | 'documentDeclined', now: Date, answer?: string): Promise<Audited> {
   const outcome = await deps.requests.update(
     r.id,
-    (current) => (answered(current, answer) ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, audit: [...current.audit, { at: now.toISOString(), by, what, ...(answer ? { ref: answer } : {}) }], updatedAt: now.toISOString() } }),
+    (current) => (answered(current, answer) ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, audit: [...current.audit, { at: now.toISOString(), by, what, ...(answer ? { ref: answer } : {}) }], updatedAt: now.toISOString(), ttl: deps.profile.retentionDays * 86_400 } }),
     r,
     true,
   );

@@ -64,7 +64,8 @@ export function peopleRepository(container: Container, retentionSeconds: number)
         (current) => {
           const stale = current.personalConversationSince !== undefined && removedAt < current.personalConversationSince;
           if (current.personalConversation?.conversationId !== conversationId || stale) return { ok: true, value: current, replay: true };
-          const next: PersonRecord = { ...current, personalConversationRemovedAt: removedAt, updatedAt: now.toISOString() };
+          // A change starts the retention period again, under today's period (as `remember` does).
+          const next: PersonRecord = { ...current, personalConversationRemovedAt: removedAt, updatedAt: now.toISOString(), ttl: retentionSeconds };
           delete next.personalConversation;
           delete next.personalConversationSince;
           return { ok: true, value: next };
@@ -80,7 +81,7 @@ export function peopleRepository(container: Container, retentionSeconds: number)
           const before = current.facilitating ?? [];
           const facilitating = change(before);
           const same = facilitating.length === before.length && facilitating.every((c, i) => c === before[i]);
-          return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, updatedAt: now.toISOString() } };
+          return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds } };
         }, { idempotent: true });
         if (outcome.kind !== 'notFound') return outcome.kind === 'updated' && !outcome.replay;
         const facilitating = change([]);

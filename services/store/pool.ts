@@ -133,7 +133,10 @@ export async function keepReachable(
   let renewed = 0;
   for (const aadObjectId of [...new Set([...administrators.map((a) => a.toLowerCase()), ...named])]) {
     const record = await people.get(aadObjectId);
-    const expires = record ? Date.parse(record.updatedAt) + retentionSeconds * 1000 : Infinity;
+    // The store expires a record by the TTL its last write gave it: under a shorter period than today's, sooner.
+    const stored = record as { _ts?: number; ttl?: number } | undefined;
+    const byStore = stored?._ts !== undefined && stored.ttl !== undefined && stored.ttl > 0 ? (stored._ts + stored.ttl) * 1000 : Infinity;
+    const expires = record ? Math.min(Date.parse(record.updatedAt) + retentionSeconds * 1000, byStore) : Infinity;
     if (expires - now.getTime() > renewWithinMs) continue;
     // Where to reach them is kept; the cases they facilitated are not, once no request for them is
     // open (the list is otherwise cleared as a request moves on, and may have missed one).

@@ -156,7 +156,7 @@ test('during a deployment that lengthens the period, an instance still on the ol
 test('administrators and named facilitators stay reachable: their records near the end of the retention period are renewed by the daily check; anyone else’s are left to expire', async () => {
   const store = await startStore();
   const db = storeReader(store.endpoint);
-  const [admin, named, other, fresh] = ['6a1f2c3d-0000-4000-8000-0000000a0001', '6a1f2c3d-0000-4000-8000-0000000a0002', '6a1f2c3d-0000-4000-8000-0000000a0003', '6a1f2c3d-0000-4000-8000-0000000a0004'];
+  const [admin, named, other, fresh, shortLived] = ['6a1f2c3d-0000-4000-8000-0000000a0001', '6a1f2c3d-0000-4000-8000-0000000a0002', '6a1f2c3d-0000-4000-8000-0000000a0003', '6a1f2c3d-0000-4000-8000-0000000a0004', '6a1f2c3d-0000-4000-8000-0000000a0005'];
   // The containers first, as the app makes them; then the records as they were left long ago.
   let app = await startApp(store.endpoint);
   await app.stop();
@@ -164,6 +164,8 @@ test('administrators and named facilitators stay reachable: their records near t
   for (const [id, days] of [[admin, 720], [named, 725], [other, 725], [fresh, 10]] as const) {
     await db.people.items.upsert({ id, aadObjectId: id, personalConversation: chat, updatedAt: ago(days), ttl: 730 * DAY });
   }
+  // Written lately under a shorter period than today's (since lengthened): the store expires it in 20 days.
+  await db.people.items.upsert({ id: shortLived, aadObjectId: shortLived, personalConversation: chat, updatedAt: ago(0), ttl: 20 * DAY });
   // The named facilitator's list still names a case whose request was left to expire long ago, and one still open.
   await db.people.items.upsert({ id: named, aadObjectId: named, personalConversation: chat, facilitating: ['PSCP-2024-0001', 'PSCP-2026-0002'], updatedAt: ago(725), ttl: 730 * DAY });
   await db.requests.items.upsert({ id: 'request-still-open', type: 'request', caseReference: 'PSCP-2026-0002', status: 'accepted', submittedAt: ago(20), updatedAt: ago(20), ttl: 730 * DAY });
@@ -172,7 +174,7 @@ test('administrators and named facilitators stay reachable: their records near t
   await db.settings.items.upsert({ id: 'facilitatorPool', facilitators: [{ aadObjectId: named, addedBy: 'x', addedAt: poolChanged }], audit: [{ at: poolChanged, by: 'x', what: 'facilitatorAdded', ref: named }, { at: ago(20), by: 'x', what: 'facilitatorRemoved', ref: 'someone-else' }], updatedAt: poolChanged, ttl: -1 });
   // The next day's check, as run by the instance that claims it.
   await db.settings.items.upsert({ id: 'retentionCheck', retentionSeconds: 730 * DAY, checkedAt: ago(2), periodFrom: ago(900), ttl: -1 });
-  app = await startApp(store.endpoint, { env: { ADMIN_IDS: `${admin.toUpperCase()},${fresh}` } });
+  app = await startApp(store.endpoint, { env: { ADMIN_IDS: `${admin.toUpperCase()},${fresh},${shortLived}` } });
   try {
     await app.retentionChecked;
     const updatedAt = async (id: string) => Date.parse((await db.people.item(id, id).read<{ updatedAt: string }>()).resource?.updatedAt ?? '');
@@ -180,6 +182,7 @@ test('administrators and named facilitators stay reachable: their records near t
     expect(Date.now() - (await updatedAt(named))).toBeLessThan(60_000);
     expect(Date.now() - (await updatedAt(other))).toBeGreaterThan(724 * DAY * 1000);
     expect(Date.now() - (await updatedAt(fresh))).toBeGreaterThan(9 * DAY * 1000);
+    expect((await db.people.item(shortLived, shortLived).read<{ ttl: number }>()).resource?.ttl).toBe(730 * DAY);
     // Where to reach them is kept as it was; a case with no open request is not kept with it.
     const kept = (await db.people.item(named, named).read<{ personalConversation?: { conversationId: string }; facilitating?: string[] }>()).resource;
     expect(kept?.personalConversation?.conversationId).toBe('a:chat');
