@@ -346,8 +346,17 @@ function oneAtATime(work: () => Promise<void>): { run(): Promise<void>; fresh():
 /**
  * JSON only. A form post is a request any web page can send across origins with no preflight: in
  * local use, with no sign-in, a page open in the developer's browser could otherwise drive the bot.
+ * Uncompressed only: restify's body reader limits a compressed body by its compressed size, so half
+ * a megabyte of gzip would be inflated to hundreds before anyone is signed in. Teams and the side
+ * panel never compress what they send.
  */
 function jsonOnly(req: restify.Request, res: restify.Response, next: restify.Next): void {
+  const encoding = (req.header('content-encoding') || 'identity').trim().toLowerCase();
+  if (encoding !== 'identity') {
+    res.send(415, { code: 'UnsupportedMediaType', message: 'Re-think takes uncompressed bodies only.' });
+    next(false);
+    return;
+  }
   const hasBody = Number(req.header('content-length') || 0) > 0 || Boolean(req.header('transfer-encoding'));
   if (req.method !== 'GET' && req.method !== 'HEAD' && hasBody && !/^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(req.header('content-type') || '')) {
     res.send(415, { code: 'UnsupportedMediaType', message: 'Re-think takes JSON only.' });

@@ -1,6 +1,7 @@
 /** Bad input and faults: each gets a clear answer, and nothing recorded is lost or half-written. */
 import type { Container } from '@azure/cosmos';
 import { randomUUID } from 'node:crypto';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { AHEAD, installed, newGroupChat, person, TENANT, users, type TestConversation } from '../helpers/activities';
 import { cardOf } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
@@ -259,7 +260,7 @@ describe('bad input', () => {
     expect(await snapshot(theirs.driver.conversation.id, theirs.rethinkId)).toBe(before);
   });
 
-  test('a malformed JSON body, or one that is not an activity, is a 400; a body that is not JSON is a 415; the app keeps serving', async () => {
+  test('a malformed JSON body, or one that is not an activity, is a 400; a body that is not JSON, or is compressed, is a 415; the app keeps serving', async () => {
     const response = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message", "text": ' });
     expect(response.status).toBe(400);
     for (const body of ['[1,2,3]', '{}', '{"type": 42}', 'null']) {
@@ -273,6 +274,13 @@ describe('bad input', () => {
     expect(posted.status).toBe(415);
     const plain = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ type: 'message', text: 'help' }) });
     expect(plain.status).toBe(415);
+    // A compressed body is refused before it is inflated: 20 KB of gzip would be 20 MB of JSON, read before anyone is signed in.
+    for (const [encoding, compress] of [['gzip', gzipSync], ['deflate', deflateSync]] as const) {
+      const bomb = compress(Buffer.from(`{"type":"message","text":"${'a'.repeat(20 * 1024 * 1024)}"}`));
+      expect(bomb.length).toBeLessThan(512 * 1024);
+      const inflated = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: bomb });
+      expect(inflated.status).toBe(415);
+    }
     // Still serving: the bot answers (a 200 alone would not say so: a failed turn is answered 200 too).
     const driver = new Driver(bed.app, bed.connector, newGroupChat());
     expect((await driver.say(megan, 'help')).status).toBe(200);
