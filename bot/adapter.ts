@@ -1,4 +1,4 @@
-import { CloudAdapter, ConfigurationServiceClientCredentialFactory } from 'botbuilder';
+import { CloudAdapter, ConfigurationServiceClientCredentialFactory, type Activity, type TurnContext } from 'botbuilder';
 import type { BotAuth } from '../services/config';
 import type { Logger } from '../services/logging';
 import { ReusedClientsAuthentication } from './reusedClients';
@@ -18,10 +18,17 @@ export function botbuilderSettings(auth: BotAuth): Record<string, string> {
  * With no app id the adapter accepts unauthenticated requests (local use only); with one, the
  * SDK authenticates every inbound request and signs outbound calls.
  */
-export function createAdapter(auth: BotAuth, log: Logger): CloudAdapter {
+/** CloudAdapter, with the activity's processing open to `answerActivity`. */
+export class RethinkAdapter extends CloudAdapter {
+  authenticateAndRun(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
+    return this.processActivity(authorization, activity, logic);
+  }
+}
+
+export function createAdapter(auth: BotAuth, log: Logger): RethinkAdapter {
   const settings = botbuilderSettings(auth);
   const credentials = new ConfigurationServiceClientCredentialFactory(settings);
-  const adapter = new CloudAdapter(new ReusedClientsAuthentication(settings, credentials));
+  const adapter = new RethinkAdapter(new ReusedClientsAuthentication(settings, credentials));
   adapter.onTurnError = async (context, error) => {
     log.error({ err: error.name, type: context.activity.type }, 'unhandled error in a turn');
     if (context.activity.type === 'message') {
@@ -29,4 +36,34 @@ export function createAdapter(auth: BotAuth, log: Logger): CloudAdapter {
     }
   };
   return adapter;
+}
+
+/**
+ * One activity through the adapter, as CloudAdapter.process does, but with a refusal logged through
+ * the app's logger (at most once in ten minutes, by `warnNow`): botbuilder writes each refused
+ * request's stack to stderr, so unsigned requests from anyone could push the app's own logs out.
+ */
+export async function answerActivity(
+  adapter: RethinkAdapter,
+  authorization: string,
+  activity: Activity,
+  logic: (context: TurnContext) => Promise<void>,
+  log: Logger,
+  warnNow: (what: string) => boolean,
+): Promise<{ status: number; body?: unknown }> {
+  // As botbuilder reads them: Teams sends ISO times, kept as sent alongside.
+  for (const [field, raw] of [['timestamp', 'rawTimestamp'], ['localTimestamp', 'rawLocalTimestamp'], ['expiration', 'rawExpiration']] as const) {
+    const value: unknown = activity[field];
+    if (typeof value === 'string') Object.assign(activity, { [raw]: value, [field]: new Date(value) });
+  }
+  try {
+    const answer = await adapter.authenticateAndRun(authorization, activity, logic);
+    return { status: answer?.status ?? 200, ...(answer?.body !== undefined ? { body: answer.body } : {}) };
+  } catch (error) {
+    // botbuilder's AuthenticationError carries the status it means; anything else is the app's fault.
+    const refused = typeof (error as { statusCode?: unknown }).statusCode === 'number';
+    if (!refused) log.error({ err: (error as Error).name }, 'an activity could not be processed');
+    else if (warnNow('refused')) log.warn('refused a request to /api/messages without a valid Bot Framework token (said at most once in ten minutes)');
+    return { status: refused ? 401 : 500 };
+  }
 }

@@ -20,7 +20,8 @@ import { checkRetention } from '../services/store/retention';
 import { readItem } from '../services/store/repository';
 import { connectorClient, tokenSource } from './connectorClient';
 import { poolHolds, requestSender } from './requestSender';
-import { createAdapter } from './adapter';
+import type { Activity } from 'botbuilder';
+import { answerActivity, createAdapter } from './adapter';
 import { AnswersFirst } from './answersFirst';
 import { CARD_TIMING, type CardTiming } from './cardUpdates';
 import { Deliveries } from './deliveries';
@@ -206,7 +207,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       res.send(400, { code: 'BadRequest', message: 'The body is not a Bot Framework activity.' });
       return;
     }
-    await adapter.process(req, res, (context) => bot.run(context));
+    const answer = await answerActivity(adapter, req.header('authorization') ?? '', body as Activity, (context) => bot.run(context), log, warnNow);
+    if (answer.body === undefined) {
+      res.status(answer.status);
+      res.end();
+    } else res.send(answer.status, answer.body);
   });
   if (options.echoFloor) mountEchoFloor(server, '/bench/echo');
   const panelAuth = options.panelAuth ?? panelAuthFor(config);

@@ -5,11 +5,15 @@ import { START_FORM } from '../helpers/driver';
 import { startConnector } from '../helpers/connector';
 import { startApp, startStore, storeReader } from '../helpers/harness';
 
-test('with single-tenant credentials, a request without a valid Bot Framework token is refused and writes nothing', async () => {
+test('with single-tenant credentials, a request without a valid Bot Framework token is refused and writes nothing, and the log says so once', async () => {
   const store = await startStore();
   const connector = await startConnector();
+  const { lines, logger } = captureLog();
+  // botbuilder writes each refusal's stack to stderr, where anyone's unsigned requests would push the app's own log out.
+  const stderr = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   const app = await startApp(store.endpoint, {
     env: { MICROSOFT_APP_ID: '11111111-2222-4333-8444-555555555555', MICROSOFT_APP_PASSWORD: 'fake', MICROSOFT_APP_TENANT_ID: '72f988bf-0000-4000-8000-00000000abcd' },
+    logger: logger('warn'),
   });
   const db = storeReader(store.endpoint);
   try {
@@ -17,9 +21,13 @@ test('with single-tenant credentials, a request without a valid Bot Framework to
     const where = { user: users.megan, conversation: chat, serviceUrl: connector.serviceUrl };
     // Each of these writes when unauthenticated requests are accepted (see faults.test.ts, the tenant allow-list).
     for (const activity of [installed(where), message('start', where), execute('startRethink', START_FORM, where)]) {
-      const anonymous = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-      expect(anonymous.status).toBe(401);
+      for (const authorization of [undefined, 'Bearer not-a-token']) {
+        const anonymous = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(activity) });
+        expect(anonymous.status).toBe(401);
+      }
     }
+    expect(stderr).not.toHaveBeenCalled();
+    expect(lines.filter((l) => l.includes('without a valid Bot Framework token'))).toHaveLength(1);
     await app.idle();
     // (A request with a token is not tried here: validating one fetches Microsoft's signing keys,
     // and tests send traffic only to this machine.)
@@ -30,6 +38,7 @@ test('with single-tenant credentials, a request without a valid Bot Framework to
     // The app keeps serving: its health check still answers.
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
   } finally {
+    stderr.mockRestore();
     db.dispose();
     await app.stop();
     await connector.stop();
