@@ -1,6 +1,6 @@
 /**
  * Who is calling the side panel's API: the Teams SSO token, checked against Microsoft Entra's
- * signing keys (issuer, audience = the app's id URI, the access_as_user scope, expiry, tenant on the allow-list). Without an
+ * signing keys (issuer, audience = the app's id URI, the access_as_user scope, issued to a Teams client, expiry, tenant on the allow-list). Without an
  * app id (local use) the page runs outside Teams as the development identity set in configuration.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
@@ -26,12 +26,18 @@ export interface PanelUser {
  */
 export type AuthOutcome = { ok: true; user: PanelUser } | { ok: false; status: 401 | 403 | 503; message: string; reason: AuthRefusal; tenantId?: string };
 
-export type AuthRefusal = 'noToken' | 'expired' | 'audience' | 'issuer' | 'tenantNotAllowed' | 'scope' | 'noUser' | 'signature' | 'invalid' | 'keysUnavailable';
+export type AuthRefusal = 'noToken' | 'expired' | 'audience' | 'issuer' | 'tenantNotAllowed' | 'scope' | 'client' | 'noUser' | 'signature' | 'invalid' | 'keysUnavailable';
 
 const NOT_CHECKED = 'Your sign-in could not be checked. Please reopen the panel.';
 
 /** Entra's keys for every tenant, fetched and cached by jose. */
 export const entraKeys = (): JWTVerifyGetKey => createRemoteJWKSet(new URL('https://login.microsoftonline.com/common/discovery/v2.0/keys'));
+
+/**
+ * The clients a panel token may have been issued to: Teams on the desktop and mobile, and on the web.
+ * Another app a person consented to could otherwise obtain a token for the panel's scope and act as them.
+ */
+export const TEAMS_CLIENTS: readonly string[] = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'];
 
 const claim = (payload: Record<string, unknown>, name: string): string => (typeof payload[name] === 'string' ? (payload[name] as string) : '');
 
@@ -51,6 +57,8 @@ export async function authenticate(header: string | undefined, auth: PanelAuth):
     if (auth.allowedTenantIds && !auth.allowedTenantIds.includes(tenantId)) return { ok: false, status: 403, message: 'The side panel is not available to your organisation. You can still take part using the Re-think card in the meeting chat.', reason: 'tenantNotAllowed', tenantId };
     // A person's token for the panel's scope (Teams SSO), not an app's own token for the same audience.
     if (!claim(payload, 'scp').split(' ').includes('access_as_user') || claim(payload, 'idtyp') === 'app') return refused('scope', tenantId);
+    // The client it was issued to: `azp` in a v2 token, `appid` in a v1.
+    if (!TEAMS_CLIENTS.includes(claim(payload, 'azp') || claim(payload, 'appid'))) return refused('client', tenantId);
     const aadObjectId = claim(payload, 'oid');
     if (!aadObjectId) return refused('noUser', tenantId);
     return { ok: true, user: { aadObjectId, name: claim(payload, 'name'), tenantId, development: false } };

@@ -320,6 +320,8 @@ test.each([
   ['a token signed by an untrusted key', async () => mint(attendee, { key: (await generateKeyPair('RS256')).privateKey }), 401],
   ['a token from another tenant', async () => mint(attendee, { tenant: OTHER_TENANT }), 403],
   ['an app’s token rather than a person’s', async () => mint(attendee, { appOnly: true }), 401],
+  ['a person’s token issued to another app than Teams', async () => mint(attendee, { client: '99999999-0000-4000-8000-000000000001' }), 401],
+  ['a person’s v2 token issued to another app than Teams', async () => mint(attendee, { client: '99999999-0000-4000-8000-000000000001', audience: AUDIENCE.split('/').pop() ?? '' }), 401],
   ['someone who is not in the meeting', async () => mint(outsider), 403],
 ])('refused: %s, and nothing changes', async (_name, token, status) => {
   const before = await stored();

@@ -14,6 +14,8 @@ export interface MintOptions {
   expiresIn?: string | number;
   key?: KeyLike;
   appOnly?: boolean;
+  /** The client the token was issued to (Teams on the web, by default). */
+  client?: string;
 }
 
 export interface TeamsSso {
@@ -32,7 +34,9 @@ export async function teamsSso(): Promise<TeamsSso> {
       // As Entra issues them: a v1 token is for the id URI, from sts.windows.net; a v2 token for the app's id.
       const issuer = audience.startsWith('api://') ? `https://sts.windows.net/${tenant}/` : `https://login.microsoftonline.com/${tenant}/v2.0`;
       // Teams SSO gives a user's token for the app's one scope; an app's own token has roles, and no scope.
-      return new SignJWT({ oid: user.aadObjectId, name: user.name, tid: tenant, ...(overrides.appOnly ? { idtyp: 'app', roles: ['Panel.Read'] } : { scp: 'access_as_user' }) })
+      // And names the client it was issued to: `appid` in a v1 token, `azp` in a v2.
+      const client = { [audience.startsWith('api://') ? 'appid' : 'azp']: overrides.client ?? '5e3ce6c0-2b1f-4285-8d4b-75ee78787346' };
+      return new SignJWT({ oid: user.aadObjectId, name: user.name, tid: tenant, ...client, ...(overrides.appOnly ? { idtyp: 'app', roles: ['Panel.Read'] } : { scp: 'access_as_user' }) })
         .setProtectedHeader({ alg: 'RS256', kid: 'test' })
         .setIssuer(issuer)
         .setAudience(audience)
