@@ -329,8 +329,9 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     nextStageTitle: nextStageText?.title ?? '',
     today: ukToday(now),
     editMin: editing && editing.dueDate < ukToday(now) ? editing.dueDate : ukToday(now),
-    nameMax: profile.limits.nameMaxLength,
-    actionMax: pasteRoom(profile.limits.actionMaxLength),
+    // Room for what is already recorded under a limit since lowered: a box may cut a longer value put in it.
+    nameMax: Math.max(profile.limits.nameMaxLength, ...r.participants.flatMap((p) => [p.role.length, p.agency.length]), ...r.actions.map((a) => a.owner.name.length)),
+    actionMax: Math.max(pasteRoom(profile.limits.actionMaxLength), ...r.actions.map((a) => a.description.length)),
     contributionMax: pasteRoom(profile.limits.contributionMaxLength),
     actionLimit: characters(profile.limits.actionMaxLength),
     contributionLimit: characters(profile.limits.contributionMaxLength),

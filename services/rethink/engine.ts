@@ -244,9 +244,9 @@ const handlers: Handlers = {
   join(r, c, actor, ctx) {
     const open = mustBeOpen(r);
     if (!open.ok) return open;
-    const person = checkPerson(c.role, c.agency, ctx.profile);
-    if (!person.ok) return person;
     const existing = r.participants.find((p) => p.id === actor.id);
+    const person = checkPerson(c.role, c.agency, ctx.profile, existing);
+    if (!person.ok) return person;
     if (existing) Object.assign(existing, person.value, { name: actor.name || existing.name });
     else r.participants.push({ ...participantOf(actor), ...person.value, external: false, joinedAt: ctx.now.toISOString() });
     return ok(r);
@@ -406,7 +406,7 @@ const handlers: Handlers = {
     const found = changeableAction(r, c.actionId, actor);
     if (!found.ok) return found;
     const existing = found.value;
-    const action = checkAction(r, c, ctx, existing.dueDate);
+    const action = checkAction(r, c, ctx, existing);
     if (!action.ok) return action;
     const { description, owner, dueDate } = existing;
     // Saved again with nothing changed: no new version (applyCommand then records nothing). Also
@@ -811,29 +811,33 @@ function participantOf(actor: Actor): Pick<Participant, 'id' | 'name' | 'aadObje
   return { id: actor.id, name: actor.name || 'Someone', ...(actor.aadObjectId ? { aadObjectId: actor.aadObjectId } : {}) };
 }
 
-function checkPerson(role: string, agency: string, profile: PartnershipProfile): Result<{ role: string; agency: string }> {
-  const r = checkText(role, 'a role (for example, social worker)', profile.limits.nameMaxLength, { called: 'The role' });
+/** `recorded`: the person as they joined, whose role or agency left unchanged stands even over a limit lowered since. */
+function checkPerson(role: string, agency: string, profile: PartnershipProfile, recorded?: Pick<Participant, 'role' | 'agency'>): Result<{ role: string; agency: string }> {
+  const r = checkText(role, 'a role (for example, social worker)', profile.limits.nameMaxLength, { called: 'The role', recorded: recorded?.role });
   if (!r.ok) return r;
-  const a = checkText(agency, 'an agency (for example, children’s social care)', profile.limits.nameMaxLength, { called: 'The agency' });
+  const a = checkText(agency, 'an agency (for example, children’s social care)', profile.limits.nameMaxLength, { called: 'The agency', recorded: recorded?.agency });
   if (!a.ok) return a;
   return ok({ role: r.value, agency: a.value });
 }
 
 /**
- * `recordedDue`: an edited action's due date as recorded. Left as it is, it is kept even once it has
+ * `recorded`: an edited action as recorded. Its due date left as it is is kept even once it has
  * passed (an action may be corrected until the Re-think closes); a new date must not be in the past.
+ * Its description and owner left as they are stand even over a limit lowered since.
  */
-function checkAction(r: Rethink, c: { description: string; ownerParticipantId: string; ownerName: string; dueDate: string }, ctx: EngineContext, recordedDue?: string): Result<Pick<AgreedAction, 'description' | 'owner' | 'dueDate'>> {
-  const description = checkText(c.description, 'what the action is', ctx.profile.limits.actionMaxLength, { called: 'The action' });
+function checkAction(r: Rethink, c: { description: string; ownerParticipantId: string; ownerName: string; dueDate: string }, ctx: EngineContext, recorded?: AgreedAction): Result<Pick<AgreedAction, 'description' | 'owner' | 'dueDate'>> {
+  const description = checkText(c.description, 'what the action is', ctx.profile.limits.actionMaxLength, { called: 'The action', recorded: recorded?.description });
   if (!description.ok) return description;
   let owner: AgreedAction['owner'];
   const participant = participantNamed(r, c.ownerParticipantId);
   if (participant) owner = { participantId: participant.id, name: participant.name };
   else {
-    const name = checkText(c.ownerName, 'who owns the action (choose a participant, or type who outside Teams owns it)', ctx.profile.limits.nameMaxLength, { called: 'The owner’s name and role' });
+    const recordedOwner = recorded && !recorded.owner.participantId ? recorded.owner.name : undefined;
+    const name = checkText(c.ownerName, 'who owns the action (choose a participant, or type who outside Teams owns it)', ctx.profile.limits.nameMaxLength, { called: 'The owner’s name and role', recorded: recordedOwner });
     if (!name.ok) return name;
     owner = { name: name.value };
   }
+  const recordedDue = recorded?.dueDate;
   const dueDate = recordedDue !== undefined && c.dueDate.trim() === recordedDue ? ok(recordedDue) : checkDueDate(c.dueDate, ctx.now, ctx.profile.retentionDays);
   if (!dueDate.ok) return dueDate;
   return ok({ description: description.value, owner, dueDate: dueDate.value });

@@ -69,8 +69,10 @@ export function checkCaseReference(input: string, profile: Pick<PartnershipProfi
  * Trimmed text within a length limit. `label` asks for the field ("Please enter a role"); `called`
  * names it when it is too long ("Your role is …"), where the label would read oddly.
  */
-export function checkText(input: string, label: string, max: number, { required = true, called = capitalise(label) } = {}): Result<string> {
+/** `recorded`: what is already recorded for this field, kept as it is even over a limit lowered since. */
+export function checkText(input: string, label: string, max: number, { required = true, called = capitalise(label), recorded }: { required?: boolean; called?: string; recorded?: string | undefined } = {}): Result<string> {
   const value = input.trim();
+  if (recorded !== undefined && value === recorded && value !== '') return ok(value);
   if (required && value === '') return refuse('invalidInput', `Please enter ${label}.`);
   if (value.length > max) {
     return refuse('invalidInput', `${called} is ${value.length.toLocaleString('en-GB')} characters long; the limit is ${max.toLocaleString('en-GB')}. Please shorten it and try again.`);

@@ -431,6 +431,23 @@ describe('actions and closing', () => {
     expect(refusal(r, { kind: 'addAction', ...action }, teacher).code).toBe('closed');
   });
 
+  test('a limit lowered since something was recorded: what is left unchanged stands, what is changed must fit', () => {
+    let r = apply(atStage5(), { kind: 'addAction', description: 'Book a team around the family meeting', ownerParticipantId: '', ownerName: 'School nurse', dueDate: '2026-12-10' }, lead);
+    const [added] = r.actions;
+    const lowered = { ...ctx, profile: { ...profile, limits: { ...profile.limits, nameMaxLength: 8, actionMaxLength: 10 } } };
+    // The lead joined as "Social worker" (13 characters): a new agency alone is saved.
+    const joined = applyCommand(r, { kind: 'join', role: 'Social worker', agency: 'CSC' }, lead, lowered);
+    expect(joined).toMatchObject({ ok: true, value: { participants: expect.arrayContaining([expect.objectContaining({ id: lead.id, role: 'Social worker', agency: 'CSC' })]) } });
+    expect(applyCommand(r, { kind: 'join', role: 'Senior social worker', agency: 'CSC' }, lead, lowered)).toMatchObject({ ok: false, error: { message: 'The role is 20 characters long; the limit is 8. Please shorten it and try again.' } });
+    // An action's new due date alone, its description and outside owner as recorded.
+    const edit = { kind: 'editAction' as const, actionId: added?.id ?? '', description: 'Book a team around the family meeting', ownerParticipantId: '', ownerName: 'School nurse', dueDate: '2026-12-11' };
+    const moved = applyCommand(r, edit, lead, lowered);
+    expect(moved.ok && moved.value.actions[0]?.dueDate).toBe('2026-12-11');
+    expect(applyCommand(r, { ...edit, description: 'Book a meeting with the family' }, lead, lowered)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^The action is 30 characters long; the limit is 10/) } });
+    r = joined.ok ? joined.value : r;
+    expect(r.participants.find((p) => p.id === lead.id)?.agency).toBe('CSC');
+  });
+
   test('an escalation stage is known by its name: after the protocol gains a stage in front, each stage is still recorded once; a renamed one is still the one recorded', () => {
     const closed = apply(atStage5(), { kind: 'close', outcome: 'notResolved', nextStep: 'escalation' }, lead);
     const [first, second] = profile.escalationStages;
