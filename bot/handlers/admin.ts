@@ -32,8 +32,9 @@ export const setFacilitatorChannel: Handler = async (input, deps) => {
   let before: ConversationAddress | undefined;
   const saved = await deps.pool.change((pool) => {
     before = pool.channel;
-    // Already this channel: nothing changes, and nothing is added to the pool's history.
-    if (before?.conversationId === input.address.conversationId) return pool;
+    // Already this channel: nothing changes, and nothing is added to the pool's history; but one set
+    // before its team was kept learns its team now, so the team's archiving or deletion is recognised.
+    if (before?.conversationId === input.address.conversationId) return pool.channel && !pool.channel.teamId && input.teamId ? { ...pool, channel: { ...pool.channel, teamId: input.teamId } } : pool;
     const replaced = before && before.conversationId !== input.address.conversationId ? { ref: before.conversationId } : {};
     return { ...pool, channel: { ...input.address, setBy: input.actor.id, setAt: at, ...(input.teamId ? { teamId: input.teamId } : {}) }, audit: [...pool.audit, { at, by: input.actor.id, what: 'channelSet', ...replaced }] };
   }, input.now);

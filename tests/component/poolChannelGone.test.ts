@@ -73,3 +73,21 @@ test('the team archived, or Re-think removed from the team: the same, once', asy
   await bed.app.idle();
   expect(told()).toHaveLength(before + 2);
 });
+
+test('a channel set before its team was kept learns it when set again there, so its team archived is recognised; its history gains nothing', async () => {
+  const id = '19:c3h4a5n6older@thread.tacv2';
+  await setChannel(id);
+  // As an older version left it: no team.
+  const { resource: stored } = await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ channel: { teamId?: string } }>();
+  if (!stored) throw new Error('no pool');
+  delete stored.channel.teamId;
+  await bed.db.settings.items.upsert(stored);
+  const history = (await pool())?.audit.length;
+  await send(bed.app, inTeam(message('set facilitator channel', where(channel(`${id};messageid=2`)))));
+  expect((await pool())?.channel?.teamId).toBe(TEAM);
+  expect((await pool())?.audit).toHaveLength(history ?? 0);
+  const before = told().length;
+  await send(bed.app, inTheTeam('teamArchived'));
+  await bed.connector.waitFor(() => told().length > before);
+  expect((await pool())?.channel).toBeUndefined();
+});
