@@ -4,7 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
-import { checkText, formatUkDate, isRealDate, formatUkDay, formatUkTime, ukToday, yearsAhead } from '../rethink/validation';
+import { checkText, formatUkDate, isRealDate, keptUntil, formatUkDay, formatUkTime, ukToday, yearsAhead } from '../rethink/validation';
 import type { ConversationAddress } from '../store/people';
 import type { PoolChats } from '../store/pool';
 import { checkForm, labelOf, type FieldErrors } from './form';
@@ -389,6 +389,9 @@ export const scheduleRequest = growing(function scheduleRequest(
   if (!isRealDate(date)) return refuse('invalidInput', 'Please choose the date of the meeting from the calendar: that isn’t a real date.');
   if (date < ukToday(ctx.now)) return refuse('invalidInput', 'The meeting date is in the past. Please choose today or a later date.');
   if (date > yearsAhead(ctx.now, 2)) return refuse('invalidInput', `The meeting date, ${formatUkDate(date)}, is more than two years away. Please check the year.`);
+  // The request would be gone, with its reminders, before the meeting came.
+  const keptBy = keptUntil(ctx.now, ctx.profile.retentionDays);
+  if (keptBy && date > keptBy) return refuse('invalidInput', `The meeting date, ${formatUkDate(date)}, is later than Re-think keeps its records (${ctx.profile.retentionDays} days), so the request would be gone before the meeting. Please choose a date by ${formatUkDate(keptBy)}.`);
   // Some clients send seconds too: the whole value must be a time, then it is kept to the minute.
   const typedTime = input.time.trim();
   if (!TIME.test(typedTime)) return refuse('invalidInput', 'Please choose the time of the meeting, for example 10:30.');

@@ -111,11 +111,16 @@ export function checkDueDate(input: string, now: Date, keptDays = Infinity): Res
   if (!isRealDate(value)) return refuse('invalidInput', 'The due date must be a real date: please choose it from the calendar.');
   if (value < ukToday(now)) return refuse('invalidInput', 'The due date is in the past. Please choose today or a later date.');
   if (value > yearsAhead(now, 2)) return refuse('invalidInput', `The due date, ${formatUkDate(value)}, is more than two years away. Please check the year.`);
-  const kept = Number.isFinite(keptDays) ? new Date(Date.parse(`${ukToday(now)}T00:00:00Z`) + (keptDays - 1) * 86_400_000).toISOString().slice(0, 10) : undefined;
+  const kept = keptUntil(now, keptDays);
   if (kept && value > kept) {
     return refuse('invalidInput', `The due date, ${formatUkDate(value)}, is later than Re-think keeps its records (${keptDays} days), so it couldn’t be followed up. Please choose a date by ${formatUkDate(kept)}, and keep anything longer in your own agency’s records.`);
   }
   return ok(value);
+}
+
+/** The last date a record changed today is still kept (YYYY-MM-DD), with `keptDays` of retention; none if kept for ever. */
+export function keptUntil(now: Date, keptDays: number): string | undefined {
+  return Number.isFinite(keptDays) ? new Date(Date.parse(`${ukToday(now)}T00:00:00Z`) + (keptDays - 1) * 86_400_000).toISOString().slice(0, 10) : undefined;
 }
 
 /** The date `years` from today where the partnership works (YYYY-MM-DD): beyond it, a date is likely a slip of the year. */

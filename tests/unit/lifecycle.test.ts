@@ -135,6 +135,10 @@ describe('scheduling', () => {
 
   test('a slip of the year, or a time already gone today, is refused', () => {
     expect(message(schedule('2206-01-30', '10:30'))).toBe('The meeting date, 30 January 2206, is more than two years away. Please check the year.');
+    // Nor later than the request is kept: with a year's retention, a meeting in eighteen months would find it gone.
+    const aYear = { ...ctx, profile: { ...profile, retentionDays: 365 } };
+    expect(message(scheduleRequest(accepted(), facilitator, { date: '2028-05-30', time: '10:30', format: 'faceToFace' }, [], undefined, aYear))).toBe('The meeting date, 30 May 2028, is later than Re-think keeps its records (365 days), so the request would be gone before the meeting. Please choose a date by 25 November 2027.');
+    expect(value(scheduleRequest(accepted(), facilitator, { date: '2027-11-25', time: '10:30', format: 'faceToFace' }, [], undefined, aYear)).schedule?.date).toBe('2027-11-25');
     // NOW is 09:00 in London.
     expect(message(schedule('2026-11-26', '08:30'))).toBe('08:30 today has already passed. Please choose a later time, or another day.');
     expect(value(schedule('2026-11-26', '09:30')).schedule).toMatchObject({ date: '2026-11-26', time: '09:30' });
