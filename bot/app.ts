@@ -15,6 +15,7 @@ import { RateLimiter } from '../services/requests/rateLimiter';
 import { caseRecordsRepository } from '../services/store/caseRecords';
 import { panelPassKeySource } from '../services/store/panelPassKey';
 import { chatOwner, keepReachable, poolRepository } from '../services/store/pool';
+import { noteProfileInUse } from '../services/store/profileInUse';
 import { requestRepository } from '../services/store/requests';
 import { checkRetention } from '../services/store/retention';
 import { readItem } from '../services/store/repository';
@@ -240,6 +241,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (reachable) res.send(200, { status: 'ok', store: 'reachable' });
     else res.send(503, { status: 'unavailable', store: 'unreachable' });
   });
+
+  // A profile redeployed without a choice or an escalation stage records use: said once, by the instance that notices.
+  try {
+    const changes = await noteProfileInUse(containers.settings, profile, clock());
+    for (const change of changes) log.warn({ change }, 'the partnership profile has changed under records that use it');
+  } catch (error) {
+    log.warn({ err: errorKind(error) }, 'could not compare the partnership profile with the one in use before');
+  }
 
   await listenOn(server, config.port, config.host).catch(async (error: unknown) => {
     await dispatcher.stop();
