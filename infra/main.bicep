@@ -252,7 +252,8 @@ resource cosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAss
   properties: {
     roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributorRoleId}'
     principalId: identity.properties.principalId
-    scope: cosmos.id
+    // The app's own database only, not the whole account.
+    scope: '${cosmos.id}/dbs/${databaseName}'
   }
 }
 
@@ -364,6 +365,24 @@ resource webApp 'Microsoft.Web/sites@2023-12-01' = {
       healthCheckPath: '/healthz'
       appSettings: concat(baseAppSettings, botSecretAppSettings, profileAppSettings)
     }
+  }
+}
+
+// Deployment with Entra sign-in only (az webapp deploy uses it): a leaked publish profile's
+// password could otherwise deploy code that runs as the app's identity.
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = {
+  parent: webApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = {
+  parent: webApp
+  name: 'ftp'
+  properties: {
+    allow: false
   }
 }
 
