@@ -38,9 +38,11 @@ export interface PanelDeps {
   readonly passKey: () => Promise<Buffer>;
   /** Whether to log a set-up warning now (see onceInTenMinutes). */
   readonly warnNow: (key: string) => boolean;
+  /** Whether Teams may be asked about this person in this chat now (see askingBudget); by default, a budget of the panel's own. */
+  readonly mayAskTeams?: (key: string) => boolean;
 }
 
-type Reply = { status: number; body?: unknown; etag?: string };
+type Reply = { status: number; body?: unknown; etag?: string; retryAfterSeconds?: number };
 
 /** The bundled page: panel/build beside the sources, and dist/panel/build beside the compiled app. */
 const PANEL_BUILD = path.resolve(__dirname, '../../panel/build');
@@ -51,6 +53,7 @@ function send(res: Response, reply: Reply): void {
   res.statusCode = reply.status;
   res.setHeader('cache-control', 'no-store');
   if (reply.etag) res.setHeader('etag', reply.etag);
+  if (reply.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(reply.retryAfterSeconds));
   if (reply.body === undefined) {
     res.end();
     return;
@@ -76,6 +79,30 @@ export function onceInTenMinutes(clock: () => number = Date.now): (key: string) 
     return true;
   };
 }
+
+/**
+ * How often Teams may be asked who one person is: `burst` at once, then one every `everyMs`. The
+ * page's polls carry a pass and ask nothing, and a change asks once; only a page that drops its pass,
+ * or a script, meets the limit. Teams limits the app's calls per tenant, and one person must not
+ * spend everyone's share (card updates, requests, reminders).
+ */
+export function askingBudget(clock: () => number = Date.now, burst = 20, everyMs = 1_000): (key: string) => boolean {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (key) => {
+    const now = clock();
+    const bucket = buckets.get(key) ?? { tokens: burst, at: now };
+    const tokens = Math.min(burst, bucket.tokens + (now - bucket.at) / everyMs);
+    if (buckets.size > 10_000) buckets.clear();
+    if (tokens < 1) {
+      buckets.set(key, { tokens, at: now });
+      return false;
+    }
+    buckets.set(key, { tokens: tokens - 1, at: now });
+    return true;
+  };
+}
+
+const TOO_OFTEN: Reply = { status: 429, retryAfterSeconds: 2, body: { message: 'The panel is asking Teams who you are too often. It will try again in a moment.' } };
 
 /** What resolving a request found: the person, the Re-think, and the pass that vouches for them. */
 interface Found {
@@ -125,8 +152,10 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   // Signed in to another organisation than the chat's (an external user, not a guest): Teams can't be asked about them here.
   if (user.tenantId !== r.tenantId) return { ok: false, reply: fail(403, 'The side panel works for people signed in to the organisation holding this meeting, and its guests. Please use the Re-think card in the meeting chat.') };
   const joined = r.participants.find((p) => p.aadObjectId === user.aadObjectId);
+  const mayAsk = () => pd.mayAskTeams?.(`${user.tenantId}|${user.aadObjectId}`) ?? true;
   if (r.meetingId) {
     // Membership and role can change during the meeting: Teams is asked whenever no pass vouches.
+    if (!pass && !mayAsk()) return { ok: false, reply: TOO_OFTEN };
     const checked = pass ?? (await meetingPass(pd, address, r.meetingId, user.aadObjectId, user.tenantId, now));
     if ('reply' in checked) return { ok: false, reply: checked.reply };
     return { ok: true, r, address, scope, key, pass: checked, actor: { id: checked.actorId || joined?.id || user.aadObjectId, name: user.name || joined?.name || '', aadObjectId: user.aadObjectId, meetingRole: checked.role, meetingId: r.meetingId } };
@@ -134,6 +163,7 @@ async function resolve(req: Request, pd: PanelDeps, rethinkId: string | undefine
   // A chat tab outside a meeting: those who have joined the Re-think and are still in the chat.
   if (!joined) return { ok: false, reply: fail(403, 'Please join this Re-think from its card in the chat first.') };
   if (pass?.actorId === joined.id) return { ok: true, r, address, scope, key, pass, actor: { id: joined.id, name: joined.name, aadObjectId: user.aadObjectId } };
+  if (!mayAsk()) return { ok: false, reply: TOO_OFTEN };
   const membership = address.serviceUrl ? await pd.connector.conversationMember(address.serviceUrl, chatId, user.aadObjectId) : 'unavailable';
   if (membership === 'unavailable') return { ok: false, reply: fail(503, 'Teams couldn’t confirm who is in the chat just now. The panel will try again in a moment.') };
   if (membership === 'notMember') return { ok: false, reply: fail(403, 'You are no longer in this chat.') };
@@ -284,7 +314,9 @@ function staticFile(res: Response, name: string): void {
   res.end(readFileSync(file));
 }
 
-export function mountPanel(server: Server, pd: PanelDeps): void {
+export function mountPanel(server: Server, options: PanelDeps): void {
+  // A rate is in real time, whatever the app's clock says.
+  const pd: PanelDeps = { ...options, mayAskTeams: options.mayAskTeams ?? askingBudget() };
   const guard = (work: (req: Request) => Promise<Reply>) => async (req: Request, res: Response) => {
     try {
       send(res, await work(req));

@@ -90,7 +90,7 @@ async function refresh(): Promise<void> {
   const url = following ? `/api/panel/rethinks/${encodeURIComponent(state.rethinkId ?? '')}?${q()}` : `/api/panel/current?${q()}`;
   const saves = state.saves;
   const response = await call('GET', url);
-  state.failedPolls = response.status === 403 || response.status >= 500 ? state.failedPolls + 1 : 0;
+  state.failedPolls = response.status === 403 || response.status === 429 || response.status >= 500 ? state.failedPolls + 1 : 0;
   if (response.status === 304) return;
   const body = (await response.json()) as PanelView & { message?: string };
   // A save made while this was on its way answered with a newer view: keep that one.
@@ -175,8 +175,8 @@ async function act(verb: string, data: Record<string, unknown>): Promise<void> {
         text:
           response.status === 413
             ? 'That is far too long to save, so it wasn’t saved. Please shorten it and try again: what you typed is still here.'
-            : // Busy or out of reach: the panel's polls go on, but a press is not sent again by itself.
-              response.status >= 500
+            : // Busy, asked too often or out of reach: the panel's polls go on, but a press is not sent again by itself.
+              response.status >= 500 || response.status === 429
               ? `That wasn’t saved: ${body.message ? `${body.message.replace(/ (The panel will try again|It will try again|Please try again)[^.]*\.$/, '')} ` : ''}Please press it again in a moment; what you typed is still here.`
               : (body.message ?? 'That wasn’t saved. Please try again.'),
         problem: true,

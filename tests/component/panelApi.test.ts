@@ -332,6 +332,22 @@ test.each([
   expect((await stored())?._etag).toBe(before?._etag);
 });
 
+test('one person asking without a pass, again and again, has Teams asked about them a limited number of times; the rest wait (429)', async () => {
+  const someone = person(41);
+  bed.connector.setMeetingRole(someone.aadObjectId, 'Attendee', someone.id);
+  const token = await mint(someone);
+  const asked = () => bed.connector.roleLookups.filter((aad) => aad === someone.aadObjectId).length;
+  const answers = await Promise.all(Array.from({ length: 40 }, () => fetch(`${bed.app.url}${path()}`, { headers: { authorization: `Bearer ${token}` } })));
+  const statuses = answers.map((a) => a.status);
+  expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
+  expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+  expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+  expect(asked()).toBeLessThan(40);
+  const waiting = answers.find((a) => a.status === 429);
+  expect(waiting?.headers.get('retry-after')).toBe('2');
+  expect(((await waiting?.json()) as { message: string }).message).toBe('The panel is asking Teams who you are too often. It will try again in a moment.');
+});
+
 test('a Re-think id from another meeting is not found here, and an attendee cannot advance', async () => {
   const elsewhere = newMeetingChat();
   await send(bed.app, installed({ user: organiser, conversation: elsewhere, serviceUrl: bed.connector.serviceUrl }));
