@@ -294,6 +294,8 @@ const EXPORTS_KEPT = ' Any export of this case saved to an administrator’s One
 /**
  * Where Re-think posted about the erased records (each Re-think's card and summary, every copy of a
  * request's card): each is replaced by a line saying so, so no chat goes on showing what was erased.
+ * Deliberately in every tenant, one taken off the allow-list too: the one write made there takes the
+ * case's content away.
  */
 async function erasedCards(deps: Deps, rethinks: readonly Rethink[], requests: readonly FacilitatorRequest[]): Promise<NonNullable<HandlerResult['replaced']>> {
   const found: NonNullable<HandlerResult['replaced']>[number][] = [];
