@@ -9,6 +9,7 @@ import type { ConversationAddress, PeopleRepository } from '../services/store/pe
 import { facilitatorChats, type PoolRepository } from '../services/store/pool';
 import { conversationKey } from './turn';
 import { cardActivity, type ConnectorClient } from './connectorClient';
+import { MESSAGES } from './handlers/types';
 
 /** Teams asks the person before a file is put in their OneDrive: a file consent card, personal chats only. */
 export async function fileConsentActivity(profile: PartnershipProfile, r: FacilitatorRequest): Promise<object> {
@@ -82,6 +83,10 @@ export function requestSender(profile: PartnershipProfile, connector: ConnectorC
       if (!activity) return { ok: true, withheld: 'nothingToSend' };
       if (delivery.action === 'update' && delivery.activityId) return connector.update(delivery.to, delivery.activityId, activity);
       return connector.post(delivery.to, activity);
+    },
+    erased: async (delivery, activityId) => {
+      const replaced = await connector.update(delivery.to, activityId, { text: MESSAGES.erasedRequest, attachments: [] });
+      if (!replaced.ok) throw Object.assign(new Error('Teams did not take the replacement'), { code: replaced.status });
     },
   };
 }

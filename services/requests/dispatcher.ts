@@ -22,6 +22,8 @@ export type SendOutcome = { ok: true; activityId?: string; withheld?: Withheld }
 /** Renders and sends one delivery; implemented by the bot layer. */
 export interface Sender {
   send(delivery: Delivery, request: FacilitatorRequest): Promise<SendOutcome>;
+  /** Replaces what a delivery just put in a chat (its activity), the request's record having been erased meanwhile. */
+  erased(delivery: Delivery, activityId: string): Promise<void>;
 }
 
 export interface DispatcherOptions {
@@ -170,7 +172,7 @@ export class Dispatcher {
     const owner = verdict === 'failed' && administrators.length > 0 ? await this.o.chatOwner?.(doc, delivery.to).catch(() => undefined) : undefined;
     const now = this.o.clock();
     // What happened is recorded whoever holds the lease now: it was sent (or not) either way.
-    const updated = await this.update(doc.id, (current) => {
+    const recorded = await this.o.requests.update(doc.id, (current) => {
       let next: FacilitatorRequest;
       if (outcome.ok) next = markSent(current, delivery.id, outcome.activityId, doc.revision, now, this.o.newId, outcome.withheld);
       else if (verdict === 'retry') next = markRetry(current, delivery.id, outcome.status, outcome.retryAfterMs, now);
@@ -178,6 +180,10 @@ export class Dispatcher {
       const stillOurs = !current.outboxLease || current.outboxLease.owner === this.o.owner;
       return { ok: true, value: stillOurs ? { ...next, outboxLease: { owner: this.o.owner, until: new Date(now.getTime() + this.leaseMs).toISOString() } } : next };
     }, doc);
+    const updated = recorded.kind === 'updated' ? recorded.doc : undefined;
+    // Its case erased while this was on its way: no erasure knew of what it put in the chat, so it goes now.
+    const landed = outcome.ok && !outcome.withheld ? (outcome.activityId ?? (delivery.action === 'update' ? delivery.activityId : undefined)) : undefined;
+    if (recorded.kind === 'notFound' && landed) await this.o.sender.erased(delivery, landed).catch((error: unknown) => log.warn({ err: errorKind(error) }, 'a message sent as its request was erased could not be replaced'));
     if (outcome.ok) log.debug('delivered');
     else if (verdict === 'retry') log.info({ status: outcome.status, attempts: delivery.attempts + 1 }, 'delivery failed; will retry');
     else if (administrators.length > 0) log.warn({ status: outcome.status }, 'delivery failed for good; administrators told');

@@ -9,7 +9,7 @@ import { input, verbs } from '../helpers/adaptiveCards';
 import { MESSAGES } from '../../bot/handlers/types';
 import { Driver, START_FORM } from '../helpers/driver';
 import { cardText, send, startApp, startTestBed, type TestBed } from '../helpers/harness';
-import { message, submit } from '../helpers/activities';
+import { execute, message, submit } from '../helpers/activities';
 import { request, servedBy } from '../fixtures/cards/requests';
 import { caseClaimId, requestRepository } from '../../services/store/requests';
 import { LEFT_POOL } from '../../bot/requestSender';
@@ -369,6 +369,36 @@ test('an accept delivered twice is answered the second time with where the reque
   expect(cardText(again.card)).toContain('That was done already. This card shows where the request is now.');
   const stored = (await bed.db.requests.item('accepted-twice', 'accepted-twice').read<{ audit: { what: string }[] }>()).resource;
   expect(stored?.audit.filter((a) => a.what === 'accepted')).toHaveLength(1);
+});
+
+test('a request card still on its way as its case is erased (Teams slow) is replaced once it lands, as the erasure could not know of it', async () => {
+  // A bed of its own, whose sends wait as long as Teams may take.
+  const own = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId } });
+  try {
+    for (const user of [admin, requester, namedFacilitator]) await installPersonally(own.app, own.connector, user);
+    const caseReference = 'PSCP-2026-0792';
+    const tell = (text: string) => send(own.app, message(text, { user: admin, conversation: personalChat(admin), serviceUrl: own.connector.serviceUrl }));
+    await tell(`add facilitator ${namedFacilitator.aadObjectId}`);
+    await tell(`erase case ${caseReference}`);
+    const form = await openRequestForm(own.app, own.connector, requester, caseReference);
+    await own.app.idle();
+    const held = own.connector.holdNextPost();
+    // Sent as Teams would, without waiting for what follows the answer (the request's cards, one held).
+    const requestId = String(form.data.requestId);
+    await send(own.app, execute('submitRequest', { ...form.data, ...COMPLETE_FORM, triedInstead: 'A meeting in May.' }, { user: requester, conversation: personalChat(requester), serviceUrl: own.connector.serviceUrl, replyToId: form.formPost.activityId }));
+    await held.arrived;
+    await tell(`erase case ${caseReference}`);
+    await tell(`erase case ${caseReference} confirm`);
+    expect(own.connector.posts(personalChat(admin).id).at(-1)?.activity.text).toContain(`Erased for case ${caseReference}`);
+    held.release();
+    await own.app.idle();
+    // Every message about the request that reached a chat, the one held up too, now says it was erased.
+    const posted = own.connector.captured.filter((c) => c.method === 'POST' && JSON.stringify(c.activity).includes(requestId));
+    expect(posted.length).toBeGreaterThan(0);
+    for (const post of posted) expect(own.connector.updates(post.conversationId).filter((u) => u.activityId === post.activityId).at(-1)?.activity.text).toBe(MESSAGES.erasedRequest);
+  } finally {
+    await own.stop();
+  }
 });
 
 test('in a chat shared with them, an administrator adds and removes a named facilitator by @mentioning them; the pool lists their name', async () => {
