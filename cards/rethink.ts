@@ -221,7 +221,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
   const person = (p: Participant): string => (compact ? p.name : `${p.name} (${p.role}, ${p.agency})`);
   // Anyone but whoever is named facilitator now (in a meeting, the starter too, who doesn't facilitate unless handed over to).
   // Strategy 3 stays with its independent facilitator: it isn't handed over.
-  const handOverChoices = independentlyFacilitated(r) ? [] : inTeams.filter((p) => !namedFacilitator(r, p.id)).map((p) => ({ title: person(p), value: choiceOf(p) }));
+  const handOverChoices = independentlyFacilitated(r) ? [] : inTeams.filter((p) => !namedFacilitator(r, p.id) && !p.leftAt).map((p) => ({ title: person(p), value: choiceOf(p) }));
   // Each action is changed by whoever added it or by the facilitator, until the Re-think closes.
   const changeable = isActionsStage ? actions.filter((a) => !viewer || a.addedBy === viewer.id || facilitating) : [];
   // Everyone's card too, where there are no per-person views (the engine checks who may change it).

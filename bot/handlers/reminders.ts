@@ -10,7 +10,7 @@ import { formatUkDay, ukToday } from '../../services/rethink/validation';
 import { applyCommand, facilitatorIsNamed, facilitatorQuiet, type EngineContext } from '../../services/rethink/engine';
 import { DAY_MS, markedAt, REMINDER_CLAIM_MS, reminderBounds } from '../../services/rethink/reminders';
 import { calendarOf, inWorkingHours } from '../../services/rethink/workingDays';
-import type { Actor, AgreedAction, Rethink } from '../../services/rethink/types';
+import { NO_ONE, type Actor, type AgreedAction, type Rethink } from '../../services/rethink/types';
 import { errorKind } from '../../services/logging';
 import type { ConnectorClient } from '../connectorClient';
 import { truncate } from '../../cards/render';
@@ -19,7 +19,7 @@ import { engineContext, type Deps } from './types';
 import { typedCommand } from '../../services/text';
 
 /** Who the audit trail names for a reminder. */
-const REMINDERS: Actor = { id: 'reminders', name: 'Re-think' };
+const REMINDERS: Actor = { id: NO_ONE.reminders, name: 'Re-think' };
 
 /** How many Re-thinks one check looks at; the rest wait for the next. */
 const PER_CHECK = 50;

@@ -5,6 +5,7 @@
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
 import { checkText, formatUkDate, isRealDate, keptUntil, formatUkDay, formatUkTime, ukToday, yearsAhead } from '../rethink/validation';
+import { NO_ONE } from '../rethink/types';
 import type { ConversationAddress } from '../store/people';
 import type { PoolChats } from '../store/pool';
 import { checkForm, labelOf, type FieldErrors } from './form';
@@ -256,7 +257,7 @@ export function raiseWaiting(doc: FacilitatorRequest, pool: readonly Conversatio
     doc,
     undefined,
     ctx,
-    'reminders',
+    NO_ONE.reminders,
     'waitingRaised',
     (d) => ({
       doc: { ...d, waitingRaisedAt: ctx.now.toISOString() },

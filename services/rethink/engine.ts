@@ -343,6 +343,8 @@ const handlers: Handlers = {
     }
     const to = participantNamed(r, c.toParticipantId);
     if (!to || to.external) return refuse('invalidInput', 'Please choose someone who has joined this Re-think in Teams to hand over to.');
+    // They couldn't facilitate from outside the chat, and no one could take it back for weeks.
+    if (to.leftAt) return refuse('invalidInput', `Teams says ${to.name} has left this ${r.conversationKind === 'channel' ? 'team' : 'chat'}, so facilitation can’t be handed to them. Please choose someone else. (If they are back, it can be handed to them once they have changed something here, such as their role.)`);
     // In a meeting, a starter who is an attendee facilitates only once handed over to.
     if (to.id === r.facilitatorId && facilitatorIsNamed(r)) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
     r.facilitatorId = to.id;
@@ -381,10 +383,14 @@ const handlers: Handlers = {
   },
 
   memberLeft(r, c, _actor, ctx) {
-    // Only their leaving matters, and only while they facilitate by name (a meeting's presenters
-    // facilitate whoever leaves; strategy 3 stays with its independent facilitator).
+    if (r.status !== 'open') return ok(r);
+    // Anyone who joined is no longer offered facilitation (until they are back and change something).
+    const member = r.participants.find((p) => p.id === c.memberId && !p.external);
+    if (member && !member.leftAt) member.leftAt = ctx.now.toISOString();
+    // Facilitation is freed only while they facilitate by name (a meeting's presenters facilitate
+    // whoever leaves; strategy 3 stays with its independent facilitator).
     // Gone already (and not back since): nothing new. Back and carrying on, then removed again: gone again.
-    if (r.status !== 'open' || c.memberId !== r.facilitatorId || !facilitatorIsNamed(r) || independentlyFacilitated(r) || facilitatorLeft(r)) return ok(r);
+    if (c.memberId !== r.facilitatorId || !facilitatorIsNamed(r) || independentlyFacilitated(r) || facilitatorLeft(r)) return ok(r);
     r.facilitatorLeftAt = ctx.now.toISOString();
     return ok(r);
   },
@@ -575,7 +581,7 @@ function auditOf(before: Rethink, after: Rethink, command: Command, actor: Actor
     case 'takeOver':
       return { what: 'facilitationTakenOver', ref: before.facilitatorId };
     case 'memberLeft':
-      return { what: 'facilitatorLeft', ref: before.facilitatorId };
+      return after.facilitatorLeftAt !== before.facilitatorLeftAt ? { what: 'facilitatorLeft', ref: before.facilitatorId } : { what: 'participantLeft', ref: command.memberId };
     case 'formPosted':
       return { what: 'startFormPosted', ref: command.card.activityId };
     case 'addAction':
@@ -619,6 +625,9 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
   const handler = handlers[command.kind] as Handler<Command['kind']>;
   const result = handler(next, command as never, actor, ctx);
   if (!result.ok) return result;
+  // Someone Teams said had left, changing something here, is back.
+  const returned = next.participants.find((p) => p.id === actor.id && p.leftAt !== undefined);
+  if (returned) delete returned.leftAt;
   // Pressing Save again with nothing changed records nothing and sends nothing.
   // (JSON equality: the clone keeps key order, and it is indifferent to which realm made the objects.)
   const nextJson = JSON.stringify(next);

@@ -32,6 +32,8 @@ export interface Participant {
   /** Recorded by the facilitator: not in Teams, so never a facilitator and never refreshed. */
   external: boolean;
   joinedAt: string;
+  /** When Teams said they were removed from the chat (or team): not handed facilitation while gone; cleared by their next change here. */
+  leftAt?: string;
 }
 
 export interface Contribution {
@@ -116,6 +118,7 @@ export type AuditWhat =
   | 'handedOver'
   | 'facilitationTakenOver'
   | 'facilitatorLeft'
+  | 'participantLeft'
   | 'startFormPosted'
   | 'actionAdded'
   | 'actionEdited'
@@ -241,3 +244,6 @@ export interface Rethink {
   /** Seconds: Cosmos DB expires the record this long after its last change. */
   ttl: number;
 }
+
+/** Who the audit trail names for what no one in the chat did: Re-think's own reminders, and Teams saying someone left. */
+export const NO_ONE = { reminders: 'reminders', membership: 'teams-membership' } as const;

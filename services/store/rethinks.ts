@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import type { OwedKind, Participant, Rethink, RethinkStatus, StrategyNumber, Written } from '../rethink/types';
+import { NO_ONE, type OwedKind, type Participant, type Rethink, type RethinkStatus, type StrategyNumber, type Written } from '../rethink/types';
 import { createItem, queryAcross, queryItems, readItem, type Change, type Stored, type UpdateOutcome } from './repository';
 import { SharedWrites } from './sharedWrites';
 
@@ -37,13 +37,13 @@ export interface RethinkRepository {
   forCase(caseReference: string): Promise<Rethink[]>;
   /** The Re-thinks in this conversation whose card (or strategy card) is this message: ids only (one partition; for an erasure). */
   holdingCard(conversationId: string, activityId: string): Promise<string[]>;
-  /** This conversation's open Re-thinks this person facilitates by name (one partition): when Teams says they left it. */
-  openFacilitatedBy(conversationId: string, facilitatorId: string): Promise<Stored<Rethink>[]>;
+  /** This conversation's open Re-thinks this person facilitates or has joined (one partition): when Teams says they left it. */
+  openWithMember(conversationId: string, memberId: string): Promise<Stored<Rethink>[]>;
   /**
    * The same in every channel of a team (a search across chats): when Teams says they were removed
    * from the team. One started before the team was kept is found only in the team's General channel.
    */
-  openFacilitatedInTeam(teamId: string, facilitatorId: string): Promise<Stored<Rethink>[]>;
+  openWithMemberInTeam(teamId: string, memberId: string): Promise<Stored<Rethink>[]>;
   /** A case's Re-thinks in this conversation (one partition): an escalation's history. */
   forCaseIn(conversationId: string, caseReference: string): Promise<Rethink[]>;
   /** Whether any Re-think of the case is on record, in any conversation (one id read, not the records). */
@@ -70,6 +70,9 @@ export interface RethinkRepository {
 const previousOf = (current: Rethink): Written['previous'] => (current.written ? { by: current.written.by, at: current.written.at } : { by: 'unknown', at: Date.parse(current.updatedAt) || 0 });
 
 /** `instance`: this running app's id, stamped with the time on every save (see `Written`). */
+/** Facilitated by this person, or joined by them. */
+const WITH_MEMBER = '(c.facilitatorId = @memberId OR EXISTS(SELECT VALUE p FROM p IN c.participants WHERE p.id = @memberId))';
+
 /** A case's Re-thinks that count (not those cancelled before they started, nor still proposed). */
 const OF_CASE = 'c.caseReference = @caseReference AND c.status IN ("open", "closed")';
 
@@ -131,15 +134,15 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         { name: '@conversationId', value: conversationId },
         { name: '@activityId', value: activityId },
       ], conversationId),
-    openFacilitatedBy: (conversationId, facilitatorId) =>
-      queryItems<Stored<Rethink>>(container, 'SELECT * FROM c WHERE c.conversationId = @conversationId AND c.status = "open" AND c.facilitatorId = @facilitatorId', [
+    openWithMember: (conversationId, memberId) =>
+      queryItems<Stored<Rethink>>(container, `SELECT * FROM c WHERE c.conversationId = @conversationId AND c.status = "open" AND ${WITH_MEMBER}`, [
         { name: '@conversationId', value: conversationId },
-        { name: '@facilitatorId', value: facilitatorId },
+        { name: '@memberId', value: memberId },
       ], conversationId),
-    openFacilitatedInTeam: (teamId, facilitatorId) =>
-      queryAcross<Stored<Rethink>>(container, 'SELECT * FROM c WHERE c.status = "open" AND c.facilitatorId = @facilitatorId AND (c.teamId = @teamId OR c.conversationId = @teamId)', [
+    openWithMemberInTeam: (teamId, memberId) =>
+      queryAcross<Stored<Rethink>>(container, `SELECT * FROM c WHERE c.status = "open" AND (c.teamId = @teamId OR c.conversationId = @teamId) AND ${WITH_MEMBER}`, [
         { name: '@teamId', value: teamId },
-        { name: '@facilitatorId', value: facilitatorId },
+        { name: '@memberId', value: memberId },
       ]),
     openInMeeting: (conversationId, meetingId, limit) => newest(conversationId, 'open', limit, { meetingId }),
     latestProposed: (conversationId) => latest(conversationId, 'proposed'),
@@ -223,8 +226,9 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         ),
         // In a meeting, presenters facilitate (move on, close) without joining; and a facilitator
         // handed over to may not have joined either: whoever changed a Re-think took part in it.
-        // Asking to see its card again (status) changes nothing, nor does a meeting ending.
-        queryAcross<{ by: string; facilitatorId: string; strategy?: StrategyNumber }>(container, 'SELECT a["by"], c.facilitatorId, c.strategy FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "summaryPosted", "summaryRetried", "meetingEndPosted", "meetingEndRetried")) AND a["by"] != "reminders"', parameters),
+        // Asking to see its card again (status) changes nothing, nor does a meeting ending; reminders
+        // and Teams saying someone left are no one's doing.
+        queryAcross<{ by: string; facilitatorId: string; strategy?: StrategyNumber }>(container, 'SELECT a["by"], c.facilitatorId, c.strategy FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "summaryPosted", "summaryRetried", "meetingEndPosted", "meetingEndRetried")) AND a["by"] NOT IN (@reminders, @membership)', [...parameters, { name: '@reminders', value: NO_ONE.reminders }, { name: '@membership', value: NO_ONE.membership }]),
       ]);
       const known = new Set(joined.map((p) => p.id));
       const others = [...new Set(acted.flatMap((a) => (a.strategy === 3 ? [a.by].filter((by) => by !== a.facilitatorId) : [a.by, a.facilitatorId])))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));

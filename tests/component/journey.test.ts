@@ -426,6 +426,20 @@ describe('commands', () => {
     expect(await bed.db.rethink(channel, one.rethinkId)).toMatchObject({ facilitatorId: adele.id });
   });
 
+  test('someone who joined, removed from the group chat: nothing is said, and they are no longer offered facilitation', async () => {
+    const chat = new Driver(bed.app, bed.connector, newGroupChat());
+    const { rethinkId } = await chat.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-4703' });
+    await chat.press(adele, 'join', { rethinkId, role: 'Teacher', agency: 'School' });
+    const postsBefore = bed.connector.posts(chat.conversation.id).length;
+    await send(bed.app, membersRemoved(chat.where(megan), [adele]));
+    await bed.app.idle();
+    expect(bed.connector.posts(chat.conversation.id)).toHaveLength(postsBefore);
+    expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'participantLeft', ref: adele.id });
+    const handed = await chat.press(megan, 'handOver', { rethinkId, handOverTo: adele.id });
+    expect(cardText(handed.card)).toContain(`Teams says ${adele.name} has left this chat, so facilitation can’t be handed to them`);
+    expect(await bed.db.rethink(chat.conversation.id, rethinkId)).toMatchObject({ facilitatorId: megan.id });
+  });
+
   test('a facilitator of two Re-thinks removed from the group chat: both cards say so', async () => {
     const chat = new Driver(bed.app, bed.connector, newGroupChat());
     const started = [await chat.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-4701' }), await chat.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-4702' })];

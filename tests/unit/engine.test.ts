@@ -4,6 +4,7 @@ import { actionVersion, applyCommand, facilitatorQuiet, liveActions, startRethin
 import type { Actor, Rethink } from '../../services/rethink/types';
 import { FACILITATED, recommendStrategy } from '../../services/rethink/strategy';
 import { participantKey } from '../../services/rethink/participantKey';
+import { rethinkCardData } from '../../cards/rethink';
 
 const profile = loadProfile(DEFAULT_PROFILE_PATH);
 let n = 0;
@@ -505,8 +506,9 @@ describe('a facilitator who has gone quiet (perhaps left the service)', () => {
   test('a facilitator Teams says has left the chat: anyone who has joined may take over at once; back and carrying on, they facilitate again', () => {
     const teams = { id: 'teams-membership', name: 'Teams' };
     const r = open();
-    // Someone else leaving changes nothing.
-    expect(tryAt(r, 1, { kind: 'memberLeft', memberId: teacher.id }, teams)).toMatchObject({ ok: true, replay: true });
+    // Someone else leaving frees nothing (see the next test for what it does).
+    const teacherLeft = tryAt(r, 1, { kind: 'memberLeft', memberId: teacher.id }, teams);
+    expect(teacherLeft.ok && teacherLeft.value.facilitatorLeftAt).toBeUndefined();
     const left = tryAt(r, 1, { kind: 'memberLeft', memberId: lead.id }, teams);
     if (!left.ok) throw new Error(left.error.message);
     expect(left.value.facilitatorLeftAt).toBe(later(1).now.toISOString());
@@ -531,7 +533,33 @@ describe('a facilitator who has gone quiet (perhaps left the service)', () => {
     // Told twice of the same removal: nothing more.
     expect(tryAt(again.value, 4, { kind: 'memberLeft', memberId: lead.id }, teams)).toMatchObject({ ok: true, replay: true });
     // Strategy 3's independent facilitator leaving doesn't hand the Re-think to the group.
-    expect(tryAt({ ...r, strategy: 3 }, 1, { kind: 'memberLeft', memberId: lead.id }, teams)).toMatchObject({ ok: true, replay: true });
+    const independent = tryAt({ ...r, strategy: 3 }, 1, { kind: 'memberLeft', memberId: lead.id }, teams);
+    expect(independent.ok && independent.value.facilitatorLeftAt).toBeUndefined();
+  });
+
+  test('someone Teams says has left the chat is not handed facilitation, nor offered it, until they are back and change something', () => {
+    const teams = { id: 'teams-membership', name: 'Teams' };
+    const r = apply(open(), { kind: 'join', role: 'School nurse', agency: 'NHS' }, nurse);
+    const left = tryAt(r, 1, { kind: 'memberLeft', memberId: teacher.id }, teams);
+    if (!left.ok) throw new Error(left.error.message);
+    expect(left.value.participants.find((p) => p.id === teacher.id)?.leftAt).toBe(later(1).now.toISOString());
+    expect(left.value.audit.at(-1)).toMatchObject({ by: teams.id, what: 'participantLeft', ref: teacher.id });
+    expect(left.value.updatedAt).toBe(r.updatedAt);
+    expect(tryAt(left.value, 1, { kind: 'handOver', toParticipantId: teacher.id }, lead)).toMatchObject({
+      ok: false,
+      error: { message: 'Teams says Adele Vance has left this chat, so facilitation can’t be handed to them. Please choose someone else. (If they are back, it can be handed to them once they have changed something here, such as their role.)' },
+    });
+    // The facilitator's card offers everyone else who joined, but not them.
+    const handOverTo = (rethink: Rethink) => rethinkCardData(profile, rethink, { viewer: { id: lead.id }, now: ctx.now }).handOverChoices.map((c) => c.value);
+    expect(handOverTo(left.value)).not.toContain(teacher.id);
+    expect(handOverTo(left.value)).toContain(nurse.id);
+    // Told again: nothing more.
+    expect(tryAt(left.value, 2, { kind: 'memberLeft', memberId: teacher.id }, teams)).toMatchObject({ ok: true, replay: true });
+    // Back, and changing something: offered, and handed to, again.
+    const back = tryAt(left.value, 2, { kind: 'contribute', text: 'Back with the school’s view.' }, teacher);
+    if (!back.ok) throw new Error(back.error.message);
+    expect(back.value.participants.find((p) => p.id === teacher.id)?.leftAt).toBeUndefined();
+    expect(tryAt(back.value, 2, { kind: 'handOver', toParticipantId: teacher.id }, lead)).toMatchObject({ ok: true, value: { facilitatorId: teacher.id } });
   });
 });
 
