@@ -625,8 +625,8 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
   const handler = handlers[command.kind] as Handler<Command['kind']>;
   const result = handler(next, command as never, actor, ctx);
   if (!result.ok) return result;
-  // Someone Teams said had left, changing something here, is back.
-  const returned = next.participants.find((p) => p.id === actor.id && p.leftAt !== undefined);
+  // Someone Teams said had left, changing something here, is back (a closed Re-think's people stay as they were).
+  const returned = next.status === 'open' ? next.participants.find((p) => p.id === actor.id && p.leftAt !== undefined) : undefined;
   if (returned) delete returned.leftAt;
   // Pressing Save again with nothing changed records nothing and sends nothing.
   // (JSON equality: the clone keeps key order, and it is indifferent to which realm made the objects.)
