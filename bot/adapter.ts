@@ -61,9 +61,14 @@ export async function answerActivity(
     return { status: answer?.status ?? 200, ...(answer?.body !== undefined ? { body: answer.body } : {}) };
   } catch (error) {
     // botbuilder's AuthenticationError carries the status it means; anything else is the app's fault.
-    const refused = typeof (error as { statusCode?: unknown }).statusCode === 'number';
+    const { statusCode, message } = error as { statusCode?: unknown; message?: unknown };
+    const refused = typeof statusCode === 'number';
     if (!refused) log.error({ err: (error as Error).name }, 'an activity could not be processed');
-    else if (warnNow('refused')) log.warn('refused a request to /api/messages without a valid Bot Framework token (said at most once in ten minutes)');
+    else {
+      // Why, in botbuilder's words up to any value it quotes (a wrong app id and Microsoft's keys out of reach read differently), each cause at most once in ten minutes.
+      const cause = (typeof message === 'string' ? message : '').split(':')[0]?.slice(0, 80) ?? '';
+      if (warnNow(`refused|${statusCode}|${cause}`)) log.warn({ status: statusCode, cause }, 'refused a request to /api/messages without a valid Bot Framework token (said at most once in ten minutes for each cause)');
+    }
     return { status: refused ? 401 : 500 };
   }
 }

@@ -15,7 +15,8 @@ export function tenantOf(context: TurnContext): string | undefined {
 
 /**
  * What was typed, without @mentions: Re-think's own, and anyone else's (people mention a colleague
- * in the same message; no command takes a person). Teams may send a typed space as `&nbsp;`.
+ * in the same message; a command that takes a person has them from `mentioned`). Teams may send a
+ * typed space as `&nbsp;`.
  */
 export function typedText(activity: TurnContext['activity']): string {
   // botbuilder's mention removal fails on a message with no text (an @mention and a picture, say).
@@ -83,7 +84,9 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
   const meetingId = meetingOf(context);
   // Records are kept per channel, not per thread (see `conversationKey`).
   const address = { ...addressOf(context), conversationId: conversationKey(activity.conversation.id) };
-  const teamId = address.conversationKind === 'channel' ? teamOf(context) : undefined;
+  const team = teamOf(context);
+  // Kept on a Re-think only in a channel (a team's group chat is not the team's).
+  const teamId = address.conversationKind === 'channel' ? team : undefined;
   const where = { ...address, ...(meetingId ? { meetingId } : {}), ...(teamId ? { teamId } : {}) };
   return {
     actor: {
@@ -94,7 +97,7 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
     where,
     address,
     turnConversationId: activity.conversation.id,
-    ...(teamOf(context) ? { teamId: teamOf(context) } : {}),
+    ...(team ? { teamId: team } : {}),
     // Asked of Teams each time it is needed: a presenter can be made an attendee mid-meeting.
     ...(activity.from.aadObjectId ? { meetingRole: (meeting: string) => meetingRoleOf(context, meeting, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
     ...(activity.type === 'message' ? { mentioned: mentionedIn(activity), memberOf: (id: string) => memberOf(context, id) } : {}),

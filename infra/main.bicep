@@ -252,8 +252,9 @@ resource cosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAss
   properties: {
     roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributorRoleId}'
     principalId: identity.properties.principalId
-    // The app's own database only, not the whole account.
-    scope: '${cosmos.id}/dbs/${databaseName}'
+    // The whole account (it holds only the app's database): an existing assignment's scope can't be
+    // changed in place, so narrowing it would fail every redeployment of a deployment made before.
+    scope: cosmos.id
   }
 }
 

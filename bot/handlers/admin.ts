@@ -125,13 +125,13 @@ const askForId = (command: 'add' | 'remove'): string =>
 
 /** Whom an administrator means: the one person @mentioned (Teams is asked who they are), or the Entra object id typed. */
 async function facilitatorMeant(input: TurnInput, command: 'add' | 'remove'): Promise<{ ok: true; id: string; name?: string } | { ok: false; notice: string }> {
+  // Anything typed is the id: a colleague @mentioned beside it (cc) is never taken for the facilitator.
+  const typed = idArgument(input);
+  if (typed !== '') return GUID.test(typed) ? { ok: true, id: typed } : { ok: false, notice: askForId(command) };
   const mentioned = input.mentioned ?? [];
   if (mentioned.length > 1) return { ok: false, notice: `Please ${command} one facilitator at a time: @mention just one person after **${command} facilitator**.` };
   const [person] = mentioned;
-  if (!person) {
-    const id = idArgument(input);
-    return GUID.test(id) ? { ok: true, id } : { ok: false, notice: askForId(command) };
-  }
+  if (!person) return { ok: false, notice: askForId(command) };
   const member = await input.memberOf?.(person.id);
   if (!member || !GUID.test(member.aadObjectId)) {
     return { ok: false, notice: `Teams didn’t tell me who ${person.name || 'that'} is here, so nothing has changed. Please give their Microsoft Entra object id instead, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**: they can find it by typing **my id** to Re-think.` };
@@ -139,7 +139,6 @@ async function facilitatorMeant(input: TurnInput, command: 'add' | 'remove'): Pr
   const name = member.name || person.name;
   return { ok: true, id: member.aadObjectId, ...(name ? { name } : {}) };
 }
-
 
 /** `my id`: someone's own Entra object id, to give an administrator who is adding them to the pool. */
 export const myId: Handler = async (input) => {

@@ -102,7 +102,7 @@ export function askingBudget(clock: () => number = Date.now, burst = 20, everyMs
   };
 }
 
-const TOO_OFTEN: Reply = { status: 429, retryAfterSeconds: 2, body: { message: 'The panel is asking Teams who you are too often. It will try again in a moment.' } };
+const TOO_OFTEN: Reply = { status: 429, retryAfterSeconds: 2, body: { message: 'Re-think has asked Teams about you too often just now. The panel will try again in a moment.' } };
 
 /** What resolving a request found: the person, the Re-think, and the pass that vouches for them. */
 interface Found {

@@ -536,14 +536,9 @@ const handlers: Handlers = {
     if (!me && !facilitated) return refuse('notParticipant', 'Only someone who took part in this Re-think can record an escalation from it: please ask one of them.');
     const stageName = ctx.profile.escalationStages[c.stage - 1];
     if (!stageName) return refuse('invalidInput', 'Please choose the stage of the escalation.');
-    // The stage by its name: a partnership may have added a stage to its protocol since. A recorded
-    // name no longer in the profile at all was renamed, and its number still says which it was.
-    const inProfile = new Set(ctx.profile.escalationStages.map(nameKey));
-    const already = r.escalations?.find((e) => sameName(e.stageName, stageName) || (e.stage === c.stage && !inProfile.has(nameKey(e.stageName))));
-    if (already) {
-      const recordedAs = sameName(already.stageName, stageName) ? '' : ` (as “${already.stageName}”)`;
-      return refuse('invalidInput', `An escalation at the stage “${stageName}” is already recorded for this Re-think${recordedAs}. If the escalation has moved on, please choose the next stage.`);
-    }
+    // The stage by its name: a partnership may have added or taken out a stage of its protocol since,
+    // and the numbers moved. (A stage renamed since may be recorded again under its new name.)
+    if (r.escalations?.some((e) => sameName(e.stageName, stageName))) return refuse('invalidInput', `An escalation at the stage “${stageName}” is already recorded for this Re-think. If the escalation has moved on, please choose the next stage.`);
     const reason = checkText(c.reason, 'the reason for escalating', ctx.profile.limits.summaryMaxLength);
     if (!reason.ok) return reason;
     r.escalations = [...(r.escalations ?? []), { stage: c.stage, stageName, startedBy: actor.id, startedByName: me?.name ?? actor.name, at: ctx.now.toISOString(), reason: reason.value }];

@@ -228,7 +228,7 @@ export function rethinkRepository(container: Container, instance: string): Rethi
         // handed over to may not have joined either: whoever changed a Re-think took part in it.
         // Asking to see its card again (status) changes nothing, nor does a meeting ending; reminders
         // and Teams saying someone left are no one's doing.
-        queryAcross<{ by: string; facilitatorId: string; strategy?: StrategyNumber }>(container, 'SELECT a["by"], c.facilitatorId, c.strategy FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "summaryPosted", "summaryRetried", "meetingEndPosted", "meetingEndRetried")) AND a["by"] NOT IN (@reminders, @membership)', [...parameters, { name: '@reminders', value: NO_ONE.reminders }, { name: '@membership', value: NO_ONE.membership }]),
+        queryAcross<{ by: string; facilitatorId: string; strategy?: StrategyNumber }>(container, 'SELECT a["by"], c.facilitatorId, c.strategy FROM c JOIN a IN c.audit WHERE c.caseReference = @caseReference AND c.status IN ("open", "closed") AND NOT (a.what IN ("cardPosted", "meetingEndReminded", "summaryPosted", "summaryRetried", "meetingEndPosted", "meetingEndRetried")) AND a["by"] != @reminders AND a["by"] != @membership', [...parameters, { name: '@reminders', value: NO_ONE.reminders }, { name: '@membership', value: NO_ONE.membership }]),
       ]);
       const known = new Set(joined.map((p) => p.id));
       const others = [...new Set(acted.flatMap((a) => (a.strategy === 3 ? [a.by].filter((by) => by !== a.facilitatorId) : [a.by, a.facilitatorId])))].filter((id) => id && !known.has(id) && !id.startsWith('ext:'));

@@ -5,7 +5,7 @@ import { START_FORM } from '../helpers/driver';
 import { startConnector } from '../helpers/connector';
 import { startApp, startStore, storeReader } from '../helpers/harness';
 
-test('with single-tenant credentials, a request without a valid Bot Framework token is refused and writes nothing, and the log says so once', async () => {
+test('with single-tenant credentials, a request without a valid Bot Framework token is refused and writes nothing, and the log says why once for each cause', async () => {
   const store = await startStore();
   const connector = await startConnector();
   const { lines, logger } = captureLog();
@@ -27,7 +27,9 @@ test('with single-tenant credentials, a request without a valid Bot Framework to
       }
     }
     expect(stderr).not.toHaveBeenCalled();
-    expect(lines.filter((l) => l.includes('without a valid Bot Framework token'))).toHaveLength(1);
+    // Each cause once: no token at all, and a token that isn't one.
+    const causes = lines.filter((l) => l.includes('without a valid Bot Framework token')).map((l) => (JSON.parse(l) as { cause: string }).cause);
+    expect(causes).toEqual(['Unauthorized Access. Request is not authorized', 'Unauthorized. No valid identity.']);
     await app.idle();
     // (A request with a token is not tried here: validating one fetches Microsoft's signing keys,
     // and tests send traffic only to this machine.)

@@ -345,7 +345,7 @@ test('one person asking without a pass, again and again, has Teams asked about t
   expect(asked()).toBeLessThan(40);
   const waiting = answers.find((a) => a.status === 429);
   expect(waiting?.headers.get('retry-after')).toBe('2');
-  expect(((await waiting?.json()) as { message: string }).message).toBe('The panel is asking Teams who you are too often. It will try again in a moment.');
+  expect(((await waiting?.json()) as { message: string }).message).toBe('Re-think has asked Teams about you too often just now. The panel will try again in a moment.');
 });
 
 test('a Re-think id from another meeting is not found here, and an attendee cannot advance', async () => {

@@ -449,7 +449,7 @@ describe('actions and closing', () => {
     expect(r.participants.find((p) => p.id === lead.id)?.agency).toBe('CSC');
   });
 
-  test('an escalation stage is known by its name: after the protocol gains a stage in front, each stage is still recorded once; a renamed one is still the one recorded', () => {
+  test('an escalation stage is known by its name: after the protocol gains a stage in front, or loses one, each stage is still recorded once', () => {
     const closed = apply(atStage5(), { kind: 'close', outcome: 'notResolved', nextStep: 'escalation' }, lead);
     const [first, second] = profile.escalationStages;
     const r = apply(closed, { kind: 'escalate', stage: 2, reason: 'Managers could not agree.' }, lead);
@@ -458,8 +458,9 @@ describe('actions and closing', () => {
     // Its new stage 2 is the old stage 1, not yet recorded; its new stage 3 is the one recorded.
     expect(applyCommand(r, { kind: 'escalate', stage: 2, reason: 'Back to the practitioners.' }, lead, widened)).toMatchObject({ ok: true, value: { escalations: [{ stageName: second }, { stage: 2, stageName: first }] } });
     expect(applyCommand(r, { kind: 'escalate', stage: 3, reason: 'Again.' }, lead, widened)).toMatchObject({ ok: false, error: { message: `An escalation at the stage “${second}” is already recorded for this Re-think. If the escalation has moved on, please choose the next stage.` } });
-    const renamed = { ...ctx, profile: { ...profile, escalationStages: profile.escalationStages.map((s, i) => (i === 1 ? 'Line managers and safeguarding leads' : s)) } };
-    expect(applyCommand(r, { kind: 'escalate', stage: 2, reason: 'Again.' }, lead, renamed)).toMatchObject({ ok: false, error: { message: `An escalation at the stage “Line managers and safeguarding leads” is already recorded for this Re-think (as “${second}”). If the escalation has moved on, please choose the next stage.` } });
+    // The recorded stage taken out: the stage now numbered 2 is another, and can be recorded.
+    const narrowed = { ...ctx, profile: { ...profile, escalationStages: profile.escalationStages.filter((s) => s !== second) } };
+    expect(applyCommand(r, { kind: 'escalate', stage: 2, reason: 'On to senior leads.' }, lead, narrowed)).toMatchObject({ ok: true, value: { escalations: [{ stageName: second }, { stage: 2, stageName: profile.escalationStages[2] }] } });
   });
 
   test('after strategy 3 there is no next strategy: not resolved means escalation', () => {
