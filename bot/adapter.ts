@@ -14,10 +14,6 @@ export function botbuilderSettings(auth: BotAuth): Record<string, string> {
     : { MicrosoftAppId: auth.appId, MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: auth.tenantId };
 }
 
-/**
- * With no app id the adapter accepts unauthenticated requests (local use only); with one, the
- * SDK authenticates every inbound request and signs outbound calls.
- */
 /** CloudAdapter, with the activity's processing open to `answerActivity`. */
 export class RethinkAdapter extends CloudAdapter {
   authenticateAndRun(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
@@ -25,6 +21,10 @@ export class RethinkAdapter extends CloudAdapter {
   }
 }
 
+/**
+ * With no app id the adapter accepts unauthenticated requests (local use only); with one, the
+ * SDK authenticates every inbound request and signs outbound calls.
+ */
 export function createAdapter(auth: BotAuth, log: Logger): RethinkAdapter {
   const settings = botbuilderSettings(auth);
   const credentials = new ConfigurationServiceClientCredentialFactory(settings);

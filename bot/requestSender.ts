@@ -84,9 +84,6 @@ export function requestSender(profile: PartnershipProfile, connector: ConnectorC
       if (delivery.action === 'update' && delivery.activityId) return connector.update(delivery.to, delivery.activityId, activity);
       return connector.post(delivery.to, activity);
     },
-    erased: async (delivery, activityId) => {
-      const replaced = await connector.update(delivery.to, activityId, { text: MESSAGES.erasedRequest, attachments: [] });
-      if (!replaced.ok) throw Object.assign(new Error('Teams did not take the replacement'), { code: replaced.status });
-    },
+    erased: (delivery, activityId) => connector.update(delivery.to, activityId, { text: MESSAGES.erasedRequest, attachments: [] }),
   };
 }

@@ -40,10 +40,10 @@ function mentionedIn(activity: TurnContext['activity']): { id: string; name: str
 }
 
 /** Who a member of this conversation is, as Teams says: undefined when it can't (not a member, or Teams failing). */
-async function memberOf(context: TurnContext, memberId: string): Promise<{ aadObjectId: string; name: string } | undefined> {
+async function memberOf(context: TurnContext, memberId: string): Promise<{ aadObjectId: string; name: string; guest: boolean } | undefined> {
   try {
     const member = await TeamsInfo.getMember(context, memberId);
-    return member.aadObjectId ? { aadObjectId: member.aadObjectId.toLowerCase(), name: member.name ?? '' } : undefined;
+    return member.aadObjectId ? { aadObjectId: member.aadObjectId.toLowerCase(), name: member.name ?? '', guest: member.userRole === 'guest' } : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { authorLine, authorOf, ownerLabel } from '../services/rethink/authors';
 import type { PartnershipProfile } from '../services/profile/types';
-import { actionVersion, contributionsAt, recordedForAtStage, facilitatorIsNamed, facilitatorLeft, facilitatorQuiet, independentlyFacilitated, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
+import { actionVersion, contributionsAt, recordedForAtStage, facilitatorIsNamed, facilitatorLeft, facilitatorQuiet, leftPlace, independentlyFacilitated, isFacilitator, listNames, liveActions, namedFacilitator, visibleContributions, waitingFor } from '../services/rethink/engine';
 import type { Participant, Rethink, StageNumber } from '../services/rethink/types';
 import { formatUkDate, ukToday } from '../services/rethink/validation';
 import template from './rethink.json';
@@ -185,7 +185,7 @@ export interface RethinkCardOptions {
 /** Why facilitation may be taken over, and by whom: the facilitator left the chat (or the team), or has been quiet. */
 const takeOverNote = (r: Rethink, facilitator: string, who: string, quietDays: number): string =>
   facilitatorLeft(r)
-    ? `${facilitator} has left this ${r.conversationKind === 'channel' ? 'team' : 'chat'}, so ${who} can take over facilitating this Re-think and the group can carry on. Everyone’s card will say so.`
+    ? `${facilitator} has left this ${leftPlace(r)}, so ${who} can take over facilitating this Re-think and the group can carry on. Everyone’s card will say so.`
     : `${facilitator} hasn’t made a change here for ${quietDays} days or more. If they are no longer available (they may have moved on), ${who} can take over facilitating this Re-think, so the group can carry on. Everyone’s card will say so.`;
 
 export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000, fit: Fit = 'full'): RethinkCardData {
@@ -330,7 +330,7 @@ export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options
     today: ukToday(now),
     editMin: editing && editing.dueDate < ukToday(now) ? editing.dueDate : ukToday(now),
     // Room for what is already recorded under a limit since lowered: a box may cut a longer value put in it.
-    nameMax: Math.max(profile.limits.nameMaxLength, ...r.participants.flatMap((p) => [p.role.length, p.agency.length]), ...r.actions.map((a) => a.owner.name.length)),
+    nameMax: Math.max(profile.limits.nameMaxLength, ...r.participants.flatMap((p) => [p.role.length, p.agency.length]), ...r.actions.filter((a) => !a.owner.participantId).map((a) => a.owner.name.length)),
     actionMax: Math.max(pasteRoom(profile.limits.actionMaxLength), ...r.actions.map((a) => a.description.length)),
     contributionMax: pasteRoom(profile.limits.contributionMaxLength),
     actionLimit: characters(profile.limits.actionMaxLength),

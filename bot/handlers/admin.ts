@@ -120,8 +120,9 @@ const facilitatorCount = (n: number): string => `${n === 0 ? 'no' : n} named fac
 
 /** Teams gives object ids in lower case; one pasted from elsewhere may not be, or may come in braces or quotes. */
 const idArgument = (input: TurnInput): string => trimChars(textField(input.data, 'argument').trim(), '"\'“‘{(<', '"\'”’})>.,;:!?').toLowerCase();
+const ID_EXAMPLE = (command: 'add' | 'remove'): string => `for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**`;
 const askForId = (command: 'add' | 'remove'): string =>
-  `Please give the facilitator’s Microsoft Entra object id, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**. They can find it by typing **my id** to Re-think, or you’ll find it on their profile in the Entra admin centre. In a chat or channel you share with them, you can @mention them instead: **@Re-think ${command} facilitator @their name**.`;
+  `Please give the facilitator’s Microsoft Entra object id, ${ID_EXAMPLE(command)}. They can find it by typing **my id** to Re-think, or you’ll find it on their profile in the Entra admin centre. In a chat or channel you share with them, you can @mention them instead: **@Re-think ${command} facilitator @their name**.`;
 
 /** Whom an administrator means: the one person @mentioned (Teams is asked who they are), or the Entra object id typed. */
 async function facilitatorMeant(input: TurnInput, command: 'add' | 'remove'): Promise<{ ok: true; id: string; name?: string } | { ok: false; notice: string }> {
@@ -133,8 +134,13 @@ async function facilitatorMeant(input: TurnInput, command: 'add' | 'remove'): Pr
   const [person] = mentioned;
   if (!person) return { ok: false, notice: askForId(command) };
   const member = await input.memberOf?.(person.id);
+  const who = person.name || 'that person';
   if (!member || !GUID.test(member.aadObjectId)) {
-    return { ok: false, notice: `Teams didn’t tell me who ${person.name || 'that'} is here, so nothing has changed. Please give their Microsoft Entra object id instead, for example **${command} facilitator 6a1f2c3d-0000-4000-8000-000000000005**: they can find it by typing **my id** to Re-think.` };
+    return { ok: false, notice: `Teams didn’t tell me who ${who} is here, so nothing has changed. Please give their Microsoft Entra object id instead, ${ID_EXAMPLE(command)}: they can find it by typing **my id** to Re-think.` };
+  }
+  // A guest's id here is not the one their own organisation's Teams (where requests reach them) knows them by.
+  if (member.guest) {
+    return { ok: false, notice: `${who} is a guest here, so Teams knows them by another id in their own organisation, where requests would reach them. Nothing has changed: please ask them to type **my id** to Re-think in their own Teams, and give that id, ${ID_EXAMPLE(command)}.` };
   }
   const name = member.name || person.name;
   return { ok: true, id: member.aadObjectId, ...(name ? { name } : {}) };

@@ -1,5 +1,5 @@
 /** Teams membership events for a chat's (or a team's) Re-thinks. */
-import { applyCommand } from '../../services/rethink/engine';
+import { applyCommand, leftPlace } from '../../services/rethink/engine';
 import { NO_ONE, type Actor } from '../../services/rethink/types';
 import { rethinkAddress } from '../../services/store/conversations';
 import { sharedCard } from './rethink';
@@ -34,7 +34,7 @@ export const membersLeft: Handler = async (input, deps) => {
       if (r.facilitatorLeftAt === found.facilitatorLeftAt) continue;
       const name = r.participants.find((p) => p.id === memberId)?.name ?? 'The facilitator';
       const status = typedCommand(r.conversationKind, 'status');
-      const text = `${name}, who was facilitating the Re-think for case ${r.caseReference}, has left this ${team ? 'team' : 'chat'}. Anyone who has joined can now take over facilitation from its card, so the group can carry on (type ${status} to see it).`;
+      const text = `${name}, who was facilitating the Re-think for case ${r.caseReference}, has left this ${leftPlace(r)}. Anyone who has joined can now take over facilitation from its card, so the group can carry on (type ${status} to see it).`;
       posts.push(team ? { text, to } : { text });
     }
   }

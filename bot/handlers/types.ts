@@ -32,7 +32,7 @@ export interface TurnInput {
   /** People @mentioned in the message, Re-think itself aside (once each). */
   readonly mentioned?: readonly { readonly id: string; readonly name: string }[];
   /** Asks Teams who a member of this conversation is (an @mentioned person's Entra object id); undefined if Teams can't say. */
-  readonly memberOf?: (memberId: string) => Promise<{ aadObjectId: string; name: string } | undefined>;
+  readonly memberOf?: (memberId: string) => Promise<{ aadObjectId: string; name: string; guest: boolean } | undefined>;
   readonly data: CardData;
   readonly now: Date;
 }

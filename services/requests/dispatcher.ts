@@ -23,7 +23,7 @@ export type SendOutcome = { ok: true; activityId?: string; withheld?: Withheld }
 export interface Sender {
   send(delivery: Delivery, request: FacilitatorRequest): Promise<SendOutcome>;
   /** Replaces what a delivery just put in a chat (its activity), the request's record having been erased meanwhile. */
-  erased(delivery: Delivery, activityId: string): Promise<void>;
+  erased(delivery: Delivery, activityId: string): Promise<SendOutcome>;
 }
 
 export interface DispatcherOptions {
@@ -183,7 +183,10 @@ export class Dispatcher {
     const updated = recorded.kind === 'updated' ? recorded.doc : undefined;
     // Its case erased while this was on its way: no erasure knew of what it put in the chat, so it goes now.
     const landed = outcome.ok && !outcome.withheld ? (outcome.activityId ?? (delivery.action === 'update' ? delivery.activityId : undefined)) : undefined;
-    if (recorded.kind === 'notFound' && landed) await this.o.sender.erased(delivery, landed).catch((error: unknown) => log.warn({ err: errorKind(error) }, 'a message sent as its request was erased could not be replaced'));
+    if (recorded.kind === 'notFound' && landed) {
+      const replaced = await this.o.sender.erased(delivery, landed).catch((): SendOutcome => ({ ok: false, status: 0 }));
+      if (!replaced.ok) log.warn({ status: replaced.status }, 'a message sent as its request was erased could not be replaced');
+    }
     if (outcome.ok) log.debug('delivered');
     else if (verdict === 'retry') log.info({ status: outcome.status, attempts: delivery.attempts + 1 }, 'delivery failed; will retry');
     else if (administrators.length > 0) log.warn({ status: outcome.status }, 'delivery failed for good; administrators told');

@@ -344,7 +344,7 @@ const handlers: Handlers = {
     const to = participantNamed(r, c.toParticipantId);
     if (!to || to.external) return refuse('invalidInput', 'Please choose someone who has joined this Re-think in Teams to hand over to.');
     // They couldn't facilitate from outside the chat, and no one could take it back for weeks.
-    if (to.leftAt) return refuse('invalidInput', `Teams says ${to.name} has left this ${r.conversationKind === 'channel' ? 'team' : 'chat'}, so facilitation can’t be handed to them. Please choose someone else. (If they are back, it can be handed to them once they have changed something here, such as their role.)`);
+    if (to.leftAt) return refuse('invalidInput', `Teams says ${to.name} has left this ${leftPlace(r)}, so facilitation can’t be handed to them. Please choose someone else. (If they are back, it can be handed to them once they have changed something here, such as their role.)`);
     // In a meeting, a starter who is an attendee facilitates only once handed over to.
     if (to.id === r.facilitatorId && facilitatorIsNamed(r)) return refuse('invalidInput', 'You are already facilitating. Please choose someone else.');
     r.facilitatorId = to.id;
@@ -739,6 +739,8 @@ export function facilitatorQuiet(r: Rethink, now: Date, profile: PartnershipProf
 const facilitatorSince = (r: Rethink): string => lastAudit(r, (a) => a.by === r.facilitatorId || (a.what === 'handedOver' && a.ref === r.facilitatorId))?.at ?? r.createdAt;
 
 /** Removed from the chat, and no change of theirs since (someone added back who carries on facilitates again). */
+/** What someone Teams says was removed has left: a channel's Re-think, its team; any other, its chat. */
+export const leftPlace = (r: Pick<Rethink, 'conversationKind'>): 'team' | 'chat' => (r.conversationKind === 'channel' ? 'team' : 'chat');
 export const facilitatorLeft = (r: Rethink): boolean => r.facilitatorLeftAt !== undefined && facilitatorSince(r) < r.facilitatorLeftAt;
 
 /** The latest audit event that passes `test`, read from the end without copying the trail (cards render on every change). */

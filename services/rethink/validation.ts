@@ -67,9 +67,9 @@ export function checkCaseReference(input: string, profile: Pick<PartnershipProfi
 
 /**
  * Trimmed text within a length limit. `label` asks for the field ("Please enter a role"); `called`
- * names it when it is too long ("Your role is …"), where the label would read oddly.
+ * names it when it is too long ("Your role is …"), where the label would read oddly. `recorded`: what
+ * is already recorded for this field, kept as it is even over a limit lowered since.
  */
-/** `recorded`: what is already recorded for this field, kept as it is even over a limit lowered since. */
 export function checkText(input: string, label: string, max: number, { required = true, called = capitalise(label), recorded }: { required?: boolean; called?: string; recorded?: string | undefined } = {}): Result<string> {
   const value = input.trim();
   if (recorded !== undefined && value === recorded && value !== '') return ok(value);

@@ -69,7 +69,6 @@ export interface RethinkRepository {
 /** What this save replaced: a record saved before `written` existed counts as saved by someone else. */
 const previousOf = (current: Rethink): Written['previous'] => (current.written ? { by: current.written.by, at: current.written.at } : { by: 'unknown', at: Date.parse(current.updatedAt) || 0 });
 
-/** `instance`: this running app's id, stamped with the time on every save (see `Written`). */
 /** Facilitated by this person, or joined by them. */
 const WITH_MEMBER = '(c.facilitatorId = @memberId OR EXISTS(SELECT VALUE p FROM p IN c.participants WHERE p.id = @memberId))';
 
@@ -85,6 +84,7 @@ export interface Within {
   readonly thread?: string;
 }
 
+/** `instance`: this running app's id, stamped with the time on every save (see `Written`). */
 export function rethinkRepository(container: Container, instance: string): RethinkRepository {
   const stamp = <T extends Rethink>(next: T, current?: Rethink): T => ({
     ...next,

@@ -417,6 +417,17 @@ test('in a chat shared with them, an administrator adds and removes a named faci
   // Two at once, or someone Teams can't say who is: nothing changes, and the administrator is told why.
   expect(await mentioning('add facilitator', [joining, person(10)])).toBe('Please add one facilitator at a time: @mention just one person after **add facilitator**.');
   expect(await mentioning('remove facilitator', [person(11)])).toMatch(/^Teams didn’t tell me who Professional 11 is here, so nothing has changed\. Please give their Microsoft Entra object id instead/);
+  // A guest: Teams knows them by another id in their own organisation, where requests reach them.
+  const guest = person(12);
+  bed.connector.knowMember({ id: guest.id, name: guest.name, aadObjectId: '6a1f2c3d-0000-4000-8000-00000000eeee', userRole: 'guest' });
+  expect(await mentioning('add facilitator', [guest])).toMatch(/^Professional 12 is a guest here, so Teams knows them by another id in their own organisation, where requests would reach them\. Nothing has changed/);
+  // Typed beside an @mention (cc), the id is the one meant.
+  const typedWith = message('', { user: admin, conversation: group, serviceUrl: bed.connector.serviceUrl });
+  const cc = { type: 'mention', text: `<at>${person(13).name}</at>`, mentioned: { id: person(13).id, name: person(13).name } };
+  await send(bed.app, { ...typedWith, text: `<at>Re-think</at> add facilitator ${joining.aadObjectId} (cc ${cc.text})`, entities: [...(typedWith.entities as object[]), cc] });
+  expect(lastText(group.id)).toMatch(/^Please give the facilitator’s Microsoft Entra object id/);
+  await send(bed.app, { ...typedWith, id: `${Date.now()}cc`, text: `<at>Re-think</at> add facilitator ${joining.aadObjectId} ${cc.text}`, entities: [...(typedWith.entities as object[]), cc] });
+  expect(lastText(group.id)).toMatch(new RegExp(`^${joining.name} \\(${joining.aadObjectId}\\) is already in the pool of named facilitators`));
   expect(await mentioning('remove facilitator', [joining])).toMatch(new RegExp(`^Removed ${joining.name} \\(${joining.aadObjectId}\\)\\. The pool now has 1 named facilitator`));
   expect(await mentioning('remove facilitator', [joining])).toBe(`${joining.name} isn’t in the pool of named facilitators, so nothing has changed. Type **@Re-think facilitators** to see who is.`);
 });

@@ -46,7 +46,7 @@ export interface Connector {
   /** Chat membership (GET .../members/{id}): ids removed from a chat answer 404. */
   removeFromChat(conversationId: string, memberId: string): void;
   /** Who a member is, as Teams answers a look-up of their id (otherwise their id stands for their object id too). */
-  knowMember(member: { id: string; name: string; aadObjectId?: string }): void;
+  knowMember(member: { id: string; name: string; aadObjectId?: string; userRole?: 'user' | 'guest' }): void;
   /** Role look-ups asked so far, in order (aad object ids). */
   readonly roleLookups: string[];
   /** Chat membership look-ups asked so far, in order (member ids). */
@@ -109,7 +109,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   const meetingRoles = new Map<string, string>();
   const teamsIds = new Map<string, string>();
   const removed = new Set<string>();
-  const known = new Map<string, { name: string; aadObjectId?: string }>();
+  const known = new Map<string, { name: string; aadObjectId?: string; userRole?: string }>();
   const roleLookups: string[] = [];
   const memberLookups: string[] = [];
   const server: Server = createServer(async (req, res) => {
@@ -124,7 +124,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       else {
         const id = decodeURIComponent(member[2] ?? '');
         const who = known.get(id);
-        reply(res, 200, who ? { id, name: who.name, ...(who.aadObjectId ? { aadObjectId: who.aadObjectId } : {}) } : { id, aadObjectId: id });
+        reply(res, 200, who ? { id, name: who.name, ...(who.aadObjectId ? { aadObjectId: who.aadObjectId } : {}), ...(who.userRole ? { userRole: who.userRole } : {}) } : { id, aadObjectId: id });
       }
       return;
     }
