@@ -1,4 +1,4 @@
-import { CloudAdapter, ConfigurationServiceClientCredentialFactory, type Activity, type TurnContext } from 'botbuilder';
+import { CloudAdapter, ConfigurationServiceClientCredentialFactory, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
 import type { BotAuth } from '../services/config';
 import type { Logger } from '../services/logging';
 import { ReusedClientsAuthentication } from './reusedClients';
@@ -14,10 +14,16 @@ export function botbuilderSettings(auth: BotAuth): Record<string, string> {
     : { MicrosoftAppId: auth.appId, MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: auth.tenantId };
 }
 
-/** CloudAdapter, with the activity's processing open to `answerActivity`. */
+/** CloudAdapter, with the request's authentication and its turn open to `answerActivity` as two steps. */
 export class RethinkAdapter extends CloudAdapter {
-  authenticateAndRun(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
-    return this.processActivity(authorization, activity, logic);
+  /** `refused`: the request did not authenticate, whatever botbuilder threw (a forged signature throws no status). */
+  async authenticateAndRun(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<{ kind: 'refused'; error: unknown } | { kind: 'ran'; answer: InvokeResponse | undefined }> {
+    const authenticated = await this.botFrameworkAuthentication.authenticateRequest(activity, authorization).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    if ('error' in authenticated) return { kind: 'refused', error: authenticated.error };
+    return { kind: 'ran', answer: await this.processActivity(authenticated.result, activity, logic) };
   }
 }
 
@@ -57,18 +63,16 @@ export async function answerActivity(
     if (typeof value === 'string') Object.assign(activity, { [raw]: value, [field]: new Date(value) });
   }
   try {
-    const answer = await adapter.authenticateAndRun(authorization, activity, logic);
-    return { status: answer?.status ?? 200, ...(answer?.body !== undefined ? { body: answer.body } : {}) };
+    const outcome = await adapter.authenticateAndRun(authorization, activity, logic);
+    if (outcome.kind === 'ran') return { status: outcome.answer?.status ?? 200, ...(outcome.answer?.body !== undefined ? { body: outcome.answer.body } : {}) };
+    // Why, in botbuilder's words up to any value it quotes (a wrong app id and Microsoft's keys out of reach read differently), each cause at most once in ten minutes.
+    const { statusCode, message, name } = outcome.error as { statusCode?: unknown; message?: unknown; name?: unknown };
+    const cause = (typeof message === 'string' ? message : String(name)).split(':')[0]?.slice(0, 80) ?? '';
+    if (warnNow(`refused|${String(statusCode)}|${cause}`)) log.warn({ status: statusCode, cause }, 'refused a request to /api/messages without a valid Bot Framework token (said at most once in ten minutes for each cause)');
+    return { status: 401 };
   } catch (error) {
-    // botbuilder's AuthenticationError carries the status it means; anything else is the app's fault.
-    const { statusCode, message } = error as { statusCode?: unknown; message?: unknown };
-    const refused = typeof statusCode === 'number';
-    if (!refused) log.error({ err: (error as Error).name }, 'an activity could not be processed');
-    else {
-      // Why, in botbuilder's words up to any value it quotes (a wrong app id and Microsoft's keys out of reach read differently), each cause at most once in ten minutes.
-      const cause = (typeof message === 'string' ? message : '').split(':')[0]?.slice(0, 80) ?? '';
-      if (warnNow(`refused|${statusCode}|${cause}`)) log.warn({ status: statusCode, cause }, 'refused a request to /api/messages without a valid Bot Framework token (said at most once in ten minutes for each cause)');
-    }
-    return { status: refused ? 401 : 500 };
+    // Turn errors are handled within the turn (onTurnError): one escaping it is the app's own fault.
+    if (warnNow(`turnFailed|${(error as Error).name}`)) log.error({ err: (error as Error).name }, 'an activity could not be processed (said at most once in ten minutes)');
+    return { status: 500 };
   }
 }

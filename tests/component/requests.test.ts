@@ -378,8 +378,8 @@ test('a request card still on its way as its case is erased (Teams slow) is repl
     for (const user of [admin, requester, namedFacilitator]) await installPersonally(own.app, own.connector, user);
     const caseReference = 'PSCP-2026-0792';
     const tell = (text: string) => send(own.app, message(text, { user: admin, conversation: personalChat(admin), serviceUrl: own.connector.serviceUrl }));
+    // A pool for the request to go to.
     await tell(`add facilitator ${namedFacilitator.aadObjectId}`);
-    await tell(`erase case ${caseReference}`);
     const form = await openRequestForm(own.app, own.connector, requester, caseReference);
     await own.app.idle();
     const held = own.connector.holdNextPost();
@@ -387,6 +387,7 @@ test('a request card still on its way as its case is erased (Teams slow) is repl
     const requestId = String(form.data.requestId);
     await send(own.app, execute('submitRequest', { ...form.data, ...COMPLETE_FORM, triedInstead: 'A meeting in May.' }, { user: requester, conversation: personalChat(requester), serviceUrl: own.connector.serviceUrl, replyToId: form.formPost.activityId }));
     await held.arrived;
+    // The administrator is shown what goes, then confirms, while that card is on its way.
     await tell(`erase case ${caseReference}`);
     await tell(`erase case ${caseReference} confirm`);
     expect(own.connector.posts(personalChat(admin).id).at(-1)?.activity.text).toContain(`Erased for case ${caseReference}`);

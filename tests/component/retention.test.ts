@@ -1,6 +1,7 @@
 /** A shortened retention period reaches the records already held, at the app's next start. */
 import type { Container } from '@azure/cosmos';
 import { CONTAINERS, createCosmosClient, openContainers } from '../../services/store/cosmos';
+import { peopleRepository } from '../../services/store/people';
 import { shortenedTtl } from '../../services/store/retention';
 import { newGroupChat, users } from '../helpers/activities';
 import { startConnector } from '../helpers/connector';
@@ -194,6 +195,29 @@ test('administrators and named facilitators stay reachable: their records near t
   } finally {
     db.dispose();
     await app.stop();
+    await store.stop();
+  }
+});
+
+test('a change to a person’s record (the cases they facilitate, their personal chat gone) starts today’s retention period again, whatever period it was written under', async () => {
+  const store = await startStore();
+  const db = storeReader(store.endpoint);
+  const app = await startApp(store.endpoint);
+  await app.stop();
+  try {
+    const people = peopleRepository(db.people, 730 * DAY);
+    const id = '6a1f2c3d-0000-4000-8000-0000000a0b01';
+    const chat = { conversationId: 'a:chat-b01', serviceUrl: 'http://127.0.0.1:9/', tenantId: 't', botId: 'b', conversationKind: 'personal' };
+    const ttl = async () => (await db.people.item(id, id).read<{ ttl: number }>()).resource?.ttl;
+    // Written under a 20-day period, since lengthened.
+    await db.people.items.upsert({ id, aadObjectId: id, personalConversation: chat, personalConversationSince: ago(1), updatedAt: ago(0), ttl: 20 * DAY });
+    expect(await people.updateFacilitating(id, (cases) => [...cases, 'PSCP-2026-0b01'], new Date())).toBe(true);
+    expect(await ttl()).toBe(730 * DAY);
+    await db.people.items.upsert({ ...(await db.people.item(id, id).read()).resource, ttl: 20 * DAY });
+    expect(await people.forgetPersonalChat(id, chat.conversationId, new Date().toISOString(), new Date())).toBe(true);
+    expect(await ttl()).toBe(730 * DAY);
+  } finally {
+    db.dispose();
     await store.stop();
   }
 });

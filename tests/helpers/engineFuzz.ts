@@ -290,6 +290,9 @@ export function check(before: Rethink, beforeJson: string, step: Step, result: R
   const after = result.value;
   if (result.replay) {
     if (JSON.stringify(after) !== beforeJson) v.push('replay changed the record');
+    // Told someone who joined has left, an open Re-think always marks them (unless marked already or a redelivery).
+    const redelivered = step.activityId !== undefined && before.appliedActivityIds.includes(step.activityId);
+    if (c.kind === 'memberLeft' && !redelivered && before.status === 'open' && before.participants.some((p) => p.id === c.memberId && !p.external && p.leftAt === undefined)) v.push('memberLeft did not mark the member as gone');
     return v;
   }
   if (step.activityId && before.appliedActivityIds.includes(step.activityId)) v.push('redelivered activity applied again');

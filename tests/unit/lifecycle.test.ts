@@ -139,6 +139,7 @@ describe('scheduling', () => {
     const aYear = { ...ctx, profile: { ...profile, retentionDays: 365 } };
     expect(message(scheduleRequest(accepted(), facilitator, { date: '2028-05-30', time: '10:30', format: 'faceToFace' }, [], undefined, aYear))).toBe('The meeting date, 30 May 2028, is later than Re-think keeps its records (365 days), so the request would be gone before the meeting. Please choose a date by 25 November 2027.');
     expect(value(scheduleRequest(accepted(), facilitator, { date: '2027-11-25', time: '10:30', format: 'faceToFace' }, [], undefined, aYear)).schedule?.date).toBe('2027-11-25');
+    expect(message(scheduleRequest(accepted(), facilitator, { date: '2027-11-26', time: '10:30', format: 'faceToFace' }, [], undefined, aYear))).toMatch(/^The meeting date, 26 November 2027, is later than Re-think keeps its records/);
     // NOW is 09:00 in London.
     expect(message(schedule('2026-11-26', '08:30'))).toBe('08:30 today has already passed. Please choose a later time, or another day.');
     expect(value(schedule('2026-11-26', '09:30')).schedule).toMatchObject({ date: '2026-11-26', time: '09:30' });
