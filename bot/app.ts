@@ -193,7 +193,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
-  const bot = new RethinkBot(deps, { clock, deliveries });
+  const bot = new RethinkBot(deps, { clock, deliveries, connector });
 
   const server = restify.createServer({ name: 'rethink' });
   // Every request counts as someone waiting, until its response is written (or the caller has gone).

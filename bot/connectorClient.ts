@@ -17,8 +17,8 @@ export const cardActivity = (card: object) => ({ attachments: [{ contentType: 'a
 export interface ConnectorClient {
   post(to: ConversationAddress, activity: object): Promise<SendOutcome>;
   update(to: ConversationAddress, activityId: string, activity: object): Promise<SendOutcome>;
-  /** The meeting participant API: the person's Teams id and role now; not a member; or Teams could not say. */
-  meetingParticipant(serviceUrl: string, meetingId: string, aadObjectId: string, tenantId: string): Promise<Participation>;
+  /** The meeting participant API: the person's Teams id and role now; not a member; or Teams could not say (`withinMs`: given up sooner). */
+  meetingParticipant(serviceUrl: string, meetingId: string, aadObjectId: string, tenantId: string, withinMs?: number): Promise<Participation>;
   /** Whether the person (by their Teams or Entra id) is still a member of the chat. */
   /** `refused`: Teams said 403, which is the app's own standing in the chat (removed from it, or blocked), not the person's membership. */
   conversationMember(serviceUrl: string, conversationId: string, memberId: string): Promise<'member' | 'notMember' | 'refused' | 'unavailable'>;
@@ -61,7 +61,7 @@ const conversationUrl = (to: ConversationAddress): string => `${base(to.serviceU
 export function connectorClient(token: TokenSource, timeoutMs: number, tokenFailed: (error: unknown) => void = () => undefined): ConnectorClient {
   const http = httpRequester(timeoutMs);
   /** One signed request within the timeout; undefined when it timed out, was refused or was reset. */
-  const request = async (method: 'GET' | 'POST' | 'PUT', url: string, activity?: object): Promise<HttpResponse | undefined> => {
+  const request = async (method: 'GET' | 'POST' | 'PUT', url: string, activity?: object, withinMs?: number): Promise<HttpResponse | undefined> => {
     let bearer: string | undefined;
     try {
       bearer = await token();
@@ -69,7 +69,7 @@ export function connectorClient(token: TokenSource, timeoutMs: number, tokenFail
       tokenFailed(error);
       return undefined;
     }
-    return http(method, url, { ...(activity ? { json: activity } : {}), ...(bearer ? { bearer } : {}) });
+    return http(method, url, { ...(activity ? { json: activity } : {}), ...(bearer ? { bearer } : {}), ...(withinMs !== undefined ? { timeoutMs: withinMs } : {}) });
   };
   const send = async (method: 'POST' | 'PUT', url: string, activity: object): Promise<SendOutcome> => {
     const response = await request(method, url, activity);
@@ -83,8 +83,8 @@ export function connectorClient(token: TokenSource, timeoutMs: number, tokenFail
     return { ok: true, ...(typeof id === 'string' ? { activityId: id } : {}) };
   };
   return {
-    meetingParticipant: async (serviceUrl, meetingId, aadObjectId, tenantId) => {
-      const response = await request('GET', `${base(serviceUrl)}/v1/meetings/${encodeURIComponent(meetingId)}/participants/${encodeURIComponent(aadObjectId)}?tenantId=${encodeURIComponent(tenantId)}`);
+    meetingParticipant: async (serviceUrl, meetingId, aadObjectId, tenantId, withinMs) => {
+      const response = await request('GET', `${base(serviceUrl)}/v1/meetings/${encodeURIComponent(meetingId)}/participants/${encodeURIComponent(aadObjectId)}?tenantId=${encodeURIComponent(tenantId)}`, undefined, withinMs);
       if (response?.status === 403) return { kind: 'unavailable', refused: true };
       if (response?.status === 404) return { kind: 'notMember' };
       if (!response?.ok) return { kind: 'unavailable' };

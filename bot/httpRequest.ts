@@ -24,6 +24,8 @@ export interface RequestBody {
   bytes?: Uint8Array;
   headers?: Record<string, string>;
   bearer?: string;
+  /** Shorter than the requester's own time allowed (a look-up someone's answer waits for). */
+  timeoutMs?: number;
 }
 
 export type HttpRequest = (method: 'GET' | 'POST' | 'PUT', url: string, options: RequestBody) => Promise<HttpResponse | undefined>;
@@ -31,15 +33,15 @@ export type HttpRequest = (method: 'GET' | 'POST' | 'PUT', url: string, options:
 /** Undefined when the request timed out, was refused or was reset: the caller may try again. */
 export function httpRequester(timeoutMs: number): HttpRequest {
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-  return async (method, url, { json, bytes, headers: given, bearer }) => {
+  return async (method, url, { json, bytes, headers: given, bearer, timeoutMs: within = timeoutMs }) => {
     const target = new URL(url);
     const payload = json !== undefined ? JSON.stringify(json) : bytes;
     const headers: http.OutgoingHttpHeaders = { accept: 'application/json', ...(json !== undefined ? { 'content-type': 'application/json; charset=utf-8' } : {}), ...given };
     if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
     if (bearer) headers.authorization = `Bearer ${bearer}`;
     const send = (ms: number) => exchange(target, { method, headers, agent: target.protocol === 'https:' ? agents.https : agents.http }, payload, ms);
-    const deadline = Date.now() + timeoutMs;
-    const first = await send(timeoutMs);
+    const deadline = Date.now() + within;
+    const first = await send(within);
     if (first !== 'stale') return first;
     // A kept-alive connection the far end had just closed: nothing was answered, so go again on a new one.
     const second = await send(Math.max(0, deadline - Date.now()));

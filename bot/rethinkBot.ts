@@ -15,10 +15,13 @@ import { respondToInvoke, respondToMessage } from './respond';
 import { cardActionFor, commandFor, readOnly } from './router';
 import { asCardData, teamOf, tenantOf, turnInput, typedText } from './turn';
 import { whoIs } from '../services/store/pool';
+import type { ConnectorClient } from './connectorClient';
 
 export interface BotOptions {
   readonly clock: () => Date;
   readonly deliveries: Deliveries;
+  /** The app's own Bot Connector client, for look-ups a turn waits on. */
+  readonly connector: ConnectorClient;
 }
 
 /** When Teams says the activity happened (its clock, the same for an install and a removal); ours if it doesn't say. */
@@ -145,7 +148,7 @@ export class RethinkBot extends TeamsActivityHandler {
 
   private async execute(handler: Handler | undefined, context: TurnContext, data: CardData, verb: string): Promise<HandlerResult> {
     if (!handler) return { notice: MESSAGES.unknownAction };
-    const input = turnInput(context, data, this.options.clock());
+    const input = turnInput(context, data, this.options.clock(), this.options.connector);
     const log = this.deps.log.child({ verb, conversationKind: input.where.conversationKind, activityId: input.activityId });
     try {
       const result = await handler(input, { ...this.deps, log });
@@ -165,7 +168,7 @@ export class RethinkBot extends TeamsActivityHandler {
   private async removed(context: TurnContext): Promise<void> {
     // Removed by the person ('remove-upgrade' is the bot removed by a new version of the app).
     if (context.activity.action !== 'remove') return;
-    const input = turnInput(context, {}, this.options.clock());
+    const input = turnInput(context, {}, this.options.clock(), this.options.connector);
     // Removed from a team: if the facilitator channel is in it, requests can no longer reach it.
     if (input.where.conversationKind === 'channel') {
       await this.unasked(facilitatorChannelGone, context, { why: 'removed', teamId: input.teamId ?? input.where.conversationId }, 'facilitatorChannelGone');
@@ -210,7 +213,7 @@ export class RethinkBot extends TeamsActivityHandler {
    * answer: one point read.
    */
   private notePersonalChat(context: TurnContext): void {
-    const input = turnInput(context, {}, this.options.clock());
+    const input = turnInput(context, {}, this.options.clock(), this.options.connector);
     const aadObjectId = input.actor.aadObjectId;
     if (input.where.conversationKind !== 'personal' || !aadObjectId) return;
     const since = teamsTime(context, input.now);
@@ -240,7 +243,7 @@ export class RethinkBot extends TeamsActivityHandler {
 
   /** Captures where to reach this conversation later, and says hello. */
   private async installed(context: TurnContext): Promise<void> {
-    const input = turnInput(context, {}, this.options.clock());
+    const input = turnInput(context, {}, this.options.clock(), this.options.connector);
     const address = input.address;
     try {
       await this.deps.conversations.save(address, input.actor.aadObjectId, input.now);

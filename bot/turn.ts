@@ -3,6 +3,7 @@ import { TeamsInfo, TurnContext } from 'botbuilder';
 import { own } from '../services/lookup';
 import type { ConversationKind } from '../services/rethink/types';
 import type { ConversationAddress } from '../services/store/people';
+import type { ConnectorClient } from './connectorClient';
 import type { CardData, MeetingRole, TurnInput } from './handlers/types';
 
 const KINDS: Record<string, ConversationKind> = { personal: 'personal', groupChat: 'groupChat', channel: 'channel' };
@@ -60,15 +61,18 @@ function meetingOf(context: TurnContext): string | undefined {
   return typeof id === 'string' && id ? id : undefined;
 }
 
+/**
+ * How long a press waits to learn the person's meeting role: Teams waits about 5 s for the answer.
+ * One try, through the app's own client (botbuilder's retries four times, waits out any Retry-After
+ * and has no time limit): a role Teams can't give in time is "unknown", which the answer says.
+ */
+const ROLE_LOOKUP_MS = 2_500;
+
 /** The person's role in the meeting now, from the Teams meeting participant API: none if not in it (404), unknown if Teams could not say. */
-async function meetingRoleOf(context: TurnContext, meetingId: string, aadObjectId: string, tenantId: string): Promise<MeetingRole> {
-  try {
-    const participant = await TeamsInfo.getMeetingParticipant(context, meetingId, aadObjectId, tenantId);
-    const role = participant.meeting?.role;
-    return role ? { kind: 'role', role } : { kind: 'notInMeeting' };
-  } catch (error) {
-    return (error as { statusCode?: unknown }).statusCode === 404 ? { kind: 'notInMeeting' } : { kind: 'unknown' };
-  }
+async function meetingRoleOf(connector: Pick<ConnectorClient, 'meetingParticipant'>, serviceUrl: string, meetingId: string, aadObjectId: string, tenantId: string): Promise<MeetingRole> {
+  const participation = await connector.meetingParticipant(serviceUrl, meetingId, aadObjectId, tenantId, ROLE_LOOKUP_MS);
+  if (participation.kind === 'unavailable') return { kind: 'unknown' };
+  return participation.kind === 'member' && participation.role ? { kind: 'role', role: participation.role } : { kind: 'notInMeeting' };
 }
 
 const kindOf = (conversation: TurnContext['activity']['conversation']): ConversationKind => own(KINDS, conversation.conversationType ?? '') ?? (conversation.isGroup ? 'groupChat' : 'personal');
@@ -79,7 +83,7 @@ export function addressOf(context: TurnContext): ConversationAddress & { convers
   return { conversationId: activity.conversation.id, serviceUrl: activity.serviceUrl, tenantId: tenantOf(context) ?? '', botId: activity.recipient?.id ?? '', conversationKind: kindOf(activity.conversation) };
 }
 
-export function turnInput(context: TurnContext, data: CardData, now: Date): TurnInput {
+export function turnInput(context: TurnContext, data: CardData, now: Date, connector: Pick<ConnectorClient, 'meetingParticipant'>): TurnInput {
   const { activity } = context;
   const meetingId = meetingOf(context);
   // Records are kept per channel, not per thread (see `conversationKey`).
@@ -99,7 +103,7 @@ export function turnInput(context: TurnContext, data: CardData, now: Date): Turn
     turnConversationId: activity.conversation.id,
     ...(team ? { teamId: team } : {}),
     // Asked of Teams each time it is needed: a presenter can be made an attendee mid-meeting.
-    ...(activity.from.aadObjectId ? { meetingRole: (meeting: string) => meetingRoleOf(context, meeting, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
+    ...(activity.from.aadObjectId ? { meetingRole: (meeting: string) => meetingRoleOf(connector, activity.serviceUrl, meeting, activity.from.aadObjectId ?? '', where.tenantId) } : {}),
     ...(activity.type === 'message' ? { mentioned: mentionedIn(activity), memberOf: (id: string) => memberOf(context, id) } : {}),
     activityId: activity.id || undefined,
     replyToId: activity.replyToId || undefined,

@@ -280,6 +280,33 @@ test('Teams unable to say someone’s role in the meeting: they are told so, not
   expect(cardText(moved.card)).toContain('The group has moved on to stage 2');
 });
 
+test('Teams throttling, or not answering, the role look-up: asked once, not waited out, and the person told', async () => {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  bed.connector.setMeetingRole(presenter.aadObjectId, 'Presenter');
+  const { rethinkId } = await driver.start(presenter, START_FORM);
+  const asked = () => bed.connector.roleLookups.filter((aad) => aad === presenter.aadObjectId).length;
+  const timed = async () => {
+    const before = asked();
+    const pressed = await driver.press(presenter, 'advance', { rethinkId, confirmed: 'true', stage: '1' });
+    return { message: pressed.message, lookups: asked() - before };
+  };
+  // Throttled with a Retry-After longer than Teams waits: not waited out, not asked again (botbuilder's client asked four times, 12 s).
+  bed.connector.throttleParticipants(3, 4);
+  const throttled = await timed();
+  bed.connector.throttleParticipants(0, 0);
+  expect(throttled).toMatchObject({ message: 'Teams couldn’t confirm your role in this meeting just now, so nothing has changed. Please try again in a moment.', lookups: 1 });
+  // Never answered: given up after a couple of seconds (botbuilder's client waited for good).
+  bed.connector.hangParticipants(true);
+  try {
+    const hung = await timed();
+    expect(hung).toMatchObject({ message: 'Teams couldn’t confirm your role in this meeting just now, so nothing has changed. Please try again in a moment.', lookups: 1 });
+  } finally {
+    bed.connector.hangParticipants(false);
+  }
+  expect((await bed.db.rethink(chat.id, rethinkId))?.stage).toBe(1);
+});
+
 const independent = users.isaiah;
 
 /**

@@ -47,6 +47,9 @@ export interface Connector {
   removeFromChat(conversationId: string, memberId: string): void;
   /** Who a member is, as Teams answers a look-up of their id (otherwise their id stands for their object id too). */
   knowMember(member: { id: string; name: string; aadObjectId?: string; userRole?: 'user' | 'guest' }): void;
+  /** The meeting participant API never answers (until set back), or answers the next `count` look-ups 429 with a Retry-After of `seconds`. */
+  hangParticipants(on: boolean): void;
+  throttleParticipants(count: number, seconds: number): void;
   /** Role look-ups asked so far, in order (aad object ids). */
   readonly roleLookups: string[];
   /** Chat membership look-ups asked so far, in order (member ids). */
@@ -110,6 +113,8 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   const teamsIds = new Map<string, string>();
   const removed = new Set<string>();
   const known = new Map<string, { name: string; aadObjectId?: string; userRole?: string }>();
+  let participantsHang = false;
+  const participantsThrottled = { count: 0, seconds: 1 };
   const roleLookups: string[] = [];
   const memberLookups: string[] = [];
   const server: Server = createServer(async (req, res) => {
@@ -133,6 +138,13 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       const aad = decodeURIComponent(participant[2] ?? '');
       const meetingId = decodeURIComponent(participant[1] ?? '');
       roleLookups.push(aad);
+      if (participantsHang) return;
+      if (participantsThrottled.count > 0) {
+        participantsThrottled.count--;
+        res.setHeader('retry-after', String(participantsThrottled.seconds));
+        reply(res, 429, { error: { code: 'Throttled', message: 'test' } });
+        return;
+      }
       if (failing) {
         reply(res, failing, { error: { code: 'Failing', message: 'test' } });
         return;
@@ -250,6 +262,12 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     },
     knowMember: ({ id, ...who }) => {
       known.set(id, who);
+    },
+    hangParticipants: (on) => {
+      participantsHang = on;
+    },
+    throttleParticipants: (count, seconds) => {
+      Object.assign(participantsThrottled, { count, seconds });
     },
     failUploads: (status) => {
       uploadsFailing = status;
