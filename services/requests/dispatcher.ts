@@ -47,12 +47,20 @@ export interface DispatcherOptions {
 
 type Verdict = 'sent' | 'retry' | 'failed';
 
-/** 403: the app was removed or blocked there; 404: the conversation or message is gone; 400: a message Teams will never take. All are final. */
-export function verdictFor(outcome: SendOutcome, attempts: number): Verdict {
+/**
+ * 403: the app was removed or blocked there; 404: the conversation or message is gone; 400: a message
+ * Teams will never take. All are final. Teams asking to wait (429) is not a failed try: throttling
+ * can last minutes, and a request must not be given up for it. Only a day of it gives up.
+ */
+export function verdictFor(outcome: SendOutcome, delivery: Pick<Delivery, 'attempts' | 'createdAt'>, now: Date): Verdict {
   if (outcome.ok) return 'sent';
   if (outcome.status === 403 || outcome.status === 404 || outcome.status === 400) return 'failed';
-  return attempts + 1 >= MAX_ATTEMPTS ? 'failed' : 'retry';
+  if (outcome.status === 429) return now.getTime() - Date.parse(delivery.createdAt) >= THROTTLED_FOR_MS ? 'failed' : 'retry';
+  return delivery.attempts + 1 >= MAX_ATTEMPTS ? 'failed' : 'retry';
 }
+
+/** How long a delivery Teams keeps throttling is tried for. */
+export const THROTTLED_FOR_MS = 24 * 60 * 60 * 1000;
 
 export class Dispatcher {
   private readonly running = new Map<string, Promise<void>>();
@@ -166,7 +174,7 @@ export class Dispatcher {
   private async deliver(doc: Stored<FacilitatorRequest>, delivery: Delivery): Promise<Stored<FacilitatorRequest> | undefined> {
     const outcome = await this.o.sender.send(delivery, doc).catch((): SendOutcome => ({ ok: false, status: 0 }));
     if (!outcome.ok && outcome.retryAfterMs !== undefined) this.o.limiter.block(delivery.to.conversationId, outcome.retryAfterMs);
-    const verdict = verdictFor(outcome, delivery.attempts);
+    const verdict = verdictFor(outcome, delivery, this.o.clock());
     const log = this.o.log.child({ request: doc.id, delivery: delivery.id, message: delivery.message.kind, action: delivery.action });
     const administrators = verdict === 'failed' ? await this.o.administrators().catch(() => []) : [];
     const owner = verdict === 'failed' && administrators.length > 0 ? await this.o.chatOwner?.(doc, delivery.to).catch(() => undefined) : undefined;

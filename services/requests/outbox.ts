@@ -93,8 +93,9 @@ export function markSent(doc: FacilitatorRequest, id: string, activityId: string
 export function markRetry(doc: FacilitatorRequest, id: string, status: number, retryAfterMs: number | undefined, now: Date, random = Math.random): FacilitatorRequest {
   const delivery = doc.outbox.find((d) => d.id === id);
   if (!delivery || delivery.status !== 'pending') return doc;
-  const attempts = delivery.attempts + 1;
-  const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempts - 1)) * (0.5 + random() / 2);
+  // Teams asking to wait (429) is not a failed try (see verdictFor).
+  const attempts = status === 429 ? delivery.attempts : delivery.attempts + 1;
+  const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** delivery.attempts) * (0.5 + random() / 2);
   const notBefore = new Date(now.getTime() + (retryAfterMs !== undefined ? Math.max(retryAfterMs, 0) : backoff)).toISOString();
   const throttledHere = (d: Delivery) => retryAfterMs !== undefined && d.status === 'pending' && d.to.conversationId === delivery.to.conversationId && d.notBefore < notBefore;
   return withDueAt({

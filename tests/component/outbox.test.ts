@@ -101,6 +101,16 @@ test.each([
   }
 }, 40_000);
 
+test('Teams throttling for longer than the tries a failure is allowed: every message still goes, once, when it stops', async () => {
+  connector.reset();
+  // More 429s than the 20 tries a delivery has for failures, each asking for no wait.
+  const requestId = await submitRequest('PSCP-2026-1016', () => connector.throttleNext(80, 0));
+  await allDelivered(requestId);
+  expect(connector.throttled).toBeGreaterThanOrEqual(80);
+  expect(postsFor(requestId, poolPosts())).toHaveLength(1);
+  expect(postsFor(requestId, connector.posts(personalChat(facilitator).id))).toHaveLength(1);
+});
+
 test('Teams takes a post but its answer never comes: the message is sent again after the timeout (Teams has no idempotent post), and everything is delivered', async () => {
   connector.reset();
   const requestId = await submitRequest('PSCP-2026-1014', () => connector.takeThenHangNext(1));

@@ -1,7 +1,7 @@
 /** The outbox and its dispatcher's rules, without Teams or a store. */
 import path from 'node:path';
 import { loadProfile } from '../../services/profile/load';
-import { verdictFor } from '../../services/requests/dispatcher';
+import { THROTTLED_FOR_MS, verdictFor } from '../../services/requests/dispatcher';
 import { acceptRequest, submitRequest } from '../../services/requests/lifecycle';
 import { enqueue, markFailed, markRetry, markSent, MAX_ATTEMPTS, SETTLED_KEPT } from '../../services/requests/outbox';
 import { RateLimiter } from '../../services/requests/rateLimiter';
@@ -83,17 +83,22 @@ test('retry honours Retry-After, otherwise backs off exponentially; 403 fails fo
   const r = submitted();
   const [first] = r.outbox;
   if (!first) throw new Error('no delivery');
+  // Teams asking to wait is not a failed try.
   const throttled = markRetry(r, first.id, 429, 7_000, NOW);
-  expect(throttled.outbox[0]).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 429, notBefore: '2026-11-26T09:00:07.000Z' });
-  const backedOff = markRetry(throttled, first.id, 500, undefined, NOW, () => 1);
-  expect(backedOff.outbox[0]?.notBefore).toBe('2026-11-26T09:00:04.000Z');
+  expect(throttled.outbox[0]).toMatchObject({ status: 'pending', attempts: 0, lastStatus: 429, notBefore: '2026-11-26T09:00:07.000Z' });
+  const backedOff = markRetry(markRetry(throttled, first.id, 500, undefined, NOW, () => 1), first.id, 500, undefined, NOW, () => 1);
+  expect(backedOff.outbox[0]).toMatchObject({ attempts: 2, notBefore: '2026-11-26T09:00:04.000Z' });
   const failed = markFailed(r, first.id, 403, NOW, ctx.newId, [chat('a:admin')]);
   expect(failed.outbox[0]).toMatchObject({ status: 'failed', lastStatus: 403 });
   const told = failed.outbox.find((d) => d.to.conversationId === 'a:admin');
   expect(told).toMatchObject({ message: { kind: 'text' }, reportFailure: false });
-  expect(verdictFor({ ok: false, status: 403 }, 0)).toBe('failed');
-  expect(verdictFor({ ok: false, status: 500 }, 0)).toBe('retry');
-  expect(verdictFor({ ok: false, status: 0 }, MAX_ATTEMPTS - 1)).toBe('failed');
+  const queued = { attempts: 0, createdAt: NOW.toISOString() };
+  expect(verdictFor({ ok: false, status: 403 }, queued, NOW)).toBe('failed');
+  expect(verdictFor({ ok: false, status: 500 }, queued, NOW)).toBe('retry');
+  expect(verdictFor({ ok: false, status: 0 }, { ...queued, attempts: MAX_ATTEMPTS - 1 }, NOW)).toBe('failed');
+  // Throttled: tried again however many times, for a day.
+  expect(verdictFor({ ok: false, status: 429, retryAfterMs: 1_000 }, { ...queued, attempts: MAX_ATTEMPTS - 1 }, NOW)).toBe('retry');
+  expect(verdictFor({ ok: false, status: 429, retryAfterMs: 1_000 }, queued, new Date(NOW.getTime() + THROTTLED_FOR_MS))).toBe('failed');
 });
 
 test('a failure reported to administrators names whose chat and what to do, once per chat however many of its messages failed there', () => {
