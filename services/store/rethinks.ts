@@ -69,6 +69,9 @@ export interface RethinkRepository {
 /** What this save replaced: a record saved before `written` existed counts as saved by someone else. */
 const previousOf = (current: Rethink): Written['previous'] => (current.written ? { by: current.written.by, at: current.written.at } : { by: 'unknown', at: Date.parse(current.updatedAt) || 0 });
 
+/** How far back the periodic check seeks posts owed: far beyond their tries (five, ten minutes apart). */
+const OWED_SOUGHT_MS = 7 * 86_400_000;
+
 /** Facilitated by this person, or joined by them. */
 const WITH_MEMBER = '(c.facilitatorId = @memberId OR EXISTS(SELECT VALUE p FROM p IN c.participants WHERE p.id = @memberId))';
 
@@ -193,10 +196,13 @@ export function rethinkRepository(container: Container, instance: string): Rethi
       const owed = `c.owed.${post}`;
       return queryAcross<{ id: string; conversationId: string }>(
         container,
-        `SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status = @status${tenants ? ' AND ARRAY_CONTAINS(@tenants, c.tenantId)' : ''} AND IS_DEFINED(${owed}) AND NOT IS_DEFINED(${owed}.postedAt) AND ${owed}.claimedAt < @claimedBefore AND ${owed}.tries < @tries`,
+        // Claimed within the last week: every closed Re-think keeps its posted summary's claim, and
+        // without a lower bound the index would offer them all, every minute, on every instance.
+        `SELECT TOP @limit c.id, c.conversationId FROM c WHERE c.status = @status${tenants ? ' AND ARRAY_CONTAINS(@tenants, c.tenantId)' : ''} AND ${owed}.claimedAt >= @claimedSince AND ${owed}.claimedAt < @claimedBefore AND NOT IS_DEFINED(${owed}.postedAt) AND ${owed}.tries < @tries`,
         [
           { name: '@limit', value: limit },
           { name: '@status', value: post === 'summary' ? 'closed' : 'open' },
+          { name: '@claimedSince', value: new Date(Date.parse(claimedBefore) - OWED_SOUGHT_MS).toISOString() },
           { name: '@claimedBefore', value: claimedBefore },
           { name: '@tries', value: tries },
           ...(tenants ? [{ name: '@tenants', value: [...tenants] }] : []),

@@ -92,6 +92,17 @@ test('a summary Teams refused at closing is posted by the periodic check once it
   expect(summariesIn(driver)).toHaveLength(1);
 });
 
+test('a summary owed for more than a week (every instance stopped meanwhile) is no longer sought: the search keeps to recent claims', async () => {
+  const { driver, rethinkId } = await atStageFive();
+  bed.connector.failConversation(driver.conversation.id, 403);
+  await driver.press(lead, 'close', { rethinkId, outcome: 'resolved' });
+  bed.connector.failConversation(driver.conversation.id, undefined);
+  now += 8 * 24 * 60 * MINUTE;
+  await bed.app.housekeep();
+  expect(summariesIn(driver)).toHaveLength(0);
+  expect((await bed.db.rethink(driver.conversation.id, rethinkId))?.owed?.summary?.tries).toBe(1);
+});
+
 test('a summary the periodic check posts just as its case is erased is replaced as it lands: no erasure could know of it', async () => {
   const { driver, rethinkId } = await atStageFive();
   bed.connector.failConversation(driver.conversation.id, 403);
