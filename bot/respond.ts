@@ -4,6 +4,7 @@ import type { AdaptiveCard } from '../cards/render';
 import { errorKind, type Logger } from '../services/logging';
 import type { Deliveries } from './deliveries';
 import type { HandlerResult, Outgoing } from './handlers/types';
+import { addressOf } from './turn';
 
 const cardActivity = (card: AdaptiveCard, text?: string) => MessageFactory.attachment(CardFactory.adaptiveCard(card), text);
 
@@ -34,7 +35,7 @@ async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliv
 export async function respondToInvoke(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): Promise<AdaptiveCardInvokeResponse> {
   const { shared } = result;
   const posts = (result.posts ?? []).filter((p) => !p.to);
-  postElsewhere(result, log, deliveries);
+  postElsewhere(context, result, log, deliveries);
   const cardId = shared?.activityId;
   if (shared && cardId) deliveries.updateCard(context, cardId, shared);
   if (posts.length > 0) {
@@ -48,10 +49,27 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
 }
 
 /** Posts meant for another conversation, such as the person's personal chat; messages elsewhere replaced; other Re-thinks' cards. */
-function postElsewhere(result: HandlerResult, log: Logger, deliveries: Deliveries): void {
+function postElsewhere(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): void {
   for (const { to, card } of result.otherCards ?? []) if (card.activityId) deliveries.updateCardAt(to, card.activityId, card);
+  // Read now: the turn's context is gone by the time a post elsewhere has failed. Said later, in a
+  // shared chat, it names whom it is for, whatever they pressed or typed.
+  const asked = addressOf(context);
+  const name = context.activity.from.name?.trim();
+  const prefix = asked.conversationKind !== 'personal' && name ? `For ${name}: ` : '';
   for (const outgoing of result.posts ?? []) {
-    if (outgoing.to) deliveries.elsewhere(outgoing.to, 'post in another conversation', (there) => post(there, outgoing, log, deliveries));
+    if (!outgoing.to) continue;
+    const { onRefused } = outgoing;
+    deliveries.elsewhere(outgoing.to, 'post in another conversation', async (there) => {
+      try {
+        await post(there, outgoing, log, deliveries);
+      } catch (error) {
+        // Re-think isn't there any more (removed, and the news lost): the person is told where they asked.
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (!onRefused || (status !== 403 && status !== 404)) throw error;
+        const said = await onRefused();
+        if (said) deliveries.elsewhere(asked, 'say another conversation could not be reached', async (here) => void (await here.sendActivity(`${prefix}${said}`)));
+      }
+    });
   }
   for (const { to, activityId, text, everyones } of result.replaced ?? []) {
     if (everyones) deliveries.eraseCardAt(to, activityId, text);
@@ -61,7 +79,7 @@ function postElsewhere(result: HandlerResult, log: Logger, deliveries: Deliverie
 
 /** Text commands and Action.Submit: no per-person view, so notices are sent as messages. */
 export async function respondToMessage(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): Promise<void> {
-  postElsewhere(result, log, deliveries);
+  postElsewhere(context, result, log, deliveries);
   if (result.shared) {
     const activityId = result.shared.activityId ?? context.activity.replyToId;
     if (activityId) deliveries.updateCard(context, activityId, result.shared);
@@ -78,9 +96,14 @@ export async function respondToMessage(context: TurnContext, result: HandlerResu
  * everyone to read, so it says whom it is for.
  */
 function forWhom(context: TurnContext, notice: string): string {
+  return `${whomPrefix(context)}${notice}`;
+}
+
+/** `For <name>: `, where the answer is posted for everyone to read; nothing elsewhere. */
+function whomPrefix(context: TurnContext): string {
   const { activity } = context;
   const pressed = activity.value !== undefined && activity.value !== null;
   const shared = activity.conversation.conversationType !== 'personal';
   const name = activity.from.name?.trim();
-  return pressed && shared && name ? `For ${name}: ${notice}` : notice;
+  return pressed && shared && name ? `For ${name}: ` : '';
 }

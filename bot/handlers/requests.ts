@@ -19,6 +19,7 @@ import { personalChats } from '../../services/store/people';
 import { DAY_MS } from '../../services/rethink/reminders';
 import { calendarOf, inWorkingHours, workingDaysBefore } from '../../services/rethink/workingDays';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
+import { errorKind } from '../../services/logging';
 import { conversationKey } from '../turn';
 import { idField, MESSAGES, textField, threadOf, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 import { typedCommand } from '../../services/text';
@@ -28,6 +29,16 @@ const context = (input: TurnInput, deps: Deps): lifecycle.RequestContext => ({ n
 
 const chatOf = async (deps: Deps, aadObjectId: string | undefined): Promise<ConversationAddress | undefined> =>
   aadObjectId ? (await deps.people.get(aadObjectId))?.personalConversation : undefined;
+
+/**
+ * Teams says Re-think isn't in the person's personal chat after all (removed, and the news lost): it
+ * is forgotten, so the next time says to add it, and they are told so now.
+ */
+const personalChatGone = (input: TurnInput, deps: Deps, chat: ConversationAddress) => async (): Promise<string> => {
+  const aad = input.actor.aadObjectId;
+  if (aad) await deps.people.forgetPersonalChat(aad, chat.conversationId, input.now.toISOString(), input.now).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not forget a personal chat Teams says Re-think is not in'));
+  return 'I couldn’t reach your personal chat with Re-think: Teams says Re-think isn’t there any more, so nothing was sent. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add), then ask again.';
+};
 
 // ---- The form ----
 
@@ -73,7 +84,7 @@ async function formFor(input: TurnInput, deps: Deps, rawCaseReference: string, f
     values: prefill(rethinks, person, { ...(remembered?.role ? { role: remembered.role } : {}), ...(remembered?.agency ? { agency: remembered.agency } : {}) }, deps.profile.limits.summaryMaxLength),
     history: historyFor(rethinks, person),
   });
-  if (chat) return { posts: [{ card, to: chat }], notice: 'I’ve sent the request form to your personal chat with Re-think, so the case’s history stays private to you.' };
+  if (chat) return { posts: [{ card, to: chat, onRefused: personalChatGone(input, deps, chat) }], notice: 'I’ve sent the request form to your personal chat with Re-think, so the case’s history stays private to you.' };
   // A new card of its own, so the card pressed (a summary, say) stays as it was.
   return { posts: [{ card }], ...(fromCard ? { notice: 'The request form is below.' } : {}) };
 }
@@ -383,7 +394,7 @@ export const showRequest: Handler = async (input, deps) => {
   const chat = here ? undefined : await chatOf(deps, input.actor.aadObjectId);
   if (!here && !chat) return { notice: 'Requests name cases and people, so I show them only in your personal chat with Re-think. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add).' };
   return {
-    posts: [{ card: renderRequestCard(deps.profile, found, audience), ...(chat ? { to: chat } : {}) }],
+    posts: [{ card: renderRequestCard(deps.profile, found, audience), ...(chat ? { to: chat, onRefused: personalChatGone(input, deps, chat) } : {}) }],
     notice: `The request for case ${found.caseReference}, as it is now, is ${chat ? 'in your personal chat with Re-think' : 'below'}.`,
   };
 };
@@ -398,7 +409,7 @@ async function privately(input: TurnInput, deps: Deps, command: string, card: ()
   if (here) return { posts: [{ card: await card() }] };
   const chat = await chatOf(deps, input.actor.aadObjectId);
   if (!chat) return { notice: `Requests name cases and people, so I list them only in your personal chat with Re-think. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add), then type **${command}** there.` };
-  return { posts: [{ card: await card(), to: chat }], notice: 'Requests name cases and people, so I’m sending the list to your personal chat with Re-think.' };
+  return { posts: [{ card: await card(), to: chat, onRefused: personalChatGone(input, deps, chat) }], notice: 'Requests name cases and people, so I’m sending the list to your personal chat with Re-think.' };
 }
 
 export const myRequests: Handler = async (input, deps) =>

@@ -68,6 +68,8 @@ export interface Outgoing {
   readonly file?: { readonly name: string; readonly description: string; readonly sizeInBytes: number; readonly context: Readonly<Record<string, string>> };
   /** Another conversation (e.g. the person's personal chat); by default, this one. */
   readonly to?: ConversationAddress;
+  /** Teams says Re-think isn't in `to` (403, 404): what to tell the person here instead, if anything. */
+  readonly onRefused?: () => Promise<string | undefined>;
   /**
    * Called with the posted activity's id, e.g. to remember where a card lives; may return that
    * card again when changes saved meanwhile went to the card it replaces, or, when its record was

@@ -402,6 +402,26 @@ test('a request card still on its way as its case is erased (Teams slow) is repl
   }
 });
 
+test('a list sent to a personal chat Teams says Re-think is no longer in (its removal never reached the app): the person is told where they asked, and the chat is forgotten', async () => {
+  const group = newGroupChat();
+  const gone = person(14);
+  await installPersonally(bed.app, bed.connector, gone);
+  bed.connector.failConversation(personalChat(gone).id, 403);
+  try {
+    await say(group, gone, 'my requests');
+    expect(lastText(group.id)).toContain('sending the list to your personal chat');
+    await bed.app.idle();
+    expect(lastText(group.id)).toBe(`For ${gone.name}: I couldn’t reach your personal chat with Re-think: Teams says Re-think isn’t there any more, so nothing was sent. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add), then ask again.`);
+    const { resource } = await bed.db.people.item(gone.aadObjectId, gone.aadObjectId).read<{ personalConversation?: object }>();
+    expect(resource?.personalConversation).toBeUndefined();
+    // Asked again: told at once to add it, not that it was sent.
+    await say(group, gone, 'my requests');
+    expect(lastText(group.id)).toContain('Please add Re-think for yourself');
+  } finally {
+    bed.connector.failConversation(personalChat(gone).id, undefined);
+  }
+});
+
 test('in a chat shared with them, an administrator adds and removes a named facilitator by @mentioning them; the pool lists their name', async () => {
   const group = newGroupChat();
   const joining = person(9);
