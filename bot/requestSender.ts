@@ -6,7 +6,7 @@ import type { Sender, SendOutcome } from '../services/requests/dispatcher';
 import { documentFileName, requestDocument } from '../services/requests/document';
 import type { Delivery, FacilitatorRequest } from '../services/requests/types';
 import type { ConversationAddress, PeopleRepository } from '../services/store/people';
-import { facilitatorChats, type PoolRepository } from '../services/store/pool';
+import type { PoolRepository } from '../services/store/pool';
 import { conversationKey } from './turn';
 import { cardActivity, type ConnectorClient } from './connectorClient';
 import { MESSAGES } from './handlers/types';
@@ -49,7 +49,11 @@ async function activityFor(profile: PartnershipProfile, delivery: Delivery, r: F
 /** Whether a copy of the facilitators' card, where it was posted, is still for the pool to see. */
 export type PoolHolds = (to: ConversationAddress, r: FacilitatorRequest) => Promise<boolean>;
 
-/** The pool as it is now: its channel, and its named facilitators' personal chats. */
+/**
+ * The pool as it is now: its channel, and its named facilitators' personal chats. Asked for each copy
+ * of a request's card: whose chat this is is one query, not a read of every named facilitator's record
+ * (which, for every copy of every change, grew with the square of the pool).
+ */
 export const poolHolds =
   (pool: PoolRepository, people: PeopleRepository): PoolHolds =>
   async (to, r) => {
@@ -58,7 +62,9 @@ export const poolHolds =
     const settings = await pool.get();
     // The channel first: a copy there needs no one's person record read.
     if (settings?.channel && conversationKey(settings.channel.conversationId) === conversationKey(to.conversationId)) return true;
-    return (await facilitatorChats(settings, people)).some((chat) => chat.conversationId === to.conversationId);
+    if (to.conversationKind !== 'personal' || !settings?.facilitators.length) return false;
+    const named = new Set(settings.facilitators.map((f) => f.aadObjectId.toLowerCase()));
+    return (await people.withPersonalChat(to.conversationId)).some((aad) => named.has(aad.toLowerCase()));
   };
 
 /** What a copy becomes once its chat is no longer in the pool (a facilitator removed, the channel moved). */

@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import { createItem, patchOrCreate, readItem, StoreUnavailableError, updateItem } from './repository';
+import { createItem, patchOrCreate, queryAcross, readItem, StoreUnavailableError, updateItem } from './repository';
 
 /** What Re-think remembers about a professional between Re-thinks (by Entra object id). */
 export interface PersonRecord {
@@ -37,8 +37,12 @@ export interface PeopleRepository {
    * longer where to reach them, unless it was added again after that (a removal delivered late).
    */
   forgetPersonalChat(aadObjectId: string, conversationId: string, removedAt: string, now: Date): Promise<boolean>;
-  /** Changes the cases they facilitate, conditional on the ETag: two accepts at once both stay listed. */
-  /** Resolves `true` when the list changed (a write was made), `false` when it already read so. */
+  /** Whose personal chat with Re-think this is now (Entra object ids: one, unless records disagree): one query across people. */
+  withPersonalChat(conversationId: string): Promise<string[]>;
+  /**
+   * Changes the cases they facilitate, conditional on the ETag: two accepts at once both stay listed.
+   * Resolves `true` when the list changed (a write was made), `false` when it already read so.
+   */
   updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date): Promise<boolean>;
 }
 
@@ -74,6 +78,8 @@ export function peopleRepository(container: Container, retentionSeconds: number)
       );
       return outcome.kind === 'updated' && !outcome.replay;
     },
+    withPersonalChat: (conversationId) =>
+      queryAcross<string>(container, 'SELECT VALUE c.aadObjectId FROM c WHERE c.personalConversation.conversationId = @conversationId', [{ name: '@conversationId', value: conversationId }]),
     updateFacilitating: async (aadObjectId, change, now) => {
       const id = safeId(aadObjectId);
       for (let attempt = 0; attempt < 3; attempt++) {
