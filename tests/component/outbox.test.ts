@@ -242,10 +242,17 @@ test('file consent: accept uploads the document to the URL in the invoke and a f
 
   const invoke = (action: 'accept' | 'decline', token: string) => fileConsentAnswer(connector, requester, consent, action, token, `fc-${token}`);
 
+  // As if written under a shorter retention period since lengthened: an answer, a change, starts today's period again.
+  await app.idle();
+  const reader = storeReader(store.endpoint);
+  const written = await reader.request(requestId);
+  await reader.requests.items.upsert({ ...written, ttl: 100 });
   const declined = await send(app, invoke('decline', 'declined'));
   expect(declined.status).toBe(200);
   await app.idle();
   expect(connector.uploads.filter((u) => u.token === 'declined')).toHaveLength(0);
+  expect((await reader.request(requestId))?.ttl).toBe(730 * 86_400);
+  reader.dispose();
 
   const accepted = await send(app, invoke('accept', 'accepted'));
   expect(accepted.status).toBe(200);
