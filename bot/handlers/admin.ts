@@ -160,8 +160,13 @@ export const addFacilitator: Handler = async (input, deps) => {
   const { id, name } = meant;
   const at = input.now.toISOString();
   let already = false;
+  let named = false;
   const pool = await deps.pool.change((p) => {
-    already = p.facilitators.some((f) => f.aadObjectId === id);
+    const entry = p.facilitators.find((f) => f.aadObjectId === id);
+    already = entry !== undefined;
+    // Added by id before, now @mentioned: the pool learns their name (nothing else changes).
+    named = entry !== undefined && !entry.name && name !== undefined;
+    if (named) return { ...p, facilitators: p.facilitators.map((f) => (f === entry ? { ...f, name } : f)), audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorNamed', ref: id }] };
     return already ? p : { ...p, facilitators: [...p.facilitators, { aadObjectId: id, ...(name ? { name } : {}), addedBy: input.actor.id, addedAt: at }], audit: [...p.audit, { at, by: input.actor.id, what: 'facilitatorAdded', ref: id }] };
   }, input.now);
   if (!pool) return { notice: MESSAGES.storeUnavailable };
@@ -169,7 +174,7 @@ export const addFacilitator: Handler = async (input, deps) => {
   const chat = person?.personalConversation;
   const reach = chat ? 'They receive new requests in their personal chat with Re-think.' : 'They haven’t opened a personal chat with Re-think yet: new requests will reach them once they add the app for themselves.';
   const who = whoIs(pool.facilitators.find((f) => f.aadObjectId === id) ?? { aadObjectId: id, ...(name ? { name } : {}) });
-  if (already) return { notice: `${who} is already in the pool of named facilitators, so nothing has changed. ${reach}${await personalChatHint(input, deps)}` };
+  if (already) return { notice: `${who} is already in the pool of named facilitators, so nothing has changed${named ? ' but their name, which the pool now shows' : ''}. ${reach}${await personalChatHint(input, deps)}` };
   const offered = chat ? await offerWaiting(input, deps, chat) : 0;
   return { notice: `Added ${who}. The pool now has ${facilitatorCount(pool.facilitators.length)}. ${reach}${waitingSent(offered, 'to them')}${await personalChatHint(input, deps)}` };
 };

@@ -11,7 +11,7 @@ export interface FacilitatorPool {
   /** Entra object ids of named facilitators (with the name Teams gave, when added by an @mention); their personal chats are found through `people`. */
   facilitators: { aadObjectId: string; name?: string; addedBy: string; addedAt: string }[];
   /** `ref`: the facilitator added or removed; for a channel set or removed, the channel it replaced or removed. */
-  audit: { at: string; by: string; what: 'channelSet' | 'channelRemoved' | 'channelGone' | 'facilitatorAdded' | 'facilitatorRemoved'; ref?: string }[];
+  audit: { at: string; by: string; what: 'channelSet' | 'channelRemoved' | 'channelGone' | 'facilitatorAdded' | 'facilitatorNamed' | 'facilitatorRemoved'; ref?: string }[];
   updatedAt: string;
   /** Settings never expire (-1 overrides the container's retention). */
   ttl: -1;

@@ -451,6 +451,17 @@ test('in a chat shared with them, an administrator adds and removes a named faci
   expect(lastText(group.id)).toMatch(new RegExp(`^${joining.name} \\(${joining.aadObjectId}\\) is already in the pool of named facilitators`));
   expect(await mentioning('remove facilitator', [joining])).toMatch(new RegExp(`^Removed ${joining.name} \\(${joining.aadObjectId}\\)\\. The pool now has 1 named facilitator`));
   expect(await mentioning('remove facilitator', [joining])).toBe(`${joining.name} isn’t in the pool of named facilitators, so nothing has changed. Type **@Re-think facilitators** to see who is.`);
+  // Added by id before, then @mentioned: the pool learns the name, and nothing else changes.
+  const byId = person(15);
+  bed.connector.knowMember({ id: byId.id, name: byId.name, aadObjectId: byId.aadObjectId });
+  await say(personalChat(admin), admin, `add facilitator ${byId.aadObjectId}`);
+  expect(await mentioning('add facilitator', [byId])).toMatch(new RegExp(`^${byId.name} \\(${byId.aadObjectId}\\) is already in the pool of named facilitators, so nothing has changed but their name, which the pool now shows\\.`));
+  const { resource: pool } = await bed.db.settings.item('facilitatorPool', 'facilitatorPool').read<{ facilitators: { aadObjectId: string; name?: string }[]; audit: { what: string; ref?: string }[] }>();
+  expect(pool?.facilitators.filter((f) => f.aadObjectId === byId.aadObjectId)).toEqual([expect.objectContaining({ name: byId.name })]);
+  expect(pool?.audit.at(-1)).toMatchObject({ what: 'facilitatorNamed', ref: byId.aadObjectId });
+  // Once named, the same again says only that they are in it.
+  expect(await mentioning('add facilitator', [byId])).toMatch(/is already in the pool of named facilitators, so nothing has changed\. /);
+  await say(personalChat(admin), admin, `remove facilitator ${byId.aadObjectId}`);
 });
 
 test('the named pool: adding and removing need an Entra object id, in any case; removing someone not in it says so', async () => {
