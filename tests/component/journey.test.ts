@@ -9,6 +9,7 @@ import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
 import { buttonData, rethinkToClose } from '../helpers/journeys';
 import { closedRethink } from '../fixtures/cards/rethinks';
+import { rethinkRepository } from '../../services/store/rethinks';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -435,6 +436,9 @@ describe('commands', () => {
     await bed.app.idle();
     expect(bed.connector.posts(chat.conversation.id)).toHaveLength(postsBefore);
     expect((await bed.db.rethink(chat.conversation.id, rethinkId))?.audit.at(-1)).toMatchObject({ what: 'participantLeft', ref: adele.id });
+    // Teams saying so is no one taking part in the case (who may not accept its request is who took part).
+    const tookPart = await rethinkRepository(bed.db.rethinks, 'test').peopleInCase('PSCP-2026-4703');
+    expect(tookPart.map((p) => p.id).sort()).toEqual([adele.id, megan.id].sort());
     const handed = await chat.press(megan, 'handOver', { rethinkId, handOverTo: adele.id });
     expect(cardText(handed.card)).toContain(`Teams says ${adele.name} has left this chat, so facilitation can’t be handed to them`);
     expect(await bed.db.rethink(chat.conversation.id, rethinkId)).toMatchObject({ facilitatorId: megan.id });
