@@ -1,12 +1,12 @@
 /** Teams meeting events for a Re-think held in the meeting's chat. */
 import { applyCommand, roleCounts } from '../../services/rethink/engine';
 import { repost } from './views';
-import type { Actor, Rethink } from '../../services/rethink/types';
+import { NO_ONE, type Actor, type Rethink } from '../../services/rethink/types';
 import { recordPosted } from './rethink';
 import { engineContext, type Handler, type Outgoing } from './types';
 
 /** Who the audit trail names for the meeting ending: Teams said so, no person did it. */
-export const MEETING: Actor = { id: 'meeting', name: 'Teams meeting' };
+export const MEETING: Actor = { id: NO_ONE.meeting, name: 'Teams meeting' };
 
 /**
  * The meeting ended with Re-thinks still open: for each (a family's two children, say), the

@@ -8,7 +8,7 @@ import { renderRethinkCard } from '../../cards/rethink';
 import { renderSummaryCard } from '../../cards/summary';
 import { errorKind } from '../../services/logging';
 import { applyCommand, POST_CLAIM_MS, POST_TRIES, type CardPlace } from '../../services/rethink/engine';
-import type { Actor, OwedKind, Rethink } from '../../services/rethink/types';
+import { NO_ONE, type Actor, type OwedKind, type Rethink } from '../../services/rethink/types';
 import { rethinkAddress } from '../../services/store/conversations';
 import type { Stored } from '../../services/store/repository';
 import { cardActivity, type ConnectorClient } from '../connectorClient';
@@ -17,7 +17,7 @@ import { postToRethinkChat, recordPosted } from './rethink';
 import { engineContext, type Deps } from './types';
 
 /** Who the audit trail names for a summary the check posted (a meeting-end reminder stays the meeting's). */
-const SUMMARIES: Actor = { id: 'summaries', name: 'Re-think' };
+const SUMMARIES: Actor = { id: NO_ONE.summaries, name: 'Re-think' };
 
 /** How many of each one check takes on; the rest wait for the next. */
 const PER_CHECK = 20;

@@ -245,5 +245,8 @@ export interface Rethink {
   ttl: number;
 }
 
-/** Who the audit trail names for what no one in the chat did: Re-think's own reminders, and Teams saying someone left. */
-export const NO_ONE = { reminders: 'reminders', membership: 'teams-membership' } as const;
+/**
+ * Who the audit trail names for what no one in the chat did: Re-think's own reminders and owed
+ * summaries, Teams saying someone left, and Teams saying a meeting ended.
+ */
+export const NO_ONE = { reminders: 'reminders', summaries: 'summaries', membership: 'teams-membership', meeting: 'meeting' } as const;

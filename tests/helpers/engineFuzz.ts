@@ -5,7 +5,7 @@
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
 import { actionVersion, applyCommand, startRethink, type Command, type EngineContext, type StartInput, type Where } from '../../services/rethink/engine';
-import type { Actor, Participant, Rethink, StageNumber, StrategyAnswers } from '../../services/rethink/types';
+import { NO_ONE, type Actor, type Participant, type Rethink, type StageNumber, type StrategyAnswers } from '../../services/rethink/types';
 import { participantKey } from '../../services/rethink/participantKey';
 import { renderRethinkCard } from '../../cards/rethink';
 import { renderSummaryCard } from '../../cards/summary';
@@ -47,9 +47,9 @@ export interface Scenario {
 }
 
 const SYSTEM = {
-  reminders: { id: 'reminders', name: 'Re-think' },
-  meeting: { id: 'meeting', name: 'Teams meeting' },
-  membership: { id: 'teams-membership', name: 'Teams' },
+  reminders: { id: NO_ONE.reminders, name: 'Re-think' },
+  meeting: { id: NO_ONE.meeting, name: 'Teams meeting' },
+  membership: { id: NO_ONE.membership, name: 'Teams' },
 };
 const MEETING_ID = 'meeting-1';
 

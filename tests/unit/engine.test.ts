@@ -1,7 +1,7 @@
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
 import { actionVersion, applyCommand, facilitatorQuiet, liveActions, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
-import type { Actor, Rethink } from '../../services/rethink/types';
+import { NO_ONE, type Actor, type Rethink } from '../../services/rethink/types';
 import { FACILITATED, recommendStrategy } from '../../services/rethink/strategy';
 import { participantKey } from '../../services/rethink/participantKey';
 import { rethinkCardData } from '../../cards/rethink';
@@ -505,7 +505,7 @@ describe('a facilitator who has gone quiet (perhaps left the service)', () => {
   });
 
   test('a facilitator Teams says has left the chat: anyone who has joined may take over at once; back and carrying on, they facilitate again', () => {
-    const teams = { id: 'teams-membership', name: 'Teams' };
+    const teams = { id: NO_ONE.membership, name: 'Teams' };
     const r = open();
     // Someone else leaving frees nothing (see the next test for what it does).
     const teacherLeft = tryAt(r, 1, { kind: 'memberLeft', memberId: teacher.id }, teams);
@@ -539,7 +539,7 @@ describe('a facilitator who has gone quiet (perhaps left the service)', () => {
   });
 
   test('someone Teams says has left the chat is not handed facilitation, nor offered it, until they are back and change something', () => {
-    const teams = { id: 'teams-membership', name: 'Teams' };
+    const teams = { id: NO_ONE.membership, name: 'Teams' };
     const r = apply(open(), { kind: 'join', role: 'School nurse', agency: 'NHS' }, nurse);
     const left = tryAt(r, 1, { kind: 'memberLeft', memberId: teacher.id }, teams);
     if (!left.ok) throw new Error(left.error.message);
