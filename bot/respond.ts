@@ -51,11 +51,9 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
 /** Posts meant for another conversation, such as the person's personal chat; messages elsewhere replaced; other Re-thinks' cards. */
 function postElsewhere(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): void {
   for (const { to, card } of result.otherCards ?? []) if (card.activityId) deliveries.updateCardAt(to, card.activityId, card);
-  // Read now: the turn's context is gone by the time a post elsewhere has failed. Said later, in a
-  // shared chat, it names whom it is for, whatever they pressed or typed.
-  const asked = addressOf(context);
-  const name = context.activity.from.name?.trim();
-  const prefix = asked.conversationKind !== 'personal' && name ? `For ${name}: ` : '';
+  // Read now, if a refusal may need telling: the turn's context is gone by the time a post elsewhere
+  // has failed. Said later, in a shared chat, it names whom it is for, whatever they pressed or typed.
+  const tellHere = result.posts?.some((p) => p.to && p.onRefused) ? { asked: addressOf(context), prefix: whomPrefix(context, true) } : undefined;
   for (const outgoing of result.posts ?? []) {
     if (!outgoing.to) continue;
     const { onRefused } = outgoing;
@@ -65,9 +63,9 @@ function postElsewhere(context: TurnContext, result: HandlerResult, log: Logger,
       } catch (error) {
         // Re-think isn't there any more (removed, and the news lost): the person is told where they asked.
         const status = (error as { statusCode?: unknown }).statusCode;
-        if (!onRefused || (status !== 403 && status !== 404)) throw error;
+        if (!onRefused || !tellHere || (status !== 403 && status !== 404)) throw error;
         const said = await onRefused();
-        if (said) deliveries.elsewhere(asked, 'say another conversation could not be reached', async (here) => void (await here.sendActivity(`${prefix}${said}`)));
+        if (said) deliveries.elsewhere(tellHere.asked, 'say another conversation could not be reached', async (here) => void (await here.sendActivity(`${tellHere.prefix}${said}`)));
       }
     });
   }
@@ -99,10 +97,10 @@ function forWhom(context: TurnContext, notice: string): string {
   return `${whomPrefix(context)}${notice}`;
 }
 
-/** `For <name>: `, where the answer is posted for everyone to read; nothing elsewhere. */
-function whomPrefix(context: TurnContext): string {
+/** `For <name>: `, where the answer to a press (or, `typedToo`, to anything) is posted for everyone to read; nothing elsewhere. */
+function whomPrefix(context: TurnContext, typedToo = false): string {
   const { activity } = context;
-  const pressed = activity.value !== undefined && activity.value !== null;
+  const pressed = typedToo || (activity.value !== undefined && activity.value !== null);
   const shared = activity.conversation.conversationType !== 'personal';
   const name = activity.from.name?.trim();
   return pressed && shared && name ? `For ${name}: ` : '';
