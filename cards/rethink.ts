@@ -178,15 +178,16 @@ export interface RethinkCardOptions {
   now: Date;
 }
 
-/**
- * `textLimit` shortens long texts; `fit` also shortens the per-person lists, for very large
- * groups, so the card always fits Teams' size limit.
- */
 /** Why facilitation may be taken over, and by whom: the facilitator left the chat (or the team), or has been quiet. */
 const takeOverNote = (r: Rethink, facilitator: string, who: string, quietDays: number): string =>
   facilitatorLeft(r)
     ? `${facilitator} has left this ${leftPlace(r)}, so ${who} can take over facilitating this Re-think and the group can carry on. Everyone’s card will say so.`
     : `${facilitator} hasn’t made a change here for ${quietDays} days or more. If they are no longer available (they may have moved on), ${who} can take over facilitating this Re-think, so the group can carry on. Everyone’s card will say so.`;
+
+/**
+ * `textLimit` shortens long texts; `fit` also shortens the per-person lists, for very large
+ * groups, so the card always fits Teams' size limit.
+ */
 
 export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000, fit: Fit = 'full'): RethinkCardData {
   const compact = fit !== 'full';

@@ -25,8 +25,9 @@ export const escalateCommand: Handler = async (input, deps) => {
   // In a channel, this thread's; typed as a new post (a thread of its own, so with none), the channel's latest.
   const thread = threadOf(input);
   const newPost = thread !== undefined && input.activityId !== undefined && thread.endsWith(`;messageid=${input.activityId}`);
-  const latest = thread && !newPost ? await deps.rethinks.latestNotResolved(input.where.conversationId, thread) : await deps.rethinks.latestNotResolved(input.where.conversationId);
-  if (!latest) return { notice: notEscalatable(deps, Boolean(thread && !newPost)) };
+  const inThread = newPost ? undefined : thread;
+  const latest = await deps.rethinks.latestNotResolved(input.where.conversationId, inThread);
+  if (!latest) return { notice: notEscalatable(deps, inThread !== undefined) };
   return offer(deps, latest);
 };
 

@@ -7,7 +7,7 @@ import { engineContext, type Handler, type HandlerResult, type Outgoing } from '
 import { typedCommand } from '../../services/text';
 
 /** Who the audit trail names for someone leaving a chat: Teams said so, no one here did it. */
-export const MEMBERSHIP: Actor = { id: NO_ONE.membership, name: 'Teams' };
+const MEMBERSHIP: Actor = { id: NO_ONE.membership, name: 'Teams' };
 
 /**
  * People removed from the chat (or the team). Anyone who joined a Re-think there is no longer offered

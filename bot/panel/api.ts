@@ -86,7 +86,7 @@ export function onceInTenMinutes(clock: () => number = Date.now): (key: string) 
  * or a script, meets the limit. Teams limits the app's calls per tenant, and one person must not
  * spend everyone's share (card updates, requests, reminders).
  */
-export function askingBudget(clock: () => number = Date.now, burst = 20, everyMs = 1_000): (key: string) => boolean {
+function askingBudget(clock: () => number = Date.now, burst = 20, everyMs = 1_000): (key: string) => boolean {
   const buckets = new Map<string, { tokens: number; at: number }>();
   return (key) => {
     const now = clock();

@@ -37,7 +37,7 @@ export const entraKeys = (): JWTVerifyGetKey => createRemoteJWKSet(new URL('http
  * The clients a panel token may have been issued to: Teams on the desktop and mobile, and on the web.
  * Another app a person consented to could otherwise obtain a token for the panel's scope and act as them.
  */
-export const TEAMS_CLIENTS: readonly string[] = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'];
+const TEAMS_CLIENTS: readonly string[] = ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'];
 
 const claim = (payload: Record<string, unknown>, name: string): string => (typeof payload[name] === 'string' ? (payload[name] as string) : '');
 

@@ -87,14 +87,20 @@ export function markSent(doc: FacilitatorRequest, id: string, activityId: string
 }
 
 /**
+ * Teams asking to wait: a 429 that says how long. Not a failed try, as throttling can last minutes;
+ * a 429 that doesn't say is counted, so its back-off grows as any failure's does.
+ */
+export const throttled = (status: number, retryAfterMs: number | undefined): boolean => status === 429 && retryAfterMs !== undefined;
+
+/**
  * Try again later: after Retry-After when Teams gives one, otherwise with exponential back-off and
  * jitter. Throttling is per conversation, so everything else waiting for it waits as long.
  */
 export function markRetry(doc: FacilitatorRequest, id: string, status: number, retryAfterMs: number | undefined, now: Date, random = Math.random): FacilitatorRequest {
   const delivery = doc.outbox.find((d) => d.id === id);
   if (!delivery || delivery.status !== 'pending') return doc;
-  // Teams asking to wait (429) is not a failed try (see verdictFor).
-  const attempts = status === 429 ? delivery.attempts : delivery.attempts + 1;
+  // Teams asking to wait is not a failed try (see verdictFor).
+  const attempts = throttled(status, retryAfterMs) ? delivery.attempts : delivery.attempts + 1;
   const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** delivery.attempts) * (0.5 + random() / 2);
   const notBefore = new Date(now.getTime() + (retryAfterMs !== undefined ? Math.max(retryAfterMs, 0) : backoff)).toISOString();
   const throttledHere = (d: Delivery) => retryAfterMs !== undefined && d.status === 'pending' && d.to.conversationId === delivery.to.conversationId && d.notBefore < notBefore;

@@ -738,9 +738,10 @@ export function facilitatorQuiet(r: Rethink, now: Date, profile: PartnershipProf
 /** The facilitator's latest change (taking over included), or being handed it by the one before. */
 const facilitatorSince = (r: Rethink): string => lastAudit(r, (a) => a.by === r.facilitatorId || (a.what === 'handedOver' && a.ref === r.facilitatorId))?.at ?? r.createdAt;
 
-/** Removed from the chat, and no change of theirs since (someone added back who carries on facilitates again). */
 /** What someone Teams says was removed has left: a channel's Re-think, its team; any other, its chat. */
 export const leftPlace = (r: Pick<Rethink, 'conversationKind'>): 'team' | 'chat' => (r.conversationKind === 'channel' ? 'team' : 'chat');
+
+/** Removed from the chat, and no change of theirs since (someone added back who carries on facilitates again). */
 export const facilitatorLeft = (r: Rethink): boolean => r.facilitatorLeftAt !== undefined && facilitatorSince(r) < r.facilitatorLeftAt;
 
 /** The latest audit event that passes `test`, read from the end without copying the trail (cards render on every change). */

@@ -1,5 +1,6 @@
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
+import { DAY_MS } from './bankHolidays';
 
 const DATE_LIKE = [
   /\b\d{1,2}[/.\s-]\d{1,2}[/.\s-]\d{2,4}\b/,
@@ -94,10 +95,6 @@ export function ukToday(now: Date): string {
   return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
 }
 
-/**
- * `keptDays`: how long Re-think keeps a record after its last change (the partnership's retention).
- * A date beyond it would be deleted, unreminded, before it came: refused when that is nearer than two years.
- */
 /** A date written YYYY-MM-DD that exists: 30 February, which Date takes as 2 March, doesn't. */
 export function isRealDate(value: string): boolean {
   if (!ISO_DATE.test(value)) return false;
@@ -105,6 +102,10 @@ export function isRealDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
+/**
+ * `keptDays`: how long Re-think keeps a record after its last change (the partnership's retention).
+ * A date beyond it would be deleted, unreminded, before it came: refused when that is nearer than two years.
+ */
 export function checkDueDate(input: string, now: Date, keptDays = Infinity): Result<string> {
   const value = input.trim();
   if (value === '') return refuse('invalidInput', 'Please choose a due date for the action.');
@@ -120,7 +121,7 @@ export function checkDueDate(input: string, now: Date, keptDays = Infinity): Res
 
 /** The last date a record changed today is still kept (YYYY-MM-DD), with `keptDays` of retention; none if kept for ever. */
 export function keptUntil(now: Date, keptDays: number): string | undefined {
-  return Number.isFinite(keptDays) ? new Date(Date.parse(`${ukToday(now)}T00:00:00Z`) + (keptDays - 1) * 86_400_000).toISOString().slice(0, 10) : undefined;
+  return Number.isFinite(keptDays) ? new Date(Date.parse(`${ukToday(now)}T00:00:00Z`) + (keptDays - 1) * DAY_MS).toISOString().slice(0, 10) : undefined;
 }
 
 /** The date `years` from today where the partnership works (YYYY-MM-DD): beyond it, a date is likely a slip of the year. */

@@ -53,7 +53,7 @@ export async function namedReach(settings: FacilitatorPool | undefined, people: 
 }
 
 /** The named facilitators' personal chats (those who have Re-think added for them). */
-export async function facilitatorChats(settings: FacilitatorPool | undefined, people: PeopleRepository): Promise<ConversationAddress[]> {
+async function facilitatorChats(settings: FacilitatorPool | undefined, people: PeopleRepository): Promise<ConversationAddress[]> {
   return (await namedReach(settings, people)).flatMap((n) => (n.chat ? [n.chat] : []));
 }
 

@@ -20,7 +20,7 @@ interface ProfileInUse {
 }
 
 /** The choice lists records refer to by id. */
-export function choiceLists(profile: PartnershipProfile): Record<string, string[]> {
+function choiceLists(profile: PartnershipProfile): Record<string, string[]> {
   const ids = (choices: readonly { id: string }[]) => choices.map((c) => c.id);
   const { planTypes, urgencies, formats, familyAware, managerAgrees } = profile.requestForm;
   return {
@@ -35,7 +35,7 @@ export function choiceLists(profile: PartnershipProfile): Record<string, string[
 }
 
 /** What this profile dropped or moved since `before`, as the log says it (ids and names from the profile, never from records). */
-export function profileChanges(before: Pick<ProfileInUse, 'choices' | 'escalationStages'>, profile: PartnershipProfile): string[] {
+function profileChanges(before: Pick<ProfileInUse, 'choices' | 'escalationStages'>, profile: PartnershipProfile): string[] {
   const now = choiceLists(profile);
   const dropped = Object.entries(before.choices).flatMap(([list, ids]) =>
     ids.filter((id) => !(now[list] ?? []).includes(id)).map((id) => `${list}: "${id}" is no longer in the profile, so records that chose it show no label for it`),

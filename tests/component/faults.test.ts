@@ -281,6 +281,9 @@ describe('bad input', () => {
       const inflated = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: bomb });
       expect(inflated.status).toBe(415);
     }
+    // Refused for saying it is compressed, before anything is read: a body that isn't gzip at all is refused the same way.
+    const notGzip = await fetch(`${bed.app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{"type":"message","text":"help"}' });
+    expect(notGzip.status).toBe(415);
     // Still serving: the bot answers (a 200 alone would not say so: a failed turn is answered 200 too).
     const driver = new Driver(bed.app, bed.connector, newGroupChat());
     expect((await driver.say(megan, 'help')).status).toBe(200);

@@ -10,6 +10,7 @@ import { cardText, executeActions, send, startTestBed, type TestBed } from '../h
 import { buttonData, rethinkToClose } from '../helpers/journeys';
 import { closedRethink } from '../fixtures/cards/rethinks';
 import { rethinkRepository } from '../../services/store/rethinks';
+import { conversationKey } from '../../bot/turn';
 
 let bed: TestBed;
 beforeAll(async () => {
@@ -18,8 +19,6 @@ beforeAll(async () => {
 afterAll(() => bed.stop());
 
 const { megan, adele, isaiah } = users;
-/** The records of a channel are kept per channel, whichever thread. */
-const conversationKeyOf = (where: Driver): string => where.conversation.id.split(';')[0] ?? where.conversation.id;
 const due = `${AHEAD}-01-31`;
 
 test('a group chat takes a Re-think from start through five stages and actions to close', async () => {
@@ -418,7 +417,7 @@ describe('commands', () => {
         `${megan.name}, who was facilitating the Re-think for case PSCP-2026-46${n}, has left this team. Anyone who has joined can now take over facilitation from its card, so the group can carry on (type **@Re-think status** to see it).`,
       );
       expect(cardText(where.sharedCard(cardId))).toContain(`${megan.name} has left this team, so anyone who has joined can take over facilitating this Re-think`);
-      expect((await bed.db.rethink(conversationKeyOf(where), rethinkId))?.audit.at(-1)).toMatchObject({ what: 'facilitatorLeft', ref: megan.id });
+      expect((await bed.db.rethink(conversationKey(where.conversation.id), rethinkId))?.audit.at(-1)).toMatchObject({ what: 'facilitatorLeft', ref: megan.id });
     }
     expect((await bed.db.rethink(channel, adeles.rethinkId))?.facilitatorLeftAt).toBeUndefined();
     expect((await bed.db.rethink(chat.conversation.id, elsewhere.rethinkId))?.facilitatorLeftAt).toBeUndefined();

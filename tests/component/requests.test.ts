@@ -391,11 +391,13 @@ test('a request card still on its way as its case is erased (Teams slow) is repl
     await tell(`erase case ${caseReference}`);
     await tell(`erase case ${caseReference} confirm`);
     expect(own.connector.posts(personalChat(admin).id).at(-1)?.activity.text).toContain(`Erased for case ${caseReference}`);
+    const aboutIt = () => own.connector.captured.filter((c) => c.method === 'POST' && JSON.stringify(c.activity).includes(requestId));
+    const beforeItLanded = aboutIt().length;
     held.release();
     await own.app.idle();
-    // Every message about the request that reached a chat, the one held up too, now says it was erased.
-    const posted = own.connector.captured.filter((c) => c.method === 'POST' && JSON.stringify(c.activity).includes(requestId));
-    expect(posted.length).toBeGreaterThan(0);
+    // Every message about the request that reached a chat, the one held up too (it has now landed), says it was erased.
+    const posted = aboutIt();
+    expect(posted.length).toBe(beforeItLanded + 1);
     for (const post of posted) expect(own.connector.updates(post.conversationId).filter((u) => u.activityId === post.activityId).at(-1)?.activity.text).toBe(MESSAGES.erasedRequest);
   } finally {
     await own.stop();

@@ -99,6 +99,9 @@ test('retry honours Retry-After, otherwise backs off exponentially; 403 fails fo
   // Throttled: tried again however many times, for a day.
   expect(verdictFor({ ok: false, status: 429, retryAfterMs: 1_000 }, { ...queued, attempts: MAX_ATTEMPTS - 1 }, NOW)).toBe('retry');
   expect(verdictFor({ ok: false, status: 429, retryAfterMs: 1_000 }, queued, new Date(NOW.getTime() + THROTTLED_FOR_MS))).toBe('failed');
+  // A 429 that doesn't say how long to wait counts as a failed try, and backs off as one.
+  expect(markRetry(r, first.id, 429, undefined, NOW, () => 1).outbox[0]).toMatchObject({ attempts: 1, notBefore: '2026-11-26T09:00:02.000Z' });
+  expect(verdictFor({ ok: false, status: 429 }, { ...queued, attempts: MAX_ATTEMPTS - 1 }, NOW)).toBe('failed');
 });
 
 test('a failure reported to administrators names whose chat and what to do, once per chat however many of its messages failed there', () => {
