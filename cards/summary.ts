@@ -1,5 +1,5 @@
 import type { PartnershipProfile } from '../services/profile/types';
-import { contributionsAt, facilitatorIsNamed, liveActions } from '../services/rethink/engine';
+import { contributionsAt, facilitatorIsNamed, liveActions } from '../services/rethink/facts';
 import { STAGES, type Rethink } from '../services/rethink/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './summary.json';

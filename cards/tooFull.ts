@@ -5,7 +5,7 @@
  * its summary can be posted. Everything stays in the record.
  */
 import type { PartnershipProfile } from '../services/profile/types';
-import { isFacilitator, waitingFor } from '../services/rethink/engine';
+import { isFacilitator, waitingFor } from '../services/rethink/facts';
 import type { Rethink } from '../services/rethink/types';
 import template from './tooFull.json';
 import { expand, truncate, type AdaptiveCard } from './render';

@@ -1,5 +1,6 @@
 /** Teams meeting events for a Re-think held in the meeting's chat. */
-import { applyCommand, roleCounts } from '../../services/rethink/engine';
+import { applyCommand } from '../../services/rethink/engine';
+import { roleCounts } from '../../services/rethink/facts';
 import { repost } from './views';
 import { NO_ONE, type Actor, type Rethink } from '../../services/rethink/types';
 import { recordPosted } from './rethink';

@@ -1,5 +1,6 @@
 /** Teams membership events for a chat's (or a team's) Re-thinks. */
-import { applyCommand, leftPlace } from '../../services/rethink/engine';
+import { applyCommand } from '../../services/rethink/engine';
+import { leftPlace } from '../../services/rethink/facts';
 import { NO_ONE, type Actor } from '../../services/rethink/types';
 import { rethinkAddress } from '../../services/store/conversations';
 import { sharedCard } from './rethink';

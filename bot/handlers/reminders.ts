@@ -7,7 +7,9 @@
  */
 import { ownerLabel } from '../../services/rethink/authors';
 import { formatUkDay, ukToday } from '../../services/rethink/validation';
-import { applyCommand, facilitatorIsNamed, facilitatorQuiet, type EngineContext } from '../../services/rethink/engine';
+import { applyCommand } from '../../services/rethink/engine';
+import { facilitatorIsNamed, facilitatorQuiet } from '../../services/rethink/facts';
+import type { EngineContext } from '../../services/rethink/types';
 import { DAY_MS, markedAt, REMINDER_CLAIM_MS, reminderBounds } from '../../services/rethink/reminders';
 import { calendarOf, inWorkingHours } from '../../services/rethink/workingDays';
 import { NO_ONE, type Actor, type AgreedAction, type Rethink } from '../../services/rethink/types';

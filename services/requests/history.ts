@@ -2,7 +2,7 @@
  * What a request is pre-filled with: the case's Re-thinks that the requester took part in, and
  * nothing from the ones they did not (only a Re-think's own people may see it).
  */
-import { isIndependentFacilitator, liveActions } from '../rethink/engine';
+import { isIndependentFacilitator, liveActions } from '../rethink/facts';
 import type { Actor, Rethink } from '../rethink/types';
 import type { HistoryEntry, PersonRef, RequestForm } from './types';
 import { ukToday } from '../rethink/validation';

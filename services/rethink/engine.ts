@@ -1,21 +1,23 @@
 /**
  * The five-stage engine: pure functions from (Re-think, command, actor) to a new Re-think or a
- * refusal. It knows nothing of Teams or storage, so every rule is testable on its own.
+ * refusal. It knows nothing of Teams or storage, so every rule is testable on its own. Who may make a
+ * change is in `guards.ts`; what a Re-think says about itself (who facilitates, who is waited for) in `facts.ts`.
  */
-import type { PartnershipProfile } from '../profile/types';
 import { own } from '../lookup';
 import { ok, refuse, type Result } from '../result';
+import { contributionsAt, facilitatorIsNamed, facilitatorLeft, facilitatorQuiet, independentlyFacilitated, isIndependentFacilitator, lastAudit, leftPlace, listNames, liveActions, namedFacilitator, sameName, waitingFor } from './facts';
+import { changeableAction, checkAction, checkPerson, mayEditActions, mustBeOpen, mustFacilitate, sameVersion, stageMovedOn, TO_FACILITATE_IN_A_MEETING } from './guards';
 import { participantNamed } from './participantKey';
-import { actionsToRemind, DAY_MS, idleToRemind, markedAt, markIds, REMINDER_TRIES } from './reminders';
+import { actionsToRemind, idleToRemind, markedAt, markIds, REMINDER_TRIES } from './reminders';
 import { canChooseStrategy, FACILITATED, recommendStrategy } from './strategy';
 import type {
   Actor,
   AgreedAction,
-  AuditEvent,
   AuditWhat,
   Contribution,
   ConversationKind,
   ConversationMode,
+  EngineContext,
   NextStep,
   OutcomeKind,
   OwedKind,
@@ -25,15 +27,8 @@ import type {
   StrategyAnswers,
   StrategyNumber,
 } from './types';
-import { STAGES } from './types';
-import { checkCaseReference, checkDueDate, checkText } from './validation';
+import { checkCaseReference, checkText } from './validation';
 import { textKey, typedCommand } from '../text';
-
-export interface EngineContext {
-  readonly now: Date;
-  readonly profile: PartnershipProfile;
-  readonly newId: () => string;
-}
 
 export interface StartInput {
   /** Contributions to a stage stay hidden from the others until the facilitator moves on. */
@@ -660,7 +655,7 @@ export function applyCommand(current: Rethink, command: Command, actor: Actor, c
  * they are one person or all from one agency, the facilitator is asked before moving on.
  */
 function oneVoice(r: Rethink): string | undefined {
-  const heard = contributionsAt(r, r.stage).filter((c) => !isIndependent(r, c.participantId));
+  const heard = contributionsAt(r, r.stage).filter((c) => !isIndependentFacilitator(r, c.participantId));
   const voices = new Set(heard.map((c) => c.participantId));
   // Strategy 3's facilitator alone (no one from the network has joined yet).
   if (voices.size === 0) return 'No one from the network has contributed at this stage yet. Re-think works best when every voice is heard: you could invite them to join, or record what someone taking part by phone or face to face said. Move on anyway?';
@@ -668,117 +663,11 @@ function oneVoice(r: Rethink): string | undefined {
     return 'Only one perspective has been heard at this stage. Re-think works best when every voice is heard: you could invite the others to join, or record what someone taking part by phone or face to face said. Move on anyway?';
   }
   const agencyOf = (c: Contribution): string => c.agency ?? r.participants.find((p) => p.id === c.participantId)?.agency ?? '';
-  const agencies = new Set(heard.map((c) => nameKey(agencyOf(c))));
+  const agencies = new Set(heard.map((c) => textKey(agencyOf(c))));
   if (agencies.size < 2) {
     return 'Everyone heard at this stage is from the same agency. Re-think works best when every agency’s perspective is heard: move on anyway? (In a conversation within one agency, such as supervision, that’s fine.)';
   }
   return undefined;
-}
-
-/**
- * Strategy 3's independent facilitator holds the space rather than bringing a perspective: they are
- * not waited for, and what they add doesn't count as another voice or agency.
- */
-const isIndependent = (r: Rethink, participantId: string): boolean => independentlyFacilitated(r) && participantId === r.facilitatorId;
-
-/** People who joined but have not yet contributed to the current stage (strategy 3's facilitator aside). */
-export function waitingFor(r: Rethink): Participant[] {
-  return r.participants.filter((p) => !isIndependent(r, p.id) && !r.contributions.some((c) => c.stage === r.stage && c.participantId === p.id));
-}
-
-/**
- * The current stage's contributions this person may see: all of them, or with "reveal together"
- * only their own until the group moves on. `viewerId` undefined: everyone's shared view.
- */
-export function visibleContributions(r: Rethink, viewerId: string | undefined) {
-  const all = contributionsAt(r, r.stage);
-  if (!r.revealTogether || r.status !== 'open') return { shown: all, hidden: 0 };
-  const shown = all.filter((c) => c.participantId === viewerId);
-  return { shown, hidden: all.length - shown.length };
-}
-
-export function contributionsAt(r: Rethink, stage: StageNumber) {
-  return r.contributions.filter((c) => c.stage === stage);
-}
-
-export const isFacilitator = (r: Rethink, actorId: string): boolean => r.facilitatorId === actorId;
-
-/**
- * The stage a card or the panel was showing: text typed for one stage never lands in the next. Sent
- * as a number or its digits; none (an older card) is the current stage; one that is no stage (7,
- * "NaN", true) is refused (undefined), never read as the current stage.
- */
-export function stageSeen(raw: unknown): { stage?: StageNumber } | undefined {
-  if (raw === undefined || raw === null || raw === '') return {};
-  const stage = typeof raw === 'number' || (typeof raw === 'string' && /^\d$/.test(raw.trim())) ? Number(raw) : Number.NaN;
-  return STAGES.includes(stage as StageNumber) ? { stage: stage as StageNumber } : undefined;
-}
-export const STAGE_UNREADABLE = 'That named a stage that isn’t one of the five, so nothing has been saved.';
-
-/**
- * Strategy 3 is led by the independent facilitator who accepted the request, whatever meeting role
- * anyone has, and isn't handed over: Teams makes everyone a presenter by default, and the people in
- * the disagreement must not run or close it.
- */
-export const independentlyFacilitated = (r: Rethink): boolean => r.strategy === 3;
-
-/** This person is the independent facilitator of strategy 3: they lead it, and aren't one of the network. */
-export const isIndependentFacilitator = (r: Rethink, participantId: string): boolean => independentlyFacilitated(r) && participantId === r.facilitatorId;
-
-/**
- * The named facilitator has made no change for the profile's `openRethinkDays` (they may have left
- * the service): anyone who has joined may then take over, so the Re-think is never stuck. Counted
- * from their last change on the record, or from when they became facilitator.
- */
-export function facilitatorQuiet(r: Rethink, now: Date, profile: PartnershipProfile): boolean {
-  if (r.status !== 'open' || independentlyFacilitated(r) || !facilitatorIsNamed(r)) return false;
-  return facilitatorLeft(r) || now.getTime() - Date.parse(facilitatorSince(r)) >= profile.reminders.openRethinkDays * DAY_MS;
-}
-
-/** The facilitator's latest change (taking over included), or being handed it by the one before. */
-const facilitatorSince = (r: Rethink): string => lastAudit(r, (a) => a.by === r.facilitatorId || (a.what === 'handedOver' && a.ref === r.facilitatorId))?.at ?? r.createdAt;
-
-/** What someone Teams says was removed has left: a channel's Re-think, its team; any other, its chat. */
-export const leftPlace = (r: Pick<Rethink, 'conversationKind'>): 'team' | 'chat' => (r.conversationKind === 'channel' ? 'team' : 'chat');
-
-/** Removed from the chat, and no change of theirs since (someone added back who carries on facilitates again). */
-export const facilitatorLeft = (r: Rethink): boolean => r.facilitatorLeftAt !== undefined && facilitatorSince(r) < r.facilitatorLeftAt;
-
-/** The latest audit event that passes `test`, read from the end without copying the trail (cards render on every change). */
-export function lastAudit(r: Rethink, test: (a: AuditEvent) => boolean): AuditEvent | undefined {
-  for (let i = r.audit.length - 1; i >= 0; i--) {
-    const a = r.audit[i];
-    if (a && test(a)) return a;
-  }
-  return undefined;
-}
-
-/** Whether who may facilitate depends on a meeting role, to be asked of Teams: not outside meetings, nor for strategy 3. */
-export const roleCounts = (r: Rethink): boolean => Boolean(r.meetingId) && !independentlyFacilitated(r);
-
-/**
- * Whom to name as the facilitator: outside meetings the starter (or whoever it was handed over to);
- * in a meeting only someone handed over to, the organiser and presenters facilitating otherwise.
- */
-export const facilitatorIsNamed = (r: Rethink): boolean => !roleCounts(r) || r.facilitatorByHandOver === true;
-export const namedFacilitator = (r: Rethink, participantId: string): boolean => r.facilitatorId === participantId && facilitatorIsNamed(r);
-
-const PRESENTING = new Set(['Organizer', 'Presenter']);
-
-/**
- * Outside meetings, the facilitator (the starter, until handed over). In a meeting, its organiser and
- * presenters, and anyone the facilitator has handed over to; the role is the one Teams gives now, in
- * the Re-think's meeting (someone who starts another meeting in the same channel organises only that one).
- * Strategy 3: its independent facilitator alone.
- */
-export function mayFacilitate(r: Rethink, actor: Actor): boolean {
-  if (!roleCounts(r)) return isFacilitator(r, actor.id);
-  return (PRESENTING.has(actor.meetingRole ?? '') && actor.meetingId === r.meetingId) || (r.facilitatorByHandOver === true && isFacilitator(r, actor.id));
-}
-
-export function listNames(names: readonly string[]): string {
-  if (names.length <= 1) return names[0] ?? '';
-  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 function placeCard(r: Rethink, card: CardPlace): void {
@@ -799,113 +688,10 @@ function upsertContribution(r: Rethink, who: Participant, text: string, recorded
   Object.assign(existing, { text, role: who.role, agency: who.agency, recordedBy, editedAt: at });
 }
 
-// Names recorded before typed text was NFC-normalised may be in either Unicode form; see textKey.
-const nameKey = textKey;
-const sameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
-
-/** Whether someone recorded by phone or face to face under this name has a contribution at the current stage. */
-export const recordedForAtStage = (r: Rethink, name: string): boolean =>
-  r.participants.some((p) => p.external && sameName(p.name, name) && contributionsAt(r, r.stage).some((x) => x.participantId === p.id));
-
 /** Someone taking part by phone or face to face, known by their name and agency. */
 const externalNamed = (r: Rethink, name: string, agency: string): Participant | undefined =>
   r.participants.find((p) => p.external && sameName(p.name, name) && sameName(p.agency, agency));
 
-/** The actions still on the Re-think (removed ones are kept in the record, marked). */
-export const liveActions = (r: Rethink): AgreedAction[] => r.actions.filter((a) => !a.removedAt);
-
 function participantOf(actor: Actor): Pick<Participant, 'id' | 'name' | 'aadObjectId'> {
   return { id: actor.id, name: actor.name || 'Someone', ...(actor.aadObjectId ? { aadObjectId: actor.aadObjectId } : {}) };
-}
-
-/** `recorded`: the person as they joined, whose role or agency left unchanged stands even over a limit lowered since. */
-function checkPerson(role: string, agency: string, profile: PartnershipProfile, recorded?: Pick<Participant, 'role' | 'agency'>): Result<{ role: string; agency: string }> {
-  const r = checkText(role, 'a role (for example, social worker)', profile.limits.nameMaxLength, { called: 'The role', recorded: recorded?.role });
-  if (!r.ok) return r;
-  const a = checkText(agency, 'an agency (for example, children’s social care)', profile.limits.nameMaxLength, { called: 'The agency', recorded: recorded?.agency });
-  if (!a.ok) return a;
-  return ok({ role: r.value, agency: a.value });
-}
-
-/**
- * `recorded`: an edited action as recorded. Its due date left as it is is kept even once it has
- * passed (an action may be corrected until the Re-think closes); a new date must not be in the past.
- * Its description and owner left as they are stand even over a limit lowered since.
- */
-function checkAction(r: Rethink, c: { description: string; ownerParticipantId: string; ownerName: string; dueDate: string }, ctx: EngineContext, recorded?: AgreedAction): Result<Pick<AgreedAction, 'description' | 'owner' | 'dueDate'>> {
-  const description = checkText(c.description, 'what the action is', ctx.profile.limits.actionMaxLength, { called: 'The action', recorded: recorded?.description });
-  if (!description.ok) return description;
-  let owner: AgreedAction['owner'];
-  const participant = participantNamed(r, c.ownerParticipantId);
-  if (participant) owner = { participantId: participant.id, name: participant.name };
-  else {
-    const recordedOwner = recorded && !recorded.owner.participantId ? recorded.owner.name : undefined;
-    const name = checkText(c.ownerName, 'who owns the action (choose a participant, or type who outside Teams owns it)', ctx.profile.limits.nameMaxLength, { called: 'The owner’s name and role', recorded: recordedOwner });
-    if (!name.ok) return name;
-    owner = { name: name.value };
-  }
-  const recordedDue = recorded?.dueDate;
-  const dueDate = recordedDue !== undefined && c.dueDate.trim() === recordedDue ? ok(recordedDue) : checkDueDate(c.dueDate, ctx.now, ctx.profile.retentionDays);
-  if (!dueDate.ok) return dueDate;
-  return ok({ description: description.value, owner, dueDate: dueDate.value });
-}
-
-export function mustBeOpen(r: Rethink): Result<true> {
-  if (r.status === 'closed') return refuse('closed', 'This Re-think is closed, so it can no longer be changed.');
-  if (r.status === 'cancelled') return refuse('closed', 'This Re-think was cancelled before it started, so it can’t be changed. Type **start** to begin a new one (in a group chat, channel or meeting, **@Re-think start**).');
-  if (r.status === 'proposed') return refuse('notOpen', 'This Re-think has not started yet: its strategy is still to be chosen.');
-  return ok(true);
-}
-
-/** How to facilitate in a meeting, for someone who isn't facilitating there. */
-const TO_FACILITATE_IN_A_MEETING = 'To facilitate, ask the organiser to make you a presenter, or a presenter to hand facilitation over to you.';
-
-function mustFacilitate(r: Rethink, actor: Actor, ctx: EngineContext): Result<true> {
-  const open = mustBeOpen(r);
-  if (!open.ok) return open;
-  if (!mayFacilitate(r, actor)) {
-    // Gone quiet (perhaps left the service): whoever has joined is told how to carry on.
-    const me = participantNamed(r, actor.id);
-    const quiet = facilitatorQuiet(r, ctx.now, ctx.profile) && me !== undefined && !me.external;
-    const takeOver = quiet ? ' If they are no longer available, you can take over facilitation with “Take over facilitation” on the Re-think card.' : '';
-    if (roleCounts(r)) return refuse('notFacilitator', `In a meeting, the organiser and presenters facilitate the Re-think (and anyone the facilitator hands over to). Attendees contribute. ${TO_FACILITATE_IN_A_MEETING}${takeOver}`);
-    const facilitator = r.participants.find((p) => p.id === r.facilitatorId);
-    const who = independentlyFacilitated(r) ? 'the independent facilitator' : 'the facilitator';
-    return refuse('notFacilitator', `Only ${who}${facilitator ? `, ${facilitator.name},` : ''} can do this.${takeOver}`);
-  }
-  return ok(true);
-}
-
-function mayEditActions(r: Rethink, actor: Actor): Result<true> {
-  const open = mustBeOpen(r);
-  if (!open.ok) return open;
-  if (r.stage !== 5) return refuse('wrongStage', 'Actions are agreed at stage 5. The facilitator will move the group on when every perspective has been heard.');
-  if (!r.participants.some((p) => p.id === actor.id)) return refuse('notParticipant', 'Please join this Re-think first, with your role and agency.');
-  return ok(true);
-}
-
-/** An action this person may change: by whoever added it or the facilitator, at stage 5, while open. */
-function changeableAction(r: Rethink, actionId: string, actor: Actor): Result<AgreedAction> {
-  const may = mayEditActions(r, actor);
-  if (!may.ok) return may;
-  const action = liveActions(r).find((a) => a.id === actionId);
-  if (!action) return refuse('notFound', 'That action is no longer on this Re-think.');
-  if (action.addedBy === actor.id || mayFacilitate(r, actor)) return ok(action);
-  return refuse('notFacilitator', 'Only the person who added this action, or the facilitator, can change or remove it.');
-}
-
-/** Which version of an action someone is looking at: it changes with every edit. */
-export const actionVersion = (action: AgreedAction): string => action.editedAt ?? action.at;
-
-/** A change made from an editor opened on an older version would undo the newer one unseen. */
-function sameVersion(action: AgreedAction, seen: string | undefined): Result<true> {
-  if (seen === undefined || seen === actionVersion(action)) return ok(true);
-  return refuse('changedMeanwhile', 'This action was changed while you had it open, so your change wasn’t saved. It is shown below as it is now: please make your change again if it’s still needed.');
-}
-
-/** Text written for one stage is never filed under another: the person decides where it belongs. */
-function stageMovedOn(r: Rethink, seen: StageNumber | undefined, ctx: EngineContext): Result<true> {
-  if (seen === undefined || seen === r.stage) return ok(true);
-  const title = ctx.profile.stages[r.stage - 1]?.title ?? '';
-  return refuse('wrongStage', `The group has moved on to stage ${r.stage} (“${title}”), so your text wasn’t saved. If it belongs to this stage, please add it again.`);
 }

@@ -4,7 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { authorLine, authorOf, ownerLabel } from './authors';
-import { contributionsAt, isIndependentFacilitator, liveActions, mayFacilitate, namedFacilitator, visibleContributions, waitingFor } from './engine';
+import { contributionsAt, isIndependentFacilitator, liveActions, mayFacilitate, namedFacilitator, visibleContributions, waitingFor } from './facts';
 import type { Actor, Contribution, Participant, Rethink, StageNumber } from './types';
 import { formatUkDate } from './validation';
 

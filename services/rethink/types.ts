@@ -1,3 +1,5 @@
+import type { PartnershipProfile } from '../profile/types';
+
 /** The Re-think aggregate: everything that must change together lives in this one document. */
 export type StageNumber = 1 | 2 | 3 | 4 | 5;
 export type StrategyNumber = 1 | 2 | 3;
@@ -10,6 +12,13 @@ export type ConversationKind = 'personal' | 'groupChat' | 'channel';
 export const STAGES: readonly StageNumber[] = [1, 2, 3, 4, 5];
 export const OUTCOMES: readonly OutcomeKind[] = ['resolved', 'partlyResolved', 'notResolved'];
 export const NEXT_STEPS: readonly NextStep[] = ['nextStrategy', 'escalation'];
+
+/** What the engine needs of the world: the time, the partnership's profile and fresh ids. */
+export interface EngineContext {
+  readonly now: Date;
+  readonly profile: PartnershipProfile;
+  readonly newId: () => string;
+}
 
 /** The person acting in this turn, as Teams identifies them. */
 export interface Actor {

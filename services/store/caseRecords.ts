@@ -3,7 +3,7 @@
  * (export) and erasure requests. Never on a card action's path: these are cross-partition queries.
  */
 import { createHash } from 'node:crypto';
-import { listNames } from '../rethink/engine';
+import { listNames } from '../rethink/facts';
 import { formatUkDate } from '../rethink/validation';
 import type { Container } from '@azure/cosmos';
 import type { FacilitatorRequest } from '../requests/types';

@@ -4,7 +4,9 @@
  */
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
-import { actionVersion, applyCommand, startRethink, type Command, type EngineContext, type StartInput, type Where } from '../../services/rethink/engine';
+import { applyCommand, startRethink, type Command, type StartInput, type Where } from '../../services/rethink/engine';
+import { actionVersion } from '../../services/rethink/facts';
+import type { EngineContext } from '../../services/rethink/types';
 import { NO_ONE, type Actor, type Participant, type Rethink, type StageNumber, type StrategyAnswers } from '../../services/rethink/types';
 import { participantKey } from '../../services/rethink/participantKey';
 import { renderRethinkCard } from '../../cards/rethink';

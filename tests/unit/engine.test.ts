@@ -1,6 +1,8 @@
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
-import { actionVersion, applyCommand, facilitatorQuiet, liveActions, startRethink, waitingFor, type Command, type EngineContext } from '../../services/rethink/engine';
+import { applyCommand, startRethink, type Command } from '../../services/rethink/engine';
+import { actionVersion, facilitatorQuiet, liveActions, waitingFor } from '../../services/rethink/facts';
+import type { EngineContext } from '../../services/rethink/types';
 import { NO_ONE, type Actor, type Rethink } from '../../services/rethink/types';
 import { FACILITATED, recommendStrategy } from '../../services/rethink/strategy';
 import { participantKey } from '../../services/rethink/participantKey';

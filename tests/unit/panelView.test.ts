@@ -1,7 +1,7 @@
 /** What the meeting side panel is given to show, without Teams. */
 import { DEFAULT_PROFILE_PATH } from '../../services/config';
 import { loadProfile } from '../../services/profile/load';
-import { liveActions } from '../../services/rethink/engine';
+import { liveActions } from '../../services/rethink/facts';
 import { panelView } from '../../services/rethink/panelView';
 import { formatUkDate } from '../../services/rethink/validation';
 import { stage5Rethink } from '../fixtures/cards/rethinks';
