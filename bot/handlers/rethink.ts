@@ -2,7 +2,7 @@
 import { EXTERNAL_OWNER, renderRethinkCard, type ActionDraft, type CardNotice, type Drafts, type RethinkCardOptions, type Viewer } from '../../cards/rethink';
 import { renderSummaryCard } from '../../cards/summary';
 import { renderErasedCard } from '../../cards/erased';
-import { completeLinkedRequests } from './requests';
+import { completeLinkedRequests } from './requestLinks';
 import { ok, refuse, type Refusal, type Result } from '../../services/result';
 import { applyCommand, type CardPlace, type Command } from '../../services/rethink/engine';
 import { liveActions, mayFacilitate, roleCounts } from '../../services/rethink/facts';

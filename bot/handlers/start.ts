@@ -8,7 +8,7 @@ import { mayFacilitate } from '../../services/rethink/facts';
 import { recommendStrategy } from '../../services/rethink/strategy';
 import { referenceOf } from './caseReference';
 import type { Rethink, StrategyNumber } from '../../services/rethink/types';
-import { linkStrategyThree } from './requests';
+import { linkStrategyThree } from './requestLinks';
 import { actorFor, changed, recordCardActivity, rememberRole } from './rethink';
 import { shortKey } from '../shortKey';
 import { engineContext, flagField, MESSAGES, rethinkIdOf, textField, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';

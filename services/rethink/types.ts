@@ -256,6 +256,7 @@ export interface Rethink {
 
 /**
  * Who the audit trail names for what no one in the chat did: Re-think's own reminders and owed
- * summaries, Teams saying someone left, and Teams saying a meeting ended.
+ * summaries, Teams saying someone left, Teams saying a meeting ended, and the periodic check that
+ * completes a request whose Re-think closed (the request's deliveries are the outbox's, `dispatcher`).
  */
-export const NO_ONE = { reminders: 'reminders', summaries: 'summaries', membership: 'teams-membership', meeting: 'meeting' } as const;
+export const NO_ONE = { reminders: 'reminders', summaries: 'summaries', membership: 'teams-membership', meeting: 'meeting', requestCompletion: 'reconciler' } as const;
