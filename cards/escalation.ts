@@ -4,8 +4,8 @@ import type { HistoryEntry } from '../services/requests/types';
 import type { Rethink } from '../services/rethink/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './escalation.json';
-import { expand, fitToSize, truncate, type AdaptiveCard } from './render';
-import { historyText } from './requestText';
+import { expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
+import { historyLines } from './requestText';
 
 export interface EscalationCardData {
   title: string;
@@ -36,7 +36,7 @@ export interface EscalationInput {
 }
 
 /** The form to record an escalation, or once recorded, its summary to hand over. */
-function escalationCardData(profile: PartnershipProfile, input: EscalationInput, textLimit = 500): EscalationCardData {
+function escalationCardData(profile: PartnershipProfile, input: EscalationInput, textLimit = 500, fit: Fit = 'full'): EscalationCardData {
   const { rethink: r } = input;
   const protocol = profile.partnership.escalationProtocolShortName;
   const latest = input.history ? r.escalations?.at(-1) : undefined;
@@ -68,12 +68,12 @@ function escalationCardData(profile: PartnershipProfile, input: EscalationInput,
     hasNotice: Boolean(input.notice),
     notice: input.notice ?? '',
     noHistory: (input.history ?? []).length === 0,
-    history: (input.history ?? []).map((h) => ({ line: historyText(profile, h, textLimit) })),
+    history: historyLines(profile, input.history ?? [], textLimit, fit),
     protocolTitle: `Read the ${protocol}`,
     protocolUrl: profile.partnership.escalationProtocolUrl,
   };
 }
 
 export function renderEscalationCard(profile: PartnershipProfile, input: EscalationInput): AdaptiveCard {
-  return fitToSize((limit) => expand(template, escalationCardData(profile, input, Math.min(limit, 500))), ['full']);
+  return fitToSize((limit, fit) => expand(template, escalationCardData(profile, input, Math.min(limit, 500), fit)));
 }

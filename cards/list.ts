@@ -7,11 +7,14 @@ import { OUTCOME_LABELS, STATUS_LABELS } from './wording';
 export interface ListCardData {
   empty: boolean;
   items: { id: string; caseReference: string; strategy: string; detail: string; isOpen: boolean }[];
+  moreNote: string;
 }
 
-export function listCardData(items: readonly RethinkListItem[]): ListCardData {
+/** `moreOpen`: open Re-thinks here left off the list. */
+export function listCardData(items: readonly RethinkListItem[], moreOpen = false): ListCardData {
   return {
     empty: items.length === 0,
+    moreNote: moreOpen ? 'More Re-thinks are open here than can be listed: these are the ones changed most recently.' : '',
     items: items.map((item) => ({
       id: item.id,
       caseReference: item.caseReference,

@@ -3,8 +3,8 @@ import { labelOf } from '../services/requests/form';
 import type { Audience, FacilitatorRequest } from '../services/requests/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './request.json';
-import { fitToSize, expand, truncate, type AdaptiveCard, type NoticeTone } from './render';
-import { historyText, REQUEST_STATUS_LABELS, statusLine } from './requestText';
+import { fitToSize, expand, truncate, type AdaptiveCard, type Fit, type NoticeTone } from './render';
+import { historyLines, REQUEST_STATUS_LABELS, statusLine } from './requestText';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
 export interface RequestCardData {
@@ -64,10 +64,27 @@ const STYLES: Record<FacilitatorRequest['status'], string> = { submitted: 'warni
  * The pool's copy offers accept, decline, questions and scheduling; the requester's offers
  * withdrawal. Who may press what is checked again when it is pressed.
  */
-export function requestCardData(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', textLimit = 500, typed: RequestTyped = {}, tone: NoticeTone = 'attention'): RequestCardData {
+/** However many questions were asked and facilitators declined, the card lists only so many at each fit (the request keeps all). */
+const LISTED: Record<Fit, { questions: number; decliners: number }> = {
+  full: { questions: 20, decliners: 30 },
+  compact: { questions: 10, decliners: 15 },
+  tight: { questions: 5, decliners: 8 },
+  minimal: { questions: 2, decliners: 3 },
+};
+
+/** "A, B and 12 others": the first names, then a count. */
+function namesUpTo(names: readonly string[], most: number): string {
+  const shown = names.slice(0, most).map((n) => truncate(n, 120));
+  const others = names.length - shown.length;
+  return others > 0 ? `${shown.join(', ')} and ${others === 1 ? 'one other' : `${others} others`}` : shown.join(', ');
+}
+
+export function requestCardData(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', textLimit = 500, typed: RequestTyped = {}, tone: NoticeTone = 'attention', fit: Fit = 'full'): RequestCardData {
   const f = r.form;
   const open = r.status === 'submitted' || r.status === 'accepted' || r.status === 'scheduled';
   const cut = (text: string): string => truncate(text, textLimit);
+  const latestQuestions = r.questions.slice(-LISTED[fit].questions);
+  const earlierQuestions = r.questions.length - latestQuestions.length;
   return {
     requestId: r.id,
     caseReference: r.caseReference,
@@ -89,17 +106,20 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
       { title: 'Availability', value: cut(f.availability) },
       { title: 'Family aware', value: labelOf(profile.requestForm.familyAware, f.familyAware) },
       // Who declined (often for a conflict of interest) is for the pool, not the requester.
-      ...(audience === 'pool' && r.declines.length ? [{ title: 'Declined by', value: r.declines.map((d) => d.by.name).join(', ') }] : []),
+      ...(audience === 'pool' && r.declines.length ? [{ title: 'Declined by', value: namesUpTo(r.declines.map((d) => d.by.name), LISTED[fit].decliners) }] : []),
       ...(r.schedule?.where && open ? [{ title: 'Where, or how to join', value: cut(r.schedule.where) }] : []),
       ...(r.rethink ? [{ title: 'Facilitated Re-think', value: `Started on ${formatUkDate(r.rethink.linkedAt)}` }] : []),
       ...(r.withdrawal ? [{ title: 'Why withdrawn', value: cut(r.withdrawal.reason) }] : []),
     ],
     noHistory: r.history.length === 0,
-    history: r.history.map((h) => ({ line: historyText(profile, h, textLimit) })),
+    history: historyLines(profile, r.history, textLimit, fit),
     hasTriedInstead: f.triedInstead !== '',
     triedInstead: cut(f.triedInstead),
     hasQuestions: r.questions.length > 0,
-    questions: r.questions.map((q) => ({ line: `**${q.askedBy.name} asked:** ${cut(q.text)}${q.answer !== undefined ? `\n\n**Answer:** ${cut(q.answer)}` : ' (waiting for an answer)'}` })),
+    questions: [
+      ...(earlierQuestions > 0 ? [{ line: `${earlierQuestions === 1 ? 'One earlier question' : `${earlierQuestions} earlier questions`}, not shown here to fit the card. The latest:` }] : []),
+      ...latestQuestions.map((q) => ({ line: `**${truncate(q.askedBy.name, 120)} asked:** ${cut(q.text)}${q.answer !== undefined ? `\n\n**Answer:** ${cut(q.answer)}` : ' (waiting for an answer)'}` })),
+    ],
     showNextSteps: audience === 'pool' && (r.status === 'accepted' || r.status === 'scheduled') && !r.rethink,
     nextSteps: nextSteps(r),
     hasNotice: notice !== '',
@@ -138,5 +158,5 @@ function nextSteps(r: FacilitatorRequest): string {
 }
 
 export function renderRequestCard(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', typed: RequestTyped = {}, tone: NoticeTone = 'attention'): AdaptiveCard {
-  return fitToSize((limit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500), typed, tone)), ['full']);
+  return fitToSize((limit, fit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500), typed, tone, fit)));
 }

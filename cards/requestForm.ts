@@ -2,8 +2,8 @@ import type { Choice, PartnershipProfile } from '../services/profile/types';
 import { missingStrategies, needsTriedInstead, type FieldErrors } from '../services/requests/form';
 import type { HistoryEntry, RequestForm } from '../services/requests/types';
 import template from './requestForm.json';
-import { historyText } from './requestText';
-import { expand, fitToSize, type AdaptiveCard } from './render';
+import { historyLines } from './requestText';
+import { expand, fitToSize, type AdaptiveCard, type Fit } from './render';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 import { sentence } from '../services/text';
 
@@ -58,7 +58,7 @@ function triedInsteadLabel(missing: readonly (1 | 2)[], history: readonly Histor
   return `${said.join(' ')} ${tried}${missing.includes(1) ? ' If you are the lead professional, strategy 1 doesn’t apply: just say so.' : ''}`;
 }
 
-function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000): RequestFormCardData {
+function requestFormCardData(profile: PartnershipProfile, input: RequestFormInput, textLimit = 4000, fit: Fit = 'full'): RequestFormCardData {
   const { nameMaxLength: short, summaryMaxLength: long } = profile.limits;
   const needsTried = needsTriedInstead(input.history);
   /** Fields with a problem, by the name they are asked by: the notice names them (tabbing through, red text after a box is never reached). */
@@ -135,11 +135,11 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
     notice,
     noHistory: input.history.length === 0,
     noHistoryText: 'No Re-thinks you took part in are recorded for this case.',
-    history: input.history.map((h) => ({ line: historyText(profile, h, textLimit) })),
+    history: historyLines(profile, input.history, textLimit, fit),
     sections,
   };
 }
 
 /** A long history (many actions) is shortened on the card to fit; the request keeps all of it. */
 export const renderRequestFormCard = (profile: PartnershipProfile, input: RequestFormInput): AdaptiveCard =>
-  fitToSize((limit) => expand(template, requestFormCardData(profile, input, limit)));
+  fitToSize((limit, fit) => expand(template, requestFormCardData(profile, input, limit, fit)));

@@ -3,7 +3,7 @@ import type { PartnershipProfile } from '../services/profile/types';
 import { labelOf } from '../services/requests/form';
 import type { FacilitatorRequest, HistoryEntry, RequestStatus } from '../services/requests/types';
 import { formatUkDate, formatUkDay, formatUkTime } from '../services/rethink/validation';
-import { truncate } from './render';
+import { truncate, type Fit } from './render';
 import { OUTCOME_LABELS, nextStepLabels } from './wording';
 
 /** Where a request is: on its cards, in lists and messages, and in its Word document. */
@@ -15,24 +15,51 @@ export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
   withdrawn: 'Withdrawn',
 };
 
+/**
+ * How much of a case's history a card shows at each fit: the latest Re-thinks, and the first agreed
+ * actions of each. However long a case has run, the card stays within Teams' limit; the request
+ * (and its Word document) keeps all of it.
+ */
+const HISTORY_SHOWN: Record<Fit, { rethinks: number; actions: number }> = {
+  full: { rethinks: 12, actions: 15 },
+  compact: { rethinks: 6, actions: 8 },
+  tight: { rethinks: 3, actions: 4 },
+  minimal: { rethinks: 1, actions: 2 },
+};
+
 /** The most agreed actions of one earlier Re-think shown on a card. */
-export const HISTORY_ACTIONS_SHOWN = 15;
+export const HISTORY_ACTIONS_SHOWN = HISTORY_SHOWN.full.actions;
 
 /**
  * One earlier Re-think as the cards show it: date, strategy, outcome and agencies, then each agreed
  * action on a line of its own, each shortened to `limit` on its own (a long action never hides the
  * ones after it).
  */
-export function historyText(profile: PartnershipProfile, h: HistoryEntry, limit: number): string {
+export function historyText(profile: PartnershipProfile, h: HistoryEntry, limit: number, actionsShown = HISTORY_ACTIONS_SHOWN): string {
   const strategy = h.strategy ? `Strategy ${h.strategy}` : 'Strategy not chosen';
   const outcome = h.outcome ? OUTCOME_LABELS[h.outcome] : 'Still open';
   const next = h.nextStep ? ` (${nextStepLabels(profile)[h.nextStep]})` : '';
   const heading = truncate(`${formatUkDate(h.date)} · ${strategy} · ${outcome}${next} · ${h.agencies.join(', ')}`, limit);
   if (h.actions.length === 0) return `${heading}; no actions agreed.`;
   // However many were agreed, the card stays within Teams' limit: the rest are counted.
-  const actions = h.actions.slice(0, HISTORY_ACTIONS_SHOWN).map((a, i) => `Action ${i + 1}: ${truncate(a.description, limit)} (${a.owner}, by ${formatUkDate(a.dueDate)})`);
+  const owner = (name: string): string => truncate(name, Math.min(limit, 120));
+  const actions = h.actions.slice(0, actionsShown).map((a, i) => `Action ${i + 1}: ${truncate(a.description, limit)} (${owner(a.owner)}, by ${formatUkDate(a.dueDate)})`);
   const more = h.actions.length - actions.length;
   return [`${heading}. Actions agreed:`, ...actions, ...(more > 0 ? [`and ${more} more, not shown here.`] : [])].join('\n\n');
+}
+
+/**
+ * A case's history as a card lists it (oldest first): the latest Re-thinks the fit allows, after a
+ * line counting the earlier ones left off.
+ */
+export function historyLines(profile: PartnershipProfile, history: readonly HistoryEntry[], limit: number, fit: Fit): { line: string }[] {
+  const shown = HISTORY_SHOWN[fit];
+  const latest = history.slice(-shown.rethinks);
+  const earlier = history.length - latest.length;
+  return [
+    ...(earlier > 0 ? [{ line: `${earlier === 1 ? 'One earlier Re-think' : `${earlier} earlier Re-thinks`} of this case, not shown here to fit the card. The latest:` }] : []),
+    ...latest.map((h) => ({ line: historyText(profile, h, limit, shown.actions) })),
+  ];
 }
 
 /** How a facilitated Re-think ended, as its summary says it: "Not resolved (escalation under the HIPS protocol)". */

@@ -3,7 +3,7 @@ import { contributionsAt, facilitatorIsNamed, liveActions } from '../services/re
 import { STAGES, type Rethink } from '../services/rethink/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './summary.json';
-import { expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
+import { CardTooLargeError, expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
 import { MODE_LABELS, nextStepLabels, OUTCOME_LABELS } from './wording';
 import { distinctText } from '../services/text';
 
@@ -52,10 +52,10 @@ const nextStepText = (profile: PartnershipProfile, strategy: number | undefined)
 /**
  * `textLimit` shortens long texts; `fit` makes a crowded card smaller still: `compact` names people
  * without their roles, `tight` also puts each stage's contributions, and the actions, in one block
- * each; `minimal` counts the people and each stage's contributions. Every action is always listed,
- * and the record keeps everything.
+ * each; `minimal` counts the people and each stage's contributions. Every action is listed unless
+ * there are too many for any of these (`actionsListed`). The record keeps everything.
  */
-function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000, fit: Fit = 'full'): SummaryCardData {
+function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 4000, fit: Fit = 'full', actionsListed = Number.POSITIVE_INFINITY): SummaryCardData {
   const compact = fit !== 'full';
   const minimal = fit === 'minimal';
   const tight = fit === 'tight' || minimal;
@@ -82,7 +82,13 @@ function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 40
     return { number: n, title: profile.stages[n - 1]?.title ?? `Stage ${n}`, empty: contributions.length === 0, contributions: tight ? [] : contributions, together };
   });
   const agencies = distinctText(r.participants.map((p) => p.agency));
-  const actionLines = actions.map((a) => `${shorten(a.description, 500)}: ${minimal ? truncate(a.owner.name, 40) : a.owner.name}, by ${formatUkDate(a.dueDate)}`);
+  const listed = actions.slice(0, actionsListed);
+  const unlisted = actions.length - listed.length;
+  if (unlisted > 0) truncated = true;
+  const actionLines = [
+    ...listed.map((a) => `${shorten(a.description, 500)}: ${minimal ? truncate(a.owner.name, 40) : a.owner.name}, by ${formatUkDate(a.dueDate)}`),
+    ...(unlisted > 0 ? [`and ${countOf(unlisted, 'more action', 'more actions')}, too many to list on one card: every one is kept in the record.`] : []),
+  ];
   const facilitator = byId.get(r.facilitatorId);
   return {
     rethinkId: r.id,
@@ -123,8 +129,17 @@ function summaryCardData(profile: PartnershipProfile, r: Rethink, textLimit = 40
   };
 }
 
+/** The actions a summary lists before counting the rest, when listing them all is too much for any card. */
+const MINIMAL_ACTIONS_LISTED = 40;
+
 const countOf = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 export function renderSummaryCard(profile: PartnershipProfile, r: Rethink): AdaptiveCard {
-  return fitToSize((limit, fit) => expand(template, summaryCardData(profile, r, limit, fit)));
+  try {
+    return fitToSize((limit, fit) => expand(template, summaryCardData(profile, r, limit, fit)));
+  } catch (error) {
+    if (!(error instanceof CardTooLargeError)) throw error;
+  }
+  // Hundreds of actions: the first are listed and the rest counted, so no Re-think is without its summary.
+  return fitToSize((limit) => expand(template, summaryCardData(profile, r, limit, 'minimal', MINIMAL_ACTIONS_LISTED)), ['minimal']);
 }

@@ -9,10 +9,10 @@ import { ownerLabel } from '../../services/rethink/authors';
 import { formatUkDay, ukToday } from '../../services/rethink/validation';
 import { applyCommand } from '../../services/rethink/engine';
 import { facilitatorIsNamed, facilitatorQuiet } from '../../services/rethink/facts';
-import type { EngineContext } from '../../services/rethink/types';
 import { DAY_MS, markedAt, REMINDER_CLAIM_MS, reminderBounds } from '../../services/rethink/reminders';
 import { calendarOf, inWorkingHours } from '../../services/rethink/workingDays';
-import { NO_ONE, type Actor, type AgreedAction, type Rethink } from '../../services/rethink/types';
+import { NO_ONE, type Actor, type AgreedAction, type EngineContext, type Rethink } from '../../services/rethink/types';
+import { refusedForGood } from '../../services/requests/outbox';
 import { errorKind } from '../../services/logging';
 import type { ConnectorClient } from '../connectorClient';
 import { truncate } from '../../cards/render';
@@ -26,12 +26,6 @@ const REMINDERS: Actor = { id: NO_ONE.reminders, name: 'Re-think' };
 /** How many Re-thinks one check looks at; the rest wait for the next. */
 const PER_CHECK = 50;
 
-/**
- * Teams could not take it now (a timeout, throttled, 412, a fault of its own): worth another try, as
- * Teams asks. Only a refusal is final: the app removed or blocked there (403), the chat gone (404), or
- * a message Teams will never take (400); the outbox reads them the same way.
- */
-const passing = (status: number): boolean => status !== 400 && status !== 403 && status !== 404;
 
 /**
  * `clock` is read again for each reminder: a mark carries the time it was made, so that one made late
@@ -79,7 +73,8 @@ async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineCont
       .catch((error: unknown) => deps.log.warn({ err: errorKind(error), rethink: r.id }, 'a reminder was posted but could not be recorded so; it may be posted again'));
     return;
   }
-  const retry = passing(sent.status);
+  // Teams could not take it now (a timeout, throttled, a fault of its own): another try, as Teams asks.
+  const retry = !refusedForGood(sent.status);
   deps.log.warn({ rethink: r.id, status: sent.status }, retry ? 'a reminder could not be posted; it is tried again at the next check' : 'a reminder could not be posted and is given up (the app is not in that chat, or Teams refused it)');
   await deps.rethinks.update(r.conversationId, r.id, (current) => applyCommand(current, { kind: 'reminderNotSent', at, retry }, REMINDERS, ctx), r);
 }
@@ -88,13 +83,20 @@ async function remindOne(deps: Deps, connector: ConnectorClient, ctx: EngineCont
 const statusCommand = (r: Rethink): string => typedCommand(r.conversationKind, 'status');
 const listCommand = (r: Rethink): string => typedCommand(r.conversationKind, 'list');
 
+/** The most actions one reminder lists. */
+const ACTIONS_IN_ONE_REMINDER = 15;
+
 function actionsText(r: Rethink, due: AgreedAction[], now: Date): string {
   const today = ukToday(now);
   const one = due.length === 1;
   const byId = new Map(r.participants.map((p) => [p.id, p]));
-  const lines = [...due]
-    .sort((a, b) => a.dueDate.localeCompare(b.dueDate))
-    .map((a) => `- ${truncate(a.description, 300)} (${ownerLabel(a, byId)}, ${a.dueDate < today ? 'was due' : 'due'} ${formatUkDay(a.dueDate)})`);
+  const sorted = [...due].sort((a, b) => a.dueDate.localeCompare(b.dueDate));
+  // However many fall due together, the message stays well within what Teams takes: the rest are counted.
+  const lines = sorted
+    .slice(0, ACTIONS_IN_ONE_REMINDER)
+    .map((a) => `- ${truncate(a.description, 300)} (${truncate(ownerLabel(a, byId), 120)}, ${a.dueDate < today ? 'was due' : 'due'} ${formatUkDay(a.dueDate)})`);
+  const more = sorted.length - lines.length;
+  if (more > 0) lines.push(`- and ${more === 1 ? 'one more' : `${more} more`}: type ${statusCommand(r)} here to see every action on the Re-think card.`);
   const others = r.conversationKind === 'personal' ? 'the others taking part' : 'the others here';
   return [
     `**A reminder of ${one ? 'an agreed action' : 'agreed actions'}** from the Re-think for case ${r.caseReference}:`,

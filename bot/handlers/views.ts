@@ -98,10 +98,12 @@ export const showStartFromCard: Handler = async (input, deps) => ({
  * sinks below closed ones.
  */
 export const list: Handler = async (input, deps) => {
-  const [open, recent] = await Promise.all([deps.rethinks.list(input.where.conversationId, LISTED, 'open'), deps.rethinks.list(input.where.conversationId, LISTED)]);
+  // One more open than is listed says whether any are left off.
+  const [openAndOne, recent] = await Promise.all([deps.rethinks.list(input.where.conversationId, LISTED + 1, 'open'), deps.rethinks.list(input.where.conversationId, LISTED)]);
+  const open = openAndOne.slice(0, LISTED);
   const others = recent.filter((r) => !open.some((o) => o.id === r.id));
   const items = [...open, ...others.slice(0, Math.max(0, LISTED - open.length))];
-  return { posts: [{ card: renderListCard(listCardData(items)) }] };
+  return { posts: [{ card: renderListCard(listCardData(items, openAndOne.length > LISTED)) }] };
 };
 const LISTED = 15;
 
@@ -117,8 +119,8 @@ export const status: Handler = async (input, deps) => {
   const r = await deps.rethinks.latestOpen(input.where.conversationId, thread === undefined ? {} : { thread });
   if (r) return repost(input, deps, r);
   // Open in other threads of the channel: which one is for people to choose, not the newest moved here.
-  const elsewhere = thread === undefined ? [] : await deps.rethinks.list(input.where.conversationId, LISTED, 'open');
-  if (elsewhere.length > 0) return { notice: MESSAGES.noneInThisThread, posts: [{ card: renderListCard(listCardData(elsewhere)) }] };
+  const elsewhere = thread === undefined ? [] : await deps.rethinks.list(input.where.conversationId, LISTED + 1, 'open');
+  if (elsewhere.length > 0) return { notice: MESSAGES.noneInThisThread, posts: [{ card: renderListCard(listCardData(elsewhere.slice(0, LISTED), elsewhere.length > LISTED)) }] };
   // None under way, but one waiting for its strategy: its card again, rather than "type start" (a second one).
   const waiting = await deps.rethinks.latestProposed(input.where.conversationId);
   return waiting ? strategyAgain(deps, waiting, `No Re-think has begun here yet: the one for case ${waiting.caseReference} is waiting for its strategy. Its strategy card is below again, for the person who started it to choose.`) : { notice: MESSAGES.noOpenRethink };

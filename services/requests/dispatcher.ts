@@ -9,7 +9,7 @@ import type { Result } from '../result';
 import type { ConversationAddress } from '../store/people';
 import type { Stored } from '../store/repository';
 import type { RequestRepository } from '../store/requests';
-import { markFailed, markRetry, markSent, MAX_ATTEMPTS, pendingDue, throttled } from './outbox';
+import { markFailed, markRetry, markSent, MAX_ATTEMPTS, pendingDue, refusedForGood, throttled } from './outbox';
 import type { RateLimiter } from './rateLimiter';
 import type { Delivery, FacilitatorRequest, Withheld } from './types';
 
@@ -48,13 +48,12 @@ export interface DispatcherOptions {
 type Verdict = 'sent' | 'retry' | 'failed';
 
 /**
- * 403: the app was removed or blocked there; 404: the conversation or message is gone; 400: a message
- * Teams will never take. All are final. Teams asking to wait (`throttled`) is not a failed try:
+ * Teams' final answers (`refusedForGood`) fail the delivery at once. Teams asking to wait (`throttled`) is not a failed try:
  * throttling can last minutes, and a request must not be given up for it. Only a day of it gives up.
  */
 export function verdictFor(outcome: SendOutcome, delivery: Pick<Delivery, 'attempts' | 'createdAt'>, now: Date): Verdict {
   if (outcome.ok) return 'sent';
-  if (outcome.status === 403 || outcome.status === 404 || outcome.status === 400) return 'failed';
+  if (refusedForGood(outcome.status)) return 'failed';
   if (throttled(outcome.status, outcome.retryAfterMs)) return now.getTime() - Date.parse(delivery.createdAt) >= THROTTLED_FOR_MS ? 'failed' : 'retry';
   return delivery.attempts + 1 >= MAX_ATTEMPTS ? 'failed' : 'retry';
 }

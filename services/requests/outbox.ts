@@ -93,6 +93,12 @@ export function markSent(doc: FacilitatorRequest, id: string, activityId: string
 export const throttled = (status: number, retryAfterMs: number | undefined): boolean => status === 429 && retryAfterMs !== undefined;
 
 /**
+ * Teams' final answers, which trying again cannot change: the app removed or blocked there (403), the
+ * conversation or message gone (404), a message Teams will never take (400), or one too large (413).
+ */
+export const refusedForGood = (status: number): boolean => status === 400 || status === 403 || status === 404 || status === 413;
+
+/**
  * Try again later: after Retry-After when Teams gives one, otherwise with exponential back-off and
  * jitter. Throttling is per conversation, so everything else waiting for it waits as long.
  */
@@ -149,7 +155,7 @@ function whatToDo(delivery: Delivery, status: number): string {
     if (delivery.to.conversationKind !== 'personal') return 'Teams refused it: Re-think may have been removed from that chat. Please ask someone in it to add Re-think again.';
     return 'Teams refused it: usually Re-think has been removed there, or blocked. Please ask them to add Re-think again (in Teams: Apps, then Re-think, then Add).';
   }
-  if (status === 400) return 'Teams did not accept the message. If it happens again, please tell whoever supports Re-think.';
+  if (status === 400 || status === 413) return 'Teams did not accept the message. If it happens again, please tell whoever supports Re-think.';
   return `It failed ${MAX_ATTEMPTS} times (last status ${status || 'no answer'}). Teams may be having problems: later messages are still sent.`;
 }
 

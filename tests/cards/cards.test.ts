@@ -666,6 +666,22 @@ describe('a Re-think at the limits the app allows: 50 actions at 500 characters,
   });
 });
 
+describe('a closed Re-think with hundreds of actions', () => {
+  it('still has its summary: the first actions listed, the rest counted, and the next steps offered', () => {
+    const huge = overflowingRethink(20, 80);
+    const wide = (text: string): string => text.padEnd(500, '’').slice(0, 500);
+    const actions = Array.from({ length: 300 }, (_, i) => ({ ...(huge.actions[0] as Rethink['actions'][number]), id: `a-${i}`, description: wide(`Action ${i + 1}: `) }));
+    const card = renderSummaryCard(profile, { ...huge, actions, status: 'closed', outcome: { kind: 'notResolved', nextStep: 'escalation', recordedBy: huge.facilitatorId, at: NOW.toISOString() } });
+    expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
+    expect(checkCard(card).problems).toEqual([]);
+    const shown = JSON.stringify(card);
+    expect(shown).toContain('Action 1: ');
+    expect(shown).not.toContain('Action 300: ');
+    expect(shown).toMatch(/and \d+ more actions, too many to list on one card: every one is kept in the record\./);
+    expect(verbs(card)).toContain('showEscalation');
+  });
+});
+
 describe('a Re-think too large for any Re-think card: 100 people with 80-character names', () => {
   const huge = overflowingRethink(100, 80);
   const facilitator = huge.participants[0] as Participant;
@@ -774,6 +790,13 @@ describe('list card', () => {
     empty: { render: empty, rethinkIds: [] },
     'with items': { render: withItems, rethinkIds: LIST_ITEMS.map((i) => i.id) },
     'with several open': { render: () => renderListCard(listCardData(severalOpen)), rethinkIds: severalOpen.map((i) => i.id) },
+    'with more open than it lists': { render: () => renderListCard(listCardData(severalOpen, true)), rethinkIds: severalOpen.map((i) => i.id) },
+  });
+
+  it('says when more are open here than it lists, and only then', () => {
+    const note = 'More Re-thinks are open here than can be listed: these are the ones changed most recently.';
+    expect(texts(renderListCard(listCardData(severalOpen, true)))).toContain(note);
+    expect(texts(renderListCard(listCardData(severalOpen)))).not.toContain(note);
   });
 
   it('names each button by its case and strategy, in words a screen reader reads out', () => {
@@ -951,6 +974,57 @@ describe('request cards', () => {
       expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
       expect(JSON.stringify(card)).toContain('and 135 more, not shown here.');
     }
+  });
+
+  it('a case with many earlier Re-thinks shows the latest on the form, the pool’s card and the escalation card, and counts the earlier ones', () => {
+    // Two years of a busy case, in three-byte text: 30 Re-thinks, 15 actions each, long agencies and owners typed in.
+    const wide = (text: string, length: number): string => text.padEnd(length, '’').slice(0, length);
+    const history = Array.from({ length: 30 }, (_, i) => ({
+      rethinkId: `r${i}`,
+      strategy: ((i % 2) + 1) as 1 | 2,
+      date: `2025-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}`,
+      status: 'closed',
+      outcome: 'notResolved' as const,
+      agencies: Array.from({ length: 12 }, (_, a) => wide(`Agency ${a} `, 80)),
+      actions: Array.from({ length: 15 }, (_, a) => ({ description: wide(`Rethink ${i} action ${a + 1} `, 500), owner: wide(`Owner ${a} `, 80), dueDate: '2026-04-01' })),
+    }));
+    const r = closedRethink('notResolved', 'escalation');
+    const escalated = { ...r, escalations: [{ stage: 2, stageName: profile.escalationStages[1] ?? 'Line managers', startedBy: r.facilitatorId, startedByName: 'Priya Shah', at: NOW.toISOString(), reason: 'Still stuck.' }] };
+    const cards = {
+      form: renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: wide('n', 500), concernSummary: wide('s', 500), availability: wide('a', 500) }, history }),
+      pool: renderRequestCard(profile, { ...request('submitted'), history }, 'pool'),
+      escalation: renderEscalationCard(profile, { rethink: escalated, history }),
+    };
+    for (const [name, card] of Object.entries(cards)) {
+      const shown = JSON.stringify(card);
+      expect({ name, fits: cardBytes(card) <= MAX_CARD_BYTES, problems: checkCard(card).problems }).toEqual({ name, fits: true, problems: [] });
+      // The latest is always there, and the earlier ones are counted rather than silently left off.
+      expect(shown).toContain('Rethink 29 action 1 ');
+      expect(shown).not.toContain('Rethink 0 action 1 ');
+      expect(texts(card).some((t) => /^• \d+ earlier Re-thinks of this case, not shown here to fit the card\. The latest:$/.test(t))).toBe(true);
+    }
+  });
+
+  it('a short history is shown whole, with no line counting earlier ones', () => {
+    const history = historyOf([closedRethink('notResolved', 'nextStrategy')]);
+    const card = renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: {}, history });
+    expect(JSON.stringify(card)).not.toContain('earlier Re-think');
+    expect(texts(card).filter((t) => t.startsWith('• '))).toHaveLength(1);
+  });
+
+  it('a request asked about again and again, and declined by many, still fits its card, the latest questions shown and the others counted', () => {
+    const wide = (text: string, length: number): string => text.padEnd(length, '’').slice(0, length);
+    const questions = Array.from({ length: 100 }, (_, i) => ({ id: `q${i}`, askedBy: { id: `29:f${i}`, name: wide(`Facilitator ${i} `, 80) }, text: wide(`Question ${i} `, 500), askedAt: REQUEST_AT, answer: wide(`Answer ${i} `, 500), answeredAt: REQUEST_AT }));
+    const declines = Array.from({ length: 100 }, (_, i) => ({ by: { id: `29:d${i}`, name: wide(`Decliner ${i} `, 80), aadObjectId: `d${i}` }, at: REQUEST_AT }));
+    const card = renderRequestCard(profile, request('submitted', { questions, declines }), 'pool');
+    const shown = JSON.stringify(card);
+    expect(cardBytes(card)).toBeLessThanOrEqual(MAX_CARD_BYTES);
+    expect(checkCard(card).problems).toEqual([]);
+    expect(shown).toContain('Question 99 ');
+    expect(shown).not.toContain('Question 0 ');
+    expect(shown).toMatch(/\d+ earlier questions, not shown here to fit the card\. The latest:/);
+    expect(shown).toContain('Decliner 0 ');
+    expect(shown).toMatch(/ and \d+ others/);
   });
 
   it('asks what was tried instead of the strategies with no Re-think on record, naming them', () => {

@@ -85,6 +85,23 @@ test('agreed actions: the chat is reminded once of each as it falls due, also af
   expect(reminders(chat)).toHaveLength(2);
 });
 
+test('many actions falling due together: one reminder lists the first 15 by due date and counts the rest, pointing to the card', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(5);
+  const due = new Date(now + 4 * DAY).toISOString().slice(0, 10);
+  for (let i = 1; i <= 20; i++) await addAction(driver, rethinkId, `Agreed action number ${i}`, due, { id: lead.id });
+  now += 2 * DAY;
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(1);
+  const [text = ''] = reminders(chat);
+  expect(text.match(/^- Agreed action number \d+ /gm)).toHaveLength(15);
+  expect(text).toContain('- and 5 more: type **@Re-think status** here to see every action on the Re-think card.');
+  // Every one of the 20 counts as reminded: none comes again.
+  const after = (await bed.db.rethink(chat.id, rethinkId)) as Rethink;
+  expect(after.actions.filter((a) => a.remindedAt)).toHaveLength(20);
+  await bed.app.housekeep();
+  expect(reminders(chat)).toHaveLength(1);
+});
+
 test('nothing is posted at night or at the weekend: what falls due waits for the working day, and notice counts working days', async () => {
   const { chat, driver, rethinkId } = await rethinkAt(5);
   // Agreed on Monday, due the next Monday: two working days' notice is Thursday.
@@ -205,7 +222,7 @@ test('several instances checking: a reminder one of them is posting is not poste
   }
 });
 
-test('Teams failing to take a reminder: tried again at the next check, three times at most; refused or removed from the chat: given up at once', async () => {
+test('Teams failing to take a reminder: tried again at the next check, three times at most; refused, too large or removed from the chat: given up at once', async () => {
   const { chat, driver, rethinkId } = await rethinkAt(5);
   await addAction(driver, rethinkId, 'Call the family', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: lead.id });
   now += 2 * DAY;
@@ -230,9 +247,13 @@ test('Teams failing to take a reminder: tried again at the next check, three tim
   // Refused (the app removed from the chat): once, and given up.
   const gone = await rethinkAt(5);
   await addAction(gone.driver, gone.rethinkId, 'Ring the GP', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: lead.id });
+  // Too large for Teams: sending it again would change nothing.
+  const tooLarge = await rethinkAt(5);
+  await addAction(tooLarge.driver, tooLarge.rethinkId, 'Email the plan', new Date(now + 3 * DAY).toISOString().slice(0, 10), { id: lead.id });
   now += 2 * DAY;
   bed.connector.failConversation(failing.chat.id, 502);
   bed.connector.failConversation(gone.chat.id, 403);
+  bed.connector.failConversation(tooLarge.chat.id, 413);
   try {
     // A check a minute, as the app runs them.
     for (let check = 0; check < 5; check++) {
@@ -241,9 +262,11 @@ test('Teams failing to take a reminder: tried again at the next check, three tim
     }
     expect(tries(failing.chat, 502)).toBe(3);
     expect(tries(gone.chat, 403)).toBe(1);
+    expect(tries(tooLarge.chat, 413)).toBe(1);
   } finally {
     bed.connector.failConversation(failing.chat.id, undefined);
     bed.connector.failConversation(gone.chat.id, undefined);
+    bed.connector.failConversation(tooLarge.chat.id, undefined);
   }
   const givenUp = (await bed.db.rethink(gone.chat.id, gone.rethinkId)) as Rethink;
   expect(givenUp.audit.at(-1)).toMatchObject({ by: 'reminders', what: 'reminderUndeliverable' });

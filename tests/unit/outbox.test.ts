@@ -94,6 +94,9 @@ test('retry honours Retry-After, otherwise backs off exponentially; 403 fails fo
   expect(told).toMatchObject({ message: { kind: 'text' }, reportFailure: false });
   const queued = { attempts: 0, createdAt: NOW.toISOString() };
   expect(verdictFor({ ok: false, status: 403 }, queued, NOW)).toBe('failed');
+  // Too large, or never acceptable: sending it again changes nothing.
+  expect(verdictFor({ ok: false, status: 413 }, queued, NOW)).toBe('failed');
+  expect(verdictFor({ ok: false, status: 400 }, queued, NOW)).toBe('failed');
   expect(verdictFor({ ok: false, status: 500 }, queued, NOW)).toBe('retry');
   expect(verdictFor({ ok: false, status: 0 }, { ...queued, attempts: MAX_ATTEMPTS - 1 }, NOW)).toBe('failed');
   // Throttled: tried again however many times, for a day.
