@@ -15,6 +15,9 @@ export const commands = {
   list,
   help,
   'request facilitator': requestFacilitator,
+  // As the summary's button and the help say it.
+  'request a facilitator': requestFacilitator,
+  'request an independent facilitator': requestFacilitator,
   'my requests': myRequests,
   'my id': myId,
   requests: poolRequests,
@@ -31,7 +34,10 @@ export const commands = {
 } satisfies Record<string, Handler>;
 
 /** Commands followed by a value, e.g. "request facilitator PSCP-2026-0042". */
-const TAKES_ARGUMENT: readonly (keyof typeof commands)[] = ['start', 'request facilitator', 'add facilitator', 'remove facilitator', 'export case', 'erase case'];
+const TAKES_ARGUMENT: readonly (keyof typeof commands)[] = ['start', 'request facilitator', 'request a facilitator', 'request an independent facilitator', 'add facilitator', 'remove facilitator', 'export case', 'erase case'];
+
+/** Quotation marks around a whole command, as when it is copied from the help or an email. */
+const QUOTES = '"“”\'‘’';
 
 const cardActions = {
   showStart: showStartFromCard,
@@ -62,14 +68,18 @@ const cardActions = {
  * A command that takes a value gets what follows it as `argument`, as typed.
  */
 export function commandFor(text: string): { name: string; handler: Handler; argument: string } | undefined {
+  // Invisible characters pasted with it (a zero-width space from a web page) and full-width letters are not what was meant.
+  const visible = text.replace(/\p{Cf}/gu, '').normalize('NFKC');
   // "@Re-think start" typed as plain text (in a personal chat there is no @mention to remove).
-  const typed = text.trim().replace(/\s+/g, ' ').replace(/^@?re-?think[:,]? /i, '');
-  // Typed as a sentence: "Facilitators?", "help."
-  const bare = trimChars(typed, '', '.!? ').toLowerCase();
+  const typed = trimChars(visible.trim().replace(/\s+/g, ' '), QUOTES, QUOTES).trim().replace(/^@?re-?think[:,]? /i, '');
+  // Typed as a sentence: "Facilitators?", "help.", "Status:"
+  const bare = trimChars(typed, '', '.!?: ').toLowerCase();
   const exact: Handler | undefined = own(commands, bare);
   if (exact) return { name: bare, handler: exact, argument: '' };
-  const name = TAKES_ARGUMENT.find((n) => typed.toLowerCase().startsWith(`${n} `));
-  return name ? { name, handler: commands[name], argument: typed.slice(name.length + 1) } : undefined;
+  // "request facilitator PSCP-2026-0042", or "request facilitator: PSCP-2026-0042".
+  const lower = typed.toLowerCase();
+  const name = TAKES_ARGUMENT.find((n) => lower.startsWith(`${n} `) || lower.startsWith(`${n}:`));
+  return name ? { name, handler: commands[name], argument: typed.slice(name.length + 1).trim() } : undefined;
 }
 
 export const cardActionFor = (verb: string): Handler | undefined => own(cardActions, verb);

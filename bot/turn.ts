@@ -27,7 +27,8 @@ export function typedText(activity: TurnContext['activity']): string {
     const mentioned = entity.type === 'mention' ? (entity as { text?: unknown }).text : undefined;
     if (typeof mentioned === 'string' && mentioned) text = text.split(mentioned).join(' ');
   }
-  return text.replace(/&nbsp;/gi, ' ');
+  // Teams may send a mention without its text (a name with "&" in it, botbuilder-js#2083): its tag is still no one's typing.
+  return text.replace(/<at(?:\s[^>]*)?>[\s\S]*?<\/at>/gi, ' ').replace(/&nbsp;/gi, ' ');
 }
 
 /** People @mentioned in a message, Re-think itself aside, once each. */

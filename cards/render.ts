@@ -110,7 +110,10 @@ function withSubmitFallbacks<T>(node: T): T {
 
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+  let end = Math.max(0, max - 1);
+  // Never half an emoji (a surrogate pair), nor a joiner left waiting for what it joined.
+  while (end > 0 && /[\uD800-\uDBFF\u200D]/.test(text.charAt(end - 1))) end -= 1;
+  return `${text.slice(0, end).trimEnd()}…`;
 }
 
 export class CardTooLargeError extends Error {

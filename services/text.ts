@@ -1,18 +1,40 @@
 /** Small text helpers shared by the domain and the bot, each linear in the text's length. */
 
 /**
- * The same name or agency however it was typed: a straight or curly apostrophe, a double or
- * no-break space, an invisible character or full-width letters make no difference. Kept text stays
- * as typed; only comparisons use this.
+ * The same name or agency however it was typed: a straight or curly apostrophe, a hyphen or the dash
+ * Word and Outlook make of it (spaced or not), a double or no-break space, an invisible character or
+ * full-width letters make no difference. Kept text stays as typed; only comparisons use this.
  */
 export const textKey = (text: string): string =>
   text
+    // Before NFKC, which makes ´ a space and a combining accent.
+    .replace(/[‘’ʼ`´′]/g, "'")
     .normalize('NFKC')
     .replace(/\p{Cf}/gu, '')
-    .replace(/[‘’ʼ`]/g, "'")
+    .replace(/[\p{Pd}\u2212]/gu, '-')
     .replace(/\s+/g, ' ')
+    .replace(/ ?- ?/g, '-')
     .trim()
     .toLocaleLowerCase('en-GB');
+
+/**
+ * How many characters people see counted: an emoji is one, not the two UTF-16 units JavaScript's
+ * `length` counts. Never more than `length`, so a box's maxLength still bounds it.
+ */
+export function characterCount(text: string): number {
+  let pairs = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        pairs += 1;
+        i += 1;
+      }
+    }
+  }
+  return text.length - pairs;
+}
 
 /** Each value once, in its first spelling (see textKey). */
 export function distinctText(values: readonly string[]): string[] {

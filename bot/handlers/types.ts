@@ -133,11 +133,15 @@ export type Handler = (input: TurnInput, deps: Deps) => Promise<HandlerResult>;
 
 export const engineContext = (deps: Deps, now: Date): EngineContext => ({ now, profile: deps.profile, newId: deps.newId });
 
-/** Spaces, zero-width and other invisible characters only: as good as nothing typed. */
-const NOTHING_VISIBLE = /^[\s\p{Cf}\p{Cc}]*$/u;
+/**
+ * Spaces, zero-width and other invisible characters only, or accents on nothing, or the "blank"
+ * letters some phone keyboards offer (Hangul fillers, the blank Braille pattern): as good as nothing typed.
+ */
+const NOTHING_VISIBLE = /^[\s\p{Cf}\p{Cc}\p{M}\u115F\u1160\u3164\uFFA0\u2800]*$/u;
 
+/** Control characters (but line breaks and tabs), and the noncharacters no document may hold (U+FFFE, U+FFFF and others). */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFDD0-\uFDEF\uFFFE\uFFFF]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /**
  * Direction overrides, embeddings and isolates, zero-width spaces and byte-order marks: one left open

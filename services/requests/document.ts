@@ -56,8 +56,16 @@ const line = { style: BorderStyle.SINGLE, size: 4, color: '8C8C8C' };
 const borders = { top: line, bottom: line, left: line, right: line, insideHorizontal: line, insideVertical: line };
 const cellMargins = { top: 70, bottom: 70, left: 110, right: 110 };
 
-/** Text as typed, with its line breaks kept (docx itself drops characters a Word file cannot hold). */
+/** Text as typed, with its line breaks kept. */
 const clean = (text: string): string => text.replace(/\r\n?/g, '\n').replace(/\t/g, ' ');
+
+/**
+ * What XML (so a Word file) cannot hold: control characters, noncharacters and half a surrogate pair.
+ * docx writes them as they are and Word then refuses the whole file; text from before they were
+ * refused as typed, or a name Teams gave, may hold them. Every run leaves them out.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 interface RunStyle {
   /** Our own wording: "Re-think" is never broken at its hyphen. */
@@ -70,8 +78,10 @@ interface RunStyle {
 
 const unbroken = (text: string): (string | NoBreakHyphen)[] => text.split(/(?<=Re)-(?=think)/).flatMap((part, i) => (i === 0 ? [part] : [new NoBreakHyphen(), part]));
 
-const run = (text: string, style: RunStyle = {}): TextRun =>
-  new TextRun({ ...(style.fixed ? { children: unbroken(text) } : { text }), font: FONT, size: style.size ?? BODY, bold: style.bold ?? false, italics: style.italics ?? false, ...(style.color ? { color: style.color } : {}) });
+const run = (raw: string, style: RunStyle = {}): TextRun => {
+  const text = raw.replace(NOT_XML, '');
+  return new TextRun({ ...(style.fixed ? { children: unbroken(text) } : { text }), font: FONT, size: style.size ?? BODY, bold: style.bold ?? false, italics: style.italics ?? false, ...(style.color ? { color: style.color } : {}) });
+};
 
 /** One paragraph per typed line, so line breaks in what people typed are kept. */
 const lines = (text: string, style: RunStyle = {}, after = 0): Paragraph[] => {

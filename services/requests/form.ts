@@ -1,6 +1,7 @@
 /** Reading and checking the request form: every problem is reported at once, against its field. */
 import type { Choice, PartnershipProfile } from '../profile/types';
 import type { HistoryEntry, RequestForm } from './types';
+import { characterCount } from '../text';
 
 export type FieldErrors = Partial<Record<keyof RequestForm, string>>;
 
@@ -48,7 +49,7 @@ export function checkForm(raw: RequestForm, profile: PartnershipProfile, history
     const value = raw[field].trim();
     form[field] = value;
     if (required && value === '') errors[field] = `Please enter ${label}.`;
-    else if (value.length > max) errors[field] = `This is ${value.length.toLocaleString('en-GB')} characters long; the limit is ${max.toLocaleString('en-GB')}. Please shorten it.`;
+    else if (characterCount(value) > max) errors[field] = `This is ${characterCount(value).toLocaleString('en-GB')} characters long; the limit is ${max.toLocaleString('en-GB')}. Please shorten it.`;
   };
   const choice = (field: keyof RequestForm, label: string, choices: readonly Choice[]): void => {
     const value = raw[field].trim();

@@ -1,12 +1,21 @@
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
 import { DAY_MS } from './bankHolidays';
+import { characterCount } from '../text';
 
+/** A month's name or its abbreviation, whole (not the start of a longer word: "Mayfield", "Market"). */
+const MONTH = '(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?)(?![a-z])';
+/** Between a date's parts: nothing at all (12Mar2015, as some systems print it), or spaces, slashes, dots and hyphens. */
+const APART = '[\\s/.-]*';
 const DATE_LIKE = [
   /\b\d{1,2}[/.\s-]\d{1,2}[/.\s-]\d{2,4}\b/,
   /\b\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b/,
-  /\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i,
-  /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(st|nd|rd|th)?\b/i,
+  // 12 March 2015, 12th Mar 15, 12-Mar-2015, 12/Mar/2015, 12Mar2015
+  new RegExp(`(?<![a-z0-9])\\d{1,2}(st|nd|rd|th)?${APART}${MONTH}`, 'i'),
+  // March 12, Mar-12-2015
+  new RegExp(`(?<![a-z])${MONTH}${APART}\\d{1,2}(st|nd|rd|th)?(?!\\d)`, 'i'),
+  // 2015-Mar-12
+  new RegExp(`(?<![a-z0-9])\\d{4}${APART}${MONTH}`, 'i'),
 ];
 const NAME_LIKE = /^\p{L}[\p{L}'’ .-]*$/u;
 
@@ -41,7 +50,8 @@ export function checkCaseReference(input: string, profile: Pick<PartnershipProfi
   const value = input
     .normalize('NFKC')
     .replace(/\p{Cf}/gu, '')
-    .replace(/\p{Pd}/gu, '-')
+    // Dashes, and the minus sign a spreadsheet or PDF may turn a hyphen into.
+    .replace(/[\p{Pd}\u2212]/gu, '-')
     .trim()
     .replace(SURROUNDING, '')
     .trim();
@@ -75,8 +85,9 @@ export function checkText(input: string, label: string, max: number, { required 
   const value = input.trim();
   if (recorded !== undefined && value === recorded && value !== '') return ok(value);
   if (required && value === '') return refuse('invalidInput', `Please enter ${label}.`);
-  if (value.length > max) {
-    return refuse('invalidInput', `${called} is ${value.length.toLocaleString('en-GB')} characters long; the limit is ${max.toLocaleString('en-GB')}. Please shorten it and try again.`);
+  const characters = characterCount(value);
+  if (characters > max) {
+    return refuse('invalidInput', `${called} is ${characters.toLocaleString('en-GB')} characters long; the limit is ${max.toLocaleString('en-GB')}. Please shorten it and try again.`);
   }
   return ok(value);
 }

@@ -464,6 +464,13 @@ test('in a chat shared with them, an administrator adds and removes a named faci
   // Once named, the same again says only that they are in it.
   expect(await mentioning('add facilitator', [byId])).toMatch(/is already in the pool of named facilitators, so nothing has changed\. /);
   await say(personalChat(admin), admin, `remove facilitator ${byId.aadObjectId}`);
+  // A name with "&": Teams may send the mention without its text, leaving its tag in the message. Still the person mentioned.
+  const shared = { ...person(16), name: 'Smith & Jones' };
+  bed.connector.knowMember({ id: shared.id, name: shared.name, aadObjectId: shared.aadObjectId });
+  const untexted = message('', { user: admin, conversation: group, serviceUrl: bed.connector.serviceUrl });
+  await send(bed.app, { ...untexted, text: '<at>Re-think</at> add facilitator <at>Smith &amp; Jones</at>', entities: [...(untexted.entities as object[]), { type: 'mention', mentioned: { id: shared.id, name: shared.name } }] });
+  expect(lastText(group.id)).toMatch(new RegExp(`^Added Smith & Jones \\(${shared.aadObjectId}\\)\\.`));
+  await say(personalChat(admin), admin, `remove facilitator ${shared.aadObjectId}`);
 });
 
 test('the named pool: adding and removing need an Entra object id, in any case; removing someone not in it says so', async () => {

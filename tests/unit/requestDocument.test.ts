@@ -116,7 +116,7 @@ async function parse(bytes: Buffer): Promise<Parsed> {
 const isWellFormed = (xml: string): boolean => {
   const forbidden = [...xml].some((ch) => {
     const code = ch.codePointAt(0) ?? 0;
-    return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0xfffe || code === 0xffff;
+    return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0xfffe || code === 0xffff || (code >= 0xd800 && code <= 0xdfff);
   });
   const open: string[] = [];
   for (const [, closing, name, selfClosing] of xml.matchAll(/<(\/?)([A-Za-z][\w:.-]*)(?:\s[^>]*?)?(\/?)>/g)) {
@@ -236,8 +236,9 @@ describe('a request with no earlier Re-thinks', () => {
   });
 
   test('a withdrawn request shows when and why, and text Word cannot hold is dropped rather than breaking the file', async () => {
-    const form = { ...FORM, availability: 'Mornings\u0007 only\u0000', triedInstead: '' };
-    const bytes = await requestDocument(makeRequest({ status: 'withdrawn', history: [], form, accepted: undefined, schedule: undefined, withdrawal: { reason: 'The family moved out of the area.', at: '2026-03-05T16:00:00.000Z' } }), profile);
+    // Noncharacters and half a surrogate pair too: docx writes those as they are, and Word refuses the file.
+    const form = { ...FORM, availability: 'Mornings\u0007 only\u0000\uFFFF', triedInstead: '' };
+    const bytes = await requestDocument(makeRequest({ status: 'withdrawn', history: [], form, accepted: undefined, schedule: undefined, withdrawal: { reason: 'The family moved out of the area.\uFFFE\uD83D', at: '2026-03-05T16:00:00.000Z' } }), profile);
     const doc = await parse(bytes);
     expect(isWellFormed(doc.xml)).toBe(true);
     expect(valueOf(doc, 'When the requester and the network are available')).toBe('Mornings only');

@@ -37,6 +37,7 @@ describe('case references', () => {
   });
 
   test('spaces are read as dashes only where that makes the pattern’s shape: anything else keeps them and is refused', () => {
+    expect(checkCaseReference('PSCP\u22122026\u22120042', profile)).toEqual({ ok: true, value: 'PSCP-2026-0042' });
     expect(checkCaseReference('PSCP 2026 0042 extra', profile).ok).toBe(false);
     expect(checkCaseReference('PS CP-2026-0042', profile).ok).toBe(false);
   });
@@ -47,7 +48,7 @@ describe('case references', () => {
     if (!result.ok) expect(result.error.message).toMatch(/it could be a name.*PSCP-2026-0042/);
   });
 
-  test.each(['12/03/2015', '2015-03-12', '12 March 2015', 'March 12th', '3.4.19'])('a date of birth (%s) is refused, with the reason', (input) => {
+  test.each(['12/03/2015', '2015-03-12', '12 March 2015', 'March 12th', '3.4.19', '12-Mar-2015', '12Mar2015', '12/Mar/2015', '2015-Mar-12', 'Mar-12-2015', '1st Sept 2015'])('a date of birth (%s) is refused, with the reason', (input) => {
     const result = checkCaseReference(input, profile);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.message).toMatch(/looks like a date/);
@@ -64,6 +65,12 @@ describe('case references', () => {
     expect(checkCaseReference('abc-2019-77', profile).ok).toBe(false);
     expect(checkCaseReference('Jane Smith', profile, { recorded: true }).ok).toBe(false);
     expect(checkCaseReference('12/03/2015', profile, { recorded: true }).ok).toBe(false);
+    // However the date is run together, and references that only contain a month's letters are still found.
+    expect(checkCaseReference('12-Mar-2015', profile, { recorded: true }).ok).toBe(false);
+    expect(checkCaseReference('12MAR2015', profile, { recorded: true }).ok).toBe(false);
+    expect(checkCaseReference('MAYFIELD-12', profile, { recorded: true })).toEqual({ ok: true, value: 'MAYFIELD-12' });
+    expect(checkCaseReference('MARKET-2015', profile, { recorded: true })).toEqual({ ok: true, value: 'MARKET-2015' });
+    expect(checkCaseReference('DEC-2026-0042', profile, { recorded: true })).toEqual({ ok: true, value: 'DEC-2026-0042' });
     // One word of letters, as an earlier, looser pattern may have let through: still found to be exported or erased.
     expect(checkCaseReference('smith', profile, { recorded: true })).toEqual({ ok: true, value: 'SMITH' });
     expect(checkCaseReference('ABC-DEF', profile, { recorded: true })).toEqual({ ok: true, value: 'ABC-DEF' });
@@ -94,6 +101,9 @@ describe('text and dates', () => {
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.message).toBe('Your contribution is 4,001 characters long; the limit is 4,000. Please shorten it and try again.');
     expect(checkText('  fine  ', 'x', 10)).toEqual({ ok: true, value: 'fine' });
+    // Characters as people count them: an emoji is one.
+    expect(checkText('😀'.repeat(10), 'x', 10)).toEqual({ ok: true, value: '😀'.repeat(10) });
+    expect(checkText('😀'.repeat(11), 'a role', 10)).toMatchObject({ ok: false, error: { message: 'A role is 11 characters long; the limit is 10. Please shorten it and try again.' } });
     expect(checkText('   ', 'a summary', 10).ok).toBe(false);
     // A field asked for in a long phrase is named plainly when too long.
     const role = (typed: string) => {
