@@ -1,4 +1,4 @@
-import { CosmosClient, IndexingMode, PartitionKeyDefinitionVersion, PartitionKeyKind, type Container, type Database } from '@azure/cosmos';
+import { CosmosClient, IndexingMode, PartitionKeyDefinitionVersion, PartitionKeyKind, type Container, type Database, type IndexingPolicy } from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
 
 /** The well-known public key of the local Cosmos emulator: any key works for the embedded server. */
@@ -62,6 +62,20 @@ export const UNINDEXED: Readonly<Record<keyof typeof CONTAINERS, readonly string
   requests: ['/form/*', '/history/*', '/questions/*', '/outbox/*', '/audit/*', '/appliedActivityIds/*'],
   settings: [],
 };
+
+/** The path Cosmos DB itself always leaves out of the index, listed among the exclusions it returns. */
+const ETAG_PATH = '/"_etag"/?';
+
+/**
+ * The container's index policy with exactly `unindexed` left out (what it says of `_etag` kept as it
+ * is), or undefined when it already is.
+ */
+function indexedAsWanted(policy: IndexingPolicy, unindexed: readonly string[]): IndexingPolicy | undefined {
+  const excluded = (policy.excludedPaths ?? []).map((p) => p.path).filter((path) => path !== ETAG_PATH);
+  if (excluded.length === unindexed.length && unindexed.every((path) => excluded.includes(path))) return undefined;
+  const etag = (policy.excludedPaths ?? []).filter((p) => p.path === ETAG_PATH);
+  return { ...policy, excludedPaths: [...unindexed.map((path) => ({ path })), ...etag] };
+}
 
 /**
  * A 403 opening the database or a container: data-plane access may read but not create them, or the
@@ -131,18 +145,28 @@ async function openAll(client: CosmosClient, databaseId: string, retentionSecond
         { abortSignal },
       ),
     ).catch(mayNotCreate(`the container ${id} in the database ${databaseId}`, `deploy infra/main.bicep, or create it with the partition key ${CONTAINERS[id]} and a default TTL of ${retentionSeconds} s`));
-    // A partnership may change its retention period: keep an existing container in step.
+    // A partnership may change its retention period, and a new version what it leaves out of the
+    // index (a container keeps the policy it was created with): keep an existing container in step.
     // With Entra-only access (no keys) the app may not change containers: the deployment owns them.
-    if (resource && resource.defaultTtl !== retentionSeconds) {
+    const ttlOutOfStep = resource !== undefined && resource.defaultTtl !== retentionSeconds;
+    const indexingPolicy = resource?.indexingPolicy && indexedAsWanted(resource.indexingPolicy, UNINDEXED[id]);
+    if (resource && (ttlOutOfStep || indexingPolicy)) {
       try {
-        await container.replace({ ...resource, id, partitionKey: resource.partitionKey ?? { paths: [CONTAINERS[id]] }, defaultTtl: retentionSeconds }, { abortSignal });
+        await container.replace({ ...resource, id, partitionKey: resource.partitionKey ?? { paths: [CONTAINERS[id]] }, defaultTtl: retentionSeconds, ...(indexingPolicy ? { indexingPolicy } : {}) }, { abortSignal });
       } catch {
         // Without a default TTL Cosmos DB ignores every record's own: nothing there would ever be deleted.
-        warn(
-          resource.defaultTtl === undefined || resource.defaultTtl === null
-            ? `Container ${id} has no default TTL, and the app may not set one, so Cosmos DB deletes nothing in it: records are kept for ever, against the partnership's retention period. Set its default TTL to ${retentionSeconds} s in the deployment (infra/main.bicep does).`
-            : `Container ${id} keeps its default TTL of ${resource.defaultTtl} s: the app may not change it. Set the retention in the deployment to match the profile (${retentionSeconds} s).`,
-        );
+        if (ttlOutOfStep) {
+          warn(
+            resource.defaultTtl === undefined || resource.defaultTtl === null
+              ? `Container ${id} has no default TTL, and the app may not set one, so Cosmos DB deletes nothing in it: records are kept for ever, against the partnership's retention period. Set its default TTL to ${retentionSeconds} s in the deployment (infra/main.bicep does).`
+              : `Container ${id} keeps its default TTL of ${resource.defaultTtl} s: the app may not change it. Set the retention in the deployment to match the profile (${retentionSeconds} s).`,
+          );
+        }
+        if (indexingPolicy) {
+          warn(
+            `Container ${id} keeps an index policy that isn't this version's, and the app may not change it: it should leave out of the index exactly ${UNINDEXED[id].join(', ') || 'nothing'} (a path left out that is queried may make Cosmos DB refuse the query; one indexed that needn't be makes every save cost more). Deploy infra/main.bicep again, which sets it.`,
+          );
+        }
       }
     }
     return container;

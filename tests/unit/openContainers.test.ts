@@ -38,3 +38,23 @@ test('a container the app may not change: its TTL is warned of, and plainly when
   expect(warnings.filter((w) => w.includes('has no default TTL, and the app may not set one, so Cosmos DB deletes nothing in it'))).toHaveLength(5);
   expect(warnings.filter((w) => w.includes('keeps its default TTL of 50 s') && w.includes('(100 s)'))).toHaveLength(5);
 });
+
+test('a container whose index policy isn’t this version’s, that the app may not change: warned of, naming what it should leave out', async () => {
+  const warnings: string[] = [];
+  const database = {
+    containers: {
+      createIfNotExists: async ({ id }: { id: string }) => ({
+        container: { replace: async () => forbidden() },
+        resource: { id, partitionKey: { paths: ['/id'] }, defaultTtl: 100, indexingPolicy: { automatic: true, includedPaths: [{ path: '/*' }], excludedPaths: [{ path: '/audit/*' }, { path: '/"_etag"/?' }] } },
+      }),
+    },
+  };
+  const client = { databases: { createIfNotExists: async () => ({ database }) } } as unknown as CosmosClient;
+  await openContainers(client, 'rethink', 100, (message) => warnings.push(message));
+  expect(warnings.find((w) => w.startsWith('Container rethinks '))).toBe(
+    'Container rethinks keeps an index policy that isn\'t this version\'s, and the app may not change it: it should leave out of the index exactly /contributions/*, /summary/?, /appliedActivityIds/* (a path left out that is queried may make Cosmos DB refuse the query; one indexed that needn\'t be makes every save cost more). Deploy infra/main.bicep again, which sets it.',
+  );
+  expect(warnings.find((w) => w.startsWith('Container people '))).toContain('exactly nothing');
+  // The TTL was right: only the index is warned of.
+  expect(warnings.some((w) => w.includes('default TTL'))).toBe(false);
+});
