@@ -191,10 +191,16 @@ test('a tenant taken off the allow-list is reminded of nothing, and nothing is w
       await app.stop();
     }
   };
-  const before = await bed.db.rethink(chat.id, rethinkId);
+  // What reminding would change. (Each new app's retention check may shorten the record's TTL, which
+  // reaches every tenant: it does once the real date, which the store's _ts keeps, is past this test's clock.)
+  const remindable = async () => {
+    const record = (await bed.db.rethink(chat.id, rethinkId)) ?? {};
+    return Object.fromEntries(Object.entries(record).filter(([key]) => !['_etag', '_ts', 'ttl'].includes(key)));
+  };
+  const before = await remindable();
   await checkAs('11111111-2222-4333-8444-555555555555');
   expect(reminders(chat)).toEqual([]);
-  expect(await bed.db.rethink(chat.id, rethinkId)).toEqual(before);
+  expect(await remindable()).toEqual(before);
   // Still served, it is reminded.
   await checkAs(TENANT);
   expect(reminders(chat)).toHaveLength(1);
