@@ -54,7 +54,9 @@ export class RethinkBot extends TeamsActivityHandler {
       await this.message(context);
       await next();
     });
-    this.onTeamsMeetingEndEvent(async (_meeting, context, next) => {
+    // Not onTeamsMeetingEndEvent: it checks fields of the event Re-think doesn't use (a meeting with no
+    // title fails it, and the turn with it), where the meeting is known by its chat alone.
+    this.on('TeamsMeetingEnd', async (context, next) => {
       const result = await this.execute(meetingEnded, context, {}, 'meetingEnd');
       await respondToMessage(context, result, this.deps.log, this.options.deliveries);
       await next();
@@ -142,7 +144,10 @@ export class RethinkBot extends TeamsActivityHandler {
     const command = commandFor(typedText(activity));
     const administrator = activity.conversation.conversationType === 'personal' && !!activity.from.aadObjectId && this.deps.administrators.includes(activity.from.aadObjectId);
     // The command's own name in the log (never what followed it), so a refused one can be traced.
-    const result = command ? await this.execute(command.handler, context, { ...value, argument: command.argument }, command.name) : { notice: administrator ? `${MESSAGES.unknownCommand} ${ADMINISTRATOR_COMMANDS}` : MESSAGES.unknownCommand };
+    // A file or picture sent to it (the manifest lets Teams offer files, for the documents Re-think sends).
+    const sentFile = (activity.attachments ?? []).some((a) => typeof a.contentType === 'string' && !a.contentType.startsWith('text/html'));
+    const notCommand = sentFile ? MESSAGES.filesNotTaken : MESSAGES.unknownCommand;
+    const result = command ? await this.execute(command.handler, context, { ...value, argument: command.argument }, command.name) : { notice: administrator ? `${notCommand} ${ADMINISTRATOR_COMMANDS}` : notCommand };
     await respondToMessage(context, result, this.deps.log, this.options.deliveries);
   }
 

@@ -196,6 +196,7 @@ export const MESSAGES = {
   unexpectedShowing: 'Sorry, something went wrong showing that. Nothing has been changed. Please try again; if it keeps happening, let your partnership administrator know.',
   alreadyDone: 'That was done already. This card shows where the request is now.',
   unknownAction: 'Sorry, I don’t recognise that button. The card may be from an older version of Re-think: type **status** for a fresh one (in a group chat, channel or meeting, **@Re-think status**).',
+  filesNotTaken: 'Re-think doesn’t take files or pictures, and keeps nothing sent like this: please keep case documents in your agency’s own systems. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help** (in a group chat, channel or meeting, after **@Re-think**).',
   unknownCommand: 'Sorry, I didn’t catch that. You can type **start**, **status**, **list**, **request facilitator**, **my requests**, **escalate** or **help** (in a group chat, channel or meeting, after **@Re-think**).',
   noOpenRethink: 'There’s no Re-think in progress in this conversation. Type **start** to begin one (in a group chat, channel or meeting, **@Re-think start**).',
   noneInThisThread: 'No Re-think is open in this thread. Those open in other threads of this channel are below: **Show the Re-think for** a case posts its card here, and its updates and reminders then come here too.',

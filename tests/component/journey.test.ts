@@ -7,7 +7,7 @@ import { cardOf, startConnector } from '../helpers/connector';
 import { Driver, START_FORM } from '../helpers/driver';
 import { input } from '../helpers/adaptiveCards';
 import { cardText, executeActions, send, startTestBed, type TestBed } from '../helpers/harness';
-import { buttonData, rethinkToClose } from '../helpers/journeys';
+import { buttonData, personalChat, rethinkToClose } from '../helpers/journeys';
 import { closedRethink } from '../fixtures/cards/rethinks';
 import { rethinkRepository } from '../../services/store/rethinks';
 import { conversationKey } from '../../bot/turn';
@@ -500,10 +500,15 @@ describe('commands', () => {
     expect(cardText(cardOf(last()))).toContain('Welcome to Re-think');
     await chat.say(megan, 'what now?');
     expect(last().activity.text).toMatch(/You can type \*\*start\*\*/);
-    // An @mention with a picture and no text.
+    // An @mention with a picture and no text: told Re-think takes no files, and where case documents belong.
     const picture = { ...message('', chat.where(megan)), text: undefined, attachments: [{ contentType: 'image/png', contentUrl: 'http://127.0.0.1:9/picture.png' }] };
     await send(bed.app, picture);
-    expect(last().activity.text).toMatch(/^Sorry, I didn’t catch that/);
+    expect(last().activity.text).toMatch(/^Re-think doesn’t take files or pictures, and keeps nothing sent like this: please keep case documents in your agency’s own systems\. You can type \*\*start\*\*/);
+    // A document sent in a personal chat, with a few words: the same.
+    const personal = new Driver(bed.app, bed.connector, personalChat(megan));
+    const document = { ...message('here is the report', personal.where(megan)), attachments: [{ contentType: 'application/vnd.microsoft.teams.file.download.info', name: 'report.docx', content: { downloadUrl: 'http://127.0.0.1:9/report.docx', uniqueId: 'u1', fileType: 'docx' } }] };
+    await send(bed.app, document);
+    expect(bed.connector.posts(personalChat(megan).id).at(-1)?.activity.text).toMatch(/^Re-think doesn’t take files or pictures/);
 
     const { rethinkId } = await chat.start(megan);
     await chat.say(adele, 'status');

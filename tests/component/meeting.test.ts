@@ -169,6 +169,19 @@ test('two Re-thinks open in one meeting (two children of a family): the meetingâ
   }
 });
 
+test('a meeting with no title (scheduled from Outlook with no subject) still reminds the facilitator as it ends', async () => {
+  const chat = newMeetingChat();
+  const driver = new Driver(bed.app, bed.connector, chat);
+  bed.connector.setMeetingRole(organiser.aadObjectId, 'Organizer');
+  await driver.start(organiser, { ...START_FORM, caseReference: 'PSCP-2026-0044' });
+  const ended = meetingEnd({ user: organiser, conversation: chat, serviceUrl: bed.connector.serviceUrl }) as { value: Record<string, unknown> };
+  const untitled = { ...ended.value };
+  delete untitled.Title;
+  expect((await send(bed.app, { ...ended, value: untitled })).status).toBe(200);
+  await bed.app.idle();
+  expect(bed.connector.posts(chat.id).map((p) => p.activity.text ?? '').filter((t) => t.startsWith('The meeting has ended'))).toEqual([expect.stringContaining('case PSCP-2026-0044')]);
+});
+
 test('a meeting that ends with nothing open posts nothing', async () => {
   const chat = newMeetingChat();
   const before = bed.connector.posts(chat.id).length;
