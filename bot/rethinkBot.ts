@@ -181,7 +181,7 @@ export class RethinkBot extends TeamsActivityHandler {
     }
     if (input.where.conversationKind !== 'personal' || !input.actor.aadObjectId) return;
     try {
-      const forgot = await this.deps.people.forgetPersonalChat(input.actor.aadObjectId, input.address.conversationId, teamsTime(context, input.now), input.now);
+      const forgot = await this.deps.people.forgetPersonalChat(input.actor.aadObjectId, input.address.conversationId, teamsTime(context, input.now), input.now, input.actor.id);
       if (forgot) await this.tellAdministratorsIfFacilitator(input.actor.aadObjectId);
     } catch (error) {
       this.deps.log.warn({ err: errorKind(error) }, 'could not forget a personal chat the app was removed from');
@@ -240,7 +240,7 @@ export class RethinkBot extends TeamsActivityHandler {
     if (!input.actor.aadObjectId) return;
     const known = person ?? (await this.deps.people.get(input.actor.aadObjectId));
     if (known?.personalConversationRemovedAt && since <= known.personalConversationRemovedAt) return;
-    await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: input.address, personalConversationSince: since }, input.now);
+    await this.deps.people.remember(input.actor.aadObjectId, { personalConversation: input.address, personalConversationSince: since }, input.now, input.actor.id);
     // Queries across requests: after the welcome, not before it.
     this.deps.later('requests accepted before the app was added', () => reachAcceptorOnInstall(this.deps, input));
     this.deps.later('requests waiting for a named facilitator', () => offerWaitingOnInstall(input, this.deps));

@@ -277,7 +277,7 @@ export const eraseCase: Handler = async (input, deps) => {
     const first = confirmed ? 'Before anything is erased, please check this is the case you mean. ' : '';
     return { notice: `${first}This permanently deletes everything Re-think holds for case ${ref}: ${what}, with their audit trails. It can’t be undone. The Re-think and request cards Re-think posted about it are replaced by a line saying the record has been erased; its other messages in Teams chats (reminders, lists, notices) stay.${describeLive(holdings)}${documentCopies(holdings)}${EXPORTS_KEPT} To go ahead, type **erase case ${ref} confirm**.` };
   }
-  const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now);
+  const unlist = (aadObjectId: string) => deps.people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => c !== ref), input.now, input.actor.id);
   const outcome = await deps.caseRecords.erase(holdings, { id: `erasure-${deps.newId()}`, by: input.actor.id, at: input.now.toISOString() }, unlist);
   if (!outcome.ok) {
     const { removed } = outcome;

@@ -69,7 +69,7 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
     const outcome = await deps.requests.update(request.id, linkAndComplete(r, input.actor.id, context(input, deps)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
-      keepFacilitating(deps, outcome.doc, input.now);
+      keepFacilitating(deps, outcome.doc, input.now, input.actor.id);
     }
   }
 }
@@ -95,7 +95,7 @@ export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> 
     const outcome = await deps.requests.update(request.id, linkAndComplete(rethink, NO_ONE.requestCompletion, ctx), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
-      keepFacilitating(deps, outcome.doc, now);
+      keepFacilitating(deps, outcome.doc, now, NO_ONE.requestCompletion);
     }
   }
 }

@@ -10,6 +10,7 @@ import { formFromData } from '../../services/requests/form';
 import { historyFor, networkOf, prefill } from '../../services/requests/history';
 import * as lifecycle from '../../services/requests/lifecycle';
 import type { Audience, FacilitatorRequest, PersonRef, Question } from '../../services/requests/types';
+import { NO_ONE } from '../../services/rethink/types';
 import type { Result } from '../../services/result';
 import { formatUkDate } from '../../services/rethink/validation';
 import type { ConversationAddress } from '../../services/store/people';
@@ -33,7 +34,7 @@ const chatOf = async (deps: Deps, aadObjectId: string | undefined): Promise<Conv
  */
 const personalChatGone = (input: TurnInput, deps: Deps, chat: ConversationAddress) => async (): Promise<string> => {
   const aad = input.actor.aadObjectId;
-  if (aad) await deps.people.forgetPersonalChat(aad, chat.conversationId, input.now.toISOString(), input.now).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not forget a personal chat Teams says Re-think is not in'));
+  if (aad) await deps.people.forgetPersonalChat(aad, chat.conversationId, input.now.toISOString(), input.now, NO_ONE.delivery).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not forget a personal chat Teams says Re-think is not in'));
   return 'I couldn’t reach your personal chat with Re-think: Teams says Re-think isn’t there any more, so nothing was sent. Please add Re-think for yourself (in Teams: Apps, then Re-think, then Add), then ask again.';
 };
 
@@ -176,11 +177,11 @@ export async function poolReach(deps: Deps, settings?: FacilitatorPool): Promise
  * The accepting facilitator's record lists the open cases they facilitate, so their strategy 3
  * Re-think for the case is recommended as such. Kept after the answer; a preference, not the record.
  */
-export function keepFacilitating(deps: Pick<Deps, 'people' | 'requests' | 'later'>, r: FacilitatorRequest, now: Date): void {
+export function keepFacilitating(deps: Pick<Deps, 'people' | 'requests' | 'later'>, r: FacilitatorRequest, now: Date, by: string): void {
   const aad = r.accepted?.by.aadObjectId;
   if (!aad) return;
   const open = lifecycle.isOpenRequest(r);
-  const keep = (yes: boolean) => deps.people.updateFacilitating(aad, (cases) => (yes ? [...new Set([...cases, r.caseReference])] : cases.filter((c) => c !== r.caseReference)), now);
+  const keep = (yes: boolean) => deps.people.updateFacilitating(aad, (cases) => (yes ? [...new Set([...cases, r.caseReference])] : cases.filter((c) => c !== r.caseReference)), now, by);
   deps.later('remember the cases a facilitator has accepted', async () => {
     const added = await keep(open);
     if (!open || !added) return;
@@ -276,7 +277,7 @@ function requestAction(poolOnly: boolean, done: string | ((r: FacilitatorRequest
     const audience = poolOnly ? 'pool' : audienceFor(outcome.doc, input);
     if (!outcome.replay) {
       deps.dispatch(requestId);
-      keepFacilitating(deps, outcome.doc, input.now);
+      keepFacilitating(deps, outcome.doc, input.now, input.actor.id);
     }
     // A redelivery: the first delivery was answered, and the request may have moved on since.
     if (outcome.replay) return requestView(deps, outcome.doc, audience, MESSAGES.alreadyDone);

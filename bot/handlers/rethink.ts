@@ -189,7 +189,7 @@ function commandHandler(spec: CommandSpec): Handler {
     if (parsed.value.kind === 'close') await completeLinkedRequests(deps, r, input).catch((error: unknown) => deps.log.warn({ err: errorKind(error) }, 'could not complete the linked request now; the periodic check will'));
     // A redelivered activity was applied the first time: show the result, send nothing again.
     if (outcome.replay) return { view: renderRethinkCard(deps.profile, r, { viewer, notice, now: input.now }) };
-    if (parsed.value.kind === 'join') rememberRole(deps, input.actor.aadObjectId, input.now, { role: parsed.value.role.trim(), agency: parsed.value.agency.trim() }, rememberedOnCard(input.data));
+    if (parsed.value.kind === 'join') rememberRole(deps, input.actor, input.now, { role: parsed.value.role.trim(), agency: parsed.value.agency.trim() }, rememberedOnCard(input.data));
     return changed(input, deps, r, notice, viewer);
   };
 }
@@ -328,9 +328,10 @@ type RoleAndAgency = { role: string; agency: string };
  * Role and agency are remembered for next time: written after the answer, only when they changed.
  * `before` is what was remembered, undefined when nothing was (likely no record yet: create first).
  */
-export function rememberRole(deps: Deps, aadObjectId: string | undefined, now: Date, next: RoleAndAgency, before: RoleAndAgency | undefined): void {
+export function rememberRole(deps: Deps, actor: Pick<Actor, 'id' | 'aadObjectId'>, now: Date, next: RoleAndAgency, before: RoleAndAgency | undefined): void {
+  const { aadObjectId } = actor;
   if (!aadObjectId || (before && next.role === before.role && next.agency === before.agency)) return;
-  deps.later('remember role', () => deps.people.remember(aadObjectId, next, now, before !== undefined));
+  deps.later('remember role', () => deps.people.remember(aadObjectId, next, now, actor.id, before !== undefined));
 }
 
 /** What the card said was remembered (the refresh put it there), undefined when nothing was. */

@@ -69,7 +69,7 @@ export const submitStart: Handler = async (input, deps) => {
   const { created, existing } = saved;
   if (!created) return existing ? formUsed(input, deps, existing) : { notice: MESSAGES.unexpected };
   const remembered = person && { role: person.role ?? '', agency: person.agency ?? '' };
-  rememberRole(deps, input.actor.aadObjectId, input.now, { role: values.role.trim(), agency: values.agency.trim() }, remembered);
+  rememberRole(deps, input.actor, input.now, { role: values.role.trim(), agency: values.agency.trim() }, remembered);
   const card = renderStrategyCard(strategyCardData(deps.profile, created));
   return { view: card, shared: { render: () => card, activityId: input.replyToId } };
 };

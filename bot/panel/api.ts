@@ -284,7 +284,7 @@ async function act(req: Request, pd: PanelDeps, rethinkId: string, verb: string)
   // What they joined with before stands for what is remembered: the same again is not written.
   if (!outcome.replay && command.kind === 'join') {
     const before = found.r.participants.find((p) => p.id === actor.id);
-    rememberRole(pd.deps, actor.aadObjectId, now, { role: command.role.trim(), agency: command.agency.trim() }, before && { role: before.role, agency: before.agency });
+    rememberRole(pd.deps, actor, now, { role: command.role.trim(), agency: command.agency.trim() }, before && { role: before.role, agency: before.agency });
   }
   return { status: 200, etag: etagFor(found, r), body: view(pd, r, actor) };
 }

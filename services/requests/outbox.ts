@@ -4,6 +4,7 @@
  */
 import type { ConversationAddress } from '../store/people';
 import type { Audience, Delivery, FacilitatorRequest, OutboxMessage, RequestAuditWhat, Withheld } from './types';
+import { NO_ONE } from '../rethink/types';
 
 /** Tries before a delivery is given up on; with the back-off below (capped at 4 hours), about a day. */
 export const MAX_ATTEMPTS = 20;
@@ -73,7 +74,7 @@ export function markSent(doc: FacilitatorRequest, id: string, activityId: string
   const delivery = doc.outbox.find((d) => d.id === id);
   if (!delivery || delivery.status !== 'pending') return doc;
   let next = settle(doc, id, (d) => ({ ...d, status: 'sent', attempts: d.attempts + 1, sentAt: now.toISOString(), ...(activityId ? { activityId } : {}) }));
-  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: 'dispatcher', what: withheld ? WITHHELD[withheld] : 'delivered', ref: id }] };
+  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: NO_ONE.delivery, what: withheld ? WITHHELD[withheld] : 'delivered', ref: id }] };
   // A chat no longer in the pool, or no longer served: its copy is not kept up to date any more.
   if (withheld) return { ...next, cards: next.cards.filter((c) => !(c.activityId === delivery.activityId && c.to.conversationId === delivery.to.conversationId)) };
   const { message } = delivery;
@@ -126,7 +127,7 @@ export function markFailed(doc: FacilitatorRequest, id: string, status: number, 
   const delivery = doc.outbox.find((d) => d.id === id);
   if (!delivery || delivery.status !== 'pending') return doc;
   let next = settle(doc, id, (d) => ({ ...d, status: 'failed', attempts: d.attempts + 1, lastStatus: status }));
-  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: 'dispatcher', what: 'deliveryFailed', ref: id }] };
+  next = { ...next, audit: [...next.audit, { at: now.toISOString(), by: NO_ONE.delivery, what: 'deliveryFailed', ref: id }] };
   // A card that can no longer be updated is not tried (nor reported) again at every change.
   if (delivery.action === 'update') next = { ...next, cards: next.cards.filter((c) => !(c.activityId === delivery.activityId && c.to.conversationId === delivery.to.conversationId)) };
   if (!delivery.reportFailure) return next;

@@ -256,7 +256,8 @@ export interface Rethink {
 
 /**
  * Who the audit trail names for what no one in the chat did: Re-think's own reminders and owed
- * summaries, Teams saying someone left, Teams saying a meeting ended, and the periodic check that
- * completes a request whose Re-think closed (the request's deliveries are the outbox's, `dispatcher`).
+ * summaries, Teams saying someone left, Teams saying a meeting ended, the periodic check that
+ * completes a request whose Re-think closed, the outbox's deliveries (and what Teams said of them),
+ * and the daily retention check.
  */
-export const NO_ONE = { reminders: 'reminders', summaries: 'summaries', membership: 'teams-membership', meeting: 'meeting', requestCompletion: 'reconciler' } as const;
+export const NO_ONE = { reminders: 'reminders', summaries: 'summaries', membership: 'teams-membership', meeting: 'meeting', requestCompletion: 'reconciler', delivery: 'dispatcher', retention: 'retention' } as const;

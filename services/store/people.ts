@@ -15,9 +15,25 @@ export interface PersonRecord {
   personalConversationRemovedAt?: string;
   /** Case references of the requests they accepted as an independent facilitator, still open. */
   facilitating?: string[];
+  /** Every change to the record: who, what, when (records from before it was kept start it at their next change). */
+  audit?: PersonAuditEvent[];
   updatedAt: string;
   ttl: number;
 }
+
+/** What changed on a person's record. Never the values themselves (a case reference, a role): the record holds those. */
+export type PersonChange = 'roleAndAgencyRemembered' | 'personalChatNoted' | 'personalChatForgotten' | 'facilitatingChanged' | 'keptReachable';
+
+export interface PersonAuditEvent {
+  at: string;
+  /** Who made the change: the person (their Teams id), an administrator, or one of NO_ONE's names. */
+  by: string;
+  what: PersonChange;
+}
+
+/** What a remembered change is, by what it sets. */
+const changeOf = (change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation'>>): PersonChange =>
+  change.personalConversation ? 'personalChatNoted' : change.role !== undefined || change.agency !== undefined ? 'roleAndAgencyRemembered' : 'keptReachable';
 
 /** Enough to message a conversation proactively; the bot layer maps it to a Bot Framework reference. */
 export interface ConversationAddress {
@@ -31,19 +47,19 @@ export interface ConversationAddress {
 export interface PeopleRepository {
   get(aadObjectId: string): Promise<PersonRecord | undefined>;
   /** `known: false` when there is likely no record yet (nothing was remembered): one create, not a failed patch first. */
-  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation' | 'personalConversationSince'>>, now: Date, known?: boolean): Promise<void>;
+  remember(aadObjectId: string, change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation' | 'personalConversationSince'>>, now: Date, by: string, known?: boolean): Promise<void>;
   /**
    * They removed Re-think from their personal chat at `removedAt` (Teams' time): that chat is no
    * longer where to reach them, unless it was added again after that (a removal delivered late).
    */
-  forgetPersonalChat(aadObjectId: string, conversationId: string, removedAt: string, now: Date): Promise<boolean>;
+  forgetPersonalChat(aadObjectId: string, conversationId: string, removedAt: string, now: Date, by: string): Promise<boolean>;
   /** Whose personal chat with Re-think this is now (Entra object ids: one, unless records disagree): one query across people. */
   withPersonalChat(conversationId: string): Promise<string[]>;
   /**
    * Changes the cases they facilitate, conditional on the ETag: two accepts at once both stay listed.
    * Resolves `true` when the list changed (a write was made), `false` when it already read so.
    */
-  updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date): Promise<boolean>;
+  updateFacilitating(aadObjectId: string, change: (cases: readonly string[]) => string[], now: Date, by: string): Promise<boolean>;
 }
 
 /** The personal chats of these people, for those who have Re-think added for themselves: one read each. */
@@ -58,9 +74,15 @@ export function peopleRepository(container: Container, retentionSeconds: number)
     // One patch for someone already known; a create the first time. Last writer wins: these are
     // their role and agency as last given, and where to reach them (whoever noted it last is right;
     // a chat noted from before the app was removed is refused by the caller), never a Re-think's record.
-    remember: (aadObjectId, change, now, known = true) =>
-      patchOrCreate<PersonRecord, 'aadObjectId'>(container, { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds }, 'aadObjectId', known ? 'patch' : 'create'),
-    forgetPersonalChat: async (aadObjectId, conversationId, removedAt, now) => {
+    remember: (aadObjectId, change, now, by, known = true) =>
+      patchOrCreate<PersonRecord, 'aadObjectId'>(
+        container,
+        { ...change, id: safeId(aadObjectId), aadObjectId, updatedAt: now.toISOString(), ttl: retentionSeconds },
+        'aadObjectId',
+        { at: now.toISOString(), by, what: changeOf(change) },
+        known ? 'patch' : 'create',
+      ),
+    forgetPersonalChat: async (aadObjectId, conversationId, removedAt, now, by) => {
       const outcome = await updateItem<PersonRecord>(
         container,
         safeId(aadObjectId),
@@ -69,7 +91,7 @@ export function peopleRepository(container: Container, retentionSeconds: number)
           const stale = current.personalConversationSince !== undefined && removedAt < current.personalConversationSince;
           if (current.personalConversation?.conversationId !== conversationId || stale) return { ok: true, value: current, replay: true };
           // A change starts the retention period again, under today's period (as `remember` does).
-          const next: PersonRecord = { ...current, personalConversationRemovedAt: removedAt, updatedAt: now.toISOString(), ttl: retentionSeconds };
+          const next: PersonRecord = { ...current, personalConversationRemovedAt: removedAt, updatedAt: now.toISOString(), ttl: retentionSeconds, audit: audited(current, { at: now.toISOString(), by, what: 'personalChatForgotten' }, retentionSeconds) };
           delete next.personalConversation;
           delete next.personalConversationSince;
           return { ok: true, value: next };
@@ -80,25 +102,32 @@ export function peopleRepository(container: Container, retentionSeconds: number)
     },
     withPersonalChat: (conversationId) =>
       queryAcross<string>(container, 'SELECT VALUE c.aadObjectId FROM c WHERE c.personalConversation.conversationId = @conversationId', [{ name: '@conversationId', value: conversationId }]),
-    updateFacilitating: async (aadObjectId, change, now) => {
+    updateFacilitating: async (aadObjectId, change, now, by) => {
       const id = safeId(aadObjectId);
+      const entry: PersonAuditEvent = { at: now.toISOString(), by, what: 'facilitatingChanged' };
       for (let attempt = 0; attempt < 3; attempt++) {
         const outcome = await updateItem<PersonRecord>(container, id, aadObjectId, (current) => {
           const before = current.facilitating ?? [];
           const facilitating = change(before);
           const same = facilitating.length === before.length && facilitating.every((c, i) => c === before[i]);
-          return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds } };
+          return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds, audit: audited(current, entry, retentionSeconds) } };
         }, { idempotent: true });
         if (outcome.kind !== 'notFound') return outcome.kind === 'updated' && !outcome.replay;
         const facilitating = change([]);
         if (facilitating.length === 0) return false;
         // Someone created the record meanwhile (409): change theirs instead.
-        if (await createItem<PersonRecord>(container, { id, aadObjectId, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds })) return true;
+        if (await createItem<PersonRecord>(container, { id, aadObjectId, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds, audit: [entry] })) return true;
       }
       throw new StoreUnavailableError(new Error('Could not create or update the person'));
     },
   };
 }
+
+/** The record's trail with this change added, less entries older than the retention period (kept no longer than the records they speak of). */
+const audited = (current: PersonRecord, entry: PersonAuditEvent, retentionSeconds: number): PersonAuditEvent[] => {
+  const since = new Date(Date.parse(entry.at) - retentionSeconds * 1000).toISOString();
+  return [...(current.audit ?? []).filter((a) => a.at >= since), entry];
+};
 
 /** Cosmos ids may not hold / \ ? or #. */
 export const safeId = (value: string): string => value.replace(/[/\\?#]/g, '_');

@@ -2,6 +2,7 @@ import type { Container } from '@azure/cosmos';
 import type { ConversationAddress, PeopleRepository } from './people';
 import { createItem, readItem, updateItem } from './repository';
 import type { FacilitatorRequest } from '../requests/types';
+import { NO_ONE } from '../rethink/types';
 
 /** The partnership's independent facilitators: a Teams channel and/or named people. */
 export interface FacilitatorPool {
@@ -143,8 +144,8 @@ export async function keepReachable(
     const listed = record?.facilitating ?? [];
     const open = new Set<string>();
     for (const caseReference of listed) if (await hasOpenRequest(caseReference)) open.add(caseReference);
-    if (open.size < listed.length) await people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => open.has(c)), now);
-    await people.remember(aadObjectId, {}, now, true);
+    if (open.size < listed.length) await people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => open.has(c)), now, NO_ONE.retention);
+    await people.remember(aadObjectId, {}, now, NO_ONE.retention, true);
     renewed++;
   }
   return renewed;

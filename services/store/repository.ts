@@ -5,7 +5,7 @@
  * `upsertItem`: a person's remembered role and agency or personal chat, a conversation's address),
  * are the exception.
  */
-import type { Container, Item, ItemDefinition } from '@azure/cosmos';
+import type { Container, Item, ItemDefinition, PatchOperation } from '@azure/cosmos';
 import type { Refusal, Result } from '../result';
 
 /** The store could not be reached or failed: nothing was saved, and the caller may try again. */
@@ -278,21 +278,38 @@ function settle<T>(applied: Applied<T>, saved: Stored<T>, ownReplay: (i: number)
  * A patch setting each given field, but for the id and the partition key: Cosmos DB refuses a patch
  * naming either (the embedded store doesn't), and the document already holds both.
  */
-export function patchOperations(fields: Record<string, unknown>, partitionKeyField: string): { op: 'set'; path: string; value: unknown }[] {
+export function patchOperations(fields: Record<string, unknown>, partitionKeyField: string): PatchOperation[] {
   return Object.entries(fields)
     .filter(([key, value]) => key !== 'id' && key !== partitionKeyField && value !== undefined)
     .map(([key, value]) => ({ op: 'set' as const, path: `/${key}`, value }));
 }
 
 /**
- * Sets the given fields on a document, creating it when it does not exist yet. `first` is the
- * likelier to succeed: a patch for a document that exists, a create for one that probably doesn't.
+ * Sets the given fields on a document, creating it when it does not exist yet, and adds `entry` to
+ * the end of its audit trail (`audit`) in the same write. `first` is the likelier to succeed: a patch
+ * for a document that exists, a create for one that probably doesn't. A document written before it
+ * kept a trail (a patch can't append to an array that isn't there) is changed by a conditional
+ * replace that starts one.
  */
-export async function patchOrCreate<T extends { id: string }, K extends keyof T & string>(container: Container, fields: Partial<T> & { id: string } & Record<K, string>, partitionKeyField: K, first: 'patch' | 'create' = 'patch'): Promise<void> {
+export async function patchOrCreate<T extends { id: string; audit?: unknown[] }, K extends keyof T & string>(
+  container: Container,
+  fields: Partial<T> & { id: string } & Record<K, string>,
+  partitionKeyField: K,
+  entry: NonNullable<T['audit']>[number],
+  first: 'patch' | 'create' = 'patch',
+): Promise<void> {
   const partitionKey = fields[partitionKeyField];
-  const operations = patchOperations(fields, partitionKeyField);
-  const patch = async () => typeof (await call(() => container.item(fields.id, partitionKey).patch(operations, within()), [404])) !== 'number';
-  const create = async () => typeof (await call(() => container.items.create(fields as unknown as ItemDefinition, within()), [409])) !== 'number';
+  // Only onto a trail that is there: Cosmos DB refuses to append to a missing array (the embedded
+  // store would add a property named "-"), so the condition says which case this is, in one request.
+  const body = { condition: 'FROM c WHERE IS_DEFINED(c.audit)', operations: [...patchOperations(fields, partitionKeyField), { op: 'add', path: '/audit/-', value: entry }] as PatchOperation[] };
+  const patch = async (): Promise<boolean> => {
+    const result = await call(() => container.item(fields.id, partitionKey).patch(body, within()), [404, 412]);
+    if (result === 404) return false;
+    if (result !== 412) return true;
+    const started = await updateItem<T>(container, fields.id, partitionKey, (current) => ({ ok: true, value: { ...current, ...fields, audit: [...(current.audit ?? []), entry] } }));
+    return started.kind !== 'notFound';
+  };
+  const create = async () => typeof (await call(() => container.items.create({ ...fields, audit: [entry] } as unknown as ItemDefinition, within()), [409])) !== 'number';
   const [one, other] = first === 'patch' ? [patch, create] : [create, patch];
   for (let attempt = 0; attempt < 3; attempt++) {
     if ((await one()) || (await other())) return;

@@ -261,12 +261,12 @@ test('a facilitator who put the case on their list after it was looked up is tak
   const repository = caseRecords();
   const people = peopleRepository(bed.db.people, 3600);
   const [early, late] = [person(71), person(72)];
-  await people.updateFacilitating(early.aadObjectId, () => [caseReference, KEPT], new Date());
+  await people.updateFacilitating(early.aadObjectId, () => [caseReference, KEPT], new Date(), early.id);
   const holdings = await repository.find(caseReference);
   expect(holdings.facilitators).toEqual([early.aadObjectId]);
   // Accepted (and listed) between the lookup and the erasure.
-  await people.updateFacilitating(late.aadObjectId, () => [caseReference], new Date());
-  const outcome = await repository.erase(holdings, { id: 'erasure-listed-late', by: admin.id, at: new Date().toISOString() }, (aad) => people.updateFacilitating(aad, (cases) => cases.filter((c) => c !== caseReference), new Date()));
+  await people.updateFacilitating(late.aadObjectId, () => [caseReference], new Date(), late.id);
+  const outcome = await repository.erase(holdings, { id: 'erasure-listed-late', by: admin.id, at: new Date().toISOString() }, (aad) => people.updateFacilitating(aad, (cases) => cases.filter((c) => c !== caseReference), new Date(), admin.id));
   expect(outcome).toMatchObject({ ok: true, noteFinished: true, note: { state: 'done' } });
   expect((await people.get(early.aadObjectId))?.facilitating).toEqual([KEPT]);
   expect((await people.get(late.aadObjectId))?.facilitating).toEqual([]);
@@ -277,7 +277,7 @@ test('a facilitator who put the case on their list after it was looked up is tak
 test('an erasure meeting something other than a store fault is thrown as the bug it is, not reported as stopped', async () => {
   const caseReference = 'PSCP-2026-2008';
   const repository = caseRecords();
-  await peopleRepository(bed.db.people, 3600).updateFacilitating(person(73).aadObjectId, () => [caseReference], new Date());
+  await peopleRepository(bed.db.people, 3600).updateFacilitating(person(73).aadObjectId, () => [caseReference], new Date(), person(73).id);
   const holdings = await repository.find(caseReference);
   const failing = () => Promise.reject(new TypeError('a bug'));
   await expect(repository.erase(holdings, { id: 'erasure-with-a-bug', by: admin.id, at: new Date().toISOString() }, failing)).rejects.toThrow('a bug');
@@ -301,7 +301,7 @@ test('the store lost while taking the case off facilitators’ lists: the answer
   const caseReference = 'PSCP-2026-2009';
   await new Driver(bed.app, bed.connector, newGroupChat()).start(lead, { ...START_FORM, caseReference });
   const listed = person(74);
-  await peopleRepository(bed.db.people, 3600).updateFacilitating(listed.aadObjectId, () => [caseReference], new Date());
+  await peopleRepository(bed.db.people, 3600).updateFacilitating(listed.aadObjectId, () => [caseReference], new Date(), listed.id);
   await throughProxy(async (proxy, proxied) => {
     await previewed(caseReference, proxied);
     proxy.cutAt('PUT /dbs/rethink/colls/people/', 0);

@@ -211,10 +211,10 @@ test('a change to a person’s record (the cases they facilitate, their personal
     const ttl = async () => (await db.people.item(id, id).read<{ ttl: number }>()).resource?.ttl;
     // Written under a 20-day period, since lengthened.
     await db.people.items.upsert({ id, aadObjectId: id, personalConversation: chat, personalConversationSince: ago(1), updatedAt: ago(0), ttl: 20 * DAY });
-    expect(await people.updateFacilitating(id, (cases) => [...cases, 'PSCP-2026-0b01'], new Date())).toBe(true);
+    expect(await people.updateFacilitating(id, (cases) => [...cases, 'PSCP-2026-0b01'], new Date(), '29:facilitator')).toBe(true);
     expect(await ttl()).toBe(730 * DAY);
     await db.people.items.upsert({ ...(await db.people.item(id, id).read()).resource, ttl: 20 * DAY });
-    expect(await people.forgetPersonalChat(id, chat.conversationId, new Date().toISOString(), new Date())).toBe(true);
+    expect(await people.forgetPersonalChat(id, chat.conversationId, new Date().toISOString(), new Date(), '29:facilitator')).toBe(true);
     expect(await ttl()).toBe(730 * DAY);
   } finally {
     db.dispose();

@@ -273,9 +273,9 @@ test('the cases a facilitator has accepted: changes made at the same moment are 
     const now = new Date('2026-11-26T09:00:00Z');
     const cases = Array.from({ length: 8 }, (_, i) => `PSCP-2026-07${i}0`);
     // The first accepts create the record; the rest change it, all at once.
-    await Promise.all(cases.map((c) => repo.updateFacilitating(aad, (list) => [...new Set([...list, c])], now)));
+    await Promise.all(cases.map((c) => repo.updateFacilitating(aad, (list) => [...new Set([...list, c])], now, users.alex.id)));
     expect([...((await repo.get(aad))?.facilitating ?? [])].sort()).toEqual(cases);
-    await Promise.all(cases.slice(0, 3).map((c) => repo.updateFacilitating(aad, (list) => list.filter((x) => x !== c), now)));
+    await Promise.all(cases.slice(0, 3).map((c) => repo.updateFacilitating(aad, (list) => list.filter((x) => x !== c), now, users.alex.id)));
     expect([...((await repo.get(aad))?.facilitating ?? [])].sort()).toEqual(cases.slice(3));
   } finally {
     client.dispose();
@@ -297,8 +297,8 @@ test('a person’s record is changed by a patch that never names its id or parti
     const repo = peopleRepository(people, 3600);
     const aad = users.alex.aadObjectId;
     const now = new Date('2026-11-26T09:00:00Z');
-    await repo.remember(aad, { role: 'Teacher', agency: 'School' }, now, false);
-    await repo.remember(aad, { role: 'Head teacher' }, now, true);
+    await repo.remember(aad, { role: 'Teacher', agency: 'School' }, now, users.alex.id, false);
+    await repo.remember(aad, { role: 'Head teacher' }, now, users.alex.id, true);
     expect(patches).toHaveLength(1);
     // The SDK sends the operations alone, or with a condition as { operations }.
     const sent = JSON.parse(patches[0] ?? '[]') as { path: string }[] | { operations: { path: string }[] };
@@ -307,6 +307,49 @@ test('a person’s record is changed by a patch that never names its id or parti
     expect(paths).not.toContain('/id');
     expect(paths).not.toContain(CONTAINERS.people);
     expect(await repo.get(aad)).toMatchObject({ aadObjectId: aad, role: 'Head teacher', agency: 'School' });
+  } finally {
+    client.dispose();
+    await store.stop();
+  }
+});
+
+test('every change to a person’s record is audited (who, what, when), in the same write; a record from before the trail starts one', async () => {
+  const store = await startStore();
+  const client = createCosmosClient({ endpoint: store.endpoint, local: true });
+  try {
+    const { people } = await openContainers(client, 'person-audit', 3600);
+    const repo = peopleRepository(people, 3600);
+    const aad = users.alex.aadObjectId;
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 26, 9, minute));
+    const chat = { conversationId: 'a:alex', serviceUrl: 'http://127.0.0.1:9/', tenantId: 't', botId: 'b', conversationKind: 'personal' };
+    await repo.remember(aad, { role: 'Teacher', agency: 'School' }, at(0), users.alex.id, false);
+    await repo.remember(aad, { personalConversation: chat, personalConversationSince: at(1).toISOString() }, at(1), users.alex.id);
+    await repo.updateFacilitating(aad, () => ['PSCP-2026-0901'], at(2), users.alex.id);
+    await repo.updateFacilitating(aad, () => [], at(3), 'reconciler');
+    await repo.forgetPersonalChat(aad, chat.conversationId, at(4).toISOString(), at(4), users.alex.id);
+    await repo.remember(aad, {}, at(5), 'retention');
+    // Asking for no change (the list already so) writes nothing, so audits nothing.
+    await repo.updateFacilitating(aad, () => [], at(6), users.alex.id);
+    const trail = (await repo.get(aad))?.audit ?? [];
+    expect(trail.map((a) => [a.what, a.by, a.at.slice(14, 16)])).toEqual([
+      ['roleAndAgencyRemembered', users.alex.id, '00'],
+      ['personalChatNoted', users.alex.id, '01'],
+      ['facilitatingChanged', users.alex.id, '02'],
+      ['facilitatingChanged', 'reconciler', '03'],
+      ['personalChatForgotten', users.alex.id, '04'],
+      ['keptReachable', 'retention', '05'],
+    ]);
+    // Never what was recorded: no role, agency or case reference in the trail.
+    expect(JSON.stringify(trail)).not.toMatch(/Teacher|School|PSCP/);
+    // Entries older than the retention period (an hour here) go at the next change that reads the record.
+    await repo.updateFacilitating(aad, () => ['PSCP-2026-0902'], at(200), users.alex.id);
+    expect((await repo.get(aad))?.audit?.map((a) => a.at)).toEqual([at(200).toISOString()]);
+
+    // Written before the trail was kept: the next change starts it, and what was there stays.
+    const older = users.megan.aadObjectId;
+    await people.items.create({ id: older, aadObjectId: older, role: 'Social worker', agency: 'Children’s social care', updatedAt: at(0).toISOString(), ttl: 3600 });
+    await repo.remember(older, { role: 'Senior social worker' }, at(7), users.megan.id);
+    expect(await repo.get(older)).toMatchObject({ role: 'Senior social worker', agency: 'Children’s social care', audit: [{ what: 'roleAndAgencyRemembered', by: users.megan.id, at: at(7).toISOString() }] });
   } finally {
     client.dispose();
     await store.stop();

@@ -110,7 +110,8 @@ test('each card action of a whole Re-think: a point read and a conditional write
 test('someone joining with a new role: the Re-think as above, and one more write to their own record', async () => {
   const chat = new Driver(app, connector, newGroupChat());
   const { rethinkId } = await chat.start(users.megan, { ...START_FORM, caseReference: 'PSCP-2026-0902' });
-  await people.items.upsert({ id: users.adele.aadObjectId, aadObjectId: users.adele.aadObjectId, role: 'Teacher', agency: 'School' });
+  // As this version writes a person's record: with its audit trail, which the patch adds to.
+  await people.items.upsert({ id: users.adele.aadObjectId, aadObjectId: users.adele.aadObjectId, role: 'Teacher', agency: 'School', audit: [] });
   const requests = await requestsOf(() => chat.press(users.adele, 'join', { rethinkId, role: 'Head teacher', agency: 'School', rememberedRole: 'Teacher', rememberedAgency: 'School' }));
   expect(requests).toEqual([...READ_AND_WRITE, 'PATCH people']);
   const { resource } = await people.item(users.adele.aadObjectId, users.adele.aadObjectId).read<{ role: string }>();

@@ -26,7 +26,7 @@ async function listAfter(r: FacilitatorRequest, stored: () => Promise<Facilitato
     requests: { get: stored },
     later: (_what: string, task: () => Promise<void>) => void tasks.push(task),
   } as unknown as Parameters<typeof keepFacilitating>[0];
-  keepFacilitating(deps, r, new Date());
+  keepFacilitating(deps, r, new Date(), '29:f');
   for (const task of tasks) await task();
   return list;
 }
