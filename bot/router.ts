@@ -69,17 +69,18 @@ const cardActions = {
  */
 export function commandFor(text: string): { name: string; handler: Handler; argument: string } | undefined {
   // Invisible characters pasted with it (a zero-width space from a web page) and full-width letters are not what was meant.
-  const visible = text.replace(/\p{Cf}/gu, '').normalize('NFKC');
-  // "@Re-think start" typed as plain text (in a personal chat there is no @mention to remove).
-  const typed = trimChars(visible.trim().replace(/\s+/g, ' '), QUOTES, QUOTES).trim().replace(/^@?re-?think[:,]? /i, '');
-  // Typed as a sentence: "Facilitators?", "help.", "Status:"
-  const bare = trimChars(typed, '', '.!?: ').toLowerCase();
+  const visible = text.replace(/\p{Cf}/gu, '').normalize('NFKC').trim().replace(/\s+/g, ' ');
+  const unquoted = (t: string): string => trimChars(t, QUOTES, '').trim();
+  // "@Re-think start" typed as plain text (in a personal chat there is no @mention to remove), quoted or not.
+  const typed = unquoted(unquoted(visible).replace(/^@?re-?think[:,]? /i, ''));
+  // Typed as a sentence, or in quotes: "Facilitators?", "help.", "Status:", "status".
+  const bare = trimChars(typed, '', `.!?: ${QUOTES}`).toLowerCase();
   const exact: Handler | undefined = own(commands, bare);
   if (exact) return { name: bare, handler: exact, argument: '' };
   // "request facilitator PSCP-2026-0042", or "request facilitator: PSCP-2026-0042".
   const lower = typed.toLowerCase();
   const name = TAKES_ARGUMENT.find((n) => lower.startsWith(`${n} `) || lower.startsWith(`${n}:`));
-  return name ? { name, handler: commands[name], argument: typed.slice(name.length + 1).trim() } : undefined;
+  return name ? { name, handler: commands[name], argument: trimChars(typed.slice(name.length + 1), '', QUOTES).trim() } : undefined;
 }
 
 export const cardActionFor = (verb: string): Handler | undefined => own(cardActions, verb);

@@ -4,7 +4,7 @@ import type { HistoryEntry } from '../services/requests/types';
 import type { Rethink } from '../services/rethink/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './escalation.json';
-import { expand, fitToSize, truncate, type AdaptiveCard, type Fit } from './render';
+import { expand, fitListsFirst, truncate, type AdaptiveCard, type Fit } from './render';
 import { historyLines } from './requestText';
 
 export interface EscalationCardData {
@@ -75,5 +75,5 @@ function escalationCardData(profile: PartnershipProfile, input: EscalationInput,
 }
 
 export function renderEscalationCard(profile: PartnershipProfile, input: EscalationInput): AdaptiveCard {
-  return fitToSize((limit, fit) => expand(template, escalationCardData(profile, input, Math.min(limit, 500), fit)));
+  return fitListsFirst((limit, fit) => expand(template, escalationCardData(profile, input, Math.min(limit, 500), fit)));
 }

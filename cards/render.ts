@@ -1,5 +1,6 @@
 /** Shared card plumbing: expand a template with typed data, keep actions Submit-safe, fit the size. */
 import { Template } from 'adaptivecards-templating';
+import { characterCount } from '../services/text';
 
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
 
@@ -108,13 +109,23 @@ function withSubmitFallbacks<T>(node: T): T {
   return node;
 }
 
+/**
+ * At most `max` characters, counted as limits count them (an emoji is one), ending "…" when cut:
+ * never in half an emoji (a surrogate pair), nor after a joiner waiting for what it joined.
+ */
 export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = Math.max(0, max - 1);
-  // Never half an emoji (a surrogate pair), nor a joiner left waiting for what it joined.
-  while (end > 0 && /[\uD800-\uDBFF\u200D]/.test(text.charAt(end - 1))) end -= 1;
+  if (text.length <= max || characterCount(text) <= max) return text;
+  let end = 0;
+  for (let kept = 0; kept < max - 1; kept++) end += isPairAt(text, end) ? 2 : 1;
+  while (end > 0 && text.charAt(end - 1) === '\u200D') end -= 1;
   return `${text.slice(0, end).trimEnd()}…`;
 }
+
+const isPairAt = (text: string, i: number): boolean => {
+  const code = text.charCodeAt(i);
+  const next = text.charCodeAt(i + 1);
+  return code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
+};
 
 export class CardTooLargeError extends Error {
   constructor(readonly bytes: number) {
@@ -132,12 +143,28 @@ const TEXT_LIMITS = [4000, 2000, 1200, 800, 500, 300, 200, 120, 80, 40];
  */
 export type Fit = 'full' | 'compact' | 'tight' | 'minimal';
 
+const FITS: readonly Fit[] = ['full', 'compact', 'tight', 'minimal'];
+
+/**
+ * For cards whose lists can shrink (a case's earlier Re-thinks, a request's questions) beside text
+ * people wrote for them (a request's summary, an escalation's reason): each fit is tried with text at
+ * its longest first, so the lists give way before a word of that text does. Only when no fit is small
+ * enough so is text shortened too (`fitToSize`).
+ */
+export function fitListsFirst(render: (textLimit: number, fit: Fit) => AdaptiveCard): AdaptiveCard {
+  for (const fit of FITS) {
+    const card = render(TEXT_LIMITS[0] as number, fit);
+    if (cardBytes(card) <= MAX_CARD_BYTES) return card;
+  }
+  return fitToSize(render, FITS);
+}
+
 /**
  * Renders with the longest text limit that keeps the card within size: long contributions are
  * summarised on the card, while the record keeps every word. For very large groups the per-person
  * lists are shortened too. A card Teams would reject is an error, never sent.
  */
-export function fitToSize(render: (textLimit: number, fit: Fit) => AdaptiveCard, fits: readonly Fit[] = ['full', 'compact', 'tight', 'minimal']): AdaptiveCard {
+export function fitToSize(render: (textLimit: number, fit: Fit) => AdaptiveCard, fits: readonly Fit[] = FITS): AdaptiveCard {
   let bytes = 0;
   // Only when nothing else fits is typed text over its limit left off (the second pass: every
   // rendering was too large in the first).

@@ -3,7 +3,7 @@ import { labelOf } from '../services/requests/form';
 import type { Audience, FacilitatorRequest } from '../services/requests/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './request.json';
-import { fitToSize, expand, truncate, type AdaptiveCard, type Fit, type NoticeTone } from './render';
+import { fitListsFirst, expand, truncate, type AdaptiveCard, type Fit, type NoticeTone } from './render';
 import { historyLines, REQUEST_STATUS_LABELS, statusLine } from './requestText';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
@@ -158,5 +158,5 @@ function nextSteps(r: FacilitatorRequest): string {
 }
 
 export function renderRequestCard(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', typed: RequestTyped = {}, tone: NoticeTone = 'attention'): AdaptiveCard {
-  return fitToSize((limit, fit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500), typed, tone, fit)));
+  return fitListsFirst((limit, fit) => expand(template, requestCardData(profile, r, audience, notice, Math.min(limit, 500), typed, tone, fit)));
 }

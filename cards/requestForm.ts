@@ -3,7 +3,7 @@ import { missingStrategies, needsTriedInstead, type FieldErrors } from '../servi
 import type { HistoryEntry, RequestForm } from '../services/requests/types';
 import template from './requestForm.json';
 import { historyLines } from './requestText';
-import { expand, fitToSize, type AdaptiveCard, type Fit } from './render';
+import { expand, fitListsFirst, type AdaptiveCard, type Fit } from './render';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 import { sentence } from '../services/text';
 
@@ -142,4 +142,4 @@ function requestFormCardData(profile: PartnershipProfile, input: RequestFormInpu
 
 /** A long history (many actions) is shortened on the card to fit; the request keeps all of it. */
 export const renderRequestFormCard = (profile: PartnershipProfile, input: RequestFormInput): AdaptiveCard =>
-  fitToSize((limit, fit) => expand(template, requestFormCardData(profile, input, limit, fit)));
+  fitListsFirst((limit, fit) => expand(template, requestFormCardData(profile, input, limit, fit)));

@@ -96,7 +96,9 @@ function actionsText(r: Rethink, due: AgreedAction[], now: Date): string {
     .slice(0, ACTIONS_IN_ONE_REMINDER)
     .map((a) => `- ${truncate(a.description, 300)} (${truncate(ownerLabel(a, byId), 120)}, ${a.dueDate < today ? 'was due' : 'due'} ${formatUkDay(a.dueDate)})`);
   const more = sorted.length - lines.length;
-  if (more > 0) lines.push(`- and ${more === 1 ? 'one more' : `${more} more`}: type ${statusCommand(r)} here to see every action on the Re-think card.`);
+  // Open, the card lists them all; closed (as most are by the time they fall due), its summary does.
+  const whereAll = r.status === 'open' ? `type ${statusCommand(r)} here to see every action on the Re-think card` : 'every action is on the summary posted here when the Re-think closed';
+  if (more > 0) lines.push(`- and ${more === 1 ? 'one more' : `${more} more`}: ${whereAll}.`);
   const others = r.conversationKind === 'personal' ? 'the others taking part' : 'the others here';
   return [
     `**A reminder of ${one ? 'an agreed action' : 'agreed actions'}** from the Re-think for case ${r.caseReference}:`,

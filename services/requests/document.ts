@@ -60,9 +60,10 @@ const cellMargins = { top: 70, bottom: 70, left: 110, right: 110 };
 const clean = (text: string): string => text.replace(/\r\n?/g, '\n').replace(/\t/g, ' ');
 
 /**
- * What XML (so a Word file) cannot hold: control characters, noncharacters and half a surrogate pair.
- * docx writes them as they are and Word then refuses the whole file; text from before they were
- * refused as typed, or a name Teams gave, may hold them. Every run leaves them out.
+ * What XML (so a Word file) cannot hold: control characters and noncharacters. docx writes them as
+ * they are and Word then refuses the whole file; text from before they were refused as typed, or a
+ * name Teams gave, may hold them. Every run leaves them out (and half a surrogate pair, which would
+ * otherwise reach the reader as "�").
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

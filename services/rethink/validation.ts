@@ -5,17 +5,24 @@ import { characterCount } from '../text';
 
 /** A month's name or its abbreviation, whole (not the start of a longer word: "Mayfield", "Market"). */
 const MONTH = '(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?)(?![a-z])';
-/** Between a date's parts: nothing at all (12Mar2015, as some systems print it), or spaces, slashes, dots and hyphens. */
-const APART = '[\\s/.-]*';
+const DAY = '\\d{1,2}(st|nd|rd|th)?';
+/** A year as a date of birth has one: 19xx, 20xx, or two digits (not the 0042 of a reference). */
+const YEAR = '((19|20)\\d{2}|\\d{2})(?!\\d)';
+/** Between a date's parts, when it has a year: nothing at all (12Mar2015, as some systems print it), or a space, slash, dot or hyphen. */
+const APART = '[\\s/.-]?';
 const DATE_LIKE = [
   /\b\d{1,2}[/.\s-]\d{1,2}[/.\s-]\d{2,4}\b/,
   /\b\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b/,
-  // 12 March 2015, 12th Mar 15, 12-Mar-2015, 12/Mar/2015, 12Mar2015
-  new RegExp(`(?<![a-z0-9])\\d{1,2}(st|nd|rd|th)?${APART}${MONTH}`, 'i'),
-  // March 12, Mar-12-2015
-  new RegExp(`(?<![a-z])${MONTH}${APART}\\d{1,2}(st|nd|rd|th)?(?!\\d)`, 'i'),
+  // 12 March, 12th Mar 15, 1st Sept 2015
+  new RegExp(`(?<![a-z0-9])${DAY}\\s+${MONTH}`, 'i'),
+  // 12-Mar-2015, 12/Mar/2015, 12Mar2015 (run together or hyphenated, only with a year: NOV/26/01234 is a reference)
+  new RegExp(`(?<![a-z0-9])${DAY}${APART}${MONTH}${APART}${YEAR}`, 'i'),
+  // March 12th
+  new RegExp(`(?<![a-z])${MONTH}\\s+${DAY}\\b`, 'i'),
+  // Mar-12-2015 (the day and year apart: DEC-2026 is no date)
+  new RegExp(`(?<![a-z])${MONTH}${APART}${DAY}[\\s/.-]${YEAR}`, 'i'),
   // 2015-Mar-12
-  new RegExp(`(?<![a-z0-9])\\d{4}${APART}${MONTH}`, 'i'),
+  new RegExp(`(?<![a-z0-9])(19|20)\\d{2}${APART}${MONTH}${APART}\\d{1,2}(?!\\d)`, 'i'),
 ];
 const NAME_LIKE = /^\p{L}[\p{L}'’ .-]*$/u;
 

@@ -989,14 +989,19 @@ describe('request cards', () => {
       actions: Array.from({ length: 15 }, (_, a) => ({ description: wide(`Rethink ${i} action ${a + 1} `, 500), owner: wide(`Owner ${a} `, 80), dueDate: '2026-04-01' })),
     }));
     const r = closedRethink('notResolved', 'escalation');
-    const escalated = { ...r, escalations: [{ stage: 2, stageName: profile.escalationStages[1] ?? 'Line managers', startedBy: r.facilitatorId, startedByName: 'Priya Shah', at: NOW.toISOString(), reason: 'Still stuck.' }] };
+    const reason = wide('Still stuck because ', 500);
+    const escalated = { ...r, escalations: [{ stage: 2, stageName: profile.escalationStages[1] ?? 'Line managers', startedBy: r.facilitatorId, startedByName: 'Priya Shah', at: NOW.toISOString(), reason }] };
+    const summary = wide('The concern is ', 500);
+    const submitted = request('submitted');
     const cards = {
-      form: renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: wide('n', 500), concernSummary: wide('s', 500), availability: wide('a', 500) }, history }),
-      pool: renderRequestCard(profile, { ...request('submitted'), history }, 'pool'),
+      form: renderRequestFormCard(profile, { requestId: 'r1', caseReference: 'PSCP-2026-0042', values: { network: wide('n', 500), concernSummary: summary, availability: wide('a', 500) }, history }),
+      pool: renderRequestCard(profile, { ...submitted, form: { ...submitted.form, concernSummary: summary }, history }, 'pool'),
       escalation: renderEscalationCard(profile, { rethink: escalated, history }),
     };
     for (const [name, card] of Object.entries(cards)) {
       const shown = JSON.stringify(card);
+      // What was written for this card stays whole: the earlier Re-thinks give way first.
+      expect({ name, whole: shown.includes(name === 'escalation' ? reason : summary) }).toEqual({ name, whole: true });
       expect({ name, fits: cardBytes(card) <= MAX_CARD_BYTES, problems: checkCard(card).problems }).toEqual({ name, fits: true, problems: [] });
       // The latest is always there, and the earlier ones are counted rather than silently left off.
       expect(shown).toContain('Rethink 29 action 1 ');

@@ -15,7 +15,7 @@ const say = (conversation: TestConversation, text: string) => send(bed.app, mess
 const textsIn = (user: typeof admin): string[] => bed.connector.posts(personalChat(user).id).map((p) => p.activity.text ?? '');
 
 beforeAll(async () => {
-  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId }, delivery: { pollMs: 100, leaseMs: 2_000, sendTimeoutMs: 1_500 } });
+  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId }, delivery: { pollMs: 100, leaseMs: 2_000, sendTimeoutMs: 900 } });
   for (const user of [admin, requester, first, second]) await installPersonally(bed.app, bed.connector, user);
   // The third named facilitator never added Re-think: requests can't reach them, so they can't decline either.
   for (const f of [first, second, unreachable]) await say(personalChat(admin), `add facilitator ${f.aadObjectId}`);

@@ -87,19 +87,33 @@ test('agreed actions: the chat is reminded once of each as it falls due, also af
 
 test('many actions falling due together: one reminder lists the first 15 by due date and counts the rest, pointing to the card', async () => {
   const { chat, driver, rethinkId } = await rethinkAt(5);
-  const due = new Date(now + 4 * DAY).toISOString().slice(0, 10);
-  for (let i = 1; i <= 20; i++) await addAction(driver, rethinkId, `Agreed action number ${i}`, due, { id: lead.id });
+  // Ten due on Friday, agreed first; then ten due on Thursday, which come first in the reminder.
+  const friday = new Date(now + 4 * DAY).toISOString().slice(0, 10);
+  const thursday = new Date(now + 3 * DAY).toISOString().slice(0, 10);
+  for (let i = 1; i <= 20; i++) await addAction(driver, rethinkId, `Agreed action number ${i}`, i <= 10 ? friday : thursday, { id: lead.id });
   now += 2 * DAY;
   await bed.app.housekeep();
   expect(reminders(chat)).toHaveLength(1);
   const [text = ''] = reminders(chat);
-  expect(text.match(/^- Agreed action number \d+ /gm)).toHaveLength(15);
+  const listed = [...text.matchAll(/^- Agreed action number (\d+) /gm)].map((m) => Number(m[1]));
+  expect(listed).toHaveLength(15);
+  expect(listed.slice(0, 10).sort((a, b) => a - b)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
   expect(text).toContain('- and 5 more: type **@Re-think status** here to see every action on the Re-think card.');
   // Every one of the 20 counts as reminded: none comes again.
   const after = (await bed.db.rethink(chat.id, rethinkId)) as Rethink;
   expect(after.actions.filter((a) => a.remindedAt)).toHaveLength(20);
   await bed.app.housekeep();
   expect(reminders(chat)).toHaveLength(1);
+});
+
+test('many actions falling due after the Re-think closed: the rest are on its summary, not its card (status no longer shows it)', async () => {
+  const { chat, driver, rethinkId } = await rethinkAt(5);
+  const due = new Date(now + 4 * DAY).toISOString().slice(0, 10);
+  for (let i = 1; i <= 17; i++) await addAction(driver, rethinkId, `Closed action number ${i}`, due, { id: lead.id });
+  await driver.press(lead, 'close', { rethinkId, outcome: 'resolved' });
+  now += 2 * DAY;
+  await bed.app.housekeep();
+  expect(reminders(chat)).toEqual([expect.stringContaining('- and 2 more: every action is on the summary posted here when the Re-think closed.')]);
 });
 
 test('nothing is posted at night or at the weekend: what falls due waits for the working day, and notice counts working days', async () => {

@@ -35,7 +35,7 @@ const lastText = (conversationId: string): string => {
 };
 
 beforeAll(async () => {
-  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId }, delivery: { pollMs: 100, leaseMs: 2_000, sendTimeoutMs: 1_500 } });
+  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId }, delivery: { pollMs: 100, leaseMs: 2_000, sendTimeoutMs: 900 } });
   for (const user of [admin, requester, colleague, channelFacilitator, namedFacilitator]) await installPersonally(bed.app, bed.connector, user);
   // The administrator sets up the pool: a channel, and one named facilitator.
   await say(channel, admin, 'set facilitator channel');

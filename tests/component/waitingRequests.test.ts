@@ -23,7 +23,7 @@ const say = (conversation: TestConversation, text: string) => send(bed.app, mess
 const raised = (conversationId: string): string[] => bed.connector.posts(conversationId).map((p) => p.activity.text ?? '').filter((t) => t.includes('is still waiting'));
 
 beforeAll(async () => {
-  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId }, clock: () => new Date(now), delivery: { pollMs: 100, leaseMs: 2_000, sendTimeoutMs: 1_500 } });
+  bed = await startTestBed({ env: { ADMIN_IDS: admin.aadObjectId }, clock: () => new Date(now), delivery: { pollMs: 100, leaseMs: 2_000, sendTimeoutMs: 900 } });
   for (const user of [admin, requester, asked, declined]) await installPersonally(bed.app, bed.connector, user);
   await say(channel, 'set facilitator channel');
   for (const f of [asked, declined]) await say(personalChat(admin), `add facilitator ${f.aadObjectId}`);

@@ -1,7 +1,7 @@
 /** Text helpers (services/text.ts) and what typed card text keeps (bot/handlers/types.ts textField). */
 import { commandFor } from '../../bot/router';
 import { textField } from '../../bot/handlers/types';
-import { distinctText, textKey, trimChars } from '../../services/text';
+import { characterCount, distinctText, textKey, trimChars } from '../../services/text';
 import { truncate } from '../../cards/render';
 
 test('the same name or agency however it was typed is one key; kept text stays as typed', () => {
@@ -37,6 +37,10 @@ test('a command pasted with an invisible character, in quotes, with a colon, or 
   expect(commandFor('“start”')?.name).toBe('start');
   expect(commandFor('"status"')?.name).toBe('status');
   expect(commandFor('Status:')?.name).toBe('status');
+  expect(commandFor('"status".')?.name).toBe('status');
+  expect(commandFor("'help'?")?.name).toBe('help');
+  expect(commandFor('@Re-think "status"')?.name).toBe('status');
+  expect(commandFor('“request facilitator PSCP-2026-0042”')).toMatchObject({ name: 'request facilitator', argument: 'PSCP-2026-0042' });
   expect(commandFor('ｓｔａｒｔ')?.name).toBe('start');
   expect(commandFor('Request facilitator: PSCP-2026-0042')).toMatchObject({ name: 'request facilitator', argument: 'PSCP-2026-0042' });
   expect(commandFor('Start: PSCP-2026-0042')).toMatchObject({ name: 'start', argument: 'PSCP-2026-0042' });
@@ -61,12 +65,15 @@ test('shortened text never ends in half an emoji or a dangling joiner, which Tea
   for (let at = 30; at < 45; at++) {
     const text = `${'a'.repeat(at)}😀👨\u200D👩\u200D👧 the rest of a long action`;
     const short = truncate(text, 40);
-    expect(short.length).toBeLessThanOrEqual(40);
+    expect(characterCount(short)).toBeLessThanOrEqual(40);
     expect(short.endsWith('…')).toBe(true);
     expect(lone.test(short)).toBe(false);
     expect(short).not.toMatch(/\u200D…$/);
   }
   expect(truncate('short', 40)).toBe('short');
+  // Counted as limits count: 40 emoji are 40 characters, kept whole; 41 are cut to 39 and "…".
+  expect(truncate('😀'.repeat(40), 40)).toBe('😀'.repeat(40));
+  expect(truncate('😀'.repeat(41), 40)).toBe(`${'😀'.repeat(39)}…`);
 });
 
 test('text that shows nothing counts as nothing typed: blank letters from phone keyboards, accents on nothing; noncharacters are dropped', () => {

@@ -71,6 +71,8 @@ describe('case references', () => {
     expect(checkCaseReference('MAYFIELD-12', profile, { recorded: true })).toEqual({ ok: true, value: 'MAYFIELD-12' });
     expect(checkCaseReference('MARKET-2015', profile, { recorded: true })).toEqual({ ok: true, value: 'MARKET-2015' });
     expect(checkCaseReference('DEC-2026-0042', profile, { recorded: true })).toEqual({ ok: true, value: 'DEC-2026-0042' });
+    // A month's letters beside a reference's digits are not a date without a year as a date has one.
+    for (const reference of ['NOV/26/01234', 'DEC-26-0042', '2026/MAY/0042', 'MAR12', 'MAR-12', 'NOV-7', 'OCT-2026-12', '2019-DEC-001']) expect(checkCaseReference(reference, profile, { recorded: true })).toEqual({ ok: true, value: reference });
     // One word of letters, as an earlier, looser pattern may have let through: still found to be exported or erased.
     expect(checkCaseReference('smith', profile, { recorded: true })).toEqual({ ok: true, value: 'SMITH' });
     expect(checkCaseReference('ABC-DEF', profile, { recorded: true })).toEqual({ ok: true, value: 'ABC-DEF' });
