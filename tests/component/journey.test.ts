@@ -733,7 +733,23 @@ test('list always shows the Re-thinks still open here, however many have closed 
   expect(cases).toHaveLength(15);
   expect(cases[0]).toBe('Case PSCP-2026-0700');
   expect(cases[1]).toBe('Case PSCP-2026-0725');
+  expect(listed).not.toContain('More Re-thinks are open here than can be listed');
   expect(await bed.db.rethink(chat.conversation.id, forgotten.rethinkId)).toMatchObject({ status: 'open' });
+});
+
+test('list with more Re-thinks open than it lists: the 15 changed most recently, and it says there are more', async () => {
+  const chat = new Driver(bed.app, bed.connector, newGroupChat());
+  const { rethinkId } = await chat.start(megan, { ...START_FORM, caseReference: 'PSCP-2026-0800' });
+  const open = (await bed.db.rethink(chat.conversation.id, rethinkId))!;
+  const later = (i: number) => new Date(Date.now() + (i + 1) * 60_000).toISOString();
+  // Fifteen more open (as the store holds them), each changed after the first.
+  for (let i = 0; i < 15; i++) await bed.db.rethinks.items.create({ ...open, id: `open-too-${i}`, caseReference: `PSCP-2026-08${String(i + 10)}`, updatedAt: later(i) });
+  await chat.say(adele, 'list');
+  const listed = cardText(cardOf(bed.connector.posts(chat.conversation.id).at(-1)!));
+  const cases = listed.match(/Case PSCP-2026-\d+/g) ?? [];
+  expect(cases).toHaveLength(15);
+  expect(cases).not.toContain('Case PSCP-2026-0800');
+  expect(listed).toContain('More Re-thinks are open here than can be listed: these are the ones changed most recently.');
 });
 
 test('someone who has joined corrects their role or agency from their own card; what they contributed before keeps the role it was made under', async () => {
