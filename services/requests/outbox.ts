@@ -109,7 +109,8 @@ export function markRetry(doc: FacilitatorRequest, id: string, status: number, r
   // Teams asking to wait is not a failed try (see verdictFor).
   const attempts = throttled(status, retryAfterMs) ? delivery.attempts : delivery.attempts + 1;
   const backoff = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** delivery.attempts) * (0.5 + random() / 2);
-  const notBefore = new Date(now.getTime() + (retryAfterMs !== undefined ? Math.max(retryAfterMs, 0) : backoff)).toISOString();
+  // As Teams asks, but never longer than the longest back-off: a Retry-After of days would hold a request that long.
+  const notBefore = new Date(now.getTime() + (retryAfterMs !== undefined ? Math.min(Math.max(retryAfterMs, 0), MAX_DELAY_MS) : backoff)).toISOString();
   const throttledHere = (d: Delivery) => retryAfterMs !== undefined && d.status === 'pending' && d.to.conversationId === delivery.to.conversationId && d.notBefore < notBefore;
   return withDueAt({
     ...doc,

@@ -86,6 +86,8 @@ test('retry honours Retry-After, otherwise backs off exponentially; 403 fails fo
   // Teams asking to wait is not a failed try.
   const throttled = markRetry(r, first.id, 429, 7_000, NOW);
   expect(throttled.outbox[0]).toMatchObject({ status: 'pending', attempts: 0, lastStatus: 429, notBefore: '2026-11-26T09:00:07.000Z' });
+  // A Retry-After of days is waited no longer than the longest back-off, four hours.
+  expect(markRetry(r, first.id, 429, 5 * 86_400_000, NOW).outbox[0]).toMatchObject({ notBefore: '2026-11-26T13:00:00.000Z' });
   const backedOff = markRetry(markRetry(throttled, first.id, 500, undefined, NOW, () => 1), first.id, 500, undefined, NOW, () => 1);
   expect(backedOff.outbox[0]).toMatchObject({ attempts: 2, notBefore: '2026-11-26T09:00:04.000Z' });
   const failed = markFailed(r, first.id, 403, NOW, ctx.newId, [chat('a:admin')]);
