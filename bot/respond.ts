@@ -31,6 +31,26 @@ async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliv
   }
 }
 
+/**
+ * Each post in turn, in order; one Teams fails doesn't keep back those after it (they are other
+ * messages: a summary, a start form). Only when none could be sent does the turn fail (and botbuilder
+ * say so), rather than an apology after messages that arrived.
+ */
+async function postAll(context: TurnContext, outgoings: readonly Outgoing[], log: Logger, deliveries: Deliveries): Promise<void> {
+  let failed: { error: unknown } | undefined;
+  let sent = 0;
+  for (const outgoing of outgoings) {
+    try {
+      await post(context, outgoing, log, deliveries);
+      sent++;
+    } catch (error) {
+      log.warn({ err: errorKind(error), status: (error as { statusCode?: unknown }).statusCode }, 'a post in this turn could not be sent; the others are still sent');
+      failed ??= { error };
+    }
+  }
+  if (failed && sent === 0) throw failed.error;
+}
+
 /** The person's own card is the answer; everyone's card and new posts follow once it is sent. */
 export async function respondToInvoke(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): Promise<AdaptiveCardInvokeResponse> {
   const { shared } = result;
@@ -39,9 +59,7 @@ export async function respondToInvoke(context: TurnContext, result: HandlerResul
   const cardId = shared?.activityId;
   if (shared && cardId) deliveries.updateCard(context, cardId, shared);
   if (posts.length > 0) {
-    deliveries.afterTurn(context, 'posts', async (later) => {
-      for (const outgoing of posts) await post(later, outgoing, log, deliveries);
-    });
+    deliveries.afterTurn(context, 'posts', (later) => postAll(later, posts, log, deliveries));
   }
   const card = result.view ?? result.shared?.render();
   if (card) return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
@@ -78,15 +96,17 @@ function postElsewhere(context: TurnContext, result: HandlerResult, log: Logger,
 /** Text commands and Action.Submit: no per-person view, so notices are sent as messages. */
 export async function respondToMessage(context: TurnContext, result: HandlerResult, log: Logger, deliveries: Deliveries): Promise<void> {
   postElsewhere(context, result, log, deliveries);
+  const outgoings: Outgoing[] = [];
   if (result.shared) {
     const activityId = result.shared.activityId ?? context.activity.replyToId;
     if (activityId) deliveries.updateCard(context, activityId, result.shared);
-    else await post(context, { card: result.shared.render() }, log, deliveries);
+    else outgoings.push({ card: result.shared.render() });
   }
-  if (result.notice) await post(context, { text: forWhom(context, result.notice) }, log, deliveries);
-  else if (result.said) await post(context, { text: forWhom(context, result.said) }, log, deliveries);
-  else if (result.view && result.postViewWithoutExecute) await post(context, { card: result.publicView?.() ?? result.view }, log, deliveries);
-  for (const outgoing of result.posts ?? []) if (!outgoing.to) await post(context, outgoing, log, deliveries);
+  if (result.notice) outgoings.push({ text: forWhom(context, result.notice) });
+  else if (result.said) outgoings.push({ text: forWhom(context, result.said) });
+  else if (result.view && result.postViewWithoutExecute) outgoings.push({ card: result.publicView?.() ?? result.view });
+  outgoings.push(...(result.posts ?? []).filter((p) => !p.to));
+  await postAll(context, outgoings, log, deliveries);
 }
 
 /**

@@ -37,6 +37,8 @@ export interface Connector {
   failConversation(conversationId: string, status: number | undefined): void;
   /** Never answers the next `count` requests (a timeout), and records nothing for them. */
   hangNext(count: number): void;
+  /** The next `count` new messages (posts, not updates) are refused with `status`. */
+  failNextPosts(count: number, status: number): void;
   /** Takes the next `count` posts (recorded, as Teams would show them) and then never answers. */
   takeThenHangNext(count: number): void;
   /** Every post or update that reached a conversation, when, and the status it was answered with (0: none). */
@@ -103,6 +105,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   let throttled = 0;
   let next = 1;
   let hangLeft = 0;
+  const failPosts = { left: 0, status: 400 };
   let takeThenHangLeft = 0;
   const arrivals: { conversationId: string; at: number; status: number }[] = [];
   const failingConversations = new Map<string, number>();
@@ -192,6 +195,11 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       reply(res, failing, { error: { code: 'Failing', message: 'test' } });
       return;
     }
+    if (failPosts.left > 0 && req.method === 'POST' && /\/activities(\/[^/]*)?$/.test(req.url ?? '')) {
+      failPosts.left--;
+      reply(res, failPosts.status, { error: { code: 'Failing', message: 'test' } });
+      return;
+    }
     if (hold && req.method === hold.method) {
       const held = hold;
       hold = undefined;
@@ -249,6 +257,10 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     },
     hangNext: (count) => {
       hangLeft = count;
+    },
+    failNextPosts: (count, status) => {
+      failPosts.left = count;
+      failPosts.status = status;
     },
     setMeetingRole: (aadObjectId, role, teamsUserId, meetingId = '*') => {
       if (role) meetingRoles.set(`${meetingId}|${aadObjectId}`, role);
