@@ -6,7 +6,7 @@ import { checkCaseReference, formatUkDate } from '../../services/rethink/validat
 import { caseExport, caseExportFileName, describeCounts, describeErased, describeHoldings, describeLive, documentCopies, holdsNothing } from '../../services/store/caseRecords';
 import { rethinkAddress } from '../../services/store/conversations';
 import type { FacilitatorRequest } from '../../services/requests/types';
-import type { Rethink } from '../../services/rethink/types';
+import { NO_ONE, type Rethink } from '../../services/rethink/types';
 import * as lifecycle from '../../services/requests/lifecycle';
 import { administratorChats, changeEach, poolReach } from './requests';
 import type { ConversationAddress } from '../../services/store/people';
@@ -87,12 +87,13 @@ export const facilitatorChannelGone: Handler = async (input, deps) => {
   const channelId = textField(input.data, 'channelId');
   const teamId = textField(input.data, 'teamId');
   if (!Object.hasOwn(GONE_BECAUSE, why) || (!channelId && !teamId)) return {};
-  const { pool, removed: gone } = await takeChannelOut(deps, input.now, 'teams', 'channelGone', (channel) =>
+  // Teams' doing, not that of whoever's activity carried the news: the requests' trails say so.
+  const { pool, removed: gone } = await takeChannelOut(deps, input.now, NO_ONE.teamsEvent, 'channelGone', (channel) =>
     (channelId !== '' && conversationKey(channel.conversationId) === channelId) || (teamId !== '' && (channel.teamId === teamId || conversationKey(channel.conversationId) === teamId)),
   );
   if (!pool || !gone) return {};
-  await noteLeftPool(input, deps, [gone.conversationId]);
-  const text = `Teams says the facilitator channel can no longer be reached (${GONE_BECAUSE[why]}), so it has been taken out of the facilitator pool: new requests for an independent facilitator now go to the ${facilitatorCount(pool.facilitators.length)} only. To use another channel, type **@Re-think set facilitator channel** in it (requests waiting for a facilitator are then sent there too).${await afterLeaving(input, deps, pool)}`;
+  await noteLeftPool(input, deps, [gone.conversationId], NO_ONE.teamsEvent);
+  const text = `Teams says the facilitator channel can no longer be reached (${GONE_BECAUSE[why]}), so it has been taken out of the facilitator pool: new requests for an independent facilitator now go to the ${facilitatorCount(pool.facilitators.length)} only. To use another channel, type **@Re-think set facilitator channel** in it (requests waiting for a facilitator are then sent there too).${await afterLeaving(input, deps, pool, NO_ONE.teamsEvent)}`;
   return { posts: (await administratorChats(deps)).map((to) => ({ to, text })) };
 };
 
@@ -100,8 +101,8 @@ export const facilitatorChannelGone: Handler = async (input, deps) => {
  * The copies of requests in chats that have left the pool become the note saying so, now: closed
  * ones too, which still show the requester's details.
  */
-async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[]): Promise<void> {
-  await changeEach(deps, await deps.requests.withPoolCopiesIn(chats, 500), (current) => lifecycle.noteLeftPool(current, chats, input.actor.id, engineContext(deps, input.now)));
+async function noteLeftPool(input: TurnInput, deps: Deps, chats: string[], by = input.actor.id): Promise<void> {
+  await changeEach(deps, await deps.requests.withPoolCopiesIn(chats, 500), (current) => lifecycle.noteLeftPool(current, chats, by, engineContext(deps, input.now)));
 }
 
 /**
@@ -187,7 +188,7 @@ export async function offerWaitingOnInstall(input: TurnInput, deps: Deps): Promi
   const aad = input.actor.aadObjectId;
   if (!aad || !(await deps.pool.get())?.facilitators.some((f) => f.aadObjectId === aad)) return;
   // Sent because the pool names them, not because they did anything to the requests.
-  await offerWaiting(input, deps, input.address, 'pool');
+  await offerWaiting(input, deps, input.address, NO_ONE.pool);
 }
 
 export const removeFacilitator: Handler = async (input, deps) => {
@@ -216,12 +217,12 @@ export const removeFacilitator: Handler = async (input, deps) => {
  * no one (said in the reply), or reach only people who have all declined them (their requesters and
  * the administrators are told, as at a last decline). The pool's reach and the waiting requests are read once.
  */
-async function afterLeaving(input: TurnInput, deps: Deps, pool: FacilitatorPool): Promise<string> {
+async function afterLeaving(input: TurnInput, deps: Deps, pool: FacilitatorPool, by = input.actor.id): Promise<string> {
   if (pool.channel) return '';
   const reach = await poolReach(deps, pool);
   const waiting = await deps.requests.waiting(200);
   // Their requesters are told (with no one reachable at all, that no one can be reached now).
-  await changeEach(deps, waiting, (current) => lifecycle.tellNoOneLeft(current, reach, input.actor.id, engineContext(deps, input.now)));
+  await changeEach(deps, waiting, (current) => lifecycle.tellNoOneLeft(current, reach, by, engineContext(deps, input.now)));
   if (reach.reachable.length > 0) return '';
   if (waiting.length === 0) return ' No one in the pool can be reached now, so new requests will reach no one until you add a facilitator or set a facilitator channel.';
   return ` No one in the pool can be reached now: ${waiting.length === 1 ? 'the request waiting for a facilitator reaches' : `the ${waiting.length} requests waiting for a facilitator reach`} no one until you add a facilitator or set a facilitator channel.`;

@@ -256,8 +256,20 @@ export interface Rethink {
 
 /**
  * Who the audit trail names for what no one in the chat did: Re-think's own reminders and owed
- * summaries, Teams saying someone left, Teams saying a meeting ended, the periodic check that
- * completes a request whose Re-think closed, the outbox's deliveries (and what Teams said of them),
- * and the daily retention check.
+ * summaries, Teams saying someone left, a meeting ended or a channel is gone, the pool offering
+ * waiting requests, the periodic check that completes a request whose Re-think closed, the outbox's
+ * deliveries (and what Teams said of them), and the daily retention check.
  */
-export const NO_ONE = { reminders: 'reminders', summaries: 'summaries', membership: 'teams-membership', meeting: 'meeting', requestCompletion: 'reconciler', delivery: 'dispatcher', retention: 'retention' } as const;
+export const NO_ONE = {
+  reminders: 'reminders',
+  summaries: 'summaries',
+  membership: 'teams-membership',
+  meeting: 'meeting',
+  /** Teams saying a channel or team is gone. */
+  teamsEvent: 'teams',
+  /** Requests waiting for a facilitator, offered to someone new to the pool because the pool names them. */
+  pool: 'pool',
+  requestCompletion: 'reconciler',
+  delivery: 'dispatcher',
+  retention: 'retention',
+} as const;

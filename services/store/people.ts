@@ -33,7 +33,7 @@ export interface PersonAuditEvent {
 
 /** What a remembered change is, by what it sets. */
 const changeOf = (change: Partial<Pick<PersonRecord, 'role' | 'agency' | 'personalConversation'>>): PersonChange =>
-  change.personalConversation ? 'personalChatNoted' : change.role !== undefined || change.agency !== undefined ? 'roleAndAgencyRemembered' : 'keptReachable';
+  change.personalConversation ? 'personalChatNoted' : 'roleAndAgencyRemembered';
 
 /** Enough to message a conversation proactively; the bot layer maps it to a Bot Framework reference. */
 export interface ConversationAddress {
@@ -53,6 +53,11 @@ export interface PeopleRepository {
    * longer where to reach them, unless it was added again after that (a removal delivered late).
    */
   forgetPersonalChat(aadObjectId: string, conversationId: string, removedAt: string, now: Date, by: string): Promise<boolean>;
+  /**
+   * Their part in the partnership goes on (an administrator, a named facilitator): the record is kept
+   * for another retention period, as it is. False when there is no record.
+   */
+  renew(aadObjectId: string, now: Date, by: string): Promise<boolean>;
   /** Whose personal chat with Re-think this is now (Entra object ids: one, unless records disagree): one query across people. */
   withPersonalChat(conversationId: string): Promise<string[]>;
   /**
@@ -99,6 +104,13 @@ export function peopleRepository(container: Container, retentionSeconds: number)
         { idempotent: true },
       );
       return outcome.kind === 'updated' && !outcome.replay;
+    },
+    renew: async (aadObjectId, now, by) => {
+      const outcome = await updateItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId, (current) => ({
+        ok: true,
+        value: { ...current, updatedAt: now.toISOString(), ttl: retentionSeconds, audit: audited(current, { at: now.toISOString(), by, what: 'keptReachable' }, retentionSeconds) },
+      }));
+      return outcome.kind === 'updated';
     },
     withPersonalChat: (conversationId) =>
       queryAcross<string>(container, 'SELECT VALUE c.aadObjectId FROM c WHERE c.personalConversation.conversationId = @conversationId', [{ name: '@conversationId', value: conversationId }]),

@@ -145,7 +145,7 @@ export async function keepReachable(
     const open = new Set<string>();
     for (const caseReference of listed) if (await hasOpenRequest(caseReference)) open.add(caseReference);
     if (open.size < listed.length) await people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => open.has(c)), now, NO_ONE.retention);
-    await people.remember(aadObjectId, {}, now, NO_ONE.retention, true);
+    await people.renew(aadObjectId, now, NO_ONE.retention);
     renewed++;
   }
   return renewed;

@@ -52,6 +52,9 @@ test('the channel deleted: taken out of the pool, the administrators are told, a
   expect((await pool())?.audit.at(-1)).toMatchObject({ what: 'channelGone', by: 'teams' });
   expect(told()).toEqual([expect.stringContaining('(the channel was deleted), so it has been taken out of the facilitator pool')]);
   await bed.connector.waitFor((c) => c.conversationId === personalChat(requester).id && (c.activity.text ?? '').startsWith('No independent facilitator can be reached just now for your request for case PSCP-2026-0977'));
+  // The request's trail names Teams for what followed, not whoever's activity carried the news.
+  const { resources } = await bed.db.requests.items.query<{ audit: { what: string; by: string }[] }>({ query: 'SELECT * FROM c WHERE c.caseReference = @c', parameters: [{ name: '@c', value: 'PSCP-2026-0977' }] }).fetchAll();
+  expect(resources[0]?.audit.filter((a) => a.what === 'leftPool' || a.what === 'noOneLeft')).toEqual([expect.objectContaining({ what: 'leftPool', by: 'teams' }), expect.objectContaining({ what: 'noOneLeft', by: 'teams' })]);
 });
 
 test('the team archived, or Re-think removed from the team: the same, once', async () => {

@@ -327,7 +327,7 @@ test('every change to a person’s record is audited (who, what, when), in the s
     await repo.updateFacilitating(aad, () => ['PSCP-2026-0901'], at(2), users.alex.id);
     await repo.updateFacilitating(aad, () => [], at(3), 'reconciler');
     await repo.forgetPersonalChat(aad, chat.conversationId, at(4).toISOString(), at(4), users.alex.id);
-    await repo.remember(aad, {}, at(5), 'retention');
+    expect(await repo.renew(aad, at(5), 'retention')).toBe(true);
     // Asking for no change (the list already so) writes nothing, so audits nothing.
     await repo.updateFacilitating(aad, () => [], at(6), users.alex.id);
     const trail = (await repo.get(aad))?.audit ?? [];
@@ -341,9 +341,14 @@ test('every change to a person’s record is audited (who, what, when), in the s
     ]);
     // Never what was recorded: no role, agency or case reference in the trail.
     expect(JSON.stringify(trail)).not.toMatch(/Teacher|School|PSCP/);
-    // Entries older than the retention period (an hour here) go at the next change that reads the record.
+    // Entries older than the retention period (an hour here) go at the next change that reads the record
+    // first: the cases they facilitate, their chat forgotten, or the daily keeping of where to reach them.
     await repo.updateFacilitating(aad, () => ['PSCP-2026-0902'], at(200), users.alex.id);
     expect((await repo.get(aad))?.audit?.map((a) => a.at)).toEqual([at(200).toISOString()]);
+    await repo.remember(aad, { role: 'Deputy head' }, at(300), users.alex.id);
+    expect(await repo.renew(aad, at(400), 'retention')).toBe(true);
+    expect((await repo.get(aad))?.audit?.map((a) => a.what)).toEqual(['keptReachable']);
+    expect(await repo.renew(users.isaiah.aadObjectId, at(400), 'retention')).toBe(false);
 
     // Written before the trail was kept: the next change starts it, and what was there stays.
     const older = users.megan.aadObjectId;
