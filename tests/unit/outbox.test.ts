@@ -155,3 +155,22 @@ test('the rate limiter keeps to 7 a second and 60 in 30 seconds per conversation
   await limiter.take('c1');
   expect(now).toBeGreaterThanOrEqual(30_000);
 });
+
+test('the rate limiter holds a conversation for Teams’ Retry-After a minute at most, and forgets conversations not posted to lately', async () => {
+  let now = 0;
+  const slept: number[] = [];
+  const limiter = new RateLimiter(undefined, () => now, async (ms) => {
+    slept.push(ms);
+    now += ms;
+  });
+  // Thirty days asked: a timer that long would fire at once in Node, and the dispatcher would spin.
+  limiter.block('c1', 30 * 86_400_000);
+  await limiter.take('c1');
+  expect(slept).toEqual([60_000]);
+  for (let i = 0; i < 1_000; i++) await limiter.take(`chat-${i}`);
+  expect(limiter.size).toBe(1_001);
+  // Past the longest window, the next message finds the others forgotten.
+  now += 31_000;
+  await limiter.take('c1');
+  expect(limiter.size).toBe(1);
+});
