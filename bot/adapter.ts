@@ -31,10 +31,10 @@ export class RethinkAdapter extends CloudAdapter {
  * With no app id the adapter accepts unauthenticated requests (local use only); with one, the
  * SDK authenticates every inbound request and signs outbound calls.
  */
-export function createAdapter(auth: BotAuth, log: Logger): RethinkAdapter {
+export function createAdapter(auth: BotAuth, log: Logger, timeoutMs: number): RethinkAdapter {
   const settings = botbuilderSettings(auth);
   const credentials = new ConfigurationServiceClientCredentialFactory(settings);
-  const adapter = new RethinkAdapter(new ReusedClientsAuthentication(settings, credentials));
+  const adapter = new RethinkAdapter(new ReusedClientsAuthentication(settings, credentials, timeoutMs));
   adapter.onTurnError = async (context, error) => {
     log.error({ err: error.name, type: context.activity.type }, 'unhandled error in a turn');
     if (context.activity.type === 'message') {

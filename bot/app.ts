@@ -113,7 +113,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log.warn('ADMIN_IDS is not set: no one can set up the facilitator pool, so requests for an independent facilitator reach no one, and failed deliveries are reported to no one. Set ADMIN_IDS to the Entra object ids of the partnership administrators.');
   }
   if (config.panel.turnedOff) log.warn(config.panel.turnedOff);
-  const adapter = createAdapter(config.auth, log);
+  const adapter = createAdapter(config.auth, log, options.delivery?.sendTimeoutMs ?? 15_000);
   // This running instance: it owns outbox leases and stamps the saves it makes.
   const instance = randomUUID();
   const answers = new AnswersFirst(options.followUpMaxWaitMs ?? FOLLOW_UP_MAX_WAIT_MS);

@@ -46,9 +46,35 @@ export class ClientCache<T> {
 /** The bot's own id as the SDK reads it: the audience for a channel's request, else the app id claim. */
 const botIdOf = (claims: Claims): string => claims.getClaimValue('aud') ?? claims.getClaimValue('appid') ?? '';
 
+/** What of botbuilder's ConnectorClient a time limit needs: its HTTP pipeline, which botbuilder keeps to itself. */
+type WithPipeline = { client?: { pipeline?: { addPolicy(policy: { name: string; sendRequest: (request: { timeout: number }, next: (request: { timeout: number }) => Promise<unknown>) => Promise<unknown> }): void } } };
+
+/**
+ * Every call the client makes to Teams (a turn's replies, posts after the answer, member lookups)
+ * gives up after `timeoutMs`, as the app's own client does. botbuilder sets none (and overwrites any
+ * request policies given in its options), so a post Teams took and never answered held its turn, and
+ * the request Teams sent, for as long as the connection lived.
+ */
+export function timed<T>(connector: T, timeoutMs: number): T {
+  const pipeline = (connector as WithPipeline).client?.pipeline;
+  if (!pipeline) throw new Error('botbuilder’s ConnectorClient no longer has the pipeline a time limit is added to: see bot/reusedClients.ts');
+  pipeline.addPolicy({
+    name: 'rethinkTimeLimit',
+    sendRequest: (request, next) => {
+      if (!request.timeout) request.timeout = timeoutMs;
+      return next(request);
+    },
+  });
+  return connector;
+}
+
 export class ReusedClientsAuthentication extends ConfigurationBotFrameworkAuthentication {
   private readonly connectors = new ClientCache<Connector>();
   private readonly tokenClients = new ClientCache<TokenClient>();
+
+  constructor(settings: Record<string, string>, credentials: ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[1], private readonly timeoutMs: number) {
+    super(settings, credentials);
+  }
 
   override async authenticateRequest(...args: Parameters<Authentication['authenticateRequest']>): Promise<RequestResult> {
     const result = await super.authenticateRequest(...args);
@@ -66,7 +92,7 @@ export class ReusedClientsAuthentication extends ConfigurationBotFrameworkAuthen
   private reusing(factory: ConnectorFactory, claims: Claims): ConnectorFactory {
     const botId = botIdOf(claims);
     return {
-      create: (serviceUrl: string, audience?: string) => this.connectors.get(JSON.stringify([botId, serviceUrl, audience ?? '']), () => factory.create(serviceUrl, audience)),
+      create: (serviceUrl: string, audience?: string) => this.connectors.get(JSON.stringify([botId, serviceUrl, audience ?? '']), async () => timed(await factory.create(serviceUrl, audience), this.timeoutMs)),
     };
   }
 }

@@ -18,3 +18,22 @@ test('a throttled card update (429 with Retry-After) is retried, and everyone\'s
   expect(bed.connector.throttled).toBe(2);
   expect(cardText(driver.sharedCard(cardId))).toContain('Said while Teams was busy');
 });
+
+test('a reply Teams takes and never answers holds the turn only as long as the app waits for Teams, and the message after it still goes', async () => {
+  const quick = await startTestBed({ delivery: { sendTimeoutMs: 1_000 } });
+  try {
+    const chat = new Driver(quick.app, quick.connector, newGroupChat());
+    await chat.say(users.megan, 'help');
+    const before = quick.connector.posts(chat.conversation.id).length;
+    quick.connector.hangNext(1);
+    const started = Date.now();
+    await chat.say(users.megan, 'status');
+    // Without a limit the turn waited as long as the connection lived (minutes); botbuilder may try it again once or twice.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The hung reply failed the turn, and botbuilder's apology reached the chat.
+    await quick.connector.waitFor((c) => c.conversationId === chat.conversation.id && (c.activity.text ?? '').startsWith('Sorry, something went wrong'));
+    expect(quick.connector.posts(chat.conversation.id).length).toBeGreaterThan(before);
+  } finally {
+    await quick.stop();
+  }
+});

@@ -16,7 +16,7 @@ test('a token with a forged signature under a real key id is refused as any unsi
   const { lines, logger } = captureLog();
   const log = logger('info');
   const appId = '11111111-2222-4333-8444-555555555555';
-  const adapter = createAdapter({ mode: 'singleTenant', appId, password: 'fake', tenantId: '72f988bf-0000-4000-8000-00000000abcd' }, log);
+  const adapter = createAdapter({ mode: 'singleTenant', appId, password: 'fake', tenantId: '72f988bf-0000-4000-8000-00000000abcd' }, log, 15_000);
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const warnNow = onceInTenMinutes();
   let turns = 0;

@@ -22,7 +22,7 @@ test('the cache builds a client once per key, forgets one that failed to build, 
 });
 
 describe('the adapter’s authentication (no app id: local use)', () => {
-  const auth = new ReusedClientsAuthentication({});
+  const auth = new ReusedClientsAuthentication({}, undefined, 15_000);
   // Nothing is sent: port 9 only names a service URL.
   const activity = message('help', { user: users.megan, conversation: newGroupChat(), serviceUrl: 'http://127.0.0.1:9/one/' }) as unknown as Activity;
 
