@@ -32,23 +32,21 @@ async function post(context: TurnContext, outgoing: Outgoing, log: Logger, deliv
 }
 
 /**
- * Each post in turn, in order; one Teams fails doesn't keep back those after it (they are other
- * messages: a summary, a start form). Only when none could be sent does the turn fail (and botbuilder
- * say so), rather than an apology after messages that arrived.
+ * Each post in turn, in order; one Teams refuses doesn't keep back those after it (they are other
+ * messages: a summary, a start form). Any failure then fails the turn, so a text whose card went
+ * missing ("…are below") is followed by an apology rather than left to mislead.
  */
 async function postAll(context: TurnContext, outgoings: readonly Outgoing[], log: Logger, deliveries: Deliveries): Promise<void> {
   let failed: { error: unknown } | undefined;
-  let sent = 0;
   for (const outgoing of outgoings) {
     try {
       await post(context, outgoing, log, deliveries);
-      sent++;
     } catch (error) {
-      log.warn({ err: errorKind(error), status: (error as { statusCode?: unknown }).statusCode }, 'a post in this turn could not be sent; the others are still sent');
+      if (failed) log.warn({ err: errorKind(error), status: (error as { statusCode?: unknown }).statusCode }, 'another post in this turn could not be sent');
       failed ??= { error };
     }
   }
-  if (failed && sent === 0) throw failed.error;
+  if (failed) throw failed.error;
 }
 
 /** The person's own card is the answer; everyone's card and new posts follow once it is sent. */

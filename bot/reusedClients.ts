@@ -47,13 +47,16 @@ export class ClientCache<T> {
 const botIdOf = (claims: Claims): string => claims.getClaimValue('aud') ?? claims.getClaimValue('appid') ?? '';
 
 /** What of botbuilder's ConnectorClient a time limit needs: its HTTP pipeline, which botbuilder keeps to itself. */
-type WithPipeline = { client?: { pipeline?: { addPolicy(policy: { name: string; sendRequest: (request: { timeout: number }, next: (request: { timeout: number }) => Promise<unknown>) => Promise<unknown> }): void } } };
+type Call = { timeout: number; abortSignal?: AbortSignal };
+type WithPipeline = { client?: { pipeline?: { addPolicy(policy: { name: string; sendRequest: (request: Call, next: (request: Call) => Promise<unknown>) => Promise<unknown> }): void } } };
 
 /**
  * Every call the client makes to Teams (a turn's replies, posts after the answer, member lookups)
- * gives up after `timeoutMs`, as the app's own client does. botbuilder sets none (and overwrites any
- * request policies given in its options), so a post Teams took and never answered held its turn, and
- * the request Teams sent, for as long as the connection lived.
+ * gives up after `timeoutMs` in all, as the app's own client does: its retries (on a 5xx, a dropped
+ * connection) and its waits for a Retry-After included, since this policy comes before the retry
+ * phase. botbuilder sets no limit (and overwrites any request policies given in its options), so a
+ * post Teams took and never answered held its turn, and the request Teams sent, for as long as the
+ * connection lived.
  */
 export function timed<T>(connector: T, timeoutMs: number): T {
   const pipeline = (connector as WithPipeline).client?.pipeline;
@@ -61,7 +64,8 @@ export function timed<T>(connector: T, timeoutMs: number): T {
   pipeline.addPolicy({
     name: 'rethinkTimeLimit',
     sendRequest: (request, next) => {
-      if (!request.timeout) request.timeout = timeoutMs;
+      const limit = AbortSignal.timeout(timeoutMs);
+      request.abortSignal = request.abortSignal ? AbortSignal.any([request.abortSignal, limit]) : limit;
       return next(request);
     },
   });

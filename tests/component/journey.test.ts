@@ -328,13 +328,19 @@ describe('commands', () => {
     expect(said?.activity.text).toContain('No Re-think is open in this thread.');
     const [show] = executeActions(cardOf(listed!));
     expect(show).toMatchObject({ verb: 'showRethink', data: { rethinkId } });
-    // Teams refusing the first of the two messages doesn't keep back the second.
+    // Teams refusing the first of the two messages doesn't keep back the second; the turn still says something went wrong.
     const another = new Driver(bed.app, bed.connector, { id: `${channel};messageid=333`, conversationType: 'channel', isGroup: true });
     bed.connector.failNextPosts(1, 400);
     await another.say(adele, 'status');
     const reached = bed.connector.posts(another.conversation.id);
     expect(reached.map((p) => p.activity.text ?? '')).not.toContainEqual(expect.stringContaining('No Re-think is open in this thread.'));
-    expect(executeActions(cardOf(reached.at(-1)!))[0]).toMatchObject({ verb: 'showRethink', data: { rethinkId } });
+    expect(executeActions(cardOf(reached.at(-2)!))[0]).toMatchObject({ verb: 'showRethink', data: { rethinkId } });
+    expect(reached.at(-1)?.activity.text).toBe('Sorry, something went wrong. Please try again.');
+    // The card refused after its text: the text isn't left pointing at nothing.
+    const third = new Driver(bed.app, bed.connector, { id: `${channel};messageid=444`, conversationType: 'channel', isGroup: true });
+    bed.connector.failNextPosts(1, 400, 1);
+    await third.say(adele, 'status');
+    expect(bed.connector.posts(third.conversation.id).map((p) => p.activity.text ?? '')).toEqual([expect.stringContaining('No Re-think is open in this thread.'), 'Sorry, something went wrong. Please try again.']);
     expect(await bed.db.rethinksIn(channel)).toMatchObject([{ cardActivityId: cardId, cardConversationId: thread.conversation.id }]);
     await newPost.press(adele, 'showRethink', { rethinkId });
     const reposted = bed.connector.posts(newPost.conversation.id).at(-1)!;

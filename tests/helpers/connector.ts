@@ -37,8 +37,8 @@ export interface Connector {
   failConversation(conversationId: string, status: number | undefined): void;
   /** Never answers the next `count` requests (a timeout), and records nothing for them. */
   hangNext(count: number): void;
-  /** The next `count` new messages (posts, not updates) are refused with `status`. */
-  failNextPosts(count: number, status: number): void;
+  /** The next `count` new messages (posts, not updates) after `after` more are let through are refused with `status`. */
+  failNextPosts(count: number, status: number, after?: number): void;
   /** Takes the next `count` posts (recorded, as Teams would show them) and then never answers. */
   takeThenHangNext(count: number): void;
   /** Every post or update that reached a conversation, when, and the status it was answered with (0: none). */
@@ -105,7 +105,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
   let throttled = 0;
   let next = 1;
   let hangLeft = 0;
-  const failPosts = { left: 0, status: 400 };
+  const failPosts = { left: 0, status: 400, after: 0 };
   let takeThenHangLeft = 0;
   const arrivals: { conversationId: string; at: number; status: number }[] = [];
   const failingConversations = new Map<string, number>();
@@ -195,7 +195,7 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
       reply(res, failing, { error: { code: 'Failing', message: 'test' } });
       return;
     }
-    if (failPosts.left > 0 && req.method === 'POST' && /\/activities(\/[^/]*)?$/.test(req.url ?? '')) {
+    if (failPosts.left > 0 && req.method === 'POST' && /\/activities(\/[^/]*)?$/.test(req.url ?? '') && failPosts.after-- <= 0) {
       failPosts.left--;
       reply(res, failPosts.status, { error: { code: 'Failing', message: 'test' } });
       return;
@@ -258,9 +258,10 @@ export async function startConnector(options: ConnectorOptions = {}): Promise<Co
     hangNext: (count) => {
       hangLeft = count;
     },
-    failNextPosts: (count, status) => {
+    failNextPosts: (count, status, after = 0) => {
       failPosts.left = count;
       failPosts.status = status;
+      failPosts.after = after;
     },
     setMeetingRole: (aadObjectId, role, teamsUserId, meetingId = '*') => {
       if (role) meetingRoles.set(`${meetingId}|${aadObjectId}`, role);
