@@ -151,9 +151,13 @@ export class RethinkBot extends TeamsActivityHandler {
     await respondToMessage(context, result, this.deps.log, this.options.deliveries);
   }
 
+  private inputOf(context: TurnContext, data: CardData = {}): TurnInput {
+    return turnInput(context, data, this.options.clock(), this.options.connector);
+  }
+
   private async execute(handler: Handler | undefined, context: TurnContext, data: CardData, verb: string): Promise<HandlerResult> {
     if (!handler) return { notice: MESSAGES.unknownAction };
-    const input = turnInput(context, data, this.options.clock(), this.options.connector);
+    const input = this.inputOf(context, data);
     const log = this.deps.log.child({ verb, conversationKind: input.where.conversationKind, activityId: input.activityId });
     try {
       const result = await handler(input, { ...this.deps, log });
@@ -173,7 +177,7 @@ export class RethinkBot extends TeamsActivityHandler {
   private async removed(context: TurnContext): Promise<void> {
     // Removed by the person ('remove-upgrade' is the bot removed by a new version of the app).
     if (context.activity.action !== 'remove') return;
-    const input = turnInput(context, {}, this.options.clock(), this.options.connector);
+    const input = this.inputOf(context);
     // Removed from a team: if the facilitator channel is in it, requests can no longer reach it.
     if (input.where.conversationKind === 'channel') {
       await this.unasked(facilitatorChannelGone, context, { why: 'removed', teamId: input.teamId ?? input.where.conversationId }, 'facilitatorChannelGone');
@@ -218,7 +222,7 @@ export class RethinkBot extends TeamsActivityHandler {
    * answer: one point read.
    */
   private notePersonalChat(context: TurnContext): void {
-    const input = turnInput(context, {}, this.options.clock(), this.options.connector);
+    const input = this.inputOf(context);
     const aadObjectId = input.actor.aadObjectId;
     if (input.where.conversationKind !== 'personal' || !aadObjectId) return;
     const since = teamsTime(context, input.now);
@@ -248,7 +252,7 @@ export class RethinkBot extends TeamsActivityHandler {
 
   /** Captures where to reach this conversation later, and says hello. */
   private async installed(context: TurnContext): Promise<void> {
-    const input = turnInput(context, {}, this.options.clock(), this.options.connector);
+    const input = this.inputOf(context);
     const address = input.address;
     try {
       await this.deps.conversations.save(address, input.actor.aadObjectId, input.now);

@@ -64,8 +64,8 @@ function meetingOf(context: TurnContext): string | undefined {
 
 /**
  * How long a press waits to learn the person's meeting role: Teams waits about 5 s for the answer.
- * One try, through the app's own client (botbuilder's retries four times, waits out any Retry-After
- * and has no time limit): a role Teams can't give in time is "unknown", which the answer says.
+ * One try, through the app's own client (botbuilder's retries and waits out any Retry-After, for up
+ * to its 15 s): a role Teams can't give in time is "unknown", which the answer says.
  */
 const ROLE_LOOKUP_MS = 2_500;
 

@@ -1,6 +1,6 @@
 /** Shared card plumbing: expand a template with typed data, keep actions Submit-safe, fit the size. */
 import { Template } from 'adaptivecards-templating';
-import { characterCount } from '../services/text';
+import { characterCount, isPairAt } from '../services/text';
 
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
 
@@ -120,12 +120,6 @@ export function truncate(text: string, max: number): string {
   while (end > 0 && text.charAt(end - 1) === '\u200D') end -= 1;
   return `${text.slice(0, end).trimEnd()}…`;
 }
-
-const isPairAt = (text: string, i: number): boolean => {
-  const code = text.charCodeAt(i);
-  const next = text.charCodeAt(i + 1);
-  return code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
-};
 
 export class CardTooLargeError extends Error {
   constructor(readonly bytes: number) {

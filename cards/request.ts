@@ -4,7 +4,7 @@ import type { Audience, FacilitatorRequest } from '../services/requests/types';
 import { formatUkDate } from '../services/rethink/validation';
 import template from './request.json';
 import { fitListsFirst, expand, truncate, type AdaptiveCard, type Fit, type NoticeTone } from './render';
-import { historyLines, REQUEST_STATUS_LABELS, statusLine } from './requestText';
+import { earlierNotShown, historyLines, REQUEST_STATUS_LABELS, statusLine } from './requestText';
 import { characters, pasteRoom, PRIVACY_REMINDER } from './wording';
 
 export interface RequestCardData {
@@ -60,10 +60,6 @@ export interface RequestTyped {
 
 const STYLES: Record<FacilitatorRequest['status'], string> = { submitted: 'warning', accepted: 'accent', scheduled: 'accent', completed: 'good', withdrawn: 'default' };
 
-/**
- * The pool's copy offers accept, decline, questions and scheduling; the requester's offers
- * withdrawal. Who may press what is checked again when it is pressed.
- */
 /** However many questions were asked and facilitators declined, the card lists only so many at each fit (the request keeps all). */
 const LISTED: Record<Fit, { questions: number; decliners: number }> = {
   full: { questions: 20, decliners: 30 },
@@ -79,6 +75,10 @@ function namesUpTo(names: readonly string[], most: number): string {
   return others > 0 ? `${shown.join(', ')} and ${others === 1 ? 'one other' : `${others} others`}` : shown.join(', ');
 }
 
+/**
+ * The pool's copy offers accept, decline, questions and scheduling; the requester's offers
+ * withdrawal. Who may press what is checked again when it is pressed.
+ */
 export function requestCardData(profile: PartnershipProfile, r: FacilitatorRequest, audience: Audience, notice = '', textLimit = 500, typed: RequestTyped = {}, tone: NoticeTone = 'attention', fit: Fit = 'full'): RequestCardData {
   const f = r.form;
   const open = r.status === 'submitted' || r.status === 'accepted' || r.status === 'scheduled';
@@ -117,7 +117,7 @@ export function requestCardData(profile: PartnershipProfile, r: FacilitatorReque
     triedInstead: cut(f.triedInstead),
     hasQuestions: r.questions.length > 0,
     questions: [
-      ...(earlierQuestions > 0 ? [{ line: `${earlierQuestions === 1 ? 'One earlier question' : `${earlierQuestions} earlier questions`}, not shown here to fit the card. The latest:` }] : []),
+      ...(earlierQuestions > 0 ? [{ line: earlierNotShown(earlierQuestions, 'earlier question', 'earlier questions') }] : []),
       ...latestQuestions.map((q) => ({ line: `**${truncate(q.askedBy.name, 120)} asked:** ${cut(q.text)}${q.answer !== undefined ? `\n\n**Answer:** ${cut(q.answer)}` : ' (waiting for an answer)'}` })),
     ],
     showNextSteps: audience === 'pool' && (r.status === 'accepted' || r.status === 'scheduled') && !r.rethink,

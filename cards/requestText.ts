@@ -48,6 +48,9 @@ export function historyText(profile: PartnershipProfile, h: HistoryEntry, limit:
   return [`${heading}. Actions agreed:`, ...actions, ...(more > 0 ? [`and ${more} more, not shown here.`] : [])].join('\n\n');
 }
 
+/** The line before the latest few of a list, counting those left off: "3 earlier questions, not shown…". */
+export const earlierNotShown = (count: number, one: string, many: string): string => `${count === 1 ? `One ${one}` : `${count} ${many}`}, not shown here to fit the card. The latest:`;
+
 /**
  * A case's history as a card lists it (oldest first): the latest Re-thinks the fit allows, after a
  * line counting the earlier ones left off.
@@ -57,7 +60,7 @@ export function historyLines(profile: PartnershipProfile, history: readonly Hist
   const latest = history.slice(-shown.rethinks);
   const earlier = history.length - latest.length;
   return [
-    ...(earlier > 0 ? [{ line: `${earlier === 1 ? 'One earlier Re-think' : `${earlier} earlier Re-thinks`} of this case, not shown here to fit the card. The latest:` }] : []),
+    ...(earlier > 0 ? [{ line: earlierNotShown(earlier, 'earlier Re-think of this case', 'earlier Re-thinks of this case') }] : []),
     ...latest.map((h) => ({ line: historyText(profile, h, limit, shown.actions) })),
   ];
 }

@@ -188,7 +188,6 @@ const takeOverNote = (r: Rethink, facilitator: string, who: string, quietDays: n
  * `textLimit` shortens long texts; `fit` also shortens the per-person lists, for very large
  * groups, so the card always fits Teams' size limit.
  */
-
 export function rethinkCardData(profile: PartnershipProfile, r: Rethink, options: RethinkCardOptions, textLimit = 4000, fit: Fit = 'full'): RethinkCardData {
   const compact = fit !== 'full';
   const minimal = fit === 'minimal';

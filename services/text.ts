@@ -11,7 +11,7 @@ export const textKey = (text: string): string =>
     .replace(/[‘’ʼ`´′]/g, "'")
     .normalize('NFKC')
     .replace(/\p{Cf}/gu, '')
-    .replace(/[\p{Pd}\u2212]/gu, '-')
+    .replace(DASHES, '-')
     .replace(/\s+/g, ' ')
     .replace(/ ?- ?/g, '-')
     .trim()
@@ -24,17 +24,26 @@ export const textKey = (text: string): string =>
 export function characterCount(text: string): number {
   let pairs = 0;
   for (let i = 0; i < text.length - 1; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        pairs += 1;
-        i += 1;
-      }
+    if (isPairAt(text, i)) {
+      pairs += 1;
+      i += 1;
     }
   }
   return text.length - pairs;
 }
+
+/** Whether the UTF-16 units at `i` and `i + 1` are one character (an emoji, say) together. */
+export function isPairAt(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  const next = text.charCodeAt(i + 1);
+  return code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
+}
+
+/** Half a surrogate pair: not a character at all (a cut made in the middle of one). */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Hyphens, the dashes Word and Outlook make of them, and the minus sign a spreadsheet or PDF may. */
+export const DASHES = /[\p{Pd}\u2212]/gu;
 
 /** Each value once, in its first spelling (see textKey). */
 export function distinctText(values: readonly string[]): string[] {

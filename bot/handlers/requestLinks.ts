@@ -6,7 +6,7 @@ import { outcomeWords } from '../../cards/requestText';
 import * as lifecycle from '../../services/requests/lifecycle';
 import type { FacilitatorRequest } from '../../services/requests/types';
 import type { Result } from '../../services/result';
-import { DAY_MS } from '../../services/rethink/reminders';
+import { DAY_MS } from '../../services/rethink/bankHolidays';
 import { NO_ONE, type Rethink } from '../../services/rethink/types';
 import { formatUkDate } from '../../services/rethink/validation';
 import type { Stored } from '../../services/store/repository';

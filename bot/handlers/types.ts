@@ -4,8 +4,8 @@ import type { Config } from '../../services/config';
 import type { Logger } from '../../services/logging';
 import type { PartnershipProfile } from '../../services/profile/types';
 import type { Where } from '../../services/rethink/engine';
-import type { EngineContext } from '../../services/rethink/types';
-import type { Actor, Written } from '../../services/rethink/types';
+import type { Actor, EngineContext, Written } from '../../services/rethink/types';
+import { LONE_SURROGATE } from '../../services/text';
 import type { CaseRecordsRepository } from '../../services/store/caseRecords';
 import type { ConversationRepository } from '../../services/store/conversations';
 import type { ConversationAddress, PeopleRepository } from '../../services/store/people';
@@ -142,7 +142,6 @@ const NOTHING_VISIBLE = /^[\s\p{Cf}\p{Cc}\p{M}\u115F\u1160\u3164\uFFA0\u2800]*$/
 /** Control characters (but line breaks and tabs), and the noncharacters no document may hold (U+FFFE, U+FFFF and others). */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFDD0-\uFDEF\uFFFE\uFFFF]/g;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 /**
  * Direction overrides, embeddings and isolates, zero-width spaces and byte-order marks: one left open
  * in a name or agency reverses how everything after it shows on a shared line (the summary's

@@ -27,7 +27,7 @@ import { OUTCOME_LABELS, nextStepLabels } from '../../cards/wording';
 import type { PartnershipProfile } from '../profile/types';
 import { formatUkDate } from '../rethink/validation';
 import { labelOf } from './form';
-import { fileNamePart } from '../text';
+import { fileNamePart, LONE_SURROGATE } from '../text';
 import type { FacilitatorRequest, HistoryEntry } from './types';
 
 const DOCUMENT_TITLE = 'Request for an independent facilitator (Re-think strategy 3)';
@@ -65,8 +65,7 @@ const clean = (text: string): string => text.replace(/\r\n?/g, '\n').replace(/\t
  * name Teams gave, may hold them. Every run leaves them out (and half a surrogate pair, which would
  * otherwise reach the reader as "�").
  */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFDD0-\uFDEF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML = new RegExp(`[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]|${LONE_SURROGATE.source}`, 'g');
 
 interface RunStyle {
   /** Our own wording: "Re-think" is never broken at its hyphen. */

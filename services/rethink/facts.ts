@@ -4,7 +4,7 @@
  */
 import type { PartnershipProfile } from '../profile/types';
 import { textKey } from '../text';
-import { DAY_MS } from './reminders';
+import { DAY_MS } from './bankHolidays';
 import type { Actor, AgreedAction, AuditEvent, Participant, Rethink, StageNumber } from './types';
 
 /** People who joined but have not yet contributed to the current stage (strategy 3's facilitator aside). */

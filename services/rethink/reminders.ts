@@ -9,9 +9,6 @@ import { calendarOf, workingDaysAfter } from './workingDays';
 import type { AgreedAction, Rethink } from './types';
 import { DAY_MS } from './bankHolidays';
 
-/** A day in milliseconds (the bank holidays' calendar's), for those who count days here. */
-export { DAY_MS };
-
 /** An action missed (the app not running, say) is still reminded this long after its date; older ones are history. */
 const OVERDUE_DAYS = 7;
 /** Teams failing to take a reminder this many times in a row: it is given up, not tried every minute. */

@@ -1,7 +1,7 @@
 import type { PartnershipProfile } from '../profile/types';
 import { ok, refuse, type Result } from '../result';
 import { DAY_MS } from './bankHolidays';
-import { characterCount } from '../text';
+import { characterCount, DASHES } from '../text';
 
 /** A month's name or its abbreviation, whole (not the start of a longer word: "Mayfield", "Market"). */
 const MONTH = '(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?)(?![a-z])';
@@ -57,8 +57,7 @@ export function checkCaseReference(input: string, profile: Pick<PartnershipProfi
   const value = input
     .normalize('NFKC')
     .replace(/\p{Cf}/gu, '')
-    // Dashes, and the minus sign a spreadsheet or PDF may turn a hyphen into.
-    .replace(/[\p{Pd}\u2212]/gu, '-')
+    .replace(DASHES, '-')
     .trim()
     .replace(SURROUNDING, '')
     .trim();

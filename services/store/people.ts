@@ -74,6 +74,12 @@ export async function personalChats(people: PeopleRepository, aadObjectIds: read
 }
 
 export function peopleRepository(container: Container, retentionSeconds: number): PeopleRepository {
+  /** What every change to a record sets: a new retention period, and its entry in the trail. */
+  const changedBy = (current: Pick<PersonRecord, 'audit'>, what: PersonChange, by: string, now: Date): Pick<PersonRecord, 'updatedAt' | 'ttl' | 'audit'> => ({
+    updatedAt: now.toISOString(),
+    ttl: retentionSeconds,
+    audit: audited(current, { at: now.toISOString(), by, what }, retentionSeconds),
+  });
   return {
     get: (aadObjectId) => readItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId),
     // One patch for someone already known; a create the first time. Last writer wins: these are
@@ -96,7 +102,7 @@ export function peopleRepository(container: Container, retentionSeconds: number)
           const stale = current.personalConversationSince !== undefined && removedAt < current.personalConversationSince;
           if (current.personalConversation?.conversationId !== conversationId || stale) return { ok: true, value: current, replay: true };
           // A change starts the retention period again, under today's period (as `remember` does).
-          const next: PersonRecord = { ...current, personalConversationRemovedAt: removedAt, updatedAt: now.toISOString(), ttl: retentionSeconds, audit: audited(current, { at: now.toISOString(), by, what: 'personalChatForgotten' }, retentionSeconds) };
+          const next: PersonRecord = { ...current, personalConversationRemovedAt: removedAt, ...changedBy(current, 'personalChatForgotten', by, now) };
           delete next.personalConversation;
           delete next.personalConversationSince;
           return { ok: true, value: next };
@@ -106,29 +112,25 @@ export function peopleRepository(container: Container, retentionSeconds: number)
       return outcome.kind === 'updated' && !outcome.replay;
     },
     renew: async (aadObjectId, now, by) => {
-      const outcome = await updateItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId, (current) => ({
-        ok: true,
-        value: { ...current, updatedAt: now.toISOString(), ttl: retentionSeconds, audit: audited(current, { at: now.toISOString(), by, what: 'keptReachable' }, retentionSeconds) },
-      }));
+      const outcome = await updateItem<PersonRecord>(container, safeId(aadObjectId), aadObjectId, (current) => ({ ok: true, value: { ...current, ...changedBy(current, 'keptReachable', by, now) } }));
       return outcome.kind === 'updated';
     },
     withPersonalChat: (conversationId) =>
       queryAcross<string>(container, 'SELECT VALUE c.aadObjectId FROM c WHERE c.personalConversation.conversationId = @conversationId', [{ name: '@conversationId', value: conversationId }]),
     updateFacilitating: async (aadObjectId, change, now, by) => {
       const id = safeId(aadObjectId);
-      const entry: PersonAuditEvent = { at: now.toISOString(), by, what: 'facilitatingChanged' };
       for (let attempt = 0; attempt < 3; attempt++) {
         const outcome = await updateItem<PersonRecord>(container, id, aadObjectId, (current) => {
           const before = current.facilitating ?? [];
           const facilitating = change(before);
           const same = facilitating.length === before.length && facilitating.every((c, i) => c === before[i]);
-          return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds, audit: audited(current, entry, retentionSeconds) } };
+          return same ? { ok: true, value: current, replay: true } : { ok: true, value: { ...current, facilitating, ...changedBy(current, 'facilitatingChanged', by, now) } };
         }, { idempotent: true });
         if (outcome.kind !== 'notFound') return outcome.kind === 'updated' && !outcome.replay;
         const facilitating = change([]);
         if (facilitating.length === 0) return false;
         // Someone created the record meanwhile (409): change theirs instead.
-        if (await createItem<PersonRecord>(container, { id, aadObjectId, facilitating, updatedAt: now.toISOString(), ttl: retentionSeconds, audit: [entry] })) return true;
+        if (await createItem<PersonRecord>(container, { id, aadObjectId, facilitating, ...changedBy({}, 'facilitatingChanged', by, now) })) return true;
       }
       throw new StoreUnavailableError(new Error('Could not create or update the person'));
     },
@@ -136,7 +138,7 @@ export function peopleRepository(container: Container, retentionSeconds: number)
 }
 
 /** The record's trail with this change added, less entries older than the retention period (kept no longer than the records they speak of). */
-const audited = (current: PersonRecord, entry: PersonAuditEvent, retentionSeconds: number): PersonAuditEvent[] => {
+const audited = (current: Pick<PersonRecord, 'audit'>, entry: PersonAuditEvent, retentionSeconds: number): PersonAuditEvent[] => {
   const since = new Date(Date.parse(entry.at) - retentionSeconds * 1000).toISOString();
   return [...(current.audit ?? []).filter((a) => a.at >= since), entry];
 };

@@ -144,8 +144,9 @@ export async function keepReachable(
     const listed = record?.facilitating ?? [];
     const open = new Set<string>();
     for (const caseReference of listed) if (await hasOpenRequest(caseReference)) open.add(caseReference);
+    // Either write starts a new retention period: one is enough.
     if (open.size < listed.length) await people.updateFacilitating(aadObjectId, (cases) => cases.filter((c) => open.has(c)), now, NO_ONE.retention);
-    await people.renew(aadObjectId, now, NO_ONE.retention);
+    else await people.renew(aadObjectId, now, NO_ONE.retention);
     renewed++;
   }
   return renewed;
