@@ -27,7 +27,6 @@ const REMINDERS: Actor = { id: NO_ONE.reminders, name: 'Re-think' };
 /** How many Re-thinks one check looks at; the rest wait for the next. */
 const PER_CHECK = 50;
 
-
 /**
  * `clock` is read again for each reminder: a mark carries the time it was made, so that one made late
  * in a long check (Teams slow) is not taken by another instance for one that lapsed.

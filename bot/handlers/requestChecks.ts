@@ -3,7 +3,7 @@ import * as lifecycle from '../../services/requests/lifecycle';
 import { ukToday } from '../../services/rethink/validation';
 import { calendarOf, inWorkingHours, workingDaysBefore } from '../../services/rethink/workingDays';
 import { administratorChats, poolReach } from './requests';
-import type { Deps } from './types';
+import { engineContext, type Deps } from './types';
 
 /** The periodic check for meetings whose day has passed with no strategy 3 Re-think started (the next working morning). */
 export async function raiseMeetingsPassed(deps: Deps, now: Date): Promise<void> {
@@ -11,7 +11,7 @@ export async function raiseMeetingsPassed(deps: Deps, now: Date): Promise<void> 
   const passed = await deps.requests.meetingPassed(ukToday(now), 20);
   if (passed.length === 0) return;
   const administrators = await administratorChats(deps);
-  const ctx = { now, newId: deps.newId, profile: deps.profile };
+  const ctx = engineContext(deps, now);
   for (const request of passed) {
     const outcome = await deps.requests.update(request.id, (current) => lifecycle.raiseMeetingPassed(current, administrators, ctx), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) deps.dispatch(request.id);
@@ -31,7 +31,7 @@ export async function raiseWaitingRequests(deps: Deps, now: Date): Promise<void>
   const waiting = await deps.requests.waitingLong(workingDaysBefore(now, days, calendar).toISOString(), 20);
   if (waiting.length === 0) return;
   const { pool, named, administrators } = await poolReach(deps);
-  const ctx = { now, newId: deps.newId, profile: deps.profile };
+  const ctx = engineContext(deps, now);
   for (const request of waiting) {
     const declined = new Set(request.declines.map((d) => d.by.aadObjectId));
     const stillAsked = named.flatMap((n) => (n.chat && !declined.has(n.aadObjectId) ? [n.chat] : []));

@@ -10,8 +10,8 @@ import { DAY_MS } from '../../services/rethink/bankHolidays';
 import { NO_ONE, type Rethink } from '../../services/rethink/types';
 import { formatUkDate } from '../../services/rethink/validation';
 import type { Stored } from '../../services/store/repository';
-import { context, keepFacilitating, personOf } from './requests';
-import type { Deps, TurnInput } from './types';
+import { keepFacilitating, personOf } from './requests';
+import { engineContext, type Deps, type TurnInput } from './types';
 
 /**
  * A strategy 3 Re-think started by the facilitator who accepted a request for the case follows that
@@ -33,7 +33,7 @@ export async function linkStrategyThree(deps: Deps, r: Rethink, input: TurnInput
       continue;
     }
     if (request.rethink?.id === r.id) continue;
-    const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, context(input, deps)), request, true);
+    const outcome = await deps.requests.update(request.id, (current) => lifecycle.linkRethink(current, personOf(input), { id: r.id, conversationId: r.conversationId }, engineContext(deps, input.now)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
       if (linked?.status === 'open') notice = { kept: false, text: ` The request for case ${r.caseReference} is now linked to this Re-think, not to the one you started on ${formatUkDate(linked.createdAt)} ${where}, which no one else had joined: closing this one completes it.` };
@@ -66,7 +66,7 @@ export async function completeLinkedRequests(deps: Deps, r: Rethink, input: Turn
   // The periodic check's own search, for this one Re-think.
   const waiting = await deps.requests.awaitingCompletion([r.id], [r.caseReference]);
   for (const request of waiting.filter((x) => x.rethink?.id === r.id || followedBy(r, x))) {
-    const outcome = await deps.requests.update(request.id, linkAndComplete(r, input.actor.id, context(input, deps)), request, true);
+    const outcome = await deps.requests.update(request.id, linkAndComplete(r, input.actor.id, engineContext(deps, input.now)), request, true);
     if (outcome.kind === 'updated' && !outcome.replay) {
       deps.dispatch(request.id);
       keepFacilitating(deps, outcome.doc, input.now, input.actor.id);
@@ -82,7 +82,7 @@ export async function completeClosedLinks(deps: Deps, now: Date): Promise<void> 
   // Only Re-thinks closed lately can have left a request behind (it is completed as one closes); a
   // month covers any outage. Searched from the closed Re-thinks, so open ones never crowd them out.
   const closed = await deps.rethinks.closedStrategyThreeSince(new Date(now.getTime() - 30 * DAY_MS).toISOString());
-  const ctx = { now, newId: deps.newId, profile: deps.profile };
+  const ctx = engineContext(deps, now);
   for (const request of await deps.requests.awaitingCompletion(
     closed.map((c) => c.id),
     closed.map((c) => c.caseReference),

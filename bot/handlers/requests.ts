@@ -19,11 +19,10 @@ import { personalChats } from '../../services/store/people';
 import { unlessUnavailable, type Stored } from '../../services/store/repository';
 import { errorKind } from '../../services/logging';
 import { conversationKey } from '../turn';
-import { idField, MESSAGES, textField, threadOf, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
+import { engineContext, idField, MESSAGES, textField, threadOf, type CardData, type Deps, type Handler, type HandlerResult, type TurnInput } from './types';
 import { typedCommand } from '../../services/text';
 
 export const personOf = (input: TurnInput): PersonRef => ({ id: input.actor.id, name: input.actor.name, ...(input.actor.aadObjectId ? { aadObjectId: input.actor.aadObjectId } : {}) });
-export const context = (input: TurnInput, deps: Deps): lifecycle.RequestContext => ({ now: input.now, newId: deps.newId, profile: deps.profile });
 
 const chatOf = async (deps: Deps, aadObjectId: string | undefined): Promise<ConversationAddress | undefined> =>
   aadObjectId ? (await deps.people.get(aadObjectId))?.personalConversation : undefined;
@@ -138,7 +137,7 @@ export const submitRequest: Handler = async (input, deps) => {
       network: networkOf(rethinks, person).filter((p) => p.aadObjectId !== person.aadObjectId),
     },
     pool,
-    context(input, deps),
+    engineContext(deps, input.now),
   );
   if (!result.ok) {
     // Everything typed stays on the card, with each problem beside its field.
@@ -156,7 +155,7 @@ export const submitRequest: Handler = async (input, deps) => {
   // The pool changed while this was being made (a channel set, a facilitator added): the request
   // goes to the pool as it is now too (a chat that has left it is not sent it).
   const poolNow = await poolTargets(deps);
-  await deps.requests.update(requestId, (current) => lifecycle.offerToPool(current, lifecycle.poolAddresses(poolNow), person.id, context(input, deps)), created, true);
+  await deps.requests.update(requestId, (current) => lifecycle.offerToPool(current, lifecycle.poolAddresses(poolNow), person.id, engineContext(deps, input.now)), created, true);
   deps.dispatch(requestId);
   return requestView(deps, created, 'requester', 'Your request has been sent to the independent facilitators. You will be told here when one accepts it.');
 };
@@ -293,25 +292,25 @@ export const acceptRequest = requestAction(
       : 'You have accepted this request, and the requester is being told. To receive the completed form and the requester’s answers, add Re-think for yourself (in Teams: Apps, then Re-think, then Add).',
   async (r, input, deps) => {
     const [chat, insiders] = await Promise.all([chatOf(deps, input.actor.aadObjectId), deps.rethinks.peopleInCase(r.caseReference)]);
-    return (current) => lifecycle.acceptRequest(current, personOf(input), chat, input.activityId, context(input, deps), insiders);
+    return (current) => lifecycle.acceptRequest(current, personOf(input), chat, input.activityId, engineContext(deps, input.now), insiders);
   },
 );
 
 export const declineRequest = requestAction(true, 'You have declined this request. Another facilitator can still accept it.', async (_r, input, deps) => {
   // Who else could accept it: should no one be left, the requester and administrators are told.
   const reach = await poolReach(deps);
-  return (current) => lifecycle.declineRequest(current, personOf(input), input.activityId, context(input, deps), reach);
+  return (current) => lifecycle.declineRequest(current, personOf(input), input.activityId, engineContext(deps, input.now), reach);
 });
 
 export const askQuestion = requestAction(true, 'Your question has been sent to the requester. Their answer will appear on this card.', async (_r, input, deps) => (current) =>
-  lifecycle.askQuestion(current, personOf(input), textField(input.data, 'question'), input.where.conversationId, input.activityId, context(input, deps)),
+  lifecycle.askQuestion(current, personOf(input), textField(input.data, 'question'), input.where.conversationId, input.activityId, engineContext(deps, input.now)),
 );
 
 export const scheduleRequest = requestAction(true, 'The meeting is saved. The requester and the people from the earlier Re-thinks who have added Re-think for themselves are being told: please let anyone else who should know.', async (r, input, deps) => {
   const chats = await Promise.all(r.network.map((p) => chatOf(deps, p.aadObjectId)));
   const tell = chats.filter((c): c is ConversationAddress => c !== undefined);
   const when = { date: textField(input.data, 'meetingDate'), time: textField(input.data, 'meetingTime'), format: textField(input.data, 'meetingFormat'), where: textField(input.data, 'meetingWhere') };
-  return (current) => lifecycle.scheduleRequest(current, personOf(input), when, tell, input.activityId, context(input, deps));
+  return (current) => lifecycle.scheduleRequest(current, personOf(input), when, tell, input.activityId, engineContext(deps, input.now));
 });
 
 export const withdrawRequest = requestAction(false, 'The request is withdrawn. The facilitators’ cards are being updated to say so.', async (r, input, deps) => {
@@ -319,7 +318,7 @@ export const withdrawRequest = requestAction(false, 'The request is withdrawn. T
   // as read: one may be arranged before this is saved, and the change is then applied to that.
   const chats = await Promise.all(r.network.map((p) => chatOf(deps, p.aadObjectId)));
   const tell = chats.filter((c): c is ConversationAddress => c !== undefined);
-  return (current) => lifecycle.withdrawRequest(current, personOf(input), textField(input.data, 'withdrawReason'), tell, input.activityId, context(input, deps));
+  return (current) => lifecycle.withdrawRequest(current, personOf(input), textField(input.data, 'withdrawReason'), tell, input.activityId, engineContext(deps, input.now));
 });
 
 export const answerQuestion: Handler = async (input, deps) => {
@@ -331,7 +330,7 @@ export const answerQuestion: Handler = async (input, deps) => {
   const askerChat = question && (await stillFacilitates(deps, found, question)) ? await chatOf(deps, question.askedBy.aadObjectId) : undefined;
   const outcome = await deps.requests.update(
     requestId,
-    (current) => lifecycle.answerQuestion(current, personOf(input), questionId, textField(input.data, 'answer'), askerChat, input.activityId, context(input, deps)),
+    (current) => lifecycle.answerQuestion(current, personOf(input), questionId, textField(input.data, 'answer'), askerChat, input.activityId, engineContext(deps, input.now)),
     found,
     true,
   );
@@ -370,7 +369,7 @@ export async function changeEach(deps: Deps, requests: readonly ({ id: string } 
 /** Someone has added Re-think for themselves: requests they accepted before it could reach them follow them there. */
 export async function reachAcceptorOnInstall(deps: Deps, input: TurnInput): Promise<void> {
   if (!input.actor.aadObjectId) return;
-  await changeEach(deps, await deps.requests.acceptedWithoutChat(input.actor.aadObjectId), (current) => lifecycle.reachAcceptor(current, personOf(input), input.address, context(input, deps)));
+  await changeEach(deps, await deps.requests.acceptedWithoutChat(input.actor.aadObjectId), (current) => lifecycle.reachAcceptor(current, personOf(input), input.address, engineContext(deps, input.now)));
 }
 
 /**
@@ -434,4 +433,3 @@ export const poolRequests: Handler = async (input, deps) => {
   );
 };
 
-// ---- The strategy 3 Re-think ----

@@ -1,4 +1,5 @@
 /** The storage rules, through the real SDK against the embedded server. */
+import type { Container } from '@azure/cosmos';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../bot/app';
@@ -263,12 +264,20 @@ test('logs carry ids, never what people typed', async () => {
   for (const secret of ['secret words', 'PSCP-2026-0042', 'private', 'typed for someone', 'The child protection plan', 'Children’s social care']) expect(all).not.toContain(secret);
 });
 
-test('the cases a facilitator has accepted: changes made at the same moment are all kept', async () => {
-  const store = await startStore();
+/** A people repository on its own database of `store`, closed (and the store stopped) when `run` is done. */
+async function withPeople(store: { endpoint: string; stop(): Promise<void> }, database: string, run: (repo: ReturnType<typeof peopleRepository>, people: Container) => Promise<void>): Promise<void> {
   const client = createCosmosClient({ endpoint: store.endpoint, local: true });
   try {
-    const { people } = await openContainers(client, 'people-test', 3600);
-    const repo = peopleRepository(people, 3600);
+    const { people } = await openContainers(client, database, 3600);
+    await run(peopleRepository(people, 3600), people);
+  } finally {
+    client.dispose();
+    await store.stop();
+  }
+}
+
+test('the cases a facilitator has accepted: changes made at the same moment are all kept', async () => {
+  await withPeople(await startStore(), 'people-test', async (repo) => {
     const aad = users.alex.aadObjectId;
     const now = new Date('2026-11-26T09:00:00Z');
     const cases = Array.from({ length: 8 }, (_, i) => `PSCP-2026-07${i}0`);
@@ -277,10 +286,7 @@ test('the cases a facilitator has accepted: changes made at the same moment are 
     expect([...((await repo.get(aad))?.facilitating ?? [])].sort()).toEqual(cases);
     await Promise.all(cases.slice(0, 3).map((c) => repo.updateFacilitating(aad, (list) => list.filter((x) => x !== c), now, users.alex.id)));
     expect([...((await repo.get(aad))?.facilitating ?? [])].sort()).toEqual(cases.slice(3));
-  } finally {
-    client.dispose();
-    await store.stop();
-  }
+  });
 });
 
 test('a person’s record is changed by a patch that never names its id or partition key, which Cosmos DB refuses to patch', async () => {
@@ -291,10 +297,7 @@ test('a person’s record is changed by a patch that never names its id or parti
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     request.on('end', () => patches.push(body));
   });
-  const client = createCosmosClient({ endpoint: store.endpoint, local: true });
-  try {
-    const { people } = await openContainers(client, 'patch-test', 3600);
-    const repo = peopleRepository(people, 3600);
+  await withPeople(store, 'patch-test', async (repo) => {
     const aad = users.alex.aadObjectId;
     const now = new Date('2026-11-26T09:00:00Z');
     await repo.remember(aad, { role: 'Teacher', agency: 'School' }, now, users.alex.id, false);
@@ -307,18 +310,11 @@ test('a person’s record is changed by a patch that never names its id or parti
     expect(paths).not.toContain('/id');
     expect(paths).not.toContain(CONTAINERS.people);
     expect(await repo.get(aad)).toMatchObject({ aadObjectId: aad, role: 'Head teacher', agency: 'School' });
-  } finally {
-    client.dispose();
-    await store.stop();
-  }
+  });
 });
 
 test('every change to a person’s record is audited (who, what, when), in the same write; a record from before the trail starts one', async () => {
-  const store = await startStore();
-  const client = createCosmosClient({ endpoint: store.endpoint, local: true });
-  try {
-    const { people } = await openContainers(client, 'person-audit', 3600);
-    const repo = peopleRepository(people, 3600);
+  await withPeople(await startStore(), 'person-audit', async (repo, people) => {
     const aad = users.alex.aadObjectId;
     const at = (minute: number) => new Date(Date.UTC(2026, 10, 26, 9, minute));
     const chat = { conversationId: 'a:alex', serviceUrl: 'http://127.0.0.1:9/', tenantId: 't', botId: 'b', conversationKind: 'personal' };
@@ -355,8 +351,5 @@ test('every change to a person’s record is audited (who, what, when), in the s
     await people.items.create({ id: older, aadObjectId: older, role: 'Social worker', agency: 'Children’s social care', updatedAt: at(0).toISOString(), ttl: 3600 });
     await repo.remember(older, { role: 'Senior social worker' }, at(7), users.megan.id);
     expect(await repo.get(older)).toMatchObject({ role: 'Senior social worker', agency: 'Children’s social care', audit: [{ what: 'roleAndAgencyRemembered', by: users.megan.id, at: at(7).toISOString() }] });
-  } finally {
-    client.dispose();
-    await store.stop();
-  }
+  });
 });

@@ -137,13 +137,19 @@ test('a failure reported to administrators names whose chat and what to do, once
   expect(notices(markFailed(base, named?.id ?? '', 500, NOW, ctx.newId, [chat('a:admin')], 'Priya Shah’s personal chat with Re-think'))[0]).toMatch(/to Priya Shah’s personal chat with Re-think\. It failed \d+ times \(last status 500\)\./);
 });
 
-test('the rate limiter keeps to 7 a second and 60 in 30 seconds per conversation', async () => {
-  let now = 0;
+/** A limiter on a clock that moves only as it sleeps, with what it slept. */
+function sleepingLimiter() {
+  const time = { now: 0 };
   const slept: number[] = [];
-  const limiter = new RateLimiter(undefined, () => now, async (ms) => {
+  const limiter = new RateLimiter(undefined, () => time.now, async (ms) => {
     slept.push(ms);
-    now += ms;
+    time.now += ms;
   });
+  return { limiter, slept, time };
+}
+
+test('the rate limiter keeps to 7 a second and 60 in 30 seconds per conversation', async () => {
+  const { limiter, slept, time } = sleepingLimiter();
   for (let i = 0; i < 7; i++) await limiter.take('c1');
   expect(slept).toEqual([]);
   await limiter.take('c1');
@@ -151,18 +157,13 @@ test('the rate limiter keeps to 7 a second and 60 in 30 seconds per conversation
   await limiter.take('c2');
   expect(slept).toEqual([1_000]);
   for (let i = 0; i < 52; i++) await limiter.take('c1');
-  expect(now).toBeLessThan(30_000);
+  expect(time.now).toBeLessThan(30_000);
   await limiter.take('c1');
-  expect(now).toBeGreaterThanOrEqual(30_000);
+  expect(time.now).toBeGreaterThanOrEqual(30_000);
 });
 
 test('the rate limiter holds a conversation for Teams’ Retry-After a minute at most, and forgets conversations not posted to lately', async () => {
-  let now = 0;
-  const slept: number[] = [];
-  const limiter = new RateLimiter(undefined, () => now, async (ms) => {
-    slept.push(ms);
-    now += ms;
-  });
+  const { limiter, slept, time } = sleepingLimiter();
   // Thirty days asked: a timer that long would fire at once in Node, and the dispatcher would spin.
   limiter.block('c1', 30 * 86_400_000);
   await limiter.take('c1');
@@ -170,7 +171,7 @@ test('the rate limiter holds a conversation for Teams’ Retry-After a minute at
   for (let i = 0; i < 1_000; i++) await limiter.take(`chat-${i}`);
   expect(limiter.size).toBe(1_001);
   // Past the longest window, the next message finds the others forgotten.
-  now += 31_000;
+  time.now += 31_000;
   await limiter.take('c1');
   expect(limiter.size).toBe(1);
 });
